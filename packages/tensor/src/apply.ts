@@ -1,0 +1,73 @@
+/**
+ * The one choke point: every primitive, built-in or custom, runs through
+ * `apply`. It checks shapes and dtypes (the op's rule), checks that inputs
+ * live on one backend, allocates outputs, runs the kernel, and records the
+ * graph node when a gradient may be needed.
+ */
+import { getBackend } from './backend.js';
+import { RuntimeError } from './errors.js';
+import { isGradEnabled, setGradEnabled } from './graph.js';
+import type { CustomOp, KernelOp, Primitive } from './op.js';
+import { sizeOf } from './shape.js';
+import { Tensor } from './tensor.js';
+
+/**
+ * Apply a primitive to tensors; returns its outputs.
+ * @example const [y] = apply(primitives.exp, [x], {});
+ */
+export function apply<A>(op: Primitive<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
+  const outputs = op.kind === 'kernel' ? runKernel(op, inputs, attrs) : runCustom(op, inputs, attrs);
+  record(op, inputs, attrs, outputs.outputs, outputs.residuals);
+  return outputs.outputs;
+}
+
+/** `apply` for single-output primitives. */
+export function apply1<A>(op: Primitive<A>, inputs: readonly Tensor[], attrs: A): Tensor {
+  return apply(op, inputs, attrs)[0];
+}
+
+function runKernel<A>(op: KernelOp<A>, inputs: readonly Tensor[], attrs: A) {
+  const backend = inputs.length > 0 ? inputs[0].backend : undefined;
+  for (const t of inputs) {
+    if (t.backend !== backend) {
+      throw new RuntimeError(
+        'BACKEND_MISMATCH',
+        `${op.name}: all inputs must live on one backend; got ${inputs
+          .map((x) => x.backend.name)
+          .join(', ')}. Move them with toBackend(t, backend).`,
+      );
+    }
+  }
+  const metas = op.shape(inputs, attrs);
+  const be = backend ?? getBackend();
+  const outs = metas.map((m) => new Tensor(be, be.allocate(m.dtype, sizeOf(m.shape)), m.shape, m.dtype));
+  be.run(
+    op,
+    inputs.map((t) => ({ buffer: t.buffer, shape: t.shape, dtype: t.dtype })),
+    outs.map((t) => ({ buffer: t.buffer, shape: t.shape, dtype: t.dtype })),
+    attrs,
+  );
+  return { outputs: outs, residuals: undefined };
+}
+
+function runCustom<A>(op: CustomOp<A>, inputs: readonly Tensor[], attrs: A) {
+  // The forward is opaque to autograd: its inner ops are not recorded.
+  const prev = setGradEnabled(false);
+  try {
+    const r = op.forward(inputs, attrs);
+    return { outputs: r.outputs, residuals: r.residuals };
+  } finally {
+    setGradEnabled(prev);
+  }
+}
+
+function record<A>(op: Primitive<A>, inputs: readonly Tensor[], attrs: A, outputs: Tensor[], residuals: unknown) {
+  if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return;
+  const node = { op, inputs: [...inputs], attrs, outputs, residuals };
+  for (const o of outputs) {
+    if (o.dtype === 'float32' || o.dtype === 'float64') {
+      o.requiresGrad = true;
+      o.node = node;
+    }
+  }
+}

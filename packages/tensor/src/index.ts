@@ -1,0 +1,47 @@
+/**
+ * @optnet/tensor: n-d tensors with NumPy broadcasting, the primitive
+ * registry and the CPU reference backend.
+ *
+ * @example
+ * import { tensor, matmul } from '@optnet/tensor';
+ * const x = tensor([[1, 2], [3, 4]]);
+ * console.log(await x.add(1).sum().item()); // 14
+ */
+import './methods/core.js';
+
+export { Tensor, memoryStats, toNested, type NestedArray } from './tensor.js';
+export { type DType, type FloatDType, type TypedArray, isFloat, allocArray } from './dtype.js';
+export {
+  OptnetError, ShapeError, DTypeError, ValueError, RuntimeError, type ErrorCode,
+} from './errors.js';
+export {
+  broadcastShapes, sizeOf, stridesOf, normalizeAxis, normalizeAxes, fmtShape, shapesEqual, type Shape,
+} from './shape.js';
+export { type Backend, type BackendTensor, CpuBackend, getBackend, setBackend } from './backend.js';
+export {
+  defineOp, type KernelOp, type CustomOp, type Primitive, type AttrsOf, type CpuTensor, type TensorMeta,
+  type CustomForward,
+} from './op.js';
+export { apply, apply1 } from './apply.js';
+export { primitives, type Primitives, type PrimitiveName, type PrimitiveAttrs } from './primitives.js';
+export { type GraphNode, isGradEnabled, setGradEnabled, setBackwardImpl } from './graph.js';
+export { scope, keep } from './memory.js';
+export { type Rng, makeRng, seed } from './random.js';
+export {
+  tensor, zeros, ones, full, eye, arange, linspace, rand, randn, randint, scalar, fromTypedArray,
+  type CreateOptions, type TensorOptions, type RandomOptions,
+} from './creation.js';
+export {
+  type TensorLike, asTensor,
+  neg, abs, sign, square, exp, log, log1p, sqrt, rsqrt, reciprocal, sin, cos, tanh, sigmoid, softplus, relu,
+  add, sub, mul, div, pow, maximum, minimum,
+  equal, notEqual, less, lessEqual, greater, greaterEqual, where, cast,
+  sum, prod, max, min, argmax, argmin, mean,
+  reshape, permute, transpose, expand, squeeze, unsqueeze,
+} from './api/core.js';
+export { type NoAttrs } from './ops/unary.js';
+export { type ReduceAttrs, type ArgReduceAttrs, reducedShape } from './ops/reduce.js';
+export { type ReshapeAttrs } from './ops/reshape.js';
+export { type PermuteAttrs, invertPerm } from './ops/permute.js';
+export { type ExpandAttrs } from './ops/expand.js';
+export { type CastAttrs } from './ops/cast.js';

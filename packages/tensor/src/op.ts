@@ -1,0 +1,61 @@
+/**
+ * What a primitive is. A kernel primitive is defined once with `defineOp`:
+ * its name, a shape/dtype rule that validates inputs and names the op in
+ * every error, and its CPU kernel, the executable specification that every
+ * other backend is tested against. A custom primitive (see autograd's
+ * `definePrimitive`) is a forward written in other primitives instead.
+ */
+import type { DType, TypedArray } from './dtype.js';
+import type { Shape } from './shape.js';
+import type { Tensor } from './tensor.js';
+
+/** Shape and dtype of a tensor, without its data. */
+export interface TensorMeta {
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+/** A tensor as a CPU kernel sees it: contiguous row-major data. */
+export interface CpuTensor extends TensorMeta {
+  readonly data: TypedArray;
+}
+
+/** A primitive with a kernel on every backend. */
+export interface KernelOp<A = unknown> {
+  readonly kind: 'kernel';
+  readonly name: string;
+  /** Output shapes and dtypes; throws ShapeError/DTypeError naming the op. */
+  shape(inputs: readonly TensorMeta[], attrs: A): TensorMeta[];
+  /** Reference kernel: fill `outputs` (zero-filled, preallocated). */
+  cpu(inputs: readonly CpuTensor[], outputs: readonly CpuTensor[], attrs: A): void;
+}
+
+/** Result of a custom primitive's forward. */
+export interface CustomForward {
+  readonly outputs: Tensor[];
+  /** Whatever the backward needs (the JAX custom_vjp contract). */
+  readonly residuals: unknown;
+}
+
+/** A primitive whose forward is written in other primitives. */
+export interface CustomOp<A = unknown> {
+  readonly kind: 'custom';
+  readonly name: string;
+  forward(inputs: readonly Tensor[], attrs: A): CustomForward;
+}
+
+export type Primitive<A = unknown> = KernelOp<A> | CustomOp<A>;
+
+/** Attributes of a primitive, recovered from its definition. */
+export type AttrsOf<P> = P extends KernelOp<infer A> ? A : P extends CustomOp<infer A> ? A : never;
+
+/**
+ * Define a kernel primitive.
+ * @example
+ * const twice = defineOp<{}>({ name: 'twice',
+ *   shape: ([x]) => [x],
+ *   cpu: ([x], [y]) => { for (let i = 0; i < x.data.length; i++) y.data[i] = 2 * x.data[i]; } });
+ */
+export function defineOp<A>(def: Omit<KernelOp<A>, 'kind'>): KernelOp<A> {
+  return { kind: 'kernel', ...def };
+}

@@ -1,0 +1,83 @@
+/**
+ * Strided loops shared by the elementwise CPU kernels: each input is read
+ * through broadcast strides (0 on an axis it is broadcast along).
+ */
+import type { TypedArray } from '../dtype.js';
+import { sizeOf, type Shape } from '../shape.js';
+
+/** Element strides of `inShape` read as `outShape` (0 where broadcast). */
+export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
+  const r = outShape.length;
+  const off = r - inShape.length;
+  const s = new Array<number>(r).fill(0);
+  let acc = 1;
+  for (let i = inShape.length - 1; i >= 0; i--) {
+    s[i + off] = inShape[i] === 1 ? 0 : acc;
+    acc *= inShape[i];
+  }
+  return s;
+}
+
+/**
+ * Offsets into each input for every row of the output's last axis.
+ * Calls `row(outOffset, inOffsets)` once per row; the inner loop over the
+ * last axis is left to the caller with `lastStrides`.
+ */
+export function forEachRow(
+  outShape: Shape,
+  strides: number[][],
+  row: (outOffset: number, inOffsets: number[]) => void,
+): void {
+  const r = outShape.length;
+  const n = r === 0 ? 1 : outShape[r - 1];
+  const rows = n === 0 ? 0 : sizeOf(outShape) / n;
+  const idx = new Array<number>(Math.max(r - 1, 0)).fill(0);
+  const offs = strides.map(() => 0);
+  for (let o = 0; o < rows; o++) {
+    row(o * n, offs);
+    // Odometer over the leading axes, updating each input's offset.
+    for (let ax = r - 2; ax >= 0; ax--) {
+      idx[ax]++;
+      for (let k = 0; k < strides.length; k++) offs[k] += strides[k][ax];
+      if (idx[ax] < outShape[ax]) break;
+      for (let k = 0; k < strides.length; k++) offs[k] -= strides[k][ax] * outShape[ax];
+      idx[ax] = 0;
+    }
+  }
+}
+
+/** out[i] = f(a[.], b[.]) with broadcasting; fast paths for equal shapes and scalars. */
+export function binaryLoop(
+  out: TypedArray,
+  outShape: Shape,
+  a: TypedArray,
+  aShape: Shape,
+  b: TypedArray,
+  bShape: Shape,
+  f: (x: number, y: number) => number,
+): void {
+  const n = out.length;
+  if (a.length === n && b.length === n) {
+    for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
+    return;
+  }
+  if (a.length === n && b.length === 1) {
+    const y = b[0];
+    for (let i = 0; i < n; i++) out[i] = f(a[i], y);
+    return;
+  }
+  if (b.length === n && a.length === 1) {
+    const x = a[0];
+    for (let i = 0; i < n; i++) out[i] = f(x, b[i]);
+    return;
+  }
+  const sa = broadcastStrides(aShape, outShape);
+  const sb = broadcastStrides(bShape, outShape);
+  const r = outShape.length;
+  const la = sa[r - 1];
+  const lb = sb[r - 1];
+  const m = outShape[r - 1];
+  forEachRow(outShape, [sa, sb], (o, [ia, ib]) => {
+    for (let j = 0; j < m; j++) out[o + j] = f(a[ia + j * la], b[ib + j * lb]);
+  });
+}

@@ -1,0 +1,59 @@
+/** permute(x, perm): reorder axes; out.shape[i] = x.shape[perm[i]]. */
+import { ShapeError } from '../errors.js';
+import { defineOp, type KernelOp } from '../op.js';
+import { stridesOf, type Shape } from '../shape.js';
+import { forEachRow } from './broadcast-loop.js';
+
+export interface PermuteAttrs {
+  readonly perm: readonly number[];
+}
+
+/** Validate a permutation of 0..rank-1 (negative entries allowed). */
+export function normalizePerm(op: string, perm: readonly number[], rank: number): number[] {
+  const p = perm.map((a) => (a < 0 ? a + rank : a));
+  const ok = p.length === rank && p.every((a) => Number.isInteger(a) && a >= 0 && a < rank) && new Set(p).size === rank;
+  if (!ok) {
+    throw new ShapeError('BAD_AXIS', `${op}: perm must be a permutation of the ${rank} axes; got [${perm.join(', ')}].`);
+  }
+  return p;
+}
+
+export function invertPerm(perm: readonly number[]): number[] {
+  const inv = new Array<number>(perm.length);
+  perm.forEach((p, i) => (inv[p] = i));
+  return inv;
+}
+
+export const permute: KernelOp<PermuteAttrs> = defineOp<PermuteAttrs>({
+  name: 'permute',
+  shape: ([x], { perm }) => {
+    const p = normalizePerm('permute', perm, x.shape.length);
+    return [{ shape: p.map((a) => x.shape[a]), dtype: x.dtype }];
+  },
+  cpu: ([x], [y], { perm }) => {
+    const p = normalizePerm('permute', perm, x.shape.length);
+    const xs = stridesOf(x.shape);
+    const src = p.map((a) => xs[a]) as number[];
+    copyStrided(y.data, y.shape, x.data, src);
+  },
+});
+
+/** out (contiguous, outShape) ← src read with `strides` per output axis. */
+export function copyStrided(
+  out: { [i: number]: number; length: number },
+  outShape: Shape,
+  src: { [i: number]: number },
+  strides: number[],
+  base = 0,
+): void {
+  const r = outShape.length;
+  if (r === 0) {
+    out[0] = src[base];
+    return;
+  }
+  const m = outShape[r - 1];
+  const l = strides[r - 1];
+  forEachRow(outShape, [strides], (o, [i]) => {
+    for (let j = 0; j < m; j++) out[o + j] = src[base + i + j * l];
+  });
+}

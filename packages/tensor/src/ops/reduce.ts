@@ -1,0 +1,147 @@
+/**
+ * Reductions over any set of axes: sum, prod, max, min (attrs hold the
+ * normalized, sorted axes and keepdims), and argmax/argmin along one axis.
+ * NaN propagates through max/min as in NumPy.
+ */
+import { DTypeError } from '../errors.js';
+import { defineOp, type CpuTensor, type KernelOp, type TensorMeta } from '../op.js';
+import { normalizeAxis, sizeOf, type Shape } from '../shape.js';
+import { broadcastStrides, forEachRow } from './broadcast-loop.js';
+
+export interface ReduceAttrs {
+  /** Normalized, sorted, unique axes. */
+  readonly axes: readonly number[];
+  readonly keepdims: boolean;
+}
+
+export interface ArgReduceAttrs {
+  readonly axis: number;
+  readonly keepdims: boolean;
+}
+
+/** Output shape of a reduction. */
+export function reducedShape(shape: Shape, axes: readonly number[], keepdims: boolean): number[] {
+  const out: number[] = [];
+  shape.forEach((d, i) => {
+    if (!axes.includes(i)) out.push(d);
+    else if (keepdims) out.push(1);
+  });
+  return out;
+}
+
+interface ReduceRow {
+  readonly init: number;
+  readonly f: (acc: number, x: number) => number;
+  readonly allowEmpty: boolean;
+}
+
+export type ReduceName = 'sum' | 'prod' | 'max' | 'min';
+
+const rows: Record<ReduceName, ReduceRow> = {
+  sum: { init: 0, f: (a, x) => a + x, allowEmpty: true },
+  prod: { init: 1, f: (a, x) => a * x, allowEmpty: true },
+  max: { init: -Infinity, f: (a, x) => (x > a || x !== x ? x : a), allowEmpty: false },
+  min: { init: Infinity, f: (a, x) => (x < a || x !== x ? x : a), allowEmpty: false },
+};
+
+function reduceShape(name: string, allowEmpty: boolean) {
+  return ([x]: readonly TensorMeta[], { axes, keepdims }: ReduceAttrs): TensorMeta[] => {
+    if (x.dtype === 'bool') {
+      throw new DTypeError('DTYPE_MISMATCH', `${name}: x must be numeric; got bool. Cast first: x.cast('int32').`);
+    }
+    if (!allowEmpty && axes.some((a) => x.shape[a] === 0)) {
+      throw new DTypeError('BAD_ARGUMENT', `${name}: cannot reduce an empty axis; got shape [${x.shape.join(', ')}] with axes [${axes.join(', ')}].`);
+    }
+    return [{ shape: reducedShape(x.shape, axes, keepdims), dtype: x.dtype }];
+  };
+}
+
+/** Fold every input element into its output slot with `f`. */
+function reduceInto(x: CpuTensor, y: CpuTensor, axes: readonly number[], row: ReduceRow): void {
+  const out = y.data;
+  out.fill(row.init);
+  if (x.data.length === 0) return;
+  const keep = reducedShape(x.shape, axes, true);
+  const so = broadcastStrides(keep, x.shape);
+  const r = x.shape.length;
+  if (r === 0) {
+    out[0] = row.f(row.init, x.data[0]);
+    return;
+  }
+  const m = x.shape[r - 1];
+  const lo = so[r - 1];
+  const f = row.f;
+  const a = x.data;
+  forEachRow(x.shape, [so], (i, [o]) => {
+    if (lo === 0) {
+      let acc = out[o];
+      for (let j = 0; j < m; j++) acc = f(acc, a[i + j]);
+      out[o] = acc;
+    } else {
+      for (let j = 0; j < m; j++) out[o + j] = f(out[o + j], a[i + j]);
+    }
+  });
+}
+
+function makeReduce(name: ReduceName): KernelOp<ReduceAttrs> {
+  const row: ReduceRow = rows[name];
+  return defineOp<ReduceAttrs>({
+    name,
+    shape: reduceShape(name, row.allowEmpty),
+    cpu: ([x], [y], { axes }) => reduceInto(x, y, axes, row),
+  });
+}
+
+function makeArgReduce(name: 'argmax' | 'argmin'): KernelOp<ArgReduceAttrs> {
+  const better = name === 'argmax' ? (v: number, b: number) => v > b : (v: number, b: number) => v < b;
+  return defineOp<ArgReduceAttrs>({
+    name,
+    shape: ([x], { axis, keepdims }) => {
+      const ax = normalizeAxis(name, axis, x.shape.length);
+      if (x.shape[ax] === 0) {
+        throw new DTypeError('BAD_ARGUMENT', `${name}: cannot reduce an empty axis; got shape [${x.shape.join(', ')}], axis ${axis}.`);
+      }
+      return [{ shape: reducedShape(x.shape, [ax], keepdims), dtype: 'int32' }];
+    },
+    cpu: ([x], [y], { axis }) => {
+      const ax = normalizeAxis(name, axis, x.shape.length);
+      const n = x.shape[ax];
+      const inner = sizeOf(x.shape.slice(ax + 1));
+      const outer = sizeOf(x.shape.slice(0, ax));
+      for (let o = 0; o < outer; o++) {
+        for (let k = 0; k < inner; k++) {
+          const base = o * n * inner + k;
+          let best = x.data[base];
+          let bi = 0;
+          for (let j = 1; j < n && best === best; j++) {
+            const v = x.data[base + j * inner];
+            // First NaN wins, as in NumPy; ties keep the first index.
+            if (better(v, best) || v !== v) {
+              best = v;
+              bi = j;
+            }
+          }
+          y.data[o * inner + k] = bi;
+        }
+      }
+    },
+  });
+}
+
+export interface ReducePrimitives {
+  readonly sum: KernelOp<ReduceAttrs>;
+  readonly prod: KernelOp<ReduceAttrs>;
+  readonly max: KernelOp<ReduceAttrs>;
+  readonly min: KernelOp<ReduceAttrs>;
+  readonly argmax: KernelOp<ArgReduceAttrs>;
+  readonly argmin: KernelOp<ArgReduceAttrs>;
+}
+
+export const reducePrimitives: ReducePrimitives = {
+  sum: makeReduce('sum'),
+  prod: makeReduce('prod'),
+  max: makeReduce('max'),
+  min: makeReduce('min'),
+  argmax: makeArgReduce('argmax'),
+  argmin: makeArgReduce('argmin'),
+};

@@ -1,0 +1,6 @@
+/** The matmul primitives, one entry per primitive (see ../primitives.ts). */
+
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface MatmulPrimitives {}
+
+export const matmulPrimitives: MatmulPrimitives = {};

@@ -1,0 +1,6 @@
+/** The nn primitives, one entry per primitive (see ../primitives.ts). */
+
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface NnPrimitives {}
+
+export const nnPrimitives: NnPrimitives = {};

@@ -1,0 +1,30 @@
+/** where(cond, a, b): a where cond is true, else b; all three broadcast. */
+import { assertSameDType } from '../dtype.js';
+import { DTypeError } from '../errors.js';
+import { defineOp, type KernelOp } from '../op.js';
+import { broadcastNamed } from '../shape.js';
+import { broadcastStrides, forEachRow } from './broadcast-loop.js';
+import type { NoAttrs } from './unary.js';
+
+export const where: KernelOp<NoAttrs> = defineOp<NoAttrs>({
+  name: 'where',
+  shape: ([c, a, b]) => {
+    if (c.dtype !== 'bool') {
+      throw new DTypeError('DTYPE_MISMATCH', `where: cond must be bool; got ${c.dtype}. Compare first, e.g. x.greater(0).`);
+    }
+    const dtype = assertSameDType('where', [a.dtype, b.dtype], ['a', 'b']);
+    return [{ shape: broadcastNamed('where', [c.shape, a.shape, b.shape], ['cond', 'a', 'b']), dtype }];
+  },
+  cpu: ([c, a, b], [y]) => {
+    const r = y.shape.length;
+    const strides = [c, a, b].map((t) => broadcastStrides(t.shape, y.shape));
+    const [lc, la, lb] = strides.map((s) => (r === 0 ? 0 : s[r - 1]));
+    const m = r === 0 ? 1 : y.shape[r - 1];
+    const out = y.data;
+    forEachRow(y.shape, strides, (o, [ic, ia, ib]) => {
+      for (let j = 0; j < m; j++) {
+        out[o + j] = c.data[ic + j * lc] ? a.data[ia + j * la] : b.data[ib + j * lb];
+      }
+    });
+  },
+});

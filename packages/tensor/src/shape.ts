@@ -1,0 +1,111 @@
+/** Shapes, strides, axes and NumPy broadcasting. */
+import { ShapeError } from './errors.js';
+
+export type Shape = readonly number[];
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major strides in elements. */
+export function stridesOf(shape: Shape): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+export function fmtShape(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}
+
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/**
+ * NumPy broadcasting: align trailing axes; each pair must be equal or 1.
+ * @example broadcastShapes([2, 1, 3], [4, 3]) // [2, 4, 3]
+ */
+export function broadcastShapes(...shapes: Shape[]): number[] {
+  return broadcastNamed('broadcast', shapes, shapes.map((_, i) => `#${i}`));
+}
+
+/** broadcastShapes with the op and argument names used in the error. */
+export function broadcastNamed(op: string, shapes: Shape[], names: string[]): number[] {
+  const rank = Math.max(0, ...shapes.map((s) => s.length));
+  const out = new Array<number>(rank).fill(1);
+  for (let ax = -1; ax >= -rank; ax--) {
+    let owner = -1;
+    for (let i = 0; i < shapes.length; i++) {
+      const s = shapes[i];
+      const d = s.length + ax >= 0 ? s[s.length + ax] : 1;
+      const cur = out[rank + ax];
+      if (d === cur || d === 1) continue;
+      if (cur === 1) {
+        out[rank + ax] = d;
+        owner = i;
+        continue;
+      }
+      const a = owner >= 0 ? owner : 0;
+      throw new ShapeError(
+        'SHAPE_MISMATCH',
+        `${op}: cannot broadcast ${names[a]}${fmtShape(shapes[a])} with ` +
+          `${names[i]}${fmtShape(s)} (axis ${ax}: ${cur} vs ${d}). ` +
+          `Axes must be equal or 1; reshape or unsqueeze one input.`,
+      );
+    }
+  }
+  return out;
+}
+
+/** Resolve a possibly negative axis against `rank`, or throw BAD_AXIS. */
+export function normalizeAxis(op: string, axis: number, rank: number): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    const range = rank === 0 ? 'none (scalar input)' : `[${-rank}, ${rank - 1}]`;
+    throw new ShapeError(
+      'BAD_AXIS',
+      `${op}: axis must be an integer in ${range}; got ${axis} for rank ${rank}.`,
+    );
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/**
+ * Resolve an axes argument (undefined = all axes) to sorted unique axes.
+ */
+export function normalizeAxes(
+  op: string,
+  axes: number | readonly number[] | undefined | null,
+  rank: number,
+): number[] {
+  if (axes === undefined || axes === null) return [...Array(rank).keys()];
+  const list = typeof axes === 'number' ? [axes] : [...axes];
+  const out = list.map((a) => normalizeAxis(op, a, rank));
+  const uniq = [...new Set(out)].sort((a, b) => a - b);
+  if (uniq.length !== out.length) {
+    throw new ShapeError(
+      'BAD_AXIS',
+      `${op}: axes must not repeat; got [${list.join(', ')}].`,
+    );
+  }
+  return uniq;
+}
+
+/** Validate a user-supplied shape (non-negative integers). */
+export function checkShape(op: string, shape: readonly number[]): number[] {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new ShapeError(
+        'BAD_ARGUMENT',
+        `${op}: shape entries must be non-negative integers; got ${fmtShape(shape)}.`,
+      );
+    }
+  }
+  return [...shape];
+}

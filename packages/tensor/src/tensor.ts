@@ -1,0 +1,168 @@
+/**
+ * The Tensor: a shape, a dtype and a buffer on some backend. Immutable
+ * from the user's side (ops return new tensors); its data is read back
+ * asynchronously, because on a device it lives elsewhere.
+ * Op methods (`x.exp()`, `x.matmul(y)`, ...) are added by ops/*\/methods.ts.
+ */
+import type { Backend } from './backend.js';
+import type { DType, TypedArray } from './dtype.js';
+import { RuntimeError } from './errors.js';
+import { getBackwardImpl, type GraphNode } from './graph.js';
+import { track } from './memory.js';
+import { fmtShape, sizeOf, type Shape } from './shape.js';
+
+let liveTensors = 0;
+
+/** Live tensor count, for leak tests of `scope` and `dispose`. */
+export function memoryStats(): { tensors: number } {
+  return { tensors: liveTensors };
+}
+
+export type NestedArray = number | boolean | NestedArray[];
+
+export class Tensor {
+  readonly isTensor: true = true;
+  readonly shape: Shape;
+  readonly dtype: DType;
+  readonly size: number;
+  readonly backend: Backend;
+  /** Whether gradients flow to (leaf) or through this tensor. */
+  requiresGrad: boolean;
+  /** Accumulated gradient of a leaf after `backward()`. */
+  grad: Tensor | null = null;
+  /** The op that made this tensor, when recorded for autograd. */
+  node: GraphNode | null = null;
+  #buffer: unknown;
+  #disposed = false;
+
+  /** Low level: wrap a backend buffer. Use `tensor(...)` instead. */
+  constructor(backend: Backend, buffer: unknown, shape: Shape, dtype: DType, requiresGrad = false) {
+    this.backend = backend;
+    this.#buffer = buffer;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtype;
+    this.size = sizeOf(shape);
+    this.requiresGrad = requiresGrad;
+    liveTensors++;
+    track(this);
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get isDisposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** The backend buffer; throws DISPOSED after `dispose()`. */
+  get buffer(): unknown {
+    if (this.#disposed) {
+      throw new RuntimeError(
+        'DISPOSED',
+        `tensor: this ${this.dtype}${fmtShape(this.shape)} tensor was disposed; ` +
+          `got a use after dispose(). Return it from the scope, or call keep(t).`,
+      );
+    }
+    return this.#buffer;
+  }
+
+  /** Free the buffer now. Idempotent. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.backend.free(this.#buffer);
+    this.#buffer = null;
+    this.#disposed = true;
+    liveTensors--;
+  }
+
+  /** A copy of the data as a typed array. */
+  async data(): Promise<TypedArray> {
+    return this.backend.read(this.buffer, this.dtype, this.size);
+  }
+
+  /** The data as nested arrays (a number or boolean for a scalar). */
+  async toArray(): Promise<NestedArray> {
+    return toNested(await this.data(), this.shape, this.dtype);
+  }
+
+  /** The single value of a one-element tensor. */
+  async item(): Promise<number> {
+    this.#assertOneElement();
+    return (await this.data())[0];
+  }
+
+  /** Synchronous read: works on the CPU backend only. */
+  dataSync(): TypedArray {
+    if (!this.backend.canReadSync) {
+      throw new RuntimeError(
+        'SYNC_READ_UNSUPPORTED',
+        `dataSync: the ${this.backend.name} backend reads asynchronously; ` +
+          `got a sync read. Use await t.data() or await t.toArray().`,
+      );
+    }
+    return this.backend.readSync(this.buffer, this.dtype, this.size);
+  }
+
+  /** Synchronous nested read: CPU backend only. */
+  arraySync(): NestedArray {
+    return toNested(this.dataSync(), this.shape, this.dtype);
+  }
+
+  /** Synchronous scalar read: CPU backend only. */
+  itemSync(): number {
+    this.#assertOneElement();
+    return this.dataSync()[0];
+  }
+
+  /**
+   * Backpropagate from this tensor: leaves with requiresGrad get `.grad`
+   * (accumulated). Needs @optnet/autograd to be imported.
+   */
+  backward(grad?: Tensor): void {
+    const impl = getBackwardImpl();
+    if (!impl) {
+      throw new RuntimeError(
+        'NO_AUTOGRAD',
+        `backward: no autograd is loaded; got a call on ${this.dtype}${fmtShape(this.shape)}. ` +
+          `import '@optnet/autograd' once in your program.`,
+      );
+    }
+    impl(this, grad);
+  }
+
+  toString(): string {
+    const head = `Tensor(${this.dtype}${fmtShape(this.shape)}`;
+    if (this.#disposed) return `${head}, disposed)`;
+    if (!this.backend.canReadSync || this.size > 64) return `${head})`;
+    return `${head}, ${JSON.stringify(this.arraySync())})`;
+  }
+
+  #assertOneElement(): void {
+    if (this.size !== 1) {
+      throw new RuntimeError(
+        'BAD_ARGUMENT',
+        `item: tensor must have exactly one element; got shape ${fmtShape(this.shape)}. ` +
+          `Reduce it first, e.g. x.sum().`,
+      );
+    }
+  }
+}
+
+/** Row-major flat data to nested arrays. */
+export function toNested(data: TypedArray, shape: Shape, dtype: DType): NestedArray {
+  const conv = dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
+  if (shape.length === 0) return conv(data[0]);
+  const build = (dim: number, offset: number): NestedArray[] => {
+    const n = shape[dim];
+    const out: NestedArray[] = new Array(n);
+    if (dim === shape.length - 1) {
+      for (let i = 0; i < n; i++) out[i] = conv(data[offset + i]);
+      return out;
+    }
+    const stride = sizeOf(shape.slice(dim + 1));
+    for (let i = 0; i < n; i++) out[i] = build(dim + 1, offset + i * stride);
+    return out;
+  };
+  return build(0, 0);
+}

@@ -1,0 +1,7 @@
+/**
+ * @optnet/tensor/testing: the backend-independent op suite and assertions.
+ * @example
+ * import { opSuite } from '@optnet/tensor/testing';
+ */
+export { opSuite, allCases, type OpCase, type OpSuiteOptions } from './testing/op-suite.js';
+export { assertClose, assertThrowsCode, type CloseOptions } from './testing/assert.js';

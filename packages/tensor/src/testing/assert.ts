@@ -1,0 +1,58 @@
+/**
+ * Assertions for op tests that run on any backend (no Node or uvu import,
+ * so the GPU package and browsers can reuse them).
+ */
+import type { TypedArray } from '../dtype.js';
+import type { ErrorCode } from '../errors.js';
+import { Tensor, type NestedArray } from '../tensor.js';
+
+type Values = Tensor | TypedArray | NestedArray | readonly number[];
+
+async function flat(v: Values): Promise<number[]> {
+  if (v instanceof Tensor) return Array.from(await v.data());
+  if (ArrayBuffer.isView(v)) return Array.from(v as TypedArray);
+  if (Array.isArray(v)) return (v as unknown[]).flat(Infinity).map(Number);
+  return [Number(v)];
+}
+
+export interface CloseOptions {
+  rtol?: number;
+  atol?: number;
+  /** Also require this shape (when `actual` is a tensor). */
+  shape?: readonly number[];
+}
+
+/**
+ * |actual − expected| ≤ atol + rtol·|expected| elementwise; NaN matches NaN.
+ * @example await assertClose(x.exp(), [1, Math.E], { rtol: 1e-6 })
+ */
+export async function assertClose(actual: Values, expected: Values, opts: CloseOptions = {}): Promise<void> {
+  const { rtol = 1e-6, atol = 1e-9 } = opts;
+  if (opts.shape && actual instanceof Tensor) {
+    const got = actual.shape.join(',');
+    if (got !== opts.shape.join(',')) throw new Error(`shape: expected [${opts.shape.join(', ')}], got [${got}]`);
+  }
+  const a = await flat(actual);
+  const e = await flat(expected);
+  if (a.length !== e.length) throw new Error(`length: expected ${e.length} values, got ${a.length}`);
+  for (let i = 0; i < a.length; i++) {
+    const bothNaN = Number.isNaN(a[i]) && Number.isNaN(e[i]);
+    const ok = bothNaN || a[i] === e[i] || Math.abs(a[i] - e[i]) <= atol + rtol * Math.abs(e[i]);
+    if (!ok) throw new Error(`value ${i}: expected ${e[i]}, got ${a[i]} (rtol ${rtol}, atol ${atol})`);
+  }
+}
+
+/** Throws unless `fn` throws an error with `code` (and message matching `pattern`). */
+export async function assertThrowsCode(fn: () => unknown, code: ErrorCode, pattern?: RegExp): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    if (err.code !== code) throw new Error(`expected error code ${code}, got ${err.code}: ${err.message}`);
+    if (pattern && !pattern.test(err.message ?? '')) {
+      throw new Error(`error message ${JSON.stringify(err.message)} does not match ${pattern}`);
+    }
+    return;
+  }
+  throw new Error(`expected an error with code ${code}, but nothing was thrown`);
+}

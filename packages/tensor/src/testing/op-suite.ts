@@ -1,0 +1,55 @@
+/**
+ * The op suite: forward tests of every primitive, written once against the
+ * public API and run on any backend. The CPU package runs it in its tests;
+ * the GPU package runs the same cases on WebGPU with a declared skip list.
+ */
+import { getBackend, setBackend, type Backend } from '../backend.js';
+import { coreCases } from './cases-core.js';
+import { linalgCases } from './cases-linalg.js';
+import { matmulCases } from './cases-matmul.js';
+import { movementCases } from './cases-movement.js';
+import { nnCases } from './cases-nn.js';
+
+/** One forward test; `name` starts with the primitive's name. */
+export interface OpCase {
+  readonly name: string;
+  run(): void | Promise<void>;
+}
+
+export const allCases: readonly OpCase[] = [
+  ...coreCases,
+  ...movementCases,
+  ...matmulCases,
+  ...nnCases,
+  ...linalgCases,
+];
+
+export interface OpSuiteOptions {
+  /** Case names to skip, each with the reason. */
+  skip?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Register every case with a test runner's `test(name, fn)`.
+ * @example
+ * import { test } from 'uvu';
+ * opSuite(new CpuBackend(), test); test.run();
+ */
+export function opSuite(
+  backend: Backend,
+  register: (name: string, fn: () => Promise<void>) => void,
+  options: OpSuiteOptions = {},
+): void {
+  for (const c of allCases) {
+    if (options.skip && c.name in options.skip) continue;
+    register(`${backend.name}: ${c.name}`, async () => {
+      const prev = getBackend();
+      setBackend(backend);
+      try {
+        await c.run();
+      } finally {
+        setBackend(prev);
+      }
+    });
+  }
+}
