@@ -1,6 +1,13 @@
-// Runs every package's uvu suite in its own process and ends with the line
-// `N passed, N failed` that CI reads. Exit code 1 if any test failed or a
-// suite crashed before reporting.
+// Runs every package's uvu suite in its own process, then the named checks
+// (pack-check, and any that .ci/run reports), and ends with the line
+// `N passed, N failed` that CI reads. Exit code 1 if any test or check
+// failed or a suite crashed before reporting.
+//
+// Named checks count one each:
+// - "pack: tarballs install and run README examples" (scripts/pack-check.mjs;
+//   it builds first unless OPTNET_BUILT=1). Skip it with OPTNET_SKIP_PACK=1.
+// - OPTNET_CI_CHECKS: lines `pass<TAB>name` / `fail<TAB>name` from steps that
+//   ran before the tests (.ci/run puts typecheck and build there).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -15,11 +22,17 @@ const pkgs = [
 ];
 let passed = 0;
 let failed = 0;
+const checks = [];
+
 for (const p of pkgs) {
   const dir = join(root, 'packages', p);
   if (!existsSync(join(dir, 'test'))) continue;
   console.log(`\n=== @optnet/${p} ===`);
-  const r = spawnSync('pnpm', ['run', 'test'], { cwd: dir, encoding: 'utf8' });
+  const r = spawnSync('pnpm', ['run', 'test'], {
+    cwd: dir,
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+  });
   const out = (r.stdout ?? '') + (r.stderr ?? '');
   process.stdout.write(out);
   const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
@@ -33,6 +46,37 @@ for (const p of pkgs) {
   passed += Number(ok[1]);
   failed += Number(total[1]) - Number(ok[1]);
   if (r.status !== 0 && Number(total[1]) === Number(ok[1])) failed += 1;
+}
+
+for (const line of (process.env.OPTNET_CI_CHECKS ?? '').split('\n')) {
+  const [status, ...name] = line.split('\t');
+  if (status === 'pass' || status === 'fail')
+    checks.push({ name: name.join(' '), ok: status === 'pass' });
+}
+
+if (process.env.OPTNET_SKIP_PACK !== '1') {
+  console.log('\n=== pack-check ===');
+  const r = spawnSync(
+    process.execPath,
+    [join(root, 'scripts', 'pack-check.mjs')],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    },
+  );
+  process.stdout.write((r.stdout ?? '') + (r.stderr ?? ''));
+  checks.push({
+    name: 'pack: tarballs install and run README examples',
+    ok: r.status === 0,
+  });
+}
+
+if (checks.length > 0) console.log('\n=== checks ===');
+for (const c of checks) {
+  console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}`);
+  if (c.ok) passed += 1;
+  else failed += 1;
 }
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

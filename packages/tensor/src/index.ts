@@ -23,7 +23,7 @@ export {
   type CustomForward,
 } from './op.js';
 export { apply, apply1 } from './apply.js';
-export { primitives, type Primitives, type PrimitiveName, type PrimitiveAttrs } from './primitives.js';
+export { primitives, type CorePrimitives, type Primitives, type PrimitiveName, type PrimitiveAttrs } from './primitives.js';
 export { type GraphNode, isGradEnabled, setGradEnabled, setBackwardImpl } from './graph.js';
 export { scope, keep } from './memory.js';
 export { type Rng, makeRng, seed } from './random.js';
@@ -39,9 +39,17 @@ export {
   sum, prod, max, min, argmax, argmin, mean,
   reshape, permute, transpose, expand, squeeze, unsqueeze,
 } from './api/core.js';
-export { type NoAttrs } from './ops/unary.js';
+export { type NoAttrs, type UnaryName, type UnaryPrimitives } from './ops/unary.js';
+export { type BinaryName, type BinaryPrimitives } from './ops/binary.js';
+export { type CompareName, type ComparePrimitives } from './ops/compare.js';
+export { type ReducePrimitives } from './ops/reduce.js';
+export { type MovementPrimitives } from './ops/registry-movement.js';
+export { type MatmulPrimitives } from './ops/registry-matmul.js';
+export { type NnPrimitives } from './ops/registry-nn.js';
+export { type LinalgPrimitives } from './ops/registry-linalg.js';
 export { type ReduceAttrs, type ArgReduceAttrs, reducedShape } from './ops/reduce.js';
 export { type ReshapeAttrs } from './ops/reshape.js';
 export { type PermuteAttrs, invertPerm } from './ops/permute.js';
 export { type ExpandAttrs } from './ops/expand.js';
 export { type CastAttrs } from './ops/cast.js';
+export { type TriangularSolveAttrs } from './ops/triangular-solve.js';

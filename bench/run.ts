@@ -1,0 +1,104 @@
+/**
+ * `pnpm bench`: times the entries below on the current backend (CPU unless
+ * an app set another), prints a table, and writes it into BENCHMARKS.md.
+ *
+ *   pnpm bench                  all entries; updates BENCHMARKS.md
+ *   pnpm bench matmul conv      entries whose name contains matmul or conv;
+ *                               prints only (a partial table is not written)
+ *   pnpm bench --no-write       all entries, BENCHMARKS.md left alone
+ *
+ * An entry whose op has not landed in @optnet/tensor yet shows
+ * "skipped: <op> not available"; any other error shows as "error: ..." and
+ * makes the run exit 1.
+ */
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { choleskyEntry, matmulEntry } from './cases-linalg.js';
+import {
+  convEntry,
+  mlpEntry,
+  softmaxCrossEntropyEntry,
+} from './cases-train.js';
+import type { Entry } from './entry.js';
+import { Skip, T } from './ops.js';
+import { formatTable, machineInfo, writeResults, type Row } from './util.js';
+
+const entries: Entry[] = [
+  ...(['float32', 'float64'] as const).flatMap((dtype) =>
+    [64, 256, 512, 1024].map((n) => matmulEntry(n, dtype)),
+  ),
+  mlpEntry(),
+  convEntry(),
+  softmaxCrossEntropyEntry(),
+  choleskyEntry(128, 64),
+];
+
+async function runEntry(e: Entry): Promise<{ row: Row; failed: boolean }> {
+  const base = {
+    name: e.name,
+    ...(e.referenceMs !== undefined ? { referenceMs: e.referenceMs } : {}),
+  };
+  try {
+    return { row: { ...base, ...(await e.run()) }, failed: false };
+  } catch (err) {
+    if (err instanceof Skip)
+      return { row: { ...base, note: err.message }, failed: false };
+    const msg = err instanceof Error ? err.message : String(err);
+    console.error(`${e.name}: ${err instanceof Error ? err.stack : msg}`);
+    return {
+      row: { ...base, note: `error: ${msg.split('\n')[0].slice(0, 80)}` },
+      failed: true,
+    };
+  }
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const filters = args.filter((a) => !a.startsWith('--'));
+  const write = filters.length === 0 && !args.includes('--no-write');
+  const matches = (e: Entry) =>
+    filters.some((f) => e.name.toLowerCase().includes(f.toLowerCase()));
+  const chosen = entries.filter((e) => filters.length === 0 || matches(e));
+  if (chosen.length === 0) {
+    console.error(
+      `no benchmark matches ${filters.join(', ')}; names:\n` +
+        entries.map((e) => e.name).join('\n'),
+    );
+    return 1;
+  }
+  const info = machineInfo();
+  const backend = T.getBackend().name;
+  console.log(`${info.cpu}, node ${info.node}, backend ${backend}\n`);
+
+  const t0 = performance.now();
+  const rows: Row[] = [];
+  let failures = 0;
+  for (const e of chosen) {
+    const { row, failed } = await runEntry(e);
+    failures += Number(failed);
+    rows.push(row);
+    const what = row.timing
+      ? `median ${row.timing.medianMs.toFixed(2)} ms`
+      : row.note;
+    console.log(`${e.name}: ${what}`);
+  }
+  const totalSeconds = (performance.now() - t0) / 1000;
+  const table = formatTable(rows);
+  console.log(
+    `\n${table}\n\nreference: TensorFlow.js pure-JS CPU on the same machines`,
+  );
+
+  if (write) {
+    const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+    writeResults(join(root, 'BENCHMARKS.md'), table, {
+      ...info,
+      command: 'pnpm bench',
+      backend,
+      totalSeconds,
+    });
+    console.log('wrote BENCHMARKS.md');
+  }
+  return failures === 0 ? 0 : 1;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,170 @@
+/**
+ * Benchmark plumbing: a timer (warmup, then reps, median and min), a
+ * Markdown table printer, and the writer that puts the table into
+ * BENCHMARKS.md between two markers, so a rerun replaces the old table.
+ */
+import { cpus, totalmem } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+
+export interface TimeOptions {
+  /** Untimed runs first (JIT, caches, pipeline compiles). */
+  warmup?: number;
+  /** Timed runs at least... */
+  minReps?: number;
+  /** ...and at most. */
+  maxReps?: number;
+  /** Stop adding reps (past minReps) once the timed runs took this long. */
+  budgetMs?: number;
+}
+
+export interface Timing {
+  medianMs: number;
+  minMs: number;
+  reps: number;
+}
+
+/**
+ * Time `fn` with performance.now(): `warmup` untimed calls, then between
+ * minReps and maxReps timed ones (fewer when budgetMs runs out).
+ * `fn` must finish its work before it resolves (read a value back), so
+ * that an asynchronous device is timed too.
+ * @example const t = await timeIt(() => matmul(a, b).data(), { maxReps: 10 });
+ */
+export async function timeIt(
+  fn: () => unknown,
+  options: TimeOptions = {},
+): Promise<Timing> {
+  const { warmup = 2, minReps = 3, maxReps = 20, budgetMs = 5000 } = options;
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  let spent = 0;
+  while (
+    times.length < maxReps &&
+    (times.length < minReps || spent < budgetMs)
+  ) {
+    const t0 = performance.now();
+    await fn();
+    const dt = performance.now() - t0;
+    times.push(dt);
+    spent += dt;
+  }
+  times.sort((a, b) => a - b);
+  const mid = times.length >> 1;
+  const medianMs =
+    times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+  return { medianMs, minMs: times[0], reps: times.length };
+}
+
+/** One line of the results table. */
+export interface Row {
+  name: string;
+  timing?: Timing;
+  /** E.g. "12.3 GFLOP/s". */
+  derived?: string;
+  /** Reference time in ms (TensorFlow.js pure-JS CPU on the same machines). */
+  referenceMs?: number;
+  /** Why there is no timing, e.g. "skipped: matmul not available". */
+  note?: string;
+}
+
+/** 2·m·k·n / t, as a string. */
+export function gflops(flop: number, ms: number): string {
+  return `${(flop / ms / 1e6).toFixed(2)} GFLOP/s`;
+}
+
+function fmtMs(ms: number): string {
+  if (ms >= 100) return ms.toFixed(0);
+  if (ms >= 10) return ms.toFixed(1);
+  return ms.toFixed(2);
+}
+
+/** The results as a Markdown table. */
+export function formatTable(rows: readonly Row[]): string {
+  const head = [
+    'benchmark',
+    'median ms',
+    'min ms',
+    'reps',
+    'derived',
+    'reference ms',
+    'speedup vs ref',
+  ];
+  const lines = rows.map((r) => {
+    if (!r.timing) {
+      const ref = r.referenceMs === undefined ? '' : String(r.referenceMs);
+      return [r.name, '', '', '', r.note ?? 'skipped', ref, ''];
+    }
+    const { medianMs, minMs, reps } = r.timing;
+    const ref = r.referenceMs;
+    return [
+      r.name,
+      fmtMs(medianMs),
+      fmtMs(minMs),
+      String(reps),
+      r.derived ?? '',
+      ref === undefined ? '' : String(ref),
+      ref === undefined ? '' : `${(ref / medianMs).toFixed(2)}x`,
+    ];
+  });
+  const all = [head, ...lines];
+  const width = head.map((_, c) => Math.max(...all.map((l) => l[c].length)));
+  const fmt = (l: string[]) =>
+    `| ${l.map((v, c) => v.padEnd(width[c])).join(' | ')} |`;
+  const rule = `|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`;
+  return [fmt(head), rule, ...lines.map(fmt)].join('\n');
+}
+
+/** Where and how the numbers were taken. */
+export interface RunInfo {
+  command: string;
+  backend: string;
+  date: string;
+  cpu: string;
+  node: string;
+  totalSeconds: number;
+}
+
+export function machineInfo(): Pick<RunInfo, 'cpu' | 'node' | 'date'> {
+  const list = cpus();
+  const model = list[0]?.model.trim() ?? 'unknown cpu';
+  const gib = (totalmem() / 2 ** 30).toFixed(0);
+  return {
+    cpu:
+      `${model} (${list.length} logical cores, ${gib} GiB RAM, ` +
+      `${process.platform}-${process.arch})`,
+    node: process.version,
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+  };
+}
+
+export const START_MARKER =
+  '<!-- bench:start (written by bench/run.ts; edits here are overwritten) -->';
+export const END_MARKER = '<!-- bench:end -->';
+
+/**
+ * Replace the section between the markers in `path` (append it, with the
+ * markers, when they are missing) with the table and how it was made.
+ */
+export function writeResults(path: string, table: string, info: RunInfo): void {
+  const section = [
+    START_MARKER,
+    '',
+    `Command: \`${info.command}\`  `,
+    `Date: ${info.date}  `,
+    `Machine: ${info.cpu}  `,
+    `Node: ${info.node}, backend: ${info.backend}, ` +
+      `whole run: ${info.totalSeconds.toFixed(0)} s`,
+    '',
+    table,
+    '',
+    END_MARKER,
+  ].join('\n');
+  const old = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
+  const start = old.indexOf(START_MARKER.slice(0, 18));
+  const end = old.indexOf(END_MARKER);
+  const next =
+    start >= 0 && end > start
+      ? old.slice(0, start) + section + old.slice(end + END_MARKER.length)
+      : `${old.trimEnd()}\n\n${section}\n`;
+  writeFileSync(path, next);
+}

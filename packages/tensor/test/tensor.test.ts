@@ -1,0 +1,108 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as T from '@optnet/tensor';
+import { assertClose, assertThrowsCode } from '@optnet/tensor/testing';
+
+test('tensor: infers shape and dtype; typed arrays keep theirs', async () => {
+  const a = T.tensor([[1, 2, 3], [4, 5, 6]]);
+  assert.equal([...a.shape], [2, 3]);
+  assert.is(a.dtype, 'float32');
+  assert.equal(await a.toArray(), [[1, 2, 3], [4, 5, 6]]);
+  const b = T.tensor(new Float64Array([1, 2, 3, 4]), { shape: [2, 2] });
+  assert.is(b.dtype, 'float64');
+  assert.equal(b.arraySync(), [[1, 2], [3, 4]]);
+  assert.is(T.tensor([true, false]).dtype, 'bool');
+  assert.equal(await T.tensor([true, false]).toArray(), [true, false]);
+  assert.is(await T.tensor(7, { dtype: 'int32' }).item(), 7);
+});
+
+test('tensor: ragged data and wrong shapes are clear errors', async () => {
+  await assertThrowsCode(() => T.tensor([[1, 2], [3]]), 'SHAPE_MISMATCH', /^tensor: nested arrays must be rectangular; got length 1 at \[1\]/);
+  await assertThrowsCode(() => T.tensor([1, 2, 3], { shape: [2, 2] }), 'SHAPE_MISMATCH', /needs 4 values; got 3/);
+  await assertThrowsCode(() => T.tensor([1], { dtype: 'int32', requiresGrad: true }), 'DTYPE_MISMATCH', /only float tensors/);
+  await assertThrowsCode(() => T.zeros([2, -1]), 'BAD_ARGUMENT', /^zeros: shape entries/);
+});
+
+test('creation: zeros, ones, full, eye, arange, linspace', async () => {
+  await assertClose(T.zeros([2, 2]), [0, 0, 0, 0]);
+  await assertClose(T.ones([3], { dtype: 'float64' }), [1, 1, 1]);
+  await assertClose(T.full([2], 7, { dtype: 'int32' }), [7, 7]);
+  await assertClose(T.eye(2, { m: 3 }), [[1, 0, 0], [0, 1, 0]], { shape: [2, 3] });
+  const r = T.arange(5);
+  assert.is(r.dtype, 'int32');
+  await assertClose(r, [0, 1, 2, 3, 4]);
+  await assertClose(T.arange(1, 2, 0.25), [1, 1.25, 1.5, 1.75]);
+  await assertClose(T.arange(5, 0, -2), [5, 3, 1]);
+  await assertClose(T.linspace(0, 1, 5), [0, 0.25, 0.5, 0.75, 1]);
+  await assertThrowsCode(() => T.arange(0, 1, 0), 'BAD_ARGUMENT', /^arange: step/);
+});
+
+test('random: seeded draws reproduce; statistics are right', async () => {
+  const a = await T.randn([1000], { rng: T.makeRng(7), dtype: 'float64' }).data();
+  const b = await T.randn([1000], { rng: T.makeRng(7), dtype: 'float64' }).data();
+  assert.equal(Array.from(a), Array.from(b));
+  const mean = a.reduce((s, v) => s + v, 0) / a.length;
+  const variance = a.reduce((s, v) => s + (v - mean) ** 2, 0) / a.length;
+  assert.ok(Math.abs(mean) < 0.1 && Math.abs(variance - 1) < 0.15, `mean ${mean} var ${variance}`);
+  const u = await T.rand([1000], { rng: T.makeRng(1) }).data();
+  assert.ok(u.every((v) => v >= 0 && v < 1));
+  const k = await T.randint(2, 5, [500], { rng: T.makeRng(2) }).data();
+  assert.equal([...new Set(k)].sort(), [2, 3, 4]);
+  T.seed(11);
+  const g1 = await T.rand([3]).data();
+  T.seed(11);
+  assert.equal(Array.from(await T.rand([3]).data()), Array.from(g1));
+});
+
+test('scope: frees intermediates, keeps returned tensors, works nested and on throw', () => {
+  const x = T.ones([4]);
+  const before = T.memoryStats().tensors;
+  let inner: T.Tensor | null = null;
+  const out = T.scope(() => {
+    inner = x.add(1);
+    const kept = T.keep(x.mul(5));
+    const nested = T.scope(() => inner!.mul(2).exp());
+    return { result: nested.add(kept), kept };
+  });
+  assert.ok(inner!.isDisposed);
+  assert.ok(!out.result.isDisposed && !out.kept.isDisposed);
+  assert.is(T.memoryStats().tensors, before + 2);
+  assert.throws(() => T.scope(() => {
+    x.add(1);
+    throw new Error('boom');
+  }), /boom/);
+  assert.is(T.memoryStats().tensors, before + 2);
+});
+
+test('dispose: use after dispose is a DISPOSED error; dispose is idempotent', async () => {
+  const x = T.ones([2]);
+  x.dispose();
+  x.dispose();
+  assert.ok(x.isDisposed);
+  await assertThrowsCode(() => x.add(1), 'DISPOSED', /^tensor: this float32\[2\] tensor was disposed/);
+  assert.match(x.toString(), /disposed/);
+});
+
+test('reads: item needs one element; backward needs autograd loaded', async () => {
+  await assertThrowsCode(() => T.ones([2]).item(), 'BAD_ARGUMENT', /^item: /);
+  await assertThrowsCode(() => T.ones([1], { requiresGrad: true }).backward(), 'NO_AUTOGRAD', /import '@optnet\/autograd'/);
+});
+
+test('backend: ops on tensors of two backends are refused', async () => {
+  const a = T.ones([2]);
+  const other = new T.CpuBackend();
+  const prev = T.getBackend();
+  T.setBackend(other);
+  const b = T.ones([2]);
+  T.setBackend(prev);
+  await assertThrowsCode(() => T.add(a, b), 'BACKEND_MISMATCH', /^add: all inputs must live on one backend/);
+});
+
+test('broadcastShapes: NumPy rules', () => {
+  assert.equal(T.broadcastShapes([2, 1, 3], [4, 3]), [2, 4, 3]);
+  assert.equal(T.broadcastShapes([], [5]), [5]);
+  assert.equal(T.broadcastShapes([0, 1], [1, 4]), [0, 4]);
+  assert.throws(() => T.broadcastShapes([2, 3], [3, 2]), /axis -1: 3 vs 2/);
+});
+
+test.run();
