@@ -52,4 +52,3 @@ export { type ReshapeAttrs } from './ops/reshape.js';
 export { type PermuteAttrs, invertPerm } from './ops/permute.js';
 export { type ExpandAttrs } from './ops/expand.js';
 export { type CastAttrs } from './ops/cast.js';
-export { type TriangularSolveAttrs } from './ops/triangular-solve.js';
