@@ -8,6 +8,8 @@
  * console.log(await x.add(1).sum().item()); // 14
  */
 import './methods/core.js';
+import './methods/nn.js';
+import './methods/linalg.js';
 
 export { Tensor, memoryStats, toNested, type NestedArray } from './tensor.js';
 export { type DType, type FloatDType, type TypedArray, isFloat, allocArray } from './dtype.js';
@@ -52,3 +54,13 @@ export { type ReshapeAttrs } from './ops/reshape.js';
 export { type PermuteAttrs, invertPerm } from './ops/permute.js';
 export { type ExpandAttrs } from './ops/expand.js';
 export { type CastAttrs } from './ops/cast.js';
+export {
+  cholesky, triangularSolve, choleskySolve, solve, inverse, type TriangularSolveOptions,
+} from './api/linalg.js';
+export { type TriangularSolveAttrs } from './ops/triangular-solve.js';
+export {
+  softmax, logSoftmax, logsumexp, variance, maxPool2d, avgPool2d, maxPool2dGrad, avgPool2dGrad,
+  type VarianceOptions, type Pool2dOptions, type Size2,
+} from './api/nn.js';
+export { type SoftmaxAttrs } from './ops/softmax.js';
+export { type Pool2dAttrs } from './ops/pool2d.js';

@@ -1,5 +1,12 @@
 /** VJP rules of the linalg primitives. */
 import type { LinalgPrimitives } from '@optnet/tensor';
+import { choleskyVjp } from './cholesky.js';
+import { solveVjp } from './solve.js';
+import { triangularSolveVjp } from './triangular-solve.js';
 import type { VjpTable } from './types.js';
 
-export const linalgVjps: VjpTable<LinalgPrimitives> = {};
+export const linalgVjps: VjpTable<LinalgPrimitives> = {
+  cholesky: choleskyVjp,
+  triangularSolve: triangularSolveVjp,
+  solve: solveVjp,
+};

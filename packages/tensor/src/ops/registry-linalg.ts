@@ -1,6 +1,14 @@
 /** The linalg primitives, one entry per primitive (see ../primitives.ts). */
+import type { KernelOp } from '../op.js';
+import { cholesky } from './cholesky.js';
+import { solve } from './solve.js';
+import { triangularSolve, type TriangularSolveAttrs } from './triangular-solve.js';
+import type { NoAttrs } from './unary.js';
 
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface LinalgPrimitives {}
+export interface LinalgPrimitives {
+  readonly cholesky: KernelOp<NoAttrs>;
+  readonly triangularSolve: KernelOp<TriangularSolveAttrs>;
+  readonly solve: KernelOp<NoAttrs>;
+}
 
-export const linalgPrimitives: LinalgPrimitives = {};
+export const linalgPrimitives: LinalgPrimitives = { cholesky, triangularSolve, solve };

@@ -1,4 +1,162 @@
 /** Forward cases for the linalg primitives (see op-suite.ts). */
+import * as T from '../index.js';
+import { assertClose, assertThrowsCode } from './assert.js';
 import type { OpCase } from './op-suite.js';
 
-export const linalgCases: OpCase[] = [];
+const f64 = { dtype: 'float64' } as const;
+type Mat = number[][];
+
+// Naive reference loops on plain arrays.
+function matmulRef(a: Mat, b: Mat): Mat {
+  return a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
+}
+function transposeRef(a: Mat): Mat {
+  return a[0].map((_, j) => a.map((r) => r[j]));
+}
+/** A deterministic SPD matrix M·Mᵀ + n·I. */
+function spdRef(n: number, seed: number): Mat {
+  const m: Mat = [];
+  for (let i = 0; i < n; i++) m.push(Array.from({ length: n }, (_, j) => Math.sin(seed + 3 * i + 7 * j)));
+  const a = matmulRef(m, transposeRef(m));
+  for (let i = 0; i < n; i++) a[i][i] += n;
+  return a;
+}
+function randMat(rows: number, cols: number, seed: number): Mat {
+  const m: Mat = [];
+  for (let i = 0; i < rows; i++) m.push(Array.from({ length: cols }, (_, j) => Math.cos(seed * 1.3 + 2 * i - 5 * j)));
+  return m;
+}
+async function mats(t: T.Tensor): Promise<Mat[]> {
+  const n = t.shape[t.rank - 2];
+  const k = t.shape[t.rank - 1];
+  const d = Array.from(await t.data());
+  const out: Mat[] = [];
+  for (let o = 0; o < d.length; o += n * k) {
+    out.push(Array.from({ length: n }, (_, i) => d.slice(o + i * k, o + (i + 1) * k)));
+  }
+  return out;
+}
+
+export const linalgCases: OpCase[] = [
+  {
+    name: 'cholesky: L·Lᵀ ≈ A, L lower with positive diagonal, batched [2,3,4,4]',
+    run: async () => {
+      const as = Array.from({ length: 6 }, (_, i) => spdRef(4, i));
+      const a = T.reshape(T.tensor(as, f64), [2, 3, 4, 4]);
+      const l = T.cholesky(a);
+      if (l.shape.join() !== '2,3,4,4' || l.dtype !== 'float64') throw new Error(`shape ${l.shape}`);
+      const ls = await mats(l);
+      for (let b = 0; b < 6; b++) {
+        for (let i = 0; i < 4; i++) {
+          if (!(ls[b][i][i] > 0)) throw new Error('diagonal must be positive');
+          for (let j = i + 1; j < 4; j++) if (ls[b][i][j] !== 0) throw new Error('upper triangle must be 0');
+        }
+        await assertClose(matmulRef(ls[b], transposeRef(ls[b])).flat(), as[b].flat(), { rtol: 1e-12, atol: 1e-12 });
+      }
+    },
+  },
+  {
+    name: 'cholesky: reads only the lower triangle; float32; 1×1 and method form',
+    run: async () => {
+      const a = spdRef(3, 5);
+      const junk = a.map((r, i) => r.map((v, j) => (j > i ? 1e6 : v)));
+      const l32 = T.tensor(junk).cholesky();
+      if (l32.dtype !== 'float32') throw new Error(l32.dtype);
+      const [l] = await mats(l32);
+      await assertClose(matmulRef(l, transposeRef(l)).flat(), a.flat(), { rtol: 1e-5, atol: 1e-5 });
+      await assertClose(T.cholesky(T.tensor([[[4]]], f64)), [[[2]]], { shape: [1, 1, 1] });
+    },
+  },
+  {
+    name: 'cholesky: errors (not PD names batch item and pivot, non-square, int)',
+    run: async () => {
+      const good = spdRef(3, 1);
+      const bad = [[1, 0, 0], [0, 1, 0], [0, 0, -2]];
+      const a = T.tensor([good, good, bad], f64);
+      await assertThrowsCode(() => T.cholesky(a), 'NOT_POSITIVE_DEFINITE', /^cholesky: .*batch item 2 at pivot 2 \(-2/);
+      await assertThrowsCode(() => T.cholesky(T.zeros([2, 3])), 'SHAPE_MISMATCH', /^cholesky: .*square/);
+      await assertThrowsCode(() => T.cholesky(T.zeros([3])), 'SHAPE_MISMATCH', /^cholesky:/);
+      await assertThrowsCode(() => T.cholesky(T.zeros([2, 2], { dtype: 'int32' })), 'DTYPE_MISMATCH', /^cholesky:/);
+    },
+  },
+  {
+    name: 'triangularSolve: op(L)·X ≈ B for lower/upper × transpose × unitDiagonal',
+    run: async () => {
+      const m = randMat(4, 4, 2);
+      const b = randMat(4, 3, 3);
+      for (const lower of [true, false]) {
+        for (const transpose of [true, false]) {
+          for (const unitDiagonal of [true, false]) {
+            // the other triangle holds junk that must not be read
+            const l = m.map((r, i) => r.map((v, j) => (i === j ? (unitDiagonal ? 99 : 2 + v) : (lower ? i > j : i < j) ? v : 77)));
+            const eff = l.map((r, i) => r.map((v, j) => (i === j ? (unitDiagonal ? 1 : v) : (lower ? i > j : i < j) ? v : 0)));
+            const x = T.triangularSolve(T.tensor(l, f64), T.tensor(b, f64), { lower, transpose, unitDiagonal });
+            const [xs] = await mats(x);
+            const op = transpose ? transposeRef(eff) : eff;
+            await assertClose(matmulRef(op, xs).flat(), b.flat(), { rtol: 1e-12, atol: 1e-12 });
+          }
+        }
+      }
+    },
+  },
+  {
+    name: 'triangularSolve/choleskySolve: batch dims broadcast ([2,1,3,3] with [4,3,2])',
+    run: async () => {
+      const as = [spdRef(3, 0), spdRef(3, 1)];
+      const bs = Array.from({ length: 4 }, (_, i) => randMat(3, 2, i + 10));
+      const a = T.tensor(as.map((x) => [x]), f64);
+      const b = T.tensor(bs, f64);
+      const l = T.cholesky(a);
+      const x = T.choleskySolve(l, b);
+      if (x.shape.join() !== '2,4,3,2') throw new Error(`shape ${x.shape}`);
+      const xs = await mats(x);
+      for (let i = 0; i < 2; i++) {
+        for (let j = 0; j < 4; j++) {
+          await assertClose(matmulRef(as[i], xs[i * 4 + j]).flat(), bs[j].flat(), { rtol: 1e-12, atol: 1e-12 });
+        }
+      }
+      const y = l.triangularSolve(b);
+      if (y.shape.join() !== '2,4,3,2') throw new Error(`shape ${y.shape}`);
+    },
+  },
+  {
+    name: 'triangularSolve: errors (row mismatch, batch mismatch, dtype)',
+    run: async () => {
+      const l = T.eye(3, f64);
+      await assertThrowsCode(() => T.triangularSolve(l, T.zeros([4, 2], f64)), 'SHAPE_MISMATCH', /^triangularSolve: .*n = 3/);
+      await assertThrowsCode(
+        () => T.triangularSolve(T.zeros([2, 3, 3], f64), T.zeros([5, 3, 1], f64)), 'SHAPE_MISMATCH', /^triangularSolve: cannot broadcast/);
+      await assertThrowsCode(() => T.triangularSolve(l, T.zeros([3, 1])), 'DTYPE_MISMATCH', /^triangularSolve: .*float64.*float32/);
+    },
+  },
+  {
+    name: 'solve: A·X ≈ B with pivoting, batched and broadcast; inverse',
+    run: async () => {
+      // zero leading entry forces a row swap
+      const a0 = [[0, 2, 1], [1, 1, 1], [2, 0, 3]];
+      const a1 = randMat(3, 3, 4).map((r, i) => r.map((v, j) => v + (i === j ? 3 : 0)));
+      const bs = [randMat(3, 2, 5)];
+      const x = T.solve(T.tensor([a0, a1], f64), T.tensor(bs, f64));
+      if (x.shape.join() !== '2,3,2') throw new Error(`shape ${x.shape}`);
+      const xs = await mats(x);
+      await assertClose(matmulRef(a0, xs[0]).flat(), bs[0].flat(), { rtol: 1e-12, atol: 1e-12 });
+      await assertClose(matmulRef(a1, xs[1]).flat(), bs[0].flat(), { rtol: 1e-12, atol: 1e-12 });
+      const inv = await mats(T.tensor([a0, a1], f64).inverse());
+      await assertClose(matmulRef(a0, inv[0]).flat(), [1, 0, 0, 0, 1, 0, 0, 0, 1], { rtol: 1e-12, atol: 1e-12 });
+      await assertClose(matmulRef(inv[1], a1).flat(), [1, 0, 0, 0, 1, 0, 0, 0, 1], { rtol: 1e-12, atol: 1e-12 });
+      const x32 = await mats(T.solve(T.tensor(a0), T.tensor(bs[0])));
+      await assertClose(matmulRef(a0, x32[0]).flat(), bs[0].flat(), { rtol: 1e-4, atol: 1e-5 });
+    },
+  },
+  {
+    name: 'solve: errors (singular names the batch item, shapes)',
+    run: async () => {
+      const sing = [[1, 2], [2, 4]];
+      const a = T.tensor([[[1, 0], [0, 1]], sing], f64);
+      await assertThrowsCode(() => T.solve(a, T.ones([2, 1], f64)), 'SINGULAR', /^solve: .*batch item 1/);
+      await assertThrowsCode(() => T.inverse(T.zeros([3, 3], f64)), 'SINGULAR', /batch item 0/);
+      await assertThrowsCode(() => T.inverse(T.zeros([3, 2], f64)), 'SHAPE_MISMATCH', /^inverse: /);
+      await assertThrowsCode(() => T.solve(T.eye(2, f64), T.zeros([3, 1], f64)), 'SHAPE_MISMATCH', /^solve: /);
+    },
+  },
+];

@@ -1,0 +1,72 @@
+/**
+ * Public functions for the linalg primitives (cholesky, triangularSolve,
+ * solve) and their composites (choleskySolve, inverse). All are batched
+ * over leading dims; the batch dims of A and B broadcast.
+ */
+import { apply1 } from '../apply.js';
+import { eye } from '../creation.js';
+import type { TriangularSolveAttrs } from '../ops/triangular-solve.js';
+import { squareSize } from '../ops/cholesky.js';
+import type { NoAttrs } from '../ops/unary.js';
+import { primitives as P } from '../primitives.js';
+import type { Tensor } from '../tensor.js';
+
+const none: NoAttrs = {};
+
+/** Options of triangularSolve; every field defaults as shown. */
+export interface TriangularSolveOptions {
+  /** L is lower triangular (default true); else upper. */
+  lower?: boolean;
+  /** Solve Lᵀ·X = B (default false). */
+  transpose?: boolean;
+  /** Take diag(L) as ones without reading it (default false). */
+  unitDiagonal?: boolean;
+}
+
+/**
+ * Lower-triangular L with A = L·Lᵀ; reads only A's lower triangle.
+ * Throws ValueError NOT_POSITIVE_DEFINITE naming the batch item and pivot.
+ * @example const L = cholesky(A); // A: [..., n, n]
+ */
+export function cholesky(a: Tensor): Tensor {
+  return apply1(P.cholesky, [a], none);
+}
+
+/**
+ * X with op(L)·X = B, op(L) = L or Lᵀ; L: [..., n, n], B: [..., n, k].
+ * @example triangularSolve(L, B, { transpose: true }) // Lᵀ⁻¹ B
+ */
+export function triangularSolve(l: Tensor, b: Tensor, options: TriangularSolveOptions = {}): Tensor {
+  const attrs: TriangularSolveAttrs = {
+    lower: options.lower ?? true,
+    transpose: options.transpose ?? false,
+    unitDiagonal: options.unitDiagonal ?? false,
+  };
+  return apply1(P.triangularSolve, [l, b], attrs);
+}
+
+/**
+ * X with (L·Lᵀ)·X = B given the Cholesky factor L: two triangular solves.
+ * @example choleskySolve(cholesky(A), B) // A⁻¹ B
+ */
+export function choleskySolve(l: Tensor, b: Tensor): Tensor {
+  return triangularSolve(l, triangularSolve(l, b), { transpose: true });
+}
+
+/**
+ * X with A·X = B by LU with partial pivoting; A: [..., n, n], B: [..., n, k].
+ * Throws ValueError SINGULAR naming the batch item.
+ * @example solve(A, B)
+ */
+export function solve(a: Tensor, b: Tensor): Tensor {
+  return apply1(P.solve, [a, b], none);
+}
+
+/**
+ * A⁻¹, as solve(A, I).
+ * @example inverse(A) // [..., n, n]
+ */
+export function inverse(a: Tensor): Tensor {
+  const n = squareSize('inverse', a.shape, 'A');
+  return solve(a, eye(n, { dtype: a.dtype }));
+}

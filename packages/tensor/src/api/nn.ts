@@ -1,0 +1,101 @@
+/**
+ * Public functions for the nn primitives (softmax, logSoftmax, 2-d pooling)
+ * and the composites built on the core ones (logsumexp, variance).
+ */
+import { apply1 } from '../apply.js';
+import { isFloat } from '../dtype.js';
+import { ShapeError } from '../errors.js';
+import type { Pool2dAttrs } from '../ops/pool2d.js';
+import { primitives as P } from '../primitives.js';
+import { normalizeAxes, normalizeAxis } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { add, div, exp, log, max, mean, reshape, square, sub, sum, where, equal, abs } from './core.js';
+import { reducedShape } from '../ops/reduce.js';
+
+/** Softmax along `axis` (default the last), max-subtracted. @example softmax(logits, -1) */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  return apply1(P.softmax, [x], { axis: normalizeAxis('softmax', axis, x.rank) });
+}
+
+/** log(softmax(x)) along `axis`, computed stably. @example logSoftmax(logits) */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  return apply1(P.logSoftmax, [x], { axis: normalizeAxis('logSoftmax', axis, x.rank) });
+}
+
+type Axes = number | readonly number[] | null;
+
+/**
+ * log Σ exp(x) over `axes` (default all), as m + log Σ exp(x − m) with m the
+ * max; the m terms cancel in the gradient, which is softmax(x).
+ * @example logsumexp(x, -1, true)
+ */
+export function logsumexp(x: Tensor, axes?: Axes, keepdims = false): Tensor {
+  const ax = normalizeAxes('logsumexp', axes, x.rank);
+  if (!isFloat(x.dtype)) throw new ShapeError('BAD_ARGUMENT', `logsumexp: x must be float; got ${x.dtype}. Cast first: x.cast('float32').`);
+  const mk = max(x, ax, true);
+  // An infinite max (all -Inf, or a +Inf entry) is replaced by 0 so x − m stays finite-or-±Inf, not NaN.
+  const m = where(equal(abs(mk), Infinity), 0, mk);
+  const s = log(sum(exp(sub(x, m)), ax, true));
+  const out = add(s, m);
+  return keepdims ? out : reshape(out, reducedShape(x.shape, ax, false));
+}
+
+export interface VarianceOptions {
+  /** Keep reduced axes as size 1 (default false). */
+  keepdims?: boolean;
+  /** Divide by count − correction (default 0: population variance; 1: sample variance). */
+  correction?: number;
+}
+
+/** Mean squared deviation over `axes` (default all). @example variance(x, 0, { correction: 1 }) */
+export function variance(x: Tensor, axes?: Axes, opts: VarianceOptions = {}): Tensor {
+  const { keepdims = false, correction = 0 } = opts;
+  const ax = normalizeAxes('variance', axes, x.rank);
+  if (!isFloat(x.dtype)) throw new ShapeError('BAD_ARGUMENT', `variance: x must be float; got ${x.dtype}. Cast first: x.cast('float32').`);
+  const count = ax.reduce((n, a) => n * x.shape[a], 1);
+  if (!(correction >= 0) || count - correction <= 0) {
+    throw new ShapeError('BAD_ARGUMENT', `variance: correction must be in [0, count); got correction ${correction} with count ${count}.`);
+  }
+  const d = sub(x, mean(x, ax, true));
+  return div(sum(square(d), ax, keepdims), count - correction);
+}
+
+/** A size for both spatial axes, or [height, width]. */
+export type Size2 = number | readonly [number, number];
+
+export interface Pool2dOptions {
+  kernel: Size2;
+  /** Default: the kernel. */
+  stride?: Size2;
+  /** Default 0. */
+  padding?: Size2;
+}
+
+function pair2(v: Size2): [number, number] {
+  return typeof v === 'number' ? [v, v] : [v[0], v[1]];
+}
+
+function poolAttrs(opts: Pool2dOptions): Pool2dAttrs {
+  const kernel = pair2(opts.kernel);
+  return { kernel, stride: pair2(opts.stride ?? kernel), padding: pair2(opts.padding ?? 0) };
+}
+
+/** Max over each kh×kw window of an NCHW tensor (padding is ignored). @example maxPool2d(x, { kernel: 2 }) */
+export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
+  return apply1(P.maxPool2d, [x], poolAttrs(opts));
+}
+
+/** Mean over each kh×kw window of an NCHW tensor; padding counts as zeros. @example avgPool2d(x, { kernel: 3, stride: 1, padding: 1 }) */
+export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
+  return apply1(P.avgPool2d, [x], poolAttrs(opts));
+}
+
+/** Backward of maxPool2d: g routed to each window's first maximum of x. */
+export function maxPool2dGrad(x: Tensor, g: Tensor, attrs: Pool2dAttrs): Tensor {
+  return apply1(P.maxPool2dGrad, [x, g], attrs);
+}
+
+/** Backward of avgPool2d: g/(kh·kw) spread over each window (x supplies the shape). */
+export function avgPool2dGrad(x: Tensor, g: Tensor, attrs: Pool2dAttrs): Tensor {
+  return apply1(P.avgPool2dGrad, [x, g], attrs);
+}
