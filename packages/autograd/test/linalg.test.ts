@@ -8,9 +8,7 @@ import { checkVjp } from '@optnet/autograd/testing';
 const f64 = { dtype: 'float64' } as const;
 
 /** Batched a·b as mul + sum (matmul may not exist in @optnet/tensor yet). */
-function mm(a: Tensor, b: Tensor): Tensor {
-  return T.sum(T.mul(T.unsqueeze(a, -1), T.unsqueeze(b, -3)), -2);
-}
+const mm = (a: Tensor, b: Tensor): Tensor => T.matmul(a, b);
 const mT = (x: Tensor): Tensor => T.transpose(x, -2, -1);
 /** M·Mᵀ + n·I: SPD for any M. */
 function spd(m: Tensor): Tensor {

@@ -10,6 +10,7 @@
 import './methods/core.js';
 import './methods/nn.js';
 import './methods/linalg.js';
+import './methods/matmul.js';
 
 export { Tensor, memoryStats, toNested, type NestedArray } from './tensor.js';
 export { type DType, type FloatDType, type TypedArray, isFloat, allocArray } from './dtype.js';
@@ -64,3 +65,9 @@ export {
 } from './api/nn.js';
 export { type SoftmaxAttrs } from './ops/softmax.js';
 export { type Pool2dAttrs } from './ops/pool2d.js';
+export {
+  matmul, conv2d, conv2dGradInput, conv2dGradWeight, conv2dAttrs,
+  type MatmulOptions, type Conv2dOptions, type Conv2dSize,
+} from './api/matmul.js';
+export { type MatmulAttrs } from './ops/matmul.js';
+export { type Conv2dAttrs, type Conv2dGradInputAttrs, type Conv2dGradWeightAttrs } from './ops/conv2d.js';

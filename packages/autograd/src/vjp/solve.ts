@@ -4,10 +4,10 @@
  */
 import * as T from '@optnet/tensor';
 import type { NoAttrs } from '@optnet/tensor';
-import { mm, mT } from './triangular-solve.js';
+import { mT } from './triangular-solve.js';
 import type { VjpRule } from './types.js';
 
 export const solveVjp: VjpRule<NoAttrs> = ({ inputs: [a], outputs: [x] }, [g]) => {
   const gb = T.solve(mT(a), g);
-  return [T.neg(mm(gb, mT(x))), gb];
+  return [T.neg(T.matmul(gb, x, { transB: true })), gb];
 };

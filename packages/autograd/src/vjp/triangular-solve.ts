@@ -9,15 +9,6 @@ import * as T from '@optnet/tensor';
 import type { FloatDType, Tensor, TriangularSolveAttrs } from '@optnet/tensor';
 import type { VjpRule } from './types.js';
 
-/**
- * Batched a·b for a: [..., n, k], b: [..., k, m] (batch dims broadcast).
- * A local composite (mul + sum over an unsqueezed axis): @optnet/tensor had
- * no matmul when this was written; swap in T.matmul once it exists.
- */
-export function mm(a: Tensor, b: Tensor): Tensor {
-  return T.sum(T.mul(T.unsqueeze(a, -1), T.unsqueeze(b, -3)), -2);
-}
-
 /** Swap the last two axes. */
 export function mT(x: Tensor): Tensor {
   return T.transpose(x, -2, -1);
@@ -41,7 +32,7 @@ export function triangleMask(n: number, lower: boolean, diag: number, dtype: Flo
 export const triangularSolveVjp: VjpRule<TriangularSolveAttrs> = ({ inputs: [l], outputs: [x], attrs }, [g]) => {
   const { lower, transpose, unitDiagonal } = attrs;
   const gb = T.triangularSolve(l, g, { lower, transpose: !transpose, unitDiagonal });
-  const full = transpose ? mm(x, mT(gb)) : mm(gb, mT(x));
+  const full = transpose ? T.matmul(x, gb, { transB: true }) : T.matmul(gb, x, { transB: true });
   const n = l.shape[l.shape.length - 1];
   const mask = triangleMask(n, lower, unitDiagonal ? 0 : 1, l.dtype as FloatDType);
   return [T.neg(T.mul(full, mask)), gb];
