@@ -8,6 +8,7 @@
  * console.log(await x.add(1).sum().item()); // 14
  */
 import './methods/core.js';
+import './methods/movement.js';
 import './methods/nn.js';
 import './methods/linalg.js';
 import './methods/matmul.js';
@@ -71,3 +72,5 @@ export {
 } from './api/matmul.js';
 export { type MatmulAttrs } from './ops/matmul.js';
 export { type Conv2dAttrs, type Conv2dGradInputAttrs, type Conv2dGradWeightAttrs } from './ops/conv2d.js';
+export { flip } from './api/movement.js';
+export { type FlipAttrs } from './ops/flip.js';

@@ -1,6 +1,9 @@
 /** The movement primitives, one entry per primitive (see ../primitives.ts). */
+import type { KernelOp } from '../op.js';
+import { flip, type FlipAttrs } from './flip.js';
 
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface MovementPrimitives {}
+export interface MovementPrimitives {
+  readonly flip: KernelOp<FlipAttrs>;
+}
 
-export const movementPrimitives: MovementPrimitives = {};
+export const movementPrimitives: MovementPrimitives = { flip };
