@@ -72,5 +72,11 @@ export {
 } from './api/matmul.js';
 export { type MatmulAttrs } from './ops/matmul.js';
 export { type Conv2dAttrs, type Conv2dGradInputAttrs, type Conv2dGradWeightAttrs } from './ops/conv2d.js';
-export { flip } from './api/movement.js';
+export {
+  slice, sliceScatter, pad, concat, stack, flip, gather, scatterAdd, indexSelect, oneHot,
+} from './api/movement.js';
+export { type GatherAttrs, type ScatterAddAttrs } from './ops/gather.js';
+export { type SliceSpec, type SliceAttrs, type SliceScatterAttrs } from './ops/slice.js';
+export { type PadAttrs } from './ops/pad.js';
+export { type ConcatAttrs } from './ops/concat.js';
 export { type FlipAttrs } from './ops/flip.js';

@@ -22,7 +22,7 @@ export const pad: KernelOp<PadAttrs> = defineOp<PadAttrs>({
     return [{ shape: x.shape.map((n, a) => n + pads[a][0] + pads[a][1]), dtype: x.dtype }];
   },
   cpu: ([x], [y], { pads, value }) => {
-    if (value !== 0) y.data.fill(value as never);
+    if (value !== 0) y.data.fill(value);
     const st = stridesOf(y.shape);
     const base = pads.reduce((s, p, a) => s + p[0] * st[a], 0);
     scatterStrided(y.data, x.data, x.shape, st, base);

@@ -1,0 +1,89 @@
+/**
+ * gather(x, idx, axis): out[i] = x[i with i[axis] replaced by idx[i]]
+ * (torch.gather: idx has x's rank, idx.shape[d] ≤ x.shape[d] for d ≠ axis).
+ * scatterAdd(src, idx, {axis, shape}): its transpose, zeros(shape) with
+ * out[i with i[axis] = idx[i]] += src[i] (repeated indices accumulate).
+ */
+import { DTypeError, ShapeError } from '../errors.js';
+import { defineOp, type KernelOp, type TensorMeta } from '../op.js';
+import { fmtShape, normalizeAxis, stridesOf, type Shape } from '../shape.js';
+
+export interface GatherAttrs {
+  readonly axis: number;
+}
+
+export interface ScatterAddAttrs {
+  readonly axis: number;
+  /** Shape of the output (the gathered-from tensor). */
+  readonly shape: readonly number[];
+}
+
+function checkIndex(op: string, target: Shape, idx: TensorMeta, axis: number): number {
+  if (idx.dtype !== 'int32') {
+    throw new DTypeError('DTYPE_MISMATCH', `${op}: indices must be int32; got ${idx.dtype}. Cast first: indices.cast('int32').`);
+  }
+  const a = normalizeAxis(op, axis, target.length);
+  if (idx.shape.length !== target.length || idx.shape.some((n, d) => d !== a && n > target[d])) {
+    throw new ShapeError(
+      'SHAPE_MISMATCH',
+      `${op}: indices must have the data's rank and size ≤ the data's on every axis but ${a}; got indices ${fmtShape(idx.shape)}, data ${fmtShape(target)}.`,
+    );
+  }
+  return a;
+}
+
+/** Calls visit(i, off) for each row-major position i of idxShape, off = offset into `target` without the axis term. */
+function walk(op: string, idx: Int32Array, idxShape: Shape, target: Shape, a: number, visit: (i: number, off: number) => void): void {
+  const r = idxShape.length;
+  const ts = stridesOf(target);
+  const pos = new Array<number>(r).fill(0);
+  const n = target[a];
+  for (let i = 0; i < idx.length; i++) {
+    let off = 0;
+    for (let d = 0; d < r; d++) if (d !== a) off += pos[d] * ts[d];
+    const k = idx[i];
+    if (!(k >= 0 && k < n)) {
+      throw new ShapeError('BAD_ARGUMENT', `${op}: index ${k} at position [${pos.join(', ')}] is out of range for axis ${a} of size ${n}. Indices must lie in [0, ${n}).`);
+    }
+    visit(i, off + k * ts[a]);
+    for (let d = r - 1; d >= 0; d--) {
+      if (++pos[d] < idxShape[d]) break;
+      pos[d] = 0;
+    }
+  }
+}
+
+export const gather: KernelOp<GatherAttrs> = defineOp<GatherAttrs>({
+  name: 'gather',
+  shape: ([x, idx], { axis }) => {
+    checkIndex('gather', x.shape, idx, axis);
+    return [{ shape: [...idx.shape], dtype: x.dtype }];
+  },
+  cpu: ([x, idx], [y], { axis }) => {
+    const a = normalizeAxis('gather', axis, x.shape.length);
+    const xd = x.data;
+    const yd = y.data;
+    walk('gather', idx.data as Int32Array, idx.shape, x.shape, a, (i, off) => {
+      yd[i] = xd[off];
+    });
+  },
+});
+
+export const scatterAdd: KernelOp<ScatterAddAttrs> = defineOp<ScatterAddAttrs>({
+  name: 'scatterAdd',
+  shape: ([src, idx], { axis, shape }) => {
+    checkIndex('scatterAdd', shape, idx, axis);
+    if (src.shape.length !== idx.shape.length || src.shape.some((n, d) => n !== idx.shape[d])) {
+      throw new ShapeError('SHAPE_MISMATCH', `scatterAdd: src and indices must have one shape; got ${fmtShape(src.shape)} and ${fmtShape(idx.shape)}.`);
+    }
+    return [{ shape: [...shape], dtype: src.dtype }];
+  },
+  cpu: ([src, idx], [y], { axis, shape }) => {
+    const a = normalizeAxis('scatterAdd', axis, shape.length);
+    const sd = src.data;
+    const yd = y.data;
+    walk('scatterAdd', idx.data as Int32Array, idx.shape, shape, a, (i, off) => {
+      yd[off] += sd[i];
+    });
+  },
+});
