@@ -4,6 +4,7 @@
  */
 import { assertFloat } from '../dtype.js';
 import { ShapeError, ValueError } from '../errors.js';
+import { assertFinite } from './finite.js';
 import { defineOp, type KernelOp, type TensorMeta } from '../op.js';
 import { fmtShape, sizeOf, type Shape } from '../shape.js';
 import type { NoAttrs } from './unary.js';
@@ -29,6 +30,7 @@ export const cholesky: KernelOp<NoAttrs> = defineOp<NoAttrs>({
     return [{ shape: a.shape, dtype: a.dtype }];
   },
   cpu: ([a], [l]) => {
+    assertFinite('cholesky', 'A', a);
     const n = a.shape[a.shape.length - 1];
     const nn = n * n;
     const batch = n === 0 ? 0 : sizeOf(a.shape) / nn;

@@ -4,6 +4,7 @@
  */
 import { assertFloat, assertSameDType } from '../dtype.js';
 import { ValueError } from '../errors.js';
+import { assertFinite } from './finite.js';
 import { defineOp, type KernelOp, type TensorMeta } from '../op.js';
 import { batchMap, solveShape } from './triangular-solve.js';
 import type { NoAttrs } from './unary.js';
@@ -16,6 +17,8 @@ export const solve: KernelOp<NoAttrs> = defineOp<NoAttrs>({
     return [{ shape: solveShape('solve', a.shape, b.shape), dtype }];
   },
   cpu: ([a, b], [x]) => {
+    assertFinite('solve', 'A', a);
+    assertFinite('solve', 'B', b);
     const r = x.shape.length;
     const n = x.shape[r - 2];
     const k = x.shape[r - 1];

@@ -5,6 +5,7 @@
  */
 import { assertFloat, assertSameDType } from '../dtype.js';
 import { ShapeError } from '../errors.js';
+import { assertFinite } from './finite.js';
 import { defineOp, type KernelOp, type TensorMeta } from '../op.js';
 import { broadcastNamed, fmtShape, sizeOf, stridesOf, type Shape } from '../shape.js';
 import { squareSize } from './cholesky.js';
@@ -64,6 +65,8 @@ export const triangularSolve: KernelOp<TriangularSolveAttrs> = defineOp<Triangul
     return [{ shape: solveShape('triangularSolve', a.shape, b.shape), dtype }];
   },
   cpu: ([a, b], [x], { lower, transpose, unitDiagonal }) => {
+    assertFinite('triangularSolve', 'L', a);
+    assertFinite('triangularSolve', 'B', b);
     const r = x.shape.length;
     const n = x.shape[r - 2];
     const k = x.shape[r - 1];

@@ -159,4 +159,15 @@ export const linalgCases: OpCase[] = [
       await assertThrowsCode(() => T.solve(T.eye(2, f64), T.zeros([3, 1], f64)), 'SHAPE_MISMATCH', /^solve: /);
     },
   },
+  {
+    name: 'cholesky/solve/triangularSolve: NaN or Inf input is a NON_FINITE error naming the entry',
+    run: async () => {
+      const f64 = { dtype: 'float64' } as const;
+      const b = T.ones([2, 1], f64);
+      await assertThrowsCode(() => T.cholesky(T.tensor([[NaN, 0], [0, 1]], f64)), 'NON_FINITE', /^cholesky: A must be finite; got NaN at \[0, 0\]/);
+      await assertThrowsCode(() => T.solve(T.tensor([[1, 0], [0, NaN]], f64), b), 'NON_FINITE', /^solve: A must be finite; got NaN at \[1, 1\]/);
+      await assertThrowsCode(() => T.solve(T.eye(2, f64), T.tensor([[1], [-Infinity]], f64)), 'NON_FINITE', /^solve: B must be finite; got -Infinity at \[1, 0\]/);
+      await assertThrowsCode(() => T.triangularSolve(T.tensor([[1, 0], [Infinity, 1]], f64), b), 'NON_FINITE', /^triangularSolve: L must be finite; got Infinity at \[1, 0\]/);
+    },
+  },
 ];
