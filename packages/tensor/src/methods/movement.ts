@@ -1,6 +1,7 @@
 /** Chainable methods for the movement ops: `x.slice([{ step: -1 }]).flip(0)`. */
 import * as F from '../api/movement.js';
 import type { SliceSpec } from '../ops/slice.js';
+import type { DType } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 
 declare module '../tensor.js' {
@@ -8,6 +9,9 @@ declare module '../tensor.js' {
     slice(specs: readonly SliceSpec[]): Tensor;
     pad(pads: readonly (readonly [number, number])[], value?: number): Tensor;
     flip(axes?: number | readonly number[]): Tensor;
+    gather(indices: Tensor, axis: number): Tensor;
+    indexSelect(axis: number, indices: Tensor): Tensor;
+    oneHot(depth: number, options?: { dtype?: DType }): Tensor;
   }
 }
 
@@ -19,4 +23,13 @@ Tensor.prototype.pad = function (this: Tensor, pads: readonly (readonly [number,
 };
 Tensor.prototype.flip = function (this: Tensor, axes?: number | readonly number[]): Tensor {
   return F.flip(this, axes);
+};
+Tensor.prototype.gather = function (this: Tensor, indices: Tensor, axis: number): Tensor {
+  return F.gather(this, indices, axis);
+};
+Tensor.prototype.indexSelect = function (this: Tensor, axis: number, indices: Tensor): Tensor {
+  return F.indexSelect(this, axis, indices);
+};
+Tensor.prototype.oneHot = function (this: Tensor, depth: number, options?: { dtype?: DType }): Tensor {
+  return F.oneHot(this, depth, options);
 };

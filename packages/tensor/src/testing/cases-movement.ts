@@ -200,4 +200,14 @@ export const movementCases: OpCase[] = [
       await assertThrowsCode(() => T.flip(x, [0, -2]), 'BAD_AXIS');
     },
   },
+  {
+    name: 'gather/indexSelect/oneHot: chainable methods match the functions',
+    run: async () => {
+      const x = T.tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float64' });
+      const idx = T.tensor([[2, 0], [1, 1]], { dtype: 'int32' });
+      await assertClose(x.gather(idx, 1), [[3, 1], [5, 5]]);
+      await assertClose(x.indexSelect(1, T.tensor([2, 0], { dtype: 'int32' })), [[3, 1], [6, 4]]);
+      await assertClose(T.tensor([1, 0], { dtype: 'int32' }).oneHot(3), [[0, 1, 0], [1, 0, 0]]);
+    },
+  },
 ];
