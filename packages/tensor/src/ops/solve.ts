@@ -4,9 +4,8 @@
  */
 import { assertFloat, assertSameDType } from '../dtype.js';
 import { ValueError } from '../errors.js';
-import { assertFinite } from './finite.js';
 import { defineOp, type KernelOp, type TensorMeta } from '../op.js';
-import { batchMap, solveShape } from './triangular-solve.js';
+import { solveLayout, solveShape } from './triangular-solve.js';
 import type { NoAttrs } from './unary.js';
 
 export const solve: KernelOp<NoAttrs> = defineOp<NoAttrs>({
@@ -17,14 +16,7 @@ export const solve: KernelOp<NoAttrs> = defineOp<NoAttrs>({
     return [{ shape: solveShape('solve', a.shape, b.shape), dtype }];
   },
   cpu: ([a, b], [x]) => {
-    assertFinite('solve', 'A', a);
-    assertFinite('solve', 'B', b);
-    const r = x.shape.length;
-    const n = x.shape[r - 2];
-    const k = x.shape[r - 1];
-    const outBatch = x.shape.slice(0, -2);
-    const am = batchMap(a.shape.slice(0, -2), outBatch);
-    const bm = batchMap(b.shape.slice(0, -2), outBatch);
+    const { n, k, am, bm } = solveLayout('solve', ['A', 'B'], a, b, x);
     const X = x.data;
     const lu = new Float64Array(n * n);
     for (let t = 0; t < am.length; t++) {

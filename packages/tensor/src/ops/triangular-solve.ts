@@ -6,7 +6,7 @@
 import { assertFloat, assertSameDType } from '../dtype.js';
 import { ShapeError } from '../errors.js';
 import { assertFinite } from './finite.js';
-import { defineOp, type KernelOp, type TensorMeta } from '../op.js';
+import { defineOp, type CpuTensor, type KernelOp, type TensorMeta } from '../op.js';
 import { broadcastNamed, fmtShape, sizeOf, stridesOf, type Shape } from '../shape.js';
 import { squareSize } from './cholesky.js';
 
@@ -40,6 +40,28 @@ export function solveShape(op: string, a: Shape, b: Shape): number[] {
  * For each output batch item, the flat batch index of an input whose batch
  * dims broadcast to `out`.
  */
+/** Sizes and batch maps of a solve op(A)·X = B, after checking A and B are finite. */
+export interface SolveLayout {
+  readonly n: number;
+  readonly k: number;
+  /** For each output batch item, the batch item of A and of B it reads. */
+  readonly am: Int32Array;
+  readonly bm: Int32Array;
+}
+
+export function solveLayout(op: string, names: [string, string], a: CpuTensor, b: CpuTensor, x: CpuTensor): SolveLayout {
+  assertFinite(op, names[0], a);
+  assertFinite(op, names[1], b);
+  const r = x.shape.length;
+  const outBatch = x.shape.slice(0, -2);
+  return {
+    n: x.shape[r - 2],
+    k: x.shape[r - 1],
+    am: batchMap(a.shape.slice(0, -2), outBatch),
+    bm: batchMap(b.shape.slice(0, -2), outBatch),
+  };
+}
+
 export function batchMap(inBatch: Shape, outBatch: Shape): Int32Array {
   const total = sizeOf(outBatch);
   const res = new Int32Array(total);
@@ -65,14 +87,7 @@ export const triangularSolve: KernelOp<TriangularSolveAttrs> = defineOp<Triangul
     return [{ shape: solveShape('triangularSolve', a.shape, b.shape), dtype }];
   },
   cpu: ([a, b], [x], { lower, transpose, unitDiagonal }) => {
-    assertFinite('triangularSolve', 'L', a);
-    assertFinite('triangularSolve', 'B', b);
-    const r = x.shape.length;
-    const n = x.shape[r - 2];
-    const k = x.shape[r - 1];
-    const outBatch = x.shape.slice(0, -2);
-    const am = batchMap(a.shape.slice(0, -2), outBatch);
-    const bm = batchMap(b.shape.slice(0, -2), outBatch);
+    const { n, k, am, bm } = solveLayout('triangularSolve', ['L', 'B'], a, b, x);
     const A = a.data;
     const X = x.data;
     // op(L) is lower iff (lower xor transpose): forward substitution.
