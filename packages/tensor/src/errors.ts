@@ -17,9 +17,9 @@ export type ErrorCode =
   | 'NO_AUTOGRAD';
 
 /** Base class of every error this project throws on purpose. */
-export class OptnetError extends Error {
-  readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string) {
+export class OptnetError<C extends string = ErrorCode> extends Error {
+  readonly code: C;
+  constructor(code: C, message: string) {
     super(message);
     this.code = code;
     this.name = new.target.name;

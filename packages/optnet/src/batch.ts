@@ -1,0 +1,46 @@
+/**
+ * Batched linear-algebra helpers of the QP solver, written in tensor ops.
+ *
+ * Vectors always carry the batch: x [nBatch, n]. A matrix is either shared
+ * across the batch, M [r, n], or per item, M [nBatch, r, n]; the helpers
+ * pick the cheaper product for each case (a shared matrix turns a batch of
+ * matrix-vector products into one matrix-matrix product).
+ */
+import { matmul, type Tensor } from '@optnet/tensor';
+
+/** M·x per item: [nBatch, r]. */
+export function mv(m: Tensor, x: Tensor): Tensor {
+  if (m.rank === 2) return matmul(x, m, { transB: true });
+  return matmul(m, x.unsqueeze(-1)).squeeze(-1);
+}
+
+/** Mᵀ·y per item: [nBatch, n]. */
+export function mtv(m: Tensor, y: Tensor): Tensor {
+  if (m.rank === 2) return matmul(y, m);
+  return matmul(m, y.unsqueeze(-1), { transA: true }).squeeze(-1);
+}
+
+/** Mᵀ·diag(d)·M per item: [nBatch, n, n]; d [nBatch, r]. */
+export function mtdm(m: Tensor, d: Tensor): Tensor {
+  return matmul(m, m.mul(d.unsqueeze(-1)), { transA: true });
+}
+
+/** Row-wise dot product: [nBatch]. */
+export function dot(x: Tensor, y: Tensor): Tensor {
+  return x.mul(y).sum(-1);
+}
+
+/** Row-wise infinity norm: [nBatch]. */
+export function normInf(x: Tensor): Tensor {
+  return x.abs().max(-1);
+}
+
+/** diag(d) as [nBatch, n, n] given d [nBatch, n] and I [n, n]. */
+export function diagEmbed(d: Tensor, eye: Tensor): Tensor {
+  return eye.mul(d.unsqueeze(-1));
+}
+
+/** Triangular solve of a batch of vectors: op(L)⁻¹ x, x [nBatch, n]. */
+export function trsv(l: Tensor, x: Tensor, transpose: boolean): Tensor {
+  return l.triangularSolve(x.unsqueeze(-1), { transpose }).squeeze(-1);
+}

@@ -1,0 +1,10 @@
+/**
+ * @optnet/optnet: a batched, differentiable QP layer.
+ *
+ * - `qp(Q, p, G, h, A, b, options)`: z* as a differentiable tensor.
+ * - `solveQp(...)`: the full result (duals, slacks, status per item).
+ * - `QpError`: every failure, with a `code`.
+ */
+export { qp, solveQp } from './qp.js';
+export { QpError, type QpErrorCode } from './errors.js';
+export type { QpOptions, QpResult, QpStatus, QpIterationInfo } from './types.js';

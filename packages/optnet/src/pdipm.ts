@@ -1,0 +1,220 @@
+/**
+ * The batched primal-dual interior-point method (Mattingley–Boyd
+ * predictor-corrector, the method of qpth and CVXGEN) for
+ *
+ *   minimize ½ zᵀQz + pᵀz   subject to   Gz + s = h, s ≥ 0,  Az = b.
+ *
+ * Glossary: Q p G h A b as above; z primal, s slack, lam ≥ 0 inequality
+ * duals, nu equality duals; nBatch nz nIneq nEq their sizes.
+ *
+ * Every batch item advances together, in tensor ops, so the loop runs on
+ * any backend. Once per iteration the per-item residuals are read back (the
+ * loop is a generator that yields the tensor it needs read; see
+ * `runSync`/`runAsync`), and items that have converged, or proved
+ * infeasible or unbounded, stop moving.
+ */
+import { stack, tensor, where, type Tensor } from '@optnet/tensor';
+import { factorKkt, solveKkt, type KktData, type KktFact, type KktPre, type KktStep } from './kkt.js';
+import { judge, type Scales } from './status.js';
+import { dot, mtv, mv, normInf } from './batch.js';
+import type { QpIterationInfo, QpStatus } from './types.js';
+
+/** A batch of QPs, vectors expanded to [nBatch, ·]. */
+export interface Problem {
+  readonly data: KktData;
+  readonly p: Tensor;
+  readonly h: Tensor | null;
+  readonly b: Tensor | null;
+}
+
+export interface Iterate {
+  readonly z: Tensor;
+  readonly s: Tensor | null;
+  readonly lam: Tensor | null;
+  readonly nu: Tensor | null;
+}
+
+export interface PdipmOptions {
+  readonly tol: number;
+  readonly maxIter: number;
+  readonly onIteration?: (info: QpIterationInfo) => void;
+}
+
+export interface PdipmOutcome {
+  readonly it: Iterate;
+  readonly status: QpStatus[];
+  readonly iterations: number[];
+  /** Per item: primal residual, dual residual, gap, objective. */
+  readonly stats: Float64Array[];
+}
+
+/** Number of per-item statistics read back each iteration (see `stats`). */
+export const NSTATS = 10;
+
+/**
+ * The solver loop. Yields a [nBatch, NSTATS] tensor and expects its
+ * contents back; returns the final iterate and the status of every item.
+ */
+export function* pdipm(
+  prob: Problem,
+  pre: KktPre,
+  scales: Scales,
+  opts: PdipmOptions,
+): Generator<Tensor, PdipmOutcome, ArrayLike<number>> {
+  const nBatch = prob.data.nBatch;
+  let it = initialIterate(prob, pre);
+  const status: (QpStatus | null)[] = new Array(nBatch).fill(null);
+  const iterations = new Array<number>(nBatch).fill(0);
+  const last: Float64Array[] = [];
+  for (let k = 0; ; k++) {
+    const stats = yield residualStats(prob, it);
+    const open = judge(stats, scales, status, k >= opts.maxIter, opts.tol, last);
+    opts.onIteration?.(progress(k, open, last));
+    if (open === 0) break;
+    for (let i = 0; i < nBatch; i++) if (status[i] === null) iterations[i] = k + 1;
+    const active = tensor(status.map((st) => st === null), { dtype: 'bool' }).unsqueeze(-1);
+    it = step(prob, pre, it, active);
+  }
+  return { it, status: status as QpStatus[], iterations, stats: last };
+}
+
+function progress(k: number, open: number, last: Float64Array[]): QpIterationInfo {
+  let pr = 0;
+  let du = 0;
+  let gap = 0;
+  for (const st of last) {
+    pr = Math.max(pr, st[0]);
+    du = Math.max(du, st[1]);
+    gap = Math.max(gap, st[2]);
+  }
+  return { iteration: k, active: open, primalResidual: pr, dualResidual: du, gap };
+}
+
+/** Residuals of the KKT conditions at `it`. */
+interface Residuals {
+  rx: Tensor;
+  rz: Tensor | null;
+  ry: Tensor | null;
+}
+
+function residuals(prob: Problem, it: Iterate): Residuals & { u: Tensor | null; qz: Tensor } {
+  const { Q, G, A } = prob.data;
+  const qz = mv(Q, it.z);
+  // u = Gᵀlam + Aᵀnu
+  let u: Tensor | null = G !== null && it.lam !== null ? mtv(G, it.lam) : null;
+  if (A !== null && it.nu !== null) u = u === null ? mtv(A, it.nu) : u.add(mtv(A, it.nu));
+  const rx = u === null ? qz.add(prob.p) : qz.add(prob.p).add(u);
+  const rz = G !== null && it.s !== null && prob.h !== null ? mv(G, it.z).add(it.s).sub(prob.h) : null;
+  const ry = A !== null && prob.b !== null ? mv(A, it.z).sub(prob.b) : null;
+  return { rx, rz, ry, u, qz };
+}
+
+/**
+ * Per item, in this order: primal residual, dual residual, gap sᵀlam,
+ * objective, ‖Gᵀlam + Aᵀnu‖∞ and −(hᵀlam + bᵀnu) (a primal infeasibility
+ * certificate when the first is tiny against the second), ‖Qz‖∞, pᵀz,
+ * max(Gz, 0), ‖Az‖∞ (an unboundedness certificate when all but pᵀz are
+ * tiny against |pᵀz|).
+ */
+function residualStats(prob: Problem, it: Iterate): Tensor {
+  const r = residuals(prob, it);
+  const zero = it.z.sum(-1).mul(0);
+  const pres = maxOf(r.rz === null ? null : normInf(r.rz), r.ry === null ? null : normInf(r.ry), zero);
+  const gap = it.s !== null && it.lam !== null ? dot(it.s, it.lam) : zero;
+  const pz = dot(prob.p, it.z);
+  const obj = dot(r.qz, it.z).mul(0.5).add(pz);
+  let cert = zero;
+  if (prob.h !== null && it.lam !== null) cert = cert.sub(dot(prob.h, it.lam));
+  if (prob.b !== null && it.nu !== null) cert = cert.sub(dot(prob.b, it.nu));
+  const { G, A } = prob.data;
+  const gzPos = G === null ? zero : mv(G, it.z).maximum(0).max(-1);
+  const az = A === null ? zero : normInf(mv(A, it.z));
+  const u = r.u === null ? zero : normInf(r.u);
+  const cols = [pres, normInf(r.rx), gap, obj, u, cert, normInf(r.qz), pz, gzPos, az];
+  return stack(cols, -1);
+}
+
+function maxOf(a: Tensor | null, b: Tensor | null, zero: Tensor): Tensor {
+  if (a !== null && b !== null) return a.maximum(b);
+  return a ?? b ?? zero;
+}
+
+/**
+ * Starting point (CVXOPT's): solve the KKT system with d = 1, i.e.
+ * minimize ½zᵀQz + pᵀz + ½‖Gz − h‖² s.t. Az = b, then shift s = h − Gz and
+ * lam = Gz − h into the positive orthant.
+ */
+function initialIterate(prob: Problem, pre: KktPre): Iterate {
+  const { G } = prob.data;
+  const ones = G === null ? null : prob.h!.mul(0).add(1);
+  const f = factorKkt(pre, ones, ones);
+  const rz = prob.h === null ? null : prob.h.neg();
+  const rc = ones === null ? null : ones.mul(0);
+  const ry = prob.b === null ? null : prob.b.neg();
+  const st = solveKkt(f, { rx: prob.p, rc, rz, ry });
+  const nu = st.dnu;
+  if (st.ds === null || st.dlam === null) return { z: st.dz, s: null, lam: null, nu };
+  return { z: st.dz, s: shiftPositive(st.ds), lam: shiftPositive(st.dlam), nu };
+}
+
+/** x + (1 + a)·1 when a = −min(x) ≥ 0, else x. */
+function shiftPositive(x: Tensor): Tensor {
+  const a = x.min(-1, true).neg();
+  return x.add(where(a.greaterEqual(0), a.add(1), 0));
+}
+
+/** Largest α ∈ [0, 1] with x + α·dx ≥ 0, per item: [nBatch, 1]. */
+function maxStep(x: Tensor, dx: Tensor): Tensor {
+  const ratio = where(dx.less(0), x.div(dx).neg(), 1);
+  return ratio.min(-1, true).minimum(1);
+}
+
+/** One predictor-corrector step; items where `active` is false stay put. */
+function step(prob: Problem, pre: KktPre, it: Iterate, active: Tensor): Iterate {
+  const { rx, rz, ry } = residuals(prob, it);
+  if (it.s === null || it.lam === null) {
+    const f = factorKkt(pre, null, null);
+    const d = solveKkt(f, { rx, rc: null, rz: null, ry });
+    return update(it, d, it.z.sum(-1, true).mul(0).add(1), active);
+  }
+  // Converged items may have extreme d = lam/s; factor them at s = lam = 1.
+  const s = where(active, it.s, 1);
+  const lam = where(active, it.lam, 1);
+  const f: KktFact = factorKkt(pre, s, lam);
+  const sl = s.mul(lam);
+  const aff = solveKkt(f, { rx, rc: sl, rz, ry });
+  const aAff = maxStep(s, aff.ds!).minimum(maxStep(lam, aff.dlam!));
+  const m = prob.data.nIneq;
+  const mu = sl.sum(-1, true).div(m);
+  const muAff = s.add(aff.ds!.mul(aAff)).mul(lam.add(aff.dlam!.mul(aAff))).sum(-1, true).div(m);
+  const sigma = muAff.div(mu).minimum(1).maximum(0).pow(3);
+  const rc = sl.add(aff.ds!.mul(aff.dlam!)).sub(sigma.mul(mu));
+  const d = solveKkt(f, { rx, rc, rz, ry });
+  const alpha = maxStep(s, d.ds!).minimum(maxStep(lam, d.dlam!)).mul(0.99).minimum(1);
+  return update(it, d, alpha, active);
+}
+
+function update(it: Iterate, d: KktStep, alpha: Tensor, active: Tensor): Iterate {
+  const move = (x: Tensor | null, dx: Tensor | null): Tensor | null =>
+    x === null || dx === null ? x : where(active, x.add(dx.mul(alpha)), x);
+  return {
+    z: move(it.z, d.dz)!,
+    s: move(it.s, d.ds),
+    lam: move(it.lam, d.dlam),
+    nu: move(it.nu, d.dnu),
+  };
+}
+
+/** Drive a solver generator, reading tensors synchronously. */
+export function runSync<T>(gen: Generator<Tensor, T, ArrayLike<number>>): T {
+  let r = gen.next(new Float64Array(0));
+  while (!r.done) r = gen.next(r.value.dataSync() as ArrayLike<number>);
+  return r.value;
+}
+
+/** Drive a solver generator with asynchronous reads (any backend). */
+export async function runAsync<T>(gen: Generator<Tensor, T, ArrayLike<number>>): Promise<T> {
+  let r = gen.next(new Float64Array(0));
+  while (!r.done) r = gen.next((await r.value.data()) as ArrayLike<number>);
+  return r.value;
+}

@@ -1,0 +1,61 @@
+/**
+ * Stopping rules of the interior-point loop, per batch item, on the
+ * statistics read back each iteration (see `residualStats` in pdipm.ts).
+ *
+ * Glossary: p h b the QP data; z primal, s slack, lam/nu duals.
+ */
+import type { QpStatus } from './types.js';
+
+/** Per-item norms of the data that make the tolerances relative. */
+export interface Scales {
+  readonly pNorm: Float64Array;
+  readonly hNorm: Float64Array;
+  readonly bNorm: Float64Array;
+}
+
+/**
+ * Tolerance of the infeasibility and unboundedness certificates: a
+ * certificate must hold to this relative accuracy before we say so.
+ */
+const CERT_TOL = 1e-9;
+
+/**
+ * Decide the status of every open item (status null) from `stats`
+ * ([nBatch, NSTATS] flat); copy each item's first four statistics into
+ * `last`. Returns the number of items still open.
+ */
+export function judge(
+  stats: ArrayLike<number>,
+  scales: Scales,
+  status: (QpStatus | null)[],
+  atMaxIter: boolean,
+  tol: number,
+  last: Float64Array[],
+): number {
+  const n = status.length;
+  const k = stats.length / n;
+  let open = 0;
+  for (let i = 0; i < n; i++) {
+    const st = Float64Array.from({ length: k }, (_, j) => stats[i * k + j]);
+    if (status[i] !== null) continue;
+    last[i] = st;
+    status[i] = decide(st, scales, i, atMaxIter, tol);
+    if (status[i] === null) open++;
+  }
+  return open;
+}
+
+function decide(st: Float64Array, sc: Scales, i: number, atMax: boolean, tol: number): QpStatus | null {
+  const [pres, dres, gap, obj, cu, cden, qz, pz, gz, az] = st;
+  if (!st.every(Number.isFinite)) return 'numerical_error';
+  const pOk = pres <= tol * (1 + Math.max(sc.hNorm[i], sc.bNorm[i]));
+  const dOk = dres <= tol * (1 + sc.pNorm[i]);
+  const gOk = gap <= tol * (1 + Math.abs(obj));
+  if (pOk && dOk && gOk) return 'solved';
+  // Farkas: lam ≥ 0 with Gᵀlam + Aᵀnu = 0 and hᵀlam + bᵀnu < 0.
+  if (cden > 0 && cu <= CERT_TOL * cden) return 'infeasible';
+  // A ray: Qz = 0, Gz ≤ 0, Az = 0 and pᵀz < 0 (z itself, once it diverges).
+  const ray = -pz;
+  if (ray > 0 && Math.max(qz, gz, az) <= CERT_TOL * ray && pOk) return 'unbounded';
+  return atMax ? 'max_iterations' : null;
+}

@@ -1,0 +1,77 @@
+/**
+ * Public types of the QP solver.
+ *
+ * Glossary (the OptNet paper's names, used in every solver file):
+ *   Q [nBatch, nz, nz], p [nBatch, nz]      objective ½ zᵀQz + pᵀz
+ *   G [nBatch, nIneq, nz], h [nBatch, nIneq] inequalities Gz ≤ h
+ *   A [nBatch, nEq, nz],  b [nBatch, nEq]    equalities Az = b
+ *   z primal, s = h − Gz slack, lam ≥ 0 inequality duals, nu equality duals
+ */
+import type { Tensor } from '@optnet/tensor';
+
+/** How a batch item ended. */
+export type QpStatus =
+  | 'solved'
+  | 'infeasible'
+  | 'unbounded'
+  | 'max_iterations'
+  | 'numerical_error';
+
+export interface QpOptions {
+  /**
+   * Stopping tolerance on the scaled residuals and the duality gap
+   * (default 1e-8 for float64, 1e-5 for float32).
+   */
+  tol?: number;
+  /** Interior-point iterations before giving up (default 50). */
+  maxIter?: number;
+  /**
+   * Steps of iterative refinement per KKT solve (default 1 for float64,
+   * 2 for float32). They remove the error of the internal regularization.
+   */
+  refine?: number;
+  /**
+   * Check that Q is symmetric positive semidefinite before solving
+   * (default true). It costs about one factorization per batch item.
+   */
+  checkQ?: boolean;
+  /**
+   * qp() only: what to do when a batch item is not `solved`:
+   * 'throw' (default) raises QpError QP_NOT_SOLVED; 'return' returns z
+   * anyway (read the status with solveQp).
+   */
+  onNotSolved?: 'throw' | 'return';
+  /** Called after every iteration with the largest residuals. */
+  onIteration?: (info: QpIterationInfo) => void;
+}
+
+export interface QpIterationInfo {
+  iteration: number;
+  /** Batch items still iterating. */
+  active: number;
+  primalResidual: number;
+  dualResidual: number;
+  gap: number;
+}
+
+/** The full result of solveQp, per batch item. */
+export interface QpResult {
+  /** [nBatch, nz] (or [nz] when no input had a batch dimension). */
+  z: Tensor;
+  /** Inequality duals [nBatch, nIneq]. */
+  lam: Tensor;
+  /** Equality duals [nBatch, nEq]. */
+  nu: Tensor;
+  /** Slacks h − Gz [nBatch, nIneq]. */
+  s: Tensor;
+  status: QpStatus[];
+  iterations: number[];
+  /** ‖Gz + s − h, Az − b‖∞ per item. */
+  primalResidual: number[];
+  /** ‖Qz + p + Gᵀλ + Aᵀν‖∞ per item. */
+  dualResidual: number[];
+  /** sᵀλ per item. */
+  gap: number[];
+  /** ½ zᵀQz + pᵀz per item. */
+  objective: number[];
+}

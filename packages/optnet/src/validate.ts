@@ -1,0 +1,173 @@
+/**
+ * Boundary checks of qp/solveQp: shapes (naming the argument and the
+ * expected batched shape), dtypes, non-finite entries, and Q symmetric
+ * positive semidefinite (naming the batch item). Also measures the data
+ * scales the solver's tolerances and regularization are relative to.
+ *
+ * Glossary: Q [nBatch?, nz, nz], p [nBatch?, nz], G [nBatch?, nIneq, nz],
+ * h [nBatch?, nIneq], A [nBatch?, nEq, nz], b [nBatch?, nEq].
+ */
+import { DTypeError, ShapeError, ValueError, type Tensor } from '@optnet/tensor';
+import { QpError } from './errors.js';
+import type { Scales } from './status.js';
+
+export interface QpInputs {
+  readonly Q: Tensor;
+  readonly p: Tensor;
+  readonly G: Tensor | null;
+  readonly h: Tensor | null;
+  readonly A: Tensor | null;
+  readonly b: Tensor | null;
+}
+
+export interface QpShape {
+  readonly nBatch: number;
+  /** Whether any input carried the batch axis (else z is [nz]). */
+  readonly batched: boolean;
+  readonly nz: number;
+  readonly nIneq: number;
+  readonly nEq: number;
+}
+
+const fmt = (t: Tensor): string => `[${t.shape.join(', ')}]`;
+
+function shapeError(arg: string, want: string, t: Tensor, hint: string): never {
+  throw new ShapeError('SHAPE_MISMATCH', `qp: ${arg} must be ${want}; got ${arg}${fmt(t)}. ${hint}`);
+}
+
+/** Check ranks, sizes and dtypes; return the problem sizes. */
+export function checkShapes(x: QpInputs): QpShape {
+  const { Q, p, G, h, A, b } = x;
+  if (Q.rank !== 2 && Q.rank !== 3) shapeError('Q', '[nz, nz] or [nBatch, nz, nz]', Q, 'Pass a square matrix.');
+  const nz = Q.shape[Q.rank - 1];
+  if (Q.shape[Q.rank - 2] !== nz) shapeError('Q', '[nz, nz] or [nBatch, nz, nz]', Q, 'Q must be square.');
+  pairCheck('G', 'h', G, h, 'nIneq');
+  pairCheck('A', 'b', A, b, 'nEq');
+  const nIneq = G === null ? 0 : G.shape[G.rank - 2];
+  const nEq = A === null ? 0 : A.shape[A.rank - 2];
+  const batchOf: [string, Tensor | null, number][] = [
+    ['Q', Q, 2], ['p', p, 1], ['G', G, 2], ['h', h, 1], ['A', A, 2], ['b', b, 1],
+  ];
+  let nBatch = -1;
+  let from = '';
+  for (const [name, t, base] of batchOf) {
+    if (t === null) continue;
+    checkRank(name, t, base, nz, nIneq, nEq);
+    if (t.rank === base + 1) {
+      if (nBatch >= 0 && t.shape[0] !== nBatch) {
+        throw new ShapeError('SHAPE_MISMATCH', `qp: every batched argument needs the same nBatch; got ${from} with nBatch ${nBatch} and ${name}${fmt(t)}. Give all batched arguments the same leading size.`);
+      }
+      nBatch = t.shape[0];
+      from = `${name}${fmt(t)}`;
+    }
+  }
+  checkDTypes(batchOf.map(([n, t]) => [n, t]));
+  return { nBatch: Math.max(nBatch, 1), batched: nBatch >= 0, nz, nIneq, nEq };
+}
+
+function pairCheck(mName: string, vName: string, m: Tensor | null, v: Tensor | null, rows: string): void {
+  if ((m === null) !== (v === null)) {
+    throw new ShapeError('BAD_ARGUMENT', `qp: ${mName} and ${vName} come together; got ${mName} ${m === null ? 'null' : fmt(m)} and ${vName} ${v === null ? 'null' : fmt(v)}. Pass both, or null for both (no ${rows === 'nIneq' ? 'inequalities' : 'equalities'}).`);
+  }
+  if (m !== null && m.rank !== 2 && m.rank !== 3) {
+    shapeError(mName, `[${rows}, nz] or [nBatch, ${rows}, nz]`, m, `Pass a matrix with one row per constraint.`);
+  }
+}
+
+function checkRank(name: string, t: Tensor, base: number, nz: number, nIneq: number, nEq: number): void {
+  const want: Record<string, number[]> = {
+    Q: [nz, nz], p: [nz], G: [nIneq, nz], h: [nIneq], A: [nEq, nz], b: [nEq],
+  };
+  const tail = want[name];
+  const names: Record<string, string[]> = {
+    Q: ['nz', 'nz'], p: ['nz'], G: ['nIneq', 'nz'], h: ['nIneq'], A: ['nEq', 'nz'], b: ['nEq'],
+  };
+  const ok = (t.rank === base || t.rank === base + 1) && tail.every((d, i) => t.shape[t.rank - base + i] === d);
+  if (!ok) {
+    const spec = names[name].map((s, i) => `${s} = ${tail[i]}`).join(', ');
+    const dims = names[name].join(', ');
+    shapeError(name, `[${dims}] or [nBatch, ${dims}] with ${spec}`, t, 'Sizes come from Q (nz), G (nIneq) and A (nEq).');
+  }
+}
+
+function checkDTypes(args: [string, Tensor | null][]): void {
+  const present = args.filter((a): a is [string, Tensor] => a[1] !== null);
+  const dtype = present[0][1].dtype;
+  for (const [name, t] of present) {
+    if (t.dtype !== 'float32' && t.dtype !== 'float64') {
+      throw new DTypeError('DTYPE_MISMATCH', `qp: arguments must be float32 or float64; got ${name} of dtype ${t.dtype}. Cast it with ${name}.cast('float64').`);
+    }
+    if (t.dtype !== dtype) {
+      throw new DTypeError('DTYPE_MISMATCH', `qp: all arguments need one dtype; got Q ${dtype} and ${name} ${t.dtype}. Cast them to one dtype (float64 is the more accurate).`);
+    }
+  }
+}
+
+/** Throw NON_FINITE naming the argument and the first bad entry. */
+export function checkFinite(name: string, t: Tensor, data: ArrayLike<number>): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      throw new ValueError('NON_FINITE', `qp: ${name} must be finite; got ${data[i]} at flat index ${i} of ${name}${fmt(t)}. Replace infinite bounds by dropping the constraint; check the layer feeding ${name} for NaN.`);
+    }
+  }
+}
+
+/**
+ * Q symmetric (to a relative 1e-8, 1e-4 in float32) and positive
+ * semidefinite: Cholesky of Q + τI must succeed, τ = √ε·max(1, max Qᵢᵢ).
+ */
+export function checkQ(q: ArrayLike<number>, nz: number, float32: boolean): void {
+  const nn = nz * nz;
+  const items = q.length / nn;
+  const symTol = float32 ? 1e-4 : 1e-8;
+  for (let b = 0; b < items; b++) {
+    const o = b * nn;
+    let qMax = 0;
+    for (let i = 0; i < nn; i++) qMax = Math.max(qMax, Math.abs(q[o + i]));
+    for (let i = 0; i < nz; i++) {
+      for (let j = 0; j < i; j++) {
+        const diff = Math.abs(q[o + i * nz + j] - q[o + j * nz + i]);
+        if (diff > symTol * Math.max(1, qMax)) {
+          throw new QpError('Q_NOT_SYMMETRIC', `qp: Q must be symmetric; got Q[${b}][${i}][${j}] = ${q[o + i * nz + j]} but Q[${b}][${j}][${i}] = ${q[o + j * nz + i]}. Use (Q + Qᵀ)/2, or parametrize Q = L·Lᵀ + εI.`);
+        }
+      }
+    }
+    const pivot = choleskyFails(q, o, nz, (float32 ? 1e-3 : 1e-7) * Math.max(1, qMax));
+    if (pivot !== null) {
+      throw new QpError('Q_NOT_PSD', `qp: Q must be positive semidefinite; Cholesky of Q + ${(pivot[1]).toExponential(1)}·I failed for batch item ${b} at pivot ${pivot[0]}. Parametrize Q = L·Lᵀ + εI, or check the sign of the objective (a QP layer minimizes).`);
+    }
+  }
+}
+
+/** [pivot, τ] where Cholesky of Q + τI breaks down, or null. */
+function choleskyFails(q: ArrayLike<number>, o: number, n: number, tau: number): [number, number] | null {
+  const l = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    let d = q[o + j * n + j] + tau;
+    for (let k = 0; k < j; k++) d -= l[j * n + k] * l[j * n + k];
+    if (!(d > 0)) return [j, tau];
+    const ljj = Math.sqrt(d);
+    l[j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let s = (q[o + i * n + j] + q[o + j * n + i]) / 2;
+      for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
+      l[i * n + j] = s / ljj;
+    }
+  }
+  return null;
+}
+
+/** Per-item ∞-norms of a vector argument (zeros when absent). */
+export function rowNorms(data: ArrayLike<number> | null, nBatch: number, len: number, batched: boolean): Float64Array {
+  const out = new Float64Array(nBatch);
+  if (data === null) return out;
+  for (let i = 0; i < nBatch; i++) {
+    const o = batched ? i * len : 0;
+    let m = 0;
+    for (let j = 0; j < len; j++) m = Math.max(m, Math.abs(data[o + j]));
+    out[i] = m;
+  }
+  return out;
+}
+
+export type { Scales };
