@@ -8,3 +8,4 @@
 export { qp, solveQp } from './qp.js';
 export { QpError, type QpErrorCode } from './errors.js';
 export type { QpOptions, QpResult, QpStatus, QpIterationInfo } from './types.js';
+export { parseQps, readQps, toDenseQp, qpObjective, type DenseQp, type QpsModel } from './qps.js';

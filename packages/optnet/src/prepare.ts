@@ -6,10 +6,11 @@
  * Glossary: Q p G h A b; nBatch nz nIneq nEq.
  */
 import type { Tensor } from '@optnet/tensor';
-import { preFactorKkt, type KktPre } from './kkt.js';
+import { preFactorKkt, type KktForm, type KktPre } from './kkt.js';
+import { QpError } from './errors.js';
 import { pdipm, type PdipmOutcome, type Problem } from './pdipm.js';
 import type { QpOptions } from './types.js';
-import { checkFinite, checkQ, checkShapes, rowNorms, type QpInputs, type QpShape, type Scales } from './validate.js';
+import { checkFinite, checkQ, checkShapes, definiteness, rowNorms, type QpInputs, type QpShape, type Scales } from './validate.js';
 
 export interface Prepared {
   readonly shape: QpShape;
@@ -60,8 +61,22 @@ export function* prepare(x: QpInputs, options: QpOptions): Generator<Tensor, Pre
     b: expand(x.b, nEq),
   };
   const refine = options.refine ?? (x.Q.dtype === 'float64' ? 1 : 2);
-  const pre = preFactorKkt(prob.data, { qMax, ataMax: maxColumnNorm2(a, nEq, nz) }, refine);
+  const form = chooseForm(options.kkt ?? 'auto', q, shape, x.Q.dtype === 'float32');
+  const pre = preFactorKkt(prob.data, { qMax, ataMax: maxColumnNorm2(a, nEq, nz) }, form, refine);
   return { shape, prob, pre, scales };
+}
+
+/**
+ * The constraint-space ('dual') reduction when Q is safely definite and
+ * there are constraints; the variable-space ('primal') one otherwise.
+ */
+function chooseForm(want: QpOptions['kkt'], q: ArrayLike<number>, shape: QpShape, f32: boolean): KktForm {
+  if (want === 'primal' || shape.nIneq + shape.nEq === 0) return 'primal';
+  const ok = definiteness(q, shape.nz) >= (f32 ? 1e-4 : 1e-10);
+  if (want === 'dual' && !ok) {
+    throw new QpError('Q_NOT_PSD', `qp: kkt 'dual' needs a positive definite Q; got a Q whose Cholesky pivots fall below ${f32 ? 1e-4 : 1e-10} of its diagonal. Use kkt: 'auto' or 'primal'.`);
+  }
+  return ok ? 'dual' : 'primal';
 }
 
 /** Largest diagonal entry of AᵀA over the batch: max_j Σᵢ A_ij². */

@@ -36,6 +36,13 @@ export interface QpOptions {
    */
   checkQ?: boolean;
   /**
+   * How the KKT system is reduced (default 'auto'): 'dual' factors an
+   * (nIneq + nEq) matrix per iteration and needs Q positive definite;
+   * 'primal' factors an nz matrix and accepts any convex Q. 'auto' takes
+   * 'dual' when Q is safely definite.
+   */
+  kkt?: 'auto' | 'dual' | 'primal';
+  /**
    * qp() only: what to do when a batch item is not `solved`:
    * 'throw' (default) raises QpError QP_NOT_SOLVED; 'return' returns z
    * anyway (read the status with solveQp).

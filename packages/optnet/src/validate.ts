@@ -157,6 +157,33 @@ function choleskyFails(q: ArrayLike<number>, o: number, n: number, tau: number):
   return null;
 }
 
+/**
+ * The smallest Cholesky pivot ratio L_jj² / Q_jj over all items (0 when Q
+ * is singular or indefinite): how safely Q⁻¹ can be used.
+ */
+export function definiteness(q: ArrayLike<number>, nz: number): number {
+  const nn = nz * nz;
+  let worst = Infinity;
+  const l = new Float64Array(nn);
+  for (let o = 0; o < q.length && worst > 0; o += nn) {
+    for (let j = 0; j < nz; j++) {
+      let d = q[o + j * nz + j];
+      for (let k = 0; k < j; k++) d -= l[j * nz + k] * l[j * nz + k];
+      const qjj = q[o + j * nz + j];
+      if (!(d > 0) || !(qjj > 0)) return 0;
+      worst = Math.min(worst, d / qjj);
+      const ljj = Math.sqrt(d);
+      l[j * nz + j] = ljj;
+      for (let i = j + 1; i < nz; i++) {
+        let s = (q[o + i * nz + j] + q[o + j * nz + i]) / 2;
+        for (let k = 0; k < j; k++) s -= l[i * nz + k] * l[j * nz + k];
+        l[i * nz + j] = s / ljj;
+      }
+    }
+  }
+  return worst;
+}
+
 /** Per-item ∞-norms of a vector argument (zeros when absent). */
 export function rowNorms(data: ArrayLike<number> | null, nBatch: number, len: number, batched: boolean): Float64Array {
   const out = new Float64Array(nBatch);

@@ -6,22 +6,45 @@ import { assertSameDType, type DType } from '../dtype.js';
 import { DTypeError } from '../errors.js';
 import { defineOp, type KernelOp, type TensorMeta } from '../op.js';
 import { broadcastNamed } from '../shape.js';
-import { binaryLoop } from './broadcast-loop.js';
+import { binaryLoop, type RowKernel } from './broadcast-loop.js';
 import type { NoAttrs } from './unary.js';
 
 export type BinaryName = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
 
-const rows: Record<BinaryName, (x: number, y: number) => number> = {
-  add: (x: number, y: number) => x + y,
-  sub: (x: number, y: number) => x - y,
-  mul: (x: number, y: number) => x * y,
-  div: (x: number, y: number) => x / y,
-  pow: (x: number, y: number) => Math.pow(x, y),
-  maximum: (x: number, y: number) => (x > y || x !== x ? x : y),
-  minimum: (x: number, y: number) => (x < y || x !== x ? x : y),
+// One literal per op so each inlines its arithmetic (see RowKernel).
+const kernels: Record<BinaryName, RowKernel> = {
+  add: (out, o, a, ia, la, b, ib, lb, m) => {
+    for (let j = 0; j < m; j++) out[o + j] = a[ia + j * la] + b[ib + j * lb];
+  },
+  sub: (out, o, a, ia, la, b, ib, lb, m) => {
+    for (let j = 0; j < m; j++) out[o + j] = a[ia + j * la] - b[ib + j * lb];
+  },
+  mul: (out, o, a, ia, la, b, ib, lb, m) => {
+    for (let j = 0; j < m; j++) out[o + j] = a[ia + j * la] * b[ib + j * lb];
+  },
+  div: (out, o, a, ia, la, b, ib, lb, m) => {
+    for (let j = 0; j < m; j++) out[o + j] = a[ia + j * la] / b[ib + j * lb];
+  },
+  pow: (out, o, a, ia, la, b, ib, lb, m) => {
+    for (let j = 0; j < m; j++) out[o + j] = Math.pow(a[ia + j * la], b[ib + j * lb]);
+  },
+  maximum: (out, o, a, ia, la, b, ib, lb, m) => {
+    for (let j = 0; j < m; j++) {
+      const x = a[ia + j * la];
+      const y = b[ib + j * lb];
+      out[o + j] = x > y || x !== x ? x : y;
+    }
+  },
+  minimum: (out, o, a, ia, la, b, ib, lb, m) => {
+    for (let j = 0; j < m; j++) {
+      const x = a[ia + j * la];
+      const y = b[ib + j * lb];
+      out[o + j] = x < y || x !== x ? x : y;
+    }
+  },
 };
 
-export const BINARY_NAMES: readonly BinaryName[] = Object.keys(rows) as BinaryName[];
+export const BINARY_NAMES: readonly BinaryName[] = Object.keys(kernels) as BinaryName[];
 
 /** Shape rule shared by binary and comparison ops. */
 export function binaryMeta(name: string, a: TensorMeta, b: TensorMeta): { shape: number[]; dtype: DType } {
@@ -31,7 +54,7 @@ export function binaryMeta(name: string, a: TensorMeta, b: TensorMeta): { shape:
 }
 
 function makeBinary(name: BinaryName): KernelOp<NoAttrs> {
-  const f = rows[name];
+  const row = kernels[name];
   return defineOp<NoAttrs>({
     name,
     shape: ([a, b]) => {
@@ -41,7 +64,7 @@ function makeBinary(name: BinaryName): KernelOp<NoAttrs> {
       }
       return [m];
     },
-    cpu: ([a, b], [y]) => binaryLoop(y.data, y.shape, a.data, a.shape, b.data, b.shape, f),
+    cpu: ([a, b], [y]) => binaryLoop(y.data, y.shape, a.data, a.shape, b.data, b.shape, row),
   });
 }
 

@@ -46,7 +46,27 @@ export function forEachRow(
   }
 }
 
-/** out[i] = f(a[.], b[.]) with broadcasting; fast paths for equal shapes and scalars. */
+/**
+ * One row of a binary kernel: out[o + j] = f(a[ia + j·la], b[ib + j·lb]) for
+ * j < m. Each op defines its own literal (see binary.ts) so V8 inlines the
+ * arithmetic; a shared loop calling `f` per element is several times
+ * slower because the call site sees every op.
+ */
+export type RowKernel = (
+  out: TypedArray, o: number,
+  a: TypedArray, ia: number, la: number,
+  b: TypedArray, ib: number, lb: number,
+  m: number,
+) => void;
+
+/** A RowKernel from an element function (for ops off the hot path). */
+export function rowKernelOf(f: (x: number, y: number) => number): RowKernel {
+  return (out, o, a, ia, la, b, ib, lb, m) => {
+    for (let j = 0; j < m; j++) out[o + j] = f(a[ia + j * la], b[ib + j * lb]);
+  };
+}
+
+/** out = f(a, b) with broadcasting; whole-array fast paths for equal shapes and scalars. */
 export function binaryLoop(
   out: TypedArray,
   outShape: Shape,
@@ -54,30 +74,17 @@ export function binaryLoop(
   aShape: Shape,
   b: TypedArray,
   bShape: Shape,
-  f: (x: number, y: number) => number,
+  row: RowKernel,
 ): void {
   const n = out.length;
-  if (a.length === n && b.length === n) {
-    for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
-    return;
-  }
-  if (a.length === n && b.length === 1) {
-    const y = b[0];
-    for (let i = 0; i < n; i++) out[i] = f(a[i], y);
-    return;
-  }
-  if (b.length === n && a.length === 1) {
-    const x = a[0];
-    for (let i = 0; i < n; i++) out[i] = f(x, b[i]);
-    return;
-  }
+  if (a.length === n && b.length === n) return row(out, 0, a, 0, 1, b, 0, 1, n);
+  if (a.length === n && b.length === 1) return row(out, 0, a, 0, 1, b, 0, 0, n);
+  if (b.length === n && a.length === 1) return row(out, 0, a, 0, 0, b, 0, 1, n);
   const sa = broadcastStrides(aShape, outShape);
   const sb = broadcastStrides(bShape, outShape);
   const r = outShape.length;
   const la = sa[r - 1];
   const lb = sb[r - 1];
   const m = outShape[r - 1];
-  forEachRow(outShape, [sa, sb], (o, [ia, ib]) => {
-    for (let j = 0; j < m; j++) out[o + j] = f(a[ia + j * la], b[ib + j * lb]);
-  });
+  forEachRow(outShape, [sa, sb], (o, [ia, ib]) => row(out, o, a, ia, la, b, ib, lb, m));
 }

@@ -1,6 +1,6 @@
 /** Comparisons: broadcast like binary ops, return bool. Not differentiable. */
 import { defineOp, type KernelOp } from '../op.js';
-import { binaryLoop } from './broadcast-loop.js';
+import { binaryLoop, rowKernelOf } from './broadcast-loop.js';
 import { binaryMeta } from './binary.js';
 import type { NoAttrs } from './unary.js';
 
@@ -18,11 +18,11 @@ const rows: Record<CompareName, (x: number, y: number) => number> = {
 export const COMPARE_NAMES: readonly CompareName[] = Object.keys(rows) as CompareName[];
 
 function makeCompare(name: CompareName): KernelOp<NoAttrs> {
-  const f = rows[name];
+  const row = rowKernelOf(rows[name]);
   return defineOp<NoAttrs>({
     name,
     shape: ([a, b]) => [{ shape: binaryMeta(name, a, b).shape, dtype: 'bool' }],
-    cpu: ([a, b], [y]) => binaryLoop(y.data, y.shape, a.data, a.shape, b.data, b.shape, f),
+    cpu: ([a, b], [y]) => binaryLoop(y.data, y.shape, a.data, a.shape, b.data, b.shape, row),
   });
 }
 

@@ -103,6 +103,42 @@ export function gemmAcc(
   }
 }
 
+/**
+ * C[cOff..cOff+m] += op(A)·x for one [m,k]×[k,1] product (the n = 1 case
+ * of gemmAcc, whose inner loop would have length 1): a dot product per row
+ * of A, or with transA an axpy per row of the stored [k,m] A. Both walk A
+ * contiguously.
+ */
+export function gemvAcc(
+  A: Float64Array, aOff: number, transA: boolean,
+  x: Float64Array, xOff: number,
+  C: Float64Array, cOff: number,
+  m: number, k: number,
+): void {
+  if (transA) {
+    for (let p = 0; p < k; p++) {
+      const xp = x[xOff + p];
+      const row = aOff + p * m;
+      for (let i = 0; i < m; i++) C[cOff + i] += A[row + i] * xp;
+    }
+    return;
+  }
+  const k4 = k - (k % 4);
+  for (let i = 0; i < m; i++) {
+    const row = aOff + i * k;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let p = 0;
+    for (; p < k4; p += 4) {
+      s0 += A[row + p] * x[xOff + p];
+      s1 += A[row + p + 1] * x[xOff + p + 1];
+      s2 += A[row + p + 2] * x[xOff + p + 2];
+      s3 += A[row + p + 3] * x[xOff + p + 3];
+    }
+    for (; p < k; p++) s0 += A[row + p] * x[xOff + p];
+    C[cOff + i] += s0 + s1 + s2 + s3;
+  }
+}
+
 /** The data as a Float64Array (itself when it already is one). */
 export function asF64(d: TypedArray): Float64Array {
   return d instanceof Float64Array ? d : Float64Array.from(d);
@@ -136,6 +172,12 @@ export const matmul: KernelOp<MatmulAttrs> = defineOp<MatmulAttrs>({
     const A = asF64(a.data);
     const Bd = asF64(b.data);
     const C = y.data instanceof Float64Array ? y.data : new Float64Array(y.data.length);
+    if (n === 1) {
+      // Matrix-vector: B is [k, 1] (or [1, k] with transB, the same memory).
+      for (let t = 0; t < am.length; t++) gemvAcc(A, am[t] * m * k, transA, Bd, bm[t] * k, C, t * m, m, k);
+      if (C !== y.data) y.data.set(C);
+      return;
+    }
     const bt = transB ? new Float64Array(k * n) : null;
     let lastB = -1;
     for (let t = 0; t < am.length; t++) {

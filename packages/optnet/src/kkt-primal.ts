@@ -1,0 +1,140 @@
+/**
+ * The KKT system in variable space ("primal" reduction): for any convex Q,
+ * singular included.
+ *
+ * Glossary: Q [nz, nz], G [nIneq, nz], A [nEq, nz] (each shared or with a
+ * leading nBatch axis); z primal, s slack, lam inequality duals, nu
+ * equality duals; d = lam / s. The Newton system is written out in kkt.ts.
+ *
+ * Eliminating ds = −rz − G dz and dlam = d∘(G dz) + w, w = (lam∘rz − rc)/s,
+ * leaves the reduced system
+ *
+ *   [H  Aᵀ] [dz ]   [r1]     H  = Q + Gᵀ diag(d) G
+ *   [A  0 ] [dnu] = [r2],    r1 = −rx − Gᵀw,  r2 = −ry.
+ *
+ * Q may be singular (an LP, free variables) and A may have dependent rows,
+ * so we factor a regularized, equivalent form: adding ρAᵀ(A dz − r2) = 0 to
+ * the first row gives P = H + ρAᵀA, which is definite whenever the problem
+ * is bounded, and a small δI on P and on the Schur complement
+ * S = A P⁻¹ Aᵀ keeps both Cholesky factorizations alive. Iterative
+ * refinement against the unregularized system removes δ's error.
+ */
+import { eye as eyeOf, type Tensor } from '@optnet/tensor';
+import { mtdm, mtv, mv, trsv } from './batch.js';
+import type { KktData, KktRhs, KktScales, KktStep } from './kkt.js';
+
+/** What does not change between iterations. */
+export interface PrimalPre {
+  readonly form: 'primal';
+  readonly data: KktData;
+  /** Q + ρAᵀA + δI. */
+  readonly qBase: Tensor;
+  readonly rho: number;
+  readonly delta: number;
+  readonly eyeN: Tensor;
+  readonly eyeK: Tensor | null;
+  /** Refinement steps per solve. */
+  readonly refine: number;
+}
+
+/** The factorization at one iterate (d = lam / s). */
+export interface PrimalFact {
+  readonly form: 'primal';
+  readonly pre: PrimalPre;
+  readonly s: Tensor | null;
+  readonly lam: Tensor | null;
+  readonly d: Tensor | null;
+  /** Cholesky factor of P = H + ρAᵀA + δI. */
+  readonly l1: Tensor;
+  /** L1⁻¹Aᵀ [nBatch, nz, nEq] and the Cholesky factor of S + δI. */
+  readonly w: Tensor | null;
+  readonly l2: Tensor | null;
+}
+
+/**
+ * Everything that does not depend on the iterate: ρAᵀA and δI folded into
+ * Q once. δ is relative to Q's scale; ρ makes ρAᵀA comparable to Q.
+ */
+export function preFactorPrimal(data: KktData, scales: KktScales, refine: number): PrimalPre {
+  const qScale = Math.max(1, scales.qMax);
+  const delta = (data.dtype === 'float64' ? 1e-10 : 1e-6) * qScale;
+  const eyeN = eyeOf(data.nz, { dtype: data.dtype });
+  let qBase = data.Q.add(eyeN.mul(delta));
+  let rho = 0;
+  if (data.A !== null) {
+    rho = qScale / Math.max(scales.ataMax, 1e-12);
+    qBase = qBase.add(data.A.matmul(data.A, { transA: true }).mul(rho));
+  }
+  const eyeK = data.nEq > 0 ? eyeOf(data.nEq, { dtype: data.dtype }) : null;
+  return { form: 'primal', data, qBase, rho, delta, eyeN, eyeK, refine };
+}
+
+/**
+ * Factor the reduced system at the iterate (s, lam), d = lam / s (both
+ * null without inequalities). Returns a new value; `pre` is not changed.
+ */
+export function factorPrimal(pre: PrimalPre, s: Tensor | null, lam: Tensor | null): PrimalFact {
+  const { G, A } = pre.data;
+  const d = s === null || lam === null ? null : lam.div(s);
+  let p = pre.qBase;
+  if (G !== null && d !== null) p = p.add(mtdm(G, d));
+  if (p.rank === 2) p = p.expand([pre.data.nBatch, pre.data.nz, pre.data.nz]);
+  const l1 = p.cholesky();
+  if (A === null) return { form: 'primal', pre, s, lam, d, l1, w: null, l2: null };
+  const at = A.rank === 2 ? A.transpose() : A.transpose(-2, -1);
+  const w = l1.triangularSolve(at.rank === 2 ? at.expand([pre.data.nBatch, ...at.shape]) : at);
+  const schur = w.matmul(w, { transA: true });
+  const sDiag = schur.mul(pre.eyeK!).sum(-1).max(-1, true).unsqueeze(-1);
+  const reg = sDiag.mul(pre.data.dtype === 'float64' ? 1e-12 : 1e-7).add(pre.delta * 1e-3);
+  const l2 = schur.add(pre.eyeK!.mul(reg)).cholesky();
+  return { form: 'primal', pre, s, lam, d, l1, w, l2 };
+}
+
+/** Solve the regularized reduced system once: (dz, dnu) for (r1, r2). */
+function solveReduced(f: PrimalFact, r1: Tensor, r2: Tensor | null): [Tensor, Tensor | null] {
+  const A = f.pre.data.A;
+  if (A === null || f.w === null || f.l2 === null || r2 === null) {
+    return [trsv(f.l1, trsv(f.l1, r1, false), true), null];
+  }
+  // (P) dz + Aᵀdnu = r1 + ρAᵀr2 ;  A dz = r2
+  const t = trsv(f.l1, r1.add(mtv(A, r2).mul(f.pre.rho)), false);
+  const wt = f.w.matmul(t.unsqueeze(-1), { transA: true }).squeeze(-1);
+  const dnu = trsv(f.l2, trsv(f.l2, wt.sub(r2), false), true);
+  const dz = trsv(f.l1, t.sub(f.w.matmul(dnu.unsqueeze(-1)).squeeze(-1)), true);
+  return [dz, dnu];
+}
+
+/** H·dz + Aᵀdnu and A·dz of the unregularized reduced system. */
+function applyReduced(f: PrimalFact, dz: Tensor, dnu: Tensor | null): [Tensor, Tensor | null] {
+  const { Q, G, A } = f.pre.data;
+  let y1 = mv(Q, dz);
+  if (G !== null && f.d !== null) y1 = y1.add(mtv(G, mv(G, dz).mul(f.d)));
+  if (A === null || dnu === null) return [y1, null];
+  return [y1.add(mtv(A, dnu)), mv(A, dz)];
+}
+
+/**
+ * Solve the Newton system for the residuals `rhs`, with `pre.refine` steps
+ * of iterative refinement on the reduced system.
+ */
+export function solvePrimal(f: PrimalFact, rhs: KktRhs): KktStep {
+  const { G } = f.pre.data;
+  const { s, lam } = f;
+  let r1 = rhs.rx.neg();
+  let w: Tensor | null = null;
+  if (G !== null && rhs.rz !== null && rhs.rc !== null && s !== null && lam !== null) {
+    w = lam.mul(rhs.rz).sub(rhs.rc).div(s);
+    r1 = r1.sub(mtv(G, w));
+  }
+  const r2 = rhs.ry === null ? null : rhs.ry.neg();
+  let [dz, dnu] = solveReduced(f, r1, r2);
+  for (let i = 0; i < f.pre.refine; i++) {
+    const [y1, y2] = applyReduced(f, dz, dnu);
+    const [ez, enu] = solveReduced(f, r1.sub(y1), r2 === null || y2 === null ? null : r2.sub(y2));
+    dz = dz.add(ez);
+    if (dnu !== null && enu !== null) dnu = dnu.add(enu);
+  }
+  if (G === null || rhs.rz === null || w === null) return { dz, ds: null, dlam: null, dnu };
+  const gdz = mv(G, dz);
+  return { dz, ds: rhs.rz.neg().sub(gdz), dlam: gdz.mul(f.d!).add(w), dnu };
+}
