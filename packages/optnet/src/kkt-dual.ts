@@ -19,8 +19,8 @@
  * tight tolerances and in float32. A tiny δ on the equality block keeps
  * dependent rows of A factorable.
  */
-import { concat, eye as eyeOf, tensor, zeros, type Tensor } from '@optnet/tensor';
-import { trsv } from './batch.js';
+import { concat, eye as eyeOf, tensor, where, zeros, type Tensor } from '@optnet/tensor';
+import { mv, trsv } from './batch.js';
 import type { KktData, KktRhs, KktStep } from './kkt.js';
 
 export interface DualPre {
@@ -35,6 +35,11 @@ export interface DualPre {
   readonly eyeC: Tensor;
   /** δ on the equality block of the diagonal, zeros on the inequality block. */
   readonly eqReg: Tensor | null;
+  /** Largest diagonal entry of C Q⁻¹ Cᵀ per item (scales any boost). */
+  readonly diagMax: Tensor;
+  /** diag(G Q⁻¹ Gᵀ) [·, nIneq]: the scale s/lam is compared with. */
+  readonly gDiag: Tensor;
+  readonly refine: number;
 }
 
 export interface DualFact {
@@ -44,10 +49,12 @@ export interface DualFact {
   readonly lam: Tensor | null;
   /** Cholesky factor of C Q⁻¹ Cᵀ + diag(s/lam, δ). */
   readonly ls: Tensor;
+  /** Whether the factorization needed extra regularization. */
+  readonly boosted: boolean;
 }
 
 /** Q's factor, W and C Q⁻¹ Cᵀ; throws NOT_POSITIVE_DEFINITE if Q is not PD. */
-export function preFactorDual(data: KktData): DualPre {
+export function preFactorDual(data: KktData, refine: number): DualPre {
   const { Q, G, A, nIneq, nEq, dtype } = data;
   const lq = Q.cholesky();
   const rows = [G, A].filter((t): t is Tensor => t !== null);
@@ -58,22 +65,32 @@ export function preFactorDual(data: KktData): DualPre {
   const k0 = w.matmul(w, { transA: true });
   const eyeC = eyeOf(nIneq + nEq, { dtype });
   let eqReg: Tensor | null = null;
+  const k0Diag = k0.mul(eyeC).sum(-1);
+  const diagMax = k0Diag.max(-1, true);
+  const gDiag = k0Diag.slice([...(k0Diag.rank === 2 ? [{}] : []), { start: 0, stop: nIneq }]);
   if (nEq > 0) {
-    const diagMax = k0.mul(eyeC).sum(-1).max(-1, true);
     const isEq = Array.from({ length: nIneq + nEq }, (_, i) => (i >= nIneq ? 1 : 0));
     eqReg = tensor(isEq, { dtype }).mul(diagMax.mul(dtype === 'float64' ? 1e-13 : 1e-7));
   }
-  return { form: 'dual', data, lq, w, k0, eyeC, eqReg };
+  return { form: 'dual', data, lq, w, k0, eyeC, eqReg, diagMax, gDiag, refine };
 }
 
-/** Factor C Q⁻¹ Cᵀ + diag(s/lam, δ) at the iterate. */
-export function factorDual(pre: DualPre, s: Tensor | null, lam: Tensor | null): DualFact {
+/**
+ * Factor C Q⁻¹ Cᵀ + diag(s/lam, δ) at the iterate; `boost` > 0 adds
+ * boost·1e-14·max diag on the whole diagonal (degenerate problems with
+ * more active constraints than variables make the active block singular).
+ */
+export function factorDual(pre: DualPre, s: Tensor | null, lam: Tensor | null, boost = 0): DualFact {
   const { nBatch, nEq, dtype } = pre.data;
   let diag: Tensor | null = s !== null && lam !== null ? s.div(lam) : null;
   if (diag !== null && nEq > 0) diag = concat([diag, zeros([nBatch, nEq], { dtype })], -1);
   if (pre.eqReg !== null) diag = diag === null ? pre.eqReg : diag.add(pre.eqReg);
+  if (boost > 0) {
+    const lift = pre.diagMax.mul(boost * (dtype === 'float64' ? 1e-14 : 1e-7));
+    diag = diag === null ? lift.add(zeros([pre.data.nIneq + nEq], { dtype })) : diag.add(lift);
+  }
   const k = diag === null ? pre.k0 : pre.k0.add(pre.eyeC.mul(diag.unsqueeze(-1)));
-  return { form: 'dual', pre, s, lam, ls: k.cholesky() };
+  return { form: 'dual', pre, s, lam, ls: k.cholesky(), boosted: boost > 0 };
 }
 
 /** Q⁻¹-weighted products with W: Wᵀx per item, x [nBatch, nz]. */
@@ -111,6 +128,13 @@ export function solveDual(f: DualFact, rhs: KktRhs): KktStep {
   }
   const dlam = y.slice([{}, { start: 0, stop: nIneq }]);
   const dnu = f.pre.data.nEq > 0 ? y.slice([{}, { start: nIneq }]) : null;
-  const ds = rcOverLam.add(f.s.div(f.lam).mul(dlam)).neg();
+  // Two exact-arithmetic-equal formulas for ds; take the better conditioned
+  // per row. On inactive rows s/lam reaches 1e12 and −rc/lam − (s/lam)∘dlam
+  // would amplify the round-off in dlam into the primal residual, so use
+  // the linear row G dz + ds = −rz there; on active rows (s/lam small) the
+  // complementarity form keeps s∘lam consistent.
+  const fromComp = rcOverLam.add(f.s.div(f.lam).mul(dlam)).neg();
+  const fromRow = rhs.rz!.add(mv(f.pre.data.G!, dz)).neg();
+  const ds = where(f.s.div(f.lam).greater(f.pre.gDiag), fromRow, fromComp);
   return { dz, ds, dlam, dnu };
 }

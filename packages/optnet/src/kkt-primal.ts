@@ -17,7 +17,7 @@
  * the first row gives P = H + ρAᵀA, which is definite whenever the problem
  * is bounded, and a small δI on P and on the Schur complement
  * S = A P⁻¹ Aᵀ keeps both Cholesky factorizations alive. Iterative
- * refinement against the unregularized system removes δ's error.
+ * refinement on the full Newton system (kkt.ts) removes δ's error.
  */
 import { eye as eyeOf, type Tensor } from '@optnet/tensor';
 import { mtdm, mtv, mv, trsv } from './batch.js';
@@ -33,7 +33,6 @@ export interface PrimalPre {
   readonly delta: number;
   readonly eyeN: Tensor;
   readonly eyeK: Tensor | null;
-  /** Refinement steps per solve. */
   readonly refine: number;
 }
 
@@ -73,11 +72,12 @@ export function preFactorPrimal(data: KktData, scales: KktScales, refine: number
  * Factor the reduced system at the iterate (s, lam), d = lam / s (both
  * null without inequalities). Returns a new value; `pre` is not changed.
  */
-export function factorPrimal(pre: PrimalPre, s: Tensor | null, lam: Tensor | null): PrimalFact {
+export function factorPrimal(pre: PrimalPre, s: Tensor | null, lam: Tensor | null, boost = 0): PrimalFact {
   const { G, A } = pre.data;
   const d = s === null || lam === null ? null : lam.div(s);
   let p = pre.qBase;
   if (G !== null && d !== null) p = p.add(mtdm(G, d));
+  if (boost > 0) p = p.add(pre.eyeN.mul(pre.delta * boost));
   if (p.rank === 2) p = p.expand([pre.data.nBatch, pre.data.nz, pre.data.nz]);
   const l1 = p.cholesky();
   if (A === null) return { form: 'primal', pre, s, lam, d, l1, w: null, l2: null };
@@ -85,7 +85,7 @@ export function factorPrimal(pre: PrimalPre, s: Tensor | null, lam: Tensor | nul
   const w = l1.triangularSolve(at.rank === 2 ? at.expand([pre.data.nBatch, ...at.shape]) : at);
   const schur = w.matmul(w, { transA: true });
   const sDiag = schur.mul(pre.eyeK!).sum(-1).max(-1, true).unsqueeze(-1);
-  const reg = sDiag.mul(pre.data.dtype === 'float64' ? 1e-12 : 1e-7).add(pre.delta * 1e-3);
+  const reg = sDiag.mul((pre.data.dtype === 'float64' ? 1e-12 : 1e-7) * (1 + boost)).add(pre.delta * 1e-3);
   const l2 = schur.add(pre.eyeK!.mul(reg)).cholesky();
   return { form: 'primal', pre, s, lam, d, l1, w, l2 };
 }
@@ -104,19 +104,7 @@ function solveReduced(f: PrimalFact, r1: Tensor, r2: Tensor | null): [Tensor, Te
   return [dz, dnu];
 }
 
-/** H·dz + Aᵀdnu and A·dz of the unregularized reduced system. */
-function applyReduced(f: PrimalFact, dz: Tensor, dnu: Tensor | null): [Tensor, Tensor | null] {
-  const { Q, G, A } = f.pre.data;
-  let y1 = mv(Q, dz);
-  if (G !== null && f.d !== null) y1 = y1.add(mtv(G, mv(G, dz).mul(f.d)));
-  if (A === null || dnu === null) return [y1, null];
-  return [y1.add(mtv(A, dnu)), mv(A, dz)];
-}
-
-/**
- * Solve the Newton system for the residuals `rhs`, with `pre.refine` steps
- * of iterative refinement on the reduced system.
- */
+/** Solve the Newton system for the residuals `rhs` (no refinement; see kkt.ts). */
 export function solvePrimal(f: PrimalFact, rhs: KktRhs): KktStep {
   const { G } = f.pre.data;
   const { s, lam } = f;
@@ -127,13 +115,7 @@ export function solvePrimal(f: PrimalFact, rhs: KktRhs): KktStep {
     r1 = r1.sub(mtv(G, w));
   }
   const r2 = rhs.ry === null ? null : rhs.ry.neg();
-  let [dz, dnu] = solveReduced(f, r1, r2);
-  for (let i = 0; i < f.pre.refine; i++) {
-    const [y1, y2] = applyReduced(f, dz, dnu);
-    const [ez, enu] = solveReduced(f, r1.sub(y1), r2 === null || y2 === null ? null : r2.sub(y2));
-    dz = dz.add(ez);
-    if (dnu !== null && enu !== null) dnu = dnu.add(enu);
-  }
+  const [dz, dnu] = solveReduced(f, r1, r2);
   if (G === null || rhs.rz === null || w === null) return { dz, ds: null, dlam: null, dnu };
   const gdz = mv(G, dz);
   return { dz, ds: rhs.rz.neg().sub(gdz), dlam: gdz.mul(f.d!).add(w), dnu };

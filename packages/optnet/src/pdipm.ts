@@ -13,7 +13,7 @@
  * `runSync`/`runAsync`), and items that have converged, or proved
  * infeasible or unbounded, stop moving.
  */
-import { stack, tensor, where, type Tensor } from '@optnet/tensor';
+import { stack, tensor, ValueError, where, type Tensor } from '@optnet/tensor';
 import { factorKkt, solveKkt, type KktData, type KktFact, type KktPre, type KktStep } from './kkt.js';
 import { judge, type Scales } from './status.js';
 import { dot, mtv, mv, normInf } from './batch.js';
@@ -67,13 +67,21 @@ export function* pdipm(
   const iterations = new Array<number>(nBatch).fill(0);
   const last: Float64Array[] = [];
   for (let k = 0; ; k++) {
-    const stats = yield residualStats(prob, it);
+    const res = residuals(prob, it);
+    const stats = yield residualStats(prob, it, res);
     const open = judge(stats, scales, status, k >= opts.maxIter, opts.tol, last);
     opts.onIteration?.(progress(k, open, last));
     if (open === 0) break;
     for (let i = 0; i < nBatch; i++) if (status[i] === null) iterations[i] = k + 1;
     const active = tensor(status.map((st) => st === null), { dtype: 'bool' }).unsqueeze(-1);
-    it = step(prob, pre, it, active);
+    try {
+      it = step(prob, pre, it, active, res);
+    } catch (e) {
+      // Even the most regularized factorization broke down (factorKkt).
+      if (!(e instanceof ValueError && e.code === 'NOT_POSITIVE_DEFINITE')) throw e;
+      for (let i = 0; i < nBatch; i++) if (status[i] === null) status[i] = 'numerical_error';
+      break;
+    }
   }
   return { it, status: status as QpStatus[], iterations, stats: last };
 }
@@ -97,7 +105,13 @@ interface Residuals {
   ry: Tensor | null;
 }
 
-function residuals(prob: Problem, it: Iterate): Residuals & { u: Tensor | null; qz: Tensor } {
+interface FullResiduals extends Residuals {
+  /** Gᵀlam + Aᵀnu, and Qz. */
+  u: Tensor | null;
+  qz: Tensor;
+}
+
+function residuals(prob: Problem, it: Iterate): FullResiduals {
   const { Q, G, A } = prob.data;
   const qz = mv(Q, it.z);
   // u = Gᵀlam + Aᵀnu
@@ -110,16 +124,20 @@ function residuals(prob: Problem, it: Iterate): Residuals & { u: Tensor | null; 
 }
 
 /**
- * Per item, in this order: primal residual, dual residual, gap sᵀlam,
+ * Per item, in this order: primal residual (max over rows of
+ * |residual| / (1 + |rhs|)), dual residual ‖rx‖∞, gap sᵀlam,
  * objective, ‖Gᵀlam + Aᵀnu‖∞ and −(hᵀlam + bᵀnu) (a primal infeasibility
  * certificate when the first is tiny against the second), ‖Qz‖∞, pᵀz,
  * max(Gz, 0), ‖Az‖∞ (an unboundedness certificate when all but pᵀz are
  * tiny against |pᵀz|).
  */
-function residualStats(prob: Problem, it: Iterate): Tensor {
-  const r = residuals(prob, it);
+function residualStats(prob: Problem, it: Iterate, r: FullResiduals): Tensor {
   const zero = it.z.sum(-1).mul(0);
-  const pres = maxOf(r.rz === null ? null : normInf(r.rz), r.ry === null ? null : normInf(r.ry), zero);
+  // Row-relative: a bound of 1e5 elsewhere must not excuse a violation of
+  // 1e-5 on a row whose right-hand side is 1.
+  const rel = (x: Tensor | null, rhs: Tensor | null): Tensor | null =>
+    x === null || rhs === null ? null : x.abs().div(rhs.abs().add(1)).max(-1);
+  const pres = maxOf(rel(r.rz, prob.h), rel(r.ry, prob.b), zero);
   const gap = it.s !== null && it.lam !== null ? dot(it.s, it.lam) : zero;
   const pz = dot(prob.p, it.z);
   const obj = dot(r.qz, it.z).mul(0.5).add(pz);
@@ -170,8 +188,8 @@ function maxStep(x: Tensor, dx: Tensor): Tensor {
 }
 
 /** One predictor-corrector step; items where `active` is false stay put. */
-function step(prob: Problem, pre: KktPre, it: Iterate, active: Tensor): Iterate {
-  const { rx, rz, ry } = residuals(prob, it);
+function step(prob: Problem, pre: KktPre, it: Iterate, active: Tensor, res: Residuals): Iterate {
+  const { rx, rz, ry } = res;
   if (it.s === null || it.lam === null) {
     const f = factorKkt(pre, null, null);
     const d = solveKkt(f, { rx, rc: null, rz: null, ry });

@@ -41,8 +41,6 @@ export function* prepare(x: QpInputs, options: QpOptions): Generator<Tensor, Pre
   if (options.checkQ !== false) checkQ(q, nz, x.Q.dtype === 'float32');
   const scales: Scales = {
     pNorm: rowNorms(p, nBatch, nz, x.p.rank === 2),
-    hNorm: rowNorms(h, nBatch, nIneq, x.h !== null && x.h.rank === 2),
-    bNorm: rowNorms(b, nBatch, nEq, x.b !== null && x.b.rank === 2),
   };
   let qMax = 0;
   for (let i = 0; i < q.length; i++) qMax = Math.max(qMax, Math.abs(q[i]));
@@ -60,8 +58,8 @@ export function* prepare(x: QpInputs, options: QpOptions): Generator<Tensor, Pre
     h: expand(x.h, nIneq),
     b: expand(x.b, nEq),
   };
-  const refine = options.refine ?? (x.Q.dtype === 'float64' ? 1 : 2);
   const form = chooseForm(options.kkt ?? 'auto', q, shape, x.Q.dtype === 'float32');
+  const refine = options.refine ?? (form === 'primal' ? 1 : 0) + (x.Q.dtype === 'float32' ? 1 : 0);
   const pre = preFactorKkt(prob.data, { qMax, ataMax: maxColumnNorm2(a, nEq, nz) }, form, refine);
   return { shape, prob, pre, scales };
 }

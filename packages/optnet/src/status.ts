@@ -9,8 +9,6 @@ import type { QpStatus } from './types.js';
 /** Per-item norms of the data that make the tolerances relative. */
 export interface Scales {
   readonly pNorm: Float64Array;
-  readonly hNorm: Float64Array;
-  readonly bNorm: Float64Array;
 }
 
 /**
@@ -48,8 +46,10 @@ export function judge(
 function decide(st: Float64Array, sc: Scales, i: number, atMax: boolean, tol: number): QpStatus | null {
   const [pres, dres, gap, obj, cu, cden, qz, pz, gz, az] = st;
   if (!st.every(Number.isFinite)) return 'numerical_error';
-  const pOk = pres <= tol * (1 + Math.max(sc.hNorm[i], sc.bNorm[i]));
-  const dOk = dres <= tol * (1 + sc.pNorm[i]);
+  const pOk = pres <= tol;
+  // Relative to the largest term of Qz + p + Gᵀlam + Aᵀnu, so large
+  // multipliers do not demand more digits than the sum can hold.
+  const dOk = dres <= tol * (1 + Math.max(sc.pNorm[i], qz, cu));
   const gOk = gap <= tol * (1 + Math.abs(obj));
   if (pOk && dOk && gOk) return 'solved';
   // Farkas: lam ≥ 0 with Gᵀlam + Aᵀnu = 0 and hᵀlam + bᵀnu < 0.

@@ -73,7 +73,7 @@ export interface QpResult {
   s: Tensor;
   status: QpStatus[];
   iterations: number[];
-  /** ‖Gz + s − h, Az − b‖∞ per item. */
+  /** Per item, max over rows of |Gz + s − h| / (1 + |h|) and |Az − b| / (1 + |b|). */
   primalResidual: number[];
   /** ‖Qz + p + Gᵀλ + Aᵀν‖∞ per item. */
   dualResidual: number[];

@@ -114,7 +114,10 @@ export function checkFinite(name: string, t: Tensor, data: ArrayLike<number>): v
 
 /**
  * Q symmetric (to a relative 1e-8, 1e-4 in float32) and positive
- * semidefinite: Cholesky of Q + τI must succeed, τ = √ε·max(1, max Qᵢᵢ).
+ * semidefinite up to the rounding of its data: Cholesky of Q + τI must
+ * succeed, τ = 1e-4·max|Q_ij| (1e-3 in float32). Data printed to a few
+ * digits dips below zero by that much: Maros–Meszaros VALUES, a convex
+ * problem, has eigenvalues near −1.3e−5 with max|Q_ij| = 1.
  */
 export function checkQ(q: ArrayLike<number>, nz: number, float32: boolean): void {
   const nn = nz * nz;
@@ -132,7 +135,8 @@ export function checkQ(q: ArrayLike<number>, nz: number, float32: boolean): void
         }
       }
     }
-    const pivot = choleskyFails(q, o, nz, (float32 ? 1e-3 : 1e-7) * Math.max(1, qMax));
+    if (qMax === 0) continue; // Q = 0: a linear program
+    const pivot = choleskyFails(q, o, nz, (float32 ? 1e-3 : 1e-4) * qMax);
     if (pivot !== null) {
       throw new QpError('Q_NOT_PSD', `qp: Q must be positive semidefinite; Cholesky of Q + ${(pivot[1]).toExponential(1)}·I failed for batch item ${b} at pivot ${pivot[0]}. Parametrize Q = L·Lᵀ + εI, or check the sign of the objective (a QP layer minimizes).`);
     }

@@ -1,0 +1,70 @@
+/**
+ * Solve one dense QP read from a QPS file (or built by hand): equilibrate,
+ * solve in float64, undo the scaling, and report the objective with its
+ * constant. This is what `optnet solve` runs.
+ *
+ * Glossary: Q p G h A b the data; z primal, lam/nu duals.
+ */
+import { tensor, type Tensor } from '@optnet/tensor';
+import { equilibrate } from './equilibrate.js';
+import { qpObjective, type DenseQp } from './qps-convert.js';
+import { solveQp } from './qp.js';
+import type { QpOptions, QpStatus } from './types.js';
+
+export interface DenseQpOptions extends Omit<QpOptions, 'onNotSolved'> {
+  /** Ruiz-equilibrate the data first (default true). */
+  scale?: boolean;
+}
+
+export interface DenseQpResult {
+  name: string;
+  status: QpStatus;
+  /** ½zᵀQz + pᵀz + objConstant, in the file's sense (max problems negated back). */
+  objective: number;
+  iterations: number;
+  seconds: number;
+  z: Float64Array;
+  /** Of the (scaled) problem the solver saw; see QpResult. */
+  primalResidual: number;
+  dualResidual: number;
+}
+
+/**
+ * The default tolerance of solveDense: tighter than qp's 1e-8, because a
+ * problem like HS268 has an objective constant of 14463 that cancels to an
+ * optimum near 0, so 1e-6 of |f*| needs 1e-10 of the QP's own objective.
+ */
+export const DENSE_TOL = 1e-10;
+
+/**
+ * @example
+ * const r = await solveDense(parseQps(text));
+ * console.log(r.status, r.objective);
+ */
+export async function solveDense(qp: DenseQp, options: DenseQpOptions = {}): Promise<DenseQpResult> {
+  const t0 = performance.now();
+  const eq = options.scale === false ? null : equilibrate(qp);
+  const s = eq === null ? qp : eq.qp;
+  const mat = (a: Float64Array, r: number, c: number): Tensor | null =>
+    r === 0 ? null : tensor(a, { dtype: 'float64' }).reshape([r, c]);
+  const vec = (a: Float64Array, r: number): Tensor | null => (r === 0 ? null : tensor(a, { dtype: 'float64' }));
+  const r = await solveQp(
+    mat(s.Q, s.nz, s.nz)!, tensor(s.p, { dtype: 'float64' }),
+    mat(s.G, s.nIneq, s.nz), vec(s.h, s.nIneq),
+    mat(s.A, s.nEq, s.nz), vec(s.b, s.nEq),
+    { ...options, tol: options.tol ?? DENSE_TOL, maxIter: options.maxIter ?? 100 },
+  );
+  const zs = (await r.z.data()) as Float64Array;
+  const z = eq === null ? Float64Array.from(zs) : Float64Array.from(zs, (v, j) => v * eq.d[j]);
+  const f = qpObjective(qp, z);
+  return {
+    name: qp.name,
+    status: r.status[0],
+    objective: qp.objSense === 'max' ? -f : f,
+    iterations: r.iterations[0],
+    seconds: (performance.now() - t0) / 1000,
+    z,
+    primalResidual: r.primalResidual[0],
+    dualResidual: r.dualResidual[0],
+  };
+}
