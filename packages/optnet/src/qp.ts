@@ -27,7 +27,7 @@ import { factorKkt, solveKkt, type KktFact } from './kkt.js';
 import { runAsync, runSync, type Iterate, type PdipmOutcome } from './pdipm.js';
 import { solveGen, type Prepared } from './prepare.js';
 import type { QpOptions, QpResult } from './types.js';
-import type { QpInputs } from './validate.js';
+import { checkShapes, type QpInputs } from './validate.js';
 
 interface QpAttrs {
   readonly hasG: boolean;
@@ -132,6 +132,7 @@ export function qp(
   A: Tensor | null = null, b: Tensor | null = null,
   options: QpOptions = {},
 ): Tensor {
+  checkShapes({ Q, p, G, h, A, b }); // before packing drops a lone G or h
   const [inputs, has] = pack({ Q, p, G, h, A, b });
   return qpPrimitive.bind(inputs, { ...has, options })[0];
 }
