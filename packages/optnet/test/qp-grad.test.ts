@@ -90,7 +90,7 @@ test('active and inactive constraints: gradients of a box QP match the geometry'
   const h = tensor([1, 1, 1], { dtype: f64 });
   const G = eye(3, { dtype: f64 });
   const Q = eye(3, { dtype: f64 });
-  const [gp, gh] = grad((p: Tensor, h: Tensor) => qp(Q, p, G, h, null, null, { tol: 1e-12 }).sum(), [0, 1])(p, h) as Tensor[];
+  const [gp, gh] = grad((p: Tensor, h: Tensor) => qp(Q, p, G, h, null, null, { tol: 1e-12 }).sum())(p, h) as Tensor[];
   const dp = gp.arraySync() as number[];
   const dh = gh.arraySync() as number[];
   // Item 0 is clipped at h = 1: moves with h, not with p. Items 1, 2 are free.
