@@ -14,6 +14,7 @@
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { choleskyEntry, matmulEntry } from './cases-linalg.js';
+import { qpEntries } from './cases-qp.js';
 import {
   convEntry,
   mlpEntry,
@@ -31,6 +32,7 @@ const entries: Entry[] = [
   convEntry(),
   softmaxCrossEntropyEntry(),
   choleskyEntry(128, 64),
+  ...qpEntries(),
 ];
 
 async function runEntry(e: Entry): Promise<{ row: Row; failed: boolean }> {

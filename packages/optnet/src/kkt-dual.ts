@@ -54,9 +54,9 @@ export interface DualFact {
 }
 
 /** Q's factor, W and C Q⁻¹ Cᵀ; throws NOT_POSITIVE_DEFINITE if Q is not PD. */
-export function preFactorDual(data: KktData, refine: number): DualPre {
+export function preFactorDual(data: KktData, refine: number, lqGiven: Tensor | null): DualPre {
   const { Q, G, A, nIneq, nEq, dtype } = data;
-  const lq = Q.cholesky();
+  const lq = lqGiven ?? Q.cholesky();
   const rows = [G, A].filter((t): t is Tensor => t !== null);
   const batched = rows.some((t) => t.rank === 3) || lq.rank === 3;
   const lift = (t: Tensor): Tensor => (batched && t.rank === 2 ? t.unsqueeze(0).expand([data.nBatch, ...t.shape]) : t);

@@ -67,10 +67,11 @@ export type KktFact = DualFact | PrimalFact;
 
 /**
  * Everything that does not depend on the iterate. `form` 'dual' needs a
- * positive definite Q (the caller decides; see prepare.ts).
+ * positive definite Q (the caller decides; see prepare.ts) and reuses its
+ * Cholesky factor `lq` when given.
  */
-export function preFactorKkt(data: KktData, scales: KktScales, form: KktForm, refine: number): KktPre {
-  return form === 'dual' ? preFactorDual(data, refine) : preFactorPrimal(data, scales, refine);
+export function preFactorKkt(data: KktData, scales: KktScales, form: KktForm, refine: number, lq: Tensor | null = null): KktPre {
+  return form === 'dual' ? preFactorDual(data, refine, lq) : preFactorPrimal(data, scales, refine);
 }
 
 /**

@@ -5,12 +5,12 @@
  *
  * Glossary: Q p G h A b; nBatch nz nIneq nEq.
  */
-import type { Tensor } from '@optnet/tensor';
+import { eye as eyeOf, ValueError, type Tensor } from '@optnet/tensor';
 import { preFactorKkt, type KktForm, type KktPre } from './kkt.js';
 import { QpError } from './errors.js';
 import { pdipm, type PdipmOutcome, type Problem } from './pdipm.js';
 import type { QpOptions } from './types.js';
-import { checkFinite, checkQ, checkShapes, definiteness, rowNorms, type QpInputs, type QpShape, type Scales } from './validate.js';
+import { checkFinite, checkPsd, checkShapes, checkSymmetric, rowNorms, type QpInputs, type QpShape, type Scales } from './validate.js';
 
 export interface Prepared {
   readonly shape: QpShape;
@@ -38,7 +38,14 @@ export function* prepare(x: QpInputs, options: QpOptions): Generator<Tensor, Pre
   const h = yield* read('h', x.h);
   const a = yield* read('A', x.A);
   const b = yield* read('b', x.b);
-  if (options.checkQ !== false) checkQ(q, nz, x.Q.dtype === 'float32');
+  const f32 = x.Q.dtype === 'float32';
+  if (options.checkQ !== false) checkSymmetric(q, nz, f32);
+  const qSym = x.Q.add(x.Q.transpose(-2, -1)).mul(0.5);
+  // Q's Cholesky proves Q definite (so semidefinite) and, when Q is safely
+  // definite, is reused by the constraint-space reduction.
+  const lq = tryCholesky(qSym);
+  const ratio = lq === null ? 0 : (yield pivotRatio(lq, qSym))[0];
+  if (lq === null && options.checkQ !== false) checkPsd(q, nz, f32);
   const scales: Scales = {
     pNorm: rowNorms(p, nBatch, nz, x.p.rank === 2),
   };
@@ -48,7 +55,7 @@ export function* prepare(x: QpInputs, options: QpOptions): Generator<Tensor, Pre
     v === null ? null : v.rank === 1 ? v.unsqueeze(0).expand([nBatch, n]) : v;
   const prob: Problem = {
     data: {
-      Q: x.Q.add(x.Q.transpose(-2, -1)).mul(0.5),
+      Q: qSym,
       G: x.G,
       A: x.A,
       nBatch, nz, nIneq, nEq,
@@ -58,23 +65,47 @@ export function* prepare(x: QpInputs, options: QpOptions): Generator<Tensor, Pre
     h: expand(x.h, nIneq),
     b: expand(x.b, nEq),
   };
-  const form = chooseForm(options.kkt ?? 'auto', q, shape, x.Q.dtype === 'float32');
-  const refine = options.refine ?? (form === 'primal' ? 1 : 0) + (x.Q.dtype === 'float32' ? 1 : 0);
-  const pre = preFactorKkt(prob.data, { qMax, ataMax: maxColumnNorm2(a, nEq, nz) }, form, refine);
+  const form = chooseForm(options.kkt ?? 'auto', ratio, shape, f32);
+  const refine = options.refine ?? (form === 'primal' ? 1 : 0) + (f32 ? 1 : 0);
+  const pre = preFactorKkt(prob.data, { qMax, ataMax: maxColumnNorm2(a, nEq, nz) }, form, refine, lq);
   return { shape, prob, pre, scales };
 }
 
-/**
- * The constraint-space ('dual') reduction when Q is safely definite and
- * there are constraints; the variable-space ('primal') one otherwise.
- */
-function chooseForm(want: QpOptions['kkt'], q: ArrayLike<number>, shape: QpShape, f32: boolean): KktForm {
-  if (want === 'primal' || shape.nIneq + shape.nEq === 0) return 'primal';
-  const ok = definiteness(q, shape.nz) >= (f32 ? 1e-4 : 1e-10);
-  if (want === 'dual' && !ok) {
-    throw new QpError('Q_NOT_PSD', `qp: kkt 'dual' needs a positive definite Q; got a Q whose Cholesky pivots fall below ${f32 ? 1e-4 : 1e-10} of its diagonal. Use kkt: 'auto' or 'primal'.`);
+function tryCholesky(q: Tensor): Tensor | null {
+  try {
+    return q.cholesky();
+  } catch (e) {
+    if (e instanceof ValueError && e.code === 'NOT_POSITIVE_DEFINITE') return null;
+    throw e;
   }
-  return ok ? 'dual' : 'primal';
+}
+
+/** min over items and j of L_jj² / Q_jj: how safely Q⁻¹ can be used. */
+function pivotRatio(l: Tensor, q: Tensor): Tensor {
+  const eye = eyeOf(q.shape[q.rank - 1], { dtype: q.dtype });
+  const ratio = l.mul(eye).sum(-1).square().div(q.mul(eye).sum(-1));
+  return ratio.reshape([-1]).min(0, true);
+}
+
+/**
+ * The constraint-space ('dual') reduction when Q is safely definite and it
+ * costs at most 3× the variable-space one per iteration ((nIneq + nEq)³/3
+ * against nIneq·nz² + nz³/3 + ...); 'primal' otherwise. The bias is for
+ * the dual form's conditioning: degenerate problems (Maros–Meszaros
+ * QPCBOEI2, 2.1× dearer in dual form) stall in the primal one.
+ */
+function chooseForm(want: QpOptions['kkt'], ratio: number, shape: QpShape, f32: boolean): KktForm {
+  const { nz: n, nIneq: m, nEq: k } = shape;
+  if (want === 'primal' || m + k === 0) return 'primal';
+  const thr = f32 ? 1e-4 : 1e-10;
+  const ok = ratio >= thr;
+  if (want === 'dual' && !ok) {
+    throw new QpError('Q_NOT_PSD', `qp: kkt 'dual' needs a positive definite Q; got a Q whose smallest Cholesky pivot is ${ratio.toExponential(1)} of its diagonal (below ${thr}). Use kkt: 'auto' or 'primal'.`);
+  }
+  if (want === 'dual') return 'dual';
+  const dualCost = (m + k) ** 3 / 3;
+  const primalCost = m * n * n + n ** 3 / 3 + k * n * n + k * k * n + k ** 3 / 3;
+  return ok && dualCost <= 3 * primalCost ? 'dual' : 'primal';
 }
 
 /** Largest diagonal entry of AᵀA over the batch: max_j Σᵢ A_ij². */

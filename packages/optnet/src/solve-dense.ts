@@ -14,6 +14,8 @@ import type { QpOptions, QpStatus } from './types.js';
 export interface DenseQpOptions extends Omit<QpOptions, 'onNotSolved'> {
   /** Ruiz-equilibrate the data first (default true). */
   scale?: boolean;
+  /** Solve in this precision (default float64). */
+  dtype?: 'float32' | 'float64';
 }
 
 export interface DenseQpResult {
@@ -27,6 +29,7 @@ export interface DenseQpResult {
   /** Of the (scaled) problem the solver saw; see QpResult. */
   primalResidual: number;
   dualResidual: number;
+  gap: number;
 }
 
 /**
@@ -45,17 +48,19 @@ export async function solveDense(qp: DenseQp, options: DenseQpOptions = {}): Pro
   const t0 = performance.now();
   const eq = options.scale === false ? null : equilibrate(qp);
   const s = eq === null ? qp : eq.qp;
+  const dtype = options.dtype ?? 'float64';
   const mat = (a: Float64Array, r: number, c: number): Tensor | null =>
-    r === 0 ? null : tensor(a, { dtype: 'float64' }).reshape([r, c]);
-  const vec = (a: Float64Array, r: number): Tensor | null => (r === 0 ? null : tensor(a, { dtype: 'float64' }));
+    r === 0 ? null : tensor(a, { dtype }).reshape([r, c]);
+  const vec = (a: Float64Array, r: number): Tensor | null => (r === 0 ? null : tensor(a, { dtype }));
+  const tol = options.tol ?? (dtype === 'float64' ? DENSE_TOL : undefined);
   const r = await solveQp(
-    mat(s.Q, s.nz, s.nz)!, tensor(s.p, { dtype: 'float64' }),
+    mat(s.Q, s.nz, s.nz)!, tensor(s.p, { dtype }),
     mat(s.G, s.nIneq, s.nz), vec(s.h, s.nIneq),
     mat(s.A, s.nEq, s.nz), vec(s.b, s.nEq),
-    { ...options, tol: options.tol ?? DENSE_TOL, maxIter: options.maxIter ?? 100 },
+    { ...options, tol, maxIter: options.maxIter ?? 100 },
   );
-  const zs = (await r.z.data()) as Float64Array;
-  const z = eq === null ? Float64Array.from(zs) : Float64Array.from(zs, (v, j) => v * eq.d[j]);
+  const zs = await r.z.data();
+  const z = Float64Array.from(zs as ArrayLike<number>, (v, j) => (eq === null ? v : v * eq.d[j]));
   const f = qpObjective(qp, z);
   return {
     name: qp.name,
@@ -66,5 +71,6 @@ export async function solveDense(qp: DenseQp, options: DenseQpOptions = {}): Pro
     z,
     primalResidual: r.primalResidual[0],
     dualResidual: r.dualResidual[0],
+    gap: r.gap[0],
   };
 }

@@ -112,19 +112,11 @@ export function checkFinite(name: string, t: Tensor, data: ArrayLike<number>): v
   }
 }
 
-/**
- * Q symmetric (to a relative 1e-8, 1e-4 in float32) and positive
- * semidefinite up to the rounding of its data: Cholesky of Q + τI must
- * succeed, τ = 1e-4·max|Q_ij| (1e-3 in float32). Data printed to a few
- * digits dips below zero by that much: Maros–Meszaros VALUES, a convex
- * problem, has eigenvalues near −1.3e−5 with max|Q_ij| = 1.
- */
-export function checkQ(q: ArrayLike<number>, nz: number, float32: boolean): void {
+/** Q symmetric to a relative 1e-8 (1e-4 in float32), naming the worst item. */
+export function checkSymmetric(q: ArrayLike<number>, nz: number, float32: boolean): void {
   const nn = nz * nz;
-  const items = q.length / nn;
   const symTol = float32 ? 1e-4 : 1e-8;
-  for (let b = 0; b < items; b++) {
-    const o = b * nn;
+  for (let b = 0, o = 0; o < q.length; b++, o += nn) {
     let qMax = 0;
     for (let i = 0; i < nn; i++) qMax = Math.max(qMax, Math.abs(q[o + i]));
     for (let i = 0; i < nz; i++) {
@@ -135,10 +127,25 @@ export function checkQ(q: ArrayLike<number>, nz: number, float32: boolean): void
         }
       }
     }
+  }
+}
+
+/**
+ * Q positive semidefinite up to the rounding of its data: Cholesky of
+ * Q + τI must succeed, τ = 1e-4·max|Q_ij| (1e-3 in float32). Data printed
+ * to a few digits dips below zero by that much: Maros–Meszaros VALUES, a
+ * convex problem, has eigenvalues near −1.3e−5 with max|Q_ij| = 1. Only
+ * run when Q's plain Cholesky failed (a definite Q needs no check).
+ */
+export function checkPsd(q: ArrayLike<number>, nz: number, float32: boolean): void {
+  const nn = nz * nz;
+  for (let b = 0, o = 0; o < q.length; b++, o += nn) {
+    let qMax = 0;
+    for (let i = 0; i < nn; i++) qMax = Math.max(qMax, Math.abs(q[o + i]));
     if (qMax === 0) continue; // Q = 0: a linear program
     const pivot = choleskyFails(q, o, nz, (float32 ? 1e-3 : 1e-4) * qMax);
     if (pivot !== null) {
-      throw new QpError('Q_NOT_PSD', `qp: Q must be positive semidefinite; Cholesky of Q + ${(pivot[1]).toExponential(1)}·I failed for batch item ${b} at pivot ${pivot[0]}. Parametrize Q = L·Lᵀ + εI, or check the sign of the objective (a QP layer minimizes).`);
+      throw new QpError('Q_NOT_PSD', `qp: Q must be positive semidefinite; Cholesky of Q + ${pivot[1].toExponential(1)}·I failed for batch item ${b} at pivot ${pivot[0]}. Parametrize Q = L·Lᵀ + εI, or check the sign of the objective (a QP layer minimizes).`);
     }
   }
 }
@@ -159,33 +166,6 @@ function choleskyFails(q: ArrayLike<number>, o: number, n: number, tau: number):
     }
   }
   return null;
-}
-
-/**
- * The smallest Cholesky pivot ratio L_jj² / Q_jj over all items (0 when Q
- * is singular or indefinite): how safely Q⁻¹ can be used.
- */
-export function definiteness(q: ArrayLike<number>, nz: number): number {
-  const nn = nz * nz;
-  let worst = Infinity;
-  const l = new Float64Array(nn);
-  for (let o = 0; o < q.length && worst > 0; o += nn) {
-    for (let j = 0; j < nz; j++) {
-      let d = q[o + j * nz + j];
-      for (let k = 0; k < j; k++) d -= l[j * nz + k] * l[j * nz + k];
-      const qjj = q[o + j * nz + j];
-      if (!(d > 0) || !(qjj > 0)) return 0;
-      worst = Math.min(worst, d / qjj);
-      const ljj = Math.sqrt(d);
-      l[j * nz + j] = ljj;
-      for (let i = j + 1; i < nz; i++) {
-        let s = (q[o + i * nz + j] + q[o + j * nz + i]) / 2;
-        for (let k = 0; k < j; k++) s -= l[i * nz + k] * l[j * nz + k];
-        l[i * nz + j] = s / ljj;
-      }
-    }
-  }
-  return worst;
 }
 
 /** Per-item ∞-norms of a vector argument (zeros when absent). */

@@ -1,0 +1,129 @@
+/**
+ * The QP layer: a batch of 128 random feasible float64 QPs (randomQp: the
+ * construction of the OptNet paper's qpth benchmark), at the paper's sizes
+ * and the Sudoku layer's (nz 64, 64 inequalities, 40 equalities).
+ *
+ * Two entries per size, because a Row has one time column:
+ *   "qp fwd ..."      qp(...) under noGrad, z read back
+ *   "qp fwd+bwd ..."  qp(...) with every input requiring grad, then
+ *                     (z * c).sum().backward(), gradients read back
+ * referenceMs is qpth's forward time where the paper's setup gives one
+ * (PyTorch CPU), so the reference column of the fwd rows means "qpth",
+ * not TensorFlow.js.
+ *
+ * The optnet package is imported lazily, so that a broken or missing
+ * solver shows as an error row instead of stopping the whole run.
+ */
+import type { Entry } from './entry.js';
+import { loadAutograd, T, type Tensor } from './ops.js';
+import { timeIt, type TimeOptions } from './util.js';
+
+type QpModule = typeof import('../packages/optnet/src/qp.js');
+type RandomQpModule = typeof import('../packages/optnet/src/random-qp.js');
+type RandomQp = ReturnType<RandomQpModule['randomQp']>;
+
+const BATCH = 128;
+
+interface QpSize {
+  nz: number;
+  nIneq: number;
+  nEq: number;
+  /** qpth forward, batch 128, float64, ms. */
+  qpthFwdMs?: number;
+  label?: string;
+}
+
+export const QP_SIZES: readonly QpSize[] = [
+  { nz: 10, nIneq: 10, nEq: 0, qpthFwdMs: 18 },
+  { nz: 50, nIneq: 50, nEq: 0, qpthFwdMs: 210 },
+  { nz: 100, nIneq: 100, nEq: 0, qpthFwdMs: 880 },
+  { nz: 10, nIneq: 10, nEq: 5 },
+  { nz: 50, nIneq: 50, nEq: 25, qpthFwdMs: 330 },
+  { nz: 100, nIneq: 100, nEq: 50 },
+  { nz: 64, nIneq: 64, nEq: 40, qpthFwdMs: 590, label: 'sudoku' },
+];
+
+/** A solve takes ~0.01 s at nz 10 but seconds at nz 100: few reps for the big ones. */
+function qpReps(nz: number): TimeOptions {
+  if (nz >= 50) return { warmup: 1, minReps: 3, maxReps: 5, budgetMs: 4000 };
+  return { warmup: 2, minReps: 5, maxReps: 20, budgetMs: 2000 };
+}
+
+async function loadQp(): Promise<{ qp: QpModule['qp']; randomQp: RandomQpModule['randomQp'] }> {
+  const [{ qp }, { randomQp }] = await Promise.all([
+    import('../packages/optnet/src/qp.js'),
+    import('../packages/optnet/src/random-qp.js'),
+  ]);
+  return { qp, randomQp };
+}
+
+const sizeName = (s: QpSize): string =>
+  `f64 b${BATCH} nz${s.nz} ineq${s.nIneq} eq${s.nEq}${s.label ? ` (${s.label})` : ''}`;
+
+/** The data of a size, made once and shared by its two entries. */
+const cache = new Map<string, RandomQp>();
+function data(randomQp: RandomQpModule['randomQp'], s: QpSize): RandomQp {
+  const key = sizeName(s);
+  let d = cache.get(key);
+  if (d === undefined) {
+    d = randomQp({ nBatch: BATCH, nz: s.nz, nIneq: s.nIneq, nEq: s.nEq, dtype: 'float64', seed: s.nz + s.nEq });
+    cache.set(key, d);
+  }
+  return d;
+}
+
+/** Forward only: qp under noGrad; `derived` reports the iterations. */
+export function qpFwdEntry(s: QpSize): Entry {
+  return {
+    name: `qp fwd ${sizeName(s)}`,
+    ...(s.qpthFwdMs !== undefined ? { referenceMs: s.qpthFwdMs } : {}),
+    async run() {
+      const { noGrad } = await loadAutograd();
+      const { qp, randomQp } = await loadQp();
+      const d = data(randomQp, s);
+      let iters = 0;
+      const options = { onIteration: (i: { iteration: number }) => void (iters = Math.max(iters, i.iteration)) };
+      const step = () => T.scope(() => noGrad(() => qp(d.Q, d.p, d.G, d.h, d.A, d.b, options)).data());
+      const timing = await timeIt(step, qpReps(s.nz));
+      const ref = s.qpthFwdMs !== undefined ? ', ref = qpth fwd' : '';
+      return { timing, derived: `${iters} iters${ref}` };
+    },
+  };
+}
+
+/** Forward + backward of a training-style loss (z * c).sum(). */
+export function qpFwdBwdEntry(s: QpSize): Entry {
+  return {
+    name: `qp fwd+bwd ${sizeName(s)}`,
+    async run() {
+      await loadAutograd(); // enables backward()
+      const { qp, randomQp } = await loadQp();
+      const d = data(randomQp, s);
+      const leaves = [d.Q, d.p, d.G, d.h, d.A, d.b].filter((t): t is Tensor => t !== null);
+      const c = T.randn([BATCH, s.nz], { rng: T.makeRng(1), dtype: 'float64' });
+      const step = async () => {
+        for (const t of leaves) {
+          t.requiresGrad = true;
+          t.grad = null;
+        }
+        const z = qp(d.Q, d.p, d.G, d.h, d.A, d.b);
+        z.mul(c).sum().backward();
+        await Promise.all(leaves.map((t) => t.grad?.data()));
+      };
+      try {
+        return { timing: await timeIt(step, qpReps(s.nz)) };
+      } finally {
+        // the fwd entry of this size must not record a graph
+        for (const t of leaves) {
+          t.requiresGrad = false;
+          t.grad = null;
+        }
+      }
+    },
+  };
+}
+
+/** Both entries for every size, fwd first. */
+export function qpEntries(): Entry[] {
+  return QP_SIZES.flatMap((s) => [qpFwdEntry(s), qpFwdBwdEntry(s)]);
+}
