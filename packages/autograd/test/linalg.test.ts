@@ -78,6 +78,12 @@ test('solve: gradcheck, single, batched, broadcast', () => {
   check('A [1,1], B [1,1]', f, [[1, 1], [1, 1]], 34);
 });
 
+test('addDiagonal: gradcheck of A and d, with d and A batch dims broadcast', () => {
+  check('A [2,3,3], d [2,3]', (a: Tensor, d: Tensor) => T.addDiagonal(a, d), [[2, 3, 3], [2, 3]], 50);
+  check('A [3,3] shared, d [4,3]', (a: Tensor, d: Tensor) => T.addDiagonal(a, d), [[3, 3], [4, 3]], 51);
+  check('A [2,1,3,3], d [5,3]', (a: Tensor, d: Tensor) => T.addDiagonal(a, d).square(), [[2, 1, 3, 3], [5, 3]], 52);
+});
+
 test('choleskySolve and inverse: gradcheck of the composites', () => {
   check('choleskySolve', (m: Tensor, b: Tensor) => T.choleskySolve(T.cholesky(sym(spd(m))), b), [[2, 3, 3], [3, 2]], 40);
   check('inverse', (a: Tensor) => T.inverse(wellConditioned(a)), [[2, 3, 3]], 41);

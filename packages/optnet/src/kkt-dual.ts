@@ -89,7 +89,7 @@ export function factorDual(pre: DualPre, s: Tensor | null, lam: Tensor | null, b
     const lift = pre.diagMax.mul(boost * (dtype === 'float64' ? 1e-14 : 1e-7));
     diag = diag === null ? lift.add(zeros([pre.data.nIneq + nEq], { dtype })) : diag.add(lift);
   }
-  const k = diag === null ? pre.k0 : pre.k0.add(pre.eyeC.mul(diag.unsqueeze(-1)));
+  const k = diag === null ? pre.k0 : pre.k0.addDiagonal(diag);
   return { form: 'dual', pre, s, lam, ls: k.cholesky(), boosted: boost > 0 };
 }
 

@@ -19,7 +19,7 @@
  * S = A P⁻¹ Aᵀ keeps both Cholesky factorizations alive. Iterative
  * refinement on the full Newton system (kkt.ts) removes δ's error.
  */
-import { eye as eyeOf, type Tensor } from '@optnet/tensor';
+import { eye as eyeOf, full, type Tensor } from '@optnet/tensor';
 import { mtdm, mtv, mv, trsv } from './batch.js';
 import type { KktData, KktRhs, KktScales, KktStep } from './kkt.js';
 
@@ -58,7 +58,7 @@ export function preFactorPrimal(data: KktData, scales: KktScales, refine: number
   const qScale = Math.max(1, scales.qMax);
   const delta = (data.dtype === 'float64' ? 1e-10 : 1e-6) * qScale;
   const eyeN = eyeOf(data.nz, { dtype: data.dtype });
-  let qBase = data.Q.add(eyeN.mul(delta));
+  let qBase = data.Q.addDiagonal(full([data.nz], delta, { dtype: data.dtype }));
   let rho = 0;
   if (data.A !== null) {
     rho = qScale / Math.max(scales.ataMax, 1e-12);
@@ -77,7 +77,7 @@ export function factorPrimal(pre: PrimalPre, s: Tensor | null, lam: Tensor | nul
   const d = s === null || lam === null ? null : lam.div(s);
   let p = pre.qBase;
   if (G !== null && d !== null) p = p.add(mtdm(G, d));
-  if (boost > 0) p = p.add(pre.eyeN.mul(pre.delta * boost));
+  if (boost > 0) p = p.addDiagonal(full([pre.data.nz], pre.delta * boost, { dtype: pre.data.dtype }));
   if (p.rank === 2) p = p.expand([pre.data.nBatch, pre.data.nz, pre.data.nz]);
   const l1 = p.cholesky();
   if (A === null) return { form: 'primal', pre, s, lam, d, l1, w: null, l2: null };

@@ -1,5 +1,6 @@
 /** VJP rules of the linalg primitives. */
 import type { LinalgPrimitives } from '@optnet/tensor';
+import { addDiagonalVjp } from './add-diagonal.js';
 import { choleskyVjp } from './cholesky.js';
 import { solveVjp } from './solve.js';
 import { triangularSolveVjp } from './triangular-solve.js';
@@ -9,4 +10,5 @@ export const linalgVjps: VjpTable<LinalgPrimitives> = {
   cholesky: choleskyVjp,
   triangularSolve: triangularSolveVjp,
   solve: solveVjp,
+  addDiagonal: addDiagonalVjp,
 };

@@ -70,3 +70,12 @@ export function inverse(a: Tensor): Tensor {
   const n = squareSize('inverse', a.shape, 'A');
   return solve(a, eye(n, { dtype: a.dtype }));
 }
+
+/**
+ * A + diag(d): adds d [..., n] to the diagonal of A [..., n, n] in one
+ * pass (batch dims broadcast).
+ * @example addDiagonal(A, full([n], 1e-6)) // A + εI
+ */
+export function addDiagonal(a: Tensor, d: Tensor): Tensor {
+  return apply1(P.addDiagonal, [a, d], none);
+}

@@ -13,10 +13,11 @@ declare module '../tensor.js' {
     choleskySolve(b: Tensor): Tensor;
     solve(b: Tensor): Tensor;
     inverse(): Tensor;
+    addDiagonal(d: Tensor): Tensor;
   }
 }
 
-const names = ['cholesky', 'triangularSolve', 'choleskySolve', 'solve', 'inverse'] as const;
+const names = ['cholesky', 'triangularSolve', 'choleskySolve', 'solve', 'inverse', 'addDiagonal'] as const;
 
 const proto = Tensor.prototype as unknown as Record<string, unknown>;
 for (const name of names) {

@@ -1,5 +1,6 @@
 /** The linalg primitives, one entry per primitive (see ../primitives.ts). */
 import type { KernelOp } from '../op.js';
+import { addDiagonal } from './add-diagonal.js';
 import { cholesky } from './cholesky.js';
 import { solve } from './solve.js';
 import { triangularSolve, type TriangularSolveAttrs } from './triangular-solve.js';
@@ -9,6 +10,7 @@ export interface LinalgPrimitives {
   readonly cholesky: KernelOp<NoAttrs>;
   readonly triangularSolve: KernelOp<TriangularSolveAttrs>;
   readonly solve: KernelOp<NoAttrs>;
+  readonly addDiagonal: KernelOp<NoAttrs>;
 }
 
-export const linalgPrimitives: LinalgPrimitives = { cholesky, triangularSolve, solve };
+export const linalgPrimitives: LinalgPrimitives = { cholesky, triangularSolve, solve, addDiagonal };

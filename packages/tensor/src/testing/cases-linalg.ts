@@ -39,6 +39,18 @@ async function mats(t: T.Tensor): Promise<Mat[]> {
 
 export const linalgCases: OpCase[] = [
   {
+    name: 'addDiagonal: A + diag(d) with broadcast batch dims; float32; shape errors',
+    run: async () => {
+      const a = T.tensor([[[1, 2], [3, 4]], [[5, 6], [7, 8]]], f64);
+      await assertClose(T.addDiagonal(a, T.tensor([10, 20], f64)), [[[11, 2], [3, 24]], [[15, 6], [7, 28]]], { shape: [2, 2, 2] });
+      const d = T.tensor([[1, 1], [2, 2], [3, 3]], f64); // [3, 2] against a shared A [2, 2]
+      await assertClose(a.slice([{ start: 0, stop: 1 }]).squeeze(0).addDiagonal(d), [[[2, 2], [3, 5]], [[3, 2], [3, 6]], [[4, 2], [3, 7]]]);
+      await assertClose(T.addDiagonal(T.tensor([[1, 0], [0, 1]]), T.tensor([0.5, 0.25])), [[1.5, 0], [0, 1.25]]);
+      assertThrowsCode(() => T.addDiagonal(a, T.tensor([1, 2, 3], f64)), 'SHAPE_MISMATCH');
+      assertThrowsCode(() => T.addDiagonal(T.tensor([[1, 2, 3]], f64), T.tensor([1], f64)), 'SHAPE_MISMATCH');
+    },
+  },
+  {
     name: 'cholesky: L·Lᵀ ≈ A, L lower with positive diagonal, batched [2,3,4,4]',
     run: async () => {
       const as = Array.from({ length: 6 }, (_, i) => spdRef(4, i));
