@@ -106,9 +106,10 @@ interface Residuals {
 }
 
 interface FullResiduals extends Residuals {
-  /** Gᵀlam + Aᵀnu, and Qz. */
+  /** Gᵀlam + Aᵀnu, Qz and Gz. */
   u: Tensor | null;
   qz: Tensor;
+  gz: Tensor | null;
 }
 
 function residuals(prob: Problem, it: Iterate): FullResiduals {
@@ -118,9 +119,10 @@ function residuals(prob: Problem, it: Iterate): FullResiduals {
   let u: Tensor | null = G !== null && it.lam !== null ? mtv(G, it.lam) : null;
   if (A !== null && it.nu !== null) u = u === null ? mtv(A, it.nu) : u.add(mtv(A, it.nu));
   const rx = u === null ? qz.add(prob.p) : qz.add(prob.p).add(u);
-  const rz = G !== null && it.s !== null && prob.h !== null ? mv(G, it.z).add(it.s).sub(prob.h) : null;
+  const gz = G !== null && it.s !== null && prob.h !== null ? mv(G, it.z) : null;
+  const rz = gz !== null && it.s !== null && prob.h !== null ? gz.add(it.s).sub(prob.h) : null;
   const ry = A !== null && prob.b !== null ? mv(A, it.z).sub(prob.b) : null;
-  return { rx, rz, ry, u, qz };
+  return { rx, rz, ry, u, qz, gz };
 }
 
 /**
@@ -145,7 +147,7 @@ function residualStats(prob: Problem, it: Iterate, r: FullResiduals): Tensor {
   if (prob.h !== null && it.lam !== null) cert = cert.sub(dot(prob.h, it.lam));
   if (prob.b !== null && it.nu !== null) cert = cert.sub(dot(prob.b, it.nu));
   const { G, A } = prob.data;
-  const gzPos = G === null ? zero : mv(G, it.z).maximum(0).max(-1);
+  const gzPos = r.gz === null ? zero : r.gz.maximum(0).max(-1);
   const az = A === null ? zero : normInf(mv(A, it.z));
   const u = r.u === null ? zero : normInf(r.u);
   const cols = [pres, normInf(r.rx), gap, obj, u, cert, normInf(r.qz), pz, gzPos, az];

@@ -5,7 +5,7 @@
  *
  * Glossary: Q p G h A b; nBatch nz nIneq nEq.
  */
-import { eye as eyeOf, ValueError, type Tensor } from '@optnet/tensor';
+import { ValueError, type Tensor } from '@optnet/tensor';
 import { preFactorKkt, type KktForm, type KktPre } from './kkt.js';
 import { QpError } from './errors.js';
 import { pdipm, type PdipmOutcome, type Problem } from './pdipm.js';
@@ -39,12 +39,12 @@ export function* prepare(x: QpInputs, options: QpOptions): Generator<Tensor, Pre
   const a = yield* read('A', x.A);
   const b = yield* read('b', x.b);
   const f32 = x.Q.dtype === 'float32';
-  if (options.checkQ !== false) checkSymmetric(q, nz, f32);
-  const qSym = x.Q.add(x.Q.transpose(-2, -1)).mul(0.5);
+  const exact = checkSymmetric(q, nz, f32, options.checkQ !== false);
+  const qSym = exact ? x.Q : x.Q.add(x.Q.transpose(-2, -1)).mul(0.5);
   // Q's Cholesky proves Q definite (so semidefinite) and, when Q is safely
   // definite, is reused by the constraint-space reduction.
   const lq = tryCholesky(qSym);
-  const ratio = lq === null ? 0 : (yield pivotRatio(lq, qSym))[0];
+  const ratio = lq === null ? 0 : pivotRatio(yield lq, q, nz);
   if (lq === null && options.checkQ !== false) checkPsd(q, nz, f32);
   const scales: Scales = {
     pNorm: rowNorms(p, nBatch, nz, x.p.rank === 2),
@@ -81,10 +81,12 @@ function tryCholesky(q: Tensor): Tensor | null {
 }
 
 /** min over items and j of L_jj² / Q_jj: how safely Q⁻¹ can be used. */
-function pivotRatio(l: Tensor, q: Tensor): Tensor {
-  const eye = eyeOf(q.shape[q.rank - 1], { dtype: q.dtype });
-  const ratio = l.mul(eye).sum(-1).square().div(q.mul(eye).sum(-1));
-  return ratio.reshape([-1]).min(0, true);
+function pivotRatio(l: ArrayLike<number>, q: ArrayLike<number>, nz: number): number {
+  let worst = Infinity;
+  for (let o = 0; o < l.length; o += nz * nz) {
+    for (let j = 0; j < nz; j++) worst = Math.min(worst, l[o + j * nz + j] ** 2 / q[o + j * nz + j]);
+  }
+  return worst;
 }
 
 /**

@@ -112,22 +112,29 @@ export function checkFinite(name: string, t: Tensor, data: ArrayLike<number>): v
   }
 }
 
-/** Q symmetric to a relative 1e-8 (1e-4 in float32), naming the worst item. */
-export function checkSymmetric(q: ArrayLike<number>, nz: number, float32: boolean): void {
+/**
+ * Q symmetric to a relative 1e-8 (1e-4 in float32), naming the worst item
+ * when `enforce`. Returns whether Q is exactly symmetric (then the solver
+ * skips symmetrizing it).
+ */
+export function checkSymmetric(q: ArrayLike<number>, nz: number, float32: boolean, enforce: boolean): boolean {
   const nn = nz * nz;
   const symTol = float32 ? 1e-4 : 1e-8;
+  let exact = true;
   for (let b = 0, o = 0; o < q.length; b++, o += nn) {
     let qMax = 0;
     for (let i = 0; i < nn; i++) qMax = Math.max(qMax, Math.abs(q[o + i]));
     for (let i = 0; i < nz; i++) {
       for (let j = 0; j < i; j++) {
         const diff = Math.abs(q[o + i * nz + j] - q[o + j * nz + i]);
-        if (diff > symTol * Math.max(1, qMax)) {
+        if (diff !== 0) exact = false;
+        if (enforce && diff > symTol * Math.max(1, qMax)) {
           throw new QpError('Q_NOT_SYMMETRIC', `qp: Q must be symmetric; got Q[${b}][${i}][${j}] = ${q[o + i * nz + j]} but Q[${b}][${j}][${i}] = ${q[o + j * nz + i]}. Use (Q + Qᵀ)/2, or parametrize Q = L·Lᵀ + εI.`);
         }
       }
     }
   }
+  return exact;
 }
 
 /**

@@ -139,6 +139,34 @@ export function gemvAcc(
   }
 }
 
+/**
+ * C[cOff..] = AᵀA for one stored [k, m] block A (a Gram matrix, BLAS's
+ * syrk): only the upper triangle is accumulated, as a sum of outer
+ * products of A's contiguous rows four at a time, then mirrored. Half the
+ * flops of gemmAcc for the same product.
+ */
+export function syrkAcc(A: Float64Array, aOff: number, C: Float64Array, cOff: number, m: number, k: number): void {
+  const k4 = k - (k % 4);
+  let p = 0;
+  for (; p < k4; p += 4) {
+    const r0 = aOff + p * m, r1 = r0 + m, r2 = r1 + m, r3 = r2 + m;
+    for (let i = 0; i < m; i++) {
+      const a0 = A[r0 + i], a1 = A[r1 + i], a2 = A[r2 + i], a3 = A[r3 + i];
+      const c = cOff + i * m;
+      for (let j = i; j < m; j++) C[c + j] += a0 * A[r0 + j] + a1 * A[r1 + j] + a2 * A[r2 + j] + a3 * A[r3 + j];
+    }
+  }
+  for (; p < k; p++) {
+    const r0 = aOff + p * m;
+    for (let i = 0; i < m; i++) {
+      const a0 = A[r0 + i];
+      const c = cOff + i * m;
+      for (let j = i; j < m; j++) C[c + j] += a0 * A[r0 + j];
+    }
+  }
+  for (let i = 1; i < m; i++) for (let j = 0; j < i; j++) C[cOff + i * m + j] = C[cOff + j * m + i];
+}
+
 /** The data as a Float64Array (itself when it already is one). */
 export function asF64(d: TypedArray): Float64Array {
   return d instanceof Float64Array ? d : Float64Array.from(d);
@@ -175,6 +203,12 @@ export const matmul: KernelOp<MatmulAttrs> = defineOp<MatmulAttrs>({
     if (n === 1) {
       // Matrix-vector: B is [k, 1] (or [1, k] with transB, the same memory).
       for (let t = 0; t < am.length; t++) gemvAcc(A, am[t] * m * k, transA, Bd, bm[t] * k, C, t * m, m, k);
+      if (C !== y.data) y.data.set(C);
+      return;
+    }
+    if (a.data === b.data && transA && !transB) {
+      // aᵀ·a with both operands the same tensor: a Gram matrix, symmetric.
+      for (let t = 0; t < am.length; t++) syrkAcc(A, am[t] * m * k, C, t * m * n, m, k);
       if (C !== y.data) y.data.set(C);
       return;
     }

@@ -116,6 +116,19 @@ export const matmulCases: OpCase[] = [
     },
   },
   {
+    name: 'matmul: aᵀ·a of one tensor (the symmetric Gram path) equals the general product; matrix-vector',
+    run: async () => {
+      for (const shape of [[2, 7, 5], [9, 3], [1, 1], [3, 6, 1]]) {
+        const a = make(shape, 7).t;
+        const ref = await T.matmul(a, a.mul(1), { transA: true }).data(); // distinct buffers: general path
+        await assertClose(T.matmul(a, a, { transA: true }), ref, { rtol: 1e-12, atol: 1e-12 });
+      }
+      const m = make([2, 4, 6], 8).t, v = make([2, 6, 1], 9).t;
+      const mv = await T.matmul(m, v).data();
+      await assertClose(T.matmul(m.transpose(), v, { transA: true }), mv, { rtol: 1e-12, atol: 1e-12, shape: [2, 4, 1] });
+    },
+  },
+  {
     name: 'matmul: 1-D operands as in NumPy (vector·matrix, matrix·vector, dot)',
     run: async () => {
       const v = T.tensor([1, 2, 3], f64);
