@@ -25,6 +25,9 @@ export interface Problem {
   readonly p: Tensor;
   readonly h: Tensor | null;
   readonly b: Tensor | null;
+  /** 1 / (1 + |h|) and 1 / (1 + |b|): the row scales of the primal residual. */
+  readonly hInv: Tensor | null;
+  readonly bInv: Tensor | null;
 }
 
 export interface Iterate {
@@ -137,18 +140,17 @@ function residualStats(prob: Problem, it: Iterate, r: FullResiduals): Tensor {
   const zero = it.z.sum(-1).mul(0);
   // Row-relative: a bound of 1e5 elsewhere must not excuse a violation of
   // 1e-5 on a row whose right-hand side is 1.
-  const rel = (x: Tensor | null, rhs: Tensor | null): Tensor | null =>
-    x === null || rhs === null ? null : x.abs().div(rhs.abs().add(1)).max(-1);
-  const pres = maxOf(rel(r.rz, prob.h), rel(r.ry, prob.b), zero);
+  const rel = (x: Tensor | null, inv: Tensor | null): Tensor | null =>
+    x === null || inv === null ? null : x.abs().mul(inv).max(-1);
+  const pres = maxOf(rel(r.rz, prob.hInv), rel(r.ry, prob.bInv), zero);
   const gap = it.s !== null && it.lam !== null ? dot(it.s, it.lam) : zero;
   const pz = dot(prob.p, it.z);
   const obj = dot(r.qz, it.z).mul(0.5).add(pz);
   let cert = zero;
   if (prob.h !== null && it.lam !== null) cert = cert.sub(dot(prob.h, it.lam));
   if (prob.b !== null && it.nu !== null) cert = cert.sub(dot(prob.b, it.nu));
-  const { G, A } = prob.data;
   const gzPos = r.gz === null ? zero : r.gz.maximum(0).max(-1);
-  const az = A === null ? zero : normInf(mv(A, it.z));
+  const az = r.ry === null || prob.b === null ? zero : normInf(r.ry.add(prob.b));
   const u = r.u === null ? zero : normInf(r.u);
   const cols = [pres, normInf(r.rx), gap, obj, u, cert, normInf(r.qz), pz, gzPos, az];
   return stack(cols, -1);
@@ -183,10 +185,13 @@ function shiftPositive(x: Tensor): Tensor {
   return x.add(where(a.greaterEqual(0), a.add(1), 0));
 }
 
-/** Largest α ∈ [0, 1] with x + α·dx ≥ 0, per item: [nBatch, 1]. */
-function maxStep(x: Tensor, dx: Tensor): Tensor {
-  const ratio = where(dx.less(0), x.div(dx).neg(), 1);
-  return ratio.min(-1, true).minimum(1);
+/**
+ * Largest α ∈ [0, 1] with s + α·ds ≥ 0 and lam + α·dlam ≥ 0, per item
+ * ([nBatch, 1]): with r = min(ds/s, dlam/lam) (s, lam > 0), α = 1/max(1, −r).
+ */
+function maxStep(s: Tensor, ds: Tensor, lam: Tensor, dlam: Tensor): Tensor {
+  const r = ds.div(s).min(-1, true).minimum(dlam.div(lam).min(-1, true));
+  return r.neg().maximum(1).reciprocal();
 }
 
 /** One predictor-corrector step; items where `active` is false stay put. */
@@ -203,14 +208,15 @@ function step(prob: Problem, pre: KktPre, it: Iterate, active: Tensor, res: Resi
   const f: KktFact = factorKkt(pre, s, lam);
   const sl = s.mul(lam);
   const aff = solveKkt(f, { rx, rc: sl, rz, ry });
-  const aAff = maxStep(s, aff.ds!).minimum(maxStep(lam, aff.dlam!));
+  const aAff = maxStep(s, aff.ds!, lam, aff.dlam!);
   const m = prob.data.nIneq;
   const mu = sl.sum(-1, true).div(m);
   const muAff = s.add(aff.ds!.mul(aAff)).mul(lam.add(aff.dlam!.mul(aAff))).sum(-1, true).div(m);
-  const sigma = muAff.div(mu).minimum(1).maximum(0).pow(3);
+  const ratio = muAff.div(mu).minimum(1).maximum(0);
+  const sigma = ratio.mul(ratio).mul(ratio); // (μ_aff/μ)³
   const rc = sl.add(aff.ds!.mul(aff.dlam!)).sub(sigma.mul(mu));
   const d = solveKkt(f, { rx, rc, rz, ry });
-  const alpha = maxStep(s, d.ds!).minimum(maxStep(lam, d.dlam!)).mul(0.99).minimum(1);
+  const alpha = maxStep(s, d.ds!, lam, d.dlam!).mul(0.99);
   return update(it, d, alpha, active);
 }
 

@@ -64,6 +64,8 @@ export function* prepare(x: QpInputs, options: QpOptions): Generator<Tensor, Pre
     p: expand(x.p, nz)!,
     h: expand(x.h, nIneq),
     b: expand(x.b, nEq),
+    hInv: rowScale(expand(x.h, nIneq)),
+    bInv: rowScale(expand(x.b, nEq)),
   };
   const form = chooseForm(options.kkt ?? 'auto', ratio, shape, f32);
   const refine = options.refine ?? (form === 'primal' ? 1 : 0) + (f32 ? 1 : 0);
@@ -108,6 +110,11 @@ function chooseForm(want: QpOptions['kkt'], ratio: number, shape: QpShape, f32: 
   const dualCost = (m + k) ** 3 / 3;
   const primalCost = m * n * n + n ** 3 / 3 + k * n * n + k * k * n + k ** 3 / 3;
   return ok && dualCost <= 3 * primalCost ? 'dual' : 'primal';
+}
+
+/** 1 / (1 + |v|), the scale of a row-relative residual. */
+function rowScale(v: Tensor | null): Tensor | null {
+  return v === null ? null : v.abs().add(1).reciprocal();
 }
 
 /** Largest diagonal entry of AᵀA over the batch: max_j Σᵢ A_ij². */

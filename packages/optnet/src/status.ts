@@ -33,9 +33,10 @@ export function judge(
   const n = status.length;
   const k = stats.length / n;
   let open = 0;
+  const all = Float64Array.from(stats);
   for (let i = 0; i < n; i++) {
-    const st = Float64Array.from({ length: k }, (_, j) => stats[i * k + j]);
     if (status[i] !== null) continue;
+    const st = all.subarray(i * k, (i + 1) * k);
     last[i] = st;
     status[i] = decide(st, scales, i, atMaxIter, tol);
     if (status[i] === null) open++;
@@ -45,7 +46,7 @@ export function judge(
 
 function decide(st: Float64Array, sc: Scales, i: number, atMax: boolean, tol: number): QpStatus | null {
   const [pres, dres, gap, obj, cu, cden, qz, pz, gz, az] = st;
-  if (!st.every(Number.isFinite)) return 'numerical_error';
+  for (let j = 0; j < st.length; j++) if (!Number.isFinite(st[j])) return 'numerical_error';
   const pOk = pres <= tol;
   // Relative to the largest term of Qz + p + Gᵀlam + Aᵀnu, so large
   // multipliers do not demand more digits than the sum can hold.
