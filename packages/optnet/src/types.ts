@@ -20,14 +20,15 @@ export type QpStatus =
 export interface QpOptions {
   /**
    * Stopping tolerance on the scaled residuals and the duality gap
-   * (default 1e-8 for float64, 1e-5 for float32).
+   * (default 1e-8 for float64, 1e-6 for float32).
    */
   tol?: number;
   /** Interior-point iterations before giving up (default 50). */
   maxIter?: number;
   /**
-   * Steps of iterative refinement per KKT solve (default 1 for float64,
-   * 2 for float32). They remove the error of the internal regularization.
+   * Steps of iterative refinement per KKT solve (default 1 with the
+   * 'primal' reduction, whose regularization they undo; 0 with 'dual',
+   * where measurements show no gain, float32 included).
    */
   refine?: number;
   /**
