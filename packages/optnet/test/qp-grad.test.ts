@@ -54,6 +54,27 @@ for (const kkt of ['dual', 'primal'] as const) {
   }
 }
 
+test('badly scaled data (Q ~ 1e3, h and b ~ 1e-2) still gradchecks', () => {
+  const [L, p, G, h, A, b] = data(5, new Set(['Q', 'G']));
+  const opts: QpOptions = { tol: 1e-12, maxIter: 80 };
+  const f = (L: Tensor, p: Tensor, G: Tensor, h: Tensor, A: Tensor, b: Tensor) =>
+    qp(qOf(L).mul(1e3), p, G, h.mul(1e-2), A, b.mul(1e-2), opts);
+  const rng = makeRng(10);
+  [L, p, G, h, A, b].forEach((_, i) => {
+    const r = checkVjp(f, [L, p, G, h, A, b], { rng, wrt: [i], eps: 1e-6 });
+    assert.ok(r.relError < 1e-5, `${names[i]}: analytic ${r.analytic} vs numeric ${r.numeric} (rel ${r.relError})`);
+  });
+});
+
+test('degenerate: a weakly active constraint gives finite gradients between the one-sided slopes', () => {
+  // min ½z² − 0·z s.t. z ≤ h at h = 0: z* = min(0, h) has slope 1 for h < 0, 0 for h > 0.
+  const Q = eye(1, { dtype: f64 });
+  const G = eye(1, { dtype: f64 });
+  const g = grad((h: Tensor) => qp(Q, tensor([0], { dtype: f64 }), G, h, null, null, { tol: 1e-10 }).sum())(tensor([0], { dtype: f64 })) as Tensor;
+  const v = (g.arraySync() as number[])[0];
+  assert.ok(Number.isFinite(v) && v >= -1e-9 && v <= 1 + 1e-9, `dz/dh = ${v}`);
+});
+
 test('inequality-only and equality-only problems differentiate too', () => {
   const [L, p, G, h, A, b] = data(3, new Set(['Q']));
   const rng = makeRng(8);
