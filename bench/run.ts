@@ -87,7 +87,7 @@ async function main(): Promise<number> {
   const totalSeconds = (performance.now() - t0) / 1000;
   const table = formatTable(rows);
   console.log(
-    `\n${table}\n\nreference: TensorFlow.js pure-JS CPU on the same machines`,
+    `\n${table}\n\nreference: TensorFlow.js pure-JS CPU on the same machines; for the qp rows, qpth (PyTorch CPU, float64, one thread)`,
   );
 
   if (write) {

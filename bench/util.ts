@@ -61,7 +61,7 @@ export interface Row {
   timing?: Timing;
   /** E.g. "12.3 GFLOP/s". */
   derived?: string;
-  /** Reference time in ms (TensorFlow.js pure-JS CPU on the same machines). */
+  /** Reference time in ms (TensorFlow.js pure-JS CPU, or qpth for QP rows, on the same machines). */
   referenceMs?: number;
   /** Why there is no timing, e.g. "skipped: matmul not available". */
   note?: string;
