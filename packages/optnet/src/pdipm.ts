@@ -194,6 +194,23 @@ function maxStep(s: Tensor, ds: Tensor, lam: Tensor, dlam: Tensor): Tensor {
   return r.neg().maximum(1).reciprocal();
 }
 
+/**
+ * Mehrotra's second-order term can make a step raise the gap: along the
+ * direction, μ(α) = μ + c1·α + c2·α² with c1 = (sᵀdlam + lamᵀds)/m and
+ * c2 = dsᵀdlam/m, and with c2 > 0 a long step overshoots. Degenerate
+ * problems then cycle (the gap went 0.33 → 1.1 → 0.5 → 1.3 ... on a
+ * feasible QP of OptNetLayer training). Where μ(α) > μ, shorten the step
+ * to the minimizer −c1 / 2c2 of μ(α) (when that is positive).
+ */
+function capGapIncrease(s: Tensor, lam: Tensor, ds: Tensor, dlam: Tensor, alpha: Tensor): Tensor {
+  const c1 = s.mul(dlam).add(lam.mul(ds)).sum(-1, true);
+  const c2 = ds.mul(dlam).sum(-1, true);
+  const rise = c1.add(c2.mul(alpha)).mul(alpha); // m·(μ(α) − μ)
+  const best = c1.neg().div(c2.mul(2));
+  const capped = where(best.greater(0), alpha.minimum(best), alpha);
+  return where(rise.greater(0), capped, alpha);
+}
+
 /** One predictor-corrector step; items where `active` is false stay put. */
 function step(prob: Problem, pre: KktPre, it: Iterate, active: Tensor, res: Residuals): Iterate {
   const { rx, rz, ry } = res;
@@ -216,7 +233,7 @@ function step(prob: Problem, pre: KktPre, it: Iterate, active: Tensor, res: Resi
   const sigma = ratio.mul(ratio).mul(ratio); // (μ_aff/μ)³
   const rc = sl.add(aff.ds!.mul(aff.dlam!)).sub(sigma.mul(mu));
   const d = solveKkt(f, { rx, rc, rz, ry });
-  const alpha = maxStep(s, d.ds!, lam, d.dlam!).mul(0.99);
+  const alpha = capGapIncrease(s, lam, d.ds!, d.dlam!, maxStep(s, d.ds!, lam, d.dlam!).mul(0.99));
   return update(it, d, alpha, active);
 }
 

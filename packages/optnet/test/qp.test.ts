@@ -2,6 +2,7 @@
 // independently), every constraint combination, shared and batched
 // arguments, singular Q, redundant equalities, scaling, float32.
 import { test } from 'uvu';
+import { readFileSync } from 'node:fs';
 import * as assert from 'uvu/assert';
 import { eye, tensor, zeros, type Tensor } from '@optnet/tensor';
 import { qp, solveQp } from '../src/index.js';
@@ -112,6 +113,19 @@ test('degenerate: a weakly active constraint (zero multiplier) and a duplicated 
   assert.equal(r.status, ['solved']);
   const z = r.z.arraySync() as number[];
   assert.ok(Math.abs(z[0]) < 1e-6 && Math.abs(z[1] - 1) < 1e-6, `z ${z}`);
+});
+
+test('a QP where Mehrotra steps cycle (gap 0.33 → 1.1 → 0.5 → 1.3 …) converges with the gap safeguard', async () => {
+  // Met while training OptNetLayer: feasible, Q definite, weakly active rows.
+  const url = new URL('./fixtures/cycling-qp.json', import.meta.url);
+  const d = JSON.parse(readFileSync(url, 'utf8')) as Record<string, number[] | number[][]>;
+  const x: Dense = { Q: tensor(d.Q, f64), p: tensor(d.p, f64), G: tensor(d.G, f64), h: tensor(d.h, f64), A: tensor(d.A, f64), b: tensor(d.b, f64) };
+  for (const kkt of ['dual', 'primal'] as const) {
+    const r = await solve(x, { kkt });
+    assert.equal(r.status, ['solved'], kkt);
+    assert.ok(r.iterations[0] <= 20, `${kkt}: ${r.iterations[0]} iterations`);
+    assert.ok(worstKkt(x, r, 1) < 1e-7);
+  }
 });
 
 test('float32 solves to its own tolerance (KKT residual below 1e-3)', async () => {

@@ -1,0 +1,210 @@
+/**
+ * OptNetLayer: the OptNet paper's general parameterization as an
+ * nn-style module. Its output is the solution of
+ *   minimize ½ zᵀQz + pᵀz  subject to  Gz ≤ h,  Az = b
+ * where p comes from the previous layer and the learned parameters give
+ *   Q = L Lᵀ + eps·I   (L masked to its lower triangle, so Q is always PD)
+ *   h = G z0 + softplus(s0)
+ *   b = A z0
+ * z0 satisfies every constraint (strictly, since softplus > 0), so each
+ * problem is feasible by construction whatever the parameters are.
+ *
+ * We use softplus(s0) rather than the paper's raw s0 ≥ 0 because plain SGD
+ * cannot keep a raw s0 nonnegative, and s0² has a zero gradient at 0.
+ *
+ * Glossary: nz variables, nIneq inequalities, nEq equalities, nBatch items.
+ */
+import {
+  eye, matmul, randn, softplus, tensor, DTypeError, ShapeError, ValueError,
+  type FloatDType, type Rng, type Tensor,
+} from '@optnet/tensor';
+import { qp } from './qp.js';
+import type { QpOptions } from './types.js';
+
+export interface OptNetLayerOptions {
+  /** Number of decision variables (the width of p and z). */
+  nz: number;
+  /** Number of inequality constraints Gz ≤ h (at least 1). */
+  nIneq: number;
+  /** Number of equality constraints Az = b (default 0, fewer than nz). */
+  nEq?: number;
+  /** Added to the diagonal of Q = L Lᵀ (default 1e-4). */
+  eps?: number;
+  /** dtype of the parameters (default 'float64'). */
+  dtype?: FloatDType;
+  /** Generator for the initial parameters (default: the global seeded one). */
+  rng?: Rng;
+  /** Passed to qp() on every forward. */
+  qpOptions?: QpOptions;
+}
+
+/** The learned tensors; A is null when nEq = 0. */
+export interface OptNetParams {
+  L: Tensor;
+  G: Tensor;
+  z0: Tensor;
+  s0: Tensor;
+  A: Tensor | null;
+}
+
+/** Sizes and constants the pure forward needs besides the parameters. */
+export interface OptNetConfig {
+  eps: number;
+  qpOptions?: QpOptions;
+}
+
+/** The QP data an OptNetLayer's parameters define (b null when nEq = 0). */
+export interface OptNetProblem {
+  Q: Tensor;
+  G: Tensor;
+  h: Tensor;
+  A: Tensor | null;
+  b: Tensor | null;
+}
+
+function lowerMask(n: number, dtype: FloatDType): Tensor {
+  const m = new (dtype === 'float64' ? Float64Array : Float32Array)(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) m[i * n + j] = 1;
+  return tensor(m, { shape: [n, n] });
+}
+
+/**
+ * The QP data (Q, G, h, A, b) the parameters define, without solving.
+ * @example const { Q, h } = optnetProblem(params, 1e-4);
+ */
+export function optnetProblem(params: OptNetParams, eps: number): OptNetProblem {
+  const { L, G, z0, s0, A } = params;
+  const nz = L.shape[0];
+  const Lm = L.mul(lowerMask(nz, L.dtype as FloatDType));
+  const Q = matmul(Lm, Lm, { transB: true }).add(eye(nz, { dtype: L.dtype }).mul(eps));
+  const h = matmul(G, z0.unsqueeze(-1)).squeeze(-1).add(softplus(s0));
+  const b = A === null ? null : matmul(A, z0.unsqueeze(-1)).squeeze(-1);
+  return { Q, G, h, A, b };
+}
+
+/**
+ * The layer's math as a pure function of its parameters (what
+ * OptNetLayer.forward calls; differentiable in p and every parameter).
+ * @example const z = optnetForward(layer.params(), p, { eps: 1e-4 });
+ */
+export function optnetForward(params: OptNetParams, p: Tensor, config: OptNetConfig): Tensor {
+  const { Q, G, h, A, b } = optnetProblem(params, config.eps);
+  return qp(Q, p, G, h, A, b, config.qpOptions ?? {});
+}
+
+function checkSize(name: string, v: number, min: number, hint: string): void {
+  if (!Number.isInteger(v) || v < min) {
+    throw new ValueError('BAD_ARGUMENT', `OptNetLayer: ${name} must be an integer ≥ ${min}; got ${v}. ${hint}`);
+  }
+}
+
+function checkConfig(nz: number, nIneq: number, nEq: number, eps: number): void {
+  checkSize('nz', nz, 1, 'Pass the width of p, the previous layer\'s output.');
+  checkSize('nIneq', nIneq, 1, 'OptNetLayer needs at least one inequality; call qp() directly otherwise.');
+  checkSize('nEq', nEq, 0, 'Pass 0 for no equality constraints.');
+  if (nEq >= nz) {
+    throw new ValueError('BAD_ARGUMENT', `OptNetLayer: nEq must be smaller than nz; got nEq ${nEq}, nz ${nz}. With nEq ≥ nz the equalities alone fix z.`);
+  }
+  if (!(eps >= 0) || !Number.isFinite(eps)) {
+    throw new ValueError('BAD_ARGUMENT', `OptNetLayer: eps must be a finite number ≥ 0; got ${eps}. The default 1e-4 keeps Q positive definite.`);
+  }
+}
+
+/**
+ * A differentiable QP layer with learned Q, G, h, A, b (the OptNet
+ * paper's general form). Parameters are requiresGrad leaf tensors held
+ * in public fields; an optimizer step may replace them with new leaves
+ * of the same shape (there is no in-place update in @optnet/tensor).
+ * @example
+ * const layer = new OptNetLayer({ nz: 4, nIneq: 6, rng: makeRng(1) });
+ * const z = layer.forward(p); // p [nBatch, 4] → z [nBatch, 4]
+ * z.square().sum().backward(); // layer.L.grad, layer.G.grad, ...
+ */
+export class OptNetLayer {
+  readonly nz: number;
+  readonly nIneq: number;
+  readonly nEq: number;
+  readonly eps: number;
+  readonly dtype: FloatDType;
+  qpOptions: QpOptions;
+  training = true;
+  L: Tensor;
+  G: Tensor;
+  z0: Tensor;
+  s0: Tensor;
+  A: Tensor | null;
+
+  constructor(options: OptNetLayerOptions) {
+    const { nz, nIneq, nEq = 0, eps = 1e-4, dtype = 'float64', rng, qpOptions = {} } = options;
+    checkConfig(nz, nIneq, nEq, eps);
+    this.nz = nz; this.nIneq = nIneq; this.nEq = nEq; this.eps = eps; this.dtype = dtype;
+    this.qpOptions = qpOptions;
+    const leaf = (t: Tensor): Tensor => {
+      t.requiresGrad = true;
+      return t;
+    };
+    const r = { rng, dtype };
+    // L near the identity keeps the initial Q well conditioned; G rows of
+    // norm about 1; s0 ~ N(0, 0.25) gives slacks softplus(s0) ≈ 0.5–1 at z0.
+    this.L = leaf(eye(nz, { dtype }).add(randn([nz, nz], r).mul(0.3 / Math.sqrt(nz))));
+    this.G = leaf(randn([nIneq, nz], r).mul(1 / Math.sqrt(nz)));
+    this.z0 = leaf(randn([nz], r).mul(0.5));
+    this.s0 = leaf(randn([nIneq], r).mul(0.5));
+    this.A = nEq > 0 ? leaf(randn([nEq, nz], r).mul(1 / Math.sqrt(nz))) : null;
+  }
+
+  /** The current parameters as the pure function optnetForward takes them. */
+  params(): OptNetParams {
+    return { L: this.L, G: this.G, z0: this.z0, s0: this.s0, A: this.A };
+  }
+
+  /**
+   * z* for each row of p ([nBatch, nz] → [nBatch, nz], or [nz] → [nz]).
+   * Throws QpError QP_NOT_SOLVED if the solver fails on an item.
+   */
+  forward(p: Tensor): Tensor {
+    const last = p.shape[p.rank - 1];
+    if ((p.rank !== 1 && p.rank !== 2) || last !== this.nz) {
+      throw new ShapeError('SHAPE_MISMATCH', `OptNetLayer: p must be [nBatch, ${this.nz}] or [${this.nz}]; got [${p.shape.join(', ')}]. Make the previous layer output nz = ${this.nz} features.`);
+    }
+    if (p.dtype !== this.dtype) {
+      throw new DTypeError('DTYPE_MISMATCH', `OptNetLayer: p must have the layer's dtype; got ${p.dtype}, layer ${this.dtype}. Cast p, or build the layer with dtype '${p.dtype}'.`);
+    }
+    return optnetForward(this.params(), p, { eps: this.eps, qpOptions: this.qpOptions });
+  }
+
+  /** [name, tensor] pairs in PyTorch order: L, G, z0, s0, then A if nEq > 0. */
+  namedParameters(): [string, Tensor][] {
+    const out: [string, Tensor][] = [['L', this.L], ['G', this.G], ['z0', this.z0], ['s0', this.s0]];
+    if (this.A !== null) out.push(['A', this.A]);
+    return out;
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, t]) => t);
+  }
+
+  /** Total number of scalars (L counts all nz², as in PyTorch). */
+  numParameters(): number {
+    return this.parameters().reduce((n, t) => n + t.shape.reduce((a, d) => a * d, 1), 0);
+  }
+
+  /** Set training mode (a flag only: the layer behaves the same). */
+  train(mode = true): this {
+    this.training = mode;
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Forget accumulated gradients (`.grad = null` on every parameter). */
+  zeroGrad(): void {
+    for (const t of this.parameters()) t.grad = null;
+  }
+
+  toString(): string {
+    return `OptNetLayer(nz=${this.nz}, nIneq=${this.nIneq}, nEq=${this.nEq}, eps=${this.eps}, dtype=${this.dtype})`;
+  }
+}
