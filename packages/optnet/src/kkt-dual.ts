@@ -51,6 +51,9 @@ export interface DualFact {
   readonly ls: Tensor;
   /** Whether the factorization needed extra regularization. */
   readonly boosted: boolean;
+  /** s/lam, and where it exceeds diag(G Q⁻¹ Gᵀ) (an inactive-looking row). */
+  readonly sOverLam: Tensor | null;
+  readonly inactive: Tensor | null;
 }
 
 /** Q's factor, W and C Q⁻¹ Cᵀ; throws NOT_POSITIVE_DEFINITE if Q is not PD. */
@@ -82,7 +85,8 @@ export function preFactorDual(data: KktData, refine: number, lqGiven: Tensor | n
  */
 export function factorDual(pre: DualPre, s: Tensor | null, lam: Tensor | null, boost = 0): DualFact {
   const { nBatch, nEq, dtype } = pre.data;
-  let diag: Tensor | null = s !== null && lam !== null ? s.div(lam) : null;
+  const sOverLam = s !== null && lam !== null ? s.div(lam) : null;
+  let diag: Tensor | null = sOverLam;
   if (diag !== null && nEq > 0) diag = concat([diag, zeros([nBatch, nEq], { dtype })], -1);
   if (pre.eqReg !== null) diag = diag === null ? pre.eqReg : diag.add(pre.eqReg);
   if (boost > 0) {
@@ -90,7 +94,8 @@ export function factorDual(pre: DualPre, s: Tensor | null, lam: Tensor | null, b
     diag = diag === null ? lift.add(zeros([pre.data.nIneq + nEq], { dtype })) : diag.add(lift);
   }
   const k = diag === null ? pre.k0 : pre.k0.addDiagonal(diag);
-  return { form: 'dual', pre, s, lam, ls: k.cholesky(), boosted: boost > 0 };
+  const inactive = sOverLam === null ? null : sOverLam.greater(pre.gDiag);
+  return { form: 'dual', pre, s, lam, ls: k.cholesky(), boosted: boost > 0, sOverLam, inactive };
 }
 
 /** Q⁻¹-weighted products with W: Wᵀx per item, x [nBatch, nz]. */
@@ -123,7 +128,7 @@ export function solveDual(f: DualFact, rhs: KktRhs): KktStep {
   const r = (parts.length === 1 ? parts[0] : concat(parts, -1)).sub(wt(w, t));
   const y = lsolve(f.ls, lsolve(f.ls, r, false), true);
   const dz = lsolve(lq, t.add(wy(w, y)), true).neg();
-  if (nIneq === 0 || rcOverLam === null || f.s === null || f.lam === null) {
+  if (nIneq === 0 || rcOverLam === null || f.sOverLam === null || f.inactive === null) {
     return { dz, ds: null, dlam: null, dnu: y };
   }
   const dlam = y.slice([{}, { start: 0, stop: nIneq }]);
@@ -133,8 +138,8 @@ export function solveDual(f: DualFact, rhs: KktRhs): KktStep {
   // would amplify the round-off in dlam into the primal residual, so use
   // the linear row G dz + ds = −rz there; on active rows (s/lam small) the
   // complementarity form keeps s∘lam consistent.
-  const fromComp = rcOverLam.add(f.s.div(f.lam).mul(dlam)).neg();
+  const fromComp = rcOverLam.add(f.sOverLam.mul(dlam)).neg();
   const fromRow = rhs.rz!.add(mv(f.pre.data.G!, dz)).neg();
-  const ds = where(f.s.div(f.lam).greater(f.pre.gDiag), fromRow, fromComp);
+  const ds = where(f.inactive, fromRow, fromComp);
   return { dz, ds, dlam, dnu };
 }
