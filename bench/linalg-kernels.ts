@@ -11,9 +11,15 @@
  *   cd /work/main && node --conditions=source --import ./scripts/register.mjs bench/linalg-kernels.ts [filter...]
  *
  * A filter keeps the cases whose name contains it (e.g. `chol`, `trsolve`).
+ * Each case runs with worker threads off and on (`useCpuThreads()`, one
+ * per core; `--threads=N` to choose): the inputs are made with threads on,
+ * so they live in shared memory, and "off" uninstalls the runner without
+ * stopping the workers.
  */
 import * as T from '../packages/tensor/src/index.js';
 import type { Tensor } from '../packages/tensor/src/index.js';
+import { getCpuParallel, setCpuParallel, type CpuParallel } from '../packages/tensor/src/backend.js';
+import { useCpuThreads } from '../packages/tensor/src/threads.js';
 
 type Dt = 'float32' | 'float64';
 
@@ -69,24 +75,89 @@ function solveCase(nBatch: number, n: number, k: number, transpose: boolean, dty
   };
 }
 
-/** Median ms per call over `samples` samples of ≥ 20 ms each. */
-function time(fn: () => void, samples = 7): number {
+/** [nBatch, m, k] @ [nBatch, k, 1]: the batched matrix-vector product (gemv path). */
+function matvecCase(nBatch: number, m: number, k: number): Case {
+  return {
+    name: `matvec f64 [${nBatch},${m},${k}]@[${nBatch},${k},1]`,
+    flop: 2 * nBatch * m * k,
+    setup() {
+      const a = T.randn([nBatch, m, k], { dtype: 'float64', rng: T.makeRng(3) });
+      const x = T.randn([nBatch, k, 1], { dtype: 'float64', rng: T.makeRng(4) });
+      return () => T.scope(() => void T.matmul(a, x));
+    },
+  };
+}
+
+/** aᵀ·a for a [nBatch, k, m]: the Gram-matrix (syrk) path, m²k flops per item. */
+function syrkCase(nBatch: number, k: number, m: number): Case {
+  return {
+    name: `syrk f64 [${nBatch},${k},${m}]ᵀ·itself`,
+    flop: nBatch * m * m * k,
+    setup() {
+      const a = T.randn([nBatch, k, m], { dtype: 'float64', rng: T.makeRng(5) });
+      return () => T.scope(() => void T.matmul(a, a, { transA: true }));
+    },
+  };
+}
+
+/** General batched gemm [nBatch, n, n] @ [nBatch, n, n]. */
+function gemmCase(nBatch: number, n: number): Case {
+  return {
+    name: `gemm f64 [${nBatch},${n},${n}]@[${nBatch},${n},${n}]`,
+    flop: 2 * nBatch * n ** 3,
+    setup() {
+      const a = T.randn([nBatch, n, n], { dtype: 'float64', rng: T.makeRng(6) });
+      const b = T.randn([nBatch, n, n], { dtype: 'float64', rng: T.makeRng(7) });
+      return () => T.scope(() => void T.matmul(a, b));
+    },
+  };
+}
+
+/** addDiagonal(A [nBatch, n, n], d [nBatch, n]): a copy, so "flop" counts elements written. */
+function addDiagCase(nBatch: number, n: number): Case {
+  return {
+    name: `addDiagonal f64 ${nBatch}x${n}`,
+    flop: nBatch * n * n,
+    setup() {
+      const a = T.randn([nBatch, n, n], { dtype: 'float64', rng: T.makeRng(8) });
+      const d = T.randn([nBatch, n], { dtype: 'float64', rng: T.makeRng(9) });
+      return () => T.scope(() => void T.addDiagonal(a, d));
+    },
+  };
+}
+
+/** Calls of `fn` per sample so that one sample spans ≥ 20 ms (after warm-up). */
+function repsFor(fn: () => void): number {
   for (let i = 0; i < 3; i++) fn();
   let reps = 1;
   for (;;) {
     const t0 = performance.now();
     for (let r = 0; r < reps; r++) fn();
-    if (performance.now() - t0 >= 20) break;
+    if (performance.now() - t0 >= 20) return reps;
     reps *= 2;
   }
-  const ms: number[] = [];
+}
+
+/**
+ * Median ms per call of `fn` with threads off and on, over `samples`
+ * samples of ≥ 20 ms each, alternating off/on so that a change in machine
+ * load hits both alike.
+ */
+function timeOffOn(fn: () => void, runner: CpuParallel | null, samples = 7): [number, number] {
+  const ms: [number[], number[]] = [[], []];
+  const reps = repsFor(fn);
   for (let s = 0; s < samples; s++) {
-    const t0 = performance.now();
-    for (let r = 0; r < reps; r++) fn();
-    ms.push((performance.now() - t0) / reps);
+    for (const on of [0, 1] as const) {
+      setCpuParallel(on ? runner : null);
+      if (s === 0) for (let i = 0; i < 2; i++) fn();
+      const t0 = performance.now();
+      for (let r = 0; r < reps; r++) fn();
+      ms[on].push((performance.now() - t0) / reps);
+    }
   }
-  ms.sort((x, y) => x - y);
-  return ms[samples >> 1];
+  setCpuParallel(runner);
+  const med = (xs: number[]) => xs.sort((x, y) => x - y)[samples >> 1];
+  return [med(ms[0]), med(ms[1])];
 }
 
 function cases(): Case[] {
@@ -98,17 +169,26 @@ function cases(): Case[] {
     out.push(solveCase(128, 100, 1, transpose, 'float32'));
     out.push(solveCase(1, 287, 1, transpose, 'float64'), solveCase(1, 287, 287, transpose, 'float64'));
   }
+  out.push(matvecCase(128, 100, 100), matvecCase(128, 200, 100), syrkCase(128, 100, 200), syrkCase(128, 200, 100));
+  out.push(gemmCase(128, 100));
+  out.push(addDiagCase(128, 100), choleskyCase(8, 30, 'float64'), solveCase(16, 30, 1, false, 'float64'));
   return out;
 }
 
-function main(): void {
-  const filters = process.argv.slice(2);
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const threadArg = args.find((a) => a.startsWith('--threads='));
+  const filters = args.filter((a) => !a.startsWith('--'));
+  const threads = await useCpuThreads(threadArg ? Number(threadArg.slice(10)) : undefined);
+  const runner = getCpuParallel();
   const pick = (c: Case) => filters.length === 0 || filters.some((f) => c.name.includes(f));
-  console.log(`| case | median ms | GFLOP/s |\n|---|---:|---:|`);
+  console.log(`threads on = ${threads}\n`);
+  console.log(`| case | off ms | on ms | speedup | GFLOP/s off | GFLOP/s on |\n|---|---:|---:|---:|---:|---:|`);
   for (const c of cases().filter(pick)) {
-    const ms = time(c.setup());
-    console.log(`| ${c.name} | ${ms.toFixed(3)} | ${(c.flop / ms / 1e6).toFixed(2)} |`);
+    const [off, on] = timeOffOn(c.setup(), runner);
+    const gf = (ms: number) => (c.flop / ms / 1e6).toFixed(2);
+    console.log(`| ${c.name} | ${off.toFixed(3)} | ${on.toFixed(3)} | ${(off / on).toFixed(2)}x | ${gf(off)} | ${gf(on)} |`);
   }
 }
 
-main();
+await main();

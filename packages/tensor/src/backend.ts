@@ -5,7 +5,7 @@
  * primitive on buffers it owns. The CPU backend is the reference.
  */
 import { allocArray, type DType, type TypedArray } from './dtype.js';
-import type { KernelOp, TensorMeta } from './op.js';
+import type { CpuTensor, KernelOp, TensorMeta } from './op.js';
 import { RuntimeError } from './errors.js';
 
 /** A buffer with its meaning, as handed to `Backend.run`. */
@@ -30,17 +30,104 @@ export interface Backend {
   ): void;
 }
 
+/**
+ * A way to run a kernel's `cpuBatch` split over threads (installed by
+ * `useCpuThreads` from '@optnet/tensor/threads'). `run` returns false to
+ * decline (the caller then runs `op.cpu` on its own thread).
+ */
+export interface CpuParallel {
+  /** Calls whose `cpuBatch.cost` is below this stay on one thread. */
+  readonly minCost: number;
+  run<A>(op: KernelOp<A>, inputs: readonly CpuTensor[], outputs: readonly CpuTensor[], attrs: A): boolean;
+}
+
+let parallel: CpuParallel | null = null;
+
+/** Buffers of at least this many elements are shared when threads are on (smaller ones are copied if needed). */
+const SHARED_MIN_SIZE = 256;
+
+/**
+ * Install (or remove, with null) the thread runner of every CpuBackend.
+ * While one is installed, `allocate` hands out SharedArrayBuffer-backed
+ * arrays so other threads can write the outputs in place.
+ * @example setCpuParallel(null); // back to one thread
+ */
+export function setCpuParallel(p: CpuParallel | null): void {
+  parallel = p;
+  if (p === null) {
+    sharedPool.clear();
+    pooledBytes = 0;
+  }
+}
+
+/**
+ * Shared buffers released by `dispose` (or a `scope`), by byte length, for
+ * reuse. A fresh large SharedArrayBuffer is fresh mmap'd memory: every page
+ * faults on first write, and the unmap after GC flushes the TLBs of every
+ * thread (~4 ms per 10 MB here, about a cholesky's own time), while plain
+ * ArrayBuffers get recycled by malloc. Tensors that are only dropped are
+ * left to the GC: recycling them through a FinalizationRegistry would hold
+ * every dropped buffer until the event loop turns, which a synchronous
+ * solver loop never lets happen (memory grew to gigabytes).
+ */
+const sharedPool = new Map<number, SharedArrayBuffer[]>();
+/** Buffers smaller than this are left to the GC; the pool holds at most POOL_MAX_BYTES. */
+const POOL_MIN_BYTES = 1 << 16;
+const POOL_MAX_BYTES = 1 << 28;
+let pooledBytes = 0;
+
+function takeShared(bytes: number): SharedArrayBuffer {
+  const list = sharedPool.get(bytes);
+  const sab = list?.pop();
+  if (sab === undefined) return new SharedArrayBuffer(bytes);
+  pooledBytes -= bytes;
+  // Zero-filled like a fresh allocation. Builtins on shared memory copy
+  // element by element, so fill with the widest elements (~6x a byte fill).
+  if (bytes % 8 === 0) new Float64Array(sab).fill(0);
+  else new Uint8Array(sab).fill(0);
+  return sab;
+}
+
+/** `dispose` of a whole shared array: its memory goes to the pool (the tensor no longer uses it). */
+function releaseShared(data: TypedArray): void {
+  const sab = data.buffer;
+  const bytes = sab.byteLength;
+  if (!(sab instanceof SharedArrayBuffer) || bytes < POOL_MIN_BYTES || pooledBytes + bytes > POOL_MAX_BYTES) return;
+  if (data.byteOffset !== 0 || data.byteLength !== bytes) return;
+  const list = sharedPool.get(bytes);
+  if (list === undefined) sharedPool.set(bytes, [sab]);
+  else if (!list.includes(sab)) list.push(sab);
+  else return;
+  pooledBytes += bytes;
+}
+
+/** The installed thread runner, if any. */
+export function getCpuParallel(): CpuParallel | null {
+  return parallel;
+}
+
+/** Whether a kernel call should go to the thread runner: big enough, and outputs shared. */
+function worthSplitting<A>(op: KernelOp<A>, p: CpuParallel, ins: readonly CpuTensor[], outs: readonly CpuTensor[], attrs: A): boolean {
+  const batch = op.cpuBatch;
+  if (batch === undefined || batch.cost === undefined) return false;
+  for (const t of outs) if (!(t.data.buffer instanceof SharedArrayBuffer)) return false;
+  return batch.cost(ins, outs, attrs) >= p.minCost;
+}
+
 /** The CPU backend: buffers are typed arrays, kernels are `op.cpu`. */
 export class CpuBackend implements Backend {
   readonly name: string = 'cpu';
   readonly canReadSync: boolean = true;
 
   allocate(dtype: DType, size: number): TypedArray {
-    return allocArray(dtype, size);
+    if (parallel === null || size < SHARED_MIN_SIZE) return allocArray(dtype, size);
+    return allocShared(dtype, size);
   }
 
-  free(_buffer: unknown): void {
-    // Garbage-collected; dropping the reference is enough.
+  free(buffer: unknown): void {
+    // Garbage-collected; dropping the reference is enough, except that
+    // shared buffers are kept for reuse while threads are on.
+    if (parallel !== null) releaseShared(buffer as TypedArray);
   }
 
   write(buffer: unknown, data: TypedArray): void {
@@ -63,7 +150,23 @@ export class CpuBackend implements Backend {
   ): void {
     const cpuIn = inputs.map((t) => ({ data: t.buffer as TypedArray, shape: t.shape, dtype: t.dtype }));
     const cpuOut = outputs.map((t) => ({ data: t.buffer as TypedArray, shape: t.shape, dtype: t.dtype }));
+    const p = parallel;
+    if (p !== null && worthSplitting(op, p, cpuIn, cpuOut, attrs) && p.run(op, cpuIn, cpuOut, attrs)) return;
     op.cpu(cpuIn, cpuOut, attrs);
+  }
+}
+
+/** A zero-filled array of `size` elements for `dtype` on a SharedArrayBuffer. */
+export function allocShared(dtype: DType, size: number): TypedArray {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(takeShared(size * 4));
+    case 'float64':
+      return new Float64Array(takeShared(size * 8));
+    case 'int32':
+      return new Int32Array(takeShared(size * 4));
+    case 'bool':
+      return new Uint8Array(takeShared(size));
   }
 }
 

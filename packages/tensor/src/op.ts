@@ -28,6 +28,33 @@ export interface KernelOp<A = unknown> {
   shape(inputs: readonly TensorMeta[], attrs: A): TensorMeta[];
   /** Reference kernel: fill `outputs` (zero-filled, preallocated). */
   cpu(inputs: readonly CpuTensor[], outputs: readonly CpuTensor[], attrs: A): void;
+  /** The CPU kernel split by output batch item, so threads can share a call (see CpuBatch). */
+  readonly cpuBatch?: CpuBatch<A>;
+}
+
+/**
+ * A CPU kernel whose output is a batch of independent items (matrices): the
+ * kernel restricted to items [start, end) reads any part of the inputs but
+ * writes only those items, so disjoint ranges can run on different threads
+ * and give the same bits as one run over everything. Errors must not depend
+ * on the split: a failing item names its global index, and whole-input
+ * checks (NON_FINITE) name the first bad entry of the whole input.
+ */
+export interface CpuBatch<A> {
+  /** Number of output batch items (the unit of splitting). */
+  items(inputs: readonly TensorMeta[], outputs: readonly TensorMeta[], attrs: A): number;
+  /** The kernel for output items [start, end) only. */
+  run(inputs: readonly CpuTensor[], outputs: readonly CpuTensor[], attrs: A, start: number, end: number): void;
+  /** Rough flop count of the whole call, so small work stays on one thread. */
+  cost?(inputs: readonly TensorMeta[], outputs: readonly TensorMeta[], attrs: A): number;
+}
+
+/**
+ * The whole-call kernel of a batch kernel: every item, on this thread.
+ * @example defineOp({ name, shape, cpuBatch: batch, cpu: runAll(batch) })
+ */
+export function runAll<A>(batch: CpuBatch<A>): KernelOp<A>['cpu'] {
+  return (inputs, outputs, attrs) => batch.run(inputs, outputs, attrs, 0, batch.items(inputs, outputs, attrs));
 }
 
 /** Result of a custom primitive's forward. */

@@ -8,11 +8,35 @@
  */
 import { assertSameDType, assertFloat } from '../dtype.js';
 import { ShapeError } from '../errors.js';
-import { defineOp, type KernelOp, type TensorMeta } from '../op.js';
-import { broadcastNamed, fmtShape } from '../shape.js';
+import { defineOp, runAll, type CpuBatch, type KernelOp, type TensorMeta } from '../op.js';
+import { broadcastNamed, fmtShape, sizeOf } from '../shape.js';
 import { squareSize } from './cholesky.js';
 import { batchMap } from './triangular-solve.js';
 import type { NoAttrs } from './unary.js';
+
+/** The kernel on output batch items [start, end): copy each matrix, add its diagonal. */
+const addDiagonalBatch: CpuBatch<NoAttrs> = {
+  items: (_inputs, [y]) => sizeOf(y.shape.slice(0, -2)),
+  // A copy, not flops: one unit per element written.
+  cost: (_inputs, [y]) => sizeOf(y.shape),
+  run: ([a, d], [y], _attrs, start, end) => {
+    const n = y.shape[y.shape.length - 1];
+    const nn = n * n;
+    const outBatch = y.shape.slice(0, -2);
+    const am = batchMap(a.shape.slice(0, -2), outBatch);
+    const dm = batchMap(d.shape.slice(0, -1), outBatch);
+    const A = a.data;
+    const D = d.data;
+    const Y = y.data;
+    for (let t = start; t < end; t++) {
+      const ao = am[t] * nn;
+      const yo = t * nn;
+      Y.set(A.subarray(ao, ao + nn), yo);
+      const dOff = dm[t] * n;
+      for (let i = 0; i < n; i++) Y[yo + i * n + i] += D[dOff + i];
+    }
+  },
+};
 
 export const addDiagonal: KernelOp<NoAttrs> = defineOp<NoAttrs>({
   name: 'addDiagonal',
@@ -30,22 +54,6 @@ export const addDiagonal: KernelOp<NoAttrs> = defineOp<NoAttrs>({
     const batch = broadcastNamed('addDiagonal', [a.shape.slice(0, -2), d.shape.slice(0, -1)], ['A', 'd']);
     return [{ shape: [...batch, n, n], dtype }];
   },
-  cpu: ([a, d], [y]) => {
-    const r = y.shape.length;
-    const n = y.shape[r - 1];
-    const nn = n * n;
-    const outBatch = y.shape.slice(0, -2);
-    const am = batchMap(a.shape.slice(0, -2), outBatch);
-    const dm = batchMap(d.shape.slice(0, -1), outBatch);
-    const A = a.data;
-    const D = d.data;
-    const Y = y.data;
-    for (let t = 0; t < am.length; t++) {
-      const ao = am[t] * nn;
-      const yo = t * nn;
-      Y.set(A.subarray(ao, ao + nn), yo);
-      const dOff = dm[t] * n;
-      for (let i = 0; i < n; i++) Y[yo + i * n + i] += D[dOff + i];
-    }
-  },
+  cpuBatch: addDiagonalBatch,
+  cpu: runAll(addDiagonalBatch),
 });

@@ -14,7 +14,7 @@
  */
 import { assertFloat } from '../dtype.js';
 import { ShapeError, ValueError } from '../errors.js';
-import { defineOp, type CpuTensor, type KernelOp, type TensorMeta } from '../op.js';
+import { defineOp, runAll, type CpuBatch, type CpuTensor, type KernelOp, type TensorMeta } from '../op.js';
 import { fmtShape, sizeOf, type Shape } from '../shape.js';
 import { assertFinite } from './finite.js';
 import type { NoAttrs } from './unary.js';
@@ -216,23 +216,29 @@ function copyLower(src: ArrayLike<number>, from: number, dst: Float64Array | Flo
   }
 }
 
-export const cholesky: KernelOp<NoAttrs> = defineOp<NoAttrs>({
-  name: 'cholesky',
-  shape: ([a]: readonly TensorMeta[]) => {
-    assertFloat('cholesky', a.dtype, 'A');
-    squareSize('cholesky', a.shape, 'A');
-    return [{ shape: a.shape, dtype: a.dtype }];
-  },
-  cpu: ([a], [l]) => {
-    checkFinite('cholesky', 'A', a);
+/** Number of n×n matrices in a [..., n, n] shape. */
+function matrixCount(shape: Shape): number {
+  const n = shape[shape.length - 1];
+  return n === 0 ? 0 : sizeOf(shape) / (n * n);
+}
+
+/**
+ * The kernel on batch items [start, end): their finite check first (a
+ * failure rechecks all of A, so the error names A's first bad entry
+ * wherever the split fell), then their factorizations.
+ */
+const choleskyBatch: CpuBatch<NoAttrs> = {
+  items: ([a]) => matrixCount(a.shape),
+  cost: ([a]) => (matrixCount(a.shape) * a.shape[a.shape.length - 1] ** 3) / 3,
+  run: ([a], [l], _attrs, start, end) => {
     const n = a.shape[a.shape.length - 1];
     const nn = n * n;
-    const batch = n === 0 ? 0 : sizeOf(a.shape) / nn;
+    if (!allFinite(a.data, start * nn, end * nn)) assertFinite('cholesky', 'A', a);
     const L = l.data as Float64Array | Float32Array;
     // f64: factor in place in the (zero-filled) output. f32: factor an f64
     // copy, so the kernel stays monomorphic and accumulates in f64 throughout.
     const w = L instanceof Float64Array ? null : new Float64Array(nn);
-    for (let b = 0; b < batch; b++) {
+    for (let b = start; b < end; b++) {
       if (w === null) {
         copyLower(a.data, b * nn, L, b * nn, n);
         factor(L as Float64Array, b * nn, n, b);
@@ -243,4 +249,15 @@ export const cholesky: KernelOp<NoAttrs> = defineOp<NoAttrs>({
       copyLower(w, 0, L, b * nn, n);
     }
   },
+};
+
+export const cholesky: KernelOp<NoAttrs> = defineOp<NoAttrs>({
+  name: 'cholesky',
+  shape: ([a]: readonly TensorMeta[]) => {
+    assertFloat('cholesky', a.dtype, 'A');
+    squareSize('cholesky', a.shape, 'A');
+    return [{ shape: a.shape, dtype: a.dtype }];
+  },
+  cpuBatch: choleskyBatch,
+  cpu: runAll(choleskyBatch),
 });

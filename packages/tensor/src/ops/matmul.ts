@@ -5,8 +5,8 @@
  */
 import { assertFloat, assertSameDType, type TypedArray } from '../dtype.js';
 import { ShapeError } from '../errors.js';
-import { defineOp, type KernelOp, type TensorMeta } from '../op.js';
-import { broadcastNamed, fmtShape, type Shape } from '../shape.js';
+import { defineOp, runAll, type CpuBatch, type KernelOp, type TensorMeta } from '../op.js';
+import { broadcastNamed, fmtShape, sizeOf, type Shape } from '../shape.js';
 import { batchMap } from './triangular-solve.js';
 
 export interface MatmulAttrs {
@@ -180,6 +180,69 @@ function transposeInto(src: Float64Array, off: number, r: number, c: number, out
   }
 }
 
+/** Sizes of op(a)·op(b) and, per output batch item, the batch items of a and b it reads. */
+function layout(a: TensorMeta, b: TensorMeta, y: TensorMeta, transA: boolean) {
+  const r = y.shape.length;
+  const outBatch = y.shape.slice(0, -2);
+  return {
+    m: y.shape[r - 2],
+    n: y.shape[r - 1],
+    k: transA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1],
+    am: batchMap(a.shape.slice(0, -2), outBatch),
+    bm: batchMap(b.shape.slice(0, -2), outBatch),
+  };
+}
+
+/** op(a)·op(b) for output items [start, end) into C (item t at (t - start)·m·n when C is scratch). */
+function gemmRange(
+  A: Float64Array, Bd: Float64Array, C: Float64Array, base: number, l: ReturnType<typeof layout>,
+  transA: boolean, transB: boolean, start: number, end: number,
+): void {
+  const { m, n, k, am, bm } = l;
+  const bt = transB ? new Float64Array(k * n) : null;
+  let lastB = -1;
+  for (let t = start; t < end; t++) {
+    let B = Bd;
+    let bOff = bm[t] * k * n;
+    if (bt !== null) {
+      if (bm[t] !== lastB) transposeInto(Bd, bOff, n, k, bt);
+      lastB = bm[t];
+      B = bt;
+      bOff = 0;
+    }
+    gemmAcc(A, am[t] * m * k, transA, B, bOff, C, (t - base) * m * n, m, k, n);
+  }
+}
+
+/**
+ * The kernel on output batch items [start, end). float32 data is widened to
+ * f64 and the items' results narrowed back into their part of y only.
+ */
+const matmulBatch: CpuBatch<MatmulAttrs> = {
+  items: (_inputs, [y]) => sizeOf(y.shape.slice(0, -2)),
+  cost: ([a], [y], { transA }) => 2 * sizeOf(y.shape) * (transA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1]),
+  run: ([a, b], [y], { transA, transB }, start, end) => {
+    const l = layout(a, b, y, transA);
+    const { m, n, k, am, bm } = l;
+    const mn = m * n;
+    const A = asF64(a.data);
+    const Bd = asF64(b.data);
+    const direct = y.data instanceof Float64Array;
+    const C = direct ? (y.data as Float64Array) : new Float64Array((end - start) * mn);
+    const base = direct ? 0 : start;
+    if (n === 1) {
+      // Matrix-vector: B is [k, 1] (or [1, k] with transB, the same memory).
+      for (let t = start; t < end; t++) gemvAcc(A, am[t] * m * k, transA, Bd, bm[t] * k, C, (t - base) * m, m, k);
+    } else if (a.data === b.data && transA && !transB) {
+      // aᵀ·a with both operands the same tensor: a Gram matrix, symmetric.
+      for (let t = start; t < end; t++) syrkAcc(A, am[t] * m * k, C, (t - base) * mn, m, k);
+    } else {
+      gemmRange(A, Bd, C, base, l, transA, transB, start, end);
+    }
+    if (!direct) y.data.set(C, start * mn);
+  },
+};
+
 export const matmul: KernelOp<MatmulAttrs> = defineOp<MatmulAttrs>({
   name: 'matmul',
   shape: ([a, b]: readonly TensorMeta[], { transA, transB }) => {
@@ -188,43 +251,6 @@ export const matmul: KernelOp<MatmulAttrs> = defineOp<MatmulAttrs>({
     const dtype = assertSameDType('matmul', [a.dtype, b.dtype], ['a', 'b']);
     return [{ shape, dtype }];
   },
-  cpu: ([a, b], [y], { transA, transB }) => {
-    const r = y.shape.length;
-    const m = y.shape[r - 2];
-    const n = y.shape[r - 1];
-    const ra = a.shape.length;
-    const k = transA ? a.shape[ra - 2] : a.shape[ra - 1];
-    const outBatch = y.shape.slice(0, -2);
-    const am = batchMap(a.shape.slice(0, -2), outBatch);
-    const bm = batchMap(b.shape.slice(0, -2), outBatch);
-    const A = asF64(a.data);
-    const Bd = asF64(b.data);
-    const C = y.data instanceof Float64Array ? y.data : new Float64Array(y.data.length);
-    if (n === 1) {
-      // Matrix-vector: B is [k, 1] (or [1, k] with transB, the same memory).
-      for (let t = 0; t < am.length; t++) gemvAcc(A, am[t] * m * k, transA, Bd, bm[t] * k, C, t * m, m, k);
-      if (C !== y.data) y.data.set(C);
-      return;
-    }
-    if (a.data === b.data && transA && !transB) {
-      // aᵀ·a with both operands the same tensor: a Gram matrix, symmetric.
-      for (let t = 0; t < am.length; t++) syrkAcc(A, am[t] * m * k, C, t * m * n, m, k);
-      if (C !== y.data) y.data.set(C);
-      return;
-    }
-    const bt = transB ? new Float64Array(k * n) : null;
-    let lastB = -1;
-    for (let t = 0; t < am.length; t++) {
-      let B = Bd;
-      let bOff = bm[t] * k * n;
-      if (bt !== null) {
-        if (bm[t] !== lastB) transposeInto(Bd, bOff, n, k, bt);
-        lastB = bm[t];
-        B = bt;
-        bOff = 0;
-      }
-      gemmAcc(A, am[t] * m * k, transA, B, bOff, C, t * m * n, m, k, n);
-    }
-    if (C !== y.data) y.data.set(C);
-  },
+  cpuBatch: matmulBatch,
+  cpu: runAll(matmulBatch),
 });

@@ -14,7 +14,7 @@
  */
 import { assertFloat, assertSameDType } from '../dtype.js';
 import { ShapeError } from '../errors.js';
-import { defineOp, type CpuTensor, type KernelOp, type TensorMeta } from '../op.js';
+import { defineOp, runAll, type CpuBatch, type CpuTensor, type KernelOp, type TensorMeta } from '../op.js';
 import { broadcastNamed, fmtShape, sizeOf, stridesOf, type Shape } from '../shape.js';
 import { allFinite, checkFinite, squareSize } from './cholesky.js';
 
@@ -274,14 +274,11 @@ function solveItem(
   }
 }
 
-export const triangularSolve: KernelOp<TriangularSolveAttrs> = defineOp<TriangularSolveAttrs>({
-  name: 'triangularSolve',
-  shape: ([a, b]: readonly TensorMeta[]) => {
-    assertFloat('triangularSolve', a.dtype, 'L');
-    const dtype = assertSameDType('triangularSolve', [a.dtype, b.dtype], ['L', 'B']);
-    return [{ shape: solveShape('triangularSolve', a.shape, b.shape), dtype }];
-  },
-  cpu: ([a, b], [x], attrs) => {
+/** The kernel on output batch items [start, end); finite checks item by item (see run). */
+const triangularSolveBatch: CpuBatch<TriangularSolveAttrs> = {
+  items: (_inputs, [x]) => sizeOf(x.shape.slice(0, -2)),
+  cost: (_inputs, [x]) => sizeOf(x.shape) * x.shape[x.shape.length - 2],
+  run: ([a, b], [x], attrs, start, end) => {
     const { n, k, am, bm } = layoutOf(a, b, x);
     if (am.length === 0) checkInputs(a, b);
     const nn = n * n;
@@ -291,12 +288,13 @@ export const triangularSolve: KernelOp<TriangularSolveAttrs> = defineOp<Triangul
     // of L changes), so the kernels stay monomorphic and accumulate in f64.
     const l64 = a.data instanceof Float64Array ? a.data : new Float64Array(nn);
     let seen = -1;
-    for (let t = 0; t < am.length; t++) {
+    for (let t = start; t < end; t++) {
       const lo = am[t] * nn;
       const bo = bm[t] * n * k;
       // Finite checks item by item, while the item is in cache (a separate
       // pass over a large batch reads L from memory twice: ~30% of a k = 1
-      // solve); on a failure the full checks throw, naming the first bad entry.
+      // solve); on a failure the full checks throw, naming the first bad
+      // entry of all of L (then B), whichever item or thread saw it.
       const fresh = am[t] !== seen;
       if ((fresh && !allFinite(a.data, lo, lo + nn)) || !allFinite(b.data, bo, bo + n * k)) checkInputs(a, b);
       if (l64 !== a.data && fresh) l64.set(a.data.subarray(lo, lo + nn));
@@ -304,4 +302,15 @@ export const triangularSolve: KernelOp<TriangularSolveAttrs> = defineOp<Triangul
       solveItem(l64, l64 === a.data ? lo : 0, n, k, b.data, bo, X, t * n * k, v, attrs);
     }
   },
+};
+
+export const triangularSolve: KernelOp<TriangularSolveAttrs> = defineOp<TriangularSolveAttrs>({
+  name: 'triangularSolve',
+  shape: ([a, b]: readonly TensorMeta[]) => {
+    assertFloat('triangularSolve', a.dtype, 'L');
+    const dtype = assertSameDType('triangularSolve', [a.dtype, b.dtype], ['L', 'B']);
+    return [{ shape: solveShape('triangularSolve', a.shape, b.shape), dtype }];
+  },
+  cpuBatch: triangularSolveBatch,
+  cpu: runAll(triangularSolveBatch),
 });

@@ -1,0 +1,212 @@
+// Worker threads for the batched CPU kernels: results bit-identical to the
+// one-thread kernel, errors naming the same global batch item, small calls
+// kept on one thread, and everything still working after stopCpuThreads.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as T from '@optnet/tensor';
+import { cpuThreadStats, stopCpuThreads, useCpuThreads } from '@optnet/tensor/threads';
+import type { KernelOp, Tensor, TypedArray } from '@optnet/tensor';
+
+const rng = T.makeRng(42);
+const f64 = { dtype: 'float64' as const, rng };
+
+/** The op's one-thread CPU kernel on plain (non-shared) copies of the inputs. */
+function reference<A>(op: KernelOp<A>, inputs: Tensor[], attrs: A): TypedArray {
+  const ins = inputs.map((t) => ({ data: t.dataSync(), shape: t.shape, dtype: t.dtype }));
+  const [meta] = op.shape(ins, attrs);
+  const out = { data: T.allocArray(meta.dtype, T.sizeOf(meta.shape)), shape: meta.shape, dtype: meta.dtype };
+  op.cpu(ins, [out], attrs);
+  return out.data;
+}
+
+/** Bit-for-bit equality (NaN equal to NaN, 0 unequal to -0). */
+function assertSameBits(got: TypedArray, want: TypedArray, what: string): void {
+  assert.is(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < got.length; i++) {
+    if (!Object.is(got[i], want[i])) assert.unreachable(`${what}: element ${i} differs: ${got[i]} vs ${want[i]}`);
+  }
+}
+
+/** Runs `fn` with threads on and checks it was split (or not) over threads. */
+function splitCount(fn: () => void): number {
+  const before = cpuThreadStats().splitCalls;
+  fn();
+  return cpuThreadStats().splitCalls - before;
+}
+
+/** `nBatch` SPD matrices M·Mᵀ/n + I, n×n. */
+function spd(shape: number[]): Tensor {
+  const n = shape[shape.length - 1];
+  const m = T.randn(shape, f64);
+  return T.addDiagonal(T.matmul(m, m, { transB: true }).div(n), T.ones([n], { dtype: 'float64' }));
+}
+
+function errorOf(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a throw');
+}
+
+test.before(async () => {
+  assert.is(await useCpuThreads(2), 2);
+});
+
+test('useCpuThreads is idempotent and validates n', async () => {
+  assert.is(await useCpuThreads(2), 2);
+  assert.is(cpuThreadStats().threads, 2);
+  let code = '';
+  await useCpuThreads(0).catch((e: { code: string }) => (code = e.code));
+  assert.is(code, 'BAD_ARGUMENT');
+  assert.is(cpuThreadStats().threads, 2);
+});
+
+const cases: [string, () => [KernelOp<never>, Tensor[], unknown]][] = [
+  ['cholesky f64 [9,50,50]', () => [T.primitives.cholesky, [spd([9, 50, 50])], {}]],
+  ['cholesky f32 [3,3,50,50]', () => [T.primitives.cholesky, [spd([3, 3, 50, 50]).cast('float32')], {}]],
+  ...[
+    { lower: true, transpose: false, unitDiagonal: false },
+    { lower: true, transpose: true, unitDiagonal: false },
+    { lower: false, transpose: false, unitDiagonal: true },
+    { lower: false, transpose: true, unitDiagonal: false },
+  ].map((attrs): [string, () => [KernelOp<never>, Tensor[], unknown]] => [
+    `triangularSolve ${JSON.stringify(attrs)} [9,80,80]·X = [9,80,6]`,
+    () => [T.primitives.triangularSolve, [T.cholesky(spd([9, 80, 80])), T.randn([9, 80, 6], f64)], attrs],
+  ]),
+  ['triangularSolve broadcast L [80,80], B [7,80,7]', () => [
+    T.primitives.triangularSolve, [T.cholesky(spd([80, 80])), T.randn([7, 80, 7], f64)],
+    { lower: true, transpose: false, unitDiagonal: false },
+  ]],
+  ['triangularSolve f32 [9,80,80], k=6', () => [
+    T.primitives.triangularSolve, [T.cholesky(spd([9, 80, 80])).cast('float32'), T.randn([9, 80, 6], { ...f64, dtype: 'float32' })],
+    { lower: true, transpose: true, unitDiagonal: false },
+  ]],
+  ['matmul gemm [7,30,40]@[7,40,20]', () => [
+    T.primitives.matmul, [T.randn([7, 30, 40], f64), T.randn([7, 40, 20], f64)], { transA: false, transB: false },
+  ]],
+  ['matmul gemm transA transB', () => [
+    T.primitives.matmul, [T.randn([7, 40, 30], f64), T.randn([7, 20, 40], f64)], { transA: true, transB: true },
+  ]],
+  ['matmul gemm f32 broadcast [30,40]@[3,3,40,20]', () => [
+    T.primitives.matmul, [T.randn([30, 40], { ...f64, dtype: 'float32' }), T.randn([3, 3, 40, 20], { ...f64, dtype: 'float32' })],
+    { transA: false, transB: false },
+  ]],
+  ['matmul gemv [17,100,100]@[17,100,1]', () => [
+    T.primitives.matmul, [T.randn([17, 100, 100], f64), T.randn([17, 100, 1], f64)], { transA: false, transB: false },
+  ]],
+  ['matmul gemv transA, transB', () => [
+    T.primitives.matmul, [T.randn([17, 100, 100], f64), T.randn([17, 1, 100], f64)], { transA: true, transB: true },
+  ]],
+];
+
+for (const [name, make] of cases) {
+  test(`bit-identical with 2 threads: ${name}`, () => {
+    const [op, inputs, attrs] = make();
+    const want = reference(op, inputs, attrs as never);
+    let got: TypedArray | undefined;
+    const splits = splitCount(() => (got = T.apply1(op, inputs, attrs as never).dataSync()));
+    assert.is(splits, 1, 'the call was split over threads');
+    assertSameBits(got!, want, name);
+  });
+}
+
+test('bit-identical with 2 threads: matmul aᵀa (syrk path) and addDiagonal', () => {
+  const a = T.randn([7, 60, 50], f64);
+  const want = reference(T.primitives.matmul, [a, a], { transA: true, transB: false });
+  let got: TypedArray | undefined;
+  assert.is(splitCount(() => (got = T.matmul(a, a, { transA: true }).dataSync())), 1);
+  assertSameBits(got!, want, 'syrk');
+  // The Gram path is symmetric to the bit; a general product need not be.
+  for (let i = 0; i < 50; i++) for (let j = 0; j < i; j++) assert.ok(Object.is(got![i * 50 + j], got![j * 50 + i]));
+  const m = T.randn([90, 60, 60], f64);
+  const d = T.randn([60], f64);
+  const wantD = reference(T.primitives.addDiagonal, [m, d], {});
+  assert.is(splitCount(() => (got = T.addDiagonal(m, d).dataSync())), 1);
+  assertSameBits(got!, wantD, 'addDiagonal');
+});
+
+/** [9, 50, 50] SPD batch with item `b` replaced by −I (fails at pivot 0). */
+function spdWithBad(bad: number[]): Tensor {
+  const data = spd([9, 50, 50]).dataSync();
+  for (const b of bad) {
+    data.fill(0, b * 2500, (b + 1) * 2500);
+    for (let i = 0; i < 50; i++) data[b * 2500 + i * 51] = -1;
+  }
+  return T.fromTypedArray(data, [9, 50, 50]);
+}
+
+function referenceError<A>(op: KernelOp<A>, inputs: Tensor[], attrs: A): Error {
+  return errorOf(() => reference(op, inputs, attrs));
+}
+
+test('cholesky failure in a late batch item (worker range) names that global item', () => {
+  const a = spdWithBad([8]);
+  let e = new Error('not run');
+  assert.is(splitCount(() => (e = errorOf(() => T.cholesky(a)))), 1, 'split over threads');
+  assert.instance(e, T.ValueError);
+  assert.is((e as T.ValueError).code, 'NOT_POSITIVE_DEFINITE');
+  assert.match(e.message, 'batch item 8 at pivot 0');
+  assert.is(e.message, referenceError(T.primitives.cholesky, [a], {}).message);
+});
+
+test('cholesky failures in both ranges: the first item wins, as on one thread', () => {
+  const e = errorOf(() => T.cholesky(spdWithBad([2, 7])));
+  assert.is((e as T.ValueError).code, 'NOT_POSITIVE_DEFINITE');
+  assert.match(e.message, 'batch item 2 ');
+});
+
+test('cholesky: NaN in a late item beats an earlier PD failure (NON_FINITE first, as on one thread)', () => {
+  const data = spdWithBad([1]).dataSync();
+  data[8 * 2500 + 3 * 50 + 4] = NaN;
+  const a = T.fromTypedArray(data, [9, 50, 50]);
+  const e = errorOf(() => T.cholesky(a));
+  assert.instance(e, T.ValueError);
+  assert.is((e as T.ValueError).code, 'NON_FINITE');
+  assert.match(e.message, 'at [8, 3, 4]');
+  assert.is(e.message, referenceError(T.primitives.cholesky, [a], {}).message);
+});
+
+test('triangularSolve: Inf in a late item of B throws NON_FINITE naming its global index', () => {
+  const l = T.cholesky(spd([9, 80, 80]));
+  const bData = T.randn([9, 80, 6], f64).dataSync();
+  bData[7 * 480 + 10 * 6 + 2] = Infinity;
+  const b = T.fromTypedArray(bData, [9, 80, 6]);
+  let e: Error | undefined;
+  assert.is(splitCount(() => (e = errorOf(() => T.triangularSolve(l, b)))), 1, 'split over threads');
+  assert.is((e as T.ValueError).code, 'NON_FINITE');
+  assert.match(e!.message, 'B must be finite; got Infinity at [7, 10, 2]');
+  const attrs = { lower: true, transpose: false, unitDiagonal: false };
+  assert.is(e!.message, referenceError(T.primitives.triangularSolve, [l, b], attrs).message);
+});
+
+test('small calls stay on one thread', () => {
+  const a = spd([2, 10, 10]);
+  assert.is(splitCount(() => T.cholesky(a)), 0);
+  assert.is(splitCount(() => T.matmul(T.randn([4, 5, 6], f64), T.randn([4, 6, 3], f64))), 0);
+  // One batch item cannot be split by item.
+  assert.is(splitCount(() => T.matmul(T.randn([200, 200], f64), T.randn([200, 200], f64))), 0);
+});
+
+test('stopCpuThreads: back to one thread, ops still work and agree', () => {
+  const a = spd([9, 50, 50]);
+  const on = T.cholesky(a).dataSync();
+  stopCpuThreads();
+  assert.is(cpuThreadStats().threads, 1);
+  let off: TypedArray | undefined;
+  assert.is(splitCount(() => (off = T.cholesky(a).dataSync())), 0);
+  assertSameBits(off!, on, 'cholesky after stop');
+  assert.not.instance((T.getBackend().allocate('float64', 1 << 16) as Float64Array).buffer, SharedArrayBuffer);
+});
+
+test('threads can be turned on again after a stop', async () => {
+  assert.is(await useCpuThreads(2), 2);
+  const a = spd([9, 50, 50]);
+  assert.is(splitCount(() => T.cholesky(a)), 1);
+  assert.instance((T.getBackend().allocate('float64', 1 << 16) as Float64Array).buffer, SharedArrayBuffer);
+  assert.is(await useCpuThreads(1), 1);
+  assert.is(cpuThreadStats().threads, 1);
+});
+
+test.run();
