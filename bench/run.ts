@@ -6,6 +6,8 @@
  *   pnpm bench matmul conv      entries whose name contains matmul or conv;
  *                               prints only (a partial table is not written)
  *   pnpm bench --no-write       all entries, BENCHMARKS.md left alone
+ *   pnpm bench --threads 1      one thread (default: every core; the batched
+ *                               linalg kernels split by batch item)
  *
  * An entry whose op has not landed in @optnet/tensor yet shows
  * "skipped: <op> not available"; any other error shows as "error: ..." and
@@ -23,6 +25,7 @@ import {
 import type { Entry } from './entry.js';
 import { Skip, T } from './ops.js';
 import { formatTable, machineInfo, writeResults, type Row } from './util.js';
+import { useCpuThreads } from '../packages/tensor/src/threads.js';
 
 const entries: Entry[] = [
   ...(['float32', 'float64'] as const).flatMap((dtype) =>
@@ -56,7 +59,7 @@ async function runEntry(e: Entry): Promise<{ row: Row; failed: boolean }> {
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  const filters = args.filter((a) => !a.startsWith('--'));
+  const filters = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--threads');
   const write = filters.length === 0 && !args.includes('--no-write');
   const matches = (e: Entry) =>
     filters.some((f) => e.name.toLowerCase().includes(f.toLowerCase()));
@@ -69,7 +72,11 @@ async function main(): Promise<number> {
     return 1;
   }
   const info = machineInfo();
-  const backend = T.getBackend().name;
+  // Both cores by default: the batched linalg kernels split by batch item
+  // (bit-identical results). `--threads 1` measures one thread.
+  const ti = args.indexOf('--threads');
+  const threads = await useCpuThreads(ti >= 0 ? Number(args[ti + 1]) : undefined);
+  const backend = `${T.getBackend().name}, ${threads} thread${threads === 1 ? '' : 's'}`;
   console.log(`${info.cpu}, node ${info.node}, backend ${backend}\n`);
 
   const t0 = performance.now();

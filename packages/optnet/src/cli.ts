@@ -46,6 +46,9 @@ Usage:
 
   optnet help | --help | -h
       This text.
+
+Environment: OPTNET_THREADS=N caps the worker threads of the batched CPU
+kernels (default: every core; 1 runs on the main thread only).
 `;
 
 /** A mistake in the command line: exit code 2, message and a pointer to --help. */

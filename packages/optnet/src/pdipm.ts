@@ -13,7 +13,7 @@
  * `runSync`/`runAsync`), and items that have converged, or proved
  * infeasible or unbounded, stop moving.
  */
-import { stack, tensor, ValueError, where, type Tensor } from '@optnet/tensor';
+import { scope, stack, tensor, ValueError, where, type Tensor } from '@optnet/tensor';
 import { factorKkt, solveKkt, type KktData, type KktFact, type KktPre, type KktStep } from './kkt.js';
 import { judge, type Scales } from './status.js';
 import { dot, mtv, mv, normInf } from './batch.js';
@@ -65,28 +65,47 @@ export function* pdipm(
   opts: PdipmOptions,
 ): Generator<Tensor, PdipmOutcome, ArrayLike<number>> {
   const nBatch = prob.data.nBatch;
-  let it = initialIterate(prob, pre);
+  // Each step runs in a scope and the previous iterate and residuals are
+  // disposed: on a device (and for the CPU's shared worker memory) buffers
+  // are recycled instead of left to the garbage collector.
+  let it = scope(() => initialIterate(prob, pre));
   const status: (QpStatus | null)[] = new Array(nBatch).fill(null);
   const iterations = new Array<number>(nBatch).fill(0);
   const last: Float64Array[] = [];
   for (let k = 0; ; k++) {
-    const res = residuals(prob, it);
-    const stats = yield residualStats(prob, it, res);
+    const [res, statsT] = scope(() => {
+      const r = residuals(prob, it);
+      return [r, residualStats(prob, it, r)] as const;
+    });
+    const stats = yield statsT;
+    statsT.dispose();
     const open = judge(stats, scales, status, k >= opts.maxIter, opts.tol, last);
     opts.onIteration?.(progress(k, open, last));
-    if (open === 0) break;
+    if (open === 0) {
+      disposeAll(Object.values(res));
+      break;
+    }
     for (let i = 0; i < nBatch; i++) if (status[i] === null) iterations[i] = k + 1;
     const active = tensor(status.map((st) => st === null), { dtype: 'bool' }).unsqueeze(-1);
     try {
-      it = step(prob, pre, it, active, res);
+      const next = scope(() => step(prob, pre, it, active, res));
+      const kept = new Set(Object.values(next));
+      disposeAll(Object.values(it).filter((t) => !kept.has(t)));
+      it = next;
     } catch (e) {
       // Even the most regularized factorization broke down (factorKkt).
       if (!(e instanceof ValueError && e.code === 'NOT_POSITIVE_DEFINITE')) throw e;
       for (let i = 0; i < nBatch; i++) if (status[i] === null) status[i] = 'numerical_error';
       break;
+    } finally {
+      disposeAll([...Object.values(res), active]);
     }
   }
   return { it, status: status as QpStatus[], iterations, stats: last };
+}
+
+function disposeAll(ts: readonly (Tensor | null)[]): void {
+  for (const t of ts) t?.dispose();
 }
 
 function progress(k: number, open: number, last: Float64Array[]): QpIterationInfo {
