@@ -1,25 +1,31 @@
 /**
  * The KKT system in constraint space ("dual" reduction, qpth's): for
- * positive definite Q, with Q's factorization computed once per solve.
+ * positive definite Q, with everything that does not move factored once.
  *
  * Glossary: Q [nz, nz], G [nIneq, nz], A [nEq, nz] (each shared or with a
- * leading nBatch axis); z primal, s slack, lam/nu duals; C = [G; A] the
- * stacked constraint rows, y = [dlam; dnu].
+ * leading nBatch axis); z primal, s slack, lam/nu duals; y = [dlam; dnu].
  *
- * Eliminating dz = −Q⁻¹(rx + Cᵀy) and ds = −rc/lam − (s/lam)∘dlam from the
- * Newton system (kkt.ts) leaves
+ * Eliminating dz = −Q⁻¹(rx + Gᵀdlam + Aᵀdnu) and
+ * ds = −rc/lam − (s/lam)∘dlam from the Newton system (kkt.ts) leaves
  *
- *   (C Q⁻¹ Cᵀ + diag(s/lam, 0)) y = [rz − rc/lam; ry] − C Q⁻¹ rx.
+ *   [Kgg + diag(s/lam)  Kga] [dlam]   [r1]   r1 = rz − rc/lam − G Q⁻¹ rx
+ *   [Kag                Kaa] [dnu ] = [r2],  r2 = ry − A Q⁻¹ rx,
  *
- * C Q⁻¹ Cᵀ = WᵀW with W = L_Q⁻¹Cᵀ is fixed, so each iteration only adds a
- * diagonal and factors an (nIneq + nEq) matrix. Unlike the variable-space
- * form, the iterate enters as s/lam on a diagonal, not as lam/s inside
- * GᵀDG: inactive rows get a large, harmless diagonal and active rows keep
- * the bounded G Q⁻¹ Gᵀ, so the factorization stays well conditioned up to
- * tight tolerances and in float32. A tiny δ on the equality block keeps
- * dependent rows of A factorable.
+ * with Kgg = G Q⁻¹ Gᵀ, Kga = G Q⁻¹ Aᵀ, Kaa = A Q⁻¹ Aᵀ, all fixed: with
+ * W_G = L_Q⁻¹Gᵀ and W_A = L_Q⁻¹Aᵀ, Kgg = W_GᵀW_G and so on. The equality
+ * block is eliminated once too: with R = Kaa = L_R L_Rᵀ and
+ * V = L_R⁻¹ Kag, the Schur complement S = Kgg − VᵀV + diag(s/lam) is the
+ * only matrix factored per iteration, nIneq × nIneq, and
+ *
+ *   u = L_R⁻¹ r2,  dlam = S⁻¹(r1 − Vᵀu),  dnu = L_R⁻ᵀ(u − V dlam).
+ *
+ * Unlike the variable-space form, the iterate enters as s/lam on a
+ * diagonal, not as lam/s inside GᵀDG: inactive rows get a large, harmless
+ * diagonal and active rows keep the bounded Kgg, so the factorization stays
+ * well conditioned up to tight tolerances and in float32. A tiny δ on R
+ * keeps dependent rows of A factorable.
  */
-import { concat, eye as eyeOf, tensor, where, zeros, type Tensor } from '@optnet/tensor';
+import { eye as eyeOf, type Tensor, ValueError, where } from '@optnet/tensor';
 import { mv, trsv } from './batch.js';
 import type { KktData, KktRhs, KktStep } from './kkt.js';
 
@@ -28,17 +34,18 @@ export interface DualPre {
   readonly data: KktData;
   /** Cholesky factor of Q (shared or per item). */
   readonly lq: Tensor;
-  /** W = L_Q⁻¹ Cᵀ [·, nz, nIneq + nEq]. */
-  readonly w: Tensor;
-  /** C Q⁻¹ Cᵀ = WᵀW. */
-  readonly k0: Tensor;
-  readonly eyeC: Tensor;
-  /** δ on the equality block of the diagonal, zeros on the inequality block. */
-  readonly eqReg: Tensor | null;
-  /** Largest diagonal entry of C Q⁻¹ Cᵀ per item (scales any boost). */
-  readonly diagMax: Tensor;
+  /** W_G = L_Q⁻¹Gᵀ [·, nz, nIneq] and W_A = L_Q⁻¹Aᵀ [·, nz, nEq]. */
+  readonly wG: Tensor | null;
+  readonly wA: Tensor | null;
+  /** L_R (Cholesky of A Q⁻¹ Aᵀ + δI) and V = L_R⁻¹ A Q⁻¹ Gᵀ. */
+  readonly lr: Tensor | null;
+  readonly v: Tensor | null;
+  /** Kgg − VᵀV [·, nIneq, nIneq]: S without its diagonal. */
+  readonly kg: Tensor | null;
+  /** Largest diagonal entry of kg per item (scales any boost). */
+  readonly diagMax: Tensor | null;
   /** diag(G Q⁻¹ Gᵀ) [·, nIneq]: the scale s/lam is compared with. */
-  readonly gDiag: Tensor;
+  readonly gDiag: Tensor | null;
   readonly refine: number;
 }
 
@@ -47,8 +54,8 @@ export interface DualFact {
   readonly pre: DualPre;
   readonly s: Tensor | null;
   readonly lam: Tensor | null;
-  /** Cholesky factor of C Q⁻¹ Cᵀ + diag(s/lam, δ). */
-  readonly ls: Tensor;
+  /** Cholesky factor of S = kg + diag(s/lam) (null without inequalities). */
+  readonly ls: Tensor | null;
   /** Whether the factorization needed extra regularization. */
   readonly boosted: boolean;
   /** s/lam, and where it exceeds diag(G Q⁻¹ Gᵀ) (an inactive-looking row). */
@@ -56,53 +63,77 @@ export interface DualFact {
   readonly inactive: Tensor | null;
 }
 
-/** Q's factor, W and C Q⁻¹ Cᵀ; throws NOT_POSITIVE_DEFINITE if Q is not PD. */
-export function preFactorDual(data: KktData, refine: number, lqGiven: Tensor | null): DualPre {
-  const { Q, G, A, nIneq, nEq, dtype } = data;
-  const lq = lqGiven ?? Q.cholesky();
-  const rows = [G, A].filter((t): t is Tensor => t !== null);
-  const batched = rows.some((t) => t.rank === 3) || lq.rank === 3;
-  const lift = (t: Tensor): Tensor => (batched && t.rank === 2 ? t.unsqueeze(0).expand([data.nBatch, ...t.shape]) : t);
-  const c = rows.length === 1 ? lift(rows[0]) : concat(rows.map(lift), -2);
-  const w = lq.triangularSolve(c.transpose(-2, -1));
-  const k0 = w.matmul(w, { transA: true });
-  const eyeC = eyeOf(nIneq + nEq, { dtype });
-  let eqReg: Tensor | null = null;
-  const k0Diag = k0.mul(eyeC).sum(-1);
-  const diagMax = k0Diag.max(-1, true);
-  const gDiag = k0Diag.slice([...(k0Diag.rank === 2 ? [{}] : []), { start: 0, stop: nIneq }]);
-  if (nEq > 0) {
-    const isEq = Array.from({ length: nIneq + nEq }, (_, i) => (i >= nIneq ? 1 : 0));
-    eqReg = tensor(isEq, { dtype }).mul(diagMax.mul(dtype === 'float64' ? 1e-13 : 1e-7));
-  }
-  return { form: 'dual', data, lq, w, k0, eyeC, eqReg, diagMax, gDiag, refine };
+/** diag(X) of [·, n, n] as [·, n]. */
+function diagonal(x: Tensor): Tensor {
+  return x.mul(eyeOf(x.shape[x.rank - 1], { dtype: x.dtype })).sum(-1);
 }
 
 /**
- * Factor C Q⁻¹ Cᵀ + diag(s/lam, δ) at the iterate; `boost` > 0 adds
- * boost·1e-14·max diag on the whole diagonal (degenerate problems with
- * more active constraints than variables make the active block singular).
+ * L_R: Cholesky of Kaa + δI, δ relative to Kaa's diagonal so that
+ * dependent rows of A still factor; retried with δ a thousand times
+ * larger, up to four times, if round-off still breaks it.
  */
-export function factorDual(pre: DualPre, s: Tensor | null, lam: Tensor | null, boost = 0): DualFact {
-  const { nBatch, nEq, dtype } = pre.data;
-  const sOverLam = s !== null && lam !== null ? s.div(lam) : null;
-  let diag: Tensor | null = sOverLam;
-  if (diag !== null && nEq > 0) diag = concat([diag, zeros([nBatch, nEq], { dtype })], -1);
-  if (pre.eqReg !== null) diag = diag === null ? pre.eqReg : diag.add(pre.eqReg);
-  if (boost > 0) {
-    const lift = pre.diagMax.mul(boost * (dtype === 'float64' ? 1e-14 : 1e-7));
-    diag = diag === null ? lift.add(zeros([pre.data.nIneq + nEq], { dtype })) : diag.add(lift);
+function factorR(kaa: Tensor, f32: boolean): Tensor {
+  const scale = diagonal(kaa).max(-1, true);
+  const k = kaa.shape[kaa.rank - 1];
+  for (let rel = f32 ? 1e-7 : 1e-13; ; rel *= 1e3) {
+    const delta = scale.mul(rel);
+    try {
+      return kaa.addDiagonal(delta.expand([...delta.shape.slice(0, -1), k])).cholesky();
+    } catch (e) {
+      if (!(e instanceof ValueError && e.code === 'NOT_POSITIVE_DEFINITE') || rel > 1e-2) throw e;
+    }
   }
-  const k = diag === null ? pre.k0 : pre.k0.addDiagonal(diag);
-  const inactive = sOverLam === null ? null : sOverLam.greater(pre.gDiag);
-  return { form: 'dual', pre, s, lam, ls: k.cholesky(), boosted: boost > 0, sOverLam, inactive };
 }
 
-/** Q⁻¹-weighted products with W: Wᵀx per item, x [nBatch, nz]. */
+/** Everything that does not move; throws NOT_POSITIVE_DEFINITE if Q is not PD. */
+export function preFactorDual(data: KktData, refine: number, lqGiven: Tensor | null): DualPre {
+  const { Q, G, A } = data;
+  const lq = lqGiven ?? Q.cholesky();
+  const lift = (t: Tensor): Tensor =>
+    lq.rank === 3 && t.rank === 2 ? t.unsqueeze(0).expand([data.nBatch, ...t.shape]) : t;
+  const wG = G === null ? null : lq.triangularSolve(lift(G).transpose(-2, -1));
+  const wA = A === null ? null : lq.triangularSolve(lift(A).transpose(-2, -1));
+  const kgg = wG === null ? null : wG.matmul(wG, { transA: true });
+  let lr: Tensor | null = null;
+  let v: Tensor | null = null;
+  let kg = kgg;
+  if (wA !== null) {
+    lr = factorR(wA.matmul(wA, { transA: true }), data.dtype === 'float32');
+    if (wG !== null && kgg !== null) {
+      v = lr.triangularSolve(wA.matmul(wG, { transA: true }));
+      kg = kgg.sub(v.matmul(v, { transA: true }));
+    }
+  }
+  const kgDiag = kg === null ? null : diagonal(kg);
+  return {
+    form: 'dual', data, lq, wG, wA, lr, v, kg, refine,
+    diagMax: kgDiag === null ? null : kgDiag.max(-1, true),
+    gDiag: kgg === null ? null : diagonal(kgg),
+  };
+}
+
+/**
+ * Factor S = kg + diag(s/lam) at the iterate; `boost` > 0 adds
+ * boost·1e-14·max diag (degenerate problems with more active constraints
+ * than variables make the active block singular).
+ */
+export function factorDual(pre: DualPre, s: Tensor | null, lam: Tensor | null, boost = 0): DualFact {
+  const none = { form: 'dual', pre, s, lam, ls: null, boosted: false, sOverLam: null, inactive: null } as const;
+  if (pre.kg === null || s === null || lam === null || pre.gDiag === null || pre.diagMax === null) return none;
+  const sOverLam = s.div(lam);
+  let diag = sOverLam;
+  if (boost > 0) diag = diag.add(pre.diagMax.mul(boost * (pre.data.dtype === 'float64' ? 1e-14 : 1e-7)));
+  const ls = pre.kg.addDiagonal(diag).cholesky();
+  return { ...none, ls, boosted: boost > 0, sOverLam, inactive: sOverLam.greater(pre.gDiag) };
+}
+
+/** Wᵀx per item, x [nBatch, nz] → [nBatch, ·]. */
 function wt(w: Tensor, x: Tensor): Tensor {
   return w.rank === 2 ? x.matmul(w) : w.matmul(x.unsqueeze(-1), { transA: true }).squeeze(-1);
 }
 
+/** W·y per item, y [nBatch, ·] → [nBatch, nz]. */
 function wy(w: Tensor, y: Tensor): Tensor {
   return w.rank === 2 ? y.matmul(w, { transB: true }) : w.matmul(y.unsqueeze(-1)).squeeze(-1);
 }
@@ -113,26 +144,39 @@ function lsolve(l: Tensor, x: Tensor, transpose: boolean): Tensor {
   return trsv(l, x, transpose);
 }
 
-/** Solve the Newton system for the residuals `rhs`. */
+/** (dlam, dnu) from the reduced right-hand sides r1, r2 (see the file comment). */
+function solveY(f: DualFact, r1: Tensor | null, r2: Tensor | null): [Tensor | null, Tensor | null] {
+  const { lr, v } = f.pre;
+  const u = r2 === null || lr === null ? null : lsolve(lr, r2, false);
+  let dlam: Tensor | null = null;
+  if (r1 !== null && f.ls !== null) {
+    const rhs = u === null || v === null ? r1 : r1.sub(wt(v, u));
+    dlam = lsolve(f.ls, lsolve(f.ls, rhs, false), true);
+  }
+  if (u === null || lr === null) return [dlam, null];
+  const w = dlam === null || v === null ? u : u.sub(wy(v, dlam));
+  return [dlam, lsolve(lr, w, true)];
+}
+
+/** Solve the Newton system for the residuals `rhs` (no refinement; see kkt.ts). */
 export function solveDual(f: DualFact, rhs: KktRhs): KktStep {
-  const { lq, w } = f.pre;
-  const { nIneq } = f.pre.data;
+  const { lq, wG, wA } = f.pre;
   const t = lsolve(lq, rhs.rx, false);
-  const parts: Tensor[] = [];
   let rcOverLam: Tensor | null = null;
-  if (nIneq > 0 && rhs.rz !== null && rhs.rc !== null && f.lam !== null) {
+  let r1: Tensor | null = null;
+  if (wG !== null && rhs.rz !== null && rhs.rc !== null && f.lam !== null) {
     rcOverLam = rhs.rc.div(f.lam);
-    parts.push(rhs.rz.sub(rcOverLam));
+    r1 = rhs.rz.sub(rcOverLam).sub(wt(wG, t));
   }
-  if (rhs.ry !== null) parts.push(rhs.ry);
-  const r = (parts.length === 1 ? parts[0] : concat(parts, -1)).sub(wt(w, t));
-  const y = lsolve(f.ls, lsolve(f.ls, r, false), true);
-  const dz = lsolve(lq, t.add(wy(w, y)), true).neg();
-  if (nIneq === 0 || rcOverLam === null || f.sOverLam === null || f.inactive === null) {
-    return { dz, ds: null, dlam: null, dnu: y };
+  const r2 = wA !== null && rhs.ry !== null ? rhs.ry.sub(wt(wA, t)) : null;
+  const [dlam, dnu] = solveY(f, r1, r2);
+  let back = t;
+  if (wG !== null && dlam !== null) back = back.add(wy(wG, dlam));
+  if (wA !== null && dnu !== null) back = back.add(wy(wA, dnu));
+  const dz = lsolve(lq, back, true).neg();
+  if (dlam === null || rcOverLam === null || f.sOverLam === null || f.inactive === null) {
+    return { dz, ds: null, dlam, dnu };
   }
-  const dlam = y.slice([{}, { start: 0, stop: nIneq }]);
-  const dnu = f.pre.data.nEq > 0 ? y.slice([{}, { start: nIneq }]) : null;
   // Two exact-arithmetic-equal formulas for ds; take the better conditioned
   // per row. On inactive rows s/lam reaches 1e12 and −rc/lam − (s/lam)∘dlam
   // would amplify the round-off in dlam into the primal residual, so use
@@ -143,3 +187,4 @@ export function solveDual(f: DualFact, rhs: KktRhs): KktStep {
   const ds = where(f.inactive, fromRow, fromComp);
   return { dz, ds, dlam, dnu };
 }
+
