@@ -38,7 +38,7 @@ interface QpAttrs {
 interface QpResiduals {
   readonly prep: Prepared;
   readonly it: Iterate;
-  readonly fact: KktFact;
+  readonly fact: KktFact | null;
 }
 
 function pack(x: QpInputs): [Tensor[], Pick<QpAttrs, 'hasG' | 'hasA'>] {
@@ -90,7 +90,9 @@ const qpPrimitive = definePrimitive<QpAttrs, QpResiduals>({
   forward(inputs, attrs) {
     const [prep, out] = runSync(solveGen(unpack(inputs, attrs), attrs.options));
     if (attrs.options.onNotSolved !== 'return') raiseIfNotSolved(out, attrs.options.maxIter ?? 50);
-    const fact = factorKkt(prep.pre, out.it.s, out.it.lam);
+    // The backward's factorization, at the solution; skipped when nothing
+    // needs a gradient (the VJP would then factor lazily).
+    const fact = inputs.some((t) => t.requiresGrad) ? factorKkt(prep.pre, out.it.s, out.it.lam) : null;
     const z = prep.shape.batched ? out.it.z : out.it.z.reshape([prep.shape.nz]);
     return { outputs: [z.reshape(z.shape)], residuals: { prep, it: out.it, fact } };
   },
@@ -98,7 +100,8 @@ const qpPrimitive = definePrimitive<QpAttrs, QpResiduals>({
     const { nBatch, nz } = prep.shape;
     const g = gz.reshape([nBatch, nz]);
     const zeros = (t: Tensor | null): Tensor | null => (t === null ? null : t.mul(0));
-    const { dz: a, dlam: c, dnu: e } = solveKkt(fact, { rx: g.neg(), rc: zeros(it.s), rz: zeros(it.s), ry: zeros(it.nu) });
+    const f = fact ?? factorKkt(prep.pre, it.s, it.lam);
+    const { dz: a, dlam: c, dnu: e } = solveKkt(f, { rx: g.neg(), rc: zeros(it.s), rz: zeros(it.s), ry: zeros(it.nu) });
     const x = unpack(ctx.inputs, ctx.attrs);
     const z = it.z;
     const shared = (t: Tensor, base: number): boolean => t.rank === base;
