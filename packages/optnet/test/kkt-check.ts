@@ -3,15 +3,10 @@
 // z optimal without trusting the solver's own bookkeeping.
 import { eye, makeRng, matmul, randn, type DType, type Tensor } from '@optnet/tensor';
 import type { QpResult } from '../src/index.js';
+import type { RandomQp } from '../src/random-qp.js';
 
-export interface Dense {
-  Q: Tensor;
-  p: Tensor;
-  G: Tensor | null;
-  h: Tensor | null;
-  A: Tensor | null;
-  b: Tensor | null;
-}
+/** QP data, each argument shared or batched (randomQp's shape of result). */
+export type Dense = RandomQp;
 
 /** Item `i` of a maybe-batched argument as nested arrays. */
 function item(t: Tensor | null, i: number, base: number): number[][] | number[] | null {
