@@ -158,17 +158,46 @@ function solveY(f: DualFact, r1: Tensor | null, r2: Tensor | null): [Tensor | nu
   return [dlam, lsolve(lr, w, true)];
 }
 
+/** The parts of a solve that depend only on rx, rz, ry (not on rc). */
+interface RxParts {
+  readonly rx: Tensor;
+  readonly rz: Tensor | null;
+  readonly ry: Tensor | null;
+  readonly t: Tensor;
+  /** rz − G Q⁻¹ rx and ry − A Q⁻¹ rx. */
+  readonly zPart: Tensor | null;
+  readonly r2: Tensor | null;
+}
+
+/**
+ * Mehrotra's predictor and corrector share rx, rz and ry and differ only
+ * in rc, so L_Q⁻¹rx and its products with W_G, W_A are computed once per
+ * factorization and reused by the second solve.
+ */
+const rxCache = new WeakMap<DualFact, RxParts>();
+
+function rxParts(f: DualFact, rhs: KktRhs): RxParts {
+  const hit = rxCache.get(f);
+  if (hit !== undefined && hit.rx === rhs.rx && hit.rz === rhs.rz && hit.ry === rhs.ry) return hit;
+  const { lq, wG, wA } = f.pre;
+  const t = lsolve(lq, rhs.rx, false);
+  const zPart = wG !== null && rhs.rz !== null ? rhs.rz.sub(wt(wG, t)) : null;
+  const r2 = wA !== null && rhs.ry !== null ? rhs.ry.sub(wt(wA, t)) : null;
+  const parts = { rx: rhs.rx, rz: rhs.rz, ry: rhs.ry, t, zPart, r2 };
+  rxCache.set(f, parts);
+  return parts;
+}
+
 /** Solve the Newton system for the residuals `rhs` (no refinement; see kkt.ts). */
 export function solveDual(f: DualFact, rhs: KktRhs): KktStep {
   const { lq, wG, wA } = f.pre;
-  const t = lsolve(lq, rhs.rx, false);
+  const { t, zPart, r2 } = rxParts(f, rhs);
   let rcOverLam: Tensor | null = null;
   let r1: Tensor | null = null;
-  if (wG !== null && rhs.rz !== null && rhs.rc !== null && f.lam !== null) {
+  if (zPart !== null && rhs.rc !== null && f.lam !== null) {
     rcOverLam = rhs.rc.div(f.lam);
-    r1 = rhs.rz.sub(rcOverLam).sub(wt(wG, t));
+    r1 = zPart.sub(rcOverLam);
   }
-  const r2 = wA !== null && rhs.ry !== null ? rhs.ry.sub(wt(wA, t)) : null;
   const [dlam, dnu] = solveY(f, r1, r2);
   let back = t;
   if (wG !== null && dlam !== null) back = back.add(wy(wG, dlam));
