@@ -35,12 +35,13 @@ export function normInf(x: Tensor): Tensor {
   return x.abs().max(-1);
 }
 
-/** diag(d) as [nBatch, n, n] given d [nBatch, n] and I [n, n]. */
-export function diagEmbed(d: Tensor, eye: Tensor): Tensor {
-  return eye.mul(d.unsqueeze(-1));
-}
-
 /** Triangular solve of a batch of vectors: op(L)⁻¹ x, x [nBatch, n]. */
 export function trsv(l: Tensor, x: Tensor, transpose: boolean): Tensor {
   return l.triangularSolve(x.unsqueeze(-1), { transpose }).squeeze(-1);
+}
+
+/** (L·Lᵀ)⁻¹ x for a batch of vectors x [nBatch, n] (two triangular solves). */
+export function cholSolveVec(l: Tensor, x: Tensor): Tensor {
+  const y = l.triangularSolve(x.unsqueeze(-1));
+  return l.triangularSolve(y, { transpose: true }).squeeze(-1);
 }

@@ -26,7 +26,7 @@
  * keeps dependent rows of A factorable.
  */
 import { eye as eyeOf, type Tensor, ValueError, where } from '@optnet/tensor';
-import { mv, trsv } from './batch.js';
+import { cholSolveVec, mv, trsv } from './batch.js';
 import type { KktData, KktRhs, KktStep } from './kkt.js';
 
 export interface DualPre {
@@ -151,7 +151,7 @@ function solveY(f: DualFact, r1: Tensor | null, r2: Tensor | null): [Tensor | nu
   let dlam: Tensor | null = null;
   if (r1 !== null && f.ls !== null) {
     const rhs = u === null || v === null ? r1 : r1.sub(wt(v, u));
-    dlam = lsolve(f.ls, lsolve(f.ls, rhs, false), true);
+    dlam = cholSolveVec(f.ls, rhs);
   }
   if (u === null || lr === null) return [dlam, null];
   const w = dlam === null || v === null ? u : u.sub(wy(v, dlam));

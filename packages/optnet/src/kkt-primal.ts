@@ -20,7 +20,7 @@
  * refinement on the full Newton system (kkt.ts) removes δ's error.
  */
 import { eye as eyeOf, full, type Tensor } from '@optnet/tensor';
-import { mtdm, mtv, mv, trsv } from './batch.js';
+import { cholSolveVec, mtdm, mtv, mv, trsv } from './batch.js';
 import type { KktData, KktRhs, KktScales, KktStep } from './kkt.js';
 
 /** What does not change between iterations. */
@@ -94,12 +94,12 @@ export function factorPrimal(pre: PrimalPre, s: Tensor | null, lam: Tensor | nul
 function solveReduced(f: PrimalFact, r1: Tensor, r2: Tensor | null): [Tensor, Tensor | null] {
   const A = f.pre.data.A;
   if (A === null || f.w === null || f.l2 === null || r2 === null) {
-    return [trsv(f.l1, trsv(f.l1, r1, false), true), null];
+    return [cholSolveVec(f.l1, r1), null];
   }
   // (P) dz + Aᵀdnu = r1 + ρAᵀr2 ;  A dz = r2
   const t = trsv(f.l1, r1.add(mtv(A, r2).mul(f.pre.rho)), false);
   const wt = f.w.matmul(t.unsqueeze(-1), { transA: true }).squeeze(-1);
-  const dnu = trsv(f.l2, trsv(f.l2, wt.sub(r2), false), true);
+  const dnu = cholSolveVec(f.l2, wt.sub(r2));
   const dz = trsv(f.l1, t.sub(f.w.matmul(dnu.unsqueeze(-1)).squeeze(-1)), true);
   return [dz, dnu];
 }

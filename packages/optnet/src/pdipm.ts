@@ -86,7 +86,8 @@ export function* pdipm(
       break;
     }
     for (let i = 0; i < nBatch; i++) if (status[i] === null) iterations[i] = k + 1;
-    const active = tensor(status.map((st) => st === null), { dtype: 'bool' }).unsqueeze(-1);
+    // null while every item is still moving: the step then needs no masks.
+    const active = open === nBatch ? null : tensor(status.map((st) => st === null), { dtype: 'bool' }).unsqueeze(-1);
     try {
       const next = scope(() => step(prob, pre, it, active, res));
       const kept = new Set(Object.values(next));
@@ -230,8 +231,11 @@ function capGapIncrease(s: Tensor, lam: Tensor, ds: Tensor, dlam: Tensor, alpha:
   return where(rise.greater(0), capped, alpha);
 }
 
-/** One predictor-corrector step; items where `active` is false stay put. */
-function step(prob: Problem, pre: KktPre, it: Iterate, active: Tensor, res: Residuals): Iterate {
+/**
+ * One predictor-corrector step; items where `active` is false stay put
+ * (`active` null: all move).
+ */
+function step(prob: Problem, pre: KktPre, it: Iterate, active: Tensor | null, res: Residuals): Iterate {
   const { rx, rz, ry } = res;
   if (it.s === null || it.lam === null) {
     const f = factorKkt(pre, null, null);
@@ -239,8 +243,8 @@ function step(prob: Problem, pre: KktPre, it: Iterate, active: Tensor, res: Resi
     return update(it, d, it.z.sum(-1, true).mul(0).add(1), active);
   }
   // Converged items may have extreme d = lam/s; factor them at s = lam = 1.
-  const s = where(active, it.s, 1);
-  const lam = where(active, it.lam, 1);
+  const s = active === null ? it.s : where(active, it.s, 1);
+  const lam = active === null ? it.lam : where(active, it.lam, 1);
   const f: KktFact = factorKkt(pre, s, lam);
   const sl = s.mul(lam);
   const aff = solveKkt(f, { rx, rc: sl, rz, ry });
@@ -256,9 +260,9 @@ function step(prob: Problem, pre: KktPre, it: Iterate, active: Tensor, res: Resi
   return update(it, d, alpha, active);
 }
 
-function update(it: Iterate, d: KktStep, alpha: Tensor, active: Tensor): Iterate {
+function update(it: Iterate, d: KktStep, alpha: Tensor, active: Tensor | null): Iterate {
   const move = (x: Tensor | null, dx: Tensor | null): Tensor | null =>
-    x === null || dx === null ? x : where(active, x.add(dx.mul(alpha)), x);
+    x === null || dx === null ? x : active === null ? x.add(dx.mul(alpha)) : where(active, x.add(dx.mul(alpha)), x);
   return {
     z: move(it.z, d.dz)!,
     s: move(it.s, d.ds),
