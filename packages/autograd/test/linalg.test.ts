@@ -84,6 +84,11 @@ test('addDiagonal: gradcheck of A and d, with d and A batch dims broadcast', () 
   check('A [2,1,3,3], d [5,3]', (a: Tensor, d: Tensor) => T.addDiagonal(a, d).square(), [[2, 1, 3, 3], [5, 3]], 52);
 });
 
+test('diagonal: gradcheck, batched', () => {
+  check('A [2,3,3]', (a: Tensor) => T.diagonal(a), [[2, 3, 3]], 53);
+  check('A [4,4] through addDiagonal', (a: Tensor) => T.diagonal(T.addDiagonal(a, T.diagonal(a)).square()), [[4, 4]], 54);
+});
+
 test('choleskySolve and inverse: gradcheck of the composites', () => {
   check('choleskySolve', (m: Tensor, b: Tensor) => T.choleskySolve(T.cholesky(sym(spd(m))), b), [[2, 3, 3], [3, 2]], 40);
   check('inverse', (a: Tensor) => T.inverse(wellConditioned(a)), [[2, 3, 3]], 41);

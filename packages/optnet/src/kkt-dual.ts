@@ -25,7 +25,7 @@
  * well conditioned up to tight tolerances and in float32. A tiny δ on R
  * keeps dependent rows of A factorable.
  */
-import { eye as eyeOf, type Tensor, ValueError, where } from '@optnet/tensor';
+import { diagonal, type Tensor, ValueError, where } from '@optnet/tensor';
 import { cholSolveVec, mv, trsv } from './batch.js';
 import type { KktData, KktRhs, KktStep } from './kkt.js';
 
@@ -61,11 +61,6 @@ export interface DualFact {
   /** s/lam, and where it exceeds diag(G Q⁻¹ Gᵀ) (an inactive-looking row). */
   readonly sOverLam: Tensor | null;
   readonly inactive: Tensor | null;
-}
-
-/** diag(X) of [·, n, n] as [·, n]. */
-function diagonal(x: Tensor): Tensor {
-  return x.mul(eyeOf(x.shape[x.rank - 1], { dtype: x.dtype })).sum(-1);
 }
 
 /**
@@ -105,11 +100,12 @@ export function preFactorDual(data: KktData, refine: number, lqGiven: Tensor | n
       kg = kgg.sub(v.matmul(v, { transA: true }));
     }
   }
-  const kgDiag = kg === null ? null : diagonal(kg);
+  const gDiag = kgg === null ? null : diagonal(kgg);
+  const kgDiag = kg === kgg ? gDiag : kg === null ? null : diagonal(kg);
   return {
     form: 'dual', data, lq, wG, wA, lr, v, kg, refine,
     diagMax: kgDiag === null ? null : kgDiag.max(-1, true),
-    gDiag: kgg === null ? null : diagonal(kgg),
+    gDiag,
   };
 }
 

@@ -84,7 +84,7 @@ export function factorPrimal(pre: PrimalPre, s: Tensor | null, lam: Tensor | nul
   const at = A.rank === 2 ? A.transpose() : A.transpose(-2, -1);
   const w = l1.triangularSolve(at.rank === 2 ? at.expand([pre.data.nBatch, ...at.shape]) : at);
   const schur = w.matmul(w, { transA: true });
-  const sDiag = schur.mul(pre.eyeK!).sum(-1).max(-1, true).unsqueeze(-1);
+  const sDiag = schur.diagonal().max(-1, true).unsqueeze(-1);
   const reg = sDiag.mul((pre.data.dtype === 'float64' ? 1e-12 : 1e-7) * (1 + boost)).add(pre.delta * 1e-3);
   const l2 = schur.add(pre.eyeK!.mul(reg)).cholesky();
   return { form: 'primal', pre, s, lam, d, l1, w, l2 };

@@ -57,7 +57,7 @@ export { type PermuteAttrs, invertPerm } from './ops/permute.js';
 export { type ExpandAttrs } from './ops/expand.js';
 export { type CastAttrs } from './ops/cast.js';
 export {
-  cholesky, triangularSolve, choleskySolve, solve, inverse, addDiagonal, type TriangularSolveOptions,
+  cholesky, triangularSolve, choleskySolve, solve, inverse, addDiagonal, diagonal, type TriangularSolveOptions,
 } from './api/linalg.js';
 export { type TriangularSolveAttrs } from './ops/triangular-solve.js';
 export {

@@ -2,6 +2,7 @@
 import type { LinalgPrimitives } from '@optnet/tensor';
 import { addDiagonalVjp } from './add-diagonal.js';
 import { choleskyVjp } from './cholesky.js';
+import { diagonalVjp } from './diagonal.js';
 import { solveVjp } from './solve.js';
 import { triangularSolveVjp } from './triangular-solve.js';
 import type { VjpTable } from './types.js';
@@ -11,4 +12,5 @@ export const linalgVjps: VjpTable<LinalgPrimitives> = {
   triangularSolve: triangularSolveVjp,
   solve: solveVjp,
   addDiagonal: addDiagonalVjp,
+  diagonal: diagonalVjp,
 };

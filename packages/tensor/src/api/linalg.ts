@@ -79,3 +79,11 @@ export function inverse(a: Tensor): Tensor {
 export function addDiagonal(a: Tensor, d: Tensor): Tensor {
   return apply1(P.addDiagonal, [a, d], none);
 }
+
+/**
+ * The main diagonal of each matrix: [..., n, n] → [..., n].
+ * @example diagonal(eye(3)) // [1, 1, 1]
+ */
+export function diagonal(a: Tensor): Tensor {
+  return apply1(P.diagonal, [a], none);
+}

@@ -14,10 +14,11 @@ declare module '../tensor.js' {
     solve(b: Tensor): Tensor;
     inverse(): Tensor;
     addDiagonal(d: Tensor): Tensor;
+    diagonal(): Tensor;
   }
 }
 
-const names = ['cholesky', 'triangularSolve', 'choleskySolve', 'solve', 'inverse', 'addDiagonal'] as const;
+const names = ['cholesky', 'triangularSolve', 'choleskySolve', 'solve', 'inverse', 'addDiagonal', 'diagonal'] as const;
 
 const proto = Tensor.prototype as unknown as Record<string, unknown>;
 for (const name of names) {

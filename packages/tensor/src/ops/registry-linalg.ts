@@ -1,6 +1,7 @@
 /** The linalg primitives, one entry per primitive (see ../primitives.ts). */
 import type { KernelOp } from '../op.js';
 import { addDiagonal } from './add-diagonal.js';
+import { diagonal } from './diagonal.js';
 import { cholesky } from './cholesky.js';
 import { solve } from './solve.js';
 import { triangularSolve, type TriangularSolveAttrs } from './triangular-solve.js';
@@ -11,6 +12,7 @@ export interface LinalgPrimitives {
   readonly triangularSolve: KernelOp<TriangularSolveAttrs>;
   readonly solve: KernelOp<NoAttrs>;
   readonly addDiagonal: KernelOp<NoAttrs>;
+  readonly diagonal: KernelOp<NoAttrs>;
 }
 
-export const linalgPrimitives: LinalgPrimitives = { cholesky, triangularSolve, solve, addDiagonal };
+export const linalgPrimitives: LinalgPrimitives = { cholesky, triangularSolve, solve, addDiagonal, diagonal };

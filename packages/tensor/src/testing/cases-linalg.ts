@@ -39,6 +39,15 @@ async function mats(t: T.Tensor): Promise<Mat[]> {
 
 export const linalgCases: OpCase[] = [
   {
+    name: 'diagonal: [..., n, n] → [..., n], batched; 1×1; non-square refused',
+    run: async () => {
+      const a = T.tensor([[[1, 2], [3, 4]], [[5, 6], [7, 8]]], f64);
+      await assertClose(T.diagonal(a), [[1, 4], [5, 8]], { shape: [2, 2] });
+      await assertClose(T.tensor([[[[9]]]]).diagonal(), [[[9]]], { shape: [1, 1, 1] });
+      assertThrowsCode(() => T.diagonal(T.tensor([[1, 2, 3]], f64)), 'SHAPE_MISMATCH');
+    },
+  },
+  {
     name: 'addDiagonal: A + diag(d) with broadcast batch dims; float32; shape errors',
     run: async () => {
       const a = T.tensor([[[1, 2], [3, 4]], [[5, 6], [7, 8]]], f64);
