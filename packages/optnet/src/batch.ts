@@ -25,16 +25,6 @@ export function mtdm(m: Tensor, d: Tensor): Tensor {
   return matmul(m, m.mul(d.unsqueeze(-1)), { transA: true });
 }
 
-/** Row-wise dot product: [nBatch]. */
-export function dot(x: Tensor, y: Tensor): Tensor {
-  return x.mul(y).sum(-1);
-}
-
-/** Row-wise infinity norm: [nBatch]. */
-export function normInf(x: Tensor): Tensor {
-  return x.abs().max(-1);
-}
-
 /** Triangular solve of a batch of vectors: op(L)⁻¹ x, x [nBatch, n]. */
 export function trsv(l: Tensor, x: Tensor, transpose: boolean): Tensor {
   return l.triangularSolve(x.unsqueeze(-1), { transpose }).squeeze(-1);

@@ -13,10 +13,10 @@
  * `runSync`/`runAsync`), and items that have converged, or proved
  * infeasible or unbounded, stop moving.
  */
-import { scope, stack, tensor, ValueError, where, type Tensor } from '@optnet/tensor';
+import { concat, scope, tensor, ValueError, where, zeros, type Tensor } from '@optnet/tensor';
 import { factorKkt, solveKkt, type KktData, type KktFact, type KktPre, type KktStep } from './kkt.js';
 import { judge, type Scales } from './status.js';
-import { dot, mtv, mv, normInf } from './batch.js';
+import { mtv, mv } from './batch.js';
 import type { QpIterationInfo, QpStatus } from './types.js';
 
 /** A batch of QPs, vectors expanded to [nBatch, ·]. */
@@ -28,6 +28,8 @@ export interface Problem {
   /** 1 / (1 + |h|) and 1 / (1 + |b|): the row scales of the primal residual. */
   readonly hInv: Tensor | null;
   readonly bInv: Tensor | null;
+  /** Zeros [nBatch, 1]: the statistic of an absent block. */
+  readonly zero: Tensor;
 }
 
 export interface Iterate {
@@ -157,23 +159,25 @@ function residuals(prob: Problem, it: Iterate): FullResiduals {
  * tiny against |pᵀz|).
  */
 function residualStats(prob: Problem, it: Iterate, r: FullResiduals): Tensor {
-  const zero = it.z.sum(-1).mul(0);
+  // Every column is [nBatch, 1] (keepdims), so one concat assembles them.
+  const zero = prob.zero;
+  const dot1 = (x: Tensor, y: Tensor): Tensor => x.mul(y).sum(-1, true);
+  const norm1 = (x: Tensor): Tensor => x.abs().max(-1, true);
   // Row-relative: a bound of 1e5 elsewhere must not excuse a violation of
   // 1e-5 on a row whose right-hand side is 1.
   const rel = (x: Tensor | null, inv: Tensor | null): Tensor | null =>
-    x === null || inv === null ? null : x.abs().mul(inv).max(-1);
+    x === null || inv === null ? null : x.abs().mul(inv).max(-1, true);
   const pres = maxOf(rel(r.rz, prob.hInv), rel(r.ry, prob.bInv), zero);
-  const gap = it.s !== null && it.lam !== null ? dot(it.s, it.lam) : zero;
-  const pz = dot(prob.p, it.z);
-  const obj = dot(r.qz, it.z).mul(0.5).add(pz);
+  const gap = it.s !== null && it.lam !== null ? dot1(it.s, it.lam) : zero;
+  const pz = dot1(prob.p, it.z);
+  const obj = dot1(r.qz, it.z).mul(0.5).add(pz);
   let cert = zero;
-  if (prob.h !== null && it.lam !== null) cert = cert.sub(dot(prob.h, it.lam));
-  if (prob.b !== null && it.nu !== null) cert = cert.sub(dot(prob.b, it.nu));
-  const gzPos = r.gz === null ? zero : r.gz.maximum(0).max(-1);
-  const az = r.ry === null || prob.b === null ? zero : normInf(r.ry.add(prob.b));
-  const u = r.u === null ? zero : normInf(r.u);
-  const cols = [pres, normInf(r.rx), gap, obj, u, cert, normInf(r.qz), pz, gzPos, az];
-  return stack(cols, -1);
+  if (prob.h !== null && it.lam !== null) cert = cert.sub(dot1(prob.h, it.lam));
+  if (prob.b !== null && it.nu !== null) cert = cert.sub(dot1(prob.b, it.nu));
+  const gzPos = r.gz === null ? zero : r.gz.maximum(0).max(-1, true);
+  const az = r.ry === null || prob.b === null ? zero : norm1(r.ry.add(prob.b));
+  const u = r.u === null ? zero : norm1(r.u);
+  return concat([pres, norm1(r.rx), gap, obj, u, cert, norm1(r.qz), pz, gzPos, az], -1);
 }
 
 function maxOf(a: Tensor | null, b: Tensor | null, zero: Tensor): Tensor {

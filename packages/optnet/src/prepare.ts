@@ -5,7 +5,7 @@
  *
  * Glossary: Q p G h A b; nBatch nz nIneq nEq.
  */
-import { ValueError, type Tensor } from '@optnet/tensor';
+import { ValueError, zeros, type Tensor } from '@optnet/tensor';
 import { preFactorKkt, type KktForm, type KktPre } from './kkt.js';
 import { QpError } from './errors.js';
 import { pdipm, type PdipmOutcome, type Problem } from './pdipm.js';
@@ -66,6 +66,7 @@ export function* prepare(x: QpInputs, options: QpOptions): Generator<Tensor, Pre
     b: expand(x.b, nEq),
     hInv: rowScale(expand(x.h, nIneq)),
     bInv: rowScale(expand(x.b, nEq)),
+    zero: zeros([nBatch, 1], { dtype: x.Q.dtype }),
   };
   const form = chooseForm(options.kkt ?? 'auto', ratio, shape, f32);
   // Measured (BENCHMARKS.md): refinement changes nothing in the dual form,
