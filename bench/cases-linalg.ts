@@ -40,7 +40,7 @@ export function matmulEntry(n: number, dtype: 'float32' | 'float64'): Entry {
  * nBatch SPD matrices A = M·Mᵀ/n + I (well conditioned), built in plain JS
  * so that this entry needs no other op than the ones it times.
  */
-function spdBatch(nBatch: number, n: number, rng: T.Rng): Tensor {
+export function spdBatch(nBatch: number, n: number, rng: T.Rng): Tensor {
   const m = new Float64Array(n * n);
   const a = new Float64Array(nBatch * n * n);
   for (let k = 0; k < nBatch; k++) {

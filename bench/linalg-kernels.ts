@@ -20,6 +20,7 @@ import * as T from '../packages/tensor/src/index.js';
 import type { Tensor } from '../packages/tensor/src/index.js';
 import { getCpuParallel, setCpuParallel, type CpuParallel } from '../packages/tensor/src/backend.js';
 import { useCpuThreads } from '../packages/tensor/src/threads.js';
+import { spdBatch } from './cases-linalg.js';
 
 type Dt = 'float32' | 'float64';
 
@@ -30,24 +31,9 @@ interface Case {
   setup(): () => void;
 }
 
-/** nBatch SPD matrices M·Mᵀ/n + I (well conditioned), built in plain JS. */
-function spdBatch(nBatch: number, n: number, dtype: Dt, seed: number): Tensor {
-  const rng = T.makeRng(seed);
-  const a = new Float64Array(nBatch * n * n);
-  for (let b = 0; b < nBatch; b++) {
-    const m = T.randn([n * n], { dtype: 'float64', rng }).dataSync();
-    const off = b * n * n;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j <= i; j++) {
-        let s = 0;
-        for (let p = 0; p < n; p++) s += m[i * n + p] * m[j * n + p];
-        const v = s / n + (i === j ? 1 : 0);
-        a[off + i * n + j] = v;
-        a[off + j * n + i] = v;
-      }
-    }
-  }
-  const t = T.fromTypedArray(a, [nBatch, n, n]);
+/** nBatch SPD matrices M·Mᵀ/n + I (cases-linalg's), in `dtype`. */
+function spdBatchOf(nBatch: number, n: number, dtype: Dt, seed: number): Tensor {
+  const t = spdBatch(nBatch, n, T.makeRng(seed));
   return dtype === 'float64' ? t : T.cast(t, dtype);
 }
 
@@ -56,7 +42,7 @@ function choleskyCase(nBatch: number, n: number, dtype: Dt): Case {
     name: `cholesky ${dtype === 'float64' ? 'f64' : 'f32'} ${nBatch}x${n}`,
     flop: (nBatch * n ** 3) / 3,
     setup() {
-      const a = spdBatch(nBatch, n, dtype, n);
+      const a = spdBatchOf(nBatch, n, dtype, n);
       return () => T.scope(() => void T.cholesky(a));
     },
   };
@@ -68,7 +54,7 @@ function solveCase(nBatch: number, n: number, k: number, transpose: boolean, dty
     name: `trsolve ${tag} ${dtype === 'float64' ? 'f64' : 'f32'} ${nBatch}x${n} k=${k}`,
     flop: nBatch * n * n * k,
     setup() {
-      const l = T.cholesky(spdBatch(nBatch, n, dtype, n + 1));
+      const l = T.cholesky(spdBatchOf(nBatch, n, dtype, n + 1));
       const b = T.randn([nBatch, n, k], { dtype, rng: T.makeRng(k) });
       return () => T.scope(() => void T.triangularSolve(l, b, { transpose }));
     },
