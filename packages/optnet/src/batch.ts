@@ -25,8 +25,12 @@ export function mtdm(m: Tensor, d: Tensor): Tensor {
   return matmul(m, m.mul(d.unsqueeze(-1)), { transA: true });
 }
 
-/** Triangular solve of a batch of vectors: op(L)⁻¹ x, x [nBatch, n]. */
+/**
+ * Triangular solve of a batch of vectors: op(L)⁻¹ x, x [nBatch, n]. A
+ * shared L [n, n] solves all items at once, as the columns of xᵀ.
+ */
 export function trsv(l: Tensor, x: Tensor, transpose: boolean): Tensor {
+  if (l.rank === 2) return l.triangularSolve(x.transpose(), { transpose }).transpose();
   return l.triangularSolve(x.unsqueeze(-1), { transpose }).squeeze(-1);
 }
 

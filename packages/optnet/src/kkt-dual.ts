@@ -26,7 +26,7 @@
  * keeps dependent rows of A factorable.
  */
 import { diagonal, type Tensor, ValueError, where } from '@optnet/tensor';
-import { cholSolveVec, mv, trsv } from './batch.js';
+import { cholSolveVec, mtv, mv, trsv } from './batch.js';
 import type { KktData, KktRhs, KktStep } from './kkt.js';
 
 export interface DualPre {
@@ -124,34 +124,18 @@ export function factorDual(pre: DualPre, s: Tensor | null, lam: Tensor | null, b
   return { ...none, ls, boosted: boost > 0, sOverLam, inactive: sOverLam.greater(pre.gDiag) };
 }
 
-/** Wᵀx per item, x [nBatch, nz] → [nBatch, ·]. */
-function wt(w: Tensor, x: Tensor): Tensor {
-  return w.rank === 2 ? x.matmul(w) : w.matmul(x.unsqueeze(-1), { transA: true }).squeeze(-1);
-}
-
-/** W·y per item, y [nBatch, ·] → [nBatch, nz]. */
-function wy(w: Tensor, y: Tensor): Tensor {
-  return w.rank === 2 ? y.matmul(w, { transB: true }) : w.matmul(y.unsqueeze(-1)).squeeze(-1);
-}
-
-/** Lower-triangular solve with a shared or per-item factor. */
-function lsolve(l: Tensor, x: Tensor, transpose: boolean): Tensor {
-  if (l.rank === 2) return l.triangularSolve(x.transpose(), { transpose }).transpose();
-  return trsv(l, x, transpose);
-}
-
 /** (dlam, dnu) from the reduced right-hand sides r1, r2 (see the file comment). */
 function solveY(f: DualFact, r1: Tensor | null, r2: Tensor | null): [Tensor | null, Tensor | null] {
   const { lr, v } = f.pre;
-  const u = r2 === null || lr === null ? null : lsolve(lr, r2, false);
+  const u = r2 === null || lr === null ? null : trsv(lr, r2, false);
   let dlam: Tensor | null = null;
   if (r1 !== null && f.ls !== null) {
-    const rhs = u === null || v === null ? r1 : r1.sub(wt(v, u));
+    const rhs = u === null || v === null ? r1 : r1.sub(mtv(v, u));
     dlam = cholSolveVec(f.ls, rhs);
   }
   if (u === null || lr === null) return [dlam, null];
-  const w = dlam === null || v === null ? u : u.sub(wy(v, dlam));
-  return [dlam, lsolve(lr, w, true)];
+  const w = dlam === null || v === null ? u : u.sub(mv(v, dlam));
+  return [dlam, trsv(lr, w, true)];
 }
 
 /** The parts of a solve that depend only on rx, rz, ry (not on rc). */
@@ -176,9 +160,9 @@ function rxParts(f: DualFact, rhs: KktRhs): RxParts {
   const hit = rxCache.get(f);
   if (hit !== undefined && hit.rx === rhs.rx && hit.rz === rhs.rz && hit.ry === rhs.ry) return hit;
   const { lq, wG, wA } = f.pre;
-  const t = lsolve(lq, rhs.rx, false);
-  const zPart = wG !== null && rhs.rz !== null ? rhs.rz.sub(wt(wG, t)) : null;
-  const r2 = wA !== null && rhs.ry !== null ? rhs.ry.sub(wt(wA, t)) : null;
+  const t = trsv(lq, rhs.rx, false);
+  const zPart = wG !== null && rhs.rz !== null ? rhs.rz.sub(mtv(wG, t)) : null;
+  const r2 = wA !== null && rhs.ry !== null ? rhs.ry.sub(mtv(wA, t)) : null;
   const parts = { rx: rhs.rx, rz: rhs.rz, ry: rhs.ry, t, zPart, r2 };
   rxCache.set(f, parts);
   return parts;
@@ -196,9 +180,9 @@ export function solveDual(f: DualFact, rhs: KktRhs): KktStep {
   }
   const [dlam, dnu] = solveY(f, r1, r2);
   let back = t;
-  if (wG !== null && dlam !== null) back = back.add(wy(wG, dlam));
-  if (wA !== null && dnu !== null) back = back.add(wy(wA, dnu));
-  const dz = lsolve(lq, back, true).neg();
+  if (wG !== null && dlam !== null) back = back.add(mv(wG, dlam));
+  if (wA !== null && dnu !== null) back = back.add(mv(wA, dnu));
+  const dz = trsv(lq, back, true).neg();
   if (dlam === null || rcOverLam === null || f.sOverLam === null || f.inactive === null) {
     return { dz, ds: null, dlam, dnu };
   }

@@ -19,7 +19,7 @@
  * S = A P⁻¹ Aᵀ keeps both Cholesky factorizations alive. Iterative
  * refinement on the full Newton system (kkt.ts) removes δ's error.
  */
-import { eye as eyeOf, full, type Tensor } from '@optnet/tensor';
+import { full, type Tensor } from '@optnet/tensor';
 import { cholSolveVec, mtdm, mtv, mv, trsv } from './batch.js';
 import type { KktData, KktRhs, KktScales, KktStep } from './kkt.js';
 
@@ -31,8 +31,6 @@ export interface PrimalPre {
   readonly qBase: Tensor;
   readonly rho: number;
   readonly delta: number;
-  readonly eyeN: Tensor;
-  readonly eyeK: Tensor | null;
   readonly refine: number;
 }
 
@@ -57,15 +55,13 @@ export interface PrimalFact {
 export function preFactorPrimal(data: KktData, scales: KktScales, refine: number): PrimalPre {
   const qScale = Math.max(1, scales.qMax);
   const delta = (data.dtype === 'float64' ? 1e-10 : 1e-6) * qScale;
-  const eyeN = eyeOf(data.nz, { dtype: data.dtype });
   let qBase = data.Q.addDiagonal(full([data.nz], delta, { dtype: data.dtype }));
   let rho = 0;
   if (data.A !== null) {
     rho = qScale / Math.max(scales.ataMax, 1e-12);
     qBase = qBase.add(data.A.matmul(data.A, { transA: true }).mul(rho));
   }
-  const eyeK = data.nEq > 0 ? eyeOf(data.nEq, { dtype: data.dtype }) : null;
-  return { form: 'primal', data, qBase, rho, delta, eyeN, eyeK, refine };
+  return { form: 'primal', data, qBase, rho, delta, refine };
 }
 
 /**
@@ -84,9 +80,9 @@ export function factorPrimal(pre: PrimalPre, s: Tensor | null, lam: Tensor | nul
   const at = A.rank === 2 ? A.transpose() : A.transpose(-2, -1);
   const w = l1.triangularSolve(at.rank === 2 ? at.expand([pre.data.nBatch, ...at.shape]) : at);
   const schur = w.matmul(w, { transA: true });
-  const sDiag = schur.diagonal().max(-1, true).unsqueeze(-1);
+  const sDiag = schur.diagonal().max(-1, true);
   const reg = sDiag.mul((pre.data.dtype === 'float64' ? 1e-12 : 1e-7) * (1 + boost)).add(pre.delta * 1e-3);
-  const l2 = schur.add(pre.eyeK!.mul(reg)).cholesky();
+  const l2 = schur.addDiagonal(reg.expand([pre.data.nBatch, pre.data.nEq])).cholesky();
   return { form: 'primal', pre, s, lam, d, l1, w, l2 };
 }
 
@@ -98,9 +94,8 @@ function solveReduced(f: PrimalFact, r1: Tensor, r2: Tensor | null): [Tensor, Te
   }
   // (P) dz + Aᵀdnu = r1 + ρAᵀr2 ;  A dz = r2
   const t = trsv(f.l1, r1.add(mtv(A, r2).mul(f.pre.rho)), false);
-  const wt = f.w.matmul(t.unsqueeze(-1), { transA: true }).squeeze(-1);
-  const dnu = cholSolveVec(f.l2, wt.sub(r2));
-  const dz = trsv(f.l1, t.sub(f.w.matmul(dnu.unsqueeze(-1)).squeeze(-1)), true);
+  const dnu = cholSolveVec(f.l2, mtv(f.w, t).sub(r2));
+  const dz = trsv(f.l1, t.sub(mv(f.w, dnu)), true);
   return [dz, dnu];
 }
 

@@ -13,7 +13,7 @@
  * `runSync`/`runAsync`), and items that have converged, or proved
  * infeasible or unbounded, stop moving.
  */
-import { concat, scope, tensor, ValueError, where, zeros, type Tensor } from '@optnet/tensor';
+import { concat, scope, tensor, ValueError, where, type Tensor } from '@optnet/tensor';
 import { factorKkt, solveKkt, type KktData, type KktFact, type KktPre, type KktStep } from './kkt.js';
 import { judge, type Scales } from './status.js';
 import { mtv, mv } from './batch.js';
@@ -53,11 +53,9 @@ export interface PdipmOutcome {
   readonly stats: Float64Array[];
 }
 
-/** Number of per-item statistics read back each iteration (see `stats`). */
-export const NSTATS = 10;
-
 /**
- * The solver loop. Yields a [nBatch, NSTATS] tensor and expects its
+ * The solver loop. Yields a [nBatch, 10] tensor of statistics (see
+ * `residualStats`) and expects its
  * contents back; returns the final iterate and the status of every item.
  */
 export function* pdipm(
@@ -244,7 +242,7 @@ function step(prob: Problem, pre: KktPre, it: Iterate, active: Tensor | null, re
   if (it.s === null || it.lam === null) {
     const f = factorKkt(pre, null, null);
     const d = solveKkt(f, { rx, rc: null, rz: null, ry });
-    return update(it, d, it.z.sum(-1, true).mul(0).add(1), active);
+    return update(it, d, prob.zero.add(1), active);
   }
   // Converged items may have extreme d = lam/s; factor them at s = lam = 1.
   const s = active === null ? it.s : where(active, it.s, 1);

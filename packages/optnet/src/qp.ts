@@ -99,9 +99,9 @@ const qpPrimitive = definePrimitive<QpAttrs, QpResiduals>({
   vjp({ prep, it, fact }, [gz], ctx) {
     const { nBatch, nz } = prep.shape;
     const g = gz.reshape([nBatch, nz]);
-    const zeros = (t: Tensor | null): Tensor | null => (t === null ? null : t.mul(0));
+    const zerosLike = (t: Tensor | null): Tensor | null => (t === null ? null : t.mul(0));
     const f = fact ?? factorKkt(prep.pre, it.s, it.lam);
-    const { dz: a, dlam: c, dnu: e } = solveKkt(f, { rx: g.neg(), rc: zeros(it.s), rz: zeros(it.s), ry: zeros(it.nu) });
+    const { dz: a, dlam: c, dnu: e } = solveKkt(f, { rx: g.neg(), rc: zerosLike(it.s), rz: zerosLike(it.s), ry: zerosLike(it.nu) });
     const x = unpack(ctx.inputs, ctx.attrs);
     const z = it.z;
     const shared = (t: Tensor, base: number): boolean => t.rank === base;

@@ -6,7 +6,7 @@
  * Glossary: Q p G h A b the data; z primal, lam/nu duals.
  */
 import { tensor, type Tensor } from '@optnet/tensor';
-import { equilibrate } from './equilibrate.js';
+import { equilibrate, unscaleZ } from './equilibrate.js';
 import { qpObjective, type DenseQp } from './qps-convert.js';
 import { solveQp } from './qp.js';
 import type { QpOptions, QpStatus } from './types.js';
@@ -60,7 +60,7 @@ export async function solveDense(qp: DenseQp, options: DenseQpOptions = {}): Pro
     { ...options, tol, maxIter: options.maxIter ?? 100 },
   );
   const zs = await r.z.data();
-  const z = Float64Array.from(zs as ArrayLike<number>, (v, j) => (eq === null ? v : v * eq.d[j]));
+  const z = eq === null ? Float64Array.from(zs as ArrayLike<number>) : unscaleZ(eq, zs as ArrayLike<number>);
   const f = qpObjective(qp, z);
   return {
     name: qp.name,

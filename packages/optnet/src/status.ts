@@ -19,8 +19,8 @@ const CERT_TOL = 1e-9;
 
 /**
  * Decide the status of every open item (status null) from `stats`
- * ([nBatch, NSTATS] flat); copy each item's first four statistics into
- * `last`. Returns the number of items still open.
+ * ([nBatch, 10] flat, see pdipm.ts); copy each open item's statistics
+ * into `last`. Returns the number of items still open.
  */
 export function judge(
   stats: ArrayLike<number>,
