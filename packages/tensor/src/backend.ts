@@ -4,7 +4,7 @@
  * (asynchronously; synchronously only where it says so) and run a kernel
  * primitive on buffers it owns. The CPU backend is the reference.
  */
-import { allocArray, type DType, type TypedArray } from './dtype.js';
+import { allocArray, arrayView, bytesPerElement, type DType, type TypedArray } from './dtype.js';
 import type { CpuTensor, KernelOp, TensorMeta } from './op.js';
 import { RuntimeError } from './errors.js';
 
@@ -158,16 +158,7 @@ export class CpuBackend implements Backend {
 
 /** A zero-filled array of `size` elements for `dtype` on a SharedArrayBuffer. */
 export function allocShared(dtype: DType, size: number): TypedArray {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(takeShared(size * 4));
-    case 'float64':
-      return new Float64Array(takeShared(size * 8));
-    case 'int32':
-      return new Int32Array(takeShared(size * 4));
-    case 'bool':
-      return new Uint8Array(takeShared(size));
-  }
+  return arrayView(dtype, takeShared(size * bytesPerElement(dtype)), 0, size);
 }
 
 let current: Backend | null = null;

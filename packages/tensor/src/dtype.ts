@@ -25,6 +25,25 @@ export function allocArray(dtype: DType, size: number): TypedArray {
   }
 }
 
+/** A typed-array view of `length` elements of `dtype` on `buffer` at `byteOffset`. */
+export function arrayView(dtype: DType, buffer: ArrayBufferLike, byteOffset: number, length: number): TypedArray {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(buffer, byteOffset, length);
+    case 'float64':
+      return new Float64Array(buffer, byteOffset, length);
+    case 'int32':
+      return new Int32Array(buffer, byteOffset, length);
+    case 'bool':
+      return new Uint8Array(buffer, byteOffset, length);
+  }
+}
+
+/** Bytes per element of `dtype`'s storage. */
+export function bytesPerElement(dtype: DType): number {
+  return dtype === 'float64' ? 8 : dtype === 'bool' ? 1 : 4;
+}
+
 /** The dtype whose storage is this typed array. */
 export function dtypeOfArray(a: TypedArray): DType {
   if (a instanceof Float32Array) return 'float32';

@@ -20,7 +20,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { setCpuParallel, type CpuParallel } from './backend.js';
-import type { DType, TypedArray } from './dtype.js';
+import { arrayView, type DType, type TypedArray } from './dtype.js';
 import { DTypeError, OptnetError, RuntimeError, ShapeError, ValueError, type ErrorCode } from './errors.js';
 import type { CpuTensor, KernelOp } from './op.js';
 import { primitives } from './primitives.js';
@@ -85,23 +85,10 @@ export function splittableKernels(): Map<string, KernelOp<unknown>> {
 export function viewTensors(ts: readonly SharedTensor[]): CpuTensor[] {
   const out: CpuTensor[] = [];
   for (const t of ts) {
-    const data = t.alias >= 0 ? out[t.alias].data : viewOf(t);
+    const data = t.alias >= 0 ? out[t.alias].data : arrayView(t.dtype, t.buffer, t.byteOffset, t.length);
     out.push({ data, shape: t.shape, dtype: t.dtype });
   }
   return out;
-}
-
-function viewOf(t: SharedTensor): TypedArray {
-  switch (t.dtype) {
-    case 'float32':
-      return new Float32Array(t.buffer, t.byteOffset, t.length);
-    case 'float64':
-      return new Float64Array(t.buffer, t.byteOffset, t.length);
-    case 'int32':
-      return new Int32Array(t.buffer, t.byteOffset, t.length);
-    case 'bool':
-      return new Uint8Array(t.buffer, t.byteOffset, t.length);
-  }
 }
 
 /** An error as plain data, to cross threads. */
@@ -189,8 +176,7 @@ function shareInputs(inputs: readonly CpuTensor[]): CpuTensor[] | null {
 }
 
 function copyShared(d: TypedArray, dtype: DType): TypedArray {
-  const bytes = d.length * d.BYTES_PER_ELEMENT;
-  const view = viewOf({ buffer: new SharedArrayBuffer(bytes), byteOffset: 0, length: d.length, dtype, shape: [], alias: -1 });
+  const view = arrayView(dtype, new SharedArrayBuffer(d.length * d.BYTES_PER_ELEMENT), 0, d.length);
   view.set(d);
   return view;
 }
