@@ -53,6 +53,8 @@ export function* prepare(x: QpInputs, options: QpOptions): Generator<Tensor, Pre
   for (let i = 0; i < q.length; i++) qMax = Math.max(qMax, Math.abs(q[i]));
   const expand = (v: Tensor | null, n: number): Tensor | null =>
     v === null ? null : v.rank === 1 ? v.unsqueeze(0).expand([nBatch, n]) : v;
+  const hB = expand(x.h, nIneq);
+  const bB = expand(x.b, nEq);
   const prob: Problem = {
     data: {
       Q: qSym,
@@ -62,10 +64,10 @@ export function* prepare(x: QpInputs, options: QpOptions): Generator<Tensor, Pre
       dtype: x.Q.dtype,
     },
     p: expand(x.p, nz)!,
-    h: expand(x.h, nIneq),
-    b: expand(x.b, nEq),
-    hInv: rowScale(expand(x.h, nIneq)),
-    bInv: rowScale(expand(x.b, nEq)),
+    h: hB,
+    b: bB,
+    hInv: rowScale(hB),
+    bInv: rowScale(bB),
     zero: zeros([nBatch, 1], { dtype: x.Q.dtype }),
   };
   const form = chooseForm(options.kkt ?? 'auto', ratio, shape, f32);
