@@ -99,9 +99,10 @@ const qpPrimitive = definePrimitive<QpAttrs, QpResiduals>({
   vjp({ prep, it, fact }, [gz], ctx) {
     const { nBatch, nz } = prep.shape;
     const g = gz.reshape([nBatch, nz]);
-    const zerosLike = (t: Tensor | null): Tensor | null => (t === null ? null : t.mul(0));
     const f = fact ?? factorKkt(prep.pre, it.s, it.lam);
-    const { dz: a, dlam: c, dnu: e } = solveKkt(f, { rx: g.neg(), rc: zerosLike(it.s), rz: zerosLike(it.s), ry: zerosLike(it.nu) });
+    const zs = it.s === null ? null : it.s.mul(0); // rc = rz = 0
+    const ry = it.nu === null ? null : it.nu.mul(0);
+    const { dz: a, dlam: c, dnu: e } = solveKkt(f, { rx: g.neg(), rc: zs, rz: zs, ry });
     const x = unpack(ctx.inputs, ctx.attrs);
     const z = it.z;
     const shared = (t: Tensor, base: number): boolean => t.rank === base;
