@@ -6,10 +6,10 @@
  */
 import type { Backend } from './backend.js';
 import type { DType, TypedArray } from './dtype.js';
-import { RuntimeError } from './errors.js';
+import { RuntimeError, ShapeError } from './errors.js';
 import { getBackwardImpl, type GraphNode } from './graph.js';
 import { track } from './memory.js';
-import { fmtShape, sizeOf, type Shape } from './shape.js';
+import { fmtShape, shapesEqual, sizeOf, type Shape } from './shape.js';
 
 let liveTensors = 0;
 
@@ -74,6 +74,33 @@ export class Tensor {
     this.#buffer = null;
     this.#disposed = true;
     liveTensors--;
+  }
+
+  /**
+   * Make this tensor hold `src`'s values, in place: the tensor takes over
+   * src's buffer (no copy, on any backend) and src is disposed. Optimizers
+   * and `loadState` use it so a module keeps the same parameter objects.
+   * Its graph node and `.grad` are left as they are.
+   * @example w.assign(noGrad(() => w.sub(w.grad!.mul(0.1)))); // an SGD step
+   */
+  assign(src: Tensor): this {
+    if (src === this) return this;
+    if (src.backend !== this.backend || src.dtype !== this.dtype || !shapesEqual(src.shape, this.shape)) {
+      throw new ShapeError(
+        'SHAPE_MISMATCH',
+        `assign: src must match the target's shape, dtype and backend; got target ` +
+          `${this.dtype}${fmtShape(this.shape)} on ${this.backend.name}, src ` +
+          `${src.dtype}${fmtShape(src.shape)} on ${src.backend.name}. Reshape or cast src first.`,
+      );
+    }
+    const buffer = src.buffer; // throws DISPOSED for a disposed src
+    const old = this.buffer;
+    src.#buffer = null;
+    src.#disposed = true;
+    liveTensors--;
+    this.#buffer = buffer;
+    this.backend.free(old);
+    return this;
   }
 
   /** A copy of the data as a typed array. */

@@ -83,6 +83,21 @@ test('dispose: use after dispose is a DISPOSED error; dispose is idempotent', as
   assert.match(x.toString(), /disposed/);
 });
 
+test('assign: takes over the source buffer in place; mismatches are errors', () => {
+  const w = T.tensor([1, 2, 3], { dtype: 'float64' });
+  w.requiresGrad = true;
+  const next = w.mul(2);
+  const before = T.memoryStats().tensors;
+  assert.is(w.assign(next), w);
+  assert.equal(Array.from(w.dataSync()), [2, 4, 6]);
+  assert.ok(w.requiresGrad, 'w stays a leaf that requires grad');
+  assert.ok(next.isDisposed, 'the source is consumed');
+  assert.is(T.memoryStats().tensors, before - 1);
+  assertThrowsCode(() => w.assign(T.tensor([1, 2], { dtype: 'float64' })), 'SHAPE_MISMATCH');
+  assertThrowsCode(() => w.assign(T.tensor([1, 2, 3], { dtype: 'float32' })), 'SHAPE_MISMATCH');
+  assertThrowsCode(() => w.assign(next), 'DISPOSED');
+});
+
 test('reads: item needs one element; backward needs autograd loaded', async () => {
   await assertThrowsCode(() => T.ones([2]).item(), 'BAD_ARGUMENT', /^item: /);
   await assertThrowsCode(() => T.ones([1], { requiresGrad: true }).backward(), 'NO_AUTOGRAD', /import '@optnet\/autograd'/);
