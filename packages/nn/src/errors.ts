@@ -1,0 +1,21 @@
+/**
+ * NnError: failures of @optnet/nn with a stable `code`. Messages follow
+ * `<op>: <rule>; got <values>. <hint>` (shapes and dtypes of tensors go
+ * through @optnet/tensor's ShapeError / DTypeError instead).
+ */
+import { OptnetError } from '@optnet/tensor';
+
+export type NnErrorCode =
+  /** A layer or optimizer option out of range (names the option and value). */
+  | 'BAD_OPTION'
+  /** A state dict (or checkpoint) whose names, shapes or dtypes do not fit the module. */
+  | 'STATE_MISMATCH'
+  /** A safetensors file that breaks the format (names the byte offset or key). */
+  | 'SAFETENSORS_PARSE'
+  /** An IDX file that breaks the format (names the byte offset). */
+  | 'IDX_PARSE'
+  /** A file that cannot be read or written (wraps the system error). */
+  | 'FILE_ERROR';
+
+/** Raised by modules, optimizers, checkpoints and data readers. */
+export class NnError extends OptnetError<NnErrorCode> {}

@@ -1,0 +1,197 @@
+/**
+ * Module: the base class of layers and models. Like PyTorch's nn.Module,
+ * a module finds its parameters and submodules by looking at its own
+ * properties, so a layer only assigns them:
+ *
+ * - an own property holding a Tensor is a parameter (whether or not it
+ *   currently requires grad, so a frozen weight is still saved), unless it
+ *   was registered with `registerBuffer` (running statistics: saved, not
+ *   trained);
+ * - an own property holding a Module is a submodule;
+ * - `null` is skipped (a Linear without bias); tensors that are neither
+ *   parameters nor state go in `#private` fields, which are not seen.
+ *
+ * Names are PyTorch's state-dict names: `weight`, `0.weight`,
+ * `features.3.bias`, so checkpoints line up with PyTorch models.
+ */
+import { Tensor } from '@optnet/tensor';
+import { noGrad } from '@optnet/autograd';
+import { NnError } from './errors.js';
+
+export abstract class Module {
+  /** Training mode (dropout active, batch norm updating its running statistics). */
+  training = true;
+  #buffers = new Map<string, string>();
+
+  /** The computation. Subclasses define it with their own signature. */
+  abstract forward(...args: never[]): unknown;
+
+  /**
+   * Mark the tensor property `property` as a buffer: part of the saved
+   * state under `stateName` (PyTorch's name), not a trainable parameter.
+   * @example this.registerBuffer('runningMean', 'running_mean');
+   */
+  protected registerBuffer(property: string, stateName: string = property): void {
+    this.#buffers.set(property, stateName);
+  }
+
+  /** Direct submodules as [name, module], in assignment order. */
+  namedChildren(): [string, Module][] {
+    const out: [string, Module][] = [];
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Module) out.push([key, value]);
+    }
+    return out;
+  }
+
+  /** This module's own parameters (not its children's), as [name, tensor]. */
+  ownParameters(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Tensor && !this.#buffers.has(key)) out.push([key, value]);
+    }
+    return out;
+  }
+
+  /** This module's own buffers, as [state name, tensor]. */
+  ownBuffers(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [key, name] of this.#buffers) {
+      const value = (this as unknown as Record<string, unknown>)[key];
+      if (value instanceof Tensor) out.push([name, value]);
+    }
+    return out;
+  }
+
+  /**
+   * Every module in the tree, depth first, with dotted names ('' is this one).
+   * @example for (const [name, m] of model.namedModules()) console.log(name, m.constructor.name);
+   */
+  *namedModules(prefix = ''): Generator<[string, Module]> {
+    yield [prefix, this];
+    for (const [name, child] of this.namedChildren()) {
+      yield* child.namedModules(prefix === '' ? name : `${prefix}.${name}`);
+    }
+  }
+
+  /**
+   * Every parameter with its dotted name (`0.weight`, `conv1.bias`): own
+   * parameters first, then each child's, in assignment order.
+   * @example for (const [name, w] of model.namedParameters()) console.log(name, w.shape);
+   */
+  namedParameters(): [string, Tensor][] {
+    return this.#collect((m) => m.ownParameters());
+  }
+
+  /** The parameters, in `namedParameters` order (what optimizers take). */
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, t]) => t);
+  }
+
+  /** Every buffer with its dotted state name (`1.running_mean`). */
+  namedBuffers(): [string, Tensor][] {
+    return this.#collect((m) => m.ownBuffers());
+  }
+
+  /**
+   * The saved state: parameters and buffers by dotted name, in PyTorch's
+   * state_dict order (each module's parameters, then its buffers, then its
+   * children). The tensors are the live ones, not copies.
+   */
+  stateDict(): Map<string, Tensor> {
+    return new Map(this.#collect((m) => [...m.ownParameters(), ...m.ownBuffers()]));
+  }
+
+  /**
+   * Copy `state` into this module's parameters and buffers, in place (the
+   * tensor objects stay the same, so optimizers keep working). With
+   * `strict` (the default) every name must match both ways. Shapes and
+   * dtypes must match. The source tensors are left untouched.
+   * @example model.loadStateDict(other.stateDict());
+   */
+  loadStateDict(state: Map<string, Tensor>, { strict = true }: { strict?: boolean } = {}): void {
+    const own = this.stateDict();
+    if (strict) {
+      const missing = [...own.keys()].filter((k) => !state.has(k));
+      const unexpected = [...state.keys()].filter((k) => !own.has(k));
+      if (missing.length > 0 || unexpected.length > 0) {
+        throw new NnError(
+          'STATE_MISMATCH',
+          `loadStateDict: the state's names must match the module's; got missing ` +
+            `[${missing.join(', ')}], unexpected [${unexpected.join(', ')}]. ` +
+            `Build the same architecture, or pass { strict: false } to load the common names.`,
+        );
+      }
+    }
+    for (const [name, target] of own) {
+      const src = state.get(name);
+      if (src === undefined) continue;
+      if (src.dtype !== target.dtype || src.shape.join() !== target.shape.join()) {
+        throw new NnError(
+          'STATE_MISMATCH',
+          `loadStateDict: '${name}' must be ${target.dtype}[${target.shape.join(', ')}]; ` +
+            `got ${src.dtype}[${src.shape.join(', ')}]. The state is from a different architecture or dtype.`,
+        );
+      }
+    }
+    for (const [name, target] of own) {
+      const src = state.get(name);
+      // A copy, so the caller's tensors stay usable (assign consumes its source).
+      if (src !== undefined && src !== target) target.assign(noGrad(() => src.mul(1)));
+    }
+  }
+
+  /**
+   * Set training mode on this module and every submodule.
+   * @example model.train(); // dropout on; model.eval() turns it off
+   */
+  train(mode = true): this {
+    for (const [, m] of this.namedModules()) m.training = mode;
+    return this;
+  }
+
+  /** Evaluation mode: `train(false)`. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Drop every parameter's gradient (set `.grad` to null). */
+  zeroGrad(): void {
+    for (const t of this.parameters()) t.grad = null;
+  }
+
+  /**
+   * The number of scalar parameters (only those that require grad with
+   * `{ trainable: true }`).
+   */
+  numParameters({ trainable = false }: { trainable?: boolean } = {}): number {
+    let n = 0;
+    for (const t of this.parameters()) if (!trainable || t.requiresGrad) n += t.size;
+    return n;
+  }
+
+  /** The text inside this module's parentheses in `toString` (override). */
+  extraRepr(): string {
+    return '';
+  }
+
+  /**
+   * A readable tree, like PyTorch's:
+   * `Sequential(\n  (0): Linear(in_features=4, out_features=2, bias=true)\n)`.
+   */
+  toString(): string {
+    const children = this.namedChildren();
+    const head = `${this.constructor.name}(${this.extraRepr()}`;
+    if (children.length === 0) return `${head})`;
+    const lines = children.map(([name, m]) => `  (${name}): ${m.toString().replace(/\n/g, '\n  ')}`);
+    return `${head}\n${lines.join('\n')}\n)`;
+  }
+
+  #collect(own: (m: Module) => [string, Tensor][]): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [prefix, m] of this.namedModules()) {
+      for (const [name, t] of own(m)) out.push([prefix === '' ? name : `${prefix}.${name}`, t]);
+    }
+    return out;
+  }
+}
