@@ -83,6 +83,23 @@ test('dispose: use after dispose is a DISPOSED error; dispose is idempotent', as
   assert.match(x.toString(), /disposed/);
 });
 
+test('dispose: recycled buffers come back zero-filled and never alias a live tensor', () => {
+  const f64 = { dtype: 'float64' } as const;
+  for (let round = 0; round < 3; round++) {
+    const a = T.full([1000], 7, f64);
+    const b = a.mul(3);
+    const freed = a.buffer;
+    a.dispose(); // its array goes to the CPU backend's pool
+    const padded = T.pad(T.ones([10], f64), [[0, 990]]); // relies on a zeroed output
+    assert.ok(padded.buffer === freed, 'the disposed array was reused');
+    const sum = Array.from(padded.dataSync() as Float64Array).reduce((s, v) => s + v, 0);
+    assert.is(sum, 10);
+    const c = b.add(1);
+    assert.ok(Array.from(b.dataSync() as Float64Array).every((v) => v === 21));
+    assert.ok(Array.from(c.dataSync() as Float64Array).every((v) => v === 22));
+  }
+});
+
 test('assign: takes over the source buffer in place; mismatches are errors', () => {
   const w = T.tensor([1, 2, 3], { dtype: 'float64' });
   w.requiresGrad = true;
