@@ -18,6 +18,7 @@ import {
   eye, matmul, randn, softplus, tensor, DTypeError, ShapeError, ValueError,
   type FloatDType, type Rng, type Tensor,
 } from '@optnet/tensor';
+import { Module } from '@optnet/nn';
 import { qp } from './qp.js';
 import type { QpOptions } from './types.js';
 
@@ -112,22 +113,21 @@ function checkConfig(nz: number, nIneq: number, nEq: number, eps: number): void 
 
 /**
  * A differentiable QP layer with learned Q, G, h, A, b (the OptNet
- * paper's general form). Parameters are requiresGrad leaf tensors held
- * in public fields; an optimizer step may replace them with new leaves
- * of the same shape (there is no in-place update in @optnet/tensor).
+ * paper's general form), an nn Module: its parameters are the fields L,
+ * G, z0, s0 and A (when nEq > 0), named so in `namedParameters()`,
+ * `stateDict()` and checkpoints, and trained by any @optnet/nn optimizer.
  * @example
  * const layer = new OptNetLayer({ nz: 4, nIneq: 6, rng: makeRng(1) });
  * const z = layer.forward(p); // p [nBatch, 4] → z [nBatch, 4]
  * z.square().sum().backward(); // layer.L.grad, layer.G.grad, ...
  */
-export class OptNetLayer {
+export class OptNetLayer extends Module {
   readonly nz: number;
   readonly nIneq: number;
   readonly nEq: number;
   readonly eps: number;
   readonly dtype: FloatDType;
   qpOptions: QpOptions;
-  training = true;
   L: Tensor;
   G: Tensor;
   z0: Tensor;
@@ -136,6 +136,7 @@ export class OptNetLayer {
 
   constructor(options: OptNetLayerOptions) {
     const { nz, nIneq, nEq = 0, eps = 1e-4, dtype = 'float64', rng, qpOptions = {} } = options;
+    super();
     checkConfig(nz, nIneq, nEq, eps);
     this.nz = nz; this.nIneq = nIneq; this.nEq = nEq; this.eps = eps; this.dtype = dtype;
     this.qpOptions = qpOptions;
@@ -173,38 +174,8 @@ export class OptNetLayer {
     return optnetForward(this.params(), p, { eps: this.eps, qpOptions: this.qpOptions });
   }
 
-  /** [name, tensor] pairs in PyTorch order: L, G, z0, s0, then A if nEq > 0. */
-  namedParameters(): [string, Tensor][] {
-    const out: [string, Tensor][] = [['L', this.L], ['G', this.G], ['z0', this.z0], ['s0', this.s0]];
-    if (this.A !== null) out.push(['A', this.A]);
-    return out;
-  }
-
-  parameters(): Tensor[] {
-    return this.namedParameters().map(([, t]) => t);
-  }
-
-  /** Total number of scalars (L counts all nz², as in PyTorch). */
-  numParameters(): number {
-    return this.parameters().reduce((n, t) => n + t.shape.reduce((a, d) => a * d, 1), 0);
-  }
-
-  /** Set training mode (a flag only: the layer behaves the same). */
-  train(mode = true): this {
-    this.training = mode;
-    return this;
-  }
-
-  eval(): this {
-    return this.train(false);
-  }
-
-  /** Forget accumulated gradients (`.grad = null` on every parameter). */
-  zeroGrad(): void {
-    for (const t of this.parameters()) t.grad = null;
-  }
-
-  toString(): string {
-    return `OptNetLayer(nz=${this.nz}, nIneq=${this.nIneq}, nEq=${this.nEq}, eps=${this.eps}, dtype=${this.dtype})`;
+  /** `nz=…, nIneq=…, nEq=…, eps=…, dtype=…`, inside `toString()`'s parentheses. */
+  override extraRepr(): string {
+    return `nz=${this.nz}, nIneq=${this.nIneq}, nEq=${this.nEq}, eps=${this.eps}, dtype=${this.dtype}`;
   }
 }
