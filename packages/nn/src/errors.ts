@@ -15,7 +15,9 @@ export type NnErrorCode =
   /** An IDX file that breaks the format (names the byte offset). */
   | 'IDX_PARSE'
   /** A file that cannot be read or written (wraps the system error). */
-  | 'FILE_ERROR';
+  | 'FILE_ERROR'
+  /** A loss target out of range (a class index ≥ C, a negative index that is not ignoreIndex). */
+  | 'BAD_TARGET';
 
 /** Raised by modules, optimizers, checkpoints and data readers. */
 export class NnError extends OptnetError<NnErrorCode> {}

@@ -43,7 +43,7 @@ export async function assertClose(actual: Values, expected: Values, opts: CloseO
 }
 
 /** Throws unless `fn` throws an error with `code` (and message matching `pattern`). */
-export async function assertThrowsCode(fn: () => unknown, code: ErrorCode, pattern?: RegExp): Promise<void> {
+export async function assertThrowsCode(fn: () => unknown, code: ErrorCode | (string & {}), pattern?: RegExp): Promise<void> {
   try {
     await fn();
   } catch (e) {

@@ -1,0 +1,235 @@
+/**
+ * Checkpoints: a module's weights (and optionally an optimizer's state) in
+ * one safetensors file.
+ *
+ * - The model's tensors are stored under their `stateDict()` names
+ *   (`0.weight`, `bn.running_mean`), so PyTorch's
+ *   `safetensors.torch.load_file` + `model.load_state_dict(..., strict=False)`
+ *   reads them; `__metadata__.format` is 'pt' as PyTorch's writer sets it.
+ * - The optimizer's `OptimizerState` goes in the same file: its tensors as
+ *   `optimizer.<key>` (e.g. `optimizer.0.exp_avg`) and its meta strings as
+ *   `optimizer.<key>` in `__metadata__` (e.g. `optimizer.lr`).
+ *
+ * Saving is atomic: the bytes go to a uniquely named temporary file next to
+ * the target, are fsynced, and the temporary file is renamed over the
+ * target; any failure removes the temporary file and leaves an existing
+ * checkpoint as it was. Loading checks everything before it changes
+ * anything, so a failed load leaves the module (and optimizer) untouched.
+ *
+ * The file system is imported lazily (`node:fs/promises`), so the package
+ * still loads in a browser; there, use `encodeSafetensors` /
+ * `decodeSafetensors` on bytes.
+ */
+import { type Tensor } from '@optnet/tensor';
+import { NnError } from './errors.js';
+import type { Module } from './module.js';
+import type { OptimizerState, StatefulOptimizer } from './optim/state.js';
+import { decodeSafetensors, encodeSafetensorsEntries, type SafetensorsEntry } from './safetensors.js';
+
+/** The prefix of the optimizer's tensor and metadata keys in a checkpoint. */
+export const OPTIMIZER_PREFIX = 'optimizer.';
+
+/** Options of `save`. */
+export interface SaveOptions {
+  /** Also store this optimizer's state (under `optimizer.` keys). */
+  optimizer?: StatefulOptimizer;
+  /** Extra string metadata (epoch, git hash...); returned by `load`. */
+  metadata?: Record<string, string>;
+}
+
+/** Options of `load`. */
+export interface LoadOptions {
+  /** Also restore this optimizer's state; the file must hold one. */
+  optimizer?: StatefulOptimizer;
+  /** Require the file's model names to match the module's exactly (default true). */
+  strict?: boolean;
+}
+
+let tempCounter = 0;
+
+/**
+ * Write `module`'s parameters and buffers (and `optimizer`'s state) to a
+ * safetensors file at `path`, atomically. Tensors are read asynchronously,
+ * so any backend works.
+ * @example
+ * await save(model, 'model.safetensors', { optimizer: opt, metadata: { epoch: '3' } });
+ */
+export async function save(module: Module, path: string, options: SaveOptions = {}): Promise<void> {
+  const { entries, metadata } = await collect(module, options);
+  const bytes = encodeSafetensorsEntries(entries, metadata);
+  await writeAtomic(path, bytes);
+}
+
+async function collect(
+  module: Module,
+  { optimizer, metadata = {} }: SaveOptions,
+): Promise<{ entries: SafetensorsEntry[]; metadata: Record<string, string> }> {
+  const state = module.stateDict();
+  const meta: Record<string, string> = { format: 'pt', ...metadata };
+  const tensors: [string, Tensor][] = [...state];
+  if (optimizer !== undefined) {
+    const clash = [...state.keys()].find((k) => k.startsWith(OPTIMIZER_PREFIX));
+    if (clash !== undefined) {
+      throw new NnError(
+        'BAD_OPTION',
+        `save: with an optimizer, model names must not start with '${OPTIMIZER_PREFIX}'; got '${clash}'. ` +
+          `Rename the submodule, or save the optimizer to its own file.`,
+      );
+    }
+    const opt = optimizer.stateDict();
+    for (const [k, t] of opt.tensors) tensors.push([OPTIMIZER_PREFIX + k, t]);
+    for (const [k, v] of Object.entries(opt.meta)) meta[OPTIMIZER_PREFIX + k] = v;
+  }
+  const entries: SafetensorsEntry[] = [];
+  for (const [name, t] of tensors) {
+    entries.push({ name, dtype: t.dtype, shape: t.shape, data: await t.data() });
+  }
+  return { entries, metadata: meta };
+}
+
+function fileError(op: string, path: string, e: unknown, hint: string): NnError {
+  const err = e as { code?: string; message?: string };
+  return new NnError(
+    'FILE_ERROR',
+    `${op}: cannot ${hint}; got ${err.code ?? 'an error'} for '${path}': ${err.message}`,
+  );
+}
+
+/**
+ * Temp file in the target's directory (so rename stays on one file system
+ * and is atomic) → write → fsync → rename over the target → fsync the
+ * directory (best effort) so the rename itself survives a crash.
+ */
+async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const fs = await import('node:fs/promises');
+  const { dirname, basename, join } = await import('node:path');
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.${tempCounter++}.tmp`);
+  let handle: Awaited<ReturnType<typeof fs.open>> | undefined;
+  try {
+    handle = await fs.open(tmp, 'wx'); // 'wx': fail rather than reuse an existing name
+    await handle.writeFile(bytes);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await fs.rename(tmp, path);
+  } catch (e) {
+    await handle?.close().catch(() => undefined);
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw fileError('save', path, e, `write the checkpoint (the old file, if any, is unchanged)`);
+  }
+  await syncDir(dir);
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fs = await import('node:fs/promises');
+  try {
+    const d = await fs.open(dir, 'r');
+    await d.sync().finally(() => d.close());
+  } catch {
+    // Some platforms (Windows) cannot fsync a directory; the data is already synced.
+  }
+}
+
+/**
+ * Read a checkpoint written by `save` (or any safetensors file with the
+ * module's state-dict names) into `module` in place, and into `optimizer`
+ * when given. Names, shapes and dtypes are all checked before anything is
+ * changed. Returns the file's metadata (without the optimizer's keys).
+ * @example
+ * const { metadata } = await load(model, 'model.safetensors', { optimizer: opt });
+ */
+export async function load(
+  module: Module,
+  path: string,
+  { optimizer, strict = true }: LoadOptions = {},
+): Promise<{ metadata: Record<string, string> }> {
+  const { tensors, metadata } = await readCheckpoint(path);
+  const own = module.stateDict();
+  const model = new Map<string, Tensor>();
+  const opt: OptimizerState = { tensors: new Map(), meta: {} };
+  for (const [k, t] of tensors) {
+    if (!own.has(k) && k.startsWith(OPTIMIZER_PREFIX)) opt.tensors.set(k.slice(OPTIMIZER_PREFIX.length), t);
+    else model.set(k, t);
+  }
+  const userMeta: Record<string, string> = {};
+  for (const [k, v] of Object.entries(metadata)) {
+    if (k.startsWith(OPTIMIZER_PREFIX)) opt.meta[k.slice(OPTIMIZER_PREFIX.length)] = v;
+    else userMeta[k] = v;
+  }
+  try {
+    checkModelState(path, own, model, strict);
+    if (optimizer !== undefined) loadOptimizer(path, optimizer, opt);
+  } catch (e) {
+    // Only the model's: a failing optimizer may already hold some of its own.
+    for (const t of model.values()) t.dispose();
+    throw e;
+  }
+  // Validated: from here nothing can fail. assign moves each buffer in.
+  for (const [name, src] of model) {
+    const target = own.get(name);
+    if (target !== undefined) target.assign(src);
+    else src.dispose();
+  }
+  if (optimizer === undefined) for (const t of opt.tensors.values()) t.dispose();
+  return { metadata: userMeta };
+}
+
+async function readCheckpoint(path: string): Promise<ReturnType<typeof decodeSafetensors>> {
+  const fs = await import('node:fs/promises');
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.readFile(path);
+  } catch (e) {
+    throw fileError('load', path, e, 'read the checkpoint. Check the path');
+  }
+  try {
+    return decodeSafetensors(bytes);
+  } catch (e) {
+    if (e instanceof NnError) throw new NnError(e.code, `load: '${path}' is not a valid checkpoint. ${e.message}`);
+    throw e;
+  }
+}
+
+function checkModelState(path: string, own: Map<string, Tensor>, file: Map<string, Tensor>, strict: boolean): void {
+  if (strict) {
+    const missing = [...own.keys()].filter((k) => !file.has(k));
+    const unexpected = [...file.keys()].filter((k) => !own.has(k));
+    if (missing.length > 0 || unexpected.length > 0) {
+      throw new NnError(
+        'STATE_MISMATCH',
+        `load: the names in '${path}' must match the module's; got missing [${missing.join(', ')}], ` +
+          `unexpected [${unexpected.join(', ')}]. Build the same architecture, or pass { strict: false }.`,
+      );
+    }
+  }
+  for (const [name, target] of own) {
+    const src = file.get(name);
+    if (src === undefined) continue;
+    if (src.dtype !== target.dtype || src.shape.join() !== target.shape.join()) {
+      throw new NnError(
+        'STATE_MISMATCH',
+        `load: '${name}' in '${path}' must be ${target.dtype}[${target.shape.join(', ')}] like the module's; ` +
+          `got ${src.dtype}[${src.shape.join(', ')}]. The file is from a different architecture or dtype.`,
+      );
+    }
+    if (src.backend !== target.backend) {
+      throw new NnError(
+        'STATE_MISMATCH',
+        `load: '${name}' lives on the ${target.backend.name} backend; got the file read on ${src.backend.name}. ` +
+          `Call setBackend(...) with the module's backend before load.`,
+      );
+    }
+  }
+}
+
+function loadOptimizer(path: string, optimizer: StatefulOptimizer, state: OptimizerState): void {
+  if (state.tensors.size === 0 && Object.keys(state.meta).length === 0) {
+    throw new NnError(
+      'STATE_MISMATCH',
+      `load: an optimizer was given but '${path}' holds no optimizer state (no '${OPTIMIZER_PREFIX}' keys). ` +
+        `Save with { optimizer }, or load without it.`,
+    );
+  }
+  optimizer.loadStateDict(state);
+}

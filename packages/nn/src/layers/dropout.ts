@@ -1,0 +1,48 @@
+/**
+ * Dropout, inverted: in training each element is zeroed with probability
+ * p and the survivors are scaled by 1/(1 − p), so E[y] = x and eval mode
+ * is the identity (nothing to rescale at test time).
+ */
+import { rand, type Rng, type Tensor } from '@optnet/tensor';
+import { NnError } from '../errors.js';
+import { Module } from '../module.js';
+
+/** Options of Dropout. */
+export interface DropoutOptions {
+  /** Seeded generator for the masks (default: @optnet/tensor's global one). */
+  rng?: Rng;
+}
+
+/**
+ * Randomly zero elements in training mode; identity in eval mode.
+ * @example
+ * const drop = new Dropout(0.5, { rng: makeRng(0) });
+ * drop.forward(x); // training: half zeroed, the rest doubled
+ * drop.eval().forward(x); // x
+ */
+export class Dropout extends Module {
+  readonly p: number;
+  readonly #rng: Rng | undefined;
+
+  constructor(p = 0.5, opts: DropoutOptions = {}) {
+    super();
+    if (!(typeof p === 'number' && p >= 0 && p <= 1)) {
+      throw new NnError('BAD_OPTION', `Dropout: p must be a probability in [0, 1]; got ${String(p)}. Pass e.g. 0.5.`);
+    }
+    this.p = p;
+    this.#rng = opts.rng;
+  }
+
+  override forward(x: Tensor): Tensor {
+    if (!this.training || this.p === 0) return x;
+    if (this.p === 1) return x.mul(0);
+    // keep ~ Bernoulli(1 − p): u ≥ p with u ~ U[0, 1); y = x·keep/(1 − p).
+    const u = rand(x.shape, { dtype: x.dtype === 'float64' ? 'float64' : 'float32', rng: this.#rng });
+    const scale = u.greaterEqual(this.p).cast(x.dtype).mul(1 / (1 - this.p));
+    return x.mul(scale);
+  }
+
+  override extraRepr(): string {
+    return `p=${this.p}`;
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The losses as modules (PyTorch's nn.MSELoss, nn.CrossEntropyLoss, ...):
+ * options fixed at construction, `forward(input, target)`. Class weights
+ * and posWeight are buffers (saved, not trained), as in PyTorch, where
+ * they appear in the state dict as `weight` and `pos_weight`.
+ */
+import type { Tensor } from '@optnet/tensor';
+import { NnError } from './errors.js';
+import { Module } from './module.js';
+import {
+  binaryCrossEntropyWithLogits, checkReduction, crossEntropy, mseLoss, nllLoss,
+  type BceWithLogitsOptions, type CrossEntropyOptions, type NllLossOptions, type Reduction,
+  type ReductionOptions,
+} from './losses.js';
+
+/**
+ * Mean squared error as a module.
+ * @example const loss = new MSELoss().forward(pred, target);
+ */
+export class MSELoss extends Module {
+  readonly reduction: Reduction;
+
+  constructor({ reduction = 'mean' }: ReductionOptions = {}) {
+    super();
+    checkReduction('MSELoss', reduction);
+    this.reduction = reduction;
+  }
+
+  forward(input: Tensor, target: Tensor): Tensor {
+    return mseLoss(input, target, { reduction: this.reduction });
+  }
+
+  override extraRepr(): string {
+    return `reduction=${this.reduction}`;
+  }
+}
+
+/**
+ * Negative log-likelihood of class indices as a module (input: log-probabilities).
+ * @example const loss = new NLLLoss({ ignoreIndex: 0 }).forward(logp, labels);
+ */
+export class NLLLoss extends Module {
+  /** Class weights [C] (a buffer), or null. */
+  weight: Tensor | null;
+  readonly reduction: Reduction;
+  readonly ignoreIndex: number;
+
+  constructor({ reduction = 'mean', weight = null, ignoreIndex = -100 }: NllLossOptions = {}) {
+    super();
+    checkReduction('NLLLoss', reduction);
+    this.weight = weight;
+    this.registerBuffer('weight');
+    this.reduction = reduction;
+    this.ignoreIndex = ignoreIndex;
+  }
+
+  forward(input: Tensor, target: Tensor): Tensor {
+    const { reduction, weight, ignoreIndex } = this;
+    return nllLoss(input, target, { reduction, weight, ignoreIndex });
+  }
+
+  override extraRepr(): string {
+    return `reduction=${this.reduction}, ignore_index=${this.ignoreIndex}`;
+  }
+}
+
+/**
+ * Cross-entropy of class indices under logits as a module.
+ * @example const loss = new CrossEntropyLoss({ labelSmoothing: 0.1 }).forward(logits, labels);
+ */
+export class CrossEntropyLoss extends Module {
+  /** Class weights [C] (a buffer), or null. */
+  weight: Tensor | null;
+  readonly reduction: Reduction;
+  readonly ignoreIndex: number;
+  readonly labelSmoothing: number;
+
+  constructor(options: CrossEntropyOptions = {}) {
+    super();
+    const { reduction = 'mean', weight = null, ignoreIndex = -100, labelSmoothing = 0 } = options;
+    checkReduction('CrossEntropyLoss', reduction);
+    if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+      throw new NnError('BAD_OPTION', `CrossEntropyLoss: labelSmoothing must be in [0, 1]; got ${labelSmoothing}.`);
+    }
+    this.weight = weight;
+    this.registerBuffer('weight');
+    this.reduction = reduction;
+    this.ignoreIndex = ignoreIndex;
+    this.labelSmoothing = labelSmoothing;
+  }
+
+  forward(input: Tensor, target: Tensor): Tensor {
+    const { reduction, weight, ignoreIndex, labelSmoothing } = this;
+    return crossEntropy(input, target, { reduction, weight, ignoreIndex, labelSmoothing });
+  }
+
+  override extraRepr(): string {
+    return `reduction=${this.reduction}, ignore_index=${this.ignoreIndex}, label_smoothing=${this.labelSmoothing}`;
+  }
+}
+
+/**
+ * Binary cross-entropy on logits as a module.
+ * @example const loss = new BCEWithLogitsLoss({ posWeight: tensor([3]) }).forward(logits, y);
+ */
+export class BCEWithLogitsLoss extends Module {
+  /** Per-element weight (a buffer), or null. */
+  weight: Tensor | null;
+  /** Weight of positive examples (a buffer, PyTorch's `pos_weight`), or null. */
+  posWeight: Tensor | null;
+  readonly reduction: Reduction;
+
+  constructor({ reduction = 'mean', weight = null, posWeight = null }: BceWithLogitsOptions = {}) {
+    super();
+    checkReduction('BCEWithLogitsLoss', reduction);
+    this.weight = weight;
+    this.posWeight = posWeight;
+    this.registerBuffer('weight');
+    this.registerBuffer('posWeight', 'pos_weight');
+    this.reduction = reduction;
+  }
+
+  forward(input: Tensor, target: Tensor): Tensor {
+    const { reduction, weight, posWeight } = this;
+    return binaryCrossEntropyWithLogits(input, target, { reduction, weight, posWeight });
+  }
+
+  override extraRepr(): string {
+    return `reduction=${this.reduction}`;
+  }
+}

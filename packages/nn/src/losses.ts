@@ -1,0 +1,254 @@
+/**
+ * Loss functions with PyTorch's names, defaults and reductions. They are
+ * composites of tensor primitives (no VJP rules of their own): gradients
+ * come from the primitives' rules, and stability from the forms chosen
+ * here (log-softmax for cross-entropy, the log-sum-exp form for BCE).
+ *
+ * Glossary: N batch, C classes, `d…` extra axes of a dense prediction
+ * (e.g. H, W of a segmentation map), `t` a class index, `w` class weights.
+ */
+import { DTypeError, ShapeError, fmtShape, isFloat, logSoftmax, type Tensor } from '@optnet/tensor';
+import { NnError } from './errors.js';
+
+/** How a loss reduces its per-element values: PyTorch's `reduction`. */
+export type Reduction = 'mean' | 'sum' | 'none';
+
+export interface ReductionOptions {
+  /** 'mean' (default): average; 'sum': total; 'none': per-element losses. */
+  reduction?: Reduction;
+}
+
+export interface NllLossOptions extends ReductionOptions {
+  /** Class weights w, shape [C]: element i counts w[t_i] (mean divides by Σ w[t_i]). */
+  weight?: Tensor | null;
+  /** Targets equal to this count nothing, in the loss or the mean (default -100). */
+  ignoreIndex?: number;
+}
+
+export interface CrossEntropyOptions extends NllLossOptions {
+  /**
+   * ε in [0, 1]: the target becomes (1 − ε)·onehot(t) + ε/C, so the loss
+   * is (1 − ε)·nll + ε/C · Σ_c −w_c·log p_c (default 0).
+   */
+  labelSmoothing?: number;
+}
+
+export interface BceWithLogitsOptions extends ReductionOptions {
+  /** Per-element rescaling, broadcast against the loss. */
+  weight?: Tensor | null;
+  /** Weight p of the positive term (broadcast along the last axis, e.g. [C]). */
+  posWeight?: Tensor | null;
+}
+
+const REDUCTIONS: readonly string[] = ['mean', 'sum', 'none'];
+
+/** Throws BAD_OPTION unless `reduction` is one of PyTorch's three. */
+export function checkReduction(op: string, reduction: unknown): asserts reduction is Reduction {
+  if (!REDUCTIONS.includes(reduction as string)) {
+    throw new NnError(
+      'BAD_OPTION',
+      `${op}: reduction must be 'mean', 'sum' or 'none'; got ${JSON.stringify(reduction)}.`,
+    );
+  }
+}
+
+function reduce(loss: Tensor, reduction: Reduction): Tensor {
+  if (reduction === 'none') return loss;
+  return reduction === 'sum' ? loss.sum() : loss.mean();
+}
+
+function checkFloat(op: string, name: string, x: Tensor): void {
+  if (!isFloat(x.dtype)) {
+    throw new DTypeError(
+      'DTYPE_MISMATCH',
+      `${op}: ${name} must be float32 or float64; got ${x.dtype}. Cast first: ${name}.cast('float32').`,
+    );
+  }
+}
+
+function checkSameDType(op: string, name: string, x: Tensor, like: Tensor): void {
+  if (x.dtype !== like.dtype) {
+    throw new DTypeError(
+      'DTYPE_MISMATCH',
+      `${op}: ${name} must have the input's dtype ${like.dtype}; got ${x.dtype}. ` +
+        `Cast it: ${name}.cast('${like.dtype}').`,
+    );
+  }
+}
+
+function checkSameShape(op: string, input: Tensor, target: Tensor): void {
+  if (input.shape.join() !== target.shape.join()) {
+    throw new ShapeError(
+      'SHAPE_MISMATCH',
+      `${op}: target must have the input's shape; got input ${fmtShape(input.shape)}, ` +
+        `target ${fmtShape(target.shape)}. Reshape the target (no broadcasting, unlike a silent PyTorch warning).`,
+    );
+  }
+}
+
+/**
+ * Mean squared error: ℓ_i = (x_i − y_i)², reduced.
+ * @example mseLoss(pred, target) // mean((pred − target)²)
+ */
+export function mseLoss(input: Tensor, target: Tensor, { reduction = 'mean' }: ReductionOptions = {}): Tensor {
+  checkReduction('mseLoss', reduction);
+  checkFloat('mseLoss', 'input', input);
+  checkSameDType('mseLoss', 'target', target, input);
+  checkSameShape('mseLoss', input, target);
+  return reduce(input.sub(target).square(), reduction);
+}
+
+/** Shapes, dtypes and (on a backend that reads synchronously) the class range. */
+function checkClassInputs(
+  op: string,
+  scores: Tensor,
+  targets: Tensor,
+  weight: Tensor | null,
+  ignoreIndex: number,
+): void {
+  checkFloat(op, 'input', scores);
+  if (targets.dtype !== 'int32') {
+    throw new DTypeError(
+      'DTYPE_MISMATCH',
+      `${op}: targets must be int32 class indices; got ${targets.dtype}. ` +
+        `Cast with targets.cast('int32') (class-probability targets are not supported).`,
+    );
+  }
+  const want = [scores.shape[0], ...scores.shape.slice(2)];
+  if (scores.rank < 2 || targets.shape.join() !== want.join()) {
+    throw new ShapeError(
+      'SHAPE_MISMATCH',
+      `${op}: input [N, C, d…] needs targets [N, d…]; got input ${fmtShape(scores.shape)}, ` +
+        `targets ${fmtShape(targets.shape)}. Classes go on axis 1 of the input.`,
+    );
+  }
+  const C = scores.shape[1];
+  if (weight) {
+    checkSameDType(op, 'weight', weight, scores);
+    if (weight.shape.join() !== String(C)) {
+      throw new ShapeError(
+        'SHAPE_MISMATCH',
+        `${op}: weight must have shape [${C}] (one per class); got ${fmtShape(weight.shape)}.`,
+      );
+    }
+  }
+  if (targets.backend.canReadSync) checkClassRange(op, targets.dataSync(), C, ignoreIndex);
+}
+
+function checkClassRange(op: string, t: ArrayLike<number>, C: number, ignoreIndex: number): void {
+  for (let i = 0; i < t.length; i++) {
+    const k = t[i];
+    if (k !== ignoreIndex && !(k >= 0 && k < C)) {
+      throw new NnError(
+        'BAD_TARGET',
+        `${op}: class indices must lie in [0, ${C}) or equal ignoreIndex (${ignoreIndex}); ` +
+          `got ${k} at flat position ${i}. Check the labels against the number of classes.`,
+      );
+    }
+  }
+}
+
+/**
+ * The shared body of nllLoss and crossEntropy on log-probabilities
+ * logp [N, C, d…]. Per element i (not ignored):
+ *   ℓ_i = −w[t_i]·logp[i, t_i]                    (ε = 0)
+ *   ℓ_i = (1 − ε)·(−w[t_i]·logp[i, t_i]) + ε/C·Σ_c −w_c·logp[i, c]
+ * 'mean' divides Σ ℓ_i by Σ w[t_i] over the kept elements (PyTorch's
+ * weighted mean; with no weight, the count of kept elements).
+ */
+function classLoss(
+  logp: Tensor,
+  targets: Tensor,
+  weight: Tensor | null,
+  ignoreIndex: number,
+  eps: number,
+  reduction: Reduction,
+): Tensor {
+  const C = logp.shape[1];
+  const kept = targets.notEqual(ignoreIndex);
+  // Ignored entries read class 0 (in range) and are then masked out.
+  const safe = kept.where(targets, 0);
+  const picked = logp.gather(safe.unsqueeze(1), 1).squeeze(1);
+  const mask = kept.cast(logp.dtype);
+  const wt = weight ? weight.indexSelect(0, safe.reshape([-1])).reshape(safe.shape).mul(mask) : mask;
+  let loss = picked.mul(wt).neg();
+  if (eps > 0) {
+    const wc = weight ? weight.reshape([1, C, ...logp.shape.slice(2).map(() => 1)]) : null;
+    const smooth = (wc ? logp.mul(wc) : logp).sum(1).neg().mul(mask);
+    loss = loss.mul(1 - eps).add(smooth.mul(eps / C));
+  }
+  if (reduction === 'none') return loss;
+  if (reduction === 'sum') return loss.sum();
+  return loss.sum().div(wt.sum());
+}
+
+function classLossEntry(op: string, logp: Tensor, targets: Tensor, opts: CrossEntropyOptions): Tensor {
+  const { reduction = 'mean', weight = null, ignoreIndex = -100, labelSmoothing = 0 } = opts;
+  checkReduction(op, reduction);
+  if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+    throw new NnError('BAD_OPTION', `${op}: labelSmoothing must be in [0, 1]; got ${labelSmoothing}.`);
+  }
+  if (logp.rank === 1 && targets.rank === 0) {
+    // Unbatched: input [C], target [] is a batch of one.
+    const out = classLossEntry(op, logp.reshape([1, logp.shape[0]]), targets.reshape([1]), opts);
+    return reduction === 'none' ? out.reshape([]) : out;
+  }
+  checkClassInputs(op, logp, targets, weight, ignoreIndex);
+  return classLoss(logp, targets, weight, ignoreIndex, labelSmoothing, reduction);
+}
+
+/**
+ * Negative log-likelihood of class indices under log-probabilities:
+ * ℓ_i = −w[t_i]·logProbs[i, t_i]. logProbs [N, C, d…] (or [C]), targets
+ * int32 [N, d…] (or []). Out-of-range targets throw NnError BAD_TARGET
+ * (checked on backends that read synchronously, i.e. the CPU).
+ * @example nllLoss(logSoftmax(logits, 1), labels)
+ */
+export function nllLoss(logProbs: Tensor, targets: Tensor, options: NllLossOptions = {}): Tensor {
+  return classLossEntry('nllLoss', logProbs, targets, { ...options, labelSmoothing: 0 });
+}
+
+/**
+ * Cross-entropy of class indices under logits: nllLoss(logSoftmax(x, 1), t),
+ * through the fused, max-subtracted logSoftmax, so logits of ±1e4 stay
+ * finite. logits [N, C, d…] (or [C]), targets int32 [N, d…] (or []).
+ * @example crossEntropy(model.forward(x), labels, { labelSmoothing: 0.1 })
+ */
+export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  checkFloat('crossEntropy', 'input', logits);
+  const axis = logits.rank === 1 ? 0 : 1;
+  return classLossEntry('crossEntropy', logSoftmax(logits, axis), targets, options);
+}
+
+/**
+ * Binary cross-entropy on logits x with targets y in [0, 1], in the
+ * overflow-free form (log(1 + e^{−|x|}) never sees a large exponent):
+ *   ℓ = max(x, 0) − x·y + log(1 + e^{−|x|})  = −[y·log σ(x) + (1−y)·log(1−σ(x))]
+ * and with posWeight p (PyTorch's form):
+ *   ℓ = (1 − y)·x + (1 + (p − 1)·y)·(max(−x, 0) + log(1 + e^{−|x|})).
+ * @example binaryCrossEntropyWithLogits(logits, labels.cast('float32'))
+ */
+export function binaryCrossEntropyWithLogits(
+  logits: Tensor,
+  targets: Tensor,
+  options: BceWithLogitsOptions = {},
+): Tensor {
+  const op = 'binaryCrossEntropyWithLogits';
+  const { reduction = 'mean', weight = null, posWeight = null } = options;
+  checkReduction(op, reduction);
+  checkFloat(op, 'input', logits);
+  checkSameDType(op, 'target', targets, logits);
+  checkSameShape(op, logits, targets);
+  if (weight) checkSameDType(op, 'weight', weight, logits);
+  if (posWeight) checkSameDType(op, 'posWeight', posWeight, logits);
+  const tail = logits.abs().neg().exp().log1p();
+  let loss: Tensor;
+  if (posWeight) {
+    const logWeight = posWeight.sub(1).mul(targets).add(1);
+    loss = targets.neg().add(1).mul(logits).add(logWeight.mul(logits.neg().relu().add(tail)));
+  } else {
+    loss = logits.relu().sub(logits.mul(targets)).add(tail);
+  }
+  if (weight) loss = loss.mul(weight);
+  return reduce(loss, reduction);
+}
