@@ -16,6 +16,7 @@
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { choleskyEntry, matmulEntry } from './cases-linalg.js';
+import { nnConvEntry, nnMlpEntry } from './cases-nn.js';
 import { qpEntries } from './cases-qp.js';
 import {
   convEntry,
@@ -33,6 +34,8 @@ const entries: Entry[] = [
   ),
   mlpEntry(),
   convEntry(),
+  nnMlpEntry(),
+  nnConvEntry(),
   softmaxCrossEntropyEntry(),
   choleskyEntry(128, 64),
   ...qpEntries(),
