@@ -40,6 +40,10 @@ function runKernel<A>(op: KernelOp<A>, inputs: readonly Tensor[], attrs: A) {
   }
   const metas = op.shape(inputs, attrs);
   const be = backend ?? getBackend();
+  if (op.aliasOf !== undefined && be.share !== undefined) {
+    const m = metas[0];
+    return { outputs: [new Tensor(be, be.share(inputs[op.aliasOf].buffer), m.shape, m.dtype)], residuals: undefined };
+  }
   const outs = metas.map((m) => new Tensor(be, be.allocate(m.dtype, sizeOf(m.shape)), m.shape, m.dtype));
   be.run(
     op,

@@ -22,6 +22,12 @@ export interface Backend {
   write(buffer: unknown, data: TypedArray): void;
   read(buffer: unknown, dtype: DType, size: number): Promise<TypedArray>;
   readSync(buffer: unknown, dtype: DType, size: number): TypedArray;
+  /**
+   * Optional: the same buffer, for a second tensor to hold (a reshape). A
+   * backend that offers it must keep the memory alive until every holder
+   * has freed it, and must never recycle it while one holds it.
+   */
+  share?(buffer: unknown): unknown;
   run<A>(
     op: KernelOp<A>,
     inputs: readonly BackendTensor[],
@@ -101,6 +107,9 @@ function releaseShared(data: TypedArray): void {
   pooledBytes += bytes;
 }
 
+/** Arrays held by more than one tensor (reshapes): never recycled, left to the GC. */
+const sharedByTensors = new WeakSet<TypedArray>();
+
 /**
  * Plain arrays released by `dispose`, by dtype and length. A fresh typed
  * array costs ~2 µs at 10 KB (backing-store allocation, external-memory
@@ -162,9 +171,17 @@ export class CpuBackend implements Backend {
     // Garbage-collected, so dropping the reference would be enough; but
     // reusing disposed arrays is ~15x cheaper than allocating fresh ones
     // (see releasePlain), and shared buffers must be reused (releaseShared).
+    // An array two tensors hold (share) is left to the GC.
     const data = buffer as TypedArray;
+    if (sharedByTensors.has(data)) return;
     if (data.buffer instanceof SharedArrayBuffer) releaseShared(data);
     else releasePlain(data);
+  }
+
+  /** The same array: tensors never write their buffers after the kernel that made them. */
+  share(buffer: unknown): TypedArray {
+    sharedByTensors.add(buffer as TypedArray);
+    return buffer as TypedArray;
   }
 
   write(buffer: unknown, data: TypedArray): void {

@@ -30,6 +30,12 @@ export interface KernelOp<A = unknown> {
   cpu(inputs: readonly CpuTensor[], outputs: readonly CpuTensor[], attrs: A): void;
   /** The CPU kernel split by output batch item, so threads can share a call (see CpuBatch). */
   readonly cpuBatch?: CpuBatch<A>;
+  /**
+   * The single output has exactly the bytes of input `aliasOf` (reshape):
+   * on a backend with `share`, the output takes a shared reference to that
+   * buffer instead of running the kernel (no copy).
+   */
+  readonly aliasOf?: number;
 }
 
 /**

@@ -100,6 +100,19 @@ test('dispose: recycled buffers come back zero-filled and never alias a live ten
   }
 });
 
+test('reshape shares its input buffer on the CPU; neither holder frees it for reuse', () => {
+  const f64 = { dtype: 'float64' } as const;
+  const x = T.arange(0, 1000, 1, f64);
+  const y = x.reshape([10, 100]);
+  assert.ok(y.buffer === x.buffer, 'no copy');
+  x.dispose();
+  const fresh = T.pad(T.ones([10], f64), [[0, 990]]); // would reuse x's array if it were recycled
+  assert.ok(fresh.buffer !== y.buffer);
+  assert.is((y.dataSync() as Float64Array)[999], 999);
+  y.dispose();
+  assert.is(T.pad(T.ones([10], f64), [[0, 990]]).dataSync()[999], 0);
+});
+
 test('assign: takes over the source buffer in place; mismatches are errors', () => {
   const w = T.tensor([1, 2, 3], { dtype: 'float64' });
   w.requiresGrad = true;

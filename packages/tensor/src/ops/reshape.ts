@@ -35,4 +35,6 @@ export const reshape: KernelOp<ReshapeAttrs> = defineOp<ReshapeAttrs>({
   name: 'reshape',
   shape: ([x], { shape }) => [{ shape: resolveReshape(x.shape, shape), dtype: x.dtype }],
   cpu: ([x], [y]) => y.data.set(x.data),
+  // Row-major data does not change with the shape: share the buffer.
+  aliasOf: 0,
 });
