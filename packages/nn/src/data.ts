@@ -69,11 +69,18 @@ export function permutation(n: number, rng: Rng): Int32Array {
  *   for (const [xb, yb] of batches([x, y], { batchSize: 64, rng })) train(xb, yb);
  * }
  */
-export function* batches(tensors: readonly Tensor[], options: BatchOptions): Generator<Tensor[]> {
+export function batches(tensors: readonly Tensor[], options: BatchOptions): Generator<Tensor[]> {
+  // Checked and drawn here, at the call, not at the first next() (a
+  // generator function would defer both).
   const n = checkBatchInputs('batches', tensors, options);
   const { batchSize, shuffle = true, rng, dropLast = false } = options;
   const order = shuffle ? permutation(n, rng!) : null;
-  const count = numBatches(n, batchSize, dropLast);
+  return batchesOf([...tensors], order, n, batchSize, numBatches(n, batchSize, dropLast));
+}
+
+function* batchesOf(
+  tensors: Tensor[], order: Int32Array | null, n: number, batchSize: number, count: number,
+): Generator<Tensor[]> {
   for (let b = 0; b < count; b++) {
     const start = b * batchSize;
     const stop = Math.min(start + batchSize, n);

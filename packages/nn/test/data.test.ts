@@ -89,11 +89,11 @@ test('permutation: a permutation, roughly uniform in where 0 lands', () => {
 test('batches: errors for mismatched lengths and bad options', () => {
   const { x, y } = dataset(6);
   const short = T.zeros([5]);
-  throwsCode(() => [...batches([x, short], { batchSize: 2, rng: T.makeRng(0) })], 'SHAPE_MISMATCH', /\[6, 2\], \[5\]/);
-  throwsCode(() => [...batches([x, y], { batchSize: 0, rng: T.makeRng(0) })], 'BAD_OPTION', /batchSize 0/);
-  throwsCode(() => [...batches([x, y], { batchSize: 2.5, shuffle: false })], 'BAD_OPTION');
-  throwsCode(() => [...batches([x, y], { batchSize: 2 })], 'BAD_OPTION', /seeded rng/);
-  throwsCode(() => [...batches([], { batchSize: 2, shuffle: false })], 'BAD_OPTION');
+  throwsCode(() => batches([x, short], { batchSize: 2, rng: T.makeRng(0) }), 'SHAPE_MISMATCH', /\[6, 2\], \[5\]/);
+  throwsCode(() => batches([x, y], { batchSize: 0, rng: T.makeRng(0) }), 'BAD_OPTION', /batchSize 0/);
+  throwsCode(() => batches([x, y], { batchSize: 2.5, shuffle: false }), 'BAD_OPTION');
+  throwsCode(() => batches([x, y], { batchSize: 2 }), 'BAD_OPTION', /seeded rng/);
+  throwsCode(() => batches([], { batchSize: 2, shuffle: false }), 'BAD_OPTION');
 });
 
 test.run();
