@@ -23,8 +23,13 @@ export abstract class Module {
   training = true;
   #buffers = new Map<string, string>();
 
-  /** The computation. Subclasses define it with their own signature. */
-  abstract forward(...args: never[]): unknown;
+  /**
+   * The computation. Subclasses define it with their own signature
+   * (usually Tensor → Tensor); typed loosely here so that code holding a
+   * plain Module can call it, as in PyTorch.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  abstract forward(...args: any[]): any;
 
   /**
    * Mark the tensor property `property` as a buffer: part of the saved
