@@ -105,9 +105,12 @@ export function gemmAcc(
 
 /**
  * C[cOff..cOff+m] += op(A)·x for one [m,k]×[k,1] product (the n = 1 case
- * of gemmAcc, whose inner loop would have length 1): a dot product per row
- * of A, or with transA an axpy per row of the stored [k,m] A. Both walk A
- * contiguously.
+ * of gemmAcc, whose inner loop would have length 1). Both forms walk A
+ * contiguously and take four rows of the stored A per pass, so each load
+ * of x (or of C) serves four multiply-adds: without transA four dot
+ * products at once, with transA C += four scaled rows at once. Measured on
+ * [128, 50, 50]: 360 → 230 µs, and 560 → 250 µs with transA (one row per
+ * pass before); the QP solver's iterations are mostly these.
  */
 export function gemvAcc(
   A: Float64Array, aOff: number, transA: boolean,
@@ -115,14 +118,28 @@ export function gemvAcc(
   C: Float64Array, cOff: number,
   m: number, k: number,
 ): void {
-  if (transA) {
-    for (let p = 0; p < k; p++) {
-      const xp = x[xOff + p];
-      const row = aOff + p * m;
-      for (let i = 0; i < m; i++) C[cOff + i] += A[row + i] * xp;
-    }
-    return;
+  if (transA) gemvTransAcc(A, aOff, x, xOff, C, cOff, m, k);
+  else if (k < 16) gemvDotAcc(A, aOff, x, xOff, C, cOff, m, k);
+  else gemvDot4Acc(A, aOff, x, xOff, C, cOff, m, k);
+}
+
+/** C += Aᵀx for a stored [k, m] A: C += x[p]·(row p of A), four rows a pass. */
+function gemvTransAcc(A: Float64Array, aOff: number, x: Float64Array, xOff: number, C: Float64Array, cOff: number, m: number, k: number): void {
+  let p = 0;
+  for (; p + 3 < k; p += 4) {
+    const x0 = x[xOff + p], x1 = x[xOff + p + 1], x2 = x[xOff + p + 2], x3 = x[xOff + p + 3];
+    const r0 = aOff + p * m, r1 = r0 + m, r2 = r1 + m, r3 = r2 + m;
+    for (let i = 0; i < m; i++) C[cOff + i] += A[r0 + i] * x0 + A[r1 + i] * x1 + A[r2 + i] * x2 + A[r3 + i] * x3;
   }
+  for (; p < k; p++) {
+    const xp = x[xOff + p];
+    const row = aOff + p * m;
+    for (let i = 0; i < m; i++) C[cOff + i] += A[row + i] * xp;
+  }
+}
+
+/** C += A·x for short rows: one row a pass, four partial sums. */
+function gemvDotAcc(A: Float64Array, aOff: number, x: Float64Array, xOff: number, C: Float64Array, cOff: number, m: number, k: number): void {
   const k4 = k - (k % 4);
   for (let i = 0; i < m; i++) {
     const row = aOff + i * k;
@@ -137,6 +154,27 @@ export function gemvAcc(
     for (; p < k; p++) s0 += A[row + p] * x[xOff + p];
     C[cOff + i] += s0 + s1 + s2 + s3;
   }
+}
+
+/** C += A·x: four rows a pass sharing each load of x. */
+function gemvDot4Acc(A: Float64Array, aOff: number, x: Float64Array, xOff: number, C: Float64Array, cOff: number, m: number, k: number): void {
+  let i = 0;
+  for (; i + 3 < m; i += 4) {
+    const r0 = aOff + i * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let p = 0; p < k; p++) {
+      const xp = x[xOff + p];
+      s0 += A[r0 + p] * xp;
+      s1 += A[r1 + p] * xp;
+      s2 += A[r2 + p] * xp;
+      s3 += A[r3 + p] * xp;
+    }
+    C[cOff + i] += s0;
+    C[cOff + i + 1] += s1;
+    C[cOff + i + 2] += s2;
+    C[cOff + i + 3] += s3;
+  }
+  if (i < m) gemvDotAcc(A, aOff + i * k, x, xOff, C, cOff + i, m - i, k);
 }
 
 /**
@@ -233,8 +271,9 @@ const matmulBatch: CpuBatch<MatmulAttrs> = {
     if (n === 1) {
       // Matrix-vector: B is [k, 1] (or [1, k] with transB, the same memory).
       for (let t = start; t < end; t++) gemvAcc(A, am[t] * m * k, transA, Bd, bm[t] * k, C, (t - base) * m, m, k);
-    } else if (a.data === b.data && transA && !transB) {
-      // aᵀ·a with both operands the same tensor: a Gram matrix, symmetric.
+    } else if (a.data === b.data && transA && !transB && a.shape.join() === b.shape.join()) {
+      // aᵀ·a with both operands the same data and shape (a reshape shares
+      // the buffer, so the data alone is not enough): a symmetric Gram matrix.
       for (let t = start; t < end; t++) syrkAcc(A, am[t] * m * k, C, (t - base) * mn, m, k);
     } else {
       gemmRange(A, Bd, C, base, l, transA, transB, start, end);

@@ -123,6 +123,17 @@ export const matmulCases: OpCase[] = [
         const ref = await T.matmul(a, a.mul(1), { transA: true }).data(); // distinct buffers: general path
         await assertClose(T.matmul(a, a, { transA: true }), ref, { rtol: 1e-12, atol: 1e-12 });
       }
+      // One buffer under two shapes (reshape shares it): not a Gram matrix.
+      const x = make([2, 3, 4], 10).t;
+      const [a1, a2] = [x.reshape([2, 1, 3, 4]), x.reshape([1, 2, 3, 4])];
+      const general = await T.matmul(a1.mul(1), a2.mul(1), { transA: true }).data();
+      await assertClose(T.matmul(a1, a2, { transA: true }), general, { rtol: 1e-12, atol: 1e-12, shape: [2, 2, 4, 4] });
+      // Matrix-vector paths (short and long rows, plain and transposed).
+      for (const [r, c] of [[4, 6], [7, 17], [21, 50], [50, 3]]) {
+        const mm = make([3, r, c], 11).t, vv = make([3, c, 1], 12).t, ww = make([3, r, 1], 13).t;
+        await assertClose(T.matmul(mm, vv), await T.matmul(mm, vv.expand([3, c, 2])).slice([{}, {}, { stop: 1 }]).data(), { rtol: 1e-12, atol: 1e-12 });
+        await assertClose(T.matmul(mm, ww, { transA: true }), await T.matmul(mm.transpose(), ww.expand([3, r, 2])).slice([{}, {}, { stop: 1 }]).data(), { rtol: 1e-12, atol: 1e-12 });
+      }
       const m = make([2, 4, 6], 8).t, v = make([2, 6, 1], 9).t;
       const mv = await T.matmul(m, v).data();
       await assertClose(T.matmul(m.transpose(), v, { transA: true }), mv, { rtol: 1e-12, atol: 1e-12, shape: [2, 4, 1] });
