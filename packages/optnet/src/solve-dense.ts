@@ -40,6 +40,15 @@ export interface DenseQpResult {
 export const DENSE_TOL = 1e-10;
 
 /**
+ * Refinement steps per KKT solve in solveDense (qp's default is 1 in the
+ * primal reduction): at tol 1e-10 one step was measured to leave too much
+ * round-off near the end on QSHARE2B (residuals jumped from 1e-12 to 1e-7
+ * and the solve broke down), and whether it did flipped with the summation
+ * order of a mat-vec kernel; two steps solve it with either order.
+ */
+export const DENSE_REFINE = 2;
+
+/**
  * @example
  * const r = await solveDense(parseQps(text));
  * console.log(r.status, r.objective);
@@ -57,7 +66,7 @@ export async function solveDense(qp: DenseQp, options: DenseQpOptions = {}): Pro
     mat(s.Q, s.nz, s.nz)!, tensor(s.p, { dtype }),
     mat(s.G, s.nIneq, s.nz), vec(s.h, s.nIneq),
     mat(s.A, s.nEq, s.nz), vec(s.b, s.nEq),
-    { ...options, tol, maxIter: options.maxIter ?? 100 },
+    { ...options, tol, maxIter: options.maxIter ?? 100, refine: options.refine ?? DENSE_REFINE },
   );
   const zs = await r.z.data();
   const z = eq === null ? Float64Array.from(zs as ArrayLike<number>) : unscaleZ(eq, zs as ArrayLike<number>);

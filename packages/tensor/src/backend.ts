@@ -7,6 +7,7 @@
 import { allocArray, arrayView, bytesPerElement, dtypeOfArray, type DType, type TypedArray } from './dtype.js';
 import type { CpuTensor, KernelOp, TensorMeta } from './op.js';
 import { RuntimeError } from './errors.js';
+import { forgetFinite, markFinite } from './known-finite.js';
 
 /** A buffer with its meaning, as handed to `Backend.run`. */
 export interface BackendTensor extends TensorMeta {
@@ -174,6 +175,7 @@ export class CpuBackend implements Backend {
     // An array two tensors hold (share) is left to the GC.
     const data = buffer as TypedArray;
     if (sharedByTensors.has(data)) return;
+    forgetFinite(data);
     if (data.buffer instanceof SharedArrayBuffer) releaseShared(data);
     else releasePlain(data);
   }
@@ -205,8 +207,10 @@ export class CpuBackend implements Backend {
     const cpuIn = inputs.map((t) => ({ data: t.buffer as TypedArray, shape: t.shape, dtype: t.dtype }));
     const cpuOut = outputs.map((t) => ({ data: t.buffer as TypedArray, shape: t.shape, dtype: t.dtype }));
     const p = parallel;
-    if (p !== null && worthSplitting(op, p, cpuIn, cpuOut, attrs) && p.run(op, cpuIn, cpuOut, attrs)) return;
-    op.cpu(cpuIn, cpuOut, attrs);
+    if (!(p !== null && worthSplitting(op, p, cpuIn, cpuOut, attrs) && p.run(op, cpuIn, cpuOut, attrs))) {
+      op.cpu(cpuIn, cpuOut, attrs);
+    }
+    if (op.finiteOutputs === true) for (const t of cpuOut) markFinite(t.data);
   }
 }
 

@@ -36,6 +36,12 @@ export interface KernelOp<A = unknown> {
    * buffer instead of running the kernel (no copy).
    */
   readonly aliasOf?: number;
+  /**
+   * A run that returns (does not throw) leaves every output finite (a
+   * Cholesky factor: its pivots are checked), so the CPU backend records
+   * the outputs as known finite and solves skip their input scan.
+   */
+  readonly finiteOutputs?: boolean;
 }
 
 /**

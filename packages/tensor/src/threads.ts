@@ -20,6 +20,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { setCpuParallel, type CpuParallel } from './backend.js';
+import { isKnownFinite, markFinite } from './known-finite.js';
 import { arrayView, type DType, type TypedArray } from './dtype.js';
 import { DTypeError, OptnetError, RuntimeError, ShapeError, ValueError, type ErrorCode } from './errors.js';
 import type { CpuTensor, KernelOp } from './op.js';
@@ -47,6 +48,8 @@ export interface SharedTensor {
   readonly shape: Shape;
   /** Index of an earlier input with the very same data (matmul's aᵀa test compares arrays). */
   readonly alias: number;
+  /** Known finite on the calling thread (see known-finite.ts); the worker marks its view. */
+  readonly finite: boolean;
 }
 
 /** One range of one kernel call, as posted to a worker. */
@@ -86,6 +89,7 @@ export function viewTensors(ts: readonly SharedTensor[]): CpuTensor[] {
   const out: CpuTensor[] = [];
   for (const t of ts) {
     const data = t.alias >= 0 ? out[t.alias].data : arrayView(t.dtype, t.buffer, t.byteOffset, t.length);
+    if (t.finite) markFinite(data);
     out.push({ data, shape: t.shape, dtype: t.dtype });
   }
   return out;
@@ -189,6 +193,7 @@ function describe(ts: readonly CpuTensor[]): SharedTensor[] {
     dtype: t.dtype,
     shape: t.shape,
     alias: ts.findIndex((u, j) => j < i && u.data === t.data),
+    finite: isKnownFinite(t.data),
   }));
 }
 

@@ -100,6 +100,19 @@ test('dispose: recycled buffers come back zero-filled and never alias a live ten
   }
 });
 
+test('a recycled Cholesky factor is scanned again: NaN in its new contents is NON_FINITE', async () => {
+  const f64 = { dtype: 'float64' } as const;
+  const spd = T.eye(8, f64).mul(4).add(T.ones([8, 8], f64));
+  const b = T.ones([8, 1], f64);
+  const l = T.cholesky(spd);
+  T.triangularSolve(l, b); // l is known finite: no scan
+  const freed = l.buffer;
+  l.dispose();
+  const bad = T.full([8, 8], NaN, f64);
+  assert.ok(bad.buffer === freed, 'the factor\'s array was reused');
+  await assertThrowsCode(() => T.triangularSolve(bad, b), 'NON_FINITE');
+});
+
 test('reshape shares its input buffer on the CPU; neither holder frees it for reuse', () => {
   const f64 = { dtype: 'float64' } as const;
   const x = T.arange(0, 1000, 1, f64);

@@ -61,7 +61,8 @@ export function checkFinite(op: string, arg: string, t: CpuTensor): void {
 
 /** Throws NOT_POSITIVE_DEFINITE unless the pivot `d` is > 0 (NaN fails too); returns √d. */
 function pivotRoot(d: number, b: number, j: number): number {
-  if (!(d > 0)) {
+  // d = +Inf (overflow) fails too, so a returned factor is finite.
+  if (!(d > 0 && d < Infinity)) {
     throw new ValueError(
       'NOT_POSITIVE_DEFINITE',
       `cholesky: A must be symmetric positive definite; Cholesky failed for batch item ${b} ` +
@@ -260,4 +261,7 @@ export const cholesky: KernelOp<NoAttrs> = defineOp<NoAttrs>({
   },
   cpuBatch: choleskyBatch,
   cpu: runAll(choleskyBatch),
+  // Every entry of row i enters pivot i (l_ii² = a_ii − Σ l_ij²), so a
+  // NaN/Inf anywhere fails a pivot check: a factor that returns is finite.
+  finiteOutputs: true,
 });

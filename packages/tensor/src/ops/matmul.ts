@@ -119,7 +119,6 @@ export function gemvAcc(
   m: number, k: number,
 ): void {
   if (transA) gemvTransAcc(A, aOff, x, xOff, C, cOff, m, k);
-  else if (k < 16) gemvDotAcc(A, aOff, x, xOff, C, cOff, m, k);
   else gemvDot4Acc(A, aOff, x, xOff, C, cOff, m, k);
 }
 

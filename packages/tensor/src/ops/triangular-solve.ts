@@ -17,6 +17,7 @@ import { ShapeError } from '../errors.js';
 import { defineOp, runAll, type CpuBatch, type CpuTensor, type KernelOp, type TensorMeta } from '../op.js';
 import { broadcastNamed, fmtShape, sizeOf, stridesOf, type Shape } from '../shape.js';
 import { allFinite, checkFinite, squareSize } from './cholesky.js';
+import { isKnownFinite, markFinite } from '../known-finite.js';
 
 export interface TriangularSolveAttrs {
   /** L is lower triangular (else upper). */
@@ -288,6 +289,10 @@ const triangularSolveBatch: CpuBatch<TriangularSolveAttrs> = {
     // of L changes), so the kernels stay monomorphic and accumulate in f64.
     const l64 = a.data instanceof Float64Array ? a.data : new Float64Array(nn);
     let seen = -1;
+    // A factor already known finite (a Cholesky output, or an L this
+    // thread scanned whole before) is not scanned again: the scan cost as
+    // much as the solve.
+    const lKnown = isKnownFinite(a.data);
     for (let t = start; t < end; t++) {
       const lo = am[t] * nn;
       const bo = bm[t] * n * k;
@@ -296,11 +301,13 @@ const triangularSolveBatch: CpuBatch<TriangularSolveAttrs> = {
       // solve); on a failure the full checks throw, naming the first bad
       // entry of all of L (then B), whichever item or thread saw it.
       const fresh = am[t] !== seen;
-      if ((fresh && !allFinite(a.data, lo, lo + nn)) || !allFinite(b.data, bo, bo + n * k)) checkInputs(a, b);
+      if ((fresh && !lKnown && !allFinite(a.data, lo, lo + nn)) || !allFinite(b.data, bo, bo + n * k)) checkInputs(a, b);
       if (l64 !== a.data && fresh) l64.set(a.data.subarray(lo, lo + nn));
       seen = am[t];
       solveItem(l64, l64 === a.data ? lo : 0, n, k, b.data, bo, X, t * n * k, v, attrs);
     }
+    // Every item of L was scanned (broadcasting reaches them all): remember.
+    if (!lKnown && start === 0 && end === am.length && end > 0) markFinite(a.data);
   },
 };
 
