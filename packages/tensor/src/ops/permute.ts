@@ -1,4 +1,5 @@
 /** permute(x, perm): reorder axes; out.shape[i] = x.shape[perm[i]]. */
+import type { TypedArray } from '../dtype.js';
 import { ShapeError } from '../errors.js';
 import { defineOp, type KernelOp } from '../op.js';
 import { stridesOf, type Shape } from '../shape.js';
@@ -32,11 +33,31 @@ export const permute: KernelOp<PermuteAttrs> = defineOp<PermuteAttrs>({
   },
   cpu: ([x], [y], { perm }) => {
     const p = normalizePerm('permute', perm, x.shape.length);
+    const r = p.length;
+    if (r >= 2 && p[r - 1] === r - 2 && p[r - 2] === r - 1 && p.every((a, i) => i >= r - 2 || a === i)) {
+      transposeLastTwo(x.data, y.data, x.shape[r - 2], x.shape[r - 1]);
+      return;
+    }
     const xs = stridesOf(x.shape);
     const src = p.map((a) => xs[a]) as number[];
     copyStrided(y.data, y.shape, x.data, src);
   },
 });
+
+/**
+ * The batched matrix transpose [..., r, c] → [..., c, r] (the common
+ * permute, e.g. Gᵀ in the QP solver): plain loops over typed arrays, ~10x
+ * the general strided copy, whose element access is shared by every caller.
+ */
+function transposeLastTwo(x: TypedArray, y: TypedArray, r: number, c: number): void {
+  const rc = r * c;
+  for (let o = 0; o < x.length; o += rc) {
+    for (let i = 0; i < r; i++) {
+      const xi = o + i * c;
+      for (let j = 0; j < c; j++) y[o + j * r + i] = x[xi + j];
+    }
+  }
+}
 
 /** out (contiguous, outShape) ← src read with `strides` per output axis. */
 export function copyStrided(
