@@ -185,14 +185,7 @@ function gemvDot4Acc(A: Float64Array, aOff: number, x: Float64Array, xOff: numbe
 export function syrkAcc(A: Float64Array, aOff: number, C: Float64Array, cOff: number, m: number, k: number): void {
   const k4 = k - (k % 4);
   let p = 0;
-  for (; p < k4; p += 4) {
-    const r0 = aOff + p * m, r1 = r0 + m, r2 = r1 + m, r3 = r2 + m;
-    for (let i = 0; i < m; i++) {
-      const a0 = A[r0 + i], a1 = A[r1 + i], a2 = A[r2 + i], a3 = A[r3 + i];
-      const c = cOff + i * m;
-      for (let j = i; j < m; j++) C[c + j] += a0 * A[r0 + j] + a1 * A[r1 + j] + a2 * A[r2 + j] + a3 * A[r3 + j];
-    }
-  }
+  for (; p < k4; p += 4) syrkRows4(A, aOff + p * m, C, cOff, m);
   for (; p < k; p++) {
     const r0 = aOff + p * m;
     for (let i = 0; i < m; i++) {
@@ -202,6 +195,31 @@ export function syrkAcc(A: Float64Array, aOff: number, C: Float64Array, cOff: nu
     }
   }
   for (let i = 1; i < m; i++) for (let j = 0; j < i; j++) C[cOff + i * m + j] = C[cOff + j * m + i];
+}
+
+/**
+ * Upper triangle of C += (four rows of A from r0)ᵀ(the same rows), two rows
+ * of C at a time so each load of A serves eight multiply-adds.
+ */
+function syrkRows4(A: Float64Array, r0: number, C: Float64Array, cOff: number, m: number): void {
+  const r1 = r0 + m, r2 = r1 + m, r3 = r2 + m;
+  let i = 0;
+  for (; i + 1 < m; i += 2) {
+    const a0 = A[r0 + i], a1 = A[r1 + i], a2 = A[r2 + i], a3 = A[r3 + i];
+    const b0 = A[r0 + i + 1], b1 = A[r1 + i + 1], b2 = A[r2 + i + 1], b3 = A[r3 + i + 1];
+    const c = cOff + i * m;
+    const d = c + m;
+    C[c + i] += a0 * a0 + a1 * a1 + a2 * a2 + a3 * a3;
+    for (let j = i + 1; j < m; j++) {
+      const x0 = A[r0 + j], x1 = A[r1 + j], x2 = A[r2 + j], x3 = A[r3 + j];
+      C[c + j] += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
+      C[d + j] += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
+    }
+  }
+  if (i < m) {
+    const a0 = A[r0 + i], a1 = A[r1 + i], a2 = A[r2 + i], a3 = A[r3 + i];
+    C[cOff + i * m + i] += a0 * a0 + a1 * a1 + a2 * a2 + a3 * a3;
+  }
 }
 
 /** The data as a Float64Array (itself when it already is one). */

@@ -37,7 +37,7 @@ async function mats(t: T.Tensor): Promise<Mat[]> {
   return out;
 }
 
-export const linalgCases: OpCase[] = [
+const firstLinalgCases: OpCase[] = [
   {
     name: 'diagonal: [..., n, n] → [..., n], batched; 1×1; non-square refused',
     run: async () => {
@@ -101,25 +101,43 @@ export const linalgCases: OpCase[] = [
     },
   },
   {
-    name: 'triangularSolve: op(L)·X ≈ B for lower/upper × transpose × unitDiagonal',
+    name: 'triangularSolve: op(L)·X ≈ B for lower/upper × transpose × unitDiagonal, few and many columns',
     run: async () => {
-      const m = randMat(4, 4, 2);
-      const b = randMat(4, 3, 3);
-      for (const lower of [true, false]) {
-        for (const transpose of [true, false]) {
-          for (const unitDiagonal of [true, false]) {
-            // the other triangle holds junk that must not be read
-            const l = m.map((r, i) => r.map((v, j) => (i === j ? (unitDiagonal ? 99 : 2 + v) : (lower ? i > j : i < j) ? v : 77)));
-            const eff = l.map((r, i) => r.map((v, j) => (i === j ? (unitDiagonal ? 1 : v) : (lower ? i > j : i < j) ? v : 0)));
-            const x = T.triangularSolve(T.tensor(l, f64), T.tensor(b, f64), { lower, transpose, unitDiagonal });
-            const [xs] = await mats(x);
-            const op = transpose ? transposeRef(eff) : eff;
-            await assertClose(matmulRef(op, xs).flat(), b.flat(), { rtol: 1e-12, atol: 1e-12 });
-          }
-        }
+      // Odd and even column counts (the kernel solves two columns at a time).
+      for (const [n, k] of [[4, 3], [7, 6]]) await triangularCase(randMat(n, n, 2), randMat(n, k, 3));
+    },
+  },
+  {
+    name: 'triangularSolve: a batch of right-hand sides with a shared L equals one solve per item',
+    run: async () => {
+      const l = T.tensor(randMat(9, 9, 4), f64).matmul(T.tensor(randMat(9, 9, 4), f64), { transB: true }).addDiagonal(T.full([9], 9, f64)).cholesky();
+      const b = T.tensor([randMat(9, 5, 5), randMat(9, 5, 6)], f64);
+      const x = T.triangularSolve(l, b, { transpose: true });
+      for (let i = 0; i < 2; i++) {
+        const xi = T.triangularSolve(l, b.slice([{ start: i, stop: i + 1 }]).reshape([9, 5]), { transpose: true });
+        await assertClose(x.slice([{ start: i, stop: i + 1 }]).reshape([9, 5]), await xi.data(), { rtol: 1e-12, atol: 1e-12 });
       }
     },
   },
+];
+
+/** op(L)·X ≈ B for every lower/upper × transpose × unitDiagonal, with junk in the unread triangle. */
+async function triangularCase(m: number[][], b: number[][]): Promise<void> {
+  for (const lower of [true, false]) {
+    for (const transpose of [true, false]) {
+      for (const unitDiagonal of [true, false]) {
+        const l = m.map((r, i) => r.map((v, j) => (i === j ? (unitDiagonal ? 99 : 2 + v) : (lower ? i > j : i < j) ? v : 77)));
+        const eff = l.map((r, i) => r.map((v, j) => (i === j ? (unitDiagonal ? 1 : v) : (lower ? i > j : i < j) ? v : 0)));
+        const x = T.triangularSolve(T.tensor(l, f64), T.tensor(b, f64), { lower, transpose, unitDiagonal });
+        const [xs] = await mats(x);
+        const op = transpose ? transposeRef(eff) : eff;
+        await assertClose(matmulRef(op, xs).flat(), b.flat(), { rtol: 1e-12, atol: 1e-12 });
+      }
+    }
+  }
+}
+
+const moreLinalgCases: OpCase[] = [
   {
     name: 'triangularSolve/choleskySolve: batch dims broadcast ([2,1,3,3] with [4,3,2])',
     run: async () => {
@@ -192,3 +210,5 @@ export const linalgCases: OpCase[] = [
     },
   },
 ];
+
+export const linalgCases: OpCase[] = [...firstLinalgCases, ...moreLinalgCases];
