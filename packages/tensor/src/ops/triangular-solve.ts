@@ -85,6 +85,12 @@ function layoutOf(a: CpuTensor, b: CpuTensor, x: CpuTensor): SolveLayout {
 export function batchMap(inBatch: Shape, outBatch: Shape): Int32Array {
   const total = sizeOf(outBatch);
   const res = new Int32Array(total);
+  // The common cases without the div/mod per item: one shared item, or no broadcasting.
+  if (sizeOf(inBatch) === 1) return res;
+  if (sizeOf(inBatch) === total) {
+    for (let i = 0; i < total; i++) res[i] = i;
+    return res;
+  }
   const off = outBatch.length - inBatch.length;
   const inStrides = stridesOf(inBatch);
   const outStrides = stridesOf(outBatch);
@@ -255,12 +261,10 @@ function axpySolve2(l: Float64Array, lo: number, n: number, x: Float64Array, z: 
  */
 function solveItem(
   l: Float64Array, lo: number, n: number, k: number, src: ArrayLike<number>, so: number,
-  dst: Float64Array | Float32Array, doff: number, v: Float64Array, attrs: TriangularSolveAttrs,
+  dst: Float64Array | Float32Array, doff: number, x: Float64Array, z: Float64Array, attrs: TriangularSolveAttrs,
 ): void {
   const forward = attrs.lower !== attrs.transpose;
   const unit = attrs.unitDiagonal;
-  const x = v.subarray(0, n);
-  const z = v.subarray(n, 2 * n);
   for (let c = 0; c < k; c += 2) {
     const two = c + 1 < k;
     for (let i = 0; i < n; i++) x[i] = src[so + i * k + c];
@@ -285,7 +289,9 @@ const triangularSolveBatch: CpuBatch<TriangularSolveAttrs> = {
     const { n, k, am, bm } = layoutOf(a, b, x);
     if (am.length === 0) checkInputs(a, b);
     const nn = n * n;
-    const v = new Float64Array(2 * n);
+    // Work vectors for two columns, made once per call (not per item).
+    const wx = new Float64Array(n);
+    const wz = new Float64Array(n);
     const X = x.data as Float64Array | Float32Array;
     // f32: solve against an f64 copy of L (refreshed only when the batch item
     // of L changes), so the kernels stay monomorphic and accumulate in f64.
@@ -306,7 +312,7 @@ const triangularSolveBatch: CpuBatch<TriangularSolveAttrs> = {
       if ((fresh && !lKnown && !allFinite(a.data, lo, lo + nn)) || !allFinite(b.data, bo, bo + n * k)) checkInputs(a, b);
       if (l64 !== a.data && fresh) l64.set(a.data.subarray(lo, lo + nn));
       seen = am[t];
-      solveItem(l64, l64 === a.data ? lo : 0, n, k, b.data, bo, X, t * n * k, v, attrs);
+      solveItem(l64, l64 === a.data ? lo : 0, n, k, b.data, bo, X, t * n * k, wx, wz, attrs);
     }
     // Every item of L was scanned (broadcasting reaches them all): remember.
     if (!lKnown && start === 0 && end === am.length && end > 0) markFinite(a.data);
