@@ -50,15 +50,8 @@ export interface CpuParallel {
 
 let parallel: CpuParallel | null = null;
 
-/**
- * Buffers of at least this many elements are shared when threads are on
- * (smaller ones are copied to shared memory when a split call reads them).
- * Shared memory is slower to make, zero and copy (builtins go element by
- * element), and a call with a smaller output is not worth splitting: with
- * 256 here, the QP solver at nz 10 ([128, 10] vectors) ran ~20% slower with
- * threads on than off.
- */
-const SHARED_MIN_SIZE = 4096;
+/** Buffers of at least this many elements are shared when threads are on (smaller ones are copied if needed). */
+const SHARED_MIN_SIZE = 256;
 
 /**
  * Install (or remove, with null) the thread runner of every CpuBackend.
@@ -86,7 +79,7 @@ export function setCpuParallel(p: CpuParallel | null): void {
  */
 const sharedPool = new Map<number, SharedArrayBuffer[]>();
 /** Buffers smaller than this are left to the GC; the pool holds at most POOL_MAX_BYTES. */
-const POOL_MIN_BYTES = 1 << 15;
+const POOL_MIN_BYTES = 1 << 16;
 const POOL_MAX_BYTES = 1 << 28;
 let pooledBytes = 0;
 

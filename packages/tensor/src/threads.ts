@@ -31,10 +31,8 @@ import type { Shape } from './shape.js';
  * Calls cheaper than this (in `cpuBatch.cost` units, ≈ flops) stay on one
  * thread: handing a range to a worker costs ~50-75 µs of messaging and
  * wake-up. Measured break-even on 2 cores: cholesky 16×40 (cost 340k) is
- * 1.25x faster split, 16×30 (144k) 0.85x. Memory-bound kernels gain less
- * from a second core, so they count a fraction of their flops (see the
- * mat-vec and triangular-solve costs): matvec [128,50,50] split was 1.5x
- * slower, [128,100,100] 1.7x faster.
+ * 1.25x faster split, 16×30 (144k) 0.85x; matvec [16,100,100] (320k) 1.0x,
+ * [32,100,100] 1.35x.
  */
 export const MIN_PARALLEL_COST = 300_000;
 

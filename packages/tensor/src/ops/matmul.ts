@@ -275,12 +275,7 @@ function gemmRange(
  */
 const matmulBatch: CpuBatch<MatmulAttrs> = {
   items: (_inputs, [y]) => sizeOf(y.shape.slice(0, -2)),
-  // Mat-vec (n = 1) is memory-bound: a second core helps it far less than
-  // a product that reuses its operands, so it counts a quarter of its flops.
-  cost: ([a], [y], { transA }) => {
-    const k = transA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1];
-    return (y.shape[y.shape.length - 1] === 1 ? 0.5 : 2) * sizeOf(y.shape) * k;
-  },
+  cost: ([a], [y], { transA }) => 2 * sizeOf(y.shape) * (transA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1]),
   run: ([a, b], [y], { transA, transB }, start, end) => {
     const l = layout(a, b, y, transA);
     const { m, n, k, am, bm } = l;

@@ -282,9 +282,7 @@ function solveItem(
 /** The kernel on output batch items [start, end); finite checks item by item (see run). */
 const triangularSolveBatch: CpuBatch<TriangularSolveAttrs> = {
   items: (_inputs, [x]) => sizeOf(x.shape.slice(0, -2)),
-  // n²/2 multiply-adds per column; with one or two columns the solve is
-  // memory-bound (see matmul's cost), so those count a quarter.
-  cost: (_inputs, [x]) => (x.shape[x.shape.length - 1] <= 2 ? 0.25 : 1) * sizeOf(x.shape) * x.shape[x.shape.length - 2],
+  cost: (_inputs, [x]) => sizeOf(x.shape) * x.shape[x.shape.length - 2],
   run: ([a, b], [x], attrs, start, end) => {
     const { n, k, am, bm } = layoutOf(a, b, x);
     if (am.length === 0) checkInputs(a, b);
