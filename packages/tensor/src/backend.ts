@@ -50,8 +50,14 @@ export interface CpuParallel {
 
 let parallel: CpuParallel | null = null;
 
-/** Buffers of at least this many elements are shared when threads are on (smaller ones are copied if needed). */
-const SHARED_MIN_SIZE = 256;
+/**
+ * Buffers of at least this many elements are shared when threads are on
+ * (smaller ones are copied to shared memory when a split call reads them).
+ * Shared memory costs more to make and to zero, and a call with a smaller
+ * output is rarely worth splitting: at 256 the QP solver at nz 10 (its
+ * [128, 10] vectors shared) ran ~8% slower with threads on than off.
+ */
+const SHARED_MIN_SIZE = 2048;
 
 /**
  * Install (or remove, with null) the thread runner of every CpuBackend.

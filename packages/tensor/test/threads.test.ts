@@ -93,11 +93,11 @@ const cases: [string, () => [KernelOp<never>, Tensor[], unknown]][] = [
     T.primitives.matmul, [T.randn([30, 40], { ...f64, dtype: 'float32' }), T.randn([3, 3, 40, 20], { ...f64, dtype: 'float32' })],
     { transA: false, transB: false },
   ]],
-  ['matmul gemv [17,100,100]@[17,100,1]', () => [
-    T.primitives.matmul, [T.randn([17, 100, 100], f64), T.randn([17, 100, 1], f64)], { transA: false, transB: false },
+  ['matmul gemv [24,100,100]@[24,100,1]', () => [
+    T.primitives.matmul, [T.randn([24, 100, 100], f64), T.randn([24, 100, 1], f64)], { transA: false, transB: false },
   ]],
   ['matmul gemv transA, transB', () => [
-    T.primitives.matmul, [T.randn([17, 100, 100], f64), T.randn([17, 1, 100], f64)], { transA: true, transB: true },
+    T.primitives.matmul, [T.randn([24, 100, 100], f64), T.randn([24, 1, 100], f64)], { transA: true, transB: true },
   ]],
 ];
 
