@@ -80,11 +80,22 @@ export function binaryLoop(
   if (a.length === n && b.length === n) return row(out, 0, a, 0, 1, b, 0, 1, n);
   if (a.length === n && b.length === 1) return row(out, 0, a, 0, 1, b, 0, 0, n);
   if (b.length === n && a.length === 1) return row(out, 0, a, 0, 0, b, 0, 1, n);
+  const r = outShape.length;
+  const m = outShape[r - 1];
+  // One operand full, the other a column [..., 1] along the same leading
+  // axes (a step length times a direction, in the QP solver): row by row.
+  // (A broadcast operand with last axis 1 and n/m elements can only be that.)
+  if (m > 0 && a.length === n && b.length * m === n && bShape[bShape.length - 1] === 1) {
+    for (let o = 0, i = 0; o < n; o += m, i++) row(out, o, a, o, 1, b, i, 0, m);
+    return;
+  }
+  if (m > 0 && b.length === n && a.length * m === n && aShape[aShape.length - 1] === 1) {
+    for (let o = 0, i = 0; o < n; o += m, i++) row(out, o, a, i, 0, b, o, 1, m);
+    return;
+  }
   const sa = broadcastStrides(aShape, outShape);
   const sb = broadcastStrides(bShape, outShape);
-  const r = outShape.length;
   const la = sa[r - 1];
   const lb = sb[r - 1];
-  const m = outShape[r - 1];
   forEachRow(outShape, [sa, sb], (o, [ia, ib]) => row(out, o, a, ia, la, b, ib, lb, m));
 }

@@ -16,15 +16,20 @@ export const where: KernelOp<NoAttrs> = defineOp<NoAttrs>({
     return [{ shape: broadcastNamed('where', [c.shape, a.shape, b.shape], ['cond', 'a', 'b']), dtype }];
   },
   cpu: ([c, a, b], [y]) => {
+    const out = y.data;
+    const [cd, ad, bd] = [c.data, a.data, b.data];
+    const n = out.length;
+    if (cd.length === n && ad.length === n && bd.length === n) {
+      // No broadcasting: one plain loop.
+      for (let i = 0; i < n; i++) out[i] = cd[i] ? ad[i] : bd[i];
+      return;
+    }
     const r = y.shape.length;
     const strides = [c, a, b].map((t) => broadcastStrides(t.shape, y.shape));
     const [lc, la, lb] = strides.map((s) => (r === 0 ? 0 : s[r - 1]));
     const m = r === 0 ? 1 : y.shape[r - 1];
-    const out = y.data;
     forEachRow(y.shape, strides, (o, [ic, ia, ib]) => {
-      for (let j = 0; j < m; j++) {
-        out[o + j] = c.data[ic + j * lc] ? a.data[ia + j * la] : b.data[ib + j * lb];
-      }
+      for (let j = 0; j < m; j++) out[o + j] = cd[ic + j * lc] ? ad[ia + j * la] : bd[ib + j * lb];
     });
   },
 });

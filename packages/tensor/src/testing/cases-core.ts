@@ -54,6 +54,20 @@ export const coreCases: OpCase[] = [
     },
   },
   {
+    name: 'sub/where: a column [.., 1] against a full operand, either side (the row-by-row path)',
+    run: async () => {
+      const x = T.tensor([[1, 2, 3], [4, 5, 6]], f64);
+      const col = T.tensor([[10], [20]], f64);
+      await assertClose(T.sub(x, col), [[-9, -8, -7], [-16, -15, -14]], { shape: [2, 3] });
+      await assertClose(T.sub(col, x), [[9, 8, 7], [16, 15, 14]], { shape: [2, 3] });
+      const x3 = T.reshape(T.arange(0, 12, 1, f64), [2, 2, 3]);
+      await assertClose(T.mul(x3, T.tensor([[[1], [0]], [[2], [-1]]], f64)), [[[0, 1, 2], [0, 0, 0]], [[12, 14, 16], [-9, -10, -11]]]);
+      const cond = T.tensor([[true], [false]]);
+      await assertClose(T.where(T.greater(x, 2), x, col), [[10, 10, 3], [4, 5, 6]]);
+      await assertClose(T.where(cond, x, col), [[1, 2, 3], [20, 20, 20]]);
+    },
+  },
+  {
     name: 'add: a number takes the tensor dtype; mixed dtypes are refused',
     run: async () => {
       const y = T.add(T.tensor([1, 2], { dtype: 'int32' }), 3);
