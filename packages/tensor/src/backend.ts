@@ -126,8 +126,11 @@ const sharedByTensors = new WeakSet<TypedArray>();
  * reads copy), so reuse cannot alias live data.
  */
 const plainPool = new Map<string, TypedArray[]>();
+/** What is in plainPool, so a second free of one array cannot pool it twice. */
+const inPlainPool = new WeakSet<TypedArray>();
 const PLAIN_MIN_SIZE = 64;
-const PLAIN_MAX_PER_KEY = 32;
+/** A solver step disposes a few hundred [nBatch, n] arrays at once. */
+const PLAIN_MAX_PER_KEY = 256;
 const PLAIN_MAX_BYTES = 1 << 26;
 let plainBytes = 0;
 
@@ -135,6 +138,7 @@ function takePlain(dtype: DType, size: number): TypedArray {
   if (size < PLAIN_MIN_SIZE) return allocArray(dtype, size);
   const a = plainPool.get(`${dtype}${size}`)?.pop();
   if (a === undefined) return allocArray(dtype, size);
+  inPlainPool.delete(a);
   plainBytes -= a.byteLength;
   return a.fill(0);
 }
@@ -142,12 +146,13 @@ function takePlain(dtype: DType, size: number): TypedArray {
 function releasePlain(data: TypedArray): void {
   const bytes = data.byteLength;
   if (data.length < PLAIN_MIN_SIZE || plainBytes + bytes > PLAIN_MAX_BYTES) return;
-  if (data.byteOffset !== 0 || data.buffer.byteLength !== bytes) return;
+  if (data.byteOffset !== 0 || data.buffer.byteLength !== bytes || inPlainPool.has(data)) return;
   const key = `${dtypeOfArray(data)}${data.length}`;
   const list = plainPool.get(key);
   if (list === undefined) plainPool.set(key, [data]);
-  else if (list.length >= PLAIN_MAX_PER_KEY || list.includes(data)) return;
+  else if (list.length >= PLAIN_MAX_PER_KEY) return;
   else list.push(data);
+  inPlainPool.add(data);
   plainBytes += bytes;
 }
 
