@@ -78,19 +78,31 @@ function layoutOf(a: CpuTensor, b: CpuTensor, x: CpuTensor): SolveLayout {
   };
 }
 
+const zeroMaps = new Map<number, Int32Array>();
+const identityMaps = new Map<number, Int32Array>();
+
+function commonMap(cache: Map<number, Int32Array>, total: number, identity: boolean): Int32Array {
+  let m = cache.get(total);
+  if (m === undefined) {
+    m = new Int32Array(total);
+    if (identity) for (let i = 0; i < total; i++) m[i] = i;
+    if (cache.size > 64) cache.clear();
+    cache.set(total, m);
+  }
+  return m;
+}
+
 /**
  * For each output batch item, the flat batch index of an input whose batch
  * dims broadcast to `out`.
  */
 export function batchMap(inBatch: Shape, outBatch: Shape): Int32Array {
   const total = sizeOf(outBatch);
+  // The common cases, cached (maps are only read): one shared item, or no
+  // broadcasting (the identity).
+  if (sizeOf(inBatch) === 1) return commonMap(zeroMaps, total, false);
+  if (sizeOf(inBatch) === total) return commonMap(identityMaps, total, true);
   const res = new Int32Array(total);
-  // The common cases without the div/mod per item: one shared item, or no broadcasting.
-  if (sizeOf(inBatch) === 1) return res;
-  if (sizeOf(inBatch) === total) {
-    for (let i = 0; i < total; i++) res[i] = i;
-    return res;
-  }
   const off = outBatch.length - inBatch.length;
   const inStrides = stridesOf(inBatch);
   const outStrides = stridesOf(outBatch);
