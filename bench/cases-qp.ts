@@ -46,7 +46,7 @@ export const QP_SIZES: readonly QpSize[] = [
 /** A solve takes ~0.01 s at nz 10 but seconds at nz 100: few reps for the big ones. */
 function qpReps(nz: number): TimeOptions {
   if (nz >= 50) return { warmup: 1, minReps: 5, maxReps: 9, budgetMs: 5000 };
-  return { warmup: 2, minReps: 5, maxReps: 20, budgetMs: 2000 };
+  return { warmup: 10, minReps: 10, maxReps: 40, budgetMs: 2000 };
 }
 
 async function loadQp(): Promise<{ qp: QpModule['qp']; randomQp: RandomQpModule['randomQp'] }> {
