@@ -96,6 +96,18 @@ const cases: [string, () => [KernelOp<never>, Tensor[], unknown]][] = [
   ['matmul gemv [24,100,100]@[24,100,1]', () => [
     T.primitives.matmul, [T.randn([24, 100, 100], f64), T.randn([24, 100, 1], f64)], { transA: false, transB: false },
   ]],
+  ['conv2d [8,3,24,24] * [8,3,3,3], stride 2, padding 1', () => [
+    T.primitives.conv2d, [T.randn([8, 3, 24, 24], f64), T.randn([8, 3, 3, 3], f64)],
+    { stride: [2, 2], padding: [1, 1], dilation: [1, 1], groups: 1 },
+  ]],
+  ['conv2d f32 groups 2 [5,4,24,24] * [6,2,3,3]', () => [
+    T.primitives.conv2d, [T.randn([5, 4, 24, 24], { ...f64, dtype: 'float32' }), T.randn([6, 2, 3, 3], { ...f64, dtype: 'float32' })],
+    { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 2 },
+  ]],
+  ['conv2dGradInput [8,8,12,12] (x [8,3,24,24], stride 2, padding 1)', () => [
+    T.primitives.conv2dGradInput, [T.randn([8, 8, 12, 12], f64), T.randn([8, 3, 3, 3], f64)],
+    { stride: [2, 2], padding: [1, 1], dilation: [1, 1], groups: 1, inputSize: [24, 24] },
+  ]],
   ['matmul gemv transA, transB', () => [
     T.primitives.matmul, [T.randn([24, 100, 100], f64), T.randn([24, 1, 100], f64)], { transA: true, transB: true },
   ]],

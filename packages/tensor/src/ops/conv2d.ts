@@ -7,8 +7,8 @@
  */
 import { assertFloat, assertSameDType } from '../dtype.js';
 import { ShapeError } from '../errors.js';
-import { defineOp, type KernelOp, type TensorMeta } from '../op.js';
-import { fmtShape, type Shape } from '../shape.js';
+import { defineOp, runAll, type CpuBatch, type KernelOp, type TensorMeta } from '../op.js';
+import { fmtShape, sizeOf, type Shape } from '../shape.js';
 import { asF64, gemmAcc } from './matmul.js';
 
 export interface Conv2dAttrs {
@@ -144,6 +144,40 @@ function f64Out(d: { data: Float32Array | Float64Array | Int32Array | Uint8Array
   return d.data instanceof Float64Array ? d.data : new Float64Array(d.data.length);
 }
 
+/**
+ * Images [start, end) of a batched output: writes straight into a float64
+ * output, else through float64 scratch for those images only (`base` is the
+ * scratch's first image), narrowed into their part of the output by `done`.
+ */
+function imageRange(out: { data: Float32Array | Float64Array | Int32Array | Uint8Array }, per: number, start: number, end: number) {
+  const direct = out.data instanceof Float64Array;
+  const buf = direct ? (out.data as Float64Array) : new Float64Array((end - start) * per);
+  const base = direct ? 0 : start;
+  return { buf, base, done: () => (direct ? undefined : out.data.set(buf, start * per)) };
+}
+
+/** The forward by image: each image's output is W_g·im2col(x[img]), independent of the others. */
+const conv2dBatch: CpuBatch<Conv2dAttrs> = {
+  items: ([x]) => x.shape[0],
+  cost: ([, w], [y]) => 2 * sizeOf(y.shape) * w.shape[1] * w.shape[2] * w.shape[3],
+  run: ([x, w], [y], attrs, start, end) => {
+    const G = geometry(x.shape, w.shape, y.shape, attrs.groups);
+    const X = asF64(x.data);
+    const W = asF64(w.data);
+    const per = G.o * G.l;
+    const { buf: Y, base, done } = imageRange(y, per, start, end);
+    const cols = new Float64Array(G.kk * G.l);
+    for (let img = start; img < end; img++) {
+      for (let gi = 0; gi < attrs.groups; gi++) {
+        im2col(X, G, attrs, img, gi, cols);
+        // y[img, gi·Og : (gi+1)·Og] += W_g [Og, K] · cols [K, L]
+        gemmAcc(W, gi * G.og * G.kk, false, cols, 0, Y, (img - base) * per + gi * G.og * G.l, G.og, G.kk, G.l);
+      }
+    }
+    done();
+  },
+};
+
 export const conv2d: KernelOp<Conv2dAttrs> = defineOp<Conv2dAttrs>({
   name: 'conv2d',
   shape: ([x, w]: readonly TensorMeta[], attrs) => {
@@ -152,22 +186,34 @@ export const conv2d: KernelOp<Conv2dAttrs> = defineOp<Conv2dAttrs>({
     const dtype = assertSameDType('conv2d', [x.dtype, w.dtype], ['x', 'w']);
     return [{ shape, dtype }];
   },
-  cpu: ([x, w], [y], attrs) => {
-    const G = geometry(x.shape, w.shape, y.shape, attrs.groups);
-    const X = asF64(x.data);
-    const W = asF64(w.data);
-    const Y = f64Out(y);
-    const cols = new Float64Array(G.kk * G.l);
-    for (let img = 0; img < G.n; img++) {
-      for (let gi = 0; gi < attrs.groups; gi++) {
-        im2col(X, G, attrs, img, gi, cols);
-        // y[img, gi·Og : (gi+1)·Og] += W_g [Og, K] · cols [K, L]
-        gemmAcc(W, gi * G.og * G.kk, false, cols, 0, Y, (img * G.o + gi * G.og) * G.l, G.og, G.kk, G.l);
-      }
-    }
-    if (Y !== y.data) y.data.set(Y);
-  },
+  cpuBatch: conv2dBatch,
+  cpu: runAll(conv2dBatch),
 });
+
+/** The input gradient by image: dx[img] is col2im(W_gᵀ·g[img]), independent of the others. */
+function conv2dGradInputBatch(): CpuBatch<Conv2dGradInputAttrs> {
+  return {
+    items: ([g]) => g.shape[0],
+    cost: ([g, w]) => 2 * sizeOf(g.shape) * w.shape[1] * w.shape[2] * w.shape[3],
+    run: ([g, w], [dx], attrs, start, end) => {
+      const G = geometry(dx.shape, w.shape, g.shape, attrs.groups);
+      const Gd = asF64(g.data);
+      const W = asF64(w.data);
+      const per = G.c * G.h * G.w;
+      const { buf: DX, base, done } = imageRange(dx, per, start, end);
+      const cols = new Float64Array(G.kk * G.l);
+      for (let img = start; img < end; img++) {
+        for (let gi = 0; gi < attrs.groups; gi++) {
+          cols.fill(0);
+          // cols [K, L] = W_gᵀ [K, Og] · g [Og, L]
+          gemmAcc(W, gi * G.og * G.kk, true, Gd, (img * G.o + gi * G.og) * G.l, cols, 0, G.kk, G.og, G.l);
+          col2im(cols, G, attrs, img - base, gi, DX);
+        }
+      }
+      done();
+    },
+  };
+}
 
 /** dx = conv2dGradInput(g, w): inputs g [N,O,Ho,Wo], w [O,C/g,kh,kw]. */
 export const conv2dGradInput: KernelOp<Conv2dGradInputAttrs> = defineOp<Conv2dGradInputAttrs>({
@@ -183,22 +229,8 @@ export const conv2dGradInput: KernelOp<Conv2dGradInputAttrs> = defineOp<Conv2dGr
     assertFloat('conv2dGradInput', dtype, 'g');
     return [{ shape: x, dtype }];
   },
-  cpu: ([g, w], [dx], attrs) => {
-    const G = geometry(dx.shape, w.shape, g.shape, attrs.groups);
-    const Gd = asF64(g.data);
-    const W = asF64(w.data);
-    const DX = f64Out(dx);
-    const cols = new Float64Array(G.kk * G.l);
-    for (let img = 0; img < G.n; img++) {
-      for (let gi = 0; gi < attrs.groups; gi++) {
-        cols.fill(0);
-        // cols [K, L] = W_gᵀ [K, Og] · g [Og, L]
-        gemmAcc(W, gi * G.og * G.kk, true, Gd, (img * G.o + gi * G.og) * G.l, cols, 0, G.kk, G.og, G.l);
-        col2im(cols, G, attrs, img, gi, DX);
-      }
-    }
-    if (DX !== dx.data) dx.data.set(DX);
-  },
+  cpuBatch: conv2dGradInputBatch(),
+  cpu: runAll(conv2dGradInputBatch()),
 });
 
 /** dw = conv2dGradWeight(x, g): inputs x [N,C,H,W], g [N,O,Ho,Wo]. */
