@@ -39,7 +39,8 @@ interface Config {
   limit: number | undefined;
   testLimit: number | undefined;
   seed: number;
-  threads: number;
+  /** undefined: one per core. */
+  threads: number | undefined;
   save: string | undefined;
   dataDir: string;
   /** Seconds between progress lines within an epoch. */
@@ -54,7 +55,8 @@ const USAGE = `Usage: fashion-mnist [options]
   --limit N             train on the first N of 60000 images (default all)
   --test-limit N        evaluate on the first N of 10000 test images (default all)
   --seed S              seed of the weights and the batch order (default 0)
-  --threads T           CPU threads for batched kernels (default 1)
+  --threads T           CPU threads for batched kernels (default: one per
+                        core; results are the same bits either way)
   --save PATH           write the model to a .safetensors file after training
   --data-dir DIR        data set folder (default ${FASHION_MNIST_DIR})
   --log-interval SEC    seconds between progress lines (default 5)
@@ -101,7 +103,7 @@ function parseConfig(argv: string[]): Config | undefined {
     limit: intFlag('limit', v.limit, 1),
     testLimit: intFlag('test-limit', v['test-limit'], 1),
     seed: intFlag('seed', v.seed, 0) ?? 0,
-    threads: intFlag('threads', v.threads, 1) ?? 1,
+    threads: intFlag('threads', v.threads, 1),
     save: v.save,
     dataDir: v['data-dir'] ?? FASHION_MNIST_DIR,
     logInterval: numFlag('log-interval', v['log-interval']) ?? 5,
