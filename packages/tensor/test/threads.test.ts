@@ -108,6 +108,16 @@ const cases: [string, () => [KernelOp<never>, Tensor[], unknown]][] = [
     T.primitives.conv2dGradInput, [T.randn([8, 8, 12, 12], f64), T.randn([8, 3, 3, 3], f64)],
     { stride: [2, 2], padding: [1, 1], dilation: [1, 1], groups: 1, inputSize: [24, 24] },
   ]],
+  ['matmul 2-D by row blocks [130,70]@[70,90] (m not a multiple of the block)', () => [
+    T.primitives.matmul, [T.randn([130, 70], f64), T.randn([70, 90], f64)], { transA: false, transB: false },
+  ]],
+  ['matmul 2-D by row blocks, transA and transB, f32', () => [
+    T.primitives.matmul, [T.randn([70, 130], { ...f64, dtype: 'float32' }), T.randn([90, 70], { ...f64, dtype: 'float32' })], { transA: true, transB: true },
+  ]],
+  ['matmul 2-D Gram-shaped aᵀa [200,96] (row blocks, not the Gram path)', () => {
+    const a = T.randn([200, 96], f64);
+    return [T.primitives.matmul, [a, a], { transA: true, transB: false }];
+  }],
   ['matmul gemv transA, transB', () => [
     T.primitives.matmul, [T.randn([24, 100, 100], f64), T.randn([24, 1, 100], f64)], { transA: true, transB: true },
   ]],
@@ -197,8 +207,9 @@ test('small calls stay on one thread', () => {
   const a = spd([2, 10, 10]);
   assert.is(splitCount(() => T.cholesky(a)), 0);
   assert.is(splitCount(() => T.matmul(T.randn([4, 5, 6], f64), T.randn([4, 6, 3], f64))), 0);
-  // One batch item cannot be split by item.
-  assert.is(splitCount(() => T.matmul(T.randn([200, 200], f64), T.randn([200, 200], f64))), 0);
+  // One small unbatched product, and one with too few rows to split by rows.
+  assert.is(splitCount(() => T.matmul(T.randn([20, 30], f64), T.randn([30, 20], f64))), 0);
+  assert.is(splitCount(() => T.matmul(T.randn([32, 500], f64), T.randn([500, 500], f64))), 0);
 });
 
 test('stopCpuThreads: back to one thread, ops still work and agree', () => {

@@ -5,7 +5,7 @@
  */
 import { assertFloat, assertSameDType, type TypedArray } from '../dtype.js';
 import { ShapeError } from '../errors.js';
-import { defineOp, runAll, type CpuBatch, type KernelOp, type TensorMeta } from '../op.js';
+import { defineOp, runAll, type CpuBatch, type CpuTensor, type KernelOp, type TensorMeta } from '../op.js';
 import { broadcastNamed, fmtShape, sizeOf, type Shape } from '../shape.js';
 import { batchMap } from './triangular-solve.js';
 
@@ -56,9 +56,12 @@ export function gemmAcc(
   B: Float64Array, bOff: number,
   C: Float64Array, cOff: number,
   m: number, k: number, n: number,
+  lda: number = transA ? m : k,
 ): void {
-  const sAi = transA ? 1 : k; // stride of i in A
-  const sAp = transA ? m : 1; // stride of p in A
+  // lda: the row stride of the stored A (differs from m when computing a
+  // block of rows of a transposed A).
+  const sAi = transA ? 1 : lda; // stride of i in A
+  const sAp = transA ? lda : 1; // stride of p in A
   const k4 = k - (k % 4);
   let i = 0;
   for (; i + 1 < m; i += 2) {
@@ -270,13 +273,53 @@ function gemmRange(
 }
 
 /**
- * The kernel on output batch items [start, end). float32 data is widened to
- * f64 and the items' results narrowed back into their part of y only.
+ * A single (unbatched) product with n > 1 and at least this many rows is
+ * split into blocks of ROW_BLOCK rows instead of batch items, so threads can
+ * share it (the MLP's 2-D matmuls). Decided from shapes only, so the
+ * arithmetic is the same with threads on or off; such products never take
+ * the Gram path (its mirror step crosses row blocks).
+ */
+const ROW_BLOCK = 16;
+const ROW_SPLIT_MIN = 64;
+
+function rowBlocked(y: TensorMeta): boolean {
+  const r = y.shape.length;
+  return sizeOf(y.shape.slice(0, -2)) === 1 && y.shape[r - 1] > 1 && y.shape[r - 2] >= ROW_SPLIT_MIN;
+}
+
+/** Rows [start·ROW_BLOCK, end·ROW_BLOCK) of one product op(a)·op(b). */
+function runRows(a: CpuTensor, b: CpuTensor, y: CpuTensor, transA: boolean, transB: boolean, start: number, end: number): void {
+  const { m, n, k } = layout(a, b, y, transA);
+  const r0 = start * ROW_BLOCK;
+  const r1 = Math.min(end * ROW_BLOCK, m);
+  const A = asF64(a.data);
+  let B = asF64(b.data);
+  if (transB) {
+    const bt = new Float64Array(k * n);
+    transposeInto(B, 0, n, k, bt);
+    B = bt;
+  }
+  const direct = y.data instanceof Float64Array;
+  const C = direct ? (y.data as Float64Array) : new Float64Array((r1 - r0) * n);
+  const cOff = direct ? r0 * n : 0;
+  // Row r0 of op(A): row r0 of A, or column r0 of the stored [k, m] A.
+  gemmAcc(A, transA ? r0 : r0 * k, transA, B, 0, C, cOff, r1 - r0, k, n, transA ? m : k);
+  if (!direct) y.data.set(C, r0 * n);
+}
+
+/**
+ * The kernel on output batch items [start, end) (or row blocks, see
+ * rowBlocked). float32 data is widened to f64 and the items' results
+ * narrowed back into their part of y only.
  */
 const matmulBatch: CpuBatch<MatmulAttrs> = {
-  items: (_inputs, [y]) => sizeOf(y.shape.slice(0, -2)),
+  items: (_inputs, [y]) => {
+    if (!rowBlocked(y)) return sizeOf(y.shape.slice(0, -2));
+    return Math.ceil(y.shape[y.shape.length - 2] / ROW_BLOCK);
+  },
   cost: ([a], [y], { transA }) => 2 * sizeOf(y.shape) * (transA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1]),
   run: ([a, b], [y], { transA, transB }, start, end) => {
+    if (rowBlocked(y)) return runRows(a, b, y, transA, transB, start, end);
     const l = layout(a, b, y, transA);
     const { m, n, k, am, bm } = l;
     const mn = m * n;

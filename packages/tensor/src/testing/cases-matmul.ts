@@ -104,6 +104,21 @@ export const matmulCases: OpCase[] = [
   mmCase('batch broadcasting [3,4]@[2,4,3] (matrix against a batch)', [3, 4], [2, 4, 3]),
   mmCase('float32 [17,33]@[33,10]', [17, 33], [33, 10], 'float32'),
   mmCase('k = 1 and m = 1: [1,1]@[1,3]', [1, 1], [1, 3]),
+  mmCase('one product of 70 rows (split in row blocks) [70,33]@[33,20]', [70, 33], [33, 20]),
+  mmCase('float32, 130 rows [130,9]@[9,7]', [130, 9], [9, 7], 'float32'),
+  {
+    name: 'matmul: row blocks with transA/transB equal explicit transposes (2-D, 80 rows)',
+    run: async () => {
+      const a = make([80, 12], 14).t, b = make([12, 9], 15).t;
+      const ref = await T.matmul(a, b).data();
+      const aT = T.transpose(a).mul(1), bT = T.transpose(b).mul(1);
+      await assertClose(T.matmul(aT, b, { transA: true }), ref, { rtol: 1e-12, atol: 1e-12, shape: [80, 9] });
+      await assertClose(T.matmul(aT, bT, { transA: true, transB: true }), ref, { rtol: 1e-12, atol: 1e-12, shape: [80, 9] });
+      const g = make([12, 80], 16).t; // gᵀg: 80 rows, the row path rather than the Gram path
+      const gram = await T.matmul(g, g.mul(1), { transA: true }).data();
+      await assertClose(T.matmul(g, g, { transA: true }), gram, { rtol: 1e-12, atol: 1e-12, shape: [80, 80] });
+    },
+  },
   {
     name: 'matmul: transA/transB flags equal explicit transposes, batched and broadcast',
     run: async () => {
