@@ -13,10 +13,11 @@
  * `runSync`/`runAsync`), and items that have converged, or proved
  * infeasible or unbounded, stop moving.
  */
-import { concat, scope, tensor, ValueError, where, type Tensor } from '@optnet/tensor';
+import { concat, scope, setGradEnabled, tensor, ValueError, where, type Tensor } from '@optnet/tensor';
 import { factorKkt, solveKkt, type KktData, type KktFact, type KktPre, type KktStep } from './kkt.js';
 import { judge, type Scales } from './status.js';
 import { mtv, mv } from './batch.js';
+import { centering, stepLength } from './step-kernels.js';
 import type { QpIterationInfo, QpStatus } from './types.js';
 
 /** A batch of QPs, vectors expanded to [nBatch, ·]. */
@@ -208,32 +209,6 @@ function shiftPositive(x: Tensor): Tensor {
 }
 
 /**
- * Largest α ∈ [0, 1] with s + α·ds ≥ 0 and lam + α·dlam ≥ 0, per item
- * ([nBatch, 1]): with r = min(ds/s, dlam/lam) (s, lam > 0), α = 1/max(1, −r).
- */
-function maxStep(s: Tensor, ds: Tensor, lam: Tensor, dlam: Tensor): Tensor {
-  const r = ds.div(s).min(-1, true).minimum(dlam.div(lam).min(-1, true));
-  return r.neg().maximum(1).reciprocal();
-}
-
-/**
- * Mehrotra's second-order term can make a step raise the gap: along the
- * direction, μ(α) = μ + c1·α + c2·α² with c1 = (sᵀdlam + lamᵀds)/m and
- * c2 = dsᵀdlam/m, and with c2 > 0 a long step overshoots. Degenerate
- * problems then cycle (the gap went 0.33 → 1.1 → 0.5 → 1.3 ... on a
- * feasible QP of OptNetLayer training). Where μ(α) > μ, shorten the step
- * to the minimizer −c1 / 2c2 of μ(α) (when that is positive).
- */
-function capGapIncrease(s: Tensor, lam: Tensor, ds: Tensor, dlam: Tensor, alpha: Tensor): Tensor {
-  const c1 = s.mul(dlam).add(lam.mul(ds)).sum(-1, true);
-  const c2 = ds.mul(dlam).sum(-1, true);
-  const rise = c1.add(c2.mul(alpha)).mul(alpha); // m·(μ(α) − μ)
-  const best = c1.neg().div(c2.mul(2));
-  const capped = where(best.greater(0), alpha.minimum(best), alpha);
-  return where(rise.greater(0), capped, alpha);
-}
-
-/**
  * One predictor-corrector step; items where `active` is false stay put
  * (`active` null: all move).
  */
@@ -248,17 +223,13 @@ function step(prob: Problem, pre: KktPre, it: Iterate, active: Tensor | null, re
   const s = active === null ? it.s : where(active, it.s, 1);
   const lam = active === null ? it.lam : where(active, it.lam, 1);
   const f: KktFact = factorKkt(pre, s, lam);
-  const sl = s.mul(lam);
-  const aff = solveKkt(f, { rx, rc: sl, rz, ry });
-  const aAff = maxStep(s, aff.ds!, lam, aff.dlam!);
-  const m = prob.data.nIneq;
-  const mu = sl.sum(-1, true).div(m);
-  const muAff = s.add(aff.ds!.mul(aAff)).mul(lam.add(aff.dlam!.mul(aAff))).sum(-1, true).div(m);
-  const ratio = muAff.div(mu).minimum(1).maximum(0);
-  const sigma = ratio.mul(ratio).mul(ratio); // (μ_aff/μ)³
-  const rc = sl.add(aff.ds!.mul(aff.dlam!)).sub(sigma.mul(mu));
+  // Predictor (affine direction), centering, corrector; then the step
+  // length, 0.99 of the way to the boundary and capped where the gap
+  // would rise (step-kernels.ts).
+  const aff = solveKkt(f, { rx, rc: s.mul(lam), rz, ry });
+  const rc = centering(s, lam, aff.ds!, aff.dlam!);
   const d = solveKkt(f, { rx, rc, rz, ry });
-  const alpha = capGapIncrease(s, lam, d.ds!, d.dlam!, maxStep(s, d.ds!, lam, d.dlam!).mul(0.99));
+  const alpha = stepLength(s, lam, d.ds!, d.dlam!, { scale: 0.99, capGap: true });
   return update(it, d, alpha, active);
 }
 
@@ -273,16 +244,31 @@ function update(it: Iterate, d: KktStep, alpha: Tensor, active: Tensor | null): 
   };
 }
 
+/**
+ * One step of a solver generator with gradient recording off: the solve is
+ * not differentiated through its iterations (qp's backward is implicit),
+ * and its fused kernels have no VJP. Only the synchronous step is covered,
+ * so other code running between reads is unaffected.
+ */
+function stepNoGrad<T>(gen: Generator<Tensor, T, ArrayLike<number>>, v: ArrayLike<number>): IteratorResult<Tensor, T> {
+  const prev = setGradEnabled(false);
+  try {
+    return gen.next(v);
+  } finally {
+    setGradEnabled(prev);
+  }
+}
+
 /** Drive a solver generator, reading tensors synchronously. */
 export function runSync<T>(gen: Generator<Tensor, T, ArrayLike<number>>): T {
-  let r = gen.next(new Float64Array(0));
-  while (!r.done) r = gen.next(r.value.dataSync() as ArrayLike<number>);
+  let r = stepNoGrad(gen, new Float64Array(0));
+  while (!r.done) r = stepNoGrad(gen, r.value.dataSync() as ArrayLike<number>);
   return r.value;
 }
 
 /** Drive a solver generator with asynchronous reads (any backend). */
 export async function runAsync<T>(gen: Generator<Tensor, T, ArrayLike<number>>): Promise<T> {
-  let r = gen.next(new Float64Array(0));
-  while (!r.done) r = gen.next((await r.value.data()) as ArrayLike<number>);
+  let r = stepNoGrad(gen, new Float64Array(0));
+  while (!r.done) r = stepNoGrad(gen, (await r.value.data()) as ArrayLike<number>);
   return r.value;
 }

@@ -17,7 +17,8 @@ import { Tensor } from './tensor.js';
  */
 export function apply<A>(op: Primitive<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
   const outputs = op.kind === 'kernel' ? runKernel(op, inputs, attrs) : runCustom(op, inputs, attrs);
-  record(op, inputs, attrs, outputs.outputs, outputs.residuals);
+  // A decomposed op was recorded by the primitives it ran.
+  if (!outputs.decomposed) record(op, inputs, attrs, outputs.outputs, outputs.residuals);
   return outputs.outputs;
 }
 
@@ -40,9 +41,12 @@ function runKernel<A>(op: KernelOp<A>, inputs: readonly Tensor[], attrs: A) {
   }
   const metas = op.shape(inputs, attrs);
   const be = backend ?? getBackend();
+  if (op.decompose !== undefined && be.hasKernel !== undefined && !be.hasKernel(op as KernelOp<unknown>)) {
+    return { outputs: op.decompose(inputs, attrs), residuals: undefined, decomposed: true };
+  }
   if (op.aliasOf !== undefined && be.share !== undefined) {
     const m = metas[0];
-    return { outputs: [new Tensor(be, be.share(inputs[op.aliasOf].buffer), m.shape, m.dtype)], residuals: undefined };
+    return { outputs: [new Tensor(be, be.share(inputs[op.aliasOf].buffer), m.shape, m.dtype)], residuals: undefined, decomposed: false };
   }
   const outs = metas.map((m) => new Tensor(be, be.allocate(m.dtype, sizeOf(m.shape)), m.shape, m.dtype));
   be.run(
@@ -51,7 +55,7 @@ function runKernel<A>(op: KernelOp<A>, inputs: readonly Tensor[], attrs: A) {
     outs.map((t) => ({ buffer: t.buffer, shape: t.shape, dtype: t.dtype })),
     attrs,
   );
-  return { outputs: outs, residuals: undefined };
+  return { outputs: outs, residuals: undefined, decomposed: false };
 }
 
 function runCustom<A>(op: CustomOp<A>, inputs: readonly Tensor[], attrs: A) {
@@ -59,7 +63,7 @@ function runCustom<A>(op: CustomOp<A>, inputs: readonly Tensor[], attrs: A) {
   const prev = setGradEnabled(false);
   try {
     const r = op.forward(inputs, attrs);
-    return { outputs: r.outputs, residuals: r.residuals };
+    return { outputs: r.outputs, residuals: r.residuals, decomposed: false };
   } finally {
     setGradEnabled(prev);
   }

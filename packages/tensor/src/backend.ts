@@ -29,6 +29,11 @@ export interface Backend {
    * has freed it, and must never recycle it while one holds it.
    */
   share?(buffer: unknown): unknown;
+  /**
+   * Optional: whether this backend has a kernel for `op`. When it says no,
+   * `apply` runs the op's `decompose` instead (absent: every op is run).
+   */
+  hasKernel?(op: KernelOp<unknown>): boolean;
   run<A>(
     op: KernelOp<A>,
     inputs: readonly BackendTensor[],

@@ -42,6 +42,12 @@ export interface KernelOp<A = unknown> {
    * the outputs as known finite and solves skip their input scan.
    */
   readonly finiteOutputs?: boolean;
+  /**
+   * The same outputs written in other primitives, for a backend without a
+   * kernel for this op (`Backend.hasKernel`): a fused kernel outside the
+   * core set (the QP solver's step length) still runs everywhere.
+   */
+  readonly decompose?: (inputs: readonly Tensor[], attrs: A) => Tensor[];
 }
 
 /**

@@ -156,6 +156,38 @@ test('backend: ops on tensors of two backends are refused', async () => {
   await assertThrowsCode(() => T.add(a, b), 'BACKEND_MISMATCH', /^add: all inputs must live on one backend/);
 });
 
+test('decompose: a backend without the kernel runs the op as other primitives', () => {
+  let kernelRuns = 0;
+  const mulAdd = T.defineOp<{ c: number }>({
+    name: 'testMulAdd',
+    shape: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
+    cpu: ([x], [y], { c }) => {
+      kernelRuns++;
+      for (let i = 0; i < x.data.length; i++) y.data[i] = x.data[i] * x.data[i] + c;
+    },
+    decompose: ([x], { c }) => [x.square().add(c)],
+  });
+  const x = T.tensor([1, 2, 3], { dtype: 'float64' });
+  assert.equal(Array.from(T.apply1(mulAdd, [x], { c: 1 }).dataSync()), [2, 5, 10]);
+  assert.is(kernelRuns, 1);
+  class NoFused extends T.CpuBackend {
+    hasKernel(op: T.KernelOp<unknown>): boolean {
+      return op.name !== 'testMulAdd';
+    }
+  }
+  const prev = T.getBackend();
+  T.setBackend(new NoFused());
+  try {
+    const z = T.tensor([1, 2, 3], { dtype: 'float64', requiresGrad: true });
+    const y = T.apply1(mulAdd, [z], { c: 1 });
+    assert.equal(Array.from(y.dataSync()), [2, 5, 10]);
+    assert.is(kernelRuns, 1, 'the kernel did not run');
+    assert.ok(y.node !== null && y.node.op.name === 'add', 'the graph records the primitives that ran');
+  } finally {
+    T.setBackend(prev);
+  }
+});
+
 test('broadcastShapes: NumPy rules', () => {
   assert.equal(T.broadcastShapes([2, 1, 3], [4, 3]), [2, 4, 3]);
   assert.equal(T.broadcastShapes([], [5]), [5]);

@@ -1,0 +1,113 @@
+// The fused step kernels against their tensor-op forms (what a backend
+// without the kernels runs), on random and edge-case data, and the whole
+// solver on such a backend.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CpuBackend, getBackend, makeRng, rand, randn, setBackend, tensor, type KernelOp, type Tensor } from '@optnet/tensor';
+import { centering, centeringOp, stepLength, stepLengthOp } from '../src/step-kernels.js';
+import { randomQp } from '../src/random-qp.js';
+import { solveQp } from '../src/index.js';
+
+const f64 = 'float64' as const;
+const arr = (t: Tensor): number[] => Array.from(t.dataSync() as Float64Array);
+
+function close(got: number[], want: number[], rtol: number, what: string): void {
+  assert.is(got.length, want.length, what);
+  got.forEach((g, i) => {
+    const w = want[i];
+    const ok = Object.is(g, w) || Math.abs(g - w) <= rtol * Math.max(1, Math.abs(w));
+    assert.ok(ok, `${what}[${i}]: ${g} vs ${w}`);
+  });
+}
+
+/** s, lam in (0.1, 2.1); ds, dlam ~ N(0, 1): some items block early, some not at all. */
+function sample(seed: number, nBatch: number, m: number, dtype: 'float32' | 'float64' = f64): Tensor[] {
+  const rng = makeRng(seed);
+  const pos = () => rand([nBatch, m], { rng, dtype }).mul(2).add(0.1);
+  return [pos(), pos(), randn([nBatch, m], { rng, dtype }), randn([nBatch, m], { rng, dtype })];
+}
+
+const decomposed = (op: KernelOp<never>, ins: Tensor[], attrs: unknown): Tensor =>
+  op.decompose!(ins, attrs as never)[0];
+
+test('stepLength equals its tensor-op form (with and without the gap cap), float64 and float32', () => {
+  for (const attrs of [{ scale: 1, capGap: false }, { scale: 0.99, capGap: true }]) {
+    const ins = sample(1, 64, 7);
+    close(arr(stepLength(ins[0], ins[1], ins[2], ins[3], attrs)), arr(decomposed(stepLengthOp as KernelOp<never>, ins, attrs)), 1e-14, 'f64');
+    const ins32 = sample(2, 16, 5, 'float32');
+    const got = Array.from(stepLength(ins32[0], ins32[1], ins32[2], ins32[3], attrs).dataSync());
+    const want = Array.from(decomposed(stepLengthOp as KernelOp<never>, ins32, attrs).dataSync());
+    close(got, want, 1e-6, 'f32');
+  }
+});
+
+test('stepLength by hand: the boundary, a full step, the gap cap, and NaN', () => {
+  const t = (rows: number[][]) => tensor(rows, { dtype: f64 });
+  const cap = { scale: 1, capGap: true };
+  // Item 0: ds hits 0 at α = 0.5; item 1: the direction only grows (α = 1).
+  const s = t([[1, 2], [1, 1]]), lam = t([[1, 1], [1, 1]]);
+  close(arr(stepLength(s, lam, t([[-2, 0], [1, 1]]), t([[0, 0], [0, 0.5]]), { scale: 1, capGap: false })), [0.5, 1], 0, 'boundary');
+  // s = lam = 1 and ds = dlam = v: c1 = sᵀdlam + lamᵀds = 2Σv, c2 = Σv², and
+  // the boundary allows α = 1 whenever min(v) ≥ −1.
+  const one = t([[1, 1]]);
+  const v = (a: number, b: number) => t([[a, b]]);
+  // v = [−0.5, 0.4]: c1 = −0.2, c2 = 0.41; the gap rises at α = 1 (−0.2 + 0.41 > 0)
+  // and is least at −c1/2c2 = 0.2/0.82: the step is cut there.
+  close(arr(stepLength(one, one, v(-0.5, 0.4), v(-0.5, 0.4), cap)), [0.2 / 0.82], 1e-15, 'capped');
+  // v = [−0.5, 0.1]: c1 = −0.8, c2 = 0.26, the gap falls at α = 1: no cap.
+  close(arr(stepLength(one, one, v(-0.5, 0.1), v(-0.5, 0.1), cap)), [1], 0, 'gap falls');
+  // v = [−0.5, 0.9]: c1 = 0.8 > 0, so −c1/2c2 < 0: no cap although the gap rises.
+  close(arr(stepLength(one, one, v(-0.5, 0.9), v(-0.5, 0.9), cap)), [1], 0, 'minimizer behind');
+  close(arr(stepLength(one, one, v(-0.5, 0.4), v(-0.5, 0.4), { scale: 0.99, capGap: false })), [0.99], 1e-15, 'scaled');
+  const nan = stepLength(t([[1]]), t([[1]]), t([[NaN]]), t([[1]]), { scale: 1, capGap: false });
+  assert.ok(Number.isNaN(arr(nan)[0]), 'a NaN direction gives NaN');
+});
+
+test('centering equals its tensor-op form; σ = (μ_aff/μ)³ by hand', () => {
+  const ins = sample(3, 64, 9);
+  close(arr(centering(ins[0], ins[1], ins[2], ins[3])), arr(decomposed(centeringOp as KernelOp<never>, ins, {})), 1e-13, 'f64');
+  // One item, m = 2: s = lam = 1, ds = dlam = [−0.5, −0.5]: α_aff = 1/0.5 → 1,
+  // μ = 1, μ_aff = (0.5·0.5·2)/2 = 0.25, σ = 1/64: rc = 1 + 0.25 − 1/64.
+  const t = (rows: number[][]) => tensor(rows, { dtype: f64 });
+  const h = t([[-0.5, -0.5]]);
+  close(arr(centering(t([[1, 1]]), t([[1, 1]]), h, h)), [1.25 - 1 / 64, 1.25 - 1 / 64], 1e-15, 'by hand');
+});
+
+test('shape and dtype errors name the op', () => {
+  const a = tensor([[1, 2]], { dtype: f64 });
+  const b = tensor([[1, 2, 3]], { dtype: f64 });
+  assert.throws(() => stepLength(a, a, a, b, { scale: 1, capGap: false }), /qpStepLength: s, lam, ds, dlam must share/);
+  assert.throws(() => centering(a, a, a, a.cast('float32')), /qpCentering: inputs must share a float dtype/);
+});
+
+test('a backend without the fused kernels solves the same QPs (the tensor-op forms run)', async () => {
+  class Plain extends CpuBackend {
+    hasKernel(op: KernelOp<unknown>): boolean {
+      return op.name !== 'qpStepLength' && op.name !== 'qpCentering';
+    }
+  }
+  const d = randomQp({ nBatch: 4, nz: 6, nIneq: 8, nEq: 2, dtype: f64, seed: 5 });
+  const fused = await solveQp(d.Q, d.p, d.G, d.h, d.A, d.b);
+  const prev = getBackend();
+  const plain = new Plain();
+  setBackend(plain);
+  try {
+    const move = (t: Tensor | null) => (t === null ? null : tensor(Array.from(t.dataSync() as Float64Array), { dtype: f64 }).reshape(t.shape));
+    const r = await solveQp(move(d.Q)!, move(d.p)!, move(d.G), move(d.h), move(d.A), move(d.b));
+    assert.equal(r.status, fused.status);
+    close(arr(r.z), arr(fused.z), 1e-9, 'z');
+  } finally {
+    setBackend(prev);
+  }
+});
+
+test('solveQp on inputs that require grad records no graph (its z is not differentiable)', async () => {
+  const d = randomQp({ nBatch: 2, nz: 4, nIneq: 5, nEq: 0, dtype: f64, seed: 6 });
+  d.Q.requiresGrad = true;
+  d.p.requiresGrad = true;
+  const r = await solveQp(d.Q, d.p, d.G, d.h);
+  assert.is(r.z.node, null);
+  assert.is(r.status.join(), 'solved,solved');
+});
+
+test.run();
