@@ -13,11 +13,12 @@
  * `runSync`/`runAsync`), and items that have converged, or proved
  * infeasible or unbounded, stop moving.
  */
-import { concat, scope, setGradEnabled, tensor, ValueError, where, type Tensor } from '@optnet/tensor';
+import { scope, setGradEnabled, tensor, ValueError, where, type Tensor } from '@optnet/tensor';
 import { factorKkt, solveKkt, type KktData, type KktFact, type KktPre, type KktStep } from './kkt.js';
 import { judge, type Scales } from './status.js';
 import { mtv, mv } from './batch.js';
 import { centering, stepLength } from './step-kernels.js';
+import { residualStats, type StatsParts } from './stats-kernel.js';
 import type { QpIterationInfo, QpStatus } from './types.js';
 
 /** A batch of QPs, vectors expanded to [nBatch, ·]. */
@@ -56,7 +57,7 @@ export interface PdipmOutcome {
 
 /**
  * The solver loop. Yields a [nBatch, 10] tensor of statistics (see
- * `residualStats`) and expects its
+ * stats-kernel.ts) and expects its
  * contents back; returns the final iterate and the status of every item.
  */
 export function* pdipm(
@@ -76,7 +77,7 @@ export function* pdipm(
   for (let k = 0; ; k++) {
     const [res, statsT] = scope(() => {
       const r = residuals(prob, it);
-      return [r, residualStats(prob, it, r)] as const;
+      return [r, residualStats(statsParts(prob, it, r))] as const;
     });
     const stats = yield statsT;
     statsT.dispose();
@@ -149,39 +150,13 @@ function residuals(prob: Problem, it: Iterate): FullResiduals {
   return { rx, rz, ry, u, qz, gz };
 }
 
-/**
- * Per item, in this order: primal residual (max over rows of
- * |residual| / (1 + |rhs|)), dual residual ‖rx‖∞, gap sᵀlam,
- * objective, ‖Gᵀlam + Aᵀnu‖∞ and −(hᵀlam + bᵀnu) (a primal infeasibility
- * certificate when the first is tiny against the second), ‖Qz‖∞, pᵀz,
- * max(Gz, 0), ‖Az‖∞ (an unboundedness certificate when all but pᵀz are
- * tiny against |pᵀz|).
- */
-function residualStats(prob: Problem, it: Iterate, r: FullResiduals): Tensor {
-  // Every column is [nBatch, 1] (keepdims), so one concat assembles them.
-  const zero = prob.zero;
-  const dot1 = (x: Tensor, y: Tensor): Tensor => x.mul(y).sum(-1, true);
-  const norm1 = (x: Tensor): Tensor => x.abs().max(-1, true);
-  // Row-relative: a bound of 1e5 elsewhere must not excuse a violation of
-  // 1e-5 on a row whose right-hand side is 1.
-  const rel = (x: Tensor | null, inv: Tensor | null): Tensor | null =>
-    x === null || inv === null ? null : x.abs().mul(inv).max(-1, true);
-  const pres = maxOf(rel(r.rz, prob.hInv), rel(r.ry, prob.bInv), zero);
-  const gap = it.s !== null && it.lam !== null ? dot1(it.s, it.lam) : zero;
-  const pz = dot1(prob.p, it.z);
-  const obj = dot1(r.qz, it.z).mul(0.5).add(pz);
-  let cert = zero;
-  if (prob.h !== null && it.lam !== null) cert = cert.sub(dot1(prob.h, it.lam));
-  if (prob.b !== null && it.nu !== null) cert = cert.sub(dot1(prob.b, it.nu));
-  const gzPos = r.gz === null ? zero : r.gz.maximum(0).max(-1, true);
-  const az = r.ry === null || prob.b === null ? zero : norm1(r.ry.add(prob.b));
-  const u = r.u === null ? zero : norm1(r.u);
-  return concat([pres, norm1(r.rx), gap, obj, u, cert, norm1(r.qz), pz, gzPos, az], -1);
-}
-
-function maxOf(a: Tensor | null, b: Tensor | null, zero: Tensor): Tensor {
-  if (a !== null && b !== null) return a.maximum(b);
-  return a ?? b ?? zero;
+/** The statistics' inputs (stats-kernel.ts); a block is there when all its parts are. */
+function statsParts(prob: Problem, it: Iterate, r: FullResiduals): StatsParts {
+  const { s, lam, nu } = it;
+  const { h, hInv, b, bInv } = prob;
+  const ineq = r.rz && r.gz && s && lam && h && hInv ? { s, lam, rz: r.rz, hInv, h, gz: r.gz } : null;
+  const eq = r.ry && b && bInv && nu ? { ry: r.ry, bInv, b, nu } : null;
+  return { rx: r.rx, qz: r.qz, z: it.z, p: prob.p, ineq, eq, u: r.u };
 }
 
 /**

@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CpuBackend, getBackend, makeRng, rand, randn, setBackend, tensor, type KernelOp, type Tensor } from '@optnet/tensor';
 import { centering, centeringOp, stepLength, stepLengthOp } from '../src/step-kernels.js';
+import { residualStats, statsOp, type StatsParts } from '../src/stats-kernel.js';
 import { randomQp } from '../src/random-qp.js';
 import { solveQp } from '../src/index.js';
 
@@ -73,6 +74,31 @@ test('centering equals its tensor-op form; σ = (μ_aff/μ)³ by hand', () => {
   close(arr(centering(t([[1, 1]]), t([[1, 1]]), h, h)), [1.25 - 1 / 64, 1.25 - 1 / 64], 1e-15, 'by hand');
 });
 
+test('residualStats equals its tensor-op form for every block combination, NaN kept', () => {
+  const rng = makeRng(7);
+  const r = (n: number) => randn([5, n], { rng, dtype: f64 });
+  const pos = (n: number) => rand([5, n], { rng, dtype: f64 }).add(0.1);
+  for (const [ineq, eq, u] of [[true, true, true], [true, false, true], [false, true, true], [false, false, false]]) {
+    const parts: StatsParts = {
+      rx: r(4), qz: r(4), z: r(4), p: r(4),
+      ineq: ineq ? { s: pos(6), lam: pos(6), rz: r(6), hInv: pos(6), h: r(6), gz: r(6) } : null,
+      eq: eq ? { ry: r(2), bInv: pos(2), b: r(2), nu: r(2) } : null,
+      u: u ? r(4) : null,
+    };
+    const ins = [parts.rx, parts.qz, parts.z, parts.p];
+    if (parts.ineq) ins.push(parts.ineq.s, parts.ineq.lam, parts.ineq.rz, parts.ineq.hInv, parts.ineq.h, parts.ineq.gz);
+    if (parts.eq) ins.push(parts.eq.ry, parts.eq.bInv, parts.eq.b, parts.eq.nu);
+    if (parts.u) ins.push(parts.u);
+    const want = arr(decomposed(statsOp as KernelOp<never>, ins, { ineq, eq, u }));
+    close(arr(residualStats(parts)), want, 1e-14, `ineq ${ineq} eq ${eq} u ${u}`);
+  }
+  // A NaN residual shows in the statistics (the solver then stops that item).
+  const bad = tensor([[NaN, 1]], { dtype: f64 });
+  const one = tensor([[1, 1]], { dtype: f64 });
+  const st = arr(residualStats({ rx: bad, qz: one, z: one, p: one, ineq: null, eq: null, u: null }));
+  assert.ok(Number.isNaN(st[1]), 'dual residual NaN');
+});
+
 test('shape and dtype errors name the op', () => {
   const a = tensor([[1, 2]], { dtype: f64 });
   const b = tensor([[1, 2, 3]], { dtype: f64 });
@@ -83,7 +109,7 @@ test('shape and dtype errors name the op', () => {
 test('a backend without the fused kernels solves the same QPs (the tensor-op forms run)', async () => {
   class Plain extends CpuBackend {
     hasKernel(op: KernelOp<unknown>): boolean {
-      return op.name !== 'qpStepLength' && op.name !== 'qpCentering';
+      return !['qpStepLength', 'qpCentering', 'qpResidualStats'].includes(op.name);
     }
   }
   const d = randomQp({ nBatch: 4, nz: 6, nIneq: 8, nEq: 2, dtype: f64, seed: 5 });
