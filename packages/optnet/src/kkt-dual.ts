@@ -25,8 +25,9 @@
  * well conditioned up to tight tolerances and in float32. A tiny δ on R
  * keeps dependent rows of A factorable.
  */
-import { diagonal, type Tensor, ValueError, where } from '@optnet/tensor';
+import { diagonal, type Tensor, ValueError } from '@optnet/tensor';
 import { cholSolveVec, mtv, mv, trsv } from './batch.js';
+import { slackStep } from './step-kernels.js';
 import type { KktData, KktRhs, KktStep } from './kkt.js';
 
 export interface DualPre {
@@ -191,9 +192,7 @@ export function solveDual(f: DualFact, rhs: KktRhs): KktStep {
   // would amplify the round-off in dlam into the primal residual, so use
   // the linear row G dz + ds = −rz there; on active rows (s/lam small) the
   // complementarity form keeps s∘lam consistent.
-  const fromComp = rcOverLam.add(f.sOverLam.mul(dlam)).neg();
-  const fromRow = rhs.rz!.add(mv(f.pre.data.G!, dz)).neg();
-  const ds = where(f.inactive, fromRow, fromComp);
+  const ds = slackStep(rcOverLam, f.sOverLam, dlam, rhs.rz!, mv(f.pre.data.G!, dz), f.inactive);
   return { dz, ds, dlam, dnu };
 }
 

@@ -17,7 +17,7 @@ import { scope, setGradEnabled, tensor, ValueError, where, type Tensor } from '@
 import { factorKkt, solveKkt, type KktData, type KktFact, type KktPre, type KktStep } from './kkt.js';
 import { judge, type Scales } from './status.js';
 import { mtv, mv } from './batch.js';
-import { centering, stepLength } from './step-kernels.js';
+import { centering, move, stepLength } from './step-kernels.js';
 import { residualStats, type StatsParts } from './stats-kernel.js';
 import type { QpIterationInfo, QpStatus } from './types.js';
 
@@ -208,14 +208,20 @@ function step(prob: Problem, pre: KktPre, it: Iterate, active: Tensor | null, re
   return update(it, d, alpha, active);
 }
 
+/** it + α·d per item (one fused kernel); items where `active` is false stay. */
 function update(it: Iterate, d: KktStep, alpha: Tensor, active: Tensor | null): Iterate {
-  const move = (x: Tensor | null, dx: Tensor | null): Tensor | null =>
-    x === null || dx === null ? x : active === null ? x.add(dx.mul(alpha)) : where(active, x.add(dx.mul(alpha)), x);
+  const pairs: [Tensor, Tensor][] = [[it.z, d.dz]];
+  const moves = { s: it.s !== null && d.ds !== null, lam: it.lam !== null && d.dlam !== null, nu: it.nu !== null && d.dnu !== null };
+  if (moves.s) pairs.push([it.s!, d.ds!]);
+  if (moves.lam) pairs.push([it.lam!, d.dlam!]);
+  if (moves.nu) pairs.push([it.nu!, d.dnu!]);
+  const out = move(alpha, pairs, active);
+  let k = 1;
   return {
-    z: move(it.z, d.dz)!,
-    s: move(it.s, d.ds),
-    lam: move(it.lam, d.dlam),
-    nu: move(it.nu, d.dnu),
+    z: out[0],
+    s: moves.s ? out[k++] : it.s,
+    lam: moves.lam ? out[k++] : it.lam,
+    nu: moves.nu ? out[k++] : it.nu,
   };
 }
 

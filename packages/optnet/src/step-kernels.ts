@@ -10,7 +10,7 @@
  * Glossary: s slack, lam inequality duals (both > 0), ds, dlam a direction,
  * m = nIneq; every input is [nBatch, m].
  */
-import { apply1, defineOp, DTypeError, ShapeError, where, type CpuTensor, type KernelOp, type Tensor, type TensorMeta } from '@optnet/tensor';
+import { apply, apply1, defineOp, DTypeError, ShapeError, where, type CpuTensor, type KernelOp, type Tensor, type TensorMeta } from '@optnet/tensor';
 
 export interface StepLengthAttrs {
   /** Multiplies the step to the boundary (0.99 keeps the iterate interior). */
@@ -146,4 +146,97 @@ export const centeringOp: KernelOp<Record<string, never>> = defineOp<Record<stri
  */
 export function centering(s: Tensor, lam: Tensor, ds: Tensor, dlam: Tensor): Tensor {
   return apply1(centeringOp, [s, lam, ds, dlam], {});
+}
+
+export interface MoveAttrs {
+  /** Whether the last input is an [nBatch, 1] bool mask of the items that move. */
+  readonly masked: boolean;
+}
+
+/** The tensor-op form of move. */
+function moveOps(ins: readonly Tensor[], { masked }: MoveAttrs): Tensor[] {
+  const alpha = ins[0];
+  const active = masked ? ins[ins.length - 1] : null;
+  const out: Tensor[] = [];
+  for (let k = 1; k + 1 < ins.length; k += 2) {
+    const next = ins[k].add(ins[k + 1].mul(alpha));
+    out.push(active === null ? next : where(active, next, ins[k]));
+  }
+  return out;
+}
+
+export const moveOp: KernelOp<MoveAttrs> = defineOp<MoveAttrs>({
+  name: 'qpMove',
+  shape: (ins, { masked }) => {
+    const pairs = ins.slice(1, masked ? -1 : undefined);
+    const out: TensorMeta[] = [];
+    for (let k = 0; k + 1 < pairs.length; k += 2) {
+      const [x, dx] = [pairs[k], pairs[k + 1]];
+      if (x.shape.length !== 2 || x.shape.join() !== dx.shape.join() || x.shape[0] !== ins[0].shape[0] || x.dtype !== dx.dtype) {
+        throw new ShapeError('SHAPE_MISMATCH', `qpMove: each x and dx must share one [nBatch, n] shape and dtype; got [${x.shape.join(', ')}] and [${dx.shape.join(', ')}].`);
+      }
+      out.push({ shape: x.shape, dtype: x.dtype });
+    }
+    return out;
+  },
+  cpu: (ins, outs, { masked }) => {
+    const alpha = ins[0].data;
+    const active = masked ? ins[ins.length - 1].data : null;
+    outs.forEach((o, p) => {
+      const x = ins[1 + 2 * p].data;
+      const dx = ins[2 + 2 * p].data;
+      const y = o.data;
+      const n = o.shape[1];
+      for (let b = 0; b < o.shape[0]; b++) {
+        const a = alpha[b];
+        const moves = active === null || active[b] !== 0;
+        for (let i = b * n; i < b * n + n; i++) y[i] = moves ? x[i] + dx[i] * a : x[i];
+      }
+    });
+  },
+  decompose: moveOps,
+});
+
+/**
+ * x + α·dx for each pair, per item (α [nBatch, 1]); items where `active` is
+ * false keep x. One kernel for the whole iterate.
+ * @example const [z1, s1] = move(alpha, [[z, dz], [s, ds]], null);
+ */
+export function move(alpha: Tensor, pairs: readonly (readonly [Tensor, Tensor])[], active: Tensor | null): Tensor[] {
+  const ins = [alpha, ...pairs.flat()];
+  if (active !== null) ins.push(active);
+  return apply(moveOp, ins, { masked: active !== null });
+}
+
+/** The tensor-op form of slackStep. */
+function slackStepOps([rcOverLam, sOverLam, dlam, rz, gdz, inactive]: readonly Tensor[]): Tensor[] {
+  const fromComp = rcOverLam.add(sOverLam.mul(dlam)).neg();
+  const fromRow = rz.add(gdz).neg();
+  return [where(inactive, fromRow, fromComp)];
+}
+
+export const slackStepOp: KernelOp<Record<string, never>> = defineOp<Record<string, never>>({
+  name: 'qpSlackStep',
+  shape: (ins) => {
+    const [x] = ins;
+    if (ins.some((t) => t.shape.join() !== x.shape.join()) || ins[5].dtype !== 'bool') {
+      throw new ShapeError('SHAPE_MISMATCH', `qpSlackStep: six [nBatch, m] inputs, the last bool; got ${ins.map((t) => `${t.dtype}[${t.shape.join(', ')}]`).join(', ')}.`);
+    }
+    return [{ shape: x.shape, dtype: x.dtype }];
+  },
+  cpu: ([rcOverLam, sOverLam, dlam, rz, gdz, inactive], [y]) => {
+    const [A, B, C, R, G, I, Y] = [rcOverLam.data, sOverLam.data, dlam.data, rz.data, gdz.data, inactive.data, y.data];
+    for (let i = 0; i < Y.length; i++) Y[i] = I[i] !== 0 ? -(R[i] + G[i]) : -(A[i] + B[i] * C[i]);
+  },
+  decompose: slackStepOps,
+});
+
+/**
+ * ds from the two exact-arithmetic-equal formulas, per row: the linear row
+ * −(rz + G dz) where `inactive`, else the complementarity form
+ * −(rc/lam + (s/lam)∘dlam) (see kkt-dual.ts for why).
+ * @example const ds = slackStep(rcOverLam, sOverLam, dlam, rz, gdz, inactive);
+ */
+export function slackStep(rcOverLam: Tensor, sOverLam: Tensor, dlam: Tensor, rz: Tensor, gdz: Tensor, inactive: Tensor): Tensor {
+  return apply1(slackStepOp, [rcOverLam, sOverLam, dlam, rz, gdz, inactive], {});
 }

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CpuBackend, getBackend, makeRng, rand, randn, setBackend, tensor, type KernelOp, type Tensor } from '@optnet/tensor';
-import { centering, centeringOp, stepLength, stepLengthOp } from '../src/step-kernels.js';
+import { centering, centeringOp, move, moveOp, slackStep, slackStepOp, stepLength, stepLengthOp } from '../src/step-kernels.js';
 import { residualStats, statsOp, type StatsParts } from '../src/stats-kernel.js';
 import { randomQp } from '../src/random-qp.js';
 import { solveQp } from '../src/index.js';
@@ -99,6 +99,26 @@ test('residualStats equals its tensor-op form for every block combination, NaN k
   assert.ok(Number.isNaN(st[1]), 'dual residual NaN');
 });
 
+test('move and slackStep equal their tensor-op forms (masked and not)', () => {
+  const rng = makeRng(8);
+  const alpha = rand([6, 1], { rng, dtype: f64 });
+  const z = randn([6, 3], { rng, dtype: f64 }), dz = randn([6, 3], { rng, dtype: f64 });
+  const s = randn([6, 5], { rng, dtype: f64 }), ds = randn([6, 5], { rng, dtype: f64 });
+  const active = tensor([[true], [false], [true], [true], [false], [true]]);
+  for (const mask of [null, active]) {
+    const got = move(alpha, [[z, dz], [s, ds]], mask);
+    const ins = [alpha, z, dz, s, ds, ...(mask ? [mask] : [])];
+    const want = moveOp.decompose!(ins, { masked: mask !== null });
+    got.forEach((g, k) => close(arr(g), arr(want[k]), 0, `move ${k}`));
+  }
+  // Items 1 and 4 do not move.
+  close(arr(move(alpha, [[z, dz]], active)[0]).slice(3, 6), arr(z).slice(3, 6), 0, 'frozen item');
+  const [a, b, c, r, g] = [1, 2, 3, 4, 5].map(() => randn([6, 5], { rng, dtype: f64 }));
+  const inactive = randn([6, 5], { rng, dtype: f64 }).greater(0);
+  const want = slackStepOp.decompose!([a, b, c, r, g, inactive], {});
+  close(arr(slackStep(a, b, c, r, g, inactive)), arr(want[0]), 0, 'slackStep');
+});
+
 test('shape and dtype errors name the op', () => {
   const a = tensor([[1, 2]], { dtype: f64 });
   const b = tensor([[1, 2, 3]], { dtype: f64 });
@@ -109,7 +129,7 @@ test('shape and dtype errors name the op', () => {
 test('a backend without the fused kernels solves the same QPs (the tensor-op forms run)', async () => {
   class Plain extends CpuBackend {
     hasKernel(op: KernelOp<unknown>): boolean {
-      return !['qpStepLength', 'qpCentering', 'qpResidualStats'].includes(op.name);
+      return !['qpStepLength', 'qpCentering', 'qpResidualStats', 'qpMove', 'qpSlackStep'].includes(op.name);
     }
   }
   const d = randomQp({ nBatch: 4, nz: 6, nIneq: 8, nEq: 2, dtype: f64, seed: 5 });
