@@ -56,13 +56,15 @@ export interface CpuParallel {
 let parallel: CpuParallel | null = null;
 
 /**
- * Buffers of at least this many elements are shared when threads are on
- * (smaller ones are copied to shared memory when a split call reads them).
- * Shared memory costs more to make and to zero, and a call with a smaller
- * output is rarely worth splitting: at 256 the QP solver at nz 10 (its
- * [128, 10] vectors shared) ran ~8% slower with threads on than off.
+ * Buffers of at least this many elements are shared when threads are on.
+ * Smaller ones stay plain: a split call copies such inputs into shared
+ * memory and writes such outputs through a shared temporary (cheap at
+ * this size), while plain memory is faster to make, zero and use for all
+ * the calls that are not split (the QP solver at nz 10 ran ~12% slower
+ * with its [128, 10, 10] matrices shared). Equal to the thread runner's
+ * largest input copy.
  */
-const SHARED_MIN_SIZE = 2048;
+const SHARED_MIN_SIZE = 1 << 16;
 
 /**
  * Install (or remove, with null) the thread runner of every CpuBackend.
@@ -107,7 +109,8 @@ function takeShared(bytes: number): SharedArrayBuffer {
 }
 
 /** `dispose` of a whole shared array: its memory goes to the pool (the tensor no longer uses it). */
-function releaseShared(data: TypedArray): void {
+/** Also used by the thread runner for its temporary outputs. */
+export function releaseShared(data: TypedArray): void {
   const sab = data.buffer;
   const bytes = sab.byteLength;
   if (!(sab instanceof SharedArrayBuffer) || bytes < POOL_MIN_BYTES || pooledBytes + bytes > POOL_MAX_BYTES) return;
@@ -170,7 +173,6 @@ export function getCpuParallel(): CpuParallel | null {
 function worthSplitting<A>(op: KernelOp<A>, p: CpuParallel, ins: readonly CpuTensor[], outs: readonly CpuTensor[], attrs: A): boolean {
   const batch = op.cpuBatch;
   if (batch === undefined || batch.cost === undefined) return false;
-  for (const t of outs) if (!(t.data.buffer instanceof SharedArrayBuffer)) return false;
   return batch.cost(ins, outs, attrs) >= p.minCost;
 }
 

@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
-import { setCpuParallel, type CpuParallel } from './backend.js';
+import { allocShared, releaseShared, setCpuParallel, type CpuParallel } from './backend.js';
 import { isKnownFinite, markFinite } from './known-finite.js';
 import { arrayView, type DType, type TypedArray } from './dtype.js';
 import { DTypeError, OptnetError, RuntimeError, ShapeError, ValueError, type ErrorCode } from './errors.js';
@@ -213,15 +213,17 @@ function runSplit<A>(op: KernelOp<A>, inputs: readonly CpuTensor[], outputs: rea
   if (parts < 2) return false;
   const ins = shareInputs(inputs);
   if (ins === null) return false;
+  // Plain outputs (small ones) are written through shared temporaries.
+  const outs = outputs.map((t) => (t.data.buffer instanceof SharedArrayBuffer ? t : { ...t, data: allocShared(t.dtype, t.data.length) }));
   const cut = (p: number) => Math.floor((items * p) / parts);
-  const base = { op: op.name, attrs, inputs: describe(ins), outputs: describe(outputs) };
+  const base = { op: op.name, attrs, inputs: describe(ins), outputs: describe(outs) };
   for (let w = 1; w < parts; w++) {
     Atomics.store(sync, w - 1, RUNNING);
     pool[w - 1].worker.postMessage({ ...base, start: cut(w), end: cut(w + 1) } satisfies CpuTask);
   }
   const errors: Error[] = [];
   try {
-    batch.run(ins, outputs, attrs, 0, cut(1));
+    batch.run(ins, outs, attrs, 0, cut(1));
   } catch (e) {
     errors.push(e as Error);
   }
@@ -230,6 +232,11 @@ function runSplit<A>(op: KernelOp<A>, inputs: readonly CpuTensor[], outputs: rea
     if (Atomics.load(sync, w - 1) === FAILED) errors.push(rebuild(receiveMessageOnPort(pool[w - 1].port)?.message));
   }
   splitCalls++;
+  outs.forEach((t, i) => {
+    if (t === outputs[i]) return;
+    if (errors.length === 0) outputs[i].data.set(t.data);
+    releaseShared(t.data);
+  });
   if (errors.length > 0) throw pickError(errors);
   return true;
 }
