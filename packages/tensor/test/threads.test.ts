@@ -93,8 +93,8 @@ const cases: [string, () => [KernelOp<never>, Tensor[], unknown]][] = [
     T.primitives.matmul, [T.randn([30, 40], { ...f64, dtype: 'float32' }), T.randn([3, 3, 40, 20], { ...f64, dtype: 'float32' })],
     { transA: false, transB: false },
   ]],
-  ['matmul gemv [24,100,100]@[24,100,1]', () => [
-    T.primitives.matmul, [T.randn([24, 100, 100], f64), T.randn([24, 100, 1], f64)], { transA: false, transB: false },
+  ['matmul gemv [64,100,100]@[64,100,1]', () => [
+    T.primitives.matmul, [T.randn([64, 100, 100], f64), T.randn([64, 100, 1], f64)], { transA: false, transB: false },
   ]],
   ['conv2d [8,3,24,24] * [8,3,3,3], stride 2, padding 1', () => [
     T.primitives.conv2d, [T.randn([8, 3, 24, 24], f64), T.randn([8, 3, 3, 3], f64)],
@@ -119,7 +119,7 @@ const cases: [string, () => [KernelOp<never>, Tensor[], unknown]][] = [
     return [T.primitives.matmul, [a, a], { transA: true, transB: false }];
   }],
   ['matmul gemv transA, transB', () => [
-    T.primitives.matmul, [T.randn([24, 100, 100], f64), T.randn([24, 1, 100], f64)], { transA: true, transB: true },
+    T.primitives.matmul, [T.randn([64, 100, 100], f64), T.randn([64, 1, 100], f64)], { transA: true, transB: true },
   ]],
 ];
 

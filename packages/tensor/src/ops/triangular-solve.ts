@@ -207,14 +207,37 @@ function dotLast(l: Float64Array, lo: number, n: number, x: Float64Array, z: Flo
 /**
  * op(L)·x = x in place for op(L) = Lᵀ: column-oriented. Column i of Lᵀ is
  * row i of L, so once unknown i is known, x[j] -= L[i,j]·x[i] for the
- * unsolved j (j > i forward, j < i backward) walks row i contiguously; two
- * unknowns i0, i1 are eliminated per pass.
+ * unsolved j (j > i forward, j < i backward) walks row i contiguously. Four
+ * unknowns i0..i3 are solved per pass (each using the ones before it), so
+ * each load and store of x[j] serves four multiply-adds; two at a time,
+ * then one, finish.
  */
 function axpySolve1(l: Float64Array, lo: number, n: number, x: Float64Array, forward: boolean, unit: boolean): void {
+  const d = forward ? 1 : -1; // solve order
   let s = 0;
+  for (; s + 3 < n; s += 4) {
+    const i0 = forward ? s : n - 1 - s;
+    const [i1, i2, i3] = [i0 + d, i0 + 2 * d, i0 + 3 * d];
+    const [r0, r1, r2, r3] = [lo + i0 * n, lo + i1 * n, lo + i2 * n, lo + i3 * n];
+    const y0 = unit ? x[i0] : x[i0] / l[r0 + i0];
+    const v1 = x[i1] - l[r0 + i1] * y0;
+    const y1 = unit ? v1 : v1 / l[r1 + i1];
+    const v2 = x[i2] - l[r0 + i2] * y0 - l[r1 + i2] * y1;
+    const y2 = unit ? v2 : v2 / l[r2 + i2];
+    const v3 = x[i3] - l[r0 + i3] * y0 - l[r1 + i3] * y1 - l[r2 + i3] * y2;
+    const y3 = unit ? v3 : v3 / l[r3 + i3];
+    x[i0] = y0;
+    x[i1] = y1;
+    x[i2] = y2;
+    x[i3] = y3;
+    const hi = forward ? n : i3;
+    for (let j = forward ? i0 + 4 : 0; j < hi; j++) {
+      x[j] -= l[r0 + j] * y0 + l[r1 + j] * y1 + l[r2 + j] * y2 + l[r3 + j] * y3;
+    }
+  }
   for (; s + 1 < n; s += 2) {
     const i0 = forward ? s : n - 1 - s; // this step solves i0, then i1
-    const i1 = forward ? i0 + 1 : i0 - 1;
+    const i1 = i0 + d;
     const r0 = lo + i0 * n;
     const r1 = lo + i1 * n;
     const y0 = unit ? x[i0] : x[i0] / l[r0 + i0];
@@ -294,7 +317,9 @@ function solveItem(
 /** The kernel on output batch items [start, end); finite checks item by item (see run). */
 const triangularSolveBatch: CpuBatch<TriangularSolveAttrs> = {
   items: (_inputs, [x]) => sizeOf(x.shape.slice(0, -2)),
-  cost: (_inputs, [x]) => sizeOf(x.shape) * x.shape[x.shape.length - 2],
+  // n² flops per column; one or two columns are memory-bound like a
+  // mat-vec (see matmul's cost) and count 0.3 of that.
+  cost: (_inputs, [x]) => (x.shape[x.shape.length - 1] <= 2 ? 0.6 : 2) * sizeOf(x.shape) * x.shape[x.shape.length - 2],
   run: ([a, b], [x], attrs, start, end) => {
     const { n, k, am, bm } = layoutOf(a, b, x);
     if (am.length === 0) checkInputs(a, b);

@@ -104,7 +104,7 @@ const firstLinalgCases: OpCase[] = [
     name: 'triangularSolve: op(L)·X ≈ B for lower/upper × transpose × unitDiagonal, few and many columns',
     run: async () => {
       // Odd and even column counts (the kernel solves two columns at a time).
-      for (const [n, k] of [[4, 3], [7, 6]]) await triangularCase(randMat(n, n, 2), randMat(n, k, 3));
+      for (const [n, k] of [[4, 3], [7, 6], [7, 1], [9, 3], [6, 1]]) await triangularCase(randMat(n, n, 2), randMat(n, k, 3));
     },
   },
   {
