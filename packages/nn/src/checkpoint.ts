@@ -9,6 +9,9 @@
  * - The optimizer's `OptimizerState` goes in the same file: its tensors as
  *   `optimizer.<key>` (e.g. `optimizer.0.exp_avg`) and its meta strings as
  *   `optimizer.<key>` in `__metadata__` (e.g. `optimizer.lr`).
+ * - A module's non-tensor state (`getExtraState`, e.g. a Dropout layer's
+ *   generator position) goes in `__metadata__` as `<module>._extra_state`
+ *   (PyTorch's key for it), so resumed training draws the same masks.
  *
  * Saving is atomic: the bytes go to a uniquely named temporary file next to
  * the target, are fsynced, and the temporary file is renamed over the
@@ -84,6 +87,10 @@ async function collect(
   for (const [name, t] of tensors) {
     entries.push({ name, dtype: t.dtype, shape: t.shape, data: await t.data() });
   }
+  for (const [name, m] of module.namedModules()) {
+    const extra = m.getExtraState();
+    if (extra !== undefined) meta[extraKey(name)] = extra;
+  }
   return { entries, metadata: meta };
 }
 
@@ -153,12 +160,16 @@ export async function load(
     else model.set(k, t);
   }
   const userMeta: Record<string, string> = {};
+  const extra = new Map<string, string>();
   for (const [k, v] of Object.entries(metadata)) {
     if (k.startsWith(OPTIMIZER_PREFIX)) opt.meta[k.slice(OPTIMIZER_PREFIX.length)] = v;
+    else if (k === EXTRA || k.endsWith(`.${EXTRA}`)) extra.set(k.slice(0, -EXTRA.length).replace(/\.$/, ''), v);
     else userMeta[k] = v;
   }
+  let applyExtra: (() => void)[] = [];
   try {
     checkModelState(path, own, model, strict);
+    applyExtra = prepareExtra(path, module, extra, strict);
     if (optimizer !== undefined) loadOptimizer(path, optimizer, opt);
   } catch (e) {
     // Only the model's: a failing optimizer may already hold some of its own.
@@ -166,6 +177,7 @@ export async function load(
     throw e;
   }
   // Validated: from here nothing can fail. assign moves each buffer in.
+  for (const apply of applyExtra) apply();
   for (const [name, src] of model) {
     const target = own.get(name);
     if (target !== undefined) target.assign(src);
@@ -221,6 +233,37 @@ function checkModelState(path: string, own: Map<string, Tensor>, file: Map<strin
       );
     }
   }
+}
+
+/** Metadata key of a module's extra state: `<dotted module name>._extra_state` (PyTorch's state-dict key). */
+const EXTRA = '_extra_state';
+
+function extraKey(moduleName: string): string {
+  return moduleName === '' ? EXTRA : `${moduleName}.${EXTRA}`;
+}
+
+/** Check every module's extra state in the file; returns the functions that apply them. */
+function prepareExtra(path: string, module: Module, extra: Map<string, string>, strict: boolean): (() => void)[] {
+  const modules = new Map(module.namedModules());
+  const out: (() => void)[] = [];
+  for (const [name, state] of extra) {
+    const m = modules.get(name);
+    if (m === undefined) {
+      if (!strict) continue;
+      throw new NnError(
+        'STATE_MISMATCH',
+        `load: '${path}' holds extra state for module '${name}', which this module does not have. ` +
+          `Build the same architecture, or pass { strict: false }.`,
+      );
+    }
+    try {
+      out.push(m.prepareExtraState(state));
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw new NnError('STATE_MISMATCH', `load: the extra state of module '${name}' in '${path}' does not fit; got: ${why}`);
+    }
+  }
+  return out;
 }
 
 function loadOptimizer(path: string, optimizer: StatefulOptimizer, state: OptimizerState): void {

@@ -175,6 +175,28 @@ export abstract class Module {
     return n;
   }
 
+  /**
+   * State that is not a tensor, for checkpoints (a Dropout layer's
+   * generator position), or undefined when there is none. PyTorch's
+   * get_extra_state.
+   */
+  getExtraState(): string | undefined {
+    return undefined;
+  }
+
+  /**
+   * Check `state` (from getExtraState) and return the function that applies
+   * it; throws, changing nothing, when it does not fit. `load` checks every
+   * module's before it applies any.
+   */
+  prepareExtraState(state: string): () => void {
+    throw new NnError(
+      'STATE_MISMATCH',
+      `${this.constructor.name}: this module keeps no extra state; got ${JSON.stringify(state.slice(0, 40))}. ` +
+        `The checkpoint is from a different architecture.`,
+    );
+  }
+
   /** The text inside this module's parentheses in `toString` (override). */
   extraRepr(): string {
     return '';

@@ -4,7 +4,7 @@ import { mkdtemp, mkdir, open, readFile, readdir, rm, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tensor, makeRng, randn, randint, tensor, type Rng } from '@optnet/tensor';
-import { Module, decodeSafetensors, load, save } from '@optnet/nn';
+import { Module, decodeSafetensors, encodeSafetensors, load, save } from '@optnet/nn';
 import type { OptimizerState, StatefulOptimizer } from '../src/optim/state.js';
 
 async function rejectsCode(fn: () => Promise<unknown>, code: string, ...patterns: RegExp[]): Promise<void> {
@@ -278,6 +278,33 @@ test('atomic save: a failing rename (target is a directory) and a failing tensor
   await rejectsCode(() => save(m, path), 'DISPOSED');
   assert.equal([...(await readFile(path))], [...old]);
   assert.equal(await tempFiles(), []);
+});
+
+test('extra state (a Dropout generator) is saved under <module>._extra_state and checked on load', async () => {
+  const { Sequential, Dropout, Linear } = await import('@optnet/nn');
+  const net = (seed: number) => new Sequential(new Linear(3, 3, { rng: makeRng(seed) }), new Dropout(0.5, { rng: makeRng(seed) }));
+  const a = net(1);
+  a.forward(randn([4, 3], { rng: makeRng(9) })); // move the generator along
+  const path = join(dir, 'extra.safetensors');
+  await save(a, path);
+  const { metadata } = decodeSafetensors(new Uint8Array(await readFile(path)));
+  assert.ok(typeof metadata['1._extra_state'] === 'string', 'stored under the module name');
+  const b = net(2);
+  const { metadata: back } = await load(b, path);
+  assert.equal(back, { format: 'pt' }, 'extra state is not returned as user metadata');
+  const x = randn([4, 3], { rng: makeRng(10) });
+  assert.equal(Array.from(b.forward(x).dataSync()), Array.from(a.forward(x).dataSync()), 'the same masks next');
+  // Into a module without that layer (strict) or with a corrupt state: nothing changes.
+  const plain = new Sequential(new Linear(3, 3, { rng: makeRng(3) }));
+  const before = snapshot(plain);
+  await rejectsCode(() => load(plain, path, { strict: true }), 'STATE_MISMATCH', /extra state for module '1'/);
+  assert.equal(snapshot(plain), before);
+  const corrupt = join(dir, 'extra-corrupt.safetensors');
+  await writeFile(corrupt, encodeSafetensors(a.stateDict(), { '1._extra_state': 'not a generator' }));
+  const c = net(4);
+  const cBefore = snapshot(c);
+  await rejectsCode(() => load(c, corrupt), 'STATE_MISMATCH', /extra state of module '1' in .* does not fit/);
+  assert.equal(snapshot(c), cBefore);
 });
 
 test('save refuses model names that clash with the optimizer prefix', async () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { argmax, makeRng, type Tensor, type TypedArray } from '@optnet/tensor';
 import { noGrad } from '@optnet/autograd';
 import {
-  Adam, BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, ReLU, SGD, Sequential, batches, crossEntropy, load, save,
+  Adam, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, SGD, Sequential, batches, crossEntropy, load, save,
 } from '@optnet/nn';
 import { STROKES, strokeImages } from './synthetic.js';
 
@@ -116,20 +116,20 @@ test('an MLP and a conv net learn the strokes; the conv net generalizes far bett
 });
 
 /**
- * Conv → BatchNorm → ReLU → pool → Linear. BatchNorm makes the resume test
- * cover buffers (running mean/var, the int32 batch count) and not only
- * parameters. No Dropout: its generator's state is not part of a
- * checkpoint (an Rng is a closure), so a resumed run would draw other masks.
+ * Conv → BatchNorm → ReLU → pool → Dropout → Linear. BatchNorm makes the
+ * resume test cover buffers (running mean/var, the int32 batch count) and
+ * not only parameters; Dropout covers extra state (its generator's
+ * position, saved in the checkpoint's metadata).
  */
 function bnNet(seed: number): Sequential {
   const rng = makeRng(seed);
   return new Sequential(
     new Conv2d(1, 4, 3, { rng }), new BatchNorm2d(4), new ReLU(), new MaxPool2d(2),
-    new Flatten(), new Linear(4 * 4 * 4, K, { rng }),
+    new Flatten(), new Dropout(0.3, { rng: makeRng(100 + seed) }), new Linear(4 * 4 * 4, K, { rng }),
   );
 }
 
-test('save + load resumes Adam training bit for bit (parameters, buffers, losses)', async () => {
+test('save + load resumes Adam training bit for bit (parameters, buffers, dropout masks, losses)', async () => {
   const k = 4;
   const n = 4;
   // The k + n batches of a fixed shuffled pass, used by both runs.

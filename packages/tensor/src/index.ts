@@ -30,7 +30,7 @@ export { apply, apply1 } from './apply.js';
 export { primitives, type CorePrimitives, type Primitives, type PrimitiveName, type PrimitiveAttrs } from './primitives.js';
 export { type GraphNode, isGradEnabled, setGradEnabled, setBackwardImpl } from './graph.js';
 export { scope, keep } from './memory.js';
-export { type Rng, makeRng, seed } from './random.js';
+export { type Rng, makeRng, seed, rngState, restoreRng } from './random.js';
 export {
   tensor, zeros, ones, full, eye, arange, linspace, rand, randn, randint, scalar, fromTypedArray,
   type CreateOptions, type TensorOptions, type RandomOptions,

@@ -4,6 +4,7 @@
  * starts from seed 0 and can be reseeded with `seed(n)`.
  */
 import seedrandom from 'seedrandom';
+import { ValueError } from './errors.js';
 
 /** A generator of uniform numbers in [0, 1). */
 export type Rng = () => number;
@@ -11,11 +12,47 @@ export type Rng = () => number;
 let globalRng: Rng = seedrandom('0');
 
 /**
- * A new seeded generator.
+ * A new seeded generator. Its position can be saved with `rngState` and
+ * resumed with `restoreRng` (checkpoints of layers that draw, like Dropout).
  * @example const rng = makeRng(42); rand([2, 2], { rng });
  */
 export function makeRng(seedValue: number | string): Rng {
-  return seedrandom(String(seedValue));
+  const prng = seedrandom(String(seedValue), { state: true });
+  const rng: Rng = () => prng();
+  states.set(rng, () => JSON.stringify(prng.state()));
+  return rng;
+}
+
+/** The generators made here, and how to read their positions. */
+const states = new WeakMap<Rng, () => string>();
+
+/**
+ * The position of a generator from `makeRng` or `restoreRng`, as a string
+ * (null for any other function).
+ * @example const saved = rngState(rng); ... const same = restoreRng(saved!);
+ */
+export function rngState(rng: Rng): string | null {
+  return states.get(rng)?.() ?? null;
+}
+
+/**
+ * A generator that continues from `state` (from rngState): it draws the
+ * same numbers the saved one would have drawn next.
+ */
+export function restoreRng(state: string): Rng {
+  let parsed: seedrandom.State.Arc4;
+  try {
+    parsed = JSON.parse(state) as seedrandom.State.Arc4;
+  } catch {
+    throw new ValueError('BAD_ARGUMENT', `restoreRng: state must come from rngState; got ${JSON.stringify(state.slice(0, 40))}.`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || !Array.isArray(parsed.S) || parsed.S.length !== 256) {
+    throw new ValueError('BAD_ARGUMENT', `restoreRng: state must come from rngState; got ${JSON.stringify(state.slice(0, 40))}.`);
+  }
+  const prng = seedrandom('', { state: parsed });
+  const rng: Rng = () => prng();
+  states.set(rng, () => JSON.stringify(prng.state()));
+  return rng;
 }
 
 /** Reseed the global generator. */

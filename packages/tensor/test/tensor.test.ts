@@ -54,6 +54,17 @@ test('random: seeded draws reproduce; statistics are right', async () => {
   assert.equal(Array.from(await T.rand([3]).data()), Array.from(g1));
 });
 
+test('random: a generator saved with rngState continues exactly after restoreRng', async () => {
+  const rng = T.makeRng(11);
+  T.rand([5], { rng });
+  const saved = T.rngState(rng)!;
+  const next = Array.from(T.rand([7], { rng }).dataSync());
+  const again = Array.from(T.rand([7], { rng: T.restoreRng(saved) }).dataSync());
+  assert.equal(again, next);
+  assert.is(T.rngState(() => 0.5), null, 'not one of ours');
+  await assertThrowsCode(() => T.restoreRng('{"i":0}'), 'BAD_ARGUMENT', /^restoreRng: state must come from rngState/);
+});
+
 test('scope: frees intermediates, keeps returned tensors, works nested and on throw', () => {
   const x = T.ones([4]);
   const before = T.memoryStats().tensors;

@@ -3,13 +3,17 @@
  * p and the survivors are scaled by 1/(1 − p), so E[y] = x and eval mode
  * is the identity (nothing to rescale at test time).
  */
-import { rand, type Rng, type Tensor } from '@optnet/tensor';
+import { rand, restoreRng, rngState, type Rng, type Tensor } from '@optnet/tensor';
 import { NnError } from '../errors.js';
 import { Module } from '../module.js';
 
 /** Options of Dropout. */
 export interface DropoutOptions {
-  /** Seeded generator for the masks (default: @optnet/tensor's global one). */
+  /**
+   * Seeded generator for the masks (default: @optnet/tensor's global one).
+   * One from `makeRng` is saved in checkpoints, so a resumed run draws the
+   * same masks.
+   */
   rng?: Rng;
 }
 
@@ -22,7 +26,7 @@ export interface DropoutOptions {
  */
 export class Dropout extends Module {
   readonly p: number;
-  readonly #rng: Rng | undefined;
+  #rng: Rng | undefined;
 
   constructor(p = 0.5, opts: DropoutOptions = {}) {
     super();
@@ -40,6 +44,18 @@ export class Dropout extends Module {
     const u = rand(x.shape, { dtype: x.dtype === 'float64' ? 'float64' : 'float32', rng: this.#rng });
     const scale = u.greaterEqual(this.p).cast(x.dtype).mul(1 / (1 - this.p));
     return x.mul(scale);
+  }
+
+  /** The generator's position (when it comes from makeRng), for checkpoints. */
+  override getExtraState(): string | undefined {
+    return this.#rng === undefined ? undefined : (rngState(this.#rng) ?? undefined);
+  }
+
+  override prepareExtraState(state: string): () => void {
+    const rng = restoreRng(state); // throws on a malformed state, before any change
+    return () => {
+      this.#rng = rng;
+    };
   }
 
   override extraRepr(): string {
