@@ -25,7 +25,7 @@
  */
 import { type Tensor } from '@optnet/tensor';
 import { NnError } from './errors.js';
-import type { Module } from './module.js';
+import { checkStateFits, type Module } from './module.js';
 import type { OptimizerState, StatefulOptimizer } from './optim/state.js';
 import { decodeSafetensors, encodeSafetensorsEntries, type SafetensorsEntry } from './safetensors.js';
 
@@ -168,7 +168,7 @@ export async function load(
   }
   let applyExtra: (() => void)[] = [];
   try {
-    checkModelState(path, own, model, strict);
+    checkStateFits('load', `'${path}'`, own, model, strict);
     applyExtra = prepareExtra(path, module, extra, strict);
     if (optimizer !== undefined) loadOptimizer(path, optimizer, opt);
   } catch (e) {
@@ -200,38 +200,6 @@ async function readCheckpoint(path: string): Promise<ReturnType<typeof decodeSaf
   } catch (e) {
     if (e instanceof NnError) throw new NnError(e.code, `load: '${path}' is not a valid checkpoint. ${e.message}`);
     throw e;
-  }
-}
-
-function checkModelState(path: string, own: Map<string, Tensor>, file: Map<string, Tensor>, strict: boolean): void {
-  if (strict) {
-    const missing = [...own.keys()].filter((k) => !file.has(k));
-    const unexpected = [...file.keys()].filter((k) => !own.has(k));
-    if (missing.length > 0 || unexpected.length > 0) {
-      throw new NnError(
-        'STATE_MISMATCH',
-        `load: the names in '${path}' must match the module's; got missing [${missing.join(', ')}], ` +
-          `unexpected [${unexpected.join(', ')}]. Build the same architecture, or pass { strict: false }.`,
-      );
-    }
-  }
-  for (const [name, target] of own) {
-    const src = file.get(name);
-    if (src === undefined) continue;
-    if (src.dtype !== target.dtype || src.shape.join() !== target.shape.join()) {
-      throw new NnError(
-        'STATE_MISMATCH',
-        `load: '${name}' in '${path}' must be ${target.dtype}[${target.shape.join(', ')}] like the module's; ` +
-          `got ${src.dtype}[${src.shape.join(', ')}]. The file is from a different architecture or dtype.`,
-      );
-    }
-    if (src.backend !== target.backend) {
-      throw new NnError(
-        'STATE_MISMATCH',
-        `load: '${name}' lives on the ${target.backend.name} backend; got the file read on ${src.backend.name}. ` +
-          `Call setBackend(...) with the module's backend before load.`,
-      );
-    }
   }
 }
 

@@ -116,29 +116,7 @@ export abstract class Module {
    */
   loadStateDict(state: Map<string, Tensor>, { strict = true }: { strict?: boolean } = {}): void {
     const own = this.stateDict();
-    if (strict) {
-      const missing = [...own.keys()].filter((k) => !state.has(k));
-      const unexpected = [...state.keys()].filter((k) => !own.has(k));
-      if (missing.length > 0 || unexpected.length > 0) {
-        throw new NnError(
-          'STATE_MISMATCH',
-          `loadStateDict: the state's names must match the module's; got missing ` +
-            `[${missing.join(', ')}], unexpected [${unexpected.join(', ')}]. ` +
-            `Build the same architecture, or pass { strict: false } to load the common names.`,
-        );
-      }
-    }
-    for (const [name, target] of own) {
-      const src = state.get(name);
-      if (src === undefined) continue;
-      if (src.dtype !== target.dtype || src.shape.join() !== target.shape.join()) {
-        throw new NnError(
-          'STATE_MISMATCH',
-          `loadStateDict: '${name}' must be ${target.dtype}[${target.shape.join(', ')}]; ` +
-            `got ${src.dtype}[${src.shape.join(', ')}]. The state is from a different architecture or dtype.`,
-        );
-      }
-    }
+    checkStateFits('loadStateDict', 'the state', own, state, strict);
     for (const [name, target] of own) {
       const src = state.get(name);
       // A copy, so the caller's tensors stay usable (assign consumes its source).
@@ -220,5 +198,44 @@ export abstract class Module {
       for (const [name, t] of own(m)) out.push([prefix === '' ? name : `${prefix}.${name}`, t]);
     }
     return out;
+  }
+}
+
+/**
+ * Throws NnError STATE_MISMATCH unless `state` can be loaded into a
+ * module whose state dict is `own`: with `strict` the names match both
+ * ways, and every common name has the module's dtype, shape and backend.
+ * `op` names the caller and `source` the state in messages (`'ckpt.safetensors'`).
+ * Shared by loadStateDict and checkpoint loading, which check before they change anything.
+ */
+export function checkStateFits(op: string, source: string, own: Map<string, Tensor>, state: Map<string, Tensor>, strict: boolean): void {
+  if (strict) {
+    const missing = [...own.keys()].filter((k) => !state.has(k));
+    const unexpected = [...state.keys()].filter((k) => !own.has(k));
+    if (missing.length > 0 || unexpected.length > 0) {
+      throw new NnError(
+        'STATE_MISMATCH',
+        `${op}: the names in ${source} must match the module's; got missing [${missing.join(', ')}], ` +
+          `unexpected [${unexpected.join(', ')}]. Build the same architecture, or pass { strict: false } to load the common names.`,
+      );
+    }
+  }
+  for (const [name, target] of own) {
+    const src = state.get(name);
+    if (src === undefined) continue;
+    if (src.dtype !== target.dtype || src.shape.join() !== target.shape.join()) {
+      throw new NnError(
+        'STATE_MISMATCH',
+        `${op}: '${name}' must be ${target.dtype}[${target.shape.join(', ')}]; got ${src.dtype}[${src.shape.join(', ')}] ` +
+          `in ${source}. It is from a different architecture or dtype.`,
+      );
+    }
+    if (src.backend !== target.backend) {
+      throw new NnError(
+        'STATE_MISMATCH',
+        `${op}: '${name}' in ${source} lives on the ${src.backend.name} backend, the module's on ${target.backend.name}. ` +
+          `Call setBackend(...) with the module's backend before loading.`,
+      );
+    }
   }
 }
