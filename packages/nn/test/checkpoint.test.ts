@@ -6,18 +6,7 @@ import { join } from 'node:path';
 import { Tensor, makeRng, randn, randint, tensor, type Rng } from '@optnet/tensor';
 import { Module, decodeSafetensors, encodeSafetensors, load, save } from '@optnet/nn';
 import type { OptimizerState, StatefulOptimizer } from '../src/optim/state.js';
-
-async function rejectsCode(fn: () => Promise<unknown>, code: string, ...patterns: RegExp[]): Promise<void> {
-  try {
-    await fn();
-  } catch (e) {
-    const err = e as { code?: string; message: string };
-    assert.is(err.code, code, `code of: ${err.message}`);
-    for (const p of patterns) assert.match(err.message, p);
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
+import { assertThrowsCode as rejectsCode } from '@optnet/tensor/testing';
 
 class Inner extends Module {
   weight: Tensor;

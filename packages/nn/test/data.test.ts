@@ -2,18 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as T from '@optnet/tensor';
 import { batches, numBatches, permutation } from '@optnet/nn';
-
-function throwsCode(fn: () => unknown, code: string, pattern?: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    const err = e as { code?: string; message: string };
-    assert.is(err.code, code, err.message);
-    if (pattern) assert.match(err.message, pattern);
-    return;
-  }
-  assert.unreachable(`expected an error with code ${code}`);
-}
+import { assertThrowsCodeSync as throwsCode } from '@optnet/tensor/testing';
 
 /** x[i] = [10i, 10i + 1] and y[i] = i, so every batch row names its example. */
 function dataset(n: number): { x: T.Tensor; y: T.Tensor } {

@@ -5,30 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { FASHION_MNIST_DIR, loadFashionMnist, parseIdx, readIdx } from '@optnet/nn';
-
-function throwsCode(fn: () => unknown, code: string, ...patterns: RegExp[]): void {
-  try {
-    fn();
-  } catch (e) {
-    const err = e as { code?: string; message: string };
-    assert.is(err.code, code, `code of: ${err.message}`);
-    for (const p of patterns) assert.match(err.message, p);
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
-
-async function rejectsCode(fn: () => Promise<unknown>, code: string, ...patterns: RegExp[]): Promise<void> {
-  try {
-    await fn();
-  } catch (e) {
-    const err = e as { code?: string; message: string };
-    assert.is(err.code, code, `code of: ${err.message}`);
-    for (const p of patterns) assert.match(err.message, p);
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
+import { assertThrowsCodeSync as throwsCode, assertThrowsCode as rejectsCode } from '@optnet/tensor/testing';
 
 type Setter = (view: DataView, offset: number, value: number) => void;
 

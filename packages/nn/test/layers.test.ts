@@ -7,6 +7,7 @@ import {
   AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, LogSoftmax, MaxPool2d, NnError, ReLU,
   Sequential, Sigmoid, Softmax, Softplus, Tanh,
 } from '@optnet/nn';
+import { assertThrowsCodeSync as throwsCode } from '@optnet/tensor/testing';
 
 const f64 = { dtype: 'float64' } as const;
 const rng = T.makeRng(123);
@@ -21,18 +22,6 @@ function assertGrad(f: (...xs: Tensor[]) => Tensor, args: Tensor[], tol = 1e-6):
 function assertClose(a: number[], b: number[], tol = 1e-9): void {
   assert.is(a.length, b.length);
   a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) <= tol * (1 + Math.abs(b[i])), `at ${i}: ${v} vs ${b[i]}`));
-}
-
-function throwsCode(fn: () => unknown, code: string, pattern?: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    const err = e as { code?: string; message: string };
-    assert.is(err.code, code, err.message);
-    if (pattern) assert.match(err.message, pattern);
-    return;
-  }
-  assert.unreachable('expected an error');
 }
 
 test('Linear: x·Wᵀ + b by hand, leading axes, vector input, no bias', () => {

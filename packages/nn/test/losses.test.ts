@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as T from '@optnet/tensor';
 import type { Tensor } from '@optnet/tensor';
-import { assertClose } from '@optnet/tensor/testing';
+import { assertClose, assertThrowsCodeSync as throwsCode } from '@optnet/tensor/testing';
 import '@optnet/autograd';
 import { checkVjp } from '@optnet/autograd/testing';
 import {
@@ -12,18 +12,6 @@ import {
 
 const f64 = { dtype: 'float64' } as const;
 const i32 = { dtype: 'int32' } as const;
-
-function throwsCode(fn: () => unknown, code: string, pattern?: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    const err = e as { code?: string; message: string };
-    assert.is(err.code, code, err.message);
-    if (pattern) assert.match(err.message, pattern);
-    return;
-  }
-  assert.unreachable(`expected an error with code ${code}`);
-}
 
 /** −log softmax(row)[k], by hand in float64. */
 function nllOfRow(row: number[], k: number): number {

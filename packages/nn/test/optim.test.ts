@@ -2,23 +2,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as T from '@optnet/tensor';
 import type { Tensor } from '@optnet/tensor';
-import { assertClose } from '@optnet/tensor/testing';
+import { assertClose, assertThrowsCodeSync as throwsCode } from '@optnet/tensor/testing';
 import '@optnet/autograd';
 import { Adam, AdamW, SGD, clipGradNorm, type AdamOptions, type SgdOptions } from '@optnet/nn';
 
 const f64 = { dtype: 'float64' } as const;
-
-function throwsCode(fn: () => unknown, code: string, pattern?: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    const err = e as { code?: string; message: string };
-    assert.is(err.code, code, err.message);
-    if (pattern) assert.match(err.message, pattern);
-    return;
-  }
-  assert.unreachable(`expected an error with code ${code}`);
-}
 
 // Scalar transcriptions of the update rules in PyTorch's documentation
 // (torch.optim.SGD / Adam / AdamW), applied to each coordinate.

@@ -2,19 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Tensor, tensor, fromTypedArray, zeros } from '@optnet/tensor';
 import { decodeSafetensors, encodeSafetensors } from '@optnet/nn';
-
-/** Expect `fn` to throw an error with `code` whose message matches every pattern. */
-function throwsCode(fn: () => unknown, code: string, ...patterns: RegExp[]): void {
-  try {
-    fn();
-  } catch (e) {
-    const err = e as { code?: string; message: string };
-    assert.is(err.code, code, `code of: ${err.message}`);
-    for (const p of patterns) assert.match(err.message, p);
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
+import { assertThrowsCodeSync as throwsCode } from '@optnet/tensor/testing';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 

@@ -4,4 +4,4 @@
  * import { opSuite } from '@optnet/tensor/testing';
  */
 export { opSuite, allCases, type OpCase, type OpSuiteOptions } from './testing/op-suite.js';
-export { assertClose, assertThrowsCode, type CloseOptions } from './testing/assert.js';
+export { assertClose, assertThrowsCode, assertThrowsCodeSync, type CloseOptions } from './testing/assert.js';

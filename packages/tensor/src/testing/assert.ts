@@ -42,17 +42,39 @@ export async function assertClose(actual: Values, expected: Values, opts: CloseO
   }
 }
 
-/** Throws unless `fn` throws an error with `code` (and message matching `pattern`). */
-export async function assertThrowsCode(fn: () => unknown, code: ErrorCode | (string & {}), pattern?: RegExp): Promise<void> {
+/**
+ * Throws unless `fn` throws (or its promise rejects with) an error with
+ * `code` whose message matches every pattern.
+ * @example await assertThrowsCode(() => load(m, path), 'STATE_MISMATCH', /missing/);
+ */
+export async function assertThrowsCode(fn: () => unknown, code: ErrorCode | (string & {}), ...patterns: RegExp[]): Promise<void> {
   try {
     await fn();
   } catch (e) {
-    const err = e as { code?: string; message?: string };
-    if (err.code !== code) throw new Error(`expected error code ${code}, got ${err.code}: ${err.message}`);
-    if (pattern && !pattern.test(err.message ?? '')) {
-      throw new Error(`error message ${JSON.stringify(err.message)} does not match ${pattern}`);
-    }
-    return;
+    return checkError(e, code, patterns);
   }
   throw new Error(`expected an error with code ${code}, but nothing was thrown`);
+}
+
+/**
+ * assertThrowsCode for a synchronous `fn`, usable without `await`.
+ * @example assertThrowsCodeSync(() => new SGD([], {}), 'BAD_OPTION', /non-empty/);
+ */
+export function assertThrowsCodeSync(fn: () => unknown, code: ErrorCode | (string & {}), ...patterns: RegExp[]): void {
+  try {
+    fn();
+  } catch (e) {
+    return checkError(e, code, patterns);
+  }
+  throw new Error(`expected an error with code ${code}, but nothing was thrown`);
+}
+
+function checkError(e: unknown, code: string, patterns: readonly RegExp[]): void {
+  const err = e as { code?: string; message?: string };
+  if (err.code !== code) throw new Error(`expected error code ${code}, got ${err.code}: ${err.message}`);
+  for (const pattern of patterns) {
+    if (!pattern.test(err.message ?? '')) {
+      throw new Error(`error message ${JSON.stringify(err.message)} does not match ${pattern}`);
+    }
+  }
 }
