@@ -123,8 +123,7 @@ function statsKernel(ins: readonly CpuTensor[], [y]: readonly CpuTensor[], a: St
       pres = absMax(rz, hInv, om, m);
       gap = dot(s, lam, om, m);
       cert -= dot(h, lam, om, m);
-      gzPos = 0;
-      for (let i = om; i < om + m; i++) gzPos = nanMax(gzPos, gz[i] > 0 || gz[i] !== gz[i] ? gz[i] : 0);
+      for (let i = om; i < om + m; i++) gzPos = nanMax(gzPos, gz[i]); // from 0: max(Gz, 0)
     }
     if (q.eq) {
       const { ry, bInv, b: rhs, nu } = q.eq;

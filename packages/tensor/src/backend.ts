@@ -108,8 +108,11 @@ function takeShared(bytes: number): SharedArrayBuffer {
   return sab;
 }
 
-/** `dispose` of a whole shared array: its memory goes to the pool (the tensor no longer uses it). */
-/** Also used by the thread runner for its temporary outputs. */
+/**
+ * `dispose` of a whole shared array: its memory goes to the pool (the
+ * tensor no longer uses it). Also used by the thread runner for its
+ * temporary outputs.
+ */
 export function releaseShared(data: TypedArray): void {
   const sab = data.buffer;
   const bytes = sab.byteLength;
@@ -169,7 +172,7 @@ export function getCpuParallel(): CpuParallel | null {
   return parallel;
 }
 
-/** Whether a kernel call should go to the thread runner: big enough, and outputs shared. */
+/** Whether a kernel call should go to the thread runner: splittable and big enough (see MIN_PARALLEL_COST). */
 function worthSplitting<A>(op: KernelOp<A>, p: CpuParallel, ins: readonly CpuTensor[], outs: readonly CpuTensor[], attrs: A): boolean {
   const batch = op.cpuBatch;
   if (batch === undefined || batch.cost === undefined) return false;
