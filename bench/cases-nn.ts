@@ -15,6 +15,7 @@
  */
 import type { Entry } from './entry.js';
 import { loadAutograd, T, type Tensor } from './ops.js';
+import { summarize } from './util.js';
 import type * as NnModule from '../packages/nn/src/index.js';
 
 type Nn = typeof NnModule;
@@ -68,11 +69,6 @@ function nnStep(model: NnModule.Module & { forward(x: Tensor): Tensor }, opt: Nn
   });
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
 /** Times raw and nn steps alternately; returns the nn timing and the overhead. */
 function interleave(raw: () => void, viaNn: () => void, reps: number, warmup: number) {
   for (let i = 0; i < warmup; i++) {
@@ -89,12 +85,11 @@ function interleave(raw: () => void, viaNn: () => void, reps: number, warmup: nu
     viaNn();
     tNn.push(performance.now() - t0);
   }
-  const rawMs = median(tRaw);
-  const nnMs = median(tNn);
-  const sorted = [...tNn].sort((a, b) => a - b);
-  const pct = ((nnMs - rawMs) / rawMs) * 100;
+  const rawMs = summarize(tRaw).medianMs;
+  const timing = summarize(tNn);
+  const pct = ((timing.medianMs - rawMs) / rawMs) * 100;
   return {
-    timing: { medianMs: nnMs, minMs: sorted[0], reps },
+    timing,
     derived: `${pct >= 0 ? '+' : ''}${pct.toFixed(1)}% vs raw ops ${rawMs.toFixed(1)} ms`,
   };
 }

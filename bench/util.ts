@@ -48,11 +48,16 @@ export async function timeIt(
     times.push(dt);
     spent += dt;
   }
-  times.sort((a, b) => a - b);
-  const mid = times.length >> 1;
+  return summarize(times);
+}
+
+/** Median and minimum of timed repetitions (ms). */
+export function summarize(times: readonly number[]): Timing {
+  const sorted = [...times].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
   const medianMs =
-    times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-  return { medianMs, minMs: times[0], reps: times.length };
+    sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { medianMs, minMs: sorted[0], reps: sorted.length };
 }
 
 /** One line of the results table. */
