@@ -8,6 +8,7 @@ import { allocArray, arrayView, bytesPerElement, dtypeOfArray, type DType, type 
 import type { CpuTensor, KernelOp, TensorMeta } from './op.js';
 import { RuntimeError } from './errors.js';
 import { forgetFinite, markFinite } from './known-finite.js';
+import { forgetMirror } from './wasm/runtime.js';
 
 /** A buffer with its meaning, as handed to `Backend.run`. */
 export interface BackendTensor extends TensorMeta {
@@ -197,6 +198,7 @@ export class CpuBackend implements Backend {
     const data = buffer as TypedArray;
     if (sharedByTensors.has(data)) return;
     forgetFinite(data);
+    forgetMirror(data);
     if (data.buffer instanceof SharedArrayBuffer) releaseShared(data);
     else releasePlain(data);
   }
@@ -208,6 +210,8 @@ export class CpuBackend implements Backend {
   }
 
   write(buffer: unknown, data: TypedArray): void {
+    forgetFinite(buffer as TypedArray);
+    forgetMirror(buffer as TypedArray);
     (buffer as TypedArray).set(data);
   }
 

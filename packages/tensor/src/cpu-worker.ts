@@ -9,6 +9,9 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { DONE, FAILED, reportOf, splittableKernels, viewTensors, type CpuTask } from './threads.js';
+import { resetWasmScratch, useWasmScratchOnly } from './wasm/runtime.js';
+
+useWasmScratchOnly();
 
 interface WorkerInit {
   readonly index: number;
@@ -22,6 +25,7 @@ const kernels = splittableKernels();
 function runTask(task: CpuTask): void {
   const op = kernels.get(task.op);
   if (op?.cpuBatch === undefined) throw new Error(`cpu worker: no splittable kernel named ${task.op}.`);
+  resetWasmScratch();
   op.cpuBatch.run(viewTensors(task.inputs), viewTensors(task.outputs), task.attrs, task.start, task.end);
 }
 

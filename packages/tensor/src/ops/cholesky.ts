@@ -18,6 +18,7 @@ import { defineOp, runAll, type CpuBatch, type CpuTensor, type KernelOp, type Te
 import { fmtShape, sizeOf, type Shape } from '../shape.js';
 import { assertFinite } from './finite.js';
 import type { NoAttrs } from './unary.js';
+import { inChunks, wasmKernels, type WasmKernels } from '../wasm/runtime.js';
 
 /** Throws unless `shape` is [..., n, n]; returns n. */
 export function squareSize(op: string, shape: Shape, arg: string): number {
@@ -62,15 +63,17 @@ export function checkFinite(op: string, arg: string, t: CpuTensor): void {
 /** Throws NOT_POSITIVE_DEFINITE unless the pivot `d` is > 0 (NaN fails too); returns √d. */
 function pivotRoot(d: number, b: number, j: number): number {
   // d = +Inf (overflow) fails too, so a returned factor is finite.
-  if (!(d > 0 && d < Infinity)) {
-    throw new ValueError(
-      'NOT_POSITIVE_DEFINITE',
-      `cholesky: A must be symmetric positive definite; Cholesky failed for batch item ${b} ` +
-        `at pivot ${j} (${d.toPrecision(3)}). ` +
-        `Check that A is symmetric PD, or add a small multiple of the identity (A + εI).`,
-    );
-  }
+  if (!(d > 0 && d < Infinity)) throw notPositiveDefinite(d, b, j);
   return Math.sqrt(d);
+}
+
+function notPositiveDefinite(d: number, b: number, j: number): ValueError {
+  return new ValueError(
+    'NOT_POSITIVE_DEFINITE',
+    `cholesky: A must be symmetric positive definite; Cholesky failed for batch item ${b} ` +
+      `at pivot ${j} (${d.toPrecision(3)}). ` +
+      `Check that A is symmetric PD, or add a small multiple of the identity (A + εI).`,
+  );
 }
 
 /**
@@ -217,6 +220,36 @@ function copyLower(src: ArrayLike<number>, from: number, dst: Float64Array | Flo
   }
 }
 
+/**
+ * Items [start, end) with the WebAssembly kernel (wasm/wat-linalg.ts:
+ * chol): copied in (f32 widened), checked finite, factored in place, the
+ * upper triangle zeroed, copied out. A float64 factor made in one piece
+ * stays behind as the output's mirror, for the solves that follow. False
+ * if its memory cannot be had (then the JS kernel runs).
+ */
+function wasmFactor(k: WasmKernels, a: CpuTensor, dst: Float64Array | Float32Array, n: number, start: number, end: number): boolean {
+  const nn = n * n;
+  const src = a.data as Float64Array | Float32Array;
+  return inChunks(k, nn * 8, start, end, (s, e, at) => {
+    const mem = k.f64();
+    const base = at >> 3;
+    mem.set(src.subarray(s * nn, e * nn), base);
+    if (k.fn.finite(at, (e - s) * nn) === 0) assertFinite('cholesky', 'A', a);
+    for (let b = s; b < e; b++) {
+      const p = at + (b - s) * nn * 8;
+      const j = k.fn.chol(p, n);
+      if (j >= 0) {
+        const d = mem[0];
+        checkFinite('cholesky', 'A', a); // a NaN anywhere in A is the error to report
+        throw notPositiveDefinite(d, b, j);
+      }
+      k.fn.zeroUpper(p, n);
+    }
+    dst.set(mem.subarray(base, base + (e - s) * nn), s * nn);
+    if (dst instanceof Float64Array && s === 0 && e * nn === dst.length) k.remember(dst, at);
+  });
+}
+
 /** Number of n×n matrices in a [..., n, n] shape. */
 function matrixCount(shape: Shape): number {
   const n = shape[shape.length - 1];
@@ -234,8 +267,10 @@ const choleskyBatch: CpuBatch<NoAttrs> = {
   run: ([a], [l], _attrs, start, end) => {
     const n = a.shape[a.shape.length - 1];
     const nn = n * n;
-    if (!allFinite(a.data, start * nn, end * nn)) assertFinite('cholesky', 'A', a);
     const L = l.data as Float64Array | Float32Array;
+    const k = wasmKernels();
+    if (k !== null && wasmFactor(k, a, L, n, start, end)) return;
+    if (!allFinite(a.data, start * nn, end * nn)) assertFinite('cholesky', 'A', a);
     // f64: factor in place in the (zero-filled) output. f32: factor an f64
     // copy, so the kernel stays monomorphic and accumulates in f64 throughout.
     const w = L instanceof Float64Array ? null : new Float64Array(nn);

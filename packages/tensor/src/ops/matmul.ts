@@ -8,6 +8,7 @@ import { ShapeError } from '../errors.js';
 import { defineOp, runAll, type CpuBatch, type CpuTensor, type KernelOp, type TensorMeta } from '../op.js';
 import { broadcastNamed, fmtShape, sizeOf, type Shape } from '../shape.js';
 import { batchMap } from './triangular-solve.js';
+import { inChunks, wasmKernels, type WasmKernels } from '../wasm/runtime.js';
 
 export interface MatmulAttrs {
   /** Use aᵀ (swap a's last two axes). */
@@ -308,6 +309,43 @@ function runRows(a: CpuTensor, b: CpuTensor, y: CpuTensor, transA: boolean, tran
 }
 
 /**
+ * Output items [start, end) with the WebAssembly kernels
+ * (wasm/wat-matmul.ts: gemvN, gemvT for one column, gemm, gemmDot for
+ * transB): a and b are read from their mirrors (copied, f32 widened, only
+ * when they have none), each chunk of C is computed there and copied out.
+ * Not for transA with transB. False if its memory cannot be had (then the
+ * JS kernel runs).
+ */
+function wasmMatmul(
+  wk: WasmKernels, a: CpuTensor, b: CpuTensor, y: CpuTensor, l: ReturnType<typeof layout>,
+  transA: boolean, transB: boolean, start: number, end: number,
+): boolean {
+  const { m, n, k, am, bm } = l;
+  const aAt = wk.resident(a.data as Float64Array | Float32Array);
+  const bAt = aAt < 0 ? -1 : wk.resident(b.data as Float64Array | Float32Array);
+  if (bAt < 0) return false;
+  const fn = wk.fn;
+  const mn = m * n;
+  const Y = y.data as Float64Array | Float32Array;
+  const ta = transA ? 1 : 0;
+  return inChunks(wk, mn * 8, start, end, (s, e, at) => {
+    for (let t = s; t < e; t++) {
+      const ap = aAt + am[t] * m * k * 8;
+      const bp = bAt + bm[t] * k * n * 8;
+      const cp = at + (t - s) * mn * 8;
+      if (n === 1) {
+        if (transA) fn.gemvT(ap, bp, cp, m, k);
+        else fn.gemvN(ap, bp, cp, m, k);
+      } else if (transB) fn.gemmDot(ap, bp, cp, m, k, n);
+      else fn.gemm(ap, bp, cp, m, k, n, ta);
+    }
+    const base = at >> 3;
+    Y.set(wk.f64().subarray(base, base + (e - s) * mn), s * mn);
+    if (Y instanceof Float64Array && s === 0 && e * mn === Y.length) wk.remember(Y, at);
+  });
+}
+
+/**
  * The kernel on output batch items [start, end) (or row blocks, see
  * rowBlocked). float32 data is widened to f64 and the items' results
  * narrowed back into their part of y only.
@@ -327,6 +365,8 @@ const matmulBatch: CpuBatch<MatmulAttrs> = {
   run: ([a, b], [y], { transA, transB }, start, end) => {
     if (rowBlocked(y)) return runRows(a, b, y, transA, transB, start, end);
     const l = layout(a, b, y, transA);
+    const wk = wasmKernels();
+    if (wk !== null && !(transA && transB) && wasmMatmul(wk, a, b, y, l, transA, transB, start, end)) return;
     const { m, n, k, am, bm } = l;
     const mn = m * n;
     const A = asF64(a.data);

@@ -18,6 +18,7 @@ import { defineOp, runAll, type CpuBatch, type CpuTensor, type KernelOp, type Te
 import { broadcastNamed, fmtShape, sizeOf, stridesOf, type Shape } from '../shape.js';
 import { allFinite, checkFinite, squareSize } from './cholesky.js';
 import { isKnownFinite, markFinite } from '../known-finite.js';
+import { inChunks, wasmKernels, type WasmKernels } from '../wasm/runtime.js';
 
 export interface TriangularSolveAttrs {
   /** L is lower triangular (else upper). */
@@ -314,6 +315,52 @@ function solveItem(
   }
 }
 
+/**
+ * Output items [start, end) with the WebAssembly kernels
+ * (wasm/wat-linalg.ts: trsvDot, trsvAxpy for one column, trsm for more).
+ * L is read from its mirror (copied, and checked finite unless known, only
+ * when it has none); per chunk, the items of B are copied in (f32
+ * widened) and checked finite, solved in place and copied out. False if
+ * its memory cannot be had (then the JS kernel runs).
+ */
+function wasmSolve(
+  wk: WasmKernels, a: CpuTensor, b: CpuTensor, X: Float64Array | Float32Array, n: number, k: number,
+  am: Int32Array, bm: Int32Array, attrs: TriangularSolveAttrs, start: number, end: number,
+): boolean {
+  const nn = n * n;
+  const nk = n * k;
+  const L = a.data as Float64Array | Float32Array;
+  const B = b.data as Float64Array | Float32Array;
+  const lKnown = isKnownFinite(L);
+  const lAt = wk.resident(L);
+  if (lAt < 0) return false;
+  if (!lKnown && wk.fn.finite(lAt, L.length) === 0) checkInputs(a, b);
+  const forward = attrs.lower !== attrs.transpose ? 1 : 0;
+  const unit = attrs.unitDiagonal ? 1 : 0;
+  const trans = attrs.transpose ? 1 : 0;
+  const fn = wk.fn;
+  const ok = inChunks(wk, nk * 8, start, end, (s, e, at) => {
+    const mem = wk.f64();
+    const x0 = at >> 3;
+    let contiguous = true;
+    for (let t = s + 1; t < e && contiguous; t++) contiguous = bm[t] === bm[t - 1] + 1;
+    if (contiguous) mem.set(B.subarray(bm[s] * nk, (bm[s] + e - s) * nk), x0);
+    else for (let t = s; t < e; t++) mem.set(B.subarray(bm[t] * nk, bm[t] * nk + nk), x0 + (t - s) * nk);
+    if (fn.finite(at, (e - s) * nk) === 0) checkInputs(a, b);
+    for (let t = s; t < e; t++) {
+      const lp = lAt + am[t] * nn * 8;
+      const xp = at + (t - s) * nk * 8;
+      if (k > 1) fn.trsm(lp, xp, n, k, forward, unit, trans);
+      else if (trans === 1) fn.trsvAxpy(lp, xp, n, forward, unit);
+      else fn.trsvDot(lp, xp, n, forward, unit);
+    }
+    X.set(mem.subarray(x0, x0 + (e - s) * nk), s * nk);
+    if (X instanceof Float64Array && s === 0 && e * nk === X.length) wk.remember(X, at);
+  });
+  if (ok && !lKnown && start === 0 && end === am.length && end > 0) markFinite(L);
+  return ok;
+}
+
 /** The kernel on output batch items [start, end); finite checks item by item (see run). */
 const triangularSolveBatch: CpuBatch<TriangularSolveAttrs> = {
   items: (_inputs, [x]) => sizeOf(x.shape.slice(0, -2)),
@@ -328,6 +375,8 @@ const triangularSolveBatch: CpuBatch<TriangularSolveAttrs> = {
     const wx = new Float64Array(n);
     const wz = new Float64Array(n);
     const X = x.data as Float64Array | Float32Array;
+    const wk = wasmKernels();
+    if (wk !== null && wasmSolve(wk, a, b, X, n, k, am, bm, attrs, start, end)) return;
     // f32: solve against an f64 copy of L (refreshed only when the batch item
     // of L changes), so the kernels stay monomorphic and accumulate in f64.
     const l64 = a.data instanceof Float64Array ? a.data : new Float64Array(nn);

@@ -1,0 +1,240 @@
+/**
+ * The WebAssembly SIMD kernels of the CPU backend: one module per thread,
+ * assembled from the text in wat-*.ts on first use, and a scratch area in
+ * its memory that a kernel call copies its items into, runs on, and copies
+ * out of.
+ *
+ * Why: V8 runs our scalar JS loops at ~1-1.5 multiply-adds per ns; the
+ * same loops in WebAssembly with f64x2 SIMD run 2.5-4x faster on the small
+ * batched factorizations, solves and mat-vecs of the QP solver, and the
+ * copies in and out (memcpy speed, ~50 µs per 2.5 MB) cost far less than
+ * that gain. Results differ from the JS kernels' in the last bits (the
+ * sums are split across two lanes), never more.
+ *
+ * Where WebAssembly SIMD is missing, or a module may not be compiled
+ * synchronously (a browser's main thread allows only tiny modules; there
+ * it is compiled in the background and used once ready), `wasmKernels()`
+ * is null and every op runs its JS kernel. `setWasmKernels(false)` turns
+ * them off on this thread (tests compare both).
+ */
+import { assemble, type WasmFunc } from './assemble.js';
+import { linalgWat } from './wat-linalg.js';
+import { matmulWat } from './wat-matmul.js';
+
+/** Bytes 0..RING_BASE are the status area: a failing kernel leaves a value at address 0. */
+const RING_BASE = 64;
+/**
+ * The rest of memory is a ring that calls allocate their scratch from,
+ * growing the memory lazily up to RING_BYTES. A copied input, or a
+ * result, stays there as the array's mirror until the ring comes round
+ * again, so the next kernel that reads the same array (a Cholesky factor
+ * solved against four times an iteration, a constraint matrix used every
+ * iteration) skips its copy.
+ */
+const RING_BYTES = 128 << 20;
+/**
+ * One allocation takes at most this much (the same on every thread, so
+ * whether a call runs here or in JS depends on shapes only, and results
+ * are bit-identical with threads on or off); bigger calls go in chunks
+ * (inChunks) or, for operands that large, to the JS kernel. A kernel call
+ * allocates at most four times, so a mirror at most RING_BYTES / 2 old
+ * (see `resident`) survives it.
+ */
+export const MAX_ALLOC: number = RING_BYTES / 8;
+
+/**
+ * A worker of useCpuThreads gets fresh views of its inputs every task, so
+ * mirrors never hit there: it keeps none, and starts its scratch afresh
+ * at every task (`resetWasmScratch`), so its memory stays the size of its
+ * largest task instead of growing to the whole ring.
+ */
+let scratchOnly = false;
+
+export function useWasmScratchOnly(): void {
+  scratchOnly = true;
+}
+
+/** Start this thread's scratch over (scratch-only threads, between tasks). */
+export function resetWasmScratch(): void {
+  if (cached) cached.reset();
+}
+const PAGE = 65536;
+
+export interface WasmKernels {
+  /** The module's exported functions, by name. */
+  readonly fn: Readonly<Record<string, (...args: number[]) => number>>;
+  /** Float64 view of the whole memory (a new view after growth: take it after `reserve`). */
+  f64(): Float64Array;
+  /**
+   * Byte address of `bytes` bytes of scratch (16-aligned), valid until
+   * more than RING_BYTES / 2 have been allocated after it; -1 if bytes >
+   * MAX_ALLOC or memory cannot grow.
+   */
+  alloc(bytes: number): number;
+  /**
+   * Byte address of a float64 copy of all of `a` (f32 widened): its mirror
+   * if it has one that is young enough, else a fresh copy that becomes its
+   * mirror; -1 as for alloc.
+   */
+  resident(a: Float64Array | Float32Array): number;
+  /** Record the `a.length` float64s at byte address `at` as the mirror of `a` (its contents equal them). */
+  remember(a: Float64Array | Float32Array, at: number): void;
+  /** Forget every allocation (scratch-only threads, between tasks). */
+  reset(): void;
+}
+
+interface Mirror {
+  /** Ring position of its start (bytes allocated before it, all laps counted). */
+  readonly pos: number;
+  readonly at: number;
+}
+
+const mirrors = new WeakMap<object, Mirror>();
+
+/** Drop `a`'s mirror: its memory is about to be reused or rewritten (CpuBackend.free/write). */
+export function forgetMirror(a: object): void {
+  mirrors.delete(a);
+}
+
+/** The parts of the WebAssembly JS API used here (the package's lib has neither DOM nor Node types). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  readonly Module: new (bytes: Uint8Array) => object;
+  readonly Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+  compile(bytes: Uint8Array): Promise<object>;
+}
+const api: WasmApi | undefined = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+let enabled = true;
+let cached: WasmKernels | null | undefined;
+
+/** Every function of every kernel file, in one module. */
+function allFuncs(): WasmFunc[] {
+  return [...linalgWat, ...matmulWat];
+}
+
+function instantiate(wasm: WasmApi, module: object): WasmKernels {
+  const inst = new wasm.Instance(module, {});
+  const mem = inst.exports.mem as WasmMemory;
+  let view = new Float64Array(mem.buffer);
+  /** Ring position: total bytes handed out, all laps counted. */
+  let head = 0;
+  const f64 = (): Float64Array => (view.buffer === mem.buffer ? view : (view = new Float64Array(mem.buffer)));
+  const alloc = (bytes: number): number => {
+    const size = (bytes + 15) & ~15;
+    if (size > MAX_ALLOC) return -1;
+    let off = head % RING_BYTES;
+    if (off + size > RING_BYTES) {
+      head += RING_BYTES - off; // start the next lap
+      off = 0;
+    }
+    const end = RING_BASE + off + size;
+    const have = mem.buffer.byteLength;
+    if (end > have) {
+      // Grow by at least an eighth (and 1 MiB): each growth replaces the buffer.
+      const want = Math.min(RING_BASE + RING_BYTES, Math.max(end, have + (have >> 3), have + (1 << 20)));
+      try {
+        mem.grow(Math.ceil((want - have) / PAGE));
+      } catch {
+        return -1;
+      }
+    }
+    head += size;
+    return RING_BASE + off;
+  };
+  const young = (m: Mirror): boolean => head - m.pos <= RING_BYTES / 2;
+  /** Ring position of the allocation at byte address `at` (made at most a lap ago). */
+  const posOf = (at: number): number => {
+    const off = at - RING_BASE;
+    const cur = head % RING_BYTES;
+    return head - (cur >= off ? cur - off : cur + RING_BYTES - off);
+  };
+  return {
+    fn: inst.exports as unknown as Record<string, (...args: number[]) => number>,
+    f64,
+    alloc,
+    resident(a: Float64Array | Float32Array): number {
+      const m = scratchOnly ? undefined : mirrors.get(a);
+      if (m !== undefined && young(m)) return m.at;
+      const at = alloc(a.length * 8);
+      if (at < 0) return -1;
+      f64().set(a, at >> 3);
+      if (!scratchOnly) mirrors.set(a, { pos: posOf(at), at });
+      return at;
+    },
+    remember(a: Float64Array | Float32Array, at: number): void {
+      if (!scratchOnly) mirrors.set(a, { pos: posOf(at), at });
+    },
+    reset(): void {
+      head = 0;
+    },
+  };
+}
+
+function load(): WasmKernels | null {
+  const wasm = api;
+  if (wasm === undefined) return null;
+  const bytes = assemble(allFuncs(), 16);
+  if (!wasm.validate(bytes)) return null; // no SIMD here
+  try {
+    return instantiate(wasm, new wasm.Module(bytes));
+  } catch {
+    // Synchronous compilation refused (a browser's main thread): compile
+    // in the background and start using the kernels when it is done.
+    {
+      wasm.compile(bytes).then(
+        (m) => { cached = instantiate(wasm, m); },
+        () => { cached = null; },
+      );
+    }
+    return null;
+  }
+}
+
+/** The kernels, or null (unsupported, not ready yet, or turned off): then run the JS kernel. */
+export function wasmKernels(): WasmKernels | null {
+  if (!enabled) return null;
+  // null until a background compilation (see load) replaces it.
+  if (cached === undefined) cached = load();
+  return cached;
+}
+
+/**
+ * Turn the WebAssembly kernels on or off for this thread (on by default
+ * where supported). Off, every op runs its plain JS kernel; results then
+ * differ in the last bits. Returns the previous setting.
+ * @example const was = setWasmKernels(false); try { ... } finally { setWasmKernels(was); }
+ */
+export function setWasmKernels(on: boolean): boolean {
+  const was = enabled;
+  enabled = on;
+  return was;
+}
+
+/** Whether ops on this thread use the WebAssembly kernels right now. */
+export function usingWasmKernels(): boolean {
+  return wasmKernels() !== null;
+}
+
+/**
+ * Runs `body(s, e, at)` over [start, end) in chunks of items whose
+ * scratch (`itemBytes` each, at byte address `at`) fits MAX_ALLOC;
+ * returns false (having run nothing) if an item alone does not fit.
+ */
+export function inChunks(
+  k: WasmKernels, itemBytes: number, start: number, end: number, body: (s: number, e: number, at: number) => void,
+): boolean {
+  const per = Math.floor(MAX_ALLOC / Math.max(16, itemBytes));
+  if (per < 1) return false;
+  for (let s = start; s < end; s += per) {
+    const e = Math.min(end, s + per);
+    const at = k.alloc((e - s) * itemBytes);
+    if (at < 0) return false;
+    body(s, e, at);
+  }
+  return true;
+}

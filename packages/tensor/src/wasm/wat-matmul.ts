@@ -1,0 +1,206 @@
+/**
+ * WebAssembly SIMD matmul kernels (text format, see assemble.ts) for one
+ * product at a time, float64, row-major, byte addresses; they overwrite C.
+ * ops/matmul.ts loops over the batch items.
+ */
+import type { WasmFunc } from './assemble.js';
+import { dotInline, DOT_LOCALS, f64, hsum, i32, v128 } from './wat-linalg.js';
+
+const get = (x: string): string => `(local.get ${x})`;
+const add = (a: string, b: string): string => `(i32.add ${a} ${b})`;
+
+/**
+ * gemvN(a, x, y, m, k): y = A·x for A [m, k]: four rows a pass, each load
+ * of x serving four dot products (four f64x2 accumulators); the rows left
+ * over one at a time.
+ */
+const gemvN: WasmFunc = {
+  name: 'gemvN',
+  params: i32('$a', '$x', '$y', '$m', '$k'),
+  locals: [...i32('$i', '$row', '$r0', '$r1', '$r2', '$r3', '$p', '$pend', '$yi'), ...v128('$u', '$c0', '$c1', '$c2', '$c3'),
+    ...f64('$s0', '$s1', '$s2', '$s3', '$xl'), ...DOT_LOCALS],
+  body: `
+  (local.set $row (i32.shl ${get('$k')} (i32.const 3)))
+  (local.set $pend (i32.shl (i32.and ${get('$k')} (i32.const -2)) (i32.const 3)))
+  (block $quads (loop $quad
+    (br_if $quads (i32.ge_s (i32.add ${get('$i')} (i32.const 3)) ${get('$m')}))
+    (local.set $r0 ${add(get('$a'), `(i32.mul ${get('$i')} ${get('$row')})`)})
+    (local.set $r1 ${add(get('$r0'), get('$row'))})
+    (local.set $r2 ${add(get('$r1'), get('$row'))})
+    (local.set $r3 ${add(get('$r2'), get('$row'))})
+    (local.set $c0 ${get('$dzero')}) (local.set $c1 ${get('$dzero')}) (local.set $c2 ${get('$dzero')}) (local.set $c3 ${get('$dzero')})
+    (local.set $p (i32.const 0))
+    (block $pd (loop $pl
+      (br_if $pd (i32.ge_s ${get('$p')} ${get('$pend')}))
+      (local.set $u (v128.load ${add(get('$x'), get('$p'))}))
+      (local.set $c0 (f64x2.add ${get('$c0')} (f64x2.mul (v128.load ${add(get('$r0'), get('$p'))}) ${get('$u')})))
+      (local.set $c1 (f64x2.add ${get('$c1')} (f64x2.mul (v128.load ${add(get('$r1'), get('$p'))}) ${get('$u')})))
+      (local.set $c2 (f64x2.add ${get('$c2')} (f64x2.mul (v128.load ${add(get('$r2'), get('$p'))}) ${get('$u')})))
+      (local.set $c3 (f64x2.add ${get('$c3')} (f64x2.mul (v128.load ${add(get('$r3'), get('$p'))}) ${get('$u')})))
+      (local.set $p (i32.add ${get('$p')} (i32.const 16)))
+      (br $pl)))
+    (local.set $s0 ${hsum('$c0')}) (local.set $s1 ${hsum('$c1')}) (local.set $s2 ${hsum('$c2')}) (local.set $s3 ${hsum('$c3')})
+    (if (i32.and ${get('$k')} (i32.const 1)) (then
+      (local.set $xl (f64.load ${add(get('$x'), get('$pend'))}))
+      (local.set $s0 (f64.add ${get('$s0')} (f64.mul (f64.load ${add(get('$r0'), get('$pend'))}) ${get('$xl')})))
+      (local.set $s1 (f64.add ${get('$s1')} (f64.mul (f64.load ${add(get('$r1'), get('$pend'))}) ${get('$xl')})))
+      (local.set $s2 (f64.add ${get('$s2')} (f64.mul (f64.load ${add(get('$r2'), get('$pend'))}) ${get('$xl')})))
+      (local.set $s3 (f64.add ${get('$s3')} (f64.mul (f64.load ${add(get('$r3'), get('$pend'))}) ${get('$xl')})))))
+    (local.set $yi ${add(get('$y'), `(i32.shl ${get('$i')} (i32.const 3))`)})
+    (f64.store ${get('$yi')} ${get('$s0')})
+    (f64.store offset=8 ${get('$yi')} ${get('$s1')})
+    (f64.store offset=16 ${get('$yi')} ${get('$s2')})
+    (f64.store offset=24 ${get('$yi')} ${get('$s3')})
+    (local.set $i (i32.add ${get('$i')} (i32.const 4)))
+    (br $quad)))
+  (block $ones (loop $one
+    (br_if $ones (i32.ge_s ${get('$i')} ${get('$m')}))
+    (local.set $r0 ${add(get('$a'), `(i32.mul ${get('$i')} ${get('$row')})`)})
+    ${dotInline('$r0', '$x', '$k', '$s0')}
+    (f64.store ${add(get('$y'), `(i32.shl ${get('$i')} (i32.const 3))`)} ${get('$s0')})
+    (local.set $i (i32.add ${get('$i')} (i32.const 1)))
+    (br $one)))`,
+};
+
+/** Zeros len float64s at byte address (local) `at`, using $zk, $zend and a zero v128 $zv. */
+const zeroInline = (at: string, len: string): string => `
+    (local.set $zk ${get(at)})
+    (local.set $zend ${add(get(at), `(i32.shl ${get(len)} (i32.const 3))`)})
+    (block $zd (loop $zl
+      (br_if $zd (i32.ge_s (i32.add ${get('$zk')} (i32.const 8)) ${get('$zend')}))
+      (v128.store ${get('$zk')} ${get('$zv')})
+      (local.set $zk (i32.add ${get('$zk')} (i32.const 16)))
+      (br $zl)))
+    (if (i32.lt_s ${get('$zk')} ${get('$zend')}) (then (f64.store ${get('$zk')} (f64.const 0))))`;
+const ZERO_LOCALS = [...i32('$zk', '$zend'), ...v128('$zv')];
+
+/**
+ * C[i,:] += a0·B[p,:] + a1·B[p+1,:] for the rows at byte addresses $ci,
+ * $bp, $bq over n columns (locals $j, $jend2 set by the caller's row
+ * loop); the odd column last.
+ */
+const rowUpdate2 = `
+      (local.set $j (i32.const 0))
+      (block $jd (loop $jl
+        (br_if $jd (i32.ge_s ${get('$j')} ${get('$jend2')}))
+        (local.set $cp ${add(get('$ci'), get('$j'))})
+        (v128.store ${get('$cp')} (f64x2.add (v128.load ${get('$cp')}) (f64x2.add
+          (f64x2.mul ${get('$a0')} (v128.load ${add(get('$bp'), get('$j'))}))
+          (f64x2.mul ${get('$a1')} (v128.load ${add(get('$bq'), get('$j'))})))))
+        (local.set $j (i32.add ${get('$j')} (i32.const 16)))
+        (br $jl)))
+      (if (i32.and ${get('$n')} (i32.const 1)) (then
+        (local.set $cp ${add(get('$ci'), get('$jend2'))})
+        (f64.store ${get('$cp')} (f64.add (f64.load ${get('$cp')}) (f64.add
+          (f64.mul (f64x2.extract_lane 0 ${get('$a0')}) (f64.load ${add(get('$bp'), get('$jend2'))}))
+          (f64.mul (f64x2.extract_lane 0 ${get('$a1')}) (f64.load ${add(get('$bq'), get('$jend2'))})))))))`;
+
+/** C[i,:] += a0·B[p,:] for the rows at $ci, $bp (the odd p left over by rowUpdate2). */
+const rowUpdate1 = `
+      (local.set $j (i32.const 0))
+      (block $jd1 (loop $jl1
+        (br_if $jd1 (i32.ge_s ${get('$j')} ${get('$jend2')}))
+        (local.set $cp ${add(get('$ci'), get('$j'))})
+        (v128.store ${get('$cp')} (f64x2.add (v128.load ${get('$cp')})
+          (f64x2.mul ${get('$a0')} (v128.load ${add(get('$bp'), get('$j'))}))))
+        (local.set $j (i32.add ${get('$j')} (i32.const 16)))
+        (br $jl1)))
+      (if (i32.and ${get('$n')} (i32.const 1)) (then
+        (local.set $cp ${add(get('$ci'), get('$jend2'))})
+        (f64.store ${get('$cp')} (f64.add (f64.load ${get('$cp')})
+          (f64.mul (f64x2.extract_lane 0 ${get('$a0')}) (f64.load ${add(get('$bp'), get('$jend2'))}))))))`;
+
+/**
+ * gemm(a, b, c, m, k, n, transA): C = op(A)·B with B [k, n] row-major,
+ * A [m, k] (or [k, m] stored when transA). Row i of C accumulates
+ * A(i,p)·B[p,:] two p at a time, SIMD across the columns of B and C.
+ */
+const gemm: WasmFunc = {
+  name: 'gemm',
+  params: i32('$a', '$b', '$c', '$m', '$k', '$n', '$transA'),
+  locals: [...i32('$i', '$p', '$j', '$jend2', '$ci', '$cp', '$bp', '$bq', '$si', '$sp', '$ai', '$rowb'), ...v128('$a0', '$a1'), ...ZERO_LOCALS],
+  body: `
+  (local.set $rowb (i32.shl ${get('$n')} (i32.const 3)))
+  (local.set $jend2 (i32.shl (i32.and ${get('$n')} (i32.const -2)) (i32.const 3)))
+  ;; byte strides of i and p in the stored A
+  (if ${get('$transA')}
+    (then (local.set $si (i32.const 8)) (local.set $sp (i32.shl ${get('$m')} (i32.const 3))))
+    (else (local.set $si (i32.shl ${get('$k')} (i32.const 3))) (local.set $sp (i32.const 8))))
+  (block $rows (loop $rowl
+    (br_if $rows (i32.ge_s ${get('$i')} ${get('$m')}))
+    (local.set $ci ${add(get('$c'), `(i32.mul ${get('$i')} ${get('$rowb')})`)})
+    ${zeroInline('$ci', '$n')}
+    (local.set $ai ${add(get('$a'), `(i32.mul ${get('$i')} ${get('$si')})`)})
+    (local.set $p (i32.const 0))
+    (block $pd (loop $pl
+      (br_if $pd (i32.ge_s (i32.add ${get('$p')} (i32.const 1)) ${get('$k')}))
+      (local.set $a0 (f64x2.splat (f64.load ${add(get('$ai'), `(i32.mul ${get('$p')} ${get('$sp')})`)})))
+      (local.set $a1 (f64x2.splat (f64.load ${add(get('$ai'), `(i32.mul (i32.add ${get('$p')} (i32.const 1)) ${get('$sp')})`)})))
+      (local.set $bp ${add(get('$b'), `(i32.mul ${get('$p')} ${get('$rowb')})`)})
+      (local.set $bq ${add(get('$bp'), get('$rowb'))})
+      ${rowUpdate2}
+      (local.set $p (i32.add ${get('$p')} (i32.const 2)))
+      (br $pl)))
+    (if (i32.lt_s ${get('$p')} ${get('$k')}) (then
+      (local.set $a0 (f64x2.splat (f64.load ${add(get('$ai'), `(i32.mul ${get('$p')} ${get('$sp')})`)})))
+      (local.set $bp ${add(get('$b'), `(i32.mul ${get('$p')} ${get('$rowb')})`)})
+      ${rowUpdate1}))
+    (local.set $i (i32.add ${get('$i')} (i32.const 1)))
+    (br $rowl)))`,
+};
+
+/**
+ * gemmDot(a, b, c, m, k, n): C = A·Bᵀ with A [m, k] and B [n, k]
+ * row-major: every entry a dot product of two contiguous rows.
+ */
+const gemmDot: WasmFunc = {
+  name: 'gemmDot',
+  params: i32('$a', '$b', '$c', '$m', '$k', '$n'),
+  locals: [...i32('$i', '$j', '$ai', '$bj', '$row'), ...f64('$s'), ...DOT_LOCALS],
+  body: `
+  (local.set $row (i32.shl ${get('$k')} (i32.const 3)))
+  (block $rows (loop $rowl
+    (br_if $rows (i32.ge_s ${get('$i')} ${get('$m')}))
+    (local.set $ai ${add(get('$a'), `(i32.mul ${get('$i')} ${get('$row')})`)})
+    (local.set $j (i32.const 0))
+    (block $cols (loop $coll
+      (br_if $cols (i32.ge_s ${get('$j')} ${get('$n')}))
+      (local.set $bj ${add(get('$b'), `(i32.mul ${get('$j')} ${get('$row')})`)})
+      ${dotInline('$ai', '$bj', '$k', '$s')}
+      (f64.store ${add(get('$c'), `(i32.shl (i32.add (i32.mul ${get('$i')} ${get('$n')}) ${get('$j')}) (i32.const 3))`)} ${get('$s')})
+      (local.set $j (i32.add ${get('$j')} (i32.const 1)))
+      (br $coll)))
+    (local.set $i (i32.add ${get('$i')} (i32.const 1)))
+    (br $rowl)))`,
+};
+
+/**
+ * gemvT(a, x, y, m, k): y = Aᵀx for A stored [k, m]: y accumulates
+ * x[p]·A[p,:] two rows p at a time, SIMD across y.
+ */
+const gemvT: WasmFunc = {
+  name: 'gemvT',
+  params: i32('$a', '$x', '$y', '$m', '$k'),
+  locals: [...i32('$p', '$j', '$jend2', '$ci', '$cp', '$bp', '$bq', '$rowb', '$n'), ...v128('$a0', '$a1'), ...ZERO_LOCALS],
+  body: `
+  (local.set $n ${get('$m')})
+  (local.set $ci ${get('$y')})
+  (local.set $rowb (i32.shl ${get('$m')} (i32.const 3)))
+  (local.set $jend2 (i32.shl (i32.and ${get('$m')} (i32.const -2)) (i32.const 3)))
+  ${zeroInline('$y', '$m')}
+  (block $pd (loop $pl
+    (br_if $pd (i32.ge_s (i32.add ${get('$p')} (i32.const 1)) ${get('$k')}))
+    (local.set $a0 (f64x2.splat (f64.load ${add(get('$x'), `(i32.shl ${get('$p')} (i32.const 3))`)})))
+    (local.set $a1 (f64x2.splat (f64.load offset=8 ${add(get('$x'), `(i32.shl ${get('$p')} (i32.const 3))`)})))
+    (local.set $bp ${add(get('$a'), `(i32.mul ${get('$p')} ${get('$rowb')})`)})
+    (local.set $bq ${add(get('$bp'), get('$rowb'))})
+    ${rowUpdate2}
+    (local.set $p (i32.add ${get('$p')} (i32.const 2)))
+    (br $pl)))
+  (if (i32.lt_s ${get('$p')} ${get('$k')}) (then
+    (local.set $a0 (f64x2.splat (f64.load ${add(get('$x'), `(i32.shl ${get('$p')} (i32.const 3))`)})))
+    (local.set $bp ${add(get('$a'), `(i32.mul ${get('$p')} ${get('$rowb')})`)})
+    ${rowUpdate1}))`,
+};
+
+export const matmulWat: readonly WasmFunc[] = [gemvN, gemvT, gemm, gemmDot];

@@ -1,0 +1,184 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as T from '@optnet/tensor';
+import { assertThrowsCode } from '@optnet/tensor/testing';
+import { assemble } from '../src/wasm/assemble.js';
+
+const f64 = { dtype: 'float64' } as const;
+const rng = T.makeRng(7);
+
+/** Runs f with the WebAssembly kernels on and off; returns both results' data. */
+function both(f: () => T.Tensor): [Float64Array, Float64Array] {
+  const was = T.setWasmKernels(true);
+  try {
+    const w = Float64Array.from(f().dataSync() as Float64Array | Float32Array);
+    T.setWasmKernels(false);
+    const j = Float64Array.from(f().dataSync() as Float64Array | Float32Array);
+    return [w, j];
+  } finally {
+    T.setWasmKernels(was);
+  }
+}
+
+/** max |w − j| ≤ tol·max(1, max |j|), naming the case. */
+function agree(name: string, [w, j]: [Float64Array, Float64Array], tol: number): void {
+  assert.is(w.length, j.length, name);
+  let scale = 1;
+  let err = 0;
+  for (let i = 0; i < j.length; i++) {
+    scale = Math.max(scale, Math.abs(j[i]));
+    const d = Math.abs(w[i] - j[i]);
+    err = Number.isNaN(d) ? (Object.is(w[i], j[i]) ? err : Infinity) : Math.max(err, d);
+  }
+  assert.ok(err <= tol * scale, `${name}: WebAssembly and JS kernels differ by ${err} (scale ${scale})`);
+}
+
+function spd(batch: number[], n: number, dtype: T.DType = 'float64'): T.Tensor {
+  const a = T.randn([...batch, n, n], { rng, dtype: 'float64' });
+  return a.matmul(a, { transB: true }).addDiagonal(T.full([n], n, f64)).cast(dtype);
+}
+
+test('the WebAssembly kernels are in use here (Node 20 has SIMD)', () => {
+  assert.ok(T.usingWasmKernels());
+});
+
+test('assembler: folded and flat forms, labels, locals; errors name the function and the problem', () => {
+  const bytes = assemble([
+    {
+      name: 'sumTo',
+      params: [['$n', 'i32']],
+      result: 'f64',
+      locals: [['$i', 'i32'], ['$s', 'f64']],
+      body: `
+        (block $done (loop $l
+          (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+          local.get $i
+          i32.const 1
+          i32.add
+          local.set $i
+          (local.set $s (f64.add (local.get $s) (f64.const 0.5)))
+          (br $l)))
+        (local.get $s)`,
+    },
+  ], 1);
+  // (the test tsconfig has Node's types, which leave WebAssembly to lib.dom)
+  const wasm = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: Record<string, unknown> } } }).WebAssembly;
+  const inst = new wasm.Instance(new wasm.Module(bytes), {});
+  assert.is((inst.exports.sumTo as (n: number) => number)(7), 3.5);
+  const fn = (body: string) => [{ name: 'f', params: [['$a', 'i32']] as const, body }];
+  assert.throws(() => assemble(fn('(i32.frobnicate (local.get $a))'), 1), /function f: unknown instruction "i32.frobnicate"/);
+  assert.throws(() => assemble(fn('(br $nowhere)'), 1), /function f: unknown label \$nowhere/);
+  assert.throws(() => assemble(fn('(drop (local.get $b))'), 1), /function f: unknown local \$b/);
+  assert.throws(() => assemble(fn('(block $x'), 1), /unbalanced "\("/);
+});
+
+test('cholesky: WebAssembly and JS kernels agree (n = 1..9, 16, 31, 50; f64 and f32)', () => {
+  for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 31, 50]) {
+    const a = spd([3], n);
+    agree(`cholesky f64 n=${n}`, both(() => T.cholesky(a)), 1e-13);
+    const a32 = a.cast('float32');
+    agree(`cholesky f32 n=${n}`, both(() => T.cholesky(a32)), 1e-6);
+  }
+});
+
+test('triangularSolve: WebAssembly and JS kernels agree (lower/upper × transpose × unit, k = 1, 2, 3, 7, shared and broadcast L)', () => {
+  for (const n of [1, 2, 3, 5, 8, 13, 33]) {
+    const l = T.cholesky(spd([4], n));
+    const u = l.transpose(-2, -1).add(0); // an upper factor (copied)
+    for (const k of [1, 2, 3, 7]) {
+      const b = T.randn([4, n, k], { rng, dtype: 'float64' });
+      for (const [name, m] of [['lower', l], ['upper', u]] as const) {
+        for (const transpose of [false, true]) {
+          for (const unitDiagonal of [false, true]) {
+            const opts = { lower: name === 'lower', transpose, unitDiagonal };
+            agree(`trsm ${name} t=${transpose} unit=${unitDiagonal} n=${n} k=${k}`, both(() => T.triangularSolve(m, b, opts)), 1e-10);
+          }
+        }
+      }
+      // One L shared by every item, and a B broadcast across L's batch.
+      const shared = T.cholesky(spd([], n));
+      agree(`trsm shared L n=${n} k=${k}`, both(() => T.triangularSolve(shared, b, { transpose: true })), 1e-10);
+      const b1 = T.randn([1, n, k], { rng, dtype: 'float64' });
+      agree(`trsm broadcast B n=${n} k=${k}`, both(() => T.triangularSolve(l, b1)), 1e-10);
+      agree(`trsm f32 n=${n} k=${k}`, both(() => T.triangularSolve(l.cast('float32'), b.cast('float32'))), 1e-4);
+    }
+  }
+});
+
+test('matmul: WebAssembly and JS kernels agree (mat-vecs, products, transA/transB, shared and broadcast operands, f32)', () => {
+  const dims = [[1, 1, 1], [3, 5, 1], [4, 7, 1], [9, 4, 1], [2, 3, 2], [5, 6, 3], [8, 8, 8], [7, 9, 5], [16, 33, 17]];
+  for (const [m, k, n] of dims) {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        const a = T.randn(transA ? [3, k, m] : [3, m, k], { rng, dtype: 'float64' });
+        const b = T.randn(transB ? [3, n, k] : [3, k, n], { rng, dtype: 'float64' });
+        const tag = `m=${m} k=${k} n=${n} tA=${transA} tB=${transB}`;
+        agree(`matmul ${tag}`, both(() => T.matmul(a, b, { transA, transB })), 1e-13);
+        const a2 = T.randn(transA ? [k, m] : [m, k], { rng, dtype: 'float64' });
+        agree(`matmul shared a ${tag}`, both(() => T.matmul(a2, b, { transA, transB })), 1e-13);
+        const b1 = T.randn(transB ? [1, n, k] : [1, k, n], { rng, dtype: 'float64' });
+        agree(`matmul broadcast b ${tag}`, both(() => T.matmul(a, b1, { transA, transB })), 1e-13);
+        agree(`matmul f32 ${tag}`, both(() => T.matmul(a.cast('float32'), b.cast('float32'), { transA, transB })), 1e-5);
+      }
+    }
+  }
+  // aᵀa of one tensor (the Gram path of the JS kernel).
+  const g = T.randn([5, 12, 6], { rng, dtype: 'float64' });
+  agree('matmul gram', both(() => T.matmul(g, g, { transA: true })), 1e-13);
+});
+
+test('matmul: Inf and NaN propagate the same way in both kernels (no 0·Inf from padding)', () => {
+  const a = T.tensor([[[1, 2, 3]]], f64); // [1, 1, 3]: k odd
+  const b = T.tensor([[[Infinity, 1], [1, 1], [1, -Infinity]]], f64); // [1, 3, 2]
+  const [w, j] = both(() => T.matmul(a, b));
+  assert.equal([...w], [...j]);
+  assert.equal([...w], [Infinity, -Infinity]);
+  const x = T.tensor([[[Infinity], [1], [2]]], f64); // a mat-vec with transA, k = 3
+  const m = T.tensor([[[1, 0], [0, 1], [1, 1]]], f64);
+  const [w2, j2] = both(() => T.matmul(m, x, { transA: true }));
+  assert.equal([...w2], [...j2]);
+});
+
+test('cholesky through WebAssembly: not positive definite names the item and pivot; NaN is NON_FINITE first', async () => {
+  const a = spd([3], 4).dataSync() as Float64Array;
+  const bad = Float64Array.from(a);
+  bad[2 * 16 + 2 * 4 + 2] = -100; // item 2, pivot 2
+  const t = T.tensor(bad, { shape: [3, 4, 4] });
+  await assertThrowsCode(() => T.cholesky(t), 'NOT_POSITIVE_DEFINITE', /batch item 2 at pivot 2 \(/);
+  const nan = Float64Array.from(bad);
+  nan[16 * 2 + 3] = NaN; // a NaN in an upper triangle (never read) of item 2 still counts
+  await assertThrowsCode(() => T.cholesky(T.tensor(nan, { shape: [3, 4, 4] })), 'NON_FINITE', /got NaN at \[2, 0, 3\]/);
+});
+
+test('mirrors: an array recycled with new contents is copied again, never read stale', () => {
+  const n = 24;
+  const b = T.randn([8, n, 1], { rng, dtype: 'float64' });
+  for (let r = 0; r < 3; r++) {
+    const l1 = T.cholesky(spd([8], n));
+    const want1 = both(() => T.triangularSolve(l1, b))[1];
+    agree('first factor', [T.triangularSolve(l1, b).dataSync() as Float64Array, want1], 1e-10);
+    const other = T.cholesky(spd([8], n));
+    const freed = l1.buffer;
+    l1.dispose(); // its array goes to the pool; its mirror must go too
+    const l2 = other.mul(2); // a JS elementwise kernel refills the array
+    assert.ok(l2.buffer === freed, 'the factor\'s array was reused');
+    agree('recycled array', both(() => T.triangularSolve(l2, b)), 1e-10);
+    l2.dispose();
+  }
+});
+
+test('mirrors: a long run that laps the ring (well past 128 MB) stays correct', () => {
+  const n = 50;
+  const l0 = T.cholesky(spd([64], n)); // solved against every step: its mirror ages and is refreshed
+  const b = T.randn([64, n, 1], { rng, dtype: 'float64' });
+  const want = both(() => T.triangularSolve(l0, b, { transpose: true }))[0];
+  for (let step = 0; step < 110; step++) {
+    // ~1.3 MB factor + ~1.3 MB input copied per step, plus the vectors
+    const li = T.cholesky(spd([64], n));
+    agree(`step ${step}`, [T.triangularSolve(l0, b, { transpose: true }).dataSync() as Float64Array, want], 0);
+    T.triangularSolve(li, b).dispose();
+    li.dispose();
+  }
+});
+
+test.run();
