@@ -9,7 +9,7 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { DONE, FAILED, reportOf, splittableKernels, viewTensors, type CpuTask } from './threads.js';
-import { resetWasmScratch, useWasmScratchOnly } from './wasm/runtime.js';
+import { resetWasmScratch, setWasmKernels, useWasmScratchOnly } from './wasm/runtime.js';
 
 useWasmScratchOnly();
 
@@ -25,6 +25,7 @@ const kernels = splittableKernels();
 function runTask(task: CpuTask): void {
   const op = kernels.get(task.op);
   if (op?.cpuBatch === undefined) throw new Error(`cpu worker: no splittable kernel named ${task.op}.`);
+  setWasmKernels(task.wasm);
   resetWasmScratch();
   op.cpuBatch.run(viewTensors(task.inputs), viewTensors(task.outputs), task.attrs, task.start, task.end);
 }

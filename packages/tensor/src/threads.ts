@@ -26,6 +26,7 @@ import { DTypeError, OptnetError, RuntimeError, ShapeError, ValueError, type Err
 import type { CpuTensor, KernelOp } from './op.js';
 import { primitives } from './primitives.js';
 import type { Shape } from './shape.js';
+import { usingWasmKernels } from './wasm/runtime.js';
 
 /**
  * Calls cheaper than this (in `cpuBatch.cost` units, ≈ flops) stay on one
@@ -60,6 +61,8 @@ export interface CpuTask {
   readonly end: number;
   readonly inputs: readonly SharedTensor[];
   readonly outputs: readonly SharedTensor[];
+  /** Whether the main thread runs the WebAssembly kernels (the worker follows, for the same bits). */
+  readonly wasm: boolean;
 }
 
 /** A thrown error as a worker reports it. */
@@ -216,7 +219,7 @@ function runSplit<A>(op: KernelOp<A>, inputs: readonly CpuTensor[], outputs: rea
   // Plain outputs (small ones) are written through shared temporaries.
   const outs = outputs.map((t) => (t.data.buffer instanceof SharedArrayBuffer ? t : { ...t, data: allocShared(t.dtype, t.data.length) }));
   const cut = (p: number) => Math.floor((items * p) / parts);
-  const base = { op: op.name, attrs, inputs: describe(ins), outputs: describe(outs) };
+  const base = { op: op.name, attrs, inputs: describe(ins), outputs: describe(outs), wasm: usingWasmKernels() };
   for (let w = 1; w < parts; w++) {
     Atomics.store(sync, w - 1, RUNNING);
     pool[w - 1].worker.postMessage({ ...base, start: cut(w), end: cut(w + 1) } satisfies CpuTask);

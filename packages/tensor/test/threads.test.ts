@@ -123,15 +123,30 @@ const cases: [string, () => [KernelOp<never>, Tensor[], unknown]][] = [
   ]],
 ];
 
-for (const [name, make] of cases) {
-  test(`bit-identical with 2 threads: ${name}`, () => {
-    const [op, inputs, attrs] = make();
-    const want = reference(op, inputs, attrs as never);
-    let got: TypedArray | undefined;
-    const splits = splitCount(() => (got = T.apply1(op, inputs, attrs as never).dataSync()));
-    assert.is(splits, 1, 'the call was split over threads');
-    assertSameBits(got!, want, name);
-  });
+// Each case with the plain JS kernels, then (where WebAssembly runs the
+// op) with the WebAssembly kernels on four times the batch: they are
+// 3-5x faster, so a call must be that much bigger to be split (see
+// wasmCostScale); mat-vecs are not split at all then.
+for (const wasm of [false, true]) {
+  for (const [name, make] of cases) {
+    if (wasm && !/^(cholesky|triangularSolve|matmul gemm)/.test(name)) continue;
+    test(`bit-identical with 2 threads (${wasm ? 'WebAssembly' : 'JS'} kernels): ${name}`, () => {
+      const was = T.setWasmKernels(wasm);
+      try {
+        const [op, made, attrs] = make();
+        const rank = Math.max(...made.map((t) => t.rank));
+        const grow = (t: Tensor) => t.reshape([1, ...Array(rank - t.rank).fill(1), ...t.shape]).expand([4, ...Array(rank - t.rank).fill(1), ...t.shape]);
+        const inputs = wasm ? made.map(grow) : made;
+        const want = reference(op, inputs, attrs as never);
+        let got: TypedArray | undefined;
+        const splits = splitCount(() => (got = T.apply1(op, inputs, attrs as never).dataSync()));
+        assert.is(splits, 1, 'the call was split over threads');
+        assertSameBits(got!, want, name);
+      } finally {
+        T.setWasmKernels(was);
+      }
+    });
+  }
 }
 
 test('bit-identical with 2 threads: matmul aᵀa (syrk path) and addDiagonal', () => {
@@ -149,29 +164,57 @@ test('bit-identical with 2 threads: matmul aᵀa (syrk path) and addDiagonal', (
   assertSameBits(got!, wantD, 'addDiagonal');
 });
 
-/** [9, 50, 50] SPD batch with item `b` replaced by −I (fails at pivot 0). */
-function spdWithBad(bad: number[]): Tensor {
-  const data = spd([9, 50, 50]).dataSync();
+/** [count, 50, 50] SPD batch with items `bad` replaced by −I (fail at pivot 0). */
+function spdWithBad(bad: number[], count = 9): Tensor {
+  const data = spd([count, 50, 50]).dataSync();
   for (const b of bad) {
     data.fill(0, b * 2500, (b + 1) * 2500);
     for (let i = 0; i < 50; i++) data[b * 2500 + i * 51] = -1;
   }
-  return T.fromTypedArray(data, [9, 50, 50]);
+  return T.fromTypedArray(data, [count, 50, 50]);
+}
+
+/** Runs fn with the WebAssembly kernels on or off. */
+function withKernels<R>(wasm: boolean, fn: () => R): R {
+  const was = T.setWasmKernels(wasm);
+  try {
+    return fn();
+  } finally {
+    T.setWasmKernels(was);
+  }
 }
 
 function referenceError<A>(op: KernelOp<A>, inputs: Tensor[], attrs: A): Error {
   return errorOf(() => reference(op, inputs, attrs));
 }
 
-test('cholesky failure in a late batch item (worker range) names that global item', () => {
-  const a = spdWithBad([8]);
-  let e = new Error('not run');
-  assert.is(splitCount(() => (e = errorOf(() => T.cholesky(a)))), 1, 'split over threads');
-  assert.instance(e, T.ValueError);
-  assert.is((e as T.ValueError).code, 'NOT_POSITIVE_DEFINITE');
-  assert.match(e.message, 'batch item 8 at pivot 0');
-  assert.is(e.message, referenceError(T.primitives.cholesky, [a], {}).message);
-});
+for (const wasm of [false, true]) {
+  const kernels = wasm ? 'WebAssembly' : 'JS';
+  // The WebAssembly kernels split only calls four times bigger (see wasmCostScale).
+  const count = wasm ? 36 : 9;
+  test(`cholesky failure in a late batch item (worker range) names that global item (${kernels} kernels)`, () => withKernels(wasm, () => {
+    const a = spdWithBad([count - 1], count);
+    let e = new Error('not run');
+    assert.is(splitCount(() => (e = errorOf(() => T.cholesky(a)))), 1, 'split over threads');
+    assert.instance(e, T.ValueError);
+    assert.is((e as T.ValueError).code, 'NOT_POSITIVE_DEFINITE');
+    assert.match(e.message, `batch item ${count - 1} at pivot 0`);
+    assert.is(e.message, referenceError(T.primitives.cholesky, [a], {}).message);
+  }));
+
+  test(`triangularSolve: Inf in a late item of B throws NON_FINITE naming its global index (${kernels} kernels)`, () => withKernels(wasm, () => {
+    const l = T.cholesky(spd([count, 80, 80]));
+    const bData = T.randn([count, 80, 6], f64).dataSync();
+    bData[(count - 2) * 480 + 10 * 6 + 2] = Infinity;
+    const b = T.fromTypedArray(bData, [count, 80, 6]);
+    let e: Error | undefined;
+    assert.is(splitCount(() => (e = errorOf(() => T.triangularSolve(l, b)))), 1, 'split over threads');
+    assert.is((e as T.ValueError).code, 'NON_FINITE');
+    assert.match(e!.message, `B must be finite; got Infinity at [${count - 2}, 10, 2]`);
+    const attrs = { lower: true, transpose: false, unitDiagonal: false };
+    assert.is(e!.message, referenceError(T.primitives.triangularSolve, [l, b], attrs).message);
+  }));
+}
 
 test('cholesky failures in both ranges: the first item wins, as on one thread', () => {
   const e = errorOf(() => T.cholesky(spdWithBad([2, 7])));
@@ -188,19 +231,6 @@ test('cholesky: NaN in a late item beats an earlier PD failure (NON_FINITE first
   assert.is((e as T.ValueError).code, 'NON_FINITE');
   assert.match(e.message, 'at [8, 3, 4]');
   assert.is(e.message, referenceError(T.primitives.cholesky, [a], {}).message);
-});
-
-test('triangularSolve: Inf in a late item of B throws NON_FINITE naming its global index', () => {
-  const l = T.cholesky(spd([9, 80, 80]));
-  const bData = T.randn([9, 80, 6], f64).dataSync();
-  bData[7 * 480 + 10 * 6 + 2] = Infinity;
-  const b = T.fromTypedArray(bData, [9, 80, 6]);
-  let e: Error | undefined;
-  assert.is(splitCount(() => (e = errorOf(() => T.triangularSolve(l, b)))), 1, 'split over threads');
-  assert.is((e as T.ValueError).code, 'NON_FINITE');
-  assert.match(e!.message, 'B must be finite; got Infinity at [7, 10, 2]');
-  const attrs = { lower: true, transpose: false, unitDiagonal: false };
-  assert.is(e!.message, referenceError(T.primitives.triangularSolve, [l, b], attrs).message);
 });
 
 test('small calls stay on one thread', () => {
@@ -225,7 +255,7 @@ test('stopCpuThreads: back to one thread, ops still work and agree', () => {
 
 test('threads can be turned on again after a stop', async () => {
   assert.is(await useCpuThreads(2), 2);
-  const a = spd([9, 50, 50]);
+  const a = spd([36, 50, 50]);
   assert.is(splitCount(() => T.cholesky(a)), 1);
   assert.instance((T.getBackend().allocate('float64', 1 << 16) as Float64Array).buffer, SharedArrayBuffer);
   assert.is(await useCpuThreads(1), 1);

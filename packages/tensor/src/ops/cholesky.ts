@@ -18,7 +18,7 @@ import { defineOp, runAll, type CpuBatch, type CpuTensor, type KernelOp, type Te
 import { fmtShape, sizeOf, type Shape } from '../shape.js';
 import { assertFinite } from './finite.js';
 import type { NoAttrs } from './unary.js';
-import { inChunks, wasmKernels, type WasmKernels } from '../wasm/runtime.js';
+import { inChunks, wasmCostScale, wasmKernels, type WasmKernels } from '../wasm/runtime.js';
 
 /** Throws unless `shape` is [..., n, n]; returns n. */
 export function squareSize(op: string, shape: Shape, arg: string): number {
@@ -222,7 +222,7 @@ function copyLower(src: ArrayLike<number>, from: number, dst: Float64Array | Flo
 
 /**
  * Items [start, end) with the WebAssembly kernel (wasm/wat-linalg.ts:
- * chol): copied in (f32 widened), checked finite, factored in place, the
+ * cholBatch): copied in (f32 widened), checked finite, factored in place, the
  * upper triangle zeroed, copied out. A float64 factor made in one piece
  * stays behind as the output's mirror, for the solves that follow. False
  * if its memory cannot be had (then the JS kernel runs).
@@ -235,15 +235,12 @@ function wasmFactor(k: WasmKernels, a: CpuTensor, dst: Float64Array | Float32Arr
     const base = at >> 3;
     mem.set(src.subarray(s * nn, e * nn), base);
     if (k.fn.finite(at, (e - s) * nn) === 0) assertFinite('cholesky', 'A', a);
-    for (let b = s; b < e; b++) {
-      const p = at + (b - s) * nn * 8;
-      const j = k.fn.chol(p, n);
-      if (j >= 0) {
-        const d = mem[0];
-        checkFinite('cholesky', 'A', a); // a NaN anywhere in A is the error to report
-        throw notPositiveDefinite(d, b, j);
-      }
-      k.fn.zeroUpper(p, n);
+    const bad = k.fn.cholBatch(at, n, e - s);
+    if (bad >= 0) {
+      const d = mem[0];
+      const j = new Int32Array(mem.buffer, 8, 1)[0];
+      checkFinite('cholesky', 'A', a); // a NaN anywhere in A is the error to report
+      throw notPositiveDefinite(d, s + bad, j);
     }
     dst.set(mem.subarray(base, base + (e - s) * nn), s * nn);
     if (dst instanceof Float64Array && s === 0 && e * nn === dst.length) k.remember(dst, at);
@@ -263,7 +260,7 @@ function matrixCount(shape: Shape): number {
  */
 const choleskyBatch: CpuBatch<NoAttrs> = {
   items: ([a]) => matrixCount(a.shape),
-  cost: ([a]) => (matrixCount(a.shape) * a.shape[a.shape.length - 1] ** 3) / 3,
+  cost: ([a]) => (wasmCostScale(false) * matrixCount(a.shape) * a.shape[a.shape.length - 1] ** 3) / 3,
   run: ([a], [l], _attrs, start, end) => {
     const n = a.shape[a.shape.length - 1];
     const nn = n * n;

@@ -8,7 +8,7 @@ import { ShapeError } from '../errors.js';
 import { defineOp, runAll, type CpuBatch, type CpuTensor, type KernelOp, type TensorMeta } from '../op.js';
 import { broadcastNamed, fmtShape, sizeOf, type Shape } from '../shape.js';
 import { batchMap } from './triangular-solve.js';
-import { inChunks, wasmKernels, type WasmKernels } from '../wasm/runtime.js';
+import { inChunks, operand, wasmCostScale, wasmKernels, type WasmKernels } from '../wasm/runtime.js';
 
 export interface MatmulAttrs {
   /** Use aᵀ (swap a's last two axes). */
@@ -310,8 +310,8 @@ function runRows(a: CpuTensor, b: CpuTensor, y: CpuTensor, transA: boolean, tran
 
 /**
  * Output items [start, end) with the WebAssembly kernels
- * (wasm/wat-matmul.ts: gemvN, gemvT for one column, gemm, gemmDot for
- * transB): a and b are read from their mirrors (copied, f32 widened, only
+ * (wasm/wat-matmul.ts: mmBatch, which runs gemvN, gemvT for one column,
+ * gemm, gemmDot for transB): a and b are read from their mirrors (copied, f32 widened, only
  * when they have none), each chunk of C is computed there and copied out.
  * Not for transA with transB. False if its memory cannot be had (then the
  * JS kernel runs).
@@ -321,28 +321,22 @@ function wasmMatmul(
   transA: boolean, transB: boolean, start: number, end: number,
 ): boolean {
   const { m, n, k, am, bm } = l;
-  const aAt = wk.resident(a.data as Float64Array | Float32Array);
-  const bAt = aAt < 0 ? -1 : wk.resident(b.data as Float64Array | Float32Array);
-  if (bAt < 0) return false;
   const fn = wk.fn;
   const mn = m * n;
+  const A = a.data as Float64Array | Float32Array;
+  const B = b.data as Float64Array | Float32Array;
   const Y = y.data as Float64Array | Float32Array;
   const ta = transA ? 1 : 0;
+  const tb = transB ? 1 : 0;
   return inChunks(wk, mn * 8, start, end, (s, e, at) => {
-    for (let t = s; t < e; t++) {
-      const ap = aAt + am[t] * m * k * 8;
-      const bp = bAt + bm[t] * k * n * 8;
-      const cp = at + (t - s) * mn * 8;
-      if (n === 1) {
-        if (transA) fn.gemvT(ap, bp, cp, m, k);
-        else fn.gemvN(ap, bp, cp, m, k);
-      } else if (transB) fn.gemmDot(ap, bp, cp, m, k, n);
-      else fn.gemm(ap, bp, cp, m, k, n, ta);
-    }
+    const [aAt, as] = operand(wk, A, am, s, e, m * k);
+    const [bAt, bs] = aAt < 0 ? [-1, 0] : operand(wk, B, bm, s, e, k * n);
+    if (bAt < 0) return false;
+    fn.mmBatch(aAt, as, bAt, bs, at, m, k, n, e - s, ta, tb);
     const base = at >> 3;
     Y.set(wk.f64().subarray(base, base + (e - s) * mn), s * mn);
     if (Y instanceof Float64Array && s === 0 && e * mn === Y.length) wk.remember(Y, at);
-  });
+  }, Math.max(m * k, k * n, mn) * 8);
 }
 
 /**
@@ -358,9 +352,12 @@ const matmulBatch: CpuBatch<MatmulAttrs> = {
   // Flops, except that a mat-vec (n = 1) is memory-bound and gains far less
   // from a second core, so it counts 0.3 of its flops: on 2 cores a split
   // [128, 50, 50] mat-vec was no faster, [128, 64, 64] and up were.
-  cost: ([a], [y], { transA }) => {
+  cost: ([a], [y], { transA, transB }) => {
     const k = transA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1];
-    return (y.shape[y.shape.length - 1] === 1 ? 0.6 : 2) * sizeOf(y.shape) * k;
+    const matVec = y.shape[y.shape.length - 1] === 1;
+    // (row blocks and transA with transB run the JS kernel: no WebAssembly scaling)
+    const js = rowBlocked(y) || (transA && transB);
+    return (matVec ? 0.6 : 2) * (js ? 1 : wasmCostScale(matVec)) * sizeOf(y.shape) * k;
   },
   run: ([a, b], [y], { transA, transB }, start, end) => {
     if (rowBlocked(y)) return runRows(a, b, y, transA, transB, start, end);

@@ -18,7 +18,7 @@ import { defineOp, runAll, type CpuBatch, type CpuTensor, type KernelOp, type Te
 import { broadcastNamed, fmtShape, sizeOf, stridesOf, type Shape } from '../shape.js';
 import { allFinite, checkFinite, squareSize } from './cholesky.js';
 import { isKnownFinite, markFinite } from '../known-finite.js';
-import { inChunks, wasmKernels, type WasmKernels } from '../wasm/runtime.js';
+import { inChunks, operand, wasmCostScale, wasmKernels, type WasmKernels } from '../wasm/runtime.js';
 
 export interface TriangularSolveAttrs {
   /** L is lower triangular (else upper). */
@@ -317,11 +317,12 @@ function solveItem(
 
 /**
  * Output items [start, end) with the WebAssembly kernels
- * (wasm/wat-linalg.ts: trsvDot, trsvAxpy for one column, trsm for more).
- * L is read from its mirror (copied, and checked finite unless known, only
- * when it has none); per chunk, the items of B are copied in (f32
- * widened) and checked finite, solved in place and copied out. False if
- * its memory cannot be had (then the JS kernel runs).
+ * (wasm/wat-linalg.ts: trsBatch, which runs trsvDot, trsvAxpy for one
+ * column, trsm for more).
+ * Per chunk of output items: L from its mirror, or its items copied (see
+ * wasm/runtime.ts: operand), checked finite unless known; the items of B
+ * copied in (f32 widened) and checked finite, solved in place and copied
+ * out. False if its memory cannot be had (then the JS kernel runs).
  */
 function wasmSolve(
   wk: WasmKernels, a: CpuTensor, b: CpuTensor, X: Float64Array | Float32Array, n: number, k: number,
@@ -332,31 +333,27 @@ function wasmSolve(
   const L = a.data as Float64Array | Float32Array;
   const B = b.data as Float64Array | Float32Array;
   const lKnown = isKnownFinite(L);
-  const lAt = wk.resident(L);
-  if (lAt < 0) return false;
-  if (!lKnown && wk.fn.finite(lAt, L.length) === 0) checkInputs(a, b);
   const forward = attrs.lower !== attrs.transpose ? 1 : 0;
   const unit = attrs.unitDiagonal ? 1 : 0;
   const trans = attrs.transpose ? 1 : 0;
   const fn = wk.fn;
   const ok = inChunks(wk, nk * 8, start, end, (s, e, at) => {
+    const [lAt, lStride] = operand(wk, L, am, s, e, nn);
+    if (lAt < 0) return false;
     const mem = wk.f64();
     const x0 = at >> 3;
     let contiguous = true;
     for (let t = s + 1; t < e && contiguous; t++) contiguous = bm[t] === bm[t - 1] + 1;
     if (contiguous) mem.set(B.subarray(bm[s] * nk, (bm[s] + e - s) * nk), x0);
     else for (let t = s; t < e; t++) mem.set(B.subarray(bm[t] * nk, bm[t] * nk + nk), x0 + (t - s) * nk);
-    if (fn.finite(at, (e - s) * nk) === 0) checkInputs(a, b);
-    for (let t = s; t < e; t++) {
-      const lp = lAt + am[t] * nn * 8;
-      const xp = at + (t - s) * nk * 8;
-      if (k > 1) fn.trsm(lp, xp, n, k, forward, unit, trans);
-      else if (trans === 1) fn.trsvAxpy(lp, xp, n, forward, unit);
-      else fn.trsvDot(lp, xp, n, forward, unit);
+    if ((!lKnown && fn.finite(lAt, lStride === 0 ? nn : (e - s) * nn) === 0) || fn.finite(at, (e - s) * nk) === 0) {
+      checkInputs(a, b);
     }
+    fn.trsBatch(lAt, lStride, at, n, k, e - s, forward, unit, trans);
     X.set(mem.subarray(x0, x0 + (e - s) * nk), s * nk);
     if (X instanceof Float64Array && s === 0 && e * nk === X.length) wk.remember(X, at);
-  });
+  }, nn * 8);
+  // Every item of L was scanned (broadcasting reaches them all): remember.
   if (ok && !lKnown && start === 0 && end === am.length && end > 0) markFinite(L);
   return ok;
 }
@@ -366,7 +363,10 @@ const triangularSolveBatch: CpuBatch<TriangularSolveAttrs> = {
   items: (_inputs, [x]) => sizeOf(x.shape.slice(0, -2)),
   // n² flops per column; one or two columns are memory-bound like a
   // mat-vec (see matmul's cost) and count 0.3 of that.
-  cost: (_inputs, [x]) => (x.shape[x.shape.length - 1] <= 2 ? 0.6 : 2) * sizeOf(x.shape) * x.shape[x.shape.length - 2],
+  cost: (_inputs, [x]) => {
+    const narrow = x.shape[x.shape.length - 1] <= 2;
+    return (narrow ? 0.6 : 2) * wasmCostScale(narrow) * sizeOf(x.shape) * x.shape[x.shape.length - 2];
+  },
   run: ([a, b], [x], attrs, start, end) => {
     const { n, k, am, bm } = layoutOf(a, b, x);
     if (am.length === 0) checkInputs(a, b);

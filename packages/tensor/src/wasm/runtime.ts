@@ -63,8 +63,10 @@ const PAGE = 65536;
 export interface WasmKernels {
   /** The module's exported functions, by name. */
   readonly fn: Readonly<Record<string, (...args: number[]) => number>>;
-  /** Float64 view of the whole memory (a new view after growth: take it after `reserve`). */
+  /** Float64 view of the whole memory (a new view after growth: take it after any allocation). */
   f64(): Float64Array;
+  /** Whether this thread keeps mirrors (false in the workers of useCpuThreads). */
+  readonly mirrors: boolean;
   /**
    * Byte address of `bytes` bytes of scratch (16-aligned), valid until
    * more than RING_BYTES / 2 have been allocated after it; -1 if bytes >
@@ -156,6 +158,9 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
   return {
     fn: inst.exports as unknown as Record<string, (...args: number[]) => number>,
     f64,
+    get mirrors(): boolean {
+      return !scratchOnly;
+    },
     alloc,
     resident(a: Float64Array | Float32Array): number {
       const m = scratchOnly ? undefined : mirrors.get(a);
@@ -222,19 +227,86 @@ export function usingWasmKernels(): boolean {
 
 /**
  * Runs `body(s, e, at)` over [start, end) in chunks of items whose
- * scratch (`itemBytes` each, at byte address `at`) fits MAX_ALLOC;
- * returns false (having run nothing) if an item alone does not fit.
+ * scratch (`itemBytes` each, at byte address `at`) fits MAX_ALLOC.
+ * Returns false if an item alone does not fit, memory cannot grow, or the
+ * body returns false (out of memory itself): then the caller runs its JS
+ * kernel on the whole range, overwriting whatever was written.
+ * `perItemMax` (≥ itemBytes) bounds the chunk for the body's own
+ * allocations (copyItems) too.
  */
 export function inChunks(
-  k: WasmKernels, itemBytes: number, start: number, end: number, body: (s: number, e: number, at: number) => void,
+  k: WasmKernels, itemBytes: number, start: number, end: number, body: (s: number, e: number, at: number) => boolean | void,
+  perItemMax: number = itemBytes,
 ): boolean {
-  const per = Math.floor(MAX_ALLOC / Math.max(16, itemBytes));
+  const per = Math.floor(MAX_ALLOC / Math.max(16, itemBytes, perItemMax));
   if (per < 1) return false;
   for (let s = start; s < end; s += per) {
     const e = Math.min(end, s + per);
     const at = k.alloc((e - s) * itemBytes);
-    if (at < 0) return false;
-    body(s, e, at);
+    if (at < 0 || body(s, e, at) === false) return false;
   }
   return true;
+}
+
+/**
+ * Copies the items map[s..e) of `data` (`itemElems` each, f32 widened)
+ * into fresh scratch. Returns the byte address of output item s's operand
+ * and the byte stride to the next item's: one copy and stride 0 when all
+ * are the same item, else item t's copy in slot t − s. −1 if no memory.
+ */
+export function copyItems(
+  k: WasmKernels, data: Float64Array | Float32Array, map: Int32Array, s: number, e: number, itemElems: number,
+): [at: number, stride: number] {
+  const step = mapStride(map, s, e, 1);
+  const at = k.alloc((step === 0 ? 1 : e - s) * itemElems * 8);
+  if (at < 0) return [-1, 0];
+  const mem = k.f64();
+  const base = at >> 3;
+  if (step === 0) {
+    mem.set(data.subarray(map[s] * itemElems, (map[s] + 1) * itemElems), base);
+    return [at, 0];
+  }
+  if (step === 1) mem.set(data.subarray(map[s] * itemElems, (map[s] + e - s) * itemElems), base);
+  else for (let t = s; t < e; t++) mem.set(data.subarray(map[t] * itemElems, (map[t] + 1) * itemElems), base + (t - s) * itemElems);
+  return [at, itemElems * 8];
+}
+
+/**
+ * An operand of a batched kernel for output items [s, e): its mirror (the
+ * whole array, kept for the next call) where this thread keeps mirrors
+ * and the array fits one allocation, else a copy of just those items.
+ * Returns [byte address of item s's operand, byte stride], or −1.
+ */
+export function operand(
+  k: WasmKernels, data: Float64Array | Float32Array, map: Int32Array, s: number, e: number, itemElems: number,
+): [at: number, stride: number] {
+  if (k.mirrors && data.length * 8 <= MAX_ALLOC) {
+    const at = k.resident(data);
+    const stride = mapStride(map, s, e, itemElems * 8);
+    if (at >= 0 && stride >= 0) return [at + map[s] * itemElems * 8, stride];
+  }
+  return copyItems(k, data, map, s, e, itemElems);
+}
+
+/**
+ * The byte stride between the batch items map[s..e) select, when it is
+ * one: `itemBytes` if they are consecutive, 0 if all the same item; −1
+ * otherwise (the caller loops over items itself).
+ */
+export function mapStride(map: Int32Array, s: number, e: number, itemBytes: number): number {
+  if (e - s <= 1) return 0;
+  const step = map[s + 1] - map[s];
+  if (step !== 0 && step !== 1) return -1;
+  for (let t = s + 2; t < e; t++) if (map[t] - map[t - 1] !== step) return -1;
+  return step * itemBytes;
+}
+
+/**
+ * Scales a kernel's thread-split cost while the WebAssembly kernels are
+ * on: they do the same flops 3-5x faster, so a split pays off only for
+ * calls that much bigger; a mat-vec or one-column solve (memory-bound,
+ * its matrix usually a mirror here but copied by a worker) almost never.
+ */
+export function wasmCostScale(matVec: boolean): number {
+  return wasmKernels() === null ? 1 : matVec ? 0.05 : 0.25;
 }

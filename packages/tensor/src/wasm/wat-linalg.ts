@@ -387,4 +387,55 @@ const finite: WasmFunc = {
   (f64.eq (local.get $s) (f64.const 0))`,
 };
 
-export const linalgWat: readonly WasmFunc[] = [finite, dot, axpy, divide, chol, zeroUpper, trsvDot, trsvAxpy, trsm];
+/**
+ * cholBatch(p, n, count): chol on `count` n×n matrices stored one after
+ * another from p, each with its upper triangle zeroed. Returns −1, or the
+ * first failing item, with its pivot's value at address 0 and its index
+ * (an i32) at address 8.
+ */
+const cholBatch: WasmFunc = {
+  name: 'cholBatch',
+  params: i32('$p', '$n', '$count'),
+  result: 'i32',
+  locals: i32('$t', '$j', '$size'),
+  body: `
+  (local.set $size (i32.shl (i32.mul (local.get $n) (local.get $n)) (i32.const 3)))
+  (block $done (loop $items
+    (br_if $done (i32.ge_s (local.get $t) (local.get $count)))
+    (local.set $j (call $chol (local.get $p) (local.get $n)))
+    (if (i32.ge_s (local.get $j) (i32.const 0)) (then
+      (i32.store (i32.const 8) (local.get $j))
+      (return (local.get $t))))
+    (call $zeroUpper (local.get $p) (local.get $n))
+    (local.set $p (i32.add (local.get $p) (local.get $size)))
+    (local.set $t (i32.add (local.get $t) (i32.const 1)))
+    (br $items)))
+  (i32.const -1)`,
+};
+
+/**
+ * trsBatch(l, lstride, x, n, k, count, forward, unit, trans): the solve
+ * of one item (trsvDot, trsvAxpy or trsm, as ops/triangular-solve.ts
+ * picks them) for `count` items: item t's L at l + t·lstride (0: one L
+ * for all), its X ([n, k]) right after item t−1's.
+ */
+const trsBatch: WasmFunc = {
+  name: 'trsBatch',
+  params: i32('$l', '$lstride', '$x', '$n', '$k', '$count', '$forward', '$unit', '$trans'),
+  locals: i32('$t', '$xsize'),
+  body: `
+  (local.set $xsize (i32.shl (i32.mul (local.get $n) (local.get $k)) (i32.const 3)))
+  (block $done (loop $items
+    (br_if $done (i32.ge_s (local.get $t) (local.get $count)))
+    (if (i32.gt_s (local.get $k) (i32.const 1))
+      (then (call $trsm (local.get $l) (local.get $x) (local.get $n) (local.get $k) (local.get $forward) (local.get $unit) (local.get $trans)))
+      (else (if (local.get $trans)
+        (then (call $trsvAxpy (local.get $l) (local.get $x) (local.get $n) (local.get $forward) (local.get $unit)))
+        (else (call $trsvDot (local.get $l) (local.get $x) (local.get $n) (local.get $forward) (local.get $unit))))))
+    (local.set $l (i32.add (local.get $l) (local.get $lstride)))
+    (local.set $x (i32.add (local.get $x) (local.get $xsize)))
+    (local.set $t (i32.add (local.get $t) (i32.const 1)))
+    (br $items)))`,
+};
+
+export const linalgWat: readonly WasmFunc[] = [cholBatch, trsBatch, finite, dot, axpy, divide, chol, zeroUpper, trsvDot, trsvAxpy, trsm];

@@ -203,4 +203,32 @@ const gemvT: WasmFunc = {
     ${rowUpdate1}))`,
 };
 
-export const matmulWat: readonly WasmFunc[] = [gemvN, gemvT, gemm, gemmDot];
+/**
+ * mmBatch(a, astride, b, bstride, c, m, k, n, count, transA, transB): the
+ * product of one item (gemvN, gemvT, gemm or gemmDot, as ops/matmul.ts
+ * picks them) for `count` items: item t's A at a + t·astride, B at
+ * b + t·bstride (a stride 0: shared), C right after item t−1's.
+ */
+const mmBatch: WasmFunc = {
+  name: 'mmBatch',
+  params: i32('$a', '$astride', '$b', '$bstride', '$c', '$m', '$k', '$n', '$count', '$transA', '$transB'),
+  locals: i32('$t', '$csize'),
+  body: `
+  (local.set $csize (i32.shl (i32.mul ${get('$m')} ${get('$n')}) (i32.const 3)))
+  (block $done (loop $items
+    (br_if $done (i32.ge_s ${get('$t')} ${get('$count')}))
+    (if (i32.eq ${get('$n')} (i32.const 1))
+      (then (if ${get('$transA')}
+        (then (call $gemvT ${get('$a')} ${get('$b')} ${get('$c')} ${get('$m')} ${get('$k')}))
+        (else (call $gemvN ${get('$a')} ${get('$b')} ${get('$c')} ${get('$m')} ${get('$k')}))))
+      (else (if ${get('$transB')}
+        (then (call $gemmDot ${get('$a')} ${get('$b')} ${get('$c')} ${get('$m')} ${get('$k')} ${get('$n')}))
+        (else (call $gemm ${get('$a')} ${get('$b')} ${get('$c')} ${get('$m')} ${get('$k')} ${get('$n')} ${get('$transA')})))))
+    (local.set $a ${add(get('$a'), get('$astride'))})
+    (local.set $b ${add(get('$b'), get('$bstride'))})
+    (local.set $c ${add(get('$c'), get('$csize'))})
+    (local.set $t (i32.add ${get('$t')} (i32.const 1)))
+    (br $items)))`,
+};
+
+export const matmulWat: readonly WasmFunc[] = [mmBatch, gemvN, gemvT, gemm, gemmDot];
