@@ -24,23 +24,28 @@ import { matmulWat } from './wat-matmul.js';
 /** Bytes 0..RING_BASE are the status area: a failing kernel leaves a value at address 0. */
 const RING_BASE = 64;
 /**
- * The rest of memory is a ring that calls allocate their scratch from,
- * growing the memory lazily up to RING_BYTES. A copied input, or a
- * result, stays there as the array's mirror until the ring comes round
- * again, so the next kernel that reads the same array (a Cholesky factor
- * solved against four times an iteration, a constraint matrix used every
- * iteration) skips its copy.
+ * The rest of memory is a ring that calls allocate their scratch from. A
+ * copied input, or a result, stays there as the array's mirror until the
+ * ring comes round again, so the next kernel that reads the same array (a
+ * Cholesky factor solved against four times an iteration, a constraint
+ * matrix used every iteration) skips its copy.
+ *
+ * The ring starts at RING_MIN and doubles (forgetting every mirror) while
+ * an allocation exceeds an eighth of it, up to RING_MAX: small problems
+ * cycle through a few MB that stay in cache, large ones keep their
+ * mirrors across a whole solver iteration.
  */
-const RING_BYTES = 128 << 20;
+const RING_MIN = 4 << 20;
+const RING_MAX = 128 << 20;
 /**
  * One allocation takes at most this much (the same on every thread, so
  * whether a call runs here or in JS depends on shapes only, and results
  * are bit-identical with threads on or off); bigger calls go in chunks
  * (inChunks) or, for operands that large, to the JS kernel. A kernel call
- * allocates at most four times, so a mirror at most RING_BYTES / 2 old
- * (see `resident`) survives it.
+ * allocates at most four times, each at most an eighth of the ring, so a
+ * mirror at most half a ring old (see `resident`) survives it.
  */
-export const MAX_ALLOC: number = RING_BYTES / 8;
+export const MAX_ALLOC: number = RING_MAX / 8;
 
 /**
  * A worker of useCpuThreads gets fresh views of its inputs every task, so
@@ -69,7 +74,7 @@ export interface WasmKernels {
   readonly mirrors: boolean;
   /**
    * Byte address of `bytes` bytes of scratch (16-aligned), valid until
-   * more than RING_BYTES / 2 have been allocated after it; -1 if bytes >
+   * more than half the ring has been allocated after it; -1 if bytes >
    * MAX_ALLOC or memory cannot grow.
    */
   alloc(bytes: number): number;
@@ -91,7 +96,7 @@ interface Mirror {
   readonly at: number;
 }
 
-const mirrors = new WeakMap<object, Mirror>();
+let mirrors = new WeakMap<object, Mirror>();
 
 /** Drop `a`'s mirror: its memory is about to be reused or rewritten (CpuBackend.free/write). */
 export function forgetMirror(a: object): void {
@@ -125,20 +130,30 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
   let view = new Float64Array(mem.buffer);
   /** Ring position: total bytes handed out, all laps counted. */
   let head = 0;
+  let ring = RING_MIN;
   const f64 = (): Float64Array => (view.buffer === mem.buffer ? view : (view = new Float64Array(mem.buffer)));
   const alloc = (bytes: number): number => {
     const size = (bytes + 15) & ~15;
     if (size > MAX_ALLOC) return -1;
-    let off = head % RING_BYTES;
-    if (off + size > RING_BYTES) {
-      head += RING_BYTES - off; // start the next lap
+    if (size > ring / 8) {
+      // A bigger ring: positions start over past the old ring's end, so
+      // what this call already holds (all below it) is not overwritten
+      // before the head comes round; the old mirrors are forgotten.
+      const old = ring;
+      while (size > ring / 8) ring *= 2;
+      head = old;
+      mirrors = new WeakMap();
+    }
+    let off = head % ring;
+    if (off + size > ring) {
+      head += ring - off; // start the next lap
       off = 0;
     }
     const end = RING_BASE + off + size;
     const have = mem.buffer.byteLength;
     if (end > have) {
       // Grow by at least an eighth (and 1 MiB): each growth replaces the buffer.
-      const want = Math.min(RING_BASE + RING_BYTES, Math.max(end, have + (have >> 3), have + (1 << 20)));
+      const want = Math.min(RING_BASE + ring, Math.max(end, have + (have >> 3), have + (1 << 20)));
       try {
         mem.grow(Math.ceil((want - have) / PAGE));
       } catch {
@@ -148,12 +163,12 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
     head += size;
     return RING_BASE + off;
   };
-  const young = (m: Mirror): boolean => head - m.pos <= RING_BYTES / 2;
+  const young = (m: Mirror): boolean => head - m.pos <= ring / 2;
   /** Ring position of the allocation at byte address `at` (made at most a lap ago). */
   const posOf = (at: number): number => {
     const off = at - RING_BASE;
-    const cur = head % RING_BYTES;
-    return head - (cur >= off ? cur - off : cur + RING_BYTES - off);
+    const cur = head % ring;
+    return head - (cur >= off ? cur - off : cur + ring - off);
   };
   return {
     fn: inst.exports as unknown as Record<string, (...args: number[]) => number>,
