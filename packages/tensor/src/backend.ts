@@ -126,8 +126,14 @@ export function releaseShared(data: TypedArray): void {
   pooledBytes += bytes;
 }
 
-/** Arrays held by more than one tensor (reshapes): never recycled, left to the GC. */
-const sharedByTensors = new WeakSet<TypedArray>();
+/**
+ * Arrays held by more than one tensor (reshapes), with the number of
+ * holders beyond the first. A free by one holder only drops the count;
+ * the holder that frees it last recycles it. A holder that is dropped
+ * without a free never brings the count down, so such an array is left
+ * to the GC, never recycled under a live tensor.
+ */
+const extraHolders = new WeakMap<TypedArray, number>();
 
 /**
  * Plain arrays released by `dispose`, by dtype and length. A fresh typed
@@ -194,9 +200,14 @@ export class CpuBackend implements Backend {
     // Garbage-collected, so dropping the reference would be enough; but
     // reusing disposed arrays is ~15x cheaper than allocating fresh ones
     // (see releasePlain), and shared buffers must be reused (releaseShared).
-    // An array two tensors hold (share) is left to the GC.
+    // An array several tensors hold (share) is recycled by the last free.
     const data = buffer as TypedArray;
-    if (sharedByTensors.has(data)) return;
+    const extra = extraHolders.get(data);
+    if (extra !== undefined) {
+      if (extra > 1) extraHolders.set(data, extra - 1);
+      else extraHolders.delete(data);
+      return;
+    }
     forgetFinite(data);
     forgetMirror(data);
     if (data.buffer instanceof SharedArrayBuffer) releaseShared(data);
@@ -205,7 +216,7 @@ export class CpuBackend implements Backend {
 
   /** The same array: tensors never write their buffers after the kernel that made them. */
   share(buffer: unknown): TypedArray {
-    sharedByTensors.add(buffer as TypedArray);
+    extraHolders.set(buffer as TypedArray, (extraHolders.get(buffer as TypedArray) ?? 0) + 1);
     return buffer as TypedArray;
   }
 

@@ -124,17 +124,29 @@ test('a recycled Cholesky factor is scanned again: NaN in its new contents is NO
   await assertThrowsCode(() => T.triangularSolve(bad, b), 'NON_FINITE');
 });
 
-test('reshape shares its input buffer on the CPU; neither holder frees it for reuse', () => {
+test('reshape shares its input buffer on the CPU; only the last holder\'s dispose recycles it', () => {
   const f64 = { dtype: 'float64' } as const;
   const x = T.arange(0, 1000, 1, f64);
   const y = x.reshape([10, 100]);
-  assert.ok(y.buffer === x.buffer, 'no copy');
+  const z = y.reshape([1000, 1]);
+  assert.ok(y.buffer === x.buffer && z.buffer === x.buffer, 'no copy');
+  const shared = x.buffer;
   x.dispose();
   const fresh = T.pad(T.ones([10], f64), [[0, 990]]); // would reuse x's array if it were recycled
-  assert.ok(fresh.buffer !== y.buffer);
+  assert.ok(fresh.buffer !== shared);
+  z.dispose();
+  assert.ok(T.pad(T.ones([10], f64), [[0, 990]]).buffer !== shared, 'y still holds it');
   assert.is((y.dataSync() as Float64Array)[999], 999);
-  y.dispose();
-  assert.is(T.pad(T.ones([10], f64), [[0, 990]]).dataSync()[999], 0);
+  y.dispose(); // the last holder: the array goes back to the pool
+  const again = T.pad(T.ones([10], f64), [[0, 990]]);
+  assert.ok(again.buffer === shared, 'recycled after its last holder let go');
+  assert.is(again.dataSync()[999], 0);
+  // A holder that is only dropped (never disposed) keeps the array out of the pool.
+  const a = T.arange(0, 1000, 1, f64);
+  const kept = a.buffer;
+  a.reshape([1000]); // dropped, not disposed
+  a.dispose();
+  assert.ok(T.pad(T.ones([10], f64), [[0, 990]]).buffer !== kept);
 });
 
 test('assign: takes over the source buffer in place; mismatches are errors', () => {
