@@ -105,6 +105,25 @@ test('a shared argument gets the sum of the per-item gradients (not the mean)', 
   gQ.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - gQB.reduce((s, m) => s + m[i][j], 0)) < 1e-9)));
 });
 
+test('only the inputs that need a gradient get one, and the same one as when all need it', () => {
+  const [L, p, G, h, A, b] = data(5, new Set(['G']));
+  const Q = qOf(L);
+  const c = randn([3, p.shape[1]], { rng: makeRng(11), dtype: f64 });
+  const all = [Q, p, G, h, A, b].map((t) => t.mul(1));
+  for (const t of all) t.requiresGrad = true;
+  qp(all[0], all[1], all[2], all[3], all[4], all[5]).mul(c).sum().backward();
+  const some = [Q, p, G, h, A, b].map((t) => t.mul(1));
+  some[1].requiresGrad = true; // p
+  some[2].requiresGrad = true; // G (shared)
+  qp(some[0], some[1], some[2], some[3], some[4], some[5]).mul(c).sum().backward();
+  for (const i of [0, 3, 4, 5]) assert.is(some[i].grad, null, `${names[i]} needs no gradient`);
+  for (const i of [1, 2]) {
+    const got = some[i].grad!.dataSync();
+    const want = all[i].grad!.dataSync();
+    got.forEach((v, j) => assert.ok(Math.abs(v - want[j]) <= 1e-12 * (1 + Math.abs(want[j])), `${names[i]}[${j}]: ${v} vs ${want[j]}`));
+  }
+});
+
 test('active and inactive constraints: gradients of a box QP match the geometry', () => {
   // min ½‖z‖² + pᵀz s.t. z ≤ h: z = min(−p, h). Loss = sum(z).
   const p = tensor([-3, 0.5, -0.2], { dtype: f64 });
