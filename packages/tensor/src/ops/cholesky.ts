@@ -221,7 +221,7 @@ function copyLower(src: ArrayLike<number>, from: number, dst: Float64Array | Flo
 }
 
 /**
- * Items [start, end) with the WebAssembly kernel (wasm/wat-linalg.ts:
+ * Items [start, end) with the WebAssembly kernel (wasm/wat-cholesky.ts:
  * cholBatch): copied in (f32 widened), checked finite, factored in place, the
  * upper triangle zeroed, copied out. A float64 factor made in one piece
  * stays behind as the output's mirror, for the solves that follow. False

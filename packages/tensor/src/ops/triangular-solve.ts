@@ -317,7 +317,7 @@ function solveItem(
 
 /**
  * Output items [start, end) with the WebAssembly kernels
- * (wasm/wat-linalg.ts: trsBatch, which runs trsvDot, trsvAxpy for one
+ * (wasm/wat-triangular-solve.ts: trsBatch, which runs trsvDot, trsvAxpy for one
  * column, trsm for more).
  * Per chunk of output items: L from its mirror, or its items copied (see
  * wasm/runtime.ts: operand), checked finite unless known; the items of B

@@ -18,8 +18,10 @@
  * them off on this thread (tests compare both).
  */
 import { assemble, type WasmFunc } from './assemble.js';
-import { linalgWat } from './wat-linalg.js';
+import { choleskyWat } from './wat-cholesky.js';
+import { commonWat } from './wat-common.js';
 import { matmulWat } from './wat-matmul.js';
+import { triangularSolveWat } from './wat-triangular-solve.js';
 
 /** Bytes 0..RING_BASE are the status area: a failing kernel leaves a value at address 0. */
 const RING_BASE = 64;
@@ -121,7 +123,7 @@ let cached: WasmKernels | null | undefined;
 
 /** Every function of every kernel file, in one module. */
 function allFuncs(): WasmFunc[] {
-  return [...linalgWat, ...matmulWat];
+  return [...commonWat, ...choleskyWat, ...triangularSolveWat, ...matmulWat];
 }
 
 function instantiate(wasm: WasmApi, module: object): WasmKernels {
@@ -235,7 +237,11 @@ export function setWasmKernels(on: boolean): boolean {
   return was;
 }
 
-/** Whether ops on this thread use the WebAssembly kernels right now. */
+/**
+ * Whether ops on this thread use the WebAssembly kernels right now (false
+ * where WebAssembly SIMD is missing, or after `setWasmKernels(false)`).
+ * @example if (!usingWasmKernels()) console.warn('plain JS kernels: expect 2-4x slower solves');
+ */
 export function usingWasmKernels(): boolean {
   return wasmKernels() !== null;
 }

@@ -4,7 +4,7 @@
  * ops/matmul.ts loops over the batch items.
  */
 import type { WasmFunc } from './assemble.js';
-import { dotInline, DOT_LOCALS, f64, hsum, i32, v128 } from './wat-linalg.js';
+import { dotInline, DOT_LOCALS, f64, hsum, i32, v128 } from './wat-common.js';
 
 const get = (x: string): string => `(local.get ${x})`;
 const add = (a: string, b: string): string => `(i32.add ${a} ${b})`;
