@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import * as T from '@optnet/tensor';
 import { assertThrowsCode } from '@optnet/tensor/testing';
 import { assemble } from '../src/wasm/assemble.js';
+import { loadKernels, type WasmApi, type WasmKernels } from '../src/wasm/runtime.js';
 
 const f64 = { dtype: 'float64' } as const;
 const rng = T.makeRng(7);
@@ -179,6 +180,35 @@ test('mirrors: a long run that laps the ring many times (and grows it once) stay
     T.triangularSolve(li, b).dispose();
     li.dispose();
   }
+});
+
+test('a browser main thread that refuses synchronous compilation gets the kernels once compiled in the background', async () => {
+  const real = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  let refused = 0;
+  const mainThread: WasmApi = {
+    validate: (b) => real.validate(b),
+    Module: class {
+      constructor() {
+        refused++;
+        throw new RangeError('WebAssembly.Module(): Buffer size is larger than 4 KB; use WebAssembly.compile');
+      }
+    } as unknown as WasmApi['Module'],
+    Instance: real.Instance,
+    compile: (b) => real.compile(b),
+  };
+  let ready: (k: WasmKernels | null) => void = () => undefined;
+  const later = new Promise<WasmKernels | null>((resolve) => (ready = resolve));
+  assert.is(loadKernels(mainThread, ready), null, 'none yet: the JS kernels run meanwhile');
+  assert.is(refused, 1);
+  const k = await later;
+  assert.ok(k !== null, 'compiled in the background');
+  // The background module works: a dot product through its memory.
+  const at = k!.alloc(32);
+  k!.f64().set([1, 2, 3, 4], at >> 3);
+  assert.is(k!.fn.dot(at, at, 4), 30);
+  // Without SIMD (validate says no) there are no kernels at all.
+  assert.is(loadKernels({ ...mainThread, validate: () => false }, () => assert.unreachable()), null);
+  assert.is(loadKernels(undefined, () => assert.unreachable()), null);
 });
 
 test.run();

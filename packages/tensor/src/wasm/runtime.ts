@@ -110,7 +110,7 @@ interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
-interface WasmApi {
+export interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   readonly Module: new (bytes: Uint8Array) => object;
   readonly Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
@@ -197,22 +197,24 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
   };
 }
 
-function load(): WasmKernels | null {
-  const wasm = api;
+/**
+ * The kernels from `wasm`, or null: without SIMD, or when synchronous
+ * compilation is refused (a browser's main thread allows it only for
+ * modules under 4 KB; ours is ~6 KB). Then the module is compiled in the
+ * background and `onReady` receives the kernels (or null on failure), so
+ * ops run their JS kernels until it is done. Exported for tests.
+ */
+export function loadKernels(wasm: WasmApi | undefined, onReady: (k: WasmKernels | null) => void): WasmKernels | null {
   if (wasm === undefined) return null;
   const bytes = assemble(allFuncs(), 16);
-  if (!wasm.validate(bytes)) return null; // no SIMD here
+  if (!wasm.validate(bytes)) return null;
   try {
     return instantiate(wasm, new wasm.Module(bytes));
   } catch {
-    // Synchronous compilation refused (a browser's main thread): compile
-    // in the background and start using the kernels when it is done.
-    {
-      wasm.compile(bytes).then(
-        (m) => { cached = instantiate(wasm, m); },
-        () => { cached = null; },
-      );
-    }
+    wasm.compile(bytes).then(
+      (m) => onReady(instantiate(wasm, m)),
+      () => onReady(null),
+    );
     return null;
   }
 }
@@ -221,7 +223,11 @@ function load(): WasmKernels | null {
 export function wasmKernels(): WasmKernels | null {
   if (!enabled) return null;
   // null until a background compilation (see load) replaces it.
-  if (cached === undefined) cached = load();
+  if (cached === undefined) {
+    cached = loadKernels(api, (k) => {
+      cached = k;
+    });
+  }
   return cached;
 }
 
