@@ -309,9 +309,18 @@ function runRows(a: CpuTensor, b: CpuTensor, y: CpuTensor, transA: boolean, tran
 }
 
 /**
+ * aᵀ·a with both operands the same data and shape (a reshape shares the
+ * buffer, so the data alone is not enough): a symmetric Gram matrix,
+ * computed on one triangle and mirrored.
+ */
+function isGram(a: CpuTensor, b: CpuTensor, transA: boolean, transB: boolean): boolean {
+  return a.data === b.data && transA && !transB && a.shape.join() === b.shape.join();
+}
+
+/**
  * Output items [start, end) with the WebAssembly kernels
  * (wasm/wat-matmul.ts: mmBatch, which runs gemvN, gemvT for one column,
- * gemm, gemmDot for transB): a and b are read from their mirrors (copied, f32 widened, only
+ * gemm, gemmDot for transB; syrkBatch for a Gram matrix): a and b are read from their mirrors (copied, f32 widened, only
  * when they have none), each chunk of C is computed there and copied out.
  * Not for transA with transB. False if its memory cannot be had (then the
  * JS kernel runs).
@@ -328,11 +337,17 @@ function wasmMatmul(
   const Y = y.data as Float64Array | Float32Array;
   const ta = transA ? 1 : 0;
   const tb = transB ? 1 : 0;
+  const gram = isGram(a, b, transA, transB);
   return inChunks(wk, mn * 8, start, end, (s, e, at) => {
     const [aAt, as] = operand(wk, A, am, s, e, m * k);
-    const [bAt, bs] = aAt < 0 ? [-1, 0] : operand(wk, B, bm, s, e, k * n);
-    if (bAt < 0) return false;
-    fn.mmBatch(aAt, as, bAt, bs, at, m, k, n, e - s, ta, tb);
+    if (aAt < 0) return false;
+    if (gram) {
+      fn.syrkBatch(aAt, as, at, m, k, e - s);
+    } else {
+      const [bAt, bs] = operand(wk, B, bm, s, e, k * n);
+      if (bAt < 0) return false;
+      fn.mmBatch(aAt, as, bAt, bs, at, m, k, n, e - s, ta, tb);
+    }
     const base = at >> 3;
     Y.set(wk.f64().subarray(base, base + (e - s) * mn), s * mn);
     if (Y instanceof Float64Array && s === 0 && e * mn === Y.length) wk.remember(Y, at);
@@ -374,9 +389,7 @@ const matmulBatch: CpuBatch<MatmulAttrs> = {
     if (n === 1) {
       // Matrix-vector: B is [k, 1] (or [1, k] with transB, the same memory).
       for (let t = start; t < end; t++) gemvAcc(A, am[t] * m * k, transA, Bd, bm[t] * k, C, (t - base) * m, m, k);
-    } else if (a.data === b.data && transA && !transB && a.shape.join() === b.shape.join()) {
-      // aᵀ·a with both operands the same data and shape (a reshape shares
-      // the buffer, so the data alone is not enough): a symmetric Gram matrix.
+    } else if (isGram(a, b, transA, transB)) {
       for (let t = start; t < end; t++) syrkAcc(A, am[t] * m * k, C, (t - base) * mn, m, k);
     } else {
       gemmRange(A, Bd, C, base, l, transA, transB, start, end);

@@ -231,4 +231,65 @@ const mmBatch: WasmFunc = {
     (br $items)))`,
 };
 
-export const matmulWat: readonly WasmFunc[] = [mmBatch, gemvN, gemvT, gemm, gemmDot];
+/**
+ * syrkBatch(a, astride, c, m, k, count): C = AᵀA for `count` stored
+ * [k, m] matrices A (item t at a + t·astride), each C [m, m] right after
+ * the previous: the upper triangle accumulates A[p,i]·A[p,i:m] two rows p
+ * at a time (half the flops of gemm), then is mirrored, so C is exactly
+ * symmetric.
+ */
+const syrkBatch: WasmFunc = {
+  name: 'syrkBatch',
+  params: i32('$a', '$astride', '$c', '$m', '$k', '$count'),
+  locals: [...i32('$t', '$i', '$p', '$j', '$jend2', '$ci', '$cp', '$bp', '$bq', '$rowb', '$n', '$len', '$row', '$ai', '$q'),
+    ...v128('$a0', '$a1'), ...ZERO_LOCALS],
+  body: `
+  (local.set $rowb (i32.shl ${get('$m')} (i32.const 3)))
+  (block $done (loop $items
+    (br_if $done (i32.ge_s ${get('$t')} ${get('$count')}))
+    (local.set $len (i32.mul ${get('$m')} ${get('$m')}))
+    ${zeroInline('$c', '$len')}
+    (local.set $i (i32.const 0))
+    (block $rows (loop $rowl
+      (br_if $rows (i32.ge_s ${get('$i')} ${get('$m')}))
+      ;; C[i, i:m] over n = m − i columns
+      (local.set $n (i32.sub ${get('$m')} ${get('$i')}))
+      (local.set $jend2 (i32.shl (i32.and ${get('$n')} (i32.const -2)) (i32.const 3)))
+      (local.set $ci ${add(get('$c'), `(i32.shl (i32.add (i32.mul ${get('$i')} ${get('$m')}) ${get('$i')}) (i32.const 3))`)})
+      (local.set $ai ${add(get('$a'), `(i32.shl ${get('$i')} (i32.const 3))`)})
+      (local.set $p (i32.const 0))
+      (block $pd (loop $pl
+        (br_if $pd (i32.ge_s (i32.add ${get('$p')} (i32.const 1)) ${get('$k')}))
+        (local.set $bp ${add(get('$ai'), `(i32.mul ${get('$p')} ${get('$rowb')})`)})
+        (local.set $bq ${add(get('$bp'), get('$rowb'))})
+        (local.set $a0 (f64x2.splat (f64.load ${get('$bp')})))
+        (local.set $a1 (f64x2.splat (f64.load ${get('$bq')})))
+        ${rowUpdate2}
+        (local.set $p (i32.add ${get('$p')} (i32.const 2)))
+        (br $pl)))
+      (if (i32.lt_s ${get('$p')} ${get('$k')}) (then
+        (local.set $bp ${add(get('$ai'), `(i32.mul ${get('$p')} ${get('$rowb')})`)})
+        (local.set $a0 (f64x2.splat (f64.load ${get('$bp')})))
+        ${rowUpdate1}))
+      (local.set $i (i32.add ${get('$i')} (i32.const 1)))
+      (br $rowl)))
+    ;; mirror: C[i, j] = C[j, i] for j < i
+    (local.set $i (i32.const 1))
+    (block $md (loop $ml
+      (br_if $md (i32.ge_s ${get('$i')} ${get('$m')}))
+      (local.set $j (i32.const 0))
+      (block $jd3 (loop $jl3
+        (br_if $jd3 (i32.ge_s ${get('$j')} ${get('$i')}))
+        (f64.store ${add(get('$c'), `(i32.shl (i32.add (i32.mul ${get('$i')} ${get('$m')}) ${get('$j')}) (i32.const 3))`)}
+          (f64.load ${add(get('$c'), `(i32.shl (i32.add (i32.mul ${get('$j')} ${get('$m')}) ${get('$i')}) (i32.const 3))`)}))
+        (local.set $j (i32.add ${get('$j')} (i32.const 1)))
+        (br $jl3)))
+      (local.set $i (i32.add ${get('$i')} (i32.const 1)))
+      (br $ml)))
+    (local.set $a ${add(get('$a'), get('$astride'))})
+    (local.set $c ${add(get('$c'), `(i32.shl ${get('$len')} (i32.const 3))`)})
+    (local.set $t (i32.add ${get('$t')} (i32.const 1)))
+    (br $items)))`,
+};
+
+export const matmulWat: readonly WasmFunc[] = [syrkBatch, mmBatch, gemvN, gemvT, gemm, gemmDot];
