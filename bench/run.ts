@@ -8,6 +8,8 @@
  *   pnpm bench --no-write       all entries, BENCHMARKS.md left alone
  *   pnpm bench --threads 1      one thread (default: every core; the batched
  *                               linalg kernels split by batch item)
+ *   pnpm bench --js-kernels     the plain JS kernels instead of the
+ *                               WebAssembly SIMD ones (prints only)
  *
  * An entry whose op has not landed in @optnet/tensor yet shows
  * "skipped: <op> not available"; any other error shows as "error: ..." and
@@ -15,6 +17,7 @@
  */
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { kernelEntries } from './cases-kernels.js';
 import { choleskyEntry, matmulEntry } from './cases-linalg.js';
 import { nnConvEntry, nnMlpEntry } from './cases-nn.js';
 import { qpEntries } from './cases-qp.js';
@@ -38,6 +41,7 @@ const entries: Entry[] = [
   nnConvEntry(),
   softmaxCrossEntropyEntry(),
   choleskyEntry(128, 64),
+  ...kernelEntries(),
   ...qpEntries(),
 ];
 
@@ -63,7 +67,9 @@ async function runEntry(e: Entry): Promise<{ row: Row; failed: boolean }> {
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const filters = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--threads');
-  const write = filters.length === 0 && !args.includes('--no-write');
+  const jsKernels = args.includes('--js-kernels');
+  const write = filters.length === 0 && !args.includes('--no-write') && !jsKernels;
+  if (jsKernels) T.setWasmKernels(false);
   const matches = (e: Entry) =>
     filters.some((f) => e.name.toLowerCase().includes(f.toLowerCase()));
   const chosen = entries.filter((e) => filters.length === 0 || matches(e));
@@ -79,7 +85,8 @@ async function main(): Promise<number> {
   // (bit-identical results). `--threads 1` measures one thread.
   const ti = args.indexOf('--threads');
   const threads = await useCpuThreads(ti >= 0 ? Number(args[ti + 1]) : undefined);
-  const backend = `${T.getBackend().name}, ${threads} thread${threads === 1 ? '' : 's'}`;
+  const kernels = T.usingWasmKernels() ? 'WebAssembly SIMD kernels' : 'JS kernels';
+  const backend = `${T.getBackend().name} (${kernels}), ${threads} thread${threads === 1 ? '' : 's'}`;
   console.log(`${info.cpu}, node ${info.node}, backend ${backend}\n`);
 
   const t0 = performance.now();
