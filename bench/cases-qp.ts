@@ -43,10 +43,13 @@ export const QP_SIZES: readonly QpSize[] = [
   { nz: 64, nIneq: 64, nEq: 40, qpthFwdMs: 590, label: 'sudoku' },
 ];
 
-/** A solve takes ~0.01 s at nz 10 but seconds at nz 100: few reps for the big ones. */
+/**
+ * A solve takes ~0.01 s at nz 10 but seconds at nz 100: few reps for the
+ * big ones; a warm-up of at least 1.5 s so the solver's code is optimized.
+ */
 function qpReps(nz: number): TimeOptions {
-  if (nz >= 50) return { warmup: 1, minReps: 5, maxReps: 9, budgetMs: 5000 };
-  return { warmup: 10, minReps: 10, maxReps: 40, budgetMs: 2000 };
+  if (nz >= 50) return { warmup: 1, warmupMs: 1500, minReps: 5, maxReps: 9, budgetMs: 5000 };
+  return { warmup: 10, warmupMs: 1500, minReps: 10, maxReps: 40, budgetMs: 2000 };
 }
 
 async function loadQp(): Promise<{ qp: QpModule['qp']; randomQp: RandomQpModule['randomQp'] }> {

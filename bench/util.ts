@@ -9,6 +9,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 export interface TimeOptions {
   /** Untimed runs first (JIT, caches, pipeline compiles). */
   warmup?: number;
+  /**
+   * Keep warming up (past `warmup` calls) until this many ms have passed:
+   * V8 optimizes JS and WebAssembly functions only after many calls, and
+   * a solver's first ~50 solves at nz 10 run up to 2x slower.
+   */
+  warmupMs?: number;
   /** Timed runs at least... */
   minReps?: number;
   /** ...and at most. */
@@ -34,8 +40,9 @@ export async function timeIt(
   fn: () => unknown,
   options: TimeOptions = {},
 ): Promise<Timing> {
-  const { warmup = 2, minReps = 3, maxReps = 20, budgetMs = 5000 } = options;
-  for (let i = 0; i < warmup; i++) await fn();
+  const { warmup = 2, warmupMs = 0, minReps = 3, maxReps = 20, budgetMs = 5000 } = options;
+  const w0 = performance.now();
+  for (let i = 0; i < warmup || performance.now() - w0 < warmupMs; i++) await fn();
   const times: number[] = [];
   let spent = 0;
   while (
