@@ -128,6 +128,20 @@ test('matmul: WebAssembly and JS kernels agree (mat-vecs, products, transA/trans
   agree('matmul gram', both(() => T.matmul(g, g, { transA: true })), 1e-13);
 });
 
+test('operands bigger than one allocation (24 MB) run in chunks of items and agree with the JS kernels', () => {
+  const a = spd([300], 100); // 300 × 100 × 100 float64: 24 MB
+  const l = T.cholesky(a);
+  agree('cholesky 24 MB', both(() => T.cholesky(a)), 1e-12);
+  const x = T.randn([300, 100, 1], { rng, dtype: 'float64' });
+  agree('solve against a 24 MB factor', both(() => T.triangularSolve(l, x, { transpose: true })), 1e-10);
+  const mv = both(() => T.matmul(a, x));
+  agree('mat-vec of a 24 MB batch', mv, 1e-13);
+  // The WebAssembly kernel ran (not a JS fallback): its sums round differently somewhere.
+  assert.ok(mv[0].some((v, i) => v !== mv[1][i]), 'the chunked WebAssembly path ran');
+  const b = T.randn([100, 3], { rng, dtype: 'float64' });
+  agree('product with a 24 MB batch', both(() => T.matmul(a, b)), 1e-13);
+});
+
 test('matmul: Inf and NaN propagate the same way in both kernels (no 0·Inf from padding)', () => {
   const a = T.tensor([[[1, 2, 3]]], f64); // [1, 1, 3]: k odd
   const b = T.tensor([[[Infinity, 1], [1, 1], [1, -Infinity]]], f64); // [1, 3, 2]
