@@ -27,6 +27,7 @@
  */
 import { diagonal, type Tensor, ValueError } from '@optnet/tensor';
 import { cholSolveVec, mtv, mv, trsv } from './batch.js';
+import { dualSolve } from './dual-solve-kernel.js';
 import { slackStep } from './step-kernels.js';
 import type { KktData, KktRhs, KktStep } from './kkt.js';
 
@@ -173,6 +174,13 @@ function rxParts(f: DualFact, rhs: KktRhs): RxParts {
 export function solveDual(f: DualFact, rhs: KktRhs): KktStep {
   const { lq, wG, wA } = f.pre;
   const { t, zPart, r2 } = rxParts(f, rhs);
+  const { G } = f.pre.data;
+  if (wA === null && wG !== null && G !== null && zPart !== null && rhs.rc !== null && rhs.rz !== null &&
+    f.lam !== null && f.ls !== null && f.sOverLam !== null && f.inactive !== null) {
+    // Inequalities only: the rest of the solve in one fused kernel.
+    const [dz, dlam, ds] = dualSolve(lq, wG, G, f.ls, t, zPart, rhs.rc, f.lam, f.sOverLam, f.inactive, rhs.rz);
+    return { dz, ds, dlam, dnu: null };
+  }
   let rcOverLam: Tensor | null = null;
   let r1: Tensor | null = null;
   if (zPart !== null && rhs.rc !== null && f.lam !== null) {

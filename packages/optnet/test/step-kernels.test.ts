@@ -3,9 +3,10 @@
 // solver on such a backend.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CpuBackend, getBackend, makeRng, rand, randn, setBackend, tensor, type KernelOp, type Tensor } from '@optnet/tensor';
+import { cholesky, CpuBackend, eye, getBackend, makeRng, matmul, rand, randn, setBackend, setWasmKernels, tensor, triangularSolve, type KernelOp, type Tensor } from '@optnet/tensor';
 import { centering, centeringOp, move, moveOp, slackStep, slackStepOp, stepLength, stepLengthOp } from '../src/step-kernels.js';
 import { residualStats, statsOp, type StatsParts } from '../src/stats-kernel.js';
+import { dualSolve, dualSolveOp } from '../src/dual-solve-kernel.js';
 import { randomQp } from '../src/random-qp.js';
 import { solveQp } from '../src/index.js';
 
@@ -119,31 +120,98 @@ test('move and slackStep equal their tensor-op forms (masked and not)', () => {
   close(arr(slackStep(a, b, c, r, g, inactive)), arr(want[0]), 0, 'slackStep');
 });
 
+/**
+ * Inputs of qpDualSolve for nBatch items: L_Q, W_G = L_Q⁻¹Gᵀ and G shared
+ * or per item, L_S a Cholesky factor per item, and the six vectors.
+ */
+function dualSample(seed: number, nBatch: number, n: number, m: number, shared: boolean, dtype: 'float32' | 'float64' = f64): Tensor[] {
+  const rng = makeRng(seed);
+  const lead = shared ? [] : [nBatch];
+  const spd = (b: number[], k: number) => {
+    const x = randn([...b, k, k], { rng, dtype: f64 });
+    return matmul(x, x, { transB: true }).add(eye(k, { dtype: f64 }).mul(k));
+  };
+  const lq = cholesky(spd(lead, n));
+  const G = randn([...lead, m, n], { rng, dtype: f64 });
+  const wG = triangularSolve(lq, G.transpose(-2, -1));
+  const ls = cholesky(spd([nBatch], m));
+  const vec = (k: number) => randn([nBatch, k], { rng, dtype: f64 });
+  const pos = () => rand([nBatch, m], { rng, dtype: f64 }).mul(2).add(0.1);
+  const inactive = rand([nBatch, m], { rng, dtype: f64 }).greater(0.5);
+  const ins = [lq, wG, G, ls, vec(n), vec(m), vec(m), pos(), pos(), inactive, vec(m)];
+  return ins.map((t) => (t.dtype === 'bool' ? t : t.cast(dtype)));
+}
+
+test('qpDualSolve equals its tensor-op form: per-item and shared matrices, float64 and float32, WebAssembly and JS loops', () => {
+  for (const wasm of [true, false]) {
+    const was = setWasmKernels(wasm);
+    try {
+      for (const shared of [false, true]) {
+        const ins = dualSample(shared ? 3 : 4, 6, 7, 9, shared);
+        const got = dualSolve(...(ins as Parameters<typeof dualSolve>));
+        const want = dualSolveOp.decompose!(ins, {} as never);
+        ['dz', 'dlam', 'ds'].forEach((name, i) => close(arr(got[i]), arr(want[i]), 1e-12, `${name} (shared ${shared}, wasm ${wasm})`));
+        const ins32 = dualSample(5, 4, 5, 6, shared, 'float32');
+        const got32 = dualSolve(...(ins32 as Parameters<typeof dualSolve>));
+        const want32 = dualSolveOp.decompose!(ins32, {} as never);
+        got32.forEach((g, i) => close(Array.from(g.dataSync()), Array.from(want32[i].dataSync()), 1e-4, `f32 output ${i}`));
+      }
+    } finally {
+      setWasmKernels(was);
+    }
+  }
+});
+
+test('qpDualSolve solves the reduced Newton system: S·dlam = r1, L_Qᵀ(−dz) = t + W_G·dlam, and ds by row', () => {
+  const [lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz] = dualSample(8, 3, 4, 5, false);
+  const [dz, dlam, ds] = dualSolve(lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz);
+  const S = matmul(ls, ls, { transB: true });
+  const r1 = zPart.sub(rc.div(lam));
+  close(arr(matmul(S, dlam.unsqueeze(-1)).squeeze(-1)), arr(r1), 1e-12, 'S·dlam = r1');
+  const lhs = matmul(lq, dz.neg().unsqueeze(-1), { transA: true }).squeeze(-1);
+  close(arr(lhs), arr(t.add(matmul(wG, dlam.unsqueeze(-1)).squeeze(-1))), 1e-12, 'L_Qᵀ(−dz) = t + W_G dlam');
+  const gdz = matmul(G, dz.unsqueeze(-1)).squeeze(-1);
+  const ina = Array.from(inactive.dataSync());
+  const row = arr(rz.add(gdz).neg());
+  const comp = arr(rc.div(lam).add(sOverLam.mul(dlam)).neg());
+  close(arr(ds), ina.map((v, i) => (v ? row[i] : comp[i])), 1e-12, 'ds by row');
+});
+
 test('shape and dtype errors name the op', () => {
   const a = tensor([[1, 2]], { dtype: f64 });
   const b = tensor([[1, 2, 3]], { dtype: f64 });
   assert.throws(() => stepLength(a, a, a, b, { scale: 1, capGap: false }), /qpStepLength: s, lam, ds, dlam must share/);
   assert.throws(() => centering(a, a, a, a.cast('float32')), /qpCentering: inputs must share a float dtype/);
+  const ins = dualSample(9, 2, 3, 4, false);
+  const bad = [...ins];
+  bad[3] = ins[3].slice([{ start: 0, stop: 1 }]); // L_S for one item of two
+  assert.throws(() => dualSolve(...(bad as Parameters<typeof dualSolve>)), /qpDualSolve: inputs must be lq .* got .*ls\[1, 4, 4\]/);
+  const bad32 = [...ins];
+  bad32[0] = ins[0].cast('float32');
+  assert.throws(() => dualSolve(...(bad32 as Parameters<typeof dualSolve>)), /qpDualSolve: inputs must share one float dtype/);
 });
 
 test('a backend without the fused kernels solves the same QPs (the tensor-op forms run)', async () => {
   class Plain extends CpuBackend {
     hasKernel(op: KernelOp<unknown>): boolean {
-      return !['qpStepLength', 'qpCentering', 'qpResidualStats', 'qpMove', 'qpSlackStep'].includes(op.name);
+      return !['qpStepLength', 'qpCentering', 'qpResidualStats', 'qpMove', 'qpSlackStep', 'qpDualSolve'].includes(op.name);
     }
   }
-  const d = randomQp({ nBatch: 4, nz: 6, nIneq: 8, nEq: 2, dtype: f64, seed: 5 });
-  const fused = await solveQp(d.Q, d.p, d.G, d.h, d.A, d.b);
-  const prev = getBackend();
-  const plain = new Plain();
-  setBackend(plain);
-  try {
-    const move = (t: Tensor | null) => (t === null ? null : tensor(Array.from(t.dataSync() as Float64Array), { dtype: f64 }).reshape(t.shape));
-    const r = await solveQp(move(d.Q)!, move(d.p)!, move(d.G), move(d.h), move(d.A), move(d.b));
-    assert.equal(r.status, fused.status);
-    close(arr(r.z), arr(fused.z), 1e-9, 'z');
-  } finally {
-    setBackend(prev);
+  // With equalities (the step kernels) and without (qpDualSolve too).
+  for (const nEq of [2, 0]) {
+    const d = randomQp({ nBatch: 4, nz: 6, nIneq: 8, nEq, dtype: f64, seed: 5 });
+    const fused = await solveQp(d.Q, d.p, d.G, d.h, d.A, d.b);
+    const prev = getBackend();
+    const plain = new Plain();
+    setBackend(plain);
+    try {
+      const move = (t: Tensor | null) => (t === null ? null : tensor(Array.from(t.dataSync() as Float64Array), { dtype: f64 }).reshape(t.shape));
+      const r = await solveQp(move(d.Q)!, move(d.p)!, move(d.G), move(d.h), move(d.A), move(d.b));
+      assert.equal(r.status, fused.status);
+      close(arr(r.z), arr(fused.z), 1e-9, `z (nEq ${nEq})`);
+    } finally {
+      setBackend(prev);
+    }
   }
 });
 

@@ -4,6 +4,7 @@ import * as T from '@optnet/tensor';
 import { assertThrowsCode } from '@optnet/tensor/testing';
 import { assemble } from '../src/wasm/assemble.js';
 import { loadKernels, type WasmApi, type WasmKernels } from '../src/wasm/runtime.js';
+import { registerWasmKernels, wasmKernels } from '@optnet/tensor/wasm';
 
 const f64 = { dtype: 'float64' } as const;
 const rng = T.makeRng(7);
@@ -194,6 +195,25 @@ test('mirrors: a long run that laps the ring many times (and grows it once) stay
     T.triangularSolve(li, b).dispose();
     li.dispose();
   }
+});
+
+test('registerWasmKernels: a package adds its own function, which can call the built-in ones; idempotent by name', () => {
+  const before = wasmKernels();
+  assert.ok(before !== null);
+  const fn = { name: 'testDoubleDot', params: [['$a', 'i32'], ['$b', 'i32'], ['$n', 'i32']] as const, result: 'f64' as const,
+    body: '(f64.mul (f64.const 2) (call $dot (local.get $a) (local.get $b) (local.get $n)))' };
+  registerWasmKernels([fn]);
+  const k = wasmKernels()!;
+  assert.ok(k !== before, 'the module was rebuilt with the new function');
+  k.begin();
+  const at = k.alloc(24);
+  k.f64().set([1, 2, 3], at >> 3);
+  assert.is(k.fn.testDoubleDot(at, at, 3), 28);
+  registerWasmKernels([fn]); // the same name again: nothing changes
+  assert.ok(wasmKernels() === k);
+  // The built-in kernels still work in the rebuilt module.
+  const a = spd([2], 6);
+  agree('cholesky after a rebuild', both(() => T.cholesky(a)), 1e-13);
 });
 
 test('a browser main thread that refuses synchronous compilation gets the kernels once compiled in the background', async () => {

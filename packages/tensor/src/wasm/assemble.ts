@@ -57,6 +57,7 @@ const OPS: Record<string, OpInfo> = {
   'i32.le_s': { code: [0x4c], imm: 'none' },
   'i32.ge_s': { code: [0x4e], imm: 'none' },
   'f64.eq': { code: [0x61], imm: 'none' },
+  'f64.ne': { code: [0x62], imm: 'none' },
   'f64.lt': { code: [0x63], imm: 'none' },
   'f64.gt': { code: [0x64], imm: 'none' },
   'f64.le': { code: [0x65], imm: 'none' },

@@ -43,9 +43,8 @@ const RING_MAX = 128 << 20;
  * One allocation takes at most this much (the same on every thread, so
  * whether a call runs here or in JS depends on shapes only, and results
  * are bit-identical with threads on or off); bigger calls go in chunks
- * (inChunks) or, for operands that large, to the JS kernel. A kernel call
- * allocates at most four times, each at most an eighth of the ring, so a
- * mirror at most half a ring old (see `resident`) survives it.
+ * (inChunks) or, for operands that large, to the JS kernel. Nothing a
+ * call holds is overwritten during the call (see `begin`).
  */
 export const MAX_ALLOC: number = RING_MAX / 8;
 
@@ -88,6 +87,12 @@ export interface WasmKernels {
   resident(a: Float64Array | Float32Array): number;
   /** Record the `a.length` float64s at byte address `at` as the mirror of `a` (its contents equal them). */
   remember(a: Float64Array | Float32Array, at: number): void;
+  /**
+   * Start a call: what is allocated or handed out from here on is kept
+   * from being overwritten (alloc says −1 instead) until the next begin.
+   * inChunks begins every chunk.
+   */
+  begin(): void;
   /** Forget every allocation (scratch-only threads, between tasks). */
   reset(): void;
 }
@@ -121,9 +126,34 @@ const api: WasmApi | undefined = (globalThis as { WebAssembly?: WasmApi }).WebAs
 let enabled = true;
 let cached: WasmKernels | null | undefined;
 
+/** Functions other packages added (registerWasmKernels). */
+const extra: WasmFunc[] = [];
+/** Bumped when the function set changes, so a background compile of an older set is dropped. */
+let generation = 0;
+
 /** Every function of every kernel file, in one module. */
 function allFuncs(): WasmFunc[] {
-  return [...commonWat, ...choleskyWat, ...triangularSolveWat, ...matmulWat];
+  return [...commonWat, ...choleskyWat, ...triangularSolveWat, ...matmulWat, ...extra];
+}
+
+/**
+ * Add WebAssembly functions (text format, see WasmFunc) to the CPU
+ * backend's kernel module, so a package's own kernels can run in the same
+ * memory, reuse the mirrors of its inputs and call the built-in functions
+ * (`$dot`, `$trsvDot`, `$trsvAxpy`, `$gemvN`, ...). Call it lazily, from
+ * the kernel that needs them: idempotent by name (a name already present
+ * is kept); a new name rebuilds the module on this thread at the next
+ * wasmKernels() call (mirrors start over).
+ * @example registerWasmKernels([{ name: 'myScale', params: [['$p', 'i32'], ['$n', 'i32']], body: '...' }]);
+ */
+export function registerWasmKernels(funcs: readonly WasmFunc[]): void {
+  const have = new Set(allFuncs().map((f) => f.name));
+  const fresh = funcs.filter((f) => !have.has(f.name));
+  if (fresh.length === 0) return;
+  extra.push(...fresh);
+  generation++;
+  cached = undefined;
+  mirrors = new WeakMap();
 }
 
 function instantiate(wasm: WasmApi, module: object): WasmKernels {
@@ -133,6 +163,8 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
   /** Ring position: total bytes handed out, all laps counted. */
   let head = 0;
   let ring = RING_MIN;
+  /** Smallest ring position handed out (allocated or a mirror) since `begin`: never overwritten before the next begin. */
+  let pinned = Infinity;
   const f64 = (): Float64Array => (view.buffer === mem.buffer ? view : (view = new Float64Array(mem.buffer)));
   const alloc = (bytes: number): number => {
     const size = (bytes + 15) & ~15;
@@ -143,14 +175,20 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
       // before the head comes round; the old mirrors are forgotten.
       const old = ring;
       while (size > ring / 8) ring *= 2;
+      if (pinned !== Infinity) pinned %= old; // the same memory, in the new ring's positions
       head = old;
       mirrors = new WeakMap();
     }
     let off = head % ring;
+    let start = head;
     if (off + size > ring) {
-      head += ring - off; // start the next lap
+      start += ring - off; // start the next lap
       off = 0;
     }
+    // Refuse (the op then runs its JS kernel) rather than overwrite what
+    // this call holds; with allocations of at most an eighth of the ring
+    // and mirrors at most half a ring old, it takes 4+ allocations a call.
+    if (start + size > pinned + ring) return -1;
     const end = RING_BASE + off + size;
     const have = mem.buffer.byteLength;
     if (end > have) {
@@ -162,7 +200,8 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
         return -1;
       }
     }
-    head += size;
+    head = start + size;
+    pinned = Math.min(pinned, start);
     return RING_BASE + off;
   };
   const young = (m: Mirror): boolean => head - m.pos <= ring / 2;
@@ -181,7 +220,10 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
     alloc,
     resident(a: Float64Array | Float32Array): number {
       const m = scratchOnly ? undefined : mirrors.get(a);
-      if (m !== undefined && young(m)) return m.at;
+      if (m !== undefined && young(m)) {
+        pinned = Math.min(pinned, m.pos);
+        return m.at;
+      }
       const at = alloc(a.length * 8);
       if (at < 0) return -1;
       f64().set(a, at >> 3);
@@ -191,8 +233,12 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
     remember(a: Float64Array | Float32Array, at: number): void {
       if (!scratchOnly) mirrors.set(a, { pos: posOf(at), at });
     },
+    begin(): void {
+      pinned = Infinity;
+    },
     reset(): void {
       head = 0;
+      pinned = Infinity;
     },
   };
 }
@@ -224,8 +270,9 @@ export function wasmKernels(): WasmKernels | null {
   if (!enabled) return null;
   // null until a background compilation (see load) replaces it.
   if (cached === undefined) {
+    const gen = generation;
     cached = loadKernels(api, (k) => {
-      cached = k;
+      if (gen === generation) cached = k;
     });
   }
   return cached;
@@ -269,6 +316,7 @@ export function inChunks(
   if (per < 1) return false;
   for (let s = start; s < end; s += per) {
     const e = Math.min(end, s + per);
+    k.begin();
     const at = k.alloc((e - s) * itemBytes);
     if (at < 0 || body(s, e, at) === false) return false;
   }

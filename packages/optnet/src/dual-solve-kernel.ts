@@ -1,0 +1,255 @@
+/**
+ * A fused kernel for one Newton solve of the dual reduction (kkt-dual.ts)
+ * without equality constraints, the OptNet layer's common case: given the
+ * iteration's factors and the parts of the right-hand side that
+ * `rxParts` already reduced,
+ *
+ *   r1   = zPart − rc/lam
+ *   dlam = L_S⁻ᵀ L_S⁻¹ r1              (S = L_S L_Sᵀ)
+ *   dz   = −L_Q⁻ᵀ (t + W_G dlam)
+ *   ds   = −(rz + G dz) where inactive, else −(rc/lam + (s/lam)∘dlam)
+ *
+ * item by item in one WebAssembly call (the same $trsvDot, $trsvAxpy and
+ * $gemvN the tensor ops run, so the same bits as the tensor-op form for
+ * per-item float64 data), instead of ~12 tensor primitives a solve: at
+ * nz 10 their fixed cost per call was about a third of an iteration.
+ * `decompose` is that tensor-op form, for backends without this kernel;
+ * where WebAssembly SIMD is missing a plain JS loop runs it.
+ *
+ * Glossary: n = nz, m = nIneq; L_Q [·, n, n], W_G = L_Q⁻¹Gᵀ [·, n, m],
+ * G [·, m, n] (each shared or per item), L_S [nBatch, m, m]; t
+ * [nBatch, n]; zPart, rc, lam, sOverLam, inactive (bool), rz [nBatch, m].
+ */
+import { apply, defineOp, DTypeError, ShapeError, where, type CpuTensor, type KernelOp, type Tensor, type TensorMeta } from '@optnet/tensor';
+import { i32, inChunks, operand, registerWasmKernels, wasmKernels, type WasmFunc, type WasmKernels } from '@optnet/tensor/wasm';
+import { cholSolveVec, mv, trsv } from './batch.js';
+
+type Data = Float64Array | Float32Array;
+
+const NAMES = ['lq', 'wG', 'G', 'ls', 't', 'zPart', 'rc', 'lam', 'sOverLam', 'inactive', 'rz'] as const;
+
+function dualSolveShape(ins: readonly TensorMeta[]): TensorMeta[] {
+  const [lq, wG, G, ls, t, zPart] = ins;
+  const [nBatch, n] = t.shape;
+  const m = zPart.shape[1];
+  const mat = (x: TensorMeta, r: number, c: number) => x.shape.join() === [r, c].join() || x.shape.join() === [nBatch, r, c].join();
+  const ok = ins.length === 11 && t.shape.length === 2 && zPart.shape.length === 2 && zPart.shape[0] === nBatch &&
+    mat(lq, n, n) && mat(wG, n, m) && mat(G, m, n) && ls.shape.join() === [nBatch, m, m].join() &&
+    ins.slice(6).every((x) => x.shape.join() === zPart.shape.join());
+  if (!ok) {
+    throw new ShapeError(
+      'SHAPE_MISMATCH',
+      `qpDualSolve: inputs must be lq [(nBatch,) n, n], wG [(nBatch,) n, m], G [(nBatch,) m, n], ls [nBatch, m, m], ` +
+        `t [nBatch, n] and six [nBatch, m] vectors; got ${ins.map((x, i) => `${NAMES[i] ?? '?'}[${x.shape.join(', ')}]`).join(', ')}.`,
+    );
+  }
+  const dtype = t.dtype;
+  if (ins.some((x, i) => (i === 9 ? x.dtype !== 'bool' : x.dtype !== dtype)) || (dtype !== 'float32' && dtype !== 'float64')) {
+    throw new DTypeError('DTYPE_MISMATCH', `qpDualSolve: inputs must share one float dtype (inactive bool); got ${ins.map((x) => x.dtype).join(', ')}.`);
+  }
+  return [{ shape: [nBatch, n], dtype }, { shape: [nBatch, m], dtype }, { shape: [nBatch, m], dtype }];
+}
+
+const get = (x: string): string => `(local.get ${x})`;
+/** A loop over i < `len` (an i32 local) with byte offset $ib = 8i. */
+const each = (len: string, body: string): string => `
+    (local.set $ib (i32.const 0))
+    (local.set $iend (i32.shl ${get(len)} (i32.const 3)))
+    (block $ed (loop $el
+      (br_if $ed (i32.ge_s ${get('$ib')} ${get('$iend')}))
+      ${body}
+      (local.set $ib (i32.add ${get('$ib')} (i32.const 8)))
+      (br $el)))`;
+/** f64 at vector `v` (a byte-address local), element $ib. */
+const at = (v: string): string => `(i32.add ${get(v)} ${get('$ib')})`;
+
+/**
+ * qpDualSolve(lq, lqs, wg, wgs, g, gs, ls, lss, t, zp, rc, lam, sol, ina,
+ * rz, dz, dlam, ds, work, n, m, count): the file comment's solve for
+ * `count` items. Matrices advance by their stride (0: shared), vectors by
+ * n or m doubles; ds holds rc/lam until the last step; work is m doubles.
+ */
+const qpDualSolve: WasmFunc = {
+  name: 'qpDualSolve',
+  params: i32('$lq', '$lqs', '$wg', '$wgs', '$g', '$gs', '$ls', '$lss', '$t', '$zp', '$rc', '$lam', '$sol', '$ina', '$rz',
+    '$dz', '$dlam', '$ds', '$work', '$n', '$m', '$count'),
+  locals: i32('$k', '$ib', '$iend', '$nb', '$mb'),
+  body: `
+  (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
+  (local.set $mb (i32.shl ${get('$m')} (i32.const 3)))
+  (block $done (loop $items
+    (br_if $done (i32.ge_s ${get('$k')} ${get('$count')}))
+    ;; rc/lam (kept in ds), and r1 = zPart − rc/lam into dlam
+    ${each('$m', `
+      (f64.store ${at('$ds')} (f64.div (f64.load ${at('$rc')}) (f64.load ${at('$lam')})))
+      (f64.store ${at('$dlam')} (f64.sub (f64.load ${at('$zp')}) (f64.load ${at('$ds')})))`)}
+    (call $trsvDot ${get('$ls')} ${get('$dlam')} ${get('$m')} (i32.const 1) (i32.const 0))
+    (call $trsvAxpy ${get('$ls')} ${get('$dlam')} ${get('$m')} (i32.const 0) (i32.const 0))
+    ;; dz = −L_Q⁻ᵀ(t + W_G dlam)
+    (call $gemvN ${get('$wg')} ${get('$dlam')} ${get('$dz')} ${get('$n')} ${get('$m')})
+    ${each('$n', `(f64.store ${at('$dz')} (f64.add (f64.load ${at('$t')}) (f64.load ${at('$dz')})))`)}
+    (call $trsvAxpy ${get('$lq')} ${get('$dz')} ${get('$n')} (i32.const 0) (i32.const 0))
+    ${each('$n', `(f64.store ${at('$dz')} (f64.neg (f64.load ${at('$dz')})))`)}
+    ;; ds by row: the linear row where inactive, complementarity elsewhere
+    (call $gemvN ${get('$g')} ${get('$dz')} ${get('$work')} ${get('$m')} ${get('$n')})
+    ${each('$m', `
+      (if (f64.ne (f64.load ${at('$ina')}) (f64.const 0))
+        (then (f64.store ${at('$ds')} (f64.neg (f64.add (f64.load ${at('$rz')}) (f64.load ${at('$work')})))))
+        (else (f64.store ${at('$ds')} (f64.neg (f64.add (f64.load ${at('$ds')})
+          (f64.mul (f64.load ${at('$sol')}) (f64.load ${at('$dlam')})))))))`)}
+    (local.set $lq (i32.add ${get('$lq')} ${get('$lqs')}))
+    (local.set $wg (i32.add ${get('$wg')} ${get('$wgs')}))
+    (local.set $g (i32.add ${get('$g')} ${get('$gs')}))
+    (local.set $ls (i32.add ${get('$ls')} ${get('$lss')}))
+    (local.set $t (i32.add ${get('$t')} ${get('$nb')}))
+    (local.set $dz (i32.add ${get('$dz')} ${get('$nb')}))
+    (local.set $zp (i32.add ${get('$zp')} ${get('$mb')}))
+    (local.set $rc (i32.add ${get('$rc')} ${get('$mb')}))
+    (local.set $lam (i32.add ${get('$lam')} ${get('$mb')}))
+    (local.set $sol (i32.add ${get('$sol')} ${get('$mb')}))
+    (local.set $ina (i32.add ${get('$ina')} ${get('$mb')}))
+    (local.set $rz (i32.add ${get('$rz')} ${get('$mb')}))
+    (local.set $dlam (i32.add ${get('$dlam')} ${get('$mb')}))
+    (local.set $ds (i32.add ${get('$ds')} ${get('$mb')}))
+    (local.set $k (i32.add ${get('$k')} (i32.const 1)))
+    (br $items)))`,
+};
+
+const maps = new Map<number, [Int32Array, Int32Array]>();
+/** [identity, all-zero] batch maps of length nBatch (per-item and shared operands). */
+function mapsOf(nBatch: number): [Int32Array, Int32Array] {
+  let m = maps.get(nBatch);
+  if (m === undefined) {
+    m = [Int32Array.from({ length: nBatch }, (_, i) => i), new Int32Array(nBatch)];
+    if (maps.size > 16) maps.clear();
+    maps.set(nBatch, m);
+  }
+  return m;
+}
+
+/** The solve with the WebAssembly function; false if its memory cannot be had. */
+function dualSolveWasm(wk: WasmKernels, ins: readonly CpuTensor[], outs: readonly CpuTensor[]): boolean {
+  const [lq, wG, G, ls] = ins;
+  const [nBatch, n] = ins[4].shape;
+  const m = ins[5].shape[1];
+  const [per, shared] = mapsOf(nBatch);
+  const mapOf = (x: CpuTensor) => (x.shape.length === 3 ? per : shared);
+  // Per item: t and dz (n each); dlam, ds, zPart, rc, lam, sOverLam, inactive, rz, work (m each).
+  const vecs: [CpuTensor, number][] = [[ins[4], n], ...ins.slice(5).map((x): [CpuTensor, number] => [x, m])];
+  return inChunks(wk, (2 * n + 9 * m) * 8, 0, nBatch, (s, e, at) => {
+    const [lqAt, lqS] = operand(wk, lq.data as Data, mapOf(lq), s, e, n * n);
+    const [wgAt, wgS] = lqAt < 0 ? [-1, 0] : operand(wk, wG.data as Data, mapOf(wG), s, e, n * m);
+    const [gAt, gS] = wgAt < 0 ? [-1, 0] : operand(wk, G.data as Data, mapOf(G), s, e, m * n);
+    const [lsAt, lsS] = gAt < 0 ? [-1, 0] : operand(wk, ls.data as Data, per, s, e, m * m);
+    if (lsAt < 0) return false;
+    const c = e - s;
+    const mem = wk.f64();
+    let p = at >> 3;
+    const take = (len: number): number => ((p += len), (p - len) * 8);
+    const dz = take(c * n);
+    const dlam = take(c * m);
+    const ds = take(c * m);
+    const addr = vecs.map(([x, len]) => {
+      const a = take(c * len);
+      mem.set((x.data as Data | Uint8Array).subarray(s * len, e * len), a >> 3);
+      return a;
+    });
+    const work = take(m);
+    wk.fn.qpDualSolve(lqAt, lqS, wgAt, wgS, gAt, gS, lsAt, lsS, ...addr, dz, dlam, ds, work, n, m, c);
+    for (const [o, a, len] of [[outs[0], dz, n], [outs[1], dlam, m], [outs[2], ds, m]] as const) {
+      (o.data as Data).set(mem.subarray(a >> 3, (a >> 3) + c * len), s * len);
+    }
+  }, Math.max(n * n, n * m, m * m) * 8);
+}
+
+/** x = L⁻¹x in place, L lower n×n at `lo` (a dot per unknown). */
+function forwardSolve(l: Data, lo: number, n: number, x: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    const r = lo + i * n;
+    let s = 0;
+    for (let j = 0; j < i; j++) s += l[r + j] * x[j];
+    x[i] = (x[i] - s) / l[r + i];
+  }
+}
+
+/** x = L⁻ᵀx in place (once x[i] is known, row i of L updates x[0..i)). */
+function backSolveT(l: Data, lo: number, n: number, x: Float64Array): void {
+  for (let i = n - 1; i >= 0; i--) {
+    const r = lo + i * n;
+    const xi = x[i] / l[r + i];
+    x[i] = xi;
+    for (let j = 0; j < i; j++) x[j] -= l[r + j] * xi;
+  }
+}
+
+/** y = M·x for the r×c matrix M at `mo`. */
+function matVec(M: Data, mo: number, r: number, c: number, x: Float64Array, y: Float64Array): void {
+  for (let i = 0; i < r; i++) {
+    let s = 0;
+    for (let j = 0; j < c; j++) s += M[mo + i * c + j] * x[j];
+    y[i] = s;
+  }
+}
+
+/** The same solve in plain JS loops (no WebAssembly SIMD here). */
+function dualSolveJs(ins: readonly CpuTensor[], [dzT, dlamT, dsT]: readonly CpuTensor[]): void {
+  const [lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz] = ins;
+  const [nBatch, n] = t.shape;
+  const m = zPart.shape[1];
+  const off = (x: CpuTensor, b: number, size: number) => (x.shape.length === 3 ? b * size : 0);
+  const [T, Z, RC, LAM, SOL, INA, RZ] = [t.data, zPart.data, rc.data, lam.data, sOverLam.data, inactive.data, rz.data];
+  const y = new Float64Array(m);
+  const rcl = new Float64Array(m);
+  const back = new Float64Array(n);
+  const gdz = new Float64Array(m);
+  for (let b = 0; b < nBatch; b++) {
+    const vo = b * m;
+    for (let i = 0; i < m; i++) {
+      rcl[i] = RC[vo + i] / LAM[vo + i];
+      y[i] = Z[vo + i] - rcl[i];
+    }
+    forwardSolve(ls.data as Data, b * m * m, m, y);
+    backSolveT(ls.data as Data, b * m * m, m, y);
+    matVec(wG.data as Data, off(wG, b, n * m), n, m, y, back);
+    for (let i = 0; i < n; i++) back[i] += T[b * n + i];
+    backSolveT(lq.data as Data, off(lq, b, n * n), n, back);
+    for (let i = 0; i < n; i++) back[i] = -back[i];
+    matVec(G.data as Data, off(G, b, m * n), m, n, back, gdz);
+    for (let i = 0; i < n; i++) dzT.data[b * n + i] = back[i];
+    for (let i = 0; i < m; i++) {
+      dlamT.data[vo + i] = y[i];
+      dsT.data[vo + i] = INA[vo + i] !== 0 ? -(RZ[vo + i] + gdz[i]) : -(rcl[i] + SOL[vo + i] * y[i]);
+    }
+  }
+}
+
+/** The tensor-op form (what kkt-dual.ts runs without this kernel). */
+function dualSolveOps([lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz]: readonly Tensor[]): Tensor[] {
+  const rcOverLam = rc.div(lam);
+  const dlam = cholSolveVec(ls, zPart.sub(rcOverLam));
+  const dz = trsv(lq, t.add(mv(wG, dlam)), true).neg();
+  const fromComp = rcOverLam.add(sOverLam.mul(dlam)).neg();
+  const fromRow = rz.add(mv(G, dz)).neg();
+  return [dz, dlam, where(inactive, fromRow, fromComp)];
+}
+
+export const dualSolveOp: KernelOp<Record<string, never>> = defineOp<Record<string, never>>({
+  name: 'qpDualSolve',
+  shape: dualSolveShape,
+  cpu: (ins, outs) => {
+    // Added to the CPU backend's module on first use (idempotent).
+    registerWasmKernels([qpDualSolve]);
+    const wk = wasmKernels();
+    if (wk === null || !dualSolveWasm(wk, ins, outs)) dualSolveJs(ins, outs);
+  },
+  decompose: dualSolveOps,
+});
+
+/**
+ * One Newton solve of the dual reduction without equalities, fused (see
+ * the file comment): [dz, dlam, ds].
+ * @example const [dz, dlam, ds] = dualSolve(lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz);
+ */
+export function dualSolve(...ins: [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]): Tensor[] {
+  return apply(dualSolveOp, ins, {});
+}

@@ -1,0 +1,23 @@
+/**
+ * @optnet/tensor/wasm: write WebAssembly SIMD kernels of your own for the
+ * CPU backend, in the same module and memory as its built-in ones (a
+ * fused kernel of @optnet/optnet's QP solver is one).
+ *
+ * A kernel is text in a subset of the WebAssembly text format (WasmFunc),
+ * added with registerWasmKernels from the kernel that first needs it; at
+ * run time wasmKernels() gives the module (or null: no SIMD here, or
+ * turned off, so run a JS kernel), operand() the address of an input's
+ * items (its mirror when it has one), inChunks() scratch for a range of
+ * batch items, and the inline helpers (dotInline, axpyInline, ...) common
+ * loops to splice into a body.
+ *
+ * @example
+ * import { registerWasmKernels, wasmKernels } from '@optnet/tensor/wasm';
+ * registerWasmKernels([{ name: 'sumTo', params: [['$n', 'i32']], result: 'f64', body: '...' }]);
+ * const k = wasmKernels(); if (k !== null) k.fn.sumTo(10);
+ */
+export { assemble, type WasmFunc } from './wasm/assemble.js';
+export {
+  copyItems, inChunks, MAX_ALLOC, operand, registerWasmKernels, wasmKernels, type WasmKernels,
+} from './wasm/runtime.js';
+export { AXPY_LOCALS, axpyInline, DOT_LOCALS, dotInline, f64, hsum, i32, v128, type Local } from './wasm/wat-common.js';
