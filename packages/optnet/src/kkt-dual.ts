@@ -28,6 +28,7 @@
 import { diagonal, type Tensor, ValueError } from '@optnet/tensor';
 import { cholSolveVec, mtv, mv, trsv } from './batch.js';
 import { dualSolve } from './dual-solve-kernel.js';
+import { shiftedCholesky } from './shifted-cholesky-kernel.js';
 import { slackStep } from './step-kernels.js';
 import type { KktData, KktRhs, KktStep } from './kkt.js';
 
@@ -122,7 +123,7 @@ export function factorDual(pre: DualPre, s: Tensor | null, lam: Tensor | null, b
   const sOverLam = s.div(lam);
   let diag = sOverLam;
   if (boost > 0) diag = diag.add(pre.diagMax.mul(boost * (pre.data.dtype === 'float64' ? 1e-14 : 1e-7)));
-  const ls = pre.kg.addDiagonal(diag).cholesky();
+  const ls = shiftedCholesky(pre.kg, diag);
   return { ...none, ls, boosted: boost > 0, sOverLam, inactive: sOverLam.greater(pre.gDiag) };
 }
 

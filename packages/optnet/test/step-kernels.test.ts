@@ -7,6 +7,7 @@ import { cholesky, CpuBackend, eye, getBackend, makeRng, matmul, rand, randn, se
 import { centering, centeringOp, move, moveOp, slackStep, slackStepOp, stepLength, stepLengthOp } from '../src/step-kernels.js';
 import { residualStats, statsOp, type StatsParts } from '../src/stats-kernel.js';
 import { dualSolve, dualSolveOp } from '../src/dual-solve-kernel.js';
+import { shiftedCholesky } from '../src/shifted-cholesky-kernel.js';
 import { randomQp } from '../src/random-qp.js';
 import { solveQp } from '../src/index.js';
 
@@ -177,6 +178,35 @@ test('qpDualSolve solves the reduced Newton system: S·dlam = r1, L_Qᵀ(−dz) 
   close(arr(ds), ina.map((v, i) => (v ? row[i] : comp[i])), 1e-12, 'ds by row');
 });
 
+test('qpShiftedCholesky equals cholesky(addDiagonal(K, d)): shared and per-item K, float64 and float32, WebAssembly and JS', () => {
+  const rng = makeRng(12);
+  for (const wasm of [true, false]) {
+    const was = setWasmKernels(wasm);
+    try {
+      for (const lead of [[], [5]]) {
+        const x = randn([...lead, 8, 8], { rng, dtype: f64 });
+        const k = matmul(x, x, { transB: true });
+        const d = rand([5, 8], { rng, dtype: f64 }).add(0.01);
+        close(arr(shiftedCholesky(k, d)), arr(cholesky(k.addDiagonal(d))), 1e-14, `f64 K${JSON.stringify(lead)} wasm ${wasm}`);
+        const got32 = Array.from(shiftedCholesky(k.cast('float32'), d.cast('float32')).dataSync());
+        close(got32, Array.from(cholesky(k.cast('float32').addDiagonal(d.cast('float32'))).dataSync()), 1e-5, 'f32');
+      }
+    } finally {
+      setWasmKernels(was);
+    }
+  }
+});
+
+test('qpShiftedCholesky fails exactly as cholesky does: not positive definite (item, pivot), NaN', () => {
+  const k = eye(4, { dtype: f64 });
+  const d = tensor([[1, 1, 1, 1], [1, 1, -3, 1], [1, 1, 1, 1]], { dtype: f64 });
+  const want = (() => { try { cholesky(k.addDiagonal(d)); } catch (e) { return e as Error; } return null; })();
+  assert.ok(want !== null);
+  assert.throws(() => shiftedCholesky(k, d), (e: Error) => e.message === want!.message && (e as { code?: string }).code === 'NOT_POSITIVE_DEFINITE');
+  const nan = tensor([[1, 1, 1, 1], [1, NaN, 1, 1], [1, 1, 1, 1]], { dtype: f64 });
+  assert.throws(() => shiftedCholesky(k, nan), (e: Error) => (e as { code?: string }).code === 'NON_FINITE' && /cholesky: A must be finite; got NaN at \[1, 1, 1\]/.test(e.message));
+});
+
 test('shape and dtype errors name the op', () => {
   const a = tensor([[1, 2]], { dtype: f64 });
   const b = tensor([[1, 2, 3]], { dtype: f64 });
@@ -194,7 +224,7 @@ test('shape and dtype errors name the op', () => {
 test('a backend without the fused kernels solves the same QPs (the tensor-op forms run)', async () => {
   class Plain extends CpuBackend {
     hasKernel(op: KernelOp<unknown>): boolean {
-      return !['qpStepLength', 'qpCentering', 'qpResidualStats', 'qpMove', 'qpSlackStep', 'qpDualSolve'].includes(op.name);
+      return !['qpStepLength', 'qpCentering', 'qpResidualStats', 'qpMove', 'qpSlackStep', 'qpDualSolve', 'qpShiftedCholesky'].includes(op.name);
     }
   }
   // With equalities (the step kernels) and without (qpDualSolve too).
