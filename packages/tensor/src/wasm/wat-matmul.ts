@@ -95,6 +95,26 @@ const rowUpdate2 = `
           (f64.mul (f64x2.extract_lane 0 ${get('$a0')}) (f64.load ${add(get('$bp'), get('$jend2'))}))
           (f64.mul (f64x2.extract_lane 0 ${get('$a1')}) (f64.load ${add(get('$bq'), get('$jend2'))})))))))`;
 
+/** rowUpdate2 for four rows of B ($bp, $bq, $br, $bs with a0..a3): one load and store of C per four. */
+const mulAt = (w: string, row: string, j: string): string => `(f64x2.mul ${get(w)} (v128.load ${add(get(row), get(j))}))`;
+const mulAt1 = (w: string, row: string, j: string): string =>
+  `(f64.mul (f64x2.extract_lane 0 ${get(w)}) (f64.load ${add(get(row), get(j))}))`;
+const rowUpdate4 = `
+      (local.set $j (i32.const 0))
+      (block $jd4 (loop $jl4
+        (br_if $jd4 (i32.ge_s ${get('$j')} ${get('$jend2')}))
+        (local.set $cp ${add(get('$ci'), get('$j'))})
+        (v128.store ${get('$cp')} (f64x2.add (v128.load ${get('$cp')})
+          (f64x2.add (f64x2.add ${mulAt('$a0', '$bp', '$j')} ${mulAt('$a1', '$bq', '$j')})
+                     (f64x2.add ${mulAt('$a2', '$br', '$j')} ${mulAt('$a3', '$bs', '$j')}))))
+        (local.set $j (i32.add ${get('$j')} (i32.const 16)))
+        (br $jl4)))
+      (if (i32.and ${get('$n')} (i32.const 1)) (then
+        (local.set $cp ${add(get('$ci'), get('$jend2'))})
+        (f64.store ${get('$cp')} (f64.add (f64.load ${get('$cp')})
+          (f64.add (f64.add ${mulAt1('$a0', '$bp', '$jend2')} ${mulAt1('$a1', '$bq', '$jend2')})
+                   (f64.add ${mulAt1('$a2', '$br', '$jend2')} ${mulAt1('$a3', '$bs', '$jend2')}))))))`;
+
 /** C[i,:] += a0·B[p,:] for the rows at $ci, $bp (the odd p left over by rowUpdate2). */
 const rowUpdate1 = `
       (local.set $j (i32.const 0))
@@ -234,15 +254,15 @@ const mmBatch: WasmFunc = {
 /**
  * syrkBatch(a, astride, c, m, k, count): C = AᵀA for `count` stored
  * [k, m] matrices A (item t at a + t·astride), each C [m, m] right after
- * the previous: the upper triangle accumulates A[p,i]·A[p,i:m] two rows p
+ * the previous: the upper triangle accumulates A[p,i]·A[p,i:m] four rows p
  * at a time (half the flops of gemm), then is mirrored, so C is exactly
  * symmetric.
  */
 const syrkBatch: WasmFunc = {
   name: 'syrkBatch',
   params: i32('$a', '$astride', '$c', '$m', '$k', '$count'),
-  locals: [...i32('$t', '$i', '$p', '$j', '$jend2', '$ci', '$cp', '$bp', '$bq', '$rowb', '$n', '$len', '$row', '$ai', '$q'),
-    ...v128('$a0', '$a1'), ...ZERO_LOCALS],
+  locals: [...i32('$t', '$i', '$p', '$j', '$jend2', '$ci', '$cp', '$bp', '$bq', '$br', '$bs', '$rowb', '$n', '$len', '$row', '$ai', '$q'),
+    ...v128('$a0', '$a1', '$a2', '$a3'), ...ZERO_LOCALS],
   body: `
   (local.set $rowb (i32.shl ${get('$m')} (i32.const 3)))
   (block $done (loop $items
@@ -258,6 +278,19 @@ const syrkBatch: WasmFunc = {
       (local.set $ci ${add(get('$c'), `(i32.shl (i32.add (i32.mul ${get('$i')} ${get('$m')}) ${get('$i')}) (i32.const 3))`)})
       (local.set $ai ${add(get('$a'), `(i32.shl ${get('$i')} (i32.const 3))`)})
       (local.set $p (i32.const 0))
+      (block $pd4 (loop $pl4
+        (br_if $pd4 (i32.ge_s (i32.add ${get('$p')} (i32.const 3)) ${get('$k')}))
+        (local.set $bp ${add(get('$ai'), `(i32.mul ${get('$p')} ${get('$rowb')})`)})
+        (local.set $bq ${add(get('$bp'), get('$rowb'))})
+        (local.set $br ${add(get('$bq'), get('$rowb'))})
+        (local.set $bs ${add(get('$br'), get('$rowb'))})
+        (local.set $a0 (f64x2.splat (f64.load ${get('$bp')})))
+        (local.set $a1 (f64x2.splat (f64.load ${get('$bq')})))
+        (local.set $a2 (f64x2.splat (f64.load ${get('$br')})))
+        (local.set $a3 (f64x2.splat (f64.load ${get('$bs')})))
+        ${rowUpdate4}
+        (local.set $p (i32.add ${get('$p')} (i32.const 4)))
+        (br $pl4)))
       (block $pd (loop $pl
         (br_if $pd (i32.ge_s (i32.add ${get('$p')} (i32.const 1)) ${get('$k')}))
         (local.set $bp ${add(get('$ai'), `(i32.mul ${get('$p')} ${get('$rowb')})`)})

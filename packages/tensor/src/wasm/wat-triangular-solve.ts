@@ -159,7 +159,7 @@ const trsvAxpy: WasmFunc = {
 const trsm: WasmFunc = {
   name: 'trsm',
   params: i32('$l', '$x', '$n', '$k', '$forward', '$unit', '$trans'),
-  locals: i32('$s', '$i', '$j', '$jlo', '$jhi', '$ri', '$xi', '$rowx'),
+  locals: i32('$s', '$i', '$j', '$jlo', '$jhi', '$ri', '$xi', '$rowx', '$xj', '$lj'),
   body: `
   (local.set $rowx (i32.shl (local.get $k) (i32.const 3)))
   (block $done (loop $step
@@ -174,6 +174,18 @@ const trsm: WasmFunc = {
       (else (local.set $jlo (i32.const 0)) (local.set $jhi (local.get $i))))
     (if (i32.eqz (local.get $trans)) (then
       (local.set $j (local.get $jlo))
+      ;; four solved rows a pass (axpy4), then one at a time
+      (block $qd (loop $ql
+        (br_if $qd (i32.ge_s (i32.add (local.get $j) (i32.const 3)) (local.get $jhi)))
+        (local.set $xj (i32.add (local.get $x) (i32.mul (local.get $j) (local.get $rowx))))
+        (local.set $lj (i32.add (local.get $ri) (i32.shl (local.get $j) (i32.const 3))))
+        (call $axpy4 (local.get $xi) (local.get $xj) (i32.add (local.get $xj) (local.get $rowx))
+          (i32.add (local.get $xj) (i32.shl (local.get $rowx) (i32.const 1)))
+          (i32.add (local.get $xj) (i32.mul (local.get $rowx) (i32.const 3)))
+          (f64.load (local.get $lj)) (f64.load offset=8 (local.get $lj))
+          (f64.load offset=16 (local.get $lj)) (f64.load offset=24 (local.get $lj)) (local.get $k))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $ql)))
       (block $jd (loop $jl
         (br_if $jd (i32.ge_s (local.get $j) (local.get $jhi)))
         (call $axpy (local.get $xi) (i32.add (local.get $x) (i32.mul (local.get $j) (local.get $rowx)))
