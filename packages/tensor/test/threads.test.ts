@@ -12,7 +12,10 @@ const f64 = { dtype: 'float64' as const, rng };
 
 /** The op's one-thread CPU kernel on plain (non-shared) copies of the inputs. */
 function reference<A>(op: KernelOp<A>, inputs: Tensor[], attrs: A): TypedArray {
-  const ins = inputs.map((t) => ({ data: t.dataSync(), shape: t.shape, dtype: t.dtype }));
+  // One copy per distinct tensor: aᵀ·a of one tensor must stay one array (the Gram path).
+  const copies = new Map<Tensor, TypedArray>();
+  const copy = (t: Tensor) => copies.get(t) ?? copies.set(t, t.dataSync()).get(t)!;
+  const ins = inputs.map((t) => ({ data: copy(t), shape: t.shape, dtype: t.dtype }));
   const [meta] = op.shape(ins, attrs);
   const out = { data: T.allocArray(meta.dtype, T.sizeOf(meta.shape)), shape: meta.shape, dtype: meta.dtype };
   op.cpu(ins, [out], attrs);
