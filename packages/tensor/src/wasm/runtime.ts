@@ -49,9 +49,10 @@ const RING_DIV = 32;
 /**
  * One allocation takes at most this much (the same on every thread, so
  * whether a call runs here or in JS depends on shapes only, and results
- * are bit-identical with threads on or off); bigger calls go in chunks
- * (inChunks) or, for operands that large, to the JS kernel. Nothing a
- * call holds is overwritten during the call (see `begin`).
+ * are bit-identical with threads on or off): bigger calls go in chunks of
+ * batch items (inChunks, copyItems), and only a single item bigger than
+ * this runs the JS kernel. Nothing a call holds is overwritten during the
+ * call (see `begin`).
  */
 export const MAX_ALLOC: number = RING_MAX / 8;
 
@@ -63,6 +64,7 @@ export const MAX_ALLOC: number = RING_MAX / 8;
  */
 let scratchOnly = false;
 
+/** Make this thread scratch-only (cpu-worker.ts calls it at start). */
 export function useWasmScratchOnly(): void {
   scratchOnly = true;
 }
@@ -272,7 +274,11 @@ export function loadKernels(wasm: WasmApi | undefined, onReady: (k: WasmKernels 
   }
 }
 
-/** The kernels, or null (unsupported, not ready yet, or turned off): then run the JS kernel. */
+/**
+ * The kernels, or null (unsupported, not ready yet, or turned off): then
+ * run the JS kernel.
+ * @example const k = wasmKernels(); if (k === null) return runJs(); k.fn.dot(a, b, n);
+ */
 export function wasmKernels(): WasmKernels | null {
   if (!enabled) return null;
   // null until a background compilation (see load) replaces it.
@@ -314,6 +320,7 @@ export function usingWasmKernels(): boolean {
  * kernel on the whole range, overwriting whatever was written.
  * `perItemMax` (≥ itemBytes) bounds the chunk for the body's own
  * allocations (copyItems) too.
+ * @example inChunks(k, n * 8, 0, nBatch, (s, e, at) => { ...; return true; });
  */
 export function inChunks(
   k: WasmKernels, itemBytes: number, start: number, end: number, body: (s: number, e: number, at: number) => boolean | void,
@@ -335,6 +342,7 @@ export function inChunks(
  * into fresh scratch. Returns the byte address of output item s's operand
  * and the byte stride to the next item's: one copy and stride 0 when all
  * are the same item, else item t's copy in slot t − s. −1 if no memory.
+ * @example const [at, stride] = copyItems(k, x.data, map, s, e, n * n);
  */
 export function copyItems(
   k: WasmKernels, data: Float64Array | Float32Array, map: Int32Array, s: number, e: number, itemElems: number,
@@ -358,6 +366,7 @@ export function copyItems(
  * whole array, kept for the next call) where this thread keeps mirrors
  * and the array fits one allocation, else a copy of just those items.
  * Returns [byte address of item s's operand, byte stride], or −1.
+ * @example const [lAt, lStride] = operand(k, l.data, batchMapOfL, s, e, n * n);
  */
 export function operand(
   k: WasmKernels, data: Float64Array | Float32Array, map: Int32Array, s: number, e: number, itemElems: number,
