@@ -16,19 +16,26 @@
  * `decompose` is that tensor-op form, for backends without this kernel;
  * where WebAssembly SIMD is missing a plain JS loop runs it.
  *
+ * `qpPredictCorrect` fuses a whole Mehrotra direction the same way: the
+ * affine solve, the corrector right-hand side (qpCentering's arithmetic)
+ * and the corrector solve of an item in one go, so the second solve finds
+ * the item's matrices in cache (at nz 100 the solves read ~30 MB each).
+ *
  * Glossary: n = nz, m = nIneq; L_Q [·, n, n], W_G = L_Q⁻¹Gᵀ [·, n, m],
  * G [·, m, n] (each shared or per item), L_S [nBatch, m, m]; t
  * [nBatch, n]; zPart, rc, lam, sOverLam, inactive (bool), rz [nBatch, m].
  */
 import { apply, defineOp, DTypeError, ShapeError, where, type CpuTensor, type KernelOp, type Tensor, type TensorMeta } from '@optnet/tensor';
-import { i32, inChunks, operand, registerWasmKernels, wasmKernels, type WasmFunc, type WasmKernels } from '@optnet/tensor/wasm';
+import { f64, i32, inChunks, operand, registerWasmKernels, wasmKernels, type WasmFunc, type WasmKernels } from '@optnet/tensor/wasm';
 import { cholSolveVec, mv, trsv } from './batch.js';
+import { centering, centeringOp } from './step-kernels.js';
 
 type Data = Float64Array | Float32Array;
 
-const NAMES = ['lq', 'wG', 'G', 'ls', 't', 'zPart', 'rc', 'lam', 'sOverLam', 'inactive', 'rz'] as const;
+/** Inputs in order; the seventh is rc (qpDualSolve) or s (qpPredictCorrect). */
+const NAMES = ['lq', 'wG', 'G', 'ls', 't', 'zPart', 'rc|s', 'lam', 'sOverLam', 'inactive', 'rz'] as const;
 
-function dualSolveShape(ins: readonly TensorMeta[]): TensorMeta[] {
+function dualSolveShape(op: string, ins: readonly TensorMeta[]): TensorMeta[] {
   const [lq, wG, G, ls, t, zPart] = ins;
   const [nBatch, n] = t.shape;
   const m = zPart.shape[1];
@@ -39,13 +46,13 @@ function dualSolveShape(ins: readonly TensorMeta[]): TensorMeta[] {
   if (!ok) {
     throw new ShapeError(
       'SHAPE_MISMATCH',
-      `qpDualSolve: inputs must be lq [(nBatch,) n, n], wG [(nBatch,) n, m], G [(nBatch,) m, n], ls [nBatch, m, m], ` +
+      `${op}: inputs must be lq [(nBatch,) n, n], wG [(nBatch,) n, m], G [(nBatch,) m, n], ls [nBatch, m, m], ` +
         `t [nBatch, n] and six [nBatch, m] vectors; got ${ins.map((x, i) => `${NAMES[i] ?? '?'}[${x.shape.join(', ')}]`).join(', ')}.`,
     );
   }
   const dtype = t.dtype;
   if (ins.some((x, i) => (i === 9 ? x.dtype !== 'bool' : x.dtype !== dtype)) || (dtype !== 'float32' && dtype !== 'float64')) {
-    throw new DTypeError('DTYPE_MISMATCH', `qpDualSolve: inputs must share one float dtype (inactive bool); got ${ins.map((x) => x.dtype).join(', ')}.`);
+    throw new DTypeError('DTYPE_MISMATCH', `${op}: inputs must share one float dtype (inactive bool); got ${ins.map((x) => x.dtype).join(', ')}.`);
   }
   return [{ shape: [nBatch, n], dtype }, { shape: [nBatch, m], dtype }, { shape: [nBatch, m], dtype }];
 }
@@ -64,54 +71,126 @@ const each = (len: string, body: string): string => `
 const at = (v: string): string => `(i32.add ${get(v)} ${get('$ib')})`;
 
 /**
- * qpDualSolve(lq, lqs, wg, wgs, g, gs, ls, lss, t, zp, rc, lam, sol, ina,
- * rz, dz, dlam, ds, work, n, m, count): the file comment's solve for
- * `count` items. Matrices advance by their stride (0: shared), vectors by
- * n or m doubles; ds holds rc/lam until the last step; work is m doubles.
+ * The solve of the current item (the file comment) for the rc vector at
+ * `rc`, into dz, dlam, ds (ds holds rc/lam until the last step); `gw` is m
+ * doubles of work. Uses the matrix and vector locals of the functions
+ * below.
  */
-const qpDualSolve: WasmFunc = {
-  name: 'qpDualSolve',
-  params: i32('$lq', '$lqs', '$wg', '$wgs', '$g', '$gs', '$ls', '$lss', '$t', '$zp', '$rc', '$lam', '$sol', '$ina', '$rz',
-    '$dz', '$dlam', '$ds', '$work', '$n', '$m', '$count'),
-  locals: i32('$k', '$ib', '$iend', '$nb', '$mb'),
-  body: `
-  (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
-  (local.set $mb (i32.shl ${get('$m')} (i32.const 3)))
-  (block $done (loop $items
-    (br_if $done (i32.ge_s ${get('$k')} ${get('$count')}))
-    ;; rc/lam (kept in ds), and r1 = zPart − rc/lam into dlam
+const solveItem = (rc: string, dz: string, dlam: string, ds: string, gw: string): string => `
     ${each('$m', `
-      (f64.store ${at('$ds')} (f64.div (f64.load ${at('$rc')}) (f64.load ${at('$lam')})))
-      (f64.store ${at('$dlam')} (f64.sub (f64.load ${at('$zp')}) (f64.load ${at('$ds')})))`)}
-    (call $trsvDot ${get('$ls')} ${get('$dlam')} ${get('$m')} (i32.const 1) (i32.const 0))
-    (call $trsvAxpy ${get('$ls')} ${get('$dlam')} ${get('$m')} (i32.const 0) (i32.const 0))
-    ;; dz = −L_Q⁻ᵀ(t + W_G dlam)
-    (call $gemvN ${get('$wg')} ${get('$dlam')} ${get('$dz')} ${get('$n')} ${get('$m')})
-    ${each('$n', `(f64.store ${at('$dz')} (f64.add (f64.load ${at('$t')}) (f64.load ${at('$dz')})))`)}
-    (call $trsvAxpy ${get('$lq')} ${get('$dz')} ${get('$n')} (i32.const 0) (i32.const 0))
-    ${each('$n', `(f64.store ${at('$dz')} (f64.neg (f64.load ${at('$dz')})))`)}
-    ;; ds by row: the linear row where inactive, complementarity elsewhere
-    (call $gemvN ${get('$g')} ${get('$dz')} ${get('$work')} ${get('$m')} ${get('$n')})
+      (f64.store ${at(ds)} (f64.div (f64.load ${at(rc)}) (f64.load ${at('$lam')})))
+      (f64.store ${at(dlam)} (f64.sub (f64.load ${at('$zp')}) (f64.load ${at(ds)})))`)}
+    (call $trsvDot ${get('$ls')} ${get(dlam)} ${get('$m')} (i32.const 1) (i32.const 0))
+    (call $trsvAxpy ${get('$ls')} ${get(dlam)} ${get('$m')} (i32.const 0) (i32.const 0))
+    (call $gemvN ${get('$wg')} ${get(dlam)} ${get(dz)} ${get('$n')} ${get('$m')})
+    ${each('$n', `(f64.store ${at(dz)} (f64.add (f64.load ${at('$t')}) (f64.load ${at(dz)})))`)}
+    (call $trsvAxpy ${get('$lq')} ${get(dz)} ${get('$n')} (i32.const 0) (i32.const 0))
+    ${each('$n', `(f64.store ${at(dz)} (f64.neg (f64.load ${at(dz)})))`)}
+    (call $gemvN ${get('$g')} ${get(dz)} ${get(gw)} ${get('$m')} ${get('$n')})
     ${each('$m', `
       (if (f64.ne (f64.load ${at('$ina')}) (f64.const 0))
-        (then (f64.store ${at('$ds')} (f64.neg (f64.add (f64.load ${at('$rz')}) (f64.load ${at('$work')})))))
-        (else (f64.store ${at('$ds')} (f64.neg (f64.add (f64.load ${at('$ds')})
-          (f64.mul (f64.load ${at('$sol')}) (f64.load ${at('$dlam')})))))))`)}
+        (then (f64.store ${at(ds)} (f64.neg (f64.add (f64.load ${at('$rz')}) (f64.load ${at(gw)})))))
+        (else (f64.store ${at(ds)} (f64.neg (f64.add (f64.load ${at(ds)})
+          (f64.mul (f64.load ${at('$sol')}) (f64.load ${at(dlam)})))))))`)}`;
+
+/** Every pointer on to the next item: matrices by their stride, vectors by n or m doubles. */
+const nextItem = (vecM: readonly string[]): string => `
     (local.set $lq (i32.add ${get('$lq')} ${get('$lqs')}))
     (local.set $wg (i32.add ${get('$wg')} ${get('$wgs')}))
     (local.set $g (i32.add ${get('$g')} ${get('$gs')}))
     (local.set $ls (i32.add ${get('$ls')} ${get('$lss')}))
     (local.set $t (i32.add ${get('$t')} ${get('$nb')}))
     (local.set $dz (i32.add ${get('$dz')} ${get('$nb')}))
-    (local.set $zp (i32.add ${get('$zp')} ${get('$mb')}))
-    (local.set $rc (i32.add ${get('$rc')} ${get('$mb')}))
-    (local.set $lam (i32.add ${get('$lam')} ${get('$mb')}))
-    (local.set $sol (i32.add ${get('$sol')} ${get('$mb')}))
-    (local.set $ina (i32.add ${get('$ina')} ${get('$mb')}))
-    (local.set $rz (i32.add ${get('$rz')} ${get('$mb')}))
-    (local.set $dlam (i32.add ${get('$dlam')} ${get('$mb')}))
-    (local.set $ds (i32.add ${get('$ds')} ${get('$mb')}))
-    (local.set $k (i32.add ${get('$k')} (i32.const 1)))
+    ${vecM.map((v) => `(local.set ${v} (i32.add ${get(v)} ${get('$mb')}))`).join('\n    ')}
+    (local.set $k (i32.add ${get('$k')} (i32.const 1)))`;
+
+/** Parameters shared by both functions; the seventh vector is rc (qpDualSolve) or s (qpPredictCorrect). */
+const params = (v7: string) => i32('$lq', '$lqs', '$wg', '$wgs', '$g', '$gs', '$ls', '$lss', '$t', '$zp', v7, '$lam', '$sol', '$ina', '$rz',
+  '$dz', '$dlam', '$ds', '$work', '$n', '$m', '$count');
+
+/**
+ * qpDualSolve(lq, lqs, wg, wgs, g, gs, ls, lss, t, zp, rc, lam, sol, ina,
+ * rz, dz, dlam, ds, work, n, m, count): the file comment's solve for
+ * `count` items; work is m doubles.
+ */
+const qpDualSolve: WasmFunc = {
+  name: 'qpDualSolve',
+  params: params('$rc'),
+  locals: i32('$k', '$ib', '$iend', '$nb', '$mb'),
+  body: `
+  (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
+  (local.set $mb (i32.shl ${get('$m')} (i32.const 3)))
+  (block $done (loop $items
+    (br_if $done (i32.ge_s ${get('$k')} ${get('$count')}))
+    ${solveItem('$rc', '$dz', '$dlam', '$ds', '$work')}
+    ${nextItem(['$zp', '$rc', '$lam', '$sol', '$ina', '$rz', '$dlam', '$ds'])}
+    (br $items)))`,
+};
+
+/**
+ * Mehrotra's corrector right-hand side for the current item into `rc`
+ * from the affine direction (dsa, dlama): the same arithmetic, in the
+ * same order, as qpCentering's kernel (step-kernels.ts), so the fused
+ * step gives the same bits as the separate kernels.
+ */
+const centerItem = `
+    (local.set $r (f64.const inf))
+    (local.set $nan (i32.const 0))
+    ${each('$m', `
+      (local.set $a (f64.div (f64.load ${at('$dsa')}) (f64.load ${at('$s')})))
+      (local.set $b (f64.div (f64.load ${at('$dlama')}) (f64.load ${at('$lam')})))
+      (if (i32.or (f64.ne ${get('$a')} ${get('$a')}) (f64.ne ${get('$b')} ${get('$b')})) (then (local.set $nan (i32.const 1))))
+      (if (f64.lt ${get('$a')} ${get('$r')}) (then (local.set $r ${get('$a')})))
+      (if (f64.lt ${get('$b')} ${get('$r')}) (then (local.set $r ${get('$b')})))`)}
+    (local.set $alpha (f64.div (f64.const 1) (f64.max (f64.neg ${get('$r')}) (f64.const 1))))
+    (if ${get('$nan')} (then (local.set $alpha (f64.const nan))))
+    (local.set $sl (f64.const 0))
+    (local.set $sla (f64.const 0))
+    ${each('$m', `
+      (local.set $si (f64.load ${at('$s')}))
+      (local.set $li (f64.load ${at('$lam')}))
+      (local.set $sl (f64.add ${get('$sl')} (f64.mul ${get('$si')} ${get('$li')})))
+      (local.set $sla (f64.add ${get('$sla')} (f64.mul
+        (f64.add ${get('$si')} (f64.mul (f64.load ${at('$dsa')}) ${get('$alpha')}))
+        (f64.add ${get('$li')} (f64.mul (f64.load ${at('$dlama')}) ${get('$alpha')})))))`)}
+    (local.set $mf (f64.convert_i32_s ${get('$m')}))
+    (local.set $mu (f64.div ${get('$sl')} ${get('$mf')}))
+    (local.set $sig (f64.max (f64.min (f64.div (f64.div ${get('$sla')} ${get('$mf')}) ${get('$mu')}) (f64.const 1)) (f64.const 0)))
+    (local.set $sig (f64.mul (f64.mul (f64.mul ${get('$sig')} ${get('$sig')}) ${get('$sig')}) ${get('$mu')}))
+    ${each('$m', `
+      (f64.store ${at('$rca')} (f64.sub (f64.add (f64.mul (f64.load ${at('$s')}) (f64.load ${at('$lam')}))
+        (f64.mul (f64.load ${at('$dsa')}) (f64.load ${at('$dlama')}))) ${get('$sig')}))`)}`;
+
+/**
+ * qpPredictCorrect(lq, lqs, wg, wgs, g, gs, ls, lss, t, zp, s, lam, sol,
+ * ina, rz, dz, dlam, ds, work, n, m, count): a whole Mehrotra step's
+ * direction per item: the affine solve with rc = s∘lam, the corrector
+ * right-hand side (centerItem), and the corrector solve, while the item's
+ * matrices are still in cache (the second solve then reads no memory).
+ * work is 4m + n doubles: rc, the affine dz, dlam, ds, and m of scratch.
+ */
+const qpPredictCorrect: WasmFunc = {
+  name: 'qpPredictCorrect',
+  params: params('$s'),
+  locals: [
+    ...i32('$k', '$ib', '$iend', '$nb', '$mb', '$rca', '$dza', '$dlama', '$dsa', '$gw', '$nan'),
+    ...f64('$r', '$a', '$b', '$alpha', '$sl', '$sla', '$si', '$li', '$mf', '$mu', '$sig'),
+  ],
+  body: `
+  (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
+  (local.set $mb (i32.shl ${get('$m')} (i32.const 3)))
+  (local.set $rca ${get('$work')})
+  (local.set $dza (i32.add ${get('$rca')} ${get('$mb')}))
+  (local.set $dlama (i32.add ${get('$dza')} ${get('$nb')}))
+  (local.set $dsa (i32.add ${get('$dlama')} ${get('$mb')}))
+  (local.set $gw (i32.add ${get('$dsa')} ${get('$mb')}))
+  (block $done (loop $items
+    (br_if $done (i32.ge_s ${get('$k')} ${get('$count')}))
+    ${each('$m', `(f64.store ${at('$rca')} (f64.mul (f64.load ${at('$s')}) (f64.load ${at('$lam')})))`)}
+    ${solveItem('$rca', '$dza', '$dlama', '$dsa', '$gw')}
+    ${centerItem}
+    ${solveItem('$rca', '$dz', '$dlam', '$ds', '$gw')}
+    ${nextItem(['$zp', '$s', '$lam', '$sol', '$ina', '$rz', '$dlam', '$ds'])}
     (br $items)))`,
 };
 
@@ -127,16 +206,21 @@ function mapsOf(nBatch: number): [Int32Array, Int32Array] {
   return m;
 }
 
-/** The solve with the WebAssembly function; false if its memory cannot be had. */
-function dualSolveWasm(wk: WasmKernels, ins: readonly CpuTensor[], outs: readonly CpuTensor[]): boolean {
+/**
+ * qpDualSolve or qpPredictCorrect in WebAssembly: per chunk of items, the
+ * matrices from their mirrors (or copied items), the vectors copied in,
+ * the results copied out. False if its memory cannot be had.
+ */
+function runWasm(wk: WasmKernels, fn: 'qpDualSolve' | 'qpPredictCorrect', ins: readonly CpuTensor[], outs: readonly CpuTensor[]): boolean {
   const [lq, wG, G, ls] = ins;
   const [nBatch, n] = ins[4].shape;
   const m = ins[5].shape[1];
   const [per, shared] = mapsOf(nBatch);
   const mapOf = (x: CpuTensor) => (x.shape.length === 3 ? per : shared);
-  // Per item: t and dz (n each); dlam, ds, zPart, rc, lam, sOverLam, inactive, rz, work (m each).
+  const workLen = fn === 'qpDualSolve' ? m : 4 * m + n;
+  // Per item: t and dz (n each); dlam, ds and the six m-vectors; and the work (counted per item, used once).
   const vecs: [CpuTensor, number][] = [[ins[4], n], ...ins.slice(5).map((x): [CpuTensor, number] => [x, m])];
-  return inChunks(wk, (2 * n + 9 * m) * 8, 0, nBatch, (s, e, at) => {
+  return inChunks(wk, (2 * n + 8 * m + workLen) * 8, 0, nBatch, (s, e, at) => {
     const [lqAt, lqS] = operand(wk, lq.data as Data, mapOf(lq), s, e, n * n);
     const [wgAt, wgS] = lqAt < 0 ? [-1, 0] : operand(wk, wG.data as Data, mapOf(wG), s, e, n * m);
     const [gAt, gS] = wgAt < 0 ? [-1, 0] : operand(wk, G.data as Data, mapOf(G), s, e, m * n);
@@ -154,8 +238,8 @@ function dualSolveWasm(wk: WasmKernels, ins: readonly CpuTensor[], outs: readonl
       mem.set((x.data as Data | Uint8Array).subarray(s * len, e * len), a >> 3);
       return a;
     });
-    const work = take(m);
-    wk.fn.qpDualSolve(lqAt, lqS, wgAt, wgS, gAt, gS, lsAt, lsS, ...addr, dz, dlam, ds, work, n, m, c);
+    const work = take(workLen);
+    wk.fn[fn](lqAt, lqS, wgAt, wgS, gAt, gS, lsAt, lsS, ...addr, dz, dlam, ds, work, n, m, c);
     for (const [o, a, len] of [[outs[0], dz, n], [outs[1], dlam, m], [outs[2], ds, m]] as const) {
       (o.data as Data).set(mem.subarray(a >> 3, (a >> 3) + c * len), s * len);
     }
@@ -235,12 +319,12 @@ function dualSolveOps([lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz]
 
 export const dualSolveOp: KernelOp<Record<string, never>> = defineOp<Record<string, never>>({
   name: 'qpDualSolve',
-  shape: dualSolveShape,
+  shape: (ins) => dualSolveShape('qpDualSolve', ins),
   cpu: (ins, outs) => {
     // Added to the CPU backend's module on first use (idempotent).
-    registerWasmKernels([qpDualSolve]);
+    registerWasmKernels([qpDualSolve, qpPredictCorrect]);
     const wk = wasmKernels();
-    if (wk === null || !dualSolveWasm(wk, ins, outs)) dualSolveJs(ins, outs);
+    if (wk === null || !runWasm(wk, 'qpDualSolve', ins, outs)) dualSolveJs(ins, outs);
   },
   decompose: dualSolveOps,
 });
@@ -252,4 +336,47 @@ export const dualSolveOp: KernelOp<Record<string, never>> = defineOp<Record<stri
  */
 export function dualSolve(...ins: [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]): Tensor[] {
   return apply(dualSolveOp, ins, {});
+}
+
+/** The predictor-corrector step in tensor ops: affine solve, qpCentering, corrector solve. */
+function predictCorrectOps(ins: readonly Tensor[]): Tensor[] {
+  const [lq, wG, G, ls, t, zPart, s, lam, sOverLam, inactive, rz] = ins;
+  const [, dlamAff, dsAff] = dualSolveOps([lq, wG, G, ls, t, zPart, s.mul(lam), lam, sOverLam, inactive, rz]);
+  const rc = centering(s, lam, dsAff, dlamAff);
+  return dualSolveOps([lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz]);
+}
+
+/** The same in plain JS loops: the JS solve, qpCentering's kernel, the JS solve. */
+function predictCorrectJs(ins: readonly CpuTensor[], outs: readonly CpuTensor[]): void {
+  const s = ins[6];
+  const lam = ins[7];
+  const vec = (x: CpuTensor): CpuTensor => ({ data: new Float64Array(x.data.length), shape: x.shape, dtype: 'float64' });
+  const rcAff = vec(s);
+  for (let i = 0; i < rcAff.data.length; i++) rcAff.data[i] = s.data[i] * lam.data[i];
+  const aff = [vec(outs[0]), vec(outs[1]), vec(outs[2])];
+  dualSolveJs([...ins.slice(0, 6), rcAff, ...ins.slice(7)], aff);
+  const rc = vec(s);
+  centeringOp.cpu([s, lam, aff[2], aff[1]], [rc], {});
+  dualSolveJs([...ins.slice(0, 6), rc, ...ins.slice(7)], outs);
+}
+
+export const predictCorrectOp: KernelOp<Record<string, never>> = defineOp<Record<string, never>>({
+  name: 'qpPredictCorrect',
+  shape: (ins) => dualSolveShape('qpPredictCorrect', ins),
+  cpu: (ins, outs) => {
+    registerWasmKernels([qpDualSolve, qpPredictCorrect]);
+    const wk = wasmKernels();
+    if (wk === null || !runWasm(wk, 'qpPredictCorrect', ins, outs)) predictCorrectJs(ins, outs);
+  },
+  decompose: predictCorrectOps,
+});
+
+/**
+ * A whole Mehrotra direction of the dual reduction without equalities,
+ * fused per item: the affine solve (rc = s∘lam), qpCentering's corrector
+ * right-hand side, and the corrector solve: [dz, dlam, ds].
+ * @example const [dz, dlam, ds] = predictCorrect(lq, wG, G, ls, t, zPart, s, lam, sOverLam, inactive, rz);
+ */
+export function predictCorrect(...ins: [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]): Tensor[] {
+  return apply(predictCorrectOp, ins, {});
 }

@@ -27,7 +27,7 @@
  */
 import { diagonal, type Tensor, ValueError } from '@optnet/tensor';
 import { cholSolveVec, mtv, mv, trsv } from './batch.js';
-import { dualSolve } from './dual-solve-kernel.js';
+import { dualSolve, predictCorrect } from './dual-solve-kernel.js';
 import { shiftedCholesky } from './shifted-cholesky-kernel.js';
 import { slackStep } from './step-kernels.js';
 import type { KktData, KktRhs, KktStep } from './kkt.js';
@@ -205,3 +205,21 @@ export function solveDual(f: DualFact, rhs: KktRhs): KktStep {
   return { dz, ds, dlam, dnu };
 }
 
+
+/**
+ * A whole Mehrotra direction (affine solve with rc = s∘lam, corrector
+ * right-hand side, corrector solve) in one fused kernel, for the factors
+ * of `f` (made at f.s, f.lam); null where it does not apply (equalities,
+ * or refinement after a boosted factorization): then the caller runs the
+ * separate solves.
+ */
+export function predictorCorrectorDual(f: DualFact, rhs: { rx: Tensor; rz: Tensor | null; ry: Tensor | null }): KktStep | null {
+  const { lq, wG, wA } = f.pre;
+  const { G } = f.pre.data;
+  if (wA !== null || wG === null || G === null || rhs.rz === null || f.s === null || f.lam === null || f.ls === null ||
+    f.sOverLam === null || f.inactive === null || f.boosted || f.pre.refine > 0) return null;
+  const { t, zPart } = rxParts(f, { ...rhs, rc: null });
+  if (zPart === null) return null;
+  const [dz, dlam, ds] = predictCorrect(lq, wG, G, f.ls, t, zPart, f.s, f.lam, f.sOverLam, f.inactive, rhs.rz);
+  return { dz, ds, dlam, dnu: null };
+}

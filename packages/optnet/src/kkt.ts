@@ -25,7 +25,7 @@
  */
 import { ValueError, type DType, type Tensor } from '@optnet/tensor';
 import { mtv, mv } from './batch.js';
-import { factorDual, preFactorDual, solveDual, type DualFact, type DualPre } from './kkt-dual.js';
+import { factorDual, predictorCorrectorDual, preFactorDual, solveDual, type DualFact, type DualPre } from './kkt-dual.js';
 import { factorPrimal, preFactorPrimal, solvePrimal, type PrimalFact, type PrimalPre } from './kkt-primal.js';
 
 export interface KktData {
@@ -117,6 +117,16 @@ export function solveKkt(f: KktFact, rhs: KktRhs): KktStep {
     };
   }
   return step;
+}
+
+/**
+ * The predictor-corrector direction of an interior-point step in one
+ * fused kernel where the reduction allows it (dual, inequalities only, no
+ * refinement), else null: then solve the affine system, take qpCentering's
+ * right-hand side and solve again (pdipm.ts step).
+ */
+export function predictorCorrector(f: KktFact, rhs: { rx: Tensor; rz: Tensor | null; ry: Tensor | null }): KktStep | null {
+  return f.form === 'dual' ? predictorCorrectorDual(f, rhs) : null;
 }
 
 function addOrNull(a: Tensor | null, b: Tensor | null): Tensor | null {

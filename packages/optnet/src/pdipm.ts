@@ -14,7 +14,7 @@
  * infeasible or unbounded, stop moving.
  */
 import { scope, setGradEnabled, tensor, ValueError, where, type Tensor } from '@optnet/tensor';
-import { factorKkt, solveKkt, type KktData, type KktFact, type KktPre, type KktStep } from './kkt.js';
+import { factorKkt, predictorCorrector, solveKkt, type KktData, type KktFact, type KktPre, type KktStep } from './kkt.js';
 import { judge, type Scales } from './status.js';
 import { mtv, mv } from './batch.js';
 import { centering, move, stepLength } from './step-kernels.js';
@@ -201,11 +201,16 @@ function step(prob: Problem, pre: KktPre, it: Iterate, active: Tensor | null, re
   // Predictor (affine direction), centering, corrector; then the step
   // length, 0.99 of the way to the boundary and capped where the gap
   // would rise (step-kernels.ts).
-  const aff = solveKkt(f, { rx, rc: s.mul(lam), rz, ry });
-  const rc = centering(s, lam, aff.ds!, aff.dlam!);
-  const d = solveKkt(f, { rx, rc, rz, ry });
+  const d = predictorCorrector(f, { rx, rz, ry }) ?? corrected(f, s, lam, res);
   const alpha = stepLength(s, lam, d.ds!, d.dlam!, { scale: 0.99, capGap: true });
   return update(it, d, alpha, active);
+}
+
+/** The affine solve (rc = s∘lam), the corrector's right-hand side, the corrector solve. */
+function corrected(f: KktFact, s: Tensor, lam: Tensor, { rx, rz, ry }: Residuals): KktStep {
+  const aff = solveKkt(f, { rx, rc: s.mul(lam), rz, ry });
+  const rc = centering(s, lam, aff.ds!, aff.dlam!);
+  return solveKkt(f, { rx, rc, rz, ry });
 }
 
 /** it + α·d per item (one fused kernel); items where `active` is false stay. */
