@@ -17,9 +17,10 @@
  * where WebAssembly SIMD is missing a plain JS loop runs it.
  *
  * `qpPredictCorrect` fuses a whole Mehrotra direction the same way: the
- * affine solve, the corrector right-hand side (qpCentering's arithmetic)
- * and the corrector solve of an item in one go, so the second solve finds
- * the item's matrices in cache (at nz 100 the solves read ~30 MB each).
+ * right-hand side parts both solves share, the affine solve, the
+ * corrector right-hand side (qpCentering's arithmetic) and the corrector
+ * solve of an item in one go, so the second solve finds the item's
+ * matrices in cache (at nz 100 each pass over them reads ~30 MB).
  *
  * Glossary: n = nz, m = nIneq; L_Q [·, n, n], W_G = L_Q⁻¹Gᵀ [·, n, m],
  * G [·, m, n] (each shared or per item), L_S [nBatch, m, m]; t
@@ -27,7 +28,7 @@
  */
 import { apply, defineOp, DTypeError, ShapeError, where, type CpuTensor, type KernelOp, type Tensor, type TensorMeta } from '@optnet/tensor';
 import { f64, i32, inChunks, operand, registerWasmKernels, wasmKernels, type WasmFunc, type WasmKernels } from '@optnet/tensor/wasm';
-import { cholSolveVec, mv, trsv } from './batch.js';
+import { cholSolveVec, mtv, mv, trsv } from './batch.js';
 import { centering, centeringOp } from './step-kernels.js';
 
 type Data = Float64Array | Float32Array;
@@ -94,19 +95,16 @@ const solveItem = (rc: string, dz: string, dlam: string, ds: string, gw: string)
           (f64.mul (f64.load ${at('$sol')}) (f64.load ${at(dlam)})))))))`)}`;
 
 /** Every pointer on to the next item: matrices by their stride, vectors by n or m doubles. */
-const nextItem = (vecM: readonly string[]): string => `
+const nextItem = (vecN: readonly string[], vecM: readonly string[]): string => `
     (local.set $lq (i32.add ${get('$lq')} ${get('$lqs')}))
     (local.set $wg (i32.add ${get('$wg')} ${get('$wgs')}))
     (local.set $g (i32.add ${get('$g')} ${get('$gs')}))
     (local.set $ls (i32.add ${get('$ls')} ${get('$lss')}))
-    (local.set $t (i32.add ${get('$t')} ${get('$nb')}))
-    (local.set $dz (i32.add ${get('$dz')} ${get('$nb')}))
+    ${vecN.map((v) => `(local.set ${v} (i32.add ${get(v)} ${get('$nb')}))`).join('\n    ')}
     ${vecM.map((v) => `(local.set ${v} (i32.add ${get(v)} ${get('$mb')}))`).join('\n    ')}
     (local.set $k (i32.add ${get('$k')} (i32.const 1)))`;
 
-/** Parameters shared by both functions; the seventh vector is rc (qpDualSolve) or s (qpPredictCorrect). */
-const params = (v7: string) => i32('$lq', '$lqs', '$wg', '$wgs', '$g', '$gs', '$ls', '$lss', '$t', '$zp', v7, '$lam', '$sol', '$ina', '$rz',
-  '$dz', '$dlam', '$ds', '$work', '$n', '$m', '$count');
+const MATRICES = ['$lq', '$lqs', '$wg', '$wgs', '$g', '$gs', '$ls', '$lss'];
 
 /**
  * qpDualSolve(lq, lqs, wg, wgs, g, gs, ls, lss, t, zp, rc, lam, sol, ina,
@@ -115,7 +113,7 @@ const params = (v7: string) => i32('$lq', '$lqs', '$wg', '$wgs', '$g', '$gs', '$
  */
 const qpDualSolve: WasmFunc = {
   name: 'qpDualSolve',
-  params: params('$rc'),
+  params: i32(...MATRICES, '$t', '$zp', '$rc', '$lam', '$sol', '$ina', '$rz', '$dz', '$dlam', '$ds', '$work', '$n', '$m', '$count'),
   locals: i32('$k', '$ib', '$iend', '$nb', '$mb'),
   body: `
   (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
@@ -123,7 +121,7 @@ const qpDualSolve: WasmFunc = {
   (block $done (loop $items
     (br_if $done (i32.ge_s ${get('$k')} ${get('$count')}))
     ${solveItem('$rc', '$dz', '$dlam', '$ds', '$work')}
-    ${nextItem(['$zp', '$rc', '$lam', '$sol', '$ina', '$rz', '$dlam', '$ds'])}
+    ${nextItem(['$t', '$dz'], ['$zp', '$rc', '$lam', '$sol', '$ina', '$rz', '$dlam', '$ds'])}
     (br $items)))`,
 };
 
@@ -162,35 +160,44 @@ const centerItem = `
         (f64.mul (f64.load ${at('$dsa')}) (f64.load ${at('$dlama')}))) ${get('$sig')}))`)}`;
 
 /**
- * qpPredictCorrect(lq, lqs, wg, wgs, g, gs, ls, lss, t, zp, s, lam, sol,
- * ina, rz, dz, dlam, ds, work, n, m, count): a whole Mehrotra step's
- * direction per item: the affine solve with rc = s∘lam, the corrector
- * right-hand side (centerItem), and the corrector solve, while the item's
- * matrices are still in cache (the second solve then reads no memory).
- * work is 4m + n doubles: rc, the affine dz, dlam, ds, and m of scratch.
+ * qpPredictCorrect(lq, lqs, wg, wgs, g, gs, ls, lss, rx, s, lam, sol, ina,
+ * rz, dz, dlam, ds, work, n, m, count): a whole Mehrotra direction per
+ * item: the parts of the right-hand side both solves share (t = L_Q⁻¹rx,
+ * zPart = rz − W_Gᵀt, as kkt-dual.ts rxParts), the affine solve with
+ * rc = s∘lam, the corrector right-hand side (centerItem) and the corrector
+ * solve, while the item's matrices are in cache (the corrector's reads
+ * then cost no memory traffic). work is 2n + 5m doubles: t, zPart, rc,
+ * the affine dz, dlam, ds, and m of scratch.
  */
 const qpPredictCorrect: WasmFunc = {
   name: 'qpPredictCorrect',
-  params: params('$s'),
+  params: i32(...MATRICES, '$rx', '$s', '$lam', '$sol', '$ina', '$rz', '$dz', '$dlam', '$ds', '$work', '$n', '$m', '$count'),
   locals: [
-    ...i32('$k', '$ib', '$iend', '$nb', '$mb', '$rca', '$dza', '$dlama', '$dsa', '$gw', '$nan'),
+    ...i32('$k', '$ib', '$iend', '$nb', '$mb', '$t', '$zp', '$rca', '$dza', '$dlama', '$dsa', '$gw', '$nan'),
     ...f64('$r', '$a', '$b', '$alpha', '$sl', '$sla', '$si', '$li', '$mf', '$mu', '$sig'),
   ],
   body: `
   (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
   (local.set $mb (i32.shl ${get('$m')} (i32.const 3)))
-  (local.set $rca ${get('$work')})
+  (local.set $t ${get('$work')})
+  (local.set $zp (i32.add ${get('$t')} ${get('$nb')}))
+  (local.set $rca (i32.add ${get('$zp')} ${get('$mb')}))
   (local.set $dza (i32.add ${get('$rca')} ${get('$mb')}))
   (local.set $dlama (i32.add ${get('$dza')} ${get('$nb')}))
   (local.set $dsa (i32.add ${get('$dlama')} ${get('$mb')}))
   (local.set $gw (i32.add ${get('$dsa')} ${get('$mb')}))
   (block $done (loop $items
     (br_if $done (i32.ge_s ${get('$k')} ${get('$count')}))
+    ;; t = L_Q⁻¹rx, zPart = rz − W_Gᵀt
+    ${each('$n', `(f64.store ${at('$t')} (f64.load ${at('$rx')}))`)}
+    (call $trsvDot ${get('$lq')} ${get('$t')} ${get('$n')} (i32.const 1) (i32.const 0))
+    (call $gemvT ${get('$wg')} ${get('$t')} ${get('$zp')} ${get('$m')} ${get('$n')})
+    ${each('$m', `(f64.store ${at('$zp')} (f64.sub (f64.load ${at('$rz')}) (f64.load ${at('$zp')})))`)}
     ${each('$m', `(f64.store ${at('$rca')} (f64.mul (f64.load ${at('$s')}) (f64.load ${at('$lam')})))`)}
     ${solveItem('$rca', '$dza', '$dlama', '$dsa', '$gw')}
     ${centerItem}
     ${solveItem('$rca', '$dz', '$dlam', '$ds', '$gw')}
-    ${nextItem(['$zp', '$s', '$lam', '$sol', '$ina', '$rz', '$dlam', '$ds'])}
+    ${nextItem(['$rx', '$dz'], ['$s', '$lam', '$sol', '$ina', '$rz', '$dlam', '$ds'])}
     (br $items)))`,
 };
 
@@ -214,13 +221,15 @@ function mapsOf(nBatch: number): [Int32Array, Int32Array] {
 function runWasm(wk: WasmKernels, fn: 'qpDualSolve' | 'qpPredictCorrect', ins: readonly CpuTensor[], outs: readonly CpuTensor[]): boolean {
   const [lq, wG, G, ls] = ins;
   const [nBatch, n] = ins[4].shape;
-  const m = ins[5].shape[1];
+  const m = ins[ins.length - 1].shape[1];
   const [per, shared] = mapsOf(nBatch);
   const mapOf = (x: CpuTensor) => (x.shape.length === 3 ? per : shared);
-  const workLen = fn === 'qpDualSolve' ? m : 4 * m + n;
-  // Per item: t and dz (n each); dlam, ds and the six m-vectors; and the work (counted per item, used once).
+  const workLen = fn === 'qpDualSolve' ? m : 2 * n + 5 * m;
+  // Per item: the input vectors (t or rx of n, the rest of m), dz, dlam,
+  // ds, and the work (counted per item, used once).
   const vecs: [CpuTensor, number][] = [[ins[4], n], ...ins.slice(5).map((x): [CpuTensor, number] => [x, m])];
-  return inChunks(wk, (2 * n + 8 * m + workLen) * 8, 0, nBatch, (s, e, at) => {
+  const perItem = vecs.reduce((sum, [, len]) => sum + len, 0) + n + 2 * m + workLen;
+  return inChunks(wk, perItem * 8, 0, nBatch, (s, e, at) => {
     const [lqAt, lqS] = operand(wk, lq.data as Data, mapOf(lq), s, e, n * n);
     const [wgAt, wgS] = lqAt < 0 ? [-1, 0] : operand(wk, wG.data as Data, mapOf(wG), s, e, n * m);
     const [gAt, gS] = wgAt < 0 ? [-1, 0] : operand(wk, G.data as Data, mapOf(G), s, e, m * n);
@@ -338,31 +347,63 @@ export function dualSolve(...ins: [Tensor, Tensor, Tensor, Tensor, Tensor, Tenso
   return apply(dualSolveOp, ins, {});
 }
 
-/** The predictor-corrector step in tensor ops: affine solve, qpCentering, corrector solve. */
+/** Shapes of qpPredictCorrect: lq, wG, G, ls, rx [nBatch, n], then s, lam, sOverLam, inactive, rz [nBatch, m]. */
+function predictCorrectShape(ins: readonly TensorMeta[]): TensorMeta[] {
+  if (ins.length !== 10) {
+    throw new ShapeError('SHAPE_MISMATCH', `qpPredictCorrect: takes 10 inputs (lq, wG, G, ls, rx, s, lam, sOverLam, inactive, rz); got ${ins.length}.`);
+  }
+  // The solve's check, with rx in t's place and zPart and rc standing in for rz's shape.
+  return dualSolveShape('qpPredictCorrect', [...ins.slice(0, 5), ins[9], ins[5], ...ins.slice(6)]);
+}
+
+/** t = L_Q⁻¹rx and zPart = rz − W_Gᵀt (kkt-dual.ts rxParts). */
+function rxPartsOps(lq: Tensor, wG: Tensor, rx: Tensor, rz: Tensor): [Tensor, Tensor] {
+  const t = trsv(lq, rx, false);
+  return [t, rz.sub(mtv(wG, t))];
+}
+
+/** The predictor-corrector direction in tensor ops: rxParts, affine solve, qpCentering, corrector solve. */
 function predictCorrectOps(ins: readonly Tensor[]): Tensor[] {
-  const [lq, wG, G, ls, t, zPart, s, lam, sOverLam, inactive, rz] = ins;
+  const [lq, wG, G, ls, rx, s, lam, sOverLam, inactive, rz] = ins;
+  const [t, zPart] = rxPartsOps(lq, wG, rx, rz);
   const [, dlamAff, dsAff] = dualSolveOps([lq, wG, G, ls, t, zPart, s.mul(lam), lam, sOverLam, inactive, rz]);
   const rc = centering(s, lam, dsAff, dlamAff);
   return dualSolveOps([lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz]);
 }
 
-/** The same in plain JS loops: the JS solve, qpCentering's kernel, the JS solve. */
+/** The same in plain JS loops: t and zPart, the JS solve, qpCentering's kernel, the JS solve. */
 function predictCorrectJs(ins: readonly CpuTensor[], outs: readonly CpuTensor[]): void {
-  const s = ins[6];
-  const lam = ins[7];
-  const vec = (x: CpuTensor): CpuTensor => ({ data: new Float64Array(x.data.length), shape: x.shape, dtype: 'float64' });
-  const rcAff = vec(s);
+  const [lq, wG, , , rx, s, lam, , , rz] = ins;
+  const [nBatch, n] = rx.shape;
+  const m = s.shape[1];
+  const vec = (shape: readonly number[]): CpuTensor => ({ data: new Float64Array(shape[0] * shape[1]), shape, dtype: 'float64' });
+  const t = vec([nBatch, n]);
+  const zPart = vec([nBatch, m]);
+  const x = new Float64Array(n);
+  for (let b = 0; b < nBatch; b++) {
+    for (let i = 0; i < n; i++) x[i] = rx.data[b * n + i];
+    forwardSolve(lq.data as Data, lq.shape.length === 3 ? b * n * n : 0, n, x);
+    t.data.set(x, b * n);
+    const wo = wG.shape.length === 3 ? b * n * m : 0;
+    for (let j = 0; j < m; j++) {
+      let acc = 0;
+      for (let i = 0; i < n; i++) acc += wG.data[wo + i * m + j] * x[i];
+      zPart.data[b * m + j] = rz.data[b * m + j] - acc;
+    }
+  }
+  const rcAff = vec([nBatch, m]);
   for (let i = 0; i < rcAff.data.length; i++) rcAff.data[i] = s.data[i] * lam.data[i];
-  const aff = [vec(outs[0]), vec(outs[1]), vec(outs[2])];
-  dualSolveJs([...ins.slice(0, 6), rcAff, ...ins.slice(7)], aff);
-  const rc = vec(s);
+  const solveIns = (rc: CpuTensor) => [...ins.slice(0, 4), t, zPart, rc, ...ins.slice(6)];
+  const aff = [vec([nBatch, n]), vec([nBatch, m]), vec([nBatch, m])];
+  dualSolveJs(solveIns(rcAff), aff);
+  const rc = vec([nBatch, m]);
   centeringOp.cpu([s, lam, aff[2], aff[1]], [rc], {});
-  dualSolveJs([...ins.slice(0, 6), rc, ...ins.slice(7)], outs);
+  dualSolveJs(solveIns(rc), outs);
 }
 
 export const predictCorrectOp: KernelOp<Record<string, never>> = defineOp<Record<string, never>>({
   name: 'qpPredictCorrect',
-  shape: (ins) => dualSolveShape('qpPredictCorrect', ins),
+  shape: predictCorrectShape,
   cpu: (ins, outs) => {
     registerWasmKernels([qpDualSolve, qpPredictCorrect]);
     const wk = wasmKernels();
@@ -373,10 +414,11 @@ export const predictCorrectOp: KernelOp<Record<string, never>> = defineOp<Record
 
 /**
  * A whole Mehrotra direction of the dual reduction without equalities,
- * fused per item: the affine solve (rc = s∘lam), qpCentering's corrector
- * right-hand side, and the corrector solve: [dz, dlam, ds].
- * @example const [dz, dlam, ds] = predictCorrect(lq, wG, G, ls, t, zPart, s, lam, sOverLam, inactive, rz);
+ * fused per item: t = L_Q⁻¹rx and zPart = rz − W_Gᵀt, the affine solve
+ * (rc = s∘lam), qpCentering's corrector right-hand side, and the
+ * corrector solve: [dz, dlam, ds].
+ * @example const [dz, dlam, ds] = predictCorrect(lq, wG, G, ls, rx, s, lam, sOverLam, inactive, rz);
  */
-export function predictCorrect(...ins: [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]): Tensor[] {
+export function predictCorrect(...ins: [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]): Tensor[] {
   return apply(predictCorrectOp, ins, {});
 }

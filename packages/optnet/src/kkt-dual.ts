@@ -218,8 +218,6 @@ export function predictorCorrectorDual(f: DualFact, rhs: { rx: Tensor; rz: Tenso
   const { G } = f.pre.data;
   if (wA !== null || wG === null || G === null || rhs.rz === null || f.s === null || f.lam === null || f.ls === null ||
     f.sOverLam === null || f.inactive === null || f.boosted || f.pre.refine > 0) return null;
-  const { t, zPart } = rxParts(f, { ...rhs, rc: null });
-  if (zPart === null) return null;
-  const [dz, dlam, ds] = predictCorrect(lq, wG, G, f.ls, t, zPart, f.s, f.lam, f.sOverLam, f.inactive, rhs.rz);
+  const [dz, dlam, ds] = predictCorrect(lq, wG, G, f.ls, rhs.rx, f.s, f.lam, f.sOverLam, f.inactive, rhs.rz);
   return { dz, ds, dlam, dnu: null };
 }

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { cholesky, CpuBackend, eye, getBackend, makeRng, matmul, rand, randn, setBackend, setWasmKernels, tensor, triangularSolve, type KernelOp, type Tensor } from '@optnet/tensor';
 import { centering, centeringOp, move, moveOp, slackStep, slackStepOp, stepLength, stepLengthOp } from '../src/step-kernels.js';
 import { residualStats, statsOp, type StatsParts } from '../src/stats-kernel.js';
-import { dualSolve, dualSolveOp } from '../src/dual-solve-kernel.js';
+import { dualSolve, dualSolveOp, predictCorrect, predictCorrectOp } from '../src/dual-solve-kernel.js';
 import { shiftedCholesky } from '../src/shifted-cholesky-kernel.js';
 import { randomQp } from '../src/random-qp.js';
 import { solveQp } from '../src/index.js';
@@ -163,6 +163,29 @@ test('qpDualSolve equals its tensor-op form: per-item and shared matrices, float
   }
 });
 
+test('qpPredictCorrect equals its tensor-op form (rxParts, affine solve, qpCentering, corrector solve): per-item and shared, f64 and f32, WebAssembly and JS', () => {
+  for (const wasm of [true, false]) {
+    const was = setWasmKernels(wasm);
+    try {
+      for (const shared of [false, true]) {
+        for (const dtype of [f64, 'float32'] as const) {
+          // [lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz] → rx in t's place, s (positive) in rc's.
+          const d = dualSample(shared ? 13 : 14, 6, 7, 9, shared, dtype);
+          const s = rand([6, 9], { rng: makeRng(15), dtype }).mul(2).add(0.1);
+          const ins = [d[0], d[1], d[2], d[3], d[4], s, d[7], d[8], d[9], d[10]];
+          const got = predictCorrect(...(ins as Parameters<typeof predictCorrect>));
+          const want = predictCorrectOp.decompose!(ins, {} as never);
+          const tol = dtype === f64 ? 1e-11 : 1e-3;
+          ['dz', 'dlam', 'ds'].forEach((name, i) =>
+            close(Array.from(got[i].dataSync()), Array.from(want[i].dataSync()), tol, `${name} (shared ${shared}, ${dtype}, wasm ${wasm})`));
+        }
+      }
+    } finally {
+      setWasmKernels(was);
+    }
+  }
+});
+
 test('qpDualSolve solves the reduced Newton system: S·dlam = r1, L_Qᵀ(−dz) = t + W_G·dlam, and ds by row', () => {
   const [lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz] = dualSample(8, 3, 4, 5, false);
   const [dz, dlam, ds] = dualSolve(lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz);
@@ -216,6 +239,7 @@ test('shape and dtype errors name the op', () => {
   const bad = [...ins];
   bad[3] = ins[3].slice([{ start: 0, stop: 1 }]); // L_S for one item of two
   assert.throws(() => dualSolve(...(bad as Parameters<typeof dualSolve>)), /qpDualSolve: inputs must be lq .* got .*ls\[1, 4, 4\]/);
+  assert.throws(() => predictCorrect(...(ins.slice(0, 10) as Parameters<typeof predictCorrect>).map((t, i) => (i === 4 ? t.slice([{ start: 0, stop: 1 }]) : t)) as Parameters<typeof predictCorrect>), /qpPredictCorrect: inputs must be/);
   const bad32 = [...ins];
   bad32[0] = ins[0].cast('float32');
   assert.throws(() => dualSolve(...(bad32 as Parameters<typeof dualSolve>)), /qpDualSolve: inputs must share one float dtype/);
@@ -224,7 +248,7 @@ test('shape and dtype errors name the op', () => {
 test('a backend without the fused kernels solves the same QPs (the tensor-op forms run)', async () => {
   class Plain extends CpuBackend {
     hasKernel(op: KernelOp<unknown>): boolean {
-      return !['qpStepLength', 'qpCentering', 'qpResidualStats', 'qpMove', 'qpSlackStep', 'qpDualSolve', 'qpShiftedCholesky'].includes(op.name);
+      return !['qpStepLength', 'qpCentering', 'qpResidualStats', 'qpMove', 'qpSlackStep', 'qpDualSolve', 'qpShiftedCholesky', 'qpPredictCorrect'].includes(op.name);
     }
   }
   // With equalities (the step kernels) and without (qpDualSolve too).
