@@ -25,7 +25,7 @@
  * well conditioned up to tight tolerances and in float32. A tiny δ on R
  * keeps dependent rows of A factorable.
  */
-import { diagonal, type Tensor, ValueError } from '@optnet/tensor';
+import { cpuWouldSplit, diagonal, primitives, type Tensor, ValueError } from '@optnet/tensor';
 import { cholSolveVec, mtv, mv, trsv } from './batch.js';
 import { dualSolve, predictCorrect } from './dual-solve-kernel.js';
 import { shiftedCholesky } from './shifted-cholesky-kernel.js';
@@ -123,7 +123,10 @@ export function factorDual(pre: DualPre, s: Tensor | null, lam: Tensor | null, b
   const sOverLam = s.div(lam);
   let diag = sOverLam;
   if (boost > 0) diag = diag.add(pre.diagMax.mul(boost * (pre.data.dtype === 'float64' ? 1e-14 : 1e-7)));
-  const ls = shiftedCholesky(pre.kg, diag);
+  // Fused, unless threads would split the plain Cholesky (workers know only
+  // the backend's primitives); both give the same bits.
+  const meta = { shape: [pre.data.nBatch, pre.data.nIneq, pre.data.nIneq], dtype: pre.data.dtype };
+  const ls = cpuWouldSplit(primitives.cholesky, [meta], [meta], {}) ? pre.kg.addDiagonal(diag).cholesky() : shiftedCholesky(pre.kg, diag);
   return { ...none, ls, boosted: boost > 0, sOverLam, inactive: sOverLam.greater(pre.gDiag) };
 }
 

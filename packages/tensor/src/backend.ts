@@ -179,6 +179,19 @@ export function getCpuParallel(): CpuParallel | null {
   return parallel;
 }
 
+/**
+ * Whether the CPU backend would split a call of `op` on these shapes over
+ * worker threads (threads on, the op splittable, the call big enough). A
+ * package with a fused kernel of its own (which workers do not know) can
+ * use it to run the splittable primitives instead where that pays.
+ * @example if (cpuWouldSplit(primitives.cholesky, [a], [a], {})) return cholesky(a);
+ */
+export function cpuWouldSplit<A>(op: KernelOp<A>, inputs: readonly TensorMeta[], outputs: readonly TensorMeta[], attrs: A): boolean {
+  const p = parallel;
+  const cost = op.cpuBatch?.cost;
+  return p !== null && cost !== undefined && cost(inputs, outputs, attrs) >= p.minCost;
+}
+
 /** Whether a kernel call should go to the thread runner: splittable and big enough (see MIN_PARALLEL_COST). */
 function worthSplitting<A>(op: KernelOp<A>, p: CpuParallel, ins: readonly CpuTensor[], outs: readonly CpuTensor[], attrs: A): boolean {
   const batch = op.cpuBatch;

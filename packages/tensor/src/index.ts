@@ -21,7 +21,7 @@ export {
 export {
   broadcastShapes, sizeOf, stridesOf, normalizeAxis, normalizeAxes, fmtShape, shapesEqual, type Shape,
 } from './shape.js';
-export { type Backend, type BackendTensor, CpuBackend, getBackend, setBackend } from './backend.js';
+export { type Backend, type BackendTensor, CpuBackend, cpuWouldSplit, getBackend, setBackend } from './backend.js';
 export { setWasmKernels, usingWasmKernels } from './wasm/runtime.js';
 export {
   defineOp, type KernelOp, type CustomOp, type Primitive, type AttrsOf, type CpuTensor, type TensorMeta,

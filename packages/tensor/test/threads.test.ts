@@ -236,6 +236,16 @@ test('cholesky: NaN in a late item beats an earlier PD failure (NON_FINITE first
   assert.is(e.message, referenceError(T.primitives.cholesky, [a], {}).message);
 });
 
+test('cpuWouldSplit says what the backend will do with a call', () => {
+  const big = { shape: [36, 50, 50], dtype: 'float64' as const };
+  const small = { shape: [2, 10, 10], dtype: 'float64' as const };
+  assert.ok(T.cpuWouldSplit(T.primitives.cholesky, [big], [big], {}));
+  assert.not.ok(T.cpuWouldSplit(T.primitives.cholesky, [small], [small], {}));
+  const a = spd([36, 50, 50]);
+  assert.is(splitCount(() => T.cholesky(a)), 1, 'and it does split');
+  assert.not.ok(T.cpuWouldSplit(T.primitives.add, [big, big], [big], {}), 'elementwise ops never split');
+});
+
 test('small calls stay on one thread', () => {
   const a = spd([2, 10, 10]);
   assert.is(splitCount(() => T.cholesky(a)), 0);
@@ -254,6 +264,8 @@ test('stopCpuThreads: back to one thread, ops still work and agree', () => {
   assert.is(splitCount(() => (off = T.cholesky(a).dataSync())), 0);
   assertSameBits(off!, on, 'cholesky after stop');
   assert.not.instance((T.getBackend().allocate('float64', 1 << 16) as Float64Array).buffer, SharedArrayBuffer);
+  const big = { shape: [36, 50, 50], dtype: 'float64' as const };
+  assert.not.ok(T.cpuWouldSplit(T.primitives.cholesky, [big], [big], {}), 'no threads, no split');
 });
 
 test('threads can be turned on again after a stop', async () => {
