@@ -31,7 +31,7 @@ import { f64, i32, inChunks, operand, registerWasmKernels, wasmKernels, type Was
 import { cholSolveVec, mtv, mv, trsv } from './batch.js';
 import { centering, centeringOp } from './step-kernels.js';
 
-type Data = Float64Array | Float32Array;
+export type Data = Float64Array | Float32Array;
 
 /** Inputs in order; the seventh is rc (qpDualSolve) or s (qpPredictCorrect). */
 const NAMES = ['lq', 'wG', 'G', 'ls', 't', 'zPart', 'rc|s', 'lam', 'sOverLam', 'inactive', 'rz'] as const;
@@ -58,9 +58,9 @@ function dualSolveShape(op: string, ins: readonly TensorMeta[]): TensorMeta[] {
   return [{ shape: [nBatch, n], dtype }, { shape: [nBatch, m], dtype }, { shape: [nBatch, m], dtype }];
 }
 
-const get = (x: string): string => `(local.get ${x})`;
+export const get = (x: string): string => `(local.get ${x})`;
 /** A loop over i < `len` (an i32 local) with byte offset $ib = 8i. */
-const each = (len: string, body: string): string => `
+export const each = (len: string, body: string): string => `
     (local.set $ib (i32.const 0))
     (local.set $iend (i32.shl ${get(len)} (i32.const 3)))
     (block $ed (loop $el
@@ -69,7 +69,7 @@ const each = (len: string, body: string): string => `
       (local.set $ib (i32.add ${get('$ib')} (i32.const 8)))
       (br $el)))`;
 /** f64 at vector `v` (a byte-address local), element $ib. */
-const at = (v: string): string => `(i32.add ${get(v)} ${get('$ib')})`;
+export const at = (v: string): string => `(i32.add ${get(v)} ${get('$ib')})`;
 
 /**
  * The solve of the current item (the file comment) for the rc vector at
@@ -131,7 +131,7 @@ const qpDualSolve: WasmFunc = {
  * same order, as qpCentering's kernel (step-kernels.ts), so the fused
  * step gives the same bits as the separate kernels.
  */
-const centerItem = `
+export const centerItem: string = `
     (local.set $r (f64.const inf))
     (local.set $nan (i32.const 0))
     ${each('$m', `
@@ -203,7 +203,7 @@ const qpPredictCorrect: WasmFunc = {
 
 const maps = new Map<number, [Int32Array, Int32Array]>();
 /** [identity, all-zero] batch maps of length nBatch (per-item and shared operands). */
-function mapsOf(nBatch: number): [Int32Array, Int32Array] {
+export function mapsOf(nBatch: number): [Int32Array, Int32Array] {
   let m = maps.get(nBatch);
   if (m === undefined) {
     m = [Int32Array.from({ length: nBatch }, (_, i) => i), new Int32Array(nBatch)];
@@ -256,7 +256,7 @@ function runWasm(wk: WasmKernels, fn: 'qpDualSolve' | 'qpPredictCorrect', ins: r
 }
 
 /** x = L⁻¹x in place, L lower n×n at `lo` (a dot per unknown). */
-function forwardSolve(l: Data, lo: number, n: number, x: Float64Array): void {
+export function forwardSolve(l: Data, lo: number, n: number, x: Float64Array): void {
   for (let i = 0; i < n; i++) {
     const r = lo + i * n;
     let s = 0;
@@ -266,7 +266,7 @@ function forwardSolve(l: Data, lo: number, n: number, x: Float64Array): void {
 }
 
 /** x = L⁻ᵀx in place (once x[i] is known, row i of L updates x[0..i)). */
-function backSolveT(l: Data, lo: number, n: number, x: Float64Array): void {
+export function backSolveT(l: Data, lo: number, n: number, x: Float64Array): void {
   for (let i = n - 1; i >= 0; i--) {
     const r = lo + i * n;
     const xi = x[i] / l[r + i];
@@ -276,7 +276,7 @@ function backSolveT(l: Data, lo: number, n: number, x: Float64Array): void {
 }
 
 /** y = M·x for the r×c matrix M at `mo`. */
-function matVec(M: Data, mo: number, r: number, c: number, x: Float64Array, y: Float64Array): void {
+export function matVec(M: Data, mo: number, r: number, c: number, x: Float64Array, y: Float64Array): void {
   for (let i = 0; i < r; i++) {
     let s = 0;
     for (let j = 0; j < c; j++) s += M[mo + i * c + j] * x[j];

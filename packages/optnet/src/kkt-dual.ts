@@ -28,6 +28,7 @@
 import { cpuWouldSplit, diagonal, primitives, type Tensor, ValueError } from '@optnet/tensor';
 import { cholSolveVec, mtv, mv, trsv } from './batch.js';
 import { dualSolve, predictCorrect } from './dual-solve-kernel.js';
+import { predictCorrectEq } from './predict-correct-eq-kernel.js';
 import { shiftedCholesky } from './shifted-cholesky-kernel.js';
 import { slackStep } from './step-kernels.js';
 import type { KktData, KktRhs, KktStep } from './kkt.js';
@@ -212,15 +213,20 @@ export function solveDual(f: DualFact, rhs: KktRhs): KktStep {
 /**
  * A whole Mehrotra direction (affine solve with rc = s∘lam, corrector
  * right-hand side, corrector solve) in one fused kernel, for the factors
- * of `f` (made at f.s, f.lam); null where it does not apply (equalities,
- * or refinement after a boosted factorization): then the caller runs the
- * separate solves.
+ * of `f` (made at f.s, f.lam), with or without equalities; null where it
+ * does not apply (no inequalities, or refinement after a boosted
+ * factorization): then the caller runs the separate solves.
  */
 export function predictorCorrectorDual(f: DualFact, rhs: { rx: Tensor; rz: Tensor | null; ry: Tensor | null }): KktStep | null {
-  const { lq, wG, wA } = f.pre;
+  const { lq, wG, wA, lr, v } = f.pre;
   const { G } = f.pre.data;
-  if (wA !== null || wG === null || G === null || rhs.rz === null || f.s === null || f.lam === null || f.ls === null ||
+  if (wG === null || G === null || rhs.rz === null || f.s === null || f.lam === null || f.ls === null ||
     f.sOverLam === null || f.inactive === null || f.boosted || f.pre.refine > 0) return null;
-  const [dz, dlam, ds] = predictCorrect(lq, wG, G, f.ls, rhs.rx, f.s, f.lam, f.sOverLam, f.inactive, rhs.rz);
-  return { dz, ds, dlam, dnu: null };
+  if (wA === null) {
+    const [dz, dlam, ds] = predictCorrect(lq, wG, G, f.ls, rhs.rx, f.s, f.lam, f.sOverLam, f.inactive, rhs.rz);
+    return { dz, ds, dlam, dnu: null };
+  }
+  if (lr === null || v === null || rhs.ry === null) return null;
+  const [dz, dlam, ds, dnu] = predictCorrectEq(lq, wG, G, f.ls, lr, v, wA, rhs.rx, rhs.ry, f.s, f.lam, f.sOverLam, f.inactive, rhs.rz);
+  return { dz, ds, dlam, dnu };
 }

@@ -8,6 +8,7 @@ import { centering, centeringOp, move, moveOp, slackStep, slackStepOp, stepLengt
 import { residualStats, statsOp, type StatsParts } from '../src/stats-kernel.js';
 import { dualSolve, dualSolveOp, predictCorrect, predictCorrectOp } from '../src/dual-solve-kernel.js';
 import { shiftedCholesky } from '../src/shifted-cholesky-kernel.js';
+import { predictCorrectEq, predictCorrectEqOp } from '../src/predict-correct-eq-kernel.js';
 import { randomQp } from '../src/random-qp.js';
 import { solveQp } from '../src/index.js';
 
@@ -186,6 +187,37 @@ test('qpPredictCorrect equals its tensor-op form (rxParts, affine solve, qpCente
   }
 });
 
+test('qpPredictCorrectEq equals its tensor-op form: per-item and shared, f64 and f32, WebAssembly and JS', () => {
+  for (const wasm of [true, false]) {
+    const was = setWasmKernels(wasm);
+    try {
+      for (const shared of [false, true]) {
+        for (const dtype of [f64, 'float32'] as const) {
+          const rng = makeRng(shared ? 21 : 22);
+          const [nBatch, n, m, q] = [5, 7, 9, 3];
+          const lead = shared ? [] : [nBatch];
+          const d = dualSample(shared ? 23 : 24, nBatch, n, m, shared, dtype);
+          const x = randn([...lead, q, q], { rng, dtype: f64 });
+          const lr = cholesky(matmul(x, x, { transB: true }).add(eye(q, { dtype: f64 }).mul(q))).cast(dtype);
+          const v = randn([...lead, q, m], { rng, dtype });
+          const wA = randn([...lead, n, q], { rng, dtype });
+          const ry = randn([nBatch, q], { rng, dtype });
+          const s = rand([nBatch, m], { rng, dtype }).mul(2).add(0.1);
+          // [lq, wG, G, ls, lr, v, wA, rx, ry, s, lam, sOverLam, inactive, rz]
+          const ins = [d[0], d[1], d[2], d[3], lr, v, wA, d[4], ry, s, d[7], d[8], d[9], d[10]];
+          const got = predictCorrectEq(...ins);
+          const want = predictCorrectEqOp.decompose!(ins, {} as never);
+          const tol = dtype === f64 ? 1e-10 : 1e-3;
+          ['dz', 'dlam', 'ds', 'dnu'].forEach((name, i) =>
+            close(Array.from(got[i].dataSync()), Array.from(want[i].dataSync()), tol, `${name} (shared ${shared}, ${dtype}, wasm ${wasm})`));
+        }
+      }
+    } finally {
+      setWasmKernels(was);
+    }
+  }
+});
+
 test('qpDualSolve solves the reduced Newton system: S·dlam = r1, L_Qᵀ(−dz) = t + W_G·dlam, and ds by row', () => {
   const [lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz] = dualSample(8, 3, 4, 5, false);
   const [dz, dlam, ds] = dualSolve(lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz);
@@ -248,7 +280,7 @@ test('shape and dtype errors name the op', () => {
 test('a backend without the fused kernels solves the same QPs (the tensor-op forms run)', async () => {
   class Plain extends CpuBackend {
     hasKernel(op: KernelOp<unknown>): boolean {
-      return !['qpStepLength', 'qpCentering', 'qpResidualStats', 'qpMove', 'qpSlackStep', 'qpDualSolve', 'qpShiftedCholesky', 'qpPredictCorrect'].includes(op.name);
+      return !['qpStepLength', 'qpCentering', 'qpResidualStats', 'qpMove', 'qpSlackStep', 'qpDualSolve', 'qpShiftedCholesky', 'qpPredictCorrect', 'qpPredictCorrectEq'].includes(op.name);
     }
   }
   // With equalities (the step kernels) and without (qpDualSolve too).

@@ -1,0 +1,272 @@
+/**
+ * qpPredictCorrectEq: a whole Mehrotra direction of the dual reduction
+ * (kkt-dual.ts) with equality constraints, fused per item like
+ * qpPredictCorrect (dual-solve-kernel.ts), for the OptNet layer's general
+ * form (the Sudoku layer has 40 equalities). With the equality block
+ * eliminated once (L_R, V = L_R⁻¹ A Q⁻¹ Gᵀ, W_A = L_Q⁻¹Aᵀ), a solve for rc is
+ *
+ *   t = L_Q⁻¹rx,  zPart = rz − W_Gᵀt,  r2 = ry − W_Aᵀt,  u = L_R⁻¹r2
+ *   dlam = S⁻¹(zPart − rc/lam − Vᵀu)
+ *   dnu  = L_R⁻ᵀ(u − V dlam)
+ *   dz   = −L_Q⁻ᵀ(t + W_G dlam + W_A dnu)
+ *   ds   = −(rz + G dz) where inactive, else −(rc/lam + (s/lam)∘dlam)
+ *
+ * done for rc = s∘lam (affine), then for qpCentering's corrector rc,
+ * while the item's matrices are in cache. `decompose` is the same in
+ * tensor ops (what kkt-dual.ts runs otherwise).
+ *
+ * Glossary: n = nz, m = nIneq, q = nEq; L_Q [·, n, n], W_G [·, n, m],
+ * G [·, m, n], L_S [nBatch, m, m], L_R [·, q, q], V [·, q, m],
+ * W_A [·, n, q]; rx [nBatch, n], ry [nBatch, q]; s, lam, sOverLam,
+ * inactive (bool), rz [nBatch, m].
+ */
+import { apply, defineOp, DTypeError, ShapeError, where, type CpuTensor, type KernelOp, type Tensor, type TensorMeta } from '@optnet/tensor';
+import { f64, i32, inChunks, operand, registerWasmKernels, wasmKernels, type WasmFunc, type WasmKernels } from '@optnet/tensor/wasm';
+import { cholSolveVec, mtv, mv, trsv } from './batch.js';
+import { at, backSolveT, centerItem, each, forwardSolve, get, mapsOf, matVec, type Data } from './dual-solve-kernel.js';
+import { centering, centeringOp } from './step-kernels.js';
+
+/** Inputs in order: seven matrices, then rx, ry, s, lam, sOverLam, inactive, rz. */
+const NAMES = ['lq', 'wG', 'G', 'ls', 'lr', 'v', 'wA', 'rx', 'ry', 's', 'lam', 'sOverLam', 'inactive', 'rz'] as const;
+
+function pcEqShape(ins: readonly TensorMeta[]): TensorMeta[] {
+  const fail = (): never => {
+    throw new ShapeError(
+      'SHAPE_MISMATCH',
+      `qpPredictCorrectEq: inputs must be lq [(nBatch,) n, n], wG [(nBatch,) n, m], G [(nBatch,) m, n], ls [nBatch, m, m], ` +
+        `lr [(nBatch,) q, q], v [(nBatch,) q, m], wA [(nBatch,) n, q], rx [nBatch, n], ry [nBatch, q] and five [nBatch, m] ` +
+        `vectors; got ${ins.map((x, i) => `${NAMES[i] ?? '?'}[${x.shape.join(', ')}]`).join(', ')}.`,
+    );
+  };
+  if (ins.length !== 14 || ins[7].shape.length !== 2 || ins[8].shape.length !== 2 || ins[9].shape.length !== 2) fail();
+  const [nBatch, n] = ins[7].shape;
+  const q = ins[8].shape[1];
+  const m = ins[9].shape[1];
+  const mat = (x: TensorMeta, r: number, c: number) => x.shape.join() === [r, c].join() || x.shape.join() === [nBatch, r, c].join();
+  const ok = mat(ins[0], n, n) && mat(ins[1], n, m) && mat(ins[2], m, n) && ins[3].shape.join() === [nBatch, m, m].join() &&
+    mat(ins[4], q, q) && mat(ins[5], q, m) && mat(ins[6], n, q) && ins[8].shape[0] === nBatch &&
+    ins.slice(9).every((x) => x.shape.join() === [nBatch, m].join());
+  if (!ok) fail();
+  const dtype = ins[7].dtype;
+  if (ins.some((x, i) => (i === 12 ? x.dtype !== 'bool' : x.dtype !== dtype)) || (dtype !== 'float32' && dtype !== 'float64')) {
+    throw new DTypeError('DTYPE_MISMATCH', `qpPredictCorrectEq: inputs must share one float dtype (inactive bool); got ${ins.map((x) => x.dtype).join(', ')}.`);
+  }
+  return [{ shape: [nBatch, n], dtype }, { shape: [nBatch, m], dtype }, { shape: [nBatch, m], dtype }, { shape: [nBatch, q], dtype }];
+}
+
+/** The solve of the current item for the rc vector at `rc` (file comment), into dz, dlam, ds, dnu; ds holds rc/lam until the end. */
+const solveItemEq = (rc: string, dz: string, dlam: string, ds: string, dnu: string): string => `
+    ${each('$m', `
+      (f64.store ${at(ds)} (f64.div (f64.load ${at(rc)}) (f64.load ${at('$lam')})))
+      (f64.store ${at(dlam)} (f64.sub (f64.load ${at('$zp')}) (f64.load ${at(ds)})))`)}
+    (call $gemvT ${get('$v')} ${get('$u')} ${get('$vtu')} ${get('$m')} ${get('$q')})
+    ${each('$m', `(f64.store ${at(dlam)} (f64.sub (f64.load ${at(dlam)}) (f64.load ${at('$vtu')})))`)}
+    (call $trsvDot ${get('$ls')} ${get(dlam)} ${get('$m')} (i32.const 1) (i32.const 0))
+    (call $trsvAxpy ${get('$ls')} ${get(dlam)} ${get('$m')} (i32.const 0) (i32.const 0))
+    (call $gemvN ${get('$v')} ${get(dlam)} ${get('$wv')} ${get('$q')} ${get('$m')})
+    ${each('$q', `(f64.store ${at(dnu)} (f64.sub (f64.load ${at('$u')}) (f64.load ${at('$wv')})))`)}
+    (call $trsvAxpy ${get('$lr')} ${get(dnu)} ${get('$q')} (i32.const 0) (i32.const 0))
+    (call $gemvN ${get('$wg')} ${get(dlam)} ${get(dz)} ${get('$n')} ${get('$m')})
+    ${each('$n', `(f64.store ${at(dz)} (f64.add (f64.load ${at('$t')}) (f64.load ${at(dz)})))`)}
+    (call $gemvN ${get('$wa')} ${get(dnu)} ${get('$tn')} ${get('$n')} ${get('$q')})
+    ${each('$n', `(f64.store ${at(dz)} (f64.add (f64.load ${at(dz)}) (f64.load ${at('$tn')})))`)}
+    (call $trsvAxpy ${get('$lq')} ${get(dz)} ${get('$n')} (i32.const 0) (i32.const 0))
+    ${each('$n', `(f64.store ${at(dz)} (f64.neg (f64.load ${at(dz)})))`)}
+    (call $gemvN ${get('$g')} ${get(dz)} ${get('$gw')} ${get('$m')} ${get('$n')})
+    ${each('$m', `
+      (if (f64.ne (f64.load ${at('$ina')}) (f64.const 0))
+        (then (f64.store ${at(ds)} (f64.neg (f64.add (f64.load ${at('$rz')}) (f64.load ${at('$gw')})))))
+        (else (f64.store ${at(ds)} (f64.neg (f64.add (f64.load ${at(ds)})
+          (f64.mul (f64.load ${at('$sol')}) (f64.load ${at(dlam)})))))))`)}`;
+
+const step = (p: string, by: string): string => `(local.set ${p} (i32.add ${get(p)} ${get(by)}))`;
+
+/** Work (doubles): t, dza, tn (n each); zp, rca, dlama, dsa, vtu, gw (m each); r2/u, dnua, wv (q each). */
+const workLength = (n: number, m: number, q: number): number => 3 * n + 6 * m + 3 * q;
+
+const qpPredictCorrectEq: WasmFunc = {
+  name: 'qpPredictCorrectEq',
+  params: i32('$lq', '$lqs', '$wg', '$wgs', '$g', '$gs', '$ls', '$lss', '$lr', '$lrs', '$v', '$vs', '$wa', '$was',
+    '$rx', '$ry', '$s', '$lam', '$sol', '$ina', '$rz', '$dz', '$dlam', '$ds', '$dnu', '$work', '$n', '$m', '$q', '$count'),
+  locals: [
+    ...i32('$k', '$ib', '$iend', '$nb', '$mb', '$qb', '$t', '$dza', '$tn', '$zp', '$rca', '$dlama', '$dsa', '$vtu', '$gw',
+      '$u', '$dnua', '$wv', '$nan'),
+    ...f64('$r', '$a', '$b', '$alpha', '$sl', '$sla', '$si', '$li', '$mf', '$mu', '$sig'),
+  ],
+  body: `
+  (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
+  (local.set $mb (i32.shl ${get('$m')} (i32.const 3)))
+  (local.set $qb (i32.shl ${get('$q')} (i32.const 3)))
+  (local.set $t ${get('$work')})
+  (local.set $dza (i32.add ${get('$t')} ${get('$nb')}))
+  (local.set $tn (i32.add ${get('$dza')} ${get('$nb')}))
+  (local.set $zp (i32.add ${get('$tn')} ${get('$nb')}))
+  (local.set $rca (i32.add ${get('$zp')} ${get('$mb')}))
+  (local.set $dlama (i32.add ${get('$rca')} ${get('$mb')}))
+  (local.set $dsa (i32.add ${get('$dlama')} ${get('$mb')}))
+  (local.set $vtu (i32.add ${get('$dsa')} ${get('$mb')}))
+  (local.set $gw (i32.add ${get('$vtu')} ${get('$mb')}))
+  (local.set $u (i32.add ${get('$gw')} ${get('$mb')}))
+  (local.set $dnua (i32.add ${get('$u')} ${get('$qb')}))
+  (local.set $wv (i32.add ${get('$dnua')} ${get('$qb')}))
+  (block $done (loop $items
+    (br_if $done (i32.ge_s ${get('$k')} ${get('$count')}))
+    ;; t = L_Q⁻¹rx, zPart = rz − W_Gᵀt, u = L_R⁻¹(ry − W_Aᵀt)
+    ${each('$n', `(f64.store ${at('$t')} (f64.load ${at('$rx')}))`)}
+    (call $trsvDot ${get('$lq')} ${get('$t')} ${get('$n')} (i32.const 1) (i32.const 0))
+    (call $gemvT ${get('$wg')} ${get('$t')} ${get('$zp')} ${get('$m')} ${get('$n')})
+    ${each('$m', `(f64.store ${at('$zp')} (f64.sub (f64.load ${at('$rz')}) (f64.load ${at('$zp')})))`)}
+    (call $gemvT ${get('$wa')} ${get('$t')} ${get('$u')} ${get('$q')} ${get('$n')})
+    ${each('$q', `(f64.store ${at('$u')} (f64.sub (f64.load ${at('$ry')}) (f64.load ${at('$u')})))`)}
+    (call $trsvDot ${get('$lr')} ${get('$u')} ${get('$q')} (i32.const 1) (i32.const 0))
+    ${each('$m', `(f64.store ${at('$rca')} (f64.mul (f64.load ${at('$s')}) (f64.load ${at('$lam')})))`)}
+    ${solveItemEq('$rca', '$dza', '$dlama', '$dsa', '$dnua')}
+    ${centerItem}
+    ${solveItemEq('$rca', '$dz', '$dlam', '$ds', '$dnu')}
+    ${step('$lq', '$lqs')} ${step('$wg', '$wgs')} ${step('$g', '$gs')} ${step('$ls', '$lss')}
+    ${step('$lr', '$lrs')} ${step('$v', '$vs')} ${step('$wa', '$was')}
+    ${step('$rx', '$nb')} ${step('$dz', '$nb')} ${step('$ry', '$qb')} ${step('$dnu', '$qb')}
+    ${['$s', '$lam', '$sol', '$ina', '$rz', '$dlam', '$ds'].map((p) => step(p, '$mb')).join(' ')}
+    (local.set $k (i32.add ${get('$k')} (i32.const 1)))
+    (br $items)))`,
+};
+
+/** In WebAssembly, chunk by chunk; false if its memory cannot be had. */
+function runWasm(wk: WasmKernels, ins: readonly CpuTensor[], outs: readonly CpuTensor[]): boolean {
+  const [nBatch, n] = ins[7].shape;
+  const q = ins[8].shape[1];
+  const m = ins[9].shape[1];
+  const [per, shared] = mapsOf(nBatch);
+  const sizes = [n * n, n * m, m * n, m * m, q * q, q * m, n * q];
+  const vecLens = [n, q, m, m, m, m, m];
+  const outLens = [n, m, m, q];
+  const work = workLength(n, m, q);
+  const perItem = vecLens.reduce((a, b) => a + b, 0) + outLens.reduce((a, b) => a + b, 0) + work;
+  return inChunks(wk, perItem * 8, 0, nBatch, (s, e, chunk) => {
+    const mats: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const x = ins[i];
+      const [a, stride] = operand(wk, x.data as Data, x.shape.length === 3 || i === 3 ? per : shared, s, e, sizes[i]);
+      if (a < 0) return false;
+      mats.push(a, stride);
+    }
+    const c = e - s;
+    const mem = wk.f64();
+    let p = chunk >> 3;
+    const take = (len: number): number => ((p += len), (p - len) * 8);
+    const vecs = vecLens.map((len, i) => {
+      const a = take(c * len);
+      mem.set((ins[7 + i].data as Data | Uint8Array).subarray(s * len, e * len), a >> 3);
+      return a;
+    });
+    const res = outLens.map((len) => take(c * len));
+    wk.fn.qpPredictCorrectEq(...mats, ...vecs, ...res, take(work), n, m, q, c);
+    outLens.forEach((len, i) => (outs[i].data as Data).set(mem.subarray(res[i] >> 3, (res[i] >> 3) + c * len), s * len));
+  }, Math.max(...sizes) * 8);
+}
+
+/** y = Mᵀ·x for the stored r×c matrix M at `mo` (y has c entries). */
+function matVecT(M: Data, mo: number, r: number, c: number, x: Float64Array, y: Float64Array): void {
+  y.fill(0);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) y[j] += M[mo + i * c + j] * x[i];
+}
+
+/** The same in plain JS loops (no WebAssembly SIMD here). */
+function pcEqJs(ins: readonly CpuTensor[], outs: readonly CpuTensor[]): void {
+  const [lq, wG, G, ls, lr, v, wA, rx, ry, s, lam, sOverLam, inactive, rz] = ins;
+  const [nBatch, n] = rx.shape;
+  const q = ry.shape[1];
+  const m = s.shape[1];
+  const off = (x: CpuTensor, b: number, size: number) => (x.shape.length === 3 ? b * size : 0);
+  const D = (x: CpuTensor) => x.data as Data;
+  const [t, zp, u, rcl, dlam, vtu, wv, dnu, dz, tn, gdz] =
+    [n, m, q, m, m, m, q, q, n, n, m].map((len) => new Float64Array(len));
+  const ds = new Float64Array(m);
+  const rc = new Float64Array(m);
+  const aff = { dlam: new Float64Array(m), ds: new Float64Array(m) };
+  /** One solve for rc into dz, dlam, ds, dnu (the file comment's formulas). */
+  const solve = (b: number): void => {
+    const vo = b * m;
+    for (let i = 0; i < m; i++) {
+      rcl[i] = rc[i] / lam.data[vo + i];
+      dlam[i] = zp[i] - rcl[i];
+    }
+    matVecT(D(v), off(v, b, q * m), q, m, u, vtu);
+    for (let i = 0; i < m; i++) dlam[i] -= vtu[i];
+    forwardSolve(D(ls), b * m * m, m, dlam);
+    backSolveT(D(ls), b * m * m, m, dlam);
+    matVec(D(v), off(v, b, q * m), q, m, dlam, wv);
+    for (let i = 0; i < q; i++) dnu[i] = u[i] - wv[i];
+    backSolveT(D(lr), off(lr, b, q * q), q, dnu);
+    matVec(D(wG), off(wG, b, n * m), n, m, dlam, dz);
+    for (let i = 0; i < n; i++) dz[i] = t[i] + dz[i];
+    matVec(D(wA), off(wA, b, n * q), n, q, dnu, tn);
+    for (let i = 0; i < n; i++) dz[i] += tn[i];
+    backSolveT(D(lq), off(lq, b, n * n), n, dz);
+    for (let i = 0; i < n; i++) dz[i] = -dz[i];
+    matVec(D(G), off(G, b, m * n), m, n, dz, gdz);
+    for (let i = 0; i < m; i++) {
+      ds[i] = inactive.data[vo + i] !== 0 ? -(rz.data[vo + i] + gdz[i]) : -(rcl[i] + sOverLam.data[vo + i] * dlam[i]);
+    }
+  };
+  for (let b = 0; b < nBatch; b++) {
+    for (let i = 0; i < n; i++) t[i] = rx.data[b * n + i];
+    forwardSolve(D(lq), off(lq, b, n * n), n, t);
+    matVecT(D(wG), off(wG, b, n * m), n, m, t, zp);
+    for (let i = 0; i < m; i++) zp[i] = rz.data[b * m + i] - zp[i];
+    matVecT(D(wA), off(wA, b, n * q), n, q, t, u);
+    for (let i = 0; i < q; i++) u[i] = ry.data[b * q + i] - u[i];
+    forwardSolve(D(lr), off(lr, b, q * q), q, u);
+    for (let i = 0; i < m; i++) rc[i] = s.data[b * m + i] * lam.data[b * m + i];
+    solve(b);
+    aff.dlam.set(dlam);
+    aff.ds.set(ds);
+    const item = (x: CpuTensor, arr: Float64Array): CpuTensor => ({ data: arr, shape: [1, m], dtype: 'float64' });
+    const sb = item(s, Float64Array.from(D(s).subarray(b * m, (b + 1) * m)));
+    const lb = item(lam, Float64Array.from(D(lam).subarray(b * m, (b + 1) * m)));
+    centeringOp.cpu([sb, lb, item(s, aff.ds), item(s, aff.dlam)], [item(s, rc)], {});
+    solve(b);
+    outs[0].data.set(dz, b * n);
+    outs[1].data.set(dlam, b * m);
+    outs[2].data.set(ds, b * m);
+    outs[3].data.set(dnu, b * q);
+  }
+}
+
+/** The tensor-op form: what kkt-dual.ts runs without this kernel. */
+function pcEqOps(ins: readonly Tensor[]): Tensor[] {
+  const [lq, wG, G, ls, lr, v, wA, rx, ry, s, lam, sOverLam, inactive, rz] = ins;
+  const t = trsv(lq, rx, false);
+  const zPart = rz.sub(mtv(wG, t));
+  const u = trsv(lr, ry.sub(mtv(wA, t)), false);
+  const solve = (rc: Tensor): Tensor[] => {
+    const rcOverLam = rc.div(lam);
+    const dlam = cholSolveVec(ls, zPart.sub(rcOverLam).sub(mtv(v, u)));
+    const dnu = trsv(lr, u.sub(mv(v, dlam)), true);
+    const dz = trsv(lq, t.add(mv(wG, dlam)).add(mv(wA, dnu)), true).neg();
+    const ds = where(inactive, rz.add(mv(G, dz)).neg(), rcOverLam.add(sOverLam.mul(dlam)).neg());
+    return [dz, dlam, ds, dnu];
+  };
+  const aff = solve(s.mul(lam));
+  return solve(centering(s, lam, aff[2], aff[1]));
+}
+
+export const predictCorrectEqOp: KernelOp<Record<string, never>> = defineOp<Record<string, never>>({
+  name: 'qpPredictCorrectEq',
+  shape: pcEqShape,
+  cpu: (ins, outs) => {
+    registerWasmKernels([qpPredictCorrectEq]);
+    const wk = wasmKernels();
+    if (wk === null || !runWasm(wk, ins, outs)) pcEqJs(ins, outs);
+  },
+  decompose: pcEqOps,
+});
+
+/**
+ * A whole Mehrotra direction of the dual reduction with equalities, fused
+ * per item (see the file comment): [dz, dlam, ds, dnu].
+ * @example const [dz, dlam, ds, dnu] = predictCorrectEq(lq, wG, G, ls, lr, v, wA, rx, ry, s, lam, sOverLam, inactive, rz);
+ */
+export function predictCorrectEq(...ins: Tensor[]): Tensor[] {
+  return apply(predictCorrectEqOp, ins, {});
+}
