@@ -23,7 +23,7 @@
 import { apply, defineOp, DTypeError, ShapeError, where, type CpuTensor, type KernelOp, type Tensor, type TensorMeta } from '@optnet/tensor';
 import { f64, i32, inChunks, operand, registerWasmKernels, wasmKernels, type WasmFunc, type WasmKernels } from '@optnet/tensor/wasm';
 import { cholSolveVec, mtv, mv, trsv } from './batch.js';
-import { at, backSolveT, centerItem, each, forwardSolve, get, mapsOf, matVec, type Data } from './dual-solve-kernel.js';
+import { at, backSolveT, centerItem, each, forwardSolve, get, mapsOf, matVec, type Data } from './fused-common.js';
 import { centering, centeringOp } from './step-kernels.js';
 
 /** Inputs in order: seven matrices, then rx, ry, s, lam, sOverLam, inactive, rz. */

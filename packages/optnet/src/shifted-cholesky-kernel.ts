@@ -16,6 +16,7 @@
  */
 import { apply1, defineOp, DTypeError, primitives, ShapeError, type CpuTensor, type KernelOp, type Tensor, type TensorMeta } from '@optnet/tensor';
 import { inChunks, operand, wasmKernels, type WasmKernels } from '@optnet/tensor/wasm';
+import { mapsOf } from './fused-common.js';
 
 type Data = Float64Array | Float32Array;
 
@@ -35,8 +36,8 @@ function shiftedShape([k, d]: readonly TensorMeta[]): TensorMeta[] {
 function shiftedWasm(wk: WasmKernels, k: CpuTensor, d: CpuTensor, out: CpuTensor): boolean {
   const [nBatch, m] = d.shape;
   const mm = m * m;
-  const per = Int32Array.from({ length: nBatch }, (_, i) => i);
-  const kMap = k.shape.length === 3 ? per : new Int32Array(nBatch);
+  const [per, shared] = mapsOf(nBatch);
+  const kMap = k.shape.length === 3 ? per : shared;
   const D = d.data as Data;
   const L = out.data as Data;
   return inChunks(wk, mm * 8, 0, nBatch, (s, e, at) => {
