@@ -9,6 +9,7 @@ import { residualStats, statsOp, type StatsParts } from '../src/stats-kernel.js'
 import { dualSolve, dualSolveOp, predictCorrect, predictCorrectOp } from '../src/dual-solve-kernel.js';
 import { shiftedCholesky } from '../src/shifted-cholesky-kernel.js';
 import { predictCorrectEq, predictCorrectEqOp } from '../src/predict-correct-eq-kernel.js';
+import { fusedResiduals, residualOp } from '../src/residual-kernel.js';
 import { randomQp } from '../src/random-qp.js';
 import { solveQp } from '../src/index.js';
 
@@ -218,6 +219,35 @@ test('qpPredictCorrectEq equals its tensor-op form: per-item and shared, f64 and
   }
 });
 
+test('qpResiduals equals its tensor-op form (same bits for per-item float64): with and without equalities, shared and per-item, f32, WebAssembly and JS', () => {
+  for (const wasm of [true, false]) {
+    const was = setWasmKernels(wasm);
+    try {
+      for (const shared of [false, true]) {
+        for (const eq of [false, true]) {
+          for (const dtype of [f64, 'float32'] as const) {
+            const rng = makeRng(31);
+            const [B, n, m, q] = [5, 7, 9, 3];
+            const lead = shared ? [] : [B];
+            const r = (shape: number[]) => randn(shape, { rng, dtype });
+            const [Q, G, A] = [r([...lead, n, n]), r([...lead, m, n]), eq ? r([...lead, q, n]) : null];
+            const [z, p, s, lam, h] = [r([B, n]), r([B, n]), r([B, m]), r([B, m]), r([B, m])];
+            const [nu, b] = eq ? [r([B, q]), r([B, q])] : [null, null];
+            const got = fusedResiduals(Q, G, A, z, p, s, lam, h, nu, b);
+            const ins = eq ? [Q, G, A!, z, p, s, lam, h, nu!, b!] : [Q, G, z, p, s, lam, h];
+            const want = residualOp.decompose!(ins, { eq } as never);
+            assert.is(got.length, eq ? 6 : 5);
+            const tol = dtype === f64 ? (wasm && !shared ? 0 : 1e-13) : 1e-5;
+            got.forEach((g, i) => close(Array.from(g.dataSync()), Array.from(want[i].dataSync()), tol, `output ${i} (shared ${shared}, eq ${eq}, ${dtype}, wasm ${wasm})`));
+          }
+        }
+      }
+    } finally {
+      setWasmKernels(was);
+    }
+  }
+});
+
 test('qpDualSolve solves the reduced Newton system: S·dlam = r1, L_Qᵀ(−dz) = t + W_G·dlam, and ds by row', () => {
   const [lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz] = dualSample(8, 3, 4, 5, false);
   const [dz, dlam, ds] = dualSolve(lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz);
@@ -280,7 +310,7 @@ test('shape and dtype errors name the op', () => {
 test('a backend without the fused kernels solves the same QPs (the tensor-op forms run)', async () => {
   class Plain extends CpuBackend {
     hasKernel(op: KernelOp<unknown>): boolean {
-      return !['qpStepLength', 'qpCentering', 'qpResidualStats', 'qpMove', 'qpSlackStep', 'qpDualSolve', 'qpShiftedCholesky', 'qpPredictCorrect', 'qpPredictCorrectEq'].includes(op.name);
+      return !['qpStepLength', 'qpCentering', 'qpResidualStats', 'qpMove', 'qpSlackStep', 'qpDualSolve', 'qpShiftedCholesky', 'qpPredictCorrect', 'qpPredictCorrectEq', 'qpResiduals'].includes(op.name);
     }
   }
   // With equalities (the step kernels) and without (qpDualSolve too).
