@@ -239,12 +239,15 @@ function dualSolveOps([lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz]
   return [dz, dlam, where(inactive, fromRow, fromComp)];
 }
 
+/** This file's WebAssembly functions (fused-kernels.ts registers them all at once). */
+export const dualSolveWat: readonly WasmFunc[] = [qpDualSolve, qpPredictCorrect];
+
 export const dualSolveOp: KernelOp<Record<string, never>> = defineOp<Record<string, never>>({
   name: 'qpDualSolve',
   shape: (ins) => dualSolveShape('qpDualSolve', ins),
   cpu: (ins, outs) => {
     // Added to the CPU backend's module on first use (idempotent).
-    registerWasmKernels([qpDualSolve, qpPredictCorrect]);
+    registerWasmKernels(dualSolveWat);
     const wk = wasmKernels();
     if (wk === null || !runWasm(wk, 'qpDualSolve', ins, outs)) dualSolveJs(ins, outs);
   },
@@ -318,7 +321,7 @@ export const predictCorrectOp: KernelOp<Record<string, never>> = defineOp<Record
   name: 'qpPredictCorrect',
   shape: predictCorrectShape,
   cpu: (ins, outs) => {
-    registerWasmKernels([qpDualSolve, qpPredictCorrect]);
+    registerWasmKernels(dualSolveWat);
     const wk = wasmKernels();
     if (wk === null || !runWasm(wk, 'qpPredictCorrect', ins, outs)) predictCorrectJs(ins, outs);
   },

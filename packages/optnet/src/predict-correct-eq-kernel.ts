@@ -251,11 +251,14 @@ function pcEqOps(ins: readonly Tensor[]): Tensor[] {
   return solve(centering(s, lam, aff[2], aff[1]));
 }
 
+/** This file's WebAssembly function (fused-kernels.ts registers them all at once). */
+export const predictCorrectEqWat: readonly WasmFunc[] = [qpPredictCorrectEq];
+
 export const predictCorrectEqOp: KernelOp<Record<string, never>> = defineOp<Record<string, never>>({
   name: 'qpPredictCorrectEq',
   shape: pcEqShape,
   cpu: (ins, outs) => {
-    registerWasmKernels([qpPredictCorrectEq]);
+    registerWasmKernels(predictCorrectEqWat);
     const wk = wasmKernels();
     if (wk === null || !runWasm(wk, ins, outs)) pcEqJs(ins, outs);
   },

@@ -7,6 +7,7 @@
  */
 import { ValueError, zeros, type Tensor } from '@optnet/tensor';
 import { preFactorKkt, type KktForm, type KktPre } from './kkt.js';
+import { registerQpWasm } from './fused-kernels.js';
 import { QpError } from './errors.js';
 import { pdipm, type PdipmOutcome, type Problem } from './pdipm.js';
 import type { QpOptions } from './types.js';
@@ -144,6 +145,7 @@ export function defaultTol(dtype: string): number {
 
 /** Validate, then run the interior-point loop. */
 export function* solveGen(x: QpInputs, options: QpOptions): Generator<Tensor, [Prepared, PdipmOutcome], ArrayLike<number>> {
+  registerQpWasm();
   const prep = yield* prepare(x, options);
   const out = yield* pdipm(prep.prob, prep.pre, prep.scales, {
     tol: options.tol ?? defaultTol(x.Q.dtype),

@@ -181,11 +181,14 @@ function residualOps(ins: readonly Tensor[], { eq }: ResidualAttrs): Tensor[] {
   return [rx, rz, u, qz, gz, ...(eq ? [mv(A!, z!).sub(b!)] : [])];
 }
 
+/** This file's WebAssembly function (fused-kernels.ts registers them all at once). */
+export const residualWat: readonly WasmFunc[] = [qpResiduals];
+
 export const residualOp: KernelOp<ResidualAttrs> = defineOp<ResidualAttrs>({
   name: 'qpResiduals',
   shape: residualShape,
   cpu: (ins, outs, { eq }) => {
-    registerWasmKernels([qpResiduals]);
+    registerWasmKernels(residualWat);
     const wk = wasmKernels();
     if (wk === null || !runWasm(wk, ins, outs, eq)) residualJs(ins, outs, eq);
   },
