@@ -143,6 +143,17 @@ test('operands bigger than one allocation (24 MB) run in chunks of items and agr
   agree('product with a 24 MB batch', both(() => T.matmul(a, b)), 1e-13);
 });
 
+test('a single item bigger than one allocation (18 MB) runs the JS kernel: the same bits as with WebAssembly off', () => {
+  const n = 1500;
+  const l = T.eye(n, f64).mul(2).add(T.rand([n, n], { rng, dtype: 'float64' }).mul(0.01)); // lower part read only
+  const x = T.randn([n, 1], { rng, dtype: 'float64' });
+  const [w, j] = both(() => T.triangularSolve(l, x));
+  assert.ok(w.every((v, i) => Object.is(v, j[i])), 'identical: both ran the JS kernel');
+  // and the kernels still work for normal sizes afterwards
+  const a = spd([2], 5);
+  agree('cholesky after the fallback', both(() => T.cholesky(a)), 1e-13);
+});
+
 test('matmul: Inf and NaN propagate the same way in both kernels (no 0·Inf from padding)', () => {
   const a = T.tensor([[[1, 2, 3]]], f64); // [1, 1, 3]: k odd
   const b = T.tensor([[[Infinity, 1], [1, 1], [1, -Infinity]]], f64); // [1, 3, 2]
