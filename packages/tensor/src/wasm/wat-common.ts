@@ -66,53 +66,22 @@ export const axpyInline = (y: string, x: string, alpha: string, len: string): st
         (f64.mul (local.get ${alpha}) (f64.load (i32.add (local.get ${x}) (local.get $ye2))))))))`;
 export const AXPY_LOCALS: Local[] = [...i32('$yk', '$ye2', '$yp'), ...v128('$yal')];
 
-/** dot(a, b, len) = Σ a[k]·b[k], k < len: two f64x2 accumulators, four elements a step. */
+/** dot(a, b, len) = Σ a[k]·b[k], k < len: dotInline as a function (for short, non-hot dots). */
 const dot: WasmFunc = {
   name: 'dot',
   params: i32('$a', '$b', '$len'),
   result: 'f64',
-  locals: [...i32('$k', '$end4', '$end2'), ...v128('$p', '$q'), ...f64('$s')],
-  body: `
-  (local.set $end4 (i32.shl (i32.and (local.get $len) (i32.const -4)) (i32.const 3)))
-  (local.set $end2 (i32.shl (i32.and (local.get $len) (i32.const -2)) (i32.const 3)))
-  (block $done4 (loop $l4
-    (br_if $done4 (i32.ge_s (local.get $k) (local.get $end4)))
-    (local.set $p (f64x2.add (local.get $p) (f64x2.mul
-      (v128.load (i32.add (local.get $a) (local.get $k))) (v128.load (i32.add (local.get $b) (local.get $k))))))
-    (local.set $q (f64x2.add (local.get $q) (f64x2.mul
-      (v128.load offset=16 (i32.add (local.get $a) (local.get $k))) (v128.load offset=16 (i32.add (local.get $b) (local.get $k))))))
-    (local.set $k (i32.add (local.get $k) (i32.const 32)))
-    (br $l4)))
-  (if (i32.lt_s (local.get $k) (local.get $end2)) (then
-    (local.set $p (f64x2.add (local.get $p) (f64x2.mul
-      (v128.load (i32.add (local.get $a) (local.get $k))) (v128.load (i32.add (local.get $b) (local.get $k))))))))
-  (local.set $p (f64x2.add (local.get $p) (local.get $q)))
-  (local.set $s ${hsum('$p')})
-  (if (i32.and (local.get $len) (i32.const 1)) (then
-    (local.set $s (f64.add (local.get $s) (f64.mul
-      (f64.load (i32.add (local.get $a) (local.get $end2))) (f64.load (i32.add (local.get $b) (local.get $end2))))))))
+  locals: [...f64('$s'), ...DOT_LOCALS],
+  body: `${dotInline('$a', '$b', '$len', '$s')}
   (local.get $s)`,
 };
 
-/** y[k] −= alpha·x[k], k < len (y, x byte addresses). */
+/** y[k] −= alpha·x[k], k < len (y, x byte addresses): axpyInline as a function. */
 const axpy: WasmFunc = {
   name: 'axpy',
   params: [...i32('$y', '$x'), ...f64('$alpha'), ...i32('$len')],
-  locals: [...i32('$k', '$end2', '$py'), ...v128('$al')],
-  body: `
-  (local.set $al (f64x2.splat (local.get $alpha)))
-  (local.set $end2 (i32.shl (i32.and (local.get $len) (i32.const -2)) (i32.const 3)))
-  (block $done (loop $l
-    (br_if $done (i32.ge_s (local.get $k) (local.get $end2)))
-    (local.set $py (i32.add (local.get $y) (local.get $k)))
-    (v128.store (local.get $py) (f64x2.sub (v128.load (local.get $py))
-      (f64x2.mul (local.get $al) (v128.load (i32.add (local.get $x) (local.get $k))))))
-    (local.set $k (i32.add (local.get $k) (i32.const 16)))
-    (br $l)))
-  (if (i32.and (local.get $len) (i32.const 1)) (then
-    (local.set $py (i32.add (local.get $y) (local.get $end2)))
-    (f64.store (local.get $py) (f64.sub (f64.load (local.get $py))
-      (f64.mul (local.get $alpha) (f64.load (i32.add (local.get $x) (local.get $end2))))))))`,
+  locals: AXPY_LOCALS,
+  body: axpyInline('$y', '$x', '$alpha', '$len'),
 };
 
 /** y[k] /= d, k < len. */
