@@ -74,61 +74,37 @@ const zeroInline = (at: string, len: string): string => `
     (if (i32.lt_s ${get('$zk')} ${get('$zend')}) (then (f64.store ${get('$zk')} (f64.const 0))))`;
 const ZERO_LOCALS = [...i32('$zk', '$zend'), ...v128('$zv')];
 
+/** Pairwise sum tree of terms (1, 2 or 4: t0, t0 + t1, (t0 + t1) + (t2 + t3)) with the add instruction `op`. */
+function sumTree(op: string, terms: readonly string[]): string {
+  if (terms.length === 1) return terms[0];
+  const half = terms.length / 2;
+  return `(${op} ${sumTree(op, terms.slice(0, half))} ${sumTree(op, terms.slice(half))})`;
+}
+
 /**
- * C[i,:] += a0·B[p,:] + a1·B[p+1,:] for the rows at byte addresses $ci,
- * $bp, $bq over n columns (locals $j, $jend2 set by the caller's row
- * loop); the odd column last.
+ * C[i,:] += Σ a_r·B[p_r,:] for the rows of B at the byte-address locals
+ * `rows` with the splatted factors `ws` (1, 2 or 4 of each), C's row at
+ * $ci over n columns (locals $j, $jend2 set by the caller's row loop), the
+ * odd column last: one load and store of C per len(rows) multiply-adds.
  */
-const rowUpdate2 = `
+function rowUpdate(ws: readonly string[], rows: readonly string[]): string {
+  const vec = ws.map((w, r) => `(f64x2.mul ${get(w)} (v128.load ${add(get(rows[r]), get('$j'))}))`);
+  const one = ws.map((w, r) => `(f64.mul (f64x2.extract_lane 0 ${get(w)}) (f64.load ${add(get(rows[r]), get('$jend2'))}))`);
+  return `
       (local.set $j (i32.const 0))
       (block $jd (loop $jl
         (br_if $jd (i32.ge_s ${get('$j')} ${get('$jend2')}))
         (local.set $cp ${add(get('$ci'), get('$j'))})
-        (v128.store ${get('$cp')} (f64x2.add (v128.load ${get('$cp')}) (f64x2.add
-          (f64x2.mul ${get('$a0')} (v128.load ${add(get('$bp'), get('$j'))}))
-          (f64x2.mul ${get('$a1')} (v128.load ${add(get('$bq'), get('$j'))})))))
+        (v128.store ${get('$cp')} (f64x2.add (v128.load ${get('$cp')}) ${sumTree('f64x2.add', vec)}))
         (local.set $j (i32.add ${get('$j')} (i32.const 16)))
         (br $jl)))
       (if (i32.and ${get('$n')} (i32.const 1)) (then
         (local.set $cp ${add(get('$ci'), get('$jend2'))})
-        (f64.store ${get('$cp')} (f64.add (f64.load ${get('$cp')}) (f64.add
-          (f64.mul (f64x2.extract_lane 0 ${get('$a0')}) (f64.load ${add(get('$bp'), get('$jend2'))}))
-          (f64.mul (f64x2.extract_lane 0 ${get('$a1')}) (f64.load ${add(get('$bq'), get('$jend2'))})))))))`;
-
-/** rowUpdate2 for four rows of B ($bp, $bq, $br, $bs with a0..a3): one load and store of C per four. */
-const mulAt = (w: string, row: string, j: string): string => `(f64x2.mul ${get(w)} (v128.load ${add(get(row), get(j))}))`;
-const mulAt1 = (w: string, row: string, j: string): string =>
-  `(f64.mul (f64x2.extract_lane 0 ${get(w)}) (f64.load ${add(get(row), get(j))}))`;
-const rowUpdate4 = `
-      (local.set $j (i32.const 0))
-      (block $jd4 (loop $jl4
-        (br_if $jd4 (i32.ge_s ${get('$j')} ${get('$jend2')}))
-        (local.set $cp ${add(get('$ci'), get('$j'))})
-        (v128.store ${get('$cp')} (f64x2.add (v128.load ${get('$cp')})
-          (f64x2.add (f64x2.add ${mulAt('$a0', '$bp', '$j')} ${mulAt('$a1', '$bq', '$j')})
-                     (f64x2.add ${mulAt('$a2', '$br', '$j')} ${mulAt('$a3', '$bs', '$j')}))))
-        (local.set $j (i32.add ${get('$j')} (i32.const 16)))
-        (br $jl4)))
-      (if (i32.and ${get('$n')} (i32.const 1)) (then
-        (local.set $cp ${add(get('$ci'), get('$jend2'))})
-        (f64.store ${get('$cp')} (f64.add (f64.load ${get('$cp')})
-          (f64.add (f64.add ${mulAt1('$a0', '$bp', '$jend2')} ${mulAt1('$a1', '$bq', '$jend2')})
-                   (f64.add ${mulAt1('$a2', '$br', '$jend2')} ${mulAt1('$a3', '$bs', '$jend2')}))))))`;
-
-/** C[i,:] += a0·B[p,:] for the rows at $ci, $bp (the odd p left over by rowUpdate2). */
-const rowUpdate1 = `
-      (local.set $j (i32.const 0))
-      (block $jd1 (loop $jl1
-        (br_if $jd1 (i32.ge_s ${get('$j')} ${get('$jend2')}))
-        (local.set $cp ${add(get('$ci'), get('$j'))})
-        (v128.store ${get('$cp')} (f64x2.add (v128.load ${get('$cp')})
-          (f64x2.mul ${get('$a0')} (v128.load ${add(get('$bp'), get('$j'))}))))
-        (local.set $j (i32.add ${get('$j')} (i32.const 16)))
-        (br $jl1)))
-      (if (i32.and ${get('$n')} (i32.const 1)) (then
-        (local.set $cp ${add(get('$ci'), get('$jend2'))})
-        (f64.store ${get('$cp')} (f64.add (f64.load ${get('$cp')})
-          (f64.mul (f64x2.extract_lane 0 ${get('$a0')}) (f64.load ${add(get('$bp'), get('$jend2'))}))))))`;
+        (f64.store ${get('$cp')} (f64.add (f64.load ${get('$cp')}) ${sumTree('f64.add', one)}))))`;
+}
+const rowUpdate1 = rowUpdate(['$a0'], ['$bp']);
+const rowUpdate2 = rowUpdate(['$a0', '$a1'], ['$bp', '$bq']);
+const rowUpdate4 = rowUpdate(['$a0', '$a1', '$a2', '$a3'], ['$bp', '$bq', '$br', '$bs']);
 
 /**
  * gemm(a, b, c, m, k, n, transA): C = op(A)·B with B [k, n] row-major,
