@@ -18,7 +18,7 @@ import { defineOp, runAll, type CpuBatch, type CpuTensor, type KernelOp, type Te
 import { broadcastNamed, fmtShape, sizeOf, stridesOf, type Shape } from '../shape.js';
 import { allFinite, checkFinite, squareSize } from './cholesky.js';
 import { isKnownFinite, markFinite } from '../known-finite.js';
-import { inChunks, operand, wasmCostScale, wasmKernels, type WasmKernels } from '../wasm/runtime.js';
+import { inChunks, mapStride, operand, wasmCostScale, wasmKernels, type WasmKernels } from '../wasm/runtime.js';
 
 export interface TriangularSolveAttrs {
   /** L is lower triangular (else upper). */
@@ -342,8 +342,7 @@ function wasmSolve(
     if (lAt < 0) return false;
     const mem = wk.f64();
     const x0 = at >> 3;
-    let contiguous = true;
-    for (let t = s + 1; t < e && contiguous; t++) contiguous = bm[t] === bm[t - 1] + 1;
+    const contiguous = e - s === 1 || mapStride(bm, s, e, 1) === 1;
     if (contiguous) mem.set(B.subarray(bm[s] * nk, (bm[s] + e - s) * nk), x0);
     else for (let t = s; t < e; t++) mem.set(B.subarray(bm[t] * nk, bm[t] * nk + nk), x0 + (t - s) * nk);
     if ((!lKnown && fn.finite(lAt, lStride === 0 ? nn : (e - s) * nn) === 0) || fn.finite(at, (e - s) * nk) === 0) {
