@@ -27,10 +27,13 @@
  * [nBatch, n]; zPart, rc, lam, sOverLam, inactive (bool), rz [nBatch, m].
  */
 import { apply, defineOp, DTypeError, ShapeError, where, type CpuTensor, type KernelOp, type Tensor, type TensorMeta } from '@optnet/tensor';
-import { f64, i32, inChunks, operand, registerWasmKernels, wasmKernels, type WasmFunc, type WasmKernels } from '@optnet/tensor/wasm';
+import { f64, i32, registerWasmKernels, wasmKernels, type WasmFunc, type WasmKernels } from '@optnet/tensor/wasm';
 import { cholSolveVec, mtv, mv, trsv } from './batch.js';
 import { centering, centeringOp } from './step-kernels.js';
-import { at, backSolveT, centerItem, each, forwardSolve, get, mapsOf, matVec, type Data } from './fused-common.js';
+import {
+  at, backItem, backSolveT, centerItem, cholSolveItem, each, finishItem, forwardSolve, get, matVec, runFused, rxPartsItem, splitRcItem,
+  type Data, type Operand,
+} from './fused-common.js';
 
 
 /** Inputs in order; the seventh is rc (qpDualSolve) or s (qpPredictCorrect). */
@@ -62,25 +65,10 @@ function dualSolveShape(op: string, ins: readonly TensorMeta[]): TensorMeta[] {
 /**
  * The solve of the current item (the file comment) for the rc vector at
  * `rc`, into dz, dlam, ds (ds holds rc/lam until the last step); `gw` is m
- * doubles of work. Uses the matrix and vector locals of the functions
- * below.
+ * doubles of work.
  */
-const solveItem = (rc: string, dz: string, dlam: string, ds: string, gw: string): string => `
-    ${each('$m', `
-      (f64.store ${at(ds)} (f64.div (f64.load ${at(rc)}) (f64.load ${at('$lam')})))
-      (f64.store ${at(dlam)} (f64.sub (f64.load ${at('$zp')}) (f64.load ${at(ds)})))`)}
-    (call $trsvDot ${get('$ls')} ${get(dlam)} ${get('$m')} (i32.const 1) (i32.const 0))
-    (call $trsvAxpy ${get('$ls')} ${get(dlam)} ${get('$m')} (i32.const 0) (i32.const 0))
-    (call $gemvN ${get('$wg')} ${get(dlam)} ${get(dz)} ${get('$n')} ${get('$m')})
-    ${each('$n', `(f64.store ${at(dz)} (f64.add (f64.load ${at('$t')}) (f64.load ${at(dz)})))`)}
-    (call $trsvAxpy ${get('$lq')} ${get(dz)} ${get('$n')} (i32.const 0) (i32.const 0))
-    ${each('$n', `(f64.store ${at(dz)} (f64.neg (f64.load ${at(dz)})))`)}
-    (call $gemvN ${get('$g')} ${get(dz)} ${get(gw)} ${get('$m')} ${get('$n')})
-    ${each('$m', `
-      (if (f64.ne (f64.load ${at('$ina')}) (f64.const 0))
-        (then (f64.store ${at(ds)} (f64.neg (f64.add (f64.load ${at('$rz')}) (f64.load ${at(gw)})))))
-        (else (f64.store ${at(ds)} (f64.neg (f64.add (f64.load ${at(ds)})
-          (f64.mul (f64.load ${at('$sol')}) (f64.load ${at(dlam)})))))))`)}`;
+const solveItem = (rc: string, dz: string, dlam: string, ds: string, gw: string): string =>
+  splitRcItem(rc, dlam, ds) + cholSolveItem(dlam) + backItem(dlam, dz) + finishItem(dz, dlam, ds, gw);
 
 /** Every pointer on to the next item: matrices by their stride, vectors by n or m doubles. */
 const nextItem = (vecN: readonly string[], vecM: readonly string[]): string => `
@@ -143,10 +131,7 @@ const qpPredictCorrect: WasmFunc = {
   (block $done (loop $items
     (br_if $done (i32.ge_s ${get('$k')} ${get('$count')}))
     ;; t = L_Q⁻¹rx, zPart = rz − W_Gᵀt
-    ${each('$n', `(f64.store ${at('$t')} (f64.load ${at('$rx')}))`)}
-    (call $trsvDot ${get('$lq')} ${get('$t')} ${get('$n')} (i32.const 1) (i32.const 0))
-    (call $gemvT ${get('$wg')} ${get('$t')} ${get('$zp')} ${get('$m')} ${get('$n')})
-    ${each('$m', `(f64.store ${at('$zp')} (f64.sub (f64.load ${at('$rz')}) (f64.load ${at('$zp')})))`)}
+    ${rxPartsItem('$rx')}
     ${each('$m', `(f64.store ${at('$rca')} (f64.mul (f64.load ${at('$s')}) (f64.load ${at('$lam')})))`)}
     ${solveItem('$rca', '$dza', '$dlama', '$dsa', '$gw')}
     ${centerItem}
@@ -156,45 +141,18 @@ const qpPredictCorrect: WasmFunc = {
 };
 
 /**
- * qpDualSolve or qpPredictCorrect in WebAssembly: per chunk of items, the
- * matrices from their mirrors (or copied items), the vectors copied in,
- * the results copied out. False if its memory cannot be had.
+ * qpDualSolve or qpPredictCorrect in WebAssembly (runFused); false if its
+ * memory cannot be had.
  */
 function runWasm(wk: WasmKernels, fn: 'qpDualSolve' | 'qpPredictCorrect', ins: readonly CpuTensor[], outs: readonly CpuTensor[]): boolean {
   const [lq, wG, G, ls] = ins;
   const [nBatch, n] = ins[4].shape;
   const m = ins[ins.length - 1].shape[1];
-  const [per, shared] = mapsOf(nBatch);
-  const mapOf = (x: CpuTensor) => (x.shape.length === 3 ? per : shared);
-  const workLen = fn === 'qpDualSolve' ? m : 2 * n + 5 * m;
-  // Per item: the input vectors (t or rx of n, the rest of m), dz, dlam,
-  // ds, and the work (counted per item, used once).
-  const vecs: [CpuTensor, number][] = [[ins[4], n], ...ins.slice(5).map((x): [CpuTensor, number] => [x, m])];
-  const perItem = vecs.reduce((sum, [, len]) => sum + len, 0) + n + 2 * m + workLen;
-  return inChunks(wk, perItem * 8, 0, nBatch, (s, e, at) => {
-    const [lqAt, lqS] = operand(wk, lq.data as Data, mapOf(lq), s, e, n * n);
-    const [wgAt, wgS] = lqAt < 0 ? [-1, 0] : operand(wk, wG.data as Data, mapOf(wG), s, e, n * m);
-    const [gAt, gS] = wgAt < 0 ? [-1, 0] : operand(wk, G.data as Data, mapOf(G), s, e, m * n);
-    const [lsAt, lsS] = gAt < 0 ? [-1, 0] : operand(wk, ls.data as Data, per, s, e, m * m);
-    if (lsAt < 0) return false;
-    const c = e - s;
-    const mem = wk.f64();
-    let p = at >> 3;
-    const take = (len: number): number => ((p += len), (p - len) * 8);
-    const dz = take(c * n);
-    const dlam = take(c * m);
-    const ds = take(c * m);
-    const addr = vecs.map(([x, len]) => {
-      const a = take(c * len);
-      mem.set((x.data as Data | Uint8Array).subarray(s * len, e * len), a >> 3);
-      return a;
-    });
-    const work = take(workLen);
-    wk.fn[fn](lqAt, lqS, wgAt, wgS, gAt, gS, lsAt, lsS, ...addr, dz, dlam, ds, work, n, m, c);
-    for (const [o, a, len] of [[outs[0], dz, n], [outs[1], dlam, m], [outs[2], ds, m]] as const) {
-      (o.data as Data).set(mem.subarray(a >> 3, (a >> 3) + c * len), s * len);
-    }
-  }, Math.max(n * n, n * m, m * m) * 8);
+  // inputs: t or rx (n), then m-vectors; outputs dz (n), dlam, ds (m)
+  const vecs = ins.slice(4).map((x, i): Operand => [x, i === 0 ? n : m]);
+  const work = fn === 'qpDualSolve' ? m : 2 * n + 5 * m;
+  return runFused(wk, fn, nBatch, [[lq, n * n], [wG, n * m], [G, m * n], [ls, m * m]], vecs,
+    [[outs[0], n], [outs[1], m], [outs[2], m]], work, [n, m]);
 }
 
 /** The same solve in plain JS loops (no WebAssembly SIMD here). */

@@ -1,9 +1,13 @@
 /**
- * Pieces the fused WebAssembly kernels of the dual reduction share
- * (dual-solve-kernel.ts, predict-correct-eq-kernel.ts): WebAssembly text
- * helpers, the corrector right-hand side of an item, batch maps, and the
- * small JS loops of their fallbacks.
+ * Pieces the solver's fused WebAssembly kernels share (dual-solve-kernel.ts,
+ * predict-correct-eq-kernel.ts, residual-kernel.ts): WebAssembly text
+ * helpers, the steps of an item's Newton solve and its corrector
+ * right-hand side, the chunked runner that feeds a kernel its operands,
+ * batch maps, and the small JS loops of their fallbacks.
  */
+import type { CpuTensor } from '@optnet/tensor';
+import { inChunks, operand, type WasmKernels } from '@optnet/tensor/wasm';
+
 export type Data = Float64Array | Float32Array;
 
 export const get = (x: string): string => `(local.get ${x})`;
@@ -18,6 +22,49 @@ export const each = (len: string, body: string): string => `
       (br $el)))`;
 /** f64 at vector `v` (a byte-address local), element $ib. */
 export const at = (v: string): string => `(i32.add ${get(v)} ${get('$ib')})`;
+
+/*
+ * The steps of one item's Newton solve in the dual reduction (see
+ * dual-solve-kernel.ts), on the locals of the kernels that splice them
+ * in: matrices $lq, $wg, $g, $ls; vectors $t, $zp, $lam, $sol, $ina, $rz.
+ */
+
+/** t ← L_Q⁻¹rx and zp ← rz − W_Gᵀt (kkt-dual.ts rxParts), for the vector at `rx`. */
+export const rxPartsItem = (rx: string): string => `
+    ${each('$n', `(f64.store ${at('$t')} (f64.load ${at(rx)}))`)}
+    (call $trsvDot ${get('$lq')} ${get('$t')} ${get('$n')} (i32.const 1) (i32.const 0))
+    (call $gemvT ${get('$wg')} ${get('$t')} ${get('$zp')} ${get('$m')} ${get('$n')})
+    ${each('$m', `(f64.store ${at('$zp')} (f64.sub (f64.load ${at('$rz')}) (f64.load ${at('$zp')})))`)}`;
+
+/** ds ← rc/lam (kept until finishItem) and dlam ← zPart − rc/lam. */
+export const splitRcItem = (rc: string, dlam: string, ds: string): string => each('$m', `
+      (f64.store ${at(ds)} (f64.div (f64.load ${at(rc)}) (f64.load ${at('$lam')})))
+      (f64.store ${at(dlam)} (f64.sub (f64.load ${at('$zp')}) (f64.load ${at(ds)})))`);
+
+/** dlam ← S⁻¹dlam with S = L_S·L_Sᵀ. */
+export const cholSolveItem = (dlam: string): string => `
+    (call $trsvDot ${get('$ls')} ${get(dlam)} ${get('$m')} (i32.const 1) (i32.const 0))
+    (call $trsvAxpy ${get('$ls')} ${get(dlam)} ${get('$m')} (i32.const 0) (i32.const 0))`;
+
+/** dz ← t + W_G·dlam. */
+export const backItem = (dlam: string, dz: string): string => `
+    (call $gemvN ${get('$wg')} ${get(dlam)} ${get(dz)} ${get('$n')} ${get('$m')})
+    ${each('$n', `(f64.store ${at(dz)} (f64.add (f64.load ${at('$t')}) (f64.load ${at(dz)})))`)}`;
+
+/**
+ * dz ← −L_Q⁻ᵀdz, and ds by row: −(rz + G·dz) where inactive, else
+ * −(rc/lam + (s/lam)∘dlam) with rc/lam read from ds (splitRcItem); `gw`
+ * is m doubles of work.
+ */
+export const finishItem = (dz: string, dlam: string, ds: string, gw: string): string => `
+    (call $trsvAxpy ${get('$lq')} ${get(dz)} ${get('$n')} (i32.const 0) (i32.const 0))
+    ${each('$n', `(f64.store ${at(dz)} (f64.neg (f64.load ${at(dz)})))`)}
+    (call $gemvN ${get('$g')} ${get(dz)} ${get(gw)} ${get('$m')} ${get('$n')})
+    ${each('$m', `
+      (if (f64.ne (f64.load ${at('$ina')}) (f64.const 0))
+        (then (f64.store ${at(ds)} (f64.neg (f64.add (f64.load ${at('$rz')}) (f64.load ${at(gw)})))))
+        (else (f64.store ${at(ds)} (f64.neg (f64.add (f64.load ${at(ds)})
+          (f64.mul (f64.load ${at('$sol')}) (f64.load ${at(dlam)})))))))`)}`;
 
 /**
  * Mehrotra's corrector right-hand side for the current item into `rc`
@@ -94,3 +141,48 @@ export function matVec(M: Data, mo: number, r: number, c: number, x: Float64Arra
   }
 }
 
+
+/** An operand of a fused kernel with its size per item; null: absent (passed as 0). */
+export type Operand = readonly [CpuTensor | null, number];
+
+/**
+ * Runs the WebAssembly function `fn` over the batch in chunks, called as
+ * fn(matrix address and stride pairs..., input vectors..., outputs...,
+ * work, ...dims, items): matrices (shared or per item) from their mirrors
+ * or copied items, input vectors [nBatch, len] copied in, outputs
+ * [nBatch, len] copied out (a null output still gets its slot), and
+ * `work` doubles of scratch. False if its memory cannot be had (then the
+ * caller runs its JS loops).
+ */
+export function runFused(
+  wk: WasmKernels, fn: string, nBatch: number, mats: readonly Operand[], vecs: readonly Operand[],
+  outs: readonly Operand[], work: number, dims: readonly number[],
+): boolean {
+  const [per, shared] = mapsOf(nBatch);
+  const lengths = (list: readonly Operand[]) => list.reduce((sum, [, len]) => sum + len, 0);
+  // work is counted per item (used once per chunk) so any chunk has room for it
+  const perItem = lengths(vecs) + lengths(outs) + work;
+  const maxMat = Math.max(1, ...mats.map(([, size]) => size));
+  return inChunks(wk, perItem * 8, 0, nBatch, (s, e, chunk) => {
+    const matArgs: number[] = [];
+    for (const [t, size] of mats) {
+      const [at, stride] = t === null ? [0, 0] : operand(wk, t.data as Data, t.shape.length === 3 ? per : shared, s, e, size);
+      if (at < 0) return false;
+      matArgs.push(at, stride);
+    }
+    const c = e - s;
+    const mem = wk.f64();
+    let p = chunk >> 3;
+    const take = (len: number): number => ((p += len), (p - len) * 8);
+    const vecArgs = vecs.map(([t, len]) => {
+      const a = take(c * len);
+      if (t !== null) mem.set((t.data as Data | Uint8Array).subarray(s * len, e * len), a >> 3);
+      return a;
+    });
+    const outArgs = outs.map(([, len]) => take(c * len));
+    wk.fn[fn](...matArgs, ...vecArgs, ...outArgs, take(work), ...dims, c);
+    outs.forEach(([t, len], i) => {
+      if (t !== null) (t.data as Data).set(mem.subarray(outArgs[i] >> 3, (outArgs[i] >> 3) + c * len), s * len);
+    });
+  }, maxMat * 8);
+}

@@ -21,9 +21,12 @@
  * inactive (bool), rz [nBatch, m].
  */
 import { apply, defineOp, DTypeError, ShapeError, where, type CpuTensor, type KernelOp, type Tensor, type TensorMeta } from '@optnet/tensor';
-import { f64, i32, inChunks, operand, registerWasmKernels, wasmKernels, type WasmFunc, type WasmKernels } from '@optnet/tensor/wasm';
+import { f64, i32, registerWasmKernels, wasmKernels, type WasmFunc, type WasmKernels } from '@optnet/tensor/wasm';
 import { cholSolveVec, mtv, mv, trsv } from './batch.js';
-import { at, backSolveT, centerItem, each, forwardSolve, get, mapsOf, matVec, type Data } from './fused-common.js';
+import {
+  at, backItem, backSolveT, centerItem, cholSolveItem, each, finishItem, forwardSolve, get, matVec, runFused, rxPartsItem, splitRcItem,
+  type Data, type Operand,
+} from './fused-common.js';
 import { centering, centeringOp } from './step-kernels.js';
 
 /** Inputs in order: seven matrices, then rx, ry, s, lam, sOverLam, inactive, rz. */
@@ -54,30 +57,23 @@ function pcEqShape(ins: readonly TensorMeta[]): TensorMeta[] {
   return [{ shape: [nBatch, n], dtype }, { shape: [nBatch, m], dtype }, { shape: [nBatch, m], dtype }, { shape: [nBatch, q], dtype }];
 }
 
-/** The solve of the current item for the rc vector at `rc` (file comment), into dz, dlam, ds, dnu; ds holds rc/lam until the end. */
+/**
+ * The solve of the current item for the rc vector at `rc` (file comment),
+ * into dz, dlam, ds, dnu: the inequality-only steps (fused-common.ts) with
+ * the equality block's −Vᵀu, dnu and +W_A·dnu between them.
+ */
 const solveItemEq = (rc: string, dz: string, dlam: string, ds: string, dnu: string): string => `
-    ${each('$m', `
-      (f64.store ${at(ds)} (f64.div (f64.load ${at(rc)}) (f64.load ${at('$lam')})))
-      (f64.store ${at(dlam)} (f64.sub (f64.load ${at('$zp')}) (f64.load ${at(ds)})))`)}
+    ${splitRcItem(rc, dlam, ds)}
     (call $gemvT ${get('$v')} ${get('$u')} ${get('$vtu')} ${get('$m')} ${get('$q')})
     ${each('$m', `(f64.store ${at(dlam)} (f64.sub (f64.load ${at(dlam)}) (f64.load ${at('$vtu')})))`)}
-    (call $trsvDot ${get('$ls')} ${get(dlam)} ${get('$m')} (i32.const 1) (i32.const 0))
-    (call $trsvAxpy ${get('$ls')} ${get(dlam)} ${get('$m')} (i32.const 0) (i32.const 0))
+    ${cholSolveItem(dlam)}
     (call $gemvN ${get('$v')} ${get(dlam)} ${get('$wv')} ${get('$q')} ${get('$m')})
     ${each('$q', `(f64.store ${at(dnu)} (f64.sub (f64.load ${at('$u')}) (f64.load ${at('$wv')})))`)}
     (call $trsvAxpy ${get('$lr')} ${get(dnu)} ${get('$q')} (i32.const 0) (i32.const 0))
-    (call $gemvN ${get('$wg')} ${get(dlam)} ${get(dz)} ${get('$n')} ${get('$m')})
-    ${each('$n', `(f64.store ${at(dz)} (f64.add (f64.load ${at('$t')}) (f64.load ${at(dz)})))`)}
+    ${backItem(dlam, dz)}
     (call $gemvN ${get('$wa')} ${get(dnu)} ${get('$tn')} ${get('$n')} ${get('$q')})
     ${each('$n', `(f64.store ${at(dz)} (f64.add (f64.load ${at(dz)}) (f64.load ${at('$tn')})))`)}
-    (call $trsvAxpy ${get('$lq')} ${get(dz)} ${get('$n')} (i32.const 0) (i32.const 0))
-    ${each('$n', `(f64.store ${at(dz)} (f64.neg (f64.load ${at(dz)})))`)}
-    (call $gemvN ${get('$g')} ${get(dz)} ${get('$gw')} ${get('$m')} ${get('$n')})
-    ${each('$m', `
-      (if (f64.ne (f64.load ${at('$ina')}) (f64.const 0))
-        (then (f64.store ${at(ds)} (f64.neg (f64.add (f64.load ${at('$rz')}) (f64.load ${at('$gw')})))))
-        (else (f64.store ${at(ds)} (f64.neg (f64.add (f64.load ${at(ds)})
-          (f64.mul (f64.load ${at('$sol')}) (f64.load ${at(dlam)})))))))`)}`;
+    ${finishItem(dz, dlam, ds, '$gw')}`;
 
 const step = (p: string, by: string): string => `(local.set ${p} (i32.add ${get(p)} ${get(by)}))`;
 
@@ -112,10 +108,7 @@ const qpPredictCorrectEq: WasmFunc = {
   (block $done (loop $items
     (br_if $done (i32.ge_s ${get('$k')} ${get('$count')}))
     ;; t = L_Q⁻¹rx, zPart = rz − W_Gᵀt, u = L_R⁻¹(ry − W_Aᵀt)
-    ${each('$n', `(f64.store ${at('$t')} (f64.load ${at('$rx')}))`)}
-    (call $trsvDot ${get('$lq')} ${get('$t')} ${get('$n')} (i32.const 1) (i32.const 0))
-    (call $gemvT ${get('$wg')} ${get('$t')} ${get('$zp')} ${get('$m')} ${get('$n')})
-    ${each('$m', `(f64.store ${at('$zp')} (f64.sub (f64.load ${at('$rz')}) (f64.load ${at('$zp')})))`)}
+    ${rxPartsItem('$rx')}
     (call $gemvT ${get('$wa')} ${get('$t')} ${get('$u')} ${get('$q')} ${get('$n')})
     ${each('$q', `(f64.store ${at('$u')} (f64.sub (f64.load ${at('$ry')}) (f64.load ${at('$u')})))`)}
     (call $trsvDot ${get('$lr')} ${get('$u')} ${get('$q')} (i32.const 1) (i32.const 0))
@@ -131,38 +124,17 @@ const qpPredictCorrectEq: WasmFunc = {
     (br $items)))`,
 };
 
-/** In WebAssembly, chunk by chunk; false if its memory cannot be had. */
+/** In WebAssembly (runFused); false if its memory cannot be had. */
 function runWasm(wk: WasmKernels, ins: readonly CpuTensor[], outs: readonly CpuTensor[]): boolean {
   const [nBatch, n] = ins[7].shape;
   const q = ins[8].shape[1];
   const m = ins[9].shape[1];
-  const [per, shared] = mapsOf(nBatch);
   const sizes = [n * n, n * m, m * n, m * m, q * q, q * m, n * q];
   const vecLens = [n, q, m, m, m, m, m];
   const outLens = [n, m, m, q];
-  const work = workLength(n, m, q);
-  const perItem = vecLens.reduce((a, b) => a + b, 0) + outLens.reduce((a, b) => a + b, 0) + work;
-  return inChunks(wk, perItem * 8, 0, nBatch, (s, e, chunk) => {
-    const mats: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      const x = ins[i];
-      const [a, stride] = operand(wk, x.data as Data, x.shape.length === 3 || i === 3 ? per : shared, s, e, sizes[i]);
-      if (a < 0) return false;
-      mats.push(a, stride);
-    }
-    const c = e - s;
-    const mem = wk.f64();
-    let p = chunk >> 3;
-    const take = (len: number): number => ((p += len), (p - len) * 8);
-    const vecs = vecLens.map((len, i) => {
-      const a = take(c * len);
-      mem.set((ins[7 + i].data as Data | Uint8Array).subarray(s * len, e * len), a >> 3);
-      return a;
-    });
-    const res = outLens.map((len) => take(c * len));
-    wk.fn.qpPredictCorrectEq(...mats, ...vecs, ...res, take(work), n, m, q, c);
-    outLens.forEach((len, i) => (outs[i].data as Data).set(mem.subarray(res[i] >> 3, (res[i] >> 3) + c * len), s * len));
-  }, Math.max(...sizes) * 8);
+  return runFused(wk, 'qpPredictCorrectEq', nBatch, sizes.map((size, i): Operand => [ins[i], size]),
+    vecLens.map((len, i): Operand => [ins[7 + i], len]), outLens.map((len, i): Operand => [outs[i], len]),
+    workLength(n, m, q), [n, m, q]);
 }
 
 /** y = Mᵀ·x for the stored r×c matrix M at `mo` (y has c entries). */

@@ -15,9 +15,9 @@
  * [nBatch, m]; nu, b [nBatch, q].
  */
 import { apply, defineOp, DTypeError, ShapeError, type CpuTensor, type KernelOp, type Tensor, type TensorMeta } from '@optnet/tensor';
-import { i32, inChunks, operand, registerWasmKernels, wasmKernels, type WasmFunc, type WasmKernels } from '@optnet/tensor/wasm';
+import { i32, registerWasmKernels, wasmKernels, type WasmFunc, type WasmKernels } from '@optnet/tensor/wasm';
 import { mtv, mv } from './batch.js';
-import { at, each, get, mapsOf, matVec, type Data } from './fused-common.js';
+import { at, each, get, matVec, runFused, type Data } from './fused-common.js';
 
 export interface ResidualAttrs {
   /** Equality constraints present: inputs [Q, G, A, z, p, s, lam, h, nu, b]; else [Q, G, z, p, s, lam, h]. */
@@ -96,38 +96,15 @@ const qpResiduals: WasmFunc = {
     (br $items)))`,
 };
 
-/** Output order of the op: rx, rz, u, qz, gz (+ ry). */
+/** In WebAssembly (runFused); the op's outputs are rx, rz, u, qz, gz (+ ry), the function's rx, rz, ry, u, qz, gz. */
 function runWasm(wk: WasmKernels, ins: readonly CpuTensor[], outs: readonly CpuTensor[], eq: boolean): boolean {
   const [Q, G, A, z, p, s, lam, h, nu, b] = spread(ins, eq);
   const [nBatch, n] = z!.shape;
   const m = s!.shape[1];
   const k = nu === null ? 0 : nu.shape[1];
-  const [per, shared] = mapsOf(nBatch);
-  const mapOf = (t: CpuTensor) => (t.shape.length === 3 ? per : shared);
-  const ins1: [CpuTensor | null, number][] = [[z, n], [p, n], [s, m], [lam, m], [h, m], [nu, k], [b, k]];
-  // outputs in the function's order: rx, rz, ry, u, qz, gz
-  const outs1: [CpuTensor | null, number][] = [[outs[0], n], [outs[1], m], [eq ? outs[5] : null, k], [outs[2], n], [outs[3], n], [outs[4], m]];
-  const perItem = 4 * n + 4 * m + 3 * k + 2 * n + 2 * m + n;
-  return inChunks(wk, perItem * 8, 0, nBatch, (st, e, chunk) => {
-    const [qAt, qS] = operand(wk, Q!.data as Data, mapOf(Q!), st, e, n * n);
-    const [gAt, gS] = qAt < 0 ? [-1, 0] : operand(wk, G!.data as Data, mapOf(G!), st, e, m * n);
-    const [aAt, aS] = A === null || gAt < 0 ? [gAt < 0 ? -1 : 0, 0] : operand(wk, A.data as Data, mapOf(A), st, e, k * n);
-    if (qAt < 0 || gAt < 0 || aAt < 0) return false;
-    const c = e - st;
-    const mem = wk.f64();
-    let ptr = chunk >> 3;
-    const take = (len: number): number => ((ptr += len), (ptr - len) * 8);
-    const inAt = ins1.map(([t, len]) => {
-      const a = take(c * len);
-      if (t !== null) mem.set((t.data as Data).subarray(st * len, e * len), a >> 3);
-      return a;
-    });
-    const outAt = outs1.map(([, len]) => take(c * len));
-    wk.fn.qpResiduals(qAt, qS, gAt, gS, aAt, aS, ...inAt, ...outAt, take(n), n, m, k, c);
-    outs1.forEach(([t, len], i) => {
-      if (t !== null) (t.data as Data).set(mem.subarray(outAt[i] >> 3, (outAt[i] >> 3) + c * len), st * len);
-    });
-  }, Math.max(n * n, m * n, k * n) * 8);
+  return runFused(wk, 'qpResiduals', nBatch, [[Q, n * n], [G, m * n], [A, k * n]],
+    [[z, n], [p, n], [s, m], [lam, m], [h, m], [nu, k], [b, k]],
+    [[outs[0], n], [outs[1], m], [eq ? outs[5] : null, k], [outs[2], n], [outs[3], n], [outs[4], m]], n, [n, m, k]);
 }
 
 /** The same in plain JS loops (no WebAssembly SIMD here). */
