@@ -32,6 +32,18 @@ function sample(seed: number, nBatch: number, m: number, dtype: 'float32' | 'flo
   return [pos(), pos(), randn([nBatch, m], { rng, dtype }), randn([nBatch, m], { rng, dtype })];
 }
 
+/** Runs fn with the WebAssembly kernels on, then off (the fused kernels' JS loops). */
+function withEachKernelSet(fn: (wasm: boolean) => void): void {
+  for (const wasm of [true, false]) {
+    const was = setWasmKernels(wasm);
+    try {
+      fn(wasm);
+    } finally {
+      setWasmKernels(was);
+    }
+  }
+}
+
 const decomposed = (op: KernelOp<never>, ins: Tensor[], attrs: unknown): Tensor =>
   op.decompose!(ins, attrs as never)[0];
 
@@ -146,106 +158,86 @@ function dualSample(seed: number, nBatch: number, n: number, m: number, shared: 
 }
 
 test('qpDualSolve equals its tensor-op form: per-item and shared matrices, float64 and float32, WebAssembly and JS loops', () => {
-  for (const wasm of [true, false]) {
-    const was = setWasmKernels(wasm);
-    try {
-      for (const shared of [false, true]) {
-        const ins = dualSample(shared ? 3 : 4, 6, 7, 9, shared);
-        const got = dualSolve(...(ins as Parameters<typeof dualSolve>));
-        const want = dualSolveOp.decompose!(ins, {} as never);
-        ['dz', 'dlam', 'ds'].forEach((name, i) => close(arr(got[i]), arr(want[i]), 1e-12, `${name} (shared ${shared}, wasm ${wasm})`));
-        const ins32 = dualSample(5, 4, 5, 6, shared, 'float32');
-        const got32 = dualSolve(...(ins32 as Parameters<typeof dualSolve>));
-        const want32 = dualSolveOp.decompose!(ins32, {} as never);
-        got32.forEach((g, i) => close(Array.from(g.dataSync()), Array.from(want32[i].dataSync()), 1e-4, `f32 output ${i}`));
-      }
-    } finally {
-      setWasmKernels(was);
+  withEachKernelSet((wasm) => {
+    for (const shared of [false, true]) {
+      const ins = dualSample(shared ? 3 : 4, 6, 7, 9, shared);
+      const got = dualSolve(...(ins as Parameters<typeof dualSolve>));
+      const want = dualSolveOp.decompose!(ins, {} as never);
+      ['dz', 'dlam', 'ds'].forEach((name, i) => close(arr(got[i]), arr(want[i]), 1e-12, `${name} (shared ${shared}, wasm ${wasm})`));
+      const ins32 = dualSample(5, 4, 5, 6, shared, 'float32');
+      const got32 = dualSolve(...(ins32 as Parameters<typeof dualSolve>));
+      const want32 = dualSolveOp.decompose!(ins32, {} as never);
+      got32.forEach((g, i) => close(Array.from(g.dataSync()), Array.from(want32[i].dataSync()), 1e-4, `f32 output ${i}`));
     }
-  }
+  });
 });
 
 test('qpPredictCorrect equals its tensor-op form (rxParts, affine solve, qpCentering, corrector solve): per-item and shared, f64 and f32, WebAssembly and JS', () => {
-  for (const wasm of [true, false]) {
-    const was = setWasmKernels(wasm);
-    try {
-      for (const shared of [false, true]) {
-        for (const dtype of [f64, 'float32'] as const) {
-          // [lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz] → rx in t's place, s (positive) in rc's.
-          const d = dualSample(shared ? 13 : 14, 6, 7, 9, shared, dtype);
-          const s = rand([6, 9], { rng: makeRng(15), dtype }).mul(2).add(0.1);
-          const ins = [d[0], d[1], d[2], d[3], d[4], s, d[7], d[8], d[9], d[10]];
-          const got = predictCorrect(...(ins as Parameters<typeof predictCorrect>));
-          const want = predictCorrectOp.decompose!(ins, {} as never);
-          const tol = dtype === f64 ? 1e-11 : 1e-3;
-          ['dz', 'dlam', 'ds'].forEach((name, i) =>
-            close(Array.from(got[i].dataSync()), Array.from(want[i].dataSync()), tol, `${name} (shared ${shared}, ${dtype}, wasm ${wasm})`));
-        }
+  withEachKernelSet((wasm) => {
+    for (const shared of [false, true]) {
+      for (const dtype of [f64, 'float32'] as const) {
+        // [lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz] → rx in t's place, s (positive) in rc's.
+        const d = dualSample(shared ? 13 : 14, 6, 7, 9, shared, dtype);
+        const s = rand([6, 9], { rng: makeRng(15), dtype }).mul(2).add(0.1);
+        const ins = [d[0], d[1], d[2], d[3], d[4], s, d[7], d[8], d[9], d[10]];
+        const got = predictCorrect(...(ins as Parameters<typeof predictCorrect>));
+        const want = predictCorrectOp.decompose!(ins, {} as never);
+        const tol = dtype === f64 ? 1e-11 : 1e-3;
+        ['dz', 'dlam', 'ds'].forEach((name, i) =>
+          close(Array.from(got[i].dataSync()), Array.from(want[i].dataSync()), tol, `${name} (shared ${shared}, ${dtype}, wasm ${wasm})`));
       }
-    } finally {
-      setWasmKernels(was);
     }
-  }
+  });
 });
 
 test('qpPredictCorrectEq equals its tensor-op form: per-item and shared, f64 and f32, WebAssembly and JS', () => {
-  for (const wasm of [true, false]) {
-    const was = setWasmKernels(wasm);
-    try {
-      for (const shared of [false, true]) {
-        for (const dtype of [f64, 'float32'] as const) {
-          const rng = makeRng(shared ? 21 : 22);
-          const [nBatch, n, m, q] = [5, 7, 9, 3];
-          const lead = shared ? [] : [nBatch];
-          const d = dualSample(shared ? 23 : 24, nBatch, n, m, shared, dtype);
-          const x = randn([...lead, q, q], { rng, dtype: f64 });
-          const lr = cholesky(matmul(x, x, { transB: true }).add(eye(q, { dtype: f64 }).mul(q))).cast(dtype);
-          const v = randn([...lead, q, m], { rng, dtype });
-          const wA = randn([...lead, n, q], { rng, dtype });
-          const ry = randn([nBatch, q], { rng, dtype });
-          const s = rand([nBatch, m], { rng, dtype }).mul(2).add(0.1);
-          // [lq, wG, G, ls, lr, v, wA, rx, ry, s, lam, sOverLam, inactive, rz]
-          const ins = [d[0], d[1], d[2], d[3], lr, v, wA, d[4], ry, s, d[7], d[8], d[9], d[10]];
-          const got = predictCorrectEq(...ins);
-          const want = predictCorrectEqOp.decompose!(ins, {} as never);
-          const tol = dtype === f64 ? 1e-10 : 1e-3;
-          ['dz', 'dlam', 'ds', 'dnu'].forEach((name, i) =>
-            close(Array.from(got[i].dataSync()), Array.from(want[i].dataSync()), tol, `${name} (shared ${shared}, ${dtype}, wasm ${wasm})`));
-        }
+  withEachKernelSet((wasm) => {
+    for (const shared of [false, true]) {
+      for (const dtype of [f64, 'float32'] as const) {
+        const rng = makeRng(shared ? 21 : 22);
+        const [nBatch, n, m, q] = [5, 7, 9, 3];
+        const lead = shared ? [] : [nBatch];
+        const d = dualSample(shared ? 23 : 24, nBatch, n, m, shared, dtype);
+        const x = randn([...lead, q, q], { rng, dtype: f64 });
+        const lr = cholesky(matmul(x, x, { transB: true }).add(eye(q, { dtype: f64 }).mul(q))).cast(dtype);
+        const v = randn([...lead, q, m], { rng, dtype });
+        const wA = randn([...lead, n, q], { rng, dtype });
+        const ry = randn([nBatch, q], { rng, dtype });
+        const s = rand([nBatch, m], { rng, dtype }).mul(2).add(0.1);
+        // [lq, wG, G, ls, lr, v, wA, rx, ry, s, lam, sOverLam, inactive, rz]
+        const ins = [d[0], d[1], d[2], d[3], lr, v, wA, d[4], ry, s, d[7], d[8], d[9], d[10]];
+        const got = predictCorrectEq(...ins);
+        const want = predictCorrectEqOp.decompose!(ins, {} as never);
+        const tol = dtype === f64 ? 1e-10 : 1e-3;
+        ['dz', 'dlam', 'ds', 'dnu'].forEach((name, i) =>
+          close(Array.from(got[i].dataSync()), Array.from(want[i].dataSync()), tol, `${name} (shared ${shared}, ${dtype}, wasm ${wasm})`));
       }
-    } finally {
-      setWasmKernels(was);
     }
-  }
+  });
 });
 
 test('qpResiduals equals its tensor-op form (same bits for per-item float64): with and without equalities, shared and per-item, f32, WebAssembly and JS', () => {
-  for (const wasm of [true, false]) {
-    const was = setWasmKernels(wasm);
-    try {
-      for (const shared of [false, true]) {
-        for (const eq of [false, true]) {
-          for (const dtype of [f64, 'float32'] as const) {
-            const rng = makeRng(31);
-            const [B, n, m, q] = [5, 7, 9, 3];
-            const lead = shared ? [] : [B];
-            const r = (shape: number[]) => randn(shape, { rng, dtype });
-            const [Q, G, A] = [r([...lead, n, n]), r([...lead, m, n]), eq ? r([...lead, q, n]) : null];
-            const [z, p, s, lam, h] = [r([B, n]), r([B, n]), r([B, m]), r([B, m]), r([B, m])];
-            const [nu, b] = eq ? [r([B, q]), r([B, q])] : [null, null];
-            const got = fusedResiduals(Q, G, A, z, p, s, lam, h, nu, b);
-            const ins = eq ? [Q, G, A!, z, p, s, lam, h, nu!, b!] : [Q, G, z, p, s, lam, h];
-            const want = residualOp.decompose!(ins, { eq } as never);
-            assert.is(got.length, eq ? 6 : 5);
-            const tol = dtype === f64 ? (wasm && !shared ? 0 : 1e-13) : 1e-5;
-            got.forEach((g, i) => close(Array.from(g.dataSync()), Array.from(want[i].dataSync()), tol, `output ${i} (shared ${shared}, eq ${eq}, ${dtype}, wasm ${wasm})`));
-          }
+  withEachKernelSet((wasm) => {
+    for (const shared of [false, true]) {
+      for (const eq of [false, true]) {
+        for (const dtype of [f64, 'float32'] as const) {
+          const rng = makeRng(31);
+          const [B, n, m, q] = [5, 7, 9, 3];
+          const lead = shared ? [] : [B];
+          const r = (shape: number[]) => randn(shape, { rng, dtype });
+          const [Q, G, A] = [r([...lead, n, n]), r([...lead, m, n]), eq ? r([...lead, q, n]) : null];
+          const [z, p, s, lam, h] = [r([B, n]), r([B, n]), r([B, m]), r([B, m]), r([B, m])];
+          const [nu, b] = eq ? [r([B, q]), r([B, q])] : [null, null];
+          const got = fusedResiduals(Q, G, A, z, p, s, lam, h, nu, b);
+          const ins = eq ? [Q, G, A!, z, p, s, lam, h, nu!, b!] : [Q, G, z, p, s, lam, h];
+          const want = residualOp.decompose!(ins, { eq } as never);
+          assert.is(got.length, eq ? 6 : 5);
+          const tol = dtype === f64 ? (wasm && !shared ? 0 : 1e-13) : 1e-5;
+          got.forEach((g, i) => close(Array.from(g.dataSync()), Array.from(want[i].dataSync()), tol, `output ${i} (shared ${shared}, eq ${eq}, ${dtype}, wasm ${wasm})`));
         }
       }
-    } finally {
-      setWasmKernels(was);
     }
-  }
+  });
 });
 
 test('qpDualSolve solves the reduced Newton system: S·dlam = r1, L_Qᵀ(−dz) = t + W_G·dlam, and ds by row', () => {
@@ -265,21 +257,16 @@ test('qpDualSolve solves the reduced Newton system: S·dlam = r1, L_Qᵀ(−dz) 
 
 test('qpShiftedCholesky equals cholesky(addDiagonal(K, d)): shared and per-item K, float64 and float32, WebAssembly and JS', () => {
   const rng = makeRng(12);
-  for (const wasm of [true, false]) {
-    const was = setWasmKernels(wasm);
-    try {
-      for (const lead of [[], [5]]) {
-        const x = randn([...lead, 8, 8], { rng, dtype: f64 });
-        const k = matmul(x, x, { transB: true });
-        const d = rand([5, 8], { rng, dtype: f64 }).add(0.01);
-        close(arr(shiftedCholesky(k, d)), arr(cholesky(k.addDiagonal(d))), 1e-14, `f64 K${JSON.stringify(lead)} wasm ${wasm}`);
-        const got32 = Array.from(shiftedCholesky(k.cast('float32'), d.cast('float32')).dataSync());
-        close(got32, Array.from(cholesky(k.cast('float32').addDiagonal(d.cast('float32'))).dataSync()), 1e-5, 'f32');
-      }
-    } finally {
-      setWasmKernels(was);
+  withEachKernelSet((wasm) => {
+    for (const lead of [[], [5]]) {
+      const x = randn([...lead, 8, 8], { rng, dtype: f64 });
+      const k = matmul(x, x, { transB: true });
+      const d = rand([5, 8], { rng, dtype: f64 }).add(0.01);
+      close(arr(shiftedCholesky(k, d)), arr(cholesky(k.addDiagonal(d))), 1e-14, `f64 K${JSON.stringify(lead)} wasm ${wasm}`);
+      const got32 = Array.from(shiftedCholesky(k.cast('float32'), d.cast('float32')).dataSync());
+      close(got32, Array.from(cholesky(k.cast('float32').addDiagonal(d.cast('float32'))).dataSync()), 1e-5, 'f32');
     }
-  }
+  });
 });
 
 test('qpShiftedCholesky fails exactly as cholesky does: not positive definite (item, pivot), NaN', () => {
