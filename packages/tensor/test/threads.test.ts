@@ -134,8 +134,7 @@ for (const wasm of [false, true]) {
   for (const [name, make] of cases) {
     if (wasm && !/^(cholesky|triangularSolve|matmul gemm)/.test(name)) continue;
     test(`bit-identical with 2 threads (${wasm ? 'WebAssembly' : 'JS'} kernels): ${name}`, () => {
-      const was = T.setWasmKernels(wasm);
-      try {
+      withKernels(wasm, () => {
         const [op, made, attrs] = make();
         const rank = Math.max(...made.map((t) => t.rank));
         const grow = (t: Tensor) => t.reshape([1, ...Array(rank - t.rank).fill(1), ...t.shape]).expand([4, ...Array(rank - t.rank).fill(1), ...t.shape]);
@@ -145,9 +144,7 @@ for (const wasm of [false, true]) {
         const splits = splitCount(() => (got = T.apply1(op, inputs, attrs as never).dataSync()));
         assert.is(splits, 1, 'the call was split over threads');
         assertSameBits(got!, want, name);
-      } finally {
-        T.setWasmKernels(was);
-      }
+      });
     });
   }
 }
