@@ -6,7 +6,7 @@
  * batch maps, and the small JS loops of their fallbacks.
  */
 import type { CpuTensor } from '@optnet/tensor';
-import { inChunks, operand, type WasmKernels } from '@optnet/tensor/wasm';
+import { batchMap, inChunks, operand, type WasmKernels } from '@optnet/tensor/wasm';
 
 export type Data = Float64Array | Float32Array;
 
@@ -100,16 +100,9 @@ export const centerItem: string = `
       (f64.store ${at('$rca')} (f64.sub (f64.add (f64.mul (f64.load ${at('$s')}) (f64.load ${at('$lam')}))
         (f64.mul (f64.load ${at('$dsa')}) (f64.load ${at('$dlama')}))) ${get('$sig')}))`)}`;
 
-const maps = new Map<number, [Int32Array, Int32Array]>();
 /** [identity, all-zero] batch maps of length nBatch (per-item and shared operands). */
 export function mapsOf(nBatch: number): [Int32Array, Int32Array] {
-  let m = maps.get(nBatch);
-  if (m === undefined) {
-    m = [Int32Array.from({ length: nBatch }, (_, i) => i), new Int32Array(nBatch)];
-    if (maps.size > 16) maps.clear();
-    maps.set(nBatch, m);
-  }
-  return m;
+  return [batchMap([nBatch], [nBatch]), batchMap([], [nBatch])];
 }
 
 /** x = L⁻¹x in place, L lower n×n at `lo` (a dot per unknown). */

@@ -23,6 +23,7 @@ export {
 } from './shape.js';
 export { type Backend, type BackendTensor, CpuBackend, cpuWouldSplit, getBackend, setBackend } from './backend.js';
 export { setWasmKernels, usingWasmKernels } from './wasm/runtime.js';
+export { allFinite } from './ops/cholesky.js';
 export {
   defineOp, type KernelOp, type CustomOp, type Primitive, type AttrsOf, type CpuTensor, type TensorMeta,
   type CustomForward,

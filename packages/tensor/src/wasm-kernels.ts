@@ -7,7 +7,8 @@
  * added with registerWasmKernels from the kernel that first needs it; at
  * run time wasmKernels() gives the module (or null: no SIMD here, or
  * turned off, so run a JS kernel), operand() the address of an input's
- * items (its mirror when it has one), inChunks() scratch for a range of
+ * items (its mirror when it has one; batchMap() says which item of the
+ * input each output item reads), inChunks() scratch for a range of
  * batch items, and the inline helpers (dotInline, axpyInline, ...) common
  * loops to splice into a body.
  *
@@ -17,6 +18,7 @@
  * const k = wasmKernels(); if (k !== null) k.fn.sumTo(10);
  */
 export { assemble, type WasmFunc } from './wasm/assemble.js';
+export { batchMap } from './ops/triangular-solve.js';
 export {
   copyItems, inChunks, MAX_ALLOC, operand, registerWasmKernels, wasmKernels, type WasmKernels,
 } from './wasm/runtime.js';

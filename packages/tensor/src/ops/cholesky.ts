@@ -38,6 +38,7 @@ export function squareSize(op: string, shape: Shape, arg: string): number {
  * is NaN or ±Inf, so four running sums of x·0 stay 0 iff all are finite.
  * Several times faster than assertFinite's element-by-element test, which
  * only needs to run (to name the bad index) when this says false.
+ * @example if (!allFinite(data, 0, data.length)) reportFirstBadEntry(data);
  */
 export function allFinite(d: ArrayLike<number>, from: number, to: number): boolean {
   let s0 = 0;

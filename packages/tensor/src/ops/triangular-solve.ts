@@ -96,6 +96,7 @@ function commonMap(cache: Map<number, Int32Array>, total: number, identity: bool
 /**
  * For each output batch item, the flat batch index of an input whose batch
  * dims broadcast to `out`.
+ * @example batchMap([1, 3], [2, 3]); // Int32Array [0, 1, 2, 0, 1, 2]
  */
 export function batchMap(inBatch: Shape, outBatch: Shape): Int32Array {
   const total = sizeOf(outBatch);
