@@ -77,20 +77,13 @@ export interface SoftmaxOptions {
   dim?: number;
 }
 
-/**
- * e^x / Σ e^x along `dim`.
- * @example new Softmax({ dim: 1 }).forward(logits) // rows sum to 1
- */
-export class Softmax extends Module {
+/** A module that normalizes along one axis `dim` (Softmax, LogSoftmax): the option check and repr they share. */
+abstract class AlongDim extends Module {
   readonly dim: number;
 
-  constructor(opts: SoftmaxOptions = {}) {
+  constructor(layer: string, opts: SoftmaxOptions) {
     super();
-    this.dim = checkDim('Softmax', opts.dim ?? -1);
-  }
-
-  override forward(x: Tensor): Tensor {
-    return softmax(x, this.dim);
+    this.dim = checkDim(layer, opts.dim ?? -1);
   }
 
   override extraRepr(): string {
@@ -99,23 +92,30 @@ export class Softmax extends Module {
 }
 
 /**
+ * e^x / Σ e^x along `dim`.
+ * @example new Softmax({ dim: 1 }).forward(logits) // rows sum to 1
+ */
+export class Softmax extends AlongDim {
+  constructor(opts: SoftmaxOptions = {}) {
+    super('Softmax', opts);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return softmax(x, this.dim);
+  }
+}
+
+/**
  * log softmax along `dim`, computed stably (the primitive, not log of softmax).
  * @example new LogSoftmax({ dim: 1 }).forward(logits)
  */
-export class LogSoftmax extends Module {
-  readonly dim: number;
-
+export class LogSoftmax extends AlongDim {
   constructor(opts: SoftmaxOptions = {}) {
-    super();
-    this.dim = checkDim('LogSoftmax', opts.dim ?? -1);
+    super('LogSoftmax', opts);
   }
 
   override forward(x: Tensor): Tensor {
     return logSoftmax(x, this.dim);
-  }
-
-  override extraRepr(): string {
-    return `dim=${this.dim}`;
   }
 }
 
