@@ -137,6 +137,8 @@ let cached: WasmKernels | null | undefined;
 
 /** Functions other packages added (registerWasmKernels). */
 const extra: WasmFunc[] = [];
+/** The names of every function in the module's set (built on first registration). */
+let names: Set<string> | undefined;
 /** Bumped when the function set changes, so a background compile of an older set is dropped. */
 let generation = 0;
 
@@ -156,8 +158,15 @@ function allFuncs(): WasmFunc[] {
  * @example registerWasmKernels([{ name: 'myScale', params: [['$p', 'i32'], ['$n', 'i32']], body: '...' }]);
  */
 export function registerWasmKernels(funcs: readonly WasmFunc[]): void {
-  const have = new Set(allFuncs().map((f) => f.name));
-  const fresh = funcs.filter((f) => !have.has(f.name));
+  // Kernels call this on every call: the usual answer (all present) is a few lookups.
+  names ??= new Set(allFuncs().map((f) => f.name));
+  const have = names;
+  const fresh: WasmFunc[] = [];
+  for (const f of funcs) {
+    if (have.has(f.name)) continue;
+    have.add(f.name);
+    fresh.push(f);
+  }
   if (fresh.length === 0) return;
   extra.push(...fresh);
   generation++;
