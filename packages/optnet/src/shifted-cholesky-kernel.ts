@@ -8,13 +8,13 @@
  * a [nBatch, m, m] array every iteration (~5% of a solve at nz 50).
  *
  * Where the WebAssembly kernels are missing, or a factorization fails
- * (not positive definite, NaN), S is built in JS and the backend's
- * cholesky kernel runs on it, so the result and the errors are exactly
+ * (not positive definite, NaN), the backend's addDiagonal and cholesky
+ * kernels run instead, so the result and the errors are exactly
  * `cholesky(addDiagonal(K, d))`'s, which is also the `decompose`.
  *
  * Glossary: K [m, m] or [nBatch, m, m]; d [nBatch, m].
  */
-import { apply1, defineOp, DTypeError, primitives, ShapeError, type CpuTensor, type KernelOp, type Tensor, type TensorMeta } from '@optnet/tensor';
+import { allocArray, apply1, defineOp, DTypeError, primitives, ShapeError, type CpuTensor, type KernelOp, type Tensor, type TensorMeta } from '@optnet/tensor';
 import { inChunks, operand, wasmKernels, type WasmKernels } from '@optnet/tensor/wasm';
 import { mapsOf } from './fused-common.js';
 
@@ -61,17 +61,11 @@ function shiftedWasm(wk: WasmKernels, k: CpuTensor, d: CpuTensor, out: CpuTensor
   }, mm * 8);
 }
 
-/** S = K + diag(d) in JS, then the backend's cholesky kernel on it (its errors too). */
+/** The backend's own addDiagonal and cholesky kernels, one after the other (their errors too). */
 function shiftedJs(k: CpuTensor, d: CpuTensor, out: CpuTensor): void {
-  const [nBatch, m] = d.shape;
-  const mm = m * m;
-  const S = (out.data instanceof Float64Array ? new Float64Array(nBatch * mm) : new Float32Array(nBatch * mm)) as Data;
-  const shared = k.shape.length === 2;
-  for (let t = 0; t < nBatch; t++) {
-    S.set((k.data as Data).subarray(shared ? 0 : t * mm, shared ? mm : (t + 1) * mm), t * mm);
-    for (let i = 0; i < m; i++) S[t * mm + i * (m + 1)] += d.data[t * m + i];
-  }
-  primitives.cholesky.cpu([{ data: S, shape: out.shape, dtype: out.dtype }], [out], {});
+  const S = { data: allocArray(out.dtype, out.data.length), shape: out.shape, dtype: out.dtype };
+  primitives.addDiagonal.cpu([k, d], [S], {});
+  primitives.cholesky.cpu([S], [out], {});
 }
 
 export const shiftedCholeskyOp: KernelOp<Record<string, never>> = defineOp<Record<string, never>>({
