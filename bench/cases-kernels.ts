@@ -9,7 +9,7 @@
  */
 import type { Entry } from './entry.js';
 import { T, type Tensor } from './ops.js';
-import { summarize } from './util.js';
+import { interleaved, type Timing } from './util.js';
 
 const B = 128;
 const N = 50;
@@ -45,30 +45,19 @@ function kernelEntry(name: string, call: (o: Operands) => Tensor): Entry {
     async run() {
       if (!T.usingWasmKernels()) return { note: 'skipped: no WebAssembly SIMD kernels here (or --js-kernels)' };
       const o = operands();
-      const once = (wasm: boolean): number => {
+      const run = (wasm: boolean) => () => {
         T.setWasmKernels(wasm);
-        const t0 = performance.now();
         call(o).dispose();
-        return performance.now() - t0;
       };
-      const warm = performance.now();
-      while (performance.now() - warm < 600) {
-        once(true);
-        once(false);
-      }
-      const tw: number[] = [];
-      const tj: number[] = [];
-      const reps = 21;
+      const was = T.setWasmKernels(true);
+      let timing: Timing;
+      let jsT: Timing;
       try {
-        for (let i = 0; i < reps; i++) {
-          tw.push(once(true));
-          tj.push(once(false));
-        }
+        [timing, jsT] = interleaved(run(true), run(false), { reps: 21, warmupMs: 600 });
       } finally {
-        T.setWasmKernels(true);
+        T.setWasmKernels(was);
       }
-      const timing = summarize(tw);
-      const js = summarize(tj).medianMs;
+      const js = jsT.medianMs;
       return { timing, derived: `${(js / timing.medianMs).toFixed(1)}x vs JS ${js < 1 ? (js * 1000).toFixed(0) + ' µs' : js.toFixed(2) + ' ms'}` };
     },
   };

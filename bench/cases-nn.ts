@@ -15,7 +15,7 @@
  */
 import type { Entry } from './entry.js';
 import { loadAutograd, T, type Tensor } from './ops.js';
-import { summarize } from './util.js';
+import { interleaved } from './util.js';
 import type * as NnModule from '../packages/nn/src/index.js';
 
 type Nn = typeof NnModule;
@@ -71,22 +71,8 @@ function nnStep(model: NnModule.Module & { forward(x: Tensor): Tensor }, opt: Nn
 
 /** Times raw and nn steps alternately; returns the nn timing and the overhead. */
 function interleave(raw: () => void, viaNn: () => void, reps: number, warmup: number) {
-  for (let i = 0; i < warmup; i++) {
-    raw();
-    viaNn();
-  }
-  const tRaw: number[] = [];
-  const tNn: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    let t0 = performance.now();
-    raw();
-    tRaw.push(performance.now() - t0);
-    t0 = performance.now();
-    viaNn();
-    tNn.push(performance.now() - t0);
-  }
-  const rawMs = summarize(tRaw).medianMs;
-  const timing = summarize(tNn);
+  const [rawT, timing] = interleaved(raw, viaNn, { reps, warmup });
+  const rawMs = rawT.medianMs;
   const pct = ((timing.medianMs - rawMs) / rawMs) * 100;
   return {
     timing,

@@ -58,6 +58,33 @@ export async function timeIt(
   return summarize(times);
 }
 
+/**
+ * Times `a` and `b` alternately (a, b, a, b, ...), so both see the same
+ * machine load, after `warmup` untimed pairs (and more until `warmupMs`
+ * have passed): for comparisons within one run.
+ * @example const [rawT, nnT] = interleaved(raw, viaNn, { reps: 20, warmup: 3 });
+ */
+export function interleaved(
+  a: () => void, b: () => void, { reps, warmup = 0, warmupMs = 0 }: { reps: number; warmup?: number; warmupMs?: number },
+): [Timing, Timing] {
+  const w0 = performance.now();
+  for (let i = 0; i < warmup || performance.now() - w0 < warmupMs; i++) {
+    a();
+    b();
+  }
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    let t0 = performance.now();
+    a();
+    ta.push(performance.now() - t0);
+    t0 = performance.now();
+    b();
+    tb.push(performance.now() - t0);
+  }
+  return [summarize(ta), summarize(tb)];
+}
+
 /** Median and minimum of timed repetitions (ms). */
 export function summarize(times: readonly number[]): Timing {
   const sorted = [...times].sort((a, b) => a - b);
