@@ -25,7 +25,9 @@ function operands(): Operands {
   const rng = T.makeRng(21);
   const a = T.randn([B, N, N], { rng, dtype: 'float64' });
   const x = T.randn([B, N, 1], { rng, dtype: 'float64' });
-  const s = T.matmul(a, a, { transB: true }).addDiagonal(T.full([N], N, { dtype: 'float64' }));
+  const s = T.matmul(a, a, { transB: true }).addDiagonal(
+    T.full([N], N, { dtype: 'float64' }),
+  );
   return { a, x, s, l: T.cholesky(s) };
 }
 
@@ -43,7 +45,10 @@ function kernelEntry(name: string, call: (o: Operands) => Tensor): Entry {
   return {
     name: `wasm ${name} f64 ${B}x${N}x${N}`,
     async run() {
-      if (!T.usingWasmKernels()) return { note: 'skipped: no WebAssembly SIMD kernels here (or --js-kernels)' };
+      if (!T.usingWasmKernels())
+        return {
+          note: 'skipped: no WebAssembly SIMD kernels here (or --js-kernels)',
+        };
       const o = operands();
       const run = (wasm: boolean) => () => {
         T.setWasmKernels(wasm);
@@ -53,12 +58,18 @@ function kernelEntry(name: string, call: (o: Operands) => Tensor): Entry {
       let timing: Timing;
       let jsT: Timing;
       try {
-        [timing, jsT] = interleaved(run(true), run(false), { reps: 21, warmupMs: 600 });
+        [timing, jsT] = interleaved(run(true), run(false), {
+          reps: 21,
+          warmupMs: 600,
+        });
       } finally {
         T.setWasmKernels(was);
       }
       const js = jsT.medianMs;
-      return { timing, derived: `${(js / timing.medianMs).toFixed(1)}x vs JS ${js < 1 ? (js * 1000).toFixed(0) + ' µs' : js.toFixed(2) + ' ms'}` };
+      return {
+        timing,
+        derived: `${(js / timing.medianMs).toFixed(1)}x vs JS ${js < 1 ? (js * 1000).toFixed(0) + ' µs' : js.toFixed(2) + ' ms'}`,
+      };
     },
   };
 }

@@ -59,7 +59,13 @@ function rawStep(params: Tensor[], lossOf: (ps: Tensor[]) => Tensor): void {
 }
 
 /** One step through the nn API. */
-function nnStep(model: NnModule.Module & { forward(x: Tensor): Tensor }, opt: NnModule.SGD, nn: Nn, x: Tensor, y: Tensor): void {
+function nnStep(
+  model: NnModule.Module & { forward(x: Tensor): Tensor },
+  opt: NnModule.SGD,
+  nn: Nn,
+  x: Tensor,
+  y: Tensor,
+): void {
   T.scope(() => {
     opt.zeroGrad();
     const loss = nn.crossEntropy(model.forward(x), y);
@@ -70,7 +76,12 @@ function nnStep(model: NnModule.Module & { forward(x: Tensor): Tensor }, opt: Nn
 }
 
 /** Times raw and nn steps alternately; returns the nn timing and the overhead. */
-function interleave(raw: () => void, viaNn: () => void, reps: number, warmup: number) {
+function interleave(
+  raw: () => void,
+  viaNn: () => void,
+  reps: number,
+  warmup: number,
+) {
   const [rawT, timing] = interleaved(raw, viaNn, { reps, warmup });
   const rawMs = rawT.medianMs;
   const pct = ((timing.medianMs - rawMs) / rawMs) * 100;
@@ -87,7 +98,11 @@ export function nnMlpEntry(): Entry {
     async run() {
       const nn = await loadNn();
       const rng = T.makeRng(11);
-      const model = new nn.Sequential(new nn.Linear(784, 256, { rng }), new nn.ReLU(), new nn.Linear(256, 10, { rng }));
+      const model = new nn.Sequential(
+        new nn.Linear(784, 256, { rng }),
+        new nn.ReLU(),
+        new nn.Linear(256, 10, { rng }),
+      );
       const opt = new nn.SGD(model.parameters(), { lr: LR });
       const x = T.randn([nBatch, 784], { rng });
       const y = T.randint(0, 10, [nBatch], { rng, dtype: 'int32' });
@@ -96,7 +111,12 @@ export function nnMlpEntry(): Entry {
         const h = T.matmul(x, w1, { transB: true }).add(b1).relu();
         return nn.crossEntropy(T.matmul(h, w2, { transB: true }).add(b2), y);
       };
-      return interleave(() => rawStep(params, lossOf), () => nnStep(model, opt, nn, x, y), 20, 3);
+      return interleave(
+        () => rawStep(params, lossOf),
+        () => nnStep(model, opt, nn, x, y),
+        20,
+        3,
+      );
     },
   };
 }
@@ -110,20 +130,35 @@ export function nnConvEntry(): Entry {
       const rng = T.makeRng(12);
       const flat = 32 * 24 * 24; // two valid 3x3 convs: 28 → 26 → 24
       const model = new nn.Sequential(
-        new nn.Conv2d(1, 16, 3, { rng }), new nn.ReLU(),
-        new nn.Conv2d(16, 32, 3, { rng }), new nn.ReLU(),
-        new nn.Flatten(), new nn.Linear(flat, 10, { rng }),
+        new nn.Conv2d(1, 16, 3, { rng }),
+        new nn.ReLU(),
+        new nn.Conv2d(16, 32, 3, { rng }),
+        new nn.ReLU(),
+        new nn.Flatten(),
+        new nn.Linear(flat, 10, { rng }),
       );
       const opt = new nn.SGD(model.parameters(), { lr: LR });
       const x = T.randn([nBatch, 1, 28, 28], { rng });
       const y = T.randint(0, 10, [nBatch], { rng, dtype: 'int32' });
       const params = cloneParams(model);
       const lossOf = ([w1, b1, w2, b2, w3, b3]: Tensor[]) => {
-        const h1 = T.conv2d(x, w1).add(b1.reshape([1, 16, 1, 1])).relu();
-        const h2 = T.conv2d(h1, w2).add(b2.reshape([1, 32, 1, 1])).relu();
-        return nn.crossEntropy(T.matmul(h2.reshape([nBatch, flat]), w3, { transB: true }).add(b3), y);
+        const h1 = T.conv2d(x, w1)
+          .add(b1.reshape([1, 16, 1, 1]))
+          .relu();
+        const h2 = T.conv2d(h1, w2)
+          .add(b2.reshape([1, 32, 1, 1]))
+          .relu();
+        return nn.crossEntropy(
+          T.matmul(h2.reshape([nBatch, flat]), w3, { transB: true }).add(b3),
+          y,
+        );
       };
-      return interleave(() => rawStep(params, lossOf), () => nnStep(model, opt, nn, x, y), 7, 1);
+      return interleave(
+        () => rawStep(params, lossOf),
+        () => nnStep(model, opt, nn, x, y),
+        7,
+        1,
+      );
     },
   };
 }

@@ -48,11 +48,27 @@ export const QP_SIZES: readonly QpSize[] = [
  * big ones; a warm-up of at least 1.5 s so the solver's code is optimized.
  */
 function qpReps(nz: number): TimeOptions {
-  if (nz >= 50) return { warmup: 1, warmupMs: 1500, minReps: 5, maxReps: 9, budgetMs: 5000 };
-  return { warmup: 10, warmupMs: 1500, minReps: 10, maxReps: 40, budgetMs: 2000 };
+  if (nz >= 50)
+    return {
+      warmup: 1,
+      warmupMs: 1500,
+      minReps: 5,
+      maxReps: 9,
+      budgetMs: 5000,
+    };
+  return {
+    warmup: 10,
+    warmupMs: 1500,
+    minReps: 10,
+    maxReps: 40,
+    budgetMs: 2000,
+  };
 }
 
-async function loadQp(): Promise<{ qp: QpModule['qp']; randomQp: RandomQpModule['randomQp'] }> {
+async function loadQp(): Promise<{
+  qp: QpModule['qp'];
+  randomQp: RandomQpModule['randomQp'];
+}> {
   const [{ qp }, { randomQp }] = await Promise.all([
     import('../packages/optnet/src/qp.js'),
     import('../packages/optnet/src/random-qp.js'),
@@ -69,7 +85,14 @@ function data(randomQp: RandomQpModule['randomQp'], s: QpSize): RandomQp {
   const key = sizeName(s);
   let d = cache.get(key);
   if (d === undefined) {
-    d = randomQp({ nBatch: BATCH, nz: s.nz, nIneq: s.nIneq, nEq: s.nEq, dtype: 'float64', seed: s.nz + s.nEq });
+    d = randomQp({
+      nBatch: BATCH,
+      nz: s.nz,
+      nIneq: s.nIneq,
+      nEq: s.nEq,
+      dtype: 'float64',
+      seed: s.nz + s.nEq,
+    });
     cache.set(key, d);
   }
   return d;
@@ -85,8 +108,14 @@ export function qpFwdEntry(s: QpSize): Entry {
       const { qp, randomQp } = await loadQp();
       const d = data(randomQp, s);
       let iters = 0;
-      const options = { onIteration: (i: { iteration: number }) => void (iters = Math.max(iters, i.iteration)) };
-      const step = () => T.scope(() => noGrad(() => qp(d.Q, d.p, d.G, d.h, d.A, d.b, options)).data());
+      const options = {
+        onIteration: (i: { iteration: number }) =>
+          void (iters = Math.max(iters, i.iteration)),
+      };
+      const step = () =>
+        T.scope(() =>
+          noGrad(() => qp(d.Q, d.p, d.G, d.h, d.A, d.b, options)).data(),
+        );
       const timing = await timeIt(step, qpReps(s.nz));
       const ref = s.qpthFwdMs !== undefined ? ', ref = qpth fwd' : '';
       return { timing, derived: `${iters} iters${ref}` };
@@ -102,7 +131,9 @@ export function qpFwdBwdEntry(s: QpSize): Entry {
       await loadAutograd(); // enables backward()
       const { qp, randomQp } = await loadQp();
       const d = data(randomQp, s);
-      const leaves = [d.Q, d.p, d.G, d.h, d.A, d.b].filter((t): t is Tensor => t !== null);
+      const leaves = [d.Q, d.p, d.G, d.h, d.A, d.b].filter(
+        (t): t is Tensor => t !== null,
+      );
       const c = T.randn([BATCH, s.nz], { rng: T.makeRng(1), dtype: 'float64' });
       const step = async () => {
         for (const t of leaves) {

@@ -18,7 +18,11 @@
  */
 import * as T from '../packages/tensor/src/index.js';
 import type { Tensor } from '../packages/tensor/src/index.js';
-import { getCpuParallel, setCpuParallel, type CpuParallel } from '../packages/tensor/src/backend.js';
+import {
+  getCpuParallel,
+  setCpuParallel,
+  type CpuParallel,
+} from '../packages/tensor/src/backend.js';
 import { useCpuThreads } from '../packages/tensor/src/threads.js';
 import { spdBatch } from './cases-linalg.js';
 
@@ -32,7 +36,12 @@ interface Case {
 }
 
 /** nBatch SPD matrices M·Mᵀ/n + I (cases-linalg's), in `dtype`. */
-function spdBatchOf(nBatch: number, n: number, dtype: Dt, seed: number): Tensor {
+function spdBatchOf(
+  nBatch: number,
+  n: number,
+  dtype: Dt,
+  seed: number,
+): Tensor {
   const t = spdBatch(nBatch, n, T.makeRng(seed));
   return dtype === 'float64' ? t : T.cast(t, dtype);
 }
@@ -48,7 +57,13 @@ function choleskyCase(nBatch: number, n: number, dtype: Dt): Case {
   };
 }
 
-function solveCase(nBatch: number, n: number, k: number, transpose: boolean, dtype: Dt): Case {
+function solveCase(
+  nBatch: number,
+  n: number,
+  k: number,
+  transpose: boolean,
+  dtype: Dt,
+): Case {
   const tag = transpose ? 'Lᵀ' : 'L';
   return {
     name: `trsolve ${tag} ${dtype === 'float64' ? 'f64' : 'f32'} ${nBatch}x${n} k=${k}`,
@@ -67,8 +82,14 @@ function matvecCase(nBatch: number, m: number, k: number): Case {
     name: `matvec f64 [${nBatch},${m},${k}]@[${nBatch},${k},1]`,
     flop: 2 * nBatch * m * k,
     setup() {
-      const a = T.randn([nBatch, m, k], { dtype: 'float64', rng: T.makeRng(3) });
-      const x = T.randn([nBatch, k, 1], { dtype: 'float64', rng: T.makeRng(4) });
+      const a = T.randn([nBatch, m, k], {
+        dtype: 'float64',
+        rng: T.makeRng(3),
+      });
+      const x = T.randn([nBatch, k, 1], {
+        dtype: 'float64',
+        rng: T.makeRng(4),
+      });
       return () => T.scope(() => void T.matmul(a, x));
     },
   };
@@ -80,7 +101,10 @@ function syrkCase(nBatch: number, k: number, m: number): Case {
     name: `syrk f64 [${nBatch},${k},${m}]ᵀ·itself`,
     flop: nBatch * m * m * k,
     setup() {
-      const a = T.randn([nBatch, k, m], { dtype: 'float64', rng: T.makeRng(5) });
+      const a = T.randn([nBatch, k, m], {
+        dtype: 'float64',
+        rng: T.makeRng(5),
+      });
       return () => T.scope(() => void T.matmul(a, a, { transA: true }));
     },
   };
@@ -92,8 +116,14 @@ function gemmCase(nBatch: number, n: number): Case {
     name: `gemm f64 [${nBatch},${n},${n}]@[${nBatch},${n},${n}]`,
     flop: 2 * nBatch * n ** 3,
     setup() {
-      const a = T.randn([nBatch, n, n], { dtype: 'float64', rng: T.makeRng(6) });
-      const b = T.randn([nBatch, n, n], { dtype: 'float64', rng: T.makeRng(7) });
+      const a = T.randn([nBatch, n, n], {
+        dtype: 'float64',
+        rng: T.makeRng(6),
+      });
+      const b = T.randn([nBatch, n, n], {
+        dtype: 'float64',
+        rng: T.makeRng(7),
+      });
       return () => T.scope(() => void T.matmul(a, b));
     },
   };
@@ -105,7 +135,10 @@ function addDiagCase(nBatch: number, n: number): Case {
     name: `addDiagonal f64 ${nBatch}x${n}`,
     flop: nBatch * n * n,
     setup() {
-      const a = T.randn([nBatch, n, n], { dtype: 'float64', rng: T.makeRng(8) });
+      const a = T.randn([nBatch, n, n], {
+        dtype: 'float64',
+        rng: T.makeRng(8),
+      });
       const d = T.randn([nBatch, n], { dtype: 'float64', rng: T.makeRng(9) });
       return () => T.scope(() => void T.addDiagonal(a, d));
     },
@@ -129,7 +162,11 @@ function repsFor(fn: () => void): number {
  * samples of ≥ 20 ms each, alternating off/on so that a change in machine
  * load hits both alike.
  */
-function timeOffOn(fn: () => void, runner: CpuParallel | null, samples = 7): [number, number] {
+function timeOffOn(
+  fn: () => void,
+  runner: CpuParallel | null,
+  samples = 7,
+): [number, number] {
   const ms: [number[], number[]] = [[], []];
   const reps = repsFor(fn);
   for (let s = 0; s < samples; s++) {
@@ -148,16 +185,30 @@ function timeOffOn(fn: () => void, runner: CpuParallel | null, samples = 7): [nu
 
 function cases(): Case[] {
   const out: Case[] = [];
-  for (const n of [10, 50, 64, 100, 104]) out.push(choleskyCase(128, n, 'float64'));
+  for (const n of [10, 50, 64, 100, 104])
+    out.push(choleskyCase(128, n, 'float64'));
   out.push(choleskyCase(128, 100, 'float32'), choleskyCase(1, 287, 'float64'));
   for (const transpose of [false, true]) {
-    for (const k of [1, 2, 100]) out.push(solveCase(128, 100, k, transpose, 'float64'));
+    for (const k of [1, 2, 100])
+      out.push(solveCase(128, 100, k, transpose, 'float64'));
     out.push(solveCase(128, 100, 1, transpose, 'float32'));
-    out.push(solveCase(1, 287, 1, transpose, 'float64'), solveCase(1, 287, 287, transpose, 'float64'));
+    out.push(
+      solveCase(1, 287, 1, transpose, 'float64'),
+      solveCase(1, 287, 287, transpose, 'float64'),
+    );
   }
-  out.push(matvecCase(128, 100, 100), matvecCase(128, 200, 100), syrkCase(128, 100, 200), syrkCase(128, 200, 100));
+  out.push(
+    matvecCase(128, 100, 100),
+    matvecCase(128, 200, 100),
+    syrkCase(128, 100, 200),
+    syrkCase(128, 200, 100),
+  );
   out.push(gemmCase(128, 100));
-  out.push(addDiagCase(128, 100), choleskyCase(8, 30, 'float64'), solveCase(16, 30, 1, false, 'float64'));
+  out.push(
+    addDiagCase(128, 100),
+    choleskyCase(8, 30, 'float64'),
+    solveCase(16, 30, 1, false, 'float64'),
+  );
   return out;
 }
 
@@ -165,15 +216,22 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const threadArg = args.find((a) => a.startsWith('--threads='));
   const filters = args.filter((a) => !a.startsWith('--'));
-  const threads = await useCpuThreads(threadArg ? Number(threadArg.slice(10)) : undefined);
+  const threads = await useCpuThreads(
+    threadArg ? Number(threadArg.slice(10)) : undefined,
+  );
   const runner = getCpuParallel();
-  const pick = (c: Case) => filters.length === 0 || filters.some((f) => c.name.includes(f));
+  const pick = (c: Case) =>
+    filters.length === 0 || filters.some((f) => c.name.includes(f));
   console.log(`threads on = ${threads}\n`);
-  console.log(`| case | off ms | on ms | speedup | GFLOP/s off | GFLOP/s on |\n|---|---:|---:|---:|---:|---:|`);
+  console.log(
+    `| case | off ms | on ms | speedup | GFLOP/s off | GFLOP/s on |\n|---|---:|---:|---:|---:|---:|`,
+  );
   for (const c of cases().filter(pick)) {
     const [off, on] = timeOffOn(c.setup(), runner);
     const gf = (ms: number) => (c.flop / ms / 1e6).toFixed(2);
-    console.log(`| ${c.name} | ${off.toFixed(3)} | ${on.toFixed(3)} | ${(off / on).toFixed(2)}x | ${gf(off)} | ${gf(on)} |`);
+    console.log(
+      `| ${c.name} | ${off.toFixed(3)} | ${on.toFixed(3)} | ${(off / on).toFixed(2)}x | ${gf(off)} | ${gf(on)} |`,
+    );
   }
 }
 

@@ -66,9 +66,12 @@ async function runEntry(e: Entry): Promise<{ row: Row; failed: boolean }> {
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  const filters = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--threads');
+  const filters = args.filter(
+    (a, i) => !a.startsWith('--') && args[i - 1] !== '--threads',
+  );
   const jsKernels = args.includes('--js-kernels');
-  const write = filters.length === 0 && !args.includes('--no-write') && !jsKernels;
+  const write =
+    filters.length === 0 && !args.includes('--no-write') && !jsKernels;
   if (jsKernels) T.setWasmKernels(false);
   const matches = (e: Entry) =>
     filters.some((f) => e.name.toLowerCase().includes(f.toLowerCase()));
@@ -84,8 +87,12 @@ async function main(): Promise<number> {
   // Both cores by default: the batched linalg kernels split by batch item
   // (bit-identical results). `--threads 1` measures one thread.
   const ti = args.indexOf('--threads');
-  const threads = await useCpuThreads(ti >= 0 ? Number(args[ti + 1]) : undefined);
-  const kernels = T.usingWasmKernels() ? 'WebAssembly SIMD kernels' : 'JS kernels';
+  const threads = await useCpuThreads(
+    ti >= 0 ? Number(args[ti + 1]) : undefined,
+  );
+  const kernels = T.usingWasmKernels()
+    ? 'WebAssembly SIMD kernels'
+    : 'JS kernels';
   const backend = `${T.getBackend().name} (${kernels}), ${threads} thread${threads === 1 ? '' : 's'}`;
   console.log(`${info.cpu}, node ${info.node}, backend ${backend}\n`);
 

@@ -40,9 +40,16 @@ export async function timeIt(
   fn: () => unknown,
   options: TimeOptions = {},
 ): Promise<Timing> {
-  const { warmup = 2, warmupMs = 0, minReps = 3, maxReps = 20, budgetMs = 5000 } = options;
+  const {
+    warmup = 2,
+    warmupMs = 0,
+    minReps = 3,
+    maxReps = 20,
+    budgetMs = 5000,
+  } = options;
   const w0 = performance.now();
-  for (let i = 0; i < warmup || performance.now() - w0 < warmupMs; i++) await fn();
+  for (let i = 0; i < warmup || performance.now() - w0 < warmupMs; i++)
+    await fn();
   const times: number[] = [];
   let spent = 0;
   while (
@@ -65,7 +72,13 @@ export async function timeIt(
  * @example const [rawT, nnT] = interleaved(raw, viaNn, { reps: 20, warmup: 3 });
  */
 export function interleaved(
-  a: () => void, b: () => void, { reps, warmup = 0, warmupMs = 0 }: { reps: number; warmup?: number; warmupMs?: number },
+  a: () => void,
+  b: () => void,
+  {
+    reps,
+    warmup = 0,
+    warmupMs = 0,
+  }: { reps: number; warmup?: number; warmupMs?: number },
 ): [Timing, Timing] {
   const w0 = performance.now();
   for (let i = 0; i < warmup || performance.now() - w0 < warmupMs; i++) {

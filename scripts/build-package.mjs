@@ -19,10 +19,23 @@ await build({
   platform: 'neutral',
   target: 'es2022',
   mainFields: ['module', 'main'],
-  external: [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), 'node:*'],
+  external: [
+    ...Object.keys(pkg.dependencies ?? {}),
+    ...Object.keys(pkg.peerDependencies ?? {}),
+    'node:*',
+  ],
   logLevel: 'warning',
 });
-const tsc = join(import.meta.dirname ?? '.', '..', 'node_modules', 'typescript', 'bin', 'tsc');
+const tsc = join(
+  import.meta.dirname ?? '.',
+  '..',
+  'node_modules',
+  'typescript',
+  'bin',
+  'tsc',
+);
 rmSync('tsconfig.tsbuildinfo', { force: true });
-execFileSync(process.execPath, [tsc, '-b', 'tsconfig.json'], { stdio: 'inherit' });
+execFileSync(process.execPath, [tsc, '-b', 'tsconfig.json'], {
+  stdio: 'inherit',
+});
 console.log(`built ${pkg.name}`);

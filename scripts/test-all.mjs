@@ -35,6 +35,7 @@ for (const p of pkgs) {
   });
   const out = (r.stdout ?? '') + (r.stderr ?? '');
   process.stdout.write(out);
+  // eslint-disable-next-line no-control-regex -- strips ANSI colour codes
   const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
   const total = /Total:\s+(\d+)/.exec(plain);
   const ok = /Passed:\s+(\d+)/.exec(plain);

@@ -6,7 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { transform } from 'esbuild';
 
 export async function resolve(specifier, context, next) {
-  if (specifier.endsWith('.js') && specifier.startsWith('.') && context.parentURL) {
+  if (
+    specifier.endsWith('.js') &&
+    specifier.startsWith('.') &&
+    context.parentURL
+  ) {
     const url = new URL(specifier, context.parentURL);
     if (!existsSync(fileURLToPath(url))) {
       const ts = new URL(specifier.slice(0, -3) + '.ts', context.parentURL);
@@ -17,7 +21,8 @@ export async function resolve(specifier, context, next) {
 }
 
 export async function load(url, context, next) {
-  if (!url.startsWith('file:') || !url.endsWith('.ts')) return next(url, context);
+  if (!url.startsWith('file:') || !url.endsWith('.ts'))
+    return next(url, context);
   const path = fileURLToPath(url);
   const source = await readFile(path, 'utf8');
   const out = await transform(source, {

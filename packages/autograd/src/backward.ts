@@ -4,7 +4,13 @@
  * summed down to each input's shape and shape-checked, naming the op.
  */
 import * as T from '@optnet/tensor';
-import { OptnetError, RuntimeError, type GraphNode, type Primitive, type Tensor } from '@optnet/tensor';
+import {
+  OptnetError,
+  RuntimeError,
+  type GraphNode,
+  type Primitive,
+  type Tensor,
+} from '@optnet/tensor';
 import { vjpRules } from './vjp/rules.js';
 import type { VjpRule } from './vjp/types.js';
 
@@ -16,7 +22,10 @@ interface WithVjp {
 function ruleFor(op: Primitive<unknown>): VjpRule<unknown> | null {
   const custom = (op as WithVjp).customVjp;
   if (custom) return custom;
-  const table = vjpRules as unknown as Record<string, VjpRule<unknown> | null | undefined>;
+  const table = vjpRules as unknown as Record<
+    string,
+    VjpRule<unknown> | null | undefined
+  >;
   const rule = table[op.name];
   if (rule === undefined) {
     throw new RuntimeError(
@@ -32,7 +41,9 @@ function ruleFor(op: Primitive<unknown>): VjpRule<unknown> | null {
 function topoOrder(roots: readonly Tensor[]): GraphNode[] {
   const seen = new Set<GraphNode>();
   const order: GraphNode[] = [];
-  const stack: [GraphNode, boolean][] = roots.flatMap((r) => (r.node ? [[r.node, false] as [GraphNode, boolean]] : []));
+  const stack: [GraphNode, boolean][] = roots.flatMap((r) =>
+    r.node ? [[r.node, false] as [GraphNode, boolean]] : [],
+  );
   while (stack.length > 0) {
     const [node, expanded] = stack.pop()!;
     if (expanded) {
@@ -42,16 +53,23 @@ function topoOrder(roots: readonly Tensor[]): GraphNode[] {
     if (seen.has(node)) continue;
     seen.add(node);
     stack.push([node, true]);
-    for (const x of node.inputs) if (x.node && !seen.has(x.node)) stack.push([x.node, false]);
+    for (const x of node.inputs)
+      if (x.node && !seen.has(x.node)) stack.push([x.node, false]);
   }
   return order;
 }
 
 /** Sum a cotangent over broadcast axes so it has `shape`; throw naming `op` if impossible. */
-export function unbroadcast(op: string, g: Tensor, x: Tensor, index: number): Tensor {
+export function unbroadcast(
+  op: string,
+  g: Tensor,
+  x: Tensor,
+  index: number,
+): Tensor {
   if (T.shapesEqual(g.shape, x.shape)) return g;
   const lead = g.rank - x.rank;
-  const fits = lead >= 0 && x.shape.every((d, i) => d === g.shape[i + lead] || d === 1);
+  const fits =
+    lead >= 0 && x.shape.every((d, i) => d === g.shape[i + lead] || d === 1);
   if (!fits) {
     throw new OptnetError(
       'SHAPE_MISMATCH',
@@ -70,7 +88,10 @@ export function unbroadcast(op: string, g: Tensor, x: Tensor, index: number): Te
  * Cotangents of every tensor on the paths from `roots` back, given the
  * roots' cotangents. Runs without recording (no higher-order graph).
  */
-export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[]): Map<Tensor, Tensor> {
+export function runBackward(
+  roots: readonly Tensor[],
+  seeds: readonly Tensor[],
+): Map<Tensor, Tensor> {
   const cts = new Map<Tensor, Tensor>();
   roots.forEach((r, i) => accumulate(cts, r, seeds[i]));
   const prev = T.setGradEnabled(false);
@@ -88,8 +109,13 @@ function step(node: GraphNode, cts: Map<Tensor, Tensor>): void {
   if (outCts.every((c) => c === null)) return;
   const rule = ruleFor(node.op);
   if (rule === null) return;
-  const filled = node.outputs.map((o, i) => outCts[i] ?? T.zeros(o.shape, { dtype: o.dtype }));
-  const inCts = rule({ inputs: node.inputs, outputs: node.outputs, attrs: node.attrs }, filled);
+  const filled = node.outputs.map(
+    (o, i) => outCts[i] ?? T.zeros(o.shape, { dtype: o.dtype }),
+  );
+  const inCts = rule(
+    { inputs: node.inputs, outputs: node.outputs, attrs: node.attrs },
+    filled,
+  );
   node.inputs.forEach((x, i) => {
     const g = inCts[i];
     if (!x.requiresGrad || g === null || g === undefined) return;

@@ -11,9 +11,16 @@ import type { VjpContext, VjpRule } from './vjp/types.js';
 export interface PrimitiveSpec<A, R> {
   readonly name: string;
   /** Outputs and residuals; must return new tensors, not its inputs. */
-  forward(inputs: readonly Tensor[], attrs: A): { outputs: Tensor[]; residuals: R };
+  forward(
+    inputs: readonly Tensor[],
+    attrs: A,
+  ): { outputs: Tensor[]; residuals: R };
   /** Output cotangents → one input cotangent (or null) per input. */
-  vjp(residuals: R, cotangents: readonly Tensor[], ctx: VjpContext<A>): readonly (Tensor | null)[];
+  vjp(
+    residuals: R,
+    cotangents: readonly Tensor[],
+    ctx: VjpContext<A>,
+  ): readonly (Tensor | null)[];
 }
 
 export interface DefinedPrimitive<A> extends CustomOp<A> {
@@ -31,7 +38,9 @@ export interface DefinedPrimitive<A> extends CustomOp<A> {
  * });
  * const [y] = cube.bind([x], {});
  */
-export function definePrimitive<A, R>(spec: PrimitiveSpec<A, R>): DefinedPrimitive<A> {
+export function definePrimitive<A, R>(
+  spec: PrimitiveSpec<A, R>,
+): DefinedPrimitive<A> {
   const residualsOf = new WeakMap<Tensor, R>();
   const prim: DefinedPrimitive<A> = {
     kind: 'custom',
@@ -49,7 +58,8 @@ export function definePrimitive<A, R>(spec: PrimitiveSpec<A, R>): DefinedPrimiti
       }
       return { outputs, residuals };
     },
-    customVjp: (ctx, cts) => spec.vjp(residualsOf.get(ctx.outputs[0]) as R, cts, ctx),
+    customVjp: (ctx, cts) =>
+      spec.vjp(residualsOf.get(ctx.outputs[0]) as R, cts, ctx),
     bind: (inputs, attrs) => T.apply(prim, inputs, attrs),
   };
   return prim;

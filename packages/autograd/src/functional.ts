@@ -49,16 +49,26 @@ export function vjp(
   const outs = Array.isArray(out) ? out : [out];
   const pullback: Pullback = (cotangents) => {
     const cts = Array.isArray(cotangents) ? cotangents : [cotangents as Tensor];
-    if (cts.length !== outs.length || cts.some((c, i) => !T.shapesEqual(c.shape, outs[i].shape))) {
+    if (
+      cts.length !== outs.length ||
+      cts.some((c, i) => !T.shapesEqual(c.shape, outs[i].shape))
+    ) {
       throw new RuntimeError(
         'SHAPE_MISMATCH',
         `vjp: need one cotangent per output with the output's shape; got ` +
           `[${cts.map((c) => T.fmtShape(c.shape)).join(', ')}] for outputs [${outs.map((o) => T.fmtShape(o.shape)).join(', ')}].`,
       );
     }
-    const live = outs.map((o, i) => (o.requiresGrad ? i : -1)).filter((i) => i >= 0);
-    const map = runBackward(live.map((i) => outs[i]), live.map((i) => cts[i]));
-    return leaves.map((l) => map.get(l) ?? T.zeros(l.shape, { dtype: l.dtype }));
+    const live = outs
+      .map((o, i) => (o.requiresGrad ? i : -1))
+      .filter((i) => i >= 0);
+    const map = runBackward(
+      live.map((i) => outs[i]),
+      live.map((i) => cts[i]),
+    );
+    return leaves.map(
+      (l) => map.get(l) ?? T.zeros(l.shape, { dtype: l.dtype }),
+    );
   };
   return [out, pullback];
 }
@@ -67,7 +77,9 @@ export function vjp(
  * Value of a scalar function and its gradients wrt every argument.
  * @example const [loss, [gw]] = valueAndGrad((w) => w.square().sum())(w);
  */
-export function valueAndGrad(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => [Tensor, Tensor[]] {
+export function valueAndGrad(
+  f: (...xs: Tensor[]) => Tensor,
+): (...xs: Tensor[]) => [Tensor, Tensor[]] {
   return (...xs) => {
     const [y, pullback] = vjp(f, ...xs);
     const out = y as Tensor;
@@ -86,7 +98,9 @@ export function valueAndGrad(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) 
  * Gradient of a scalar function: one tensor for one argument, else an array.
  * @example const g = grad((x) => x.square().sum())(x); // 2x
  */
-export function grad(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => Tensor | Tensor[] {
+export function grad(
+  f: (...xs: Tensor[]) => Tensor,
+): (...xs: Tensor[]) => Tensor | Tensor[] {
   const vg = valueAndGrad(f);
   return (...xs) => {
     const [, gs] = vg(...xs);

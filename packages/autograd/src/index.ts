@@ -13,7 +13,17 @@ import { backward } from './backward.js';
 setBackwardImpl(backward);
 
 export { backward, runBackward, unbroadcast } from './backward.js';
-export { grad, valueAndGrad, vjp, noGrad, type Pullback } from './functional.js';
-export { definePrimitive, type PrimitiveSpec, type DefinedPrimitive } from './custom.js';
+export {
+  grad,
+  valueAndGrad,
+  vjp,
+  noGrad,
+  type Pullback,
+} from './functional.js';
+export {
+  definePrimitive,
+  type PrimitiveSpec,
+  type DefinedPrimitive,
+} from './custom.js';
 export { vjpRules } from './vjp/rules.js';
 export { type VjpRule, type VjpContext, type VjpTable } from './vjp/types.js';

@@ -2,4 +2,8 @@
  * @optnet/autograd/testing: gradient checking.
  * @example import { checkVjp } from '@optnet/autograd/testing';
  */
-export { checkVjp, type CheckVjpOptions, type CheckVjpResult } from './testing/check-vjp.js';
+export {
+  checkVjp,
+  type CheckVjpOptions,
+  type CheckVjpResult,
+} from './testing/check-vjp.js';

@@ -3,7 +3,13 @@ import * as assert from 'uvu/assert';
 import * as T from '@optnet/tensor';
 import type { Tensor } from '@optnet/tensor';
 import { assertClose, assertThrowsCode } from '@optnet/tensor/testing';
-import { definePrimitive, grad, noGrad, valueAndGrad, vjp } from '@optnet/autograd';
+import {
+  definePrimitive,
+  grad,
+  noGrad,
+  valueAndGrad,
+  vjp,
+} from '@optnet/autograd';
 import { checkVjp } from '@optnet/autograd/testing';
 
 const f64 = { dtype: 'float64' } as const;
@@ -21,7 +27,10 @@ test('backward: d/dx sum(x²·w) = 2xw; grads accumulate across calls', async ()
 test('backward: a broadcast input gets the sum over broadcast axes, once', async () => {
   const b = T.tensor([1, 2, 3], { ...f64, requiresGrad: true });
   const x = T.ones([4, 3], f64);
-  x.add(b).mul(T.tensor([[1], [2], [3], [4]], f64)).sum().backward();
+  x.add(b)
+    .mul(T.tensor([[1], [2], [3], [4]], f64))
+    .sum()
+    .backward();
   // each b_j appears in 4 rows weighted 1+2+3+4 = 10
   await assertClose(b.grad!, [10, 10, 10]);
   const s = T.tensor(2, { ...f64, requiresGrad: true });
@@ -38,8 +47,16 @@ test('backward: a tensor used twice (diamond) sums both paths', async () => {
 
 test('backward: errors for non-scalar outputs and outputs without a graph', async () => {
   const x = T.tensor([1, 2], { ...f64, requiresGrad: true });
-  await assertThrowsCode(() => x.mul(2).backward(), 'BAD_ARGUMENT', /^backward: .*one-element/);
-  await assertThrowsCode(() => T.tensor([1]).sum().backward(), 'NOT_DIFFERENTIABLE', /^backward: /);
+  await assertThrowsCode(
+    () => x.mul(2).backward(),
+    'BAD_ARGUMENT',
+    /^backward: .*one-element/,
+  );
+  await assertThrowsCode(
+    () => T.tensor([1]).sum().backward(),
+    'NOT_DIFFERENTIABLE',
+    /^backward: /,
+  );
   x.mul(2).backward(T.tensor([1, 10], f64));
   await assertClose(x.grad!, [2, 20]);
 });
@@ -65,13 +82,20 @@ test('functional: grad, valueAndGrad and vjp do not touch .grad', async () => {
   const g = grad((t) => t.square().sum())(x) as Tensor;
   await assertClose(g, [2, 4, 6]);
   assert.is(x.grad, null);
-  const [v, [ga, gb]] = valueAndGrad((a, b) => a.mul(b).sum())(x, T.tensor([4, 5, 6], f64));
+  const [v, [ga, gb]] = valueAndGrad((a, b) => a.mul(b).sum())(
+    x,
+    T.tensor([4, 5, 6], f64),
+  );
   await assertClose(v, [32]);
   await assertClose(ga, [4, 5, 6]);
   await assertClose(gb, [1, 2, 3]);
   const [y, pullback] = vjp((t) => t.exp(), x);
   await assertClose(pullback(T.ones([3], f64))[0], await (y as Tensor).data());
-  await assertThrowsCode(() => pullback(T.ones([2], f64)), 'SHAPE_MISMATCH', /^vjp: /);
+  await assertThrowsCode(
+    () => pullback(T.ones([2], f64)),
+    'SHAPE_MISMATCH',
+    /^vjp: /,
+  );
 });
 
 test('functional: a closed-over parameter does not need to be an argument', async () => {
@@ -95,7 +119,10 @@ test('definePrimitive: forward runs unrecorded; backward gets the residuals', as
   await assertClose(y, [1, -8, 0.125]);
   y.sum().backward();
   await assertClose(x.grad!, [3, 12, 0.75]);
-  const r = checkVjp((t) => cube.bind([t.mul(2)], {})[0].sum(), [T.randn([4], { ...f64, rng: T.makeRng(3) })]);
+  const r = checkVjp(
+    (t) => cube.bind([t.mul(2)], {})[0].sum(),
+    [T.randn([4], { ...f64, rng: T.makeRng(3) })],
+  );
   assert.ok(r.relError < 1e-6, `relError ${r.relError}`);
 });
 
@@ -105,7 +132,10 @@ test('definePrimitive: a wrong VJP is caught by checkVjp', () => {
     forward: ([x]) => ({ outputs: [x.square()], residuals: x }),
     vjp: (x, [g]) => [g.mul(x)], // should be 2x
   });
-  const r = checkVjp((t) => bad.bind([t], {})[0], [T.randn([5], { ...f64, rng: T.makeRng(1) })]);
+  const r = checkVjp(
+    (t) => bad.bind([t], {})[0],
+    [T.randn([5], { ...f64, rng: T.makeRng(1) })],
+  );
   assert.ok(r.relError > 0.1, `relError ${r.relError}`);
 });
 
@@ -115,7 +145,11 @@ test('definePrimitive: returning an input is refused', async () => {
     forward: ([x]) => ({ outputs: [x], residuals: null }),
     vjp: (_r, [g]) => [g],
   });
-  await assertThrowsCode(() => ident.bind([T.ones([2], f64)], {}), 'BAD_ARGUMENT', /^badIdentity: forward must return new tensors/);
+  await assertThrowsCode(
+    () => ident.bind([T.ones([2], f64)], {}),
+    'BAD_ARGUMENT',
+    /^badIdentity: forward must return new tensors/,
+  );
 });
 
 test('scope: backward inside a scope keeps leaf grads and frees intermediates', async () => {

@@ -9,7 +9,8 @@ import { checkVjp } from '@optnet/autograd/testing';
 
 const f64 = { dtype: 'float64' } as const;
 const rng = T.makeRng(7);
-const randn = (shape: number[]): Tensor => T.randn(shape, { dtype: 'float64', rng });
+const randn = (shape: number[]): Tensor =>
+  T.randn(shape, { dtype: 'float64', rng });
 /** Entries with |x| ≥ 0.5 (away from 0) and random signs. */
 const awayFromZero = (shape: number[]): Tensor => {
   const x = randn(shape);
@@ -18,17 +19,37 @@ const awayFromZero = (shape: number[]): Tensor => {
 /** Entries in [0.5, ∞). */
 const positive = (shape: number[]): Tensor => T.add(T.abs(randn(shape)), 0.5);
 
-function check(f: (...xs: Tensor[]) => Tensor | Tensor[], args: Tensor[], wrt?: number[]): void {
+function check(
+  f: (...xs: Tensor[]) => Tensor | Tensor[],
+  args: Tensor[],
+  wrt?: number[],
+): void {
   for (let trial = 0; trial < 3; trial++) {
     const r = checkVjp(f, args, { rng, wrt });
-    assert.ok(r.relError < 1e-6, `relError ${r.relError} (analytic ${r.analytic}, numeric ${r.numeric})`);
+    assert.ok(
+      r.relError < 1e-6,
+      `relError ${r.relError} (analytic ${r.analytic}, numeric ${r.numeric})`,
+    );
   }
 }
 
 const unaryDomains: Record<string, (shape: number[]) => Tensor> = {
-  neg: randn, abs: awayFromZero, sign: awayFromZero, square: randn, exp: randn, log: positive,
-  log1p: (s) => T.sub(positive(s), 1.2), sqrt: positive, rsqrt: positive, reciprocal: awayFromZero,
-  sin: randn, cos: randn, tanh: randn, sigmoid: randn, softplus: randn, relu: awayFromZero,
+  neg: randn,
+  abs: awayFromZero,
+  sign: awayFromZero,
+  square: randn,
+  exp: randn,
+  log: positive,
+  log1p: (s) => T.sub(positive(s), 1.2),
+  sqrt: positive,
+  rsqrt: positive,
+  reciprocal: awayFromZero,
+  sin: randn,
+  cos: randn,
+  tanh: randn,
+  sigmoid: randn,
+  softplus: randn,
+  relu: awayFromZero,
 };
 
 for (const [name, domain] of Object.entries(unaryDomains)) {
@@ -45,7 +66,12 @@ test('log1p domain stays above -1', async () => {
 });
 
 type Binary = (a: Tensor, b: Tensor) => Tensor;
-const binaries: [string, Binary, (s: number[]) => Tensor, (s: number[]) => Tensor][] = [
+const binaries: [
+  string,
+  Binary,
+  (s: number[]) => Tensor,
+  (s: number[]) => Tensor,
+][] = [
   ['add', T.add, randn, randn],
   ['sub', T.sub, randn, randn],
   ['mul', T.mul, randn, randn],
@@ -79,16 +105,25 @@ test('binary ops with a number operand: gradcheck wrt the tensor', () => {
 });
 
 test('maximum/minimum: ties split the gradient equally', async () => {
-  const [ga, gb] = grad((a, b) => T.maximum(a, b).sum())(T.tensor([1, 2], f64), T.tensor([1, 3], f64)) as Tensor[];
+  const [ga, gb] = grad((a, b) => T.maximum(a, b).sum())(
+    T.tensor([1, 2], f64),
+    T.tensor([1, 3], f64),
+  ) as Tensor[];
   await assertClose(ga, [0.5, 0]);
   await assertClose(gb, [0.5, 1]);
 });
 
 test('where: gradcheck wrt both branches, with broadcasting', () => {
-  const cond = T.tensor([[true, false, true], [false, false, true]]);
+  const cond = T.tensor([
+    [true, false, true],
+    [false, false, true],
+  ]);
   check((a, b) => T.where(cond, a, b), [randn([2, 3]), randn([2, 3])]);
   check((a, b) => T.where(cond, a, b), [randn([3]), randn([2, 1])]);
-  check((a, b) => T.where(T.tensor([true, false, true]), a, b), [randn([4, 3]), randn([])]);
+  check(
+    (a, b) => T.where(T.tensor([true, false, true]), a, b),
+    [randn([4, 3]), randn([])],
+  );
   check((a) => T.where(cond, a, 0), [randn([2, 3])]);
 });
 
@@ -100,19 +135,39 @@ test('cast: float64 → float64 is the identity; float64 → float32 passes the 
   assert.is(gx.dtype, 'float64');
   await assertClose(gx, [0.5, -2]);
   // to int: no gradient flows (zeros)
-  const gi = grad((x) => T.cast(T.cast(x, 'int32'), 'float64').sum().add(x.sum()))(T.tensor([1.5, 2.5], f64)) as Tensor;
+  const gi = grad((x) =>
+    T.cast(T.cast(x, 'int32'), 'float64').sum().add(x.sum()),
+  )(T.tensor([1.5, 2.5], f64)) as Tensor;
   await assertClose(gi, [1, 1]);
 });
 
-type Reduce = (x: Tensor, axes?: number | readonly number[] | null, keepdims?: boolean) => Tensor;
-const reductions: [string, Reduce][] = [['sum', T.sum], ['prod', T.prod], ['max', T.max], ['min', T.min], ['mean', T.mean]];
-const axesCases: (number | number[] | undefined)[] = [undefined, 0, -1, [0, 2], [1, 2], [0, 1, 2]];
+type Reduce = (
+  x: Tensor,
+  axes?: number | readonly number[] | null,
+  keepdims?: boolean,
+) => Tensor;
+const reductions: [string, Reduce][] = [
+  ['sum', T.sum],
+  ['prod', T.prod],
+  ['max', T.max],
+  ['min', T.min],
+  ['mean', T.mean],
+];
+const axesCases: (number | number[] | undefined)[] = [
+  undefined,
+  0,
+  -1,
+  [0, 2],
+  [1, 2],
+  [0, 1, 2],
+];
 
 for (const [name, fn] of reductions) {
   test(`${name}: gradcheck over single and multiple axes, keepdims true and false`, () => {
     const x = name === 'prod' ? awayFromZero([2, 3, 4]) : randn([2, 3, 4]);
     for (const axes of axesCases) {
-      for (const keepdims of [false, true]) check((a) => fn(a, axes, keepdims), [x]);
+      for (const keepdims of [false, true])
+        check((a) => fn(a, axes, keepdims), [x]);
     }
     check((a) => fn(a), [randn([5])]);
     check((a) => fn(a, 0), [randn([1, 3])]);
@@ -120,17 +175,54 @@ for (const [name, fn] of reductions) {
 }
 
 test('prod: gradcheck with one zero and two zeros in a group', async () => {
-  const x = T.tensor([[1.5, 0, -2, 0.7], [0, 1.2, 0, 3], [0.5, 2, -1, 1.1]], f64);
+  const x = T.tensor(
+    [
+      [1.5, 0, -2, 0.7],
+      [0, 1.2, 0, 3],
+      [0.5, 2, -1, 1.1],
+    ],
+    f64,
+  );
   check((a) => T.prod(a, 1), [x]);
   check((a) => T.prod(a, 0, true), [x]);
-  check((a) => T.prod(a), [T.tensor([[1.5, 0, -2], [0.7, 1.2, -0.9]], f64)]); // a single zero overall
+  check(
+    (a) => T.prod(a),
+    [
+      T.tensor(
+        [
+          [1.5, 0, -2],
+          [0.7, 1.2, -0.9],
+        ],
+        f64,
+      ),
+    ],
+  ); // a single zero overall
   const g = grad((a) => T.prod(a, 1).sum())(x) as Tensor;
-  await assertClose(g, [[0, 1.5 * -2 * 0.7, 0, 0], [0, 0, 0, 0], [-2.2, -0.55, 1.1, -1]], { rtol: 1e-12 });
+  await assertClose(
+    g,
+    [
+      [0, 1.5 * -2 * 0.7, 0, 0],
+      [0, 0, 0, 0],
+      [-2.2, -0.55, 1.1, -1],
+    ],
+    { rtol: 1e-12 },
+  );
 });
 
 test('max/min: tied extremes share the gradient', async () => {
-  const g = grad((a) => T.max(a, 1).sum())(T.tensor([[3, 1, 3], [0, 2, 1]], f64)) as Tensor;
-  await assertClose(g, [[0.5, 0, 0.5], [0, 1, 0]]);
+  const g = grad((a) => T.max(a, 1).sum())(
+    T.tensor(
+      [
+        [3, 1, 3],
+        [0, 2, 1],
+      ],
+      f64,
+    ),
+  ) as Tensor;
+  await assertClose(g, [
+    [0.5, 0, 0.5],
+    [0, 1, 0],
+  ]);
 });
 
 test('reshape/permute/transpose/expand/squeeze/unsqueeze: gradcheck', () => {
@@ -153,20 +245,50 @@ test('reshape/permute/transpose/expand/squeeze/unsqueeze: gradcheck', () => {
 
 test('composition: a small network-like expression', () => {
   const f = (w: Tensor, x: Tensor, b: Tensor) =>
-    T.mean(T.square(T.tanh(T.add(T.sum(T.mul(T.unsqueeze(x, 1), w), -1), b))), [0, 1]);
+    T.mean(
+      T.square(T.tanh(T.add(T.sum(T.mul(T.unsqueeze(x, 1), w), -1), b))),
+      [0, 1],
+    );
   check(f, [randn([4, 3]), randn([5, 3]), randn([4])]);
 });
 
 test('errors: pullback shape, non-scalar grad, forward errors under grad, int inputs', async () => {
   const [, pullback] = vjp((x) => T.exp(x), randn([2, 3]));
-  await assertThrowsCode(() => pullback(T.ones([3, 2], f64)), 'SHAPE_MISMATCH', /^vjp: need one cotangent per output/);
-  await assertThrowsCode(() => pullback([T.ones([2, 3], f64), T.ones([2, 3], f64)]), 'SHAPE_MISMATCH', /^vjp: /);
-  await assertThrowsCode(() => grad((x) => T.exp(x))(randn([2])), 'BAD_ARGUMENT', /^grad: f must return a one-element tensor/);
-  await assertThrowsCode(() => grad((x) => T.add(x, T.ones([3], f64)).sum())(randn([2])), 'SHAPE_MISMATCH', /^add: /);
-  await assertThrowsCode(() => grad((x) => T.sum(x, 2))(randn([2])), 'BAD_AXIS', /^sum: /);
-  await assertThrowsCode(() => grad((x) => T.mul(x, T.ones([2])).sum())(randn([2])), 'DTYPE_MISMATCH', /^mul: /);
+  await assertThrowsCode(
+    () => pullback(T.ones([3, 2], f64)),
+    'SHAPE_MISMATCH',
+    /^vjp: need one cotangent per output/,
+  );
+  await assertThrowsCode(
+    () => pullback([T.ones([2, 3], f64), T.ones([2, 3], f64)]),
+    'SHAPE_MISMATCH',
+    /^vjp: /,
+  );
+  await assertThrowsCode(
+    () => grad((x) => T.exp(x))(randn([2])),
+    'BAD_ARGUMENT',
+    /^grad: f must return a one-element tensor/,
+  );
+  await assertThrowsCode(
+    () => grad((x) => T.add(x, T.ones([3], f64)).sum())(randn([2])),
+    'SHAPE_MISMATCH',
+    /^add: /,
+  );
+  await assertThrowsCode(
+    () => grad((x) => T.sum(x, 2))(randn([2])),
+    'BAD_AXIS',
+    /^sum: /,
+  );
+  await assertThrowsCode(
+    () => grad((x) => T.mul(x, T.ones([2])).sum())(randn([2])),
+    'DTYPE_MISMATCH',
+    /^mul: /,
+  );
   // an int argument gets a zero gradient; the float one its true gradient
-  const [gi, gf] = grad((i, x) => T.mul(T.cast(i, 'float64'), x).sum())(T.tensor([2, 3], { dtype: 'int32' }), T.tensor([1, 1], f64)) as Tensor[];
+  const [gi, gf] = grad((i, x) => T.mul(T.cast(i, 'float64'), x).sum())(
+    T.tensor([2, 3], { dtype: 'int32' }),
+    T.tensor([1, 1], f64),
+  ) as Tensor[];
   await assertClose(gi, [0, 0]);
   await assertClose(gf, [2, 3]);
 });

@@ -6,12 +6,20 @@ import { assertClose } from '@optnet/tensor/testing';
 import { checkVjp } from '@optnet/autograd/testing';
 
 const rng = T.makeRng(42);
-const randn = (shape: number[], scale = 1): Tensor => T.mul(T.randn(shape, { dtype: 'float64', rng }), scale);
+const randn = (shape: number[], scale = 1): Tensor =>
+  T.mul(T.randn(shape, { dtype: 'float64', rng }), scale);
 
-function check(f: (...xs: Tensor[]) => Tensor | Tensor[], args: Tensor[], wrt?: number[]): void {
+function check(
+  f: (...xs: Tensor[]) => Tensor | Tensor[],
+  args: Tensor[],
+  wrt?: number[],
+): void {
   for (let trial = 0; trial < 3; trial++) {
     const r = checkVjp(f, args, { rng, wrt });
-    assert.ok(r.relError < 1e-6, `relError ${r.relError} (analytic ${r.analytic}, numeric ${r.numeric})`);
+    assert.ok(
+      r.relError < 1e-6,
+      `relError ${r.relError} (analytic ${r.analytic}, numeric ${r.numeric})`,
+    );
   }
 }
 
@@ -26,19 +34,47 @@ test('softmax/logSoftmax: gradcheck along every axis of a batched input', () => 
 });
 
 test('softmax/logSoftmax: gradcheck with large logits (stability)', () => {
-  const x = T.add(randn([3, 4]), T.tensor([[500], [-500], [0]], { dtype: 'float64' }));
+  const x = T.add(
+    randn([3, 4]),
+    T.tensor([[500], [-500], [0]], { dtype: 'float64' }),
+  );
   check((a) => T.softmax(a, 1), [x]);
   check((a) => T.logSoftmax(a, 1), [x]);
 });
 
 test('softmax/logSoftmax: composed in a loss; gradient of logSoftmax·onehot is onehot − softmax', async () => {
-  const x = T.tensor([[1, 2, 3], [0, 0, 0]], { dtype: 'float64', requiresGrad: true });
-  const onehot = T.tensor([[0, 0, 1], [1, 0, 0]], { dtype: 'float64' });
+  const x = T.tensor(
+    [
+      [1, 2, 3],
+      [0, 0, 0],
+    ],
+    { dtype: 'float64', requiresGrad: true },
+  );
+  const onehot = T.tensor(
+    [
+      [0, 0, 1],
+      [1, 0, 0],
+    ],
+    { dtype: 'float64' },
+  );
   T.logSoftmax(x).mul(onehot).sum().backward();
-  const s = await T.softmax(T.tensor([[1, 2, 3], [0, 0, 0]], { dtype: 'float64' })).toArray();
-  const want = (s as number[][]).map((r, i) => r.map((v, j) => (i === 0 ? (j === 2 ? 1 : 0) : j === 0 ? 1 : 0) - v));
+  const s = await T.softmax(
+    T.tensor(
+      [
+        [1, 2, 3],
+        [0, 0, 0],
+      ],
+      { dtype: 'float64' },
+    ),
+  ).toArray();
+  const want = (s as number[][]).map((r, i) =>
+    r.map((v, j) => (i === 0 ? (j === 2 ? 1 : 0) : j === 0 ? 1 : 0) - v),
+  );
   await assertClose(x.grad!, want, { rtol: 1e-12 });
-  check((a, b) => T.sum(T.mul(T.logSoftmax(a), b)), [randn([4, 5]), randn([4, 5])]);
+  check(
+    (a, b) => T.sum(T.mul(T.logSoftmax(a), b)),
+    [randn([4, 5]), randn([4, 5])],
+  );
 });
 
 test('logsumexp: gradcheck over several axes, keepdims, large values', () => {
@@ -50,10 +86,15 @@ test('logsumexp: gradcheck over several axes, keepdims, large values', () => {
 });
 
 test('logsumexp: gradient is softmax', async () => {
-  const v = [[1, 2, 3], [-1, 0, 5]];
+  const v = [
+    [1, 2, 3],
+    [-1, 0, 5],
+  ];
   const x = T.tensor(v, { dtype: 'float64', requiresGrad: true });
   T.logsumexp(x, 1).sum().backward();
-  await assertClose(x.grad!, T.softmax(T.tensor(v, { dtype: 'float64' }), 1), { rtol: 1e-12 });
+  await assertClose(x.grad!, T.softmax(T.tensor(v, { dtype: 'float64' }), 1), {
+    rtol: 1e-12,
+  });
 });
 
 test('variance: gradcheck with correction 0 and 1, keepdims', () => {
@@ -67,25 +108,55 @@ test('maxPool2d: gradcheck (stride, overlap, padding, rectangular)', () => {
   const x = randn([2, 3, 5, 6]);
   check((a) => T.maxPool2d(a, { kernel: 2 }), [x]);
   check((a) => T.maxPool2d(a, { kernel: 3, stride: 1, padding: 1 }), [x]);
-  check((a) => T.maxPool2d(a, { kernel: [3, 2], stride: [2, 1], padding: [1, 0] }), [x]);
+  check(
+    (a) => T.maxPool2d(a, { kernel: [3, 2], stride: [2, 1], padding: [1, 0] }),
+    [x],
+  );
   check((a) => T.maxPool2d(a, { kernel: [1, 1] }), [randn([1, 2, 3, 3])]);
 });
 
 test('maxPool2d: ties route the whole gradient to the first maximum', async () => {
-  const x = T.tensor([[[[1, 4], [4, 2]]]], { dtype: 'float64', requiresGrad: true });
+  const x = T.tensor(
+    [
+      [
+        [
+          [1, 4],
+          [4, 2],
+        ],
+      ],
+    ],
+    { dtype: 'float64', requiresGrad: true },
+  );
   T.maxPool2d(x, { kernel: 2 }).mul(3).sum().backward();
-  await assertClose(x.grad!, [[[[0, 3], [0, 0]]]]);
+  await assertClose(x.grad!, [
+    [
+      [
+        [0, 3],
+        [0, 0],
+      ],
+    ],
+  ]);
 });
 
 test('avgPool2d: gradcheck, padding counted (count_include_pad)', async () => {
   const x = randn([2, 3, 5, 6]);
   check((a) => T.avgPool2d(a, { kernel: 2 }), [x]);
   check((a) => T.avgPool2d(a, { kernel: 3, stride: 1, padding: 1 }), [x]);
-  check((a) => T.avgPool2d(a, { kernel: [3, 2], stride: [2, 1], padding: [1, 1] }), [x]);
+  check(
+    (a) => T.avgPool2d(a, { kernel: [3, 2], stride: [2, 1], padding: [1, 1] }),
+    [x],
+  );
   const y = T.ones([1, 1, 2, 2], { dtype: 'float64', requiresGrad: true });
   T.avgPool2d(y, { kernel: 2, stride: 1, padding: 1 }).sum().backward();
   // each input lies in 4 of the 9 windows, each weighting it 1/4
-  await assertClose(y.grad!, [[[[1, 1], [1, 1]]]]);
+  await assertClose(y.grad!, [
+    [
+      [
+        [1, 1],
+        [1, 1],
+      ],
+    ],
+  ]);
 });
 
 test('avgPool2dGrad: gradcheck in g (second derivatives of avgPool2d)', () => {

@@ -25,8 +25,20 @@ import { argmax, makeRng, type Rng, type Tensor } from '@optnet/tensor';
 import { cpuThreadStats, useCpuThreads } from '@optnet/tensor/threads';
 import { noGrad } from '@optnet/autograd';
 import {
-  Adam, Conv2d, crossEntropy, FASHION_MNIST_DIR, Flatten, Linear, loadFashionMnist, MaxPool2d, NnError,
-  numBatches, ReLU, save, Sequential, batches,
+  Adam,
+  Conv2d,
+  crossEntropy,
+  FASHION_MNIST_DIR,
+  Flatten,
+  Linear,
+  loadFashionMnist,
+  MaxPool2d,
+  NnError,
+  numBatches,
+  ReLU,
+  save,
+  Sequential,
+  batches,
 } from '@optnet/nn';
 
 /** The parsed command line. */
@@ -65,17 +77,23 @@ const USAGE = `Usage: fashion-mnist [options]
 /** A CLI mistake: printed with the usage, no stack. */
 class UsageError extends Error {}
 
-function intFlag(name: string, v: string | undefined, min: number): number | undefined {
+function intFlag(
+  name: string,
+  v: string | undefined,
+  min: number,
+): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}; got '${v}'.`);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer ≥ ${min}; got '${v}'.`);
   return n;
 }
 
 function numFlag(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number; got '${v}'.`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`--${name} must be a positive number; got '${v}'.`);
   return n;
 }
 
@@ -85,8 +103,18 @@ function parseConfig(argv: string[]): Config | undefined {
   const { values: v } = parseArgs({
     args: argv,
     options: {
-      model: str, epochs: str, 'batch-size': str, lr: str, limit: str, 'test-limit': str, seed: str,
-      threads: str, save: str, 'data-dir': str, 'log-interval': str, help: { type: 'boolean' },
+      model: str,
+      epochs: str,
+      'batch-size': str,
+      lr: str,
+      limit: str,
+      'test-limit': str,
+      seed: str,
+      threads: str,
+      save: str,
+      'data-dir': str,
+      'log-interval': str,
+      help: { type: 'boolean' },
     },
   });
   if (v.help) {
@@ -94,7 +122,8 @@ function parseConfig(argv: string[]): Config | undefined {
     return undefined;
   }
   const model = v.model ?? 'mlp';
-  if (model !== 'mlp' && model !== 'conv') throw new UsageError(`--model must be mlp or conv; got '${model}'.`);
+  if (model !== 'mlp' && model !== 'conv')
+    throw new UsageError(`--model must be mlp or conv; got '${model}'.`);
   return {
     model,
     epochs: intFlag('epochs', v.epochs, 1) ?? 3,
@@ -113,25 +142,44 @@ function parseConfig(argv: string[]): Config | undefined {
 /** The two networks of the header comment, initialized from `rng`. */
 function buildModel(kind: Config['model'], rng: Rng): Sequential {
   if (kind === 'mlp') {
-    return new Sequential(new Flatten(), new Linear(784, 256, { rng }), new ReLU(), new Linear(256, 10, { rng }));
+    return new Sequential(
+      new Flatten(),
+      new Linear(784, 256, { rng }),
+      new ReLU(),
+      new Linear(256, 10, { rng }),
+    );
   }
   // 28 → conv 3 → 26 → pool 2 → 13 → conv 3 → 11 → pool 2 → 5: 16·5·5 = 400 features.
   return new Sequential(
-    new Conv2d(1, 8, 3, { rng }), new ReLU(), new MaxPool2d(2),
-    new Conv2d(8, 16, 3, { rng }), new ReLU(), new MaxPool2d(2),
-    new Flatten(), new Linear(400, 10, { rng }),
+    new Conv2d(1, 8, 3, { rng }),
+    new ReLU(),
+    new MaxPool2d(2),
+    new Conv2d(8, 16, 3, { rng }),
+    new ReLU(),
+    new MaxPool2d(2),
+    new Flatten(),
+    new Linear(400, 10, { rng }),
   );
 }
 
 /** Fraction of `images` whose argmax logit is the label, in eval mode, in batches. */
-function accuracy(model: Sequential, images: Tensor, labels: Tensor, batchSize = 500): number {
+function accuracy(
+  model: Sequential,
+  images: Tensor,
+  labels: Tensor,
+  batchSize = 500,
+): number {
   model.eval();
   let correct = 0;
   noGrad(() => {
-    for (const [xb, yb] of batches([images, labels], { batchSize, shuffle: false })) {
+    for (const [xb, yb] of batches([images, labels], {
+      batchSize,
+      shuffle: false,
+    })) {
       const predicted = argmax(model.forward(xb), 1).dataSync();
       const truth = yb.dataSync();
-      for (let i = 0; i < truth.length; i++) if (predicted[i] === truth[i]) correct++;
+      for (let i = 0; i < truth.length; i++)
+        if (predicted[i] === truth[i]) correct++;
     }
   });
   model.train();
@@ -146,24 +194,46 @@ interface Progress {
   lastLog: number;
 }
 
-const fmtTime = (s: number): string => (s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${(s % 60).toFixed(0)} s`);
+const fmtTime = (s: number): string =>
+  s < 60
+    ? `${s.toFixed(1)} s`
+    : `${Math.floor(s / 60)} min ${(s % 60).toFixed(0)} s`;
 
-function logProgress(p: Progress, epoch: number, total: number, start: number): void {
+function logProgress(
+  p: Progress,
+  epoch: number,
+  total: number,
+  start: number,
+): void {
   const now = performance.now();
   const rate = p.seen / ((now - start) / 1000);
   const pct = ((100 * p.seen) / total).toFixed(0).padStart(3);
   const loss = (p.windowLoss / p.windowSteps).toFixed(4);
-  console.log(`  epoch ${epoch} ${pct}% ${p.seen}/${total}  loss ${loss}  ${rate.toFixed(0)} samples/s`);
+  console.log(
+    `  epoch ${epoch} ${pct}% ${p.seen}/${total}  loss ${loss}  ${rate.toFixed(0)} samples/s`,
+  );
   p.windowLoss = 0;
   p.windowSteps = 0;
   p.lastLog = now;
 }
 
 /** One pass of Adam steps over the shuffled training set; returns the mean loss. */
-function trainEpoch(model: Sequential, opt: Adam, data: Tensor[], cfg: Config, rng: Rng, epoch: number): number {
+function trainEpoch(
+  model: Sequential,
+  opt: Adam,
+  data: Tensor[],
+  cfg: Config,
+  rng: Rng,
+  epoch: number,
+): number {
   const total = data[0].shape[0];
   const start = performance.now();
-  const p: Progress = { seen: 0, windowLoss: 0, windowSteps: 0, lastLog: start };
+  const p: Progress = {
+    seen: 0,
+    windowLoss: 0,
+    windowSteps: 0,
+    lastLog: start,
+  };
   let epochLoss = 0;
   for (const [xb, yb] of batches(data, { batchSize: cfg.batchSize, rng })) {
     const loss = crossEntropy(model.forward(xb), yb);
@@ -171,22 +241,38 @@ function trainEpoch(model: Sequential, opt: Adam, data: Tensor[], cfg: Config, r
     loss.backward();
     opt.step();
     const value = loss.itemSync();
-    if (!Number.isFinite(value)) throw new Error(`the loss is ${value} at epoch ${epoch}; try a smaller --lr.`);
+    if (!Number.isFinite(value))
+      throw new Error(
+        `the loss is ${value} at epoch ${epoch}; try a smaller --lr.`,
+      );
     epochLoss += value * xb.shape[0];
     p.windowLoss += value;
     p.windowSteps++;
     p.seen += xb.shape[0];
-    if (performance.now() - p.lastLog >= cfg.logInterval * 1000) logProgress(p, epoch, total, start);
+    if (performance.now() - p.lastLog >= cfg.logInterval * 1000)
+      logProgress(p, epoch, total, start);
   }
   return epochLoss / total;
 }
 
-async function loadData(cfg: Config): Promise<{ train: Tensor[]; test: Tensor[] }> {
+async function loadData(
+  cfg: Config,
+): Promise<{ train: Tensor[]; test: Tensor[] }> {
   const t0 = performance.now();
-  const tr = await loadFashionMnist({ dir: cfg.dataDir, split: 'train', limit: cfg.limit });
-  const te = await loadFashionMnist({ dir: cfg.dataDir, split: 'test', limit: cfg.testLimit });
+  const tr = await loadFashionMnist({
+    dir: cfg.dataDir,
+    split: 'train',
+    limit: cfg.limit,
+  });
+  const te = await loadFashionMnist({
+    dir: cfg.dataDir,
+    split: 'test',
+    limit: cfg.testLimit,
+  });
   const s = ((performance.now() - t0) / 1000).toFixed(1);
-  console.log(`data: ${tr.images.shape[0]} training, ${te.images.shape[0]} test images (loaded in ${s} s)`);
+  console.log(
+    `data: ${tr.images.shape[0]} training, ${te.images.shape[0]} test images (loaded in ${s} s)`,
+  );
   return { train: [tr.images, tr.labels], test: [te.images, te.labels] };
 }
 
@@ -197,7 +283,9 @@ async function run(cfg: Config): Promise<void> {
   const model = buildModel(cfg.model, rng);
   const opt = new Adam(model.parameters(), { lr: cfg.lr });
   const steps = numBatches(train[0].shape[0], cfg.batchSize);
-  console.log(`${model.toString()}\n${model.numParameters()} parameters; ${steps} steps per epoch; ${threads} thread(s)`);
+  console.log(
+    `${model.toString()}\n${model.numParameters()} parameters; ${steps} steps per epoch; ${threads} thread(s)`,
+  );
   for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
     const t0 = performance.now();
     const loss = trainEpoch(model, opt, train, cfg, rng, epoch);
@@ -212,9 +300,15 @@ async function run(cfg: Config): Promise<void> {
   }
   // Only batched kernels (matmul over a batch axis, cholesky...) are split:
   // this says whether the model ran any.
-  if (threads > 1) console.log(`${cpuThreadStats().splitCalls} kernel calls split over threads`);
+  if (threads > 1)
+    console.log(
+      `${cpuThreadStats().splitCalls} kernel calls split over threads`,
+    );
   if (cfg.save !== undefined) {
-    await save(model, cfg.save, { optimizer: opt, metadata: { model: cfg.model, epochs: String(cfg.epochs) } });
+    await save(model, cfg.save, {
+      optimizer: opt,
+      metadata: { model: cfg.model, epochs: String(cfg.epochs) },
+    });
     console.log(`saved ${cfg.save}`);
   }
 }
@@ -225,9 +319,13 @@ async function main(): Promise<void> {
     if (cfg !== undefined) await run(cfg);
   } catch (e) {
     // Expected failures (bad flags, missing data set) print one line, no stack.
-    const usage = e instanceof UsageError || (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
+    const usage =
+      e instanceof UsageError ||
+      (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
     if (!usage && !(e instanceof NnError)) throw e;
-    console.error(`fashion-mnist: ${(e as Error).message}${usage ? `\n\n${USAGE}` : ''}`);
+    console.error(
+      `fashion-mnist: ${(e as Error).message}${usage ? `\n\n${USAGE}` : ''}`,
+    );
     process.exitCode = 1;
   }
 }

@@ -27,7 +27,11 @@ import { type Tensor } from '@optnet/tensor';
 import { NnError } from './errors.js';
 import { checkStateFits, type Module } from './module.js';
 import type { OptimizerState, StatefulOptimizer } from './optim/state.js';
-import { decodeSafetensors, encodeSafetensorsEntries, type SafetensorsEntry } from './safetensors.js';
+import {
+  decodeSafetensors,
+  encodeSafetensorsEntries,
+  type SafetensorsEntry,
+} from './safetensors.js';
 
 /** The prefix of the optimizer's tensor and metadata keys in a checkpoint. */
 export const OPTIMIZER_PREFIX = 'optimizer.';
@@ -57,7 +61,11 @@ let tempCounter = 0;
  * @example
  * await save(model, 'model.safetensors', { optimizer: opt, metadata: { epoch: '3' } });
  */
-export async function save(module: Module, path: string, options: SaveOptions = {}): Promise<void> {
+export async function save(
+  module: Module,
+  path: string,
+  options: SaveOptions = {},
+): Promise<void> {
   const { entries, metadata } = await collect(module, options);
   const bytes = encodeSafetensorsEntries(entries, metadata);
   await writeAtomic(path, bytes);
@@ -81,11 +89,17 @@ async function collect(
     }
     const opt = optimizer.stateDict();
     for (const [k, t] of opt.tensors) tensors.push([OPTIMIZER_PREFIX + k, t]);
-    for (const [k, v] of Object.entries(opt.meta)) meta[OPTIMIZER_PREFIX + k] = v;
+    for (const [k, v] of Object.entries(opt.meta))
+      meta[OPTIMIZER_PREFIX + k] = v;
   }
   const entries: SafetensorsEntry[] = [];
   for (const [name, t] of tensors) {
-    entries.push({ name, dtype: t.dtype, shape: t.shape, data: await t.data() });
+    entries.push({
+      name,
+      dtype: t.dtype,
+      shape: t.shape,
+      data: await t.data(),
+    });
   }
   for (const [name, m] of module.namedModules()) {
     const extra = m.getExtraState();
@@ -94,7 +108,12 @@ async function collect(
   return { entries, metadata: meta };
 }
 
-function fileError(op: string, path: string, e: unknown, hint: string): NnError {
+function fileError(
+  op: string,
+  path: string,
+  e: unknown,
+  hint: string,
+): NnError {
   const err = e as { code?: string; message?: string };
   return new NnError(
     'FILE_ERROR',
@@ -111,7 +130,10 @@ async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const fs = await import('node:fs/promises');
   const { dirname, basename, join } = await import('node:path');
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.${tempCounter++}.tmp`);
+  const tmp = join(
+    dir,
+    `.${basename(path)}.${process.pid}.${Date.now()}.${tempCounter++}.tmp`,
+  );
   let handle: Awaited<ReturnType<typeof fs.open>> | undefined;
   try {
     handle = await fs.open(tmp, 'wx'); // 'wx': fail rather than reuse an existing name
@@ -123,7 +145,12 @@ async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
   } catch (e) {
     await handle?.close().catch(() => undefined);
     await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw fileError('save', path, e, `write the checkpoint (the old file, if any, is unchanged)`);
+    throw fileError(
+      'save',
+      path,
+      e,
+      `write the checkpoint (the old file, if any, is unchanged)`,
+    );
   }
   await syncDir(dir);
 }
@@ -156,17 +183,20 @@ export async function load(
   const model = new Map<string, Tensor>();
   const opt: OptimizerState = { tensors: new Map(), meta: {} };
   for (const [k, t] of tensors) {
-    if (!own.has(k) && k.startsWith(OPTIMIZER_PREFIX)) opt.tensors.set(k.slice(OPTIMIZER_PREFIX.length), t);
+    if (!own.has(k) && k.startsWith(OPTIMIZER_PREFIX))
+      opt.tensors.set(k.slice(OPTIMIZER_PREFIX.length), t);
     else model.set(k, t);
   }
   const userMeta: Record<string, string> = {};
   const extra = new Map<string, string>();
   for (const [k, v] of Object.entries(metadata)) {
-    if (k.startsWith(OPTIMIZER_PREFIX)) opt.meta[k.slice(OPTIMIZER_PREFIX.length)] = v;
-    else if (k === EXTRA || k.endsWith(`.${EXTRA}`)) extra.set(k.slice(0, -EXTRA.length).replace(/\.$/, ''), v);
+    if (k.startsWith(OPTIMIZER_PREFIX))
+      opt.meta[k.slice(OPTIMIZER_PREFIX.length)] = v;
+    else if (k === EXTRA || k.endsWith(`.${EXTRA}`))
+      extra.set(k.slice(0, -EXTRA.length).replace(/\.$/, ''), v);
     else userMeta[k] = v;
   }
-  let applyExtra: (() => void)[] = [];
+  let applyExtra: (() => void)[];
   try {
     checkStateFits('load', `'${path}'`, own, model, strict);
     applyExtra = prepareExtra(path, module, extra, strict);
@@ -183,11 +213,14 @@ export async function load(
     if (target !== undefined) target.assign(src);
     else src.dispose();
   }
-  if (optimizer === undefined) for (const t of opt.tensors.values()) t.dispose();
+  if (optimizer === undefined)
+    for (const t of opt.tensors.values()) t.dispose();
   return { metadata: userMeta };
 }
 
-async function readCheckpoint(path: string): Promise<ReturnType<typeof decodeSafetensors>> {
+async function readCheckpoint(
+  path: string,
+): Promise<ReturnType<typeof decodeSafetensors>> {
   const fs = await import('node:fs/promises');
   let bytes: Uint8Array;
   try {
@@ -198,7 +231,11 @@ async function readCheckpoint(path: string): Promise<ReturnType<typeof decodeSaf
   try {
     return decodeSafetensors(bytes);
   } catch (e) {
-    if (e instanceof NnError) throw new NnError(e.code, `load: '${path}' is not a valid checkpoint. ${e.message}`);
+    if (e instanceof NnError)
+      throw new NnError(
+        e.code,
+        `load: '${path}' is not a valid checkpoint. ${e.message}`,
+      );
     throw e;
   }
 }
@@ -211,7 +248,12 @@ function extraKey(moduleName: string): string {
 }
 
 /** Check every module's extra state in the file; returns the functions that apply them. */
-function prepareExtra(path: string, module: Module, extra: Map<string, string>, strict: boolean): (() => void)[] {
+function prepareExtra(
+  path: string,
+  module: Module,
+  extra: Map<string, string>,
+  strict: boolean,
+): (() => void)[] {
   const modules = new Map(module.namedModules());
   const out: (() => void)[] = [];
   for (const [name, state] of extra) {
@@ -228,13 +270,20 @@ function prepareExtra(path: string, module: Module, extra: Map<string, string>, 
       out.push(m.prepareExtraState(state));
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
-      throw new NnError('STATE_MISMATCH', `load: the extra state of module '${name}' in '${path}' does not fit; got: ${why}`);
+      throw new NnError(
+        'STATE_MISMATCH',
+        `load: the extra state of module '${name}' in '${path}' does not fit; got: ${why}`,
+      );
     }
   }
   return out;
 }
 
-function loadOptimizer(path: string, optimizer: StatefulOptimizer, state: OptimizerState): void {
+function loadOptimizer(
+  path: string,
+  optimizer: StatefulOptimizer,
+  state: OptimizerState,
+): void {
   if (state.tensors.size === 0 && Object.keys(state.meta).length === 0) {
     throw new NnError(
       'STATE_MISMATCH',

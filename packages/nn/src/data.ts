@@ -5,7 +5,14 @@
  * permutation drawn from a seeded rng, a new one per pass; each batch
  * costs one `indexSelect` (a gather) per tensor, or one `slice` in order.
  */
-import { fmtShape, ShapeError, slice, tensor, type Rng, type Tensor } from '@optnet/tensor';
+import {
+  fmtShape,
+  ShapeError,
+  slice,
+  tensor,
+  type Rng,
+  type Tensor,
+} from '@optnet/tensor';
 import { NnError } from './errors.js';
 import { checkOption } from './optim/optimizer.js';
 
@@ -21,10 +28,26 @@ export interface BatchOptions {
 }
 
 /** Checks the tensors and options; returns the number of rows n. */
-function checkBatchInputs(op: string, tensors: readonly Tensor[], opts: BatchOptions): number {
+function checkBatchInputs(
+  op: string,
+  tensors: readonly Tensor[],
+  opts: BatchOptions,
+): number {
   const { batchSize, shuffle = true, rng } = opts;
-  checkOption(op, 'batchSize', batchSize, Number.isInteger(batchSize) && batchSize > 0, 'must be a positive integer');
-  checkOption(op, 'tensors', `a list of ${tensors.length}`, tensors.length > 0, 'must be a non-empty list');
+  checkOption(
+    op,
+    'batchSize',
+    batchSize,
+    Number.isInteger(batchSize) && batchSize > 0,
+    'must be a positive integer',
+  );
+  checkOption(
+    op,
+    'tensors',
+    `a list of ${tensors.length}`,
+    tensors.length > 0,
+    'must be a non-empty list',
+  );
   if (shuffle && typeof rng !== 'function') {
     throw new NnError(
       'BAD_OPTION',
@@ -69,17 +92,30 @@ export function permutation(n: number, rng: Rng): Int32Array {
  *   for (const [xb, yb] of batches([x, y], { batchSize: 64, rng })) train(xb, yb);
  * }
  */
-export function batches(tensors: readonly Tensor[], options: BatchOptions): Generator<Tensor[]> {
+export function batches(
+  tensors: readonly Tensor[],
+  options: BatchOptions,
+): Generator<Tensor[]> {
   // Checked and drawn here, at the call, not at the first next() (a
   // generator function would defer both).
   const n = checkBatchInputs('batches', tensors, options);
   const { batchSize, shuffle = true, rng, dropLast = false } = options;
   const order = shuffle ? permutation(n, rng!) : null;
-  return batchesOf([...tensors], order, n, batchSize, numBatches(n, batchSize, dropLast));
+  return batchesOf(
+    [...tensors],
+    order,
+    n,
+    batchSize,
+    numBatches(n, batchSize, dropLast),
+  );
 }
 
 function* batchesOf(
-  tensors: Tensor[], order: Int32Array | null, n: number, batchSize: number, count: number,
+  tensors: Tensor[],
+  order: Int32Array | null,
+  n: number,
+  batchSize: number,
+  count: number,
 ): Generator<Tensor[]> {
   for (let b = 0; b < count; b++) {
     const start = b * batchSize;
@@ -98,6 +134,10 @@ function* batchesOf(
  * with dropLast.
  * @example numBatches(10, 4) // 3; numBatches(10, 4, true) // 2
  */
-export function numBatches(n: number, batchSize: number, dropLast = false): number {
+export function numBatches(
+  n: number,
+  batchSize: number,
+  dropLast = false,
+): number {
   return dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
 }

@@ -19,10 +19,17 @@ import { Tensor, fromTypedArray } from '@optnet/tensor';
 import { NnError } from './errors.js';
 
 /** The element types of IDX, named like typed arrays. */
-export type IdxDType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
+export type IdxDType =
+  'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 
 /** The typed array of each IdxDType. */
-export type IdxArray = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
+export type IdxArray =
+  | Uint8Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Float32Array
+  | Float64Array;
 
 /** A parsed IDX file. */
 export interface IdxData {
@@ -63,7 +70,9 @@ export function parseIdx(bytes: Uint8Array): IdxData {
     const gz = bytes[0] === 0x1f && bytes[1] === 0x8b;
     throw idxError(
       `bytes 0-1 must be 0x00 0x00; got ${hex(bytes[0])} ${hex(bytes[1])} at offset 0.`,
-      gz ? 'This is gzip data: use readIdx, or gunzip first.' : 'This is not an IDX file.',
+      gz
+        ? 'This is gzip data: use readIdx, or gunzip first.'
+        : 'This is not an IDX file.',
     );
   }
   const type = TYPES[bytes[2]];
@@ -82,16 +91,25 @@ export function parseIdx(bytes: Uint8Array): IdxData {
       `the data after the header (offset ${start}) must be ` +
         `[${shape.join(', ')}] × ${type.bytes} = ${expected} bytes; ` +
         `got ${have} bytes (file ends at offset ${bytes.length}).`,
-      have < expected ? 'The file is truncated.' : 'The file has trailing bytes.',
+      have < expected
+        ? 'The file is truncated.'
+        : 'The file has trailing bytes.',
     );
   }
-  return { shape, dtype: type.dtype, data: readElements(bytes, start, size, type.dtype) };
+  return {
+    shape,
+    dtype: type.dtype,
+    data: readElements(bytes, start, size, type.dtype),
+  };
 }
 
 /** The dimension count (byte 3) and the big-endian u32 sizes after it. */
 function readDims(bytes: Uint8Array): number[] {
   const d = bytes[3];
-  if (d === 0) throw idxError(`byte 3 (number of dimensions) must be at least 1; got 0 at offset 3.`);
+  if (d === 0)
+    throw idxError(
+      `byte 3 (number of dimensions) must be at least 1; got 0 at offset 3.`,
+    );
   if (bytes.length < 4 + 4 * d) {
     throw idxError(
       `the header must hold ${d} dimensions in bytes 4 to ${4 + 4 * d}; got a file of ${bytes.length} bytes.`,
@@ -102,16 +120,28 @@ function readDims(bytes: Uint8Array): number[] {
   const shape: number[] = [];
   for (let i = 0; i < d; i++) shape.push(view.getUint32(4 + 4 * i, false));
   if (!Number.isSafeInteger(shape.reduce((a, b) => a * b, 1) * 8)) {
-    throw idxError(`the dimensions must describe a tensor that fits in memory; got [${shape.join(', ')}] at offset 4.`);
+    throw idxError(
+      `the dimensions must describe a tensor that fits in memory; got [${shape.join(', ')}] at offset 4.`,
+    );
   }
   return shape;
 }
 
 /** Copy the big-endian elements into a fresh typed array in host order. */
-function readElements(bytes: Uint8Array, start: number, n: number, dtype: IdxDType): IdxArray {
-  if (dtype === 'uint8') return new Uint8Array(bytes.subarray(start, start + n));
+function readElements(
+  bytes: Uint8Array,
+  start: number,
+  n: number,
+  dtype: IdxDType,
+): IdxArray {
+  if (dtype === 'uint8')
+    return new Uint8Array(bytes.subarray(start, start + n));
   if (dtype === 'int8') return new Int8Array(bytes.subarray(start, start + n));
-  const view = new DataView(bytes.buffer, bytes.byteOffset + start, bytes.length - start);
+  const view = new DataView(
+    bytes.buffer,
+    bytes.byteOffset + start,
+    bytes.length - start,
+  );
   switch (dtype) {
     case 'int16': {
       const out = new Int16Array(n);
@@ -138,7 +168,9 @@ function readElements(bytes: Uint8Array, start: number, n: number, dtype: IdxDTy
 
 /** Gunzip with the standard stream API (Node ≥ 18 and browsers). */
 async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  const stream = new Blob([bytes])
+    .stream()
+    .pipeThrough(new DecompressionStream('gzip'));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
@@ -172,7 +204,8 @@ export async function readIdx(path: string): Promise<IdxData> {
   try {
     return parseIdx(bytes);
   } catch (e) {
-    if (e instanceof NnError) throw new NnError(e.code, `readIdx: '${path}': ${e.message}`);
+    if (e instanceof NnError)
+      throw new NnError(e.code, `readIdx: '${path}': ${e.message}`);
     throw e;
   }
 }
@@ -199,13 +232,21 @@ export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
  * 9 Ankle boot).
  * @example const { images, labels } = await loadFashionMnist({ split: 'train', limit: 1000 });
  */
-export async function loadFashionMnist(options: FashionMnistOptions): Promise<{ images: Tensor; labels: Tensor }> {
+export async function loadFashionMnist(
+  options: FashionMnistOptions,
+): Promise<{ images: Tensor; labels: Tensor }> {
   const { dir = FASHION_MNIST_DIR, split, limit, dtype = 'float32' } = options;
   if (split !== 'train' && split !== 'test') {
-    throw new NnError('BAD_OPTION', `loadFashionMnist: split must be 'train' or 'test'; got ${String(split)}.`);
+    throw new NnError(
+      'BAD_OPTION',
+      `loadFashionMnist: split must be 'train' or 'test'; got ${String(split)}.`,
+    );
   }
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
-    throw new NnError('BAD_OPTION', `loadFashionMnist: limit must be a non-negative integer; got ${limit}.`);
+    throw new NnError(
+      'BAD_OPTION',
+      `loadFashionMnist: limit must be a non-negative integer; got ${limit}.`,
+    );
   }
   const prefix = split === 'train' ? 'train' : 't10k';
   const img = await readIdx(await findFile(dir, `${prefix}-images-idx3-ubyte`));
@@ -220,10 +261,14 @@ export async function loadFashionMnist(options: FashionMnistOptions): Promise<{ 
     );
   }
   const n = Math.min(limit ?? n0, n0);
-  const pixels = dtype === 'float64' ? new Float64Array(n * 784) : new Float32Array(n * 784);
+  const pixels =
+    dtype === 'float64' ? new Float64Array(n * 784) : new Float32Array(n * 784);
   for (let i = 0; i < pixels.length; i++) pixels[i] = img.data[i] / 255;
   const labels = Int32Array.from(lab.data.subarray(0, n));
-  return { images: fromTypedArray(pixels, [n, 1, 28, 28]), labels: fromTypedArray(labels, [n]) };
+  return {
+    images: fromTypedArray(pixels, [n, 1, 28, 28]),
+    labels: fromTypedArray(labels, [n]),
+  };
 }
 
 /** `<dir>/<name>.gz`, else `<dir>/<name>`, else a FILE_ERROR that says how to install. */

@@ -12,33 +12,88 @@
 export { Module } from './module.js';
 export { NnError, type NnErrorCode } from './errors.js';
 export {
-  encodeSafetensors, encodeSafetensorsEntries, decodeSafetensors, type SafetensorsEntry, type DecodedSafetensors,
+  encodeSafetensors,
+  encodeSafetensorsEntries,
+  decodeSafetensors,
+  type SafetensorsEntry,
+  type DecodedSafetensors,
 } from './safetensors.js';
-export { save, load, OPTIMIZER_PREFIX, type SaveOptions, type LoadOptions } from './checkpoint.js';
 export {
-  parseIdx, readIdx, loadFashionMnist, FASHION_MNIST_DIR, type IdxData, type IdxDType, type IdxArray,
+  save,
+  load,
+  OPTIMIZER_PREFIX,
+  type SaveOptions,
+  type LoadOptions,
+} from './checkpoint.js';
+export {
+  parseIdx,
+  readIdx,
+  loadFashionMnist,
+  FASHION_MNIST_DIR,
+  type IdxData,
+  type IdxDType,
+  type IdxArray,
   type FashionMnistOptions,
 } from './idx.js';
 export {
-  calculateGain, calculateFanInAndFanOut, uniform, normal, kaimingUniform, kaimingNormal, xavierUniform, xavierNormal,
-  type InitOptions, type KaimingOptions, type XavierOptions, type Nonlinearity, type FanMode, type InitTarget,
+  calculateGain,
+  calculateFanInAndFanOut,
+  uniform,
+  normal,
+  kaimingUniform,
+  kaimingNormal,
+  xavierUniform,
+  xavierNormal,
+  type InitOptions,
+  type KaimingOptions,
+  type XavierOptions,
+  type Nonlinearity,
+  type FanMode,
+  type InitTarget,
 } from './init.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 export { Conv2d, type Conv2dLayerOptions } from './layers/conv2d.js';
-export { MaxPool2d, AvgPool2d, type Pool2dLayerOptions } from './layers/pooling.js';
+export {
+  MaxPool2d,
+  AvgPool2d,
+  type Pool2dLayerOptions,
+} from './layers/pooling.js';
 export { type Size2d } from './layers/check.js';
 export { Flatten, type FlattenOptions } from './layers/flatten.js';
 export { Dropout, type DropoutOptions } from './layers/dropout.js';
-export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/batch-norm.js';
+export {
+  BatchNorm1d,
+  BatchNorm2d,
+  type BatchNormOptions,
+} from './layers/batch-norm.js';
 export { Sequential } from './layers/sequential.js';
 export {
-  ReLU, Tanh, Sigmoid, Softplus, Softmax, LogSoftmax, type SoftplusOptions, type SoftmaxOptions,
+  ReLU,
+  Tanh,
+  Sigmoid,
+  Softplus,
+  Softmax,
+  LogSoftmax,
+  type SoftplusOptions,
+  type SoftmaxOptions,
 } from './layers/activations.js';
 export {
-  mseLoss, crossEntropy, nllLoss, binaryCrossEntropyWithLogits,
-  type Reduction, type ReductionOptions, type NllLossOptions, type CrossEntropyOptions, type BceWithLogitsOptions,
+  mseLoss,
+  crossEntropy,
+  nllLoss,
+  binaryCrossEntropyWithLogits,
+  type Reduction,
+  type ReductionOptions,
+  type NllLossOptions,
+  type CrossEntropyOptions,
+  type BceWithLogitsOptions,
 } from './losses.js';
-export { MSELoss, CrossEntropyLoss, NLLLoss, BCEWithLogitsLoss } from './loss-modules.js';
+export {
+  MSELoss,
+  CrossEntropyLoss,
+  NLLLoss,
+  BCEWithLogitsLoss,
+} from './loss-modules.js';
 export { Optimizer, type HyperValue } from './optim/optimizer.js';
 export { SGD, type SgdOptions } from './optim/sgd.js';
 export { Adam, AdamW, type AdamOptions } from './optim/adam.js';

@@ -27,8 +27,18 @@ export interface InitOptions {
 
 /** PyTorch's nonlinearity names accepted by `calculateGain`. */
 export type Nonlinearity =
-  | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d'
-  | 'conv_transpose3d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+  | 'linear'
+  | 'conv1d'
+  | 'conv2d'
+  | 'conv3d'
+  | 'conv_transpose1d'
+  | 'conv_transpose2d'
+  | 'conv_transpose3d'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'leaky_relu'
+  | 'selu';
 
 /** Which fan the Kaiming initializers scale by. */
 export type FanMode = 'fan_in' | 'fan_out';
@@ -37,7 +47,14 @@ export type FanMode = 'fan_in' | 'fan_out';
 export type InitTarget = readonly number[] | Tensor;
 
 const LINEAR_LIKE = new Set<string>([
-  'linear', 'conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d', 'sigmoid',
+  'linear',
+  'conv1d',
+  'conv2d',
+  'conv3d',
+  'conv_transpose1d',
+  'conv_transpose2d',
+  'conv_transpose3d',
+  'sigmoid',
 ]);
 
 /**
@@ -46,7 +63,10 @@ const LINEAR_LIKE = new Set<string>([
  * √(2 / (1 + a²)) for leaky_relu with slope a (default 0.01), 3/4 for selu.
  * @example calculateGain('leaky_relu', Math.sqrt(5)) // √(1/3)
  */
-export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
+export function calculateGain(
+  nonlinearity: Nonlinearity,
+  param?: number,
+): number {
   if (LINEAR_LIKE.has(nonlinearity)) return 1;
   if (nonlinearity === 'tanh') return 5 / 3;
   if (nonlinearity === 'relu') return Math.SQRT2;
@@ -54,7 +74,10 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
   if (nonlinearity === 'leaky_relu') {
     const a = param ?? 0.01;
     if (!Number.isFinite(a)) {
-      throw new NnError('BAD_OPTION', `calculateGain: the leaky_relu slope must be a finite number; got ${a}. Pass e.g. 0.01.`);
+      throw new NnError(
+        'BAD_OPTION',
+        `calculateGain: the leaky_relu slope must be a finite number; got ${a}. Pass e.g. 0.01.`,
+      );
     }
     return Math.sqrt(2 / (1 + a * a));
   }
@@ -69,7 +92,9 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
  * [fanIn, fanOut] of a weight shape [out, in, ...kernel] (at least 2-D).
  * @example calculateFanInAndFanOut([16, 3, 5, 5]) // [75, 400]
  */
-export function calculateFanInAndFanOut(shape: readonly number[]): [number, number] {
+export function calculateFanInAndFanOut(
+  shape: readonly number[],
+): [number, number] {
   if (shape.length < 2) {
     throw new NnError(
       'BAD_OPTION',
@@ -96,7 +121,10 @@ function finish(target: InitTarget, values: Tensor, opts: InitOptions): Tensor {
 function dtypeFor(target: InitTarget, opts: InitOptions): FloatDType {
   if (!(target instanceof Tensor)) return opts.dtype ?? 'float32';
   if (target.dtype !== 'float32' && target.dtype !== 'float64') {
-    throw new NnError('BAD_OPTION', `init: the target must be a float tensor; got ${target.dtype}. Initialize float weights only.`);
+    throw new NnError(
+      'BAD_OPTION',
+      `init: the target must be a float tensor; got ${target.dtype}. Initialize float weights only.`,
+    );
   }
   return target.dtype;
 }
@@ -105,26 +133,50 @@ function dtypeFor(target: InitTarget, opts: InitOptions): FloatDType {
  * Values uniform in [low, high): low + (high − low)·u with u ~ U[0, 1).
  * @example uniform([10], -0.1, 0.1, { rng: makeRng(0) })
  */
-export function uniform(target: InitTarget, low: number, high: number, opts: InitOptions = {}): Tensor {
+export function uniform(
+  target: InitTarget,
+  low: number,
+  high: number,
+  opts: InitOptions = {},
+): Tensor {
   if (!(low <= high)) {
-    throw new NnError('BAD_OPTION', `uniform: need low <= high; got low ${low}, high ${high}. Swap them.`);
+    throw new NnError(
+      'BAD_OPTION',
+      `uniform: need low <= high; got low ${low}, high ${high}. Swap them.`,
+    );
   }
   const dtype = dtypeFor(target, opts);
   const u = rand(shapeOf(target), { dtype, rng: opts.rng });
-  return finish(target, noGrad(() => u.mul(high - low).add(low)), opts);
+  return finish(
+    target,
+    noGrad(() => u.mul(high - low).add(low)),
+    opts,
+  );
 }
 
 /**
  * Values from N(mean, std²).
  * @example normal([10, 10], 0, 0.02, { rng: makeRng(0) })
  */
-export function normal(target: InitTarget, mean: number, std: number, opts: InitOptions = {}): Tensor {
+export function normal(
+  target: InitTarget,
+  mean: number,
+  std: number,
+  opts: InitOptions = {},
+): Tensor {
   if (!(std >= 0)) {
-    throw new NnError('BAD_OPTION', `normal: std must be >= 0; got ${std}. Pass a standard deviation.`);
+    throw new NnError(
+      'BAD_OPTION',
+      `normal: std must be >= 0; got ${std}. Pass a standard deviation.`,
+    );
   }
   const dtype = dtypeFor(target, opts);
   const z = randn(shapeOf(target), { dtype, rng: opts.rng });
-  return finish(target, noGrad(() => z.mul(std).add(mean)), opts);
+  return finish(
+    target,
+    noGrad(() => z.mul(std).add(mean)),
+    opts,
+  );
 }
 
 /** Options of the Kaiming (He) initializers; PyTorch's defaults. */
@@ -141,11 +193,17 @@ function kaimingStd(shape: readonly number[], opts: KaimingOptions): number {
   const [fanIn, fanOut] = calculateFanInAndFanOut(shape);
   const mode = opts.mode ?? 'fan_in';
   if (mode !== 'fan_in' && mode !== 'fan_out') {
-    throw new NnError('BAD_OPTION', `kaiming: mode must be 'fan_in' or 'fan_out'; got '${String(mode)}'.`);
+    throw new NnError(
+      'BAD_OPTION',
+      `kaiming: mode must be 'fan_in' or 'fan_out'; got '${String(mode)}'.`,
+    );
   }
   const fan = mode === 'fan_in' ? fanIn : fanOut;
   // std = gain / √fan keeps Var(y) = Var(x) through the layer (He et al. 2015).
-  return calculateGain(opts.nonlinearity ?? 'leaky_relu', opts.a ?? 0) / Math.sqrt(fan);
+  return (
+    calculateGain(opts.nonlinearity ?? 'leaky_relu', opts.a ?? 0) /
+    Math.sqrt(fan)
+  );
 }
 
 /**
@@ -153,7 +211,10 @@ function kaimingStd(shape: readonly number[], opts: KaimingOptions): number {
  * With `a: Math.sqrt(5)` this is PyTorch's Linear/Conv default, b = 1/√fanIn.
  * @example kaimingUniform([256, 784], { nonlinearity: 'relu', rng: makeRng(0) })
  */
-export function kaimingUniform(target: InitTarget, opts: KaimingOptions = {}): Tensor {
+export function kaimingUniform(
+  target: InitTarget,
+  opts: KaimingOptions = {},
+): Tensor {
   const bound = Math.sqrt(3) * kaimingStd(shapeOf(target), opts);
   return uniform(target, -bound, bound, opts);
 }
@@ -162,7 +223,10 @@ export function kaimingUniform(target: InitTarget, opts: KaimingOptions = {}): T
  * N(0, std²) with std = gain / √fan.
  * @example kaimingNormal([64, 3, 3, 3], { mode: 'fan_out', nonlinearity: 'relu' })
  */
-export function kaimingNormal(target: InitTarget, opts: KaimingOptions = {}): Tensor {
+export function kaimingNormal(
+  target: InitTarget,
+  opts: KaimingOptions = {},
+): Tensor {
   return normal(target, 0, kaimingStd(shapeOf(target), opts), opts);
 }
 
@@ -182,7 +246,10 @@ function xavierStd(shape: readonly number[], gain: number): number {
  * U(−b, b) with b = gain·√(6 / (fanIn + fanOut)).
  * @example xavierUniform([10, 20], { gain: calculateGain('tanh') })
  */
-export function xavierUniform(target: InitTarget, opts: XavierOptions = {}): Tensor {
+export function xavierUniform(
+  target: InitTarget,
+  opts: XavierOptions = {},
+): Tensor {
   const bound = Math.sqrt(3) * xavierStd(shapeOf(target), opts.gain ?? 1);
   return uniform(target, -bound, bound, opts);
 }
@@ -191,6 +258,9 @@ export function xavierUniform(target: InitTarget, opts: XavierOptions = {}): Ten
  * N(0, std²) with std = gain·√(2 / (fanIn + fanOut)).
  * @example xavierNormal([10, 20], { rng: makeRng(1) })
  */
-export function xavierNormal(target: InitTarget, opts: XavierOptions = {}): Tensor {
+export function xavierNormal(
+  target: InitTarget,
+  opts: XavierOptions = {},
+): Tensor {
   return normal(target, 0, xavierStd(shapeOf(target), opts.gain ?? 1), opts);
 }

@@ -8,8 +8,15 @@ import type { Tensor } from '@optnet/tensor';
 import { NnError } from './errors.js';
 import { Module } from './module.js';
 import {
-  binaryCrossEntropyWithLogits, checkReduction, crossEntropy, mseLoss, nllLoss,
-  type BceWithLogitsOptions, type CrossEntropyOptions, type NllLossOptions, type Reduction,
+  binaryCrossEntropyWithLogits,
+  checkReduction,
+  crossEntropy,
+  mseLoss,
+  nllLoss,
+  type BceWithLogitsOptions,
+  type CrossEntropyOptions,
+  type NllLossOptions,
+  type Reduction,
   type ReductionOptions,
 } from './losses.js';
 
@@ -45,7 +52,11 @@ export class NLLLoss extends Module {
   readonly reduction: Reduction;
   readonly ignoreIndex: number;
 
-  constructor({ reduction = 'mean', weight = null, ignoreIndex = -100 }: NllLossOptions = {}) {
+  constructor({
+    reduction = 'mean',
+    weight = null,
+    ignoreIndex = -100,
+  }: NllLossOptions = {}) {
     super();
     checkReduction('NLLLoss', reduction);
     this.weight = weight;
@@ -77,10 +88,18 @@ export class CrossEntropyLoss extends Module {
 
   constructor(options: CrossEntropyOptions = {}) {
     super();
-    const { reduction = 'mean', weight = null, ignoreIndex = -100, labelSmoothing = 0 } = options;
+    const {
+      reduction = 'mean',
+      weight = null,
+      ignoreIndex = -100,
+      labelSmoothing = 0,
+    } = options;
     checkReduction('CrossEntropyLoss', reduction);
     if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
-      throw new NnError('BAD_OPTION', `CrossEntropyLoss: labelSmoothing must be in [0, 1]; got ${labelSmoothing}.`);
+      throw new NnError(
+        'BAD_OPTION',
+        `CrossEntropyLoss: labelSmoothing must be in [0, 1]; got ${labelSmoothing}.`,
+      );
     }
     this.weight = weight;
     this.registerBuffer('weight');
@@ -91,7 +110,12 @@ export class CrossEntropyLoss extends Module {
 
   forward(input: Tensor, target: Tensor): Tensor {
     const { reduction, weight, ignoreIndex, labelSmoothing } = this;
-    return crossEntropy(input, target, { reduction, weight, ignoreIndex, labelSmoothing });
+    return crossEntropy(input, target, {
+      reduction,
+      weight,
+      ignoreIndex,
+      labelSmoothing,
+    });
   }
 
   override extraRepr(): string {
@@ -110,7 +134,11 @@ export class BCEWithLogitsLoss extends Module {
   posWeight: Tensor | null;
   readonly reduction: Reduction;
 
-  constructor({ reduction = 'mean', weight = null, posWeight = null }: BceWithLogitsOptions = {}) {
+  constructor({
+    reduction = 'mean',
+    weight = null,
+    posWeight = null,
+  }: BceWithLogitsOptions = {}) {
     super();
     checkReduction('BCEWithLogitsLoss', reduction);
     this.weight = weight;
@@ -122,7 +150,11 @@ export class BCEWithLogitsLoss extends Module {
 
   forward(input: Tensor, target: Tensor): Tensor {
     const { reduction, weight, posWeight } = this;
-    return binaryCrossEntropyWithLogits(input, target, { reduction, weight, posWeight });
+    return binaryCrossEntropyWithLogits(input, target, {
+      reduction,
+      weight,
+      posWeight,
+    });
   }
 
   override extraRepr(): string {

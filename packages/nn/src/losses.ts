@@ -7,7 +7,14 @@
  * Glossary: N batch, C classes, `d…` extra axes of a dense prediction
  * (e.g. H, W of a segmentation map), `t` a class index, `w` class weights.
  */
-import { DTypeError, ShapeError, fmtShape, isFloat, logSoftmax, type Tensor } from '@optnet/tensor';
+import {
+  DTypeError,
+  ShapeError,
+  fmtShape,
+  isFloat,
+  logSoftmax,
+  type Tensor,
+} from '@optnet/tensor';
 import { NnError } from './errors.js';
 
 /** How a loss reduces its per-element values: PyTorch's `reduction`. */
@@ -43,7 +50,10 @@ export interface BceWithLogitsOptions extends ReductionOptions {
 const REDUCTIONS: readonly string[] = ['mean', 'sum', 'none'];
 
 /** Throws BAD_OPTION unless `reduction` is one of PyTorch's three. */
-export function checkReduction(op: string, reduction: unknown): asserts reduction is Reduction {
+export function checkReduction(
+  op: string,
+  reduction: unknown,
+): asserts reduction is Reduction {
   if (!REDUCTIONS.includes(reduction as string)) {
     throw new NnError(
       'BAD_OPTION',
@@ -66,7 +76,12 @@ function checkFloat(op: string, name: string, x: Tensor): void {
   }
 }
 
-function checkSameDType(op: string, name: string, x: Tensor, like: Tensor): void {
+function checkSameDType(
+  op: string,
+  name: string,
+  x: Tensor,
+  like: Tensor,
+): void {
   if (x.dtype !== like.dtype) {
     throw new DTypeError(
       'DTYPE_MISMATCH',
@@ -90,7 +105,11 @@ function checkSameShape(op: string, input: Tensor, target: Tensor): void {
  * Mean squared error: ℓ_i = (x_i − y_i)², reduced.
  * @example mseLoss(pred, target) // mean((pred − target)²)
  */
-export function mseLoss(input: Tensor, target: Tensor, { reduction = 'mean' }: ReductionOptions = {}): Tensor {
+export function mseLoss(
+  input: Tensor,
+  target: Tensor,
+  { reduction = 'mean' }: ReductionOptions = {},
+): Tensor {
   checkReduction('mseLoss', reduction);
   checkFloat('mseLoss', 'input', input);
   checkSameDType('mseLoss', 'target', target, input);
@@ -132,10 +151,16 @@ function checkClassInputs(
       );
     }
   }
-  if (targets.backend.canReadSync) checkClassRange(op, targets.dataSync(), C, ignoreIndex);
+  if (targets.backend.canReadSync)
+    checkClassRange(op, targets.dataSync(), C, ignoreIndex);
 }
 
-function checkClassRange(op: string, t: ArrayLike<number>, C: number, ignoreIndex: number): void {
+function checkClassRange(
+  op: string,
+  t: ArrayLike<number>,
+  C: number,
+  ignoreIndex: number,
+): void {
   for (let i = 0; i < t.length; i++) {
     const k = t[i];
     if (k !== ignoreIndex && !(k >= 0 && k < C)) {
@@ -170,10 +195,17 @@ function classLoss(
   const safe = kept.where(targets, 0);
   const picked = logp.gather(safe.unsqueeze(1), 1).squeeze(1);
   const mask = kept.cast(logp.dtype);
-  const wt = weight ? weight.indexSelect(0, safe.reshape([-1])).reshape(safe.shape).mul(mask) : mask;
+  const wt = weight
+    ? weight
+        .indexSelect(0, safe.reshape([-1]))
+        .reshape(safe.shape)
+        .mul(mask)
+    : mask;
   let loss = picked.mul(wt).neg();
   if (eps > 0) {
-    const wc = weight ? weight.reshape([1, C, ...logp.shape.slice(2).map(() => 1)]) : null;
+    const wc = weight
+      ? weight.reshape([1, C, ...logp.shape.slice(2).map(() => 1)])
+      : null;
     const smooth = (wc ? logp.mul(wc) : logp).sum(1).neg().mul(mask);
     loss = loss.mul(1 - eps).add(smooth.mul(eps / C));
   }
@@ -182,19 +214,44 @@ function classLoss(
   return loss.sum().div(wt.sum());
 }
 
-function classLossEntry(op: string, logp: Tensor, targets: Tensor, opts: CrossEntropyOptions): Tensor {
-  const { reduction = 'mean', weight = null, ignoreIndex = -100, labelSmoothing = 0 } = opts;
+function classLossEntry(
+  op: string,
+  logp: Tensor,
+  targets: Tensor,
+  opts: CrossEntropyOptions,
+): Tensor {
+  const {
+    reduction = 'mean',
+    weight = null,
+    ignoreIndex = -100,
+    labelSmoothing = 0,
+  } = opts;
   checkReduction(op, reduction);
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
-    throw new NnError('BAD_OPTION', `${op}: labelSmoothing must be in [0, 1]; got ${labelSmoothing}.`);
+    throw new NnError(
+      'BAD_OPTION',
+      `${op}: labelSmoothing must be in [0, 1]; got ${labelSmoothing}.`,
+    );
   }
   if (logp.rank === 1 && targets.rank === 0) {
     // Unbatched: input [C], target [] is a batch of one.
-    const out = classLossEntry(op, logp.reshape([1, logp.shape[0]]), targets.reshape([1]), opts);
+    const out = classLossEntry(
+      op,
+      logp.reshape([1, logp.shape[0]]),
+      targets.reshape([1]),
+      opts,
+    );
     return reduction === 'none' ? out.reshape([]) : out;
   }
   checkClassInputs(op, logp, targets, weight, ignoreIndex);
-  return classLoss(logp, targets, weight, ignoreIndex, labelSmoothing, reduction);
+  return classLoss(
+    logp,
+    targets,
+    weight,
+    ignoreIndex,
+    labelSmoothing,
+    reduction,
+  );
 }
 
 /**
@@ -204,8 +261,15 @@ function classLossEntry(op: string, logp: Tensor, targets: Tensor, opts: CrossEn
  * (checked on backends that read synchronously, i.e. the CPU).
  * @example nllLoss(logSoftmax(logits, 1), labels)
  */
-export function nllLoss(logProbs: Tensor, targets: Tensor, options: NllLossOptions = {}): Tensor {
-  return classLossEntry('nllLoss', logProbs, targets, { ...options, labelSmoothing: 0 });
+export function nllLoss(
+  logProbs: Tensor,
+  targets: Tensor,
+  options: NllLossOptions = {},
+): Tensor {
+  return classLossEntry('nllLoss', logProbs, targets, {
+    ...options,
+    labelSmoothing: 0,
+  });
 }
 
 /**
@@ -214,10 +278,19 @@ export function nllLoss(logProbs: Tensor, targets: Tensor, options: NllLossOptio
  * finite. logits [N, C, d…] (or [C]), targets int32 [N, d…] (or []).
  * @example crossEntropy(model.forward(x), labels, { labelSmoothing: 0.1 })
  */
-export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(
+  logits: Tensor,
+  targets: Tensor,
+  options: CrossEntropyOptions = {},
+): Tensor {
   checkFloat('crossEntropy', 'input', logits);
   const axis = logits.rank === 1 ? 0 : 1;
-  return classLossEntry('crossEntropy', logSoftmax(logits, axis), targets, options);
+  return classLossEntry(
+    'crossEntropy',
+    logSoftmax(logits, axis),
+    targets,
+    options,
+  );
 }
 
 /**
@@ -245,7 +318,11 @@ export function binaryCrossEntropyWithLogits(
   let loss: Tensor;
   if (posWeight) {
     const logWeight = posWeight.sub(1).mul(targets).add(1);
-    loss = targets.neg().add(1).mul(logits).add(logWeight.mul(logits.neg().relu().add(tail)));
+    loss = targets
+      .neg()
+      .add(1)
+      .mul(logits)
+      .add(logWeight.mul(logits.neg().relu().add(tail)));
   } else {
     loss = logits.relu().sub(logits.mul(targets)).add(tail);
   }

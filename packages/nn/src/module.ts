@@ -36,7 +36,10 @@ export abstract class Module {
    * state under `stateName` (PyTorch's name), not a trainable parameter.
    * @example this.registerBuffer('runningMean', 'running_mean');
    */
-  protected registerBuffer(property: string, stateName: string = property): void {
+  protected registerBuffer(
+    property: string,
+    stateName: string = property,
+  ): void {
     this.#buffers.set(property, stateName);
   }
 
@@ -53,7 +56,8 @@ export abstract class Module {
   ownParameters(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [key, value] of Object.entries(this)) {
-      if (value instanceof Tensor && !this.#buffers.has(key)) out.push([key, value]);
+      if (value instanceof Tensor && !this.#buffers.has(key))
+        out.push([key, value]);
     }
     return out;
   }
@@ -104,7 +108,9 @@ export abstract class Module {
    * children). The tensors are the live ones, not copies.
    */
   stateDict(): Map<string, Tensor> {
-    return new Map(this.#collect((m) => [...m.ownParameters(), ...m.ownBuffers()]));
+    return new Map(
+      this.#collect((m) => [...m.ownParameters(), ...m.ownBuffers()]),
+    );
   }
 
   /**
@@ -114,13 +120,17 @@ export abstract class Module {
    * dtypes must match. The source tensors are left untouched.
    * @example model.loadStateDict(other.stateDict());
    */
-  loadStateDict(state: Map<string, Tensor>, { strict = true }: { strict?: boolean } = {}): void {
+  loadStateDict(
+    state: Map<string, Tensor>,
+    { strict = true }: { strict?: boolean } = {},
+  ): void {
     const own = this.stateDict();
     checkStateFits('loadStateDict', 'the state', own, state, strict);
     for (const [name, target] of own) {
       const src = state.get(name);
       // A copy, so the caller's tensors stay usable (assign consumes its source).
-      if (src !== undefined && src !== target) target.assign(noGrad(() => src.mul(1)));
+      if (src !== undefined && src !== target)
+        target.assign(noGrad(() => src.mul(1)));
     }
   }
 
@@ -149,7 +159,8 @@ export abstract class Module {
    */
   numParameters({ trainable = false }: { trainable?: boolean } = {}): number {
     let n = 0;
-    for (const t of this.parameters()) if (!trainable || t.requiresGrad) n += t.size;
+    for (const t of this.parameters())
+      if (!trainable || t.requiresGrad) n += t.size;
     return n;
   }
 
@@ -188,14 +199,17 @@ export abstract class Module {
     const children = this.namedChildren();
     const head = `${this.constructor.name}(${this.extraRepr()}`;
     if (children.length === 0) return `${head})`;
-    const lines = children.map(([name, m]) => `  (${name}): ${m.toString().replace(/\n/g, '\n  ')}`);
+    const lines = children.map(
+      ([name, m]) => `  (${name}): ${m.toString().replace(/\n/g, '\n  ')}`,
+    );
     return `${head}\n${lines.join('\n')}\n)`;
   }
 
   #collect(own: (m: Module) => [string, Tensor][]): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [prefix, m] of this.namedModules()) {
-      for (const [name, t] of own(m)) out.push([prefix === '' ? name : `${prefix}.${name}`, t]);
+      for (const [name, t] of own(m))
+        out.push([prefix === '' ? name : `${prefix}.${name}`, t]);
     }
     return out;
   }
@@ -208,7 +222,13 @@ export abstract class Module {
  * `op` names the caller and `source` the state in messages (`'ckpt.safetensors'`).
  * Shared by loadStateDict and checkpoint loading, which check before they change anything.
  */
-export function checkStateFits(op: string, source: string, own: Map<string, Tensor>, state: Map<string, Tensor>, strict: boolean): void {
+export function checkStateFits(
+  op: string,
+  source: string,
+  own: Map<string, Tensor>,
+  state: Map<string, Tensor>,
+  strict: boolean,
+): void {
   if (strict) {
     const missing = [...own.keys()].filter((k) => !state.has(k));
     const unexpected = [...state.keys()].filter((k) => !own.has(k));
@@ -223,7 +243,10 @@ export function checkStateFits(op: string, source: string, own: Map<string, Tens
   for (const [name, target] of own) {
     const src = state.get(name);
     if (src === undefined) continue;
-    if (src.dtype !== target.dtype || src.shape.join() !== target.shape.join()) {
+    if (
+      src.dtype !== target.dtype ||
+      src.shape.join() !== target.shape.join()
+    ) {
       throw new NnError(
         'STATE_MISMATCH',
         `${op}: '${name}' must be ${target.dtype}[${target.shape.join(', ')}]; got ${src.dtype}[${src.shape.join(', ')}] ` +

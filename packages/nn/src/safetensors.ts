@@ -18,19 +18,48 @@
  * writes BatchNorm's `num_batches_tracked` as I64); the rest are refused
  * with an error that names the key and the dtype.
  */
-import { Tensor, fromTypedArray, sizeOf, type DType, type TypedArray } from '@optnet/tensor';
+import {
+  Tensor,
+  fromTypedArray,
+  sizeOf,
+  type DType,
+  type TypedArray,
+} from '@optnet/tensor';
 import { NnError } from './errors.js';
 
 /** safetensors' dtype names for ours. */
-const TO_FORMAT: Record<DType, string> = { float32: 'F32', float64: 'F64', int32: 'I32', bool: 'BOOL' };
+const TO_FORMAT: Record<DType, string> = {
+  float32: 'F32',
+  float64: 'F64',
+  int32: 'I32',
+  bool: 'BOOL',
+};
 
 /** Bytes per element of every dtype the format defines (to check lengths and name the rest). */
 const FORMAT_BYTES: Record<string, number> = {
-  BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2,
-  I32: 4, U32: 4, F32: 4, I64: 8, U64: 8, F64: 8,
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  I64: 8,
+  U64: 8,
+  F64: 8,
 };
 
-const FROM_FORMAT: Record<string, DType> = { F32: 'float32', F64: 'float64', I32: 'int32', BOOL: 'bool' };
+const FROM_FORMAT: Record<string, DType> = {
+  F32: 'float32',
+  F64: 'float64',
+  I32: 'int32',
+  BOOL: 'bool',
+};
 
 const METADATA_KEY = '__metadata__';
 
@@ -52,7 +81,10 @@ export interface DecodedSafetensors {
 }
 
 function parseError(rule: string, hint = ''): NnError {
-  return new NnError('SAFETENSORS_PARSE', `safetensors: ${rule}${hint ? ` ${hint}` : ''}`);
+  return new NnError(
+    'SAFETENSORS_PARSE',
+    `safetensors: ${rule}${hint ? ` ${hint}` : ''}`,
+  );
 }
 
 /**
@@ -99,7 +131,10 @@ export function encodeSafetensorsEntries(
   return out;
 }
 
-function buildHeader(entries: readonly SafetensorsEntry[], metadata: Record<string, string>): string {
+function buildHeader(
+  entries: readonly SafetensorsEntry[],
+  metadata: Record<string, string>,
+): string {
   const header: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(metadata)) {
     if (typeof value !== 'string') {
@@ -119,22 +154,38 @@ function buildHeader(entries: readonly SafetensorsEntry[], metadata: Record<stri
       );
     }
     const end = offset + e.data.byteLength;
-    header[e.name] = { dtype: TO_FORMAT[e.dtype], shape: [...e.shape], data_offsets: [offset, end] };
+    header[e.name] = {
+      dtype: TO_FORMAT[e.dtype],
+      shape: [...e.shape],
+      data_offsets: [offset, end],
+    };
     offset = end;
   }
   return JSON.stringify(header);
 }
 
 /** Copy `data` into `out` at `offset` as little-endian bytes. */
-function writeLittleEndian(out: Uint8Array, offset: number, data: TypedArray): void {
+function writeLittleEndian(
+  out: Uint8Array,
+  offset: number,
+  data: TypedArray,
+): void {
   if (HOST_LITTLE_ENDIAN || data.BYTES_PER_ELEMENT === 1) {
-    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset);
+    out.set(
+      new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      offset,
+    );
     return;
   }
-  const view = new DataView(out.buffer, out.byteOffset + offset, data.byteLength);
+  const view = new DataView(
+    out.buffer,
+    out.byteOffset + offset,
+    data.byteLength,
+  );
   for (let i = 0; i < data.length; i++) {
     if (data instanceof Float32Array) view.setFloat32(i * 4, data[i], true);
-    else if (data instanceof Float64Array) view.setFloat64(i * 8, data[i], true);
+    else if (data instanceof Float64Array)
+      view.setFloat64(i * 8, data[i], true);
     else view.setInt32(i * 4, data[i], true);
   }
 }
@@ -164,14 +215,20 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
 }
 
 /** Steps 1-3: the length prefix, the JSON, an object at the top. */
-function readHeader(bytes: Uint8Array): { header: Record<string, unknown>; dataStart: number } {
+function readHeader(bytes: Uint8Array): {
+  header: Record<string, unknown>;
+  dataStart: number;
+} {
   if (bytes.length < 8) {
     throw parseError(
       `a file must start with an 8-byte header length; got a file of ${bytes.length} bytes.`,
       'The file is empty or truncated.',
     );
   }
-  const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(
+    0,
+    true,
+  );
   if (n > BigInt(bytes.length - 8)) {
     throw parseError(
       `the header length (u64 at byte 0) must fit in the file; got ${n} bytes of header ` +
@@ -182,7 +239,9 @@ function readHeader(bytes: Uint8Array): { header: Record<string, unknown>; dataS
   const dataStart = 8 + Number(n);
   let header: unknown;
   try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, dataStart));
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(
+      bytes.subarray(8, dataStart),
+    );
     header = JSON.parse(text);
   } catch (e) {
     throw parseError(
@@ -191,7 +250,9 @@ function readHeader(bytes: Uint8Array): { header: Record<string, unknown>; dataS
     );
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
-    throw parseError(`the header must be a JSON object; got ${Array.isArray(header) ? 'an array' : String(header)}.`);
+    throw parseError(
+      `the header must be a JSON object; got ${Array.isArray(header) ? 'an array' : String(header)}.`,
+    );
   }
   return { header: header as Record<string, unknown>, dataStart };
 }
@@ -199,11 +260,15 @@ function readHeader(bytes: Uint8Array): { header: Record<string, unknown>; dataS
 function readMetadata(raw: unknown): Record<string, string> {
   if (raw === undefined) return {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw parseError(`'${METADATA_KEY}' must be an object of strings; got ${JSON.stringify(raw)}.`);
+    throw parseError(
+      `'${METADATA_KEY}' must be an object of strings; got ${JSON.stringify(raw)}.`,
+    );
   }
   for (const [key, value] of Object.entries(raw)) {
     if (typeof value !== 'string') {
-      throw parseError(`'${METADATA_KEY}' values must be strings; got ${JSON.stringify(value)} for '${key}'.`);
+      throw parseError(
+        `'${METADATA_KEY}' values must be strings; got ${JSON.stringify(value)} for '${key}'.`,
+      );
     }
   }
   return { ...(raw as Record<string, string>) };
@@ -225,7 +290,9 @@ function isCount(x: unknown): x is number {
 function readSpec(name: string, raw: unknown): Spec {
   const r = (raw ?? {}) as Record<string, unknown>;
   if (typeof raw !== 'object' || raw === null || typeof r.dtype !== 'string') {
-    throw parseError(`tensor '${name}' must have a string 'dtype'; got ${JSON.stringify(raw)}.`);
+    throw parseError(
+      `tensor '${name}' must have a string 'dtype'; got ${JSON.stringify(raw)}.`,
+    );
   }
   if (!Array.isArray(r.shape) || !r.shape.every(isCount)) {
     throw parseError(
@@ -233,7 +300,12 @@ function readSpec(name: string, raw: unknown): Spec {
     );
   }
   const offsets = r.data_offsets;
-  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) || offsets[0] > offsets[1]) {
+  if (
+    !Array.isArray(offsets) ||
+    offsets.length !== 2 ||
+    !offsets.every(isCount) ||
+    offsets[0] > offsets[1]
+  ) {
     throw parseError(
       `tensor '${name}' must have 'data_offsets' [begin, end] with 0 ≤ begin ≤ end; ` +
         `got ${JSON.stringify(offsets)}.`,
@@ -298,7 +370,11 @@ function checkLayout(specs: Spec[], length: number): void {
 /** Step 6: copy a tensor's bytes out (aligned, host order) into our storage type. */
 function readData(s: Spec, bytes: Uint8Array, start: number): TypedArray {
   const n = sizeOf(s.shape);
-  const view = new DataView(bytes.buffer, bytes.byteOffset + start, s.end - s.begin);
+  const view = new DataView(
+    bytes.buffer,
+    bytes.byteOffset + start,
+    s.end - s.begin,
+  );
   switch (s.format) {
     case 'BOOL': {
       const out = new Uint8Array(n);
@@ -308,7 +384,14 @@ function readData(s: Spec, bytes: Uint8Array, start: number): TypedArray {
     case 'F32':
     case 'F64':
     case 'I32':
-      return readNative(FROM_FORMAT[s.format], bytes, start, s.end - s.begin, view, n);
+      return readNative(
+        FROM_FORMAT[s.format],
+        bytes,
+        start,
+        s.end - s.begin,
+        view,
+        n,
+      );
     case 'I64':
       return readInt64(s, view, n);
     default:
@@ -337,7 +420,12 @@ function readNative(
     if (dtype === 'float32') return new Float32Array(buf);
     return dtype === 'float64' ? new Float64Array(buf) : new Int32Array(buf);
   }
-  const out = dtype === 'float32' ? new Float32Array(n) : dtype === 'float64' ? new Float64Array(n) : new Int32Array(n);
+  const out =
+    dtype === 'float32'
+      ? new Float32Array(n)
+      : dtype === 'float64'
+        ? new Float64Array(n)
+        : new Int32Array(n);
   for (let i = 0; i < n; i++) {
     if (dtype === 'float32') out[i] = view.getFloat32(i * 4, true);
     else if (dtype === 'float64') out[i] = view.getFloat64(i * 8, true);

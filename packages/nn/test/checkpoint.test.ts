@@ -1,10 +1,31 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, mkdir, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import {
+  mkdtemp,
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Tensor, makeRng, randn, randint, tensor, type Rng } from '@optnet/tensor';
-import { Module, decodeSafetensors, encodeSafetensors, load, save } from '@optnet/nn';
+import {
+  Tensor,
+  makeRng,
+  randn,
+  randint,
+  tensor,
+  type Rng,
+} from '@optnet/tensor';
+import {
+  Module,
+  decodeSafetensors,
+  encodeSafetensors,
+  load,
+  save,
+} from '@optnet/nn';
 import type { OptimizerState, StatefulOptimizer } from '../src/optim/state.js';
 import { assertThrowsCode as rejectsCode } from '@optnet/tensor/testing';
 
@@ -51,15 +72,24 @@ class FakeOptimizer implements StatefulOptimizer {
   step = 0;
   constructor(params: Tensor[], seed: number) {
     const rng = makeRng(seed);
-    this.buffers = params.map((p) => randn(p.shape, { rng, dtype: p.dtype as 'float32' | 'float64' }));
+    this.buffers = params.map((p) =>
+      randn(p.shape, { rng, dtype: p.dtype as 'float32' | 'float64' }),
+    );
   }
   stateDict(): OptimizerState {
-    const tensors = new Map(this.buffers.map((b, i) => [`${i}.momentum_buffer`, b]));
-    return { tensors, meta: { type: 'Fake', lr: String(this.lr), step: String(this.step) } };
+    const tensors = new Map(
+      this.buffers.map((b, i) => [`${i}.momentum_buffer`, b]),
+    );
+    return {
+      tensors,
+      meta: { type: 'Fake', lr: String(this.lr), step: String(this.step) },
+    };
   }
   loadStateDict(state: OptimizerState): void {
     if (state.meta.type !== 'Fake') throw new Error('not a Fake state');
-    this.buffers.forEach((b, i) => b.assign(state.tensors.get(`${i}.momentum_buffer`)!));
+    this.buffers.forEach((b, i) =>
+      b.assign(state.tensors.get(`${i}.momentum_buffer`)!),
+    );
     this.lr = Number(state.meta.lr);
     this.step = Number(state.meta.step);
   }
@@ -92,7 +122,8 @@ test('save → load into a fresh module: bit-identical weights and buffers, same
   const { metadata } = await load(b, path);
   assert.equal(snapshot(b), snapshot(a));
   assert.equal(metadata, { format: 'pt', epoch: '7' });
-  for (const [k, t] of b.stateDict()) assert.ok(objects.get(k) === t, `${k} kept its object`);
+  for (const [k, t] of b.stateDict())
+    assert.ok(objects.get(k) === t, `${k} kept its object`);
   assert.ok(b.scale.requiresGrad && b.inner.weight.requiresGrad);
 });
 
@@ -101,12 +132,24 @@ test('the file holds the dotted stateDict names with the spec dtypes', async () 
   const path = join(dir, 'names.safetensors');
   await save(a, path);
   const bytes = await readFile(path);
-  const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  const n = Number(
+    new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true),
+  );
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
   assert.equal(Object.keys(header).sort(), [
-    '__metadata__', 'head.running_mean', 'head.weight', 'inner.running_mean', 'inner.weight', 'scale', 'steps',
+    '__metadata__',
+    'head.running_mean',
+    'head.weight',
+    'inner.running_mean',
+    'inner.weight',
+    'scale',
+    'steps',
   ]);
-  assert.equal(header.scale, { dtype: 'F64', shape: [], data_offsets: header.scale.data_offsets });
+  assert.equal(header.scale, {
+    dtype: 'F64',
+    shape: [],
+    data_offsets: header.scale.data_offsets,
+  });
   assert.is(header.steps.dtype, 'I32');
   assert.equal(header['inner.weight'].shape, [3, 2]);
   assert.equal(header.__metadata__, { format: 'pt' });
@@ -120,7 +163,10 @@ test('optimizer state round trip, stored under optimizer. keys', async () => {
   const path = join(dir, 'with-opt.safetensors');
   await save(a, path, { optimizer: optA });
   const { tensors, metadata } = decodeSafetensors(await readFile(path));
-  assert.ok(tensors.has('optimizer.0.momentum_buffer') && tensors.has('optimizer.2.momentum_buffer'));
+  assert.ok(
+    tensors.has('optimizer.0.momentum_buffer') &&
+      tensors.has('optimizer.2.momentum_buffer'),
+  );
   assert.is(metadata['optimizer.lr'], '0.025');
   assert.is(metadata['optimizer.type'], 'Fake');
   const b = new Tiny(5);
@@ -159,12 +205,23 @@ test('a mismatched architecture fails with STATE_MISMATCH and leaves the module 
   await save(new Tiny(7, 3), path);
   const wide = new Tiny(8, 4);
   const before = snapshot(wide);
-  await rejectsCode(() => load(wide, path), 'STATE_MISMATCH', /'inner\.weight'/, /arch\.safetensors/, /\[4, 2\]/);
+  await rejectsCode(
+    () => load(wide, path),
+    'STATE_MISMATCH',
+    /'inner\.weight'/,
+    /arch\.safetensors/,
+    /\[4, 2\]/,
+  );
   assert.equal(snapshot(wide), before);
 
   const other = new Inner(makeRng(9), 3);
   const before2 = snapshot(other);
-  await rejectsCode(() => load(other, path), 'STATE_MISMATCH', /missing \[weight, running_mean\]/, /unexpected/);
+  await rejectsCode(
+    () => load(other, path),
+    'STATE_MISMATCH',
+    /missing \[weight, running_mean\]/,
+    /unexpected/,
+  );
   assert.equal(snapshot(other), before2);
 });
 
@@ -177,8 +234,10 @@ test('strict: false loads the common names; an optimizer asked for but absent fa
   const dst = new Tiny(11);
   const before = snapshot(dst);
   await rejectsCode(
-    () => load(dst, noOpt, { optimizer: new FakeOptimizer(dst.parameters(), 1) }),
-    'STATE_MISMATCH', /no optimizer state/,
+    () =>
+      load(dst, noOpt, { optimizer: new FakeOptimizer(dst.parameters(), 1) }),
+    'STATE_MISMATCH',
+    /no optimizer state/,
   );
   assert.equal(snapshot(dst), before);
   const wrapper = new (class extends Module {
@@ -206,7 +265,13 @@ test('a dtype mismatch names the key and both dtypes', async () => {
       return this.w;
     }
   })();
-  await rejectsCode(() => load(m32, path), 'STATE_MISMATCH', /'w'/, /float32\[2\]/, /float64\[2\]/);
+  await rejectsCode(
+    () => load(m32, path),
+    'STATE_MISMATCH',
+    /'w'/,
+    /float32\[2\]/,
+    /float64\[2\]/,
+  );
   assert.equal([...m32.w.dataSync()], [3, 4]);
 });
 
@@ -217,10 +282,24 @@ test('truncated, corrupt and missing files fail with the file named, module unto
   await writeFile(path, full.subarray(0, full.length - 5));
   const m = new Tiny(14);
   const before = snapshot(m);
-  await rejectsCode(() => load(m, path), 'SAFETENSORS_PARSE', /trunc\.safetensors/, /truncated/);
+  await rejectsCode(
+    () => load(m, path),
+    'SAFETENSORS_PARSE',
+    /trunc\.safetensors/,
+    /truncated/,
+  );
   await writeFile(path, 'not a checkpoint');
-  await rejectsCode(() => load(m, path), 'SAFETENSORS_PARSE', /trunc\.safetensors/);
-  await rejectsCode(() => load(m, join(dir, 'nope.safetensors')), 'FILE_ERROR', /ENOENT/, /nope\.safetensors/);
+  await rejectsCode(
+    () => load(m, path),
+    'SAFETENSORS_PARSE',
+    /trunc\.safetensors/,
+  );
+  await rejectsCode(
+    () => load(m, join(dir, 'nope.safetensors')),
+    'FILE_ERROR',
+    /ENOENT/,
+    /nope\.safetensors/,
+  );
   assert.equal(snapshot(m), before);
 });
 
@@ -240,10 +319,18 @@ test('atomic save: fsync failing mid-write keeps the old file and removes the te
   let wrote = false;
   proto.sync = async function () {
     wrote = (await tempFiles()).length === 1; // the temp file exists at this point
-    throw Object.assign(new Error('EIO: simulated disk failure'), { code: 'EIO' });
+    throw Object.assign(new Error('EIO: simulated disk failure'), {
+      code: 'EIO',
+    });
   };
   try {
-    await rejectsCode(() => save(new Tiny(16), path), 'FILE_ERROR', /EIO/, /atomic\.safetensors/, /unchanged/);
+    await rejectsCode(
+      () => save(new Tiny(16), path),
+      'FILE_ERROR',
+      /EIO/,
+      /atomic\.safetensors/,
+      /unchanged/,
+    );
   } finally {
     proto.sync = sync;
   }
@@ -271,28 +358,54 @@ test('atomic save: a failing rename (target is a directory) and a failing tensor
 
 test('extra state (a Dropout generator) is saved under <module>._extra_state and checked on load', async () => {
   const { Sequential, Dropout, Linear } = await import('@optnet/nn');
-  const net = (seed: number) => new Sequential(new Linear(3, 3, { rng: makeRng(seed) }), new Dropout(0.5, { rng: makeRng(seed) }));
+  const net = (seed: number) =>
+    new Sequential(
+      new Linear(3, 3, { rng: makeRng(seed) }),
+      new Dropout(0.5, { rng: makeRng(seed) }),
+    );
   const a = net(1);
   a.forward(randn([4, 3], { rng: makeRng(9) })); // move the generator along
   const path = join(dir, 'extra.safetensors');
   await save(a, path);
   const { metadata } = decodeSafetensors(new Uint8Array(await readFile(path)));
-  assert.ok(typeof metadata['1._extra_state'] === 'string', 'stored under the module name');
+  assert.ok(
+    typeof metadata['1._extra_state'] === 'string',
+    'stored under the module name',
+  );
   const b = net(2);
   const { metadata: back } = await load(b, path);
-  assert.equal(back, { format: 'pt' }, 'extra state is not returned as user metadata');
+  assert.equal(
+    back,
+    { format: 'pt' },
+    'extra state is not returned as user metadata',
+  );
   const x = randn([4, 3], { rng: makeRng(10) });
-  assert.equal(Array.from(b.forward(x).dataSync()), Array.from(a.forward(x).dataSync()), 'the same masks next');
+  assert.equal(
+    Array.from(b.forward(x).dataSync()),
+    Array.from(a.forward(x).dataSync()),
+    'the same masks next',
+  );
   // Into a module without that layer (strict) or with a corrupt state: nothing changes.
   const plain = new Sequential(new Linear(3, 3, { rng: makeRng(3) }));
   const before = snapshot(plain);
-  await rejectsCode(() => load(plain, path, { strict: true }), 'STATE_MISMATCH', /extra state for module '1'/);
+  await rejectsCode(
+    () => load(plain, path, { strict: true }),
+    'STATE_MISMATCH',
+    /extra state for module '1'/,
+  );
   assert.equal(snapshot(plain), before);
   const corrupt = join(dir, 'extra-corrupt.safetensors');
-  await writeFile(corrupt, encodeSafetensors(a.stateDict(), { '1._extra_state': 'not a generator' }));
+  await writeFile(
+    corrupt,
+    encodeSafetensors(a.stateDict(), { '1._extra_state': 'not a generator' }),
+  );
   const c = net(4);
   const cBefore = snapshot(c);
-  await rejectsCode(() => load(c, corrupt), 'STATE_MISMATCH', /extra state of module '1' in .* does not fit/);
+  await rejectsCode(
+    () => load(c, corrupt),
+    'STATE_MISMATCH',
+    /extra state of module '1' in .* does not fit/,
+  );
   assert.equal(snapshot(c), cBefore);
 });
 
@@ -304,7 +417,11 @@ test('save refuses model names that clash with the optimizer prefix', async () =
     }
   })();
   const opt = new FakeOptimizer(m.parameters(), 2);
-  await rejectsCode(() => save(m, join(dir, 'clash.safetensors'), { optimizer: opt }), 'BAD_OPTION', /optimizer\.weight/);
+  await rejectsCode(
+    () => save(m, join(dir, 'clash.safetensors'), { optimizer: opt }),
+    'BAD_OPTION',
+    /optimizer\.weight/,
+  );
   await save(m, join(dir, 'clash.safetensors'));
   const n = new (class extends Module {
     optimizer = new Inner(makeRng(21), 2);

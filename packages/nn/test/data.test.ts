@@ -12,7 +12,11 @@ function dataset(n: number): { x: T.Tensor; y: T.Tensor } {
 }
 
 /** One epoch's example order; also checks x and y rows stay paired. */
-function epochOrder(x: T.Tensor, y: T.Tensor, opts: Parameters<typeof batches>[1]): { order: number[]; sizes: number[] } {
+function epochOrder(
+  x: T.Tensor,
+  y: T.Tensor,
+  opts: Parameters<typeof batches>[1],
+): { order: number[]; sizes: number[] } {
   const order: number[] = [];
   const sizes: number[] = [];
   for (const [xb, yb] of batches([x, y], opts)) {
@@ -30,9 +34,15 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 test('batches: every index exactly once per epoch, rows of all tensors paired', () => {
   const { x, y } = dataset(23);
-  const { order, sizes } = epochOrder(x, y, { batchSize: 5, rng: T.makeRng(1) });
+  const { order, sizes } = epochOrder(x, y, {
+    batchSize: 5,
+    rng: T.makeRng(1),
+  });
   assert.equal(sizes, [5, 5, 5, 5, 3]);
-  assert.equal([...order].sort((a, b) => a - b), range(23));
+  assert.equal(
+    [...order].sort((a, b) => a - b),
+    range(23),
+  );
   assert.not.equal(order, range(23)); // shuffled
 });
 
@@ -47,12 +57,19 @@ test('batches: same seed → same orders; successive epochs differ', () => {
   assert.equal(a1, b1);
   assert.equal(a2, b2);
   assert.not.equal(a1, a2);
-  assert.not.equal(epochOrder(x, y, { batchSize: 8, rng: T.makeRng(8) }).order, a1);
+  assert.not.equal(
+    epochOrder(x, y, { batchSize: 8, rng: T.makeRng(8) }).order,
+    a1,
+  );
 });
 
 test('batches: dropLast skips the short batch; shuffle false keeps order', () => {
   const { x, y } = dataset(10);
-  const dropped = epochOrder(x, y, { batchSize: 4, rng: T.makeRng(0), dropLast: true });
+  const dropped = epochOrder(x, y, {
+    batchSize: 4,
+    rng: T.makeRng(0),
+    dropLast: true,
+  });
   assert.equal(dropped.sizes, [4, 4]);
   assert.is(new Set(dropped.order).size, 8);
   const inOrder = epochOrder(x, y, { batchSize: 4, shuffle: false });
@@ -78,10 +95,25 @@ test('permutation: a permutation, roughly uniform in where 0 lands', () => {
 test('batches: errors for mismatched lengths and bad options', () => {
   const { x, y } = dataset(6);
   const short = T.zeros([5]);
-  throwsCode(() => batches([x, short], { batchSize: 2, rng: T.makeRng(0) }), 'SHAPE_MISMATCH', /\[6, 2\], \[5\]/);
-  throwsCode(() => batches([x, y], { batchSize: 0, rng: T.makeRng(0) }), 'BAD_OPTION', /batchSize 0/);
-  throwsCode(() => batches([x, y], { batchSize: 2.5, shuffle: false }), 'BAD_OPTION');
-  throwsCode(() => batches([x, y], { batchSize: 2 }), 'BAD_OPTION', /seeded rng/);
+  throwsCode(
+    () => batches([x, short], { batchSize: 2, rng: T.makeRng(0) }),
+    'SHAPE_MISMATCH',
+    /\[6, 2\], \[5\]/,
+  );
+  throwsCode(
+    () => batches([x, y], { batchSize: 0, rng: T.makeRng(0) }),
+    'BAD_OPTION',
+    /batchSize 0/,
+  );
+  throwsCode(
+    () => batches([x, y], { batchSize: 2.5, shuffle: false }),
+    'BAD_OPTION',
+  );
+  throwsCode(
+    () => batches([x, y], { batchSize: 2 }),
+    'BAD_OPTION',
+    /seeded rng/,
+  );
   throwsCode(() => batches([], { batchSize: 2, shuffle: false }), 'BAD_OPTION');
 });
 

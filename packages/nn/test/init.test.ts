@@ -2,8 +2,17 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as T from '@optnet/tensor';
 import {
-  calculateFanInAndFanOut, calculateGain, Conv2d, kaimingNormal, kaimingUniform, Linear, NnError, normal, uniform,
-  xavierNormal, xavierUniform,
+  calculateFanInAndFanOut,
+  calculateGain,
+  Conv2d,
+  kaimingNormal,
+  kaimingUniform,
+  Linear,
+  NnError,
+  normal,
+  uniform,
+  xavierNormal,
+  xavierUniform,
 } from '@optnet/nn';
 
 function stats(t: T.Tensor): { mean: number; std: number; maxAbs: number } {
@@ -31,9 +40,15 @@ test('calculateGain: PyTorch values', () => {
   assert.is(calculateGain('tanh'), 5 / 3);
   assert.is(calculateGain('relu'), Math.SQRT2);
   assert.is(calculateGain('selu'), 0.75);
-  assert.ok(Math.abs(calculateGain('leaky_relu') - Math.sqrt(2 / (1 + 0.01 ** 2))) < 1e-15);
+  assert.ok(
+    Math.abs(calculateGain('leaky_relu') - Math.sqrt(2 / (1 + 0.01 ** 2))) <
+      1e-15,
+  );
   // a = √5 (PyTorch's Linear default) gives √(1/3), so the bound is 1/√fanIn.
-  assert.ok(Math.abs(calculateGain('leaky_relu', Math.sqrt(5)) - Math.sqrt(1 / 3)) < 1e-15);
+  assert.ok(
+    Math.abs(calculateGain('leaky_relu', Math.sqrt(5)) - Math.sqrt(1 / 3)) <
+      1e-15,
+  );
   throwsNn(() => calculateGain('swish' as never), 'BAD_OPTION');
 });
 
@@ -44,7 +59,11 @@ test('calculateFanInAndFanOut: [out, in, ...kernel]', () => {
 });
 
 test('uniform/normal: bounds, moments, dtype, requiresGrad', () => {
-  const u = uniform([20000], -2, 3, { rng: T.makeRng(1), dtype: 'float64', requiresGrad: true });
+  const u = uniform([20000], -2, 3, {
+    rng: T.makeRng(1),
+    dtype: 'float64',
+    requiresGrad: true,
+  });
   assert.is(u.dtype, 'float64');
   assert.ok(u.requiresGrad);
   const v = Array.from(u.dataSync());
@@ -54,7 +73,10 @@ test('uniform/normal: bounds, moments, dtype, requiresGrad', () => {
   assert.is(n.dtype, 'float32');
   assert.not.ok(n.requiresGrad);
   const s = stats(n);
-  assert.ok(Math.abs(s.mean - 1) < 0.02 && Math.abs(s.std - 0.5) < 0.01, JSON.stringify(s));
+  assert.ok(
+    Math.abs(s.mean - 1) < 0.02 && Math.abs(s.std - 0.5) < 0.01,
+    JSON.stringify(s),
+  );
   throwsNn(() => uniform([2], 1, 0), 'BAD_OPTION');
   throwsNn(() => normal([2], 0, -1), 'BAD_OPTION');
 });
@@ -72,16 +94,26 @@ test('kaimingUniform: U(-b, b), b = gain·√(3/fan); large tensor fills the ran
 });
 
 test('kaimingNormal / xavierNormal: std within 2% on a large tensor', () => {
-  const k = kaimingNormal([300, 400], { nonlinearity: 'relu', rng: T.makeRng(4), dtype: 'float64' });
+  const k = kaimingNormal([300, 400], {
+    nonlinearity: 'relu',
+    rng: T.makeRng(4),
+    dtype: 'float64',
+  });
   const sk = stats(k);
-  assert.ok(Math.abs(sk.std / Math.sqrt(2 / 400) - 1) < 0.02, JSON.stringify(sk));
+  assert.ok(
+    Math.abs(sk.std / Math.sqrt(2 / 400) - 1) < 0.02,
+    JSON.stringify(sk),
+  );
   assert.ok(Math.abs(sk.mean) < 0.01 * sk.std * 10);
   const x = xavierNormal([300, 400], { gain: 2, rng: T.makeRng(5) });
   assert.ok(Math.abs(stats(x).std / (2 * Math.sqrt(2 / 700)) - 1) < 0.02);
 });
 
 test('xavierUniform: bound gain·√(6/(fanIn+fanOut))', () => {
-  const w = xavierUniform([100, 50, 2, 2], { gain: calculateGain('tanh'), rng: T.makeRng(6) });
+  const w = xavierUniform([100, 50, 2, 2], {
+    gain: calculateGain('tanh'),
+    rng: T.makeRng(6),
+  });
   const b = (5 / 3) * Math.sqrt(6 / (200 + 400));
   const s = stats(w);
   assert.ok(s.maxAbs <= b && s.maxAbs > 0.995 * b);
@@ -89,9 +121,15 @@ test('xavierUniform: bound gain·√(6/(fanIn+fanOut))', () => {
 });
 
 test('initializers: same seed same values, another seed other values', () => {
-  const a = Array.from(kaimingNormal([64, 32], { rng: T.makeRng(7) }).dataSync());
-  const b = Array.from(kaimingNormal([64, 32], { rng: T.makeRng(7) }).dataSync());
-  const c = Array.from(kaimingNormal([64, 32], { rng: T.makeRng(8) }).dataSync());
+  const a = Array.from(
+    kaimingNormal([64, 32], { rng: T.makeRng(7) }).dataSync(),
+  );
+  const b = Array.from(
+    kaimingNormal([64, 32], { rng: T.makeRng(7) }).dataSync(),
+  );
+  const c = Array.from(
+    kaimingNormal([64, 32], { rng: T.makeRng(8) }).dataSync(),
+  );
   assert.equal(a, b);
   assert.not.equal(a, c);
   // Without rng: the global generator, reproducible after seed().
@@ -122,11 +160,15 @@ test('Linear and Conv2d default init: U(-1/√fanIn, 1/√fanIn) for weight and 
   const conv = new Conv2d(32, 256, 3, { groups: 4, rng: T.makeRng(11) });
   assert.equal(conv.weight.shape, [256, 8, 3, 3]);
   const bc = 1 / Math.sqrt(72);
-  assert.ok(stats(conv.weight).maxAbs <= bc && stats(conv.weight).maxAbs > 0.99 * bc);
+  assert.ok(
+    stats(conv.weight).maxAbs <= bc && stats(conv.weight).maxAbs > 0.99 * bc,
+  );
   assert.ok(stats(conv.bias!).maxAbs <= bc);
   // Same seed, same layer.
-  assert.equal(Array.from(new Linear(5, 3, { rng: T.makeRng(1) }).weight.dataSync()),
-    Array.from(new Linear(5, 3, { rng: T.makeRng(1) }).weight.dataSync()));
+  assert.equal(
+    Array.from(new Linear(5, 3, { rng: T.makeRng(1) }).weight.dataSync()),
+    Array.from(new Linear(5, 3, { rng: T.makeRng(1) }).weight.dataSync()),
+  );
 });
 
 test.run();

@@ -2,7 +2,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as T from '@optnet/tensor';
 import type { Tensor } from '@optnet/tensor';
-import { BatchNorm1d, Dropout, Linear, Module, NnError, ReLU, Sequential } from '@optnet/nn';
+import {
+  BatchNorm1d,
+  Dropout,
+  Linear,
+  Module,
+  NnError,
+  ReLU,
+  Sequential,
+} from '@optnet/nn';
 
 const f64 = { dtype: 'float64' } as const;
 const vals = (t: Tensor): number[] => Array.from(t.dataSync());
@@ -14,7 +22,10 @@ function makeNet(seed = 0): Sequential {
     new Linear(3, 4, { ...f64, rng }),
     new BatchNorm1d(4, f64),
     new ReLU(),
-    new Sequential(new Linear(4, 2, { ...f64, rng }), new Dropout(0.5, { rng })),
+    new Sequential(
+      new Linear(4, 2, { ...f64, rng }),
+      new Dropout(0.5, { rng }),
+    ),
   );
 }
 
@@ -32,17 +43,40 @@ function throwsState(fn: () => unknown, pattern: RegExp): void {
 
 test('discovery: PyTorch dotted names; parameters in order; buffers apart', () => {
   const net = makeNet();
-  assert.equal(net.namedParameters().map(([n]) => n), ['0.weight', '0.bias', '1.weight', '1.bias', '3.0.weight', '3.0.bias']);
-  assert.equal(net.namedBuffers().map(([n]) => n), ['1.running_mean', '1.running_var', '1.num_batches_tracked']);
-  assert.equal([...net.stateDict().keys()], [
-    '0.weight', '0.bias', '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked',
-    '3.0.weight', '3.0.bias',
-  ]);
+  assert.equal(
+    net.namedParameters().map(([n]) => n),
+    ['0.weight', '0.bias', '1.weight', '1.bias', '3.0.weight', '3.0.bias'],
+  );
+  assert.equal(
+    net.namedBuffers().map(([n]) => n),
+    ['1.running_mean', '1.running_var', '1.num_batches_tracked'],
+  );
+  assert.equal(
+    [...net.stateDict().keys()],
+    [
+      '0.weight',
+      '0.bias',
+      '1.weight',
+      '1.bias',
+      '1.running_mean',
+      '1.running_var',
+      '1.num_batches_tracked',
+      '3.0.weight',
+      '3.0.bias',
+    ],
+  );
   const bn = net.at(1) as BatchNorm1d;
   const params = net.parameters();
-  assert.ok(params[0] === (net.at(0) as Linear).weight && params[2] === bn.weight);
-  assert.not.ok(params.includes(bn.runningMean!) || params.includes(bn.runningVar!));
-  assert.equal([...net.namedModules()].map(([n]) => n), ['', '0', '1', '2', '3', '3.0', '3.1']);
+  assert.ok(
+    params[0] === (net.at(0) as Linear).weight && params[2] === bn.weight,
+  );
+  assert.not.ok(
+    params.includes(bn.runningMean!) || params.includes(bn.runningVar!),
+  );
+  assert.equal(
+    [...net.namedModules()].map(([n]) => n),
+    ['', '0', '1', '2', '3', '3.0', '3.1'],
+  );
   // 3·4 + 4 (Linear) + 4 + 4 (BatchNorm affine) + 4·2 + 2 (Linear) = 34
   assert.is(net.numParameters(), 34);
 });
@@ -64,11 +98,17 @@ test('a custom module: named children, private tensors hidden, toString tree', (
     scale: Tensor = T.ones([1], { requiresGrad: true });
     #cache = T.zeros([5]);
     forward(x: Tensor): Tensor {
-      return this.fc2.forward(this.act.forward(this.fc1.forward(x))).mul(this.scale).add(this.#cache.sum());
+      return this.fc2
+        .forward(this.act.forward(this.fc1.forward(x)))
+        .mul(this.scale)
+        .add(this.#cache.sum());
     }
   }
   const b = new Block();
-  assert.equal(b.namedParameters().map(([n]) => n), ['scale', 'fc1.weight', 'fc1.bias', 'fc2.weight']);
+  assert.equal(
+    b.namedParameters().map(([n]) => n),
+    ['scale', 'fc1.weight', 'fc1.bias', 'fc2.weight'],
+  );
   assert.equal(b.forward(T.ones([4, 2])).shape, [4, 1]);
   assert.is(
     String(makeNet()),
@@ -102,7 +142,11 @@ test('train/eval recurse into every submodule and change behaviour', () => {
 
 test('zeroGrad clears every parameter gradient after backward', () => {
   const net = makeNet();
-  net.forward(T.randn([6, 3], { ...f64, rng: T.makeRng(2) })).square().sum().backward();
+  net
+    .forward(T.randn([6, 3], { ...f64, rng: T.makeRng(2) }))
+    .square()
+    .sum()
+    .backward();
   assert.ok(net.parameters().every((p) => p.grad !== null));
   assert.ok(net.namedBuffers().every(([, b]) => b.grad === null));
   net.zeroGrad();
@@ -137,15 +181,24 @@ test('loadStateDict errors: missing/unexpected names, shape or dtype mismatch; s
   const state = new Map(makeNet(5).stateDict());
   state.delete('1.running_var');
   state.set('extra.weight', T.zeros([1], f64));
-  throwsState(() => net.loadStateDict(state), /missing \[1\.running_var\].*unexpected \[extra\.weight\]/);
+  throwsState(
+    () => net.loadStateDict(state),
+    /missing \[1\.running_var\].*unexpected \[extra\.weight\]/,
+  );
   const beforeVar = vals((net.at(1) as BatchNorm1d).runningVar!);
   state.delete('extra.weight');
   net.loadStateDict(state, { strict: false });
-  assert.equal(vals(net.stateDict().get('0.weight')!), vals(state.get('0.weight')!));
+  assert.equal(
+    vals(net.stateDict().get('0.weight')!),
+    vals(state.get('0.weight')!),
+  );
   assert.equal(vals((net.at(1) as BatchNorm1d).runningVar!), beforeVar);
   const bad = new Map(makeNet().stateDict());
   bad.set('0.weight', T.zeros([3, 4], f64));
-  throwsState(() => net.loadStateDict(bad), /'0\.weight' must be float64\[4, 3\]; got float64\[3, 4\]/);
+  throwsState(
+    () => net.loadStateDict(bad),
+    /'0\.weight' must be float64\[4, 3\]; got float64\[3, 4\]/,
+  );
   bad.set('0.weight', T.zeros([4, 3]));
   throwsState(() => net.loadStateDict(bad), /got float32\[4, 3\]/);
 });

@@ -2,15 +2,29 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as T from '@optnet/tensor';
 import type { Tensor } from '@optnet/tensor';
-import { assertClose, assertThrowsCodeSync as throwsCode } from '@optnet/tensor/testing';
+import {
+  assertClose,
+  assertThrowsCodeSync as throwsCode,
+} from '@optnet/tensor/testing';
 import '@optnet/autograd';
-import { Adam, AdamW, SGD, clipGradNorm, type AdamOptions, type SgdOptions } from '@optnet/nn';
+import {
+  Adam,
+  AdamW,
+  SGD,
+  clipGradNorm,
+  type AdamOptions,
+  type SgdOptions,
+} from '@optnet/nn';
 
 const f64 = { dtype: 'float64' } as const;
 
 // Scalar transcriptions of the update rules in PyTorch's documentation
 // (torch.optim.SGD / Adam / AdamW), applied to each coordinate.
-function sgdRef(theta: number, grads: number[], o: Required<SgdOptions>): number {
+function sgdRef(
+  theta: number,
+  grads: number[],
+  o: Required<SgdOptions>,
+): number {
   let buf: number | null = null;
   for (const g0 of grads) {
     let g = o.maximize ? -g0 : g0;
@@ -25,7 +39,13 @@ function sgdRef(theta: number, grads: number[], o: Required<SgdOptions>): number
 }
 
 interface AdamRefOptions {
-  lr: number; b1: number; b2: number; eps: number; wd: number; decoupled: boolean; amsgrad: boolean;
+  lr: number;
+  b1: number;
+  b2: number;
+  eps: number;
+  wd: number;
+  decoupled: boolean;
+  amsgrad: boolean;
 }
 
 function adamRef(theta: number, grads: number[], o: AdamRefOptions): number {
@@ -48,10 +68,18 @@ function adamRef(theta: number, grads: number[], o: AdamRefOptions): number {
 }
 
 const theta0 = [1.5, -0.5, 2];
-const gradSeq = [[0.3, -1.2, 0.05], [0.1, -0.7, -0.4], [-0.2, 0.9, 0.6], [0.5, 0.5, -0.1]];
+const gradSeq = [
+  [0.3, -1.2, 0.05],
+  [0.1, -0.7, -0.4],
+  [-0.2, 0.9, 0.6],
+  [0.5, 0.5, -0.1],
+];
 
 /** Run `steps` steps of `opt` on one param with the fixed gradient sequence; return θ. */
-function runFixedGrads(make: (ps: Tensor[]) => { step(): void }, steps: number): number[] {
+function runFixedGrads(
+  make: (ps: Tensor[]) => { step(): void },
+  steps: number,
+): number[] {
   const p = T.tensor(theta0, { ...f64, requiresGrad: true });
   const opt = make([p]);
   for (let k = 0; k < steps; k++) {
@@ -61,25 +89,71 @@ function runFixedGrads(make: (ps: Tensor[]) => { step(): void }, steps: number):
   return Array.from(p.dataSync());
 }
 
-function expectRef(steps: number, ref: (theta: number, grads: number[]) => number): number[] {
-  return theta0.map((th, j) => ref(th, gradSeq.slice(0, steps).map((g) => g[j])));
+function expectRef(
+  steps: number,
+  ref: (theta: number, grads: number[]) => number,
+): number[] {
+  return theta0.map((th, j) =>
+    ref(
+      th,
+      gradSeq.slice(0, steps).map((g) => g[j]),
+    ),
+  );
 }
 
-const sgdDefaults = { lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false };
+const sgdDefaults = {
+  lr: 0.1,
+  momentum: 0,
+  dampening: 0,
+  weightDecay: 0,
+  nesterov: false,
+  maximize: false,
+};
 
 test('SGD: first steps by hand (plain, momentum buf = g, dampening, nesterov, weight decay)', async () => {
   const g = gradSeq[0];
-  await assertClose(runFixedGrads((ps) => new SGD(ps, { lr: 0.1 }), 1), theta0.map((t, j) => t - 0.1 * g[j]));
+  await assertClose(
+    runFixedGrads((ps) => new SGD(ps, { lr: 0.1 }), 1),
+    theta0.map((t, j) => t - 0.1 * g[j]),
+  );
   // With momentum the first buffer is g itself (no dampening applied yet).
-  const mom = runFixedGrads((ps) => new SGD(ps, { lr: 0.1, momentum: 0.9, dampening: 0.5 }), 1);
-  await assertClose(mom, theta0.map((t, j) => t - 0.1 * g[j]), { rtol: 1e-14 });
+  const mom = runFixedGrads(
+    (ps) => new SGD(ps, { lr: 0.1, momentum: 0.9, dampening: 0.5 }),
+    1,
+  );
+  await assertClose(
+    mom,
+    theta0.map((t, j) => t - 0.1 * g[j]),
+    { rtol: 1e-14 },
+  );
   // Nesterov first step: g + μ·g = 1.9·g.
-  const nes = runFixedGrads((ps) => new SGD(ps, { lr: 0.1, momentum: 0.9, nesterov: true }), 1);
-  await assertClose(nes, theta0.map((t, j) => t - 0.1 * 1.9 * g[j]), { rtol: 1e-14 });
-  const wd = runFixedGrads((ps) => new SGD(ps, { lr: 0.1, weightDecay: 0.01 }), 1);
-  await assertClose(wd, theta0.map((t, j) => t - 0.1 * (g[j] + 0.01 * t)), { rtol: 1e-14 });
-  const max = runFixedGrads((ps) => new SGD(ps, { lr: 0.1, maximize: true }), 1);
-  await assertClose(max, theta0.map((t, j) => t + 0.1 * g[j]), { rtol: 1e-14 });
+  const nes = runFixedGrads(
+    (ps) => new SGD(ps, { lr: 0.1, momentum: 0.9, nesterov: true }),
+    1,
+  );
+  await assertClose(
+    nes,
+    theta0.map((t, j) => t - 0.1 * 1.9 * g[j]),
+    { rtol: 1e-14 },
+  );
+  const wd = runFixedGrads(
+    (ps) => new SGD(ps, { lr: 0.1, weightDecay: 0.01 }),
+    1,
+  );
+  await assertClose(
+    wd,
+    theta0.map((t, j) => t - 0.1 * (g[j] + 0.01 * t)),
+    { rtol: 1e-14 },
+  );
+  const max = runFixedGrads(
+    (ps) => new SGD(ps, { lr: 0.1, maximize: true }),
+    1,
+  );
+  await assertClose(
+    max,
+    theta0.map((t, j) => t + 0.1 * g[j]),
+    { rtol: 1e-14 },
+  );
 });
 
 test('SGD: four steps match the documented rule for each option set', async () => {
@@ -92,23 +166,61 @@ test('SGD: four steps match the documented rule for each option set', async () =
   for (const c of cases) {
     const o = { ...sgdDefaults, ...c };
     const got = runFixedGrads((ps) => new SGD(ps, o), 4);
-    await assertClose(got, expectRef(4, (th, gs) => sgdRef(th, gs, o)), { rtol: 1e-13 });
+    await assertClose(
+      got,
+      expectRef(4, (th, gs) => sgdRef(th, gs, o)),
+      { rtol: 1e-13 },
+    );
   }
 });
 
-const adamBase: AdamRefOptions = { lr: 0.01, b1: 0.9, b2: 0.999, eps: 1e-8, wd: 0, decoupled: false, amsgrad: false };
+const adamBase: AdamRefOptions = {
+  lr: 0.01,
+  b1: 0.9,
+  b2: 0.999,
+  eps: 1e-8,
+  wd: 0,
+  decoupled: false,
+  amsgrad: false,
+};
 
 test('Adam: bias correction makes step 1 ≈ −lr·sign(g); steps 1 and 3 match the rule', async () => {
   const one = runFixedGrads((ps) => new Adam(ps, { lr: 0.01 }), 1);
   // m̂ = g, v̂ = g², so θ₁ = θ₀ − lr·g/(|g| + ε).
   const g = gradSeq[0];
-  await assertClose(one, theta0.map((t, j) => t - (0.01 * g[j]) / (Math.abs(g[j]) + 1e-8)), { rtol: 1e-12 });
+  await assertClose(
+    one,
+    theta0.map((t, j) => t - (0.01 * g[j]) / (Math.abs(g[j]) + 1e-8)),
+    { rtol: 1e-12 },
+  );
   const three = runFixedGrads((ps) => new Adam(ps, { lr: 0.01 }), 3);
-  await assertClose(three, expectRef(3, (th, gs) => adamRef(th, gs, adamBase)), { rtol: 1e-12 });
-  const opts: AdamOptions = { lr: 0.05, betas: [0.8, 0.99], eps: 1e-6, weightDecay: 0.1, amsgrad: true };
+  await assertClose(
+    three,
+    expectRef(3, (th, gs) => adamRef(th, gs, adamBase)),
+    { rtol: 1e-12 },
+  );
+  const opts: AdamOptions = {
+    lr: 0.05,
+    betas: [0.8, 0.99],
+    eps: 1e-6,
+    weightDecay: 0.1,
+    amsgrad: true,
+  };
   const ams = runFixedGrads((ps) => new Adam(ps, opts), 4);
-  const ref = { ...adamBase, lr: 0.05, b1: 0.8, b2: 0.99, eps: 1e-6, wd: 0.1, amsgrad: true };
-  await assertClose(ams, expectRef(4, (th, gs) => adamRef(th, gs, ref)), { rtol: 1e-12 });
+  const ref = {
+    ...adamBase,
+    lr: 0.05,
+    b1: 0.8,
+    b2: 0.99,
+    eps: 1e-6,
+    wd: 0.1,
+    amsgrad: true,
+  };
+  await assertClose(
+    ams,
+    expectRef(4, (th, gs) => adamRef(th, gs, ref)),
+    { rtol: 1e-12 },
+  );
 });
 
 test('AdamW: decoupled decay θ(1 − lr·λ) differs from Adam’s L2 decay', async () => {
@@ -116,16 +228,30 @@ test('AdamW: decoupled decay θ(1 − lr·λ) differs from Adam’s L2 decay', a
   const wd = 0.5;
   const w = runFixedGrads((ps) => new AdamW(ps, { lr, weightDecay: wd }), 1);
   const g = gradSeq[0];
-  await assertClose(w, theta0.map((t, j) => t * (1 - lr * wd) - (lr * g[j]) / (Math.abs(g[j]) + 1e-8)), {
-    rtol: 1e-12,
-  });
+  await assertClose(
+    w,
+    theta0.map(
+      (t, j) => t * (1 - lr * wd) - (lr * g[j]) / (Math.abs(g[j]) + 1e-8),
+    ),
+    {
+      rtol: 1e-12,
+    },
+  );
   const a = runFixedGrads((ps) => new Adam(ps, { lr, weightDecay: wd }), 1);
   // Adam folds λθ into g, and step 1 normalizes it away: θ₁ = θ₀ − lr·sign(g + λθ₀).
-  await assertClose(a, theta0.map((t, j) => t - lr * Math.sign(g[j] + wd * t)), { rtol: 1e-7 });
+  await assertClose(
+    a,
+    theta0.map((t, j) => t - lr * Math.sign(g[j] + wd * t)),
+    { rtol: 1e-7 },
+  );
   assert.ok(Math.abs(w[0] - a[0]) > 1e-2);
   const w3 = runFixedGrads((ps) => new AdamW(ps, { lr, weightDecay: wd }), 3);
   const ref = { ...adamBase, lr, wd, decoupled: true };
-  await assertClose(w3, expectRef(3, (th, gs) => adamRef(th, gs, ref)), { rtol: 1e-12 });
+  await assertClose(
+    w3,
+    expectRef(3, (th, gs) => adamRef(th, gs, ref)),
+    { rtol: 1e-12 },
+  );
   assert.is(new AdamW([T.ones([1])]).options.weightDecay, 1e-2);
 });
 
@@ -182,10 +308,17 @@ function twoParamProblem(): { ps: Tensor[]; loss: () => Tensor } {
   const b = T.randn([4, 2], { ...f64, rng });
   const w = T.randn([3, 2], { ...f64, rng, requiresGrad: true });
   const bias = T.randn([2], { ...f64, rng, requiresGrad: true });
-  return { ps: [w, bias], loss: () => A.matmul(w).add(bias).sub(b).square().sum().add(w.abs().sum()) };
+  return {
+    ps: [w, bias],
+    loss: () => A.matmul(w).add(bias).sub(b).square().sum().add(w.abs().sum()),
+  };
 }
 
-function runSteps(opt: { step(): void; zeroGrad(): void }, loss: () => Tensor, n: number): void {
+function runSteps(
+  opt: { step(): void; zeroGrad(): void },
+  loss: () => Tensor,
+  n: number,
+): void {
   for (let k = 0; k < n; k++) {
     opt.zeroGrad();
     loss().backward();
@@ -196,7 +329,13 @@ function runSteps(opt: { step(): void; zeroGrad(): void }, loss: () => Tensor, n
 test('stateDict/loadStateDict: resuming in a fresh optimizer is bit-identical', () => {
   type Make = (ps: Tensor[]) => SGD | Adam;
   const makers: Make[] = [
-    (ps) => new SGD(ps, { lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 0.01 }),
+    (ps) =>
+      new SGD(ps, {
+        lr: 0.01,
+        momentum: 0.9,
+        nesterov: true,
+        weightDecay: 0.01,
+      }),
     (ps) => new Adam(ps, { lr: 0.01, amsgrad: true, weightDecay: 0.01 }),
     (ps) => new AdamW(ps, { lr: 0.02, betas: [0.85, 0.995] }),
   ];
@@ -216,7 +355,13 @@ test('stateDict/loadStateDict: resuming in a fresh optimizer is bit-identical', 
     optB.loadStateDict(saved);
     assert.is(optB.stepCount, 3);
     runSteps(optB, b.loss, 4);
-    a.ps.forEach((p, i) => assert.equal(Array.from(b.ps[i].dataSync()), Array.from(p.dataSync()), optA.type));
+    a.ps.forEach((p, i) =>
+      assert.equal(
+        Array.from(b.ps[i].dataSync()),
+        Array.from(p.dataSync()),
+        optA.type,
+      ),
+    );
     // The saved state is a snapshot: the later steps did not change it.
     assert.is(saved.meta.step, '3');
   }
@@ -227,37 +372,102 @@ test('loadStateDict: type, count, names and shapes are checked before anything c
   const adam = new Adam(ps);
   runSteps(adam, loss, 1);
   const state = adam.stateDict();
-  throwsCode(() => new SGD(ps).loadStateDict(state), 'STATE_MISMATCH', /from a SGD; got type 'Adam'/);
-  throwsCode(() => new AdamW(ps).loadStateDict(state), 'STATE_MISMATCH', /AdamW/);
-  throwsCode(() => new Adam([ps[0]]).loadStateDict(state), 'STATE_MISMATCH', /1 parameters; got 2/);
+  throwsCode(
+    () => new SGD(ps).loadStateDict(state),
+    'STATE_MISMATCH',
+    /from a SGD; got type 'Adam'/,
+  );
+  throwsCode(
+    () => new AdamW(ps).loadStateDict(state),
+    'STATE_MISMATCH',
+    /AdamW/,
+  );
+  throwsCode(
+    () => new Adam([ps[0]]).loadStateDict(state),
+    'STATE_MISMATCH',
+    /1 parameters; got 2/,
+  );
   const other = [T.zeros([2, 3], f64), T.zeros([2], f64)];
-  throwsCode(() => new Adam(other).loadStateDict(state), 'STATE_MISMATCH', /'0\.exp_avg' must match parameter 0/);
-  const renamed = { meta: state.meta, tensors: new Map([['0.momentum', T.zeros([3, 2], f64)]]) };
-  throwsCode(() => new Adam(ps).loadStateDict(renamed), 'STATE_MISMATCH', /'0\.momentum'/);
-  const badMeta = { meta: { ...state.meta, betas: '0.9' }, tensors: state.tensors };
-  throwsCode(() => new Adam(ps).loadStateDict(badMeta), 'STATE_MISMATCH', /betas/);
-  const badValue = { meta: { ...state.meta, lr: '-1' }, tensors: state.tensors };
+  throwsCode(
+    () => new Adam(other).loadStateDict(state),
+    'STATE_MISMATCH',
+    /'0\.exp_avg' must match parameter 0/,
+  );
+  const renamed = {
+    meta: state.meta,
+    tensors: new Map([['0.momentum', T.zeros([3, 2], f64)]]),
+  };
+  throwsCode(
+    () => new Adam(ps).loadStateDict(renamed),
+    'STATE_MISMATCH',
+    /'0\.momentum'/,
+  );
+  const badMeta = {
+    meta: { ...state.meta, betas: '0.9' },
+    tensors: state.tensors,
+  };
+  throwsCode(
+    () => new Adam(ps).loadStateDict(badMeta),
+    'STATE_MISMATCH',
+    /betas/,
+  );
+  const badValue = {
+    meta: { ...state.meta, lr: '-1' },
+    tensors: state.tensors,
+  };
   throwsCode(() => new Adam(ps).loadStateDict(badValue), 'BAD_OPTION', /lr -1/);
   const fresh = new Adam(ps, { lr: 0.5 });
-  throwsCode(() => fresh.loadStateDict({ ...state, meta: { ...state.meta, type: 'SGD' } }), 'STATE_MISMATCH');
+  throwsCode(
+    () =>
+      fresh.loadStateDict({ ...state, meta: { ...state.meta, type: 'SGD' } }),
+    'STATE_MISMATCH',
+  );
   assert.is(fresh.options.lr, 0.5);
   assert.is(fresh.stateDict().tensors.size, 0);
 });
 
 test('optimizers: BAD_OPTION errors name the option and value', () => {
   const p = [T.ones([2])];
-  throwsCode(() => new SGD(p, { lr: -0.1 }), 'BAD_OPTION', /SGD: lr must be ≥ 0; got lr -0.1/);
+  throwsCode(
+    () => new SGD(p, { lr: -0.1 }),
+    'BAD_OPTION',
+    /SGD: lr must be ≥ 0; got lr -0.1/,
+  );
   throwsCode(() => new SGD(p, { momentum: -1 }), 'BAD_OPTION', /momentum -1/);
-  throwsCode(() => new SGD(p, { nesterov: true }), 'BAD_OPTION', /nesterov needs momentum > 0/);
-  throwsCode(() => new SGD(p, { nesterov: true, momentum: 0.9, dampening: 0.1 }), 'BAD_OPTION', /dampening 0\.1/);
-  throwsCode(() => new SGD(p, { weightDecay: -1 }), 'BAD_OPTION', /weightDecay/);
-  throwsCode(() => new Adam(p, { betas: [0.9, 1] }), 'BAD_OPTION', /betas\[1\] must be in \[0, 1\); got betas\[1\] 1/);
-  throwsCode(() => new Adam(p, { betas: [-0.1, 0.9] }), 'BAD_OPTION', /betas\[0\]/);
+  throwsCode(
+    () => new SGD(p, { nesterov: true }),
+    'BAD_OPTION',
+    /nesterov needs momentum > 0/,
+  );
+  throwsCode(
+    () => new SGD(p, { nesterov: true, momentum: 0.9, dampening: 0.1 }),
+    'BAD_OPTION',
+    /dampening 0\.1/,
+  );
+  throwsCode(
+    () => new SGD(p, { weightDecay: -1 }),
+    'BAD_OPTION',
+    /weightDecay/,
+  );
+  throwsCode(
+    () => new Adam(p, { betas: [0.9, 1] }),
+    'BAD_OPTION',
+    /betas\[1\] must be in \[0, 1\); got betas\[1\] 1/,
+  );
+  throwsCode(
+    () => new Adam(p, { betas: [-0.1, 0.9] }),
+    'BAD_OPTION',
+    /betas\[0\]/,
+  );
   throwsCode(() => new AdamW(p, { eps: -1 }), 'BAD_OPTION', /AdamW: eps/);
   throwsCode(() => new Adam(p, { lr: Number.NaN }), 'BAD_OPTION', /lr NaN/);
   throwsCode(() => new Adam([]), 'BAD_OPTION', /non-empty/);
   throwsCode(() => new SGD([p[0], p[0]]), 'BAD_OPTION', /repeat/);
-  throwsCode(() => new SGD([T.ones([2], { dtype: 'int32' })]), 'BAD_OPTION', /float/);
+  throwsCode(
+    () => new SGD([T.ones([2], { dtype: 'int32' })]),
+    'BAD_OPTION',
+    /float/,
+  );
 });
 
 test('clipGradNorm: returns the total norm and scales to maxNorm; untouched below it', async () => {
@@ -275,7 +485,10 @@ test('clipGradNorm: returns the total norm and scales to maxNorm; untouched belo
   await assertClose(a.grad!, [3 * k, -4 * k], { rtol: 1e-12 });
   await assertClose(b.grad!, [[12 * k]], { rtol: 1e-12 });
   assert.is(c.grad, null);
-  const after = Math.hypot(...Array.from(a.grad!.dataSync()), ...Array.from(b.grad!.dataSync()));
+  const after = Math.hypot(
+    ...Array.from(a.grad!.dataSync()),
+    ...Array.from(b.grad!.dataSync()),
+  );
   assert.ok(Math.abs(after - 6.5) < 1e-5);
 
   setGrads();
@@ -286,9 +499,17 @@ test('clipGradNorm: returns the total norm and scales to maxNorm; untouched belo
   setGrads();
   assert.is(clipGradNorm([a, b], 100, { normType: Infinity }).itemSync(), 12);
   setGrads();
-  assert.ok(Math.abs(clipGradNorm([a, b], 100, { normType: 1 }).itemSync() - 19) < 1e-12);
+  assert.ok(
+    Math.abs(clipGradNorm([a, b], 100, { normType: 1 }).itemSync() - 19) <
+      1e-12,
+  );
   setGrads();
-  assert.ok(Math.abs(clipGradNorm([a, b], 100, { normType: 3 }).itemSync() - Math.cbrt(27 + 64 + 1728)) < 1e-10);
+  assert.ok(
+    Math.abs(
+      clipGradNorm([a, b], 100, { normType: 3 }).itemSync() -
+        Math.cbrt(27 + 64 + 1728),
+    ) < 1e-10,
+  );
   assert.is(clipGradNorm([c], 1).itemSync(), 0);
   throwsCode(() => clipGradNorm([a], -1), 'BAD_OPTION', /maxNorm -1/);
 });

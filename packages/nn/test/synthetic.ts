@@ -41,7 +41,11 @@ function normal(rng: Rng): number {
  * added to every pixel.
  * @example const { x, y } = strokeImages(200, 0); // x [200, 1, 12, 12]
  */
-export function strokeImages(n: number, seed: number, opts: StrokeOptions = {}): { x: Tensor; y: Tensor } {
+export function strokeImages(
+  n: number,
+  seed: number,
+  opts: StrokeOptions = {},
+): { x: Tensor; y: Tensor } {
   const { size = 12, noise = 0.3 } = opts;
   const rng = makeRng(seed);
   const pixels = size * size;
@@ -59,5 +63,8 @@ export function strokeImages(n: number, seed: number, opts: StrokeOptions = {}):
     });
     for (let p = 0; p < pixels; p++) img[p] += noise * normal(rng);
   }
-  return { x: fromTypedArray(x, [n, 1, size, size]), y: fromTypedArray(y, [n]) };
+  return {
+    x: fromTypedArray(x, [n, 1, size, size]),
+    y: fromTypedArray(y, [n]),
+  };
 }

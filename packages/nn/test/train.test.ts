@@ -12,7 +12,20 @@ import { join } from 'node:path';
 import { argmax, makeRng, type Tensor, type TypedArray } from '@optnet/tensor';
 import { noGrad } from '@optnet/autograd';
 import {
-  Adam, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, SGD, Sequential, batches, crossEntropy, load, save,
+  Adam,
+  BatchNorm2d,
+  Conv2d,
+  Dropout,
+  Flatten,
+  Linear,
+  MaxPool2d,
+  ReLU,
+  SGD,
+  Sequential,
+  batches,
+  crossEntropy,
+  load,
+  save,
 } from '@optnet/nn';
 import { STROKES, strokeImages } from './synthetic.js';
 
@@ -31,7 +44,11 @@ async function accuracy(model: Sequential, { x, y }: Data): Promise<number> {
 }
 
 /** One optimizer step on a batch; returns the loss before the step. */
-async function trainStep(model: Sequential, opt: Stepper, [xb, yb]: Tensor[]): Promise<number> {
+async function trainStep(
+  model: Sequential,
+  opt: Stepper,
+  [xb, yb]: Tensor[],
+): Promise<number> {
   const loss = crossEntropy(model.forward(xb), yb);
   opt.zeroGrad();
   loss.backward();
@@ -40,11 +57,18 @@ async function trainStep(model: Sequential, opt: Stepper, [xb, yb]: Tensor[]): P
 }
 
 /** `epochs` shuffled passes (batch order from `makeRng(shuffleSeed)`). */
-async function fit(model: Sequential, opt: Stepper, data: Data, epochs: number, shuffleSeed: number): Promise<void> {
+async function fit(
+  model: Sequential,
+  opt: Stepper,
+  data: Data,
+  epochs: number,
+  shuffleSeed: number,
+): Promise<void> {
   const rng = makeRng(shuffleSeed);
   model.train();
   for (let e = 0; e < epochs; e++) {
-    for (const batch of batches([data.x, data.y], { batchSize: 20, rng })) await trainStep(model, opt, batch);
+    for (const batch of batches([data.x, data.y], { batchSize: 20, rng }))
+      await trainStep(model, opt, batch);
   }
 }
 
@@ -56,14 +80,26 @@ function bytes(a: TypedArray): Uint8Array {
 /** Every parameter and buffer (state-dict order) as bytes. */
 async function stateBytes(model: Sequential): Promise<[string, Uint8Array][]> {
   const out: [string, Uint8Array][] = [];
-  for (const [name, t] of model.stateDict()) out.push([name, bytes(await t.data()).slice()]);
+  for (const [name, t] of model.stateDict())
+    out.push([name, bytes(await t.data()).slice()]);
   return out;
 }
 
-function assertSameState(a: [string, Uint8Array][], b: [string, Uint8Array][], what: string): void {
-  assert.equal(a.map(([n]) => n), b.map(([n]) => n), `${what}: state names`);
+function assertSameState(
+  a: [string, Uint8Array][],
+  b: [string, Uint8Array][],
+  what: string,
+): void {
+  assert.equal(
+    a.map(([n]) => n),
+    b.map(([n]) => n),
+    `${what}: state names`,
+  );
   a.forEach(([name, bytesA], i) => {
-    assert.ok(Buffer.from(bytesA).equals(Buffer.from(b[i][1])), `${what}: '${name}' differs`);
+    assert.ok(
+      Buffer.from(bytesA).equals(Buffer.from(b[i][1])),
+      `${what}: '${name}' differs`,
+    );
   });
 }
 
@@ -78,7 +114,12 @@ const TEST = strokeImages(1000, 2, { size: SIZE, noise: 0.1 });
 
 function mlp(seed: number): Sequential {
   const rng = makeRng(seed);
-  return new Sequential(new Flatten(), new Linear(SIZE * SIZE, 64, { rng }), new ReLU(), new Linear(64, K, { rng }));
+  return new Sequential(
+    new Flatten(),
+    new Linear(SIZE * SIZE, 64, { rng }),
+    new ReLU(),
+    new Linear(64, K, { rng }),
+  );
 }
 
 /**
@@ -88,9 +129,14 @@ function mlp(seed: number): Sequential {
 function convNet(seed: number): Sequential {
   const rng = makeRng(seed);
   return new Sequential(
-    new Conv2d(1, 8, 3, { padding: 1, rng }), new ReLU(), new MaxPool2d(2),
-    new Conv2d(8, 8, 3, { padding: 1, rng }), new ReLU(), new MaxPool2d(SIZE / 2),
-    new Flatten(), new Linear(8, K, { rng }),
+    new Conv2d(1, 8, 3, { padding: 1, rng }),
+    new ReLU(),
+    new MaxPool2d(2),
+    new Conv2d(8, 8, 3, { padding: 1, rng }),
+    new ReLU(),
+    new MaxPool2d(SIZE / 2),
+    new Flatten(),
+    new Linear(8, K, { rng }),
   );
 }
 
@@ -124,8 +170,13 @@ test('an MLP and a conv net learn the strokes; the conv net generalizes far bett
 function bnNet(seed: number): Sequential {
   const rng = makeRng(seed);
   return new Sequential(
-    new Conv2d(1, 4, 3, { rng }), new BatchNorm2d(4), new ReLU(), new MaxPool2d(2),
-    new Flatten(), new Dropout(0.3, { rng: makeRng(100 + seed) }), new Linear(4 * 4 * 4, K, { rng }),
+    new Conv2d(1, 4, 3, { rng }),
+    new BatchNorm2d(4),
+    new ReLU(),
+    new MaxPool2d(2),
+    new Flatten(),
+    new Dropout(0.3, { rng: makeRng(100 + seed) }),
+    new Linear(4 * 4 * 4, K, { rng }),
   );
 }
 
@@ -133,7 +184,9 @@ test('save + load resumes Adam training bit for bit (parameters, buffers, dropou
   const k = 4;
   const n = 4;
   // The k + n batches of a fixed shuffled pass, used by both runs.
-  const steps = [...batches([TRAIN.x, TRAIN.y], { batchSize: 16, rng: makeRng(7) })].slice(0, k + n);
+  const steps = [
+    ...batches([TRAIN.x, TRAIN.y], { batchSize: 16, rng: makeRng(7) }),
+  ].slice(0, k + n);
   const dir = await mkdtemp(join(tmpdir(), 'optnet-nn-train-'));
   try {
     const path = join(dir, 'resume.safetensors');
@@ -141,27 +194,49 @@ test('save + load resumes Adam training bit for bit (parameters, buffers, dropou
     const opt = new Adam(model.parameters(), { lr: 1e-2 });
     for (const batch of steps.slice(0, k)) await trainStep(model, opt, batch);
     await save(model, path, { optimizer: opt });
-    assert.equal(await readdir(dir), ['resume.safetensors'], 'no temporary file is left behind');
+    assert.equal(
+      await readdir(dir),
+      ['resume.safetensors'],
+      'no temporary file is left behind',
+    );
     const losses: number[] = [];
-    for (const batch of steps.slice(k)) losses.push(await trainStep(model, opt, batch));
+    for (const batch of steps.slice(k))
+      losses.push(await trainStep(model, opt, batch));
 
     // Another init seed, so only load can make the two runs agree.
     const model2 = bnNet(2);
     const opt2 = new Adam(model2.parameters(), { lr: 1e-3 });
     await load(model2, path, { optimizer: opt2 });
-    assert.is(opt2.options.lr, 1e-2, 'hyperparameters come from the checkpoint');
+    assert.is(
+      opt2.options.lr,
+      1e-2,
+      'hyperparameters come from the checkpoint',
+    );
     const losses2: number[] = [];
-    for (const batch of steps.slice(k)) losses2.push(await trainStep(model2, opt2, batch));
+    for (const batch of steps.slice(k))
+      losses2.push(await trainStep(model2, opt2, batch));
 
     assert.equal(losses2, losses);
-    assertSameState(await stateBytes(model2), await stateBytes(model), 'resumed model');
-    const tracked = await model2.stateDict().get('1.num_batches_tracked')!.item();
+    assertSameState(
+      await stateBytes(model2),
+      await stateBytes(model),
+      'resumed model',
+    );
+    const tracked = await model2
+      .stateDict()
+      .get('1.num_batches_tracked')!
+      .item();
     assert.is(tracked, k + n, 'BatchNorm counted the batches of both runs');
     const slots2 = opt2.stateDict().tensors;
     for (const [key, t] of opt.stateDict().tensors) {
       const t2 = slots2.get(key);
       assert.ok(t2 !== undefined, `optimizer slot ${key}`);
-      assert.ok(Buffer.from(bytes(await t.data())).equals(Buffer.from(bytes(await t2.data()))), `slot ${key}`);
+      assert.ok(
+        Buffer.from(bytes(await t.data())).equals(
+          Buffer.from(bytes(await t2.data())),
+        ),
+        `slot ${key}`,
+      );
     }
     assert.is(opt2.stepCount, opt.stepCount);
   } finally {
@@ -184,7 +259,9 @@ test('batches + SGD with momentum: the same seeds give bit-identical weights', a
   assertSameState(a, b, 'second run');
   // Not vacuous: another shuffle seed (other batch order) ends elsewhere.
   const c = await sgdRun(6);
-  const same = a.every(([, bytesA], i) => Buffer.from(bytesA).equals(Buffer.from(c[i][1])));
+  const same = a.every(([, bytesA], i) =>
+    Buffer.from(bytesA).equals(Buffer.from(c[i][1])),
+  );
   assert.not.ok(same, 'a different shuffle seed must change the weights');
 });
 

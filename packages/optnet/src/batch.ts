@@ -30,7 +30,8 @@ export function mtdm(m: Tensor, d: Tensor): Tensor {
  * shared L [n, n] solves all items at once, as the columns of xᵀ.
  */
 export function trsv(l: Tensor, x: Tensor, transpose: boolean): Tensor {
-  if (l.rank === 2) return l.triangularSolve(x.transpose(), { transpose }).transpose();
+  if (l.rank === 2)
+    return l.triangularSolve(x.transpose(), { transpose }).transpose();
   return l.triangularSolve(x.unsqueeze(-1), { transpose }).squeeze(-1);
 }
 

@@ -68,7 +68,9 @@ const present = (d: RandomQp): Tensor[] =>
 /** Seconds for qp(...) under noGrad, with z read back. */
 async function timeForward(d: RandomQp, options: QpOptions): Promise<number> {
   const t0 = performance.now();
-  await scope(() => noGrad(() => qp(d.Q, d.p, d.G, d.h, d.A, d.b, options)).data());
+  await scope(() =>
+    noGrad(() => qp(d.Q, d.p, d.G, d.h, d.A, d.b, options)).data(),
+  );
   return (performance.now() - t0) / 1000;
 }
 
@@ -76,7 +78,12 @@ async function timeForward(d: RandomQp, options: QpOptions): Promise<number> {
  * Seconds for the forward and the backward parts of one training-style
  * step; `leaves` are `d`'s tensors with requiresGrad set.
  */
-async function timeFwdBwd(d: RandomQp, leaves: Tensor[], c: Tensor, options: QpOptions): Promise<[number, number]> {
+async function timeFwdBwd(
+  d: RandomQp,
+  leaves: Tensor[],
+  c: Tensor,
+  options: QpOptions,
+): Promise<[number, number]> {
   for (const t of leaves) t.grad = null;
   const t0 = performance.now();
   const z = qp(d.Q, d.p, d.G, d.h, d.A, d.b, options);
@@ -94,16 +101,25 @@ async function timeFwdBwd(d: RandomQp, leaves: Tensor[], c: Tensor, options: QpO
  * const r = await benchQp({ nBatch: 128, nz: 50, nIneq: 50, nEq: 0, dtype: 'float64', reps: 3, seed: 0 });
  * r.forward_median_s; // seconds
  */
-export async function benchQp(o: BenchQpOptions, progress?: (line: string) => void): Promise<BenchQpResult> {
+export async function benchQp(
+  o: BenchQpOptions,
+  progress?: (line: string) => void,
+): Promise<BenchQpResult> {
   const d = randomQp(o);
-  const c = randn([o.nBatch, o.nz], { rng: makeRng(o.seed + 1), dtype: o.dtype });
+  const c = randn([o.nBatch, o.nz], {
+    rng: makeRng(o.seed + 1),
+    dtype: o.dtype,
+  });
   const options: QpOptions = o.solver ?? {};
   const leaves = present(d);
   for (const t of leaves) t.requiresGrad = true;
 
-  const warm = await noGrad(() => solveQp(d.Q, d.p, d.G, d.h, d.A, d.b, options));
+  const warm = await noGrad(() =>
+    solveQp(d.Q, d.p, d.G, d.h, d.A, d.b, options),
+  );
   const solved = warm.status.filter((s) => s === 'solved').length;
-  if (solved < o.nBatch) progress?.(`warning: ${o.nBatch - solved} of ${o.nBatch} items not solved`);
+  if (solved < o.nBatch)
+    progress?.(`warning: ${o.nBatch - solved} of ${o.nBatch} items not solved`);
   // Warm both timed paths (noGrad qp differs from solveQp's async driver).
   await timeForward(d, { ...options, onNotSolved: 'return' });
   await timeFwdBwd(d, leaves, c, { ...options, onNotSolved: 'return' });
@@ -113,22 +129,39 @@ export async function benchQp(o: BenchQpOptions, progress?: (line: string) => vo
   const bwd: number[] = [];
   for (let rep = 1; rep <= o.reps; rep++) {
     fwd.push(await timeForward(d, { ...options, onNotSolved: 'return' }));
-    const [f, b] = await timeFwdBwd(d, leaves, c, { ...options, onNotSolved: 'return' });
+    const [f, b] = await timeFwdBwd(d, leaves, c, {
+      ...options,
+      onNotSolved: 'return',
+    });
     fb.push(f + b);
     bwd.push(b);
     const sec = (v: number): string => `${v.toFixed(4)} s`;
-    progress?.(`rep ${rep}/${o.reps}: forward ${sec(fwd[rep - 1])}, fwd+bwd ${sec(f + b)} (backward ${sec(b)})`);
+    progress?.(
+      `rep ${rep}/${o.reps}: forward ${sec(fwd[rep - 1])}, fwd+bwd ${sec(f + b)} (backward ${sec(b)})`,
+    );
   }
   return {
-    name: 'qp', batch: o.nBatch, nz: o.nz, nineq: o.nIneq, neq: o.nEq, dtype: o.dtype, reps: o.reps, seed: o.seed,
-    forward_median_s: median(fwd), fwd_bwd_median_s: median(fb), backward_median_s: median(bwd),
-    iterations: Math.max(...warm.iterations), solved, node: process.version,
+    name: 'qp',
+    batch: o.nBatch,
+    nz: o.nz,
+    nineq: o.nIneq,
+    neq: o.nEq,
+    dtype: o.dtype,
+    reps: o.reps,
+    seed: o.seed,
+    forward_median_s: median(fwd),
+    fwd_bwd_median_s: median(fb),
+    backward_median_s: median(bwd),
+    iterations: Math.max(...warm.iterations),
+    solved,
+    node: process.version,
   };
 }
 
 /** The result as a short human-readable table. */
 export function formatBench(r: BenchQpResult): string {
-  const head = `qp: batch ${r.batch}, nz ${r.nz}, nineq ${r.nineq}, neq ${r.neq}, ${r.dtype}, ` +
+  const head =
+    `qp: batch ${r.batch}, nz ${r.nz}, nineq ${r.nineq}, neq ${r.neq}, ${r.dtype}, ` +
     `${r.reps} reps, seed ${r.seed}, node ${r.node}`;
   const ms = (s: number): string => `${(s * 1000).toFixed(1).padStart(10)} ms`;
   return [

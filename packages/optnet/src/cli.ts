@@ -17,7 +17,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { OptnetError, tensor, type Tensor } from '@optnet/tensor';
+import { OptnetError } from '@optnet/tensor';
 import { benchQp, formatBench, type BenchQpOptions } from './cli-bench.js';
 import { QpError } from './errors.js';
 import { solveDense, type DenseQpResult } from './solve-dense.js';
@@ -66,8 +66,16 @@ interface ParsedArgs {
 }
 
 /** Split argv into positionals and the flags of `spec` (`--f v` or `--f=v`). */
-function parseArgs(cmd: string, argv: readonly string[], spec: Record<string, FlagKind>): ParsedArgs {
-  const res: ParsedArgs = { positionals: [], values: new Map(), bools: new Set() };
+function parseArgs(
+  cmd: string,
+  argv: readonly string[],
+  spec: Record<string, FlagKind>,
+): ParsedArgs {
+  const res: ParsedArgs = {
+    positionals: [],
+    values: new Map(),
+    bools: new Set(),
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('--') || arg === '--') {
@@ -78,20 +86,29 @@ function parseArgs(cmd: string, argv: readonly string[], spec: Record<string, Fl
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const kind = spec[name];
     if (kind === undefined) {
-      const known = Object.keys(spec).map((k) => `--${k}`).join(', ');
-      throw new UsageError(`${cmd}: unknown flag --${name}; got "${arg}". Known flags: ${known}.`);
+      const known = Object.keys(spec)
+        .map((k) => `--${k}`)
+        .join(', ');
+      throw new UsageError(
+        `${cmd}: unknown flag --${name}; got "${arg}". Known flags: ${known}.`,
+      );
     }
     if (kind === 'bool') {
-      if (eq >= 0) throw new UsageError(`${cmd}: --${name} takes no value; got "${arg}".`);
+      if (eq >= 0)
+        throw new UsageError(`${cmd}: --${name} takes no value; got "${arg}".`);
       res.bools.add(name);
       continue;
     }
     const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined || (eq < 0 && value.startsWith('--'))) {
-      throw new UsageError(`${cmd}: --${name} needs a value; got none. Write --${name} VALUE.`);
+      throw new UsageError(
+        `${cmd}: --${name} needs a value; got none. Write --${name} VALUE.`,
+      );
     }
     if (res.values.has(name)) {
-      throw new UsageError(`${cmd}: --${name} given twice; got "${res.values.get(name)}" and "${value}".`);
+      throw new UsageError(
+        `${cmd}: --${name} given twice; got "${res.values.get(name)}" and "${value}".`,
+      );
     }
     res.values.set(name, value);
   }
@@ -99,7 +116,13 @@ function parseArgs(cmd: string, argv: readonly string[], spec: Record<string, Fl
 }
 
 /** An integer flag ≥ min (default `def` when absent). */
-function intFlag(cmd: string, a: ParsedArgs, name: string, min: number, def: number): number {
+function intFlag(
+  cmd: string,
+  a: ParsedArgs,
+  name: string,
+  min: number,
+  def: number,
+): number {
   const raw = a.values.get(name);
   if (raw === undefined) return def;
   const v = /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
@@ -113,7 +136,9 @@ function intFlag(cmd: string, a: ParsedArgs, name: string, min: number, def: num
 function dtypeFlag(cmd: string, a: ParsedArgs): 'float32' | 'float64' {
   const raw = a.values.get('dtype') ?? 'float64';
   if (raw !== 'float32' && raw !== 'float64') {
-    throw new UsageError(`${cmd}: --dtype must be float64 or float32; got "${raw}".`);
+    throw new UsageError(
+      `${cmd}: --dtype must be float64 or float32; got "${raw}".`,
+    );
   }
   return raw;
 }
@@ -125,11 +150,14 @@ function solverFlags(cmd: string, a: ParsedArgs): QpOptions {
   if (tol !== undefined) {
     const v = Number(tol);
     if (tol.trim() === '' || !Number.isFinite(v) || v <= 0) {
-      throw new UsageError(`${cmd}: --tol must be a positive number (e.g. 1e-8); got "${tol}".`);
+      throw new UsageError(
+        `${cmd}: --tol must be a positive number (e.g. 1e-8); got "${tol}".`,
+      );
     }
     options.tol = v;
   }
-  if (a.values.has('max-iter')) options.maxIter = intFlag(cmd, a, 'max-iter', 1, 0);
+  if (a.values.has('max-iter'))
+    options.maxIter = intFlag(cmd, a, 'max-iter', 1, 0);
   return options;
 }
 
@@ -156,15 +184,24 @@ function loadQps(file: string): DenseQp | null {
   }
 }
 
-const fmtNum = (v: number): string => (Number.isFinite(v) ? v.toPrecision(10) : String(v));
-const fmtRes = (v: number): string => (Number.isFinite(v) ? v.toExponential(2) : String(v));
+const fmtNum = (v: number): string =>
+  Number.isFinite(v) ? v.toPrecision(10) : String(v);
+const fmtRes = (v: number): string =>
+  Number.isFinite(v) ? v.toExponential(2) : String(v);
 
 function printSolve(qp: DenseQp, r: DenseQpResult, json: boolean): void {
   if (json) {
-    out(JSON.stringify({
-      name: qp.name, status: r.status, objective: r.objective, iterations: r.iterations, seconds: r.seconds,
-      primal_residual: r.primalResidual, dual_residual: r.dualResidual,
-    }));
+    out(
+      JSON.stringify({
+        name: qp.name,
+        status: r.status,
+        objective: r.objective,
+        iterations: r.iterations,
+        seconds: r.seconds,
+        primal_residual: r.primalResidual,
+        dual_residual: r.dualResidual,
+      }),
+    );
     return;
   }
   const rows: [string, string][] = [
@@ -183,9 +220,18 @@ function printSolve(qp: DenseQp, r: DenseQpResult, json: boolean): void {
 
 async function solveCommand(argv: readonly string[]): Promise<number> {
   const cmd = 'optnet solve';
-  const a = parseArgs(cmd, argv, { json: 'bool', 'no-scale': 'bool', tol: 'value', 'max-iter': 'value', dtype: 'value' });
+  const a = parseArgs(cmd, argv, {
+    json: 'bool',
+    'no-scale': 'bool',
+    tol: 'value',
+    'max-iter': 'value',
+    dtype: 'value',
+  });
   if (a.positionals.length !== 1) {
-    const got = a.positionals.length === 0 ? 'none' : a.positionals.map((s) => `"${s}"`).join(', ');
+    const got =
+      a.positionals.length === 0
+        ? 'none'
+        : a.positionals.map((s) => `"${s}"`).join(', ');
     throw new UsageError(`${cmd}: needs exactly one FILE.qps; got ${got}.`);
   }
   const options = solverFlags(cmd, a);
@@ -194,7 +240,11 @@ async function solveCommand(argv: readonly string[]): Promise<number> {
   if (qp === null) return 2;
   let r: DenseQpResult;
   try {
-    r = await solveDense(qp, { ...options, dtype, scale: !a.bools.has('no-scale') });
+    r = await solveDense(qp, {
+      ...options,
+      dtype,
+      scale: !a.bools.has('no-scale'),
+    });
   } catch (e) {
     // Q not symmetric / not PSD: the file is not a convex QP we can solve.
     if (e instanceof OptnetError) {
@@ -207,14 +257,27 @@ async function solveCommand(argv: readonly string[]): Promise<number> {
   return r.status === 'solved' ? 0 : 1;
 }
 
-function benchOptions(argv: readonly string[]): { opts: BenchQpOptions; json: boolean } {
+function benchOptions(argv: readonly string[]): {
+  opts: BenchQpOptions;
+  json: boolean;
+} {
   const cmd = 'optnet bench qp';
   const a = parseArgs(cmd, argv, {
-    batch: 'value', nz: 'value', nineq: 'value', neq: 'value', dtype: 'value', reps: 'value',
-    seed: 'value', tol: 'value', 'max-iter': 'value', json: 'bool',
+    batch: 'value',
+    nz: 'value',
+    nineq: 'value',
+    neq: 'value',
+    dtype: 'value',
+    reps: 'value',
+    seed: 'value',
+    tol: 'value',
+    'max-iter': 'value',
+    json: 'bool',
   });
   if (a.positionals.length > 0) {
-    throw new UsageError(`${cmd}: takes no positional arguments; got "${a.positionals[0]}".`);
+    throw new UsageError(
+      `${cmd}: takes no positional arguments; got "${a.positionals[0]}".`,
+    );
   }
   const nz = intFlag(cmd, a, 'nz', 1, 10);
   const opts: BenchQpOptions = {
@@ -229,7 +292,9 @@ function benchOptions(argv: readonly string[]): { opts: BenchQpOptions; json: bo
   };
   if (opts.nEq > nz) {
     const got = `got --neq ${opts.nEq}, --nz ${nz}`;
-    throw new UsageError(`${cmd}: --neq must be ≤ --nz (more equalities than unknowns); ${got}.`);
+    throw new UsageError(
+      `${cmd}: --neq must be ≤ --nz (more equalities than unknowns); ${got}.`,
+    );
   }
   return { opts, json: a.bools.has('json') };
 }
@@ -237,7 +302,9 @@ function benchOptions(argv: readonly string[]): { opts: BenchQpOptions; json: bo
 async function benchCommand(argv: readonly string[]): Promise<number> {
   const [what, ...rest] = argv;
   if (what !== 'qp') {
-    throw new UsageError(`optnet bench: unknown benchmark; got "${what ?? ''}". The benchmarks: qp.`);
+    throw new UsageError(
+      `optnet bench: unknown benchmark; got "${what ?? ''}". The benchmarks: qp.`,
+    );
   }
   const { opts, json } = benchOptions(rest);
   const progress = json ? undefined : err;
@@ -262,7 +329,9 @@ async function dispatch(argv: readonly string[]): Promise<number> {
     case 'bench':
       return benchCommand(rest);
     default:
-      throw new UsageError(`optnet: unknown command; got "${command}". The commands: solve, bench, help.`);
+      throw new UsageError(
+        `optnet: unknown command; got "${command}". The commands: solve, bench, help.`,
+      );
   }
 }
 

@@ -26,26 +26,76 @@
  * G [·, m, n] (each shared or per item), L_S [nBatch, m, m]; t
  * [nBatch, n]; zPart, rc, lam, sOverLam, inactive (bool), rz [nBatch, m].
  */
-import { apply, defineOp, DTypeError, ShapeError, where, type CpuTensor, type KernelOp, type Tensor, type TensorMeta } from '@optnet/tensor';
-import { f64, i32, registerWasmKernels, wasmKernels, type WasmFunc, type WasmKernels } from '@optnet/tensor/wasm';
+import {
+  apply,
+  defineOp,
+  DTypeError,
+  ShapeError,
+  where,
+  type CpuTensor,
+  type KernelOp,
+  type Tensor,
+  type TensorMeta,
+} from '@optnet/tensor';
+import {
+  f64,
+  i32,
+  registerWasmKernels,
+  wasmKernels,
+  type WasmFunc,
+  type WasmKernels,
+} from '@optnet/tensor/wasm';
 import { cholSolveVec, mtv, mv, trsv } from './batch.js';
 import { centering, centeringOp } from './step-kernels.js';
 import {
-  at, backItem, backSolveT, centerItem, cholSolveItem, each, finishItem, forwardSolve, get, matVec, runFused, rxPartsItem, splitRcItem,
-  type Data, type Operand,
+  at,
+  backItem,
+  backSolveT,
+  centerItem,
+  cholSolveItem,
+  each,
+  finishItem,
+  forwardSolve,
+  get,
+  matVec,
+  runFused,
+  rxPartsItem,
+  splitRcItem,
+  type Data,
+  type Operand,
 } from './fused-common.js';
 
-
 /** Inputs in order; the seventh is rc (qpDualSolve) or s (qpPredictCorrect). */
-const NAMES = ['lq', 'wG', 'G', 'ls', 't', 'zPart', 'rc|s', 'lam', 'sOverLam', 'inactive', 'rz'] as const;
+const NAMES = [
+  'lq',
+  'wG',
+  'G',
+  'ls',
+  't',
+  'zPart',
+  'rc|s',
+  'lam',
+  'sOverLam',
+  'inactive',
+  'rz',
+] as const;
 
 function dualSolveShape(op: string, ins: readonly TensorMeta[]): TensorMeta[] {
   const [lq, wG, G, ls, t, zPart] = ins;
   const [nBatch, n] = t.shape;
   const m = zPart.shape[1];
-  const mat = (x: TensorMeta, r: number, c: number) => x.shape.join() === [r, c].join() || x.shape.join() === [nBatch, r, c].join();
-  const ok = ins.length === 11 && t.shape.length === 2 && zPart.shape.length === 2 && zPart.shape[0] === nBatch &&
-    mat(lq, n, n) && mat(wG, n, m) && mat(G, m, n) && ls.shape.join() === [nBatch, m, m].join() &&
+  const mat = (x: TensorMeta, r: number, c: number) =>
+    x.shape.join() === [r, c].join() ||
+    x.shape.join() === [nBatch, r, c].join();
+  const ok =
+    ins.length === 11 &&
+    t.shape.length === 2 &&
+    zPart.shape.length === 2 &&
+    zPart.shape[0] === nBatch &&
+    mat(lq, n, n) &&
+    mat(wG, n, m) &&
+    mat(G, m, n) &&
+    ls.shape.join() === [nBatch, m, m].join() &&
     ins.slice(6).every((x) => x.shape.join() === zPart.shape.join());
   if (!ok) {
     throw new ShapeError(
@@ -55,20 +105,38 @@ function dualSolveShape(op: string, ins: readonly TensorMeta[]): TensorMeta[] {
     );
   }
   const dtype = t.dtype;
-  if (ins.some((x, i) => (i === 9 ? x.dtype !== 'bool' : x.dtype !== dtype)) || (dtype !== 'float32' && dtype !== 'float64')) {
-    throw new DTypeError('DTYPE_MISMATCH', `${op}: inputs must share one float dtype (inactive bool); got ${ins.map((x) => x.dtype).join(', ')}.`);
+  if (
+    ins.some((x, i) => (i === 9 ? x.dtype !== 'bool' : x.dtype !== dtype)) ||
+    (dtype !== 'float32' && dtype !== 'float64')
+  ) {
+    throw new DTypeError(
+      'DTYPE_MISMATCH',
+      `${op}: inputs must share one float dtype (inactive bool); got ${ins.map((x) => x.dtype).join(', ')}.`,
+    );
   }
-  return [{ shape: [nBatch, n], dtype }, { shape: [nBatch, m], dtype }, { shape: [nBatch, m], dtype }];
+  return [
+    { shape: [nBatch, n], dtype },
+    { shape: [nBatch, m], dtype },
+    { shape: [nBatch, m], dtype },
+  ];
 }
-
 
 /**
  * The solve of the current item (the file comment) for the rc vector at
  * `rc`, into dz, dlam, ds (ds holds rc/lam until the last step); `gw` is m
  * doubles of work.
  */
-const solveItem = (rc: string, dz: string, dlam: string, ds: string, gw: string): string =>
-  splitRcItem(rc, dlam, ds) + cholSolveItem(dlam) + backItem(dlam, dz) + finishItem(dz, dlam, ds, gw);
+const solveItem = (
+  rc: string,
+  dz: string,
+  dlam: string,
+  ds: string,
+  gw: string,
+): string =>
+  splitRcItem(rc, dlam, ds) +
+  cholSolveItem(dlam) +
+  backItem(dlam, dz) +
+  finishItem(dz, dlam, ds, gw);
 
 /** Every pointer on to the next item: matrices by their stride, vectors by n or m doubles. */
 const nextItem = (vecN: readonly string[], vecM: readonly string[]): string => `
@@ -89,7 +157,23 @@ const MATRICES = ['$lq', '$lqs', '$wg', '$wgs', '$g', '$gs', '$ls', '$lss'];
  */
 const qpDualSolve: WasmFunc = {
   name: 'qpDualSolve',
-  params: i32(...MATRICES, '$t', '$zp', '$rc', '$lam', '$sol', '$ina', '$rz', '$dz', '$dlam', '$ds', '$work', '$n', '$m', '$count'),
+  params: i32(
+    ...MATRICES,
+    '$t',
+    '$zp',
+    '$rc',
+    '$lam',
+    '$sol',
+    '$ina',
+    '$rz',
+    '$dz',
+    '$dlam',
+    '$ds',
+    '$work',
+    '$n',
+    '$m',
+    '$count',
+  ),
   locals: i32('$k', '$ib', '$iend', '$nb', '$mb'),
   body: `
   (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
@@ -113,10 +197,51 @@ const qpDualSolve: WasmFunc = {
  */
 const qpPredictCorrect: WasmFunc = {
   name: 'qpPredictCorrect',
-  params: i32(...MATRICES, '$rx', '$s', '$lam', '$sol', '$ina', '$rz', '$dz', '$dlam', '$ds', '$work', '$n', '$m', '$count'),
+  params: i32(
+    ...MATRICES,
+    '$rx',
+    '$s',
+    '$lam',
+    '$sol',
+    '$ina',
+    '$rz',
+    '$dz',
+    '$dlam',
+    '$ds',
+    '$work',
+    '$n',
+    '$m',
+    '$count',
+  ),
   locals: [
-    ...i32('$k', '$ib', '$iend', '$nb', '$mb', '$t', '$zp', '$rca', '$dza', '$dlama', '$dsa', '$gw', '$nan'),
-    ...f64('$r', '$a', '$b', '$alpha', '$sl', '$sla', '$si', '$li', '$mf', '$mu', '$sig'),
+    ...i32(
+      '$k',
+      '$ib',
+      '$iend',
+      '$nb',
+      '$mb',
+      '$t',
+      '$zp',
+      '$rca',
+      '$dza',
+      '$dlama',
+      '$dsa',
+      '$gw',
+      '$nan',
+    ),
+    ...f64(
+      '$r',
+      '$a',
+      '$b',
+      '$alpha',
+      '$sl',
+      '$sla',
+      '$si',
+      '$li',
+      '$mf',
+      '$mu',
+      '$sig',
+    ),
   ],
   body: `
   (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
@@ -144,24 +269,58 @@ const qpPredictCorrect: WasmFunc = {
  * qpDualSolve or qpPredictCorrect in WebAssembly (runFused); false if its
  * memory cannot be had.
  */
-function runWasm(wk: WasmKernels, fn: 'qpDualSolve' | 'qpPredictCorrect', ins: readonly CpuTensor[], outs: readonly CpuTensor[]): boolean {
+function runWasm(
+  wk: WasmKernels,
+  fn: 'qpDualSolve' | 'qpPredictCorrect',
+  ins: readonly CpuTensor[],
+  outs: readonly CpuTensor[],
+): boolean {
   const [lq, wG, G, ls] = ins;
   const [nBatch, n] = ins[4].shape;
   const m = ins[ins.length - 1].shape[1];
   // inputs: t or rx (n), then m-vectors; outputs dz (n), dlam, ds (m)
   const vecs = ins.slice(4).map((x, i): Operand => [x, i === 0 ? n : m]);
   const work = fn === 'qpDualSolve' ? m : 2 * n + 5 * m;
-  return runFused(wk, fn, nBatch, [[lq, n * n], [wG, n * m], [G, m * n], [ls, m * m]], vecs,
-    [[outs[0], n], [outs[1], m], [outs[2], m]], work, [n, m]);
+  return runFused(
+    wk,
+    fn,
+    nBatch,
+    [
+      [lq, n * n],
+      [wG, n * m],
+      [G, m * n],
+      [ls, m * m],
+    ],
+    vecs,
+    [
+      [outs[0], n],
+      [outs[1], m],
+      [outs[2], m],
+    ],
+    work,
+    [n, m],
+  );
 }
 
 /** The same solve in plain JS loops (no WebAssembly SIMD here). */
-function dualSolveJs(ins: readonly CpuTensor[], [dzT, dlamT, dsT]: readonly CpuTensor[]): void {
+function dualSolveJs(
+  ins: readonly CpuTensor[],
+  [dzT, dlamT, dsT]: readonly CpuTensor[],
+): void {
   const [lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz] = ins;
   const [nBatch, n] = t.shape;
   const m = zPart.shape[1];
-  const off = (x: CpuTensor, b: number, size: number) => (x.shape.length === 3 ? b * size : 0);
-  const [T, Z, RC, LAM, SOL, INA, RZ] = [t.data, zPart.data, rc.data, lam.data, sOverLam.data, inactive.data, rz.data];
+  const off = (x: CpuTensor, b: number, size: number) =>
+    x.shape.length === 3 ? b * size : 0;
+  const [T, Z, RC, LAM, SOL, INA, RZ] = [
+    t.data,
+    zPart.data,
+    rc.data,
+    lam.data,
+    sOverLam.data,
+    inactive.data,
+    rz.data,
+  ];
   const y = new Float64Array(m);
   const rcl = new Float64Array(m);
   const back = new Float64Array(n);
@@ -182,13 +341,28 @@ function dualSolveJs(ins: readonly CpuTensor[], [dzT, dlamT, dsT]: readonly CpuT
     for (let i = 0; i < n; i++) dzT.data[b * n + i] = back[i];
     for (let i = 0; i < m; i++) {
       dlamT.data[vo + i] = y[i];
-      dsT.data[vo + i] = INA[vo + i] !== 0 ? -(RZ[vo + i] + gdz[i]) : -(rcl[i] + SOL[vo + i] * y[i]);
+      dsT.data[vo + i] =
+        INA[vo + i] !== 0
+          ? -(RZ[vo + i] + gdz[i])
+          : -(rcl[i] + SOL[vo + i] * y[i]);
     }
   }
 }
 
 /** The tensor-op form (what kkt-dual.ts runs without this kernel). */
-function dualSolveOps([lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz]: readonly Tensor[]): Tensor[] {
+function dualSolveOps([
+  lq,
+  wG,
+  G,
+  ls,
+  t,
+  zPart,
+  rc,
+  lam,
+  sOverLam,
+  inactive,
+  rz,
+]: readonly Tensor[]): Tensor[] {
   const rcOverLam = rc.div(lam);
   const dlam = cholSolveVec(ls, zPart.sub(rcOverLam));
   const dz = trsv(lq, t.add(mv(wG, dlam)), true).neg();
@@ -198,16 +372,22 @@ function dualSolveOps([lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz]
 }
 
 /** This file's WebAssembly functions (fused-kernels.ts registers them all at once). */
-export const dualSolveWat: readonly WasmFunc[] = [qpDualSolve, qpPredictCorrect];
+export const dualSolveWat: readonly WasmFunc[] = [
+  qpDualSolve,
+  qpPredictCorrect,
+];
 
-export const dualSolveOp: KernelOp<Record<string, never>> = defineOp<Record<string, never>>({
+export const dualSolveOp: KernelOp<Record<string, never>> = defineOp<
+  Record<string, never>
+>({
   name: 'qpDualSolve',
   shape: (ins) => dualSolveShape('qpDualSolve', ins),
   cpu: (ins, outs) => {
     // Added to the CPU backend's module on first use (idempotent).
     registerWasmKernels(dualSolveWat);
     const wk = wasmKernels();
-    if (wk === null || !runWasm(wk, 'qpDualSolve', ins, outs)) dualSolveJs(ins, outs);
+    if (wk === null || !runWasm(wk, 'qpDualSolve', ins, outs))
+      dualSolveJs(ins, outs);
   },
   decompose: dualSolveOps,
 });
@@ -217,21 +397,48 @@ export const dualSolveOp: KernelOp<Record<string, never>> = defineOp<Record<stri
  * the file comment): [dz, dlam, ds].
  * @example const [dz, dlam, ds] = dualSolve(lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz);
  */
-export function dualSolve(...ins: [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]): Tensor[] {
+export function dualSolve(
+  ...ins: [
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+  ]
+): Tensor[] {
   return apply(dualSolveOp, ins, {});
 }
 
 /** Shapes of qpPredictCorrect: lq, wG, G, ls, rx [nBatch, n], then s, lam, sOverLam, inactive, rz [nBatch, m]. */
 function predictCorrectShape(ins: readonly TensorMeta[]): TensorMeta[] {
   if (ins.length !== 10) {
-    throw new ShapeError('SHAPE_MISMATCH', `qpPredictCorrect: takes 10 inputs (lq, wG, G, ls, rx, s, lam, sOverLam, inactive, rz); got ${ins.length}.`);
+    throw new ShapeError(
+      'SHAPE_MISMATCH',
+      `qpPredictCorrect: takes 10 inputs (lq, wG, G, ls, rx, s, lam, sOverLam, inactive, rz); got ${ins.length}.`,
+    );
   }
   // The solve's check, with rx in t's place and zPart and rc standing in for rz's shape.
-  return dualSolveShape('qpPredictCorrect', [...ins.slice(0, 5), ins[9], ins[5], ...ins.slice(6)]);
+  return dualSolveShape('qpPredictCorrect', [
+    ...ins.slice(0, 5),
+    ins[9],
+    ins[5],
+    ...ins.slice(6),
+  ]);
 }
 
 /** t = L_Q⁻¹rx and zPart = rz − W_Gᵀt (kkt-dual.ts rxParts). */
-function rxPartsOps(lq: Tensor, wG: Tensor, rx: Tensor, rz: Tensor): [Tensor, Tensor] {
+function rxPartsOps(
+  lq: Tensor,
+  wG: Tensor,
+  rx: Tensor,
+  rz: Tensor,
+): [Tensor, Tensor] {
   const t = trsv(lq, rx, false);
   return [t, rz.sub(mtv(wG, t))];
 }
@@ -240,17 +447,48 @@ function rxPartsOps(lq: Tensor, wG: Tensor, rx: Tensor, rz: Tensor): [Tensor, Te
 function predictCorrectOps(ins: readonly Tensor[]): Tensor[] {
   const [lq, wG, G, ls, rx, s, lam, sOverLam, inactive, rz] = ins;
   const [t, zPart] = rxPartsOps(lq, wG, rx, rz);
-  const [, dlamAff, dsAff] = dualSolveOps([lq, wG, G, ls, t, zPart, s.mul(lam), lam, sOverLam, inactive, rz]);
+  const [, dlamAff, dsAff] = dualSolveOps([
+    lq,
+    wG,
+    G,
+    ls,
+    t,
+    zPart,
+    s.mul(lam),
+    lam,
+    sOverLam,
+    inactive,
+    rz,
+  ]);
   const rc = centering(s, lam, dsAff, dlamAff);
-  return dualSolveOps([lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz]);
+  return dualSolveOps([
+    lq,
+    wG,
+    G,
+    ls,
+    t,
+    zPart,
+    rc,
+    lam,
+    sOverLam,
+    inactive,
+    rz,
+  ]);
 }
 
 /** The same in plain JS loops: t and zPart, the JS solve, qpCentering's kernel, the JS solve. */
-function predictCorrectJs(ins: readonly CpuTensor[], outs: readonly CpuTensor[]): void {
+function predictCorrectJs(
+  ins: readonly CpuTensor[],
+  outs: readonly CpuTensor[],
+): void {
   const [lq, wG, , , rx, s, lam, , , rz] = ins;
   const [nBatch, n] = rx.shape;
   const m = s.shape[1];
-  const vec = (shape: readonly number[]): CpuTensor => ({ data: new Float64Array(shape[0] * shape[1]), shape, dtype: 'float64' });
+  const vec = (shape: readonly number[]): CpuTensor => ({
+    data: new Float64Array(shape[0] * shape[1]),
+    shape,
+    dtype: 'float64',
+  });
   const t = vec([nBatch, n]);
   const zPart = vec([nBatch, m]);
   const x = new Float64Array(n);
@@ -266,8 +504,15 @@ function predictCorrectJs(ins: readonly CpuTensor[], outs: readonly CpuTensor[])
     }
   }
   const rcAff = vec([nBatch, m]);
-  for (let i = 0; i < rcAff.data.length; i++) rcAff.data[i] = s.data[i] * lam.data[i];
-  const solveIns = (rc: CpuTensor) => [...ins.slice(0, 4), t, zPart, rc, ...ins.slice(6)];
+  for (let i = 0; i < rcAff.data.length; i++)
+    rcAff.data[i] = s.data[i] * lam.data[i];
+  const solveIns = (rc: CpuTensor) => [
+    ...ins.slice(0, 4),
+    t,
+    zPart,
+    rc,
+    ...ins.slice(6),
+  ];
   const aff = [vec([nBatch, n]), vec([nBatch, m]), vec([nBatch, m])];
   dualSolveJs(solveIns(rcAff), aff);
   const rc = vec([nBatch, m]);
@@ -275,13 +520,16 @@ function predictCorrectJs(ins: readonly CpuTensor[], outs: readonly CpuTensor[])
   dualSolveJs(solveIns(rc), outs);
 }
 
-export const predictCorrectOp: KernelOp<Record<string, never>> = defineOp<Record<string, never>>({
+export const predictCorrectOp: KernelOp<Record<string, never>> = defineOp<
+  Record<string, never>
+>({
   name: 'qpPredictCorrect',
   shape: predictCorrectShape,
   cpu: (ins, outs) => {
     registerWasmKernels(dualSolveWat);
     const wk = wasmKernels();
-    if (wk === null || !runWasm(wk, 'qpPredictCorrect', ins, outs)) predictCorrectJs(ins, outs);
+    if (wk === null || !runWasm(wk, 'qpPredictCorrect', ins, outs))
+      predictCorrectJs(ins, outs);
   },
   decompose: predictCorrectOps,
 });
@@ -293,6 +541,19 @@ export const predictCorrectOp: KernelOp<Record<string, never>> = defineOp<Record
  * corrector solve: [dz, dlam, ds].
  * @example const [dz, dlam, ds] = predictCorrect(lq, wG, G, ls, rx, s, lam, sOverLam, inactive, rz);
  */
-export function predictCorrect(...ins: [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]): Tensor[] {
+export function predictCorrect(
+  ...ins: [
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+  ]
+): Tensor[] {
   return apply(predictCorrectOp, ins, {});
 }

@@ -30,12 +30,15 @@ export function equilibrate(qp: DenseQp, iters = 15): Equilibrated {
   for (let it = 0; it < iters; it++) {
     const col = new Float64Array(nz);
     const row = new Float64Array(nIneq + nEq);
-    for (let i = 0; i < nz; i++) for (let j = 0; j < nz; j++) col[j] = Math.max(col[j], Math.abs(Q[i * nz + j]));
+    for (let i = 0; i < nz; i++)
+      for (let j = 0; j < nz; j++)
+        col[j] = Math.max(col[j], Math.abs(Q[i * nz + j]));
     scanRows(G, nIneq, nz, 0, col, row);
     scanRows(A, nEq, nz, nIneq, col, row);
     const dc = Array.from(col, (c) => (c > 0 ? 1 / Math.sqrt(c) : 1));
     const er = Array.from(row, (r) => (r > 0 ? 1 / Math.sqrt(r) : 1));
-    for (let i = 0; i < nz; i++) for (let j = 0; j < nz; j++) Q[i * nz + j] *= dc[i] * dc[j];
+    for (let i = 0; i < nz; i++)
+      for (let j = 0; j < nz; j++) Q[i * nz + j] *= dc[i] * dc[j];
     scaleRows(G, nIneq, nz, er, 0, dc);
     scaleRows(A, nEq, nz, er, nIneq, dc);
     dc.forEach((v, j) => (d[j] *= v));
@@ -48,7 +51,14 @@ export function equilibrate(qp: DenseQp, iters = 15): Equilibrated {
 }
 
 /** Column maxima into `col`, row maxima into `row` from offset `r0`. */
-function scanRows(M: Float64Array, rows: number, nz: number, r0: number, col: Float64Array, row: Float64Array): void {
+function scanRows(
+  M: Float64Array,
+  rows: number,
+  nz: number,
+  r0: number,
+  col: Float64Array,
+  row: Float64Array,
+): void {
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < nz; j++) {
       const v = Math.abs(M[i * nz + j]);
@@ -58,11 +68,22 @@ function scanRows(M: Float64Array, rows: number, nz: number, r0: number, col: Fl
   }
 }
 
-function scaleRows(M: Float64Array, rows: number, nz: number, er: number[], r0: number, dc: number[]): void {
-  for (let i = 0; i < rows; i++) for (let j = 0; j < nz; j++) M[i * nz + j] *= er[r0 + i] * dc[j];
+function scaleRows(
+  M: Float64Array,
+  rows: number,
+  nz: number,
+  er: number[],
+  r0: number,
+  dc: number[],
+): void {
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < nz; j++) M[i * nz + j] *= er[r0 + i] * dc[j];
 }
 
 /** z = D z̃ for the solution of the scaled problem. */
-export function unscaleZ(eq: Equilibrated, zScaled: ArrayLike<number>): Float64Array {
+export function unscaleZ(
+  eq: Equilibrated,
+  zScaled: ArrayLike<number>,
+): Float64Array {
   return Float64Array.from(zScaled, (v, j) => v * eq.d[j]);
 }

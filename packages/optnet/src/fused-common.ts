@@ -6,7 +6,12 @@
  * batch maps, and the small JS loops of their fallbacks.
  */
 import type { CpuTensor } from '@optnet/tensor';
-import { batchMap, inChunks, operand, type WasmKernels } from '@optnet/tensor/wasm';
+import {
+  batchMap,
+  inChunks,
+  operand,
+  type WasmKernels,
+} from '@optnet/tensor/wasm';
 
 export type Data = Float64Array | Float32Array;
 
@@ -37,9 +42,13 @@ export const rxPartsItem = (rx: string): string => `
     ${each('$m', `(f64.store ${at('$zp')} (f64.sub (f64.load ${at('$rz')}) (f64.load ${at('$zp')})))`)}`;
 
 /** ds ← rc/lam (kept until finishItem) and dlam ← zPart − rc/lam. */
-export const splitRcItem = (rc: string, dlam: string, ds: string): string => each('$m', `
+export const splitRcItem = (rc: string, dlam: string, ds: string): string =>
+  each(
+    '$m',
+    `
       (f64.store ${at(ds)} (f64.div (f64.load ${at(rc)}) (f64.load ${at('$lam')})))
-      (f64.store ${at(dlam)} (f64.sub (f64.load ${at('$zp')}) (f64.load ${at(ds)})))`);
+      (f64.store ${at(dlam)} (f64.sub (f64.load ${at('$zp')}) (f64.load ${at(ds)})))`,
+  );
 
 /** dlam ← S⁻¹dlam with S = L_S·L_Sᵀ. */
 export const cholSolveItem = (dlam: string): string => `
@@ -56,15 +65,23 @@ export const backItem = (dlam: string, dz: string): string => `
  * −(rc/lam + (s/lam)∘dlam) with rc/lam read from ds (splitRcItem); `gw`
  * is m doubles of work.
  */
-export const finishItem = (dz: string, dlam: string, ds: string, gw: string): string => `
+export const finishItem = (
+  dz: string,
+  dlam: string,
+  ds: string,
+  gw: string,
+): string => `
     (call $trsvAxpy ${get('$lq')} ${get(dz)} ${get('$n')} (i32.const 0) (i32.const 0))
     ${each('$n', `(f64.store ${at(dz)} (f64.neg (f64.load ${at(dz)})))`)}
     (call $gemvN ${get('$g')} ${get(dz)} ${get(gw)} ${get('$m')} ${get('$n')})
-    ${each('$m', `
+    ${each(
+      '$m',
+      `
       (if (f64.ne (f64.load ${at('$ina')}) (f64.const 0))
         (then (f64.store ${at(ds)} (f64.neg (f64.add (f64.load ${at('$rz')}) (f64.load ${at(gw)})))))
         (else (f64.store ${at(ds)} (f64.neg (f64.add (f64.load ${at(ds)})
-          (f64.mul (f64.load ${at('$sol')}) (f64.load ${at(dlam)})))))))`)}`;
+          (f64.mul (f64.load ${at('$sol')}) (f64.load ${at(dlam)})))))))`,
+    )}`;
 
 /**
  * Mehrotra's corrector right-hand side for the current item into `rc`
@@ -75,30 +92,39 @@ export const finishItem = (dz: string, dlam: string, ds: string, gw: string): st
 export const centerItem: string = `
     (local.set $r (f64.const inf))
     (local.set $nan (i32.const 0))
-    ${each('$m', `
+    ${each(
+      '$m',
+      `
       (local.set $a (f64.div (f64.load ${at('$dsa')}) (f64.load ${at('$s')})))
       (local.set $b (f64.div (f64.load ${at('$dlama')}) (f64.load ${at('$lam')})))
       (if (i32.or (f64.ne ${get('$a')} ${get('$a')}) (f64.ne ${get('$b')} ${get('$b')})) (then (local.set $nan (i32.const 1))))
       (if (f64.lt ${get('$a')} ${get('$r')}) (then (local.set $r ${get('$a')})))
-      (if (f64.lt ${get('$b')} ${get('$r')}) (then (local.set $r ${get('$b')})))`)}
+      (if (f64.lt ${get('$b')} ${get('$r')}) (then (local.set $r ${get('$b')})))`,
+    )}
     (local.set $alpha (f64.div (f64.const 1) (f64.max (f64.neg ${get('$r')}) (f64.const 1))))
     (if ${get('$nan')} (then (local.set $alpha (f64.const nan))))
     (local.set $sl (f64.const 0))
     (local.set $sla (f64.const 0))
-    ${each('$m', `
+    ${each(
+      '$m',
+      `
       (local.set $si (f64.load ${at('$s')}))
       (local.set $li (f64.load ${at('$lam')}))
       (local.set $sl (f64.add ${get('$sl')} (f64.mul ${get('$si')} ${get('$li')})))
       (local.set $sla (f64.add ${get('$sla')} (f64.mul
         (f64.add ${get('$si')} (f64.mul (f64.load ${at('$dsa')}) ${get('$alpha')}))
-        (f64.add ${get('$li')} (f64.mul (f64.load ${at('$dlama')}) ${get('$alpha')})))))`)}
+        (f64.add ${get('$li')} (f64.mul (f64.load ${at('$dlama')}) ${get('$alpha')})))))`,
+    )}
     (local.set $mf (f64.convert_i32_s ${get('$m')}))
     (local.set $mu (f64.div ${get('$sl')} ${get('$mf')}))
     (local.set $sig (f64.max (f64.min (f64.div (f64.div ${get('$sla')} ${get('$mf')}) ${get('$mu')}) (f64.const 1)) (f64.const 0)))
     (local.set $sig (f64.mul (f64.mul (f64.mul ${get('$sig')} ${get('$sig')}) ${get('$sig')}) ${get('$mu')}))
-    ${each('$m', `
+    ${each(
+      '$m',
+      `
       (f64.store ${at('$rca')} (f64.sub (f64.add (f64.mul (f64.load ${at('$s')}) (f64.load ${at('$lam')}))
-        (f64.mul (f64.load ${at('$dsa')}) (f64.load ${at('$dlama')}))) ${get('$sig')}))`)}`;
+        (f64.mul (f64.load ${at('$dsa')}) (f64.load ${at('$dlama')}))) ${get('$sig')}))`,
+    )}`;
 
 /** [identity, all-zero] batch maps of length nBatch (per-item and shared operands). */
 export function mapsOf(nBatch: number): [Int32Array, Int32Array] {
@@ -106,7 +132,12 @@ export function mapsOf(nBatch: number): [Int32Array, Int32Array] {
 }
 
 /** x = L⁻¹x in place, L lower n×n at `lo` (a dot per unknown). */
-export function forwardSolve(l: Data, lo: number, n: number, x: Float64Array): void {
+export function forwardSolve(
+  l: Data,
+  lo: number,
+  n: number,
+  x: Float64Array,
+): void {
   for (let i = 0; i < n; i++) {
     const r = lo + i * n;
     let s = 0;
@@ -116,7 +147,12 @@ export function forwardSolve(l: Data, lo: number, n: number, x: Float64Array): v
 }
 
 /** x = L⁻ᵀx in place (once x[i] is known, row i of L updates x[0..i)). */
-export function backSolveT(l: Data, lo: number, n: number, x: Float64Array): void {
+export function backSolveT(
+  l: Data,
+  lo: number,
+  n: number,
+  x: Float64Array,
+): void {
   for (let i = n - 1; i >= 0; i--) {
     const r = lo + i * n;
     const xi = x[i] / l[r + i];
@@ -126,14 +162,20 @@ export function backSolveT(l: Data, lo: number, n: number, x: Float64Array): voi
 }
 
 /** y = M·x for the r×c matrix M at `mo`. */
-export function matVec(M: Data, mo: number, r: number, c: number, x: Float64Array, y: Float64Array): void {
+export function matVec(
+  M: Data,
+  mo: number,
+  r: number,
+  c: number,
+  x: Float64Array,
+  y: Float64Array,
+): void {
   for (let i = 0; i < r; i++) {
     let s = 0;
     for (let j = 0; j < c; j++) s += M[mo + i * c + j] * x[j];
     y[i] = s;
   }
 }
-
 
 /** An operand of a fused kernel with its size per item; null: absent (passed as 0). */
 export type Operand = readonly [CpuTensor | null, number];
@@ -148,34 +190,66 @@ export type Operand = readonly [CpuTensor | null, number];
  * caller runs its JS loops).
  */
 export function runFused(
-  wk: WasmKernels, fn: string, nBatch: number, mats: readonly Operand[], vecs: readonly Operand[],
-  outs: readonly Operand[], work: number, dims: readonly number[],
+  wk: WasmKernels,
+  fn: string,
+  nBatch: number,
+  mats: readonly Operand[],
+  vecs: readonly Operand[],
+  outs: readonly Operand[],
+  work: number,
+  dims: readonly number[],
 ): boolean {
   const [per, shared] = mapsOf(nBatch);
-  const lengths = (list: readonly Operand[]) => list.reduce((sum, [, len]) => sum + len, 0);
+  const lengths = (list: readonly Operand[]) =>
+    list.reduce((sum, [, len]) => sum + len, 0);
   // work is counted per item (used once per chunk) so any chunk has room for it
   const perItem = lengths(vecs) + lengths(outs) + work;
   const maxMat = Math.max(1, ...mats.map(([, size]) => size));
-  return inChunks(wk, perItem * 8, 0, nBatch, (s, e, chunk) => {
-    const matArgs: number[] = [];
-    for (const [t, size] of mats) {
-      const [at, stride] = t === null ? [0, 0] : operand(wk, t.data as Data, t.shape.length === 3 ? per : shared, s, e, size);
-      if (at < 0) return false;
-      matArgs.push(at, stride);
-    }
-    const c = e - s;
-    const mem = wk.f64();
-    let p = chunk >> 3;
-    const take = (len: number): number => ((p += len), (p - len) * 8);
-    const vecArgs = vecs.map(([t, len]) => {
-      const a = take(c * len);
-      if (t !== null) mem.set((t.data as Data | Uint8Array).subarray(s * len, e * len), a >> 3);
-      return a;
-    });
-    const outArgs = outs.map(([, len]) => take(c * len));
-    wk.fn[fn](...matArgs, ...vecArgs, ...outArgs, take(work), ...dims, c);
-    outs.forEach(([t, len], i) => {
-      if (t !== null) (t.data as Data).set(mem.subarray(outArgs[i] >> 3, (outArgs[i] >> 3) + c * len), s * len);
-    });
-  }, maxMat * 8);
+  return inChunks(
+    wk,
+    perItem * 8,
+    0,
+    nBatch,
+    (s, e, chunk) => {
+      const matArgs: number[] = [];
+      for (const [t, size] of mats) {
+        const [at, stride] =
+          t === null
+            ? [0, 0]
+            : operand(
+                wk,
+                t.data as Data,
+                t.shape.length === 3 ? per : shared,
+                s,
+                e,
+                size,
+              );
+        if (at < 0) return false;
+        matArgs.push(at, stride);
+      }
+      const c = e - s;
+      const mem = wk.f64();
+      let p = chunk >> 3;
+      const take = (len: number): number => ((p += len), (p - len) * 8);
+      const vecArgs = vecs.map(([t, len]) => {
+        const a = take(c * len);
+        if (t !== null)
+          mem.set(
+            (t.data as Data | Uint8Array).subarray(s * len, e * len),
+            a >> 3,
+          );
+        return a;
+      });
+      const outArgs = outs.map(([, len]) => take(c * len));
+      wk.fn[fn](...matArgs, ...vecArgs, ...outArgs, take(work), ...dims, c);
+      outs.forEach(([t, len], i) => {
+        if (t !== null)
+          (t.data as Data).set(
+            mem.subarray(outArgs[i] >> 3, (outArgs[i] >> 3) + c * len),
+            s * len,
+          );
+      });
+    },
+    maxMat * 8,
+  );
 }

@@ -16,5 +16,9 @@ import { residualWat } from './residual-kernel.js';
  * @example registerQpWasm(); // then solve
  */
 export function registerQpWasm(): void {
-  registerWasmKernels([...dualSolveWat, ...predictCorrectEqWat, ...residualWat]);
+  registerWasmKernels([
+    ...dualSolveWat,
+    ...predictCorrectEqWat,
+    ...residualWat,
+  ]);
 }

@@ -7,9 +7,26 @@
  */
 export { qp, solveQp } from './qp.js';
 export { QpError, type QpErrorCode } from './errors.js';
-export type { QpOptions, QpResult, QpStatus, QpIterationInfo } from './types.js';
-export { parseQps, readQps, toDenseQp, qpObjective, type DenseQp, type QpsModel } from './qps.js';
+export type {
+  QpOptions,
+  QpResult,
+  QpStatus,
+  QpIterationInfo,
+} from './types.js';
 export {
-  OptNetLayer, optnetForward, optnetProblem,
-  type OptNetLayerOptions, type OptNetParams, type OptNetConfig, type OptNetProblem,
+  parseQps,
+  readQps,
+  toDenseQp,
+  qpObjective,
+  type DenseQp,
+  type QpsModel,
+} from './qps.js';
+export {
+  OptNetLayer,
+  optnetForward,
+  optnetProblem,
+  type OptNetLayerOptions,
+  type OptNetParams,
+  type OptNetConfig,
+  type OptNetProblem,
 } from './layer.js';

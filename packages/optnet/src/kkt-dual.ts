@@ -25,7 +25,13 @@
  * well conditioned up to tight tolerances and in float32. A tiny δ on R
  * keeps dependent rows of A factorable.
  */
-import { cpuWouldSplit, diagonal, primitives, type Tensor, ValueError } from '@optnet/tensor';
+import {
+  cpuWouldSplit,
+  diagonal,
+  primitives,
+  type Tensor,
+  ValueError,
+} from '@optnet/tensor';
 import { cholSolveVec, mtv, mv, trsv } from './batch.js';
 import { dualSolve, predictCorrect } from './dual-solve-kernel.js';
 import { predictCorrectEq } from './predict-correct-eq-kernel.js';
@@ -78,19 +84,31 @@ function factorR(kaa: Tensor, f32: boolean): Tensor {
   for (let rel = f32 ? 1e-7 : 1e-13; ; rel *= 1e3) {
     const delta = scale.mul(rel);
     try {
-      return kaa.addDiagonal(delta.expand([...delta.shape.slice(0, -1), k])).cholesky();
+      return kaa
+        .addDiagonal(delta.expand([...delta.shape.slice(0, -1), k]))
+        .cholesky();
     } catch (e) {
-      if (!(e instanceof ValueError && e.code === 'NOT_POSITIVE_DEFINITE') || rel > 1e-2) throw e;
+      if (
+        !(e instanceof ValueError && e.code === 'NOT_POSITIVE_DEFINITE') ||
+        rel > 1e-2
+      )
+        throw e;
     }
   }
 }
 
 /** Everything that does not move; throws NOT_POSITIVE_DEFINITE if Q is not PD. */
-export function preFactorDual(data: KktData, refine: number, lqGiven: Tensor | null): DualPre {
+export function preFactorDual(
+  data: KktData,
+  refine: number,
+  lqGiven: Tensor | null,
+): DualPre {
   const { Q, G, A } = data;
   const lq = lqGiven ?? Q.cholesky();
   const lift = (t: Tensor): Tensor =>
-    lq.rank === 3 && t.rank === 2 ? t.unsqueeze(0).expand([data.nBatch, ...t.shape]) : t;
+    lq.rank === 3 && t.rank === 2
+      ? t.unsqueeze(0).expand([data.nBatch, ...t.shape])
+      : t;
   const wG = G === null ? null : lq.triangularSolve(lift(G).transpose(-2, -1));
   const wA = A === null ? null : lq.triangularSolve(lift(A).transpose(-2, -1));
   const kgg = wG === null ? null : wG.matmul(wG, { transA: true });
@@ -107,7 +125,15 @@ export function preFactorDual(data: KktData, refine: number, lqGiven: Tensor | n
   const gDiag = kgg === null ? null : diagonal(kgg);
   const kgDiag = kg === kgg ? gDiag : kg === null ? null : diagonal(kg);
   return {
-    form: 'dual', data, lq, wG, wA, lr, v, kg, refine,
+    form: 'dual',
+    data,
+    lq,
+    wG,
+    wA,
+    lr,
+    v,
+    kg,
+    refine,
     diagMax: kgDiag === null ? null : kgDiag.max(-1, true),
     gDiag,
   };
@@ -118,21 +144,60 @@ export function preFactorDual(data: KktData, refine: number, lqGiven: Tensor | n
  * boost·1e-14·max diag (degenerate problems with more active constraints
  * than variables make the active block singular).
  */
-export function factorDual(pre: DualPre, s: Tensor | null, lam: Tensor | null, boost = 0): DualFact {
-  const none = { form: 'dual', pre, s, lam, ls: null, boosted: false, sOverLam: null, inactive: null } as const;
-  if (pre.kg === null || s === null || lam === null || pre.gDiag === null || pre.diagMax === null) return none;
+export function factorDual(
+  pre: DualPre,
+  s: Tensor | null,
+  lam: Tensor | null,
+  boost = 0,
+): DualFact {
+  const none = {
+    form: 'dual',
+    pre,
+    s,
+    lam,
+    ls: null,
+    boosted: false,
+    sOverLam: null,
+    inactive: null,
+  } as const;
+  if (
+    pre.kg === null ||
+    s === null ||
+    lam === null ||
+    pre.gDiag === null ||
+    pre.diagMax === null
+  )
+    return none;
   const sOverLam = s.div(lam);
   let diag = sOverLam;
-  if (boost > 0) diag = diag.add(pre.diagMax.mul(boost * (pre.data.dtype === 'float64' ? 1e-14 : 1e-7)));
+  if (boost > 0)
+    diag = diag.add(
+      pre.diagMax.mul(boost * (pre.data.dtype === 'float64' ? 1e-14 : 1e-7)),
+    );
   // Fused, unless threads would split the plain Cholesky (workers know only
   // the backend's primitives); both give the same bits.
-  const meta = { shape: [pre.data.nBatch, pre.data.nIneq, pre.data.nIneq], dtype: pre.data.dtype };
-  const ls = cpuWouldSplit(primitives.cholesky, [meta], [meta], {}) ? pre.kg.addDiagonal(diag).cholesky() : shiftedCholesky(pre.kg, diag);
-  return { ...none, ls, boosted: boost > 0, sOverLam, inactive: sOverLam.greater(pre.gDiag) };
+  const meta = {
+    shape: [pre.data.nBatch, pre.data.nIneq, pre.data.nIneq],
+    dtype: pre.data.dtype,
+  };
+  const ls = cpuWouldSplit(primitives.cholesky, [meta], [meta], {})
+    ? pre.kg.addDiagonal(diag).cholesky()
+    : shiftedCholesky(pre.kg, diag);
+  return {
+    ...none,
+    ls,
+    boosted: boost > 0,
+    sOverLam,
+    inactive: sOverLam.greater(pre.gDiag),
+  };
 }
 
 /** (dlam, dnu) from the reduced right-hand sides r1, r2 (see the file comment). */
-function solveY(f: DualFact, r1: Tensor | null, r2: Tensor | null): [Tensor | null, Tensor | null] {
+function solveY(
+  f: DualFact,
+  r1: Tensor | null,
+  r2: Tensor | null,
+): [Tensor | null, Tensor | null] {
   const { lr, v } = f.pre;
   const u = r2 === null || lr === null ? null : trsv(lr, r2, false);
   let dlam: Tensor | null = null;
@@ -165,7 +230,13 @@ const rxCache = new WeakMap<DualFact, RxParts>();
 
 function rxParts(f: DualFact, rhs: KktRhs): RxParts {
   const hit = rxCache.get(f);
-  if (hit !== undefined && hit.rx === rhs.rx && hit.rz === rhs.rz && hit.ry === rhs.ry) return hit;
+  if (
+    hit !== undefined &&
+    hit.rx === rhs.rx &&
+    hit.rz === rhs.rz &&
+    hit.ry === rhs.ry
+  )
+    return hit;
   const { lq, wG, wA } = f.pre;
   const t = trsv(lq, rhs.rx, false);
   const zPart = wG !== null && rhs.rz !== null ? rhs.rz.sub(mtv(wG, t)) : null;
@@ -180,10 +251,32 @@ export function solveDual(f: DualFact, rhs: KktRhs): KktStep {
   const { lq, wG, wA } = f.pre;
   const { t, zPart, r2 } = rxParts(f, rhs);
   const { G } = f.pre.data;
-  if (wA === null && wG !== null && G !== null && zPart !== null && rhs.rc !== null && rhs.rz !== null &&
-    f.lam !== null && f.ls !== null && f.sOverLam !== null && f.inactive !== null) {
+  if (
+    wA === null &&
+    wG !== null &&
+    G !== null &&
+    zPart !== null &&
+    rhs.rc !== null &&
+    rhs.rz !== null &&
+    f.lam !== null &&
+    f.ls !== null &&
+    f.sOverLam !== null &&
+    f.inactive !== null
+  ) {
     // Inequalities only: the rest of the solve in one fused kernel.
-    const [dz, dlam, ds] = dualSolve(lq, wG, G, f.ls, t, zPart, rhs.rc, f.lam, f.sOverLam, f.inactive, rhs.rz);
+    const [dz, dlam, ds] = dualSolve(
+      lq,
+      wG,
+      G,
+      f.ls,
+      t,
+      zPart,
+      rhs.rc,
+      f.lam,
+      f.sOverLam,
+      f.inactive,
+      rhs.rz,
+    );
     return { dz, ds, dlam, dnu: null };
   }
   let rcOverLam: Tensor | null = null;
@@ -197,7 +290,12 @@ export function solveDual(f: DualFact, rhs: KktRhs): KktStep {
   if (wG !== null && dlam !== null) back = back.add(mv(wG, dlam));
   if (wA !== null && dnu !== null) back = back.add(mv(wA, dnu));
   const dz = trsv(lq, back, true).neg();
-  if (dlam === null || rcOverLam === null || f.sOverLam === null || f.inactive === null) {
+  if (
+    dlam === null ||
+    rcOverLam === null ||
+    f.sOverLam === null ||
+    f.inactive === null
+  ) {
     return { dz, ds: null, dlam, dnu };
   }
   // Two exact-arithmetic-equal formulas for ds; take the better conditioned
@@ -205,10 +303,16 @@ export function solveDual(f: DualFact, rhs: KktRhs): KktStep {
   // would amplify the round-off in dlam into the primal residual, so use
   // the linear row G dz + ds = −rz there; on active rows (s/lam small) the
   // complementarity form keeps s∘lam consistent.
-  const ds = slackStep(rcOverLam, f.sOverLam, dlam, rhs.rz!, mv(f.pre.data.G!, dz), f.inactive);
+  const ds = slackStep(
+    rcOverLam,
+    f.sOverLam,
+    dlam,
+    rhs.rz!,
+    mv(f.pre.data.G!, dz),
+    f.inactive,
+  );
   return { dz, ds, dlam, dnu };
 }
-
 
 /**
  * A whole Mehrotra direction (affine solve with rc = s∘lam, corrector
@@ -217,16 +321,56 @@ export function solveDual(f: DualFact, rhs: KktRhs): KktStep {
  * does not apply (no inequalities, or refinement after a boosted
  * factorization): then the caller runs the separate solves.
  */
-export function predictorCorrectorDual(f: DualFact, rhs: { rx: Tensor; rz: Tensor | null; ry: Tensor | null }): KktStep | null {
+export function predictorCorrectorDual(
+  f: DualFact,
+  rhs: { rx: Tensor; rz: Tensor | null; ry: Tensor | null },
+): KktStep | null {
   const { lq, wG, wA, lr, v } = f.pre;
   const { G } = f.pre.data;
-  if (wG === null || G === null || rhs.rz === null || f.s === null || f.lam === null || f.ls === null ||
-    f.sOverLam === null || f.inactive === null || f.boosted || f.pre.refine > 0) return null;
+  if (
+    wG === null ||
+    G === null ||
+    rhs.rz === null ||
+    f.s === null ||
+    f.lam === null ||
+    f.ls === null ||
+    f.sOverLam === null ||
+    f.inactive === null ||
+    f.boosted ||
+    f.pre.refine > 0
+  )
+    return null;
   if (wA === null) {
-    const [dz, dlam, ds] = predictCorrect(lq, wG, G, f.ls, rhs.rx, f.s, f.lam, f.sOverLam, f.inactive, rhs.rz);
+    const [dz, dlam, ds] = predictCorrect(
+      lq,
+      wG,
+      G,
+      f.ls,
+      rhs.rx,
+      f.s,
+      f.lam,
+      f.sOverLam,
+      f.inactive,
+      rhs.rz,
+    );
     return { dz, ds, dlam, dnu: null };
   }
   if (lr === null || v === null || rhs.ry === null) return null;
-  const [dz, dlam, ds, dnu] = predictCorrectEq(lq, wG, G, f.ls, lr, v, wA, rhs.rx, rhs.ry, f.s, f.lam, f.sOverLam, f.inactive, rhs.rz);
+  const [dz, dlam, ds, dnu] = predictCorrectEq(
+    lq,
+    wG,
+    G,
+    f.ls,
+    lr,
+    v,
+    wA,
+    rhs.rx,
+    rhs.ry,
+    f.s,
+    f.lam,
+    f.sOverLam,
+    f.inactive,
+    rhs.rz,
+  );
   return { dz, ds, dlam, dnu };
 }

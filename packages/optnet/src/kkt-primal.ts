@@ -52,7 +52,11 @@ export interface PrimalFact {
  * Everything that does not depend on the iterate: ρAᵀA and δI folded into
  * Q once. δ is relative to Q's scale; ρ makes ρAᵀA comparable to Q.
  */
-export function preFactorPrimal(data: KktData, scales: KktScales, refine: number): PrimalPre {
+export function preFactorPrimal(
+  data: KktData,
+  scales: KktScales,
+  refine: number,
+): PrimalPre {
   const qScale = Math.max(1, scales.qMax);
   const delta = (data.dtype === 'float64' ? 1e-10 : 1e-6) * qScale;
   let qBase = data.Q.addDiagonal(full([data.nz], delta, { dtype: data.dtype }));
@@ -68,26 +72,45 @@ export function preFactorPrimal(data: KktData, scales: KktScales, refine: number
  * Factor the reduced system at the iterate (s, lam), d = lam / s (both
  * null without inequalities). Returns a new value; `pre` is not changed.
  */
-export function factorPrimal(pre: PrimalPre, s: Tensor | null, lam: Tensor | null, boost = 0): PrimalFact {
+export function factorPrimal(
+  pre: PrimalPre,
+  s: Tensor | null,
+  lam: Tensor | null,
+  boost = 0,
+): PrimalFact {
   const { G, A } = pre.data;
   const d = s === null || lam === null ? null : lam.div(s);
   let p = pre.qBase;
   if (G !== null && d !== null) p = p.add(mtdm(G, d));
-  if (boost > 0) p = p.addDiagonal(full([pre.data.nz], pre.delta * boost, { dtype: pre.data.dtype }));
+  if (boost > 0)
+    p = p.addDiagonal(
+      full([pre.data.nz], pre.delta * boost, { dtype: pre.data.dtype }),
+    );
   if (p.rank === 2) p = p.expand([pre.data.nBatch, pre.data.nz, pre.data.nz]);
   const l1 = p.cholesky();
-  if (A === null) return { form: 'primal', pre, s, lam, d, l1, w: null, l2: null };
+  if (A === null)
+    return { form: 'primal', pre, s, lam, d, l1, w: null, l2: null };
   const at = A.rank === 2 ? A.transpose() : A.transpose(-2, -1);
-  const w = l1.triangularSolve(at.rank === 2 ? at.expand([pre.data.nBatch, ...at.shape]) : at);
+  const w = l1.triangularSolve(
+    at.rank === 2 ? at.expand([pre.data.nBatch, ...at.shape]) : at,
+  );
   const schur = w.matmul(w, { transA: true });
   const sDiag = schur.diagonal().max(-1, true);
-  const reg = sDiag.mul((pre.data.dtype === 'float64' ? 1e-12 : 1e-7) * (1 + boost)).add(pre.delta * 1e-3);
-  const l2 = schur.addDiagonal(reg.expand([pre.data.nBatch, pre.data.nEq])).cholesky();
+  const reg = sDiag
+    .mul((pre.data.dtype === 'float64' ? 1e-12 : 1e-7) * (1 + boost))
+    .add(pre.delta * 1e-3);
+  const l2 = schur
+    .addDiagonal(reg.expand([pre.data.nBatch, pre.data.nEq]))
+    .cholesky();
   return { form: 'primal', pre, s, lam, d, l1, w, l2 };
 }
 
 /** Solve the regularized reduced system once: (dz, dnu) for (r1, r2). */
-function solveReduced(f: PrimalFact, r1: Tensor, r2: Tensor | null): [Tensor, Tensor | null] {
+function solveReduced(
+  f: PrimalFact,
+  r1: Tensor,
+  r2: Tensor | null,
+): [Tensor, Tensor | null] {
   const A = f.pre.data.A;
   if (A === null || f.w === null || f.l2 === null || r2 === null) {
     return [cholSolveVec(f.l1, r1), null];
@@ -105,13 +128,20 @@ export function solvePrimal(f: PrimalFact, rhs: KktRhs): KktStep {
   const { s, lam } = f;
   let r1 = rhs.rx.neg();
   let w: Tensor | null = null;
-  if (G !== null && rhs.rz !== null && rhs.rc !== null && s !== null && lam !== null) {
+  if (
+    G !== null &&
+    rhs.rz !== null &&
+    rhs.rc !== null &&
+    s !== null &&
+    lam !== null
+  ) {
     w = lam.mul(rhs.rz).sub(rhs.rc).div(s);
     r1 = r1.sub(mtv(G, w));
   }
   const r2 = rhs.ry === null ? null : rhs.ry.neg();
   const [dz, dnu] = solveReduced(f, r1, r2);
-  if (G === null || rhs.rz === null || w === null) return { dz, ds: null, dlam: null, dnu };
+  if (G === null || rhs.rz === null || w === null)
+    return { dz, ds: null, dlam: null, dnu };
   const gdz = mv(G, dz);
   return { dz, ds: rhs.rz.neg().sub(gdz), dlam: gdz.mul(f.d!).add(w), dnu };
 }

@@ -25,8 +25,21 @@
  */
 import { ValueError, type DType, type Tensor } from '@optnet/tensor';
 import { mtv, mv } from './batch.js';
-import { factorDual, predictorCorrectorDual, preFactorDual, solveDual, type DualFact, type DualPre } from './kkt-dual.js';
-import { factorPrimal, preFactorPrimal, solvePrimal, type PrimalFact, type PrimalPre } from './kkt-primal.js';
+import {
+  factorDual,
+  predictorCorrectorDual,
+  preFactorDual,
+  solveDual,
+  type DualFact,
+  type DualPre,
+} from './kkt-dual.js';
+import {
+  factorPrimal,
+  preFactorPrimal,
+  solvePrimal,
+  type PrimalFact,
+  type PrimalPre,
+} from './kkt-primal.js';
 
 export interface KktData {
   readonly Q: Tensor;
@@ -70,8 +83,16 @@ export type KktFact = DualFact | PrimalFact;
  * positive definite Q (the caller decides; see prepare.ts) and reuses its
  * Cholesky factor `lq` when given.
  */
-export function preFactorKkt(data: KktData, scales: KktScales, form: KktForm, refine: number, lq: Tensor | null = null): KktPre {
-  return form === 'dual' ? preFactorDual(data, refine, lq) : preFactorPrimal(data, scales, refine);
+export function preFactorKkt(
+  data: KktData,
+  scales: KktScales,
+  form: KktForm,
+  refine: number,
+  lq: Tensor | null = null,
+): KktPre {
+  return form === 'dual'
+    ? preFactorDual(data, refine, lq)
+    : preFactorPrimal(data, scales, refine);
 }
 
 /**
@@ -81,12 +102,22 @@ export function preFactorKkt(data: KktData, scales: KktScales, form: KktForm, re
  * four times; the Newton step then is inexact, which the interior-point
  * iteration corrects. Throws NOT_POSITIVE_DEFINITE after the last try.
  */
-export function factorKkt(pre: KktPre, s: Tensor | null, lam: Tensor | null): KktFact {
+export function factorKkt(
+  pre: KktPre,
+  s: Tensor | null,
+  lam: Tensor | null,
+): KktFact {
   for (let boost = 0; ; boost = boost === 0 ? 1e3 : boost * 1e3) {
     try {
-      return pre.form === 'dual' ? factorDual(pre, s, lam, boost) : factorPrimal(pre, s, lam, boost);
+      return pre.form === 'dual'
+        ? factorDual(pre, s, lam, boost)
+        : factorPrimal(pre, s, lam, boost);
     } catch (e) {
-      if (!(e instanceof ValueError && e.code === 'NOT_POSITIVE_DEFINITE') || boost >= 1e12) throw e;
+      if (
+        !(e instanceof ValueError && e.code === 'NOT_POSITIVE_DEFINITE') ||
+        boost >= 1e12
+      )
+        throw e;
     }
   }
 }
@@ -125,7 +156,10 @@ export function solveKkt(f: KktFact, rhs: KktRhs): KktStep {
  * refinement), else null: then solve the affine system, take qpCentering's
  * right-hand side and solve again (pdipm.ts step).
  */
-export function predictorCorrector(f: KktFact, rhs: { rx: Tensor; rz: Tensor | null; ry: Tensor | null }): KktStep | null {
+export function predictorCorrector(
+  f: KktFact,
+  rhs: { rx: Tensor; rz: Tensor | null; ry: Tensor | null },
+): KktStep | null {
   return f.form === 'dual' ? predictorCorrectorDual(f, rhs) : null;
 }
 
@@ -144,7 +178,15 @@ function newtonResidual(f: KktFact, r: KktRhs, d: KktStep): KktRhs {
   if (A !== null && d.dnu !== null) rx = rx.add(mtv(A, d.dnu));
   let rc: Tensor | null = null;
   let rz: Tensor | null = null;
-  if (G !== null && r.rc !== null && r.rz !== null && d.ds !== null && d.dlam !== null && f.s !== null && f.lam !== null) {
+  if (
+    G !== null &&
+    r.rc !== null &&
+    r.rz !== null &&
+    d.ds !== null &&
+    d.dlam !== null &&
+    f.s !== null &&
+    f.lam !== null
+  ) {
     rc = r.rc.add(f.lam.mul(d.ds)).add(f.s.mul(d.dlam));
     rz = r.rz.add(mv(G, d.dz)).add(d.ds);
   }

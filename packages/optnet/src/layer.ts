@@ -15,8 +15,17 @@
  * Glossary: nz variables, nIneq inequalities, nEq equalities, nBatch items.
  */
 import {
-  eye, matmul, randn, softplus, tensor, DTypeError, ShapeError, ValueError,
-  type FloatDType, type Rng, type Tensor,
+  eye,
+  matmul,
+  randn,
+  softplus,
+  tensor,
+  DTypeError,
+  ShapeError,
+  ValueError,
+  type FloatDType,
+  type Rng,
+  type Tensor,
 } from '@optnet/tensor';
 import { Module } from '@optnet/nn';
 import { qp } from './qp.js';
@@ -73,11 +82,16 @@ function lowerMask(n: number, dtype: FloatDType): Tensor {
  * The QP data (Q, G, h, A, b) the parameters define, without solving.
  * @example const { Q, h } = optnetProblem(params, 1e-4);
  */
-export function optnetProblem(params: OptNetParams, eps: number): OptNetProblem {
+export function optnetProblem(
+  params: OptNetParams,
+  eps: number,
+): OptNetProblem {
   const { L, G, z0, s0, A } = params;
   const nz = L.shape[0];
   const Lm = L.mul(lowerMask(nz, L.dtype as FloatDType));
-  const Q = matmul(Lm, Lm, { transB: true }).add(eye(nz, { dtype: L.dtype }).mul(eps));
+  const Q = matmul(Lm, Lm, { transB: true }).add(
+    eye(nz, { dtype: L.dtype }).mul(eps),
+  );
   const h = matmul(G, z0.unsqueeze(-1)).squeeze(-1).add(softplus(s0));
   const b = A === null ? null : matmul(A, z0.unsqueeze(-1)).squeeze(-1);
   return { Q, G, h, A, b };
@@ -88,26 +102,49 @@ export function optnetProblem(params: OptNetParams, eps: number): OptNetProblem 
  * OptNetLayer.forward calls; differentiable in p and every parameter).
  * @example const z = optnetForward(layer.params(), p, { eps: 1e-4 });
  */
-export function optnetForward(params: OptNetParams, p: Tensor, config: OptNetConfig): Tensor {
+export function optnetForward(
+  params: OptNetParams,
+  p: Tensor,
+  config: OptNetConfig,
+): Tensor {
   const { Q, G, h, A, b } = optnetProblem(params, config.eps);
   return qp(Q, p, G, h, A, b, config.qpOptions ?? {});
 }
 
 function checkSize(name: string, v: number, min: number, hint: string): void {
   if (!Number.isInteger(v) || v < min) {
-    throw new ValueError('BAD_ARGUMENT', `OptNetLayer: ${name} must be an integer ≥ ${min}; got ${v}. ${hint}`);
+    throw new ValueError(
+      'BAD_ARGUMENT',
+      `OptNetLayer: ${name} must be an integer ≥ ${min}; got ${v}. ${hint}`,
+    );
   }
 }
 
-function checkConfig(nz: number, nIneq: number, nEq: number, eps: number): void {
-  checkSize('nz', nz, 1, 'Pass the width of p, the previous layer\'s output.');
-  checkSize('nIneq', nIneq, 1, 'OptNetLayer needs at least one inequality; call qp() directly otherwise.');
+function checkConfig(
+  nz: number,
+  nIneq: number,
+  nEq: number,
+  eps: number,
+): void {
+  checkSize('nz', nz, 1, "Pass the width of p, the previous layer's output.");
+  checkSize(
+    'nIneq',
+    nIneq,
+    1,
+    'OptNetLayer needs at least one inequality; call qp() directly otherwise.',
+  );
   checkSize('nEq', nEq, 0, 'Pass 0 for no equality constraints.');
   if (nEq >= nz) {
-    throw new ValueError('BAD_ARGUMENT', `OptNetLayer: nEq must be smaller than nz; got nEq ${nEq}, nz ${nz}. With nEq ≥ nz the equalities alone fix z.`);
+    throw new ValueError(
+      'BAD_ARGUMENT',
+      `OptNetLayer: nEq must be smaller than nz; got nEq ${nEq}, nz ${nz}. With nEq ≥ nz the equalities alone fix z.`,
+    );
   }
   if (!(eps >= 0) || !Number.isFinite(eps)) {
-    throw new ValueError('BAD_ARGUMENT', `OptNetLayer: eps must be a finite number ≥ 0; got ${eps}. The default 1e-4 keeps Q positive definite.`);
+    throw new ValueError(
+      'BAD_ARGUMENT',
+      `OptNetLayer: eps must be a finite number ≥ 0; got ${eps}. The default 1e-4 keeps Q positive definite.`,
+    );
   }
 }
 
@@ -135,10 +172,22 @@ export class OptNetLayer extends Module {
   A: Tensor | null;
 
   constructor(options: OptNetLayerOptions) {
-    const { nz, nIneq, nEq = 0, eps = 1e-4, dtype = 'float64', rng, qpOptions = {} } = options;
+    const {
+      nz,
+      nIneq,
+      nEq = 0,
+      eps = 1e-4,
+      dtype = 'float64',
+      rng,
+      qpOptions = {},
+    } = options;
     super();
     checkConfig(nz, nIneq, nEq, eps);
-    this.nz = nz; this.nIneq = nIneq; this.nEq = nEq; this.eps = eps; this.dtype = dtype;
+    this.nz = nz;
+    this.nIneq = nIneq;
+    this.nEq = nEq;
+    this.eps = eps;
+    this.dtype = dtype;
     this.qpOptions = qpOptions;
     const leaf = (t: Tensor): Tensor => {
       t.requiresGrad = true;
@@ -147,7 +196,9 @@ export class OptNetLayer extends Module {
     const r = { rng, dtype };
     // L near the identity keeps the initial Q well conditioned; G rows of
     // norm about 1; s0 ~ N(0, 0.25) gives slacks softplus(s0) ≈ 0.5–1 at z0.
-    this.L = leaf(eye(nz, { dtype }).add(randn([nz, nz], r).mul(0.3 / Math.sqrt(nz))));
+    this.L = leaf(
+      eye(nz, { dtype }).add(randn([nz, nz], r).mul(0.3 / Math.sqrt(nz))),
+    );
     this.G = leaf(randn([nIneq, nz], r).mul(1 / Math.sqrt(nz)));
     this.z0 = leaf(randn([nz], r).mul(0.5));
     this.s0 = leaf(randn([nIneq], r).mul(0.5));
@@ -166,12 +217,21 @@ export class OptNetLayer extends Module {
   forward(p: Tensor): Tensor {
     const last = p.shape[p.rank - 1];
     if ((p.rank !== 1 && p.rank !== 2) || last !== this.nz) {
-      throw new ShapeError('SHAPE_MISMATCH', `OptNetLayer: p must be [nBatch, ${this.nz}] or [${this.nz}]; got [${p.shape.join(', ')}]. Make the previous layer output nz = ${this.nz} features.`);
+      throw new ShapeError(
+        'SHAPE_MISMATCH',
+        `OptNetLayer: p must be [nBatch, ${this.nz}] or [${this.nz}]; got [${p.shape.join(', ')}]. Make the previous layer output nz = ${this.nz} features.`,
+      );
     }
     if (p.dtype !== this.dtype) {
-      throw new DTypeError('DTYPE_MISMATCH', `OptNetLayer: p must have the layer's dtype; got ${p.dtype}, layer ${this.dtype}. Cast p, or build the layer with dtype '${p.dtype}'.`);
+      throw new DTypeError(
+        'DTYPE_MISMATCH',
+        `OptNetLayer: p must have the layer's dtype; got ${p.dtype}, layer ${this.dtype}. Cast p, or build the layer with dtype '${p.dtype}'.`,
+      );
     }
-    return optnetForward(this.params(), p, { eps: this.eps, qpOptions: this.qpOptions });
+    return optnetForward(this.params(), p, {
+      eps: this.eps,
+      qpOptions: this.qpOptions,
+    });
   }
 
   /** `nz=…, nIneq=…, nEq=…, eps=…, dtype=…`, inside `toString()`'s parentheses. */

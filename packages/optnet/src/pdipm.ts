@@ -13,8 +13,23 @@
  * `runSync`/`runAsync`), and items that have converged, or proved
  * infeasible or unbounded, stop moving.
  */
-import { scope, setGradEnabled, tensor, ValueError, where, type Tensor } from '@optnet/tensor';
-import { factorKkt, predictorCorrector, solveKkt, type KktData, type KktFact, type KktPre, type KktStep } from './kkt.js';
+import {
+  scope,
+  setGradEnabled,
+  tensor,
+  ValueError,
+  where,
+  type Tensor,
+} from '@optnet/tensor';
+import {
+  factorKkt,
+  predictorCorrector,
+  solveKkt,
+  type KktData,
+  type KktFact,
+  type KktPre,
+  type KktStep,
+} from './kkt.js';
 import { judge, type Scales } from './status.js';
 import { mtv, mv } from './batch.js';
 import { centering, move, stepLength } from './step-kernels.js';
@@ -82,15 +97,29 @@ export function* pdipm(
     });
     const stats = yield statsT;
     statsT.dispose();
-    const open = judge(stats, scales, status, k >= opts.maxIter, opts.tol, last);
+    const open = judge(
+      stats,
+      scales,
+      status,
+      k >= opts.maxIter,
+      opts.tol,
+      last,
+    );
     opts.onIteration?.(progress(k, open, last));
     if (open === 0) {
       disposeAll(Object.values(res));
       break;
     }
-    for (let i = 0; i < nBatch; i++) if (status[i] === null) iterations[i] = k + 1;
+    for (let i = 0; i < nBatch; i++)
+      if (status[i] === null) iterations[i] = k + 1;
     // null while every item is still moving: the step then needs no masks.
-    const active = open === nBatch ? null : tensor(status.map((st) => st === null), { dtype: 'bool' }).unsqueeze(-1);
+    const active =
+      open === nBatch
+        ? null
+        : tensor(
+            status.map((st) => st === null),
+            { dtype: 'bool' },
+          ).unsqueeze(-1);
     try {
       const next = scope(() => step(prob, pre, it, active, res));
       const kept = new Set(Object.values(next));
@@ -98,8 +127,10 @@ export function* pdipm(
       it = next;
     } catch (e) {
       // Even the most regularized factorization broke down (factorKkt).
-      if (!(e instanceof ValueError && e.code === 'NOT_POSITIVE_DEFINITE')) throw e;
-      for (let i = 0; i < nBatch; i++) if (status[i] === null) status[i] = 'numerical_error';
+      if (!(e instanceof ValueError && e.code === 'NOT_POSITIVE_DEFINITE'))
+        throw e;
+      for (let i = 0; i < nBatch; i++)
+        if (status[i] === null) status[i] = 'numerical_error';
       break;
     } finally {
       disposeAll([...Object.values(res), active]);
@@ -112,7 +143,11 @@ function disposeAll(ts: readonly (Tensor | null)[]): void {
   for (const t of ts) t?.dispose();
 }
 
-function progress(k: number, open: number, last: Float64Array[]): QpIterationInfo {
+function progress(
+  k: number,
+  open: number,
+  last: Float64Array[],
+): QpIterationInfo {
   let pr = 0;
   let du = 0;
   let gap = 0;
@@ -121,7 +156,13 @@ function progress(k: number, open: number, last: Float64Array[]): QpIterationInf
     du = Math.max(du, st[1]);
     gap = Math.max(gap, st[2]);
   }
-  return { iteration: k, active: open, primalResidual: pr, dualResidual: du, gap };
+  return {
+    iteration: k,
+    active: open,
+    primalResidual: pr,
+    dualResidual: du,
+    gap,
+  };
 }
 
 /** Residuals of the KKT conditions at `it`. */
@@ -144,17 +185,40 @@ function residuals(prob: Problem, it: Iterate): FullResiduals {
   const { h, b } = prob;
   // A batch (a single problem keeps the tensor ops, whose summation
   // order the Maros–Meszaros suite was tuned on) with inequalities: fused.
-  if (prob.data.nBatch > 1 && G !== null && s !== null && lam !== null && h !== null && (A === null || (nu !== null && b !== null))) {
-    const [rx, rz, u, qz, gz, ry] = fusedResiduals(Q, G, A, it.z, prob.p, s, lam, h, A === null ? null : nu, A === null ? null : b);
+  if (
+    prob.data.nBatch > 1 &&
+    G !== null &&
+    s !== null &&
+    lam !== null &&
+    h !== null &&
+    (A === null || (nu !== null && b !== null))
+  ) {
+    const [rx, rz, u, qz, gz, ry] = fusedResiduals(
+      Q,
+      G,
+      A,
+      it.z,
+      prob.p,
+      s,
+      lam,
+      h,
+      A === null ? null : nu,
+      A === null ? null : b,
+    );
     return { rx, rz, ry: ry ?? null, u, qz, gz };
   }
   const qz = mv(Q, it.z);
   // u = Gᵀlam + Aᵀnu
   let u: Tensor | null = G !== null && it.lam !== null ? mtv(G, it.lam) : null;
-  if (A !== null && it.nu !== null) u = u === null ? mtv(A, it.nu) : u.add(mtv(A, it.nu));
+  if (A !== null && it.nu !== null)
+    u = u === null ? mtv(A, it.nu) : u.add(mtv(A, it.nu));
   const rx = u === null ? qz.add(prob.p) : qz.add(prob.p).add(u);
-  const gz = G !== null && it.s !== null && prob.h !== null ? mv(G, it.z) : null;
-  const rz = gz !== null && it.s !== null && prob.h !== null ? gz.add(it.s).sub(prob.h) : null;
+  const gz =
+    G !== null && it.s !== null && prob.h !== null ? mv(G, it.z) : null;
+  const rz =
+    gz !== null && it.s !== null && prob.h !== null
+      ? gz.add(it.s).sub(prob.h)
+      : null;
   const ry = A !== null && prob.b !== null ? mv(A, it.z).sub(prob.b) : null;
   return { rx, rz, ry, u, qz, gz };
 }
@@ -163,7 +227,10 @@ function residuals(prob: Problem, it: Iterate): FullResiduals {
 function statsParts(prob: Problem, it: Iterate, r: FullResiduals): StatsParts {
   const { s, lam, nu } = it;
   const { h, hInv, b, bInv } = prob;
-  const ineq = r.rz && r.gz && s && lam && h && hInv ? { s, lam, rz: r.rz, hInv, h, gz: r.gz } : null;
+  const ineq =
+    r.rz && r.gz && s && lam && h && hInv
+      ? { s, lam, rz: r.rz, hInv, h, gz: r.gz }
+      : null;
   const eq = r.ry && b && bInv && nu ? { ry: r.ry, bInv, b, nu } : null;
   return { rx: r.rx, qz: r.qz, z: it.z, p: prob.p, ineq, eq, u: r.u };
 }
@@ -182,7 +249,8 @@ function initialIterate(prob: Problem, pre: KktPre): Iterate {
   const ry = prob.b === null ? null : prob.b.neg();
   const st = solveKkt(f, { rx: prob.p, rc, rz, ry });
   const nu = st.dnu;
-  if (st.ds === null || st.dlam === null) return { z: st.dz, s: null, lam: null, nu };
+  if (st.ds === null || st.dlam === null)
+    return { z: st.dz, s: null, lam: null, nu };
   return { z: st.dz, s: shiftPositive(st.ds), lam: shiftPositive(st.dlam), nu };
 }
 
@@ -196,7 +264,13 @@ function shiftPositive(x: Tensor): Tensor {
  * One predictor-corrector step; items where `active` is false stay put
  * (`active` null: all move).
  */
-function step(prob: Problem, pre: KktPre, it: Iterate, active: Tensor | null, res: Residuals): Iterate {
+function step(
+  prob: Problem,
+  pre: KktPre,
+  it: Iterate,
+  active: Tensor | null,
+  res: Residuals,
+): Iterate {
   const { rx, rz, ry } = res;
   if (it.s === null || it.lam === null) {
     const f = factorKkt(pre, null, null);
@@ -211,31 +285,48 @@ function step(prob: Problem, pre: KktPre, it: Iterate, active: Tensor | null, re
   // length, 0.99 of the way to the boundary and capped where the gap
   // would rise (step-kernels.ts).
   const d = predictorCorrector(f, { rx, rz, ry }) ?? corrected(f, s, lam, res);
-  const alpha = stepLength(s, lam, d.ds!, d.dlam!, { scale: 0.99, capGap: true });
+  const alpha = stepLength(s, lam, d.ds!, d.dlam!, {
+    scale: 0.99,
+    capGap: true,
+  });
   return update(it, d, alpha, active);
 }
 
 /** The affine solve (rc = s∘lam), the corrector's right-hand side, the corrector solve. */
-function corrected(f: KktFact, s: Tensor, lam: Tensor, { rx, rz, ry }: Residuals): KktStep {
+function corrected(
+  f: KktFact,
+  s: Tensor,
+  lam: Tensor,
+  { rx, rz, ry }: Residuals,
+): KktStep {
   const aff = solveKkt(f, { rx, rc: s.mul(lam), rz, ry });
   const rc = centering(s, lam, aff.ds!, aff.dlam!);
   return solveKkt(f, { rx, rc, rz, ry });
 }
 
 /** it + α·d per item (one fused kernel); items where `active` is false stay. */
-function update(it: Iterate, d: KktStep, alpha: Tensor, active: Tensor | null): Iterate {
+function update(
+  it: Iterate,
+  d: KktStep,
+  alpha: Tensor,
+  active: Tensor | null,
+): Iterate {
   const pairs: [Tensor, Tensor][] = [[it.z, d.dz]];
-  const moves = { s: it.s !== null && d.ds !== null, lam: it.lam !== null && d.dlam !== null, nu: it.nu !== null && d.dnu !== null };
+  const moves = {
+    s: it.s !== null && d.ds !== null,
+    lam: it.lam !== null && d.dlam !== null,
+    nu: it.nu !== null && d.dnu !== null,
+  };
   if (moves.s) pairs.push([it.s!, d.ds!]);
   if (moves.lam) pairs.push([it.lam!, d.dlam!]);
   if (moves.nu) pairs.push([it.nu!, d.dnu!]);
   const out = move(alpha, pairs, active);
-  let k = 1;
+  const rest = out.slice(1);
   return {
     z: out[0],
-    s: moves.s ? out[k++] : it.s,
-    lam: moves.lam ? out[k++] : it.lam,
-    nu: moves.nu ? out[k++] : it.nu,
+    s: moves.s ? rest.shift()! : it.s,
+    lam: moves.lam ? rest.shift()! : it.lam,
+    nu: moves.nu ? rest.shift()! : it.nu,
   };
 }
 
@@ -245,7 +336,10 @@ function update(it: Iterate, d: KktStep, alpha: Tensor, active: Tensor | null): 
  * and its fused kernels have no VJP. Only the synchronous step is covered,
  * so other code running between reads is unaffected.
  */
-function stepNoGrad<T>(gen: Generator<Tensor, T, ArrayLike<number>>, v: ArrayLike<number>): IteratorResult<Tensor, T> {
+function stepNoGrad<T>(
+  gen: Generator<Tensor, T, ArrayLike<number>>,
+  v: ArrayLike<number>,
+): IteratorResult<Tensor, T> {
   const prev = setGradEnabled(false);
   try {
     return gen.next(v);
@@ -262,8 +356,11 @@ export function runSync<T>(gen: Generator<Tensor, T, ArrayLike<number>>): T {
 }
 
 /** Drive a solver generator with asynchronous reads (any backend). */
-export async function runAsync<T>(gen: Generator<Tensor, T, ArrayLike<number>>): Promise<T> {
+export async function runAsync<T>(
+  gen: Generator<Tensor, T, ArrayLike<number>>,
+): Promise<T> {
   let r = stepNoGrad(gen, new Float64Array(0));
-  while (!r.done) r = stepNoGrad(gen, (await r.value.data()) as ArrayLike<number>);
+  while (!r.done)
+    r = stepNoGrad(gen, (await r.value.data()) as ArrayLike<number>);
   return r.value;
 }

@@ -20,17 +20,62 @@
  * W_A [·, n, q]; rx [nBatch, n], ry [nBatch, q]; s, lam, sOverLam,
  * inactive (bool), rz [nBatch, m].
  */
-import { apply, defineOp, DTypeError, ShapeError, where, type CpuTensor, type KernelOp, type Tensor, type TensorMeta } from '@optnet/tensor';
-import { f64, i32, registerWasmKernels, wasmKernels, type WasmFunc, type WasmKernels } from '@optnet/tensor/wasm';
+import {
+  apply,
+  defineOp,
+  DTypeError,
+  ShapeError,
+  where,
+  type CpuTensor,
+  type KernelOp,
+  type Tensor,
+  type TensorMeta,
+} from '@optnet/tensor';
+import {
+  f64,
+  i32,
+  registerWasmKernels,
+  wasmKernels,
+  type WasmFunc,
+  type WasmKernels,
+} from '@optnet/tensor/wasm';
 import { cholSolveVec, mtv, mv, trsv } from './batch.js';
 import {
-  at, backItem, backSolveT, centerItem, cholSolveItem, each, finishItem, forwardSolve, get, matVec, runFused, rxPartsItem, splitRcItem,
-  type Data, type Operand,
+  at,
+  backItem,
+  backSolveT,
+  centerItem,
+  cholSolveItem,
+  each,
+  finishItem,
+  forwardSolve,
+  get,
+  matVec,
+  runFused,
+  rxPartsItem,
+  splitRcItem,
+  type Data,
+  type Operand,
 } from './fused-common.js';
 import { centering, centeringOp } from './step-kernels.js';
 
 /** Inputs in order: seven matrices, then rx, ry, s, lam, sOverLam, inactive, rz. */
-const NAMES = ['lq', 'wG', 'G', 'ls', 'lr', 'v', 'wA', 'rx', 'ry', 's', 'lam', 'sOverLam', 'inactive', 'rz'] as const;
+const NAMES = [
+  'lq',
+  'wG',
+  'G',
+  'ls',
+  'lr',
+  'v',
+  'wA',
+  'rx',
+  'ry',
+  's',
+  'lam',
+  'sOverLam',
+  'inactive',
+  'rz',
+] as const;
 
 function pcEqShape(ins: readonly TensorMeta[]): TensorMeta[] {
   const fail = (): never => {
@@ -41,20 +86,46 @@ function pcEqShape(ins: readonly TensorMeta[]): TensorMeta[] {
         `vectors; got ${ins.map((x, i) => `${NAMES[i] ?? '?'}[${x.shape.join(', ')}]`).join(', ')}.`,
     );
   };
-  if (ins.length !== 14 || ins[7].shape.length !== 2 || ins[8].shape.length !== 2 || ins[9].shape.length !== 2) fail();
+  if (
+    ins.length !== 14 ||
+    ins[7].shape.length !== 2 ||
+    ins[8].shape.length !== 2 ||
+    ins[9].shape.length !== 2
+  )
+    fail();
   const [nBatch, n] = ins[7].shape;
   const q = ins[8].shape[1];
   const m = ins[9].shape[1];
-  const mat = (x: TensorMeta, r: number, c: number) => x.shape.join() === [r, c].join() || x.shape.join() === [nBatch, r, c].join();
-  const ok = mat(ins[0], n, n) && mat(ins[1], n, m) && mat(ins[2], m, n) && ins[3].shape.join() === [nBatch, m, m].join() &&
-    mat(ins[4], q, q) && mat(ins[5], q, m) && mat(ins[6], n, q) && ins[8].shape[0] === nBatch &&
+  const mat = (x: TensorMeta, r: number, c: number) =>
+    x.shape.join() === [r, c].join() ||
+    x.shape.join() === [nBatch, r, c].join();
+  const ok =
+    mat(ins[0], n, n) &&
+    mat(ins[1], n, m) &&
+    mat(ins[2], m, n) &&
+    ins[3].shape.join() === [nBatch, m, m].join() &&
+    mat(ins[4], q, q) &&
+    mat(ins[5], q, m) &&
+    mat(ins[6], n, q) &&
+    ins[8].shape[0] === nBatch &&
     ins.slice(9).every((x) => x.shape.join() === [nBatch, m].join());
   if (!ok) fail();
   const dtype = ins[7].dtype;
-  if (ins.some((x, i) => (i === 12 ? x.dtype !== 'bool' : x.dtype !== dtype)) || (dtype !== 'float32' && dtype !== 'float64')) {
-    throw new DTypeError('DTYPE_MISMATCH', `qpPredictCorrectEq: inputs must share one float dtype (inactive bool); got ${ins.map((x) => x.dtype).join(', ')}.`);
+  if (
+    ins.some((x, i) => (i === 12 ? x.dtype !== 'bool' : x.dtype !== dtype)) ||
+    (dtype !== 'float32' && dtype !== 'float64')
+  ) {
+    throw new DTypeError(
+      'DTYPE_MISMATCH',
+      `qpPredictCorrectEq: inputs must share one float dtype (inactive bool); got ${ins.map((x) => x.dtype).join(', ')}.`,
+    );
   }
-  return [{ shape: [nBatch, n], dtype }, { shape: [nBatch, m], dtype }, { shape: [nBatch, m], dtype }, { shape: [nBatch, q], dtype }];
+  return [
+    { shape: [nBatch, n], dtype },
+    { shape: [nBatch, m], dtype },
+    { shape: [nBatch, m], dtype },
+    { shape: [nBatch, q], dtype },
+  ];
 }
 
 /**
@@ -62,7 +133,13 @@ function pcEqShape(ins: readonly TensorMeta[]): TensorMeta[] {
  * into dz, dlam, ds, dnu: the inequality-only steps (fused-common.ts) with
  * the equality block's −Vᵀu, dnu and +W_A·dnu between them.
  */
-const solveItemEq = (rc: string, dz: string, dlam: string, ds: string, dnu: string): string => `
+const solveItemEq = (
+  rc: string,
+  dz: string,
+  dlam: string,
+  ds: string,
+  dnu: string,
+): string => `
     ${splitRcItem(rc, dlam, ds)}
     (call $gemvT ${get('$v')} ${get('$u')} ${get('$vtu')} ${get('$m')} ${get('$q')})
     ${each('$m', `(f64.store ${at(dlam)} (f64.sub (f64.load ${at(dlam)}) (f64.load ${at('$vtu')})))`)}
@@ -75,19 +152,82 @@ const solveItemEq = (rc: string, dz: string, dlam: string, ds: string, dnu: stri
     ${each('$n', `(f64.store ${at(dz)} (f64.add (f64.load ${at(dz)}) (f64.load ${at('$tn')})))`)}
     ${finishItem(dz, dlam, ds, '$gw')}`;
 
-const step = (p: string, by: string): string => `(local.set ${p} (i32.add ${get(p)} ${get(by)}))`;
+const step = (p: string, by: string): string =>
+  `(local.set ${p} (i32.add ${get(p)} ${get(by)}))`;
 
 /** Work (doubles): t, dza, tn (n each); zp, rca, dlama, dsa, vtu, gw (m each); r2/u, dnua, wv (q each). */
-const workLength = (n: number, m: number, q: number): number => 3 * n + 6 * m + 3 * q;
+const workLength = (n: number, m: number, q: number): number =>
+  3 * n + 6 * m + 3 * q;
 
 const qpPredictCorrectEq: WasmFunc = {
   name: 'qpPredictCorrectEq',
-  params: i32('$lq', '$lqs', '$wg', '$wgs', '$g', '$gs', '$ls', '$lss', '$lr', '$lrs', '$v', '$vs', '$wa', '$was',
-    '$rx', '$ry', '$s', '$lam', '$sol', '$ina', '$rz', '$dz', '$dlam', '$ds', '$dnu', '$work', '$n', '$m', '$q', '$count'),
+  params: i32(
+    '$lq',
+    '$lqs',
+    '$wg',
+    '$wgs',
+    '$g',
+    '$gs',
+    '$ls',
+    '$lss',
+    '$lr',
+    '$lrs',
+    '$v',
+    '$vs',
+    '$wa',
+    '$was',
+    '$rx',
+    '$ry',
+    '$s',
+    '$lam',
+    '$sol',
+    '$ina',
+    '$rz',
+    '$dz',
+    '$dlam',
+    '$ds',
+    '$dnu',
+    '$work',
+    '$n',
+    '$m',
+    '$q',
+    '$count',
+  ),
   locals: [
-    ...i32('$k', '$ib', '$iend', '$nb', '$mb', '$qb', '$t', '$dza', '$tn', '$zp', '$rca', '$dlama', '$dsa', '$vtu', '$gw',
-      '$u', '$dnua', '$wv', '$nan'),
-    ...f64('$r', '$a', '$b', '$alpha', '$sl', '$sla', '$si', '$li', '$mf', '$mu', '$sig'),
+    ...i32(
+      '$k',
+      '$ib',
+      '$iend',
+      '$nb',
+      '$mb',
+      '$qb',
+      '$t',
+      '$dza',
+      '$tn',
+      '$zp',
+      '$rca',
+      '$dlama',
+      '$dsa',
+      '$vtu',
+      '$gw',
+      '$u',
+      '$dnua',
+      '$wv',
+      '$nan',
+    ),
+    ...f64(
+      '$r',
+      '$a',
+      '$b',
+      '$alpha',
+      '$sl',
+      '$sla',
+      '$si',
+      '$li',
+      '$mf',
+      '$mu',
+      '$sig',
+    ),
   ],
   body: `
   (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
@@ -125,34 +265,66 @@ const qpPredictCorrectEq: WasmFunc = {
 };
 
 /** In WebAssembly (runFused); false if its memory cannot be had. */
-function runWasm(wk: WasmKernels, ins: readonly CpuTensor[], outs: readonly CpuTensor[]): boolean {
+function runWasm(
+  wk: WasmKernels,
+  ins: readonly CpuTensor[],
+  outs: readonly CpuTensor[],
+): boolean {
   const [nBatch, n] = ins[7].shape;
   const q = ins[8].shape[1];
   const m = ins[9].shape[1];
   const sizes = [n * n, n * m, m * n, m * m, q * q, q * m, n * q];
   const vecLens = [n, q, m, m, m, m, m];
   const outLens = [n, m, m, q];
-  return runFused(wk, 'qpPredictCorrectEq', nBatch, sizes.map((size, i): Operand => [ins[i], size]),
-    vecLens.map((len, i): Operand => [ins[7 + i], len]), outLens.map((len, i): Operand => [outs[i], len]),
-    workLength(n, m, q), [n, m, q]);
+  return runFused(
+    wk,
+    'qpPredictCorrectEq',
+    nBatch,
+    sizes.map((size, i): Operand => [ins[i], size]),
+    vecLens.map((len, i): Operand => [ins[7 + i], len]),
+    outLens.map((len, i): Operand => [outs[i], len]),
+    workLength(n, m, q),
+    [n, m, q],
+  );
 }
 
 /** y = Mᵀ·x for the stored r×c matrix M at `mo` (y has c entries). */
-function matVecT(M: Data, mo: number, r: number, c: number, x: Float64Array, y: Float64Array): void {
+function matVecT(
+  M: Data,
+  mo: number,
+  r: number,
+  c: number,
+  x: Float64Array,
+  y: Float64Array,
+): void {
   y.fill(0);
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) y[j] += M[mo + i * c + j] * x[i];
+  for (let i = 0; i < r; i++)
+    for (let j = 0; j < c; j++) y[j] += M[mo + i * c + j] * x[i];
 }
 
 /** The same in plain JS loops (no WebAssembly SIMD here). */
 function pcEqJs(ins: readonly CpuTensor[], outs: readonly CpuTensor[]): void {
-  const [lq, wG, G, ls, lr, v, wA, rx, ry, s, lam, sOverLam, inactive, rz] = ins;
+  const [lq, wG, G, ls, lr, v, wA, rx, ry, s, lam, sOverLam, inactive, rz] =
+    ins;
   const [nBatch, n] = rx.shape;
   const q = ry.shape[1];
   const m = s.shape[1];
-  const off = (x: CpuTensor, b: number, size: number) => (x.shape.length === 3 ? b * size : 0);
+  const off = (x: CpuTensor, b: number, size: number) =>
+    x.shape.length === 3 ? b * size : 0;
   const D = (x: CpuTensor) => x.data as Data;
-  const [t, zp, u, rcl, dlam, vtu, wv, dnu, dz, tn, gdz] =
-    [n, m, q, m, m, m, q, q, n, n, m].map((len) => new Float64Array(len));
+  const [t, zp, u, rcl, dlam, vtu, wv, dnu, dz, tn, gdz] = [
+    n,
+    m,
+    q,
+    m,
+    m,
+    m,
+    q,
+    q,
+    n,
+    n,
+    m,
+  ].map((len) => new Float64Array(len));
   const ds = new Float64Array(m);
   const rc = new Float64Array(m);
   const aff = { dlam: new Float64Array(m), ds: new Float64Array(m) };
@@ -178,7 +350,10 @@ function pcEqJs(ins: readonly CpuTensor[], outs: readonly CpuTensor[]): void {
     for (let i = 0; i < n; i++) dz[i] = -dz[i];
     matVec(D(G), off(G, b, m * n), m, n, dz, gdz);
     for (let i = 0; i < m; i++) {
-      ds[i] = inactive.data[vo + i] !== 0 ? -(rz.data[vo + i] + gdz[i]) : -(rcl[i] + sOverLam.data[vo + i] * dlam[i]);
+      ds[i] =
+        inactive.data[vo + i] !== 0
+          ? -(rz.data[vo + i] + gdz[i])
+          : -(rcl[i] + sOverLam.data[vo + i] * dlam[i]);
     }
   };
   for (let b = 0; b < nBatch; b++) {
@@ -193,10 +368,21 @@ function pcEqJs(ins: readonly CpuTensor[], outs: readonly CpuTensor[]): void {
     solve(b);
     aff.dlam.set(dlam);
     aff.ds.set(ds);
-    const item = (x: CpuTensor, arr: Float64Array): CpuTensor => ({ data: arr, shape: [1, m], dtype: 'float64' });
+    const item = (x: CpuTensor, arr: Float64Array): CpuTensor => ({
+      data: arr,
+      shape: [1, m],
+      dtype: 'float64',
+    });
     const sb = item(s, Float64Array.from(D(s).subarray(b * m, (b + 1) * m)));
-    const lb = item(lam, Float64Array.from(D(lam).subarray(b * m, (b + 1) * m)));
-    centeringOp.cpu([sb, lb, item(s, aff.ds), item(s, aff.dlam)], [item(s, rc)], {});
+    const lb = item(
+      lam,
+      Float64Array.from(D(lam).subarray(b * m, (b + 1) * m)),
+    );
+    centeringOp.cpu(
+      [sb, lb, item(s, aff.ds), item(s, aff.dlam)],
+      [item(s, rc)],
+      {},
+    );
     solve(b);
     outs[0].data.set(dz, b * n);
     outs[1].data.set(dlam, b * m);
@@ -207,7 +393,8 @@ function pcEqJs(ins: readonly CpuTensor[], outs: readonly CpuTensor[]): void {
 
 /** The tensor-op form: what kkt-dual.ts runs without this kernel. */
 function pcEqOps(ins: readonly Tensor[]): Tensor[] {
-  const [lq, wG, G, ls, lr, v, wA, rx, ry, s, lam, sOverLam, inactive, rz] = ins;
+  const [lq, wG, G, ls, lr, v, wA, rx, ry, s, lam, sOverLam, inactive, rz] =
+    ins;
   const t = trsv(lq, rx, false);
   const zPart = rz.sub(mtv(wG, t));
   const u = trsv(lr, ry.sub(mtv(wA, t)), false);
@@ -216,7 +403,11 @@ function pcEqOps(ins: readonly Tensor[]): Tensor[] {
     const dlam = cholSolveVec(ls, zPart.sub(rcOverLam).sub(mtv(v, u)));
     const dnu = trsv(lr, u.sub(mv(v, dlam)), true);
     const dz = trsv(lq, t.add(mv(wG, dlam)).add(mv(wA, dnu)), true).neg();
-    const ds = where(inactive, rz.add(mv(G, dz)).neg(), rcOverLam.add(sOverLam.mul(dlam)).neg());
+    const ds = where(
+      inactive,
+      rz.add(mv(G, dz)).neg(),
+      rcOverLam.add(sOverLam.mul(dlam)).neg(),
+    );
     return [dz, dlam, ds, dnu];
   };
   const aff = solve(s.mul(lam));
@@ -226,7 +417,9 @@ function pcEqOps(ins: readonly Tensor[]): Tensor[] {
 /** This file's WebAssembly function (fused-kernels.ts registers them all at once). */
 export const predictCorrectEqWat: readonly WasmFunc[] = [qpPredictCorrectEq];
 
-export const predictCorrectEqOp: KernelOp<Record<string, never>> = defineOp<Record<string, never>>({
+export const predictCorrectEqOp: KernelOp<Record<string, never>> = defineOp<
+  Record<string, never>
+>({
   name: 'qpPredictCorrectEq',
   shape: pcEqShape,
   cpu: (ins, outs) => {

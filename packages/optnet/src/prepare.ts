@@ -11,7 +11,16 @@ import { registerQpWasm } from './fused-kernels.js';
 import { QpError } from './errors.js';
 import { pdipm, type PdipmOutcome, type Problem } from './pdipm.js';
 import type { QpOptions } from './types.js';
-import { checkFinite, checkPsd, checkShapes, checkSymmetric, rowNorms, type QpInputs, type QpShape, type Scales } from './validate.js';
+import {
+  checkFinite,
+  checkPsd,
+  checkShapes,
+  checkSymmetric,
+  rowNorms,
+  type QpInputs,
+  type QpShape,
+  type Scales,
+} from './validate.js';
 
 export interface Prepared {
   readonly shape: QpShape;
@@ -30,15 +39,18 @@ function* read(name: string, t: Tensor | null): Reader {
 }
 
 /** Validate and set up; yields each input once to have it read back. */
-export function* prepare(x: QpInputs, options: QpOptions): Generator<Tensor, Prepared, ArrayLike<number>> {
+export function* prepare(
+  x: QpInputs,
+  options: QpOptions,
+): Generator<Tensor, Prepared, ArrayLike<number>> {
   const shape = checkShapes(x);
   const { nBatch, nz, nIneq, nEq } = shape;
   const q = (yield* read('Q', x.Q))!;
   const p = (yield* read('p', x.p))!;
   yield* read('G', x.G);
-  const h = yield* read('h', x.h);
+  yield* read('h', x.h);
   const a = yield* read('A', x.A);
-  const b = yield* read('b', x.b);
+  yield* read('b', x.b);
   const f32 = x.Q.dtype === 'float32';
   const exact = checkSymmetric(q, nz, f32, options.checkQ !== false);
   const qSym = exact ? x.Q : x.Q.add(x.Q.transpose(-2, -1)).mul(0.5);
@@ -61,7 +73,10 @@ export function* prepare(x: QpInputs, options: QpOptions): Generator<Tensor, Pre
       Q: qSym,
       G: x.G,
       A: x.A,
-      nBatch, nz, nIneq, nEq,
+      nBatch,
+      nz,
+      nIneq,
+      nEq,
       dtype: x.Q.dtype,
     },
     p: expand(x.p, nz)!,
@@ -75,7 +90,13 @@ export function* prepare(x: QpInputs, options: QpOptions): Generator<Tensor, Pre
   // Measured (BENCHMARKS.md): refinement changes nothing in the dual form,
   // float32 included; the primal form needs one step to undo δ and ρ.
   const refine = options.refine ?? (form === 'primal' ? 1 : 0);
-  const pre = preFactorKkt(prob.data, { qMax, ataMax: maxColumnNorm2(a, nEq, nz) }, form, refine, lq);
+  const pre = preFactorKkt(
+    prob.data,
+    { qMax, ataMax: maxColumnNorm2(a, nEq, nz) },
+    form,
+    refine,
+    lq,
+  );
   return { shape, prob, pre, scales };
 }
 
@@ -83,16 +104,22 @@ function tryCholesky(q: Tensor): Tensor | null {
   try {
     return q.cholesky();
   } catch (e) {
-    if (e instanceof ValueError && e.code === 'NOT_POSITIVE_DEFINITE') return null;
+    if (e instanceof ValueError && e.code === 'NOT_POSITIVE_DEFINITE')
+      return null;
     throw e;
   }
 }
 
 /** min over items and j of L_jj² / Q_jj: how safely Q⁻¹ can be used. */
-function pivotRatio(l: ArrayLike<number>, q: ArrayLike<number>, nz: number): number {
+function pivotRatio(
+  l: ArrayLike<number>,
+  q: ArrayLike<number>,
+  nz: number,
+): number {
   let worst = Infinity;
   for (let o = 0; o < l.length; o += nz * nz) {
-    for (let j = 0; j < nz; j++) worst = Math.min(worst, l[o + j * nz + j] ** 2 / q[o + j * nz + j]);
+    for (let j = 0; j < nz; j++)
+      worst = Math.min(worst, l[o + j * nz + j] ** 2 / q[o + j * nz + j]);
   }
   return worst;
 }
@@ -104,17 +131,26 @@ function pivotRatio(l: ArrayLike<number>, q: ArrayLike<number>, nz: number): num
  * the dual form's conditioning: degenerate problems (Maros–Meszaros
  * QPCBOEI2, 2.1× dearer in dual form) stall in the primal one.
  */
-function chooseForm(want: QpOptions['kkt'], ratio: number, shape: QpShape, f32: boolean): KktForm {
+function chooseForm(
+  want: QpOptions['kkt'],
+  ratio: number,
+  shape: QpShape,
+  f32: boolean,
+): KktForm {
   const { nz: n, nIneq: m, nEq: k } = shape;
   if (want === 'primal' || m + k === 0) return 'primal';
   const thr = f32 ? 1e-4 : 1e-10;
   const ok = ratio >= thr;
   if (want === 'dual' && !ok) {
-    throw new QpError('Q_NOT_PSD', `qp: kkt 'dual' needs a positive definite Q; got a Q whose smallest Cholesky pivot is ${ratio.toExponential(1)} of its diagonal (below ${thr}). Use kkt: 'auto' or 'primal'.`);
+    throw new QpError(
+      'Q_NOT_PSD',
+      `qp: kkt 'dual' needs a positive definite Q; got a Q whose smallest Cholesky pivot is ${ratio.toExponential(1)} of its diagonal (below ${thr}). Use kkt: 'auto' or 'primal'.`,
+    );
   }
   if (want === 'dual') return 'dual';
   const dualCost = (m + k) ** 3 / 3;
-  const primalCost = m * n * n + n ** 3 / 3 + k * n * n + k * k * n + k ** 3 / 3;
+  const primalCost =
+    m * n * n + n ** 3 / 3 + k * n * n + k * k * n + k ** 3 / 3;
   return ok && dualCost <= 3 * primalCost ? 'dual' : 'primal';
 }
 
@@ -124,7 +160,11 @@ function rowScale(v: Tensor | null): Tensor | null {
 }
 
 /** Largest diagonal entry of AᵀA over the batch: max_j Σᵢ A_ij². */
-function maxColumnNorm2(a: ArrayLike<number> | null, nEq: number, nz: number): number {
+function maxColumnNorm2(
+  a: ArrayLike<number> | null,
+  nEq: number,
+  nz: number,
+): number {
   if (a === null) return 0;
   const items = a.length / (nEq * nz);
   let best = 0;
@@ -144,7 +184,10 @@ export function defaultTol(dtype: string): number {
 }
 
 /** Validate, then run the interior-point loop. */
-export function* solveGen(x: QpInputs, options: QpOptions): Generator<Tensor, [Prepared, PdipmOutcome], ArrayLike<number>> {
+export function* solveGen(
+  x: QpInputs,
+  options: QpOptions,
+): Generator<Tensor, [Prepared, PdipmOutcome], ArrayLike<number>> {
   registerQpWasm();
   const prep = yield* prepare(x, options);
   const out = yield* pdipm(prep.prob, prep.pre, prep.scales, {

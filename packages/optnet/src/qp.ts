@@ -59,9 +59,14 @@ function unpack(inputs: readonly Tensor[], attrs: QpAttrs): QpInputs {
 
 /** Throw QP_NOT_SOLVED naming the items, their status and residuals. */
 export function raiseIfNotSolved(out: PdipmOutcome, maxIter: number): void {
-  const bad = out.status.map((s, i) => [s, i] as const).filter(([s]) => s !== 'solved');
+  const bad = out.status
+    .map((s, i) => [s, i] as const)
+    .filter(([s]) => s !== 'solved');
   if (bad.length === 0) return;
-  const shown = bad.slice(0, 5).map(([s, i]) => `item ${i}: ${s}`).join(', ');
+  const shown = bad
+    .slice(0, 5)
+    .map(([s, i]) => `item ${i}: ${s}`)
+    .join(', ');
   const more = bad.length > 5 ? `, and ${bad.length - 5} more` : '';
   const worst = bad[0][1];
   const st = out.stats[worst];
@@ -71,10 +76,14 @@ export function raiseIfNotSolved(out: PdipmOutcome, maxIter: number): void {
     : kinds.has('unbounded')
       ? 'The objective decreases without bound; make Q positive definite or bound z.'
       : 'Raise maxIter or tol, scale the data, or pass onNotSolved: "return" and read the status with solveQp.';
-  throw new QpError('QP_NOT_SOLVED', `qp: ${bad.length}/${out.status.length} problems not solved after ${maxIter} iterations (${shown}${more}; item ${worst} primal residual ${fmt(st?.[0])}, dual ${fmt(st?.[1])}, gap ${fmt(st?.[2])}). ${hint}`);
+  throw new QpError(
+    'QP_NOT_SOLVED',
+    `qp: ${bad.length}/${out.status.length} problems not solved after ${maxIter} iterations (${shown}${more}; item ${worst} primal residual ${fmt(st?.[0])}, dual ${fmt(st?.[1])}, gap ${fmt(st?.[2])}). ${hint}`,
+  );
 }
 
-const fmt = (v: number | undefined): string => (v === undefined ? '?' : v.toExponential(1));
+const fmt = (v: number | undefined): string =>
+  v === undefined ? '?' : v.toExponential(1);
 
 /**
  * k·(x1 ⊗ y1 + x2 ⊗ y2) per item, or summed over the batch for a shared
@@ -82,8 +91,18 @@ const fmt = (v: number | undefined): string => (v === undefined ? '?' : v.toExpo
  * outer products, an add and a scale, each a pass over the [nBatch, r, c]
  * result (the backward's largest cost at nz 100).
  */
-function outer2(x1: Tensor, y1: Tensor, x2: Tensor, y2: Tensor, k: number, shared: boolean): Tensor {
-  if (shared) return matmul(concat([x1, x2], 0).mul(k), concat([y1, y2], 0), { transA: true });
+function outer2(
+  x1: Tensor,
+  y1: Tensor,
+  x2: Tensor,
+  y2: Tensor,
+  k: number,
+  shared: boolean,
+): Tensor {
+  if (shared)
+    return matmul(concat([x1, x2], 0).mul(k), concat([y1, y2], 0), {
+      transA: true,
+    });
   return matmul(stack([x1, x2], -1).mul(k), stack([y1, y2], -2));
 }
 
@@ -95,12 +114,18 @@ const qpPrimitive = definePrimitive<QpAttrs, QpResiduals>({
   name: 'qp',
   forward(inputs, attrs) {
     const [prep, out] = runSync(solveGen(unpack(inputs, attrs), attrs.options));
-    if (attrs.options.onNotSolved !== 'return') raiseIfNotSolved(out, attrs.options.maxIter ?? 50);
+    if (attrs.options.onNotSolved !== 'return')
+      raiseIfNotSolved(out, attrs.options.maxIter ?? 50);
     // The backward's factorization, at the solution; skipped when nothing
     // needs a gradient (the VJP would then factor lazily).
-    const fact = inputs.some((t) => t.requiresGrad) ? factorKkt(prep.pre, out.it.s, out.it.lam) : null;
+    const fact = inputs.some((t) => t.requiresGrad)
+      ? factorKkt(prep.pre, out.it.s, out.it.lam)
+      : null;
     const z = prep.shape.batched ? out.it.z : out.it.z.reshape([prep.shape.nz]);
-    return { outputs: [z.reshape(z.shape)], residuals: { prep, it: out.it, fact } };
+    return {
+      outputs: [z.reshape(z.shape)],
+      residuals: { prep, it: out.it, fact },
+    };
   },
   vjp({ prep, it, fact }, [gz], ctx) {
     const { nBatch, nz } = prep.shape;
@@ -108,7 +133,11 @@ const qpPrimitive = definePrimitive<QpAttrs, QpResiduals>({
     const f = fact ?? factorKkt(prep.pre, it.s, it.lam);
     const zs = it.s === null ? null : it.s.mul(0); // rc = rz = 0
     const ry = it.nu === null ? null : it.nu.mul(0);
-    const { dz: a, dlam: c, dnu: e } = solveKkt(f, { rx: g.neg(), rc: zs, rz: zs, ry });
+    const {
+      dz: a,
+      dlam: c,
+      dnu: e,
+    } = solveKkt(f, { rx: g.neg(), rc: zs, rz: zs, ry });
     const x = unpack(ctx.inputs, ctx.attrs);
     const z = it.z;
     const shared = (t: Tensor, base: number): boolean => t.rank === base;
@@ -147,9 +176,12 @@ const qpPrimitive = definePrimitive<QpAttrs, QpResiduals>({
  * z.sum().backward(); // Q.grad, p.grad, G.grad, h.grad
  */
 export function qp(
-  Q: Tensor, p: Tensor,
-  G: Tensor | null = null, h: Tensor | null = null,
-  A: Tensor | null = null, b: Tensor | null = null,
+  Q: Tensor,
+  p: Tensor,
+  G: Tensor | null = null,
+  h: Tensor | null = null,
+  A: Tensor | null = null,
+  b: Tensor | null = null,
   options: QpOptions = {},
 ): Tensor {
   checkShapes({ Q, p, G, h, A, b }); // before packing drops a lone G or h
@@ -166,9 +198,12 @@ export function qp(
  * r.status[0]; // 'solved'
  */
 export async function solveQp(
-  Q: Tensor, p: Tensor,
-  G: Tensor | null = null, h: Tensor | null = null,
-  A: Tensor | null = null, b: Tensor | null = null,
+  Q: Tensor,
+  p: Tensor,
+  G: Tensor | null = null,
+  h: Tensor | null = null,
+  A: Tensor | null = null,
+  b: Tensor | null = null,
   options: QpOptions = {},
 ): Promise<QpResult> {
   const [prep, out] = await runAsync(solveGen({ Q, p, G, h, A, b }, options));

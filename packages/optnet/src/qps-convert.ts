@@ -74,7 +74,11 @@ export interface DenseQp {
  * L: [rhs−|r|, rhs]; G: [rhs, rhs+|r|]; E: r ≥ 0 → [rhs, rhs+r], r < 0 → [rhs+r, rhs].
  * @example rowRange('L', 6, 13) // [-7, 6]
  */
-export function rowRange(type: 'L' | 'G' | 'E', rhs: number, r: number): [number, number] {
+export function rowRange(
+  type: 'L' | 'G' | 'E',
+  rhs: number,
+  r: number,
+): [number, number] {
   if (Number.isNaN(r)) {
     if (type === 'L') return [-Infinity, rhs];
     return type === 'G' ? [rhs, Infinity] : [rhs, rhs];
@@ -94,7 +98,10 @@ interface SparseRow {
 
 /** Sparse rows of the constraint matrix, from the column-ordered triplets. */
 function sparseRows(m: QpsModel): { cols: number[]; vals: number[] }[] {
-  const rows = m.rowNames.map(() => ({ cols: [] as number[], vals: [] as number[] }));
+  const rows = m.rowNames.map(() => ({
+    cols: [] as number[],
+    vals: [] as number[],
+  }));
   for (let k = 0; k < m.aRow.length; k++) {
     rows[m.aRow[k]].cols.push(m.aCol[k]);
     rows[m.aRow[k]].vals.push(m.aVal[k]);
@@ -108,11 +115,19 @@ function collectRows(m: QpsModel): { ineq: SparseRow[]; eq: SparseRow[] } {
   const eq: SparseRow[] = [];
   const neg = (v: number[]): number[] => v.map((x) => -x);
   /** [lo, hi] → an A row when lo == hi (origin `eqName`), else a G row per finite side. */
-  const push = (cols: number[], vals: number[], lo: number, hi: number, what: string,
-    eqName: string): void => {
+  const push = (
+    cols: number[],
+    vals: number[],
+    lo: number,
+    hi: number,
+    what: string,
+    eqName: string,
+  ): void => {
     if (lo === hi) return void eq.push({ cols, vals, rhs: lo, origin: eqName });
-    if (hi < Infinity) ineq.push({ cols, vals, rhs: hi, origin: `${what} (upper)` });
-    if (lo > -Infinity) ineq.push({ cols, vals: neg(vals), rhs: -lo, origin: `${what} (lower)` });
+    if (hi < Infinity)
+      ineq.push({ cols, vals, rhs: hi, origin: `${what} (upper)` });
+    if (lo > -Infinity)
+      ineq.push({ cols, vals: neg(vals), rhs: -lo, origin: `${what} (lower)` });
   };
   sparseRows(m).forEach(({ cols, vals }, i) => {
     const [lo, hi] = rowRange(m.rowTypes[i], m.rhs[i], m.range[i]);
@@ -120,17 +135,28 @@ function collectRows(m: QpsModel): { ineq: SparseRow[]; eq: SparseRow[] } {
     push(cols, vals, lo, hi, what, what);
   });
   m.varNames.forEach((name, j) => {
-    push([j], [1], m.lower[j], m.upper[j], `bound ${name}`, `bound ${name} (fixed)`);
+    push(
+      [j],
+      [1],
+      m.lower[j],
+      m.upper[j],
+      `bound ${name}`,
+      `bound ${name} (fixed)`,
+    );
   });
   return { ineq, eq };
 }
 
 /** Dense row-major matrix and right-hand side from sparse rows. */
-function densify(rows: SparseRow[], nz: number): { M: Float64Array; v: Float64Array } {
+function densify(
+  rows: SparseRow[],
+  nz: number,
+): { M: Float64Array; v: Float64Array } {
   const M = new Float64Array(rows.length * nz);
   const v = new Float64Array(rows.length);
   rows.forEach((row, i) => {
-    for (let k = 0; k < row.cols.length; k++) M[i * nz + row.cols[k]] += row.vals[k];
+    for (let k = 0; k < row.cols.length; k++)
+      M[i * nz + row.cols[k]] += row.vals[k];
     v[i] = row.rhs;
   });
   return { M, v };
@@ -140,7 +166,8 @@ function densify(rows: SparseRow[], nz: number): { M: Float64Array; v: Float64Ar
 function denseQ(m: QpsModel, sign: number): Float64Array {
   const n = m.varNames.length;
   const Q = new Float64Array(n * n);
-  for (let k = 0; k < m.qRow.length; k++) Q[m.qRow[k] * n + m.qCol[k]] += m.qVal[k];
+  for (let k = 0; k < m.qRow.length; k++)
+    Q[m.qRow[k] * n + m.qCol[k]] += m.qVal[k];
   for (let i = 0; i < n; i++) {
     Q[i * n + i] *= sign;
     for (let j = 0; j < i; j++) {
@@ -191,7 +218,10 @@ export function qpObjective(qp: DenseQp, z: ArrayLike<number>): number {
   const n = qp.nz;
   if (z.length !== n) {
     const msg = `qpObjective: z must have nz entries; got ${z.length} for nz = ${n}.`;
-    throw new ShapeError('SHAPE_MISMATCH', `${msg} Pass one value per column of ${qp.name}.`);
+    throw new ShapeError(
+      'SHAPE_MISMATCH',
+      `${msg} Pass one value per column of ${qp.name}.`,
+    );
   }
   let quad = 0;
   let lin = 0;

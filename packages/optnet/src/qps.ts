@@ -28,10 +28,19 @@
  * - A (column, row) coefficient or a Q entry given twice is an error.
  */
 import { QpError, type QpErrorCode } from './errors.js';
-import { rowRange, toDenseQp, type DenseQp, type QpsModel } from './qps-convert.js';
+import {
+  rowRange,
+  toDenseQp,
+  type DenseQp,
+  type QpsModel,
+} from './qps-convert.js';
 
 export {
-  qpObjective, rowRange, toDenseQp, type DenseQp, type QpsModel,
+  qpObjective,
+  rowRange,
+  toDenseQp,
+  type DenseQp,
+  type QpsModel,
 } from './qps-convert.js';
 
 interface Line {
@@ -41,14 +50,37 @@ interface Line {
 }
 
 const SECTIONS = new Set([
-  'NAME', 'ROWS', 'COLUMNS', 'RHS', 'RANGES', 'BOUNDS', 'QUADOBJ', 'QSECTION',
-  'QMATRIX', 'OBJSENSE', 'OBJSENS', 'OBJNAME', 'ENDATA',
+  'NAME',
+  'ROWS',
+  'COLUMNS',
+  'RHS',
+  'RANGES',
+  'BOUNDS',
+  'QUADOBJ',
+  'QSECTION',
+  'QMATRIX',
+  'OBJSENSE',
+  'OBJSENS',
+  'OBJNAME',
+  'ENDATA',
 ]);
 const UNSUPPORTED_SECTIONS = new Set([
-  'SOS', 'QCMATRIX', 'QCSECTION', 'CSECTION', 'INDICATORS', 'LAZYCONS', 'USERCUTS',
+  'SOS',
+  'QCMATRIX',
+  'QCSECTION',
+  'CSECTION',
+  'INDICATORS',
+  'LAZYCONS',
+  'USERCUTS',
 ]);
 const QUAD_SECTIONS = new Set(['QUADOBJ', 'QSECTION', 'QMATRIX']);
-const NEEDS_ROWS = new Set(['COLUMNS', 'RHS', 'RANGES', 'BOUNDS', ...QUAD_SECTIONS]);
+const NEEDS_ROWS = new Set([
+  'COLUMNS',
+  'RHS',
+  'RANGES',
+  'BOUNDS',
+  ...QUAD_SECTIONS,
+]);
 /** Row map entries for the objective row and for the other (ignored) N rows. */
 const OBJECTIVE = -1;
 const IGNORED = -2;
@@ -56,16 +88,30 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eEdD][+-]?\d+)?$/;
 const INFINITE_WORD = /^[+-]?inf(inity)?$/i;
 
 /** `qps: <rule>; got <what> at line <n>: "<line text>". <hint>` */
-function fail(ln: Line, rule: string, what: string, hint: string, code?: QpErrorCode): never {
+function fail(
+  ln: Line,
+  rule: string,
+  what: string,
+  hint: string,
+  code?: QpErrorCode,
+): never {
   const where = `at line ${ln.no}: "${ln.text.trim()}"`;
-  throw new QpError(code ?? 'QPS_PARSE', `qps: ${rule}; got ${what} ${where}. ${hint}`);
+  throw new QpError(
+    code ?? 'QPS_PARSE',
+    `qps: ${rule}; got ${what} ${where}. ${hint}`,
+  );
 }
 
 /** A finite coefficient (COLUMNS, QUADOBJ, ...); Fortran's 1.0D+02 is accepted. */
 function coef(s: string, ln: Line): number {
   const v = NUMBER.test(s) ? Number(s.replace(/[dD]/, 'e')) : NaN;
   if (!Number.isFinite(v)) {
-    fail(ln, 'a coefficient must be a finite number', `"${s}"`, 'Write numbers like 1.5 or -2e3.');
+    fail(
+      ln,
+      'a coefficient must be a finite number',
+      `"${s}"`,
+      'Write numbers like 1.5 or -2e3.',
+    );
   }
   return v;
 }
@@ -74,7 +120,12 @@ function coef(s: string, ln: Line): number {
 function boundValue(s: string, ln: Line): number {
   if (INFINITE_WORD.test(s)) return s.startsWith('-') ? -Infinity : Infinity;
   if (!NUMBER.test(s)) {
-    fail(ln, 'a value must be a number', `"${s}"`, 'Write 1.5, -2e3, or 1e30 / inf for infinity.');
+    fail(
+      ln,
+      'a value must be a number',
+      `"${s}"`,
+      'Write 1.5, -2e3, or 1e30 / inf for infinity.',
+    );
   }
   const v = Number(s.replace(/[dD]/, 'e'));
   return Math.abs(v) >= 1e30 ? Math.sign(v) * Infinity : v;
@@ -84,9 +135,24 @@ const NO_SPACES = 'Names must not contain spaces.';
 
 class QpsReader {
   readonly m: QpsModel = {
-    name: '', objSense: 'min', objName: '', varNames: [], rowNames: [], rowTypes: [],
-    aRow: [], aCol: [], aVal: [], c: [], objRhs: 0, rhs: [], range: [],
-    lower: [], upper: [], qRow: [], qCol: [], qVal: [],
+    name: '',
+    objSense: 'min',
+    objName: '',
+    varNames: [],
+    rowNames: [],
+    rowTypes: [],
+    aRow: [],
+    aCol: [],
+    aVal: [],
+    c: [],
+    objRhs: 0,
+    rhs: [],
+    range: [],
+    lower: [],
+    upper: [],
+    qRow: [],
+    qCol: [],
+    qVal: [],
   };
   done = false;
   private section = '';
@@ -114,20 +180,42 @@ class QpsReader {
   private header(ln: Line): void {
     const key = ln.fields[0].toUpperCase();
     if (UNSUPPORTED_SECTIONS.has(key)) {
-      fail(ln, 'this reader handles continuous QPs with a quadratic objective only',
-        `section ${key}`, 'Remove the section, or use a MIP/QCQP solver.', 'QPS_UNSUPPORTED');
+      fail(
+        ln,
+        'this reader handles continuous QPs with a quadratic objective only',
+        `section ${key}`,
+        'Remove the section, or use a MIP/QCQP solver.',
+        'QPS_UNSUPPORTED',
+      );
     }
     if (!SECTIONS.has(key)) {
-      fail(ln, 'unknown section', `"${ln.fields[0]}"`, 'Sections are NAME ROWS COLUMNS RHS ' +
-        'RANGES BOUNDS QUADOBJ QMATRIX OBJSENSE ENDATA; data lines start with a space.');
+      fail(
+        ln,
+        'unknown section',
+        `"${ln.fields[0]}"`,
+        'Sections are NAME ROWS COLUMNS RHS ' +
+          'RANGES BOUNDS QUADOBJ QMATRIX OBJSENSE ENDATA; data lines start with a space.',
+      );
     }
     if (this.seen.has(key)) {
-      fail(ln, 'each section appears once', `a second ${key}`, 'Merge the two sections.');
+      fail(
+        ln,
+        'each section appears once',
+        `a second ${key}`,
+        'Merge the two sections.',
+      );
     }
     if (NEEDS_ROWS.has(key) && !this.seen.has('ROWS')) this.missingRows(ln);
-    if (QUAD_SECTIONS.has(key) && [...QUAD_SECTIONS].some((s) => this.seen.has(s))) {
-      fail(ln, 'one quadratic section per file', key,
-        'Use either QUADOBJ (one triangle) or QMATRIX (full).');
+    if (
+      QUAD_SECTIONS.has(key) &&
+      [...QUAD_SECTIONS].some((s) => this.seen.has(s))
+    ) {
+      fail(
+        ln,
+        'one quadratic section per file',
+        key,
+        'Use either QUADOBJ (one triangle) or QMATRIX (full).',
+      );
     }
     this.seen.add(key);
     this.section = key;
@@ -143,33 +231,61 @@ class QpsReader {
     } else if ((key === 'OBJSENSE' || key === 'OBJSENS') && arg !== undefined) {
       this.sense(arg, ln);
     } else if (key === 'OBJNAME' && arg !== undefined) this.objName(arg, ln);
-    else if (key === 'QSECTION' && arg !== undefined && arg !== this.m.objName) {
-      fail(ln, 'QSECTION must belong to the objective row', `"${arg}"`,
-        'Quadratic constraints are not supported.', 'QPS_UNSUPPORTED');
+    else if (
+      key === 'QSECTION' &&
+      arg !== undefined &&
+      arg !== this.m.objName
+    ) {
+      fail(
+        ln,
+        'QSECTION must belong to the objective row',
+        `"${arg}"`,
+        'Quadratic constraints are not supported.',
+        'QPS_UNSUPPORTED',
+      );
     }
   }
 
   private missingRows(ln: Line): never {
-    fail(ln, 'a ROWS section must come before COLUMNS, RHS, RANGES, BOUNDS and the Q section',
+    fail(
+      ln,
+      'a ROWS section must come before COLUMNS, RHS, RANGES, BOUNDS and the Q section',
       `${ln.fields[0]} before any ROWS`,
-      'Add the ROWS section (N for the objective, L/G/E for constraints).');
+      'Add the ROWS section (N for the objective, L/G/E for constraints).',
+    );
   }
 
   private data(ln: Line): void {
     switch (this.section) {
-      case 'ROWS': return this.rowLine(ln);
-      case 'COLUMNS': return this.columnLine(ln);
-      case 'RHS': return this.pairLine(ln, 'RHS');
-      case 'RANGES': return this.pairLine(ln, 'RANGES');
-      case 'BOUNDS': return this.boundLine(ln);
-      case 'QUADOBJ': case 'QSECTION': return this.quadLine(ln, true);
-      case 'QMATRIX': return this.quadLine(ln, false);
-      case 'OBJSENSE': case 'OBJSENS': return this.sense(ln.fields[0], ln);
-      case 'OBJNAME': return this.objName(ln.fields[0], ln);
+      case 'ROWS':
+        return this.rowLine(ln);
+      case 'COLUMNS':
+        return this.columnLine(ln);
+      case 'RHS':
+        return this.pairLine(ln, 'RHS');
+      case 'RANGES':
+        return this.pairLine(ln, 'RANGES');
+      case 'BOUNDS':
+        return this.boundLine(ln);
+      case 'QUADOBJ':
+      case 'QSECTION':
+        return this.quadLine(ln, true);
+      case 'QMATRIX':
+        return this.quadLine(ln, false);
+      case 'OBJSENSE':
+      case 'OBJSENS':
+        return this.sense(ln.fields[0], ln);
+      case 'OBJNAME':
+        return this.objName(ln.fields[0], ln);
       default:
-        fail(ln, 'data lines belong to a section',
-          this.section ? `data after ${this.section}` : 'data before any section',
-          'Put the line under its section header; headers start in column 1.');
+        fail(
+          ln,
+          'data lines belong to a section',
+          this.section
+            ? `data after ${this.section}`
+            : 'data before any section',
+          'Put the line under its section header; headers start in column 1.',
+        );
     }
   }
 
@@ -177,12 +293,23 @@ class QpsReader {
     const w = word.toUpperCase();
     if (w === 'MAX' || w === 'MAXIMIZE') this.m.objSense = 'max';
     else if (w === 'MIN' || w === 'MINIMIZE') this.m.objSense = 'min';
-    else fail(ln, 'OBJSENSE is MIN or MAX', `"${word}"`, 'Write OBJSENSE MAX or OBJSENSE MIN.');
+    else
+      fail(
+        ln,
+        'OBJSENSE is MIN or MAX',
+        `"${word}"`,
+        'Write OBJSENSE MAX or OBJSENSE MIN.',
+      );
   }
 
   private objName(name: string, ln: Line): void {
     if (this.seen.has('ROWS')) {
-      fail(ln, 'OBJNAME must come before ROWS', `"${name}"`, 'Move OBJNAME above ROWS.');
+      fail(
+        ln,
+        'OBJNAME must come before ROWS',
+        `"${name}"`,
+        'Move OBJNAME above ROWS.',
+      );
     }
     this.wantedObj = name;
   }
@@ -191,11 +318,20 @@ class QpsReader {
     const [type, name] = ln.fields;
     const t = type.toUpperCase();
     if (ln.fields.length !== 2 || !['N', 'L', 'G', 'E'].includes(t)) {
-      fail(ln, 'a ROWS line is "<N|L|G|E> <name>"', `${ln.fields.length} fields`,
-        'N is the objective, L is ≤, G is ≥, E is =.');
+      fail(
+        ln,
+        'a ROWS line is "<N|L|G|E> <name>"',
+        `${ln.fields.length} fields`,
+        'N is the objective, L is ≤, G is ≥, E is =.',
+      );
     }
     if (this.rows.has(name)) {
-      fail(ln, 'row names are unique', `a second row "${name}"`, 'Rename one of the rows.');
+      fail(
+        ln,
+        'row names are unique',
+        `a second row "${name}"`,
+        'Rename one of the rows.',
+      );
     }
     if (t === 'N') {
       const isObj = this.m.objName === '' && (this.wantedObj || name) === name;
@@ -214,8 +350,12 @@ class QpsReader {
   private rowOf(name: string, ln: Line): number {
     const i = this.rows.get(name);
     if (i === undefined) {
-      fail(ln, `${this.section} entries must name a row declared in ROWS`, `row "${name}"`,
-        `Declare ${name} in ROWS, or fix the name.`);
+      fail(
+        ln,
+        `${this.section} entries must name a row declared in ROWS`,
+        `row "${name}"`,
+        `Declare ${name} in ROWS, or fix the name.`,
+      );
     }
     return i;
   }
@@ -223,8 +363,12 @@ class QpsReader {
   private colOf(name: string, ln: Line): number {
     const j = this.cols.get(name);
     if (j === undefined) {
-      fail(ln, `${this.section} entries must name a column declared in COLUMNS`,
-        `column "${name}"`, `Give ${name} a COLUMNS entry (0 on the objective will do).`);
+      fail(
+        ln,
+        `${this.section} entries must name a column declared in COLUMNS`,
+        `column "${name}"`,
+        `Give ${name} a COLUMNS entry (0 on the objective will do).`,
+      );
     }
     return j;
   }
@@ -234,22 +378,36 @@ class QpsReader {
     if (f.length >= 3 && f[1].replace(/'/g, '').toUpperCase() === 'MARKER') {
       const kind = f[2].replace(/'/g, '').toUpperCase();
       if (kind !== 'INTORG' && kind !== 'INTEND') {
-        fail(ln, "a MARKER is 'INTORG' or 'INTEND'", `"${f[2]}"`, 'Fix the marker.');
+        fail(
+          ln,
+          "a MARKER is 'INTORG' or 'INTEND'",
+          `"${f[2]}"`,
+          'Fix the marker.',
+        );
       }
       this.inInteger = kind === 'INTORG';
       return;
     }
     if (f.length !== 3 && f.length !== 5) {
-      fail(ln, 'a COLUMNS line is "<column> <row> <value> [<row> <value>]"',
-        `${f.length} fields`, NO_SPACES);
+      fail(
+        ln,
+        'a COLUMNS line is "<column> <row> <value> [<row> <value>]"',
+        `${f.length} fields`,
+        NO_SPACES,
+      );
     }
     if (this.inInteger) {
-      fail(ln, 'integer columns are not supported (continuous QP solver)',
+      fail(
+        ln,
+        'integer columns are not supported (continuous QP solver)',
         `column "${f[0]}" inside INTORG/INTEND`,
-        'Remove the MARKER lines to solve the continuous relaxation.', 'QPS_UNSUPPORTED');
+        'Remove the MARKER lines to solve the continuous relaxation.',
+        'QPS_UNSUPPORTED',
+      );
     }
     const j = this.addColumn(f[0]);
-    for (let k = 1; k < f.length; k += 2) this.coefficient(j, f[k], coef(f[k + 1], ln), ln);
+    for (let k = 1; k < f.length; k += 2)
+      this.coefficient(j, f[k], coef(f[k + 1], ln), ln);
   }
 
   private addColumn(name: string): number {
@@ -270,8 +428,12 @@ class QpsReader {
     const i = this.rowOf(rowName, ln);
     const key = `${rowName} ${j}`; // by name: the ignored N rows share one index
     if (this.pairs.has(key)) {
-      fail(ln, 'each (column, row) coefficient is given once',
-        `a second entry for row "${rowName}"`, 'Add the two values and keep one entry.');
+      fail(
+        ln,
+        'each (column, row) coefficient is given once',
+        `a second entry for row "${rowName}"`,
+        'Add the two values and keep one entry.',
+      );
     }
     this.pairs.add(key);
     if (i === OBJECTIVE) this.m.c[j] = v;
@@ -286,8 +448,12 @@ class QpsReader {
   private pairLine(ln: Line, section: 'RHS' | 'RANGES'): void {
     const f = ln.fields;
     if (f.length < 2 || f.length > 5) {
-      fail(ln, `a ${section} line is "[set] <row> <value> [<row> <value>]"`,
-        `${f.length} fields`, NO_SPACES);
+      fail(
+        ln,
+        `a ${section} line is "[set] <row> <value> [<row> <value>]"`,
+        `${f.length} fields`,
+        NO_SPACES,
+      );
     }
     const start = f.length % 2;
     if (start === 1 && !this.isFirstSet(section, f[0])) return;
@@ -309,22 +475,40 @@ class QpsReader {
   private boundLine(ln: Line): void {
     const type = ln.fields[0].toUpperCase();
     if (['BV', 'LI', 'UI', 'SC'].includes(type)) {
-      fail(ln, 'integer, binary and semi-continuous bounds are not supported',
-        `bound type ${type}`, 'Use UP/LO/FX/FR/MI/PL (continuous QP solver).', 'QPS_UNSUPPORTED');
+      fail(
+        ln,
+        'integer, binary and semi-continuous bounds are not supported',
+        `bound type ${type}`,
+        'Use UP/LO/FX/FR/MI/PL (continuous QP solver).',
+        'QPS_UNSUPPORTED',
+      );
     }
     const valued = ['UP', 'LO', 'FX'].includes(type);
     if (!valued && !['FR', 'MI', 'PL'].includes(type)) {
-      fail(ln, 'a bound type is UP, LO, FX, FR, MI or PL', `"${ln.fields[0]}"`, 'Fix the type.');
+      fail(
+        ln,
+        'a bound type is UP, LO, FX, FR, MI or PL',
+        `"${ln.fields[0]}"`,
+        'Fix the type.',
+      );
     }
     const [set, colName, value] = this.boundFields(ln, valued);
     if (set !== undefined && !this.isFirstSet('BOUNDS', set)) return;
     const j = this.colOf(colName, ln);
-    this.applyBound(type, j, value === undefined ? NaN : boundValue(value, ln), ln);
+    this.applyBound(
+      type,
+      j,
+      value === undefined ? NaN : boundValue(value, ln),
+      ln,
+    );
     this.boundLines[j] = ln;
   }
 
   /** Splits a BOUNDS line into [set name?, column, value?]. */
-  private boundFields(ln: Line, valued: boolean): [string | undefined, string, string?] {
+  private boundFields(
+    ln: Line,
+    valued: boolean,
+  ): [string | undefined, string, string?] {
     const f = ln.fields;
     const n = f.length;
     if (valued && n === 4) return [f[1], f[2], f[3]];
@@ -333,7 +517,9 @@ class QpsReader {
     if (!valued && n === 4) return [f[1], f[2]];
     // FR/MI/PL with 3 fields: "type set col", or "type col value" (some writers add a value)
     if (!valued && n === 3) {
-      return this.cols.has(f[2]) || !this.cols.has(f[1]) ? [f[1], f[2]] : [undefined, f[1]];
+      return this.cols.has(f[2]) || !this.cols.has(f[1])
+        ? [f[1], f[2]]
+        : [undefined, f[1]];
     }
     const usage = `${f[0]} [set] <column>${valued ? ' <value>' : ''}`;
     return fail(ln, `a ${f[0]} bound is "${usage}"`, `${n} fields`, NO_SPACES);
@@ -341,10 +527,15 @@ class QpsReader {
 
   private applyBound(type: string, j: number, v: number, ln: Line): void {
     const m = this.m;
-    const empty = (type === 'UP' && v === -Infinity) || (type === 'LO' && v === Infinity);
+    const empty =
+      (type === 'UP' && v === -Infinity) || (type === 'LO' && v === Infinity);
     if (empty || (type === 'FX' && !Number.isFinite(v))) {
-      fail(ln, `a bound must leave column "${m.varNames[j]}" some finite value`, `${type} ${v}`,
-        'Use FR/MI/PL for infinite bounds (|value| ≥ 1e30 is infinite).');
+      fail(
+        ln,
+        `a bound must leave column "${m.varNames[j]}" some finite value`,
+        `${type} ${v}`,
+        'Use FR/MI/PL for infinite bounds (|value| ≥ 1e30 is infinite).',
+      );
     }
     if (type === 'UP') {
       // classic MPS: UP < 0 with the default lower bound 0 means lower = −∞
@@ -361,17 +552,29 @@ class QpsReader {
     const f = ln.fields;
     const section = this.section;
     if (f.length !== 3) {
-      fail(ln, `a ${section} line is "<column> <column> <value>"`, `${f.length} fields`, NO_SPACES);
+      fail(
+        ln,
+        `a ${section} line is "<column> <column> <value>"`,
+        `${f.length} fields`,
+        NO_SPACES,
+      );
     }
     const i = this.colOf(f[0], ln);
     const j = this.colOf(f[1], ln);
     const v = coef(f[2], ln);
-    const key = oneTriangle ? `q${Math.min(i, j)}:${Math.max(i, j)}` : `q${i}:${j}`;
+    const key = oneTriangle
+      ? `q${Math.min(i, j)}:${Math.max(i, j)}`
+      : `q${i}:${j}`;
     if (this.pairs.has(key)) {
       const what = `a second entry for (${f[0]}, ${f[1]})`;
-      if (!oneTriangle) fail(ln, 'QMATRIX lists each entry once', what, 'Keep one entry.');
-      fail(ln, `${section} lists each entry of one triangle once`, what,
-        'List the lower triangle only, or use QMATRIX for the full matrix.');
+      if (!oneTriangle)
+        fail(ln, 'QMATRIX lists each entry once', what, 'Keep one entry.');
+      fail(
+        ln,
+        `${section} lists each entry of one triangle once`,
+        what,
+        'List the lower triangle only, or use QMATRIX for the full matrix.',
+      );
     }
     this.pairs.add(key);
     this.pushQ(i, j, v);
@@ -389,25 +592,41 @@ class QpsReader {
     const eof: Line = { no: lineCount + 1, text: '', fields: ['end of file'] };
     if (!this.seen.has('ROWS')) this.missingRows(eof);
     if (!this.done) {
-      fail(eof, 'a QPS file ends with ENDATA', 'end of file', 'The file may be truncated.');
+      fail(
+        eof,
+        'a QPS file ends with ENDATA',
+        'end of file',
+        'The file may be truncated.',
+      );
     }
     if (this.wantedObj !== '' && this.m.objName !== this.wantedObj) {
-      fail(eof, 'OBJNAME names an N row', `"${this.wantedObj}"`, 'Declare it in ROWS as N.');
+      fail(
+        eof,
+        'OBJNAME names an N row',
+        `"${this.wantedObj}"`,
+        'Declare it in ROWS as N.',
+      );
     }
     const m = this.m;
     m.rowNames.forEach((name, i) => {
       const [lo, hi] = rowRange(m.rowTypes[i], m.rhs[i], m.range[i]);
       if (!(lo <= hi) || lo === Infinity || hi === -Infinity) {
-        fail(this.rowLines[i], 'every row must be satisfiable by some finite value',
+        fail(
+          this.rowLines[i],
+          'every row must be satisfiable by some finite value',
           `row "${name}" with range [${lo}, ${hi}]`,
-          'Check its RHS and RANGES (|value| ≥ 1e30 is infinite).');
+          'Check its RHS and RANGES (|value| ≥ 1e30 is infinite).',
+        );
       }
     });
     m.varNames.forEach((name, j) => {
       if (m.lower[j] > m.upper[j]) {
-        fail(this.boundLines[j]!, 'bounds must have lower ≤ upper (infeasible bound)',
+        fail(
+          this.boundLines[j]!,
+          'bounds must have lower ≤ upper (infeasible bound)',
           `column "${name}" with [${m.lower[j]}, ${m.upper[j]}]`,
-          'Fix its BOUNDS; UP < 0 after an explicit LO keeps that lower bound.');
+          'Fix its BOUNDS; UP < 0 after an explicit LO keeps that lower bound.',
+        );
       }
     });
   }
@@ -420,7 +639,8 @@ class QpsReader {
 export function readQps(text: string): QpsModel {
   const reader = new QpsReader();
   const lines = text.split(/\r\n|\n|\r/);
-  for (let i = 0; i < lines.length && !reader.done; i++) reader.line(lines[i], i + 1);
+  for (let i = 0; i < lines.length && !reader.done; i++)
+    reader.line(lines[i], i + 1);
   reader.finish(lines.length);
   return reader.m;
 }
@@ -434,7 +654,10 @@ export function readQps(text: string): QpsModel {
  * const qp = parseQps(readFileSync('HS21.QPS', 'utf8'));
  * qpObjective(qp, [2, 0]); // -99.96
  */
-export function parseQps(text: string, options: { name?: string } = {}): DenseQp {
+export function parseQps(
+  text: string,
+  options: { name?: string } = {},
+): DenseQp {
   const model = readQps(text);
   return toDenseQp(model, options.name ?? model.name);
 }

@@ -11,7 +11,14 @@
  * so every item is solvable as long as A has full row rank (nEq ≤ nz,
  * true with probability one for Gaussian A).
  */
-import { eye, makeRng, matmul, randn, ShapeError, type Tensor } from '@optnet/tensor';
+import {
+  eye,
+  makeRng,
+  matmul,
+  randn,
+  ShapeError,
+  type Tensor,
+} from '@optnet/tensor';
 
 export interface RandomQpOptions {
   nBatch: number;
@@ -43,11 +50,17 @@ export interface RandomQp {
 
 function checkSizes(o: RandomQpOptions): void {
   const sizes: [string, number, number][] = [
-    ['nBatch', o.nBatch, 1], ['nz', o.nz, 1], ['nIneq', o.nIneq, 0], ['nEq', o.nEq, 0],
+    ['nBatch', o.nBatch, 1],
+    ['nz', o.nz, 1],
+    ['nIneq', o.nIneq, 0],
+    ['nEq', o.nEq, 0],
   ];
   for (const [name, v, min] of sizes) {
     if (!Number.isInteger(v) || v < min) {
-      throw new ShapeError('BAD_ARGUMENT', `randomQp: ${name} must be an integer ≥ ${min}; got ${v}.`);
+      throw new ShapeError(
+        'BAD_ARGUMENT',
+        `randomQp: ${name} must be an integer ≥ ${min}; got ${v}.`,
+      );
     }
   }
   if (o.nEq > o.nz) {

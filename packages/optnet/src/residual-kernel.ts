@@ -14,8 +14,23 @@
  * A [·, q, n] (each shared or per item); z, p [nBatch, n]; s, lam, h
  * [nBatch, m]; nu, b [nBatch, q].
  */
-import { apply, defineOp, DTypeError, ShapeError, type CpuTensor, type KernelOp, type Tensor, type TensorMeta } from '@optnet/tensor';
-import { i32, registerWasmKernels, wasmKernels, type WasmFunc, type WasmKernels } from '@optnet/tensor/wasm';
+import {
+  apply,
+  defineOp,
+  DTypeError,
+  ShapeError,
+  type CpuTensor,
+  type KernelOp,
+  type Tensor,
+  type TensorMeta,
+} from '@optnet/tensor';
+import {
+  i32,
+  registerWasmKernels,
+  wasmKernels,
+  type WasmFunc,
+  type WasmKernels,
+} from '@optnet/tensor/wasm';
 import { mtv, mv } from './batch.js';
 import { at, each, get, matVec, runFused, type Data } from './fused-common.js';
 
@@ -29,38 +44,83 @@ const NAMES = ['Q', 'G', 'A', 'z', 'p', 's', 'lam', 'h', 'nu', 'b'] as const;
 
 /** The inputs spread into the equality layout (null where absent). */
 function spread<T>(ins: readonly T[], eq: boolean): (T | null)[] {
-  return eq ? [...ins] : [ins[0], ins[1], null, ins[2], ins[3], ins[4], ins[5], ins[6], null, null];
+  return eq
+    ? [...ins]
+    : [
+        ins[0],
+        ins[1],
+        null,
+        ins[2],
+        ins[3],
+        ins[4],
+        ins[5],
+        ins[6],
+        null,
+        null,
+      ];
 }
 
-function residualShape(ins: readonly TensorMeta[], { eq }: ResidualAttrs): TensorMeta[] {
+function residualShape(
+  ins: readonly TensorMeta[],
+  { eq }: ResidualAttrs,
+): TensorMeta[] {
   const x = spread(ins, eq);
   const [Q, G, A, z, p, s, lam, h, nu, b] = x;
   const fail = (): never => {
     throw new ShapeError(
       'SHAPE_MISMATCH',
       `qpResiduals: inputs must be Q [(nBatch,) n, n], G [(nBatch,) m, n], A [(nBatch,) q, n], z, p [nBatch, n], s, lam, h ` +
-        `[nBatch, m], nu, b [nBatch, q] (A, nu, b only with eq); got ${x.map((t, i) => (t === null ? '' : `${NAMES[i]}[${t.shape.join(', ')}]`)).filter(Boolean).join(', ')}.`,
+        `[nBatch, m], nu, b [nBatch, q] (A, nu, b only with eq); got ${x
+          .map((t, i) =>
+            t === null ? '' : `${NAMES[i]}[${t.shape.join(', ')}]`,
+          )
+          .filter(Boolean)
+          .join(', ')}.`,
     );
   };
-  if (ins.length !== (eq ? 10 : 7) || z === null || z.shape.length !== 2 || s === null || s.shape.length !== 2) return fail();
+  if (
+    ins.length !== (eq ? 10 : 7) ||
+    z === null ||
+    z.shape.length !== 2 ||
+    s === null ||
+    s.shape.length !== 2
+  )
+    return fail();
   const [nBatch, n] = z.shape;
   const m = s.shape[1];
   const q = nu === null ? 0 : nu.shape[1];
-  const mat = (t: TensorMeta | null, r: number, c: number) => t !== null && (t.shape.join() === [r, c].join() || t.shape.join() === [nBatch, r, c].join());
-  const vec = (t: TensorMeta | null, len: number) => t !== null && t.shape.join() === [nBatch, len].join();
-  const ok = mat(Q, n, n) && mat(G, m, n) && vec(p, n) && vec(lam, m) && vec(h, m) && vec(s, m) &&
+  const mat = (t: TensorMeta | null, r: number, c: number) =>
+    t !== null &&
+    (t.shape.join() === [r, c].join() ||
+      t.shape.join() === [nBatch, r, c].join());
+  const vec = (t: TensorMeta | null, len: number) =>
+    t !== null && t.shape.join() === [nBatch, len].join();
+  const ok =
+    mat(Q, n, n) &&
+    mat(G, m, n) &&
+    vec(p, n) &&
+    vec(lam, m) &&
+    vec(h, m) &&
+    vec(s, m) &&
     (!eq || (mat(A, q, n) && vec(nu, q) && vec(b, q)));
   if (!ok) fail();
   const dtype = z.dtype;
-  if (ins.some((t) => t.dtype !== dtype) || (dtype !== 'float32' && dtype !== 'float64')) {
-    throw new DTypeError('DTYPE_MISMATCH', `qpResiduals: inputs must share one float dtype; got ${ins.map((t) => t.dtype).join(', ')}.`);
+  if (
+    ins.some((t) => t.dtype !== dtype) ||
+    (dtype !== 'float32' && dtype !== 'float64')
+  ) {
+    throw new DTypeError(
+      'DTYPE_MISMATCH',
+      `qpResiduals: inputs must share one float dtype; got ${ins.map((t) => t.dtype).join(', ')}.`,
+    );
   }
   const out = (len: number) => ({ shape: [nBatch, len], dtype });
   // rx, rz, u, qz, gz (+ ry)
   return [out(n), out(m), out(n), out(n), out(m), ...(eq ? [out(q)] : [])];
 }
 
-const step = (p: string, by: string): string => `(local.set ${p} (i32.add ${get(p)} ${get(by)}))`;
+const step = (p: string, by: string): string =>
+  `(local.set ${p} (i32.add ${get(p)} ${get(by)}))`;
 
 /**
  * qpResiduals(q, qs, g, gs, a, as, z, p, s, lam, h, nu, b, rx, rz, ry, u,
@@ -69,8 +129,32 @@ const step = (p: string, by: string): string => `(local.set ${p} (i32.add ${get(
  */
 const qpResiduals: WasmFunc = {
   name: 'qpResiduals',
-  params: i32('$q', '$qs', '$g', '$gs', '$a', '$as', '$z', '$p', '$s', '$lam', '$h', '$nu', '$b',
-    '$rx', '$rz', '$ry', '$u', '$qz', '$gz', '$work', '$n', '$m', '$k', '$count'),
+  params: i32(
+    '$q',
+    '$qs',
+    '$g',
+    '$gs',
+    '$a',
+    '$as',
+    '$z',
+    '$p',
+    '$s',
+    '$lam',
+    '$h',
+    '$nu',
+    '$b',
+    '$rx',
+    '$rz',
+    '$ry',
+    '$u',
+    '$qz',
+    '$gz',
+    '$work',
+    '$n',
+    '$m',
+    '$k',
+    '$count',
+  ),
   locals: i32('$t', '$ib', '$iend', '$nb', '$mb', '$kb'),
   body: `
   (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
@@ -97,24 +181,60 @@ const qpResiduals: WasmFunc = {
 };
 
 /** In WebAssembly (runFused); the op's outputs are rx, rz, u, qz, gz (+ ry), the function's rx, rz, ry, u, qz, gz. */
-function runWasm(wk: WasmKernels, ins: readonly CpuTensor[], outs: readonly CpuTensor[], eq: boolean): boolean {
+function runWasm(
+  wk: WasmKernels,
+  ins: readonly CpuTensor[],
+  outs: readonly CpuTensor[],
+  eq: boolean,
+): boolean {
   const [Q, G, A, z, p, s, lam, h, nu, b] = spread(ins, eq);
   const [nBatch, n] = z!.shape;
   const m = s!.shape[1];
   const k = nu === null ? 0 : nu.shape[1];
-  return runFused(wk, 'qpResiduals', nBatch, [[Q, n * n], [G, m * n], [A, k * n]],
-    [[z, n], [p, n], [s, m], [lam, m], [h, m], [nu, k], [b, k]],
-    [[outs[0], n], [outs[1], m], [eq ? outs[5] : null, k], [outs[2], n], [outs[3], n], [outs[4], m]], n, [n, m, k]);
+  return runFused(
+    wk,
+    'qpResiduals',
+    nBatch,
+    [
+      [Q, n * n],
+      [G, m * n],
+      [A, k * n],
+    ],
+    [
+      [z, n],
+      [p, n],
+      [s, m],
+      [lam, m],
+      [h, m],
+      [nu, k],
+      [b, k],
+    ],
+    [
+      [outs[0], n],
+      [outs[1], m],
+      [eq ? outs[5] : null, k],
+      [outs[2], n],
+      [outs[3], n],
+      [outs[4], m],
+    ],
+    n,
+    [n, m, k],
+  );
 }
 
 /** The same in plain JS loops (no WebAssembly SIMD here). */
-function residualJs(ins: readonly CpuTensor[], outs: readonly CpuTensor[], eq: boolean): void {
+function residualJs(
+  ins: readonly CpuTensor[],
+  outs: readonly CpuTensor[],
+  eq: boolean,
+): void {
   const [Q, G, A, z, p, s, lam, h, nu, b] = spread(ins, eq) as CpuTensor[];
   const [nBatch, n] = z.shape;
   const m = s.shape[1];
   const k = eq ? nu.shape[1] : 0;
   const [rxT, rzT, uT, qzT, gzT, ryT] = outs;
-  const off = (t: CpuTensor, i: number, size: number) => (t.shape.length === 3 ? i * size : 0);
+  const off = (t: CpuTensor, i: number, size: number) =>
+    t.shape.length === 3 ? i * size : 0;
   const zi = new Float64Array(n);
   const qz = new Float64Array(n);
   const gz = new Float64Array(m);
@@ -126,13 +246,18 @@ function residualJs(ins: readonly CpuTensor[], outs: readonly CpuTensor[], eq: b
     matVec(Q.data as Data, off(Q, i, n * n), n, n, zi, qz);
     matVec(G.data as Data, off(G, i, m * n), m, n, zi, gz);
     u.fill(0);
-    for (let r = 0; r < m; r++) for (let j = 0; j < n; j++) u[j] += G.data[off(G, i, m * n) + r * n + j] * lam.data[i * m + r];
+    for (let r = 0; r < m; r++)
+      for (let j = 0; j < n; j++)
+        u[j] += G.data[off(G, i, m * n) + r * n + j] * lam.data[i * m + r];
     if (eq) {
       au.fill(0);
-      for (let r = 0; r < k; r++) for (let j = 0; j < n; j++) au[j] += A.data[off(A, i, k * n) + r * n + j] * nu.data[i * k + r];
+      for (let r = 0; r < k; r++)
+        for (let j = 0; j < n; j++)
+          au[j] += A.data[off(A, i, k * n) + r * n + j] * nu.data[i * k + r];
       for (let j = 0; j < n; j++) u[j] += au[j];
       matVec(A.data as Data, off(A, i, k * n), k, n, zi, az);
-      for (let r = 0; r < k; r++) ryT.data[i * k + r] = az[r] - b.data[i * k + r];
+      for (let r = 0; r < k; r++)
+        ryT.data[i * k + r] = az[r] - b.data[i * k + r];
     }
     for (let j = 0; j < n; j++) {
       rxT.data[i * n + j] = qz[j] + p.data[i * n + j] + u[j];
@@ -178,7 +303,16 @@ export const residualOp: KernelOp<ResidualAttrs> = defineOp<ResidualAttrs>({
  * @example const [rx, rz, u, qz, gz] = fusedResiduals(Q, G, null, z, p, s, lam, h, null, null);
  */
 export function fusedResiduals(
-  Q: Tensor, G: Tensor, A: Tensor | null, z: Tensor, p: Tensor, s: Tensor, lam: Tensor, h: Tensor, nu: Tensor | null, b: Tensor | null,
+  Q: Tensor,
+  G: Tensor,
+  A: Tensor | null,
+  z: Tensor,
+  p: Tensor,
+  s: Tensor,
+  lam: Tensor,
+  h: Tensor,
+  nu: Tensor | null,
+  b: Tensor | null,
 ): Tensor[] {
   const eq = A !== null && nu !== null && b !== null;
   const ins = eq ? [Q, G, A, z, p, s, lam, h, nu, b] : [Q, G, z, p, s, lam, h];

@@ -53,23 +53,38 @@ export const DENSE_REFINE = 2;
  * const r = await solveDense(parseQps(text));
  * console.log(r.status, r.objective);
  */
-export async function solveDense(qp: DenseQp, options: DenseQpOptions = {}): Promise<DenseQpResult> {
+export async function solveDense(
+  qp: DenseQp,
+  options: DenseQpOptions = {},
+): Promise<DenseQpResult> {
   const t0 = performance.now();
   const eq = options.scale === false ? null : equilibrate(qp);
   const s = eq === null ? qp : eq.qp;
   const dtype = options.dtype ?? 'float64';
   const mat = (a: Float64Array, r: number, c: number): Tensor | null =>
     r === 0 ? null : tensor(a, { dtype }).reshape([r, c]);
-  const vec = (a: Float64Array, r: number): Tensor | null => (r === 0 ? null : tensor(a, { dtype }));
+  const vec = (a: Float64Array, r: number): Tensor | null =>
+    r === 0 ? null : tensor(a, { dtype });
   const tol = options.tol ?? (dtype === 'float64' ? DENSE_TOL : undefined);
   const r = await solveQp(
-    mat(s.Q, s.nz, s.nz)!, tensor(s.p, { dtype }),
-    mat(s.G, s.nIneq, s.nz), vec(s.h, s.nIneq),
-    mat(s.A, s.nEq, s.nz), vec(s.b, s.nEq),
-    { ...options, tol, maxIter: options.maxIter ?? 100, refine: options.refine ?? DENSE_REFINE },
+    mat(s.Q, s.nz, s.nz)!,
+    tensor(s.p, { dtype }),
+    mat(s.G, s.nIneq, s.nz),
+    vec(s.h, s.nIneq),
+    mat(s.A, s.nEq, s.nz),
+    vec(s.b, s.nEq),
+    {
+      ...options,
+      tol,
+      maxIter: options.maxIter ?? 100,
+      refine: options.refine ?? DENSE_REFINE,
+    },
   );
   const zs = await r.z.data();
-  const z = eq === null ? Float64Array.from(zs as ArrayLike<number>) : unscaleZ(eq, zs as ArrayLike<number>);
+  const z =
+    eq === null
+      ? Float64Array.from(zs as ArrayLike<number>)
+      : unscaleZ(eq, zs as ArrayLike<number>);
   const f = qpObjective(qp, z);
   return {
     name: qp.name,

@@ -13,7 +13,16 @@
  * Glossary: rx = Qz + p + Gᵀlam + Aᵀnu, rz = Gz + s − h, ry = Az − b;
  * qz = Qz, gz = Gz, u = Gᵀlam + Aᵀnu; hInv = 1/(1 + |h|), bInv likewise.
  */
-import { apply1, concat, defineOp, zeros, type CpuTensor, type KernelOp, type Tensor, type TypedArray } from '@optnet/tensor';
+import {
+  apply1,
+  concat,
+  defineOp,
+  zeros,
+  type CpuTensor,
+  type KernelOp,
+  type Tensor,
+  type TypedArray,
+} from '@optnet/tensor';
 
 /** Number of statistics per item. */
 export const NSTATS = 10;
@@ -31,7 +40,14 @@ export interface StatsParts {
   readonly z: Tensor;
   readonly p: Tensor;
   /** Inequality block: all present or all null. */
-  readonly ineq: { s: Tensor; lam: Tensor; rz: Tensor; hInv: Tensor; h: Tensor; gz: Tensor } | null;
+  readonly ineq: {
+    s: Tensor;
+    lam: Tensor;
+    rz: Tensor;
+    hInv: Tensor;
+    h: Tensor;
+    gz: Tensor;
+  } | null;
   /** Equality block: all present or all null. */
   readonly eq: { ry: Tensor; bInv: Tensor; b: Tensor; nu: Tensor } | null;
   readonly u: Tensor | null;
@@ -42,13 +58,18 @@ export interface StatsParts {
  * @example const stats = residualStats(parts); // read back once per iteration
  */
 export function residualStats(parts: StatsParts): Tensor {
-  const attrs = { ineq: parts.ineq !== null, eq: parts.eq !== null, u: parts.u !== null };
+  const attrs = {
+    ineq: parts.ineq !== null,
+    eq: parts.eq !== null,
+    u: parts.u !== null,
+  };
   return apply1(statsOp, flatten(parts), attrs);
 }
 
 function flatten(q: StatsParts): Tensor[] {
   const out = [q.rx, q.qz, q.z, q.p];
-  if (q.ineq) out.push(q.ineq.s, q.ineq.lam, q.ineq.rz, q.ineq.hInv, q.ineq.h, q.ineq.gz);
+  if (q.ineq)
+    out.push(q.ineq.s, q.ineq.lam, q.ineq.rz, q.ineq.hInv, q.ineq.h, q.ineq.gz);
   if (q.eq) out.push(q.eq.ry, q.eq.bInv, q.eq.b, q.eq.nu);
   if (q.u) out.push(q.u);
   return out;
@@ -61,7 +82,10 @@ function unflatten<T>(ins: readonly T[], a: StatsAttrs) {
   const [ry, bInv, b, nu] = a.eq ? take(4) : [];
   const [u] = a.u ? take(1) : [];
   return {
-    rx: ins[0], qz: ins[1], z: ins[2], p: ins[3],
+    rx: ins[0],
+    qz: ins[1],
+    z: ins[2],
+    p: ins[3],
     ineq: a.ineq ? { s, lam, rz, hInv, h, gz } : null,
     eq: a.eq ? { ry, bInv, b, nu } : null,
     u: a.u ? u : null,
@@ -76,10 +100,11 @@ function statsOps(ins: readonly Tensor[], a: StatsAttrs): Tensor[] {
   const norm1 = (x: Tensor): Tensor => x.abs().max(-1, true);
   // Row-relative: a bound of 1e5 elsewhere must not excuse a violation of
   // 1e-5 on a row whose right-hand side is 1.
-  const rel = (x: Tensor, inv: Tensor): Tensor => x.abs().mul(inv).max(-1, true);
+  const rel = (x: Tensor, inv: Tensor): Tensor =>
+    x.abs().mul(inv).max(-1, true);
   const pi = q.ineq ? rel(q.ineq.rz, q.ineq.hInv) : null;
   const pe = q.eq ? rel(q.eq.ry, q.eq.bInv) : null;
-  const pres = pi && pe ? pi.maximum(pe) : pi ?? pe ?? zero;
+  const pres = pi && pe ? pi.maximum(pe) : (pi ?? pe ?? zero);
   const gap = q.ineq ? dot1(q.ineq.s, q.ineq.lam) : zero;
   const pz = dot1(q.p, q.z);
   const obj = dot1(q.qz, q.z).mul(0.5).add(pz);
@@ -89,11 +114,17 @@ function statsOps(ins: readonly Tensor[], a: StatsAttrs): Tensor[] {
   const gzPos = q.ineq ? q.ineq.gz.maximum(0).max(-1, true) : zero;
   const az = q.eq ? norm1(q.eq.ry.add(q.eq.b)) : zero;
   const u = q.u ? norm1(q.u) : zero;
-  return [concat([pres, norm1(q.rx), gap, obj, u, cert, norm1(q.qz), pz, gzPos, az], -1)];
+  return [
+    concat(
+      [pres, norm1(q.rx), gap, obj, u, cert, norm1(q.qz), pz, gzPos, az],
+      -1,
+    ),
+  ];
 }
 
 /** max that keeps a NaN (as the maximum primitive does). */
-const nanMax = (acc: number, v: number): number => (v > acc || v !== v ? v : acc);
+const nanMax = (acc: number, v: number): number =>
+  v > acc || v !== v ? v : acc;
 
 /** Σ x_i·y_i over row [o, o + n). */
 function dot(x: TypedArray, y: TypedArray, o: number, n: number): number {
@@ -103,21 +134,41 @@ function dot(x: TypedArray, y: TypedArray, o: number, n: number): number {
 }
 
 /** max_i |x_i|·w_i (w absent: 1) over row [o, o + n), from 0. */
-function absMax(x: TypedArray, w: TypedArray | null, o: number, n: number): number {
+function absMax(
+  x: TypedArray,
+  w: TypedArray | null,
+  o: number,
+  n: number,
+): number {
   let m = 0;
-  for (let i = o; i < o + n; i++) m = nanMax(m, w === null ? Math.abs(x[i]) : Math.abs(x[i]) * w[i]);
+  for (let i = o; i < o + n; i++)
+    m = nanMax(m, w === null ? Math.abs(x[i]) : Math.abs(x[i]) * w[i]);
   return m;
 }
 
-function statsKernel(ins: readonly CpuTensor[], [y]: readonly CpuTensor[], a: StatsAttrs): void {
-  const q = unflatten(ins.map((t) => t.data), a);
+function statsKernel(
+  ins: readonly CpuTensor[],
+  [y]: readonly CpuTensor[],
+  a: StatsAttrs,
+): void {
+  const q = unflatten(
+    ins.map((t) => t.data),
+    a,
+  );
   const [nBatch, nz] = ins[0].shape;
   const m = a.ineq ? ins[4].shape[1] : 0;
   const k = a.eq ? ins[4 + (a.ineq ? 6 : 0)].shape[1] : 0;
   const Y = y.data;
   for (let b = 0; b < nBatch; b++) {
-    const oz = b * nz, om = b * m, ok = b * k, out = b * NSTATS;
-    let pres = 0, gap = 0, cert = 0, gzPos = 0, az = 0;
+    const oz = b * nz,
+      om = b * m,
+      ok = b * k,
+      out = b * NSTATS;
+    let pres = 0,
+      gap = 0,
+      cert = 0,
+      gzPos = 0,
+      az = 0;
     if (q.ineq) {
       const { s, lam, rz, hInv, h, gz } = q.ineq;
       pres = absMax(rz, hInv, om, m);
@@ -127,9 +178,12 @@ function statsKernel(ins: readonly CpuTensor[], [y]: readonly CpuTensor[], a: St
     }
     if (q.eq) {
       const { ry, bInv, b: rhs, nu } = q.eq;
-      pres = q.ineq ? nanMax(pres, absMax(ry, bInv, ok, k)) : absMax(ry, bInv, ok, k);
+      pres = q.ineq
+        ? nanMax(pres, absMax(ry, bInv, ok, k))
+        : absMax(ry, bInv, ok, k);
       cert -= dot(rhs, nu, ok, k);
-      for (let i = ok; i < ok + k; i++) az = nanMax(az, Math.abs(ry[i] + rhs[i]));
+      for (let i = ok; i < ok + k; i++)
+        az = nanMax(az, Math.abs(ry[i] + rhs[i]));
     }
     const pz = dot(q.p, q.z, oz, nz);
     Y[out] = pres;

@@ -44,9 +44,16 @@ export function judge(
   return open;
 }
 
-function decide(st: Float64Array, sc: Scales, i: number, atMax: boolean, tol: number): QpStatus | null {
+function decide(
+  st: Float64Array,
+  sc: Scales,
+  i: number,
+  atMax: boolean,
+  tol: number,
+): QpStatus | null {
   const [pres, dres, gap, obj, cu, cden, qz, pz, gz, az] = st;
-  for (let j = 0; j < st.length; j++) if (!Number.isFinite(st[j])) return 'numerical_error';
+  for (let j = 0; j < st.length; j++)
+    if (!Number.isFinite(st[j])) return 'numerical_error';
   const pOk = pres <= tol;
   // Relative to the largest term of Qz + p + Gᵀlam + Aᵀnu, so large
   // multipliers do not demand more digits than the sum can hold.
@@ -57,6 +64,7 @@ function decide(st: Float64Array, sc: Scales, i: number, atMax: boolean, tol: nu
   if (cden > 0 && cu <= CERT_TOL * cden) return 'infeasible';
   // A ray: Qz = 0, Gz ≤ 0, Az = 0 and pᵀz < 0 (z itself, once it diverges).
   const ray = -pz;
-  if (ray > 0 && Math.max(qz, gz, az) <= CERT_TOL * ray && pOk) return 'unbounded';
+  if (ray > 0 && Math.max(qz, gz, az) <= CERT_TOL * ray && pOk)
+    return 'unbounded';
   return atMax ? 'max_iterations' : null;
 }

@@ -10,7 +10,18 @@
  * Glossary: s slack, lam inequality duals (both > 0), ds, dlam a direction,
  * m = nIneq; every input is [nBatch, m].
  */
-import { apply, apply1, defineOp, DTypeError, ShapeError, where, type CpuTensor, type KernelOp, type Tensor, type TensorMeta } from '@optnet/tensor';
+import {
+  apply,
+  apply1,
+  defineOp,
+  DTypeError,
+  ShapeError,
+  where,
+  type CpuTensor,
+  type KernelOp,
+  type Tensor,
+  type TensorMeta,
+} from '@optnet/tensor';
 
 export interface StepLengthAttrs {
   /** Multiplies the step to the boundary (0.99 keeps the iterate interior). */
@@ -20,13 +31,29 @@ export interface StepLengthAttrs {
 }
 
 /** Four inputs of one shape [nBatch, m] and dtype; output [nBatch, width]. */
-function stepShape(op: string, ins: readonly TensorMeta[], width: number | null): TensorMeta[] {
+function stepShape(
+  op: string,
+  ins: readonly TensorMeta[],
+  width: number | null,
+): TensorMeta[] {
   const [s] = ins;
-  if (s.shape.length !== 2 || ins.some((t) => t.shape.join() !== s.shape.join())) {
-    throw new ShapeError('SHAPE_MISMATCH', `${op}: s, lam, ds, dlam must share one [nBatch, m] shape; got ${ins.map((t) => `[${t.shape.join(', ')}]`).join(', ')}.`);
+  if (
+    s.shape.length !== 2 ||
+    ins.some((t) => t.shape.join() !== s.shape.join())
+  ) {
+    throw new ShapeError(
+      'SHAPE_MISMATCH',
+      `${op}: s, lam, ds, dlam must share one [nBatch, m] shape; got ${ins.map((t) => `[${t.shape.join(', ')}]`).join(', ')}.`,
+    );
   }
-  if (ins.some((t) => t.dtype !== s.dtype) || (s.dtype !== 'float32' && s.dtype !== 'float64')) {
-    throw new DTypeError('DTYPE_MISMATCH', `${op}: inputs must share a float dtype; got ${ins.map((t) => t.dtype).join(', ')}.`);
+  if (
+    ins.some((t) => t.dtype !== s.dtype) ||
+    (s.dtype !== 'float32' && s.dtype !== 'float64')
+  ) {
+    throw new DTypeError(
+      'DTYPE_MISMATCH',
+      `${op}: inputs must share a float dtype; got ${ins.map((t) => t.dtype).join(', ')}.`,
+    );
   }
   return [{ shape: [s.shape[0], width ?? s.shape[1]], dtype: s.dtype }];
 }
@@ -35,7 +62,14 @@ function stepShape(op: string, ins: readonly TensorMeta[], width: number | null)
  * Largest α ≤ 1 with s + α·ds ≥ 0 and lam + α·dlam ≥ 0 for item b: with
  * r = min_i min(ds_i/s_i, dlam_i/lam_i), α = 1/max(1, −r).
  */
-function boundaryStep(s: ArrayLike<number>, lam: ArrayLike<number>, ds: ArrayLike<number>, dlam: ArrayLike<number>, o: number, m: number): number {
+function boundaryStep(
+  s: ArrayLike<number>,
+  lam: ArrayLike<number>,
+  ds: ArrayLike<number>,
+  dlam: ArrayLike<number>,
+  o: number,
+  m: number,
+): number {
   let r = Infinity;
   for (let i = o; i < o + m; i++) {
     const a = ds[i] / s[i];
@@ -55,7 +89,15 @@ function boundaryStep(s: ArrayLike<number>, lam: ArrayLike<number>, ds: ArrayLik
  * feasible QP of OptNetLayer training). Where μ(α) > μ, shorten the step
  * to the minimizer −c1 / 2c2 of μ(α) (when that is positive).
  */
-function capGap(s: ArrayLike<number>, lam: ArrayLike<number>, ds: ArrayLike<number>, dlam: ArrayLike<number>, o: number, m: number, alpha: number): number {
+function capGap(
+  s: ArrayLike<number>,
+  lam: ArrayLike<number>,
+  ds: ArrayLike<number>,
+  dlam: ArrayLike<number>,
+  o: number,
+  m: number,
+  alpha: number,
+): number {
   let c1 = 0;
   let c2 = 0;
   for (let i = o; i < o + m; i++) {
@@ -68,7 +110,10 @@ function capGap(s: ArrayLike<number>, lam: ArrayLike<number>, ds: ArrayLike<numb
 }
 
 /** The tensor-op form of stepLength (for backends without the kernel). */
-function stepLengthOps([s, lam, ds, dlam]: readonly Tensor[], { scale, capGap: cap }: StepLengthAttrs): Tensor[] {
+function stepLengthOps(
+  [s, lam, ds, dlam]: readonly Tensor[],
+  { scale, capGap: cap }: StepLengthAttrs,
+): Tensor[] {
   const r = ds.div(s).min(-1, true).minimum(dlam.div(lam).min(-1, true));
   const alpha = r.neg().maximum(1).reciprocal().mul(scale);
   if (!cap) return [alpha];
@@ -80,25 +125,39 @@ function stepLengthOps([s, lam, ds, dlam]: readonly Tensor[], { scale, capGap: c
   return [where(rise.greater(0), capped, alpha)];
 }
 
-export const stepLengthOp: KernelOp<StepLengthAttrs> = defineOp<StepLengthAttrs>({
-  name: 'qpStepLength',
-  shape: (ins) => stepShape('qpStepLength', ins, 1),
-  cpu: ([s, lam, ds, dlam]: readonly CpuTensor[], [y], { scale, capGap: cap }) => {
-    const m = s.shape[1];
-    for (let b = 0; b < s.shape[0]; b++) {
-      const alpha = boundaryStep(s.data, lam.data, ds.data, dlam.data, b * m, m) * scale;
-      y.data[b] = cap ? capGap(s.data, lam.data, ds.data, dlam.data, b * m, m, alpha) : alpha;
-    }
-  },
-  decompose: stepLengthOps,
-});
+export const stepLengthOp: KernelOp<StepLengthAttrs> =
+  defineOp<StepLengthAttrs>({
+    name: 'qpStepLength',
+    shape: (ins) => stepShape('qpStepLength', ins, 1),
+    cpu: (
+      [s, lam, ds, dlam]: readonly CpuTensor[],
+      [y],
+      { scale, capGap: cap },
+    ) => {
+      const m = s.shape[1];
+      for (let b = 0; b < s.shape[0]; b++) {
+        const alpha =
+          boundaryStep(s.data, lam.data, ds.data, dlam.data, b * m, m) * scale;
+        y.data[b] = cap
+          ? capGap(s.data, lam.data, ds.data, dlam.data, b * m, m, alpha)
+          : alpha;
+      }
+    },
+    decompose: stepLengthOps,
+  });
 
 /**
  * Step length per item ([nBatch, 1]): `scale` times the longest step to the
  * boundary, shortened where it would raise the gap when `capGap` is set.
  * @example const alpha = stepLength(s, lam, ds, dlam, { scale: 0.99, capGap: true });
  */
-export function stepLength(s: Tensor, lam: Tensor, ds: Tensor, dlam: Tensor, attrs: StepLengthAttrs): Tensor {
+export function stepLength(
+  s: Tensor,
+  lam: Tensor,
+  ds: Tensor,
+  dlam: Tensor,
+  attrs: StepLengthAttrs,
+): Tensor {
   return apply1(stepLengthOp, [s, lam, ds, dlam], attrs);
 }
 
@@ -108,18 +167,28 @@ function centeringOps([s, lam, ds, dlam]: readonly Tensor[]): Tensor[] {
   const [aAff] = stepLengthOps([s, lam, ds, dlam], { scale: 1, capGap: false });
   const sl = s.mul(lam);
   const mu = sl.sum(-1, true).div(m);
-  const muAff = s.add(ds.mul(aAff)).mul(lam.add(dlam.mul(aAff))).sum(-1, true).div(m);
+  const muAff = s
+    .add(ds.mul(aAff))
+    .mul(lam.add(dlam.mul(aAff)))
+    .sum(-1, true)
+    .div(m);
   const ratio = muAff.div(mu).minimum(1).maximum(0);
   const sigma = ratio.mul(ratio).mul(ratio); // (μ_aff/μ)³
   return [sl.add(ds.mul(dlam)).sub(sigma.mul(mu))];
 }
 
-export const centeringOp: KernelOp<Record<string, never>> = defineOp<Record<string, never>>({
+export const centeringOp: KernelOp<Record<string, never>> = defineOp<
+  Record<string, never>
+>({
   name: 'qpCentering',
   shape: (ins) => stepShape('qpCentering', ins, null),
   cpu: ([s, lam, ds, dlam]: readonly CpuTensor[], [y]) => {
     const [nBatch, m] = s.shape;
-    const S = s.data, L = lam.data, DS = ds.data, DL = dlam.data, Y = y.data;
+    const S = s.data,
+      L = lam.data,
+      DS = ds.data,
+      DL = dlam.data,
+      Y = y.data;
     for (let b = 0; b < nBatch; b++) {
       const o = b * m;
       const a = boundaryStep(S, L, DS, DL, o, m);
@@ -132,7 +201,8 @@ export const centeringOp: KernelOp<Record<string, never>> = defineOp<Record<stri
       const mu = sl / m;
       const ratio = Math.max(Math.min(slAff / m / mu, 1), 0);
       const sigmaMu = ratio * ratio * ratio * mu;
-      for (let i = o; i < o + m; i++) Y[i] = S[i] * L[i] + DS[i] * DL[i] - sigmaMu;
+      for (let i = o; i < o + m; i++)
+        Y[i] = S[i] * L[i] + DS[i] * DL[i] - sigmaMu;
     }
   },
   decompose: centeringOps,
@@ -144,7 +214,12 @@ export const centeringOp: KernelOp<Record<string, never>> = defineOp<Record<stri
  * gap after the longest affine step.
  * @example const rc = centering(s, lam, aff.ds, aff.dlam);
  */
-export function centering(s: Tensor, lam: Tensor, ds: Tensor, dlam: Tensor): Tensor {
+export function centering(
+  s: Tensor,
+  lam: Tensor,
+  ds: Tensor,
+  dlam: Tensor,
+): Tensor {
   return apply1(centeringOp, [s, lam, ds, dlam], {});
 }
 
@@ -172,8 +247,16 @@ export const moveOp: KernelOp<MoveAttrs> = defineOp<MoveAttrs>({
     const out: TensorMeta[] = [];
     for (let k = 0; k + 1 < pairs.length; k += 2) {
       const [x, dx] = [pairs[k], pairs[k + 1]];
-      if (x.shape.length !== 2 || x.shape.join() !== dx.shape.join() || x.shape[0] !== ins[0].shape[0] || x.dtype !== dx.dtype) {
-        throw new ShapeError('SHAPE_MISMATCH', `qpMove: each x and dx must share one [nBatch, n] shape and dtype; got [${x.shape.join(', ')}] and [${dx.shape.join(', ')}].`);
+      if (
+        x.shape.length !== 2 ||
+        x.shape.join() !== dx.shape.join() ||
+        x.shape[0] !== ins[0].shape[0] ||
+        x.dtype !== dx.dtype
+      ) {
+        throw new ShapeError(
+          'SHAPE_MISMATCH',
+          `qpMove: each x and dx must share one [nBatch, n] shape and dtype; got [${x.shape.join(', ')}] and [${dx.shape.join(', ')}].`,
+        );
       }
       out.push({ shape: x.shape, dtype: x.dtype });
     }
@@ -190,7 +273,8 @@ export const moveOp: KernelOp<MoveAttrs> = defineOp<MoveAttrs>({
       for (let b = 0; b < o.shape[0]; b++) {
         const a = alpha[b];
         const moves = active === null || active[b] !== 0;
-        for (let i = b * n; i < b * n + n; i++) y[i] = moves ? x[i] + dx[i] * a : x[i];
+        for (let i = b * n; i < b * n + n; i++)
+          y[i] = moves ? x[i] + dx[i] * a : x[i];
       }
     });
   },
@@ -202,31 +286,59 @@ export const moveOp: KernelOp<MoveAttrs> = defineOp<MoveAttrs>({
  * false keep x. One kernel for the whole iterate.
  * @example const [z1, s1] = move(alpha, [[z, dz], [s, ds]], null);
  */
-export function move(alpha: Tensor, pairs: readonly (readonly [Tensor, Tensor])[], active: Tensor | null): Tensor[] {
+export function move(
+  alpha: Tensor,
+  pairs: readonly (readonly [Tensor, Tensor])[],
+  active: Tensor | null,
+): Tensor[] {
   const ins = [alpha, ...pairs.flat()];
   if (active !== null) ins.push(active);
   return apply(moveOp, ins, { masked: active !== null });
 }
 
 /** The tensor-op form of slackStep. */
-function slackStepOps([rcOverLam, sOverLam, dlam, rz, gdz, inactive]: readonly Tensor[]): Tensor[] {
+function slackStepOps([
+  rcOverLam,
+  sOverLam,
+  dlam,
+  rz,
+  gdz,
+  inactive,
+]: readonly Tensor[]): Tensor[] {
   const fromComp = rcOverLam.add(sOverLam.mul(dlam)).neg();
   const fromRow = rz.add(gdz).neg();
   return [where(inactive, fromRow, fromComp)];
 }
 
-export const slackStepOp: KernelOp<Record<string, never>> = defineOp<Record<string, never>>({
+export const slackStepOp: KernelOp<Record<string, never>> = defineOp<
+  Record<string, never>
+>({
   name: 'qpSlackStep',
   shape: (ins) => {
     const [x] = ins;
-    if (ins.some((t) => t.shape.join() !== x.shape.join()) || ins[5].dtype !== 'bool') {
-      throw new ShapeError('SHAPE_MISMATCH', `qpSlackStep: six [nBatch, m] inputs, the last bool; got ${ins.map((t) => `${t.dtype}[${t.shape.join(', ')}]`).join(', ')}.`);
+    if (
+      ins.some((t) => t.shape.join() !== x.shape.join()) ||
+      ins[5].dtype !== 'bool'
+    ) {
+      throw new ShapeError(
+        'SHAPE_MISMATCH',
+        `qpSlackStep: six [nBatch, m] inputs, the last bool; got ${ins.map((t) => `${t.dtype}[${t.shape.join(', ')}]`).join(', ')}.`,
+      );
     }
     return [{ shape: x.shape, dtype: x.dtype }];
   },
   cpu: ([rcOverLam, sOverLam, dlam, rz, gdz, inactive], [y]) => {
-    const [A, B, C, R, G, I, Y] = [rcOverLam.data, sOverLam.data, dlam.data, rz.data, gdz.data, inactive.data, y.data];
-    for (let i = 0; i < Y.length; i++) Y[i] = I[i] !== 0 ? -(R[i] + G[i]) : -(A[i] + B[i] * C[i]);
+    const [A, B, C, R, G, I, Y] = [
+      rcOverLam.data,
+      sOverLam.data,
+      dlam.data,
+      rz.data,
+      gdz.data,
+      inactive.data,
+      y.data,
+    ];
+    for (let i = 0; i < Y.length; i++)
+      Y[i] = I[i] !== 0 ? -(R[i] + G[i]) : -(A[i] + B[i] * C[i]);
   },
   decompose: slackStepOps,
 });
@@ -237,6 +349,17 @@ export const slackStepOp: KernelOp<Record<string, never>> = defineOp<Record<stri
  * −(rc/lam + (s/lam)∘dlam) (see kkt-dual.ts for why).
  * @example const ds = slackStep(rcOverLam, sOverLam, dlam, rz, gdz, inactive);
  */
-export function slackStep(rcOverLam: Tensor, sOverLam: Tensor, dlam: Tensor, rz: Tensor, gdz: Tensor, inactive: Tensor): Tensor {
-  return apply1(slackStepOp, [rcOverLam, sOverLam, dlam, rz, gdz, inactive], {});
+export function slackStep(
+  rcOverLam: Tensor,
+  sOverLam: Tensor,
+  dlam: Tensor,
+  rz: Tensor,
+  gdz: Tensor,
+  inactive: Tensor,
+): Tensor {
+  return apply1(
+    slackStepOp,
+    [rcOverLam, sOverLam, dlam, rz, gdz, inactive],
+    {},
+  );
 }

@@ -11,11 +11,7 @@ import type { Tensor } from '@optnet/tensor';
 
 /** How a batch item ended. */
 export type QpStatus =
-  | 'solved'
-  | 'infeasible'
-  | 'unbounded'
-  | 'max_iterations'
-  | 'numerical_error';
+  'solved' | 'infeasible' | 'unbounded' | 'max_iterations' | 'numerical_error';
 
 export interface QpOptions {
   /**

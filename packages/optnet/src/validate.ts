@@ -7,7 +7,13 @@
  * Glossary: Q [nBatch?, nz, nz], p [nBatch?, nz], G [nBatch?, nIneq, nz],
  * h [nBatch?, nIneq], A [nBatch?, nEq, nz], b [nBatch?, nEq].
  */
-import { allFinite, DTypeError, ShapeError, ValueError, type Tensor } from '@optnet/tensor';
+import {
+  allFinite,
+  DTypeError,
+  ShapeError,
+  ValueError,
+  type Tensor,
+} from '@optnet/tensor';
 import { QpError } from './errors.js';
 import type { Scales } from './status.js';
 
@@ -32,21 +38,31 @@ export interface QpShape {
 const fmt = (t: Tensor): string => `[${t.shape.join(', ')}]`;
 
 function shapeError(arg: string, want: string, t: Tensor, hint: string): never {
-  throw new ShapeError('SHAPE_MISMATCH', `qp: ${arg} must be ${want}; got ${arg}${fmt(t)}. ${hint}`);
+  throw new ShapeError(
+    'SHAPE_MISMATCH',
+    `qp: ${arg} must be ${want}; got ${arg}${fmt(t)}. ${hint}`,
+  );
 }
 
 /** Check ranks, sizes and dtypes; return the problem sizes. */
 export function checkShapes(x: QpInputs): QpShape {
   const { Q, p, G, h, A, b } = x;
-  if (Q.rank !== 2 && Q.rank !== 3) shapeError('Q', '[nz, nz] or [nBatch, nz, nz]', Q, 'Pass a square matrix.');
+  if (Q.rank !== 2 && Q.rank !== 3)
+    shapeError('Q', '[nz, nz] or [nBatch, nz, nz]', Q, 'Pass a square matrix.');
   const nz = Q.shape[Q.rank - 1];
-  if (Q.shape[Q.rank - 2] !== nz) shapeError('Q', '[nz, nz] or [nBatch, nz, nz]', Q, 'Q must be square.');
+  if (Q.shape[Q.rank - 2] !== nz)
+    shapeError('Q', '[nz, nz] or [nBatch, nz, nz]', Q, 'Q must be square.');
   pairCheck('G', 'h', G, h, 'nIneq');
   pairCheck('A', 'b', A, b, 'nEq');
   const nIneq = G === null ? 0 : G.shape[G.rank - 2];
   const nEq = A === null ? 0 : A.shape[A.rank - 2];
   const batchOf: [string, Tensor | null, number][] = [
-    ['Q', Q, 2], ['p', p, 1], ['G', G, 2], ['h', h, 1], ['A', A, 2], ['b', b, 1],
+    ['Q', Q, 2],
+    ['p', p, 1],
+    ['G', G, 2],
+    ['h', h, 1],
+    ['A', A, 2],
+    ['b', b, 1],
   ];
   let nBatch = -1;
   let from = '';
@@ -55,7 +71,10 @@ export function checkShapes(x: QpInputs): QpShape {
     checkRank(name, t, base, nz, nIneq, nEq);
     if (t.rank === base + 1) {
       if (nBatch >= 0 && t.shape[0] !== nBatch) {
-        throw new ShapeError('SHAPE_MISMATCH', `qp: every batched argument needs the same nBatch; got ${from} with nBatch ${nBatch} and ${name}${fmt(t)}. Give all batched arguments the same leading size.`);
+        throw new ShapeError(
+          'SHAPE_MISMATCH',
+          `qp: every batched argument needs the same nBatch; got ${from} with nBatch ${nBatch} and ${name}${fmt(t)}. Give all batched arguments the same leading size.`,
+        );
       }
       nBatch = t.shape[0];
       from = `${name}${fmt(t)}`;
@@ -65,28 +84,66 @@ export function checkShapes(x: QpInputs): QpShape {
   return { nBatch: Math.max(nBatch, 1), batched: nBatch >= 0, nz, nIneq, nEq };
 }
 
-function pairCheck(mName: string, vName: string, m: Tensor | null, v: Tensor | null, rows: string): void {
+function pairCheck(
+  mName: string,
+  vName: string,
+  m: Tensor | null,
+  v: Tensor | null,
+  rows: string,
+): void {
   if ((m === null) !== (v === null)) {
-    throw new ShapeError('BAD_ARGUMENT', `qp: ${mName} and ${vName} come together; got ${mName} ${m === null ? 'null' : fmt(m)} and ${vName} ${v === null ? 'null' : fmt(v)}. Pass both, or null for both (no ${rows === 'nIneq' ? 'inequalities' : 'equalities'}).`);
+    throw new ShapeError(
+      'BAD_ARGUMENT',
+      `qp: ${mName} and ${vName} come together; got ${mName} ${m === null ? 'null' : fmt(m)} and ${vName} ${v === null ? 'null' : fmt(v)}. Pass both, or null for both (no ${rows === 'nIneq' ? 'inequalities' : 'equalities'}).`,
+    );
   }
   if (m !== null && m.rank !== 2 && m.rank !== 3) {
-    shapeError(mName, `[${rows}, nz] or [nBatch, ${rows}, nz]`, m, `Pass a matrix with one row per constraint.`);
+    shapeError(
+      mName,
+      `[${rows}, nz] or [nBatch, ${rows}, nz]`,
+      m,
+      `Pass a matrix with one row per constraint.`,
+    );
   }
 }
 
-function checkRank(name: string, t: Tensor, base: number, nz: number, nIneq: number, nEq: number): void {
+function checkRank(
+  name: string,
+  t: Tensor,
+  base: number,
+  nz: number,
+  nIneq: number,
+  nEq: number,
+): void {
   const want: Record<string, number[]> = {
-    Q: [nz, nz], p: [nz], G: [nIneq, nz], h: [nIneq], A: [nEq, nz], b: [nEq],
+    Q: [nz, nz],
+    p: [nz],
+    G: [nIneq, nz],
+    h: [nIneq],
+    A: [nEq, nz],
+    b: [nEq],
   };
   const tail = want[name];
   const names: Record<string, string[]> = {
-    Q: ['nz', 'nz'], p: ['nz'], G: ['nIneq', 'nz'], h: ['nIneq'], A: ['nEq', 'nz'], b: ['nEq'],
+    Q: ['nz', 'nz'],
+    p: ['nz'],
+    G: ['nIneq', 'nz'],
+    h: ['nIneq'],
+    A: ['nEq', 'nz'],
+    b: ['nEq'],
   };
-  const ok = (t.rank === base || t.rank === base + 1) && tail.every((d, i) => t.shape[t.rank - base + i] === d);
+  const ok =
+    (t.rank === base || t.rank === base + 1) &&
+    tail.every((d, i) => t.shape[t.rank - base + i] === d);
   if (!ok) {
     const spec = names[name].map((s, i) => `${s} = ${tail[i]}`).join(', ');
     const dims = names[name].join(', ');
-    shapeError(name, `[${dims}] or [nBatch, ${dims}] with ${spec}`, t, 'Sizes come from Q (nz), G (nIneq) and A (nEq).');
+    shapeError(
+      name,
+      `[${dims}] or [nBatch, ${dims}] with ${spec}`,
+      t,
+      'Sizes come from Q (nz), G (nIneq) and A (nEq).',
+    );
   }
 }
 
@@ -95,20 +152,33 @@ function checkDTypes(args: [string, Tensor | null][]): void {
   const dtype = present[0][1].dtype;
   for (const [name, t] of present) {
     if (t.dtype !== 'float32' && t.dtype !== 'float64') {
-      throw new DTypeError('DTYPE_MISMATCH', `qp: arguments must be float32 or float64; got ${name} of dtype ${t.dtype}. Cast it with ${name}.cast('float64').`);
+      throw new DTypeError(
+        'DTYPE_MISMATCH',
+        `qp: arguments must be float32 or float64; got ${name} of dtype ${t.dtype}. Cast it with ${name}.cast('float64').`,
+      );
     }
     if (t.dtype !== dtype) {
-      throw new DTypeError('DTYPE_MISMATCH', `qp: all arguments need one dtype; got Q ${dtype} and ${name} ${t.dtype}. Cast them to one dtype (float64 is the more accurate).`);
+      throw new DTypeError(
+        'DTYPE_MISMATCH',
+        `qp: all arguments need one dtype; got Q ${dtype} and ${name} ${t.dtype}. Cast them to one dtype (float64 is the more accurate).`,
+      );
     }
   }
 }
 
 /** Throw NON_FINITE naming the argument and the first bad entry. */
-export function checkFinite(name: string, t: Tensor, data: ArrayLike<number>): void {
+export function checkFinite(
+  name: string,
+  t: Tensor,
+  data: ArrayLike<number>,
+): void {
   if (allFinite(data, 0, data.length)) return;
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
-      throw new ValueError('NON_FINITE', `qp: ${name} must be finite; got ${data[i]} at flat index ${i} of ${name}${fmt(t)}. Replace infinite bounds by dropping the constraint; check the layer feeding ${name} for NaN.`);
+      throw new ValueError(
+        'NON_FINITE',
+        `qp: ${name} must be finite; got ${data[i]} at flat index ${i} of ${name}${fmt(t)}. Replace infinite bounds by dropping the constraint; check the layer feeding ${name} for NaN.`,
+      );
     }
   }
 }
@@ -118,7 +188,12 @@ export function checkFinite(name: string, t: Tensor, data: ArrayLike<number>): v
  * when `enforce`. Returns whether Q is exactly symmetric (then the solver
  * skips symmetrizing it).
  */
-export function checkSymmetric(q: ArrayLike<number>, nz: number, float32: boolean, enforce: boolean): boolean {
+export function checkSymmetric(
+  q: ArrayLike<number>,
+  nz: number,
+  float32: boolean,
+  enforce: boolean,
+): boolean {
   const nn = nz * nz;
   const symTol = float32 ? 1e-4 : 1e-8;
   let exact = true;
@@ -130,7 +205,10 @@ export function checkSymmetric(q: ArrayLike<number>, nz: number, float32: boolea
         const diff = Math.abs(q[o + i * nz + j] - q[o + j * nz + i]);
         if (diff !== 0) exact = false;
         if (enforce && diff > symTol * Math.max(1, qMax)) {
-          throw new QpError('Q_NOT_SYMMETRIC', `qp: Q must be symmetric; got Q[${b}][${i}][${j}] = ${q[o + i * nz + j]} but Q[${b}][${j}][${i}] = ${q[o + j * nz + i]}. Use (Q + Qᵀ)/2, or parametrize Q = L·Lᵀ + εI.`);
+          throw new QpError(
+            'Q_NOT_SYMMETRIC',
+            `qp: Q must be symmetric; got Q[${b}][${i}][${j}] = ${q[o + i * nz + j]} but Q[${b}][${j}][${i}] = ${q[o + j * nz + i]}. Use (Q + Qᵀ)/2, or parametrize Q = L·Lᵀ + εI.`,
+          );
         }
       }
     }
@@ -145,7 +223,11 @@ export function checkSymmetric(q: ArrayLike<number>, nz: number, float32: boolea
  * convex problem, has eigenvalues near −1.3e−5 with max|Q_ij| = 1. Only
  * run when Q's plain Cholesky failed (a definite Q needs no check).
  */
-export function checkPsd(q: ArrayLike<number>, nz: number, float32: boolean): void {
+export function checkPsd(
+  q: ArrayLike<number>,
+  nz: number,
+  float32: boolean,
+): void {
   const nn = nz * nz;
   for (let b = 0, o = 0; o < q.length; b++, o += nn) {
     let qMax = 0;
@@ -153,13 +235,21 @@ export function checkPsd(q: ArrayLike<number>, nz: number, float32: boolean): vo
     if (qMax === 0) continue; // Q = 0: a linear program
     const pivot = choleskyFails(q, o, nz, (float32 ? 1e-3 : 1e-4) * qMax);
     if (pivot !== null) {
-      throw new QpError('Q_NOT_PSD', `qp: Q must be positive semidefinite; Cholesky of Q + ${pivot[1].toExponential(1)}·I failed for batch item ${b} at pivot ${pivot[0]}. Parametrize Q = L·Lᵀ + εI, or check the sign of the objective (a QP layer minimizes).`);
+      throw new QpError(
+        'Q_NOT_PSD',
+        `qp: Q must be positive semidefinite; Cholesky of Q + ${pivot[1].toExponential(1)}·I failed for batch item ${b} at pivot ${pivot[0]}. Parametrize Q = L·Lᵀ + εI, or check the sign of the objective (a QP layer minimizes).`,
+      );
     }
   }
 }
 
 /** [pivot, τ] where Cholesky of Q + τI breaks down, or null. */
-function choleskyFails(q: ArrayLike<number>, o: number, n: number, tau: number): [number, number] | null {
+function choleskyFails(
+  q: ArrayLike<number>,
+  o: number,
+  n: number,
+  tau: number,
+): [number, number] | null {
   const l = new Float64Array(n * n);
   for (let j = 0; j < n; j++) {
     let d = q[o + j * n + j] + tau;
@@ -177,7 +267,12 @@ function choleskyFails(q: ArrayLike<number>, o: number, n: number, tau: number):
 }
 
 /** Per-item ∞-norms of a vector argument (zeros when absent). */
-export function rowNorms(data: ArrayLike<number> | null, nBatch: number, len: number, batched: boolean): Float64Array {
+export function rowNorms(
+  data: ArrayLike<number> | null,
+  nBatch: number,
+  len: number,
+  batched: boolean,
+): Float64Array {
   const out = new Float64Array(nBatch);
   if (data === null) return out;
   for (let i = 0; i < nBatch; i++) {

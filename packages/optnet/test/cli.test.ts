@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../src/cli.js';
 
-const HS21 = fileURLToPath(new URL('../../../../shared/data/maros_meszaros/HS21.QPS', import.meta.url));
+const HS21 = fileURLToPath(
+  new URL('../../../../shared/data/maros_meszaros/HS21.QPS', import.meta.url),
+);
 const HS21_OBJ = -99.96;
 const dir = mkdtempSync(join(tmpdir(), 'optnet-cli-'));
 
@@ -29,8 +31,14 @@ async function run(...argv: string[]): Promise<Run> {
   const saved = [process.stdout.write, process.stderr.write];
   let stdout = '';
   let stderr = '';
-  process.stdout.write = ((s: string | Uint8Array) => ((stdout += String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => ((stderr += String(s)), true)) as typeof process.stderr.write;
+  process.stdout.write = ((s: string | Uint8Array) => (
+    (stdout += String(s)),
+    true
+  )) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array) => (
+    (stderr += String(s)),
+    true
+  )) as typeof process.stderr.write;
   try {
     const code = await main(argv);
     return { code, stdout, stderr };
@@ -79,7 +87,13 @@ test('solve --json: exactly one line with the exact keys', async () => {
   assert.is(lines.length, 1);
   const j = JSON.parse(lines[0]);
   assert.equal(Object.keys(j), [
-    'name', 'status', 'objective', 'iterations', 'seconds', 'primal_residual', 'dual_residual',
+    'name',
+    'status',
+    'objective',
+    'iterations',
+    'seconds',
+    'primal_residual',
+    'dual_residual',
   ]);
   assert.is(j.name, 'HS21');
   assert.is(j.status, 'solved');
@@ -95,7 +109,14 @@ test('solve a file from the temp dir: name from the file name, objective 1, floa
   assert.is(j.name, 'small');
   assert.is(j.status, 'solved');
   assert.ok(Math.abs(j.objective - 1) < 1e-7, `objective ${j.objective}`);
-  const f = await run('solve', path, '--json', '--dtype', 'float32', '--tol=1e-5');
+  const f = await run(
+    'solve',
+    path,
+    '--json',
+    '--dtype',
+    'float32',
+    '--tol=1e-5',
+  );
   assert.is(f.code, 0, f.stderr);
   assert.ok(Math.abs(JSON.parse(f.stdout).objective - 1) < 1e-3);
 });
@@ -111,9 +132,18 @@ test('solve not finished within --max-iter 1: exit 1, result still printed', asy
 test('solve input errors: unreadable file and parse error give exit 2 and a message, no stack', async () => {
   const missing = await run('solve', join(dir, 'nope.qps'));
   assert.is(missing.code, 2);
-  assert.match(missing.stderr, /optnet solve: cannot read .*nope\.qps; got ENOENT/);
+  assert.match(
+    missing.stderr,
+    /optnet solve: cannot read .*nope\.qps; got ENOENT/,
+  );
   assert.is(missing.stdout, '');
-  const bad = await run('solve', file('bad.qps', 'NAME BAD\nROWS\n N obj\nCOLUMNS\n    x obj oops\nENDATA\n'));
+  const bad = await run(
+    'solve',
+    file(
+      'bad.qps',
+      'NAME BAD\nROWS\n N obj\nCOLUMNS\n    x obj oops\nENDATA\n',
+    ),
+  );
   assert.is(bad.code, 2);
   assert.match(bad.stderr, /bad\.qps: qps: .+line 5/);
   assert.not.match(bad.stderr, /\n\s+at /);
@@ -123,11 +153,23 @@ test('solve usage errors: exit 2 naming the flag and value', async () => {
   const cases: [string[], RegExp][] = [
     [['solve'], /optnet solve: needs exactly one FILE\.qps; got none/],
     [['solve', HS21, HS21], /needs exactly one FILE\.qps; got ".*", ".*"/],
-    [['solve', HS21, '--dtype', 'int32'], /--dtype must be float64 or float32; got "int32"/],
-    [['solve', HS21, '--tol', '-1'], /--tol must be a positive number .*; got "-1"/],
-    [['solve', HS21, '--max-iter', '2.5'], /--max-iter must be a positive integer; got "2\.5"/],
+    [
+      ['solve', HS21, '--dtype', 'int32'],
+      /--dtype must be float64 or float32; got "int32"/,
+    ],
+    [
+      ['solve', HS21, '--tol', '-1'],
+      /--tol must be a positive number .*; got "-1"/,
+    ],
+    [
+      ['solve', HS21, '--max-iter', '2.5'],
+      /--max-iter must be a positive integer; got "2\.5"/,
+    ],
     [['solve', HS21, '--max-iter'], /--max-iter needs a value/],
-    [['solve', HS21, '--fast'], /unknown flag --fast; got "--fast"\. Known flags: --json, --no-scale, --tol/],
+    [
+      ['solve', HS21, '--fast'],
+      /unknown flag --fast; got "--fast"\. Known flags: --json, --no-scale, --tol/,
+    ],
     [['solve', HS21, '--json=1'], /--json takes no value/],
   ];
   for (const [argv, pattern] of cases) {
@@ -147,35 +189,79 @@ test('bench qp --json with tiny sizes: one line, positive medians, sizes echoed'
   const lines = r.stdout.trim().split('\n');
   assert.is(lines.length, 1);
   const j = JSON.parse(lines[0]);
-  for (const k of ['forward_median_s', 'fwd_bwd_median_s', 'backward_median_s']) {
+  for (const k of [
+    'forward_median_s',
+    'fwd_bwd_median_s',
+    'backward_median_s',
+  ]) {
     assert.ok(typeof j[k] === 'number' && j[k] > 0, `${k} = ${j[k]}`);
   }
   assert.ok(j.fwd_bwd_median_s > j.backward_median_s);
-  assert.equal([j.batch, j.nz, j.nineq, j.neq, j.dtype, j.reps], [2, 5, 5, 2, 'float64', 2]);
+  assert.equal(
+    [j.batch, j.nz, j.nineq, j.neq, j.dtype, j.reps],
+    [2, 5, 5, 2, 'float64', 2],
+  );
   assert.is(j.solved, 2);
   assert.ok(j.iterations > 0);
   assert.is(j.node, process.version);
 });
 
 test('bench qp without --json: a table on stdout, one progress line per rep on stderr', async () => {
-  const r = await run('bench', 'qp', '--batch', '2', '--nz', '4', '--nineq', '0', '--neq', '1', '--reps', '3');
+  const r = await run(
+    'bench',
+    'qp',
+    '--batch',
+    '2',
+    '--nz',
+    '4',
+    '--nineq',
+    '0',
+    '--neq',
+    '1',
+    '--reps',
+    '3',
+  );
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /^qp: batch 2, nz 4, nineq 0, neq 1, float64, 3 reps/);
   assert.match(r.stdout, /forward\s+\d+\.\d ms/);
   assert.match(r.stdout, /solved 2\/2/);
-  assert.is(r.stderr.trim().split('\n').filter((l) => /^rep \d\/3:/.test(l)).length, 3);
+  assert.is(
+    r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => /^rep \d\/3:/.test(l)).length,
+    3,
+  );
 });
 
 test('bench usage errors: exit 2 naming the flag and value', async () => {
   const cases: [string[], RegExp][] = [
     [['bench'], /optnet bench: unknown benchmark; got ""/],
     [['bench', 'lp'], /unknown benchmark; got "lp"/],
-    [['bench', 'qp', '--batch', '0'], /optnet bench qp: --batch must be a positive integer; got "0"/],
-    [['bench', 'qp', '--nz', 'ten'], /--nz must be a positive integer; got "ten"/],
-    [['bench', 'qp', '--nineq', '-1'], /--nineq must be an integer ≥ 0; got "-1"/],
-    [['bench', 'qp', '--reps', '1e9x'], /--reps must be a positive integer; got "1e9x"/],
-    [['bench', 'qp', '--dtype', 'float16'], /--dtype must be float64 or float32; got "float16"/],
-    [['bench', 'qp', '--nz', '3', '--neq', '4'], /--neq must be ≤ --nz .*got --neq 4, --nz 3/],
+    [
+      ['bench', 'qp', '--batch', '0'],
+      /optnet bench qp: --batch must be a positive integer; got "0"/,
+    ],
+    [
+      ['bench', 'qp', '--nz', 'ten'],
+      /--nz must be a positive integer; got "ten"/,
+    ],
+    [
+      ['bench', 'qp', '--nineq', '-1'],
+      /--nineq must be an integer ≥ 0; got "-1"/,
+    ],
+    [
+      ['bench', 'qp', '--reps', '1e9x'],
+      /--reps must be a positive integer; got "1e9x"/,
+    ],
+    [
+      ['bench', 'qp', '--dtype', 'float16'],
+      /--dtype must be float64 or float32; got "float16"/,
+    ],
+    [
+      ['bench', 'qp', '--nz', '3', '--neq', '4'],
+      /--neq must be ≤ --nz .*got --neq 4, --nz 3/,
+    ],
     [['bench', 'qp', 'extra'], /takes no positional arguments; got "extra"/],
   ];
   for (const [argv, pattern] of cases) {
@@ -197,7 +283,10 @@ test('help prints the usage (exit 0); no command or an unknown one exits 2', asy
   assert.match(none.stderr, /Usage:/);
   const unknown = await run('frobnicate');
   assert.is(unknown.code, 2);
-  assert.match(unknown.stderr, /optnet: unknown command; got "frobnicate"\. The commands: solve, bench, help\./);
+  assert.match(
+    unknown.stderr,
+    /optnet: unknown command; got "frobnicate"\. The commands: solve, bench, help\./,
+  );
 });
 
 test.run();

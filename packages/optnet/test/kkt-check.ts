@@ -1,7 +1,14 @@
 // Independent optimality check of a QP solution in plain loops: the KKT
 // conditions of a convex QP are sufficient, so small residuals here prove
 // z optimal without trusting the solver's own bookkeeping.
-import { eye, makeRng, matmul, randn, type DType, type Tensor } from '@optnet/tensor';
+import {
+  eye,
+  makeRng,
+  matmul,
+  randn,
+  type DType,
+  type Tensor,
+} from '@optnet/tensor';
 import type { QpResult } from '../src/index.js';
 import type { RandomQp } from '../src/random-qp.js';
 
@@ -9,7 +16,11 @@ import type { RandomQp } from '../src/random-qp.js';
 export type Dense = RandomQp;
 
 /** Item `i` of a maybe-batched argument as nested arrays. */
-function item(t: Tensor | null, i: number, base: number): number[][] | number[] | null {
+function item(
+  t: Tensor | null,
+  i: number,
+  base: number,
+): number[][] | number[] | null {
   if (t === null) return null;
   const a = t.arraySync() as unknown[];
   return (t.rank === base ? a : a[i]) as number[][] | number[];
@@ -30,14 +41,29 @@ export function kktResiduals(x: Dense, r: QpResult, i: number): KktReport {
   const h = item(x.h, i, 1) as number[] | null;
   const A = item(x.A, i, 2) as number[][] | null;
   const b = item(x.b, i, 1) as number[] | null;
-  const z = (r.z.rank === 1 ? r.z.arraySync() : (r.z.arraySync() as number[][])[i]) as number[];
-  const lam = G === null ? [] : ((r.lam.rank === 1 ? r.lam.arraySync() : (r.lam.arraySync() as number[][])[i]) as number[]);
-  const nu = A === null ? [] : ((r.nu.rank === 1 ? r.nu.arraySync() : (r.nu.arraySync() as number[][])[i]) as number[]);
+  const z = (
+    r.z.rank === 1 ? r.z.arraySync() : (r.z.arraySync() as number[][])[i]
+  ) as number[];
+  const lam =
+    G === null
+      ? []
+      : ((r.lam.rank === 1
+          ? r.lam.arraySync()
+          : (r.lam.arraySync() as number[][])[i]) as number[]);
+  const nu =
+    A === null
+      ? []
+      : ((r.nu.rank === 1
+          ? r.nu.arraySync()
+          : (r.nu.arraySync() as number[][])[i]) as number[]);
   const n = z.length;
   const grad = p.map((pj, j) => pj + Q[j].reduce((s, q, k) => s + q * z[k], 0));
   G?.forEach((row, k) => row.forEach((g, j) => (grad[j] += g * lam[k])));
   A?.forEach((row, k) => row.forEach((a, j) => (grad[j] += a * nu[k])));
-  const scale = 1 + Math.max(...p.map(Math.abs), ...Q.flat().map(Math.abs)) * (1 + Math.max(...z.map(Math.abs)));
+  const scale =
+    1 +
+    Math.max(...p.map(Math.abs), ...Q.flat().map(Math.abs)) *
+      (1 + Math.max(...z.map(Math.abs)));
   let primal = 0;
   let comp = 0;
   let dualSign = 0;
@@ -49,7 +75,10 @@ export function kktResiduals(x: Dense, r: QpResult, i: number): KktReport {
     comp = Math.max(comp, Math.abs(lam[k] * slack));
   });
   A?.forEach((row, k) => {
-    primal = Math.max(primal, Math.abs(row.reduce((s, a, j) => s + a * z[j], 0) - b![k]));
+    primal = Math.max(
+      primal,
+      Math.abs(row.reduce((s, a, j) => s + a * z[j], 0) - b![k]),
+    );
   });
   return {
     stationarity: Math.max(...grad.slice(0, n).map(Math.abs)) / scale,
@@ -64,7 +93,13 @@ export function worstKkt(x: Dense, r: QpResult, nBatch: number): number {
   let worst = 0;
   for (let i = 0; i < nBatch; i++) {
     const k = kktResiduals(x, r, i);
-    worst = Math.max(worst, k.stationarity, k.primal, k.dualSign, k.complementarity);
+    worst = Math.max(
+      worst,
+      k.stationarity,
+      k.primal,
+      k.dualSign,
+      k.complementarity,
+    );
   }
   return worst;
 }
@@ -103,11 +138,16 @@ export function randomProblem(o: RandomOpts): Dense {
   if (o.nEq > 0) {
     A = randn([...lead('A'), o.nEq, o.nz], { rng, dtype });
     b = mvb(A, z0);
-    if (sh.has('b')) throw new Error('randomProblem: a shared b needs a shared z0; not supported');
+    if (sh.has('b'))
+      throw new Error(
+        'randomProblem: a shared b needs a shared z0; not supported',
+      );
   }
   return { Q, p, G, h, A, b };
 }
 
 function mvb(m: Tensor, x: Tensor): Tensor {
-  return m.rank === 2 ? matmul(x, m, { transB: true }) : matmul(m, x.unsqueeze(-1)).squeeze(-1);
+  return m.rank === 2
+    ? matmul(x, m, { transB: true })
+    : matmul(m, x.unsqueeze(-1)).squeeze(-1);
 }

@@ -8,11 +8,19 @@ import { fileURLToPath } from 'node:url';
 import { parseQps } from '../src/index.js';
 import { solveDense } from '../src/solve-dense.js';
 
-const dir = fileURLToPath(new URL('../../../../shared/data/maros_meszaros/', import.meta.url));
-const rows = readFileSync(dir + 'objectives.csv', 'utf8').trim().split('\n');
+const dir = fileURLToPath(
+  new URL('../../../../shared/data/maros_meszaros/', import.meta.url),
+);
+const rows = readFileSync(dir + 'objectives.csv', 'utf8')
+  .trim()
+  .split('\n');
 const col = rows[0].split(',').indexOf('published_obj');
-const published = new Map(rows.slice(1).map((r) => [r.split(',')[0], Number(r.split(',')[col])]));
-const files = readdirSync(dir).filter((f) => f.endsWith('.QPS')).sort();
+const published = new Map(
+  rows.slice(1).map((r) => [r.split(',')[0], Number(r.split(',')[col])]),
+);
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.QPS'))
+  .sort();
 
 test('the data set is all there: 44 problems, each with a published objective', () => {
   assert.is(files.length, 44);
@@ -22,11 +30,20 @@ test('the data set is all there: 44 problems, each with a published objective', 
 for (const f of files) {
   const name = f.replace('.QPS', '');
   test(`${name}: solved to 1e-6 of the published objective`, async () => {
-    const r = await solveDense(parseQps(readFileSync(dir + f, 'utf8'), { name }));
+    const r = await solveDense(
+      parseQps(readFileSync(dir + f, 'utf8'), { name }),
+    );
     const fStar = published.get(name)!;
     const rel = Math.abs(r.objective - fStar) / Math.max(1, Math.abs(fStar));
-    assert.is(r.status, 'solved', `${name}: ${r.status} after ${r.iterations} iterations`);
-    assert.ok(rel <= 1e-6, `${name}: objective ${r.objective} vs ${fStar} (rel ${rel.toExponential(2)})`);
+    assert.is(
+      r.status,
+      'solved',
+      `${name}: ${r.status} after ${r.iterations} iterations`,
+    );
+    assert.ok(
+      rel <= 1e-6,
+      `${name}: objective ${r.objective} vs ${fStar} (rel ${rel.toExponential(2)})`,
+    );
   });
 }
 

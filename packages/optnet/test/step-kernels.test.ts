@@ -3,12 +3,48 @@
 // solver on such a backend.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cholesky, CpuBackend, eye, getBackend, makeRng, matmul, rand, randn, setBackend, setWasmKernels, tensor, triangularSolve, type KernelOp, type Tensor } from '@optnet/tensor';
-import { centering, centeringOp, move, moveOp, slackStep, slackStepOp, stepLength, stepLengthOp } from '../src/step-kernels.js';
-import { residualStats, statsOp, type StatsParts } from '../src/stats-kernel.js';
-import { dualSolve, dualSolveOp, predictCorrect, predictCorrectOp } from '../src/dual-solve-kernel.js';
+import {
+  cholesky,
+  CpuBackend,
+  eye,
+  getBackend,
+  makeRng,
+  matmul,
+  rand,
+  randn,
+  setBackend,
+  setWasmKernels,
+  tensor,
+  triangularSolve,
+  type KernelOp,
+  type Tensor,
+} from '@optnet/tensor';
+import {
+  centering,
+  centeringOp,
+  move,
+  moveOp,
+  slackStep,
+  slackStepOp,
+  stepLength,
+  stepLengthOp,
+} from '../src/step-kernels.js';
+import {
+  residualStats,
+  statsOp,
+  type StatsParts,
+} from '../src/stats-kernel.js';
+import {
+  dualSolve,
+  dualSolveOp,
+  predictCorrect,
+  predictCorrectOp,
+} from '../src/dual-solve-kernel.js';
 import { shiftedCholesky } from '../src/shifted-cholesky-kernel.js';
-import { predictCorrectEq, predictCorrectEqOp } from '../src/predict-correct-eq-kernel.js';
+import {
+  predictCorrectEq,
+  predictCorrectEqOp,
+} from '../src/predict-correct-eq-kernel.js';
 import { fusedResiduals, residualOp } from '../src/residual-kernel.js';
 import { randomQp } from '../src/random-qp.js';
 import { solveQp } from '../src/index.js';
@@ -16,20 +52,36 @@ import { solveQp } from '../src/index.js';
 const f64 = 'float64' as const;
 const arr = (t: Tensor): number[] => Array.from(t.dataSync() as Float64Array);
 
-function close(got: number[], want: number[], rtol: number, what: string): void {
+function close(
+  got: number[],
+  want: number[],
+  rtol: number,
+  what: string,
+): void {
   assert.is(got.length, want.length, what);
   got.forEach((g, i) => {
     const w = want[i];
-    const ok = Object.is(g, w) || Math.abs(g - w) <= rtol * Math.max(1, Math.abs(w));
+    const ok =
+      Object.is(g, w) || Math.abs(g - w) <= rtol * Math.max(1, Math.abs(w));
     assert.ok(ok, `${what}[${i}]: ${g} vs ${w}`);
   });
 }
 
 /** s, lam in (0.1, 2.1); ds, dlam ~ N(0, 1): some items block early, some not at all. */
-function sample(seed: number, nBatch: number, m: number, dtype: 'float32' | 'float64' = f64): Tensor[] {
+function sample(
+  seed: number,
+  nBatch: number,
+  m: number,
+  dtype: 'float32' | 'float64' = f64,
+): Tensor[] {
   const rng = makeRng(seed);
   const pos = () => rand([nBatch, m], { rng, dtype }).mul(2).add(0.1);
-  return [pos(), pos(), randn([nBatch, m], { rng, dtype }), randn([nBatch, m], { rng, dtype })];
+  return [
+    pos(),
+    pos(),
+    randn([nBatch, m], { rng, dtype }),
+    randn([nBatch, m], { rng, dtype }),
+  ];
 }
 
 /** Runs fn with the WebAssembly kernels on, then off (the fused kernels' JS loops). */
@@ -44,16 +96,31 @@ function withEachKernelSet(fn: (wasm: boolean) => void): void {
   }
 }
 
-const decomposed = (op: KernelOp<never>, ins: Tensor[], attrs: unknown): Tensor =>
-  op.decompose!(ins, attrs as never)[0];
+const decomposed = (
+  op: KernelOp<never>,
+  ins: Tensor[],
+  attrs: unknown,
+): Tensor => op.decompose!(ins, attrs as never)[0];
 
 test('stepLength equals its tensor-op form (with and without the gap cap), float64 and float32', () => {
-  for (const attrs of [{ scale: 1, capGap: false }, { scale: 0.99, capGap: true }]) {
+  for (const attrs of [
+    { scale: 1, capGap: false },
+    { scale: 0.99, capGap: true },
+  ]) {
     const ins = sample(1, 64, 7);
-    close(arr(stepLength(ins[0], ins[1], ins[2], ins[3], attrs)), arr(decomposed(stepLengthOp as KernelOp<never>, ins, attrs)), 1e-14, 'f64');
+    close(
+      arr(stepLength(ins[0], ins[1], ins[2], ins[3], attrs)),
+      arr(decomposed(stepLengthOp as KernelOp<never>, ins, attrs)),
+      1e-14,
+      'f64',
+    );
     const ins32 = sample(2, 16, 5, 'float32');
-    const got = Array.from(stepLength(ins32[0], ins32[1], ins32[2], ins32[3], attrs).dataSync());
-    const want = Array.from(decomposed(stepLengthOp as KernelOp<never>, ins32, attrs).dataSync());
+    const got = Array.from(
+      stepLength(ins32[0], ins32[1], ins32[2], ins32[3], attrs).dataSync(),
+    );
+    const want = Array.from(
+      decomposed(stepLengthOp as KernelOp<never>, ins32, attrs).dataSync(),
+    );
     close(got, want, 1e-6, 'f32');
   }
 });
@@ -62,74 +129,189 @@ test('stepLength by hand: the boundary, a full step, the gap cap, and NaN', () =
   const t = (rows: number[][]) => tensor(rows, { dtype: f64 });
   const cap = { scale: 1, capGap: true };
   // Item 0: ds hits 0 at α = 0.5; item 1: the direction only grows (α = 1).
-  const s = t([[1, 2], [1, 1]]), lam = t([[1, 1], [1, 1]]);
-  close(arr(stepLength(s, lam, t([[-2, 0], [1, 1]]), t([[0, 0], [0, 0.5]]), { scale: 1, capGap: false })), [0.5, 1], 0, 'boundary');
+  const s = t([
+      [1, 2],
+      [1, 1],
+    ]),
+    lam = t([
+      [1, 1],
+      [1, 1],
+    ]);
+  close(
+    arr(
+      stepLength(
+        s,
+        lam,
+        t([
+          [-2, 0],
+          [1, 1],
+        ]),
+        t([
+          [0, 0],
+          [0, 0.5],
+        ]),
+        { scale: 1, capGap: false },
+      ),
+    ),
+    [0.5, 1],
+    0,
+    'boundary',
+  );
   // s = lam = 1 and ds = dlam = v: c1 = sᵀdlam + lamᵀds = 2Σv, c2 = Σv², and
   // the boundary allows α = 1 whenever min(v) ≥ −1.
   const one = t([[1, 1]]);
   const v = (a: number, b: number) => t([[a, b]]);
   // v = [−0.5, 0.4]: c1 = −0.2, c2 = 0.41; the gap rises at α = 1 (−0.2 + 0.41 > 0)
   // and is least at −c1/2c2 = 0.2/0.82: the step is cut there.
-  close(arr(stepLength(one, one, v(-0.5, 0.4), v(-0.5, 0.4), cap)), [0.2 / 0.82], 1e-15, 'capped');
+  close(
+    arr(stepLength(one, one, v(-0.5, 0.4), v(-0.5, 0.4), cap)),
+    [0.2 / 0.82],
+    1e-15,
+    'capped',
+  );
   // v = [−0.5, 0.1]: c1 = −0.8, c2 = 0.26, the gap falls at α = 1: no cap.
-  close(arr(stepLength(one, one, v(-0.5, 0.1), v(-0.5, 0.1), cap)), [1], 0, 'gap falls');
+  close(
+    arr(stepLength(one, one, v(-0.5, 0.1), v(-0.5, 0.1), cap)),
+    [1],
+    0,
+    'gap falls',
+  );
   // v = [−0.5, 0.9]: c1 = 0.8 > 0, so −c1/2c2 < 0: no cap although the gap rises.
-  close(arr(stepLength(one, one, v(-0.5, 0.9), v(-0.5, 0.9), cap)), [1], 0, 'minimizer behind');
-  close(arr(stepLength(one, one, v(-0.5, 0.4), v(-0.5, 0.4), { scale: 0.99, capGap: false })), [0.99], 1e-15, 'scaled');
-  const nan = stepLength(t([[1]]), t([[1]]), t([[NaN]]), t([[1]]), { scale: 1, capGap: false });
+  close(
+    arr(stepLength(one, one, v(-0.5, 0.9), v(-0.5, 0.9), cap)),
+    [1],
+    0,
+    'minimizer behind',
+  );
+  close(
+    arr(
+      stepLength(one, one, v(-0.5, 0.4), v(-0.5, 0.4), {
+        scale: 0.99,
+        capGap: false,
+      }),
+    ),
+    [0.99],
+    1e-15,
+    'scaled',
+  );
+  const nan = stepLength(t([[1]]), t([[1]]), t([[NaN]]), t([[1]]), {
+    scale: 1,
+    capGap: false,
+  });
   assert.ok(Number.isNaN(arr(nan)[0]), 'a NaN direction gives NaN');
 });
 
 test('centering equals its tensor-op form; σ = (μ_aff/μ)³ by hand', () => {
   const ins = sample(3, 64, 9);
-  close(arr(centering(ins[0], ins[1], ins[2], ins[3])), arr(decomposed(centeringOp as KernelOp<never>, ins, {})), 1e-13, 'f64');
+  close(
+    arr(centering(ins[0], ins[1], ins[2], ins[3])),
+    arr(decomposed(centeringOp as KernelOp<never>, ins, {})),
+    1e-13,
+    'f64',
+  );
   // One item, m = 2: s = lam = 1, ds = dlam = [−0.5, −0.5]: α_aff = 1/0.5 → 1,
   // μ = 1, μ_aff = (0.5·0.5·2)/2 = 0.25, σ = 1/64: rc = 1 + 0.25 − 1/64.
   const t = (rows: number[][]) => tensor(rows, { dtype: f64 });
   const h = t([[-0.5, -0.5]]);
-  close(arr(centering(t([[1, 1]]), t([[1, 1]]), h, h)), [1.25 - 1 / 64, 1.25 - 1 / 64], 1e-15, 'by hand');
+  close(
+    arr(centering(t([[1, 1]]), t([[1, 1]]), h, h)),
+    [1.25 - 1 / 64, 1.25 - 1 / 64],
+    1e-15,
+    'by hand',
+  );
 });
 
 test('residualStats equals its tensor-op form for every block combination, NaN kept', () => {
   const rng = makeRng(7);
   const r = (n: number) => randn([5, n], { rng, dtype: f64 });
   const pos = (n: number) => rand([5, n], { rng, dtype: f64 }).add(0.1);
-  for (const [ineq, eq, u] of [[true, true, true], [true, false, true], [false, true, true], [false, false, false]]) {
+  for (const [ineq, eq, u] of [
+    [true, true, true],
+    [true, false, true],
+    [false, true, true],
+    [false, false, false],
+  ]) {
     const parts: StatsParts = {
-      rx: r(4), qz: r(4), z: r(4), p: r(4),
-      ineq: ineq ? { s: pos(6), lam: pos(6), rz: r(6), hInv: pos(6), h: r(6), gz: r(6) } : null,
+      rx: r(4),
+      qz: r(4),
+      z: r(4),
+      p: r(4),
+      ineq: ineq
+        ? { s: pos(6), lam: pos(6), rz: r(6), hInv: pos(6), h: r(6), gz: r(6) }
+        : null,
       eq: eq ? { ry: r(2), bInv: pos(2), b: r(2), nu: r(2) } : null,
       u: u ? r(4) : null,
     };
     const ins = [parts.rx, parts.qz, parts.z, parts.p];
-    if (parts.ineq) ins.push(parts.ineq.s, parts.ineq.lam, parts.ineq.rz, parts.ineq.hInv, parts.ineq.h, parts.ineq.gz);
+    if (parts.ineq)
+      ins.push(
+        parts.ineq.s,
+        parts.ineq.lam,
+        parts.ineq.rz,
+        parts.ineq.hInv,
+        parts.ineq.h,
+        parts.ineq.gz,
+      );
     if (parts.eq) ins.push(parts.eq.ry, parts.eq.bInv, parts.eq.b, parts.eq.nu);
     if (parts.u) ins.push(parts.u);
-    const want = arr(decomposed(statsOp as KernelOp<never>, ins, { ineq, eq, u }));
-    close(arr(residualStats(parts)), want, 1e-14, `ineq ${ineq} eq ${eq} u ${u}`);
+    const want = arr(
+      decomposed(statsOp as KernelOp<never>, ins, { ineq, eq, u }),
+    );
+    close(
+      arr(residualStats(parts)),
+      want,
+      1e-14,
+      `ineq ${ineq} eq ${eq} u ${u}`,
+    );
   }
   // A NaN residual shows in the statistics (the solver then stops that item).
   const bad = tensor([[NaN, 1]], { dtype: f64 });
   const one = tensor([[1, 1]], { dtype: f64 });
-  const st = arr(residualStats({ rx: bad, qz: one, z: one, p: one, ineq: null, eq: null, u: null }));
+  const st = arr(
+    residualStats({
+      rx: bad,
+      qz: one,
+      z: one,
+      p: one,
+      ineq: null,
+      eq: null,
+      u: null,
+    }),
+  );
   assert.ok(Number.isNaN(st[1]), 'dual residual NaN');
 });
 
 test('move and slackStep equal their tensor-op forms (masked and not)', () => {
   const rng = makeRng(8);
   const alpha = rand([6, 1], { rng, dtype: f64 });
-  const z = randn([6, 3], { rng, dtype: f64 }), dz = randn([6, 3], { rng, dtype: f64 });
-  const s = randn([6, 5], { rng, dtype: f64 }), ds = randn([6, 5], { rng, dtype: f64 });
+  const z = randn([6, 3], { rng, dtype: f64 }),
+    dz = randn([6, 3], { rng, dtype: f64 });
+  const s = randn([6, 5], { rng, dtype: f64 }),
+    ds = randn([6, 5], { rng, dtype: f64 });
   const active = tensor([[true], [false], [true], [true], [false], [true]]);
   for (const mask of [null, active]) {
-    const got = move(alpha, [[z, dz], [s, ds]], mask);
+    const got = move(
+      alpha,
+      [
+        [z, dz],
+        [s, ds],
+      ],
+      mask,
+    );
     const ins = [alpha, z, dz, s, ds, ...(mask ? [mask] : [])];
     const want = moveOp.decompose!(ins, { masked: mask !== null });
     got.forEach((g, k) => close(arr(g), arr(want[k]), 0, `move ${k}`));
   }
   // Items 1 and 4 do not move.
-  close(arr(move(alpha, [[z, dz]], active)[0]).slice(3, 6), arr(z).slice(3, 6), 0, 'frozen item');
-  const [a, b, c, r, g] = [1, 2, 3, 4, 5].map(() => randn([6, 5], { rng, dtype: f64 }));
+  close(
+    arr(move(alpha, [[z, dz]], active)[0]).slice(3, 6),
+    arr(z).slice(3, 6),
+    0,
+    'frozen item',
+  );
+  const [a, b, c, r, g] = [1, 2, 3, 4, 5].map(() =>
+    randn([6, 5], { rng, dtype: f64 }),
+  );
   const inactive = randn([6, 5], { rng, dtype: f64 }).greater(0);
   const want = slackStepOp.decompose!([a, b, c, r, g, inactive], {});
   close(arr(slackStep(a, b, c, r, g, inactive)), arr(want[0]), 0, 'slackStep');
@@ -139,7 +321,14 @@ test('move and slackStep equal their tensor-op forms (masked and not)', () => {
  * Inputs of qpDualSolve for nBatch items: L_Q, W_G = L_Q⁻¹Gᵀ and G shared
  * or per item, L_S a Cholesky factor per item, and the six vectors.
  */
-function dualSample(seed: number, nBatch: number, n: number, m: number, shared: boolean, dtype: 'float32' | 'float64' = f64): Tensor[] {
+function dualSample(
+  seed: number,
+  nBatch: number,
+  n: number,
+  m: number,
+  shared: boolean,
+  dtype: 'float32' | 'float64' = f64,
+): Tensor[] {
   const rng = makeRng(seed);
   const lead = shared ? [] : [nBatch];
   const spd = (b: number[], k: number) => {
@@ -153,7 +342,19 @@ function dualSample(seed: number, nBatch: number, n: number, m: number, shared: 
   const vec = (k: number) => randn([nBatch, k], { rng, dtype: f64 });
   const pos = () => rand([nBatch, m], { rng, dtype: f64 }).mul(2).add(0.1);
   const inactive = rand([nBatch, m], { rng, dtype: f64 }).greater(0.5);
-  const ins = [lq, wG, G, ls, vec(n), vec(m), vec(m), pos(), pos(), inactive, vec(m)];
+  const ins = [
+    lq,
+    wG,
+    G,
+    ls,
+    vec(n),
+    vec(m),
+    vec(m),
+    pos(),
+    pos(),
+    inactive,
+    vec(m),
+  ];
   return ins.map((t) => (t.dtype === 'bool' ? t : t.cast(dtype)));
 }
 
@@ -163,11 +364,25 @@ test('qpDualSolve equals its tensor-op form: per-item and shared matrices, float
       const ins = dualSample(shared ? 3 : 4, 6, 7, 9, shared);
       const got = dualSolve(...(ins as Parameters<typeof dualSolve>));
       const want = dualSolveOp.decompose!(ins, {} as never);
-      ['dz', 'dlam', 'ds'].forEach((name, i) => close(arr(got[i]), arr(want[i]), 1e-12, `${name} (shared ${shared}, wasm ${wasm})`));
+      ['dz', 'dlam', 'ds'].forEach((name, i) =>
+        close(
+          arr(got[i]),
+          arr(want[i]),
+          1e-12,
+          `${name} (shared ${shared}, wasm ${wasm})`,
+        ),
+      );
       const ins32 = dualSample(5, 4, 5, 6, shared, 'float32');
       const got32 = dualSolve(...(ins32 as Parameters<typeof dualSolve>));
       const want32 = dualSolveOp.decompose!(ins32, {} as never);
-      got32.forEach((g, i) => close(Array.from(g.dataSync()), Array.from(want32[i].dataSync()), 1e-4, `f32 output ${i}`));
+      got32.forEach((g, i) =>
+        close(
+          Array.from(g.dataSync()),
+          Array.from(want32[i].dataSync()),
+          1e-4,
+          `f32 output ${i}`,
+        ),
+      );
     }
   });
 });
@@ -178,13 +393,23 @@ test('qpPredictCorrect equals its tensor-op form (rxParts, affine solve, qpCente
       for (const dtype of [f64, 'float32'] as const) {
         // [lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz] → rx in t's place, s (positive) in rc's.
         const d = dualSample(shared ? 13 : 14, 6, 7, 9, shared, dtype);
-        const s = rand([6, 9], { rng: makeRng(15), dtype }).mul(2).add(0.1);
+        const s = rand([6, 9], { rng: makeRng(15), dtype })
+          .mul(2)
+          .add(0.1);
         const ins = [d[0], d[1], d[2], d[3], d[4], s, d[7], d[8], d[9], d[10]];
-        const got = predictCorrect(...(ins as Parameters<typeof predictCorrect>));
+        const got = predictCorrect(
+          ...(ins as Parameters<typeof predictCorrect>),
+        );
         const want = predictCorrectOp.decompose!(ins, {} as never);
         const tol = dtype === f64 ? 1e-11 : 1e-3;
         ['dz', 'dlam', 'ds'].forEach((name, i) =>
-          close(Array.from(got[i].dataSync()), Array.from(want[i].dataSync()), tol, `${name} (shared ${shared}, ${dtype}, wasm ${wasm})`));
+          close(
+            Array.from(got[i].dataSync()),
+            Array.from(want[i].dataSync()),
+            tol,
+            `${name} (shared ${shared}, ${dtype}, wasm ${wasm})`,
+          ),
+        );
       }
     }
   });
@@ -199,18 +424,41 @@ test('qpPredictCorrectEq equals its tensor-op form: per-item and shared, f64 and
         const lead = shared ? [] : [nBatch];
         const d = dualSample(shared ? 23 : 24, nBatch, n, m, shared, dtype);
         const x = randn([...lead, q, q], { rng, dtype: f64 });
-        const lr = cholesky(matmul(x, x, { transB: true }).add(eye(q, { dtype: f64 }).mul(q))).cast(dtype);
+        const lr = cholesky(
+          matmul(x, x, { transB: true }).add(eye(q, { dtype: f64 }).mul(q)),
+        ).cast(dtype);
         const v = randn([...lead, q, m], { rng, dtype });
         const wA = randn([...lead, n, q], { rng, dtype });
         const ry = randn([nBatch, q], { rng, dtype });
         const s = rand([nBatch, m], { rng, dtype }).mul(2).add(0.1);
         // [lq, wG, G, ls, lr, v, wA, rx, ry, s, lam, sOverLam, inactive, rz]
-        const ins = [d[0], d[1], d[2], d[3], lr, v, wA, d[4], ry, s, d[7], d[8], d[9], d[10]];
+        const ins = [
+          d[0],
+          d[1],
+          d[2],
+          d[3],
+          lr,
+          v,
+          wA,
+          d[4],
+          ry,
+          s,
+          d[7],
+          d[8],
+          d[9],
+          d[10],
+        ];
         const got = predictCorrectEq(...ins);
         const want = predictCorrectEqOp.decompose!(ins, {} as never);
         const tol = dtype === f64 ? 1e-10 : 1e-3;
         ['dz', 'dlam', 'ds', 'dnu'].forEach((name, i) =>
-          close(Array.from(got[i].dataSync()), Array.from(want[i].dataSync()), tol, `${name} (shared ${shared}, ${dtype}, wasm ${wasm})`));
+          close(
+            Array.from(got[i].dataSync()),
+            Array.from(want[i].dataSync()),
+            tol,
+            `${name} (shared ${shared}, ${dtype}, wasm ${wasm})`,
+          ),
+        );
       }
     }
   });
@@ -225,15 +473,34 @@ test('qpResiduals equals its tensor-op form (same bits for per-item float64): wi
           const [B, n, m, q] = [5, 7, 9, 3];
           const lead = shared ? [] : [B];
           const r = (shape: number[]) => randn(shape, { rng, dtype });
-          const [Q, G, A] = [r([...lead, n, n]), r([...lead, m, n]), eq ? r([...lead, q, n]) : null];
-          const [z, p, s, lam, h] = [r([B, n]), r([B, n]), r([B, m]), r([B, m]), r([B, m])];
+          const [Q, G, A] = [
+            r([...lead, n, n]),
+            r([...lead, m, n]),
+            eq ? r([...lead, q, n]) : null,
+          ];
+          const [z, p, s, lam, h] = [
+            r([B, n]),
+            r([B, n]),
+            r([B, m]),
+            r([B, m]),
+            r([B, m]),
+          ];
           const [nu, b] = eq ? [r([B, q]), r([B, q])] : [null, null];
           const got = fusedResiduals(Q, G, A, z, p, s, lam, h, nu, b);
-          const ins = eq ? [Q, G, A!, z, p, s, lam, h, nu!, b!] : [Q, G, z, p, s, lam, h];
+          const ins = eq
+            ? [Q, G, A!, z, p, s, lam, h, nu!, b!]
+            : [Q, G, z, p, s, lam, h];
           const want = residualOp.decompose!(ins, { eq } as never);
           assert.is(got.length, eq ? 6 : 5);
           const tol = dtype === f64 ? (wasm && !shared ? 0 : 1e-13) : 1e-5;
-          got.forEach((g, i) => close(Array.from(g.dataSync()), Array.from(want[i].dataSync()), tol, `output ${i} (shared ${shared}, eq ${eq}, ${dtype}, wasm ${wasm})`));
+          got.forEach((g, i) =>
+            close(
+              Array.from(g.dataSync()),
+              Array.from(want[i].dataSync()),
+              tol,
+              `output ${i} (shared ${shared}, eq ${eq}, ${dtype}, wasm ${wasm})`,
+            ),
+          );
         }
       }
     }
@@ -241,18 +508,51 @@ test('qpResiduals equals its tensor-op form (same bits for per-item float64): wi
 });
 
 test('qpDualSolve solves the reduced Newton system: S·dlam = r1, L_Qᵀ(−dz) = t + W_G·dlam, and ds by row', () => {
-  const [lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz] = dualSample(8, 3, 4, 5, false);
-  const [dz, dlam, ds] = dualSolve(lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz);
+  const [lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz] = dualSample(
+    8,
+    3,
+    4,
+    5,
+    false,
+  );
+  const [dz, dlam, ds] = dualSolve(
+    lq,
+    wG,
+    G,
+    ls,
+    t,
+    zPart,
+    rc,
+    lam,
+    sOverLam,
+    inactive,
+    rz,
+  );
   const S = matmul(ls, ls, { transB: true });
   const r1 = zPart.sub(rc.div(lam));
-  close(arr(matmul(S, dlam.unsqueeze(-1)).squeeze(-1)), arr(r1), 1e-12, 'S·dlam = r1');
+  close(
+    arr(matmul(S, dlam.unsqueeze(-1)).squeeze(-1)),
+    arr(r1),
+    1e-12,
+    'S·dlam = r1',
+  );
   const lhs = matmul(lq, dz.neg().unsqueeze(-1), { transA: true }).squeeze(-1);
-  close(arr(lhs), arr(t.add(matmul(wG, dlam.unsqueeze(-1)).squeeze(-1))), 1e-12, 'L_Qᵀ(−dz) = t + W_G dlam');
+  close(
+    arr(lhs),
+    arr(t.add(matmul(wG, dlam.unsqueeze(-1)).squeeze(-1))),
+    1e-12,
+    'L_Qᵀ(−dz) = t + W_G dlam',
+  );
   const gdz = matmul(G, dz.unsqueeze(-1)).squeeze(-1);
   const ina = Array.from(inactive.dataSync());
   const row = arr(rz.add(gdz).neg());
   const comp = arr(rc.div(lam).add(sOverLam.mul(dlam)).neg());
-  close(arr(ds), ina.map((v, i) => (v ? row[i] : comp[i])), 1e-12, 'ds by row');
+  close(
+    arr(ds),
+    ina.map((v, i) => (v ? row[i] : comp[i])),
+    1e-12,
+    'ds by row',
+  );
 });
 
 test('qpShiftedCholesky equals cholesky(addDiagonal(K, d)): shared and per-item K, float64 and float32, WebAssembly and JS', () => {
@@ -262,54 +562,149 @@ test('qpShiftedCholesky equals cholesky(addDiagonal(K, d)): shared and per-item 
       const x = randn([...lead, 8, 8], { rng, dtype: f64 });
       const k = matmul(x, x, { transB: true });
       const d = rand([5, 8], { rng, dtype: f64 }).add(0.01);
-      close(arr(shiftedCholesky(k, d)), arr(cholesky(k.addDiagonal(d))), 1e-14, `f64 K${JSON.stringify(lead)} wasm ${wasm}`);
-      const got32 = Array.from(shiftedCholesky(k.cast('float32'), d.cast('float32')).dataSync());
-      close(got32, Array.from(cholesky(k.cast('float32').addDiagonal(d.cast('float32'))).dataSync()), 1e-5, 'f32');
+      close(
+        arr(shiftedCholesky(k, d)),
+        arr(cholesky(k.addDiagonal(d))),
+        1e-14,
+        `f64 K${JSON.stringify(lead)} wasm ${wasm}`,
+      );
+      const got32 = Array.from(
+        shiftedCholesky(k.cast('float32'), d.cast('float32')).dataSync(),
+      );
+      close(
+        got32,
+        Array.from(
+          cholesky(k.cast('float32').addDiagonal(d.cast('float32'))).dataSync(),
+        ),
+        1e-5,
+        'f32',
+      );
     }
   });
 });
 
 test('qpShiftedCholesky fails exactly as cholesky does: not positive definite (item, pivot), NaN', () => {
   const k = eye(4, { dtype: f64 });
-  const d = tensor([[1, 1, 1, 1], [1, 1, -3, 1], [1, 1, 1, 1]], { dtype: f64 });
-  const want = (() => { try { cholesky(k.addDiagonal(d)); } catch (e) { return e as Error; } return null; })();
+  const d = tensor(
+    [
+      [1, 1, 1, 1],
+      [1, 1, -3, 1],
+      [1, 1, 1, 1],
+    ],
+    { dtype: f64 },
+  );
+  const want = (() => {
+    try {
+      cholesky(k.addDiagonal(d));
+    } catch (e) {
+      return e as Error;
+    }
+    return null;
+  })();
   assert.ok(want !== null);
-  assert.throws(() => shiftedCholesky(k, d), (e: Error) => e.message === want!.message && (e as { code?: string }).code === 'NOT_POSITIVE_DEFINITE');
-  const nan = tensor([[1, 1, 1, 1], [1, NaN, 1, 1], [1, 1, 1, 1]], { dtype: f64 });
-  assert.throws(() => shiftedCholesky(k, nan), (e: Error) => (e as { code?: string }).code === 'NON_FINITE' && /cholesky: A must be finite; got NaN at \[1, 1, 1\]/.test(e.message));
+  assert.throws(
+    () => shiftedCholesky(k, d),
+    (e: Error) =>
+      e.message === want!.message &&
+      (e as { code?: string }).code === 'NOT_POSITIVE_DEFINITE',
+  );
+  const nan = tensor(
+    [
+      [1, 1, 1, 1],
+      [1, NaN, 1, 1],
+      [1, 1, 1, 1],
+    ],
+    { dtype: f64 },
+  );
+  assert.throws(
+    () => shiftedCholesky(k, nan),
+    (e: Error) =>
+      (e as { code?: string }).code === 'NON_FINITE' &&
+      /cholesky: A must be finite; got NaN at \[1, 1, 1\]/.test(e.message),
+  );
 });
 
 test('shape and dtype errors name the op', () => {
   const a = tensor([[1, 2]], { dtype: f64 });
   const b = tensor([[1, 2, 3]], { dtype: f64 });
-  assert.throws(() => stepLength(a, a, a, b, { scale: 1, capGap: false }), /qpStepLength: s, lam, ds, dlam must share/);
-  assert.throws(() => centering(a, a, a, a.cast('float32')), /qpCentering: inputs must share a float dtype/);
+  assert.throws(
+    () => stepLength(a, a, a, b, { scale: 1, capGap: false }),
+    /qpStepLength: s, lam, ds, dlam must share/,
+  );
+  assert.throws(
+    () => centering(a, a, a, a.cast('float32')),
+    /qpCentering: inputs must share a float dtype/,
+  );
   const ins = dualSample(9, 2, 3, 4, false);
   const bad = [...ins];
   bad[3] = ins[3].slice([{ start: 0, stop: 1 }]); // L_S for one item of two
-  assert.throws(() => dualSolve(...(bad as Parameters<typeof dualSolve>)), /qpDualSolve: inputs must be lq .* got .*ls\[1, 4, 4\]/);
-  assert.throws(() => predictCorrect(...(ins.slice(0, 10) as Parameters<typeof predictCorrect>).map((t, i) => (i === 4 ? t.slice([{ start: 0, stop: 1 }]) : t)) as Parameters<typeof predictCorrect>), /qpPredictCorrect: inputs must be/);
+  assert.throws(
+    () => dualSolve(...(bad as Parameters<typeof dualSolve>)),
+    /qpDualSolve: inputs must be lq .* got .*ls\[1, 4, 4\]/,
+  );
+  assert.throws(
+    () =>
+      predictCorrect(
+        ...((ins.slice(0, 10) as Parameters<typeof predictCorrect>).map(
+          (t, i) => (i === 4 ? t.slice([{ start: 0, stop: 1 }]) : t),
+        ) as Parameters<typeof predictCorrect>),
+      ),
+    /qpPredictCorrect: inputs must be/,
+  );
   const bad32 = [...ins];
   bad32[0] = ins[0].cast('float32');
-  assert.throws(() => dualSolve(...(bad32 as Parameters<typeof dualSolve>)), /qpDualSolve: inputs must share one float dtype/);
+  assert.throws(
+    () => dualSolve(...(bad32 as Parameters<typeof dualSolve>)),
+    /qpDualSolve: inputs must share one float dtype/,
+  );
 });
 
 test('a backend without the fused kernels solves the same QPs (the tensor-op forms run)', async () => {
   class Plain extends CpuBackend {
     hasKernel(op: KernelOp<unknown>): boolean {
-      return !['qpStepLength', 'qpCentering', 'qpResidualStats', 'qpMove', 'qpSlackStep', 'qpDualSolve', 'qpShiftedCholesky', 'qpPredictCorrect', 'qpPredictCorrectEq', 'qpResiduals'].includes(op.name);
+      return ![
+        'qpStepLength',
+        'qpCentering',
+        'qpResidualStats',
+        'qpMove',
+        'qpSlackStep',
+        'qpDualSolve',
+        'qpShiftedCholesky',
+        'qpPredictCorrect',
+        'qpPredictCorrectEq',
+        'qpResiduals',
+      ].includes(op.name);
     }
   }
   // With equalities (the step kernels) and without (qpDualSolve too).
   for (const nEq of [2, 0]) {
-    const d = randomQp({ nBatch: 4, nz: 6, nIneq: 8, nEq, dtype: f64, seed: 5 });
+    const d = randomQp({
+      nBatch: 4,
+      nz: 6,
+      nIneq: 8,
+      nEq,
+      dtype: f64,
+      seed: 5,
+    });
     const fused = await solveQp(d.Q, d.p, d.G, d.h, d.A, d.b);
     const prev = getBackend();
     const plain = new Plain();
     setBackend(plain);
     try {
-      const move = (t: Tensor | null) => (t === null ? null : tensor(Array.from(t.dataSync() as Float64Array), { dtype: f64 }).reshape(t.shape));
-      const r = await solveQp(move(d.Q)!, move(d.p)!, move(d.G), move(d.h), move(d.A), move(d.b));
+      const move = (t: Tensor | null) =>
+        t === null
+          ? null
+          : tensor(Array.from(t.dataSync() as Float64Array), {
+              dtype: f64,
+            }).reshape(t.shape);
+      const r = await solveQp(
+        move(d.Q)!,
+        move(d.p)!,
+        move(d.G),
+        move(d.h),
+        move(d.A),
+        move(d.b),
+      );
       assert.equal(r.status, fused.status);
       close(arr(r.z), arr(fused.z), 1e-9, `z (nEq ${nEq})`);
     } finally {
@@ -319,7 +714,14 @@ test('a backend without the fused kernels solves the same QPs (the tensor-op for
 });
 
 test('solveQp on inputs that require grad records no graph (its z is not differentiable)', async () => {
-  const d = randomQp({ nBatch: 2, nz: 4, nIneq: 5, nEq: 0, dtype: f64, seed: 6 });
+  const d = randomQp({
+    nBatch: 2,
+    nz: 4,
+    nIneq: 5,
+    nEq: 0,
+    dtype: f64,
+    seed: 6,
+  });
   d.Q.requiresGrad = true;
   d.p.requiresGrad = true;
   const r = await solveQp(d.Q, d.p, d.G, d.h);

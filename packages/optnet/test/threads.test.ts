@@ -10,18 +10,32 @@ import { randomQp } from '../src/random-qp.js';
 import { solveQp } from '../src/index.js';
 
 test('a solve whose factorization splits over threads gives the bits of one thread', async () => {
-  const d = randomQp({ nBatch: 48, nz: 50, nIneq: 50, nEq: 0, dtype: 'float64', seed: 3 });
+  const d = randomQp({
+    nBatch: 48,
+    nz: 50,
+    nIneq: 50,
+    nEq: 0,
+    dtype: 'float64',
+    seed: 3,
+  });
   const one = await solveQp(d.Q, d.p, d.G, d.h);
   assert.is(await useCpuThreads(2), 2);
   try {
     const meta = { shape: [48, 50, 50], dtype: 'float64' as const };
-    assert.ok(cpuWouldSplit(primitives.cholesky, [meta], [meta], {}), 'the iteration factorization splits here');
+    assert.ok(
+      cpuWouldSplit(primitives.cholesky, [meta], [meta], {}),
+      'the iteration factorization splits here',
+    );
     const before = cpuThreadStats().splitCalls;
     const two = await solveQp(d.Q, d.p, d.G, d.h);
-    assert.ok(cpuThreadStats().splitCalls - before >= 10, 'one split factorization an iteration');
+    assert.ok(
+      cpuThreadStats().splitCalls - before >= 10,
+      'one split factorization an iteration',
+    );
     assert.equal(two.status, one.status);
     const [a, b] = [one.z.dataSync(), two.z.dataSync()];
-    for (let i = 0; i < a.length; i++) assert.ok(Object.is(a[i], b[i]), `z[${i}]: ${a[i]} vs ${b[i]}`);
+    for (let i = 0; i < a.length; i++)
+      assert.ok(Object.is(a[i], b[i]), `z[${i}]: ${a[i]} vs ${b[i]}`);
   } finally {
     await useCpuThreads(1);
   }

@@ -15,15 +15,27 @@ import { Tensor } from './tensor.js';
  * Apply a primitive to tensors; returns its outputs.
  * @example const [y] = apply(primitives.exp, [x], {});
  */
-export function apply<A>(op: Primitive<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
-  const outputs = op.kind === 'kernel' ? runKernel(op, inputs, attrs) : runCustom(op, inputs, attrs);
+export function apply<A>(
+  op: Primitive<A>,
+  inputs: readonly Tensor[],
+  attrs: A,
+): Tensor[] {
+  const outputs =
+    op.kind === 'kernel'
+      ? runKernel(op, inputs, attrs)
+      : runCustom(op, inputs, attrs);
   // A decomposed op was recorded by the primitives it ran.
-  if (!outputs.decomposed) record(op, inputs, attrs, outputs.outputs, outputs.residuals);
+  if (!outputs.decomposed)
+    record(op, inputs, attrs, outputs.outputs, outputs.residuals);
   return outputs.outputs;
 }
 
 /** `apply` for single-output primitives. */
-export function apply1<A>(op: Primitive<A>, inputs: readonly Tensor[], attrs: A): Tensor {
+export function apply1<A>(
+  op: Primitive<A>,
+  inputs: readonly Tensor[],
+  attrs: A,
+): Tensor {
   return apply(op, inputs, attrs)[0];
 }
 
@@ -41,14 +53,31 @@ function runKernel<A>(op: KernelOp<A>, inputs: readonly Tensor[], attrs: A) {
   }
   const metas = op.shape(inputs, attrs);
   const be = backend ?? getBackend();
-  if (op.decompose !== undefined && be.hasKernel !== undefined && !be.hasKernel(op as KernelOp<unknown>)) {
-    return { outputs: op.decompose(inputs, attrs), residuals: undefined, decomposed: true };
+  if (
+    op.decompose !== undefined &&
+    be.hasKernel !== undefined &&
+    !be.hasKernel(op as KernelOp<unknown>)
+  ) {
+    return {
+      outputs: op.decompose(inputs, attrs),
+      residuals: undefined,
+      decomposed: true,
+    };
   }
   if (op.aliasOf !== undefined && be.share !== undefined) {
     const m = metas[0];
-    return { outputs: [new Tensor(be, be.share(inputs[op.aliasOf].buffer), m.shape, m.dtype)], residuals: undefined, decomposed: false };
+    return {
+      outputs: [
+        new Tensor(be, be.share(inputs[op.aliasOf].buffer), m.shape, m.dtype),
+      ],
+      residuals: undefined,
+      decomposed: false,
+    };
   }
-  const outs = metas.map((m) => new Tensor(be, be.allocate(m.dtype, sizeOf(m.shape)), m.shape, m.dtype));
+  const outs = metas.map(
+    (m) =>
+      new Tensor(be, be.allocate(m.dtype, sizeOf(m.shape)), m.shape, m.dtype),
+  );
   be.run(
     op,
     inputs.map((t) => ({ buffer: t.buffer, shape: t.shape, dtype: t.dtype })),
@@ -69,7 +98,13 @@ function runCustom<A>(op: CustomOp<A>, inputs: readonly Tensor[], attrs: A) {
   }
 }
 
-function record<A>(op: Primitive<A>, inputs: readonly Tensor[], attrs: A, outputs: Tensor[], residuals: unknown) {
+function record<A>(
+  op: Primitive<A>,
+  inputs: readonly Tensor[],
+  attrs: A,
+  outputs: Tensor[],
+  residuals: unknown,
+) {
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return;
   const node = { op, inputs: [...inputs], attrs, outputs, residuals };
   for (const o of outputs) {

@@ -4,7 +4,14 @@
  * (asynchronously; synchronously only where it says so) and run a kernel
  * primitive on buffers it owns. The CPU backend is the reference.
  */
-import { allocArray, arrayView, bytesPerElement, dtypeOfArray, type DType, type TypedArray } from './dtype.js';
+import {
+  allocArray,
+  arrayView,
+  bytesPerElement,
+  dtypeOfArray,
+  type DType,
+  type TypedArray,
+} from './dtype.js';
 import type { CpuTensor, KernelOp, TensorMeta } from './op.js';
 import { RuntimeError } from './errors.js';
 import { forgetFinite, markFinite } from './known-finite.js';
@@ -51,7 +58,12 @@ export interface Backend {
 export interface CpuParallel {
   /** Calls whose `cpuBatch.cost` is below this stay on one thread. */
   readonly minCost: number;
-  run<A>(op: KernelOp<A>, inputs: readonly CpuTensor[], outputs: readonly CpuTensor[], attrs: A): boolean;
+  run<A>(
+    op: KernelOp<A>,
+    inputs: readonly CpuTensor[],
+    outputs: readonly CpuTensor[],
+    attrs: A,
+  ): boolean;
 }
 
 let parallel: CpuParallel | null = null;
@@ -117,7 +129,12 @@ function takeShared(bytes: number): SharedArrayBuffer {
 export function releaseShared(data: TypedArray): void {
   const sab = data.buffer;
   const bytes = sab.byteLength;
-  if (!(sab instanceof SharedArrayBuffer) || bytes < POOL_MIN_BYTES || pooledBytes + bytes > POOL_MAX_BYTES) return;
+  if (
+    !(sab instanceof SharedArrayBuffer) ||
+    bytes < POOL_MIN_BYTES ||
+    pooledBytes + bytes > POOL_MAX_BYTES
+  )
+    return;
   if (data.byteOffset !== 0 || data.byteLength !== bytes) return;
   const list = sharedPool.get(bytes);
   if (list === undefined) sharedPool.set(bytes, [sab]);
@@ -163,8 +180,14 @@ function takePlain(dtype: DType, size: number): TypedArray {
 
 function releasePlain(data: TypedArray): void {
   const bytes = data.byteLength;
-  if (data.length < PLAIN_MIN_SIZE || plainBytes + bytes > PLAIN_MAX_BYTES) return;
-  if (data.byteOffset !== 0 || data.buffer.byteLength !== bytes || inPlainPool.has(data)) return;
+  if (data.length < PLAIN_MIN_SIZE || plainBytes + bytes > PLAIN_MAX_BYTES)
+    return;
+  if (
+    data.byteOffset !== 0 ||
+    data.buffer.byteLength !== bytes ||
+    inPlainPool.has(data)
+  )
+    return;
   const key = `${dtypeOfArray(data)}${data.length}`;
   const list = plainPool.get(key);
   if (list === undefined) plainPool.set(key, [data]);
@@ -186,14 +209,29 @@ export function getCpuParallel(): CpuParallel | null {
  * use it to run the splittable primitives instead where that pays.
  * @example if (cpuWouldSplit(primitives.cholesky, [a], [a], {})) return cholesky(a);
  */
-export function cpuWouldSplit<A>(op: KernelOp<A>, inputs: readonly TensorMeta[], outputs: readonly TensorMeta[], attrs: A): boolean {
+export function cpuWouldSplit<A>(
+  op: KernelOp<A>,
+  inputs: readonly TensorMeta[],
+  outputs: readonly TensorMeta[],
+  attrs: A,
+): boolean {
   const p = parallel;
   const cost = op.cpuBatch?.cost;
-  return p !== null && cost !== undefined && cost(inputs, outputs, attrs) >= p.minCost;
+  return (
+    p !== null &&
+    cost !== undefined &&
+    cost(inputs, outputs, attrs) >= p.minCost
+  );
 }
 
 /** Whether a kernel call should go to the thread runner: splittable and big enough (see MIN_PARALLEL_COST). */
-function worthSplitting<A>(op: KernelOp<A>, p: CpuParallel, ins: readonly CpuTensor[], outs: readonly CpuTensor[], attrs: A): boolean {
+function worthSplitting<A>(
+  op: KernelOp<A>,
+  p: CpuParallel,
+  ins: readonly CpuTensor[],
+  outs: readonly CpuTensor[],
+  attrs: A,
+): boolean {
   const batch = op.cpuBatch;
   if (batch === undefined || batch.cost === undefined) return false;
   return batch.cost(ins, outs, attrs) >= p.minCost;
@@ -205,7 +243,8 @@ export class CpuBackend implements Backend {
   readonly canReadSync: boolean = true;
 
   allocate(dtype: DType, size: number): TypedArray {
-    if (parallel === null || size < SHARED_MIN_SIZE) return takePlain(dtype, size);
+    if (parallel === null || size < SHARED_MIN_SIZE)
+      return takePlain(dtype, size);
     return allocShared(dtype, size);
   }
 
@@ -229,7 +268,10 @@ export class CpuBackend implements Backend {
 
   /** The same array: tensors never write their buffers after the kernel that made them. */
   share(buffer: unknown): TypedArray {
-    extraHolders.set(buffer as TypedArray, (extraHolders.get(buffer as TypedArray) ?? 0) + 1);
+    extraHolders.set(
+      buffer as TypedArray,
+      (extraHolders.get(buffer as TypedArray) ?? 0) + 1,
+    );
     return buffer as TypedArray;
   }
 
@@ -253,10 +295,22 @@ export class CpuBackend implements Backend {
     outputs: readonly BackendTensor[],
     attrs: A,
   ): void {
-    const cpuIn = inputs.map((t) => ({ data: t.buffer as TypedArray, shape: t.shape, dtype: t.dtype }));
-    const cpuOut = outputs.map((t) => ({ data: t.buffer as TypedArray, shape: t.shape, dtype: t.dtype }));
+    const cpuIn = inputs.map((t) => ({
+      data: t.buffer as TypedArray,
+      shape: t.shape,
+      dtype: t.dtype,
+    }));
+    const cpuOut = outputs.map((t) => ({
+      data: t.buffer as TypedArray,
+      shape: t.shape,
+      dtype: t.dtype,
+    }));
     const p = parallel;
-    if (!(p !== null && worthSplitting(op, p, cpuIn, cpuOut, attrs) && p.run(op, cpuIn, cpuOut, attrs))) {
+    if (!(
+      p !== null &&
+      worthSplitting(op, p, cpuIn, cpuOut, attrs) &&
+      p.run(op, cpuIn, cpuOut, attrs)
+    )) {
       op.cpu(cpuIn, cpuOut, attrs);
     }
     if (op.finiteOutputs === true) for (const t of cpuOut) markFinite(t.data);
@@ -282,7 +336,10 @@ export function getBackend(): Backend {
  */
 export function setBackend(backend: Backend): void {
   if (!backend || typeof backend.run !== 'function') {
-    throw new RuntimeError('BACKEND_MISMATCH', 'setBackend: expected a Backend object; got ' + String(backend) + '.');
+    throw new RuntimeError(
+      'BACKEND_MISMATCH',
+      'setBackend: expected a Backend object; got ' + String(backend) + '.',
+    );
   }
   current = backend;
 }

@@ -8,8 +8,19 @@
  * synchronously and rethrows as the same typed error).
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { DONE, FAILED, reportOf, splittableKernels, viewTensors, type CpuTask } from './threads.js';
-import { resetWasmScratch, setWasmKernels, useWasmScratchOnly } from './wasm/runtime.js';
+import {
+  DONE,
+  FAILED,
+  reportOf,
+  splittableKernels,
+  viewTensors,
+  type CpuTask,
+} from './threads.js';
+import {
+  resetWasmScratch,
+  setWasmKernels,
+  useWasmScratchOnly,
+} from './wasm/runtime.js';
 
 useWasmScratchOnly();
 
@@ -24,10 +35,17 @@ const kernels = splittableKernels();
 
 function runTask(task: CpuTask): void {
   const op = kernels.get(task.op);
-  if (op?.cpuBatch === undefined) throw new Error(`cpu worker: no splittable kernel named ${task.op}.`);
+  if (op?.cpuBatch === undefined)
+    throw new Error(`cpu worker: no splittable kernel named ${task.op}.`);
   setWasmKernels(task.wasm);
   resetWasmScratch();
-  op.cpuBatch.run(viewTensors(task.inputs), viewTensors(task.outputs), task.attrs, task.start, task.end);
+  op.cpuBatch.run(
+    viewTensors(task.inputs),
+    viewTensors(task.outputs),
+    task.attrs,
+    task.start,
+    task.end,
+  );
 }
 
 parentPort?.on('message', (task: CpuTask) => {

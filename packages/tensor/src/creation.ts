@@ -1,6 +1,12 @@
 /** Creating tensors: from data, constant fills, ranges and random draws. */
 import { getBackend } from './backend.js';
-import { allocArray, dtypeOfArray, isDType, type DType, type TypedArray } from './dtype.js';
+import {
+  allocArray,
+  dtypeOfArray,
+  isDType,
+  type DType,
+  type TypedArray,
+} from './dtype.js';
 import { DTypeError, ShapeError } from './errors.js';
 import { fillNormal, getRng, type Rng } from './random.js';
 import { checkShape, fmtShape, sizeOf, type Shape } from './shape.js';
@@ -21,7 +27,11 @@ export interface RandomOptions extends CreateOptions {
 }
 
 /** Wrap a typed array of the right dtype and size (no validation). */
-export function fromTypedArray(data: TypedArray, shape: Shape, requiresGrad = false): Tensor {
+export function fromTypedArray(
+  data: TypedArray,
+  shape: Shape,
+  requiresGrad = false,
+): Tensor {
   const be = getBackend();
   const dtype = dtypeOfArray(data);
   const buf = be.allocate(dtype, data.length);
@@ -40,7 +50,10 @@ export function tensor(
 ): Tensor {
   const dtype = options.dtype ?? inferDType(values);
   if (!isDType(dtype)) {
-    throw new DTypeError('DTYPE_MISMATCH', `tensor: dtype must be float32, float64, int32 or bool; got ${String(dtype)}.`);
+    throw new DTypeError(
+      'DTYPE_MISMATCH',
+      `tensor: dtype must be float32, float64, int32 or bool; got ${String(dtype)}.`,
+    );
   }
   let flat: ArrayLike<number | boolean>;
   let shape: number[];
@@ -49,7 +62,9 @@ export function tensor(
     shape = [flat.length];
   } else {
     shape = inferShape(values as NestedArray);
-    flat = (Array.isArray(values) ? (values as unknown[]).flat(Infinity) : [values]) as (number | boolean)[];
+    flat = (
+      Array.isArray(values) ? (values as unknown[]).flat(Infinity) : [values]
+    ) as (number | boolean)[];
   }
   if (options.shape) {
     const want = checkShape('tensor', options.shape);
@@ -87,10 +102,18 @@ function inferShape(values: NestedArray): number[] {
   return shape;
 }
 
-function checkRagged(v: NestedArray, shape: number[], dim: number, path: number[]): void {
+function checkRagged(
+  v: NestedArray,
+  shape: number[],
+  dim: number,
+  path: number[],
+): void {
   if (dim === shape.length) {
     if (Array.isArray(v) || (typeof v !== 'number' && typeof v !== 'boolean')) {
-      throw new ShapeError('SHAPE_MISMATCH', `tensor: nested arrays must be rectangular with number or boolean leaves; got ${Array.isArray(v) ? 'an array' : typeof v} at [${path.join('][')}]. Check the data.`);
+      throw new ShapeError(
+        'SHAPE_MISMATCH',
+        `tensor: nested arrays must be rectangular with number or boolean leaves; got ${Array.isArray(v) ? 'an array' : typeof v} at [${path.join('][')}]. Check the data.`,
+      );
     }
     return;
   }
@@ -101,16 +124,25 @@ function checkRagged(v: NestedArray, shape: number[], dim: number, path: number[
       `tensor: nested arrays must be rectangular; got length ${len} at [${path.join('][')}] where ${shape[dim]} was expected. Pad or trim the rows.`,
     );
   }
-  for (let i = 0; i < v.length; i++) checkRagged(v[i], shape, dim + 1, [...path, i]);
+  for (let i = 0; i < v.length; i++)
+    checkRagged(v[i], shape, dim + 1, [...path, i]);
 }
 
 function assertGradDType(op: string, dtype: DType): void {
   if (dtype !== 'float32' && dtype !== 'float64') {
-    throw new DTypeError('DTYPE_MISMATCH', `${op}: only float tensors can require gradients; got ${dtype}. Use dtype 'float32' or 'float64'.`);
+    throw new DTypeError(
+      'DTYPE_MISMATCH',
+      `${op}: only float tensors can require gradients; got ${dtype}. Use dtype 'float32' or 'float64'.`,
+    );
   }
 }
 
-function filled(op: string, shape: readonly number[], value: number, options: CreateOptions): Tensor {
+function filled(
+  op: string,
+  shape: readonly number[],
+  value: number,
+  options: CreateOptions,
+): Tensor {
   const s = checkShape(op, shape);
   const dtype = options.dtype ?? 'float32';
   const data = allocArray(dtype, sizeOf(s));
@@ -120,23 +152,37 @@ function filled(op: string, shape: readonly number[], value: number, options: Cr
 }
 
 /** @example zeros([2, 3], { dtype: 'float64' }) */
-export function zeros(shape: readonly number[], options: CreateOptions = {}): Tensor {
+export function zeros(
+  shape: readonly number[],
+  options: CreateOptions = {},
+): Tensor {
   return filled('zeros', shape, 0, options);
 }
 
 /** @example ones([3]) */
-export function ones(shape: readonly number[], options: CreateOptions = {}): Tensor {
+export function ones(
+  shape: readonly number[],
+  options: CreateOptions = {},
+): Tensor {
   return filled('ones', shape, 1, options);
 }
 
 /** @example full([2, 2], 7, { dtype: 'int32' }) */
-export function full(shape: readonly number[], value: number | boolean, options: CreateOptions = {}): Tensor {
-  const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
+export function full(
+  shape: readonly number[],
+  value: number | boolean,
+  options: CreateOptions = {},
+): Tensor {
+  const dtype =
+    options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   return filled('full', shape, Number(value), { ...options, dtype });
 }
 
 /** Identity matrix (n×m, default square). @example eye(3, { dtype: 'float64' }) */
-export function eye(n: number, options: CreateOptions & { m?: number } = {}): Tensor {
+export function eye(
+  n: number,
+  options: CreateOptions & { m?: number } = {},
+): Tensor {
   const m = options.m ?? n;
   const t = filled('eye', [n, m], 0, { dtype: options.dtype ?? 'float32' });
   const data = allocArray(t.dtype, n * m);
@@ -148,10 +194,18 @@ export function eye(n: number, options: CreateOptions & { m?: number } = {}): Te
  * Values start, start+step, ... below stop (or 0..start-1 with one argument).
  * @example arange(5) // [0, 1, 2, 3, 4] as int32
  */
-export function arange(start: number, stop?: number, step = 1, options: CreateOptions = {}): Tensor {
+export function arange(
+  start: number,
+  stop?: number,
+  step = 1,
+  options: CreateOptions = {},
+): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
   if (step === 0 || !Number.isFinite(step)) {
-    throw new ShapeError('BAD_ARGUMENT', `arange: step must be finite and non-zero; got ${step}.`);
+    throw new ShapeError(
+      'BAD_ARGUMENT',
+      `arange: step must be finite and non-zero; got ${step}.`,
+    );
   }
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const ints = [start, stop, step].every(Number.isInteger);
@@ -162,18 +216,30 @@ export function arange(start: number, stop?: number, step = 1, options: CreateOp
 }
 
 /** `num` evenly spaced values from start to stop inclusive. @example linspace(0, 1, 5) */
-export function linspace(start: number, stop: number, num: number, options: CreateOptions = {}): Tensor {
+export function linspace(
+  start: number,
+  stop: number,
+  num: number,
+  options: CreateOptions = {},
+): Tensor {
   if (!Number.isInteger(num) || num < 0) {
-    throw new ShapeError('BAD_ARGUMENT', `linspace: num must be a non-negative integer; got ${num}.`);
+    throw new ShapeError(
+      'BAD_ARGUMENT',
+      `linspace: num must be a non-negative integer; got ${num}.`,
+    );
   }
   const data = allocArray(options.dtype ?? 'float32', num);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
-  for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? stop : start + i * step;
+  for (let i = 0; i < num; i++)
+    data[i] = i === num - 1 && num > 1 ? stop : start + i * step;
   return fromTypedArray(data, [num], options.requiresGrad ?? false);
 }
 
 /** Uniform in [0, 1). @example rand([2, 3], { rng: makeRng(1) }) */
-export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
+export function rand(
+  shape: readonly number[],
+  options: RandomOptions = {},
+): Tensor {
   const s = checkShape('rand', shape);
   const rng = getRng(options.rng);
   const data = allocArray(floatDType('rand', options.dtype), sizeOf(s));
@@ -182,7 +248,10 @@ export function rand(shape: readonly number[], options: RandomOptions = {}): Ten
 }
 
 /** Standard normal. @example randn([4], { rng: makeRng(1), dtype: 'float64' }) */
-export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
+export function randn(
+  shape: readonly number[],
+  options: RandomOptions = {},
+): Tensor {
   const s = checkShape('randn', shape);
   const data = allocArray(floatDType('randn', options.dtype), sizeOf(s));
   fillNormal(data, getRng(options.rng));
@@ -190,27 +259,42 @@ export function randn(shape: readonly number[], options: RandomOptions = {}): Te
 }
 
 /** Integers uniform in [low, high). @example randint(0, 10, [5]) */
-export function randint(low: number, high: number, shape: readonly number[], options: RandomOptions = {}): Tensor {
+export function randint(
+  low: number,
+  high: number,
+  shape: readonly number[],
+  options: RandomOptions = {},
+): Tensor {
   const s = checkShape('randint', shape);
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
-    throw new ShapeError('BAD_ARGUMENT', `randint: need integers low < high; got low ${low}, high ${high}.`);
+    throw new ShapeError(
+      'BAD_ARGUMENT',
+      `randint: need integers low < high; got low ${low}, high ${high}.`,
+    );
   }
   const rng = getRng(options.rng);
   const data = allocArray(options.dtype ?? 'int32', sizeOf(s));
-  for (let i = 0; i < data.length; i++) data[i] = low + Math.floor(rng() * (high - low));
+  for (let i = 0; i < data.length; i++)
+    data[i] = low + Math.floor(rng() * (high - low));
   return fromTypedArray(data, s, false);
 }
 
 function floatDType(op: string, dtype: DType | undefined): DType {
   const d = dtype ?? 'float32';
   if (d !== 'float32' && d !== 'float64') {
-    throw new DTypeError('DTYPE_MISMATCH', `${op}: dtype must be float32 or float64; got ${d}. Use randint for integers.`);
+    throw new DTypeError(
+      'DTYPE_MISMATCH',
+      `${op}: dtype must be float32 or float64; got ${d}. Use randint for integers.`,
+    );
   }
   return d;
 }
 
 /** A 0-d tensor holding `value`, of `dtype`. */
-export function scalar(value: number | boolean, dtype: DType = 'float32'): Tensor {
+export function scalar(
+  value: number | boolean,
+  dtype: DType = 'float32',
+): Tensor {
   const data = allocArray(dtype, 1);
   data[0] = Number(value);
   return fromTypedArray(data, []);

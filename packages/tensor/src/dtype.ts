@@ -26,7 +26,12 @@ export function allocArray(dtype: DType, size: number): TypedArray {
 }
 
 /** A typed-array view of `length` elements of `dtype` on `buffer` at `byteOffset`. */
-export function arrayView(dtype: DType, buffer: ArrayBufferLike, byteOffset: number, length: number): TypedArray {
+export function arrayView(
+  dtype: DType,
+  buffer: ArrayBufferLike,
+  byteOffset: number,
+  length: number,
+): TypedArray {
   switch (dtype) {
     case 'float32':
       return new Float32Array(buffer, byteOffset, length);
@@ -72,7 +77,11 @@ export function assertFloat(op: string, dtype: DType, arg = 'x'): void {
 }
 
 /** Throws unless all dtypes are equal (no implicit promotion). */
-export function assertSameDType(op: string, dtypes: DType[], names: string[]): DType {
+export function assertSameDType(
+  op: string,
+  dtypes: DType[],
+  names: string[],
+): DType {
   const d0 = dtypes[0];
   for (let i = 1; i < dtypes.length; i++) {
     if (dtypes[i] !== d0) {

@@ -8,6 +8,7 @@ import type { Primitive } from './op.js';
 import type { Tensor } from './tensor.js';
 
 export interface GraphNode {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any attrs type
   readonly op: Primitive<any>;
   readonly inputs: readonly Tensor[];
   readonly attrs: unknown;

@@ -27,7 +27,11 @@ export interface KernelOp<A = unknown> {
   /** Output shapes and dtypes; throws ShapeError/DTypeError naming the op. */
   shape(inputs: readonly TensorMeta[], attrs: A): TensorMeta[];
   /** Reference kernel: fill `outputs` (zero-filled, preallocated). */
-  cpu(inputs: readonly CpuTensor[], outputs: readonly CpuTensor[], attrs: A): void;
+  cpu(
+    inputs: readonly CpuTensor[],
+    outputs: readonly CpuTensor[],
+    attrs: A,
+  ): void;
   /** The CPU kernel split by output batch item, so threads can share a call (see CpuBatch). */
   readonly cpuBatch?: CpuBatch<A>;
   /**
@@ -60,11 +64,25 @@ export interface KernelOp<A = unknown> {
  */
 export interface CpuBatch<A> {
   /** Number of output batch items (the unit of splitting). */
-  items(inputs: readonly TensorMeta[], outputs: readonly TensorMeta[], attrs: A): number;
+  items(
+    inputs: readonly TensorMeta[],
+    outputs: readonly TensorMeta[],
+    attrs: A,
+  ): number;
   /** The kernel for output items [start, end) only. */
-  run(inputs: readonly CpuTensor[], outputs: readonly CpuTensor[], attrs: A, start: number, end: number): void;
+  run(
+    inputs: readonly CpuTensor[],
+    outputs: readonly CpuTensor[],
+    attrs: A,
+    start: number,
+    end: number,
+  ): void;
   /** Rough flop count of the whole call, so small work stays on one thread. */
-  cost?(inputs: readonly TensorMeta[], outputs: readonly TensorMeta[], attrs: A): number;
+  cost?(
+    inputs: readonly TensorMeta[],
+    outputs: readonly TensorMeta[],
+    attrs: A,
+  ): number;
 }
 
 /**
@@ -72,7 +90,8 @@ export interface CpuBatch<A> {
  * @example defineOp({ name, shape, cpuBatch: batch, cpu: runAll(batch) })
  */
 export function runAll<A>(batch: CpuBatch<A>): KernelOp<A>['cpu'] {
-  return (inputs, outputs, attrs) => batch.run(inputs, outputs, attrs, 0, batch.items(inputs, outputs, attrs));
+  return (inputs, outputs, attrs) =>
+    batch.run(inputs, outputs, attrs, 0, batch.items(inputs, outputs, attrs));
 }
 
 /** Result of a custom primitive's forward. */
@@ -92,7 +111,8 @@ export interface CustomOp<A = unknown> {
 export type Primitive<A = unknown> = KernelOp<A> | CustomOp<A>;
 
 /** Attributes of a primitive, recovered from its definition. */
-export type AttrsOf<P> = P extends KernelOp<infer A> ? A : P extends CustomOp<infer A> ? A : never;
+export type AttrsOf<P> =
+  P extends KernelOp<infer A> ? A : P extends CustomOp<infer A> ? A : never;
 
 /**
  * Define a kernel primitive.

@@ -11,12 +11,25 @@ import { comparePrimitives, type ComparePrimitives } from './ops/compare.js';
 import { expand, type ExpandAttrs } from './ops/expand.js';
 import { permute, type PermuteAttrs } from './ops/permute.js';
 import { reducePrimitives, type ReducePrimitives } from './ops/reduce.js';
-import { linalgPrimitives, type LinalgPrimitives } from './ops/registry-linalg.js';
-import { matmulPrimitives, type MatmulPrimitives } from './ops/registry-matmul.js';
-import { movementPrimitives, type MovementPrimitives } from './ops/registry-movement.js';
+import {
+  linalgPrimitives,
+  type LinalgPrimitives,
+} from './ops/registry-linalg.js';
+import {
+  matmulPrimitives,
+  type MatmulPrimitives,
+} from './ops/registry-matmul.js';
+import {
+  movementPrimitives,
+  type MovementPrimitives,
+} from './ops/registry-movement.js';
 import { nnPrimitives, type NnPrimitives } from './ops/registry-nn.js';
 import { reshape, type ReshapeAttrs } from './ops/reshape.js';
-import { unaryPrimitives, type NoAttrs, type UnaryPrimitives } from './ops/unary.js';
+import {
+  unaryPrimitives,
+  type NoAttrs,
+  type UnaryPrimitives,
+} from './ops/unary.js';
 import { where } from './ops/where.js';
 
 export interface CorePrimitives {

@@ -44,10 +44,21 @@ export function restoreRng(state: string): Rng {
   try {
     parsed = JSON.parse(state) as seedrandom.State.Arc4;
   } catch {
-    throw new ValueError('BAD_ARGUMENT', `restoreRng: state must come from rngState; got ${JSON.stringify(state.slice(0, 40))}.`);
+    throw new ValueError(
+      'BAD_ARGUMENT',
+      `restoreRng: state must come from rngState; got ${JSON.stringify(state.slice(0, 40))}.`,
+    );
   }
-  if (typeof parsed !== 'object' || parsed === null || !Array.isArray(parsed.S) || parsed.S.length !== 256) {
-    throw new ValueError('BAD_ARGUMENT', `restoreRng: state must come from rngState; got ${JSON.stringify(state.slice(0, 40))}.`);
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    !Array.isArray(parsed.S) ||
+    parsed.S.length !== 256
+  ) {
+    throw new ValueError(
+      'BAD_ARGUMENT',
+      `restoreRng: state must come from rngState; got ${JSON.stringify(state.slice(0, 40))}.`,
+    );
   }
   const prng = seedrandom('', { state: parsed });
   const rng: Rng = () => prng();
@@ -65,7 +76,10 @@ export function getRng(rng?: Rng): Rng {
 }
 
 /** Standard normal by Box–Muller; consumes two uniforms per pair. */
-export function fillNormal(out: { length: number; [i: number]: number }, rng: Rng): void {
+export function fillNormal(
+  out: { length: number; [i: number]: number },
+  rng: Rng,
+): void {
   for (let i = 0; i < out.length; i += 2) {
     const u1 = 1 - rng(); // (0, 1]: log stays finite
     const u2 = rng();

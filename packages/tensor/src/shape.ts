@@ -33,11 +33,19 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
  * @example broadcastShapes([2, 1, 3], [4, 3]) // [2, 4, 3]
  */
 export function broadcastShapes(...shapes: Shape[]): number[] {
-  return broadcastNamed('broadcast', shapes, shapes.map((_, i) => `#${i}`));
+  return broadcastNamed(
+    'broadcast',
+    shapes,
+    shapes.map((_, i) => `#${i}`),
+  );
 }
 
 /** broadcastShapes with the op and argument names used in the error. */
-export function broadcastNamed(op: string, shapes: Shape[], names: string[]): number[] {
+export function broadcastNamed(
+  op: string,
+  shapes: Shape[],
+  names: string[],
+): number[] {
   const rank = Math.max(0, ...shapes.map((s) => s.length));
   const out = new Array<number>(rank).fill(1);
   for (let ax = -1; ax >= -rank; ax--) {
@@ -67,7 +75,8 @@ export function broadcastNamed(op: string, shapes: Shape[], names: string[]): nu
 /** Resolve a possibly negative axis against `rank`, or throw BAD_AXIS. */
 export function normalizeAxis(op: string, axis: number, rank: number): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    const range = rank === 0 ? 'none (scalar input)' : `[${-rank}, ${rank - 1}]`;
+    const range =
+      rank === 0 ? 'none (scalar input)' : `[${-rank}, ${rank - 1}]`;
     throw new ShapeError(
       'BAD_AXIS',
       `${op}: axis must be an integer in ${range}; got ${axis} for rank ${rank}.`,

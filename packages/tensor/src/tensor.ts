@@ -21,7 +21,7 @@ export function memoryStats(): { tensors: number } {
 export type NestedArray = number | boolean | NestedArray[];
 
 export class Tensor {
-  readonly isTensor: true = true;
+  readonly isTensor = true as const;
   readonly shape: Shape;
   readonly dtype: DType;
   readonly size: number;
@@ -36,7 +36,13 @@ export class Tensor {
   #disposed = false;
 
   /** Low level: wrap a backend buffer. Use `tensor(...)` instead. */
-  constructor(backend: Backend, buffer: unknown, shape: Shape, dtype: DType, requiresGrad = false) {
+  constructor(
+    backend: Backend,
+    buffer: unknown,
+    shape: Shape,
+    dtype: DType,
+    requiresGrad = false,
+  ) {
     this.backend = backend;
     this.#buffer = buffer;
     this.shape = Object.freeze([...shape]);
@@ -85,7 +91,11 @@ export class Tensor {
    */
   assign(src: Tensor): this {
     if (src === this) return this;
-    if (src.backend !== this.backend || src.dtype !== this.dtype || !shapesEqual(src.shape, this.shape)) {
+    if (
+      src.backend !== this.backend ||
+      src.dtype !== this.dtype ||
+      !shapesEqual(src.shape, this.shape)
+    ) {
       throw new ShapeError(
         'SHAPE_MISMATCH',
         `assign: src must match the target's shape, dtype and backend; got target ` +
@@ -177,7 +187,11 @@ export class Tensor {
 }
 
 /** Row-major flat data to nested arrays. */
-export function toNested(data: TypedArray, shape: Shape, dtype: DType): NestedArray {
+export function toNested(
+  data: TypedArray,
+  shape: Shape,
+  dtype: DType,
+): NestedArray {
   const conv = dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
   if (shape.length === 0) return conv(data[0]);
   const build = (dim: number, offset: number): NestedArray[] => {

@@ -3,5 +3,15 @@
  * @example
  * import { opSuite } from '@optnet/tensor/testing';
  */
-export { opSuite, allCases, type OpCase, type OpSuiteOptions } from './testing/op-suite.js';
-export { assertClose, assertThrowsCode, assertThrowsCodeSync, type CloseOptions } from './testing/assert.js';
+export {
+  opSuite,
+  allCases,
+  type OpCase,
+  type OpSuiteOptions,
+} from './testing/op-suite.js';
+export {
+  assertClose,
+  assertThrowsCode,
+  assertThrowsCodeSync,
+  type CloseOptions,
+} from './testing/assert.js';

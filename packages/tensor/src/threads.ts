@@ -18,11 +18,29 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
-import { allocShared, releaseShared, setCpuParallel, type CpuParallel } from './backend.js';
+import {
+  MessageChannel,
+  receiveMessageOnPort,
+  Worker,
+  workerData,
+  type MessagePort,
+} from 'node:worker_threads';
+import {
+  allocShared,
+  releaseShared,
+  setCpuParallel,
+  type CpuParallel,
+} from './backend.js';
 import { isKnownFinite, markFinite } from './known-finite.js';
 import { arrayView, type DType, type TypedArray } from './dtype.js';
-import { DTypeError, OptnetError, RuntimeError, ShapeError, ValueError, type ErrorCode } from './errors.js';
+import {
+  DTypeError,
+  OptnetError,
+  RuntimeError,
+  ShapeError,
+  ValueError,
+  type ErrorCode,
+} from './errors.js';
 import type { CpuTensor, KernelOp } from './op.js';
 import { primitives } from './primitives.js';
 import type { Shape } from './shape.js';
@@ -91,7 +109,10 @@ export function splittableKernels(): Map<string, KernelOp<unknown>> {
 export function viewTensors(ts: readonly SharedTensor[]): CpuTensor[] {
   const out: CpuTensor[] = [];
   for (const t of ts) {
-    const data = t.alias >= 0 ? out[t.alias].data : arrayView(t.dtype, t.buffer, t.byteOffset, t.length);
+    const data =
+      t.alias >= 0
+        ? out[t.alias].data
+        : arrayView(t.dtype, t.buffer, t.byteOffset, t.length);
     if (t.finite) markFinite(data);
     out.push({ data, shape: t.shape, dtype: t.dtype });
   }
@@ -102,20 +123,33 @@ export function viewTensors(ts: readonly SharedTensor[]): CpuTensor[] {
 export function reportOf(e: unknown): ErrorReport {
   if (e instanceof Error) {
     const code = (e as { code?: unknown }).code;
-    return { name: e.name, code: typeof code === 'string' ? code : undefined, message: e.message };
+    return {
+      name: e.name,
+      code: typeof code === 'string' ? code : undefined,
+      message: e.message,
+    };
   }
   return { name: 'Error', code: undefined, message: String(e) };
 }
 
-const ERROR_CLASSES: Record<string, new (code: ErrorCode, message: string) => Error> = {
-  OptnetError, ShapeError, DTypeError, ValueError, RuntimeError,
+const ERROR_CLASSES: Record<
+  string,
+  new (code: ErrorCode, message: string) => Error
+> = {
+  OptnetError,
+  ShapeError,
+  DTypeError,
+  ValueError,
+  RuntimeError,
 };
 
 /** The error a report describes, rebuilt as the same class with the same code and message. */
 function rebuild(r: ErrorReport | undefined): Error {
-  if (r === undefined) return new Error('cpu worker: a kernel failed without reporting why.');
+  if (r === undefined)
+    return new Error('cpu worker: a kernel failed without reporting why.');
   const Cls = ERROR_CLASSES[r.name];
-  if (Cls !== undefined && r.code !== undefined) return new Cls(r.code as ErrorCode, r.message);
+  if (Cls !== undefined && r.code !== undefined)
+    return new Cls(r.code as ErrorCode, r.message);
   const e = new Error(r.message);
   e.name = r.name;
   return e;
@@ -143,15 +177,24 @@ function workerUrl(): URL {
 
 /** Whether this thread is one of our kernel workers. */
 function isCpuWorker(): boolean {
-  return (workerData as { optnetCpuWorker?: boolean } | null)?.optnetCpuWorker === true;
+  return (
+    (workerData as { optnetCpuWorker?: boolean } | null)?.optnetCpuWorker ===
+    true
+  );
 }
 
 function startWorker(index: number, shared: Int32Array): Promise<PoolWorker> {
   const { port1, port2 } = new MessageChannel();
   const init = { optnetCpuWorker: true, index, sync: shared, port: port2 };
-  const worker = new Worker(workerUrl(), { workerData: init, transferList: [port2] });
+  const worker = new Worker(workerUrl(), {
+    workerData: init,
+    transferList: [port2],
+  });
   return new Promise((resolve, reject) => {
-    const fail = (e: unknown) => reject(e instanceof Error ? e : new Error(`cpu worker exited (${String(e)}).`));
+    const fail = (e: unknown) =>
+      reject(
+        e instanceof Error ? e : new Error(`cpu worker exited (${String(e)}).`),
+      );
     worker.once('message', () => {
       worker.off('exit', fail);
       worker.unref(); // an idle pool must not keep the process alive
@@ -183,7 +226,12 @@ function shareInputs(inputs: readonly CpuTensor[]): CpuTensor[] | null {
 }
 
 function copyShared(d: TypedArray, dtype: DType): TypedArray {
-  const view = arrayView(dtype, new SharedArrayBuffer(d.length * d.BYTES_PER_ELEMENT), 0, d.length);
+  const view = arrayView(
+    dtype,
+    new SharedArrayBuffer(d.length * d.BYTES_PER_ELEMENT),
+    0,
+    d.length,
+  );
   view.set(d);
   return view;
 }
@@ -205,24 +253,50 @@ function describe(ts: readonly CpuTensor[]): SharedTensor[] {
  * run before any item there, so they win; otherwise the lowest range's.
  */
 function pickError(errors: readonly Error[]): Error {
-  return errors.find((e) => (e as { code?: unknown }).code === 'NON_FINITE') ?? errors[0];
+  return (
+    errors.find((e) => (e as { code?: unknown }).code === 'NON_FINITE') ??
+    errors[0]
+  );
 }
 
-function runSplit<A>(op: KernelOp<A>, inputs: readonly CpuTensor[], outputs: readonly CpuTensor[], attrs: A): boolean {
+function runSplit<A>(
+  op: KernelOp<A>,
+  inputs: readonly CpuTensor[],
+  outputs: readonly CpuTensor[],
+  attrs: A,
+): boolean {
   const batch = op.cpuBatch;
-  if (batch === undefined || kernels?.get(op.name) !== (op as KernelOp<unknown>)) return false;
+  if (
+    batch === undefined ||
+    kernels?.get(op.name) !== (op as KernelOp<unknown>)
+  )
+    return false;
   const items = batch.items(inputs, outputs, attrs);
   const parts = Math.min(pool.length + 1, items);
   if (parts < 2) return false;
   const ins = shareInputs(inputs);
   if (ins === null) return false;
   // Plain outputs (small ones) are written through shared temporaries.
-  const outs = outputs.map((t) => (t.data.buffer instanceof SharedArrayBuffer ? t : { ...t, data: allocShared(t.dtype, t.data.length) }));
+  const outs = outputs.map((t) =>
+    t.data.buffer instanceof SharedArrayBuffer
+      ? t
+      : { ...t, data: allocShared(t.dtype, t.data.length) },
+  );
   const cut = (p: number) => Math.floor((items * p) / parts);
-  const base = { op: op.name, attrs, inputs: describe(ins), outputs: describe(outs), wasm: usingWasmKernels() };
+  const base = {
+    op: op.name,
+    attrs,
+    inputs: describe(ins),
+    outputs: describe(outs),
+    wasm: usingWasmKernels(),
+  };
   for (let w = 1; w < parts; w++) {
     Atomics.store(sync, w - 1, RUNNING);
-    pool[w - 1].worker.postMessage({ ...base, start: cut(w), end: cut(w + 1) } satisfies CpuTask);
+    pool[w - 1].worker.postMessage({
+      ...base,
+      start: cut(w),
+      end: cut(w + 1),
+    } satisfies CpuTask);
   }
   const errors: Error[] = [];
   try {
@@ -232,7 +306,8 @@ function runSplit<A>(op: KernelOp<A>, inputs: readonly CpuTensor[], outputs: rea
   }
   for (let w = 1; w < parts; w++) {
     Atomics.wait(sync, w - 1, RUNNING);
-    if (Atomics.load(sync, w - 1) === FAILED) errors.push(rebuild(receiveMessageOnPort(pool[w - 1].port)?.message));
+    if (Atomics.load(sync, w - 1) === FAILED)
+      errors.push(rebuild(receiveMessageOnPort(pool[w - 1].port)?.message));
   }
   splitCalls++;
   outs.forEach((t, i) => {
@@ -254,9 +329,14 @@ const runner: CpuParallel = { minCost: MIN_PARALLEL_COST, run: runSplit };
  * const n = await useCpuThreads(); // e.g. 8
  * cholesky(a); // a [128, 100, 100]: split over 8 threads
  */
-export async function useCpuThreads(n: number = availableParallelism()): Promise<number> {
+export async function useCpuThreads(
+  n: number = availableParallelism(),
+): Promise<number> {
   if (!Number.isInteger(n) || n < 1) {
-    throw new ValueError('BAD_ARGUMENT', `useCpuThreads: n must be a positive integer; got ${n}. Pass e.g. 2, or 1 for off.`);
+    throw new ValueError(
+      'BAD_ARGUMENT',
+      `useCpuThreads: n must be a positive integer; got ${n}. Pass e.g. 2, or 1 for off.`,
+    );
   }
   // Workers inherit execArgv, so a preload that turns threads on runs in
   // them too: they must not start pools of their own (threads all the way down).
@@ -275,11 +355,14 @@ export async function useCpuThreads(n: number = availableParallelism()): Promise
 
 async function startPool(count: number): Promise<number> {
   const shared = new Int32Array(new SharedArrayBuffer(4 * count));
-  const started = Array.from({ length: count }, (_, i) => startWorker(i, shared));
+  const started = Array.from({ length: count }, (_, i) =>
+    startWorker(i, shared),
+  );
   const results = await Promise.allSettled(started);
   const failed = results.find((r) => r.status === 'rejected');
   if (failed !== undefined) {
-    for (const r of results) if (r.status === 'fulfilled') void r.value.worker.terminate();
+    for (const r of results)
+      if (r.status === 'fulfilled') void r.value.worker.terminate();
     throw failed.reason;
   }
   pool = results.map((r) => (r as PromiseFulfilledResult<PoolWorker>).value);

@@ -20,6 +20,22 @@
 export { assemble, type WasmFunc } from './wasm/assemble.js';
 export { batchMap } from './ops/triangular-solve.js';
 export {
-  copyItems, inChunks, MAX_ALLOC, operand, registerWasmKernels, wasmKernels, type WasmKernels,
+  copyItems,
+  inChunks,
+  MAX_ALLOC,
+  operand,
+  registerWasmKernels,
+  wasmKernels,
+  type WasmKernels,
 } from './wasm/runtime.js';
-export { AXPY_LOCALS, axpyInline, DOT_LOCALS, dotInline, f64, hsum, i32, v128, type Local } from './wasm/wat-common.js';
+export {
+  AXPY_LOCALS,
+  axpyInline,
+  DOT_LOCALS,
+  dotInline,
+  f64,
+  hsum,
+  i32,
+  v128,
+  type Local,
+} from './wasm/wat-common.js';

@@ -15,7 +15,8 @@ if (usingWasmKernels()) {
       } finally {
         setWasmKernels(was);
       }
-    }));
+    }),
+  );
 }
 
 test.run();

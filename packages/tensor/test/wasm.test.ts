@@ -3,7 +3,11 @@ import * as assert from 'uvu/assert';
 import * as T from '@optnet/tensor';
 import { assertThrowsCode } from '@optnet/tensor/testing';
 import { assemble } from '../src/wasm/assemble.js';
-import { loadKernels, type WasmApi, type WasmKernels } from '../src/wasm/runtime.js';
+import {
+  loadKernels,
+  type WasmApi,
+  type WasmKernels,
+} from '../src/wasm/runtime.js';
 import { registerWasmKernels, wasmKernels } from '@optnet/tensor/wasm';
 
 const f64 = { dtype: 'float64' } as const;
@@ -23,21 +27,35 @@ function both(f: () => T.Tensor): [Float64Array, Float64Array] {
 }
 
 /** max |w − j| ≤ tol·max(1, max |j|), naming the case. */
-function agree(name: string, [w, j]: [Float64Array, Float64Array], tol: number): void {
+function agree(
+  name: string,
+  [w, j]: [Float64Array, Float64Array],
+  tol: number,
+): void {
   assert.is(w.length, j.length, name);
   let scale = 1;
   let err = 0;
   for (let i = 0; i < j.length; i++) {
     scale = Math.max(scale, Math.abs(j[i]));
     const d = Math.abs(w[i] - j[i]);
-    err = Number.isNaN(d) ? (Object.is(w[i], j[i]) ? err : Infinity) : Math.max(err, d);
+    err = Number.isNaN(d)
+      ? Object.is(w[i], j[i])
+        ? err
+        : Infinity
+      : Math.max(err, d);
   }
-  assert.ok(err <= tol * scale, `${name}: WebAssembly and JS kernels differ by ${err} (scale ${scale})`);
+  assert.ok(
+    err <= tol * scale,
+    `${name}: WebAssembly and JS kernels differ by ${err} (scale ${scale})`,
+  );
 }
 
 function spd(batch: number[], n: number, dtype: T.DType = 'float64'): T.Tensor {
   const a = T.randn([...batch, n, n], { rng, dtype: 'float64' });
-  return a.matmul(a, { transB: true }).addDiagonal(T.full([n], n, f64)).cast(dtype);
+  return a
+    .matmul(a, { transB: true })
+    .addDiagonal(T.full([n], n, f64))
+    .cast(dtype);
 }
 
 test('the WebAssembly kernels are in use here (Node 20 has SIMD)', () => {
@@ -45,13 +63,17 @@ test('the WebAssembly kernels are in use here (Node 20 has SIMD)', () => {
 });
 
 test('assembler: folded and flat forms, labels, locals; errors name the function and the problem', () => {
-  const bytes = assemble([
-    {
-      name: 'sumTo',
-      params: [['$n', 'i32']],
-      result: 'f64',
-      locals: [['$i', 'i32'], ['$s', 'f64']],
-      body: `
+  const bytes = assemble(
+    [
+      {
+        name: 'sumTo',
+        params: [['$n', 'i32']],
+        result: 'f64',
+        locals: [
+          ['$i', 'i32'],
+          ['$s', 'f64'],
+        ],
+        body: `
         (block $done (loop $l
           (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
           local.get $i
@@ -61,25 +83,56 @@ test('assembler: folded and flat forms, labels, locals; errors name the function
           (local.set $s (f64.add (local.get $s) (f64.const 0.5)))
           (br $l)))
         (local.get $s)`,
-    },
-  ], 1);
+      },
+    ],
+    1,
+  );
   // (the test tsconfig has Node's types, which leave WebAssembly to lib.dom)
-  const wasm = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: Record<string, unknown> } } }).WebAssembly;
+  const wasm = (
+    globalThis as unknown as {
+      WebAssembly: {
+        Module: new (b: Uint8Array) => object;
+        Instance: new (
+          m: object,
+          i: object,
+        ) => { exports: Record<string, unknown> };
+      };
+    }
+  ).WebAssembly;
   const inst = new wasm.Instance(new wasm.Module(bytes), {});
   assert.is((inst.exports.sumTo as (n: number) => number)(7), 3.5);
-  const fn = (body: string) => [{ name: 'f', params: [['$a', 'i32']] as const, body }];
-  assert.throws(() => assemble(fn('(i32.frobnicate (local.get $a))'), 1), /function f: unknown instruction "i32.frobnicate"/);
-  assert.throws(() => assemble(fn('(br $nowhere)'), 1), /function f: unknown label \$nowhere/);
-  assert.throws(() => assemble(fn('(drop (local.get $b))'), 1), /function f: unknown local \$b/);
+  const fn = (body: string) => [
+    { name: 'f', params: [['$a', 'i32']] as const, body },
+  ];
+  assert.throws(
+    () => assemble(fn('(i32.frobnicate (local.get $a))'), 1),
+    /function f: unknown instruction "i32.frobnicate"/,
+  );
+  assert.throws(
+    () => assemble(fn('(br $nowhere)'), 1),
+    /function f: unknown label \$nowhere/,
+  );
+  assert.throws(
+    () => assemble(fn('(drop (local.get $b))'), 1),
+    /function f: unknown local \$b/,
+  );
   assert.throws(() => assemble(fn('(block $x'), 1), /unbalanced "\("/);
 });
 
 test('cholesky: WebAssembly and JS kernels agree (n = 1..9, 16, 31, 50; f64 and f32)', () => {
   for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 31, 50]) {
     const a = spd([3], n);
-    agree(`cholesky f64 n=${n}`, both(() => T.cholesky(a)), 1e-13);
+    agree(
+      `cholesky f64 n=${n}`,
+      both(() => T.cholesky(a)),
+      1e-13,
+    );
     const a32 = a.cast('float32');
-    agree(`cholesky f32 n=${n}`, both(() => T.cholesky(a32)), 1e-6);
+    agree(
+      `cholesky f32 n=${n}`,
+      both(() => T.cholesky(a32)),
+      1e-6,
+    );
   }
 });
 
@@ -89,79 +142,181 @@ test('triangularSolve: WebAssembly and JS kernels agree (lower/upper × transpos
     const u = l.transpose(-2, -1).add(0); // an upper factor (copied)
     for (const k of [1, 2, 3, 7]) {
       const b = T.randn([4, n, k], { rng, dtype: 'float64' });
-      for (const [name, m] of [['lower', l], ['upper', u]] as const) {
+      for (const [name, m] of [
+        ['lower', l],
+        ['upper', u],
+      ] as const) {
         for (const transpose of [false, true]) {
           for (const unitDiagonal of [false, true]) {
             const opts = { lower: name === 'lower', transpose, unitDiagonal };
-            agree(`trsm ${name} t=${transpose} unit=${unitDiagonal} n=${n} k=${k}`, both(() => T.triangularSolve(m, b, opts)), 1e-10);
+            agree(
+              `trsm ${name} t=${transpose} unit=${unitDiagonal} n=${n} k=${k}`,
+              both(() => T.triangularSolve(m, b, opts)),
+              1e-10,
+            );
           }
         }
       }
       // One L shared by every item, and a B broadcast across L's batch.
       const shared = T.cholesky(spd([], n));
-      agree(`trsm shared L n=${n} k=${k}`, both(() => T.triangularSolve(shared, b, { transpose: true })), 1e-10);
+      agree(
+        `trsm shared L n=${n} k=${k}`,
+        both(() => T.triangularSolve(shared, b, { transpose: true })),
+        1e-10,
+      );
       const b1 = T.randn([1, n, k], { rng, dtype: 'float64' });
-      agree(`trsm broadcast B n=${n} k=${k}`, both(() => T.triangularSolve(l, b1)), 1e-10);
-      agree(`trsm f32 n=${n} k=${k}`, both(() => T.triangularSolve(l.cast('float32'), b.cast('float32'))), 1e-4);
+      agree(
+        `trsm broadcast B n=${n} k=${k}`,
+        both(() => T.triangularSolve(l, b1)),
+        1e-10,
+      );
+      agree(
+        `trsm f32 n=${n} k=${k}`,
+        both(() => T.triangularSolve(l.cast('float32'), b.cast('float32'))),
+        1e-4,
+      );
     }
   }
 });
 
 test('matmul: WebAssembly and JS kernels agree (mat-vecs, products, transA/transB, shared and broadcast operands, f32)', () => {
-  const dims = [[1, 1, 1], [3, 5, 1], [4, 7, 1], [9, 4, 1], [2, 3, 2], [5, 6, 3], [8, 8, 8], [7, 9, 5], [16, 33, 17]];
+  const dims = [
+    [1, 1, 1],
+    [3, 5, 1],
+    [4, 7, 1],
+    [9, 4, 1],
+    [2, 3, 2],
+    [5, 6, 3],
+    [8, 8, 8],
+    [7, 9, 5],
+    [16, 33, 17],
+  ];
   for (const [m, k, n] of dims) {
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {
-        const a = T.randn(transA ? [3, k, m] : [3, m, k], { rng, dtype: 'float64' });
-        const b = T.randn(transB ? [3, n, k] : [3, k, n], { rng, dtype: 'float64' });
+        const a = T.randn(transA ? [3, k, m] : [3, m, k], {
+          rng,
+          dtype: 'float64',
+        });
+        const b = T.randn(transB ? [3, n, k] : [3, k, n], {
+          rng,
+          dtype: 'float64',
+        });
         const tag = `m=${m} k=${k} n=${n} tA=${transA} tB=${transB}`;
-        agree(`matmul ${tag}`, both(() => T.matmul(a, b, { transA, transB })), 1e-13);
+        agree(
+          `matmul ${tag}`,
+          both(() => T.matmul(a, b, { transA, transB })),
+          1e-13,
+        );
         const a2 = T.randn(transA ? [k, m] : [m, k], { rng, dtype: 'float64' });
-        agree(`matmul shared a ${tag}`, both(() => T.matmul(a2, b, { transA, transB })), 1e-13);
-        const b1 = T.randn(transB ? [1, n, k] : [1, k, n], { rng, dtype: 'float64' });
-        agree(`matmul broadcast b ${tag}`, both(() => T.matmul(a, b1, { transA, transB })), 1e-13);
-        agree(`matmul f32 ${tag}`, both(() => T.matmul(a.cast('float32'), b.cast('float32'), { transA, transB })), 1e-5);
+        agree(
+          `matmul shared a ${tag}`,
+          both(() => T.matmul(a2, b, { transA, transB })),
+          1e-13,
+        );
+        const b1 = T.randn(transB ? [1, n, k] : [1, k, n], {
+          rng,
+          dtype: 'float64',
+        });
+        agree(
+          `matmul broadcast b ${tag}`,
+          both(() => T.matmul(a, b1, { transA, transB })),
+          1e-13,
+        );
+        agree(
+          `matmul f32 ${tag}`,
+          both(() =>
+            T.matmul(a.cast('float32'), b.cast('float32'), { transA, transB }),
+          ),
+          1e-5,
+        );
       }
     }
   }
   // aᵀa of one tensor (the Gram path of the JS kernel).
   const g = T.randn([5, 12, 6], { rng, dtype: 'float64' });
-  agree('matmul gram', both(() => T.matmul(g, g, { transA: true })), 1e-13);
+  agree(
+    'matmul gram',
+    both(() => T.matmul(g, g, { transA: true })),
+    1e-13,
+  );
 });
 
 test('operands bigger than one allocation (24 MB) run in chunks of items and agree with the JS kernels', () => {
   const a = spd([300], 100); // 300 × 100 × 100 float64: 24 MB
   const l = T.cholesky(a);
-  agree('cholesky 24 MB', both(() => T.cholesky(a)), 1e-12);
+  agree(
+    'cholesky 24 MB',
+    both(() => T.cholesky(a)),
+    1e-12,
+  );
   const x = T.randn([300, 100, 1], { rng, dtype: 'float64' });
-  agree('solve against a 24 MB factor', both(() => T.triangularSolve(l, x, { transpose: true })), 1e-10);
+  agree(
+    'solve against a 24 MB factor',
+    both(() => T.triangularSolve(l, x, { transpose: true })),
+    1e-10,
+  );
   const mv = both(() => T.matmul(a, x));
   agree('mat-vec of a 24 MB batch', mv, 1e-13);
   // The WebAssembly kernel ran (not a JS fallback): its sums round differently somewhere.
-  assert.ok(mv[0].some((v, i) => v !== mv[1][i]), 'the chunked WebAssembly path ran');
+  assert.ok(
+    mv[0].some((v, i) => v !== mv[1][i]),
+    'the chunked WebAssembly path ran',
+  );
   const b = T.randn([100, 3], { rng, dtype: 'float64' });
-  agree('product with a 24 MB batch', both(() => T.matmul(a, b)), 1e-13);
+  agree(
+    'product with a 24 MB batch',
+    both(() => T.matmul(a, b)),
+    1e-13,
+  );
 });
 
 test('a single item bigger than one allocation (18 MB) runs the JS kernel: the same bits as with WebAssembly off', () => {
   const n = 1500;
-  const l = T.eye(n, f64).mul(2).add(T.rand([n, n], { rng, dtype: 'float64' }).mul(0.01)); // lower part read only
+  const l = T.eye(n, f64)
+    .mul(2)
+    .add(T.rand([n, n], { rng, dtype: 'float64' }).mul(0.01)); // lower part read only
   const x = T.randn([n, 1], { rng, dtype: 'float64' });
   const [w, j] = both(() => T.triangularSolve(l, x));
-  assert.ok(w.every((v, i) => Object.is(v, j[i])), 'identical: both ran the JS kernel');
+  assert.ok(
+    w.every((v, i) => Object.is(v, j[i])),
+    'identical: both ran the JS kernel',
+  );
   // and the kernels still work for normal sizes afterwards
   const a = spd([2], 5);
-  agree('cholesky after the fallback', both(() => T.cholesky(a)), 1e-13);
+  agree(
+    'cholesky after the fallback',
+    both(() => T.cholesky(a)),
+    1e-13,
+  );
 });
 
 test('matmul: Inf and NaN propagate the same way in both kernels (no 0·Inf from padding)', () => {
   const a = T.tensor([[[1, 2, 3]]], f64); // [1, 1, 3]: k odd
-  const b = T.tensor([[[Infinity, 1], [1, 1], [1, -Infinity]]], f64); // [1, 3, 2]
+  const b = T.tensor(
+    [
+      [
+        [Infinity, 1],
+        [1, 1],
+        [1, -Infinity],
+      ],
+    ],
+    f64,
+  ); // [1, 3, 2]
   const [w, j] = both(() => T.matmul(a, b));
   assert.equal([...w], [...j]);
   assert.equal([...w], [Infinity, -Infinity]);
   const x = T.tensor([[[Infinity], [1], [2]]], f64); // a mat-vec with transA, k = 3
-  const m = T.tensor([[[1, 0], [0, 1], [1, 1]]], f64);
+  const m = T.tensor(
+    [
+      [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ],
+    ],
+    f64,
+  );
   const [w2, j2] = both(() => T.matmul(m, x, { transA: true }));
   assert.equal([...w2], [...j2]);
 });
@@ -171,10 +326,18 @@ test('cholesky through WebAssembly: not positive definite names the item and piv
   const bad = Float64Array.from(a);
   bad[2 * 16 + 2 * 4 + 2] = -100; // item 2, pivot 2
   const t = T.tensor(bad, { shape: [3, 4, 4] });
-  await assertThrowsCode(() => T.cholesky(t), 'NOT_POSITIVE_DEFINITE', /batch item 2 at pivot 2 \(/);
+  await assertThrowsCode(
+    () => T.cholesky(t),
+    'NOT_POSITIVE_DEFINITE',
+    /batch item 2 at pivot 2 \(/,
+  );
   const nan = Float64Array.from(bad);
   nan[16 * 2 + 3] = NaN; // a NaN in an upper triangle (never read) of item 2 still counts
-  await assertThrowsCode(() => T.cholesky(T.tensor(nan, { shape: [3, 4, 4] })), 'NON_FINITE', /got NaN at \[2, 0, 3\]/);
+  await assertThrowsCode(
+    () => T.cholesky(T.tensor(nan, { shape: [3, 4, 4] })),
+    'NON_FINITE',
+    /got NaN at \[2, 0, 3\]/,
+  );
 });
 
 test('mirrors: an array recycled with new contents is copied again, never read stale', () => {
@@ -183,13 +346,21 @@ test('mirrors: an array recycled with new contents is copied again, never read s
   for (let r = 0; r < 3; r++) {
     const l1 = T.cholesky(spd([8], n));
     const want1 = both(() => T.triangularSolve(l1, b))[1];
-    agree('first factor', [T.triangularSolve(l1, b).dataSync() as Float64Array, want1], 1e-10);
+    agree(
+      'first factor',
+      [T.triangularSolve(l1, b).dataSync() as Float64Array, want1],
+      1e-10,
+    );
     const other = T.cholesky(spd([8], n));
     const freed = l1.buffer;
     l1.dispose(); // its array goes to the pool; its mirror must go too
     const l2 = other.mul(2); // a JS elementwise kernel refills the array
-    assert.ok(l2.buffer === freed, 'the factor\'s array was reused');
-    agree('recycled array', both(() => T.triangularSolve(l2, b)), 1e-10);
+    assert.ok(l2.buffer === freed, "the factor's array was reused");
+    agree(
+      'recycled array',
+      both(() => T.triangularSolve(l2, b)),
+      1e-10,
+    );
     l2.dispose();
   }
 });
@@ -202,7 +373,16 @@ test('mirrors: a long run that laps the ring many times (and grows it once) stay
   for (let step = 0; step < 110; step++) {
     // ~1.3 MB factor + ~1.3 MB input copied per step, plus the vectors
     const li = T.cholesky(spd([64], n));
-    agree(`step ${step}`, [T.triangularSolve(l0, b, { transpose: true }).dataSync() as Float64Array, want], 0);
+    agree(
+      `step ${step}`,
+      [
+        T.triangularSolve(l0, b, {
+          transpose: true,
+        }).dataSync() as Float64Array,
+        want,
+      ],
+      0,
+    );
     T.triangularSolve(li, b).dispose();
     li.dispose();
   }
@@ -211,8 +391,16 @@ test('mirrors: a long run that laps the ring many times (and grows it once) stay
 test('registerWasmKernels: a package adds its own function, which can call the built-in ones; idempotent by name', () => {
   const before = wasmKernels();
   assert.ok(before !== null);
-  const fn = { name: 'testDoubleDot', params: [['$a', 'i32'], ['$b', 'i32'], ['$n', 'i32']] as const, result: 'f64' as const,
-    body: '(f64.mul (f64.const 2) (call $dot (local.get $a) (local.get $b) (local.get $n)))' };
+  const fn = {
+    name: 'testDoubleDot',
+    params: [
+      ['$a', 'i32'],
+      ['$b', 'i32'],
+      ['$n', 'i32'],
+    ] as const,
+    result: 'f64' as const,
+    body: '(f64.mul (f64.const 2) (call $dot (local.get $a) (local.get $b) (local.get $n)))',
+  };
   registerWasmKernels([fn]);
   const k = wasmKernels()!;
   assert.ok(k !== before, 'the module was rebuilt with the new function');
@@ -224,7 +412,11 @@ test('registerWasmKernels: a package adds its own function, which can call the b
   assert.ok(wasmKernels() === k);
   // The built-in kernels still work in the rebuilt module.
   const a = spd([2], 6);
-  agree('cholesky after a rebuild', both(() => T.cholesky(a)), 1e-13);
+  agree(
+    'cholesky after a rebuild',
+    both(() => T.cholesky(a)),
+    1e-13,
+  );
 });
 
 test('a browser main thread that refuses synchronous compilation gets the kernels once compiled in the background', async () => {
@@ -235,7 +427,9 @@ test('a browser main thread that refuses synchronous compilation gets the kernel
     Module: class {
       constructor() {
         refused++;
-        throw new RangeError('WebAssembly.Module(): Buffer size is larger than 4 KB; use WebAssembly.compile');
+        throw new RangeError(
+          'WebAssembly.Module(): Buffer size is larger than 4 KB; use WebAssembly.compile',
+        );
       }
     } as unknown as WasmApi['Module'],
     Instance: real.Instance,
@@ -243,7 +437,11 @@ test('a browser main thread that refuses synchronous compilation gets the kernel
   };
   let ready: (k: WasmKernels | null) => void = () => undefined;
   const later = new Promise<WasmKernels | null>((resolve) => (ready = resolve));
-  assert.is(loadKernels(mainThread, ready), null, 'none yet: the JS kernels run meanwhile');
+  assert.is(
+    loadKernels(mainThread, ready),
+    null,
+    'none yet: the JS kernels run meanwhile',
+  );
   assert.is(refused, 1);
   const k = await later;
   assert.ok(k !== null, 'compiled in the background');
@@ -252,8 +450,16 @@ test('a browser main thread that refuses synchronous compilation gets the kernel
   k!.f64().set([1, 2, 3, 4], at >> 3);
   assert.is(k!.fn.dot(at, at, 4), 30);
   // Without SIMD (validate says no) there are no kernels at all.
-  assert.is(loadKernels({ ...mainThread, validate: () => false }, () => assert.unreachable()), null);
-  assert.is(loadKernels(undefined, () => assert.unreachable()), null);
+  assert.is(
+    loadKernels({ ...mainThread, validate: () => false }, () =>
+      assert.unreachable(),
+    ),
+    null,
+  );
+  assert.is(
+    loadKernels(undefined, () => assert.unreachable()),
+    null,
+  );
 });
 
 test.run();

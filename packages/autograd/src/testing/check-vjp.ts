@@ -39,8 +39,11 @@ export function checkVjp(
 ): CheckVjpResult {
   const rng = options.rng ?? T.makeRng(0);
   const eps = options.eps ?? 1e-6;
-  const wrt = options.wrt ?? args.flatMap((a, i) => (T.isFloat(a.dtype) ? [i] : []));
-  const dirs = args.map((a, i) => (wrt.includes(i) ? T.randn(a.shape, { dtype: a.dtype, rng }) : null));
+  const wrt =
+    options.wrt ?? args.flatMap((a, i) => (T.isFloat(a.dtype) ? [i] : []));
+  const dirs = args.map((a, i) =>
+    wrt.includes(i) ? T.randn(a.shape, { dtype: a.dtype, rng }) : null,
+  );
   const [out, pullback] = vjp(f, ...args);
   const outs = Array.isArray(out) ? out : [out];
   const cts = outs.map((o) => T.randn(o.shape, { dtype: o.dtype, rng }));
@@ -51,12 +54,16 @@ export function checkVjp(
   });
   const shifted = (sign: number): number =>
     noGrad(() => {
-      const xs = args.map((a, i) => (dirs[i] ? T.add(a, T.mul(dirs[i]!, sign * eps)) : a));
+      const xs = args.map((a, i) =>
+        dirs[i] ? T.add(a, T.mul(dirs[i]!, sign * eps)) : a,
+      );
       const y = f(...xs);
       const ys = Array.isArray(y) ? y : [y];
       return ys.reduce((acc, yi, k) => acc + dot(yi, cts[k]), 0);
     });
   const numeric = (shifted(1) - shifted(-1)) / (2 * eps);
-  const relError = Math.abs(analytic - numeric) / Math.max(Math.abs(analytic), Math.abs(numeric), 1e-8);
+  const relError =
+    Math.abs(analytic - numeric) /
+    Math.max(Math.abs(analytic), Math.abs(numeric), 1e-8);
   return { analytic, numeric, relError };
 }

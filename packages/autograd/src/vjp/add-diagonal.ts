@@ -7,4 +7,7 @@ import * as T from '@optnet/tensor';
 import type { NoAttrs } from '@optnet/tensor';
 import type { VjpRule } from './types.js';
 
-export const addDiagonalVjp: VjpRule<NoAttrs> = (_ctx, [g]) => [g, T.diagonal(g)];
+export const addDiagonalVjp: VjpRule<NoAttrs> = (_ctx, [g]) => [
+  g,
+  T.diagonal(g),
+];

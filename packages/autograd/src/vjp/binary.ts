@@ -6,15 +6,28 @@ import * as T from '@optnet/tensor';
 import type { NoAttrs, Tensor } from '@optnet/tensor';
 import type { VjpRule } from './types.js';
 
-type Binary = (a: Tensor, b: Tensor, y: Tensor, g: Tensor) => [Tensor | null, Tensor | null];
+type Binary = (
+  a: Tensor,
+  b: Tensor,
+  y: Tensor,
+  g: Tensor,
+) => [Tensor | null, Tensor | null];
 
 function rule(f: Binary): VjpRule<NoAttrs> {
   return ({ inputs: [a, b], outputs: [y] }, [g]) => f(a, b, y, g);
 }
 
 /** Ties share the gradient equally (as PyTorch's maximum/minimum do). */
-function select(a: Tensor, b: Tensor, g: Tensor, pick: typeof T.greater): [Tensor, Tensor] {
-  const wa = T.add(T.cast(pick(a, b), g.dtype), T.mul(T.cast(T.equal(a, b), g.dtype), 0.5));
+function select(
+  a: Tensor,
+  b: Tensor,
+  g: Tensor,
+  pick: typeof T.greater,
+): [Tensor, Tensor] {
+  const wa = T.add(
+    T.cast(pick(a, b), g.dtype),
+    T.mul(T.cast(T.equal(a, b), g.dtype), 0.5),
+  );
   return [T.mul(g, wa), T.mul(g, T.sub(1, wa))];
 }
 

@@ -21,7 +21,10 @@ import type { VjpRule } from './types.js';
 
 export const choleskyVjp: VjpRule<NoAttrs> = ({ outputs: [l] }, [g]) => {
   const n = l.shape[l.shape.length - 1];
-  const phi = T.mul(T.matmul(l, g, { transA: true }), triangleMask(n, true, 0.5, l.dtype as FloatDType));
+  const phi = T.mul(
+    T.matmul(l, g, { transA: true }),
+    triangleMask(n, true, 0.5, l.dtype as FloatDType),
+  );
   const s1 = T.triangularSolve(l, phi, { transpose: true });
   const s = mT(T.triangularSolve(l, mT(s1), { transpose: true }));
   return [T.mul(T.add(s, mT(s)), 0.5)];

@@ -4,27 +4,43 @@
  * = ⟨w, gradWeight(x, ȳ)⟩, each rule is another of the three.
  */
 import * as T from '@optnet/tensor';
-import type { Conv2dAttrs, Conv2dGradInputAttrs, Conv2dGradWeightAttrs } from '@optnet/tensor';
+import type {
+  Conv2dAttrs,
+  Conv2dGradInputAttrs,
+  Conv2dGradWeightAttrs,
+} from '@optnet/tensor';
 import type { VjpRule } from './types.js';
 
 const opts = (a: Conv2dAttrs): T.Conv2dOptions => ({
-  stride: a.stride, padding: a.padding, dilation: a.dilation, groups: a.groups,
+  stride: a.stride,
+  padding: a.padding,
+  dilation: a.dilation,
+  groups: a.groups,
 });
 const hw = (s: readonly number[]): [number, number] => [s[2], s[3]];
 
-export const conv2dVjp: VjpRule<Conv2dAttrs> = ({ inputs: [x, w], attrs }, [g]) => [
+export const conv2dVjp: VjpRule<Conv2dAttrs> = (
+  { inputs: [x, w], attrs },
+  [g],
+) => [
   T.conv2dGradInput(g, w, hw(x.shape), opts(attrs)),
   T.conv2dGradWeight(x, g, hw(w.shape), opts(attrs)),
 ];
 
 /** dx = gradInput(g, w): ḡ = conv2d(d̄x, w), w̄ = gradWeight(d̄x, g). */
-export const conv2dGradInputVjp: VjpRule<Conv2dGradInputAttrs> = ({ inputs: [g, w], attrs }, [c]) => [
+export const conv2dGradInputVjp: VjpRule<Conv2dGradInputAttrs> = (
+  { inputs: [g, w], attrs },
+  [c],
+) => [
   T.conv2d(c, w, opts(attrs)),
   T.conv2dGradWeight(c, g, hw(w.shape), opts(attrs)),
 ];
 
 /** dw = gradWeight(x, g): x̄ = gradInput(g, d̄w), ḡ = conv2d(x, d̄w). */
-export const conv2dGradWeightVjp: VjpRule<Conv2dGradWeightAttrs> = ({ inputs: [x, g], attrs }, [c]) => [
+export const conv2dGradWeightVjp: VjpRule<Conv2dGradWeightAttrs> = (
+  { inputs: [x, g], attrs },
+  [c],
+) => [
   T.conv2dGradInput(g, c, hw(x.shape), opts(attrs)),
   T.conv2d(x, c, opts(attrs)),
 ];

@@ -2,4 +2,6 @@
 import * as T from '@optnet/tensor';
 import type { VjpRule } from './types.js';
 
-export const flipVjp: VjpRule<T.FlipAttrs> = ({ attrs: { axes } }, [g]) => [T.flip(g, axes)];
+export const flipVjp: VjpRule<T.FlipAttrs> = ({ attrs: { axes } }, [g]) => [
+  T.flip(g, axes),
+];

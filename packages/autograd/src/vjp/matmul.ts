@@ -11,9 +11,18 @@ import * as T from '@optnet/tensor';
 import type { MatmulAttrs } from '@optnet/tensor';
 import type { VjpRule } from './types.js';
 
-export const matmulVjp: VjpRule<MatmulAttrs> = ({ inputs: [a, b], attrs: { transA, transB } }, [g]) => {
-  if (!transA && !transB) return [T.matmul(g, b, { transB: true }), T.matmul(a, g, { transA: true })];
-  if (transA && !transB) return [T.matmul(b, g, { transB: true }), T.matmul(a, g)];
-  if (!transA && transB) return [T.matmul(g, b), T.matmul(g, a, { transA: true })];
-  return [T.matmul(b, g, { transA: true, transB: true }), T.matmul(g, a, { transA: true, transB: true })];
+export const matmulVjp: VjpRule<MatmulAttrs> = (
+  { inputs: [a, b], attrs: { transA, transB } },
+  [g],
+) => {
+  if (!transA && !transB)
+    return [T.matmul(g, b, { transB: true }), T.matmul(a, g, { transA: true })];
+  if (transA && !transB)
+    return [T.matmul(b, g, { transB: true }), T.matmul(a, g)];
+  if (!transA && transB)
+    return [T.matmul(g, b), T.matmul(g, a, { transA: true })];
+  return [
+    T.matmul(b, g, { transA: true, transB: true }),
+    T.matmul(g, a, { transA: true, transB: true }),
+  ];
 };

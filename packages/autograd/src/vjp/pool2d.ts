@@ -10,10 +10,17 @@ import type { VjpRule } from './types.js';
 type PoolRule = VjpRule<Pool2dAttrs>;
 
 /** Route g to the first maximum of each window. */
-export const maxPool2dVjp: PoolRule = ({ inputs: [x], attrs }, [g]) => [T.maxPool2dGrad(x, g, attrs)];
+export const maxPool2dVjp: PoolRule = ({ inputs: [x], attrs }, [g]) => [
+  T.maxPool2dGrad(x, g, attrs),
+];
 
 /** Spread g/(kh·kw) over each window (padding counted, as count_include_pad). */
-export const avgPool2dVjp: PoolRule = ({ inputs: [x], attrs }, [g]) => [T.avgPool2dGrad(x, g, attrs)];
+export const avgPool2dVjp: PoolRule = ({ inputs: [x], attrs }, [g]) => [
+  T.avgPool2dGrad(x, g, attrs),
+];
 
 /** avgPool2dGrad is linear in g with adjoint avgPool2d. */
-export const avgPool2dGradVjp: PoolRule = ({ attrs }, [h]) => [null, T.avgPool2d(h, attrs)];
+export const avgPool2dGradVjp: PoolRule = ({ attrs }, [h]) => [
+  null,
+  T.avgPool2d(h, attrs),
+];

@@ -1,6 +1,10 @@
 /** VJP rules of the matmul primitives. */
 import type { MatmulPrimitives } from '@optnet/tensor';
-import { conv2dGradInputVjp, conv2dGradWeightVjp, conv2dVjp } from './conv2d.js';
+import {
+  conv2dGradInputVjp,
+  conv2dGradWeightVjp,
+  conv2dVjp,
+} from './conv2d.js';
 import { matmulVjp } from './matmul.js';
 import type { VjpTable } from './types.js';
 

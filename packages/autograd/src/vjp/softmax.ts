@@ -10,11 +10,13 @@ import type { SoftmaxAttrs } from '@optnet/tensor';
 import type { VjpRule } from './types.js';
 
 /** y = softmax(x): dx = y·(g − Σ g·y) */
-export const softmaxVjp: VjpRule<SoftmaxAttrs> = ({ outputs: [y], attrs: { axis } }, [g]) => [
-  T.mul(y, T.sub(g, T.sum(T.mul(g, y), axis, true))),
-];
+export const softmaxVjp: VjpRule<SoftmaxAttrs> = (
+  { outputs: [y], attrs: { axis } },
+  [g],
+) => [T.mul(y, T.sub(g, T.sum(T.mul(g, y), axis, true)))];
 
 /** y = logSoftmax(x): dx = g − softmax(x)·Σ g, with softmax(x) = exp(y) */
-export const logSoftmaxVjp: VjpRule<SoftmaxAttrs> = ({ outputs: [y], attrs: { axis } }, [g]) => [
-  T.sub(g, T.mul(T.exp(y), T.sum(g, axis, true))),
-];
+export const logSoftmaxVjp: VjpRule<SoftmaxAttrs> = (
+  { outputs: [y], attrs: { axis } },
+  [g],
+) => [T.sub(g, T.mul(T.exp(y), T.sum(g, axis, true)))];

@@ -7,7 +7,10 @@ import type { NoAttrs } from '@optnet/tensor';
 import { mT } from './triangular-solve.js';
 import type { VjpRule } from './types.js';
 
-export const solveVjp: VjpRule<NoAttrs> = ({ inputs: [a], outputs: [x] }, [g]) => {
+export const solveVjp: VjpRule<NoAttrs> = (
+  { inputs: [a], outputs: [x] },
+  [g],
+) => {
   const gb = T.solve(mT(a), g);
   return [T.neg(T.matmul(gb, x, { transB: true })), gb];
 };

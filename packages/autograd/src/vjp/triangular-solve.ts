@@ -18,8 +18,14 @@ export function mT(x: Tensor): Tensor {
  * n×n mask: 1 on the chosen triangle, `diag` on the diagonal, 0 elsewhere.
  * @example triangleMask(3, true, 0.5, 'float64') // Φ's mask
  */
-export function triangleMask(n: number, lower: boolean, diag: number, dtype: FloatDType): Tensor {
-  const data = dtype === 'float64' ? new Float64Array(n * n) : new Float32Array(n * n);
+export function triangleMask(
+  n: number,
+  lower: boolean,
+  diag: number,
+  dtype: FloatDType,
+): Tensor {
+  const data =
+    dtype === 'float64' ? new Float64Array(n * n) : new Float32Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       if (i === j) data[i * n + j] = diag;
@@ -29,11 +35,25 @@ export function triangleMask(n: number, lower: boolean, diag: number, dtype: Flo
   return T.fromTypedArray(data, [n, n]);
 }
 
-export const triangularSolveVjp: VjpRule<TriangularSolveAttrs> = ({ inputs: [l], outputs: [x], attrs }, [g]) => {
+export const triangularSolveVjp: VjpRule<TriangularSolveAttrs> = (
+  { inputs: [l], outputs: [x], attrs },
+  [g],
+) => {
   const { lower, transpose, unitDiagonal } = attrs;
-  const gb = T.triangularSolve(l, g, { lower, transpose: !transpose, unitDiagonal });
-  const full = transpose ? T.matmul(x, gb, { transB: true }) : T.matmul(gb, x, { transB: true });
+  const gb = T.triangularSolve(l, g, {
+    lower,
+    transpose: !transpose,
+    unitDiagonal,
+  });
+  const full = transpose
+    ? T.matmul(x, gb, { transB: true })
+    : T.matmul(gb, x, { transB: true });
   const n = l.shape[l.shape.length - 1];
-  const mask = triangleMask(n, lower, unitDiagonal ? 0 : 1, l.dtype as FloatDType);
+  const mask = triangleMask(
+    n,
+    lower,
+    unitDiagonal ? 0 : 1,
+    l.dtype as FloatDType,
+  );
   return [T.neg(T.mul(full, mask)), gb];
 };

@@ -14,10 +14,15 @@ export interface VjpContext<A> {
  * return a cotangent with the *broadcast* shape of an input: the walker sums
  * broadcast axes down to the input's shape, once, for every rule.
  */
-export type VjpRule<A> = (ctx: VjpContext<A>, cts: readonly Tensor[]) => readonly (Tensor | null)[];
+export type VjpRule<A> = (
+  ctx: VjpContext<A>,
+  cts: readonly Tensor[],
+) => readonly (Tensor | null)[];
 
 /**
  * One rule per primitive of a registry; `null` marks a primitive that is
  * not differentiable (comparisons, argmax, ...).
  */
-export type VjpTable<R> = { readonly [K in keyof R]: VjpRule<AttrsOf<R[K]>> | null };
+export type VjpTable<R> = {
+  readonly [K in keyof R]: VjpRule<AttrsOf<R[K]>> | null;
+};

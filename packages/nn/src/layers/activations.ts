@@ -52,7 +52,10 @@ export class Softplus extends Module {
     super();
     this.beta = opts.beta ?? 1;
     this.threshold = opts.threshold ?? 20;
-    if (!(Number.isFinite(this.beta) && this.beta > 0) || Number.isNaN(this.threshold)) {
+    if (
+      !(Number.isFinite(this.beta) && this.beta > 0) ||
+      Number.isNaN(this.threshold)
+    ) {
       throw new NnError(
         'BAD_OPTION',
         `Softplus: beta must be a positive finite number and threshold a number; got beta ${this.beta}, threshold ${this.threshold}.`,
@@ -120,6 +123,10 @@ export class LogSoftmax extends AlongDim {
 }
 
 function checkDim(layer: string, dim: number): number {
-  if (!Number.isInteger(dim)) throw new NnError('BAD_OPTION', `${layer}: dim must be an integer; got ${String(dim)}.`);
+  if (!Number.isInteger(dim))
+    throw new NnError(
+      'BAD_OPTION',
+      `${layer}: dim must be an integer; got ${String(dim)}.`,
+    );
   return dim;
 }

@@ -15,7 +15,15 @@
  * int64), since tensors have no 64-bit integers.
  */
 import { noGrad } from '@optnet/autograd';
-import { fmtShape, ones, ShapeError, tensor, zeros, type FloatDType, type Tensor } from '@optnet/tensor';
+import {
+  fmtShape,
+  ones,
+  ShapeError,
+  tensor,
+  zeros,
+  type FloatDType,
+  type Tensor,
+} from '@optnet/tensor';
 import { NnError } from '../errors.js';
 import { Module } from '../module.js';
 import { badInput, checkDType, checkInputDType, checkInt } from './check.js';
@@ -58,11 +66,21 @@ export abstract class BatchNorm extends Module {
     this.affine = opts.affine ?? true;
     this.trackRunningStats = opts.trackRunningStats ?? true;
     const dtype = checkDType(name, opts.dtype ?? 'float32');
-    this.weight = this.affine ? ones([numFeatures], { dtype, requiresGrad: true }) : null;
-    this.bias = this.affine ? zeros([numFeatures], { dtype, requiresGrad: true }) : null;
-    this.runningMean = this.trackRunningStats ? zeros([numFeatures], { dtype }) : null;
-    this.runningVar = this.trackRunningStats ? ones([numFeatures], { dtype }) : null;
-    this.numBatchesTracked = this.trackRunningStats ? tensor(0, { dtype: 'int32' }) : null;
+    this.weight = this.affine
+      ? ones([numFeatures], { dtype, requiresGrad: true })
+      : null;
+    this.bias = this.affine
+      ? zeros([numFeatures], { dtype, requiresGrad: true })
+      : null;
+    this.runningMean = this.trackRunningStats
+      ? zeros([numFeatures], { dtype })
+      : null;
+    this.runningVar = this.trackRunningStats
+      ? ones([numFeatures], { dtype })
+      : null;
+    this.numBatchesTracked = this.trackRunningStats
+      ? tensor(0, { dtype: 'int32' })
+      : null;
     this.registerBuffer('runningMean', 'running_mean');
     this.registerBuffer('runningVar', 'running_var');
     this.registerBuffer('numBatchesTracked', 'num_batches_tracked');
@@ -76,7 +94,12 @@ export abstract class BatchNorm extends Module {
     const name = this.constructor.name;
     this.checkRank(x);
     if (x.shape[1] !== this.numFeatures) {
-      badInput(name, `[N, ${this.numFeatures}, ...] (axis 1 = num_features)`, x, 'Match num_features to the channel count of the previous layer.');
+      badInput(
+        name,
+        `[N, ${this.numFeatures}, ...] (axis 1 = num_features)`,
+        x,
+        'Match num_features to the channel count of the previous layer.',
+      );
     }
     // Without parameters or buffers any float dtype works, as in PyTorch.
     const own = this.weight ?? this.runningMean;
@@ -98,7 +121,8 @@ export abstract class BatchNorm extends Module {
       const d = x.sub(mu);
       const varB = d.square().mean(axes, true);
       y = d.mul(varB.add(this.eps).rsqrt());
-      if (this.training && this.runningMean !== null) this.#updateRunning(mu, varB, n);
+      if (this.training && this.runningMean !== null)
+        this.#updateRunning(mu, varB, n);
     } else {
       const rm = this.runningMean!.reshape(bshape);
       const rv = this.runningVar!.reshape(bshape);
@@ -117,7 +141,8 @@ export abstract class BatchNorm extends Module {
     noGrad(() => {
       nbt.assign(nbt.add(1));
       // m = momentum, or 1/k after k batches: x̄_k = x̄_{k−1} + (x_k − x̄_{k−1})/k.
-      const m: Tensor | number = this.momentum ?? nbt.cast(rm.dtype).reciprocal();
+      const m: Tensor | number =
+        this.momentum ?? nbt.cast(rm.dtype).reciprocal();
       const mean = mu.reshape([this.numFeatures]);
       const unbiased = varB.reshape([this.numFeatures]).mul(n / (n - 1));
       rm.assign(rm.add(mean.sub(rm).mul(m)));
@@ -133,9 +158,18 @@ export abstract class BatchNorm extends Module {
   }
 }
 
-function checkRange(layer: string, name: string, v: number, lo: number, hi: number): number {
+function checkRange(
+  layer: string,
+  name: string,
+  v: number,
+  lo: number,
+  hi: number,
+): number {
   if (!(typeof v === 'number' && v >= lo && v <= hi)) {
-    throw new NnError('BAD_OPTION', `${layer}: ${name} must be in [${lo}, ${hi}]; got ${String(v)}.`);
+    throw new NnError(
+      'BAD_OPTION',
+      `${layer}: ${name} must be in [${lo}, ${hi}]; got ${String(v)}.`,
+    );
   }
   return v;
 }
@@ -151,7 +185,12 @@ export class BatchNorm1d extends BatchNorm {
 
   protected override checkRank(x: Tensor): void {
     if (x.rank !== 2 && x.rank !== 3) {
-      badInput('BatchNorm1d', `[N, ${this.numFeatures}] or [N, ${this.numFeatures}, L]`, x, 'Use BatchNorm2d for images [N, C, H, W].');
+      badInput(
+        'BatchNorm1d',
+        `[N, ${this.numFeatures}] or [N, ${this.numFeatures}, L]`,
+        x,
+        'Use BatchNorm2d for images [N, C, H, W].',
+      );
     }
   }
 }
@@ -167,7 +206,12 @@ export class BatchNorm2d extends BatchNorm {
 
   protected override checkRank(x: Tensor): void {
     if (x.rank !== 4) {
-      badInput('BatchNorm2d', `[N, ${this.numFeatures}, H, W]`, x, 'Use BatchNorm1d for [N, C] or [N, C, L].');
+      badInput(
+        'BatchNorm2d',
+        `[N, ${this.numFeatures}, H, W]`,
+        x,
+        'Use BatchNorm1d for [N, C] or [N, C, L].',
+      );
     }
   }
 }

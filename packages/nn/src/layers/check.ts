@@ -2,14 +2,26 @@
  * Option and input checks shared by the layers, so every layer words its
  * errors the same way: `<Layer>: <rule>; got <values>. <hint>`.
  */
-import { DTypeError, fmtShape, ShapeError, type DType, type FloatDType, type Tensor } from '@optnet/tensor';
+import {
+  DTypeError,
+  fmtShape,
+  ShapeError,
+  type DType,
+  type FloatDType,
+  type Tensor,
+} from '@optnet/tensor';
 import { NnError } from '../errors.js';
 
 /** A size for both spatial axes, or [height, width] (PyTorch's int or tuple). */
 export type Size2d = number | readonly [number, number];
 
 /** Throw BAD_OPTION unless `value` is an integer ≥ `min`. */
-export function checkInt(layer: string, name: string, value: number, min: number): void {
+export function checkInt(
+  layer: string,
+  name: string,
+  value: number,
+  min: number,
+): void {
   if (!Number.isInteger(value) || value < min) {
     throw new NnError(
       'BAD_OPTION',
@@ -19,10 +31,19 @@ export function checkInt(layer: string, name: string, value: number, min: number
 }
 
 /** [h, w] from a Size2d, each checked to be an integer ≥ `min`. */
-export function pair(layer: string, name: string, value: Size2d, min: number): [number, number] {
-  const p: [number, number] = typeof value === 'number' ? [value, value] : [value[0], value[1]];
+export function pair(
+  layer: string,
+  name: string,
+  value: Size2d,
+  min: number,
+): [number, number] {
+  const p: [number, number] =
+    typeof value === 'number' ? [value, value] : [value[0], value[1]];
   if (typeof value !== 'number' && value.length !== 2) {
-    throw new NnError('BAD_OPTION', `${layer}: ${name} must be a number or [h, w]; got [${value.join(', ')}].`);
+    throw new NnError(
+      'BAD_OPTION',
+      `${layer}: ${name} must be a number or [h, w]; got [${value.join(', ')}].`,
+    );
   }
   checkInt(layer, name, p[0], min);
   checkInt(layer, name, p[1], min);
@@ -32,14 +53,25 @@ export function pair(layer: string, name: string, value: Size2d, min: number): [
 /** Throw BAD_OPTION unless the dtype is a float one. */
 export function checkDType(layer: string, dtype: string): FloatDType {
   if (dtype !== 'float32' && dtype !== 'float64') {
-    throw new NnError('BAD_OPTION', `${layer}: dtype must be 'float32' or 'float64'; got '${dtype}'.`);
+    throw new NnError(
+      'BAD_OPTION',
+      `${layer}: dtype must be 'float32' or 'float64'; got '${dtype}'.`,
+    );
   }
   return dtype;
 }
 
 /** Throw SHAPE_MISMATCH naming the layer, the expected shape and x's. */
-export function badInput(layer: string, expected: string, x: Tensor, hint: string): never {
-  throw new ShapeError('SHAPE_MISMATCH', `${layer}: input must be ${expected}; got x${fmtShape(x.shape)}. ${hint}`);
+export function badInput(
+  layer: string,
+  expected: string,
+  x: Tensor,
+  hint: string,
+): never {
+  throw new ShapeError(
+    'SHAPE_MISMATCH',
+    `${layer}: input must be ${expected}; got x${fmtShape(x.shape)}. ${hint}`,
+  );
 }
 
 /** Throw DTYPE_MISMATCH unless x has the layer's parameter dtype. */

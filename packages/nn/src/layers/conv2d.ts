@@ -8,7 +8,15 @@ import { conv2d, type FloatDType, type Rng, type Tensor } from '@optnet/tensor';
 import { NnError } from '../errors.js';
 import { kaimingUniform, uniform } from '../init.js';
 import { Module } from '../module.js';
-import { badInput, checkDType, checkInputDType, checkInt, fmtPair, pair, type Size2d } from './check.js';
+import {
+  badInput,
+  checkDType,
+  checkInputDType,
+  checkInt,
+  fmtPair,
+  pair,
+  type Size2d,
+} from './check.js';
 
 /** Options of Conv2d; PyTorch's defaults. */
 export interface Conv2dLayerOptions {
@@ -48,7 +56,12 @@ export class Conv2d extends Module {
   weight: Tensor;
   bias: Tensor | null;
 
-  constructor(inChannels: number, outChannels: number, kernelSize: Size2d, opts: Conv2dLayerOptions = {}) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: Size2d,
+    opts: Conv2dLayerOptions = {},
+  ) {
     super();
     checkInt('Conv2d', 'in_channels', inChannels, 1);
     checkInt('Conv2d', 'out_channels', outChannels, 1);
@@ -71,14 +84,21 @@ export class Conv2d extends Module {
     const dtype = checkDType('Conv2d', opts.dtype ?? 'float32');
     const init = { dtype, rng: opts.rng, requiresGrad: true };
     const [kh, kw] = this.kernelSize;
-    this.weight = kaimingUniform([outChannels, inChannels / groups, kh, kw], { ...init, a: Math.sqrt(5) });
+    this.weight = kaimingUniform([outChannels, inChannels / groups, kh, kw], {
+      ...init,
+      a: Math.sqrt(5),
+    });
     const bound = 1 / Math.sqrt((inChannels / groups) * kh * kw);
-    this.bias = (opts.bias ?? true) ? uniform([outChannels], -bound, bound, init) : null;
+    this.bias =
+      (opts.bias ?? true) ? uniform([outChannels], -bound, bound, init) : null;
   }
 
   /** x [N, C_in, H, W] → [N, C_out, H_out, W_out]; [C_in, H, W] → [C_out, H_out, W_out]. */
   override forward(x: Tensor): Tensor {
-    if ((x.rank !== 3 && x.rank !== 4) || x.shape[x.rank - 3] !== this.inChannels) {
+    if (
+      (x.rank !== 3 && x.rank !== 4) ||
+      x.shape[x.rank - 3] !== this.inChannels
+    ) {
       badInput(
         'Conv2d',
         `[N, ${this.inChannels}, H, W] or [${this.inChannels}, H, W] (NCHW with in_channels = ${this.inChannels})`,
@@ -90,7 +110,10 @@ export class Conv2d extends Module {
     this.#checkSpatial(x);
     const x4 = x.rank === 3 ? x.unsqueeze(0) : x;
     let y = conv2d(x4, this.weight, {
-      stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups,
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
     });
     if (this.bias) y = y.add(this.bias.reshape([1, this.outChannels, 1, 1]));
     return x.rank === 3 ? y.squeeze(0) : y;
@@ -114,8 +137,10 @@ export class Conv2d extends Module {
 
   override extraRepr(): string {
     let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${fmtPair(this.kernelSize)}, stride=${fmtPair(this.stride)}`;
-    if (this.padding[0] !== 0 || this.padding[1] !== 0) s += `, padding=${fmtPair(this.padding)}`;
-    if (this.dilation[0] !== 1 || this.dilation[1] !== 1) s += `, dilation=${fmtPair(this.dilation)}`;
+    if (this.padding[0] !== 0 || this.padding[1] !== 0)
+      s += `, padding=${fmtPair(this.padding)}`;
+    if (this.dilation[0] !== 1 || this.dilation[1] !== 1)
+      s += `, dilation=${fmtPair(this.dilation)}`;
     if (this.groups !== 1) s += `, groups=${this.groups}`;
     if (this.bias === null) s += ', bias=false';
     return s;

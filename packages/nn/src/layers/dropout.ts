@@ -3,7 +3,13 @@
  * p and the survivors are scaled by 1/(1 − p), so E[y] = x and eval mode
  * is the identity (nothing to rescale at test time).
  */
-import { rand, restoreRng, rngState, type Rng, type Tensor } from '@optnet/tensor';
+import {
+  rand,
+  restoreRng,
+  rngState,
+  type Rng,
+  type Tensor,
+} from '@optnet/tensor';
 import { NnError } from '../errors.js';
 import { Module } from '../module.js';
 
@@ -31,7 +37,10 @@ export class Dropout extends Module {
   constructor(p = 0.5, opts: DropoutOptions = {}) {
     super();
     if (!(typeof p === 'number' && p >= 0 && p <= 1)) {
-      throw new NnError('BAD_OPTION', `Dropout: p must be a probability in [0, 1]; got ${String(p)}. Pass e.g. 0.5.`);
+      throw new NnError(
+        'BAD_OPTION',
+        `Dropout: p must be a probability in [0, 1]; got ${String(p)}. Pass e.g. 0.5.`,
+      );
     }
     this.p = p;
     this.#rng = opts.rng;
@@ -41,14 +50,22 @@ export class Dropout extends Module {
     if (!this.training || this.p === 0) return x;
     if (this.p === 1) return x.mul(0);
     // keep ~ Bernoulli(1 − p): u ≥ p with u ~ U[0, 1); y = x·keep/(1 − p).
-    const u = rand(x.shape, { dtype: x.dtype === 'float64' ? 'float64' : 'float32', rng: this.#rng });
-    const scale = u.greaterEqual(this.p).cast(x.dtype).mul(1 / (1 - this.p));
+    const u = rand(x.shape, {
+      dtype: x.dtype === 'float64' ? 'float64' : 'float32',
+      rng: this.#rng,
+    });
+    const scale = u
+      .greaterEqual(this.p)
+      .cast(x.dtype)
+      .mul(1 / (1 - this.p));
     return x.mul(scale);
   }
 
   /** The generator's position (when it comes from makeRng), for checkpoints. */
   override getExtraState(): string | undefined {
-    return this.#rng === undefined ? undefined : (rngState(this.#rng) ?? undefined);
+    return this.#rng === undefined
+      ? undefined
+      : (rngState(this.#rng) ?? undefined);
   }
 
   override prepareExtraState(state: string): () => void {

@@ -27,9 +27,15 @@ export class Flatten extends Module {
     super();
     this.startDim = opts.startDim ?? 1;
     this.endDim = opts.endDim ?? -1;
-    for (const [name, v] of [['start_dim', this.startDim], ['end_dim', this.endDim]] as const) {
+    for (const [name, v] of [
+      ['start_dim', this.startDim],
+      ['end_dim', this.endDim],
+    ] as const) {
       if (!Number.isInteger(v)) {
-        throw new NnError('BAD_OPTION', `Flatten: ${name} must be an integer; got ${String(v)}.`);
+        throw new NnError(
+          'BAD_OPTION',
+          `Flatten: ${name} must be an integer; got ${String(v)}.`,
+        );
       }
     }
   }
@@ -49,10 +55,19 @@ export class Flatten extends Module {
     const start = normalizeAxis('Flatten', this.startDim, x.rank);
     const end = normalizeAxis('Flatten', this.endDim, x.rank);
     if (start > end) {
-      badInput('Flatten', `such that start_dim ${this.startDim} comes before end_dim ${this.endDim}`, x, 'Swap the axes.');
+      badInput(
+        'Flatten',
+        `such that start_dim ${this.startDim} comes before end_dim ${this.endDim}`,
+        x,
+        'Swap the axes.',
+      );
     }
     const merged = x.shape.slice(start, end + 1).reduce((a, b) => a * b, 1);
-    return x.reshape([...x.shape.slice(0, start), merged, ...x.shape.slice(end + 1)]);
+    return x.reshape([
+      ...x.shape.slice(0, start),
+      merged,
+      ...x.shape.slice(end + 1),
+    ]);
   }
 
   override extraRepr(): string {

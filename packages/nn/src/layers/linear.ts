@@ -32,7 +32,11 @@ export class Linear extends Module {
   weight: Tensor;
   bias: Tensor | null;
 
-  constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
+  constructor(
+    inFeatures: number,
+    outFeatures: number,
+    opts: LinearOptions = {},
+  ) {
     super();
     checkInt('Linear', 'in_features', inFeatures, 1);
     checkInt('Linear', 'out_features', outFeatures, 1);
@@ -40,9 +44,13 @@ export class Linear extends Module {
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     const init = { dtype, rng: opts.rng, requiresGrad: true };
-    this.weight = kaimingUniform([outFeatures, inFeatures], { ...init, a: Math.sqrt(5) });
+    this.weight = kaimingUniform([outFeatures, inFeatures], {
+      ...init,
+      a: Math.sqrt(5),
+    });
     const bound = 1 / Math.sqrt(inFeatures);
-    this.bias = (opts.bias ?? true) ? uniform([outFeatures], -bound, bound, init) : null;
+    this.bias =
+      (opts.bias ?? true) ? uniform([outFeatures], -bound, bound, init) : null;
   }
 
   /** x [..., in_features] → [..., out_features]. */

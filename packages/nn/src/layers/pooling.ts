@@ -31,7 +31,10 @@ export abstract class Pool2d extends Module {
     this.kernelSize = pair(name, 'kernel_size', kernelSize, 1);
     this.stride = pair(name, 'stride', opts.stride ?? this.kernelSize, 1);
     this.padding = pair(name, 'padding', opts.padding ?? 0, 0);
-    if (this.padding[0] * 2 > this.kernelSize[0] || this.padding[1] * 2 > this.kernelSize[1]) {
+    if (
+      this.padding[0] * 2 > this.kernelSize[0] ||
+      this.padding[1] * 2 > this.kernelSize[1]
+    ) {
       throw new NnError(
         'BAD_OPTION',
         `${name}: padding must be at most half the kernel size; got padding ${fmtPair(this.padding)}, ` +
@@ -46,7 +49,12 @@ export abstract class Pool2d extends Module {
   override forward(x: Tensor): Tensor {
     const name = this.constructor.name;
     if (x.rank !== 3 && x.rank !== 4) {
-      badInput(name, '[N, C, H, W] or [C, H, W]', x, 'Pooling works on NCHW images; reshape flat rows first.');
+      badInput(
+        name,
+        '[N, C, H, W] or [C, H, W]',
+        x,
+        'Pooling works on NCHW images; reshape flat rows first.',
+      );
     }
     for (const i of [0, 1]) {
       if (x.shape[x.rank - 2 + i] + 2 * this.padding[i] < this.kernelSize[i]) {
@@ -64,7 +72,8 @@ export abstract class Pool2d extends Module {
   }
 
   override extraRepr(): string {
-    const f = (p: [number, number]): string => (p[0] === p[1] ? String(p[0]) : fmtPair(p));
+    const f = (p: [number, number]): string =>
+      p[0] === p[1] ? String(p[0]) : fmtPair(p);
     return `kernel_size=${f(this.kernelSize)}, stride=${f(this.stride)}, padding=${f(this.padding)}`;
   }
 }
@@ -79,7 +88,11 @@ export class MaxPool2d extends Pool2d {
   }
 
   protected override pool(x: Tensor): Tensor {
-    return maxPool2d(x, { kernel: this.kernelSize, stride: this.stride, padding: this.padding });
+    return maxPool2d(x, {
+      kernel: this.kernelSize,
+      stride: this.stride,
+      padding: this.padding,
+    });
   }
 }
 
@@ -93,6 +106,10 @@ export class AvgPool2d extends Pool2d {
   }
 
   protected override pool(x: Tensor): Tensor {
-    return avgPool2d(x, { kernel: this.kernelSize, stride: this.stride, padding: this.padding });
+    return avgPool2d(x, {
+      kernel: this.kernelSize,
+      stride: this.stride,
+      padding: this.padding,
+    });
   }
 }

@@ -36,7 +36,10 @@ export class Sequential<In = Tensor, Out = Tensor> extends Module {
     const n = this.length;
     const i = index < 0 ? index + n : index;
     if (!Number.isInteger(index) || i < 0 || i >= n) {
-      throw new NnError('BAD_OPTION', `Sequential.at: index must be an integer in [${-n}, ${n}); got ${index}. The chain has ${n} modules.`);
+      throw new NnError(
+        'BAD_OPTION',
+        `Sequential.at: index must be an integer in [${-n}, ${n}); got ${index}. The chain has ${n} modules.`,
+      );
     }
     return (this as unknown as Record<string, Module>)[String(i)];
   }
@@ -44,7 +47,10 @@ export class Sequential<In = Tensor, Out = Tensor> extends Module {
   /** Add a module at the end (named by its position); returns this. */
   append(module: Module): this {
     if (!(module instanceof Module)) {
-      throw new NnError('BAD_OPTION', `Sequential: every element must be a Module; got ${typeof module}. Wrap functions in a Module.`);
+      throw new NnError(
+        'BAD_OPTION',
+        `Sequential: every element must be a Module; got ${typeof module}. Wrap functions in a Module.`,
+      );
     }
     (this as unknown as Record<string, Module>)[String(this.length)] = module;
     return this;
@@ -58,7 +64,8 @@ export class Sequential<In = Tensor, Out = Tensor> extends Module {
   /** Apply each module in turn: x → m0 → m1 → ... */
   override forward(x: In): Out {
     let h: unknown = x;
-    for (const [, m] of this.namedChildren()) h = (m.forward as AnyForward).call(m, h);
+    for (const [, m] of this.namedChildren())
+      h = (m.forward as AnyForward).call(m, h);
     return h as Out;
   }
 }

@@ -70,9 +70,21 @@ export class Adam extends Optimizer<AdamHyper> {
     const op = this.type;
     checkOption(op, 'lr', o.lr, o.lr >= 0, 'must be ≥ 0');
     checkOption(op, 'eps', o.eps, o.eps >= 0, 'must be ≥ 0');
-    checkOption(op, 'weightDecay', o.weightDecay, o.weightDecay >= 0, 'must be ≥ 0');
+    checkOption(
+      op,
+      'weightDecay',
+      o.weightDecay,
+      o.weightDecay >= 0,
+      'must be ≥ 0',
+    );
     const [b1, b2] = o.betas;
-    checkOption(op, 'betas', o.betas, o.betas.length === 2, 'must be a pair [β1, β2]');
+    checkOption(
+      op,
+      'betas',
+      o.betas,
+      o.betas.length === 2,
+      'must be a pair [β1, β2]',
+    );
     checkOption(op, 'betas[0]', b1, b1 >= 0 && b1 < 1, 'must be in [0, 1)');
     checkOption(op, 'betas[1]', b2, b2 >= 0 && b2 < 1, 'must be in [0, 1)');
   }
@@ -89,15 +101,26 @@ export class Adam extends Optimizer<AdamHyper> {
     const m0 = this.getSlot(i, 'exp_avg') ?? zero();
     const v0 = this.getSlot(i, 'exp_avg_sq') ?? zero();
     const m = this.setSlot(i, 'exp_avg', m0.add(g.sub(m0).mul(1 - b1)));
-    const v = this.setSlot(i, 'exp_avg_sq', v0.mul(b2).add(g.mul(g).mul(1 - b2)));
+    const v = this.setSlot(
+      i,
+      'exp_avg_sq',
+      v0.mul(b2).add(g.mul(g).mul(1 - b2)),
+    );
     let vHat = v;
     if (amsgrad) {
       const prevMax = this.getSlot(i, 'max_exp_avg_sq');
-      vHat = this.setSlot(i, 'max_exp_avg_sq', prevMax ? maximum(prevMax, v) : v.mul(1));
+      vHat = this.setSlot(
+        i,
+        'max_exp_avg_sq',
+        prevMax ? maximum(prevMax, v) : v.mul(1),
+      );
     }
     const t = this.paramSteps[i];
     const stepSize = lr / (1 - b1 ** t);
-    const denom = vHat.sqrt().div(Math.sqrt(1 - b2 ** t)).add(eps);
+    const denom = vHat
+      .sqrt()
+      .div(Math.sqrt(1 - b2 ** t))
+      .add(eps);
     param.assign(param.sub(m.div(denom).mul(stepSize)));
   }
 }

@@ -8,7 +8,16 @@
  * c is computed as a tensor and always applied (c = 1 leaves the values
  * bit-identical), so no value is read back from the device.
  */
-import { cast, div, keep, max, minimum, scalar, stack, type Tensor } from '@optnet/tensor';
+import {
+  cast,
+  div,
+  keep,
+  max,
+  minimum,
+  scalar,
+  stack,
+  type Tensor,
+} from '@optnet/tensor';
 import { noGrad } from '@optnet/autograd';
 import { checkOption } from './optimizer.js';
 
@@ -23,7 +32,10 @@ function normOf(g: Tensor, p: number): Tensor {
   if (p === Infinity) return a.max();
   if (p === 1) return a.sum();
   if (p === 2) return a.square().sum().sqrt();
-  return a.pow(p).sum().pow(1 / p);
+  return a
+    .pow(p)
+    .sum()
+    .pow(1 / p);
 }
 
 /**
@@ -40,19 +52,32 @@ function normOf(g: Tensor, p: number): Tensor {
  * const norm = clipGradNorm(model.parameters(), 1.0);
  * opt.step();
  */
-export function clipGradNorm(params: readonly Tensor[], maxNorm: number, options: ClipGradNormOptions = {}): Tensor {
+export function clipGradNorm(
+  params: readonly Tensor[],
+  maxNorm: number,
+  options: ClipGradNormOptions = {},
+): Tensor {
   const { normType = 2 } = options;
   checkOption('clipGradNorm', 'maxNorm', maxNorm, maxNorm >= 0, 'must be ≥ 0');
-  checkOption('clipGradNorm', 'normType', normType, normType >= 1, 'must be ≥ 1 or Infinity');
+  checkOption(
+    'clipGradNorm',
+    'normType',
+    normType,
+    normType >= 1,
+    'must be ≥ 1 or Infinity',
+  );
   const withGrad = params.filter((p) => p.grad !== null);
   if (withGrad.length === 0) return scalar(0, params[0]?.dtype ?? 'float32');
   const dtype = withGrad[0].grad!.dtype;
   return noGrad(() => {
-    const norms = stack(withGrad.map((p) => cast(normOf(p.grad!, normType), dtype)));
+    const norms = stack(
+      withGrad.map((p) => cast(normOf(p.grad!, normType), dtype)),
+    );
     const total = normType === Infinity ? max(norms) : normOf(norms, normType);
     // c = min(maxNorm / (‖g‖ + 1e-6), 1), as in PyTorch (the 1e-6 guards ‖g‖ = 0).
     const coef = minimum(div(maxNorm, total.add(1e-6)), 1);
-    for (const p of withGrad) p.grad = keep(p.grad!.mul(cast(coef, p.grad!.dtype)));
+    for (const p of withGrad)
+      p.grad = keep(p.grad!.mul(cast(coef, p.grad!.dtype)));
     return total;
   });
 }

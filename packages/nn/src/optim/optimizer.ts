@@ -26,10 +26,21 @@ function snake(key: string): string {
  * Throws NnError BAD_OPTION naming the option and its value unless `ok`.
  * @example checkOption('SGD', 'lr', lr, lr >= 0, 'must be ≥ 0');
  */
-export function checkOption(op: string, name: string, value: unknown, ok: boolean, rule: string): void {
+export function checkOption(
+  op: string,
+  name: string,
+  value: unknown,
+  ok: boolean,
+  rule: string,
+): void {
   if (!ok) {
-    const shown = Array.isArray(value) ? `[${value.join(', ')}]` : String(value);
-    throw new NnError('BAD_OPTION', `${op}: ${name} ${rule}; got ${name} ${shown}.`);
+    const shown = Array.isArray(value)
+      ? `[${value.join(', ')}]`
+      : String(value);
+    throw new NnError(
+      'BAD_OPTION',
+      `${op}: ${name} ${rule}; got ${name} ${shown}.`,
+    );
   }
 }
 
@@ -56,6 +67,7 @@ export abstract class Optimizer<O extends object> implements StatefulOptimizer {
   protected constructor(params: readonly Tensor[], defaults: O) {
     // Subclasses define type and validate on the prototype, so both work
     // here (through an alias: tsc forbids abstract members on `this` now).
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- see above
     const self: Optimizer<O> = this;
     checkParams(self.type, params);
     self.validate(defaults);
@@ -139,14 +151,21 @@ export abstract class Optimizer<O extends object> implements StatefulOptimizer {
     const op = `${this.type}.loadStateDict`;
     if (meta.type !== this.type) {
       const hint = `Build a ${meta.type} to load it.`;
-      mismatch(op, `the state must come from a ${this.type}`, `type '${meta.type}'`, hint);
+      mismatch(
+        op,
+        `the state must come from a ${this.type}`,
+        `type '${meta.type}'`,
+        hint,
+      );
     }
     if (meta.params !== String(this.params.length)) {
       const rule = `the state must be for ${this.params.length} parameters`;
       mismatch(op, rule, `${meta.params}`, 'Pass the same parameter list.');
     }
     const options = this.#parseOptions(op, meta);
-    const steps = this.params.map((_, i) => parseCount(op, `${i}.step`, meta[`${i}.step`] ?? '0'));
+    const steps = this.params.map((_, i) =>
+      parseCount(op, `${i}.step`, meta[`${i}.step`] ?? '0'),
+    );
     const stepCount = parseCount(op, 'step', meta.step);
     for (const [name, t] of tensors) this.#checkTensor(op, name, t);
     this.options = options;
@@ -156,7 +175,10 @@ export abstract class Optimizer<O extends object> implements StatefulOptimizer {
       for (const slots of this.#slots) slots.clear();
       for (const [name, t] of tensors) {
         const dot = name.indexOf('.');
-        this.#slots[Number(name.slice(0, dot))].set(name.slice(dot + 1), keep(t.mul(1)));
+        this.#slots[Number(name.slice(0, dot))].set(
+          name.slice(dot + 1),
+          keep(t.mul(1)),
+        );
       }
     });
   }
@@ -164,14 +186,27 @@ export abstract class Optimizer<O extends object> implements StatefulOptimizer {
   /** Hyperparameters from meta, typed like the current ones, then validated. */
   #parseOptions(op: string, meta: Record<string, string>): O {
     const out: Record<string, HyperValue> = {};
-    for (const [key, now] of Object.entries(this.options) as [string, HyperValue][]) {
+    for (const [key, now] of Object.entries(this.options) as [
+      string,
+      HyperValue,
+    ][]) {
       const s = meta[snake(key)];
       if (s === undefined) {
-        mismatch(op, `the state must hold hyperparameter '${snake(key)}'`, 'none', 'Save it with stateDict().');
+        mismatch(
+          op,
+          `the state must hold hyperparameter '${snake(key)}'`,
+          'none',
+          'Save it with stateDict().',
+        );
       }
       const value = parseHyper(s, now);
       if (value === null) {
-        mismatch(op, `'${snake(key)}' must parse like ${JSON.stringify(now)}`, `'${s}'`, 'The state is corrupt.');
+        mismatch(
+          op,
+          `'${snake(key)}' must parse like ${JSON.stringify(now)}`,
+          `'${s}'`,
+          'The state is corrupt.',
+        );
       }
       out[key] = value;
     }
@@ -184,15 +219,19 @@ export abstract class Optimizer<O extends object> implements StatefulOptimizer {
     const i = m ? Number(m[1]) : -1;
     if (!m || i >= this.params.length || !this.slotNames.includes(m[2])) {
       mismatch(
-        op, `tensor names must be <param index < ${this.params.length}>.<${this.slotNames.join('|')}>`,
-        `'${name}'`, `The state is from another optimizer or model.`,
+        op,
+        `tensor names must be <param index < ${this.params.length}>.<${this.slotNames.join('|')}>`,
+        `'${name}'`,
+        `The state is from another optimizer or model.`,
       );
     }
     const p = this.params[i];
     if (t.dtype !== p.dtype || t.shape.join() !== p.shape.join()) {
       mismatch(
-        op, `'${name}' must match parameter ${i}: ${p.dtype}[${p.shape.join(', ')}]`,
-        `${t.dtype}[${t.shape.join(', ')}]`, 'The state is from a different model.',
+        op,
+        `'${name}' must match parameter ${i}: ${p.dtype}[${p.shape.join(', ')}]`,
+        `${t.dtype}[${t.shape.join(', ')}]`,
+        'The state is from a different model.',
       );
     }
   }
@@ -205,14 +244,20 @@ function mismatch(op: string, rule: string, got: string, hint: string): never {
 function parseCount(op: string, key: string, s: string | undefined): number {
   const n = Number(s);
   if (s === undefined || !Number.isInteger(n) || n < 0) {
-    mismatch(op, `'${key}' must be a count ≥ 0`, `'${s}'`, 'The state is corrupt.');
+    mismatch(
+      op,
+      `'${key}' must be a count ≥ 0`,
+      `'${s}'`,
+      'The state is corrupt.',
+    );
   }
   return n;
 }
 
 /** Parse `s` with the type of `like`; null if it does not fit. */
 function parseHyper(s: string, like: HyperValue): HyperValue | null {
-  if (typeof like === 'boolean') return s === 'true' ? true : s === 'false' ? false : null;
+  if (typeof like === 'boolean')
+    return s === 'true' ? true : s === 'false' ? false : null;
   const nums = s.split(',').map(Number);
   if (nums.some((n) => Number.isNaN(n)) || s.trim() === '') return null;
   if (typeof like === 'number') return nums.length === 1 ? nums[0] : null;
@@ -221,10 +266,28 @@ function parseHyper(s: string, like: HyperValue): HyperValue | null {
 
 function checkParams(op: string, params: readonly Tensor[]): void {
   const n = Array.isArray(params) ? params.length : 0;
-  checkOption(op, 'params', `a list of ${n}`, n > 0, 'must be a non-empty list of tensors (e.g. model.parameters())');
+  checkOption(
+    op,
+    'params',
+    `a list of ${n}`,
+    n > 0,
+    'must be a non-empty list of tensors (e.g. model.parameters())',
+  );
   params.forEach((p, i) => {
-    checkOption(op, `params[${i}]`, p?.dtype, isFloat(p?.dtype), 'must be a float32 or float64 tensor');
+    checkOption(
+      op,
+      `params[${i}]`,
+      p?.dtype,
+      isFloat(p?.dtype),
+      'must be a float32 or float64 tensor',
+    );
   });
   const distinct = new Set(params).size;
-  checkOption(op, 'params', `${n - distinct} repeated`, distinct === n, 'must not repeat a tensor');
+  checkOption(
+    op,
+    'params',
+    `${n - distinct} repeated`,
+    distinct === n,
+    'must not repeat a tensor',
+  );
 }

@@ -55,23 +55,41 @@ export class SGD extends Optimizer<Required<SgdOptions>> {
   protected validate(o: Required<SgdOptions>): void {
     checkOption('SGD', 'lr', o.lr, o.lr >= 0, 'must be ≥ 0');
     checkOption('SGD', 'momentum', o.momentum, o.momentum >= 0, 'must be ≥ 0');
-    checkOption('SGD', 'dampening', o.dampening, Number.isFinite(o.dampening), 'must be finite');
-    checkOption('SGD', 'weightDecay', o.weightDecay, o.weightDecay >= 0, 'must be ≥ 0');
+    checkOption(
+      'SGD',
+      'dampening',
+      o.dampening,
+      Number.isFinite(o.dampening),
+      'must be finite',
+    );
+    checkOption(
+      'SGD',
+      'weightDecay',
+      o.weightDecay,
+      o.weightDecay >= 0,
+      'must be ≥ 0',
+    );
     const ok = !o.nesterov || (o.momentum > 0 && o.dampening === 0);
     checkOption(
-      'SGD', 'nesterov', `true with momentum ${o.momentum}, dampening ${o.dampening}`, ok,
+      'SGD',
+      'nesterov',
+      `true with momentum ${o.momentum}, dampening ${o.dampening}`,
+      ok,
       'needs momentum > 0 and dampening 0',
     );
   }
 
   protected update(i: number, param: Tensor, grad: Tensor): void {
-    const { lr, momentum, dampening, weightDecay, nesterov, maximize } = this.options;
+    const { lr, momentum, dampening, weightDecay, nesterov, maximize } =
+      this.options;
     let g = maximize ? grad.neg() : grad;
     if (weightDecay !== 0) g = g.add(param.mul(weightDecay));
     if (momentum !== 0) {
       const prev = this.getSlot(i, 'momentum_buffer');
       // The first buffer is a copy of g (never the .grad tensor itself).
-      const next = prev ? prev.mul(momentum).add(g.mul(1 - dampening)) : g.mul(1);
+      const next = prev
+        ? prev.mul(momentum).add(g.mul(1 - dampening))
+        : g.mul(1);
       const buf = this.setSlot(i, 'momentum_buffer', next);
       g = nesterov ? g.add(buf.mul(momentum)) : buf;
     }

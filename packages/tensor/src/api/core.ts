@@ -27,44 +27,148 @@ export function asTensor(v: TensorLike, like: Tensor): Tensor {
 function pair(a: TensorLike, b: TensorLike, op: string): [Tensor, Tensor] {
   if (a instanceof Tensor) return [a, asTensor(b, a)];
   if (b instanceof Tensor) return [asTensor(a, b), b];
-  throw new ShapeError('BAD_ARGUMENT', `${op}: at least one argument must be a Tensor; got ${typeof a} and ${typeof b}. Wrap one with tensor(...).`);
+  throw new ShapeError(
+    'BAD_ARGUMENT',
+    `${op}: at least one argument must be a Tensor; got ${typeof a} and ${typeof b}. Wrap one with tensor(...).`,
+  );
 }
 
 // Unary: y = f(x) elementwise.
-/** @example neg(x) */ export function neg(x: Tensor): Tensor { return apply1(P.neg, [x], none); }
-/** @example abs(x) */ export function abs(x: Tensor): Tensor { return apply1(P.abs, [x], none); }
-/** @example sign(x) */ export function sign(x: Tensor): Tensor { return apply1(P.sign, [x], none); }
-/** @example square(x) */ export function square(x: Tensor): Tensor { return apply1(P.square, [x], none); }
-/** @example exp(x) */ export function exp(x: Tensor): Tensor { return apply1(P.exp, [x], none); }
-/** @example log(x) */ export function log(x: Tensor): Tensor { return apply1(P.log, [x], none); }
-/** @example log1p(x) */ export function log1p(x: Tensor): Tensor { return apply1(P.log1p, [x], none); }
-/** @example sqrt(x) */ export function sqrt(x: Tensor): Tensor { return apply1(P.sqrt, [x], none); }
-/** @example rsqrt(x) // 1/sqrt(x) */ export function rsqrt(x: Tensor): Tensor { return apply1(P.rsqrt, [x], none); }
-/** @example reciprocal(x) // 1/x */ export function reciprocal(x: Tensor): Tensor { return apply1(P.reciprocal, [x], none); }
-/** @example sin(x) */ export function sin(x: Tensor): Tensor { return apply1(P.sin, [x], none); }
-/** @example cos(x) */ export function cos(x: Tensor): Tensor { return apply1(P.cos, [x], none); }
-/** @example tanh(x) */ export function tanh(x: Tensor): Tensor { return apply1(P.tanh, [x], none); }
-/** @example sigmoid(x) */ export function sigmoid(x: Tensor): Tensor { return apply1(P.sigmoid, [x], none); }
-/** log(1 + e^x), stable. @example softplus(x) */ export function softplus(x: Tensor): Tensor { return apply1(P.softplus, [x], none); }
+/** @example neg(x) */ export function neg(x: Tensor): Tensor {
+  return apply1(P.neg, [x], none);
+}
+/** @example abs(x) */ export function abs(x: Tensor): Tensor {
+  return apply1(P.abs, [x], none);
+}
+/** @example sign(x) */ export function sign(x: Tensor): Tensor {
+  return apply1(P.sign, [x], none);
+}
+/** @example square(x) */ export function square(x: Tensor): Tensor {
+  return apply1(P.square, [x], none);
+}
+/** @example exp(x) */ export function exp(x: Tensor): Tensor {
+  return apply1(P.exp, [x], none);
+}
+/** @example log(x) */ export function log(x: Tensor): Tensor {
+  return apply1(P.log, [x], none);
+}
+/** @example log1p(x) */ export function log1p(x: Tensor): Tensor {
+  return apply1(P.log1p, [x], none);
+}
+/** @example sqrt(x) */ export function sqrt(x: Tensor): Tensor {
+  return apply1(P.sqrt, [x], none);
+}
+/** @example rsqrt(x) // 1/sqrt(x) */ export function rsqrt(x: Tensor): Tensor {
+  return apply1(P.rsqrt, [x], none);
+}
+/** @example reciprocal(x) // 1/x */ export function reciprocal(
+  x: Tensor,
+): Tensor {
+  return apply1(P.reciprocal, [x], none);
+}
+/** @example sin(x) */ export function sin(x: Tensor): Tensor {
+  return apply1(P.sin, [x], none);
+}
+/** @example cos(x) */ export function cos(x: Tensor): Tensor {
+  return apply1(P.cos, [x], none);
+}
+/** @example tanh(x) */ export function tanh(x: Tensor): Tensor {
+  return apply1(P.tanh, [x], none);
+}
+/** @example sigmoid(x) */ export function sigmoid(x: Tensor): Tensor {
+  return apply1(P.sigmoid, [x], none);
+}
+/** log(1 + e^x), stable. @example softplus(x) */ export function softplus(
+  x: Tensor,
+): Tensor {
+  return apply1(P.softplus, [x], none);
+}
 /** max(x, 0), a composite of `maximum`. @example relu(x) */
-export function relu(x: Tensor): Tensor { return maximum(x, 0); }
+export function relu(x: Tensor): Tensor {
+  return maximum(x, 0);
+}
 
 // Binary, broadcasting.
-/** @example add(x, 1) */ export function add(a: TensorLike, b: TensorLike): Tensor { return apply1(P.add, pair(a, b, 'add'), none); }
-/** @example sub(x, y) */ export function sub(a: TensorLike, b: TensorLike): Tensor { return apply1(P.sub, pair(a, b, 'sub'), none); }
-/** @example mul(x, y) */ export function mul(a: TensorLike, b: TensorLike): Tensor { return apply1(P.mul, pair(a, b, 'mul'), none); }
-/** @example div(x, 2) */ export function div(a: TensorLike, b: TensorLike): Tensor { return apply1(P.div, pair(a, b, 'div'), none); }
-/** @example pow(x, 3) */ export function pow(a: TensorLike, b: TensorLike): Tensor { return apply1(P.pow, pair(a, b, 'pow'), none); }
-/** @example maximum(x, 0) */ export function maximum(a: TensorLike, b: TensorLike): Tensor { return apply1(P.maximum, pair(a, b, 'maximum'), none); }
-/** @example minimum(x, y) */ export function minimum(a: TensorLike, b: TensorLike): Tensor { return apply1(P.minimum, pair(a, b, 'minimum'), none); }
+/** @example add(x, 1) */ export function add(
+  a: TensorLike,
+  b: TensorLike,
+): Tensor {
+  return apply1(P.add, pair(a, b, 'add'), none);
+}
+/** @example sub(x, y) */ export function sub(
+  a: TensorLike,
+  b: TensorLike,
+): Tensor {
+  return apply1(P.sub, pair(a, b, 'sub'), none);
+}
+/** @example mul(x, y) */ export function mul(
+  a: TensorLike,
+  b: TensorLike,
+): Tensor {
+  return apply1(P.mul, pair(a, b, 'mul'), none);
+}
+/** @example div(x, 2) */ export function div(
+  a: TensorLike,
+  b: TensorLike,
+): Tensor {
+  return apply1(P.div, pair(a, b, 'div'), none);
+}
+/** @example pow(x, 3) */ export function pow(
+  a: TensorLike,
+  b: TensorLike,
+): Tensor {
+  return apply1(P.pow, pair(a, b, 'pow'), none);
+}
+/** @example maximum(x, 0) */ export function maximum(
+  a: TensorLike,
+  b: TensorLike,
+): Tensor {
+  return apply1(P.maximum, pair(a, b, 'maximum'), none);
+}
+/** @example minimum(x, y) */ export function minimum(
+  a: TensorLike,
+  b: TensorLike,
+): Tensor {
+  return apply1(P.minimum, pair(a, b, 'minimum'), none);
+}
 
 // Comparisons → bool.
-/** @example equal(x, 0) */ export function equal(a: TensorLike, b: TensorLike): Tensor { return apply1(P.equal, pair(a, b, 'equal'), none); }
-/** @example notEqual(x, 0) */ export function notEqual(a: TensorLike, b: TensorLike): Tensor { return apply1(P.notEqual, pair(a, b, 'notEqual'), none); }
-/** @example less(x, y) */ export function less(a: TensorLike, b: TensorLike): Tensor { return apply1(P.less, pair(a, b, 'less'), none); }
-/** @example lessEqual(x, y) */ export function lessEqual(a: TensorLike, b: TensorLike): Tensor { return apply1(P.lessEqual, pair(a, b, 'lessEqual'), none); }
-/** @example greater(x, 0) */ export function greater(a: TensorLike, b: TensorLike): Tensor { return apply1(P.greater, pair(a, b, 'greater'), none); }
-/** @example greaterEqual(x, 0) */ export function greaterEqual(a: TensorLike, b: TensorLike): Tensor { return apply1(P.greaterEqual, pair(a, b, 'greaterEqual'), none); }
+/** @example equal(x, 0) */ export function equal(
+  a: TensorLike,
+  b: TensorLike,
+): Tensor {
+  return apply1(P.equal, pair(a, b, 'equal'), none);
+}
+/** @example notEqual(x, 0) */ export function notEqual(
+  a: TensorLike,
+  b: TensorLike,
+): Tensor {
+  return apply1(P.notEqual, pair(a, b, 'notEqual'), none);
+}
+/** @example less(x, y) */ export function less(
+  a: TensorLike,
+  b: TensorLike,
+): Tensor {
+  return apply1(P.less, pair(a, b, 'less'), none);
+}
+/** @example lessEqual(x, y) */ export function lessEqual(
+  a: TensorLike,
+  b: TensorLike,
+): Tensor {
+  return apply1(P.lessEqual, pair(a, b, 'lessEqual'), none);
+}
+/** @example greater(x, 0) */ export function greater(
+  a: TensorLike,
+  b: TensorLike,
+): Tensor {
+  return apply1(P.greater, pair(a, b, 'greater'), none);
+}
+/** @example greaterEqual(x, 0) */ export function greaterEqual(
+  a: TensorLike,
+  b: TensorLike,
+): Tensor {
+  return apply1(P.greaterEqual, pair(a, b, 'greaterEqual'), none);
+}
 
 /**
  * Elementwise select: a where cond is true, else b (all broadcast).
@@ -86,34 +190,58 @@ type Axes = number | readonly number[] | null;
 
 /** @example sum(x, 1, true) */
 export function sum(x: Tensor, axes?: Axes, keepdims = false): Tensor {
-  return apply1(P.sum, [x], { axes: normalizeAxes('sum', axes, x.rank), keepdims });
+  return apply1(P.sum, [x], {
+    axes: normalizeAxes('sum', axes, x.rank),
+    keepdims,
+  });
 }
 /** @example prod(x, -1) */
 export function prod(x: Tensor, axes?: Axes, keepdims = false): Tensor {
-  return apply1(P.prod, [x], { axes: normalizeAxes('prod', axes, x.rank), keepdims });
+  return apply1(P.prod, [x], {
+    axes: normalizeAxes('prod', axes, x.rank),
+    keepdims,
+  });
 }
 /** @example max(x, 0) */
 export function max(x: Tensor, axes?: Axes, keepdims = false): Tensor {
-  return apply1(P.max, [x], { axes: normalizeAxes('max', axes, x.rank), keepdims });
+  return apply1(P.max, [x], {
+    axes: normalizeAxes('max', axes, x.rank),
+    keepdims,
+  });
 }
 /** @example min(x) */
 export function min(x: Tensor, axes?: Axes, keepdims = false): Tensor {
-  return apply1(P.min, [x], { axes: normalizeAxes('min', axes, x.rank), keepdims });
+  return apply1(P.min, [x], {
+    axes: normalizeAxes('min', axes, x.rank),
+    keepdims,
+  });
 }
 /** Index of the largest value along `axis` (all axes flattened if omitted). @example argmax(logits, -1) */
 export function argmax(x: Tensor, axis?: number, keepdims = false): Tensor {
-  if (axis === undefined) return apply1(P.argmax, [reshape(x, [-1])], { axis: 0, keepdims: false });
-  return apply1(P.argmax, [x], { axis: normalizeAxis('argmax', axis, x.rank), keepdims });
+  if (axis === undefined)
+    return apply1(P.argmax, [reshape(x, [-1])], { axis: 0, keepdims: false });
+  return apply1(P.argmax, [x], {
+    axis: normalizeAxis('argmax', axis, x.rank),
+    keepdims,
+  });
 }
 /** @example argmin(x, 0) */
 export function argmin(x: Tensor, axis?: number, keepdims = false): Tensor {
-  if (axis === undefined) return apply1(P.argmin, [reshape(x, [-1])], { axis: 0, keepdims: false });
-  return apply1(P.argmin, [x], { axis: normalizeAxis('argmin', axis, x.rank), keepdims });
+  if (axis === undefined)
+    return apply1(P.argmin, [reshape(x, [-1])], { axis: 0, keepdims: false });
+  return apply1(P.argmin, [x], {
+    axis: normalizeAxis('argmin', axis, x.rank),
+    keepdims,
+  });
 }
 /** Mean over axes: sum / count. @example mean(x, -1) */
 export function mean(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const ax = normalizeAxes('mean', axes, x.rank);
-  if (!isFloat(x.dtype)) throw new ShapeError('BAD_ARGUMENT', `mean: x must be float; got ${x.dtype}. Cast first: x.cast('float32').`);
+  if (!isFloat(x.dtype))
+    throw new ShapeError(
+      'BAD_ARGUMENT',
+      `mean: x must be float; got ${x.dtype}. Cast first: x.cast('float32').`,
+    );
   const count = ax.reduce((n, a) => n * x.shape[a], 1);
   return div(sum(x, ax, keepdims), count);
 }
@@ -125,12 +253,17 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 }
 /** @example permute(x, [0, 2, 1]) */
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
-  return apply1(P.permute, [x], { perm: normalizePerm('permute', perm, x.rank) });
+  return apply1(P.permute, [x], {
+    perm: normalizePerm('permute', perm, x.rank),
+  });
 }
 /** Swap two axes (default the last two). @example transpose(x) */
 export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
   if (x.rank < 2 && axis0 === -2 && axis1 === -1) {
-    throw new ShapeError('BAD_AXIS', `transpose: x must have rank ≥ 2 to swap its last two axes; got ${fmtShape(x.shape)}. Pass two axes.`);
+    throw new ShapeError(
+      'BAD_AXIS',
+      `transpose: x must have rank ≥ 2 to swap its last two axes; got ${fmtShape(x.shape)}. Pass two axes.`,
+    );
   }
   const a = normalizeAxis('transpose', axis0, x.rank);
   const b = normalizeAxis('transpose', axis1, x.rank);
@@ -144,13 +277,22 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 }
 /** Remove size-1 axes (all, or the given ones). @example squeeze(x, 0) */
 export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
-  const ax = axes === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes('squeeze', axes, x.rank);
+  const ax =
+    axes === undefined
+      ? x.shape.flatMap((d, i) => (d === 1 ? [i] : []))
+      : normalizeAxes('squeeze', axes, x.rank);
   for (const a of ax) {
     if (x.shape[a] !== 1) {
-      throw new ShapeError('SHAPE_MISMATCH', `squeeze: axis ${a} must have size 1; got ${fmtShape(x.shape)}.`);
+      throw new ShapeError(
+        'SHAPE_MISMATCH',
+        `squeeze: axis ${a} must have size 1; got ${fmtShape(x.shape)}.`,
+      );
     }
   }
-  return reshape(x, x.shape.filter((_, i) => !ax.includes(i)));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => !ax.includes(i)),
+  );
 }
 /** Insert a size-1 axis at `axis` (of the result). @example unsqueeze(x, 0) */
 export function unsqueeze(x: Tensor, axis: number): Tensor {

@@ -36,7 +36,11 @@ export function cholesky(a: Tensor): Tensor {
  * X with op(L)·X = B, op(L) = L or Lᵀ; L: [..., n, n], B: [..., n, k].
  * @example triangularSolve(L, B, { transpose: true }) // Lᵀ⁻¹ B
  */
-export function triangularSolve(l: Tensor, b: Tensor, options: TriangularSolveOptions = {}): Tensor {
+export function triangularSolve(
+  l: Tensor,
+  b: Tensor,
+  options: TriangularSolveOptions = {},
+): Tensor {
   const attrs: TriangularSolveAttrs = {
     lower: options.lower ?? true,
     transpose: options.transpose ?? false,

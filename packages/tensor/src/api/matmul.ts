@@ -25,10 +25,18 @@ export interface MatmulOptions {
  * @example matmul(x, w) // [B, m, k] @ [k, n] → [B, m, n]
  * @example matmul(a, b, { transB: true }) // a·bᵀ
  */
-export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+export function matmul(
+  a: Tensor,
+  b: Tensor,
+  options: MatmulOptions = {},
+): Tensor {
   const transA = options.transA ?? false;
   const transB = options.transB ?? false;
-  if (a.rank === 0 || b.rank === 0 || ((transA || transB) && (a.rank < 2 || b.rank < 2))) {
+  if (
+    a.rank === 0 ||
+    b.rank === 0 ||
+    ((transA || transB) && (a.rank < 2 || b.rank < 2))
+  ) {
     throw new ShapeError(
       'SHAPE_MISMATCH',
       `matmul: operands must be at least 1-D (2-D with transA/transB); got a${fmtShape(a.shape)} and b${fmtShape(b.shape)}. ` +
@@ -75,7 +83,11 @@ export function conv2dAttrs(options: Conv2dOptions = {}): Conv2dAttrs {
  * [N, O, Ho, Wo]. Add a bias with `add(y, reshape(b, [1, O, 1, 1]))`.
  * @example conv2d(x, w, { stride: 2, padding: 1 })
  */
-export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tensor {
+export function conv2d(
+  x: Tensor,
+  w: Tensor,
+  options: Conv2dOptions = {},
+): Tensor {
   return apply1(P.conv2d, [x, w], conv2dAttrs(options));
 }
 
@@ -83,14 +95,30 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
  * Gradient of conv2d with respect to x: g [N, O, Ho, Wo], w → [N, C, H, W].
  * @example conv2dGradInput(g, w, [H, W], { stride: 2 })
  */
-export function conv2dGradInput(g: Tensor, w: Tensor, inputSize: readonly [number, number], options: Conv2dOptions = {}): Tensor {
-  return apply1(P.conv2dGradInput, [g, w], { ...conv2dAttrs(options), inputSize: [inputSize[0], inputSize[1]] });
+export function conv2dGradInput(
+  g: Tensor,
+  w: Tensor,
+  inputSize: readonly [number, number],
+  options: Conv2dOptions = {},
+): Tensor {
+  return apply1(P.conv2dGradInput, [g, w], {
+    ...conv2dAttrs(options),
+    inputSize: [inputSize[0], inputSize[1]],
+  });
 }
 
 /**
  * Gradient of conv2d with respect to w: x, g [N, O, Ho, Wo] → [O, C/groups, kh, kw].
  * @example conv2dGradWeight(x, g, [3, 3], { padding: 1 })
  */
-export function conv2dGradWeight(x: Tensor, g: Tensor, kernelSize: readonly [number, number], options: Conv2dOptions = {}): Tensor {
-  return apply1(P.conv2dGradWeight, [x, g], { ...conv2dAttrs(options), kernelSize: [kernelSize[0], kernelSize[1]] });
+export function conv2dGradWeight(
+  x: Tensor,
+  g: Tensor,
+  kernelSize: readonly [number, number],
+  options: Conv2dOptions = {},
+): Tensor {
+  return apply1(P.conv2dGradWeight, [x, g], {
+    ...conv2dAttrs(options),
+    kernelSize: [kernelSize[0], kernelSize[1]],
+  });
 }

@@ -22,7 +22,11 @@ export function slice(x: Tensor, specs: readonly SliceSpec[]): Tensor {
  * Transpose of slice: `g` written into zeros of `shape` at the positions
  * `slice(·, specs)` reads. @example sliceScatter(g, [4, 5], [{ step: 2 }])
  */
-export function sliceScatter(g: Tensor, shape: readonly number[], specs: readonly SliceSpec[]): Tensor {
+export function sliceScatter(
+  g: Tensor,
+  shape: readonly number[],
+  specs: readonly SliceSpec[],
+): Tensor {
   return apply1(P.sliceScatter, [g], { shape: [...shape], specs });
 }
 
@@ -30,8 +34,15 @@ export function sliceScatter(g: Tensor, shape: readonly number[], specs: readonl
  * Constant padding: pads[a] = [before, after] for every axis.
  * @example pad(x, [[0, 0], [1, 2]], 0)
  */
-export function pad(x: Tensor, pads: readonly (readonly [number, number])[], value = 0): Tensor {
-  return apply1(P.pad, [x], { pads: pads.map(([b, a]) => [b, a] as const), value });
+export function pad(
+  x: Tensor,
+  pads: readonly (readonly [number, number])[],
+  value = 0,
+): Tensor {
+  return apply1(P.pad, [x], {
+    pads: pads.map(([b, a]) => [b, a] as const),
+    value,
+  });
 }
 
 /** Join along an existing axis. @example concat([a, b], 0) */
@@ -42,9 +53,16 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
 
 /** Join along a new axis (unsqueeze + concat). @example stack([a, b], 0) */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
-  if (xs.length === 0) throw new ShapeError('BAD_ARGUMENT', 'stack: need at least one tensor; got 0. Pass a non-empty list.');
+  if (xs.length === 0)
+    throw new ShapeError(
+      'BAD_ARGUMENT',
+      'stack: need at least one tensor; got 0. Pass a non-empty list.',
+    );
   const a = normalizeAxis('stack', axis, xs[0].shape.length + 1);
-  return concat(xs.map((x) => unsqueeze(x, a)), a);
+  return concat(
+    xs.map((x) => unsqueeze(x, a)),
+    a,
+  );
 }
 
 /**
@@ -52,7 +70,12 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
  * @example flip(x, [0]) // rows in reverse order
  */
 export function flip(x: Tensor, axes?: number | readonly number[]): Tensor {
-  const list = axes === undefined ? [...Array(x.shape.length).keys()] : typeof axes === 'number' ? [axes] : [...axes];
+  const list =
+    axes === undefined
+      ? [...Array(x.shape.length).keys()]
+      : typeof axes === 'number'
+        ? [axes]
+        : [...axes];
   return apply1(P.flip, [x], { axes: list });
 }
 
@@ -69,7 +92,12 @@ export function gather(x: Tensor, indices: Tensor, axis: number): Tensor {
  * Transpose of gather: zeros(shape) with out[i with i[axis] = indices[i]] += src[i].
  * @example scatterAdd(src, idx, 0, [5, 3])
  */
-export function scatterAdd(src: Tensor, indices: Tensor, axis: number, shape: readonly number[]): Tensor {
+export function scatterAdd(
+  src: Tensor,
+  indices: Tensor,
+  axis: number,
+  shape: readonly number[],
+): Tensor {
   return apply1(P.scatterAdd, [src, indices], { axis, shape: [...shape] });
 }
 
@@ -79,7 +107,10 @@ export function scatterAdd(src: Tensor, indices: Tensor, axis: number, shape: re
  */
 export function indexSelect(x: Tensor, axis: number, indices: Tensor): Tensor {
   if (indices.shape.length !== 1) {
-    throw new ShapeError('SHAPE_MISMATCH', `indexSelect: indices must be 1-D; got shape [${indices.shape.join(', ')}]. Reshape with indices.reshape([-1]).`);
+    throw new ShapeError(
+      'SHAPE_MISMATCH',
+      `indexSelect: indices must be 1-D; got shape [${indices.shape.join(', ')}]. Reshape with indices.reshape([-1]).`,
+    );
   }
   const r = x.shape.length;
   const a = normalizeAxis('indexSelect', axis, r);
@@ -93,7 +124,14 @@ export function indexSelect(x: Tensor, axis: number, indices: Tensor): Tensor {
  * One-hot encoding along a new last axis (composite, no gradient).
  * @example oneHot(labels, 10, { dtype: 'float32' })
  */
-export function oneHot(indices: Tensor, depth: number, options: { dtype?: DType } = {}): Tensor {
-  const hits = equal(unsqueeze(indices, -1), arange(0, depth, 1, { dtype: indices.dtype }));
+export function oneHot(
+  indices: Tensor,
+  depth: number,
+  options: { dtype?: DType } = {},
+): Tensor {
+  const hits = equal(
+    unsqueeze(indices, -1),
+    arange(0, depth, 1, { dtype: indices.dtype }),
+  );
   return cast(hits, options.dtype ?? 'float32');
 }

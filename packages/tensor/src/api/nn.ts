@@ -9,17 +9,35 @@ import type { Pool2dAttrs } from '../ops/pool2d.js';
 import { primitives as P } from '../primitives.js';
 import { normalizeAxes, normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { add, div, exp, log, max, mean, reshape, square, sub, sum, where, equal, abs } from './core.js';
+import {
+  add,
+  div,
+  exp,
+  log,
+  max,
+  mean,
+  reshape,
+  square,
+  sub,
+  sum,
+  where,
+  equal,
+  abs,
+} from './core.js';
 import { reducedShape } from '../ops/reduce.js';
 
 /** Softmax along `axis` (default the last), max-subtracted. @example softmax(logits, -1) */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  return apply1(P.softmax, [x], { axis: normalizeAxis('softmax', axis, x.rank) });
+  return apply1(P.softmax, [x], {
+    axis: normalizeAxis('softmax', axis, x.rank),
+  });
 }
 
 /** log(softmax(x)) along `axis`, computed stably. @example logSoftmax(logits) */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  return apply1(P.logSoftmax, [x], { axis: normalizeAxis('logSoftmax', axis, x.rank) });
+  return apply1(P.logSoftmax, [x], {
+    axis: normalizeAxis('logSoftmax', axis, x.rank),
+  });
 }
 
 type Axes = number | readonly number[] | null;
@@ -31,7 +49,11 @@ type Axes = number | readonly number[] | null;
  */
 export function logsumexp(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const ax = normalizeAxes('logsumexp', axes, x.rank);
-  if (!isFloat(x.dtype)) throw new ShapeError('BAD_ARGUMENT', `logsumexp: x must be float; got ${x.dtype}. Cast first: x.cast('float32').`);
+  if (!isFloat(x.dtype))
+    throw new ShapeError(
+      'BAD_ARGUMENT',
+      `logsumexp: x must be float; got ${x.dtype}. Cast first: x.cast('float32').`,
+    );
   const mk = max(x, ax, true);
   // An infinite max (all -Inf, or a +Inf entry) is replaced by 0 so x − m stays finite-or-±Inf, not NaN.
   const m = where(equal(abs(mk), Infinity), 0, mk);
@@ -48,13 +70,24 @@ export interface VarianceOptions {
 }
 
 /** Mean squared deviation over `axes` (default all). @example variance(x, 0, { correction: 1 }) */
-export function variance(x: Tensor, axes?: Axes, opts: VarianceOptions = {}): Tensor {
+export function variance(
+  x: Tensor,
+  axes?: Axes,
+  opts: VarianceOptions = {},
+): Tensor {
   const { keepdims = false, correction = 0 } = opts;
   const ax = normalizeAxes('variance', axes, x.rank);
-  if (!isFloat(x.dtype)) throw new ShapeError('BAD_ARGUMENT', `variance: x must be float; got ${x.dtype}. Cast first: x.cast('float32').`);
+  if (!isFloat(x.dtype))
+    throw new ShapeError(
+      'BAD_ARGUMENT',
+      `variance: x must be float; got ${x.dtype}. Cast first: x.cast('float32').`,
+    );
   const count = ax.reduce((n, a) => n * x.shape[a], 1);
   if (!(correction >= 0) || count - correction <= 0) {
-    throw new ShapeError('BAD_ARGUMENT', `variance: correction must be in [0, count); got correction ${correction} with count ${count}.`);
+    throw new ShapeError(
+      'BAD_ARGUMENT',
+      `variance: correction must be in [0, count); got correction ${correction} with count ${count}.`,
+    );
   }
   const d = sub(x, mean(x, ax, true));
   return div(sum(square(d), ax, keepdims), count - correction);
@@ -77,7 +110,11 @@ function pair2(v: Size2): [number, number] {
 
 function poolAttrs(opts: Pool2dOptions): Pool2dAttrs {
   const kernel = pair2(opts.kernel);
-  return { kernel, stride: pair2(opts.stride ?? kernel), padding: pair2(opts.padding ?? 0) };
+  return {
+    kernel,
+    stride: pair2(opts.stride ?? kernel),
+    padding: pair2(opts.padding ?? 0),
+  };
 }
 
 /** Max over each kh×kw window of an NCHW tensor (padding is ignored). @example maxPool2d(x, { kernel: 2 }) */
@@ -91,11 +128,19 @@ export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
 }
 
 /** Backward of maxPool2d: g routed to each window's first maximum of x. */
-export function maxPool2dGrad(x: Tensor, g: Tensor, attrs: Pool2dAttrs): Tensor {
+export function maxPool2dGrad(
+  x: Tensor,
+  g: Tensor,
+  attrs: Pool2dAttrs,
+): Tensor {
   return apply1(P.maxPool2dGrad, [x, g], attrs);
 }
 
 /** Backward of avgPool2d: g/(kh·kw) spread over each window (x supplies the shape). */
-export function avgPool2dGrad(x: Tensor, g: Tensor, attrs: Pool2dAttrs): Tensor {
+export function avgPool2dGrad(
+  x: Tensor,
+  g: Tensor,
+  attrs: Pool2dAttrs,
+): Tensor {
   return apply1(P.avgPool2dGrad, [x, g], attrs);
 }

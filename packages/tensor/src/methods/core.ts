@@ -11,15 +11,35 @@ type Like = F.TensorLike;
 
 declare module '../tensor.js' {
   interface Tensor {
-    neg(): Tensor; abs(): Tensor; sign(): Tensor; square(): Tensor;
-    exp(): Tensor; log(): Tensor; log1p(): Tensor; sqrt(): Tensor;
-    rsqrt(): Tensor; reciprocal(): Tensor; sin(): Tensor; cos(): Tensor;
-    tanh(): Tensor; sigmoid(): Tensor; softplus(): Tensor; relu(): Tensor;
-    add(b: Like): Tensor; sub(b: Like): Tensor; mul(b: Like): Tensor;
-    div(b: Like): Tensor; pow(b: Like): Tensor;
-    maximum(b: Like): Tensor; minimum(b: Like): Tensor;
-    equal(b: Like): Tensor; notEqual(b: Like): Tensor; less(b: Like): Tensor;
-    lessEqual(b: Like): Tensor; greater(b: Like): Tensor; greaterEqual(b: Like): Tensor;
+    neg(): Tensor;
+    abs(): Tensor;
+    sign(): Tensor;
+    square(): Tensor;
+    exp(): Tensor;
+    log(): Tensor;
+    log1p(): Tensor;
+    sqrt(): Tensor;
+    rsqrt(): Tensor;
+    reciprocal(): Tensor;
+    sin(): Tensor;
+    cos(): Tensor;
+    tanh(): Tensor;
+    sigmoid(): Tensor;
+    softplus(): Tensor;
+    relu(): Tensor;
+    add(b: Like): Tensor;
+    sub(b: Like): Tensor;
+    mul(b: Like): Tensor;
+    div(b: Like): Tensor;
+    pow(b: Like): Tensor;
+    maximum(b: Like): Tensor;
+    minimum(b: Like): Tensor;
+    equal(b: Like): Tensor;
+    notEqual(b: Like): Tensor;
+    less(b: Like): Tensor;
+    lessEqual(b: Like): Tensor;
+    greater(b: Like): Tensor;
+    greaterEqual(b: Like): Tensor;
     /** where(this, a, b): this must be bool. */
     where(a: Like, b: Like): Tensor;
     cast(dtype: DType): Tensor;
@@ -39,11 +59,54 @@ declare module '../tensor.js' {
   }
 }
 
-const unary = ['neg', 'abs', 'sign', 'square', 'exp', 'log', 'log1p', 'sqrt', 'rsqrt', 'reciprocal',
-  'sin', 'cos', 'tanh', 'sigmoid', 'softplus', 'relu'] as const;
-const withArgs = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'equal', 'notEqual', 'less',
-  'lessEqual', 'greater', 'greaterEqual', 'where', 'cast', 'sum', 'prod', 'max', 'min', 'mean', 'argmax',
-  'argmin', 'reshape', 'permute', 'transpose', 'expand', 'squeeze', 'unsqueeze'] as const;
+const unary = [
+  'neg',
+  'abs',
+  'sign',
+  'square',
+  'exp',
+  'log',
+  'log1p',
+  'sqrt',
+  'rsqrt',
+  'reciprocal',
+  'sin',
+  'cos',
+  'tanh',
+  'sigmoid',
+  'softplus',
+  'relu',
+] as const;
+const withArgs = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'maximum',
+  'minimum',
+  'equal',
+  'notEqual',
+  'less',
+  'lessEqual',
+  'greater',
+  'greaterEqual',
+  'where',
+  'cast',
+  'sum',
+  'prod',
+  'max',
+  'min',
+  'mean',
+  'argmax',
+  'argmin',
+  'reshape',
+  'permute',
+  'transpose',
+  'expand',
+  'squeeze',
+  'unsqueeze',
+] as const;
 
 const proto = Tensor.prototype as unknown as Record<string, unknown>;
 for (const name of [...unary, ...withArgs]) {

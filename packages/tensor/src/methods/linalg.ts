@@ -18,7 +18,15 @@ declare module '../tensor.js' {
   }
 }
 
-const names = ['cholesky', 'triangularSolve', 'choleskySolve', 'solve', 'inverse', 'addDiagonal', 'diagonal'] as const;
+const names = [
+  'cholesky',
+  'triangularSolve',
+  'choleskySolve',
+  'solve',
+  'inverse',
+  'addDiagonal',
+  'diagonal',
+] as const;
 
 const proto = Tensor.prototype as unknown as Record<string, unknown>;
 for (const name of names) {

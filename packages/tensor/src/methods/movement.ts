@@ -15,21 +15,43 @@ declare module '../tensor.js' {
   }
 }
 
-Tensor.prototype.slice = function (this: Tensor, specs: readonly SliceSpec[]): Tensor {
+Tensor.prototype.slice = function (
+  this: Tensor,
+  specs: readonly SliceSpec[],
+): Tensor {
   return F.slice(this, specs);
 };
-Tensor.prototype.pad = function (this: Tensor, pads: readonly (readonly [number, number])[], value?: number): Tensor {
+Tensor.prototype.pad = function (
+  this: Tensor,
+  pads: readonly (readonly [number, number])[],
+  value?: number,
+): Tensor {
   return F.pad(this, pads, value);
 };
-Tensor.prototype.flip = function (this: Tensor, axes?: number | readonly number[]): Tensor {
+Tensor.prototype.flip = function (
+  this: Tensor,
+  axes?: number | readonly number[],
+): Tensor {
   return F.flip(this, axes);
 };
-Tensor.prototype.gather = function (this: Tensor, indices: Tensor, axis: number): Tensor {
+Tensor.prototype.gather = function (
+  this: Tensor,
+  indices: Tensor,
+  axis: number,
+): Tensor {
   return F.gather(this, indices, axis);
 };
-Tensor.prototype.indexSelect = function (this: Tensor, axis: number, indices: Tensor): Tensor {
+Tensor.prototype.indexSelect = function (
+  this: Tensor,
+  axis: number,
+  indices: Tensor,
+): Tensor {
   return F.indexSelect(this, axis, indices);
 };
-Tensor.prototype.oneHot = function (this: Tensor, depth: number, options?: { dtype?: DType }): Tensor {
+Tensor.prototype.oneHot = function (
+  this: Tensor,
+  depth: number,
+  options?: { dtype?: DType },
+): Tensor {
   return F.oneHot(this, depth, options);
 };

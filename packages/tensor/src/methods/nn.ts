@@ -18,7 +18,14 @@ declare module '../tensor.js' {
   }
 }
 
-const names = ['softmax', 'logSoftmax', 'logsumexp', 'variance', 'maxPool2d', 'avgPool2d'] as const;
+const names = [
+  'softmax',
+  'logSoftmax',
+  'logsumexp',
+  'variance',
+  'maxPool2d',
+  'avgPool2d',
+] as const;
 
 const proto = Tensor.prototype as unknown as Record<string, unknown>;
 for (const name of names) {

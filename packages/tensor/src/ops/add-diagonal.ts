@@ -8,7 +8,13 @@
  */
 import { assertSameDType, assertFloat } from '../dtype.js';
 import { ShapeError } from '../errors.js';
-import { defineOp, runAll, type CpuBatch, type KernelOp, type TensorMeta } from '../op.js';
+import {
+  defineOp,
+  runAll,
+  type CpuBatch,
+  type KernelOp,
+  type TensorMeta,
+} from '../op.js';
 import { broadcastNamed, fmtShape, sizeOf } from '../shape.js';
 import { squareSize } from './cholesky.js';
 import { batchMap } from './triangular-solve.js';
@@ -42,7 +48,11 @@ export const addDiagonal: KernelOp<NoAttrs> = defineOp<NoAttrs>({
   name: 'addDiagonal',
   shape: ([a, d]: readonly TensorMeta[]) => {
     assertFloat('addDiagonal', a.dtype, 'A');
-    const dtype = assertSameDType('addDiagonal', [a.dtype, d.dtype], ['A', 'd']);
+    const dtype = assertSameDType(
+      'addDiagonal',
+      [a.dtype, d.dtype],
+      ['A', 'd'],
+    );
     const n = squareSize('addDiagonal', a.shape, 'A');
     if (d.shape.length < 1 || d.shape[d.shape.length - 1] !== n) {
       throw new ShapeError(
@@ -51,7 +61,11 @@ export const addDiagonal: KernelOp<NoAttrs> = defineOp<NoAttrs>({
           `Pass one diagonal entry per row of A.`,
       );
     }
-    const batch = broadcastNamed('addDiagonal', [a.shape.slice(0, -2), d.shape.slice(0, -1)], ['A', 'd']);
+    const batch = broadcastNamed(
+      'addDiagonal',
+      [a.shape.slice(0, -2), d.shape.slice(0, -1)],
+      ['A', 'd'],
+    );
     return [{ shape: [...batch, n, n], dtype }];
   },
   cpuBatch: addDiagonalBatch,

@@ -9,7 +9,8 @@ import { broadcastNamed } from '../shape.js';
 import { binaryLoop, type RowKernel } from './broadcast-loop.js';
 import type { NoAttrs } from './unary.js';
 
-export type BinaryName = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
+export type BinaryName =
+  'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
 
 // One literal per op so each inlines its arithmetic (see RowKernel).
 const kernels: Record<BinaryName, RowKernel> = {
@@ -26,7 +27,8 @@ const kernels: Record<BinaryName, RowKernel> = {
     for (let j = 0; j < m; j++) out[o + j] = a[ia + j * la] / b[ib + j * lb];
   },
   pow: (out, o, a, ia, la, b, ib, lb, m) => {
-    for (let j = 0; j < m; j++) out[o + j] = Math.pow(a[ia + j * la], b[ib + j * lb]);
+    for (let j = 0; j < m; j++)
+      out[o + j] = Math.pow(a[ia + j * la], b[ib + j * lb]);
   },
   maximum: (out, o, a, ia, la, b, ib, lb, m) => {
     for (let j = 0; j < m; j++) {
@@ -44,10 +46,16 @@ const kernels: Record<BinaryName, RowKernel> = {
   },
 };
 
-export const BINARY_NAMES: readonly BinaryName[] = Object.keys(kernels) as BinaryName[];
+export const BINARY_NAMES: readonly BinaryName[] = Object.keys(
+  kernels,
+) as BinaryName[];
 
 /** Shape rule shared by binary and comparison ops. */
-export function binaryMeta(name: string, a: TensorMeta, b: TensorMeta): { shape: number[]; dtype: DType } {
+export function binaryMeta(
+  name: string,
+  a: TensorMeta,
+  b: TensorMeta,
+): { shape: number[]; dtype: DType } {
   const dtype = assertSameDType(name, [a.dtype, b.dtype], ['a', 'b']);
   const shape = broadcastNamed(name, [a.shape, b.shape], ['a', 'b']);
   return { shape, dtype };
@@ -60,15 +68,21 @@ function makeBinary(name: BinaryName): KernelOp<NoAttrs> {
     shape: ([a, b]) => {
       const m = binaryMeta(name, a, b);
       if (m.dtype === 'bool') {
-        throw new DTypeError('DTYPE_MISMATCH', `${name}: inputs must be numeric; got bool. Cast first: a.cast('float32').`);
+        throw new DTypeError(
+          'DTYPE_MISMATCH',
+          `${name}: inputs must be numeric; got bool. Cast first: a.cast('float32').`,
+        );
       }
       return [m];
     },
-    cpu: ([a, b], [y]) => binaryLoop(y.data, y.shape, a.data, a.shape, b.data, b.shape, row),
+    cpu: ([a, b], [y]) =>
+      binaryLoop(y.data, y.shape, a.data, a.shape, b.data, b.shape, row),
   });
 }
 
-export type BinaryPrimitives = { readonly [K in BinaryName]: KernelOp<NoAttrs> };
+export type BinaryPrimitives = {
+  readonly [K in BinaryName]: KernelOp<NoAttrs>;
+};
 
 export const binaryPrimitives: BinaryPrimitives = Object.fromEntries(
   BINARY_NAMES.map((n) => [n, makeBinary(n)]),

@@ -40,7 +40,8 @@ export function forEachRow(
       idx[ax]++;
       for (let k = 0; k < strides.length; k++) offs[k] += strides[k][ax];
       if (idx[ax] < outShape[ax]) break;
-      for (let k = 0; k < strides.length; k++) offs[k] -= strides[k][ax] * outShape[ax];
+      for (let k = 0; k < strides.length; k++)
+        offs[k] -= strides[k][ax] * outShape[ax];
       idx[ax] = 0;
     }
   }
@@ -53,9 +54,14 @@ export function forEachRow(
  * slower because the call site sees every op.
  */
 export type RowKernel = (
-  out: TypedArray, o: number,
-  a: TypedArray, ia: number, la: number,
-  b: TypedArray, ib: number, lb: number,
+  out: TypedArray,
+  o: number,
+  a: TypedArray,
+  ia: number,
+  la: number,
+  b: TypedArray,
+  ib: number,
+  lb: number,
   m: number,
 ) => void;
 
@@ -85,11 +91,21 @@ export function binaryLoop(
   // One operand full, the other a column [..., 1] along the same leading
   // axes (a step length times a direction, in the QP solver): row by row.
   // (A broadcast operand with last axis 1 and n/m elements can only be that.)
-  if (m > 0 && a.length === n && b.length * m === n && bShape[bShape.length - 1] === 1) {
+  if (
+    m > 0 &&
+    a.length === n &&
+    b.length * m === n &&
+    bShape[bShape.length - 1] === 1
+  ) {
     for (let o = 0, i = 0; o < n; o += m, i++) row(out, o, a, o, 1, b, i, 0, m);
     return;
   }
-  if (m > 0 && b.length === n && a.length * m === n && aShape[aShape.length - 1] === 1) {
+  if (
+    m > 0 &&
+    b.length === n &&
+    a.length * m === n &&
+    aShape[aShape.length - 1] === 1
+  ) {
     for (let o = 0, i = 0; o < n; o += m, i++) row(out, o, a, i, 0, b, o, 1, m);
     return;
   }
@@ -97,5 +113,7 @@ export function binaryLoop(
   const sb = broadcastStrides(bShape, outShape);
   const la = sa[r - 1];
   const lb = sb[r - 1];
-  forEachRow(outShape, [sa, sb], (o, [ia, ib]) => row(out, o, a, ia, la, b, ib, lb, m));
+  forEachRow(outShape, [sa, sb], (o, [ia, ib]) =>
+    row(out, o, a, ia, la, b, ib, lb, m),
+  );
 }

@@ -11,15 +11,20 @@ export const cast: KernelOp<CastAttrs> = defineOp<CastAttrs>({
   name: 'cast',
   shape: ([x], { dtype }) => {
     if (!isDType(dtype)) {
-      throw new DTypeError('DTYPE_MISMATCH', `cast: dtype must be float32, float64, int32 or bool; got ${String(dtype)}.`);
+      throw new DTypeError(
+        'DTYPE_MISMATCH',
+        `cast: dtype must be float32, float64, int32 or bool; got ${String(dtype)}.`,
+      );
     }
     return [{ shape: x.shape, dtype }];
   },
   cpu: ([x], [y], { dtype }) => {
     const a = x.data;
     const out = y.data;
-    if (dtype === 'bool') for (let i = 0; i < a.length; i++) out[i] = a[i] !== 0 ? 1 : 0;
-    else if (dtype === 'int32') for (let i = 0; i < a.length; i++) out[i] = Math.trunc(a[i]);
+    if (dtype === 'bool')
+      for (let i = 0; i < a.length; i++) out[i] = a[i] !== 0 ? 1 : 0;
+    else if (dtype === 'int32')
+      for (let i = 0; i < a.length; i++) out[i] = Math.trunc(a[i]);
     else out.set(a);
   },
 });

@@ -14,11 +14,23 @@
  */
 import { assertFloat } from '../dtype.js';
 import { ShapeError, ValueError } from '../errors.js';
-import { defineOp, runAll, type CpuBatch, type CpuTensor, type KernelOp, type TensorMeta } from '../op.js';
+import {
+  defineOp,
+  runAll,
+  type CpuBatch,
+  type CpuTensor,
+  type KernelOp,
+  type TensorMeta,
+} from '../op.js';
 import { fmtShape, sizeOf, type Shape } from '../shape.js';
 import { assertFinite } from './finite.js';
 import type { NoAttrs } from './unary.js';
-import { inChunks, wasmCostScale, wasmKernels, type WasmKernels } from '../wasm/runtime.js';
+import {
+  inChunks,
+  wasmCostScale,
+  wasmKernels,
+  type WasmKernels,
+} from '../wasm/runtime.js';
 
 /** Throws unless `shape` is [..., n, n]; returns n. */
 export function squareSize(op: string, shape: Shape, arg: string): number {
@@ -40,7 +52,11 @@ export function squareSize(op: string, shape: Shape, arg: string): number {
  * only needs to run (to name the bad index) when this says false.
  * @example if (!allFinite(data, 0, data.length)) reportFirstBadEntry(data);
  */
-export function allFinite(d: ArrayLike<number>, from: number, to: number): boolean {
+export function allFinite(
+  d: ArrayLike<number>,
+  from: number,
+  to: number,
+): boolean {
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
@@ -81,7 +97,16 @@ function notPositiveDefinite(d: number, b: number, j: number): ValueError {
  * Columns j, j+1 of L for rows i, i+1 (both > j+1), in place in `w` (row
  * stride n): the four dot products over k < j share their loads.
  */
-function rowPair(w: Float64Array, o: number, n: number, j: number, i: number, l00: number, l10: number, l11: number): void {
+function rowPair(
+  w: Float64Array,
+  o: number,
+  n: number,
+  j: number,
+  i: number,
+  l00: number,
+  l10: number,
+  l11: number,
+): void {
   const rj = o + j * n;
   const rj1 = rj + n;
   const ri = o + i * n;
@@ -109,7 +134,16 @@ function rowPair(w: Float64Array, o: number, n: number, j: number, i: number, l0
 }
 
 /** Columns j, j+1 of L for the single row i > j+1 (the odd row left over by rowPair). */
-function rowSingle(w: Float64Array, o: number, n: number, j: number, i: number, l00: number, l10: number, l11: number): void {
+function rowSingle(
+  w: Float64Array,
+  o: number,
+  n: number,
+  j: number,
+  i: number,
+  l00: number,
+  l10: number,
+  l11: number,
+): void {
   const rj = o + j * n;
   const rj1 = rj + n;
   const ri = o + i * n;
@@ -130,14 +164,30 @@ function rowSingle(w: Float64Array, o: number, n: number, j: number, i: number, 
  * stride n): the eight dot products over k < j share their loads (6 loads
  * for 8 multiply-adds).
  */
-function rowQuad(w: Float64Array, o: number, n: number, j: number, i: number, l00: number, l10: number, l11: number): void {
+function rowQuad(
+  w: Float64Array,
+  o: number,
+  n: number,
+  j: number,
+  i: number,
+  l00: number,
+  l10: number,
+  l11: number,
+): void {
   const rj = o + j * n;
   const rj1 = rj + n;
   const r0 = o + i * n;
   const r1 = r0 + n;
   const r2 = r1 + n;
   const r3 = r2 + n;
-  let a0 = 0, a1 = 0, b0 = 0, b1 = 0, c0 = 0, c1 = 0, e0 = 0, e1 = 0;
+  let a0 = 0,
+    a1 = 0,
+    b0 = 0,
+    b1 = 0,
+    c0 = 0,
+    c1 = 0,
+    e0 = 0,
+    e1 = 0;
   for (let k = 0; k < j; k++) {
     const u = w[rj + k];
     const v = w[rj1 + k];
@@ -161,14 +211,28 @@ function rowQuad(w: Float64Array, o: number, n: number, j: number, i: number, l0
 }
 
 /** L[i,j], L[i,j+1] at w[p], w[p+1] from their dot products s0, s1 over k < j. */
-function finishRow(w: Float64Array, p: number, s0: number, s1: number, l00: number, l10: number, l11: number): void {
+function finishRow(
+  w: Float64Array,
+  p: number,
+  s0: number,
+  s1: number,
+  l00: number,
+  l10: number,
+  l11: number,
+): void {
   const li0 = (w[p] - s0) / l00;
   w[p] = li0;
   w[p + 1] = (w[p + 1] - s1 - li0 * l10) / l11;
 }
 
 /** Columns j and j+1 of L (j+1 < n): the 2×2 diagonal block, then the rows below it. */
-function columnPair(w: Float64Array, o: number, n: number, j: number, b: number): void {
+function columnPair(
+  w: Float64Array,
+  o: number,
+  n: number,
+  j: number,
+  b: number,
+): void {
   const rj = o + j * n;
   const rj1 = rj + n;
   let d0 = 0;
@@ -194,7 +258,13 @@ function columnPair(w: Float64Array, o: number, n: number, j: number, b: number)
 }
 
 /** Last column j = n-1 when n is odd: only the pivot is left. */
-function lastColumn(w: Float64Array, o: number, n: number, j: number, b: number): void {
+function lastColumn(
+  w: Float64Array,
+  o: number,
+  n: number,
+  j: number,
+  b: number,
+): void {
   const rj = o + j * n;
   let d = 0;
   for (let k = 0; k < j; k++) d += w[rj + k] * w[rj + k];
@@ -213,7 +283,13 @@ function factor(w: Float64Array, o: number, n: number, b: number): void {
 }
 
 /** Copies the lower triangle (diagonal included) of the n×n matrix at `from` in `src` to `to` in `dst`. */
-function copyLower(src: ArrayLike<number>, from: number, dst: Float64Array | Float32Array, to: number, n: number): void {
+function copyLower(
+  src: ArrayLike<number>,
+  from: number,
+  dst: Float64Array | Float32Array,
+  to: number,
+  n: number,
+): void {
   for (let i = 0; i < n; i++) {
     const s = from + i * n;
     const d = to + i * n;
@@ -228,7 +304,14 @@ function copyLower(src: ArrayLike<number>, from: number, dst: Float64Array | Flo
  * stays behind as the output's mirror, for the solves that follow. False
  * if its memory cannot be had (then the JS kernel runs).
  */
-function wasmFactor(k: WasmKernels, a: CpuTensor, dst: Float64Array | Float32Array, n: number, start: number, end: number): boolean {
+function wasmFactor(
+  k: WasmKernels,
+  a: CpuTensor,
+  dst: Float64Array | Float32Array,
+  n: number,
+  start: number,
+  end: number,
+): boolean {
   const nn = n * n;
   const src = a.data as Float64Array | Float32Array;
   return inChunks(k, nn * 8, start, end, (s, e, at) => {
@@ -244,7 +327,8 @@ function wasmFactor(k: WasmKernels, a: CpuTensor, dst: Float64Array | Float32Arr
       throw notPositiveDefinite(d, s + bad, j);
     }
     dst.set(mem.subarray(base, base + (e - s) * nn), s * nn);
-    if (dst instanceof Float64Array && s === 0 && e * nn === dst.length) k.remember(dst, at);
+    if (dst instanceof Float64Array && s === 0 && e * nn === dst.length)
+      k.remember(dst, at);
   });
 }
 
@@ -261,14 +345,19 @@ function matrixCount(shape: Shape): number {
  */
 const choleskyBatch: CpuBatch<NoAttrs> = {
   items: ([a]) => matrixCount(a.shape),
-  cost: ([a]) => (wasmCostScale(false) * matrixCount(a.shape) * a.shape[a.shape.length - 1] ** 3) / 3,
+  cost: ([a]) =>
+    (wasmCostScale(false) *
+      matrixCount(a.shape) *
+      a.shape[a.shape.length - 1] ** 3) /
+    3,
   run: ([a], [l], _attrs, start, end) => {
     const n = a.shape[a.shape.length - 1];
     const nn = n * n;
     const L = l.data as Float64Array | Float32Array;
     const k = wasmKernels();
     if (k !== null && wasmFactor(k, a, L, n, start, end)) return;
-    if (!allFinite(a.data, start * nn, end * nn)) assertFinite('cholesky', 'A', a);
+    if (!allFinite(a.data, start * nn, end * nn))
+      assertFinite('cholesky', 'A', a);
     // f64: factor in place in the (zero-filled) output. f32: factor an f64
     // copy, so the kernel stays monomorphic and accumulates in f64 throughout.
     const w = L instanceof Float64Array ? null : new Float64Array(nn);

@@ -4,7 +4,8 @@ import { binaryLoop, rowKernelOf } from './broadcast-loop.js';
 import { binaryMeta } from './binary.js';
 import type { NoAttrs } from './unary.js';
 
-export type CompareName = 'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual';
+export type CompareName =
+  'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual';
 
 const rows: Record<CompareName, (x: number, y: number) => number> = {
   equal: (x: number, y: number) => (x === y ? 1 : 0),
@@ -15,18 +16,23 @@ const rows: Record<CompareName, (x: number, y: number) => number> = {
   greaterEqual: (x: number, y: number) => (x >= y ? 1 : 0),
 };
 
-export const COMPARE_NAMES: readonly CompareName[] = Object.keys(rows) as CompareName[];
+export const COMPARE_NAMES: readonly CompareName[] = Object.keys(
+  rows,
+) as CompareName[];
 
 function makeCompare(name: CompareName): KernelOp<NoAttrs> {
   const row = rowKernelOf(rows[name]);
   return defineOp<NoAttrs>({
     name,
     shape: ([a, b]) => [{ shape: binaryMeta(name, a, b).shape, dtype: 'bool' }],
-    cpu: ([a, b], [y]) => binaryLoop(y.data, y.shape, a.data, a.shape, b.data, b.shape, row),
+    cpu: ([a, b], [y]) =>
+      binaryLoop(y.data, y.shape, a.data, a.shape, b.data, b.shape, row),
   });
 }
 
-export type ComparePrimitives = { readonly [K in CompareName]: KernelOp<NoAttrs> };
+export type ComparePrimitives = {
+  readonly [K in CompareName]: KernelOp<NoAttrs>;
+};
 
 export const comparePrimitives: ComparePrimitives = Object.fromEntries(
   COMPARE_NAMES.map((n) => [n, makeCompare(n)]),

@@ -12,10 +12,18 @@ export interface ConcatAttrs {
 export const concat: KernelOp<ConcatAttrs> = defineOp<ConcatAttrs>({
   name: 'concat',
   shape: (xs, { axis }) => {
-    if (xs.length === 0) throw new ShapeError('BAD_ARGUMENT', 'concat: need at least one tensor; got 0. Pass a non-empty list.');
+    if (xs.length === 0)
+      throw new ShapeError(
+        'BAD_ARGUMENT',
+        'concat: need at least one tensor; got 0. Pass a non-empty list.',
+      );
     const r = xs[0].shape.length;
     const a = normalizeAxis('concat', axis, r);
-    const dtype = assertSameDType('concat', xs.map((x) => x.dtype), xs.map((_, i) => `xs[${i}]`));
+    const dtype = assertSameDType(
+      'concat',
+      xs.map((x) => x.dtype),
+      xs.map((_, i) => `xs[${i}]`),
+    );
     const out = [...xs[0].shape];
     for (let i = 1; i < xs.length; i++) {
       const s = xs[i].shape;

@@ -7,7 +7,13 @@
  */
 import { assertFloat, assertSameDType } from '../dtype.js';
 import { ShapeError } from '../errors.js';
-import { defineOp, runAll, type CpuBatch, type KernelOp, type TensorMeta } from '../op.js';
+import {
+  defineOp,
+  runAll,
+  type CpuBatch,
+  type KernelOp,
+  type TensorMeta,
+} from '../op.js';
 import { fmtShape, sizeOf, type Shape } from '../shape.js';
 import { asF64, gemmAcc } from './matmul.js';
 
@@ -29,20 +35,44 @@ export interface Conv2dGradWeightAttrs extends Conv2dAttrs {
 }
 
 function checkAttrs(op: string, a: Conv2dAttrs): void {
-  const ok = (v: number, min: number): boolean => Number.isInteger(v) && v >= min;
-  const bad = (what: string, v: readonly number[] | number, rule: string): never => {
-    throw new ShapeError('BAD_ARGUMENT', `${op}: ${what} must be ${rule}; got ${Array.isArray(v) ? fmtShape(v as number[]) : String(v)}.`);
+  const ok = (v: number, min: number): boolean =>
+    Number.isInteger(v) && v >= min;
+  const bad = (
+    what: string,
+    v: readonly number[] | number,
+    rule: string,
+  ): never => {
+    throw new ShapeError(
+      'BAD_ARGUMENT',
+      `${op}: ${what} must be ${rule}; got ${Array.isArray(v) ? fmtShape(v as number[]) : String(v)}.`,
+    );
   };
-  if (!a.stride.every((v) => ok(v, 1))) bad('stride', a.stride, 'positive integers');
-  if (!a.padding.every((v) => ok(v, 0))) bad('padding', a.padding, 'non-negative integers');
-  if (!a.dilation.every((v) => ok(v, 1))) bad('dilation', a.dilation, 'positive integers');
+  if (!a.stride.every((v) => ok(v, 1)))
+    bad('stride', a.stride, 'positive integers');
+  if (!a.padding.every((v) => ok(v, 0)))
+    bad('padding', a.padding, 'non-negative integers');
+  if (!a.dilation.every((v) => ok(v, 1)))
+    bad('dilation', a.dilation, 'positive integers');
   if (!ok(a.groups, 1)) bad('groups', a.groups, 'a positive integer');
 }
 
 /** Output spatial size; throws when the (dilated) kernel does not fit. */
-function outSize(op: string, h: number, w: number, kh: number, kw: number, a: Conv2dAttrs): [number, number] {
-  const ho = Math.floor((h + 2 * a.padding[0] - a.dilation[0] * (kh - 1) - 1) / a.stride[0]) + 1;
-  const wo = Math.floor((w + 2 * a.padding[1] - a.dilation[1] * (kw - 1) - 1) / a.stride[1]) + 1;
+function outSize(
+  op: string,
+  h: number,
+  w: number,
+  kh: number,
+  kw: number,
+  a: Conv2dAttrs,
+): [number, number] {
+  const ho =
+    Math.floor(
+      (h + 2 * a.padding[0] - a.dilation[0] * (kh - 1) - 1) / a.stride[0],
+    ) + 1;
+  const wo =
+    Math.floor(
+      (w + 2 * a.padding[1] - a.dilation[1] * (kw - 1) - 1) / a.stride[1],
+    ) + 1;
   if (ho < 1 || wo < 1) {
     throw new ShapeError(
       'SHAPE_MISMATCH',
@@ -57,7 +87,10 @@ function outSize(op: string, h: number, w: number, kh: number, kw: number, a: Co
 function convShape(op: string, x: Shape, w: Shape, a: Conv2dAttrs): number[] {
   checkAttrs(op, a);
   if (x.length !== 4 || w.length !== 4) {
-    throw new ShapeError('SHAPE_MISMATCH', `${op}: x and w must be 4-D (NCHW, [O, C/groups, kh, kw]); got x${fmtShape(x)} and w${fmtShape(w)}.`);
+    throw new ShapeError(
+      'SHAPE_MISMATCH',
+      `${op}: x and w must be 4-D (NCHW, [O, C/groups, kh, kw]); got x${fmtShape(x)} and w${fmtShape(w)}.`,
+    );
   }
   const g = a.groups;
   if (x[1] % g !== 0 || w[0] % g !== 0 || w[1] * g !== x[1]) {
@@ -72,21 +105,50 @@ function convShape(op: string, x: Shape, w: Shape, a: Conv2dAttrs): number[] {
 }
 
 interface Geometry {
-  n: number; c: number; h: number; w: number; o: number; kh: number; kw: number; ho: number; wo: number;
-  cg: number; og: number; kk: number; l: number;
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  o: number;
+  kh: number;
+  kw: number;
+  ho: number;
+  wo: number;
+  cg: number;
+  og: number;
+  kk: number;
+  l: number;
 }
 
 function geometry(x: Shape, w: Shape, y: Shape, groups: number): Geometry {
   const cg = x[1] / groups;
   const og = w[0] / groups;
   return {
-    n: x[0], c: x[1], h: x[2], w: x[3], o: w[0], kh: w[2], kw: w[3], ho: y[2], wo: y[3],
-    cg, og, kk: cg * w[2] * w[3], l: y[2] * y[3],
+    n: x[0],
+    c: x[1],
+    h: x[2],
+    w: x[3],
+    o: w[0],
+    kh: w[2],
+    kw: w[3],
+    ho: y[2],
+    wo: y[3],
+    cg,
+    og,
+    kk: cg * w[2] * w[3],
+    l: y[2] * y[3],
   };
 }
 
 /** cols [Cg·kh·kw, Ho·Wo] of image `img`, group `gi` (zero padding). */
-function im2col(X: Float64Array, G: Geometry, a: Conv2dAttrs, img: number, gi: number, cols: Float64Array): void {
+function im2col(
+  X: Float64Array,
+  G: Geometry,
+  a: Conv2dAttrs,
+  img: number,
+  gi: number,
+  cols: Float64Array,
+): void {
   const [sh, sw] = a.stride;
   const [ph, pw] = a.padding;
   const [dh, dw] = a.dilation;
@@ -115,7 +177,14 @@ function im2col(X: Float64Array, G: Geometry, a: Conv2dAttrs, img: number, gi: n
 }
 
 /** dx[img, group gi] += col2im(cols). */
-function col2im(cols: Float64Array, G: Geometry, a: Conv2dAttrs, img: number, gi: number, DX: Float64Array): void {
+function col2im(
+  cols: Float64Array,
+  G: Geometry,
+  a: Conv2dAttrs,
+  img: number,
+  gi: number,
+  DX: Float64Array,
+): void {
   const [sh, sw] = a.stride;
   const [ph, pw] = a.padding;
   const [dh, dw] = a.dilation;
@@ -140,8 +209,12 @@ function col2im(cols: Float64Array, G: Geometry, a: Conv2dAttrs, img: number, gi
   }
 }
 
-function f64Out(d: { data: Float32Array | Float64Array | Int32Array | Uint8Array }): Float64Array {
-  return d.data instanceof Float64Array ? d.data : new Float64Array(d.data.length);
+function f64Out(d: {
+  data: Float32Array | Float64Array | Int32Array | Uint8Array;
+}): Float64Array {
+  return d.data instanceof Float64Array
+    ? d.data
+    : new Float64Array(d.data.length);
 }
 
 /**
@@ -149,17 +222,29 @@ function f64Out(d: { data: Float32Array | Float64Array | Int32Array | Uint8Array
  * output, else through float64 scratch for those images only (`base` is the
  * scratch's first image), narrowed into their part of the output by `done`.
  */
-function imageRange(out: { data: Float32Array | Float64Array | Int32Array | Uint8Array }, per: number, start: number, end: number) {
+function imageRange(
+  out: { data: Float32Array | Float64Array | Int32Array | Uint8Array },
+  per: number,
+  start: number,
+  end: number,
+) {
   const direct = out.data instanceof Float64Array;
-  const buf = direct ? (out.data as Float64Array) : new Float64Array((end - start) * per);
+  const buf = direct
+    ? (out.data as Float64Array)
+    : new Float64Array((end - start) * per);
   const base = direct ? 0 : start;
-  return { buf, base, done: () => (direct ? undefined : out.data.set(buf, start * per)) };
+  return {
+    buf,
+    base,
+    done: () => (direct ? undefined : out.data.set(buf, start * per)),
+  };
 }
 
 /** The forward by image: each image's output is W_g·im2col(x[img]), independent of the others. */
 const conv2dBatch: CpuBatch<Conv2dAttrs> = {
   items: ([x]) => x.shape[0],
-  cost: ([, w], [y]) => 2 * sizeOf(y.shape) * w.shape[1] * w.shape[2] * w.shape[3],
+  cost: ([, w], [y]) =>
+    2 * sizeOf(y.shape) * w.shape[1] * w.shape[2] * w.shape[3],
   run: ([x, w], [y], attrs, start, end) => {
     const G = geometry(x.shape, w.shape, y.shape, attrs.groups);
     const X = asF64(x.data);
@@ -171,7 +256,18 @@ const conv2dBatch: CpuBatch<Conv2dAttrs> = {
       for (let gi = 0; gi < attrs.groups; gi++) {
         im2col(X, G, attrs, img, gi, cols);
         // y[img, gi·Og : (gi+1)·Og] += W_g [Og, K] · cols [K, L]
-        gemmAcc(W, gi * G.og * G.kk, false, cols, 0, Y, (img - base) * per + gi * G.og * G.l, G.og, G.kk, G.l);
+        gemmAcc(
+          W,
+          gi * G.og * G.kk,
+          false,
+          cols,
+          0,
+          Y,
+          (img - base) * per + gi * G.og * G.l,
+          G.og,
+          G.kk,
+          G.l,
+        );
       }
     }
     done();
@@ -194,7 +290,8 @@ export const conv2d: KernelOp<Conv2dAttrs> = defineOp<Conv2dAttrs>({
 function conv2dGradInputBatch(): CpuBatch<Conv2dGradInputAttrs> {
   return {
     items: ([g]) => g.shape[0],
-    cost: ([g, w]) => 2 * sizeOf(g.shape) * w.shape[1] * w.shape[2] * w.shape[3],
+    cost: ([g, w]) =>
+      2 * sizeOf(g.shape) * w.shape[1] * w.shape[2] * w.shape[3],
     run: ([g, w], [dx], attrs, start, end) => {
       const G = geometry(dx.shape, w.shape, g.shape, attrs.groups);
       const Gd = asF64(g.data);
@@ -206,7 +303,18 @@ function conv2dGradInputBatch(): CpuBatch<Conv2dGradInputAttrs> {
         for (let gi = 0; gi < attrs.groups; gi++) {
           cols.fill(0);
           // cols [K, L] = W_gᵀ [K, Og] · g [Og, L]
-          gemmAcc(W, gi * G.og * G.kk, true, Gd, (img * G.o + gi * G.og) * G.l, cols, 0, G.kk, G.og, G.l);
+          gemmAcc(
+            W,
+            gi * G.og * G.kk,
+            true,
+            Gd,
+            (img * G.o + gi * G.og) * G.l,
+            cols,
+            0,
+            G.kk,
+            G.og,
+            G.l,
+          );
           col2im(cols, G, attrs, img - base, gi, DX);
         }
       }
@@ -216,55 +324,87 @@ function conv2dGradInputBatch(): CpuBatch<Conv2dGradInputAttrs> {
 }
 
 /** dx = conv2dGradInput(g, w): inputs g [N,O,Ho,Wo], w [O,C/g,kh,kw]. */
-export const conv2dGradInput: KernelOp<Conv2dGradInputAttrs> = defineOp<Conv2dGradInputAttrs>({
-  name: 'conv2dGradInput',
-  shape: ([g, w]: readonly TensorMeta[], attrs) => {
-    const [h, wd] = attrs.inputSize;
-    const x = [g.shape[0], w.shape[1] * attrs.groups, h, wd];
-    const y = convShape('conv2dGradInput', x, w.shape, attrs);
-    if (g.shape.length !== 4 || y.some((d, i) => d !== g.shape[i])) {
-      throw new ShapeError('SHAPE_MISMATCH', `conv2dGradInput: g must have conv2d's output shape; got g${fmtShape(g.shape)}, expected ${fmtShape(y)}.`);
-    }
-    const dtype = assertSameDType('conv2dGradInput', [g.dtype, w.dtype], ['g', 'w']);
-    assertFloat('conv2dGradInput', dtype, 'g');
-    return [{ shape: x, dtype }];
-  },
-  cpuBatch: conv2dGradInputBatch(),
-  cpu: runAll(conv2dGradInputBatch()),
-});
+export const conv2dGradInput: KernelOp<Conv2dGradInputAttrs> =
+  defineOp<Conv2dGradInputAttrs>({
+    name: 'conv2dGradInput',
+    shape: ([g, w]: readonly TensorMeta[], attrs) => {
+      const [h, wd] = attrs.inputSize;
+      const x = [g.shape[0], w.shape[1] * attrs.groups, h, wd];
+      const y = convShape('conv2dGradInput', x, w.shape, attrs);
+      if (g.shape.length !== 4 || y.some((d, i) => d !== g.shape[i])) {
+        throw new ShapeError(
+          'SHAPE_MISMATCH',
+          `conv2dGradInput: g must have conv2d's output shape; got g${fmtShape(g.shape)}, expected ${fmtShape(y)}.`,
+        );
+      }
+      const dtype = assertSameDType(
+        'conv2dGradInput',
+        [g.dtype, w.dtype],
+        ['g', 'w'],
+      );
+      assertFloat('conv2dGradInput', dtype, 'g');
+      return [{ shape: x, dtype }];
+    },
+    cpuBatch: conv2dGradInputBatch(),
+    cpu: runAll(conv2dGradInputBatch()),
+  });
 
 /** dw = conv2dGradWeight(x, g): inputs x [N,C,H,W], g [N,O,Ho,Wo]. */
-export const conv2dGradWeight: KernelOp<Conv2dGradWeightAttrs> = defineOp<Conv2dGradWeightAttrs>({
-  name: 'conv2dGradWeight',
-  shape: ([x, g]: readonly TensorMeta[], attrs) => {
-    const [kh, kw] = attrs.kernelSize;
-    if (x.shape.length !== 4 || g.shape.length !== 4) {
-      throw new ShapeError('SHAPE_MISMATCH', `conv2dGradWeight: x and g must be 4-D; got x${fmtShape(x.shape)} and g${fmtShape(g.shape)}.`);
-    }
-    const w = [g.shape[1], x.shape[1] / attrs.groups, kh, kw];
-    const y = convShape('conv2dGradWeight', x.shape, w, attrs);
-    if (y.some((d, i) => d !== g.shape[i])) {
-      throw new ShapeError('SHAPE_MISMATCH', `conv2dGradWeight: g must have conv2d's output shape; got g${fmtShape(g.shape)}, expected ${fmtShape(y)}.`);
-    }
-    const dtype = assertSameDType('conv2dGradWeight', [x.dtype, g.dtype], ['x', 'g']);
-    assertFloat('conv2dGradWeight', dtype, 'x');
-    return [{ shape: w, dtype }];
-  },
-  cpu: ([x, g], [dw], attrs) => {
-    const G = geometry(x.shape, dw.shape, g.shape, attrs.groups);
-    const X = asF64(x.data);
-    const Gd = asF64(g.data);
-    const DW = f64Out(dw);
-    const cols = new Float64Array(G.kk * G.l);
-    const colsT = new Float64Array(G.l * G.kk);
-    for (let img = 0; img < G.n; img++) {
-      for (let gi = 0; gi < attrs.groups; gi++) {
-        im2col(X, G, attrs, img, gi, cols);
-        for (let r = 0; r < G.kk; r++) for (let q = 0; q < G.l; q++) colsT[q * G.kk + r] = cols[r * G.l + q];
-        // dW_g [Og, K] += g [Og, L] · colsᵀ [L, K]
-        gemmAcc(Gd, (img * G.o + gi * G.og) * G.l, false, colsT, 0, DW, gi * G.og * G.kk, G.og, G.l, G.kk);
+export const conv2dGradWeight: KernelOp<Conv2dGradWeightAttrs> =
+  defineOp<Conv2dGradWeightAttrs>({
+    name: 'conv2dGradWeight',
+    shape: ([x, g]: readonly TensorMeta[], attrs) => {
+      const [kh, kw] = attrs.kernelSize;
+      if (x.shape.length !== 4 || g.shape.length !== 4) {
+        throw new ShapeError(
+          'SHAPE_MISMATCH',
+          `conv2dGradWeight: x and g must be 4-D; got x${fmtShape(x.shape)} and g${fmtShape(g.shape)}.`,
+        );
       }
-    }
-    if (DW !== dw.data) dw.data.set(DW);
-  },
-});
+      const w = [g.shape[1], x.shape[1] / attrs.groups, kh, kw];
+      const y = convShape('conv2dGradWeight', x.shape, w, attrs);
+      if (y.some((d, i) => d !== g.shape[i])) {
+        throw new ShapeError(
+          'SHAPE_MISMATCH',
+          `conv2dGradWeight: g must have conv2d's output shape; got g${fmtShape(g.shape)}, expected ${fmtShape(y)}.`,
+        );
+      }
+      const dtype = assertSameDType(
+        'conv2dGradWeight',
+        [x.dtype, g.dtype],
+        ['x', 'g'],
+      );
+      assertFloat('conv2dGradWeight', dtype, 'x');
+      return [{ shape: w, dtype }];
+    },
+    cpu: ([x, g], [dw], attrs) => {
+      const G = geometry(x.shape, dw.shape, g.shape, attrs.groups);
+      const X = asF64(x.data);
+      const Gd = asF64(g.data);
+      const DW = f64Out(dw);
+      const cols = new Float64Array(G.kk * G.l);
+      const colsT = new Float64Array(G.l * G.kk);
+      for (let img = 0; img < G.n; img++) {
+        for (let gi = 0; gi < attrs.groups; gi++) {
+          im2col(X, G, attrs, img, gi, cols);
+          for (let r = 0; r < G.kk; r++)
+            for (let q = 0; q < G.l; q++)
+              colsT[q * G.kk + r] = cols[r * G.l + q];
+          // dW_g [Og, K] += g [Og, L] · colsᵀ [L, K]
+          gemmAcc(
+            Gd,
+            (img * G.o + gi * G.og) * G.l,
+            false,
+            colsT,
+            0,
+            DW,
+            gi * G.og * G.kk,
+            G.og,
+            G.l,
+            G.kk,
+          );
+        }
+      }
+      if (DW !== dw.data) dw.data.set(DW);
+    },
+  });

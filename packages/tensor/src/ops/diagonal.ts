@@ -17,7 +17,8 @@ export const diagonal: KernelOp<NoAttrs> = defineOp<NoAttrs>({
     const n = a.shape[a.shape.length - 1];
     const items = n === 0 ? 0 : y.data.length / n;
     for (let t = 0; t < items; t++) {
-      for (let i = 0; i < n; i++) y.data[t * n + i] = a.data[t * n * n + i * n + i];
+      for (let i = 0; i < n; i++)
+        y.data[t * n + i] = a.data[t * n * n + i * n + i];
     }
   },
 });

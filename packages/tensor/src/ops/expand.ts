@@ -29,6 +29,9 @@ export function resolveExpand(from: Shape, to: readonly number[]): number[] {
 
 export const expand: KernelOp<ExpandAttrs> = defineOp<ExpandAttrs>({
   name: 'expand',
-  shape: ([x], { shape }) => [{ shape: resolveExpand(x.shape, shape), dtype: x.dtype }],
-  cpu: ([x], [y]) => copyStrided(y.data, y.shape, x.data, broadcastStrides(x.shape, y.shape)),
+  shape: ([x], { shape }) => [
+    { shape: resolveExpand(x.shape, shape), dtype: x.dtype },
+  ],
+  cpu: ([x], [y]) =>
+    copyStrided(y.data, y.shape, x.data, broadcastStrides(x.shape, y.shape)),
 });

@@ -18,12 +18,23 @@ export interface ScatterAddAttrs {
   readonly shape: readonly number[];
 }
 
-function checkIndex(op: string, target: Shape, idx: TensorMeta, axis: number): number {
+function checkIndex(
+  op: string,
+  target: Shape,
+  idx: TensorMeta,
+  axis: number,
+): number {
   if (idx.dtype !== 'int32') {
-    throw new DTypeError('DTYPE_MISMATCH', `${op}: indices must be int32; got ${idx.dtype}. Cast first: indices.cast('int32').`);
+    throw new DTypeError(
+      'DTYPE_MISMATCH',
+      `${op}: indices must be int32; got ${idx.dtype}. Cast first: indices.cast('int32').`,
+    );
   }
   const a = normalizeAxis(op, axis, target.length);
-  if (idx.shape.length !== target.length || idx.shape.some((n, d) => d !== a && n > target[d])) {
+  if (
+    idx.shape.length !== target.length ||
+    idx.shape.some((n, d) => d !== a && n > target[d])
+  ) {
     throw new ShapeError(
       'SHAPE_MISMATCH',
       `${op}: indices must have the data's rank and size ≤ the data's on every axis but ${a}; got indices ${fmtShape(idx.shape)}, data ${fmtShape(target)}.`,
@@ -33,7 +44,14 @@ function checkIndex(op: string, target: Shape, idx: TensorMeta, axis: number): n
 }
 
 /** Calls visit(i, off) for each row-major position i of idxShape, off = offset into `target` without the axis term. */
-function walk(op: string, idx: Int32Array, idxShape: Shape, target: Shape, a: number, visit: (i: number, off: number) => void): void {
+function walk(
+  op: string,
+  idx: Int32Array,
+  idxShape: Shape,
+  target: Shape,
+  a: number,
+  visit: (i: number, off: number) => void,
+): void {
   const r = idxShape.length;
   const ts = stridesOf(target);
   const pos = new Array<number>(r).fill(0);
@@ -43,7 +61,10 @@ function walk(op: string, idx: Int32Array, idxShape: Shape, target: Shape, a: nu
     for (let d = 0; d < r; d++) if (d !== a) off += pos[d] * ts[d];
     const k = idx[i];
     if (!(k >= 0 && k < n)) {
-      throw new ShapeError('BAD_ARGUMENT', `${op}: index ${k} at position [${pos.join(', ')}] is out of range for axis ${a} of size ${n}. Indices must lie in [0, ${n}).`);
+      throw new ShapeError(
+        'BAD_ARGUMENT',
+        `${op}: index ${k} at position [${pos.join(', ')}] is out of range for axis ${a} of size ${n}. Indices must lie in [0, ${n}).`,
+      );
     }
     visit(i, off + k * ts[a]);
     for (let d = r - 1; d >= 0; d--) {
@@ -73,8 +94,14 @@ export const scatterAdd: KernelOp<ScatterAddAttrs> = defineOp<ScatterAddAttrs>({
   name: 'scatterAdd',
   shape: ([src, idx], { axis, shape }) => {
     checkIndex('scatterAdd', shape, idx, axis);
-    if (src.shape.length !== idx.shape.length || src.shape.some((n, d) => n !== idx.shape[d])) {
-      throw new ShapeError('SHAPE_MISMATCH', `scatterAdd: src and indices must have one shape; got ${fmtShape(src.shape)} and ${fmtShape(idx.shape)}.`);
+    if (
+      src.shape.length !== idx.shape.length ||
+      src.shape.some((n, d) => n !== idx.shape[d])
+    ) {
+      throw new ShapeError(
+        'SHAPE_MISMATCH',
+        `scatterAdd: src and indices must have one shape; got ${fmtShape(src.shape)} and ${fmtShape(idx.shape)}.`,
+      );
     }
     return [{ shape: [...shape], dtype: src.dtype }];
   },
@@ -82,8 +109,15 @@ export const scatterAdd: KernelOp<ScatterAddAttrs> = defineOp<ScatterAddAttrs>({
     const a = normalizeAxis('scatterAdd', axis, shape.length);
     const sd = src.data;
     const yd = y.data;
-    walk('scatterAdd', idx.data as Int32Array, idx.shape, shape, a, (i, off) => {
-      yd[off] += sd[i];
-    });
+    walk(
+      'scatterAdd',
+      idx.data as Int32Array,
+      idx.shape,
+      shape,
+      a,
+      (i, off) => {
+        yd[off] += sd[i];
+      },
+    );
   },
 });

@@ -5,10 +5,23 @@
  */
 import { assertFloat, assertSameDType, type TypedArray } from '../dtype.js';
 import { ShapeError } from '../errors.js';
-import { defineOp, runAll, type CpuBatch, type CpuTensor, type KernelOp, type TensorMeta } from '../op.js';
+import {
+  defineOp,
+  runAll,
+  type CpuBatch,
+  type CpuTensor,
+  type KernelOp,
+  type TensorMeta,
+} from '../op.js';
 import { broadcastNamed, fmtShape, sizeOf, type Shape } from '../shape.js';
 import { batchMap } from './triangular-solve.js';
-import { inChunks, operand, wasmCostScale, wasmKernels, type WasmKernels } from '../wasm/runtime.js';
+import {
+  inChunks,
+  operand,
+  wasmCostScale,
+  wasmKernels,
+  type WasmKernels,
+} from '../wasm/runtime.js';
 
 export interface MatmulAttrs {
   /** Use aᵀ (swap a's last two axes). */
@@ -18,7 +31,12 @@ export interface MatmulAttrs {
 }
 
 /** Output shape of op(a)·op(b); throws naming both shapes. */
-export function matmulShape(aShape: Shape, bShape: Shape, transA: boolean, transB: boolean): number[] {
+export function matmulShape(
+  aShape: Shape,
+  bShape: Shape,
+  transA: boolean,
+  transB: boolean,
+): number[] {
   if (aShape.length < 2 || bShape.length < 2) {
     throw new ShapeError(
       'SHAPE_MISMATCH',
@@ -41,7 +59,11 @@ export function matmulShape(aShape: Shape, bShape: Shape, transA: boolean, trans
         `(${ka} vs ${kb}). a's last axis must equal b's second-to-last; transpose an operand if needed.`,
     );
   }
-  const batch = broadcastNamed('matmul', [aShape.slice(0, -2), bShape.slice(0, -2)], ['a batch', 'b batch']);
+  const batch = broadcastNamed(
+    'matmul',
+    [aShape.slice(0, -2), bShape.slice(0, -2)],
+    ['a batch', 'b batch'],
+  );
   return [...batch, m, n];
 }
 
@@ -53,10 +75,16 @@ export function matmulShape(aShape: Shape, bShape: Shape, transA: boolean, trans
  * monomorphic; float32 tensors are widened by the caller.
  */
 export function gemmAcc(
-  A: Float64Array, aOff: number, transA: boolean,
-  B: Float64Array, bOff: number,
-  C: Float64Array, cOff: number,
-  m: number, k: number, n: number,
+  A: Float64Array,
+  aOff: number,
+  transA: boolean,
+  B: Float64Array,
+  bOff: number,
+  C: Float64Array,
+  cOff: number,
+  m: number,
+  k: number,
+  n: number,
   lda: number = transA ? m : k,
 ): void {
   // lda: the row stride of the stored A (differs from m when computing a
@@ -73,14 +101,23 @@ export function gemmAcc(
     let p = 0;
     for (; p < k4; p += 4) {
       const q = p * sAp;
-      const a0 = A[ai + q], a1 = A[ai + q + sAp], a2 = A[ai + q + 2 * sAp], a3 = A[ai + q + 3 * sAp];
-      const d0 = A[aj + q], d1 = A[aj + q + sAp], d2 = A[aj + q + 2 * sAp], d3 = A[aj + q + 3 * sAp];
+      const a0 = A[ai + q],
+        a1 = A[ai + q + sAp],
+        a2 = A[ai + q + 2 * sAp],
+        a3 = A[ai + q + 3 * sAp];
+      const d0 = A[aj + q],
+        d1 = A[aj + q + sAp],
+        d2 = A[aj + q + 2 * sAp],
+        d3 = A[aj + q + 3 * sAp];
       const b0 = bOff + p * n;
       const b1 = b0 + n;
       const b2 = b1 + n;
       const b3 = b2 + n;
       for (let j = 0; j < n; j++) {
-        const x0 = B[b0 + j], x1 = B[b1 + j], x2 = B[b2 + j], x3 = B[b3 + j];
+        const x0 = B[b0 + j],
+          x1 = B[b1 + j],
+          x2 = B[b2 + j],
+          x3 = B[b3 + j];
         C[c0 + j] += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
         C[c1 + j] += d0 * x0 + d1 * x1 + d2 * x2 + d3 * x3;
       }
@@ -117,22 +154,44 @@ export function gemmAcc(
  * pass before); the QP solver's iterations are mostly these.
  */
 export function gemvAcc(
-  A: Float64Array, aOff: number, transA: boolean,
-  x: Float64Array, xOff: number,
-  C: Float64Array, cOff: number,
-  m: number, k: number,
+  A: Float64Array,
+  aOff: number,
+  transA: boolean,
+  x: Float64Array,
+  xOff: number,
+  C: Float64Array,
+  cOff: number,
+  m: number,
+  k: number,
 ): void {
   if (transA) gemvTransAcc(A, aOff, x, xOff, C, cOff, m, k);
   else gemvDot4Acc(A, aOff, x, xOff, C, cOff, m, k);
 }
 
 /** C += Aᵀx for a stored [k, m] A: C += x[p]·(row p of A), four rows a pass. */
-function gemvTransAcc(A: Float64Array, aOff: number, x: Float64Array, xOff: number, C: Float64Array, cOff: number, m: number, k: number): void {
+function gemvTransAcc(
+  A: Float64Array,
+  aOff: number,
+  x: Float64Array,
+  xOff: number,
+  C: Float64Array,
+  cOff: number,
+  m: number,
+  k: number,
+): void {
   let p = 0;
   for (; p + 3 < k; p += 4) {
-    const x0 = x[xOff + p], x1 = x[xOff + p + 1], x2 = x[xOff + p + 2], x3 = x[xOff + p + 3];
-    const r0 = aOff + p * m, r1 = r0 + m, r2 = r1 + m, r3 = r2 + m;
-    for (let i = 0; i < m; i++) C[cOff + i] += A[r0 + i] * x0 + A[r1 + i] * x1 + A[r2 + i] * x2 + A[r3 + i] * x3;
+    const x0 = x[xOff + p],
+      x1 = x[xOff + p + 1],
+      x2 = x[xOff + p + 2],
+      x3 = x[xOff + p + 3];
+    const r0 = aOff + p * m,
+      r1 = r0 + m,
+      r2 = r1 + m,
+      r3 = r2 + m;
+    for (let i = 0; i < m; i++)
+      C[cOff + i] +=
+        A[r0 + i] * x0 + A[r1 + i] * x1 + A[r2 + i] * x2 + A[r3 + i] * x3;
   }
   for (; p < k; p++) {
     const xp = x[xOff + p];
@@ -142,11 +201,23 @@ function gemvTransAcc(A: Float64Array, aOff: number, x: Float64Array, xOff: numb
 }
 
 /** C += A·x for short rows: one row a pass, four partial sums. */
-function gemvDotAcc(A: Float64Array, aOff: number, x: Float64Array, xOff: number, C: Float64Array, cOff: number, m: number, k: number): void {
+function gemvDotAcc(
+  A: Float64Array,
+  aOff: number,
+  x: Float64Array,
+  xOff: number,
+  C: Float64Array,
+  cOff: number,
+  m: number,
+  k: number,
+): void {
   const k4 = k - (k % 4);
   for (let i = 0; i < m; i++) {
     const row = aOff + i * k;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0;
     let p = 0;
     for (; p < k4; p += 4) {
       s0 += A[row + p] * x[xOff + p];
@@ -160,11 +231,26 @@ function gemvDotAcc(A: Float64Array, aOff: number, x: Float64Array, xOff: number
 }
 
 /** C += A·x: four rows a pass sharing each load of x. */
-function gemvDot4Acc(A: Float64Array, aOff: number, x: Float64Array, xOff: number, C: Float64Array, cOff: number, m: number, k: number): void {
+function gemvDot4Acc(
+  A: Float64Array,
+  aOff: number,
+  x: Float64Array,
+  xOff: number,
+  C: Float64Array,
+  cOff: number,
+  m: number,
+  k: number,
+): void {
   let i = 0;
   for (; i + 3 < m; i += 4) {
-    const r0 = aOff + i * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    const r0 = aOff + i * k,
+      r1 = r0 + k,
+      r2 = r1 + k,
+      r3 = r2 + k;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0;
     for (let p = 0; p < k; p++) {
       const xp = x[xOff + p];
       s0 += A[r0 + p] * xp;
@@ -186,7 +272,14 @@ function gemvDot4Acc(A: Float64Array, aOff: number, x: Float64Array, xOff: numbe
  * products of A's contiguous rows four at a time, then mirrored. Half the
  * flops of gemmAcc for the same product.
  */
-export function syrkAcc(A: Float64Array, aOff: number, C: Float64Array, cOff: number, m: number, k: number): void {
+export function syrkAcc(
+  A: Float64Array,
+  aOff: number,
+  C: Float64Array,
+  cOff: number,
+  m: number,
+  k: number,
+): void {
   const k4 = k - (k % 4);
   let p = 0;
   for (; p < k4; p += 4) syrkRows4(A, aOff + p * m, C, cOff, m);
@@ -198,30 +291,51 @@ export function syrkAcc(A: Float64Array, aOff: number, C: Float64Array, cOff: nu
       for (let j = i; j < m; j++) C[c + j] += a0 * A[r0 + j];
     }
   }
-  for (let i = 1; i < m; i++) for (let j = 0; j < i; j++) C[cOff + i * m + j] = C[cOff + j * m + i];
+  for (let i = 1; i < m; i++)
+    for (let j = 0; j < i; j++) C[cOff + i * m + j] = C[cOff + j * m + i];
 }
 
 /**
  * Upper triangle of C += (four rows of A from r0)ᵀ(the same rows), two rows
  * of C at a time so each load of A serves eight multiply-adds.
  */
-function syrkRows4(A: Float64Array, r0: number, C: Float64Array, cOff: number, m: number): void {
-  const r1 = r0 + m, r2 = r1 + m, r3 = r2 + m;
+function syrkRows4(
+  A: Float64Array,
+  r0: number,
+  C: Float64Array,
+  cOff: number,
+  m: number,
+): void {
+  const r1 = r0 + m,
+    r2 = r1 + m,
+    r3 = r2 + m;
   let i = 0;
   for (; i + 1 < m; i += 2) {
-    const a0 = A[r0 + i], a1 = A[r1 + i], a2 = A[r2 + i], a3 = A[r3 + i];
-    const b0 = A[r0 + i + 1], b1 = A[r1 + i + 1], b2 = A[r2 + i + 1], b3 = A[r3 + i + 1];
+    const a0 = A[r0 + i],
+      a1 = A[r1 + i],
+      a2 = A[r2 + i],
+      a3 = A[r3 + i];
+    const b0 = A[r0 + i + 1],
+      b1 = A[r1 + i + 1],
+      b2 = A[r2 + i + 1],
+      b3 = A[r3 + i + 1];
     const c = cOff + i * m;
     const d = c + m;
     C[c + i] += a0 * a0 + a1 * a1 + a2 * a2 + a3 * a3;
     for (let j = i + 1; j < m; j++) {
-      const x0 = A[r0 + j], x1 = A[r1 + j], x2 = A[r2 + j], x3 = A[r3 + j];
+      const x0 = A[r0 + j],
+        x1 = A[r1 + j],
+        x2 = A[r2 + j],
+        x3 = A[r3 + j];
       C[c + j] += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
       C[d + j] += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
     }
   }
   if (i < m) {
-    const a0 = A[r0 + i], a1 = A[r1 + i], a2 = A[r2 + i], a3 = A[r3 + i];
+    const a0 = A[r0 + i],
+      a1 = A[r1 + i],
+      a2 = A[r2 + i],
+      a3 = A[r3 + i];
     C[cOff + i * m + i] += a0 * a0 + a1 * a1 + a2 * a2 + a3 * a3;
   }
 }
@@ -232,7 +346,13 @@ export function asF64(d: TypedArray): Float64Array {
 }
 
 /** [r, c] block at `off` → its transpose [c, r] in `out`. */
-function transposeInto(src: Float64Array, off: number, r: number, c: number, out: Float64Array): void {
+function transposeInto(
+  src: Float64Array,
+  off: number,
+  r: number,
+  c: number,
+  out: Float64Array,
+): void {
   for (let i = 0; i < r; i++) {
     const o = off + i * c;
     for (let j = 0; j < c; j++) out[j * r + i] = src[o + j];
@@ -254,8 +374,15 @@ function layout(a: TensorMeta, b: TensorMeta, y: TensorMeta, transA: boolean) {
 
 /** op(a)·op(b) for output items [start, end) into C (item t at (t - start)·m·n when C is scratch). */
 function gemmRange(
-  A: Float64Array, Bd: Float64Array, C: Float64Array, base: number, l: ReturnType<typeof layout>,
-  transA: boolean, transB: boolean, start: number, end: number,
+  A: Float64Array,
+  Bd: Float64Array,
+  C: Float64Array,
+  base: number,
+  l: ReturnType<typeof layout>,
+  transA: boolean,
+  transB: boolean,
+  start: number,
+  end: number,
 ): void {
   const { m, n, k, am, bm } = l;
   const bt = transB ? new Float64Array(k * n) : null;
@@ -285,11 +412,23 @@ const ROW_SPLIT_MIN = 64;
 
 function rowBlocked(y: TensorMeta): boolean {
   const r = y.shape.length;
-  return sizeOf(y.shape.slice(0, -2)) === 1 && y.shape[r - 1] > 1 && y.shape[r - 2] >= ROW_SPLIT_MIN;
+  return (
+    sizeOf(y.shape.slice(0, -2)) === 1 &&
+    y.shape[r - 1] > 1 &&
+    y.shape[r - 2] >= ROW_SPLIT_MIN
+  );
 }
 
 /** Rows [start·ROW_BLOCK, end·ROW_BLOCK) of one product op(a)·op(b). */
-function runRows(a: CpuTensor, b: CpuTensor, y: CpuTensor, transA: boolean, transB: boolean, start: number, end: number): void {
+function runRows(
+  a: CpuTensor,
+  b: CpuTensor,
+  y: CpuTensor,
+  transA: boolean,
+  transB: boolean,
+  start: number,
+  end: number,
+): void {
   const { m, n, k } = layout(a, b, y, transA);
   const r0 = start * ROW_BLOCK;
   const r1 = Math.min(end * ROW_BLOCK, m);
@@ -304,7 +443,19 @@ function runRows(a: CpuTensor, b: CpuTensor, y: CpuTensor, transA: boolean, tran
   const C = direct ? (y.data as Float64Array) : new Float64Array((r1 - r0) * n);
   const cOff = direct ? r0 * n : 0;
   // Row r0 of op(A): row r0 of A, or column r0 of the stored [k, m] A.
-  gemmAcc(A, transA ? r0 : r0 * k, transA, B, 0, C, cOff, r1 - r0, k, n, transA ? m : k);
+  gemmAcc(
+    A,
+    transA ? r0 : r0 * k,
+    transA,
+    B,
+    0,
+    C,
+    cOff,
+    r1 - r0,
+    k,
+    n,
+    transA ? m : k,
+  );
   if (!direct) y.data.set(C, r0 * n);
 }
 
@@ -313,8 +464,15 @@ function runRows(a: CpuTensor, b: CpuTensor, y: CpuTensor, transA: boolean, tran
  * buffer, so the data alone is not enough): a symmetric Gram matrix,
  * computed on one triangle and mirrored.
  */
-function isGram(a: CpuTensor, b: CpuTensor, transA: boolean, transB: boolean): boolean {
-  return a.data === b.data && transA && !transB && a.shape.join() === b.shape.join();
+function isGram(
+  a: CpuTensor,
+  b: CpuTensor,
+  transA: boolean,
+  transB: boolean,
+): boolean {
+  return (
+    a.data === b.data && transA && !transB && a.shape.join() === b.shape.join()
+  );
 }
 
 /**
@@ -326,8 +484,15 @@ function isGram(a: CpuTensor, b: CpuTensor, transA: boolean, transB: boolean): b
  * JS kernel runs).
  */
 function wasmMatmul(
-  wk: WasmKernels, a: CpuTensor, b: CpuTensor, y: CpuTensor, l: ReturnType<typeof layout>,
-  transA: boolean, transB: boolean, start: number, end: number,
+  wk: WasmKernels,
+  a: CpuTensor,
+  b: CpuTensor,
+  y: CpuTensor,
+  l: ReturnType<typeof layout>,
+  transA: boolean,
+  transB: boolean,
+  start: number,
+  end: number,
 ): boolean {
   const { m, n, k, am, bm } = l;
   const fn = wk.fn;
@@ -338,20 +503,28 @@ function wasmMatmul(
   const ta = transA ? 1 : 0;
   const tb = transB ? 1 : 0;
   const gram = isGram(a, b, transA, transB);
-  return inChunks(wk, mn * 8, start, end, (s, e, at) => {
-    const [aAt, as] = operand(wk, A, am, s, e, m * k);
-    if (aAt < 0) return false;
-    if (gram) {
-      fn.syrkBatch(aAt, as, at, m, k, e - s);
-    } else {
-      const [bAt, bs] = operand(wk, B, bm, s, e, k * n);
-      if (bAt < 0) return false;
-      fn.mmBatch(aAt, as, bAt, bs, at, m, k, n, e - s, ta, tb);
-    }
-    const base = at >> 3;
-    Y.set(wk.f64().subarray(base, base + (e - s) * mn), s * mn);
-    if (Y instanceof Float64Array && s === 0 && e * mn === Y.length) wk.remember(Y, at);
-  }, Math.max(m * k, k * n, mn) * 8);
+  return inChunks(
+    wk,
+    mn * 8,
+    start,
+    end,
+    (s, e, at) => {
+      const [aAt, as] = operand(wk, A, am, s, e, m * k);
+      if (aAt < 0) return false;
+      if (gram) {
+        fn.syrkBatch(aAt, as, at, m, k, e - s);
+      } else {
+        const [bAt, bs] = operand(wk, B, bm, s, e, k * n);
+        if (bAt < 0) return false;
+        fn.mmBatch(aAt, as, bAt, bs, at, m, k, n, e - s, ta, tb);
+      }
+      const base = at >> 3;
+      Y.set(wk.f64().subarray(base, base + (e - s) * mn), s * mn);
+      if (Y instanceof Float64Array && s === 0 && e * mn === Y.length)
+        wk.remember(Y, at);
+    },
+    Math.max(m * k, k * n, mn) * 8,
+  );
 }
 
 /**
@@ -368,29 +541,55 @@ const matmulBatch: CpuBatch<MatmulAttrs> = {
   // from a second core, so it counts 0.3 of its flops: on 2 cores a split
   // [128, 50, 50] mat-vec was no faster, [128, 64, 64] and up were.
   cost: ([a], [y], { transA, transB }) => {
-    const k = transA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1];
+    const k = transA
+      ? a.shape[a.shape.length - 2]
+      : a.shape[a.shape.length - 1];
     const matVec = y.shape[y.shape.length - 1] === 1;
     // (row blocks and transA with transB run the JS kernel: no WebAssembly scaling)
     const js = rowBlocked(y) || (transA && transB);
-    return (matVec ? 0.6 : 2) * (js ? 1 : wasmCostScale(matVec)) * sizeOf(y.shape) * k;
+    return (
+      (matVec ? 0.6 : 2) *
+      (js ? 1 : wasmCostScale(matVec)) *
+      sizeOf(y.shape) *
+      k
+    );
   },
   run: ([a, b], [y], { transA, transB }, start, end) => {
     if (rowBlocked(y)) return runRows(a, b, y, transA, transB, start, end);
     const l = layout(a, b, y, transA);
     const wk = wasmKernels();
-    if (wk !== null && !(transA && transB) && wasmMatmul(wk, a, b, y, l, transA, transB, start, end)) return;
+    if (
+      wk !== null &&
+      !(transA && transB) &&
+      wasmMatmul(wk, a, b, y, l, transA, transB, start, end)
+    )
+      return;
     const { m, n, k, am, bm } = l;
     const mn = m * n;
     const A = asF64(a.data);
     const Bd = asF64(b.data);
     const direct = y.data instanceof Float64Array;
-    const C = direct ? (y.data as Float64Array) : new Float64Array((end - start) * mn);
+    const C = direct
+      ? (y.data as Float64Array)
+      : new Float64Array((end - start) * mn);
     const base = direct ? 0 : start;
     if (n === 1) {
       // Matrix-vector: B is [k, 1] (or [1, k] with transB, the same memory).
-      for (let t = start; t < end; t++) gemvAcc(A, am[t] * m * k, transA, Bd, bm[t] * k, C, (t - base) * m, m, k);
+      for (let t = start; t < end; t++)
+        gemvAcc(
+          A,
+          am[t] * m * k,
+          transA,
+          Bd,
+          bm[t] * k,
+          C,
+          (t - base) * m,
+          m,
+          k,
+        );
     } else if (isGram(a, b, transA, transB)) {
-      for (let t = start; t < end; t++) syrkAcc(A, am[t] * m * k, C, (t - base) * mn, m, k);
+      for (let t = start; t < end; t++)
+        syrkAcc(A, am[t] * m * k, C, (t - base) * mn, m, k);
     } else {
       gemmRange(A, Bd, C, base, l, transA, transB, start, end);
     }

@@ -12,14 +12,23 @@ export interface PadAttrs {
 export const pad: KernelOp<PadAttrs> = defineOp<PadAttrs>({
   name: 'pad',
   shape: ([x], { pads }) => {
-    const ok = pads.length === x.shape.length && pads.every((p) => p.length === 2 && p.every((v) => Number.isInteger(v) && v >= 0));
+    const ok =
+      pads.length === x.shape.length &&
+      pads.every(
+        (p) => p.length === 2 && p.every((v) => Number.isInteger(v) && v >= 0),
+      );
     if (!ok) {
       throw new ShapeError(
         'BAD_ARGUMENT',
         `pad: need one [before, after] pair of non-negative integers per axis; got ${JSON.stringify(pads)} for shape ${fmtShape(x.shape)}.`,
       );
     }
-    return [{ shape: x.shape.map((n, a) => n + pads[a][0] + pads[a][1]), dtype: x.dtype }];
+    return [
+      {
+        shape: x.shape.map((n, a) => n + pads[a][0] + pads[a][1]),
+        dtype: x.dtype,
+      },
+    ];
   },
   cpu: ([x], [y], { pads, value }) => {
     if (value !== 0) y.data.fill(value);

@@ -10,11 +10,21 @@ export interface PermuteAttrs {
 }
 
 /** Validate a permutation of 0..rank-1 (negative entries allowed). */
-export function normalizePerm(op: string, perm: readonly number[], rank: number): number[] {
+export function normalizePerm(
+  op: string,
+  perm: readonly number[],
+  rank: number,
+): number[] {
   const p = perm.map((a) => (a < 0 ? a + rank : a));
-  const ok = p.length === rank && p.every((a) => Number.isInteger(a) && a >= 0 && a < rank) && new Set(p).size === rank;
+  const ok =
+    p.length === rank &&
+    p.every((a) => Number.isInteger(a) && a >= 0 && a < rank) &&
+    new Set(p).size === rank;
   if (!ok) {
-    throw new ShapeError('BAD_AXIS', `${op}: perm must be a permutation of the ${rank} axes; got [${perm.join(', ')}].`);
+    throw new ShapeError(
+      'BAD_AXIS',
+      `${op}: perm must be a permutation of the ${rank} axes; got [${perm.join(', ')}].`,
+    );
   }
   return p;
 }
@@ -34,7 +44,12 @@ export const permute: KernelOp<PermuteAttrs> = defineOp<PermuteAttrs>({
   cpu: ([x], [y], { perm }) => {
     const p = normalizePerm('permute', perm, x.shape.length);
     const r = p.length;
-    if (r >= 2 && p[r - 1] === r - 2 && p[r - 2] === r - 1 && p.every((a, i) => i >= r - 2 || a === i)) {
+    if (
+      r >= 2 &&
+      p[r - 1] === r - 2 &&
+      p[r - 2] === r - 1 &&
+      p.every((a, i) => i >= r - 2 || a === i)
+    ) {
       transposeLastTwo(x.data, y.data, x.shape[r - 2], x.shape[r - 1]);
       return;
     }
@@ -49,7 +64,12 @@ export const permute: KernelOp<PermuteAttrs> = defineOp<PermuteAttrs>({
  * permute, e.g. Gᵀ in the QP solver): plain loops over typed arrays, ~10x
  * the general strided copy, whose element access is shared by every caller.
  */
-function transposeLastTwo(x: TypedArray, y: TypedArray, r: number, c: number): void {
+function transposeLastTwo(
+  x: TypedArray,
+  y: TypedArray,
+  r: number,
+  c: number,
+): void {
   const rc = r * c;
   for (let o = 0; o < x.length; o += rc) {
     for (let i = 0; i < r; i++) {

@@ -6,7 +6,12 @@
  */
 import { assertFloat, assertSameDType } from '../dtype.js';
 import { ShapeError } from '../errors.js';
-import { defineOp, type CpuTensor, type KernelOp, type TensorMeta } from '../op.js';
+import {
+  defineOp,
+  type CpuTensor,
+  type KernelOp,
+  type TensorMeta,
+} from '../op.js';
 import { fmtShape, shapesEqual } from '../shape.js';
 
 export interface Pool2dAttrs {
@@ -19,12 +24,20 @@ export interface Pool2dAttrs {
 }
 
 /** Output [N, C, Ho, Wo] of a pooling of x; validates x and attrs. */
-export function pool2dShape(name: string, x: TensorMeta, { kernel, stride, padding }: Pool2dAttrs): number[] {
+export function pool2dShape(
+  name: string,
+  x: TensorMeta,
+  { kernel, stride, padding }: Pool2dAttrs,
+): number[] {
   assertFloat(name, x.dtype);
   if (x.shape.length !== 4) {
-    throw new ShapeError('SHAPE_MISMATCH', `${name}: x must be NCHW (rank 4); got ${fmtShape(x.shape)}. Unsqueeze a batch axis with x.unsqueeze(0).`);
+    throw new ShapeError(
+      'SHAPE_MISMATCH',
+      `${name}: x must be NCHW (rank 4); got ${fmtShape(x.shape)}. Unsqueeze a batch axis with x.unsqueeze(0).`,
+    );
   }
-  const ints = (v: readonly number[], min: number) => v.length === 2 && v.every((d) => Number.isInteger(d) && d >= min);
+  const ints = (v: readonly number[], min: number) =>
+    v.length === 2 && v.every((d) => Number.isInteger(d) && d >= min);
   if (!ints(kernel, 1) || !ints(stride, 1) || !ints(padding, 0)) {
     throw new ShapeError(
       'BAD_ARGUMENT',
@@ -66,20 +79,30 @@ function forEachWindow(
   for (let p = 0; p < n * c; p++) {
     const base = p * h * w;
     for (let i = 0; i < ho; i++) {
-      for (let j = 0; j < wo; j++) f(o++, base, i * stride[0] - padding[0], j * stride[1] - padding[1]);
+      for (let j = 0; j < wo; j++)
+        f(o++, base, i * stride[0] - padding[0], j * stride[1] - padding[1]);
     }
   }
 }
 
 /** Index in x of the first largest element of each window (NaN wins), or -1. */
-function argmaxWindows(x: CpuTensor, yShape: readonly number[], attrs: Pool2dAttrs, visit: (o: number, idx: number, v: number) => void): void {
+function argmaxWindows(
+  x: CpuTensor,
+  yShape: readonly number[],
+  attrs: Pool2dAttrs,
+  visit: (o: number, idx: number, v: number) => void,
+): void {
   const [, , h, w] = x.shape;
   const [kh, kw] = attrs.kernel;
   const a = x.data;
   forEachWindow(x.shape, yShape, attrs, (o, base, h0, w0) => {
     let best = -Infinity;
     let bi = -1;
-    for (let di = Math.max(0, -h0); di < kh && h0 + di < h && best === best; di++) {
+    for (
+      let di = Math.max(0, -h0);
+      di < kh && h0 + di < h && best === best;
+      di++
+    ) {
       for (let dj = Math.max(0, -w0); dj < kw && w0 + dj < w; dj++) {
         const idx = base + (h0 + di) * w + w0 + dj;
         const v = a[idx];
@@ -94,36 +117,59 @@ function argmaxWindows(x: CpuTensor, yShape: readonly number[], attrs: Pool2dAtt
   });
 }
 
-function sumWindow(x: CpuTensor, base: number, h0: number, w0: number, attrs: Pool2dAttrs): number {
+function sumWindow(
+  x: CpuTensor,
+  base: number,
+  h0: number,
+  w0: number,
+  attrs: Pool2dAttrs,
+): number {
   const [, , h, w] = x.shape;
   const [kh, kw] = attrs.kernel;
   let s = 0;
   for (let di = Math.max(0, -h0); di < kh && h0 + di < h; di++) {
-    for (let dj = Math.max(0, -w0); dj < kw && w0 + dj < w; dj++) s += x.data[base + (h0 + di) * w + w0 + dj];
+    for (let dj = Math.max(0, -w0); dj < kw && w0 + dj < w; dj++)
+      s += x.data[base + (h0 + di) * w + w0 + dj];
   }
   return s;
 }
 
 export const maxPool2d: KernelOp<Pool2dAttrs> = defineOp<Pool2dAttrs>({
   name: 'maxPool2d',
-  shape: ([x], attrs) => [{ shape: pool2dShape('maxPool2d', x, attrs), dtype: x.dtype }],
-  cpu: ([x], [y], attrs) => argmaxWindows(x, y.shape, attrs, (o, _i, v) => { y.data[o] = v; }),
+  shape: ([x], attrs) => [
+    { shape: pool2dShape('maxPool2d', x, attrs), dtype: x.dtype },
+  ],
+  cpu: ([x], [y], attrs) =>
+    argmaxWindows(x, y.shape, attrs, (o, _i, v) => {
+      y.data[o] = v;
+    }),
 });
 
 export const avgPool2d: KernelOp<Pool2dAttrs> = defineOp<Pool2dAttrs>({
   name: 'avgPool2d',
-  shape: ([x], attrs) => [{ shape: pool2dShape('avgPool2d', x, attrs), dtype: x.dtype }],
+  shape: ([x], attrs) => [
+    { shape: pool2dShape('avgPool2d', x, attrs), dtype: x.dtype },
+  ],
   cpu: ([x], [y], attrs) => {
     const k = attrs.kernel[0] * attrs.kernel[1];
-    forEachWindow(x.shape, y.shape, attrs, (o, base, h0, w0) => { y.data[o] = sumWindow(x, base, h0, w0, attrs) / k; });
+    forEachWindow(x.shape, y.shape, attrs, (o, base, h0, w0) => {
+      y.data[o] = sumWindow(x, base, h0, w0, attrs) / k;
+    });
   },
 });
 
-function gradShape(name: string, [x, g]: readonly TensorMeta[], attrs: Pool2dAttrs): TensorMeta[] {
+function gradShape(
+  name: string,
+  [x, g]: readonly TensorMeta[],
+  attrs: Pool2dAttrs,
+): TensorMeta[] {
   const want = pool2dShape(name, x, attrs);
   assertSameDType(name, [x.dtype, g.dtype], ['x', 'g']);
   if (!shapesEqual(g.shape, want)) {
-    throw new ShapeError('SHAPE_MISMATCH', `${name}: g must have the pooled shape ${fmtShape(want)}; got ${fmtShape(g.shape)}.`);
+    throw new ShapeError(
+      'SHAPE_MISMATCH',
+      `${name}: g must have the pooled shape ${fmtShape(want)}; got ${fmtShape(g.shape)}.`,
+    );
   }
   return [{ shape: x.shape, dtype: x.dtype }];
 }
@@ -137,7 +183,9 @@ export const maxPool2dGrad: KernelOp<Pool2dAttrs> = defineOp<Pool2dAttrs>({
   shape: (inputs, attrs) => gradShape('maxPool2dGrad', inputs, attrs),
   cpu: ([x, g], [dx], attrs) => {
     dx.data.fill(0);
-    argmaxWindows(x, g.shape, attrs, (o, i) => { if (i >= 0) dx.data[i] += g.data[o]; });
+    argmaxWindows(x, g.shape, attrs, (o, i) => {
+      if (i >= 0) dx.data[i] += g.data[o];
+    });
   },
 });
 
@@ -156,7 +204,8 @@ export const avgPool2dGrad: KernelOp<Pool2dAttrs> = defineOp<Pool2dAttrs>({
     forEachWindow(x.shape, g.shape, attrs, (o, base, h0, w0) => {
       const v = g.data[o] / k;
       for (let di = Math.max(0, -h0); di < kh && h0 + di < h; di++) {
-        for (let dj = Math.max(0, -w0); dj < kw && w0 + dj < w; dj++) dx.data[base + (h0 + di) * w + w0 + dj] += v;
+        for (let dj = Math.max(0, -w0); dj < kw && w0 + dj < w; dj++)
+          dx.data[base + (h0 + di) * w + w0 + dj] += v;
       }
     });
   },

@@ -4,7 +4,12 @@
  * NaN propagates through max/min as in NumPy.
  */
 import { DTypeError } from '../errors.js';
-import { defineOp, type CpuTensor, type KernelOp, type TensorMeta } from '../op.js';
+import {
+  defineOp,
+  type CpuTensor,
+  type KernelOp,
+  type TensorMeta,
+} from '../op.js';
 import { normalizeAxis, sizeOf, type Shape } from '../shape.js';
 import { broadcastStrides, forEachRow } from './broadcast-loop.js';
 
@@ -20,7 +25,11 @@ export interface ArgReduceAttrs {
 }
 
 /** Output shape of a reduction. */
-export function reducedShape(shape: Shape, axes: readonly number[], keepdims: boolean): number[] {
+export function reducedShape(
+  shape: Shape,
+  axes: readonly number[],
+  keepdims: boolean,
+): number[] {
   const out: number[] = [];
   shape.forEach((d, i) => {
     if (!axes.includes(i)) out.push(d);
@@ -40,24 +49,46 @@ export type ReduceName = 'sum' | 'prod' | 'max' | 'min';
 const rows: Record<ReduceName, ReduceRow> = {
   sum: { init: 0, f: (a, x) => a + x, allowEmpty: true },
   prod: { init: 1, f: (a, x) => a * x, allowEmpty: true },
-  max: { init: -Infinity, f: (a, x) => (x > a || x !== x ? x : a), allowEmpty: false },
-  min: { init: Infinity, f: (a, x) => (x < a || x !== x ? x : a), allowEmpty: false },
+  max: {
+    init: -Infinity,
+    f: (a, x) => (x > a || x !== x ? x : a),
+    allowEmpty: false,
+  },
+  min: {
+    init: Infinity,
+    f: (a, x) => (x < a || x !== x ? x : a),
+    allowEmpty: false,
+  },
 };
 
 function reduceShape(name: string, allowEmpty: boolean) {
-  return ([x]: readonly TensorMeta[], { axes, keepdims }: ReduceAttrs): TensorMeta[] => {
+  return (
+    [x]: readonly TensorMeta[],
+    { axes, keepdims }: ReduceAttrs,
+  ): TensorMeta[] => {
     if (x.dtype === 'bool') {
-      throw new DTypeError('DTYPE_MISMATCH', `${name}: x must be numeric; got bool. Cast first: x.cast('int32').`);
+      throw new DTypeError(
+        'DTYPE_MISMATCH',
+        `${name}: x must be numeric; got bool. Cast first: x.cast('int32').`,
+      );
     }
     if (!allowEmpty && axes.some((a) => x.shape[a] === 0)) {
-      throw new DTypeError('BAD_ARGUMENT', `${name}: cannot reduce an empty axis; got shape [${x.shape.join(', ')}] with axes [${axes.join(', ')}].`);
+      throw new DTypeError(
+        'BAD_ARGUMENT',
+        `${name}: cannot reduce an empty axis; got shape [${x.shape.join(', ')}] with axes [${axes.join(', ')}].`,
+      );
     }
     return [{ shape: reducedShape(x.shape, axes, keepdims), dtype: x.dtype }];
   };
 }
 
 /** Fold every input element into its output slot with `f`. */
-function reduceInto(x: CpuTensor, y: CpuTensor, axes: readonly number[], row: ReduceRow): void {
+function reduceInto(
+  x: CpuTensor,
+  y: CpuTensor,
+  axes: readonly number[],
+  row: ReduceRow,
+): void {
   const out = y.data;
   out.fill(row.init);
   if (x.data.length === 0) return;
@@ -89,7 +120,12 @@ function reduceInto(x: CpuTensor, y: CpuTensor, axes: readonly number[], row: Re
  * fold (reduceInto's shared loop calls `f` per element and is several
  * times slower on the solver's small [nBatch, n] reductions).
  */
-type LastAxis = (a: ArrayLike<number>, out: { [i: number]: number }, rows: number, m: number) => void;
+type LastAxis = (
+  a: ArrayLike<number>,
+  out: { [i: number]: number },
+  rows: number,
+  m: number,
+) => void;
 const lastAxis: Record<ReduceName, LastAxis> = {
   sum: (a, out, rows, m) => {
     for (let r = 0, o = 0; r < rows; r++, o += m) {
@@ -135,7 +171,12 @@ function makeReduce(name: ReduceName): KernelOp<ReduceAttrs> {
     shape: reduceShape(name, row.allowEmpty),
     cpu: ([x], [y], { axes }) => {
       const r = x.shape.length;
-      if (r > 0 && axes.length === 1 && axes[0] === r - 1 && x.shape[r - 1] > 0) {
+      if (
+        r > 0 &&
+        axes.length === 1 &&
+        axes[0] === r - 1 &&
+        x.shape[r - 1] > 0
+      ) {
         last(x.data, y.data, y.data.length, x.shape[r - 1]);
         return;
       }
@@ -145,13 +186,19 @@ function makeReduce(name: ReduceName): KernelOp<ReduceAttrs> {
 }
 
 function makeArgReduce(name: 'argmax' | 'argmin'): KernelOp<ArgReduceAttrs> {
-  const better = name === 'argmax' ? (v: number, b: number) => v > b : (v: number, b: number) => v < b;
+  const better =
+    name === 'argmax'
+      ? (v: number, b: number) => v > b
+      : (v: number, b: number) => v < b;
   return defineOp<ArgReduceAttrs>({
     name,
     shape: ([x], { axis, keepdims }) => {
       const ax = normalizeAxis(name, axis, x.shape.length);
       if (x.shape[ax] === 0) {
-        throw new DTypeError('BAD_ARGUMENT', `${name}: cannot reduce an empty axis; got shape [${x.shape.join(', ')}], axis ${axis}.`);
+        throw new DTypeError(
+          'BAD_ARGUMENT',
+          `${name}: cannot reduce an empty axis; got shape [${x.shape.join(', ')}], axis ${axis}.`,
+        );
       }
       return [{ shape: reducedShape(x.shape, [ax], keepdims), dtype: 'int32' }];
     },

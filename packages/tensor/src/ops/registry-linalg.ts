@@ -4,7 +4,10 @@ import { addDiagonal } from './add-diagonal.js';
 import { diagonal } from './diagonal.js';
 import { cholesky } from './cholesky.js';
 import { solve } from './solve.js';
-import { triangularSolve, type TriangularSolveAttrs } from './triangular-solve.js';
+import {
+  triangularSolve,
+  type TriangularSolveAttrs,
+} from './triangular-solve.js';
 import type { NoAttrs } from './unary.js';
 
 export interface LinalgPrimitives {
@@ -15,4 +18,10 @@ export interface LinalgPrimitives {
   readonly diagonal: KernelOp<NoAttrs>;
 }
 
-export const linalgPrimitives: LinalgPrimitives = { cholesky, triangularSolve, solve, addDiagonal, diagonal };
+export const linalgPrimitives: LinalgPrimitives = {
+  cholesky,
+  triangularSolve,
+  solve,
+  addDiagonal,
+  diagonal,
+};

@@ -1,8 +1,12 @@
 /** The matmul primitives, one entry per primitive (see ../primitives.ts). */
 import type { KernelOp } from '../op.js';
 import {
-  conv2d, conv2dGradInput, conv2dGradWeight,
-  type Conv2dAttrs, type Conv2dGradInputAttrs, type Conv2dGradWeightAttrs,
+  conv2d,
+  conv2dGradInput,
+  conv2dGradWeight,
+  type Conv2dAttrs,
+  type Conv2dGradInputAttrs,
+  type Conv2dGradWeightAttrs,
 } from './conv2d.js';
 import { matmul, type MatmulAttrs } from './matmul.js';
 
@@ -13,4 +17,9 @@ export interface MatmulPrimitives {
   readonly conv2dGradWeight: KernelOp<Conv2dGradWeightAttrs>;
 }
 
-export const matmulPrimitives: MatmulPrimitives = { matmul, conv2d, conv2dGradInput, conv2dGradWeight };
+export const matmulPrimitives: MatmulPrimitives = {
+  matmul,
+  conv2d,
+  conv2dGradInput,
+  conv2dGradWeight,
+};

@@ -2,9 +2,19 @@
 import type { KernelOp } from '../op.js';
 import { concat, type ConcatAttrs } from './concat.js';
 import { flip, type FlipAttrs } from './flip.js';
-import { gather, scatterAdd, type GatherAttrs, type ScatterAddAttrs } from './gather.js';
+import {
+  gather,
+  scatterAdd,
+  type GatherAttrs,
+  type ScatterAddAttrs,
+} from './gather.js';
 import { pad, type PadAttrs } from './pad.js';
-import { slice, sliceScatter, type SliceAttrs, type SliceScatterAttrs } from './slice.js';
+import {
+  slice,
+  sliceScatter,
+  type SliceAttrs,
+  type SliceScatterAttrs,
+} from './slice.js';
 
 export interface MovementPrimitives {
   readonly slice: KernelOp<SliceAttrs>;
@@ -16,4 +26,12 @@ export interface MovementPrimitives {
   readonly scatterAdd: KernelOp<ScatterAddAttrs>;
 }
 
-export const movementPrimitives: MovementPrimitives = { slice, sliceScatter, pad, concat, flip, gather, scatterAdd };
+export const movementPrimitives: MovementPrimitives = {
+  slice,
+  sliceScatter,
+  pad,
+  concat,
+  flip,
+  gather,
+  scatterAdd,
+};

@@ -1,6 +1,12 @@
 /** The nn primitives, one entry per primitive (see ../primitives.ts). */
 import type { KernelOp } from '../op.js';
-import { avgPool2d, avgPool2dGrad, maxPool2d, maxPool2dGrad, type Pool2dAttrs } from './pool2d.js';
+import {
+  avgPool2d,
+  avgPool2dGrad,
+  maxPool2d,
+  maxPool2dGrad,
+  type Pool2dAttrs,
+} from './pool2d.js';
 import { logSoftmax, softmax, type SoftmaxAttrs } from './softmax.js';
 
 export interface NnPrimitives {

@@ -13,7 +13,11 @@ export function resolveReshape(from: Shape, to: readonly number[]): number[] {
   const unknown = to.filter((d) => d === -1).length;
   const bad = to.some((d) => !Number.isInteger(d) || d < -1);
   const known = sizeOf(to.filter((d) => d !== -1));
-  if (bad || unknown > 1 || (unknown === 1 && (known === 0 || size % known !== 0))) {
+  if (
+    bad ||
+    unknown > 1 ||
+    (unknown === 1 && (known === 0 || size % known !== 0))
+  ) {
     throw new ShapeError(
       'SHAPE_MISMATCH',
       `reshape: target must be non-negative integers with at most one -1 that divides evenly; ` +
@@ -33,7 +37,9 @@ export function resolveReshape(from: Shape, to: readonly number[]): number[] {
 
 export const reshape: KernelOp<ReshapeAttrs> = defineOp<ReshapeAttrs>({
   name: 'reshape',
-  shape: ([x], { shape }) => [{ shape: resolveReshape(x.shape, shape), dtype: x.dtype }],
+  shape: ([x], { shape }) => [
+    { shape: resolveReshape(x.shape, shape), dtype: x.dtype },
+  ],
   cpu: ([x], [y]) => y.data.set(x.data),
   // Row-major data does not change with the shape: share the buffer.
   aliasOf: 0,

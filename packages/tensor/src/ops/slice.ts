@@ -37,14 +37,26 @@ function isIndex(v: number | null | undefined): boolean {
 }
 
 /** Resolve specs against `shape` with NumPy semantics (clamping out-of-range bounds). */
-export function resolveSlices(op: string, shape: Shape, specs: readonly SliceSpec[]): ResolvedSlice[] {
+export function resolveSlices(
+  op: string,
+  shape: Shape,
+  specs: readonly SliceSpec[],
+): ResolvedSlice[] {
   if (specs.length > shape.length) {
-    throw new ShapeError('BAD_ARGUMENT', `${op}: at most one spec per axis; got ${specs.length} specs for shape ${fmtShape(shape)}.`);
+    throw new ShapeError(
+      'BAD_ARGUMENT',
+      `${op}: at most one spec per axis; got ${specs.length} specs for shape ${fmtShape(shape)}.`,
+    );
   }
   return shape.map((n, a) => {
     const s = specs[a] ?? {};
     const step = s.step ?? 1;
-    if (!isIndex(s.start) || !isIndex(s.stop) || !Number.isInteger(step) || step === 0) {
+    if (
+      !isIndex(s.start) ||
+      !isIndex(s.stop) ||
+      !Number.isInteger(step) ||
+      step === 0
+    ) {
       throw new ShapeError(
         'BAD_ARGUMENT',
         `${op}: start/stop/step must be integers and step non-zero; got {start: ${s.start}, stop: ${s.stop}, step: ${s.step}} on axis ${a}.`,
@@ -52,18 +64,34 @@ export function resolveSlices(op: string, shape: Shape, specs: readonly SliceSpe
     }
     const norm = (v: number): number => (v < 0 ? v + n : v);
     if (step > 0) {
-      const start = Math.min(Math.max(s.start == null ? 0 : norm(s.start), 0), n);
+      const start = Math.min(
+        Math.max(s.start == null ? 0 : norm(s.start), 0),
+        n,
+      );
       const stop = Math.min(Math.max(s.stop == null ? n : norm(s.stop), 0), n);
-      return { start, step, len: Math.max(0, Math.ceil((stop - start) / step)) };
+      return {
+        start,
+        step,
+        len: Math.max(0, Math.ceil((stop - start) / step)),
+      };
     }
-    const start = Math.min(Math.max(s.start == null ? n - 1 : norm(s.start), -1), n - 1);
-    const stop = Math.min(Math.max(s.stop == null ? -1 : norm(s.stop), -1), n - 1);
+    const start = Math.min(
+      Math.max(s.start == null ? n - 1 : norm(s.start), -1),
+      n - 1,
+    );
+    const stop = Math.min(
+      Math.max(s.stop == null ? -1 : norm(s.stop), -1),
+      n - 1,
+    );
     return { start, step, len: Math.max(0, Math.ceil((start - stop) / -step)) };
   });
 }
 
 /** Strides and base offset of the sliced view into a contiguous `shape`. */
-export function sliceView(shape: Shape, rs: readonly ResolvedSlice[]): { strides: number[]; base: number } {
+export function sliceView(
+  shape: Shape,
+  rs: readonly ResolvedSlice[],
+): { strides: number[]; base: number } {
   const st = stridesOf(shape);
   let base = 0;
   const strides = rs.map((r, a) => {
@@ -100,28 +128,45 @@ export function scatterStrided(
 
 export const slice: KernelOp<SliceAttrs> = defineOp<SliceAttrs>({
   name: 'slice',
-  shape: ([x], { specs }) => [{ shape: resolveSlices('slice', x.shape, specs).map((r) => r.len), dtype: x.dtype }],
+  shape: ([x], { specs }) => [
+    {
+      shape: resolveSlices('slice', x.shape, specs).map((r) => r.len),
+      dtype: x.dtype,
+    },
+  ],
   cpu: ([x], [y], { specs }) => {
     if (y.data.length === 0) return;
-    const { strides, base } = sliceView(x.shape, resolveSlices('slice', x.shape, specs));
+    const { strides, base } = sliceView(
+      x.shape,
+      resolveSlices('slice', x.shape, specs),
+    );
     copyStrided(y.data, y.shape, x.data, strides, base);
   },
 });
 
-export const sliceScatter: KernelOp<SliceScatterAttrs> = defineOp<SliceScatterAttrs>({
-  name: 'sliceScatter',
-  shape: ([g], { shape, specs }) => {
-    const want = resolveSlices('sliceScatter', shape, specs).map((r) => r.len);
-    if (want.length !== g.shape.length || want.some((n, i) => n !== g.shape[i])) {
-      throw new ShapeError(
-        'SHAPE_MISMATCH',
-        `sliceScatter: g must have the slice's shape ${fmtShape(want)}; got ${fmtShape(g.shape)}.`,
+export const sliceScatter: KernelOp<SliceScatterAttrs> =
+  defineOp<SliceScatterAttrs>({
+    name: 'sliceScatter',
+    shape: ([g], { shape, specs }) => {
+      const want = resolveSlices('sliceScatter', shape, specs).map(
+        (r) => r.len,
       );
-    }
-    return [{ shape: [...shape], dtype: g.dtype }];
-  },
-  cpu: ([g], [y], { shape, specs }) => {
-    const { strides, base } = sliceView(shape, resolveSlices('sliceScatter', shape, specs));
-    scatterStrided(y.data, g.data, g.shape, strides, base);
-  },
-});
+      if (
+        want.length !== g.shape.length ||
+        want.some((n, i) => n !== g.shape[i])
+      ) {
+        throw new ShapeError(
+          'SHAPE_MISMATCH',
+          `sliceScatter: g must have the slice's shape ${fmtShape(want)}; got ${fmtShape(g.shape)}.`,
+        );
+      }
+      return [{ shape: [...shape], dtype: g.dtype }];
+    },
+    cpu: ([g], [y], { shape, specs }) => {
+      const { strides, base } = sliceView(
+        shape,
+        resolveSlices('sliceScatter', shape, specs),
+      );
+      scatterStrided(y.data, g.data, g.shape, strides, base);
+    },
+  });

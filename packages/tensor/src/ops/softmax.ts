@@ -3,7 +3,12 @@
  * logits do not overflow. attrs.axis is normalized (0 ≤ axis < rank).
  */
 import { assertFloat } from '../dtype.js';
-import { defineOp, type CpuTensor, type KernelOp, type TensorMeta } from '../op.js';
+import {
+  defineOp,
+  type CpuTensor,
+  type KernelOp,
+  type TensorMeta,
+} from '../op.js';
 import { normalizeAxis, sizeOf } from '../shape.js';
 
 export interface SoftmaxAttrs {
@@ -19,7 +24,12 @@ function softmaxShape(name: string) {
   };
 }
 
-function softmaxInto(x: CpuTensor, y: CpuTensor, axis: number, log: boolean): void {
+function softmaxInto(
+  x: CpuTensor,
+  y: CpuTensor,
+  axis: number,
+  log: boolean,
+): void {
   const n = x.shape[axis];
   const inner = sizeOf(x.shape.slice(axis + 1));
   const outer = sizeOf(x.shape.slice(0, axis));
@@ -39,9 +49,11 @@ function softmaxInto(x: CpuTensor, y: CpuTensor, axis: number, log: boolean): vo
       for (let j = 0; j < n; j++) s += Math.exp(a[base + j * inner] - m);
       if (log) {
         const ls = Math.log(s) + m;
-        for (let j = 0; j < n; j++) out[base + j * inner] = a[base + j * inner] - ls;
+        for (let j = 0; j < n; j++)
+          out[base + j * inner] = a[base + j * inner] - ls;
       } else {
-        for (let j = 0; j < n; j++) out[base + j * inner] = Math.exp(a[base + j * inner] - m) / s;
+        for (let j = 0; j < n; j++)
+          out[base + j * inner] = Math.exp(a[base + j * inner] - m) / s;
       }
     }
   }

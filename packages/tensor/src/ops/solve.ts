@@ -30,7 +30,8 @@ export const solve: KernelOp<NoAttrs> = defineOp<NoAttrs>({
       const tiny = amax * n * eps;
       for (let j = 0; j < n; j++) {
         let p = j;
-        for (let i = j + 1; i < n; i++) if (Math.abs(lu[i * n + j]) > Math.abs(lu[p * n + j])) p = i;
+        for (let i = j + 1; i < n; i++)
+          if (Math.abs(lu[i * n + j]) > Math.abs(lu[p * n + j])) p = i;
         const piv = lu[p * n + j];
         if (!(Math.abs(piv) > tiny)) {
           throw new ValueError(
@@ -41,23 +42,29 @@ export const solve: KernelOp<NoAttrs> = defineOp<NoAttrs>({
         }
         if (p !== j) {
           for (let c = 0; c < n; c++) {
-            const tmp = lu[j * n + c]; lu[j * n + c] = lu[p * n + c]; lu[p * n + c] = tmp;
+            const tmp = lu[j * n + c];
+            lu[j * n + c] = lu[p * n + c];
+            lu[p * n + c] = tmp;
           }
           for (let c = 0; c < k; c++) {
-            const tmp = X[xo + j * k + c]; X[xo + j * k + c] = X[xo + p * k + c]; X[xo + p * k + c] = tmp;
+            const tmp = X[xo + j * k + c];
+            X[xo + j * k + c] = X[xo + p * k + c];
+            X[xo + p * k + c] = tmp;
           }
         }
         for (let i = j + 1; i < n; i++) {
           const f = lu[i * n + j] / piv;
           if (f === 0) continue;
           for (let c = j + 1; c < n; c++) lu[i * n + c] -= f * lu[j * n + c];
-          for (let c = 0; c < k; c++) X[xo + i * k + c] -= f * X[xo + j * k + c];
+          for (let c = 0; c < k; c++)
+            X[xo + i * k + c] -= f * X[xo + j * k + c];
         }
       }
       for (let i = n - 1; i >= 0; i--) {
         for (let c = 0; c < k; c++) {
           let v = X[xo + i * k + c];
-          for (let j = i + 1; j < n; j++) v -= lu[i * n + j] * X[xo + j * k + c];
+          for (let j = i + 1; j < n; j++)
+            v -= lu[i * n + j] * X[xo + j * k + c];
           X[xo + i * k + c] = v / lu[i * n + i];
         }
       }

@@ -14,11 +14,31 @@
  */
 import { assertFloat, assertSameDType } from '../dtype.js';
 import { ShapeError } from '../errors.js';
-import { defineOp, runAll, type CpuBatch, type CpuTensor, type KernelOp, type TensorMeta } from '../op.js';
-import { broadcastNamed, fmtShape, sizeOf, stridesOf, type Shape } from '../shape.js';
+import {
+  defineOp,
+  runAll,
+  type CpuBatch,
+  type CpuTensor,
+  type KernelOp,
+  type TensorMeta,
+} from '../op.js';
+import {
+  broadcastNamed,
+  fmtShape,
+  sizeOf,
+  stridesOf,
+  type Shape,
+} from '../shape.js';
 import { allFinite, checkFinite, squareSize } from './cholesky.js';
 import { isKnownFinite, markFinite } from '../known-finite.js';
-import { inChunks, mapStride, operand, wasmCostScale, wasmKernels, type WasmKernels } from '../wasm/runtime.js';
+import {
+  inChunks,
+  mapStride,
+  operand,
+  wasmCostScale,
+  wasmKernels,
+  type WasmKernels,
+} from '../wasm/runtime.js';
 
 export interface TriangularSolveAttrs {
   /** L is lower triangular (else upper). */
@@ -42,7 +62,11 @@ export function solveShape(op: string, a: Shape, b: Shape): number[] {
         `For a vector right-hand side use B.unsqueeze(-1).`,
     );
   }
-  const batch = broadcastNamed(op, [a.slice(0, -2), b.slice(0, -2)], ['A', 'B']);
+  const batch = broadcastNamed(
+    op,
+    [a.slice(0, -2), b.slice(0, -2)],
+    ['A', 'B'],
+  );
   return [...batch, n, b[b.length - 1]];
 }
 
@@ -55,7 +79,13 @@ export interface SolveLayout {
   readonly bm: Int32Array;
 }
 
-export function solveLayout(op: string, names: [string, string], a: CpuTensor, b: CpuTensor, x: CpuTensor): SolveLayout {
+export function solveLayout(
+  op: string,
+  names: [string, string],
+  a: CpuTensor,
+  b: CpuTensor,
+  x: CpuTensor,
+): SolveLayout {
   checkFinite(op, names[0], a);
   checkFinite(op, names[1], b);
   return layoutOf(a, b, x);
@@ -82,7 +112,11 @@ function layoutOf(a: CpuTensor, b: CpuTensor, x: CpuTensor): SolveLayout {
 const zeroMaps = new Map<number, Int32Array>();
 const identityMaps = new Map<number, Int32Array>();
 
-function commonMap(cache: Map<number, Int32Array>, total: number, identity: boolean): Int32Array {
+function commonMap(
+  cache: Map<number, Int32Array>,
+  total: number,
+  identity: boolean,
+): Int32Array {
   let m = cache.get(total);
   if (m === undefined) {
     m = new Int32Array(total);
@@ -125,7 +159,14 @@ export function batchMap(inBatch: Shape, outBatch: Shape): Int32Array {
  * already solved j (j < i forward, j > i backward): a contiguous stretch of
  * row i. Unknowns i0, i1 share the loads of x; i1 adds the i0 term last.
  */
-function dotSolve1(l: Float64Array, lo: number, n: number, x: Float64Array, forward: boolean, unit: boolean): void {
+function dotSolve1(
+  l: Float64Array,
+  lo: number,
+  n: number,
+  x: Float64Array,
+  forward: boolean,
+  unit: boolean,
+): void {
   let s = 0;
   for (; s + 1 < n; s += 2) {
     const i0 = forward ? s : n - 1 - s; // this step solves i0, then i1
@@ -133,7 +174,10 @@ function dotSolve1(l: Float64Array, lo: number, n: number, x: Float64Array, forw
     const r0 = lo + i0 * n;
     const r1 = lo + i1 * n;
     const hi = forward ? i0 : n;
-    let p0 = 0, p1 = 0, q0 = 0, q1 = 0;
+    let p0 = 0,
+      p1 = 0,
+      q0 = 0,
+      q1 = 0;
     let j = forward ? 0 : i0 + 1;
     for (; j + 1 < hi; j += 2) {
       const xa = x[j];
@@ -156,7 +200,15 @@ function dotSolve1(l: Float64Array, lo: number, n: number, x: Float64Array, forw
 }
 
 /** dotSolve1 for two right-hand sides x and z at once (they share the loads of L). */
-function dotSolve2(l: Float64Array, lo: number, n: number, x: Float64Array, z: Float64Array, forward: boolean, unit: boolean): void {
+function dotSolve2(
+  l: Float64Array,
+  lo: number,
+  n: number,
+  x: Float64Array,
+  z: Float64Array,
+  forward: boolean,
+  unit: boolean,
+): void {
   let s = 0;
   for (; s + 1 < n; s += 2) {
     const i0 = forward ? s : n - 1 - s; // this step solves i0, then i1
@@ -164,7 +216,10 @@ function dotSolve2(l: Float64Array, lo: number, n: number, x: Float64Array, z: F
     const r0 = lo + i0 * n;
     const r1 = lo + i1 * n;
     const hi = forward ? i0 : n;
-    let p0 = 0, p1 = 0, q0 = 0, q1 = 0;
+    let p0 = 0,
+      p1 = 0,
+      q0 = 0,
+      q1 = 0;
     for (let j = forward ? 0 : i0 + 1; j < hi; j++) {
       const xa = x[j];
       const za = z[j];
@@ -191,7 +246,15 @@ function dotSolve2(l: Float64Array, lo: number, n: number, x: Float64Array, z: F
 }
 
 /** The one unknown left when n is odd (the last in solve order), row-oriented, for x and z. */
-function dotLast(l: Float64Array, lo: number, n: number, x: Float64Array, z: Float64Array, forward: boolean, unit: boolean): void {
+function dotLast(
+  l: Float64Array,
+  lo: number,
+  n: number,
+  x: Float64Array,
+  z: Float64Array,
+  forward: boolean,
+  unit: boolean,
+): void {
   const i = forward ? n - 1 : 0;
   const r = lo + i * n;
   const hi = forward ? i : n;
@@ -214,13 +277,25 @@ function dotLast(l: Float64Array, lo: number, n: number, x: Float64Array, z: Flo
  * each load and store of x[j] serves four multiply-adds; two at a time,
  * then one, finish.
  */
-function axpySolve1(l: Float64Array, lo: number, n: number, x: Float64Array, forward: boolean, unit: boolean): void {
+function axpySolve1(
+  l: Float64Array,
+  lo: number,
+  n: number,
+  x: Float64Array,
+  forward: boolean,
+  unit: boolean,
+): void {
   const d = forward ? 1 : -1; // solve order
   let s = 0;
   for (; s + 3 < n; s += 4) {
     const i0 = forward ? s : n - 1 - s;
     const [i1, i2, i3] = [i0 + d, i0 + 2 * d, i0 + 3 * d];
-    const [r0, r1, r2, r3] = [lo + i0 * n, lo + i1 * n, lo + i2 * n, lo + i3 * n];
+    const [r0, r1, r2, r3] = [
+      lo + i0 * n,
+      lo + i1 * n,
+      lo + i2 * n,
+      lo + i3 * n,
+    ];
     const y0 = unit ? x[i0] : x[i0] / l[r0 + i0];
     const v1 = x[i1] - l[r0 + i1] * y0;
     const y1 = unit ? v1 : v1 / l[r1 + i1];
@@ -248,7 +323,8 @@ function axpySolve1(l: Float64Array, lo: number, n: number, x: Float64Array, for
     const y1 = unit ? v1 : v1 / l[r1 + i1];
     x[i1] = y1;
     const hi = forward ? n : i1;
-    for (let j = forward ? i0 + 2 : 0; j < hi; j++) x[j] -= l[r0 + j] * y0 + l[r1 + j] * y1;
+    for (let j = forward ? i0 + 2 : 0; j < hi; j++)
+      x[j] -= l[r0 + j] * y0 + l[r1 + j] * y1;
   }
   if (s < n) {
     const i = forward ? n - 1 : 0;
@@ -257,7 +333,15 @@ function axpySolve1(l: Float64Array, lo: number, n: number, x: Float64Array, for
 }
 
 /** axpySolve1 for two right-hand sides x and z at once (they share the loads of L). */
-function axpySolve2(l: Float64Array, lo: number, n: number, x: Float64Array, z: Float64Array, forward: boolean, unit: boolean): void {
+function axpySolve2(
+  l: Float64Array,
+  lo: number,
+  n: number,
+  x: Float64Array,
+  z: Float64Array,
+  forward: boolean,
+  unit: boolean,
+): void {
   let s = 0;
   for (; s + 1 < n; s += 2) {
     const i0 = forward ? s : n - 1 - s; // this step solves i0, then i1
@@ -297,8 +381,17 @@ function axpySolve2(l: Float64Array, lo: number, n: number, x: Float64Array, z: 
  * solved, and copied into `dst` at `doff`.
  */
 function solveItem(
-  l: Float64Array, lo: number, n: number, k: number, src: ArrayLike<number>, so: number,
-  dst: Float64Array | Float32Array, doff: number, x: Float64Array, z: Float64Array, attrs: TriangularSolveAttrs,
+  l: Float64Array,
+  lo: number,
+  n: number,
+  k: number,
+  src: ArrayLike<number>,
+  so: number,
+  dst: Float64Array | Float32Array,
+  doff: number,
+  x: Float64Array,
+  z: Float64Array,
+  attrs: TriangularSolveAttrs,
 ): void {
   const forward = attrs.lower !== attrs.transpose;
   const unit = attrs.unitDiagonal;
@@ -326,8 +419,17 @@ function solveItem(
  * out. False if its memory cannot be had (then the JS kernel runs).
  */
 function wasmSolve(
-  wk: WasmKernels, a: CpuTensor, b: CpuTensor, X: Float64Array | Float32Array, n: number, k: number,
-  am: Int32Array, bm: Int32Array, attrs: TriangularSolveAttrs, start: number, end: number,
+  wk: WasmKernels,
+  a: CpuTensor,
+  b: CpuTensor,
+  X: Float64Array | Float32Array,
+  n: number,
+  k: number,
+  am: Int32Array,
+  bm: Int32Array,
+  attrs: TriangularSolveAttrs,
+  start: number,
+  end: number,
 ): boolean {
   const nn = n * n;
   const nk = n * k;
@@ -338,23 +440,37 @@ function wasmSolve(
   const unit = attrs.unitDiagonal ? 1 : 0;
   const trans = attrs.transpose ? 1 : 0;
   const fn = wk.fn;
-  const ok = inChunks(wk, nk * 8, start, end, (s, e, at) => {
-    const [lAt, lStride] = operand(wk, L, am, s, e, nn);
-    if (lAt < 0) return false;
-    const mem = wk.f64();
-    const x0 = at >> 3;
-    const contiguous = e - s === 1 || mapStride(bm, s, e, 1) === 1;
-    if (contiguous) mem.set(B.subarray(bm[s] * nk, (bm[s] + e - s) * nk), x0);
-    else for (let t = s; t < e; t++) mem.set(B.subarray(bm[t] * nk, bm[t] * nk + nk), x0 + (t - s) * nk);
-    if ((!lKnown && fn.finite(lAt, lStride === 0 ? nn : (e - s) * nn) === 0) || fn.finite(at, (e - s) * nk) === 0) {
-      checkInputs(a, b);
-    }
-    fn.trsBatch(lAt, lStride, at, n, k, e - s, forward, unit, trans);
-    X.set(mem.subarray(x0, x0 + (e - s) * nk), s * nk);
-    if (X instanceof Float64Array && s === 0 && e * nk === X.length) wk.remember(X, at);
-  }, nn * 8);
+  const ok = inChunks(
+    wk,
+    nk * 8,
+    start,
+    end,
+    (s, e, at) => {
+      const [lAt, lStride] = operand(wk, L, am, s, e, nn);
+      if (lAt < 0) return false;
+      const mem = wk.f64();
+      const x0 = at >> 3;
+      const contiguous = e - s === 1 || mapStride(bm, s, e, 1) === 1;
+      if (contiguous) mem.set(B.subarray(bm[s] * nk, (bm[s] + e - s) * nk), x0);
+      else
+        for (let t = s; t < e; t++)
+          mem.set(B.subarray(bm[t] * nk, bm[t] * nk + nk), x0 + (t - s) * nk);
+      if (
+        (!lKnown && fn.finite(lAt, lStride === 0 ? nn : (e - s) * nn) === 0) ||
+        fn.finite(at, (e - s) * nk) === 0
+      ) {
+        checkInputs(a, b);
+      }
+      fn.trsBatch(lAt, lStride, at, n, k, e - s, forward, unit, trans);
+      X.set(mem.subarray(x0, x0 + (e - s) * nk), s * nk);
+      if (X instanceof Float64Array && s === 0 && e * nk === X.length)
+        wk.remember(X, at);
+    },
+    nn * 8,
+  );
   // Every item of L was scanned (broadcasting reaches them all): remember.
-  if (ok && !lKnown && start === 0 && end === am.length && end > 0) markFinite(L);
+  if (ok && !lKnown && start === 0 && end === am.length && end > 0)
+    markFinite(L);
   return ok;
 }
 
@@ -365,7 +481,12 @@ const triangularSolveBatch: CpuBatch<TriangularSolveAttrs> = {
   // mat-vec (see matmul's cost) and count 0.3 of that.
   cost: (_inputs, [x]) => {
     const narrow = x.shape[x.shape.length - 1] <= 2;
-    return (narrow ? 0.6 : 2) * wasmCostScale(narrow) * sizeOf(x.shape) * x.shape[x.shape.length - 2];
+    return (
+      (narrow ? 0.6 : 2) *
+      wasmCostScale(narrow) *
+      sizeOf(x.shape) *
+      x.shape[x.shape.length - 2]
+    );
   },
   run: ([a, b], [x], attrs, start, end) => {
     const { n, k, am, bm } = layoutOf(a, b, x);
@@ -376,7 +497,8 @@ const triangularSolveBatch: CpuBatch<TriangularSolveAttrs> = {
     const wz = new Float64Array(n);
     const X = x.data as Float64Array | Float32Array;
     const wk = wasmKernels();
-    if (wk !== null && wasmSolve(wk, a, b, X, n, k, am, bm, attrs, start, end)) return;
+    if (wk !== null && wasmSolve(wk, a, b, X, n, k, am, bm, attrs, start, end))
+      return;
     // f32: solve against an f64 copy of L (refreshed only when the batch item
     // of L changes), so the kernels stay monomorphic and accumulate in f64.
     const l64 = a.data instanceof Float64Array ? a.data : new Float64Array(nn);
@@ -393,23 +515,47 @@ const triangularSolveBatch: CpuBatch<TriangularSolveAttrs> = {
       // solve); on a failure the full checks throw, naming the first bad
       // entry of all of L (then B), whichever item or thread saw it.
       const fresh = am[t] !== seen;
-      if ((fresh && !lKnown && !allFinite(a.data, lo, lo + nn)) || !allFinite(b.data, bo, bo + n * k)) checkInputs(a, b);
+      if (
+        (fresh && !lKnown && !allFinite(a.data, lo, lo + nn)) ||
+        !allFinite(b.data, bo, bo + n * k)
+      )
+        checkInputs(a, b);
       if (l64 !== a.data && fresh) l64.set(a.data.subarray(lo, lo + nn));
       seen = am[t];
-      solveItem(l64, l64 === a.data ? lo : 0, n, k, b.data, bo, X, t * n * k, wx, wz, attrs);
+      solveItem(
+        l64,
+        l64 === a.data ? lo : 0,
+        n,
+        k,
+        b.data,
+        bo,
+        X,
+        t * n * k,
+        wx,
+        wz,
+        attrs,
+      );
     }
     // Every item of L was scanned (broadcasting reaches them all): remember.
-    if (!lKnown && start === 0 && end === am.length && end > 0) markFinite(a.data);
+    if (!lKnown && start === 0 && end === am.length && end > 0)
+      markFinite(a.data);
   },
 };
 
-export const triangularSolve: KernelOp<TriangularSolveAttrs> = defineOp<TriangularSolveAttrs>({
-  name: 'triangularSolve',
-  shape: ([a, b]: readonly TensorMeta[]) => {
-    assertFloat('triangularSolve', a.dtype, 'L');
-    const dtype = assertSameDType('triangularSolve', [a.dtype, b.dtype], ['L', 'B']);
-    return [{ shape: solveShape('triangularSolve', a.shape, b.shape), dtype }];
-  },
-  cpuBatch: triangularSolveBatch,
-  cpu: runAll(triangularSolveBatch),
-});
+export const triangularSolve: KernelOp<TriangularSolveAttrs> =
+  defineOp<TriangularSolveAttrs>({
+    name: 'triangularSolve',
+    shape: ([a, b]: readonly TensorMeta[]) => {
+      assertFloat('triangularSolve', a.dtype, 'L');
+      const dtype = assertSameDType(
+        'triangularSolve',
+        [a.dtype, b.dtype],
+        ['L', 'B'],
+      );
+      return [
+        { shape: solveShape('triangularSolve', a.shape, b.shape), dtype },
+      ];
+    },
+    cpuBatch: triangularSolveBatch,
+    cpu: runAll(triangularSolveBatch),
+  });

@@ -20,29 +20,108 @@ interface UnaryRow {
 }
 
 export type UnaryName =
-  | 'neg' | 'abs' | 'sign' | 'square' | 'exp' | 'log' | 'log1p' | 'sqrt'
-  | 'rsqrt' | 'reciprocal' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'softplus';
+  | 'neg'
+  | 'abs'
+  | 'sign'
+  | 'square'
+  | 'exp'
+  | 'log'
+  | 'log1p'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'reciprocal'
+  | 'sin'
+  | 'cos'
+  | 'tanh'
+  | 'sigmoid'
+  | 'softplus';
 
 const rows: Record<UnaryName, UnaryRow> = {
-  neg: { cpu: (a, out) => { for (let i = 0; i < a.length; i++) out[i] = -a[i]; }, domain: 'numeric' },
-  abs: { cpu: (a, out) => { for (let i = 0; i < a.length; i++) out[i] = Math.abs(a[i]); }, domain: 'numeric' },
-  sign: { cpu: (a, out) => { for (let i = 0; i < a.length; i++) out[i] = Math.sign(a[i]); }, domain: 'numeric' },
-  square: { cpu: (a, out) => { for (let i = 0; i < a.length; i++) out[i] = a[i] * a[i]; }, domain: 'numeric' },
-  exp: { cpu: (a, out) => { for (let i = 0; i < a.length; i++) out[i] = Math.exp(a[i]); }, domain: 'float' },
-  log: { cpu: (a, out) => { for (let i = 0; i < a.length; i++) out[i] = Math.log(a[i]); }, domain: 'float' },
-  log1p: { cpu: (a, out) => { for (let i = 0; i < a.length; i++) out[i] = Math.log1p(a[i]); }, domain: 'float' },
-  sqrt: { cpu: (a, out) => { for (let i = 0; i < a.length; i++) out[i] = Math.sqrt(a[i]); }, domain: 'float' },
-  rsqrt: { cpu: (a, out) => { for (let i = 0; i < a.length; i++) out[i] = 1 / Math.sqrt(a[i]); }, domain: 'float' },
-  reciprocal: { cpu: (a, out) => { for (let i = 0; i < a.length; i++) out[i] = 1 / a[i]; }, domain: 'float' },
-  sin: { cpu: (a, out) => { for (let i = 0; i < a.length; i++) out[i] = Math.sin(a[i]); }, domain: 'float' },
-  cos: { cpu: (a, out) => { for (let i = 0; i < a.length; i++) out[i] = Math.cos(a[i]); }, domain: 'float' },
-  tanh: { cpu: (a, out) => { for (let i = 0; i < a.length; i++) out[i] = Math.tanh(a[i]); }, domain: 'float' },
+  neg: {
+    cpu: (a, out) => {
+      for (let i = 0; i < a.length; i++) out[i] = -a[i];
+    },
+    domain: 'numeric',
+  },
+  abs: {
+    cpu: (a, out) => {
+      for (let i = 0; i < a.length; i++) out[i] = Math.abs(a[i]);
+    },
+    domain: 'numeric',
+  },
+  sign: {
+    cpu: (a, out) => {
+      for (let i = 0; i < a.length; i++) out[i] = Math.sign(a[i]);
+    },
+    domain: 'numeric',
+  },
+  square: {
+    cpu: (a, out) => {
+      for (let i = 0; i < a.length; i++) out[i] = a[i] * a[i];
+    },
+    domain: 'numeric',
+  },
+  exp: {
+    cpu: (a, out) => {
+      for (let i = 0; i < a.length; i++) out[i] = Math.exp(a[i]);
+    },
+    domain: 'float',
+  },
+  log: {
+    cpu: (a, out) => {
+      for (let i = 0; i < a.length; i++) out[i] = Math.log(a[i]);
+    },
+    domain: 'float',
+  },
+  log1p: {
+    cpu: (a, out) => {
+      for (let i = 0; i < a.length; i++) out[i] = Math.log1p(a[i]);
+    },
+    domain: 'float',
+  },
+  sqrt: {
+    cpu: (a, out) => {
+      for (let i = 0; i < a.length; i++) out[i] = Math.sqrt(a[i]);
+    },
+    domain: 'float',
+  },
+  rsqrt: {
+    cpu: (a, out) => {
+      for (let i = 0; i < a.length; i++) out[i] = 1 / Math.sqrt(a[i]);
+    },
+    domain: 'float',
+  },
+  reciprocal: {
+    cpu: (a, out) => {
+      for (let i = 0; i < a.length; i++) out[i] = 1 / a[i];
+    },
+    domain: 'float',
+  },
+  sin: {
+    cpu: (a, out) => {
+      for (let i = 0; i < a.length; i++) out[i] = Math.sin(a[i]);
+    },
+    domain: 'float',
+  },
+  cos: {
+    cpu: (a, out) => {
+      for (let i = 0; i < a.length; i++) out[i] = Math.cos(a[i]);
+    },
+    domain: 'float',
+  },
+  tanh: {
+    cpu: (a, out) => {
+      for (let i = 0; i < a.length; i++) out[i] = Math.tanh(a[i]);
+    },
+    domain: 'float',
+  },
   // σ(x) without overflow: for x < 0 use e^x / (1 + e^x).
   sigmoid: {
     cpu: (a, out) => {
       for (let i = 0; i < a.length; i++) {
         const x = a[i];
-        out[i] = x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+        out[i] =
+          x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
       }
     },
     domain: 'float',
@@ -58,13 +137,18 @@ const rows: Record<UnaryName, UnaryRow> = {
     domain: 'float',
   },
 };
-export const UNARY_NAMES: readonly UnaryName[] = Object.keys(rows) as UnaryName[];
+export const UNARY_NAMES: readonly UnaryName[] = Object.keys(
+  rows,
+) as UnaryName[];
 
 function unaryShape(name: string, domain: UnaryRow['domain']) {
   return ([x]: readonly TensorMeta[]): TensorMeta[] => {
     if (domain === 'float') assertFloat(name, x.dtype);
     else if (x.dtype === 'bool') {
-      throw new DTypeError('DTYPE_MISMATCH', `${name}: x must be numeric; got bool. Cast first: x.cast('float32').`);
+      throw new DTypeError(
+        'DTYPE_MISMATCH',
+        `${name}: x must be numeric; got bool. Cast first: x.cast('float32').`,
+      );
     }
     return [{ shape: x.shape, dtype: x.dtype as DType }];
   };

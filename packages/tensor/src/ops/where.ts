@@ -10,10 +10,22 @@ export const where: KernelOp<NoAttrs> = defineOp<NoAttrs>({
   name: 'where',
   shape: ([c, a, b]) => {
     if (c.dtype !== 'bool') {
-      throw new DTypeError('DTYPE_MISMATCH', `where: cond must be bool; got ${c.dtype}. Compare first, e.g. x.greater(0).`);
+      throw new DTypeError(
+        'DTYPE_MISMATCH',
+        `where: cond must be bool; got ${c.dtype}. Compare first, e.g. x.greater(0).`,
+      );
     }
     const dtype = assertSameDType('where', [a.dtype, b.dtype], ['a', 'b']);
-    return [{ shape: broadcastNamed('where', [c.shape, a.shape, b.shape], ['cond', 'a', 'b']), dtype }];
+    return [
+      {
+        shape: broadcastNamed(
+          'where',
+          [c.shape, a.shape, b.shape],
+          ['cond', 'a', 'b'],
+        ),
+        dtype,
+      },
+    ];
   },
   cpu: ([c, a, b], [y]) => {
     const out = y.data;
@@ -29,7 +41,8 @@ export const where: KernelOp<NoAttrs> = defineOp<NoAttrs>({
     const [lc, la, lb] = strides.map((s) => (r === 0 ? 0 : s[r - 1]));
     const m = r === 0 ? 1 : y.shape[r - 1];
     forEachRow(y.shape, strides, (o, [ic, ia, ib]) => {
-      for (let j = 0; j < m; j++) out[o + j] = cd[ic + j * lc] ? ad[ia + j * la] : bd[ib + j * lb];
+      for (let j = 0; j < m; j++)
+        out[o + j] = cd[ic + j * lc] ? ad[ia + j * la] : bd[ib + j * lb];
     });
   },
 });

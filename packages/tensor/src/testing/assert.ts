@@ -26,19 +26,33 @@ export interface CloseOptions {
  * |actual − expected| ≤ atol + rtol·|expected| elementwise; NaN matches NaN.
  * @example await assertClose(x.exp(), [1, Math.E], { rtol: 1e-6 })
  */
-export async function assertClose(actual: Values, expected: Values, opts: CloseOptions = {}): Promise<void> {
+export async function assertClose(
+  actual: Values,
+  expected: Values,
+  opts: CloseOptions = {},
+): Promise<void> {
   const { rtol = 1e-6, atol = 1e-9 } = opts;
   if (opts.shape && actual instanceof Tensor) {
     const got = actual.shape.join(',');
-    if (got !== opts.shape.join(',')) throw new Error(`shape: expected [${opts.shape.join(', ')}], got [${got}]`);
+    if (got !== opts.shape.join(','))
+      throw new Error(
+        `shape: expected [${opts.shape.join(', ')}], got [${got}]`,
+      );
   }
   const a = await flat(actual);
   const e = await flat(expected);
-  if (a.length !== e.length) throw new Error(`length: expected ${e.length} values, got ${a.length}`);
+  if (a.length !== e.length)
+    throw new Error(`length: expected ${e.length} values, got ${a.length}`);
   for (let i = 0; i < a.length; i++) {
     const bothNaN = Number.isNaN(a[i]) && Number.isNaN(e[i]);
-    const ok = bothNaN || a[i] === e[i] || Math.abs(a[i] - e[i]) <= atol + rtol * Math.abs(e[i]);
-    if (!ok) throw new Error(`value ${i}: expected ${e[i]}, got ${a[i]} (rtol ${rtol}, atol ${atol})`);
+    const ok =
+      bothNaN ||
+      a[i] === e[i] ||
+      Math.abs(a[i] - e[i]) <= atol + rtol * Math.abs(e[i]);
+    if (!ok)
+      throw new Error(
+        `value ${i}: expected ${e[i]}, got ${a[i]} (rtol ${rtol}, atol ${atol})`,
+      );
   }
 }
 
@@ -47,34 +61,55 @@ export async function assertClose(actual: Values, expected: Values, opts: CloseO
  * `code` whose message matches every pattern.
  * @example await assertThrowsCode(() => load(m, path), 'STATE_MISMATCH', /missing/);
  */
-export async function assertThrowsCode(fn: () => unknown, code: ErrorCode | (string & {}), ...patterns: RegExp[]): Promise<void> {
+export async function assertThrowsCode(
+  fn: () => unknown,
+  code: ErrorCode | (string & {}),
+  ...patterns: RegExp[]
+): Promise<void> {
   try {
     await fn();
   } catch (e) {
     return checkError(e, code, patterns);
   }
-  throw new Error(`expected an error with code ${code}, but nothing was thrown`);
+  throw new Error(
+    `expected an error with code ${code}, but nothing was thrown`,
+  );
 }
 
 /**
  * assertThrowsCode for a synchronous `fn`, usable without `await`.
  * @example assertThrowsCodeSync(() => new SGD([], {}), 'BAD_OPTION', /non-empty/);
  */
-export function assertThrowsCodeSync(fn: () => unknown, code: ErrorCode | (string & {}), ...patterns: RegExp[]): void {
+export function assertThrowsCodeSync(
+  fn: () => unknown,
+  code: ErrorCode | (string & {}),
+  ...patterns: RegExp[]
+): void {
   try {
     fn();
   } catch (e) {
     return checkError(e, code, patterns);
   }
-  throw new Error(`expected an error with code ${code}, but nothing was thrown`);
+  throw new Error(
+    `expected an error with code ${code}, but nothing was thrown`,
+  );
 }
 
-function checkError(e: unknown, code: string, patterns: readonly RegExp[]): void {
+function checkError(
+  e: unknown,
+  code: string,
+  patterns: readonly RegExp[],
+): void {
   const err = e as { code?: string; message?: string };
-  if (err.code !== code) throw new Error(`expected error code ${code}, got ${err.code}: ${err.message}`);
+  if (err.code !== code)
+    throw new Error(
+      `expected error code ${code}, got ${err.code}: ${err.message}`,
+    );
   for (const pattern of patterns) {
     if (!pattern.test(err.message ?? '')) {
-      throw new Error(`error message ${JSON.stringify(err.message)} does not match ${pattern}`);
+      throw new Error(
+        `error message ${JSON.stringify(err.message)} does not match ${pattern}`,
+      );
     }
   }
 }

@@ -4,25 +4,49 @@ import { assertClose, assertThrowsCode } from './assert.js';
 import type { OpCase } from './op-suite.js';
 
 const f64 = { dtype: 'float64' } as const;
-const x23 = (): T.Tensor => T.tensor([[1, -2, 3], [-4, 5, 0.5]], f64);
+const x23 = (): T.Tensor =>
+  T.tensor(
+    [
+      [1, -2, 3],
+      [-4, 5, 0.5],
+    ],
+    f64,
+  );
 
 function unaryCase(name: keyof typeof refs): OpCase {
   return {
     name: `${name}: matches Math on float64`,
     run: async () => {
-      const vals = name === 'log' || name === 'sqrt' || name === 'rsqrt' ? [0.5, 1, 2, 9] : [-3, -0.5, 0, 0.7, 4];
+      const vals =
+        name === 'log' || name === 'sqrt' || name === 'rsqrt'
+          ? [0.5, 1, 2, 9]
+          : [-3, -0.5, 0, 0.7, 4];
       const x = T.tensor(vals, f64);
       const fn = T[name] as (t: T.Tensor) => T.Tensor;
-      await assertClose(fn(x), vals.map(refs[name]), { rtol: 1e-12, atol: 1e-12 });
+      await assertClose(fn(x), vals.map(refs[name]), {
+        rtol: 1e-12,
+        atol: 1e-12,
+      });
     },
   };
 }
 
 const refs = {
-  neg: (v: number) => -v, abs: Math.abs, sign: Math.sign, square: (v: number) => v * v,
-  exp: Math.exp, log: Math.log, log1p: Math.log1p, sqrt: Math.sqrt, rsqrt: (v: number) => 1 / Math.sqrt(v),
-  reciprocal: (v: number) => 1 / v, sin: Math.sin, cos: Math.cos, tanh: Math.tanh,
-  sigmoid: (v: number) => 1 / (1 + Math.exp(-v)), softplus: (v: number) => Math.log(1 + Math.exp(v)),
+  neg: (v: number) => -v,
+  abs: Math.abs,
+  sign: Math.sign,
+  square: (v: number) => v * v,
+  exp: Math.exp,
+  log: Math.log,
+  log1p: Math.log1p,
+  sqrt: Math.sqrt,
+  rsqrt: (v: number) => 1 / Math.sqrt(v),
+  reciprocal: (v: number) => 1 / v,
+  sin: Math.sin,
+  cos: Math.cos,
+  tanh: Math.tanh,
+  sigmoid: (v: number) => 1 / (1 + Math.exp(-v)),
+  softplus: (v: number) => Math.log(1 + Math.exp(v)),
   relu: (v: number) => Math.max(v, 0),
 };
 
@@ -40,15 +64,41 @@ export const coreCases: OpCase[] = [
     name: 'add/sub/mul/div/pow/maximum/minimum: broadcast [2,1,3] with [4,3]',
     run: async () => {
       const a = T.tensor([[[1, 2, 3]], [[4, 5, 6]]], f64);
-      const b = T.tensor([[1, 2, 3], [0.5, 1, 2], [-1, 0, 1], [2, 2, 2]], f64);
-      const av = [[1, 2, 3], [4, 5, 6]];
-      const bv = [[1, 2, 3], [0.5, 1, 2], [-1, 0, 1], [2, 2, 2]];
-      const ops: [(a: T.Tensor, b: T.Tensor) => T.Tensor, (x: number, y: number) => number][] = [
-        [T.add, (x, y) => x + y], [T.sub, (x, y) => x - y], [T.mul, (x, y) => x * y],
-        [T.div, (x, y) => x / y], [T.pow, Math.pow], [T.maximum, Math.max], [T.minimum, Math.min],
+      const b = T.tensor(
+        [
+          [1, 2, 3],
+          [0.5, 1, 2],
+          [-1, 0, 1],
+          [2, 2, 2],
+        ],
+        f64,
+      );
+      const av = [
+        [1, 2, 3],
+        [4, 5, 6],
+      ];
+      const bv = [
+        [1, 2, 3],
+        [0.5, 1, 2],
+        [-1, 0, 1],
+        [2, 2, 2],
+      ];
+      const ops: [
+        (a: T.Tensor, b: T.Tensor) => T.Tensor,
+        (x: number, y: number) => number,
+      ][] = [
+        [T.add, (x, y) => x + y],
+        [T.sub, (x, y) => x - y],
+        [T.mul, (x, y) => x * y],
+        [T.div, (x, y) => x / y],
+        [T.pow, Math.pow],
+        [T.maximum, Math.max],
+        [T.minimum, Math.min],
       ];
       for (const [op, f] of ops) {
-        const want = av.map((r) => bv.map((br) => br.map((y, k) => f(r[k], y))));
+        const want = av.map((r) =>
+          bv.map((br) => br.map((y, k) => f(r[k], y))),
+        );
         await assertClose(op(a, b), want, { shape: [2, 4, 3], rtol: 1e-14 });
       }
     },
@@ -56,15 +106,62 @@ export const coreCases: OpCase[] = [
   {
     name: 'sub/where: a column [.., 1] against a full operand, either side (the row-by-row path)',
     run: async () => {
-      const x = T.tensor([[1, 2, 3], [4, 5, 6]], f64);
+      const x = T.tensor(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        f64,
+      );
       const col = T.tensor([[10], [20]], f64);
-      await assertClose(T.sub(x, col), [[-9, -8, -7], [-16, -15, -14]], { shape: [2, 3] });
-      await assertClose(T.sub(col, x), [[9, 8, 7], [16, 15, 14]], { shape: [2, 3] });
+      await assertClose(
+        T.sub(x, col),
+        [
+          [-9, -8, -7],
+          [-16, -15, -14],
+        ],
+        { shape: [2, 3] },
+      );
+      await assertClose(
+        T.sub(col, x),
+        [
+          [9, 8, 7],
+          [16, 15, 14],
+        ],
+        { shape: [2, 3] },
+      );
       const x3 = T.reshape(T.arange(0, 12, 1, f64), [2, 2, 3]);
-      await assertClose(T.mul(x3, T.tensor([[[1], [0]], [[2], [-1]]], f64)), [[[0, 1, 2], [0, 0, 0]], [[12, 14, 16], [-9, -10, -11]]]);
+      await assertClose(
+        T.mul(
+          x3,
+          T.tensor(
+            [
+              [[1], [0]],
+              [[2], [-1]],
+            ],
+            f64,
+          ),
+        ),
+        [
+          [
+            [0, 1, 2],
+            [0, 0, 0],
+          ],
+          [
+            [12, 14, 16],
+            [-9, -10, -11],
+          ],
+        ],
+      );
       const cond = T.tensor([[true], [false]]);
-      await assertClose(T.where(T.greater(x, 2), x, col), [[10, 10, 3], [4, 5, 6]]);
-      await assertClose(T.where(cond, x, col), [[1, 2, 3], [20, 20, 20]]);
+      await assertClose(T.where(T.greater(x, 2), x, col), [
+        [10, 10, 3],
+        [4, 5, 6],
+      ]);
+      await assertClose(T.where(cond, x, col), [
+        [1, 2, 3],
+        [20, 20, 20],
+      ]);
     },
   },
   {
@@ -73,8 +170,16 @@ export const coreCases: OpCase[] = [
       const y = T.add(T.tensor([1, 2], { dtype: 'int32' }), 3);
       if (y.dtype !== 'int32') throw new Error(`dtype ${y.dtype}`);
       await assertClose(y, [4, 5]);
-      await assertThrowsCode(() => T.add(T.tensor([1]), T.tensor([1], f64)), 'DTYPE_MISMATCH', /^add: .*float32.*float64/);
-      await assertThrowsCode(() => T.mul(T.zeros([2, 3]), T.zeros([4, 3])), 'SHAPE_MISMATCH', /axis -2: 2 vs 4/);
+      await assertThrowsCode(
+        () => T.add(T.tensor([1]), T.tensor([1], f64)),
+        'DTYPE_MISMATCH',
+        /^add: .*float32.*float64/,
+      );
+      await assertThrowsCode(
+        () => T.mul(T.zeros([2, 3]), T.zeros([4, 3])),
+        'SHAPE_MISMATCH',
+        /axis -2: 2 vs 4/,
+      );
     },
   },
   {
@@ -93,9 +198,19 @@ export const coreCases: OpCase[] = [
       if (g.dtype !== 'bool') throw new Error('comparison must return bool');
       await assertClose(g, [1, 0, 1, 0, 1, 1]);
       await assertClose(T.lessEqual(x, 0.5), [0, 1, 0, 1, 0, 1]);
-      await assertClose(T.equal(x, T.tensor([1, 5, 0.5], f64)), [1, 0, 0, 0, 1, 1]);
-      await assertClose(T.where(g, x, T.tensor([10, 20, 30], f64)), [[1, 20, 3], [10, 5, 0.5]]);
-      await assertThrowsCode(() => T.where(x, x, x), 'DTYPE_MISMATCH', /cond must be bool/);
+      await assertClose(
+        T.equal(x, T.tensor([1, 5, 0.5], f64)),
+        [1, 0, 0, 0, 1, 1],
+      );
+      await assertClose(T.where(g, x, T.tensor([10, 20, 30], f64)), [
+        [1, 20, 3],
+        [10, 5, 0.5],
+      ]);
+      await assertThrowsCode(
+        () => T.where(x, x, x),
+        'DTYPE_MISMATCH',
+        /cond must be bool/,
+      );
     },
   },
   {
@@ -113,19 +228,51 @@ export const coreCases: OpCase[] = [
       const x = T.arange(24, undefined, 1, f64).reshape([2, 3, 4]);
       await assertClose(T.sum(x), [276]);
       await assertClose(T.sum(x, [0, 2]), [60, 92, 124]);
-      await assertClose(T.sum(x, -1, true), [[[6], [22], [38]], [[54], [70], [86]]], { shape: [2, 3, 1] });
-      await assertClose(T.max(x, 1), [[8, 9, 10, 11], [20, 21, 22, 23]]);
+      await assertClose(
+        T.sum(x, -1, true),
+        [
+          [[6], [22], [38]],
+          [[54], [70], [86]],
+        ],
+        { shape: [2, 3, 1] },
+      );
+      await assertClose(T.max(x, 1), [
+        [8, 9, 10, 11],
+        [20, 21, 22, 23],
+      ]);
       await assertClose(T.min(x, [0, 1]), [0, 1, 2, 3]);
-      await assertClose(T.prod(T.tensor([[1, 2], [3, 4]], f64), 0), [3, 8]);
+      await assertClose(
+        T.prod(
+          T.tensor(
+            [
+              [1, 2],
+              [3, 4],
+            ],
+            f64,
+          ),
+          0,
+        ),
+        [3, 8],
+      );
       await assertClose(T.mean(x, [1, 2]), [5.5, 17.5]);
       await assertClose(T.sum(T.zeros([0, 3], f64), 0), [0, 0, 0]);
-      await assertThrowsCode(() => T.sum(x, 3), 'BAD_AXIS', /axis must be an integer in \[-3, 2\]; got 3/);
+      await assertThrowsCode(
+        () => T.sum(x, 3),
+        'BAD_AXIS',
+        /axis must be an integer in \[-3, 2\]; got 3/,
+      );
     },
   },
   {
     name: 'argmax/argmin: first index wins ties; int32 result',
     run: async () => {
-      const x = T.tensor([[1, 5, 5], [7, 0, -1]], f64);
+      const x = T.tensor(
+        [
+          [1, 5, 5],
+          [7, 0, -1],
+        ],
+        f64,
+      );
       const am = T.argmax(x, 1);
       if (am.dtype !== 'int32') throw new Error('argmax must return int32');
       await assertClose(am, [1, 0]);
@@ -138,16 +285,49 @@ export const coreCases: OpCase[] = [
     name: 'reshape/permute/transpose/expand/squeeze/unsqueeze',
     run: async () => {
       const x = T.arange(6, undefined, 1, f64);
-      await assertClose(x.reshape([2, -1]), [[0, 1, 2], [3, 4, 5]], { shape: [2, 3] });
-      await assertClose(x.reshape([2, 3]).transpose(), [[0, 3], [1, 4], [2, 5]], { shape: [3, 2] });
-      const p = T.arange(24, undefined, 1, f64).reshape([2, 3, 4]).permute([2, 0, 1]);
+      await assertClose(
+        x.reshape([2, -1]),
+        [
+          [0, 1, 2],
+          [3, 4, 5],
+        ],
+        { shape: [2, 3] },
+      );
+      await assertClose(
+        x.reshape([2, 3]).transpose(),
+        [
+          [0, 3],
+          [1, 4],
+          [2, 5],
+        ],
+        { shape: [3, 2] },
+      );
+      const p = T.arange(24, undefined, 1, f64)
+        .reshape([2, 3, 4])
+        .permute([2, 0, 1]);
       await assertClose(p.sum([1, 2]), [60, 66, 72, 78], { shape: [4] });
-      if (p.shape.join() !== '4,2,3') throw new Error(`permute shape ${p.shape}`);
-      await assertClose(T.tensor([1, 2], f64).reshape([2, 1]).expand([2, 3]), [[1, 1, 1], [2, 2, 2]]);
-      await assertClose(x.reshape([1, 6, 1]).squeeze(), [0, 1, 2, 3, 4, 5], { shape: [6] });
-      await assertClose(x.unsqueeze(-1), [[0], [1], [2], [3], [4], [5]], { shape: [6, 1] });
-      await assertThrowsCode(() => x.reshape([4, -1]), 'SHAPE_MISMATCH', /^reshape: /);
-      await assertThrowsCode(() => x.expand([3, 2]), 'SHAPE_MISMATCH', /^expand: /);
+      if (p.shape.join() !== '4,2,3')
+        throw new Error(`permute shape ${p.shape}`);
+      await assertClose(T.tensor([1, 2], f64).reshape([2, 1]).expand([2, 3]), [
+        [1, 1, 1],
+        [2, 2, 2],
+      ]);
+      await assertClose(x.reshape([1, 6, 1]).squeeze(), [0, 1, 2, 3, 4, 5], {
+        shape: [6],
+      });
+      await assertClose(x.unsqueeze(-1), [[0], [1], [2], [3], [4], [5]], {
+        shape: [6, 1],
+      });
+      await assertThrowsCode(
+        () => x.reshape([4, -1]),
+        'SHAPE_MISMATCH',
+        /^reshape: /,
+      );
+      await assertThrowsCode(
+        () => x.expand([3, 2]),
+        'SHAPE_MISMATCH',
+        /^expand: /,
+      );
       await assertThrowsCode(() => x.permute([0, 0]), 'BAD_AXIS', /^permute: /);
     },
   },

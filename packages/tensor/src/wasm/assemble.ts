@@ -12,7 +12,13 @@
  */
 
 type ValType = 'i32' | 'i64' | 'f32' | 'f64' | 'v128';
-const VALTYPE: Record<ValType, number> = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b };
+const VALTYPE: Record<ValType, number> = {
+  i32: 0x7f,
+  i64: 0x7e,
+  f32: 0x7d,
+  f64: 0x7c,
+  v128: 0x7b,
+};
 
 /** How an instruction's immediates are written. */
 type Imm = 'none' | 'local' | 'label' | 'i32' | 'f64' | 'mem' | 'lane' | 'func';
@@ -133,7 +139,8 @@ function vec(items: number[][]): number[] {
 type SExpr = string | SExpr[];
 
 function parse(text: string): SExpr[] {
-  const tokens = text.replace(/;;[^\n]*/g, ' ').match(/\(|\)|"[^"]*"|[^\s()]+/g) ?? [];
+  const tokens =
+    text.replace(/;;[^\n]*/g, ' ').match(/\(|\)|"[^"]*"|[^\s()]+/g) ?? [];
   const stack: SExpr[][] = [[]];
   for (const t of tokens) {
     if (t === '(') {
@@ -185,8 +192,15 @@ class BodyWriter {
       }
       if (it === 'block' || it === 'loop' || it === 'if') {
         // Flat structured instruction: its body runs to the matching `end`.
-        const label = typeof items[i + 1] === 'string' && (items[i + 1] as string).startsWith('$') ? (items[++i] as string) : '';
-        this.out.push(it === 'block' ? 0x02 : it === 'loop' ? 0x03 : 0x04, 0x40);
+        const label =
+          typeof items[i + 1] === 'string' &&
+          (items[i + 1] as string).startsWith('$')
+            ? (items[++i] as string)
+            : '';
+        this.out.push(
+          it === 'block' ? 0x02 : it === 'loop' ? 0x03 : 0x04,
+          0x40,
+        );
         this.labels.push(label);
         continue;
       }
@@ -203,7 +217,12 @@ class BodyWriter {
       const info = OPS[it] ?? this.fail(`unknown instruction "${it}"`);
       const imms: string[] = [];
       const want = info.imm === 'none' ? 0 : 1;
-      while (imms.length < want || (info.imm === 'mem' && typeof items[i + 1] === 'string' && /^(offset|align)=/.test(items[i + 1] as string))) {
+      while (
+        imms.length < want ||
+        (info.imm === 'mem' &&
+          typeof items[i + 1] === 'string' &&
+          /^(offset|align)=/.test(items[i + 1] as string))
+      ) {
         const next = items[i + 1];
         if (typeof next !== 'string') {
           if (info.imm === 'mem') break;
@@ -218,10 +237,14 @@ class BodyWriter {
 
   private folded(list: SExpr[]): void {
     const head = list[0];
-    if (typeof head !== 'string') this.fail('a folded instruction must start with its name');
+    if (typeof head !== 'string')
+      this.fail('a folded instruction must start with its name');
     if (head === 'block' || head === 'loop') {
       let k = 1;
-      const label = typeof list[1] === 'string' && list[1].startsWith('$') ? (k++, list[1]) : '';
+      const label =
+        typeof list[1] === 'string' && list[1].startsWith('$')
+          ? (k++, list[1])
+          : '';
       this.out.push(head === 'block' ? 0x02 : 0x03, 0x40);
       this.labels.push(label);
       this.seq(list.slice(k));
@@ -231,7 +254,10 @@ class BodyWriter {
     }
     if (head === 'if') {
       let k = 1;
-      const label = typeof list[1] === 'string' && list[1].startsWith('$') ? (k++, list[1]) : '';
+      const label =
+        typeof list[1] === 'string' && list[1].startsWith('$')
+          ? (k++, list[1])
+          : '';
       const rest = list.slice(k);
       const thenI = rest.findIndex((x) => Array.isArray(x) && x[0] === 'then');
       if (thenI < 0) this.fail('a folded "if" needs a (then ...)');
@@ -249,8 +275,12 @@ class BodyWriter {
       return;
     }
     const info = OPS[head] ?? this.fail(`unknown instruction "${head}"`);
-    const imms = list.slice(1).filter((x): x is string => typeof x === 'string');
-    const operands = list.slice(1).filter((x): x is SExpr[] => Array.isArray(x));
+    const imms = list
+      .slice(1)
+      .filter((x): x is string => typeof x === 'string');
+    const operands = list
+      .slice(1)
+      .filter((x): x is SExpr[] => Array.isArray(x));
     for (const o of operands) this.folded(o);
     this.instr(head, info, imms);
   }
@@ -260,39 +290,53 @@ class BodyWriter {
     out.push(...info.code);
     switch (info.imm) {
       case 'none':
-        if (imms.length > 0) this.fail(`"${name}" takes no immediate, got ${imms.join(' ')}`);
+        if (imms.length > 0)
+          this.fail(`"${name}" takes no immediate, got ${imms.join(' ')}`);
         return;
       case 'local': {
-        const idx = this.locals.get(imms[0]) ?? this.fail(`unknown local ${imms[0]} in "${name}"`);
+        const idx =
+          this.locals.get(imms[0]) ??
+          this.fail(`unknown local ${imms[0]} in "${name}"`);
         out.push(...uleb(idx));
         return;
       }
       case 'func': {
-        const idx = this.funcs.get(imms[0]) ?? this.fail(`unknown function ${imms[0]} in "${name}"`);
+        const idx =
+          this.funcs.get(imms[0]) ??
+          this.fail(`unknown function ${imms[0]} in "${name}"`);
         out.push(...uleb(idx));
         return;
       }
       case 'label': {
         const depth = this.labels.length - 1 - this.labels.lastIndexOf(imms[0]);
-        if (imms[0] === undefined || depth >= this.labels.length) this.fail(`unknown label ${imms[0]} in "${name}"`);
+        if (imms[0] === undefined || depth >= this.labels.length)
+          this.fail(`unknown label ${imms[0]} in "${name}"`);
         out.push(...uleb(depth));
         return;
       }
       case 'i32': {
         const v = Number(imms[0]);
-        if (!Number.isInteger(v)) this.fail(`"${name}" needs an integer, got ${imms[0]}`);
+        if (!Number.isInteger(v))
+          this.fail(`"${name}" needs an integer, got ${imms[0]}`);
         out.push(...sleb(v | 0));
         return;
       }
       case 'f64': {
-        const v = imms[0] === 'inf' ? Infinity : imms[0] === '-inf' ? -Infinity : Number(imms[0]);
-        if (Number.isNaN(v) && imms[0] !== 'nan') this.fail(`"${name}" needs a number, got ${imms[0]}`);
+        const v =
+          imms[0] === 'inf'
+            ? Infinity
+            : imms[0] === '-inf'
+              ? -Infinity
+              : Number(imms[0]);
+        if (Number.isNaN(v) && imms[0] !== 'nan')
+          this.fail(`"${name}" needs a number, got ${imms[0]}`);
         out.push(...new Uint8Array(new Float64Array([v]).buffer));
         return;
       }
       case 'lane': {
         const v = Number(imms[0]);
-        if (!Number.isInteger(v) || v < 0 || v > 15) this.fail(`"${name}" needs a lane index, got ${imms[0]}`);
+        if (!Number.isInteger(v) || v < 0 || v > 15)
+          this.fail(`"${name}" needs a lane index, got ${imms[0]}`);
         out.push(v);
         return;
       }
@@ -313,13 +357,23 @@ class BodyWriter {
 }
 
 /** A binary module: one exported memory "mem" of `pages` 64 KiB pages, and the functions (all exported). */
-export function assemble(funcs: readonly WasmFunc[], pages: number): Uint8Array<ArrayBuffer> {
+export function assemble(
+  funcs: readonly WasmFunc[],
+  pages: number,
+): Uint8Array<ArrayBuffer> {
   const funcIdx = new Map(funcs.map((f, i) => [`$${f.name}`, i]));
-  const types = funcs.map((f) => [0x60, ...vec(f.params.map(([, t]) => [VALTYPE[t]])), ...vec(f.result ? [[VALTYPE[f.result]]] : [])]);
+  const types = funcs.map((f) => [
+    0x60,
+    ...vec(f.params.map(([, t]) => [VALTYPE[t]])),
+    ...vec(f.result ? [[VALTYPE[f.result]]] : []),
+  ]);
   const bodies = funcs.map((f) => {
     const names = new Map<string, number>();
     for (const [n] of [...f.params, ...(f.locals ?? [])]) {
-      if (names.has(n)) throw new Error(`wasm assembler, function ${f.name}: ${n} declared twice`);
+      if (names.has(n))
+        throw new Error(
+          `wasm assembler, function ${f.name}: ${n} declared twice`,
+        );
       names.set(n, names.size);
     }
     const w = new BodyWriter(f.name, names, funcIdx);
@@ -333,7 +387,14 @@ export function assemble(funcs: readonly WasmFunc[], pages: number): Uint8Array<
     ...funcs.map((f, i) => [...str(f.name), 0x00, ...uleb(i)]),
   ];
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec(types)),
     ...section(3, vec(funcs.map((_, i) => uleb(i)))),
     ...section(5, vec([[0x00, ...uleb(pages)]])),

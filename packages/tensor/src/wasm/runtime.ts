@@ -127,10 +127,14 @@ interface WasmMemory {
 export interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   readonly Module: new (bytes: Uint8Array) => object;
-  readonly Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+  readonly Instance: new (
+    module: object,
+    imports: object,
+  ) => { readonly exports: Record<string, unknown> };
   compile(bytes: Uint8Array): Promise<object>;
 }
-const api: WasmApi | undefined = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+const api: WasmApi | undefined = (globalThis as { WebAssembly?: WasmApi })
+  .WebAssembly;
 
 let enabled = true;
 let cached: WasmKernels | null | undefined;
@@ -144,7 +148,13 @@ let generation = 0;
 
 /** Every function of every kernel file, in one module. */
 function allFuncs(): WasmFunc[] {
-  return [...commonWat, ...choleskyWat, ...triangularSolveWat, ...matmulWat, ...extra];
+  return [
+    ...commonWat,
+    ...choleskyWat,
+    ...triangularSolveWat,
+    ...matmulWat,
+    ...extra,
+  ];
 }
 
 /**
@@ -183,7 +193,8 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
   let ring = RING_MIN;
   /** Smallest ring position handed out (allocated or a mirror) since `begin`: never overwritten before the next begin. */
   let pinned = Infinity;
-  const f64 = (): Float64Array => (view.buffer === mem.buffer ? view : (view = new Float64Array(mem.buffer)));
+  const f64 = (): Float64Array =>
+    view.buffer === mem.buffer ? view : (view = new Float64Array(mem.buffer));
   const alloc = (bytes: number): number => {
     const size = (bytes + 15) & ~15;
     if (size > MAX_ALLOC) return -1;
@@ -211,7 +222,10 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
     const have = mem.buffer.byteLength;
     if (end > have) {
       // Grow by at least an eighth (and 1 MiB): each growth replaces the buffer.
-      const want = Math.min(RING_BASE + ring, Math.max(end, have + (have >> 3), have + (1 << 20)));
+      const want = Math.min(
+        RING_BASE + ring,
+        Math.max(end, have + (have >> 3), have + (1 << 20)),
+      );
       try {
         mem.grow(Math.ceil((want - have) / PAGE));
       } catch {
@@ -230,7 +244,10 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
     return head - (cur >= off ? cur - off : cur + ring - off);
   };
   return {
-    fn: inst.exports as unknown as Record<string, (...args: number[]) => number>,
+    fn: inst.exports as unknown as Record<
+      string,
+      (...args: number[]) => number
+    >,
     f64,
     get mirrors(): boolean {
       return !scratchOnly;
@@ -268,7 +285,10 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
  * background and `onReady` receives the kernels (or null on failure), so
  * ops run their JS kernels until it is done. Exported for tests.
  */
-export function loadKernels(wasm: WasmApi | undefined, onReady: (k: WasmKernels | null) => void): WasmKernels | null {
+export function loadKernels(
+  wasm: WasmApi | undefined,
+  onReady: (k: WasmKernels | null) => void,
+): WasmKernels | null {
   if (wasm === undefined) return null;
   const bytes = assemble(allFuncs(), 16);
   if (!wasm.validate(bytes)) return null;
@@ -332,7 +352,11 @@ export function usingWasmKernels(): boolean {
  * @example inChunks(k, n * 8, 0, nBatch, (s, e, at) => { ...; return true; });
  */
 export function inChunks(
-  k: WasmKernels, itemBytes: number, start: number, end: number, body: (s: number, e: number, at: number) => boolean | void,
+  k: WasmKernels,
+  itemBytes: number,
+  start: number,
+  end: number,
+  body: (s: number, e: number, at: number) => boolean | void,
   perItemMax: number = itemBytes,
 ): boolean {
   const per = Math.floor(MAX_ALLOC / Math.max(16, itemBytes, perItemMax));
@@ -354,7 +378,12 @@ export function inChunks(
  * @example const [at, stride] = copyItems(k, x.data, map, s, e, n * n);
  */
 export function copyItems(
-  k: WasmKernels, data: Float64Array | Float32Array, map: Int32Array, s: number, e: number, itemElems: number,
+  k: WasmKernels,
+  data: Float64Array | Float32Array,
+  map: Int32Array,
+  s: number,
+  e: number,
+  itemElems: number,
 ): [at: number, stride: number] {
   const step = mapStride(map, s, e, 1);
   const at = k.alloc((step === 0 ? 1 : e - s) * itemElems * 8);
@@ -365,8 +394,17 @@ export function copyItems(
     mem.set(data.subarray(map[s] * itemElems, (map[s] + 1) * itemElems), base);
     return [at, 0];
   }
-  if (step === 1) mem.set(data.subarray(map[s] * itemElems, (map[s] + e - s) * itemElems), base);
-  else for (let t = s; t < e; t++) mem.set(data.subarray(map[t] * itemElems, (map[t] + 1) * itemElems), base + (t - s) * itemElems);
+  if (step === 1)
+    mem.set(
+      data.subarray(map[s] * itemElems, (map[s] + e - s) * itemElems),
+      base,
+    );
+  else
+    for (let t = s; t < e; t++)
+      mem.set(
+        data.subarray(map[t] * itemElems, (map[t] + 1) * itemElems),
+        base + (t - s) * itemElems,
+      );
   return [at, itemElems * 8];
 }
 
@@ -378,7 +416,12 @@ export function copyItems(
  * @example const [lAt, lStride] = operand(k, l.data, batchMapOfL, s, e, n * n);
  */
 export function operand(
-  k: WasmKernels, data: Float64Array | Float32Array, map: Int32Array, s: number, e: number, itemElems: number,
+  k: WasmKernels,
+  data: Float64Array | Float32Array,
+  map: Int32Array,
+  s: number,
+  e: number,
+  itemElems: number,
 ): [at: number, stride: number] {
   if (k.mirrors && data.length * 8 <= MAX_ALLOC) {
     const at = k.resident(data);
@@ -393,7 +436,12 @@ export function operand(
  * one: `itemBytes` if they are consecutive, 0 if all the same item; −1
  * otherwise (the caller loops over items itself).
  */
-export function mapStride(map: Int32Array, s: number, e: number, itemBytes: number): number {
+export function mapStride(
+  map: Int32Array,
+  s: number,
+  e: number,
+  itemBytes: number,
+): number {
   if (e - s <= 1) return 0;
   const step = map[s + 1] - map[s];
   if (step !== 0 && step !== 1) return -1;

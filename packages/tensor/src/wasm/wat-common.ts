@@ -9,12 +9,16 @@
 import type { WasmFunc } from './assemble.js';
 
 export type Local = readonly [string, 'i32' | 'f64' | 'v128'];
-export const i32 = (...names: string[]): Local[] => names.map((n) => [n, 'i32'] as const);
-export const f64 = (...names: string[]): Local[] => names.map((n) => [n, 'f64'] as const);
-export const v128 = (...names: string[]): Local[] => names.map((n) => [n, 'v128'] as const);
+export const i32 = (...names: string[]): Local[] =>
+  names.map((n) => [n, 'i32'] as const);
+export const f64 = (...names: string[]): Local[] =>
+  names.map((n) => [n, 'f64'] as const);
+export const v128 = (...names: string[]): Local[] =>
+  names.map((n) => [n, 'v128'] as const);
 
 /** Sum of the two lanes of an f64x2 local. */
-export const hsum = (v: string): string => `(f64.add (f64x2.extract_lane 0 (local.get ${v})) (f64x2.extract_lane 1 (local.get ${v})))`;
+export const hsum = (v: string): string =>
+  `(f64.add (f64x2.extract_lane 0 (local.get ${v})) (f64x2.extract_lane 1 (local.get ${v})))`;
 
 /**
  * Inline dot product (V8 does not inline calls between wasm functions,
@@ -22,7 +26,12 @@ export const hsum = (v: string): string => `(f64.add (f64x2.extract_lane 0 (loca
  * k < len, for byte addresses in locals `a`, `b`. Uses the locals of
  * DOT_LOCALS.
  */
-export const dotInline = (a: string, b: string, len: string, out: string): string => `
+export const dotInline = (
+  a: string,
+  b: string,
+  len: string,
+  out: string,
+): string => `
     (local.set $dk (i32.const 0))
     (local.set $de4 (i32.shl (i32.and (local.get ${len}) (i32.const -4)) (i32.const 3)))
     (local.set $de2 (i32.shl (i32.and (local.get ${len}) (i32.const -2)) (i32.const 3)))
@@ -43,13 +52,21 @@ export const dotInline = (a: string, b: string, len: string, out: string): strin
     (if (i32.and (local.get ${len}) (i32.const 1)) (then
       (local.set ${out} (f64.add (local.get ${out}) (f64.mul
         (f64.load (i32.add (local.get ${a}) (local.get $de2))) (f64.load (i32.add (local.get ${b}) (local.get $de2))))))))`;
-export const DOT_LOCALS: Local[] = [...i32('$dk', '$de4', '$de2'), ...v128('$dp', '$dq', '$dzero')];
+export const DOT_LOCALS: Local[] = [
+  ...i32('$dk', '$de4', '$de2'),
+  ...v128('$dp', '$dq', '$dzero'),
+];
 
 /**
  * Inline y[k] −= alpha·x[k], k < len, for byte addresses in locals `y`,
  * `x` and an f64 local `alpha`. Uses the locals of AXPY_LOCALS.
  */
-export const axpyInline = (y: string, x: string, alpha: string, len: string): string => `
+export const axpyInline = (
+  y: string,
+  x: string,
+  alpha: string,
+  len: string,
+): string => `
     (local.set $yk (i32.const 0))
     (local.set $ye2 (i32.shl (i32.and (local.get ${len}) (i32.const -2)) (i32.const 3)))
     (local.set $yal (f64x2.splat (local.get ${alpha})))
@@ -64,7 +81,10 @@ export const axpyInline = (y: string, x: string, alpha: string, len: string): st
       (local.set $yp (i32.add (local.get ${y}) (local.get $ye2)))
       (f64.store (local.get $yp) (f64.sub (f64.load (local.get $yp))
         (f64.mul (local.get ${alpha}) (f64.load (i32.add (local.get ${x}) (local.get $ye2))))))))`;
-export const AXPY_LOCALS: Local[] = [...i32('$yk', '$ye2', '$yp'), ...v128('$yal')];
+export const AXPY_LOCALS: Local[] = [
+  ...i32('$yk', '$ye2', '$yp'),
+  ...v128('$yal'),
+];
 
 /** dot(a, b, len) = Σ a[k]·b[k], k < len: dotInline as a function (for short, non-hot dots). */
 const dot: WasmFunc = {
@@ -108,7 +128,11 @@ const finite: WasmFunc = {
   name: 'finite',
   params: i32('$p', '$len'),
   result: 'i32',
-  locals: [...i32('$k', '$end4', '$end'), ...v128('$z', '$y', '$w'), ...f64('$s')],
+  locals: [
+    ...i32('$k', '$end4', '$end'),
+    ...v128('$z', '$y', '$w'),
+    ...f64('$s'),
+  ],
   body: `
   (local.set $end4 (i32.shl (i32.and (local.get $len) (i32.const -4)) (i32.const 3)))
   (local.set $end (i32.shl (local.get $len) (i32.const 3)))
@@ -135,7 +159,11 @@ const finite: WasmFunc = {
  */
 const axpy4: WasmFunc = {
   name: 'axpy4',
-  params: [...i32('$y', '$x0', '$x1', '$x2', '$x3'), ...f64('$a0', '$a1', '$a2', '$a3'), ...i32('$len')],
+  params: [
+    ...i32('$y', '$x0', '$x1', '$x2', '$x3'),
+    ...f64('$a0', '$a1', '$a2', '$a3'),
+    ...i32('$len'),
+  ],
   locals: [...i32('$k', '$end2', '$py'), ...v128('$w0', '$w1', '$w2', '$w3')],
   body: `
   (local.set $w0 (f64x2.splat (local.get $a0))) (local.set $w1 (f64x2.splat (local.get $a1)))
@@ -160,4 +188,10 @@ const axpy4: WasmFunc = {
                (f64.mul (local.get $a3) (f64.load (i32.add (local.get $x3) (local.get $end2))))))))))`,
 };
 
-export const commonWat: readonly WasmFunc[] = [finite, dot, axpy, axpy4, divide];
+export const commonWat: readonly WasmFunc[] = [
+  finite,
+  dot,
+  axpy,
+  axpy4,
+  divide,
+];

@@ -17,8 +17,12 @@ const add = (a: string, b: string): string => `(i32.add ${a} ${b})`;
 const gemvN: WasmFunc = {
   name: 'gemvN',
   params: i32('$a', '$x', '$y', '$m', '$k'),
-  locals: [...i32('$i', '$row', '$r0', '$r1', '$r2', '$r3', '$p', '$pend', '$yi'), ...v128('$u', '$c0', '$c1', '$c2', '$c3'),
-    ...f64('$s0', '$s1', '$s2', '$s3', '$xl'), ...DOT_LOCALS],
+  locals: [
+    ...i32('$i', '$row', '$r0', '$r1', '$r2', '$r3', '$p', '$pend', '$yi'),
+    ...v128('$u', '$c0', '$c1', '$c2', '$c3'),
+    ...f64('$s0', '$s1', '$s2', '$s3', '$xl'),
+    ...DOT_LOCALS,
+  ],
   body: `
   (local.set $row (i32.shl ${get('$k')} (i32.const 3)))
   (local.set $pend (i32.shl (i32.and ${get('$k')} (i32.const -2)) (i32.const 3)))
@@ -88,8 +92,14 @@ function sumTree(op: string, terms: readonly string[]): string {
  * odd column last: one load and store of C per len(rows) multiply-adds.
  */
 function rowUpdate(ws: readonly string[], rows: readonly string[]): string {
-  const vec = ws.map((w, r) => `(f64x2.mul ${get(w)} (v128.load ${add(get(rows[r]), get('$j'))}))`);
-  const one = ws.map((w, r) => `(f64.mul (f64x2.extract_lane 0 ${get(w)}) (f64.load ${add(get(rows[r]), get('$jend2'))}))`);
+  const vec = ws.map(
+    (w, r) =>
+      `(f64x2.mul ${get(w)} (v128.load ${add(get(rows[r]), get('$j'))}))`,
+  );
+  const one = ws.map(
+    (w, r) =>
+      `(f64.mul (f64x2.extract_lane 0 ${get(w)}) (f64.load ${add(get(rows[r]), get('$jend2'))}))`,
+  );
   return `
       (local.set $j (i32.const 0))
       (block $jd (loop $jl
@@ -104,7 +114,10 @@ function rowUpdate(ws: readonly string[], rows: readonly string[]): string {
 }
 const rowUpdate1 = rowUpdate(['$a0'], ['$bp']);
 const rowUpdate2 = rowUpdate(['$a0', '$a1'], ['$bp', '$bq']);
-const rowUpdate4 = rowUpdate(['$a0', '$a1', '$a2', '$a3'], ['$bp', '$bq', '$br', '$bs']);
+const rowUpdate4 = rowUpdate(
+  ['$a0', '$a1', '$a2', '$a3'],
+  ['$bp', '$bq', '$br', '$bs'],
+);
 
 /**
  * gemm(a, b, c, m, k, n, transA): C = op(A)·B with B [k, n] row-major,
@@ -114,7 +127,24 @@ const rowUpdate4 = rowUpdate(['$a0', '$a1', '$a2', '$a3'], ['$bp', '$bq', '$br',
 const gemm: WasmFunc = {
   name: 'gemm',
   params: i32('$a', '$b', '$c', '$m', '$k', '$n', '$transA'),
-  locals: [...i32('$i', '$p', '$j', '$jend2', '$ci', '$cp', '$bp', '$bq', '$si', '$sp', '$ai', '$rowb'), ...v128('$a0', '$a1'), ...ZERO_LOCALS],
+  locals: [
+    ...i32(
+      '$i',
+      '$p',
+      '$j',
+      '$jend2',
+      '$ci',
+      '$cp',
+      '$bp',
+      '$bq',
+      '$si',
+      '$sp',
+      '$ai',
+      '$rowb',
+    ),
+    ...v128('$a0', '$a1'),
+    ...ZERO_LOCALS,
+  ],
   body: `
   (local.set $rowb (i32.shl ${get('$n')} (i32.const 3)))
   (local.set $jend2 (i32.shl (i32.and ${get('$n')} (i32.const -2)) (i32.const 3)))
@@ -152,7 +182,11 @@ const gemm: WasmFunc = {
 const gemmDot: WasmFunc = {
   name: 'gemmDot',
   params: i32('$a', '$b', '$c', '$m', '$k', '$n'),
-  locals: [...i32('$i', '$j', '$ai', '$bj', '$row'), ...f64('$s'), ...DOT_LOCALS],
+  locals: [
+    ...i32('$i', '$j', '$ai', '$bj', '$row'),
+    ...f64('$s'),
+    ...DOT_LOCALS,
+  ],
   body: `
   (local.set $row (i32.shl ${get('$k')} (i32.const 3)))
   (block $rows (loop $rowl
@@ -177,7 +211,11 @@ const gemmDot: WasmFunc = {
 const gemvT: WasmFunc = {
   name: 'gemvT',
   params: i32('$a', '$x', '$y', '$m', '$k'),
-  locals: [...i32('$p', '$j', '$jend2', '$ci', '$cp', '$bp', '$bq', '$rowb', '$n'), ...v128('$a0', '$a1'), ...ZERO_LOCALS],
+  locals: [
+    ...i32('$p', '$j', '$jend2', '$ci', '$cp', '$bp', '$bq', '$rowb', '$n'),
+    ...v128('$a0', '$a1'),
+    ...ZERO_LOCALS,
+  ],
   body: `
   (local.set $n ${get('$m')})
   (local.set $ci ${get('$y')})
@@ -207,7 +245,19 @@ const gemvT: WasmFunc = {
  */
 const mmBatch: WasmFunc = {
   name: 'mmBatch',
-  params: i32('$a', '$astride', '$b', '$bstride', '$c', '$m', '$k', '$n', '$count', '$transA', '$transB'),
+  params: i32(
+    '$a',
+    '$astride',
+    '$b',
+    '$bstride',
+    '$c',
+    '$m',
+    '$k',
+    '$n',
+    '$count',
+    '$transA',
+    '$transB',
+  ),
   locals: i32('$t', '$csize'),
   body: `
   (local.set $csize (i32.shl (i32.mul ${get('$m')} ${get('$n')}) (i32.const 3)))
@@ -237,8 +287,29 @@ const mmBatch: WasmFunc = {
 const syrkBatch: WasmFunc = {
   name: 'syrkBatch',
   params: i32('$a', '$astride', '$c', '$m', '$k', '$count'),
-  locals: [...i32('$t', '$i', '$p', '$j', '$jend2', '$ci', '$cp', '$bp', '$bq', '$br', '$bs', '$rowb', '$n', '$len', '$row', '$ai', '$q'),
-    ...v128('$a0', '$a1', '$a2', '$a3'), ...ZERO_LOCALS],
+  locals: [
+    ...i32(
+      '$t',
+      '$i',
+      '$p',
+      '$j',
+      '$jend2',
+      '$ci',
+      '$cp',
+      '$bp',
+      '$bq',
+      '$br',
+      '$bs',
+      '$rowb',
+      '$n',
+      '$len',
+      '$row',
+      '$ai',
+      '$q',
+    ),
+    ...v128('$a0', '$a1', '$a2', '$a3'),
+    ...ZERO_LOCALS,
+  ],
   body: `
   (local.set $rowb (i32.shl ${get('$m')} (i32.const 3)))
   (block $done (loop $items
@@ -301,4 +372,11 @@ const syrkBatch: WasmFunc = {
     (br $items)))`,
 };
 
-export const matmulWat: readonly WasmFunc[] = [syrkBatch, mmBatch, gemvN, gemvT, gemm, gemmDot];
+export const matmulWat: readonly WasmFunc[] = [
+  syrkBatch,
+  mmBatch,
+  gemvN,
+  gemvT,
+  gemm,
+  gemmDot,
+];

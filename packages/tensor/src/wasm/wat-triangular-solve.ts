@@ -5,7 +5,15 @@
  * calls once per chunk.
  */
 import type { WasmFunc } from './assemble.js';
-import { AXPY_LOCALS, axpyInline, DOT_LOCALS, dotInline, f64, i32, v128 } from './wat-common.js';
+import {
+  AXPY_LOCALS,
+  axpyInline,
+  DOT_LOCALS,
+  dotInline,
+  f64,
+  i32,
+  v128,
+} from './wat-common.js';
 
 /**
  * trsvDot(l, x, n, forward, unit): op(L)·x = x in place for a row-oriented
@@ -16,7 +24,11 @@ import { AXPY_LOCALS, axpyInline, DOT_LOCALS, dotInline, f64, i32, v128 } from '
 const trsvDot: WasmFunc = {
   name: 'trsvDot',
   params: i32('$l', '$x', '$n', '$forward', '$unit'),
-  locals: [...i32('$s', '$i', '$ri', '$from', '$len', '$xi', '$pa', '$pb'), ...f64('$v', '$d'), ...DOT_LOCALS],
+  locals: [
+    ...i32('$s', '$i', '$ri', '$from', '$len', '$xi', '$pa', '$pb'),
+    ...f64('$v', '$d'),
+    ...DOT_LOCALS,
+  ],
   body: `
   (block $done (loop $step
     (br_if $done (i32.ge_s (local.get $s) (local.get $n)))
@@ -41,7 +53,8 @@ const trsvDot: WasmFunc = {
 
 const g = (x: string): string => `(local.get ${x})`;
 /** f64 at byte address a + 8·i (i an i32 local). */
-const at8 = (a: string, i: string): string => `(f64.load (i32.add ${g(a)} (i32.shl ${g(i)} (i32.const 3))))`;
+const at8 = (a: string, i: string): string =>
+  `(f64.load (i32.add ${g(a)} (i32.shl ${g(i)} (i32.const 3))))`;
 /** v = unit ? v : v / L[i, i] (row address r). */
 const pivot = (v: string, r: string, i: string): string =>
   `(if (i32.eqz ${g('$unit')}) (then (local.set ${v} (f64.div ${g(v)} ${at8(r, i)}))))`;
@@ -114,8 +127,30 @@ const trsvAxpy: WasmFunc = {
   name: 'trsvAxpy',
   params: i32('$l', '$x', '$n', '$forward', '$unit'),
   locals: [
-    ...i32('$s', '$i', '$ri', '$from', '$len', '$xi', '$pa', '$pb', '$d', '$i0', '$i1', '$i2', '$i3', '$r0', '$r1', '$r2', '$r3', '$k', '$kend'),
-    ...f64('$v', '$y0', '$y1', '$y2', '$y3'), ...v128('$w0', '$w1', '$w2', '$w3'), ...AXPY_LOCALS,
+    ...i32(
+      '$s',
+      '$i',
+      '$ri',
+      '$from',
+      '$len',
+      '$xi',
+      '$pa',
+      '$pb',
+      '$d',
+      '$i0',
+      '$i1',
+      '$i2',
+      '$i3',
+      '$r0',
+      '$r1',
+      '$r2',
+      '$r3',
+      '$k',
+      '$kend',
+    ),
+    ...f64('$v', '$y0', '$y1', '$y2', '$y3'),
+    ...v128('$w0', '$w1', '$w2', '$w3'),
+    ...AXPY_LOCALS,
   ],
   body: `
   (local.set $d (i32.const -1))
@@ -159,7 +194,18 @@ const trsvAxpy: WasmFunc = {
 const trsm: WasmFunc = {
   name: 'trsm',
   params: i32('$l', '$x', '$n', '$k', '$forward', '$unit', '$trans'),
-  locals: i32('$s', '$i', '$j', '$jlo', '$jhi', '$ri', '$xi', '$rowx', '$xj', '$lj'),
+  locals: i32(
+    '$s',
+    '$i',
+    '$j',
+    '$jlo',
+    '$jhi',
+    '$ri',
+    '$xi',
+    '$rowx',
+    '$xj',
+    '$lj',
+  ),
   body: `
   (local.set $rowx (i32.shl (local.get $k) (i32.const 3)))
   (block $done (loop $step
@@ -214,7 +260,17 @@ const trsm: WasmFunc = {
  */
 const trsBatch: WasmFunc = {
   name: 'trsBatch',
-  params: i32('$l', '$lstride', '$x', '$n', '$k', '$count', '$forward', '$unit', '$trans'),
+  params: i32(
+    '$l',
+    '$lstride',
+    '$x',
+    '$n',
+    '$k',
+    '$count',
+    '$forward',
+    '$unit',
+    '$trans',
+  ),
   locals: i32('$t', '$xsize'),
   body: `
   (local.set $xsize (i32.shl (i32.mul (local.get $n) (local.get $k)) (i32.const 3)))
@@ -231,4 +287,9 @@ const trsBatch: WasmFunc = {
     (br $items)))`,
 };
 
-export const triangularSolveWat: readonly WasmFunc[] = [trsBatch, trsvDot, trsvAxpy, trsm];
+export const triangularSolveWat: readonly WasmFunc[] = [
+  trsBatch,
+  trsvDot,
+  trsvAxpy,
+  trsm,
+];
