@@ -75,7 +75,9 @@ function nnStep(
   });
 }
 
-/** Times raw and nn steps alternately; returns the nn timing and the overhead. */
+/**
+ * Times raw and nn steps alternately; returns the nn timing and the overhead.
+ */
 function interleave(
   raw: () => void,
   viaNn: () => void,

@@ -8,7 +8,8 @@
  * synchronously, so the result is not read back (a dataSync would add a
  * full copy of the output to every sample); output allocation is included.
  *
- *   cd /work/main && node --conditions=source --import ./scripts/register.mjs bench/linalg-kernels.ts [filter...]
+ * cd /work/main && node --conditions=source --import ./scripts/register.mjs
+ * bench/linalg-kernels.ts [filter...]
  *
  * A filter keeps the cases whose name contains it (e.g. `chol`, `trsolve`).
  * Each case runs with worker threads off and on (`useCpuThreads()`, one
@@ -76,7 +77,10 @@ function solveCase(
   };
 }
 
-/** [nBatch, m, k] @ [nBatch, k, 1]: the batched matrix-vector product (gemv path). */
+/**
+ * [nBatch, m, k] @ [nBatch, k, 1]: the batched matrix-vector product (gemv
+ * path).
+ */
 function matvecCase(nBatch: number, m: number, k: number): Case {
   return {
     name: `matvec f64 [${nBatch},${m},${k}]@[${nBatch},${k},1]`,
@@ -95,7 +99,9 @@ function matvecCase(nBatch: number, m: number, k: number): Case {
   };
 }
 
-/** aᵀ·a for a [nBatch, k, m]: the Gram-matrix (syrk) path, m²k flops per item. */
+/**
+ * aᵀ·a for a [nBatch, k, m]: the Gram-matrix (syrk) path, m²k flops per item.
+ */
 function syrkCase(nBatch: number, k: number, m: number): Case {
   return {
     name: `syrk f64 [${nBatch},${k},${m}]ᵀ·itself`,
@@ -129,7 +135,10 @@ function gemmCase(nBatch: number, n: number): Case {
   };
 }
 
-/** addDiagonal(A [nBatch, n, n], d [nBatch, n]): a copy, so "flop" counts elements written. */
+/**
+ * addDiagonal(A [nBatch, n, n], d [nBatch, n]): a copy, so "flop" counts
+ * elements written.
+ */
 function addDiagCase(nBatch: number, n: number): Case {
   return {
     name: `addDiagonal f64 ${nBatch}x${n}`,
@@ -145,7 +154,9 @@ function addDiagCase(nBatch: number, n: number): Case {
   };
 }
 
-/** Calls of `fn` per sample so that one sample spans ≥ 20 ms (after warm-up). */
+/**
+ * Calls of `fn` per sample so that one sample spans ≥ 20 ms (after warm-up).
+ */
 function repsFor(fn: () => void): number {
   for (let i = 0; i < 3; i++) fn();
   let reps = 1;

@@ -69,7 +69,8 @@ export async function timeIt(
  * Times `a` and `b` alternately (a, b, a, b, ...), so both see the same
  * machine load, after `warmup` untimed pairs (and more until `warmupMs`
  * have passed): for comparisons within one run.
- * @example const [rawT, nnT] = interleaved(raw, viaNn, { reps: 20, warmup: 3 });
+ * @example
+ * const [rawT, nnT] = interleaved(raw, viaNn, { reps: 20, warmup: 3 });
  */
 export function interleaved(
   a: () => void,
@@ -113,7 +114,10 @@ export interface Row {
   timing?: Timing;
   /** E.g. "12.3 GFLOP/s". */
   derived?: string;
-  /** Reference time in ms (TensorFlow.js pure-JS CPU, or qpth for QP rows, on the same machines). */
+  /**
+   * Reference time in ms (TensorFlow.js pure-JS CPU, or qpth for QP rows, on
+   * the same machines).
+   */
   referenceMs?: number;
   /** Why there is no timing, e.g. "skipped: matmul not available". */
   note?: string;

@@ -59,7 +59,10 @@ function topoOrder(roots: readonly Tensor[]): GraphNode[] {
   return order;
 }
 
-/** Sum a cotangent over broadcast axes so it has `shape`; throw naming `op` if impossible. */
+/**
+ * Sum a cotangent over broadcast axes so it has `shape`; throw naming `op` if
+ * impossible.
+ */
 export function unbroadcast(
   op: string,
   g: Tensor,
@@ -128,7 +131,10 @@ function accumulate(cts: Map<Tensor, Tensor>, x: Tensor, g: Tensor): void {
   cts.set(x, prev ? T.add(prev, g) : g);
 }
 
-/** `tensor.backward(seed)`: accumulate into `.grad` of every leaf that requires grad. */
+/**
+ * `tensor.backward(seed)`: accumulate into `.grad` of every leaf that requires
+ * grad.
+ */
 export function backward(root: Tensor, seed?: Tensor): void {
   if (!root.requiresGrad) {
     throw new RuntimeError(

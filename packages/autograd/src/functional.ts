@@ -16,7 +16,10 @@ export function noGrad<R>(fn: () => R): R {
   }
 }
 
-/** Fresh leaves holding copies of the primals, so gradients can be taken wrt them. */
+/**
+ * Fresh leaves holding copies of the primals, so gradients can be taken wrt
+ * them.
+ */
 function leavesOf(primals: readonly Tensor[]): Tensor[] {
   return noGrad(() =>
     primals.map((p) => {
@@ -32,7 +35,8 @@ export type Pullback = (cotangents: Tensor | readonly Tensor[]) => Tensor[];
 /**
  * Evaluate f at the primals and return its outputs with the pullback
  * c ↦ Jᵀc (one cotangent per primal; zeros where f does not depend on it).
- * @example const [y, pullback] = vjp((x) => x.exp(), x); const [gx] = pullback(ones([3]));
+ * @example
+ * const [y, pullback] = vjp((x) => x.exp(), x); const [gx] = pullback(ones([3]));
  */
 export function vjp(
   f: (...xs: Tensor[]) => Tensor | Tensor[],

@@ -3,10 +3,11 @@
  * clothing) with @optnet/nn, printing progress during each epoch and the
  * test accuracy after it.
  *
- *   mlp:  Flatten → Linear(784, 256) → ReLU → Linear(256, 10)        (203k params)
+ * mlp:  Flatten → Linear(784, 256) → ReLU → Linear(256, 10)        (203k
+ * params)
  *   conv: Conv2d(1, 8, 3) → ReLU → MaxPool2d(2)     [8, 13, 13]
  *         Conv2d(8, 16, 3) → ReLU → MaxPool2d(2)    [16, 5, 5]
- *         Flatten → Linear(400, 10)                                   (5.3k params)
+ * Flatten → Linear(400, 10)                                   (5.3k params)
  *
  * Loss: cross-entropy of the logits, minimized with Adam. Every random
  * draw (initial weights, batch order) comes from `--seed`, so a run is
@@ -47,7 +48,10 @@ interface Config {
   epochs: number;
   batchSize: number;
   lr: number;
-  /** Training images used (the first `limit`); the test set is always whole unless testLimit. */
+  /**
+   * Training images used (the first `limit`); the test set is always whole
+   * unless testLimit.
+   */
   limit: number | undefined;
   testLimit: number | undefined;
   seed: number;
@@ -149,7 +153,8 @@ function buildModel(kind: Config['model'], rng: Rng): Sequential {
       new Linear(256, 10, { rng }),
     );
   }
-  // 28 → conv 3 → 26 → pool 2 → 13 → conv 3 → 11 → pool 2 → 5: 16·5·5 = 400 features.
+  // 28 → conv 3 → 26 → pool 2 → 13 → conv 3 → 11 → pool 2 → 5: 16·5·5 = 400
+  // features.
   return new Sequential(
     new Conv2d(1, 8, 3, { rng }),
     new ReLU(),
@@ -162,7 +167,10 @@ function buildModel(kind: Config['model'], rng: Rng): Sequential {
   );
 }
 
-/** Fraction of `images` whose argmax logit is the label, in eval mode, in batches. */
+/**
+ * Fraction of `images` whose argmax logit is the label, in eval mode, in
+ * batches.
+ */
 function accuracy(
   model: Sequential,
   images: Tensor,
@@ -186,7 +194,9 @@ function accuracy(
   return correct / images.shape[0];
 }
 
-/** Progress of one epoch: examples seen and the loss summed since the last line. */
+/**
+ * Progress of one epoch: examples seen and the loss summed since the last line.
+ */
 interface Progress {
   seen: number;
   windowLoss: number;
@@ -217,7 +227,9 @@ function logProgress(
   p.lastLog = now;
 }
 
-/** One pass of Adam steps over the shuffled training set; returns the mean loss. */
+/**
+ * One pass of Adam steps over the shuffled training set; returns the mean loss.
+ */
 function trainEpoch(
   model: Sequential,
   opt: Adam,

@@ -48,7 +48,10 @@ export interface SaveOptions {
 export interface LoadOptions {
   /** Also restore this optimizer's state; the file must hold one. */
   optimizer?: StatefulOptimizer;
-  /** Require the file's model names to match the module's exactly (default true). */
+  /**
+   * Require the file's model names to match the module's exactly (default
+   * true).
+   */
   strict?: boolean;
 }
 
@@ -59,7 +62,8 @@ let tempCounter = 0;
  * safetensors file at `path`, atomically. Tensors are read asynchronously,
  * so any backend works.
  * @example
- * await save(model, 'model.safetensors', { optimizer: opt, metadata: { epoch: '3' } });
+ * await save(model, 'model.safetensors', { optimizer: opt, metadata: { epoch:
+ * '3' } });
  */
 export async function save(
   module: Module,
@@ -161,7 +165,8 @@ async function syncDir(dir: string): Promise<void> {
     const d = await fs.open(dir, 'r');
     await d.sync().finally(() => d.close());
   } catch {
-    // Some platforms (Windows) cannot fsync a directory; the data is already synced.
+    // Some platforms (Windows) cannot fsync a directory; the data is already
+    // synced.
   }
 }
 
@@ -171,7 +176,8 @@ async function syncDir(dir: string): Promise<void> {
  * when given. Names, shapes and dtypes are all checked before anything is
  * changed. Returns the file's metadata (without the optimizer's keys).
  * @example
- * const { metadata } = await load(model, 'model.safetensors', { optimizer: opt });
+ * const { metadata } = await load(model, 'model.safetensors', { optimizer: opt
+ * });
  */
 export async function load(
   module: Module,
@@ -240,14 +246,20 @@ async function readCheckpoint(
   }
 }
 
-/** Metadata key of a module's extra state: `<dotted module name>._extra_state` (PyTorch's state-dict key). */
+/**
+ * Metadata key of a module's extra state: `<dotted module name>._extra_state`
+ * (PyTorch's state-dict key).
+ */
 const EXTRA = '_extra_state';
 
 function extraKey(moduleName: string): string {
   return moduleName === '' ? EXTRA : `${moduleName}.${EXTRA}`;
 }
 
-/** Check every module's extra state in the file; returns the functions that apply them. */
+/**
+ * Check every module's extra state in the file; returns the functions that
+ * apply them.
+ */
 function prepareExtra(
   path: string,
   module: Module,

@@ -8,15 +8,23 @@ import { OptnetError } from '@optnet/tensor';
 export type NnErrorCode =
   /** A layer or optimizer option out of range (names the option and value). */
   | 'BAD_OPTION'
-  /** A state dict (or checkpoint) whose names, shapes or dtypes do not fit the module. */
+  /**
+   * A state dict (or checkpoint) whose names, shapes or dtypes do not fit the
+   * module.
+   */
   | 'STATE_MISMATCH'
-  /** A safetensors file that breaks the format (names the byte offset or key). */
+  /**
+   * A safetensors file that breaks the format (names the byte offset or key).
+   */
   | 'SAFETENSORS_PARSE'
   /** An IDX file that breaks the format (names the byte offset). */
   | 'IDX_PARSE'
   /** A file that cannot be read or written (wraps the system error). */
   | 'FILE_ERROR'
-  /** A loss target out of range (a class index ≥ C, a negative index that is not ignoreIndex). */
+  /**
+   * A loss target out of range (a class index ≥ C, a negative index that is not
+   * ignoreIndex).
+   */
   | 'BAD_TARGET';
 
 /** Raised by modules, optimizers, checkpoints and data readers. */

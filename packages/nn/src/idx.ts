@@ -222,7 +222,10 @@ export interface FashionMnistOptions {
   dtype?: 'float32' | 'float64';
 }
 
-/** The default folder, where `apt-get install dataset-fashion-mnist` puts the files. */
+/**
+ * The default folder, where `apt-get install dataset-fashion-mnist` puts the
+ * files.
+ */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
 /**
@@ -230,7 +233,8 @@ export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
  * (x / 255) and `labels` int32 [N] in 0..9 (0 T-shirt/top, 1 Trouser,
  * 2 Pullover, 3 Dress, 4 Coat, 5 Sandal, 6 Shirt, 7 Sneaker, 8 Bag,
  * 9 Ankle boot).
- * @example const { images, labels } = await loadFashionMnist({ split: 'train', limit: 1000 });
+ * @example
+ * const { images, labels } = await loadFashionMnist({ split: 'train', limit: 1000 });
  */
 export async function loadFashionMnist(
   options: FashionMnistOptions,
@@ -271,7 +275,10 @@ export async function loadFashionMnist(
   };
 }
 
-/** `<dir>/<name>.gz`, else `<dir>/<name>`, else a FILE_ERROR that says how to install. */
+/**
+ * `<dir>/<name>.gz`, else `<dir>/<name>`, else a FILE_ERROR that says how to
+ * install.
+ */
 async function findFile(dir: string, name: string): Promise<string> {
   const fs = await import('node:fs/promises');
   for (const candidate of [`${dir}/${name}.gz`, `${dir}/${name}`]) {

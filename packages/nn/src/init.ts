@@ -183,7 +183,9 @@ export function normal(
 export interface KaimingOptions extends InitOptions {
   /** Negative slope of the leaky_relu after this layer (default 0). */
   a?: number;
-  /** Preserve the variance of the forward ('fan_in', default) or backward pass. */
+  /**
+   * Preserve the variance of the forward ('fan_in', default) or backward pass.
+   */
   mode?: FanMode;
   /** Default 'leaky_relu' (with `a`). */
   nonlinearity?: Nonlinearity;
@@ -209,7 +211,8 @@ function kaimingStd(shape: readonly number[], opts: KaimingOptions): number {
 /**
  * U(−b, b) with b = gain·√(3 / fan) (a uniform with std gain/√fan).
  * With `a: Math.sqrt(5)` this is PyTorch's Linear/Conv default, b = 1/√fanIn.
- * @example kaimingUniform([256, 784], { nonlinearity: 'relu', rng: makeRng(0) })
+ * @example
+ * kaimingUniform([256, 784], { nonlinearity: 'relu', rng: makeRng(0) })
  */
 export function kaimingUniform(
   target: InitTarget,
@@ -221,7 +224,8 @@ export function kaimingUniform(
 
 /**
  * N(0, std²) with std = gain / √fan.
- * @example kaimingNormal([64, 3, 3, 3], { mode: 'fan_out', nonlinearity: 'relu' })
+ * @example
+ * kaimingNormal([64, 3, 3, 3], { mode: 'fan_out', nonlinearity: 'relu' })
  */
 export function kaimingNormal(
   target: InitTarget,

@@ -43,7 +43,8 @@ export class MSELoss extends Module {
 }
 
 /**
- * Negative log-likelihood of class indices as a module (input: log-probabilities).
+ * Negative log-likelihood of class indices as a module (input:
+ * log-probabilities).
  * @example const loss = new NLLLoss({ ignoreIndex: 0 }).forward(logp, labels);
  */
 export class NLLLoss extends Module {
@@ -77,7 +78,8 @@ export class NLLLoss extends Module {
 
 /**
  * Cross-entropy of class indices under logits as a module.
- * @example const loss = new CrossEntropyLoss({ labelSmoothing: 0.1 }).forward(logits, labels);
+ * @example
+ * const loss = new CrossEntropyLoss({ labelSmoothing: 0.1 }).forward(logits, labels);
  */
 export class CrossEntropyLoss extends Module {
   /** Class weights [C] (a buffer), or null. */
@@ -125,12 +127,15 @@ export class CrossEntropyLoss extends Module {
 
 /**
  * Binary cross-entropy on logits as a module.
- * @example const loss = new BCEWithLogitsLoss({ posWeight: tensor([3]) }).forward(logits, y);
+ * @example
+ * const loss = new BCEWithLogitsLoss({ posWeight: tensor([3]) }).forward(logits, y);
  */
 export class BCEWithLogitsLoss extends Module {
   /** Per-element weight (a buffer), or null. */
   weight: Tensor | null;
-  /** Weight of positive examples (a buffer, PyTorch's `pos_weight`), or null. */
+  /**
+   * Weight of positive examples (a buffer, PyTorch's `pos_weight`), or null.
+   */
   posWeight: Tensor | null;
   readonly reduction: Reduction;
 

@@ -26,9 +26,15 @@ export interface ReductionOptions {
 }
 
 export interface NllLossOptions extends ReductionOptions {
-  /** Class weights w, shape [C]: element i counts w[t_i] (mean divides by Σ w[t_i]). */
+  /**
+   * Class weights w, shape [C]: element i counts w[t_i] (mean divides by Σ
+   * w[t_i]).
+   */
   weight?: Tensor | null;
-  /** Targets equal to this count nothing, in the loss or the mean (default -100). */
+  /**
+   * Targets equal to this count nothing, in the loss or the mean (default
+   * -100).
+   */
   ignoreIndex?: number;
 }
 
@@ -43,7 +49,9 @@ export interface CrossEntropyOptions extends NllLossOptions {
 export interface BceWithLogitsOptions extends ReductionOptions {
   /** Per-element rescaling, broadcast against the loss. */
   weight?: Tensor | null;
-  /** Weight p of the positive term (broadcast along the last axis, e.g. [C]). */
+  /**
+   * Weight p of the positive term (broadcast along the last axis, e.g. [C]).
+   */
   posWeight?: Tensor | null;
 }
 
@@ -117,7 +125,9 @@ export function mseLoss(
   return reduce(input.sub(target).square(), reduction);
 }
 
-/** Shapes, dtypes and (on a backend that reads synchronously) the class range. */
+/**
+ * Shapes, dtypes and (on a backend that reads synchronously) the class range.
+ */
 function checkClassInputs(
   op: string,
   scores: Tensor,
@@ -296,7 +306,7 @@ export function crossEntropy(
 /**
  * Binary cross-entropy on logits x with targets y in [0, 1], in the
  * overflow-free form (log(1 + e^{−|x|}) never sees a large exponent):
- *   ℓ = max(x, 0) − x·y + log(1 + e^{−|x|})  = −[y·log σ(x) + (1−y)·log(1−σ(x))]
+ * ℓ = max(x, 0) − x·y + log(1 + e^{−|x|})  = −[y·log σ(x) + (1−y)·log(1−σ(x))]
  * and with posWeight p (PyTorch's form):
  *   ℓ = (1 − y)·x + (1 + (p − 1)·y)·(max(−x, 0) + log(1 + e^{−|x|})).
  * @example binaryCrossEntropyWithLogits(logits, labels.cast('float32'))

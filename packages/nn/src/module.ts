@@ -19,7 +19,9 @@ import { noGrad } from '@optnet/autograd';
 import { NnError } from './errors.js';
 
 export abstract class Module {
-  /** Training mode (dropout active, batch norm updating its running statistics). */
+  /**
+   * Training mode (dropout active, batch norm updating its running statistics).
+   */
   training = true;
   #buffers = new Map<string, string>();
 
@@ -74,7 +76,8 @@ export abstract class Module {
 
   /**
    * Every module in the tree, depth first, with dotted names ('' is this one).
-   * @example for (const [name, m] of model.namedModules()) console.log(name, m.constructor.name);
+   * @example
+   * for (const [name, m] of model.namedModules()) console.log(name, m.constructor.name);
    */
   *namedModules(prefix = ''): Generator<[string, Module]> {
     yield [prefix, this];
@@ -86,7 +89,8 @@ export abstract class Module {
   /**
    * Every parameter with its dotted name (`0.weight`, `conv1.bias`): own
    * parameters first, then each child's, in assignment order.
-   * @example for (const [name, w] of model.namedParameters()) console.log(name, w.shape);
+   * @example
+   * for (const [name, w] of model.namedParameters()) console.log(name, w.shape);
    */
   namedParameters(): [string, Tensor][] {
     return this.#collect((m) => m.ownParameters());
@@ -128,7 +132,8 @@ export abstract class Module {
     checkStateFits('loadStateDict', 'the state', own, state, strict);
     for (const [name, target] of own) {
       const src = state.get(name);
-      // A copy, so the caller's tensors stay usable (assign consumes its source).
+      // A copy, so the caller's tensors stay usable (assign consumes its
+      // source).
       if (src !== undefined && src !== target)
         target.assign(noGrad(() => src.mul(1)));
     }
@@ -219,8 +224,10 @@ export abstract class Module {
  * Throws NnError STATE_MISMATCH unless `state` can be loaded into a
  * module whose state dict is `own`: with `strict` the names match both
  * ways, and every common name has the module's dtype, shape and backend.
- * `op` names the caller and `source` the state in messages (`'ckpt.safetensors'`).
- * Shared by loadStateDict and checkpoint loading, which check before they change anything.
+ * `op` names the caller and `source` the state in messages
+ * (`'ckpt.safetensors'`).
+ * Shared by loadStateDict and checkpoint loading, which check before they
+ * change anything.
  */
 export function checkStateFits(
   op: string,

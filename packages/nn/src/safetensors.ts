@@ -35,7 +35,10 @@ const TO_FORMAT: Record<DType, string> = {
   bool: 'BOOL',
 };
 
-/** Bytes per element of every dtype the format defines (to check lengths and name the rest). */
+/**
+ * Bytes per element of every dtype the format defines (to check lengths and
+ * name the rest).
+ */
 const FORMAT_BYTES: Record<string, number> = {
   BOOL: 1,
   U8: 1,
@@ -66,7 +69,9 @@ const METADATA_KEY = '__metadata__';
 /** Whether this machine stores numbers little-endian (all common ones do). */
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** One tensor's raw content, for encoders that read tensors themselves (async). */
+/**
+ * One tensor's raw content, for encoders that read tensors themselves (async).
+ */
 export interface SafetensorsEntry {
   readonly name: string;
   readonly dtype: DType;
@@ -108,7 +113,8 @@ export function encodeSafetensors(
 
 /**
  * `encodeSafetensors` on data already read out of the tensors.
- * @example encodeSafetensorsEntries([{ name: 'b', dtype: 'int32', shape: [2], data: new Int32Array([1, 2]) }]);
+ * @example
+ * encodeSafetensorsEntries([{ name: 'b', dtype: 'int32', shape: [2], data: new Int32Array([1, 2]) }]);
  */
 export function encodeSafetensorsEntries(
   entries: readonly SafetensorsEntry[],
@@ -286,7 +292,10 @@ function isCount(x: unknown): x is number {
   return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 }
 
-/** Step 4: one tensor's entry is well formed and its byte length fits shape × dtype. */
+/**
+ * Step 4: one tensor's entry is well formed and its byte length fits shape ×
+ * dtype.
+ */
 function readSpec(name: string, raw: unknown): Spec {
   const r = (raw ?? {}) as Record<string, unknown>;
   if (typeof raw !== 'object' || raw === null || typeof r.dtype !== 'string') {
@@ -367,7 +376,10 @@ function checkLayout(specs: Spec[], length: number): void {
   }
 }
 
-/** Step 6: copy a tensor's bytes out (aligned, host order) into our storage type. */
+/**
+ * Step 6: copy a tensor's bytes out (aligned, host order) into our storage
+ * type.
+ */
 function readData(s: Spec, bytes: Uint8Array, start: number): TypedArray {
   const n = sizeOf(s.shape);
   const view = new DataView(

@@ -45,7 +45,10 @@ class Inner extends Module {
   }
 }
 
-/** State names: scale, steps (int32 buffer), inner.weight, inner.running_mean, head.weight. */
+/**
+ * State names: scale, steps (int32 buffer), inner.weight, inner.running_mean,
+ * head.weight.
+ */
 class Tiny extends Module {
   scale: Tensor;
   steps: Tensor;
@@ -65,7 +68,10 @@ class Tiny extends Module {
   }
 }
 
-/** A stand-in for SGD with momentum: one buffer per parameter, lr and step in meta. */
+/**
+ * A stand-in for SGD with momentum: one buffer per parameter, lr and step in
+ * meta.
+ */
 class FakeOptimizer implements StatefulOptimizer {
   buffers: Tensor[];
   lr = 0.1;
@@ -177,7 +183,8 @@ test('optimizer state round trip, stored under optimizer. keys', async () => {
   assert.is(optB.lr, 0.025);
   assert.is(optB.step, 12);
   assert.equal(optB.buffers.map(bytesOf), optA.buffers.map(bytesOf));
-  // Without { optimizer }, the optimizer keys are not model names: strict load still works.
+  // Without { optimizer }, the optimizer keys are not model names: strict load
+  // still works.
   const c = new Tiny(6);
   await load(c, path);
   assert.equal(snapshot(c), snapshot(a));
@@ -385,7 +392,8 @@ test('extra state (a Dropout generator) is saved under <module>._extra_state and
     Array.from(a.forward(x).dataSync()),
     'the same masks next',
   );
-  // Into a module without that layer (strict) or with a corrupt state: nothing changes.
+  // Into a module without that layer (strict) or with a corrupt state: nothing
+  // changes.
   const plain = new Sequential(new Linear(3, 3, { rng: makeRng(3) }));
   const before = snapshot(plain);
   await rejectsCode(

@@ -95,7 +95,8 @@ test('an MLP learns Fashion-MNIST: 3000 images, 2 epochs, > 70% on 1000 test ima
     `untrained accuracy ${before} should be near chance (0.1)`,
   );
   assert.ok(after > 0.7, `test accuracy ${after} should exceed 0.70`);
-  // ln 10 ≈ 2.30 is the loss of uniform predictions; training must go below it and keep falling.
+  // ln 10 ≈ 2.30 is the loss of uniform predictions; training must go below it
+  // and keep falling.
   assert.ok(
     loss1 < Math.log(10),
     `epoch 1 loss ${loss1} should be below ln 10`,

@@ -24,7 +24,10 @@ import {
 
 type Setter = (view: DataView, offset: number, value: number) => void;
 
-/** An IDX file from the spec: 0x00 0x00, type, ndim, big-endian u32 dims, big-endian elements. */
+/**
+ * An IDX file from the spec: 0x00 0x00, type, ndim, big-endian u32 dims,
+ * big-endian elements.
+ */
 function idx(
   type: number,
   dims: number[],
@@ -169,7 +172,10 @@ test('readIdx: plain and gzip files; corrupt gzip and missing files', async () =
   );
 });
 
-/** A fake Fashion-MNIST folder: n images whose pixel j of image i is (i + j) % 256. */
+/**
+ * A fake Fashion-MNIST folder: n images whose pixel j of image i is (i + j) %
+ * 256.
+ */
 async function fakeFashion(
   sub: string,
   n: number,

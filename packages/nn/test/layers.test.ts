@@ -229,7 +229,8 @@ test('MaxPool2d / AvgPool2d: window max and mean by hand; gradchecks', () => {
   );
   assertClose(vals(new MaxPool2d(2).forward(x)), [6, 8, 14, 16]);
   assertClose(vals(new AvgPool2d(2).forward(x)), [3.5, 5.5, 11.5, 13.5]);
-  // stride 1, padding 1, kernel 3: corners see 4 values, averaged over 9 (zeros counted).
+  // stride 1, padding 1, kernel 3: corners see 4 values, averaged over 9 (zeros
+  // counted).
   const avg = new AvgPool2d(3, { stride: 1, padding: 1 }).forward(x);
   assert.equal(avg.shape, [1, 1, 4, 4]);
   assertClose(vals(avg).slice(0, 1), [(1 + 2 + 5 + 6) / 9]);
@@ -293,7 +294,8 @@ test('Dropout: eval is identity; training zeroes ≈ p and scales by 1/(1−p); 
   assert.ok(vals(new Dropout(1).forward(x)).every((v) => v === 0));
   throwsCode(() => new Dropout(1.5), 'BAD_OPTION', /\[0, 1\]/);
   throwsCode(() => new Dropout(-0.1), 'BAD_OPTION');
-  // Fixed seed: every call of f draws the same mask, so f is a fixed linear map.
+  // Fixed seed: every call of f draws the same mask, so f is a fixed linear
+  // map.
   assertGrad(
     (t) => new Dropout(0.4, { rng: T.makeRng(3) }).forward(t),
     [randn([4, 6])],

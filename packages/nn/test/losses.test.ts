@@ -120,7 +120,8 @@ test('crossEntropy: logits of ±1e4 give finite, exact losses and gradients (flo
   );
   const t = T.tensor([0, 1, 1], i32);
   const loss = crossEntropy(x, t, { reduction: 'none' });
-  // Row 0: the target dominates (0); row 1: two equal maxima (log 2); row 2: 1e4 − (−1e4).
+  // Row 0: the target dominates (0); row 1: two equal maxima (log 2); row 2:
+  // 1e4 − (−1e4).
   await assertClose(loss, [0, Math.LN2, 2e4], { rtol: 1e-6 });
   crossEntropy(x, t, { reduction: 'sum' }).backward();
   // d/dx = softmax(x) − onehot(t)

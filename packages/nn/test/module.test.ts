@@ -131,7 +131,8 @@ test('train/eval recurse into every submodule and change behaviour', () => {
   net.eval();
   assert.ok([...net.namedModules()].every(([, m]) => !m.training));
   const x = T.randn([5, 3], { ...f64, rng: T.makeRng(1) });
-  // Eval: dropout off and batch norm on running stats, so the output is deterministic.
+  // Eval: dropout off and batch norm on running stats, so the output is
+  // deterministic.
   assert.equal(vals(net.forward(x)), vals(net.forward(x)));
   assert.is((net.at(1) as BatchNorm1d).numBatchesTracked!.itemSync(), 0);
   net.train();

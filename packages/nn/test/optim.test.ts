@@ -75,7 +75,10 @@ const gradSeq = [
   [0.5, 0.5, -0.1],
 ];
 
-/** Run `steps` steps of `opt` on one param with the fixed gradient sequence; return θ. */
+/**
+ * Run `steps` steps of `opt` on one param with the fixed gradient sequence;
+ * return θ.
+ */
 function runFixedGrads(
   make: (ps: Tensor[]) => { step(): void },
   steps: number,
@@ -238,7 +241,8 @@ test('AdamW: decoupled decay θ(1 − lr·λ) differs from Adam’s L2 decay', a
     },
   );
   const a = runFixedGrads((ps) => new Adam(ps, { lr, weightDecay: wd }), 1);
-  // Adam folds λθ into g, and step 1 normalizes it away: θ₁ = θ₀ − lr·sign(g + λθ₀).
+  // Adam folds λθ into g, and step 1 normalizes it away: θ₁ = θ₀ − lr·sign(g +
+  // λθ₀).
   await assertClose(
     a,
     theta0.map((t, j) => t - lr * Math.sign(g[j] + wd * t)),

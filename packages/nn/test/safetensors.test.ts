@@ -28,7 +28,8 @@ function bytesOf(t: Tensor): number[] {
 }
 
 test('decode: a file written by hand from the spec gives the right tensors and metadata', () => {
-  // 'a': F32 [2, 2] at [0, 16); 'b': I32 [3] at [16, 28); 'c': BOOL [2] at [28, 30)
+  // 'a': F32 [2, 2] at [0, 16); 'b': I32 [3] at [16, 28); 'c': BOOL [2] at [28,
+  // 30)
   const data = new Uint8Array(30);
   const dv = new DataView(data.buffer);
   [1, -2.5, 0.125, 3e38].forEach((v, i) => dv.setFloat32(4 * i, v, true));

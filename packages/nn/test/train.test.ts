@@ -32,7 +32,9 @@ import { STROKES, strokeImages } from './synthetic.js';
 type Data = { x: Tensor; y: Tensor };
 type Stepper = { zeroGrad(): void; step(): void };
 
-/** Fraction of examples whose argmax logit is the label (eval mode, no graph). */
+/**
+ * Fraction of examples whose argmax logit is the label (eval mode, no graph).
+ */
 async function accuracy(model: Sequential, { x, y }: Data): Promise<number> {
   model.eval();
   const pred = await noGrad(() => argmax(model.forward(x), 1)).data();
@@ -72,7 +74,10 @@ async function fit(
   }
 }
 
-/** The raw bytes of a typed array, so comparisons are bit for bit (−0 ≠ 0, NaN payloads). */
+/**
+ * The raw bytes of a typed array, so comparisons are bit for bit (−0 ≠ 0, NaN
+ * payloads).
+ */
 function bytes(a: TypedArray): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
@@ -155,7 +160,8 @@ test('an MLP and a conv net learn the strokes; the conv net generalizes far bett
   const mlpTest = await accuracy(net, TEST);
   const cnnTest = await accuracy(cnn, TEST);
   assert.ok(mlpTrain >= 0.95, `MLP train accuracy ${mlpTrain}`);
-  // 0.40 is 11 binomial standard deviations (√(0.25·0.75/1000) ≈ 0.014) above chance.
+  // 0.40 is 11 binomial standard deviations (√(0.25·0.75/1000) ≈ 0.014) above
+  // chance.
   assert.ok(mlpTest >= 0.4, `MLP test accuracy ${mlpTest} (chance 0.25)`);
   assert.ok(cnnTest >= 0.95, `conv net test accuracy ${cnnTest}`);
   assert.ok(cnnTest - mlpTest >= 0.3, `conv net ${cnnTest} vs MLP ${mlpTest}`);
@@ -244,7 +250,10 @@ test('save + load resumes Adam training bit for bit (parameters, buffers, dropou
   }
 });
 
-/** Fresh data, model and SGD + momentum, trained 2 epochs; returns the final state. */
+/**
+ * Fresh data, model and SGD + momentum, trained 2 epochs; returns the final
+ * state.
+ */
 async function sgdRun(shuffleSeed: number): Promise<[string, Uint8Array][]> {
   const data = strokeImages(120, 11, { size: SIZE, noise: 0.1 });
   const model = mlp(12);

@@ -1,7 +1,8 @@
 /**
  * The `optnet` command line (bin/optnet.js calls `main`).
  *
- *   optnet solve FILE.qps [--json] [--tol T] [--max-iter N] [--dtype D] [--no-scale]
+ * optnet solve FILE.qps [--json] [--tol T] [--max-iter N] [--dtype D]
+ * [--no-scale]
  *   optnet bench qp [--batch B] [--nz N] [--nineq M] [--neq K] [--dtype D]
  *                   [--reps R] [--seed S] [--tol T] [--max-iter N] [--json]
  *   optnet help | --help | -h
@@ -51,7 +52,9 @@ Environment: OPTNET_THREADS=N caps the worker threads of the batched CPU
 kernels (default: every core; 1 runs on the main thread only).
 `;
 
-/** A mistake in the command line: exit code 2, message and a pointer to --help. */
+/**
+ * A mistake in the command line: exit code 2, message and a pointer to --help.
+ */
 class UsageError extends Error {}
 
 const out = (s: string): void => void process.stdout.write(`${s}\n`);
@@ -143,7 +146,9 @@ function dtypeFlag(cmd: string, a: ParsedArgs): 'float32' | 'float64' {
   return raw;
 }
 
-/** The solver options of --tol and --max-iter (absent: the solver's defaults). */
+/**
+ * The solver options of --tol and --max-iter (absent: the solver's defaults).
+ */
 function solverFlags(cmd: string, a: ParsedArgs): QpOptions {
   const options: QpOptions = {};
   const tol = a.values.get('tol');

@@ -138,7 +138,10 @@ const solveItem = (
   backItem(dlam, dz) +
   finishItem(dz, dlam, ds, gw);
 
-/** Every pointer on to the next item: matrices by their stride, vectors by n or m doubles. */
+/**
+ * Every pointer on to the next item: matrices by their stride, vectors by n or
+ * m doubles.
+ */
 const nextItem = (vecN: readonly string[], vecM: readonly string[]): string => `
     (local.set $lq (i32.add ${get('$lq')} ${get('$lqs')}))
     (local.set $wg (i32.add ${get('$wg')} ${get('$wgs')}))
@@ -371,7 +374,10 @@ function dualSolveOps([
   return [dz, dlam, where(inactive, fromRow, fromComp)];
 }
 
-/** This file's WebAssembly functions (fused-kernels.ts registers them all at once). */
+/**
+ * This file's WebAssembly functions (fused-kernels.ts registers them all at
+ * once).
+ */
 export const dualSolveWat: readonly WasmFunc[] = [
   qpDualSolve,
   qpPredictCorrect,
@@ -395,7 +401,8 @@ export const dualSolveOp: KernelOp<Record<string, never>> = defineOp<
 /**
  * One Newton solve of the dual reduction without equalities, fused (see
  * the file comment): [dz, dlam, ds].
- * @example const [dz, dlam, ds] = dualSolve(lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz);
+ * @example
+ * const [dz, dlam, ds] = dualSolve(lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz);
  */
 export function dualSolve(
   ...ins: [
@@ -415,7 +422,10 @@ export function dualSolve(
   return apply(dualSolveOp, ins, {});
 }
 
-/** Shapes of qpPredictCorrect: lq, wG, G, ls, rx [nBatch, n], then s, lam, sOverLam, inactive, rz [nBatch, m]. */
+/**
+ * Shapes of qpPredictCorrect: lq, wG, G, ls, rx [nBatch, n], then s, lam,
+ * sOverLam, inactive, rz [nBatch, m].
+ */
 function predictCorrectShape(ins: readonly TensorMeta[]): TensorMeta[] {
   if (ins.length !== 10) {
     throw new ShapeError(
@@ -423,7 +433,8 @@ function predictCorrectShape(ins: readonly TensorMeta[]): TensorMeta[] {
       `qpPredictCorrect: takes 10 inputs (lq, wG, G, ls, rx, s, lam, sOverLam, inactive, rz); got ${ins.length}.`,
     );
   }
-  // The solve's check, with rx in t's place and zPart and rc standing in for rz's shape.
+  // The solve's check, with rx in t's place and zPart and rc standing in for
+  // rz's shape.
   return dualSolveShape('qpPredictCorrect', [
     ...ins.slice(0, 5),
     ins[9],
@@ -443,7 +454,10 @@ function rxPartsOps(
   return [t, rz.sub(mtv(wG, t))];
 }
 
-/** The predictor-corrector direction in tensor ops: rxParts, affine solve, qpCentering, corrector solve. */
+/**
+ * The predictor-corrector direction in tensor ops: rxParts, affine solve,
+ * qpCentering, corrector solve.
+ */
 function predictCorrectOps(ins: readonly Tensor[]): Tensor[] {
   const [lq, wG, G, ls, rx, s, lam, sOverLam, inactive, rz] = ins;
   const [t, zPart] = rxPartsOps(lq, wG, rx, rz);
@@ -476,7 +490,10 @@ function predictCorrectOps(ins: readonly Tensor[]): Tensor[] {
   ]);
 }
 
-/** The same in plain JS loops: t and zPart, the JS solve, qpCentering's kernel, the JS solve. */
+/**
+ * The same in plain JS loops: t and zPart, the JS solve, qpCentering's kernel,
+ * the JS solve.
+ */
 function predictCorrectJs(
   ins: readonly CpuTensor[],
   outs: readonly CpuTensor[],
@@ -539,7 +556,8 @@ export const predictCorrectOp: KernelOp<Record<string, never>> = defineOp<
  * fused per item: t = L_Q⁻¹rx and zPart = rz − W_Gᵀt, the affine solve
  * (rc = s∘lam), qpCentering's corrector right-hand side, and the
  * corrector solve: [dz, dlam, ds].
- * @example const [dz, dlam, ds] = predictCorrect(lq, wG, G, ls, rx, s, lam, sOverLam, inactive, rz);
+ * @example
+ * const [dz, dlam, ds] = predictCorrect(lq, wG, G, ls, rx, s, lam, sOverLam, inactive, rz);
  */
 export function predictCorrect(
   ...ins: [

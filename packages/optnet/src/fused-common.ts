@@ -34,7 +34,10 @@ export const at = (v: string): string => `(i32.add ${get(v)} ${get('$ib')})`;
  * in: matrices $lq, $wg, $g, $ls; vectors $t, $zp, $lam, $sol, $ina, $rz.
  */
 
-/** t ← L_Q⁻¹rx and zp ← rz − W_Gᵀt (kkt-dual.ts rxParts), for the vector at `rx`. */
+/**
+ * t ← L_Q⁻¹rx and zp ← rz − W_Gᵀt (kkt-dual.ts rxParts), for the vector at
+ * `rx`.
+ */
 export const rxPartsItem = (rx: string): string => `
     ${each('$n', `(f64.store ${at('$t')} (f64.load ${at(rx)}))`)}
     (call $trsvDot ${get('$lq')} ${get('$t')} ${get('$n')} (i32.const 1) (i32.const 0))
@@ -126,7 +129,10 @@ export const centerItem: string = `
         (f64.mul (f64.load ${at('$dsa')}) (f64.load ${at('$dlama')}))) ${get('$sig')}))`,
     )}`;
 
-/** [identity, all-zero] batch maps of length nBatch (per-item and shared operands). */
+/**
+ * [identity, all-zero] batch maps of length nBatch (per-item and shared
+ * operands).
+ */
 export function mapsOf(nBatch: number): [Int32Array, Int32Array] {
   return [batchMap([nBatch], [nBatch]), batchMap([], [nBatch])];
 }
@@ -177,7 +183,10 @@ export function matVec(
   }
 }
 
-/** An operand of a fused kernel with its size per item; null: absent (passed as 0). */
+/**
+ * An operand of a fused kernel with its size per item; null: absent (passed as
+ * 0).
+ */
 export type Operand = readonly [CpuTensor | null, number];
 
 /**

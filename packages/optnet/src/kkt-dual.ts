@@ -97,7 +97,9 @@ function factorR(kaa: Tensor, f32: boolean): Tensor {
   }
 }
 
-/** Everything that does not move; throws NOT_POSITIVE_DEFINITE if Q is not PD. */
+/**
+ * Everything that does not move; throws NOT_POSITIVE_DEFINITE if Q is not PD.
+ */
 export function preFactorDual(
   data: KktData,
   refine: number,
@@ -192,7 +194,9 @@ export function factorDual(
   };
 }
 
-/** (dlam, dnu) from the reduced right-hand sides r1, r2 (see the file comment). */
+/**
+ * (dlam, dnu) from the reduced right-hand sides r1, r2 (see the file comment).
+ */
 function solveY(
   f: DualFact,
   r1: Tensor | null,
@@ -246,7 +250,9 @@ function rxParts(f: DualFact, rhs: KktRhs): RxParts {
   return parts;
 }
 
-/** Solve the Newton system for the residuals `rhs` (no refinement; see kkt.ts). */
+/**
+ * Solve the Newton system for the residuals `rhs` (no refinement; see kkt.ts).
+ */
 export function solveDual(f: DualFact, rhs: KktRhs): KktStep {
   const { lq, wG, wA } = f.pre;
   const { t, zPart, r2 } = rxParts(f, rhs);

@@ -122,7 +122,9 @@ function solveReduced(
   return [dz, dnu];
 }
 
-/** Solve the Newton system for the residuals `rhs` (no refinement; see kkt.ts). */
+/**
+ * Solve the Newton system for the residuals `rhs` (no refinement; see kkt.ts).
+ */
 export function solvePrimal(f: PrimalFact, rhs: KktRhs): KktStep {
   const { G } = f.pre.data;
   const { s, lam } = f;

@@ -234,7 +234,9 @@ export class OptNetLayer extends Module {
     });
   }
 
-  /** `nz=…, nIneq=…, nEq=…, eps=…, dtype=…`, inside `toString()`'s parentheses. */
+  /**
+   * `nz=…, nIneq=…, nEq=…, eps=…, dtype=…`, inside `toString()`'s parentheses.
+   */
   override extraRepr(): string {
     return `nz=${this.nz}, nIneq=${this.nIneq}, nEq=${this.nEq}, eps=${this.eps}, dtype=${this.dtype}`;
   }

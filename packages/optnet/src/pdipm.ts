@@ -223,7 +223,10 @@ function residuals(prob: Problem, it: Iterate): FullResiduals {
   return { rx, rz, ry, u, qz, gz };
 }
 
-/** The statistics' inputs (stats-kernel.ts); a block is there when all its parts are. */
+/**
+ * The statistics' inputs (stats-kernel.ts); a block is there when all its parts
+ * are.
+ */
 function statsParts(prob: Problem, it: Iterate, r: FullResiduals): StatsParts {
   const { s, lam, nu } = it;
   const { h, hInv, b, bInv } = prob;
@@ -292,7 +295,10 @@ function step(
   return update(it, d, alpha, active);
 }
 
-/** The affine solve (rc = s∘lam), the corrector's right-hand side, the corrector solve. */
+/**
+ * The affine solve (rc = s∘lam), the corrector's right-hand side, the corrector
+ * solve.
+ */
 function corrected(
   f: KktFact,
   s: Tensor,

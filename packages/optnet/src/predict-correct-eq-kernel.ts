@@ -59,7 +59,9 @@ import {
 } from './fused-common.js';
 import { centering, centeringOp } from './step-kernels.js';
 
-/** Inputs in order: seven matrices, then rx, ry, s, lam, sOverLam, inactive, rz. */
+/**
+ * Inputs in order: seven matrices, then rx, ry, s, lam, sOverLam, inactive, rz.
+ */
 const NAMES = [
   'lq',
   'wG',
@@ -155,7 +157,10 @@ const solveItemEq = (
 const step = (p: string, by: string): string =>
   `(local.set ${p} (i32.add ${get(p)} ${get(by)}))`;
 
-/** Work (doubles): t, dza, tn (n each); zp, rca, dlama, dsa, vtu, gw (m each); r2/u, dnua, wv (q each). */
+/**
+ * Work (doubles): t, dza, tn (n each); zp, rca, dlama, dsa, vtu, gw (m each);
+ * r2/u, dnua, wv (q each).
+ */
 const workLength = (n: number, m: number, q: number): number =>
   3 * n + 6 * m + 3 * q;
 
@@ -414,7 +419,10 @@ function pcEqOps(ins: readonly Tensor[]): Tensor[] {
   return solve(centering(s, lam, aff[2], aff[1]));
 }
 
-/** This file's WebAssembly function (fused-kernels.ts registers them all at once). */
+/**
+ * This file's WebAssembly function (fused-kernels.ts registers them all at
+ * once).
+ */
 export const predictCorrectEqWat: readonly WasmFunc[] = [qpPredictCorrectEq];
 
 export const predictCorrectEqOp: KernelOp<Record<string, never>> = defineOp<
@@ -433,7 +441,8 @@ export const predictCorrectEqOp: KernelOp<Record<string, never>> = defineOp<
 /**
  * A whole Mehrotra direction of the dual reduction with equalities, fused
  * per item (see the file comment): [dz, dlam, ds, dnu].
- * @example const [dz, dlam, ds, dnu] = predictCorrectEq(lq, wG, G, ls, lr, v, wA, rx, ry, s, lam, sOverLam, inactive, rz);
+ * @example
+ * const [dz, dlam, ds, dnu] = predictCorrectEq(lq, wG, G, ls, lr, v, wA, rx, ry, s, lam, sOverLam, inactive, rz);
  */
 export function predictCorrectEq(...ins: Tensor[]): Tensor[] {
   return apply(predictCorrectEqOp, ins, {});

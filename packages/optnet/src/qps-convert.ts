@@ -3,11 +3,12 @@
  *   min ½ zᵀQz + pᵀz + objConstant   s.t.  Gz ≤ h,  Az = b.
  *
  * Rows:   E (or a range of width 0)      → A row a,   b = rhs
- *         finite upper hi of a row       → G row a,   h = hi      ('row R (upper)')
- *         finite lower lo of a row       → G row −a,  h = −lo     ('row R (lower)')
- * Bounds: lower == upper                 → A row e_j, b = value   ('bound C (fixed)')
- *         finite upper u                 → G row e_j,  h = u      ('bound C (upper)')
- *         finite lower l                 → G row −e_j, h = −l     ('bound C (lower)')
+ * finite upper hi of a row       → G row a,   h = hi      ('row R (upper)')
+ * finite lower lo of a row       → G row −a,  h = −lo     ('row R (lower)')
+ * Bounds: lower == upper                 → A row e_j, b = value   ('bound C
+ * (fixed)')
+ * finite upper u                 → G row e_j,  h = u      ('bound C (upper)')
+ * finite lower l                 → G row −e_j, h = −l     ('bound C (lower)')
  * G holds the rows first (file order), then the bounds (column order); A the
  * E rows first, then the fixed columns. OBJSENSE MAX negates Q, p and the
  * constant, so the result is always a minimization.
@@ -44,7 +45,9 @@ export interface QpsModel {
   qVal: number[];
 }
 
-/** min ½zᵀQz + pᵀz + objConstant  s.t. Gz ≤ h, Az = b (all dense, row-major). */
+/**
+ * min ½zᵀQz + pᵀz + objConstant  s.t. Gz ≤ h, Az = b (all dense, row-major).
+ */
 export interface DenseQp {
   name: string;
   nz: number;
@@ -63,7 +66,10 @@ export interface DenseQp {
   A: Float64Array;
   b: Float64Array;
   varNames: string[];
-  /** Where each G / A row came from: 'row R0001 (upper)', 'bound C0003 (lower)', ... */
+  /**
+   * Where each G / A row came from: 'row R0001 (upper)', 'bound C0003 (lower)',
+   * ...
+   */
   ineqOrigin: string[];
   eqOrigin: string[];
 }
@@ -71,7 +77,8 @@ export interface DenseQp {
 /**
  * The interval [lo, hi] that a'z must lie in, for a row of `type` with
  * right-hand side `rhs` and RANGES value `r` (NaN: no range).
- * L: [rhs−|r|, rhs]; G: [rhs, rhs+|r|]; E: r ≥ 0 → [rhs, rhs+r], r < 0 → [rhs+r, rhs].
+ * L: [rhs−|r|, rhs]; G: [rhs, rhs+|r|]; E: r ≥ 0 → [rhs, rhs+r], r < 0 →
+ * [rhs+r, rhs].
  * @example rowRange('L', 6, 13) // [-7, 6]
  */
 export function rowRange(
@@ -109,12 +116,18 @@ function sparseRows(m: QpsModel): { cols: number[]; vals: number[] }[] {
   return rows;
 }
 
-/** Splits rows and bounds into the inequality and equality lists (see the file comment). */
+/**
+ * Splits rows and bounds into the inequality and equality lists (see the file
+ * comment).
+ */
 function collectRows(m: QpsModel): { ineq: SparseRow[]; eq: SparseRow[] } {
   const ineq: SparseRow[] = [];
   const eq: SparseRow[] = [];
   const neg = (v: number[]): number[] => v.map((x) => -x);
-  /** [lo, hi] → an A row when lo == hi (origin `eqName`), else a G row per finite side. */
+  /**
+   * [lo, hi] → an A row when lo == hi (origin `eqName`), else a G row per
+   * finite side.
+   */
   const push = (
     cols: number[],
     vals: number[],
@@ -171,7 +184,8 @@ function denseQ(m: QpsModel, sign: number): Float64Array {
   for (let i = 0; i < n; i++) {
     Q[i * n + i] *= sign;
     for (let j = 0; j < i; j++) {
-      // exact when the file listed both triangles with equal values: (a + a) / 2 = a
+      // exact when the file listed both triangles with equal values: (a + a) /
+      // 2 = a
       const s = (sign * (Q[i * n + j] + Q[j * n + i])) / 2;
       Q[i * n + j] = s;
       Q[j * n + i] = s;
@@ -197,7 +211,8 @@ export function toDenseQp(m: QpsModel, name: string = m.name): DenseQp {
     nEq: eq.length,
     Q: denseQ(m, sign),
     p: Float64Array.from(m.c, (v) => sign * v),
-    // the file's RHS on the objective row is minus the constant; + 0 turns −0 into 0
+    // the file's RHS on the objective row is minus the constant; + 0 turns −0
+    // into 0
     objConstant: sign * -m.objRhs + 0,
     objSense: m.objSense,
     G: g.M,

@@ -102,7 +102,9 @@ function fail(
   );
 }
 
-/** A finite coefficient (COLUMNS, QUADOBJ, ...); Fortran's 1.0D+02 is accepted. */
+/**
+ * A finite coefficient (COLUMNS, QUADOBJ, ...); Fortran's 1.0D+02 is accepted.
+ */
 function coef(s: string, ln: Line): number {
   const v = NUMBER.test(s) ? Number(s.replace(/[dD]/, 'e')) : NaN;
   if (!Number.isFinite(v)) {
@@ -444,7 +446,10 @@ class QpsReader {
     }
   }
 
-  /** RHS and RANGES: `[set] row value [row value]`; an even field count means no set name. */
+  /**
+   * RHS and RANGES: `[set] row value [row value]`; an even field count means no
+   * set name.
+   */
   private pairLine(ln: Line, section: 'RHS' | 'RANGES'): void {
     const f = ln.fields;
     if (f.length < 2 || f.length > 5) {
@@ -515,7 +520,8 @@ class QpsReader {
     if (valued && n === 3) return [undefined, f[1], f[2]];
     if (!valued && n === 2) return [undefined, f[1]];
     if (!valued && n === 4) return [f[1], f[2]];
-    // FR/MI/PL with 3 fields: "type set col", or "type col value" (some writers add a value)
+    // FR/MI/PL with 3 fields: "type set col", or "type col value" (some writers
+    // add a value)
     if (!valued && n === 3) {
       return this.cols.has(f[2]) || !this.cols.has(f[1])
         ? [f[1], f[2]]
@@ -587,7 +593,10 @@ class QpsReader {
     this.m.qVal.push(v);
   }
 
-  /** End-of-file checks: ROWS, ENDATA, OBJNAME found, rows that can hold, lower ≤ upper. */
+  /**
+   * End-of-file checks: ROWS, ENDATA, OBJNAME found, rows that can hold, lower
+   * ≤ upper.
+   */
   finish(lineCount: number): void {
     const eof: Line = { no: lineCount + 1, text: '', fields: ['end of file'] };
     if (!this.seen.has('ROWS')) this.missingRows(eof);

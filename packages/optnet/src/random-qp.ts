@@ -64,7 +64,8 @@ function checkSizes(o: RandomQpOptions): void {
     }
   }
   if (o.nEq > o.nz) {
-    // More equalities than unknowns: Az = b would (generically) pin z down or be singular.
+    // More equalities than unknowns: Az = b would (generically) pin z down or
+    // be singular.
     const msg = `randomQp: need nEq ≤ nz; got nEq ${o.nEq}, nz ${o.nz}. Use fewer equalities.`;
     throw new ShapeError('BAD_ARGUMENT', msg);
   }
@@ -79,7 +80,8 @@ function matvec(M: Tensor, v: Tensor): Tensor {
  * A batch of random QPs that are feasible and strictly convex by
  * construction (see the file comment), drawn from `makeRng(seed)`.
  * @example
- * const { Q, p, G, h, A, b } = randomQp({ nBatch: 8, nz: 10, nIneq: 10, nEq: 3, dtype: 'float64', seed: 0 });
+ * const { Q, p, G, h, A, b } = randomQp({ nBatch: 8, nz: 10, nIneq: 10, nEq: 3,
+ * dtype: 'float64', seed: 0 });
  * const z = qp(Q, p, G, h, A, b); // [8, 10]
  */
 export function randomQp(opts: RandomQpOptions): RandomQp {
@@ -87,7 +89,8 @@ export function randomQp(opts: RandomQpOptions): RandomQp {
   const { nBatch, nz, nIneq, nEq, dtype } = opts;
   const rng = makeRng(opts.seed);
   const r = { rng, dtype };
-  // Draw order is fixed (L, p, z0, G, s0, A) so that a seed names the same data.
+  // Draw order is fixed (L, p, z0, G, s0, A) so that a seed names the same
+  // data.
   const L = randn([nBatch, nz, nz], r);
   const Q = matmul(L, L, { transB: true }).add(eye(nz, { dtype }).mul(0.1));
   const p = randn([nBatch, nz], r);

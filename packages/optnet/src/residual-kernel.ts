@@ -35,11 +35,16 @@ import { mtv, mv } from './batch.js';
 import { at, each, get, matVec, runFused, type Data } from './fused-common.js';
 
 export interface ResidualAttrs {
-  /** Equality constraints present: inputs [Q, G, A, z, p, s, lam, h, nu, b]; else [Q, G, z, p, s, lam, h]. */
+  /**
+   * Equality constraints present: inputs [Q, G, A, z, p, s, lam, h, nu, b];
+   * else [Q, G, z, p, s, lam, h].
+   */
   readonly eq: boolean;
 }
 
-/** Inputs in the equality layout (without equalities A, nu and b are left out). */
+/**
+ * Inputs in the equality layout (without equalities A, nu and b are left out).
+ */
 const NAMES = ['Q', 'G', 'A', 'z', 'p', 's', 'lam', 'h', 'nu', 'b'] as const;
 
 /** The inputs spread into the equality layout (null where absent). */
@@ -180,7 +185,10 @@ const qpResiduals: WasmFunc = {
     (br $items)))`,
 };
 
-/** In WebAssembly (runFused); the op's outputs are rx, rz, u, qz, gz (+ ry), the function's rx, rz, ry, u, qz, gz. */
+/**
+ * In WebAssembly (runFused); the op's outputs are rx, rz, u, qz, gz (+ ry), the
+ * function's rx, rz, ry, u, qz, gz.
+ */
 function runWasm(
   wk: WasmKernels,
   ins: readonly CpuTensor[],
@@ -283,7 +291,10 @@ function residualOps(ins: readonly Tensor[], { eq }: ResidualAttrs): Tensor[] {
   return [rx, rz, u, qz, gz, ...(eq ? [mv(A!, z!).sub(b!)] : [])];
 }
 
-/** This file's WebAssembly function (fused-kernels.ts registers them all at once). */
+/**
+ * This file's WebAssembly function (fused-kernels.ts registers them all at
+ * once).
+ */
 export const residualWat: readonly WasmFunc[] = [qpResiduals];
 
 export const residualOp: KernelOp<ResidualAttrs> = defineOp<ResidualAttrs>({
@@ -300,7 +311,8 @@ export const residualOp: KernelOp<ResidualAttrs> = defineOp<ResidualAttrs>({
 /**
  * The fused residuals (see the file comment): [rx, rz, u, qz, gz] and, with
  * equalities (A, nu, b not null), ry last.
- * @example const [rx, rz, u, qz, gz] = fusedResiduals(Q, G, null, z, p, s, lam, h, null, null);
+ * @example
+ * const [rx, rz, u, qz, gz] = fusedResiduals(Q, G, null, z, p, s, lam, h, null, null);
  */
 export function fusedResiduals(
   Q: Tensor,

@@ -57,7 +57,10 @@ function shiftedShape([k, d]: readonly TensorMeta[]): TensorMeta[] {
   return [{ shape: [nBatch, m, m], dtype: d.dtype }];
 }
 
-/** Items [0, nBatch) in WebAssembly; false (nothing final written) if anything fails. */
+/**
+ * Items [0, nBatch) in WebAssembly; false (nothing final written) if anything
+ * fails.
+ */
 function shiftedWasm(
   wk: WasmKernels,
   k: CpuTensor,
@@ -104,7 +107,10 @@ function shiftedWasm(
   );
 }
 
-/** The backend's own addDiagonal and cholesky kernels, one after the other (their errors too). */
+/**
+ * The backend's own addDiagonal and cholesky kernels, one after the other
+ * (their errors too).
+ */
 function shiftedJs(k: CpuTensor, d: CpuTensor, out: CpuTensor): void {
   const S = {
     data: allocArray(out.dtype, out.data.length),

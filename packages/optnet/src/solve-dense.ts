@@ -21,7 +21,9 @@ export interface DenseQpOptions extends Omit<QpOptions, 'onNotSolved'> {
 export interface DenseQpResult {
   name: string;
   status: QpStatus;
-  /** ½zᵀQz + pᵀz + objConstant, in the file's sense (max problems negated back). */
+  /**
+   * ½zᵀQz + pᵀz + objConstant, in the file's sense (max problems negated back).
+   */
   objective: number;
   iterations: number;
   seconds: number;

@@ -19,7 +19,8 @@ const CERT_TOL = 1e-9;
 
 /**
  * Decide the status of every open item (status null) from `stats`
- * ([nBatch, NSTATS] flat, see stats-kernel.ts); copy each open item's statistics
+ * ([nBatch, NSTATS] flat, see stats-kernel.ts); copy each open item's
+ * statistics
  * into `last`. Returns the number of items still open.
  */
 export function judge(

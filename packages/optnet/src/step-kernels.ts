@@ -149,7 +149,8 @@ export const stepLengthOp: KernelOp<StepLengthAttrs> =
 /**
  * Step length per item ([nBatch, 1]): `scale` times the longest step to the
  * boundary, shortened where it would raise the gap when `capGap` is set.
- * @example const alpha = stepLength(s, lam, ds, dlam, { scale: 0.99, capGap: true });
+ * @example
+ * const alpha = stepLength(s, lam, ds, dlam, { scale: 0.99, capGap: true });
  */
 export function stepLength(
   s: Tensor,
@@ -224,7 +225,9 @@ export function centering(
 }
 
 export interface MoveAttrs {
-  /** Whether the last input is an [nBatch, 1] bool mask of the items that move. */
+  /**
+   * Whether the last input is an [nBatch, 1] bool mask of the items that move.
+   */
   readonly masked: boolean;
 }
 

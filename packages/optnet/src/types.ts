@@ -70,7 +70,10 @@ export interface QpResult {
   s: Tensor;
   status: QpStatus[];
   iterations: number[];
-  /** Per item, max over rows of |Gz + s − h| / (1 + |h|) and |Az − b| / (1 + |b|). */
+  /**
+   * Per item, max over rows of |Gz + s − h| / (1 + |h|) and |Az − b| / (1 +
+   * |b|).
+   */
   primalResidual: number[];
   /** ‖Qz + p + Gᵀλ + Aᵀν‖∞ per item. */
   dualResidual: number[];

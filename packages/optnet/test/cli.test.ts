@@ -1,4 +1,7 @@
-/** The optnet command line, run in-process: solve, bench qp, help, and the usage errors. */
+/**
+ * The optnet command line, run in-process: solve, bench qp, help, and the usage
+ * errors.
+ */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -26,7 +29,10 @@ interface Run {
   stderr: string;
 }
 
-/** main(argv) with stdout and stderr captured (console.log goes through stdout.write). */
+/**
+ * main(argv) with stdout and stderr captured (console.log goes through
+ * stdout.write).
+ */
 async function run(...argv: string[]): Promise<Run> {
   const saved = [process.stdout.write, process.stderr.write];
   let stdout = '';
@@ -49,7 +55,10 @@ async function run(...argv: string[]): Promise<Run> {
 
 const relErr = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b);
 
-/** min (x−1)² + y² − 1 with no NAME line, s.t. x + y ≥ 3: optimum x = 2, y = 1, objective 1. */
+/**
+ * min (x−1)² + y² − 1 with no NAME line, s.t. x + y ≥ 3: optimum x = 2, y = 1,
+ * objective 1.
+ */
 const SMALL = `ROWS
  N  obj
  G  c1

@@ -121,7 +121,8 @@ test('validation: bad sizes and a p of the wrong width', () => {
 
 test('gradcheck of the output w.r.t. p and every parameter (float64)', () => {
   const layer = new OptNetLayer({ nz: 5, nIneq: 7, nEq: 2, rng: makeRng(11) });
-  // A large p pushes z* against several constraints so active rows are exercised.
+  // A large p pushes z* against several constraints so active rows are
+  // exercised.
   const p = randn([3, 5], { rng: makeRng(12), dtype: f64 }).mul(3);
   const config = { eps: 1e-4, qpOptions: { tol: 1e-12, maxIter: 80 } };
   const names = ['p', 'L', 'G', 'z0', 's0', 'A'];

@@ -26,7 +26,10 @@ function qOf(l: Tensor): Tensor {
   );
 }
 
-/** A feasible batch with some constraints active: h = Gz₀ + s₀, s₀ ≥ 0 with zeros. */
+/**
+ * A feasible batch with some constraints active: h = Gz₀ + s₀, s₀ ≥ 0 with
+ * zeros.
+ */
 function data(seed: number, shared: Set<string>) {
   const rng = makeRng(seed);
   const B = 3,
@@ -110,7 +113,8 @@ test('badly scaled data (Q ~ 1e3, h and b ~ 1e-2) still gradchecks', () => {
 });
 
 test('degenerate: a weakly active constraint gives finite gradients between the one-sided slopes', () => {
-  // min ½z² − 0·z s.t. z ≤ h at h = 0: z* = min(0, h) has slope 1 for h < 0, 0 for h > 0.
+  // min ½z² − 0·z s.t. z ≤ h at h = 0: z* = min(0, h) has slope 1 for h < 0, 0
+  // for h > 0.
   const Q = eye(1, { dtype: f64 });
   const G = eye(1, { dtype: f64 });
   const g = grad((h: Tensor) =>

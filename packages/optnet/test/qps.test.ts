@@ -1,4 +1,7 @@
-/** QPS reader: every section and bound type, ranges, errors, the 44 Maros–Mészáros files. */
+/**
+ * QPS reader: every section and bound type, ranges, errors, the 44
+ * Maros–Mészáros files.
+ */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -11,7 +14,9 @@ const DATA = fileURLToPath(
 const qpsFile = (name: string): string =>
   readFileSync(`${DATA}${name}.QPS`, 'utf8');
 
-/** Throws unless fn throws an error with `code` whose message matches `pattern`. */
+/**
+ * Throws unless fn throws an error with `code` whose message matches `pattern`.
+ */
 function throwsCode(fn: () => unknown, code: string, pattern: RegExp): void {
   try {
     fn();
@@ -91,7 +96,8 @@ test('every row type, RHS with and without a set name, objective RHS, ignored N 
   assert.equal(gRow(qp, 'row lim (upper)'), [[1, 1], 4]);
   assert.equal(gRow(qp, 'row low (lower)'), [[-2, -0], -1]);
   assert.equal(aRow(qp, 'row bal'), [[0, 1], 2]);
-  // default bounds [0, inf): one lower-bound row per column, nothing from 'spare'
+  // default bounds [0, inf): one lower-bound row per column, nothing from
+  // 'spare'
   assert.equal(gRow(qp, 'bound x (lower)'), [[-1, 0], -0]);
   assert.equal(qp.ineqOrigin, [
     'row lim (upper)',

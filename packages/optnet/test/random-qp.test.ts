@@ -1,4 +1,6 @@
-/** randomQp: shapes, determinism per seed, and every item solvable and feasible. */
+/**
+ * randomQp: shapes, determinism per seed, and every item solvable and feasible.
+ */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { matmul, type Tensor } from '@optnet/tensor';
@@ -8,7 +10,10 @@ import { randomQp } from '../src/random-qp.js';
 const f64 = (t: Tensor | null): Float64Array =>
   Float64Array.from(t === null ? [] : t.dataSync());
 
-/** Largest entry of M·z − rhs per the sign: 'le' the excess over rhs, 'eq' |difference|. */
+/**
+ * Largest entry of M·z − rhs per the sign: 'le' the excess over rhs, 'eq'
+ * |difference|.
+ */
 function worst(M: Tensor, z: Tensor, rhs: Tensor, kind: 'le' | 'eq'): number {
   const d = f64(matmul(M, z.unsqueeze(-1)).squeeze(-1).sub(rhs));
   return d.reduce((m, v) => Math.max(m, kind === 'le' ? v : Math.abs(v)), 0);

@@ -67,7 +67,10 @@ function close(
   });
 }
 
-/** s, lam in (0.1, 2.1); ds, dlam ~ N(0, 1): some items block early, some not at all. */
+/**
+ * s, lam in (0.1, 2.1); ds, dlam ~ N(0, 1): some items block early, some not at
+ * all.
+ */
 function sample(
   seed: number,
   nBatch: number,
@@ -84,7 +87,10 @@ function sample(
   ];
 }
 
-/** Runs fn with the WebAssembly kernels on, then off (the fused kernels' JS loops). */
+/**
+ * Runs fn with the WebAssembly kernels on, then off (the fused kernels' JS
+ * loops).
+ */
 function withEachKernelSet(fn: (wasm: boolean) => void): void {
   for (const wasm of [true, false]) {
     const was = setWasmKernels(wasm);
@@ -161,7 +167,8 @@ test('stepLength by hand: the boundary, a full step, the gap cap, and NaN', () =
   // the boundary allows α = 1 whenever min(v) ≥ −1.
   const one = t([[1, 1]]);
   const v = (a: number, b: number) => t([[a, b]]);
-  // v = [−0.5, 0.4]: c1 = −0.2, c2 = 0.41; the gap rises at α = 1 (−0.2 + 0.41 > 0)
+  // v = [−0.5, 0.4]: c1 = −0.2, c2 = 0.41; the gap rises at α = 1 (−0.2 + 0.41
+  // > 0)
   // and is least at −c1/2c2 = 0.2/0.82: the step is cut there.
   close(
     arr(stepLength(one, one, v(-0.5, 0.4), v(-0.5, 0.4), cap)),
@@ -176,7 +183,8 @@ test('stepLength by hand: the boundary, a full step, the gap cap, and NaN', () =
     0,
     'gap falls',
   );
-  // v = [−0.5, 0.9]: c1 = 0.8 > 0, so −c1/2c2 < 0: no cap although the gap rises.
+  // v = [−0.5, 0.9]: c1 = 0.8 > 0, so −c1/2c2 < 0: no cap although the gap
+  // rises.
   close(
     arr(stepLength(one, one, v(-0.5, 0.9), v(-0.5, 0.9), cap)),
     [1],
@@ -391,7 +399,8 @@ test('qpPredictCorrect equals its tensor-op form (rxParts, affine solve, qpCente
   withEachKernelSet((wasm) => {
     for (const shared of [false, true]) {
       for (const dtype of [f64, 'float32'] as const) {
-        // [lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz] → rx in t's place, s (positive) in rc's.
+        // [lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz] → rx in
+        // t's place, s (positive) in rc's.
         const d = dualSample(shared ? 13 : 14, 6, 7, 9, shared, dtype);
         const s = rand([6, 9], { rng: makeRng(15), dtype })
           .mul(2)

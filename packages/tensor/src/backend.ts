@@ -104,7 +104,10 @@ export function setCpuParallel(p: CpuParallel | null): void {
  * solver loop never lets happen (memory grew to gigabytes).
  */
 const sharedPool = new Map<number, SharedArrayBuffer[]>();
-/** Buffers smaller than this are left to the GC; the pool holds at most POOL_MAX_BYTES. */
+/**
+ * Buffers smaller than this are left to the GC; the pool holds at most
+ * POOL_MAX_BYTES.
+ */
 const POOL_MIN_BYTES = 1 << 16;
 const POOL_MAX_BYTES = 1 << 28;
 let pooledBytes = 0;
@@ -207,7 +210,8 @@ export function getCpuParallel(): CpuParallel | null {
  * worker threads (threads on, the op splittable, the call big enough). A
  * package with a fused kernel of its own (which workers do not know) can
  * use it to run the splittable primitives instead where that pays.
- * @example if (cpuWouldSplit(primitives.cholesky, [a], [a], {})) return cholesky(a);
+ * @example
+ * if (cpuWouldSplit(primitives.cholesky, [a], [a], {})) return cholesky(a);
  */
 export function cpuWouldSplit<A>(
   op: KernelOp<A>,
@@ -224,7 +228,10 @@ export function cpuWouldSplit<A>(
   );
 }
 
-/** Whether a kernel call should go to the thread runner: splittable and big enough (see MIN_PARALLEL_COST). */
+/**
+ * Whether a kernel call should go to the thread runner: splittable and big
+ * enough (see MIN_PARALLEL_COST).
+ */
 function worthSplitting<A>(
   op: KernelOp<A>,
   p: CpuParallel,
@@ -266,7 +273,10 @@ export class CpuBackend implements Backend {
     else releasePlain(data);
   }
 
-  /** The same array: tensors never write their buffers after the kernel that made them. */
+  /**
+   * The same array: tensors never write their buffers after the kernel that
+   * made them.
+   */
   share(buffer: unknown): TypedArray {
     extraHolders.set(
       buffer as TypedArray,
@@ -317,14 +327,18 @@ export class CpuBackend implements Backend {
   }
 }
 
-/** A zero-filled array of `size` elements for `dtype` on a SharedArrayBuffer. */
+/**
+ * A zero-filled array of `size` elements for `dtype` on a SharedArrayBuffer.
+ */
 export function allocShared(dtype: DType, size: number): TypedArray {
   return arrayView(dtype, takeShared(size * bytesPerElement(dtype)), 0, size);
 }
 
 let current: Backend | null = null;
 
-/** The backend new tensors are created on (CPU unless `setBackend` was called). */
+/**
+ * The backend new tensors are created on (CPU unless `setBackend` was called).
+ */
 export function getBackend(): Backend {
   current ??= new CpuBackend();
   return current;

@@ -178,7 +178,9 @@ export function full(
   return filled('full', shape, Number(value), { ...options, dtype });
 }
 
-/** Identity matrix (n×m, default square). @example eye(3, { dtype: 'float64' }) */
+/**
+ * Identity matrix (n×m, default square). @example eye(3, { dtype: 'float64' })
+ */
 export function eye(
   n: number,
   options: CreateOptions & { m?: number } = {},
@@ -215,7 +217,10 @@ export function arange(
   return fromTypedArray(data, [n], options.requiresGrad ?? false);
 }
 
-/** `num` evenly spaced values from start to stop inclusive. @example linspace(0, 1, 5) */
+/**
+ * `num` evenly spaced values from start to stop inclusive. @example linspace(0,
+ * 1, 5)
+ */
 export function linspace(
   start: number,
   stop: number,
@@ -247,7 +252,9 @@ export function rand(
   return fromTypedArray(data, s, options.requiresGrad ?? false);
 }
 
-/** Standard normal. @example randn([4], { rng: makeRng(1), dtype: 'float64' }) */
+/**
+ * Standard normal. @example randn([4], { rng: makeRng(1), dtype: 'float64' })
+ */
 export function randn(
   shape: readonly number[],
   options: RandomOptions = {},

@@ -25,7 +25,10 @@ export function allocArray(dtype: DType, size: number): TypedArray {
   }
 }
 
-/** A typed-array view of `length` elements of `dtype` on `buffer` at `byteOffset`. */
+/**
+ * A typed-array view of `length` elements of `dtype` on `buffer` at
+ * `byteOffset`.
+ */
 export function arrayView(
   dtype: DType,
   buffer: ArrayBufferLike,

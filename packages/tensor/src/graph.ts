@@ -8,7 +8,8 @@ import type { Primitive } from './op.js';
 import type { Tensor } from './tensor.js';
 
 export interface GraphNode {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any attrs type
+  // Any primitive, whatever its attrs type.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly op: Primitive<any>;
   readonly inputs: readonly Tensor[];
   readonly attrs: unknown;
@@ -24,7 +25,9 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
-/** Set grad recording and return the previous value (autograd's noGrad uses it). */
+/**
+ * Set grad recording and return the previous value (autograd's noGrad uses it).
+ */
 export function setGradEnabled(enabled: boolean): boolean {
   const prev = gradEnabled;
   gradEnabled = enabled;

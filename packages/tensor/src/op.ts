@@ -32,7 +32,10 @@ export interface KernelOp<A = unknown> {
     outputs: readonly CpuTensor[],
     attrs: A,
   ): void;
-  /** The CPU kernel split by output batch item, so threads can share a call (see CpuBatch). */
+  /**
+   * The CPU kernel split by output batch item, so threads can share a call (see
+   * CpuBatch).
+   */
   readonly cpuBatch?: CpuBatch<A>;
   /**
    * The single output has exactly the bytes of input `aliasOf` (reshape):
@@ -119,7 +122,8 @@ export type AttrsOf<P> =
  * @example
  * const twice = defineOp<{}>({ name: 'twice',
  *   shape: ([x]) => [x],
- *   cpu: ([x], [y]) => { for (let i = 0; i < x.data.length; i++) y.data[i] = 2 * x.data[i]; } });
+ * cpu: ([x], [y]) => { for (let i = 0; i < x.data.length; i++) y.data[i] = 2 *
+ * x.data[i]; } });
  */
 export function defineOp<A>(def: Omit<KernelOp<A>, 'kind'>): KernelOp<A> {
   return { kind: 'kernel', ...def };

@@ -13,7 +13,8 @@
  *
  * @example
  * import { useCpuThreads } from '@optnet/tensor/threads';
- * await useCpuThreads(); // one thread per core; useCpuThreads(1) turns them off
+ * await useCpuThreads(); // one thread per core; useCpuThreads(1) turns them
+ * off
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -55,7 +56,10 @@ import { usingWasmKernels } from './wasm/runtime.js';
  */
 export const MIN_PARALLEL_COST = 300_000;
 
-/** Non-shared inputs up to this many elements are copied to shared memory; larger ones keep the call on one thread. */
+/**
+ * Non-shared inputs up to this many elements are copied to shared memory;
+ * larger ones keep the call on one thread.
+ */
 const COPY_MAX = 1 << 16;
 
 /** A CPU tensor as sent to a worker: its shared memory, not a copy. */
@@ -65,9 +69,15 @@ export interface SharedTensor {
   readonly length: number;
   readonly dtype: DType;
   readonly shape: Shape;
-  /** Index of an earlier input with the very same data (matmul's aᵀa test compares arrays). */
+  /**
+   * Index of an earlier input with the very same data (matmul's aᵀa test
+   * compares arrays).
+   */
   readonly alias: number;
-  /** Known finite on the calling thread (see known-finite.ts); the worker marks its view. */
+  /**
+   * Known finite on the calling thread (see known-finite.ts); the worker marks
+   * its view.
+   */
   readonly finite: boolean;
 }
 
@@ -79,7 +89,10 @@ export interface CpuTask {
   readonly end: number;
   readonly inputs: readonly SharedTensor[];
   readonly outputs: readonly SharedTensor[];
-  /** Whether the main thread runs the WebAssembly kernels (the worker follows, for the same bits). */
+  /**
+   * Whether the main thread runs the WebAssembly kernels (the worker follows,
+   * for the same bits).
+   */
   readonly wasm: boolean;
 }
 
@@ -90,12 +103,18 @@ export interface ErrorReport {
   readonly message: string;
 }
 
-/** Worker status in the shared sync array: running, done, failed (error on the port). */
+/**
+ * Worker status in the shared sync array: running, done, failed (error on the
+ * port).
+ */
 export const RUNNING = 0;
 export const DONE = 1;
 export const FAILED = 2;
 
-/** The registry's kernels that can be split, by op name (workers look ops up here). */
+/**
+ * The registry's kernels that can be split, by op name (workers look ops up
+ * here).
+ */
 export function splittableKernels(): Map<string, KernelOp<unknown>> {
   const map = new Map<string, KernelOp<unknown>>();
   for (const p of Object.values(primitives) as { kind: string }[]) {
@@ -105,7 +124,9 @@ export function splittableKernels(): Map<string, KernelOp<unknown>> {
   return map;
 }
 
-/** Typed-array views of the shared tensors (aliases give back the same array). */
+/**
+ * Typed-array views of the shared tensors (aliases give back the same array).
+ */
 export function viewTensors(ts: readonly SharedTensor[]): CpuTensor[] {
   const out: CpuTensor[] = [];
   for (const t of ts) {
@@ -143,7 +164,10 @@ const ERROR_CLASSES: Record<
   RuntimeError,
 };
 
-/** The error a report describes, rebuilt as the same class with the same code and message. */
+/**
+ * The error a report describes, rebuilt as the same class with the same code
+ * and message.
+ */
 function rebuild(r: ErrorReport | undefined): Error {
   if (r === undefined)
     return new Error('cpu worker: a kernel failed without reporting why.');
@@ -168,7 +192,10 @@ let kernels: Map<string, KernelOp<unknown>> | null = null;
 let starting: Promise<number> | null = null;
 let splitCalls = 0;
 
-/** Where the worker script is: the built .js next to this file, else (running from src) the .ts. */
+/**
+ * Where the worker script is: the built .js next to this file, else (running
+ * from src) the .ts.
+ */
 function workerUrl(): URL {
   const js = new URL('./cpu-worker.js', import.meta.url);
   if (js.protocol !== 'file:' || existsSync(fileURLToPath(js))) return js;
@@ -211,7 +238,10 @@ function startWorker(index: number, shared: Int32Array): Promise<PoolWorker> {
   });
 }
 
-/** Shared copies of small non-shared inputs; null when a large one is not shared. */
+/**
+ * Shared copies of small non-shared inputs; null when a large one is not
+ * shared.
+ */
 function shareInputs(inputs: readonly CpuTensor[]): CpuTensor[] | null {
   const out: CpuTensor[] = [];
   for (let i = 0; i < inputs.length; i++) {
@@ -339,7 +369,8 @@ export async function useCpuThreads(
     );
   }
   // Workers inherit execArgv, so a preload that turns threads on runs in
-  // them too: they must not start pools of their own (threads all the way down).
+  // them too: they must not start pools of their own (threads all the way
+  // down).
   if (isCpuWorker()) return 1;
   while (starting !== null) await starting.catch(() => undefined);
   if (n === pool.length + 1) return n;

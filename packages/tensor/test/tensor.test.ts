@@ -211,7 +211,8 @@ test("reshape shares its input buffer on the CPU; only the last holder's dispose
   const again = T.pad(T.ones([10], f64), [[0, 990]]);
   assert.ok(again.buffer === shared, 'recycled after its last holder let go');
   assert.is(again.dataSync()[999], 0);
-  // A holder that is only dropped (never disposed) keeps the array out of the pool.
+  // A holder that is only dropped (never disposed) keeps the array out of the
+  // pool.
   const a = T.arange(0, 1000, 1, f64);
   const kept = a.buffer;
   a.reshape([1000]); // dropped, not disposed

@@ -14,9 +14,12 @@ import type { KernelOp, Tensor, TypedArray } from '@optnet/tensor';
 const rng = T.makeRng(42);
 const f64 = { dtype: 'float64' as const, rng };
 
-/** The op's one-thread CPU kernel on plain (non-shared) copies of the inputs. */
+/**
+ * The op's one-thread CPU kernel on plain (non-shared) copies of the inputs.
+ */
 function reference<A>(op: KernelOp<A>, inputs: Tensor[], attrs: A): TypedArray {
-  // One copy per distinct tensor: aᵀ·a of one tensor must stay one array (the Gram path).
+  // One copy per distinct tensor: aᵀ·a of one tensor must stay one array (the
+  // Gram path).
   const copies = new Map<Tensor, TypedArray>();
   const copy = (t: Tensor) =>
     copies.get(t) ?? copies.set(t, t.dataSync()).get(t)!;
@@ -284,7 +287,9 @@ test('bit-identical with 2 threads: matmul aᵀa (syrk path) and addDiagonal', (
   assertSameBits(got!, wantD, 'addDiagonal');
 });
 
-/** [count, 50, 50] SPD batch with items `bad` replaced by −I (fail at pivot 0). */
+/**
+ * [count, 50, 50] SPD batch with items `bad` replaced by −I (fail at pivot 0).
+ */
 function spdWithBad(bad: number[], count = 9): Tensor {
   const data = spd([count, 50, 50]).dataSync();
   for (const b of bad) {
@@ -310,7 +315,8 @@ function referenceError<A>(op: KernelOp<A>, inputs: Tensor[], attrs: A): Error {
 
 for (const wasm of [false, true]) {
   const kernels = wasm ? 'WebAssembly' : 'JS';
-  // The WebAssembly kernels split only calls four times bigger (see wasmCostScale).
+  // The WebAssembly kernels split only calls four times bigger (see
+  // wasmCostScale).
   const count = wasm ? 36 : 9;
   test(`cholesky failure in a late batch item (worker range) names that global item (${kernels} kernels)`, () =>
     withKernels(wasm, () => {

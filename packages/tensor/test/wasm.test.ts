@@ -13,7 +13,9 @@ import { registerWasmKernels, wasmKernels } from '@optnet/tensor/wasm';
 const f64 = { dtype: 'float64' } as const;
 const rng = T.makeRng(7);
 
-/** Runs f with the WebAssembly kernels on and off; returns both results' data. */
+/**
+ * Runs f with the WebAssembly kernels on and off; returns both results' data.
+ */
 function both(f: () => T.Tensor): [Float64Array, Float64Array] {
   const was = T.setWasmKernels(true);
   try {
@@ -258,7 +260,8 @@ test('operands bigger than one allocation (24 MB) run in chunks of items and agr
   );
   const mv = both(() => T.matmul(a, x));
   agree('mat-vec of a 24 MB batch', mv, 1e-13);
-  // The WebAssembly kernel ran (not a JS fallback): its sums round differently somewhere.
+  // The WebAssembly kernel ran (not a JS fallback): its sums round differently
+  // somewhere.
   assert.ok(
     mv[0].some((v, i) => v !== mv[1][i]),
     'the chunked WebAssembly path ran',

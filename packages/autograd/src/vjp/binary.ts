@@ -40,7 +40,8 @@ export const binaryVjps: Record<T.BinaryName, VjpRule<NoAttrs>> = {
     const gb = T.div(g, b);
     return [gb, T.neg(T.mul(gb, y))];
   }),
-  // d(a^b) = b a^(b-1) da + a^b log(a) db; the db term is taken as 0 where a ≤ 0
+  // d(a^b) = b a^(b-1) da + a^b log(a) db; the db term is taken as 0 where a ≤
+  // 0
   pow: rule((a, b, y, g) => {
     const da = T.mul(g, T.mul(b, T.pow(a, T.sub(b, 1))));
     const pos = T.greater(a, 0);

@@ -8,7 +8,9 @@ import type {
 } from '@optnet/tensor';
 import type { VjpRule, VjpTable } from './types.js';
 
-/** Reshape a reduction's cotangent to keepdims form, then expand to x's shape. */
+/**
+ * Reshape a reduction's cotangent to keepdims form, then expand to x's shape.
+ */
 function spread(g: Tensor, x: Tensor, axes: readonly number[]): Tensor {
   return T.expand(T.reshape(g, T.reducedShape(x.shape, axes, true)), x.shape);
 }

@@ -1,4 +1,7 @@
-/** VJPs of gather and scatterAdd: each is the other's transpose; indices get none. */
+/**
+ * VJPs of gather and scatterAdd: each is the other's transpose; indices get
+ * none.
+ */
 import * as T from '@optnet/tensor';
 import type { VjpRule } from './types.js';
 

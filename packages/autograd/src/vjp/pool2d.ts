@@ -14,7 +14,9 @@ export const maxPool2dVjp: PoolRule = ({ inputs: [x], attrs }, [g]) => [
   T.maxPool2dGrad(x, g, attrs),
 ];
 
-/** Spread g/(kh·kw) over each window (padding counted, as count_include_pad). */
+/**
+ * Spread g/(kh·kw) over each window (padding counted, as count_include_pad).
+ */
 export const avgPool2dVjp: PoolRule = ({ inputs: [x], attrs }, [g]) => [
   T.avgPool2dGrad(x, g, attrs),
 ];

@@ -76,11 +76,16 @@ export class Softplus extends Module {
 
 /** Options of Softmax and LogSoftmax. */
 export interface SoftmaxOptions {
-  /** Axis to normalize over (default −1; PyTorch requires it, we pick the last). */
+  /**
+   * Axis to normalize over (default −1; PyTorch requires it, we pick the last).
+   */
   dim?: number;
 }
 
-/** A module that normalizes along one axis `dim` (Softmax, LogSoftmax): the option check and repr they share. */
+/**
+ * A module that normalizes along one axis `dim` (Softmax, LogSoftmax): the
+ * option check and repr they share.
+ */
 abstract class AlongDim extends Module {
   readonly dim: number;
 

@@ -32,7 +32,10 @@ import { badInput, checkDType, checkInputDType, checkInt } from './check.js';
 export interface BatchNormOptions {
   /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
-  /** Weight of the new batch in the running averages (default 0.1); null: cumulative average. */
+  /**
+   * Weight of the new batch in the running averages (default 0.1); null:
+   * cumulative average.
+   */
   momentum?: number | null;
   /** Learn a per-channel scale `weight` and shift `bias` (default true). */
   affine?: boolean;
@@ -42,7 +45,9 @@ export interface BatchNormOptions {
   dtype?: FloatDType;
 }
 
-/** Shared code of BatchNorm1d and BatchNorm2d (they differ in accepted ranks). */
+/**
+ * Shared code of BatchNorm1d and BatchNorm2d (they differ in accepted ranks).
+ */
 export abstract class BatchNorm extends Module {
   readonly numFeatures: number;
   readonly eps: number;
@@ -140,7 +145,8 @@ export abstract class BatchNorm extends Module {
     const nbt = this.numBatchesTracked!;
     noGrad(() => {
       nbt.assign(nbt.add(1));
-      // m = momentum, or 1/k after k batches: x̄_k = x̄_{k−1} + (x_k − x̄_{k−1})/k.
+      // m = momentum, or 1/k after k batches: x̄_k = x̄_{k−1} + (x_k −
+      // x̄_{k−1})/k.
       const m: Tensor | number =
         this.momentum ?? nbt.cast(rm.dtype).reciprocal();
       const mean = mu.reshape([this.numFeatures]);

@@ -12,7 +12,9 @@ import {
 } from '@optnet/tensor';
 import { NnError } from '../errors.js';
 
-/** A size for both spatial axes, or [height, width] (PyTorch's int or tuple). */
+/**
+ * A size for both spatial axes, or [height, width] (PyTorch's int or tuple).
+ */
 export type Size2d = number | readonly [number, number];
 
 /** Throw BAD_OPTION unless `value` is an integer ≥ `min`. */

@@ -93,7 +93,10 @@ export class Conv2d extends Module {
       (opts.bias ?? true) ? uniform([outChannels], -bound, bound, init) : null;
   }
 
-  /** x [N, C_in, H, W] → [N, C_out, H_out, W_out]; [C_in, H, W] → [C_out, H_out, W_out]. */
+  /**
+   * x [N, C_in, H, W] → [N, C_out, H_out, W_out]; [C_in, H, W] → [C_out, H_out,
+   * W_out].
+   */
   override forward(x: Tensor): Tensor {
     if (
       (x.rank !== 3 && x.rank !== 4) ||

@@ -128,7 +128,8 @@ export class Adam extends Optimizer<AdamHyper> {
 /**
  * AdamW: Adam with decoupled weight decay θ ← θ·(1 − η·λ) (Loshchilov &
  * Hutter), default λ = 1e-2.
- * @example const opt = new AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.05 });
+ * @example
+ * const opt = new AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.05 });
  */
 export class AdamW extends Adam {
   constructor(params: readonly Tensor[], options: AdamOptions = {}) {

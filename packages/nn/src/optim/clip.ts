@@ -74,7 +74,8 @@ export function clipGradNorm(
       withGrad.map((p) => cast(normOf(p.grad!, normType), dtype)),
     );
     const total = normType === Infinity ? max(norms) : normOf(norms, normType);
-    // c = min(maxNorm / (‖g‖ + 1e-6), 1), as in PyTorch (the 1e-6 guards ‖g‖ = 0).
+    // c = min(maxNorm / (‖g‖ + 1e-6), 1), as in PyTorch (the 1e-6 guards ‖g‖ =
+    // 0).
     const coef = minimum(div(maxNorm, total.add(1e-6)), 1);
     for (const p of withGrad)
       p.grad = keep(p.grad!.mul(cast(coef, p.grad!.dtype)));

@@ -17,7 +17,9 @@ import type { OptimizerState, StatefulOptimizer } from './state.js';
 /** A hyperparameter: a number, a flag, or a tuple such as Adam's betas. */
 export type HyperValue = number | boolean | readonly number[];
 
-/** `weightDecay` → `weight_decay`: PyTorch's spelling, used in the saved meta. */
+/**
+ * `weightDecay` → `weight_decay`: PyTorch's spelling, used in the saved meta.
+ */
 function snake(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
@@ -47,7 +49,10 @@ export function checkOption(
 export abstract class Optimizer<O extends object> implements StatefulOptimizer {
   /** The parameters, in the order given (state names use these indices). */
   readonly params: readonly Tensor[];
-  /** The hyperparameters; may be changed between steps (e.g. `opt.options.lr = 1e-4`). */
+  /**
+   * The hyperparameters; may be changed between steps (e.g. `opt.options.lr =
+   * 1e-4`).
+   */
   options: O;
   /** Number of `step()` calls. */
   stepCount = 0;
@@ -61,7 +66,9 @@ export abstract class Optimizer<O extends object> implements StatefulOptimizer {
   protected abstract get slotNames(): readonly string[];
   /** Throws BAD_OPTION for out-of-range hyperparameters. */
   protected abstract validate(options: O): void;
-  /** Update parameter `i` from its gradient (already under noGrad and a scope). */
+  /**
+   * Update parameter `i` from its gradient (already under noGrad and a scope).
+   */
   protected abstract update(i: number, param: Tensor, grad: Tensor): void;
 
   protected constructor(params: readonly Tensor[], defaults: O) {

@@ -216,7 +216,10 @@ export function min(x: Tensor, axes?: Axes, keepdims = false): Tensor {
     keepdims,
   });
 }
-/** Index of the largest value along `axis` (all axes flattened if omitted). @example argmax(logits, -1) */
+/**
+ * Index of the largest value along `axis` (all axes flattened if omitted).
+ * @example argmax(logits, -1)
+ */
 export function argmax(x: Tensor, axis?: number, keepdims = false): Tensor {
   if (axis === undefined)
     return apply1(P.argmax, [reshape(x, [-1])], { axis: 0, keepdims: false });

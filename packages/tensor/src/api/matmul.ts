@@ -108,7 +108,8 @@ export function conv2dGradInput(
 }
 
 /**
- * Gradient of conv2d with respect to w: x, g [N, O, Ho, Wo] → [O, C/groups, kh, kw].
+ * Gradient of conv2d with respect to w: x, g [N, O, Ho, Wo] → [O, C/groups, kh,
+ * kw].
  * @example conv2dGradWeight(x, g, [3, 3], { padding: 1 })
  */
 export function conv2dGradWeight(

@@ -89,7 +89,8 @@ export function gather(x: Tensor, indices: Tensor, axis: number): Tensor {
 }
 
 /**
- * Transpose of gather: zeros(shape) with out[i with i[axis] = indices[i]] += src[i].
+ * Transpose of gather: zeros(shape) with out[i with i[axis] = indices[i]] +=
+ * src[i].
  * @example scatterAdd(src, idx, 0, [5, 3])
  */
 export function scatterAdd(

@@ -26,14 +26,19 @@ import {
 } from './core.js';
 import { reducedShape } from '../ops/reduce.js';
 
-/** Softmax along `axis` (default the last), max-subtracted. @example softmax(logits, -1) */
+/**
+ * Softmax along `axis` (default the last), max-subtracted. @example
+ * softmax(logits, -1)
+ */
 export function softmax(x: Tensor, axis = -1): Tensor {
   return apply1(P.softmax, [x], {
     axis: normalizeAxis('softmax', axis, x.rank),
   });
 }
 
-/** log(softmax(x)) along `axis`, computed stably. @example logSoftmax(logits) */
+/**
+ * log(softmax(x)) along `axis`, computed stably. @example logSoftmax(logits)
+ */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   return apply1(P.logSoftmax, [x], {
     axis: normalizeAxis('logSoftmax', axis, x.rank),
@@ -55,7 +60,8 @@ export function logsumexp(x: Tensor, axes?: Axes, keepdims = false): Tensor {
       `logsumexp: x must be float; got ${x.dtype}. Cast first: x.cast('float32').`,
     );
   const mk = max(x, ax, true);
-  // An infinite max (all -Inf, or a +Inf entry) is replaced by 0 so x − m stays finite-or-±Inf, not NaN.
+  // An infinite max (all -Inf, or a +Inf entry) is replaced by 0 so x − m stays
+  // finite-or-±Inf, not NaN.
   const m = where(equal(abs(mk), Infinity), 0, mk);
   const s = log(sum(exp(sub(x, m)), ax, true));
   const out = add(s, m);
@@ -65,11 +71,17 @@ export function logsumexp(x: Tensor, axes?: Axes, keepdims = false): Tensor {
 export interface VarianceOptions {
   /** Keep reduced axes as size 1 (default false). */
   keepdims?: boolean;
-  /** Divide by count − correction (default 0: population variance; 1: sample variance). */
+  /**
+   * Divide by count − correction (default 0: population variance; 1: sample
+   * variance).
+   */
   correction?: number;
 }
 
-/** Mean squared deviation over `axes` (default all). @example variance(x, 0, { correction: 1 }) */
+/**
+ * Mean squared deviation over `axes` (default all). @example variance(x, 0, {
+ * correction: 1 })
+ */
 export function variance(
   x: Tensor,
   axes?: Axes,
@@ -117,12 +129,18 @@ function poolAttrs(opts: Pool2dOptions): Pool2dAttrs {
   };
 }
 
-/** Max over each kh×kw window of an NCHW tensor (padding is ignored). @example maxPool2d(x, { kernel: 2 }) */
+/**
+ * Max over each kh×kw window of an NCHW tensor (padding is ignored). @example
+ * maxPool2d(x, { kernel: 2 })
+ */
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   return apply1(P.maxPool2d, [x], poolAttrs(opts));
 }
 
-/** Mean over each kh×kw window of an NCHW tensor; padding counts as zeros. @example avgPool2d(x, { kernel: 3, stride: 1, padding: 1 }) */
+/**
+ * Mean over each kh×kw window of an NCHW tensor; padding counts as zeros.
+ * @example avgPool2d(x, { kernel: 3, stride: 1, padding: 1 })
+ */
 export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   return apply1(P.avgPool2d, [x], poolAttrs(opts));
 }
@@ -136,7 +154,10 @@ export function maxPool2dGrad(
   return apply1(P.maxPool2dGrad, [x, g], attrs);
 }
 
-/** Backward of avgPool2d: g/(kh·kw) spread over each window (x supplies the shape). */
+/**
+ * Backward of avgPool2d: g/(kh·kw) spread over each window (x supplies the
+ * shape).
+ */
 export function avgPool2dGrad(
   x: Tensor,
   g: Tensor,

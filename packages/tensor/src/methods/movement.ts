@@ -1,4 +1,6 @@
-/** Chainable methods for the movement ops: `x.slice([{ step: -1 }]).flip(0)`. */
+/**
+ * Chainable methods for the movement ops: `x.slice([{ step: -1 }]).flip(0)`.
+ */
 import * as F from '../api/movement.js';
 import type { SliceSpec } from '../ops/slice.js';
 import type { DType } from '../dtype.js';

@@ -20,7 +20,10 @@ import { squareSize } from './cholesky.js';
 import { batchMap } from './triangular-solve.js';
 import type { NoAttrs } from './unary.js';
 
-/** The kernel on output batch items [start, end): copy each matrix, add its diagonal. */
+/**
+ * The kernel on output batch items [start, end): copy each matrix, add its
+ * diagonal.
+ */
 const addDiagonalBatch: CpuBatch<NoAttrs> = {
   items: (_inputs, [y]) => sizeOf(y.shape.slice(0, -2)),
   // A copy, not flops: one unit per element written.

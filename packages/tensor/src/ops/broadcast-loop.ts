@@ -72,7 +72,10 @@ export function rowKernelOf(f: (x: number, y: number) => number): RowKernel {
   };
 }
 
-/** out = f(a, b) with broadcasting; whole-array fast paths for equal shapes and scalars. */
+/**
+ * out = f(a, b) with broadcasting; whole-array fast paths for equal shapes and
+ * scalars.
+ */
 export function binaryLoop(
   out: TypedArray,
   outShape: Shape,

@@ -77,7 +77,10 @@ export function checkFinite(op: string, arg: string, t: CpuTensor): void {
   if (!allFinite(t.data, 0, t.data.length)) assertFinite(op, arg, t);
 }
 
-/** Throws NOT_POSITIVE_DEFINITE unless the pivot `d` is > 0 (NaN fails too); returns √d. */
+/**
+ * Throws NOT_POSITIVE_DEFINITE unless the pivot `d` is > 0 (NaN fails too);
+ * returns √d.
+ */
 function pivotRoot(d: number, b: number, j: number): number {
   // d = +Inf (overflow) fails too, so a returned factor is finite.
   if (!(d > 0 && d < Infinity)) throw notPositiveDefinite(d, b, j);
@@ -133,7 +136,10 @@ function rowPair(
   w[ri1 + j + 1] = (w[ri1 + j + 1] - b1 - lk0 * l10) / l11;
 }
 
-/** Columns j, j+1 of L for the single row i > j+1 (the odd row left over by rowPair). */
+/**
+ * Columns j, j+1 of L for the single row i > j+1 (the odd row left over by
+ * rowPair).
+ */
 function rowSingle(
   w: Float64Array,
   o: number,
@@ -210,7 +216,9 @@ function rowQuad(
   finishRow(w, r3 + j, e0, e1, l00, l10, l11);
 }
 
-/** L[i,j], L[i,j+1] at w[p], w[p+1] from their dot products s0, s1 over k < j. */
+/**
+ * L[i,j], L[i,j+1] at w[p], w[p+1] from their dot products s0, s1 over k < j.
+ */
 function finishRow(
   w: Float64Array,
   p: number,
@@ -225,7 +233,10 @@ function finishRow(
   w[p + 1] = (w[p + 1] - s1 - li0 * l10) / l11;
 }
 
-/** Columns j and j+1 of L (j+1 < n): the 2×2 diagonal block, then the rows below it. */
+/**
+ * Columns j and j+1 of L (j+1 < n): the 2×2 diagonal block, then the rows below
+ * it.
+ */
 function columnPair(
   w: Float64Array,
   o: number,
@@ -282,7 +293,10 @@ function factor(w: Float64Array, o: number, n: number, b: number): void {
   if (j < n) lastColumn(w, o, n, j, b);
 }
 
-/** Copies the lower triangle (diagonal included) of the n×n matrix at `from` in `src` to `to` in `dst`. */
+/**
+ * Copies the lower triangle (diagonal included) of the n×n matrix at `from` in
+ * `src` to `to` in `dst`.
+ */
 function copyLower(
   src: ArrayLike<number>,
   from: number,

@@ -240,7 +240,10 @@ function imageRange(
   };
 }
 
-/** The forward by image: each image's output is W_g·im2col(x[img]), independent of the others. */
+/**
+ * The forward by image: each image's output is W_g·im2col(x[img]), independent
+ * of the others.
+ */
 const conv2dBatch: CpuBatch<Conv2dAttrs> = {
   items: ([x]) => x.shape[0],
   cost: ([, w], [y]) =>
@@ -286,7 +289,10 @@ export const conv2d: KernelOp<Conv2dAttrs> = defineOp<Conv2dAttrs>({
   cpu: runAll(conv2dBatch),
 });
 
-/** The input gradient by image: dx[img] is col2im(W_gᵀ·g[img]), independent of the others. */
+/**
+ * The input gradient by image: dx[img] is col2im(W_gᵀ·g[img]), independent of
+ * the others.
+ */
 function conv2dGradInputBatch(): CpuBatch<Conv2dGradInputAttrs> {
   return {
     items: ([g]) => g.shape[0],

@@ -43,7 +43,10 @@ function checkIndex(
   return a;
 }
 
-/** Calls visit(i, off) for each row-major position i of idxShape, off = offset into `target` without the axis term. */
+/**
+ * Calls visit(i, off) for each row-major position i of idxShape, off = offset
+ * into `target` without the axis term.
+ */
 function walk(
   op: string,
   idx: Int32Array,

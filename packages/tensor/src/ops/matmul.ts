@@ -359,7 +359,10 @@ function transposeInto(
   }
 }
 
-/** Sizes of op(a)·op(b) and, per output batch item, the batch items of a and b it reads. */
+/**
+ * Sizes of op(a)·op(b) and, per output batch item, the batch items of a and b
+ * it reads.
+ */
 function layout(a: TensorMeta, b: TensorMeta, y: TensorMeta, transA: boolean) {
   const r = y.shape.length;
   const outBatch = y.shape.slice(0, -2);
@@ -372,7 +375,10 @@ function layout(a: TensorMeta, b: TensorMeta, y: TensorMeta, transA: boolean) {
   };
 }
 
-/** op(a)·op(b) for output items [start, end) into C (item t at (t - start)·m·n when C is scratch). */
+/**
+ * op(a)·op(b) for output items [start, end) into C (item t at (t - start)·m·n
+ * when C is scratch).
+ */
 function gemmRange(
   A: Float64Array,
   Bd: Float64Array,
@@ -478,7 +484,8 @@ function isGram(
 /**
  * Output items [start, end) with the WebAssembly kernels
  * (wasm/wat-matmul.ts: mmBatch, which runs gemvN, gemvT for one column,
- * gemm, gemmDot for transB; syrkBatch for a Gram matrix): a and b are read from their mirrors (copied, f32 widened, only
+ * gemm, gemmDot for transB; syrkBatch for a Gram matrix): a and b are read from
+ * their mirrors (copied, f32 widened, only
  * when they have none), each chunk of C is computed there and copied out.
  * Not for transA with transB. False if its memory cannot be had (then the
  * JS kernel runs).
@@ -545,7 +552,8 @@ const matmulBatch: CpuBatch<MatmulAttrs> = {
       ? a.shape[a.shape.length - 2]
       : a.shape[a.shape.length - 1];
     const matVec = y.shape[y.shape.length - 1] === 1;
-    // (row blocks and transA with transB run the JS kernel: no WebAssembly scaling)
+    // (row blocks and transA with transB run the JS kernel: no WebAssembly
+    // scaling)
     const js = rowBlocked(y) || (transA && transB);
     return (
       (matVec ? 0.6 : 2) *

@@ -1,4 +1,7 @@
-/** pad(x, pads, value): constant padding, pads[a] = [before, after] for every axis. */
+/**
+ * pad(x, pads, value): constant padding, pads[a] = [before, after] for every
+ * axis.
+ */
 import { ShapeError } from '../errors.js';
 import { defineOp, type KernelOp } from '../op.js';
 import { fmtShape, stridesOf } from '../shape.js';

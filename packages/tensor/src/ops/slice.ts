@@ -36,7 +36,10 @@ function isIndex(v: number | null | undefined): boolean {
   return v === undefined || v === null || Number.isInteger(v);
 }
 
-/** Resolve specs against `shape` with NumPy semantics (clamping out-of-range bounds). */
+/**
+ * Resolve specs against `shape` with NumPy semantics (clamping out-of-range
+ * bounds).
+ */
 export function resolveSlices(
   op: string,
   shape: Shape,

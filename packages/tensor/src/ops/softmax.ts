@@ -43,7 +43,8 @@ function softmaxInto(
         const v = a[base + j * inner];
         if (v > m || v !== v) m = v;
       }
-      // All -Infinity: subtract 0 so the row gives NaN (0/0) like PyTorch, not -Inf - -Inf.
+      // All -Infinity: subtract 0 so the row gives NaN (0/0) like PyTorch, not
+      // -Inf - -Inf.
       if (m === -Infinity) m = 0;
       let s = 0;
       for (let j = 0; j < n; j++) s += Math.exp(a[base + j * inner] - m);

@@ -23,7 +23,8 @@ export const solve: KernelOp<NoAttrs> = defineOp<NoAttrs>({
       const xo = t * n * k;
       for (let i = 0; i < n * n; i++) lu[i] = a.data[am[t] * n * n + i];
       X.set(b.data.subarray(bm[t] * n * k, (bm[t] + 1) * n * k), xo);
-      // scale for the singularity test: a pivot this small relative to A is zero
+      // scale for the singularity test: a pivot this small relative to A is
+      // zero
       let amax = 0;
       for (let i = 0; i < n * n; i++) amax = Math.max(amax, Math.abs(lu[i]));
       const eps = x.dtype === 'float32' ? 1.1920929e-7 : 2.220446049250313e-16;

@@ -70,7 +70,10 @@ export function solveShape(op: string, a: Shape, b: Shape): number[] {
   return [...batch, n, b[b.length - 1]];
 }
 
-/** Sizes and batch maps of a solve op(A)·X = B, after checking A and B are finite. */
+/**
+ * Sizes and batch maps of a solve op(A)·X = B, after checking A and B are
+ * finite.
+ */
 export interface SolveLayout {
   readonly n: number;
   readonly k: number;
@@ -199,7 +202,10 @@ function dotSolve1(
   if (s < n) dotLast(l, lo, n, x, x, forward, unit);
 }
 
-/** dotSolve1 for two right-hand sides x and z at once (they share the loads of L). */
+/**
+ * dotSolve1 for two right-hand sides x and z at once (they share the loads of
+ * L).
+ */
 function dotSolve2(
   l: Float64Array,
   lo: number,
@@ -245,7 +251,10 @@ function dotSolve2(
   }
 }
 
-/** The one unknown left when n is odd (the last in solve order), row-oriented, for x and z. */
+/**
+ * The one unknown left when n is odd (the last in solve order), row-oriented,
+ * for x and z.
+ */
 function dotLast(
   l: Float64Array,
   lo: number,
@@ -332,7 +341,10 @@ function axpySolve1(
   }
 }
 
-/** axpySolve1 for two right-hand sides x and z at once (they share the loads of L). */
+/**
+ * axpySolve1 for two right-hand sides x and z at once (they share the loads of
+ * L).
+ */
 function axpySolve2(
   l: Float64Array,
   lo: number,
@@ -474,7 +486,10 @@ function wasmSolve(
   return ok;
 }
 
-/** The kernel on output batch items [start, end); finite checks item by item (see run). */
+/**
+ * The kernel on output batch items [start, end); finite checks item by item
+ * (see run).
+ */
 const triangularSolveBatch: CpuBatch<TriangularSolveAttrs> = {
   items: (_inputs, [x]) => sizeOf(x.shape.slice(0, -2)),
   // n² flops per column; one or two columns are memory-bound like a

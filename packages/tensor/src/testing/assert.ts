@@ -59,7 +59,8 @@ export async function assertClose(
 /**
  * Throws unless `fn` throws (or its promise rejects with) an error with
  * `code` whose message matches every pattern.
- * @example await assertThrowsCode(() => load(m, path), 'STATE_MISMATCH', /missing/);
+ * @example
+ * await assertThrowsCode(() => load(m, path), 'STATE_MISMATCH', /missing/);
  */
 export async function assertThrowsCode(
   fn: () => unknown,
@@ -78,7 +79,8 @@ export async function assertThrowsCode(
 
 /**
  * assertThrowsCode for a synchronous `fn`, usable without `await`.
- * @example assertThrowsCodeSync(() => new SGD([], {}), 'BAD_OPTION', /non-empty/);
+ * @example
+ * assertThrowsCodeSync(() => new SGD([], {}), 'BAD_OPTION', /non-empty/);
  */
 export function assertThrowsCodeSync(
   fn: () => unknown,

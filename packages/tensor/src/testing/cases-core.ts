@@ -1,4 +1,7 @@
-/** Forward cases for the core primitives: elementwise, reductions, reshape/permute/expand. */
+/**
+ * Forward cases for the core primitives: elementwise, reductions,
+ * reshape/permute/expand.
+ */
 import * as T from '../index.js';
 import { assertClose, assertThrowsCode } from './assert.js';
 import type { OpCase } from './op-suite.js';

@@ -273,7 +273,10 @@ const firstLinalgCases: OpCase[] = [
   },
 ];
 
-/** op(L)·X ≈ B for every lower/upper × transpose × unitDiagonal, with junk in the unread triangle. */
+/**
+ * op(L)·X ≈ B for every lower/upper × transpose × unitDiagonal, with junk in
+ * the unread triangle.
+ */
 async function triangularCase(m: number[][], b: number[][]): Promise<void> {
   for (const lower of [true, false]) {
     for (const transpose of [true, false]) {

@@ -24,7 +24,10 @@ function refFlip(
   return out;
 }
 
-/** Naive NumPy slice of one axis: the indices range(n)[start:stop:step] would pick. */
+/**
+ * Naive NumPy slice of one axis: the indices range(n)[start:stop:step] would
+ * pick.
+ */
 function refIndices(n: number, s: T.SliceSpec): number[] {
   const step = s.step ?? 1;
   const out: number[] = [];

@@ -12,7 +12,10 @@ function refSoftmax(row: number[]): number[] {
   return e.map((v) => v / s);
 }
 
-/** Naive NCHW pooling: reduce each window's in-bounds values and its padded size. */
+/**
+ * Naive NCHW pooling: reduce each window's in-bounds values and its padded
+ * size.
+ */
 function refPool(
   x: number[][][][],
   [kh, kw]: [number, number],

@@ -182,7 +182,10 @@ class BodyWriter {
     throw new Error(`wasm assembler, function ${this.fn}: ${msg}`);
   }
 
-  /** A sequence of items; flat mnemonics take their immediates from the atoms after them. */
+  /**
+   * A sequence of items; flat mnemonics take their immediates from the atoms
+   * after them.
+   */
   seq(items: readonly SExpr[]): void {
     for (let i = 0; i < items.length; i++) {
       const it = items[i];
@@ -356,7 +359,10 @@ class BodyWriter {
   }
 }
 
-/** A binary module: one exported memory "mem" of `pages` 64 KiB pages, and the functions (all exported). */
+/**
+ * A binary module: one exported memory "mem" of `pages` 64 KiB pages, and the
+ * functions (all exported).
+ */
 export function assemble(
   funcs: readonly WasmFunc[],
   pages: number,

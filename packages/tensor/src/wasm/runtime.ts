@@ -23,7 +23,10 @@ import { commonWat } from './wat-common.js';
 import { matmulWat } from './wat-matmul.js';
 import { triangularSolveWat } from './wat-triangular-solve.js';
 
-/** Bytes 0..RING_BASE are the status area: a failing kernel leaves a value at address 0. */
+/**
+ * Bytes 0..RING_BASE are the status area: a failing kernel leaves a value at
+ * address 0.
+ */
 const RING_BASE = 64;
 /**
  * The rest of memory is a ring that calls allocate their scratch from. A
@@ -78,9 +81,14 @@ const PAGE = 65536;
 export interface WasmKernels {
   /** The module's exported functions, by name. */
   readonly fn: Readonly<Record<string, (...args: number[]) => number>>;
-  /** Float64 view of the whole memory (a new view after growth: take it after any allocation). */
+  /**
+   * Float64 view of the whole memory (a new view after growth: take it after
+   * any allocation).
+   */
   f64(): Float64Array;
-  /** Whether this thread keeps mirrors (false in the workers of useCpuThreads). */
+  /**
+   * Whether this thread keeps mirrors (false in the workers of useCpuThreads).
+   */
   readonly mirrors: boolean;
   /**
    * Byte address of `bytes` bytes of scratch (16-aligned), valid until
@@ -94,7 +102,10 @@ export interface WasmKernels {
    * mirror; -1 as for alloc.
    */
   resident(a: Float64Array | Float32Array): number;
-  /** Record the `a.length` float64s at byte address `at` as the mirror of `a` (its contents equal them). */
+  /**
+   * Record the `a.length` float64s at byte address `at` as the mirror of `a`
+   * (its contents equal them).
+   */
   remember(a: Float64Array | Float32Array, at: number): void;
   /**
    * Start a call: what is allocated or handed out from here on is kept
@@ -107,19 +118,27 @@ export interface WasmKernels {
 }
 
 interface Mirror {
-  /** Ring position of its start (bytes allocated before it, all laps counted). */
+  /**
+   * Ring position of its start (bytes allocated before it, all laps counted).
+   */
   readonly pos: number;
   readonly at: number;
 }
 
 let mirrors = new WeakMap<object, Mirror>();
 
-/** Drop `a`'s mirror: its memory is about to be reused or rewritten (CpuBackend.free/write). */
+/**
+ * Drop `a`'s mirror: its memory is about to be reused or rewritten
+ * (CpuBackend.free/write).
+ */
 export function forgetMirror(a: object): void {
   mirrors.delete(a);
 }
 
-/** The parts of the WebAssembly JS API used here (the package's lib has neither DOM nor Node types). */
+/**
+ * The parts of the WebAssembly JS API used here (the package's lib has neither
+ * DOM nor Node types).
+ */
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
@@ -141,9 +160,15 @@ let cached: WasmKernels | null | undefined;
 
 /** Functions other packages added (registerWasmKernels). */
 const extra: WasmFunc[] = [];
-/** The names of every function in the module's set (built on first registration). */
+/**
+ * The names of every function in the module's set (built on first
+ * registration).
+ */
 let names: Set<string> | undefined;
-/** Bumped when the function set changes, so a background compile of an older set is dropped. */
+/**
+ * Bumped when the function set changes, so a background compile of an older set
+ * is dropped.
+ */
 let generation = 0;
 
 /** Every function of every kernel file, in one module. */
@@ -165,10 +190,12 @@ function allFuncs(): WasmFunc[] {
  * the kernel that needs them: idempotent by name (a name already present
  * is kept); a new name rebuilds the module on this thread at the next
  * wasmKernels() call (mirrors start over).
- * @example registerWasmKernels([{ name: 'myScale', params: [['$p', 'i32'], ['$n', 'i32']], body: '...' }]);
+ * @example
+ * registerWasmKernels([{ name: 'myScale', params: [['$p', 'i32'], ['$n', 'i32']], body: '...' }]);
  */
 export function registerWasmKernels(funcs: readonly WasmFunc[]): void {
-  // Kernels call this on every call: the usual answer (all present) is a few lookups.
+  // Kernels call this on every call: the usual answer (all present) is a few
+  // lookups.
   names ??= new Set(allFuncs().map((f) => f.name));
   const have = names;
   const fresh: WasmFunc[] = [];
@@ -191,7 +218,10 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
   /** Ring position: total bytes handed out, all laps counted. */
   let head = 0;
   let ring = RING_MIN;
-  /** Smallest ring position handed out (allocated or a mirror) since `begin`: never overwritten before the next begin. */
+  /**
+   * Smallest ring position handed out (allocated or a mirror) since `begin`:
+   * never overwritten before the next begin.
+   */
   let pinned = Infinity;
   const f64 = (): Float64Array =>
     view.buffer === mem.buffer ? view : (view = new Float64Array(mem.buffer));
@@ -221,7 +251,8 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
     const end = RING_BASE + off + size;
     const have = mem.buffer.byteLength;
     if (end > have) {
-      // Grow by at least an eighth (and 1 MiB): each growth replaces the buffer.
+      // Grow by at least an eighth (and 1 MiB): each growth replaces the
+      // buffer.
       const want = Math.min(
         RING_BASE + ring,
         Math.max(end, have + (have >> 3), have + (1 << 20)),
@@ -237,7 +268,10 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
     return RING_BASE + off;
   };
   const young = (m: Mirror): boolean => head - m.pos <= ring / 2;
-  /** Ring position of the allocation at byte address `at` (made at most a lap ago). */
+  /**
+   * Ring position of the allocation at byte address `at` (made at most a lap
+   * ago).
+   */
   const posOf = (at: number): number => {
     const off = at - RING_BASE;
     const cur = head % ring;
@@ -306,7 +340,8 @@ export function loadKernels(
 /**
  * The kernels, or null (unsupported, not ready yet, or turned off): then
  * run the JS kernel.
- * @example const k = wasmKernels(); if (k === null) return runJs(); k.fn.dot(a, b, n);
+ * @example
+ * const k = wasmKernels(); if (k === null) return runJs(); k.fn.dot(a, b, n);
  */
 export function wasmKernels(): WasmKernels | null {
   if (!enabled) return null;
@@ -324,7 +359,8 @@ export function wasmKernels(): WasmKernels | null {
  * Turn the WebAssembly kernels on or off for this thread (on by default
  * where supported). Off, every op runs its plain JS kernel; results then
  * differ in the last bits. Returns the previous setting.
- * @example const was = setWasmKernels(false); try { ... } finally { setWasmKernels(was); }
+ * @example
+ * const was = setWasmKernels(false); try { ... } finally { setWasmKernels(was); }
  */
 export function setWasmKernels(on: boolean): boolean {
   const was = enabled;
@@ -335,7 +371,8 @@ export function setWasmKernels(on: boolean): boolean {
 /**
  * Whether ops on this thread use the WebAssembly kernels right now (false
  * where WebAssembly SIMD is missing, or after `setWasmKernels(false)`).
- * @example if (!usingWasmKernels()) console.warn('plain JS kernels: expect 2-4x slower solves');
+ * @example
+ * if (!usingWasmKernels()) console.warn('plain JS kernels: expect 2-4x slower solves');
  */
 export function usingWasmKernels(): boolean {
   return wasmKernels() !== null;

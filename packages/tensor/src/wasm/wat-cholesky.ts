@@ -17,7 +17,10 @@ const cholFinish = (q: string, s0: string, s1: string): string => `
       (f64.store offset=8 ${q} (f64.mul (f64.sub (f64.sub (f64.load offset=8 ${q}) ${s1})
         (f64.mul (local.get $li) (local.get $l10))) (local.get $r11)))`;
 
-/** The column-pair update of rows i, i+1 (see chol): four dot products sharing their loads. */
+/**
+ * The column-pair update of rows i, i+1 (see chol): four dot products sharing
+ * their loads.
+ */
 const cholRowPair = `
       (local.set $ri (i32.add (local.get $p) (i32.mul (local.get $i) (local.get $row))))
       (local.set $ri1 (i32.add (local.get $ri) (local.get $row)))

@@ -86,7 +86,10 @@ export const AXPY_LOCALS: Local[] = [
   ...v128('$yal'),
 ];
 
-/** dot(a, b, len) = Σ a[k]·b[k], k < len: dotInline as a function (for short, non-hot dots). */
+/**
+ * dot(a, b, len) = Σ a[k]·b[k], k < len: dotInline as a function (for short,
+ * non-hot dots).
+ */
 const dot: WasmFunc = {
   name: 'dot',
   params: i32('$a', '$b', '$len'),
@@ -96,7 +99,9 @@ const dot: WasmFunc = {
   (local.get $s)`,
 };
 
-/** y[k] −= alpha·x[k], k < len (y, x byte addresses): axpyInline as a function. */
+/**
+ * y[k] −= alpha·x[k], k < len (y, x byte addresses): axpyInline as a function.
+ */
 const axpy: WasmFunc = {
   name: 'axpy',
   params: [...i32('$y', '$x'), ...f64('$alpha'), ...i32('$len')],
@@ -123,7 +128,10 @@ const divide: WasmFunc = {
     (f64.store (local.get $py) (f64.div (f64.load (local.get $py)) (local.get $d)))))`,
 };
 
-/** finite(p, len): 1 if the len float64s at p are all finite, else 0 (x·0 is 0 exactly for finite x). */
+/**
+ * finite(p, len): 1 if the len float64s at p are all finite, else 0 (x·0 is 0
+ * exactly for finite x).
+ */
 const finite: WasmFunc = {
   name: 'finite',
   params: i32('$p', '$len'),

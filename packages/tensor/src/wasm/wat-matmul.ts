@@ -66,7 +66,10 @@ const gemvN: WasmFunc = {
     (br $one)))`,
 };
 
-/** Zeros len float64s at byte address (local) `at`, using $zk, $zend and a zero v128 $zv. */
+/**
+ * Zeros len float64s at byte address (local) `at`, using $zk, $zend and a zero
+ * v128 $zv.
+ */
 const zeroInline = (at: string, len: string): string => `
     (local.set $zk ${get(at)})
     (local.set $zend ${add(get(at), `(i32.shl ${get(len)} (i32.const 3))`)})
@@ -78,7 +81,10 @@ const zeroInline = (at: string, len: string): string => `
     (if (i32.lt_s ${get('$zk')} ${get('$zend')}) (then (f64.store ${get('$zk')} (f64.const 0))))`;
 const ZERO_LOCALS = [...i32('$zk', '$zend'), ...v128('$zv')];
 
-/** Pairwise sum tree of terms (1, 2 or 4: t0, t0 + t1, (t0 + t1) + (t2 + t3)) with the add instruction `op`. */
+/**
+ * Pairwise sum tree of terms (1, 2 or 4: t0, t0 + t1, (t0 + t1) + (t2 + t3))
+ * with the add instruction `op`.
+ */
 function sumTree(op: string, terms: readonly string[]): string {
   if (terms.length === 1) return terms[0];
   const half = terms.length / 2;
