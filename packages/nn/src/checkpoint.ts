@@ -62,8 +62,7 @@ let tempCounter = 0;
  * safetensors file at `path`, atomically. Tensors are read asynchronously,
  * so any backend works.
  * @example
- * await save(model, 'model.safetensors', { optimizer: opt, metadata: { epoch:
- * '3' } });
+ * await save(model, 'model.safetensors', { optimizer: opt, metadata: { epoch: '3' } });
  */
 export async function save(
   module: Module,
@@ -176,8 +175,7 @@ async function syncDir(dir: string): Promise<void> {
  * when given. Names, shapes and dtypes are all checked before anything is
  * changed. Returns the file's metadata (without the optimizer's keys).
  * @example
- * const { metadata } = await load(model, 'model.safetensors', { optimizer: opt
- * });
+ * const { metadata } = await load(model, 'model.safetensors', { optimizer: opt });
  */
 export async function load(
   module: Module,

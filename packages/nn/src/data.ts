@@ -89,8 +89,7 @@ export function permutation(n: number, rng: Rng): Int32Array {
  * @example
  * const rng = makeRng(0);
  * for (let epoch = 0; epoch < 10; epoch++) {
- * for (const [xb, yb] of batches([x, y], { batchSize: 64, rng })) train(xb,
- * yb);
+ *   for (const [xb, yb] of batches([x, y], { batchSize: 64, rng })) train(xb, yb);
  * }
  */
 export function batches(

@@ -98,8 +98,7 @@ async function timeFwdBwd(
 /**
  * Run the benchmark; `progress` (when given) gets one line per rep.
  * @example
- * const r = await benchQp({ nBatch: 128, nz: 50, nIneq: 50, nEq: 0, dtype:
- * 'float64', reps: 3, seed: 0 });
+ * const r = await benchQp({ nBatch: 128, nz: 50, nIneq: 50, nEq: 0, dtype: 'float64', reps: 3, seed: 0 });
  * r.forward_median_s; // seconds
  */
 export async function benchQp(

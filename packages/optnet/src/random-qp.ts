@@ -80,8 +80,7 @@ function matvec(M: Tensor, v: Tensor): Tensor {
  * A batch of random QPs that are feasible and strictly convex by
  * construction (see the file comment), drawn from `makeRng(seed)`.
  * @example
- * const { Q, p, G, h, A, b } = randomQp({ nBatch: 8, nz: 10, nIneq: 10, nEq: 3,
- * dtype: 'float64', seed: 0 });
+ * const { Q, p, G, h, A, b } = randomQp({ nBatch: 8, nz: 10, nIneq: 10, nEq: 3, dtype: 'float64', seed: 0 });
  * const z = qp(Q, p, G, h, A, b); // [8, 10]
  */
 export function randomQp(opts: RandomQpOptions): RandomQp {

@@ -122,8 +122,7 @@ export type AttrsOf<P> =
  * @example
  * const twice = defineOp<{}>({ name: 'twice',
  *   shape: ([x]) => [x],
- * cpu: ([x], [y]) => { for (let i = 0; i < x.data.length; i++) y.data[i] = 2 *
- * x.data[i]; } });
+ *   cpu: ([x], [y]) => { for (let i = 0; i < x.data.length; i++) y.data[i] = 2 * x.data[i]; } });
  */
 export function defineOp<A>(def: Omit<KernelOp<A>, 'kind'>): KernelOp<A> {
   return { kind: 'kernel', ...def };

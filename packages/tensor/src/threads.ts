@@ -13,8 +13,7 @@
  *
  * @example
  * import { useCpuThreads } from '@optnet/tensor/threads';
- * await useCpuThreads(); // one thread per core; useCpuThreads(1) turns them
- * off
+ * await useCpuThreads(); // one thread per core; useCpuThreads(1) turns them off
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';

@@ -14,8 +14,7 @@
  *
  * @example
  * import { registerWasmKernels, wasmKernels } from '@optnet/tensor/wasm';
- * registerWasmKernels([{ name: 'sumTo', params: [['$n', 'i32']], result: 'f64',
- * body: '...' }]);
+ * registerWasmKernels([{ name: 'sumTo', params: [['$n', 'i32']], result: 'f64', body: '...' }]);
  * const k = wasmKernels(); if (k !== null) k.fn.sumTo(10);
  */
 export { assemble, type WasmFunc } from './wasm/assemble.js';

@@ -12,12 +12,10 @@ type AnyForward = (x: unknown) => unknown;
 
 /**
  * @example
- * const model = new Sequential(new Linear(784, 256), new ReLU(), new
- * Linear(256, 10));
+ * const model = new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 10));
  * const logits = model.forward(x); // [B, 784] → [B, 10]
  * model.at(0); // the first Linear
- * Forward maps Tensor → Tensor by default; `Sequential<A, B>` types other
- * chains.
+ * Forward maps Tensor → Tensor by default; `Sequential<A, B>` types other chains.
  */
 export class Sequential<In = Tensor, Out = Tensor> extends Module {
   constructor(...modules: Module[]) {
