@@ -12,6 +12,8 @@ import './methods/movement.js';
 import './methods/nn.js';
 import './methods/linalg.js';
 import './methods/matmul.js';
+import './methods/copy.js';
+import './methods/format.js';
 
 export { Tensor, memoryStats, toNested, type NestedArray } from './tensor.js';
 export {
