@@ -72,7 +72,7 @@ test('an nn checkpoint of the layer restores it exactly (names L, G, z0, s0, A)'
       dtype: f64,
       rng: makeRng(6),
     });
-    assert.equal([...a.stateDict().keys()], ['L', 'G', 'z0', 's0', 'A']);
+    assert.equal(Object.keys(a.stateDict()), ['L', 'G', 'z0', 's0', 'A']);
     await save(a, join(dir, 'layer.safetensors'));
     await load(b, join(dir, 'layer.safetensors'));
     const p = randn([3, 4], { rng: makeRng(7), dtype: f64 });
