@@ -59,6 +59,11 @@ export class Tensor {
     return this.shape.length;
   }
 
+  /** The number of axes (NumPy's and PyTorch's name for `rank`). */
+  get ndim(): number {
+    return this.shape.length;
+  }
+
   /**
    * The number of elements (PyTorch's `numel()`; the same as `size`).
    * @example

@@ -168,4 +168,57 @@ test('a backend without synchronous reads prints a note, not values', () => {
   }
 });
 
+test('ndim, flatten, clamp, zerosLike / onesLike / fullLike', async () => {
+  const x = T.arange(0, 24, 1).reshape([2, 3, 4]);
+  assert.is(x.ndim, 3);
+  assert.is(T.scalar(1).ndim, 0);
+  assert.equal(x.flatten().shape, [24]);
+  assert.equal(x.flatten(1).shape, [2, 12]);
+  assert.equal(T.flatten(x, 0, 1).shape, [6, 4]);
+  assert.equal(x.flatten(-2, -1).arraySync(), x.reshape([2, 12]).arraySync());
+  assert.ok(x.flatten(1).buffer === x.buffer, 'a reshape: no copy');
+  assert.equal(T.scalar(5).flatten().shape, [1]);
+  await assertThrowsCode(
+    () => x.flatten(2, 1),
+    'BAD_ARGUMENT',
+    /^flatten: startAxis must not come after endAxis; got 2 and 1 for rank 3/,
+  );
+  const v = T.tensor([-2, -0.5, 0.5, 2]);
+  assert.equal(v.clamp(-1, 1).arraySync(), [-1, -0.5, 0.5, 1]);
+  assert.equal(v.clamp(0).arraySync(), [0, 0, 0.5, 2]);
+  assert.equal(T.clamp(v, null, 0).arraySync(), [-2, -0.5, 0, 0]);
+  const w = T.randn([2, 3], { dtype: 'float64' });
+  const z = T.zerosLike(w);
+  assert.equal([z.shape, z.dtype, z.backend], [w.shape, w.dtype, w.backend]);
+  assert.ok(Array.from(z.dataSync()).every((a) => a === 0));
+  assert.equal(T.onesLike(w, { dtype: 'int32' }).arraySync(), [
+    [1, 1, 1],
+    [1, 1, 1],
+  ]);
+  const f = T.fullLike(w, 0.5, { requiresGrad: true });
+  assert.ok(f.requiresGrad && f.dtype === 'float64');
+  assert.ok(Array.from(f.dataSync()).every((a) => a === 0.5));
+});
+
+test('toBackend copies to another backend (the fix BACKEND_MISMATCH names)', async () => {
+  const a = T.tensor([1, 2, 3], { requiresGrad: true });
+  const other = new T.CpuBackend();
+  assert.is(await T.toBackend(a, a.backend), a, 'already there: the same');
+  const b = await T.toBackend(a, other);
+  assert.is(b.backend, other);
+  assert.equal(b.arraySync(), [1, 2, 3]);
+  assert.is(b.requiresGrad, false, 'a new leaf');
+  const prev = T.getBackend();
+  T.setBackend(other);
+  const c = T.ones([3]);
+  T.setBackend(prev);
+  await assertThrowsCode(
+    () => T.add(a, c),
+    'BACKEND_MISMATCH',
+    /Move one with await toBackend\(t, backend\)/,
+  );
+  assert.equal(T.add(b, c).arraySync(), [2, 3, 4]);
+  assert.is(T.zerosLike(c).backend, other, 'the like tensor decides');
+});
+
 test.run();
