@@ -77,6 +77,20 @@ test('non-differentiable ops stop gradients: comparisons, argmax', async () => {
   await assertClose(x.grad!, [1, 0, 1]);
 });
 
+test('clone passes the gradient through; detach stops it', async () => {
+  const x = T.tensor([1, -2, 3], { ...f64, requiresGrad: true });
+  // d/dx [x·clone(x)] = 2x; d/dx [x·detach(x)] = detach(x) = x.
+  x.mul(x.clone()).sum().backward();
+  await assertClose(x.grad!, [2, -4, 6]);
+  x.grad = null;
+  x.mul(x.detach()).sum().backward();
+  await assertClose(x.grad!, [1, -2, 3]);
+  const r = checkVjp((a: Tensor) => a.clone().square(), [x.detach()], {
+    rng: T.makeRng(1),
+  });
+  assert.ok(r.relError < 1e-8, `clone vjp: ${r.relError}`);
+});
+
 test('functional: grad, valueAndGrad and vjp do not touch .grad', async () => {
   const x = T.tensor([1, 2, 3], { ...f64, requiresGrad: true });
   const g = grad((t) => t.square().sum())(x) as Tensor;

@@ -25,7 +25,7 @@
  */
 import { type Tensor } from '@optnet/tensor';
 import { NnError } from './errors.js';
-import { checkStateFits, type Module } from './module.js';
+import { checkStateFits, stateMap, type Module } from './module.js';
 import type { OptimizerState, StatefulOptimizer } from './optim/state.js';
 import {
   decodeSafetensors,
@@ -78,11 +78,12 @@ async function collect(
   module: Module,
   { optimizer, metadata = {} }: SaveOptions,
 ): Promise<{ entries: SafetensorsEntry[]; metadata: Record<string, string> }> {
-  const state = module.stateDict();
   const meta: Record<string, string> = { format: 'pt', ...metadata };
-  const tensors: [string, Tensor][] = [...state];
+  const tensors: [string, Tensor][] = Object.entries(module.stateDict());
   if (optimizer !== undefined) {
-    const clash = [...state.keys()].find((k) => k.startsWith(OPTIMIZER_PREFIX));
+    const clash = tensors
+      .map(([k]) => k)
+      .find((k) => k.startsWith(OPTIMIZER_PREFIX));
     if (clash !== undefined) {
       throw new NnError(
         'BAD_OPTION',
@@ -183,7 +184,7 @@ export async function load(
   { optimizer, strict = true }: LoadOptions = {},
 ): Promise<{ metadata: Record<string, string> }> {
   const { tensors, metadata } = await readCheckpoint(path);
-  const own = module.stateDict();
+  const own = stateMap(module.stateDict());
   const model = new Map<string, Tensor>();
   const opt: OptimizerState = { tensors: new Map(), meta: {} };
   for (const [k, t] of tensors) {

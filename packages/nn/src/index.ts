@@ -9,7 +9,7 @@
  * const loss = crossEntropy(model.forward(x), labels);
  * opt.zeroGrad(); loss.backward(); opt.step();
  */
-export { Module } from './module.js';
+export { Module, stateMap, type StateDict } from './module.js';
 export { NnError, type NnErrorCode } from './errors.js';
 export {
   encodeSafetensors,

@@ -18,6 +18,27 @@ import { Tensor } from '@optnet/tensor';
 import { noGrad } from '@optnet/autograd';
 import { NnError } from './errors.js';
 
+/**
+ * A module's saved state: tensors by dotted name, as a plain object
+ * (PyTorch's state_dict), so `Object.keys(sd)` lists the names.
+ * @example
+ * const sd: StateDict = model.stateDict(); // { '0.weight': …, '0.bias': … }
+ */
+export type StateDict = Record<string, Tensor>;
+
+/**
+ * A `StateDict` or a Map of the same entries (what `decodeSafetensors`
+ * returns) as a Map.
+ * @example
+ * stateMap(model.stateDict()).get('0.weight');
+ */
+export function stateMap(
+  state: StateDict | ReadonlyMap<string, Tensor>,
+): Map<string, Tensor> {
+  if (state instanceof Map) return state;
+  return new Map(Object.entries(state));
+}
+
 export abstract class Module {
   /**
    * Training mode (dropout active, batch norm updating its running statistics).
@@ -107,35 +128,39 @@ export abstract class Module {
   }
 
   /**
-   * The saved state: parameters and buffers by dotted name, in PyTorch's
-   * state_dict order (each module's parameters, then its buffers, then its
-   * children). The tensors are the live ones, not copies.
+   * The saved state: a plain object of parameters and buffers by dotted
+   * name, in PyTorch's state_dict order (each module's parameters, then its
+   * buffers, then its children). The tensors are the live ones, not copies.
+   * @example
+   * Object.keys(model.stateDict()); // ['0.weight', '0.bias', '2.weight', ...]
    */
-  stateDict(): Map<string, Tensor> {
-    return new Map(
-      this.#collect((m) => [...m.ownParameters(), ...m.ownBuffers()]),
-    );
+  stateDict(): StateDict {
+    // fromEntries defines own properties, so even a name like '__proto__'
+    // stays an entry.
+    return Object.fromEntries(this.#stateEntries());
   }
 
   /**
-   * Copy `state` into this module's parameters and buffers, in place (the
-   * tensor objects stay the same, so optimizers keep working). With
-   * `strict` (the default) every name must match both ways. Shapes and
-   * dtypes must match. The source tensors are left untouched.
+   * Copy `state` (a `stateDict()` object, or a Map such as
+   * `decodeSafetensors(bytes).tensors`) into this module's parameters and
+   * buffers, in place (the tensor objects stay the same, so optimizers keep
+   * working). With `strict` (the default) every name must match both ways.
+   * Shapes and dtypes must match. The source tensors are left untouched.
    * @example model.loadStateDict(other.stateDict());
    */
   loadStateDict(
-    state: Map<string, Tensor>,
+    state: StateDict | ReadonlyMap<string, Tensor>,
     { strict = true }: { strict?: boolean } = {},
   ): void {
-    const own = this.stateDict();
-    checkStateFits('loadStateDict', 'the state', own, state, strict);
+    const own = new Map(this.#stateEntries());
+    const src = stateMap(state);
+    checkStateFits('loadStateDict', 'the state', own, src, strict);
     for (const [name, target] of own) {
-      const src = state.get(name);
+      const from = src.get(name);
       // A copy, so the caller's tensors stay usable (assign consumes its
       // source).
-      if (src !== undefined && src !== target)
-        target.assign(noGrad(() => src.mul(1)));
+      if (from !== undefined && from !== target)
+        target.assign(noGrad(() => from.clone()));
     }
   }
 
@@ -210,6 +235,10 @@ export abstract class Module {
     return `${head}\n${lines.join('\n')}\n)`;
   }
 
+  #stateEntries(): [string, Tensor][] {
+    return this.#collect((m) => [...m.ownParameters(), ...m.ownBuffers()]);
+  }
+
   #collect(own: (m: Module) => [string, Tensor][]): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [prefix, m] of this.namedModules()) {
@@ -232,8 +261,8 @@ export abstract class Module {
 export function checkStateFits(
   op: string,
   source: string,
-  own: Map<string, Tensor>,
-  state: Map<string, Tensor>,
+  own: ReadonlyMap<string, Tensor>,
+  state: ReadonlyMap<string, Tensor>,
   strict: boolean,
 ): void {
   if (strict) {

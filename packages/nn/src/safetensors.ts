@@ -93,19 +93,23 @@ function parseError(rule: string, hint = ''): NnError {
 }
 
 /**
- * Serialize tensors (in the given order) and string metadata to the bytes of
- * a safetensors file. Reads the tensors synchronously, so it needs a
+ * Serialize tensors (a `stateDict()`, a Map or [name, tensor] pairs, in
+ * their order) and string metadata to the bytes of a safetensors file. Reads the tensors synchronously, so it needs a
  * backend that can (the CPU backend); `save` in checkpoint.ts reads
  * asynchronously and works on any backend.
  * @example
  * const bytes = encodeSafetensors([['w', tensor([1, 2])]], { format: 'pt' });
  */
 export function encodeSafetensors(
-  tensors: Map<string, Tensor> | [string, Tensor][],
+  tensors: Record<string, Tensor> | Map<string, Tensor> | [string, Tensor][],
   metadata: Record<string, string> = {},
 ): Uint8Array {
   const entries: SafetensorsEntry[] = [];
-  for (const [name, t] of tensors) {
+  const list =
+    tensors instanceof Map || Array.isArray(tensors)
+      ? tensors
+      : Object.entries(tensors);
+  for (const [name, t] of list) {
     entries.push({ name, dtype: t.dtype, shape: t.shape, data: t.dataSync() });
   }
   return encodeSafetensorsEntries(entries, metadata);

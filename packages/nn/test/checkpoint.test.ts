@@ -107,7 +107,9 @@ function bytesOf(t: Tensor): number[] {
 }
 
 function snapshot(m: Module): Map<string, number[]> {
-  return new Map([...m.stateDict()].map(([k, t]) => [k, bytesOf(t)]));
+  return new Map(
+    Object.entries(m.stateDict()).map(([k, t]) => [k, bytesOf(t)]),
+  );
 }
 
 let dir = '';
@@ -128,8 +130,8 @@ test('save → load into a fresh module: bit-identical weights and buffers, same
   const { metadata } = await load(b, path);
   assert.equal(snapshot(b), snapshot(a));
   assert.equal(metadata, { format: 'pt', epoch: '7' });
-  for (const [k, t] of b.stateDict())
-    assert.ok(objects.get(k) === t, `${k} kept its object`);
+  for (const [k, t] of Object.entries(b.stateDict()))
+    assert.ok(objects[k] === t, `${k} kept its object`);
   assert.ok(b.scale.requiresGrad && b.inner.weight.requiresGrad);
 });
 

@@ -4,7 +4,9 @@ import * as T from '@optnet/tensor';
 import type { Tensor } from '@optnet/tensor';
 import {
   BatchNorm1d,
+  decodeSafetensors,
   Dropout,
+  encodeSafetensors,
   Linear,
   Module,
   NnError,
@@ -51,20 +53,17 @@ test('discovery: PyTorch dotted names; parameters in order; buffers apart', () =
     net.namedBuffers().map(([n]) => n),
     ['1.running_mean', '1.running_var', '1.num_batches_tracked'],
   );
-  assert.equal(
-    [...net.stateDict().keys()],
-    [
-      '0.weight',
-      '0.bias',
-      '1.weight',
-      '1.bias',
-      '1.running_mean',
-      '1.running_var',
-      '1.num_batches_tracked',
-      '3.0.weight',
-      '3.0.bias',
-    ],
-  );
+  assert.equal(Object.keys(net.stateDict()), [
+    '0.weight',
+    '0.bias',
+    '1.weight',
+    '1.bias',
+    '1.running_mean',
+    '1.running_var',
+    '1.num_batches_tracked',
+    '3.0.weight',
+    '3.0.bias',
+  ]);
   const bn = net.at(1) as BatchNorm1d;
   const params = net.parameters();
   assert.ok(
@@ -85,7 +84,7 @@ test('frozen parameters stay in parameters and stateDict; numParameters({ traina
   const net = makeNet();
   const lin = net.at(0) as Linear;
   lin.weight.requiresGrad = false;
-  assert.ok(net.stateDict().get('0.weight') === lin.weight);
+  assert.ok(net.stateDict()['0.weight'] === lin.weight);
   assert.ok(net.parameters().includes(lin.weight));
   assert.is(net.numParameters({ trainable: true }), 34 - 12);
 });
@@ -161,15 +160,15 @@ test('loadStateDict copies values into the same tensor objects; the source stays
   const before = b.stateDict();
   const sa = a.stateDict();
   b.loadStateDict(sa);
-  for (const [name, t] of b.stateDict()) {
-    assert.ok(t === before.get(name), `${name} kept its tensor object`);
-    assert.equal(vals(t), vals(sa.get(name)!), name);
+  for (const [name, t] of Object.entries(b.stateDict())) {
+    assert.ok(t === before[name], `${name} kept its tensor object`);
+    assert.equal(vals(t), vals(sa[name]), name);
   }
   // Changing the source afterwards does not reach the loaded copy.
   const w = (a.at(0) as Linear).weight;
   const old = vals(w);
   w.assign(T.zeros(w.shape, f64));
-  assert.equal(vals(b.stateDict().get('0.weight')!), old);
+  assert.equal(vals(b.stateDict()['0.weight']), old);
   const x = T.randn([3, 3], { ...f64, rng: T.makeRng(4) });
   a.loadStateDict(b.stateDict());
   a.eval();
@@ -177,24 +176,34 @@ test('loadStateDict copies values into the same tensor objects; the source stays
   assert.equal(vals(a.forward(x)), vals(b.forward(x)));
 });
 
+test('stateDict is a plain object; a safetensors round trip of it loads back', () => {
+  const a = makeNet(1);
+  const sd = a.stateDict();
+  assert.is(Object.getPrototypeOf(sd), Object.prototype);
+  assert.is(Object.keys(sd).length, 9, '6 parameters and 3 buffers');
+  assert.ok(sd['0.weight'] === (a.at(0) as Linear).weight, 'live tensors');
+  const b = makeNet(2);
+  b.loadStateDict(decodeSafetensors(encodeSafetensors(sd)).tensors);
+  for (const [name, t] of Object.entries(b.stateDict()))
+    assert.equal(vals(t), vals(sd[name]), name);
+});
+
 test('loadStateDict errors: missing/unexpected names, shape or dtype mismatch; strict false', () => {
   const net = makeNet();
-  const state = new Map(makeNet(5).stateDict());
-  state.delete('1.running_var');
-  state.set('extra.weight', T.zeros([1], f64));
+  const state = makeNet(5).stateDict();
+  delete state['1.running_var'];
+  state['extra.weight'] = T.zeros([1], f64);
   throwsState(
     () => net.loadStateDict(state),
     /missing \[1\.running_var\].*unexpected \[extra\.weight\]/,
   );
   const beforeVar = vals((net.at(1) as BatchNorm1d).runningVar!);
-  state.delete('extra.weight');
+  delete state['extra.weight'];
   net.loadStateDict(state, { strict: false });
-  assert.equal(
-    vals(net.stateDict().get('0.weight')!),
-    vals(state.get('0.weight')!),
-  );
+  assert.equal(vals(net.stateDict()['0.weight']), vals(state['0.weight']));
   assert.equal(vals((net.at(1) as BatchNorm1d).runningVar!), beforeVar);
-  const bad = new Map(makeNet().stateDict());
+  // A Map is accepted too (what decodeSafetensors returns).
+  const bad = new Map(Object.entries(makeNet().stateDict()));
   bad.set('0.weight', T.zeros([3, 4], f64));
   throwsState(
     () => net.loadStateDict(bad),

@@ -85,7 +85,7 @@ function bytes(a: TypedArray): Uint8Array {
 /** Every parameter and buffer (state-dict order) as bytes. */
 async function stateBytes(model: Sequential): Promise<[string, Uint8Array][]> {
   const out: [string, Uint8Array][] = [];
-  for (const [name, t] of model.stateDict())
+  for (const [name, t] of Object.entries(model.stateDict()))
     out.push([name, bytes(await t.data()).slice()]);
   return out;
 }
@@ -228,10 +228,7 @@ test('save + load resumes Adam training bit for bit (parameters, buffers, dropou
       await stateBytes(model),
       'resumed model',
     );
-    const tracked = await model2
-      .stateDict()
-      .get('1.num_batches_tracked')!
-      .item();
+    const tracked = await model2.stateDict()['1.num_batches_tracked'].item();
     assert.is(tracked, k + n, 'BatchNorm counted the batches of both runs');
     const slots2 = opt2.stateDict().tensors;
     for (const [key, t] of opt.stateDict().tensors) {

@@ -40,8 +40,18 @@ export interface OptNetLayerOptions {
   nEq?: number;
   /** Added to the diagonal of Q = L Lᵀ (default 1e-4). */
   eps?: number;
-  /** dtype of the parameters (default 'float64'). */
+  /**
+   * dtype of the parameters, of the input p and of the output z (default
+   * 'float32', as `Linear`'s).
+   */
   dtype?: FloatDType;
+  /**
+   * dtype the QP is solved in (default: `dtype`). `'float64'` with a
+   * float32 layer solves in double and returns float32, as the paper's
+   * Sudoku model does: p and the parameters are cast up, z is cast back,
+   * and the gradients flow through both casts.
+   */
+  solveDtype?: FloatDType;
   /** Generator for the initial parameters (default: the global seeded one). */
   rng?: Rng;
   /** Passed to qp() on every forward. */
@@ -61,6 +71,8 @@ export interface OptNetParams {
 export interface OptNetConfig {
   eps: number;
   qpOptions?: QpOptions;
+  /** Solve in this dtype, returning p's (default: p's dtype). */
+  solveDtype?: FloatDType;
 }
 
 /** The QP data an OptNetLayer's parameters define (b null when nEq = 0). */
@@ -107,8 +119,21 @@ export function optnetForward(
   p: Tensor,
   config: OptNetConfig,
 ): Tensor {
-  const { Q, G, h, A, b } = optnetProblem(params, config.eps);
-  return qp(Q, p, G, h, A, b, config.qpOptions ?? {});
+  const dtype = config.solveDtype ?? p.dtype;
+  // cast is the identity when the dtypes already agree; otherwise its VJP
+  // casts the gradient back, so training sees float32 gradients of a
+  // float64 solve.
+  const { L, G: G0, z0, s0, A: A0 } = params;
+  const up = {
+    L: L.cast(dtype),
+    G: G0.cast(dtype),
+    z0: z0.cast(dtype),
+    s0: s0.cast(dtype),
+    A: A0 === null ? null : A0.cast(dtype),
+  };
+  const { Q, G, h, A, b } = optnetProblem(up, config.eps);
+  const z = qp(Q, p.cast(dtype), G, h, A, b, config.qpOptions ?? {});
+  return z.cast(p.dtype);
 }
 
 function checkSize(name: string, v: number, min: number, hint: string): void {
@@ -116,6 +141,16 @@ function checkSize(name: string, v: number, min: number, hint: string): void {
     throw new ValueError(
       'BAD_ARGUMENT',
       `OptNetLayer: ${name} must be an integer ≥ ${min}; got ${v}. ${hint}`,
+    );
+  }
+}
+
+function checkDtype(name: string, dtype: unknown): void {
+  if (dtype !== 'float32' && dtype !== 'float64') {
+    throw new DTypeError(
+      'DTYPE_MISMATCH',
+      `OptNetLayer: ${name} must be 'float32' or 'float64'; got ${String(dtype)}. ` +
+        `The QP is solved in floating point.`,
     );
   }
 }
@@ -153,9 +188,11 @@ function checkConfig(
  * paper's general form), an nn Module: its parameters are the fields L,
  * G, z0, s0 and A (when nEq > 0), named so in `namedParameters()`,
  * `stateDict()` and checkpoints, and trained by any @optnet/nn optimizer.
+ * float32 by default, like `Linear`, so it composes in a `Sequential`;
+ * `solveDtype: 'float64'` solves in double and still returns float32.
  * @example
  * const layer = new OptNetLayer({ nz: 4, nIneq: 6, rng: makeRng(1) });
- * const z = layer.forward(p); // p [nBatch, 4] → z [nBatch, 4]
+ * const z = layer.forward(p); // p float32 [nBatch, 4] → z [nBatch, 4]
  * z.square().sum().backward(); // layer.L.grad, layer.G.grad, ...
  */
 export class OptNetLayer extends Module {
@@ -164,6 +201,7 @@ export class OptNetLayer extends Module {
   readonly nEq: number;
   readonly eps: number;
   readonly dtype: FloatDType;
+  readonly solveDtype: FloatDType;
   qpOptions: QpOptions;
   L: Tensor;
   G: Tensor;
@@ -177,17 +215,21 @@ export class OptNetLayer extends Module {
       nIneq,
       nEq = 0,
       eps = 1e-4,
-      dtype = 'float64',
+      dtype = 'float32',
+      solveDtype = dtype,
       rng,
       qpOptions = {},
     } = options;
     super();
     checkConfig(nz, nIneq, nEq, eps);
+    checkDtype('dtype', dtype);
+    checkDtype('solveDtype', solveDtype);
     this.nz = nz;
     this.nIneq = nIneq;
     this.nEq = nEq;
     this.eps = eps;
     this.dtype = dtype;
+    this.solveDtype = solveDtype;
     this.qpOptions = qpOptions;
     const leaf = (t: Tensor): Tensor => {
       t.requiresGrad = true;
@@ -225,19 +267,25 @@ export class OptNetLayer extends Module {
     if (p.dtype !== this.dtype) {
       throw new DTypeError(
         'DTYPE_MISMATCH',
-        `OptNetLayer: p must have the layer's dtype; got ${p.dtype}, layer ${this.dtype}. Cast p, or build the layer with dtype '${p.dtype}'.`,
+        `OptNetLayer: p must have the layer's dtype; got ${p.dtype}, layer ${this.dtype}. ` +
+          `Cast p with p.cast('${this.dtype}'), or build the layer with dtype '${p.dtype}' ` +
+          `(solveDtype sets the precision of the solve alone).`,
       );
     }
     return optnetForward(this.params(), p, {
       eps: this.eps,
       qpOptions: this.qpOptions,
+      solveDtype: this.solveDtype,
     });
   }
 
   /**
-   * `nz=…, nIneq=…, nEq=…, eps=…, dtype=…`, inside `toString()`'s parentheses.
+   * `nz=…, nIneq=…, nEq=…, eps=…, dtype=…` (and `solveDtype=…` when it
+   * differs), inside `toString()`'s parentheses.
    */
   override extraRepr(): string {
-    return `nz=${this.nz}, nIneq=${this.nIneq}, nEq=${this.nEq}, eps=${this.eps}, dtype=${this.dtype}`;
+    const solve =
+      this.solveDtype === this.dtype ? '' : `, solveDtype=${this.solveDtype}`;
+    return `nz=${this.nz}, nIneq=${this.nIneq}, nEq=${this.nEq}, eps=${this.eps}, dtype=${this.dtype}${solve}`;
   }
 }

@@ -14,7 +14,13 @@ const f64 = 'float64' as const;
 const flat = (t: Tensor): number[] => Array.from(t.dataSync() as Float64Array);
 
 test('parameter names, shapes and counts', () => {
-  const layer = new OptNetLayer({ nz: 5, nIneq: 7, nEq: 2, rng: makeRng(1) });
+  const layer = new OptNetLayer({
+    nz: 5,
+    nIneq: 7,
+    nEq: 2,
+    dtype: f64,
+    rng: makeRng(1),
+  });
   const named = layer.namedParameters();
   assert.equal(
     named.map(([n]) => n),
@@ -28,6 +34,7 @@ test('parameter names, shapes and counts', () => {
   assert.is(layer.parameters().length, 5);
   assert.is(layer.numParameters(), 25 + 35 + 5 + 7 + 10);
   const noEq = new OptNetLayer({ nz: 3, nIneq: 4, rng: makeRng(1) });
+  assert.ok(noEq.parameters().every((t) => t.dtype === 'float32'));
   assert.equal(
     noEq.namedParameters().map(([n]) => n),
     ['L', 'G', 'z0', 's0'],
@@ -35,7 +42,11 @@ test('parameter names, shapes and counts', () => {
   assert.is(noEq.numParameters(), 9 + 12 + 3 + 4);
   assert.is(
     noEq.toString(),
-    'OptNetLayer(nz=3, nIneq=4, nEq=0, eps=0.0001, dtype=float64)',
+    'OptNetLayer(nz=3, nIneq=4, nEq=0, eps=0.0001, dtype=float32)',
+  );
+  assert.is(
+    String(new OptNetLayer({ nz: 3, nIneq: 4, solveDtype: f64 })),
+    'OptNetLayer(nz=3, nIneq=4, nEq=0, eps=0.0001, dtype=float32, solveDtype=float64)',
   );
   assert.is(noEq.eval().training, false);
   assert.is(noEq.train().training, true);
@@ -47,9 +58,21 @@ test('an nn checkpoint of the layer restores it exactly (names L, G, z0, s0, A)'
   const { tmpdir } = await import('node:os');
   const dir = mkdtempSync(join(tmpdir(), 'optnet-layer-'));
   try {
-    const a = new OptNetLayer({ nz: 4, nIneq: 6, nEq: 1, rng: makeRng(5) });
-    const b = new OptNetLayer({ nz: 4, nIneq: 6, nEq: 1, rng: makeRng(6) });
-    assert.equal([...a.stateDict().keys()], ['L', 'G', 'z0', 's0', 'A']);
+    const a = new OptNetLayer({
+      nz: 4,
+      nIneq: 6,
+      nEq: 1,
+      dtype: f64,
+      rng: makeRng(5),
+    });
+    const b = new OptNetLayer({
+      nz: 4,
+      nIneq: 6,
+      nEq: 1,
+      dtype: f64,
+      rng: makeRng(6),
+    });
+    assert.equal(Object.keys(a.stateDict()), ['L', 'G', 'z0', 's0', 'A']);
     await save(a, join(dir, 'layer.safetensors'));
     await load(b, join(dir, 'layer.safetensors'));
     const p = randn([3, 4], { rng: makeRng(7), dtype: f64 });
@@ -61,9 +84,27 @@ test('an nn checkpoint of the layer restores it exactly (names L, G, z0, s0, A)'
 });
 
 test('same seed gives identical parameters, a different seed different ones', () => {
-  const a = new OptNetLayer({ nz: 4, nIneq: 6, nEq: 1, rng: makeRng(3) });
-  const b = new OptNetLayer({ nz: 4, nIneq: 6, nEq: 1, rng: makeRng(3) });
-  const c = new OptNetLayer({ nz: 4, nIneq: 6, nEq: 1, rng: makeRng(4) });
+  const a = new OptNetLayer({
+    nz: 4,
+    nIneq: 6,
+    nEq: 1,
+    dtype: f64,
+    rng: makeRng(3),
+  });
+  const b = new OptNetLayer({
+    nz: 4,
+    nIneq: 6,
+    nEq: 1,
+    dtype: f64,
+    rng: makeRng(3),
+  });
+  const c = new OptNetLayer({
+    nz: 4,
+    nIneq: 6,
+    nEq: 1,
+    dtype: f64,
+    rng: makeRng(4),
+  });
   a.parameters().forEach((t, i) =>
     assert.equal(flat(t), flat(b.parameters()[i])),
   );
@@ -73,7 +114,13 @@ test('same seed gives identical parameters, a different seed different ones', ()
 });
 
 test('forward: batched and single p, feasible output, zeroGrad clears gradients', () => {
-  const layer = new OptNetLayer({ nz: 4, nIneq: 6, nEq: 1, rng: makeRng(5) });
+  const layer = new OptNetLayer({
+    nz: 4,
+    nIneq: 6,
+    nEq: 1,
+    dtype: f64,
+    rng: makeRng(5),
+  });
   const p = randn([3, 4], { rng: makeRng(6), dtype: f64 });
   const z = layer.forward(p);
   assert.equal(z.shape, [3, 4]);
@@ -104,7 +151,12 @@ test('validation: bad sizes and a p of the wrong width', () => {
   bad({ nEq: -1 }, /nEq must be an integer ≥ 0; got -1/);
   bad({ nEq: 4 }, /nEq must be smaller than nz; got nEq 4, nz 4/);
   bad({ eps: -1 }, /eps must be a finite number ≥ 0; got -1/);
-  const layer = new OptNetLayer({ nz: 4, nIneq: 3, rng: makeRng(1) });
+  const layer = new OptNetLayer({
+    nz: 4,
+    nIneq: 3,
+    dtype: f64,
+    rng: makeRng(1),
+  });
   assert.throws(
     () => layer.forward(randn([2, 5], { dtype: f64 })),
     (e: Error & { code?: string }) =>
@@ -120,7 +172,13 @@ test('validation: bad sizes and a p of the wrong width', () => {
 });
 
 test('gradcheck of the output w.r.t. p and every parameter (float64)', () => {
-  const layer = new OptNetLayer({ nz: 5, nIneq: 7, nEq: 2, rng: makeRng(11) });
+  const layer = new OptNetLayer({
+    nz: 5,
+    nIneq: 7,
+    nEq: 2,
+    dtype: f64,
+    rng: makeRng(11),
+  });
   // A large p pushes z* against several constraints so active rows are
   // exercised.
   const p = randn([3, 5], { rng: makeRng(12), dtype: f64 }).mul(3);
@@ -154,7 +212,7 @@ function mse(a: Tensor, b: Tensor): Tensor {
 // student QP at step 5 stalls in the solver (gap stuck near 0.5; reported),
 // so the rate stays at 0.02.
 test('a student layer learns a teacher layer and generalizes', () => {
-  const cfg = { nz: 8, nIneq: 10, nEq: 2 };
+  const cfg = { nz: 8, nIneq: 10, nEq: 2, dtype: f64 };
   const teacher = new OptNetLayer({ ...cfg, rng: makeRng(1) });
   const student = new OptNetLayer({ ...cfg, rng: makeRng(2) });
   const rng = makeRng(3);

@@ -47,7 +47,7 @@ function runKernel<A>(op: KernelOp<A>, inputs: readonly Tensor[], attrs: A) {
         'BACKEND_MISMATCH',
         `${op.name}: all inputs must live on one backend; got ${inputs
           .map((x) => x.backend.name)
-          .join(', ')}. Move them with toBackend(t, backend).`,
+          .join(', ')}. Move one with await toBackend(t, backend).`,
       );
     }
   }

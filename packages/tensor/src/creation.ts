@@ -1,5 +1,5 @@
 /** Creating tensors: from data, constant fills, ranges and random draws. */
-import { getBackend } from './backend.js';
+import { getBackend, type Backend } from './backend.js';
 import {
   allocArray,
   dtypeOfArray,
@@ -32,11 +32,72 @@ export function fromTypedArray(
   shape: Shape,
   requiresGrad = false,
 ): Tensor {
-  const be = getBackend();
+  return onBackend(getBackend(), data, shape, requiresGrad);
+}
+
+function onBackend(
+  be: Backend,
+  data: TypedArray,
+  shape: Shape,
+  requiresGrad: boolean,
+): Tensor {
   const dtype = dtypeOfArray(data);
   const buf = be.allocate(dtype, data.length);
   be.write(buf, data);
   return new Tensor(be, buf, shape, dtype, requiresGrad);
+}
+
+/**
+ * A copy of `t` on `backend` (PyTorch's `t.to(device)`), or `t` itself when
+ * it already lives there. The copy is a new leaf, outside the graph.
+ * Asynchronous, because reading from a device is.
+ * @example
+ * const xs = await toBackend(x, getBackend());
+ */
+export async function toBackend(t: Tensor, backend: Backend): Promise<Tensor> {
+  if (t.backend === backend) return t;
+  return onBackend(backend, await t.data(), t.shape, false);
+}
+
+/**
+ * A tensor of `value` with `like`'s shape, dtype and backend (PyTorch's
+ * full_like); `options.dtype` overrides the dtype.
+ * @example
+ * fullLike(x, 0.5); // x's shape and dtype, every entry 0.5
+ */
+export function fullLike(
+  like: Tensor,
+  value: number | boolean,
+  options: CreateOptions = {},
+): Tensor {
+  const dtype = options.dtype ?? like.dtype;
+  if (options.requiresGrad) assertGradDType('fullLike', dtype);
+  const data = allocArray(dtype, like.size);
+  if (value !== 0) data.fill(Number(value));
+  return onBackend(
+    like.backend,
+    data,
+    like.shape,
+    options.requiresGrad ?? false,
+  );
+}
+
+/**
+ * Zeros with `like`'s shape, dtype and backend (PyTorch's zeros_like).
+ * @example
+ * const velocity = zerosLike(w);
+ */
+export function zerosLike(like: Tensor, options: CreateOptions = {}): Tensor {
+  return fullLike(like, 0, options);
+}
+
+/**
+ * Ones with `like`'s shape, dtype and backend (PyTorch's ones_like).
+ * @example
+ * const mask = onesLike(x, { dtype: 'bool' });
+ */
+export function onesLike(like: Tensor, options: CreateOptions = {}): Tensor {
+  return fullLike(like, 1, options);
 }
 
 /**

@@ -12,6 +12,8 @@ import './methods/movement.js';
 import './methods/nn.js';
 import './methods/linalg.js';
 import './methods/matmul.js';
+import './methods/copy.js';
+import './methods/format.js';
 
 export { Tensor, memoryStats, toNested, type NestedArray } from './tensor.js';
 export {
@@ -88,6 +90,10 @@ export {
   randint,
   scalar,
   fromTypedArray,
+  fullLike,
+  zerosLike,
+  onesLike,
+  toBackend,
   type CreateOptions,
   type TensorOptions,
   type RandomOptions,
@@ -126,6 +132,7 @@ export {
   greaterEqual,
   where,
   cast,
+  clamp,
   sum,
   prod,
   max,
@@ -208,6 +215,7 @@ export {
   sliceScatter,
   pad,
   concat,
+  flatten,
   stack,
   flip,
   gather,

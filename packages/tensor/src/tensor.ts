@@ -2,11 +2,13 @@
  * The Tensor: a shape, a dtype and a buffer on some backend. Immutable
  * from the user's side (ops return new tensors); its data is read back
  * asynchronously, because on a device it lives elsewhere.
- * Op methods (`x.exp()`, `x.matmul(y)`, ...) are added by ops/*\/methods.ts.
+ * Op methods (`x.exp()`, `x.matmul(y)`, ...) are added by methods/*.ts,
+ * and so are `detach`, `clone`, `toString` and the Node inspector's view
+ * (methods/copy.ts, methods/format.ts), which need the ops.
  */
 import type { Backend } from './backend.js';
 import type { DType, TypedArray } from './dtype.js';
-import { RuntimeError, ShapeError } from './errors.js';
+import { DTypeError, RuntimeError, ShapeError } from './errors.js';
 import { getBackwardImpl, type GraphNode } from './graph.js';
 import { track } from './memory.js';
 import { fmtShape, shapesEqual, sizeOf, type Shape } from './shape.js';
@@ -55,6 +57,47 @@ export class Tensor {
 
   get rank(): number {
     return this.shape.length;
+  }
+
+  /** The number of axes (NumPy's and PyTorch's name for `rank`). */
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /**
+   * The number of elements (PyTorch's `numel()`; the same as `size`).
+   * @example
+   * zeros([2, 3]).numel(); // 6
+   */
+  numel(): number {
+    return this.size;
+  }
+
+  /**
+   * Set `requiresGrad` in place and return this tensor, for chaining
+   * (PyTorch's `requires_grad_`). Only float tensors can require a gradient,
+   * and only a leaf (a tensor no recorded op made) can stop requiring one:
+   * use `detach()` to cut a computed tensor out of the graph.
+   * @example
+   * const w = randn([3, 2]).requiresGrad_();
+   */
+  requiresGrad_(flag = true): this {
+    if (flag && this.dtype !== 'float32' && this.dtype !== 'float64') {
+      throw new DTypeError(
+        'DTYPE_MISMATCH',
+        `requiresGrad_: only float tensors can require a gradient; got ${this.dtype}${fmtShape(this.shape)}. ` +
+          `Cast it first, e.g. t.cast('float32').`,
+      );
+    }
+    if (!flag && this.node !== null) {
+      throw new RuntimeError(
+        'BAD_ARGUMENT',
+        `requiresGrad_: only a leaf tensor can stop requiring a gradient; got one computed by ${this.node.op.name}. ` +
+          `Use t.detach() for a copy outside the graph.`,
+      );
+    }
+    this.requiresGrad = flag;
+    return this;
   }
 
   get isDisposed(): boolean {
@@ -166,13 +209,6 @@ export class Tensor {
       );
     }
     impl(this, grad);
-  }
-
-  toString(): string {
-    const head = `Tensor(${this.dtype}${fmtShape(this.shape)}`;
-    if (this.#disposed) return `${head}, disposed)`;
-    if (!this.backend.canReadSync || this.size > 64) return `${head})`;
-    return `${head}, ${JSON.stringify(this.arraySync())})`;
   }
 
   #assertOneElement(): void {

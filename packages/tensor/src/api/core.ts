@@ -185,6 +185,23 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   return apply1(P.cast, [x], { dtype });
 }
 
+/**
+ * Limit the values to [min, max]; either bound may be omitted (PyTorch's
+ * clamp). maximum then minimum, so at a value equal to a bound the gradient
+ * is ½ (maximum's tie rule), where PyTorch's is 1.
+ * @example clamp(x, 0, 1)
+ */
+export function clamp(
+  x: Tensor,
+  min?: TensorLike | null,
+  max?: TensorLike | null,
+): Tensor {
+  let y = x;
+  if (min !== undefined && min !== null) y = maximum(y, min);
+  if (max !== undefined && max !== null) y = minimum(y, max);
+  return y;
+}
+
 // Reductions over any axes (undefined = all).
 type Axes = number | readonly number[] | null;
 

@@ -51,6 +51,26 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   return apply1(P.concat, [...xs], { axis });
 }
 
+/**
+ * Merge the axes `startAxis` … `endAxis` (inclusive) into one; a 0-d
+ * tensor becomes [1] (PyTorch's flatten). A reshape: no copy on the CPU.
+ * @example flatten(x, 1) // [n, c, h, w] → [n, c·h·w]
+ */
+export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
+  if (x.rank === 0) return reshape(x, [1]);
+  const s = normalizeAxis('flatten', startAxis, x.rank);
+  const e = normalizeAxis('flatten', endAxis, x.rank);
+  if (s > e) {
+    throw new ShapeError(
+      'BAD_ARGUMENT',
+      `flatten: startAxis must not come after endAxis; got ${startAxis} and ${endAxis} for rank ${x.rank}. ` +
+        `Swap them.`,
+    );
+  }
+  const merged = x.shape.slice(s, e + 1).reduce((a, b) => a * b, 1);
+  return reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
+}
+
 /** Join along a new axis (unsqueeze + concat). @example stack([a, b], 0) */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0)

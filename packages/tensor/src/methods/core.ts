@@ -43,6 +43,7 @@ declare module '../tensor.js' {
     /** where(this, a, b): this must be bool. */
     where(a: Like, b: Like): Tensor;
     cast(dtype: DType): Tensor;
+    clamp(min?: Like | null, max?: Like | null): Tensor;
     sum(axes?: Axes, keepdims?: boolean): Tensor;
     prod(axes?: Axes, keepdims?: boolean): Tensor;
     max(axes?: Axes, keepdims?: boolean): Tensor;
@@ -93,6 +94,7 @@ const withArgs = [
   'greaterEqual',
   'where',
   'cast',
+  'clamp',
   'sum',
   'prod',
   'max',

@@ -9,6 +9,7 @@ import { Tensor } from '../tensor.js';
 declare module '../tensor.js' {
   interface Tensor {
     slice(specs: readonly SliceSpec[]): Tensor;
+    flatten(startAxis?: number, endAxis?: number): Tensor;
     pad(pads: readonly (readonly [number, number])[], value?: number): Tensor;
     flip(axes?: number | readonly number[]): Tensor;
     gather(indices: Tensor, axis: number): Tensor;
@@ -22,6 +23,13 @@ Tensor.prototype.slice = function (
   specs: readonly SliceSpec[],
 ): Tensor {
   return F.slice(this, specs);
+};
+Tensor.prototype.flatten = function (
+  this: Tensor,
+  startAxis?: number,
+  endAxis?: number,
+): Tensor {
+  return F.flatten(this, startAxis, endAxis);
 };
 Tensor.prototype.pad = function (
   this: Tensor,
