@@ -32,6 +32,7 @@ export default tseslint.config(
       'runs/**',
       '.tmp/**',
       '.gl/**',
+      '**/scratch/**',
     ],
   },
   js.configs.recommended,

@@ -71,7 +71,7 @@ export async function save(
 ): Promise<void> {
   const { entries, metadata } = await collect(module, options);
   const bytes = encodeSafetensorsEntries(entries, metadata);
-  await writeAtomic(path, bytes);
+  await writeFileAtomic(path, bytes);
 }
 
 async function collect(
@@ -126,11 +126,18 @@ function fileError(
 }
 
 /**
- * Temp file in the target's directory (so rename stays on one file system
- * and is atomic) → write → fsync → rename over the target → fsync the
- * directory (best effort) so the rename itself survives a crash.
+ * Write `data` to `path` atomically: a reader (or a crash) sees the old file
+ * or the whole new one, never a part. Temp file in the target's directory
+ * (so rename stays on one file system and is atomic) → write → fsync →
+ * rename over the target → fsync the directory (best effort) so the rename
+ * itself survives a crash. Node only (imports node:fs lazily).
+ * @example
+ * await writeFileAtomic('runs/a/metrics.csv', 'epoch,loss\n1,0.5\n');
  */
-async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+): Promise<void> {
   const fs = await import('node:fs/promises');
   const { dirname, basename, join } = await import('node:path');
   const dir = dirname(path);
@@ -141,7 +148,7 @@ async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
   let handle: Awaited<ReturnType<typeof fs.open>> | undefined;
   try {
     handle = await fs.open(tmp, 'wx'); // 'wx': fail rather than reuse an existing name
-    await handle.writeFile(bytes);
+    await handle.writeFile(data);
     await handle.sync();
     await handle.close();
     handle = undefined;
@@ -153,7 +160,7 @@ async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
       'save',
       path,
       e,
-      `write the checkpoint (the old file, if any, is unchanged)`,
+      `write the file (the old file, if any, is unchanged)`,
     );
   }
   await syncDir(dir);

@@ -21,6 +21,7 @@ export {
 export {
   save,
   load,
+  writeFileAtomic,
   OPTIMIZER_PREFIX,
   type SaveOptions,
   type LoadOptions,

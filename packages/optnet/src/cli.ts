@@ -24,10 +24,17 @@ import { QpError } from './errors.js';
 import { solveDense, type DenseQpResult } from './solve-dense.js';
 import { parseQps, type DenseQp } from './qps.js';
 import type { QpOptions } from './types.js';
+import { UsageError } from './experiments/common/flags.js';
+import { sudokuCommand } from './experiments/sudoku/command.js';
 
 export const USAGE: string = `optnet: a batched, differentiable quadratic-programming solver (OptNet).
 
 Usage:
+  optnet sudoku [--model optnet|conv|fc] [--epochs N] [--data FILE.csv] ...
+      Learn 4x4 Sudoku from examples (the OptNet paper's experiment) and
+      write a run folder with metrics, a plot and a checkpoint;
+      optnet sudoku --help lists every option.
+
   optnet solve FILE.qps [--json] [--tol T] [--max-iter N] [--dtype float64|float32] [--no-scale]
       Solve the QP in a QPS file (free-format MPS with QUADOBJ, e.g. the
       Maros-Meszaros set) and print the status, objective (with the file's
@@ -51,11 +58,6 @@ Usage:
 Environment: OPTNET_THREADS=N caps the worker threads of the batched CPU
 kernels (default: every core; 1 runs on the main thread only).
 `;
-
-/**
- * A mistake in the command line: exit code 2, message and a pointer to --help.
- */
-class UsageError extends Error {}
 
 const out = (s: string): void => void process.stdout.write(`${s}\n`);
 const err = (s: string): void => void process.stderr.write(`${s}\n`);
@@ -333,9 +335,14 @@ async function dispatch(argv: readonly string[]): Promise<number> {
       return solveCommand(rest);
     case 'bench':
       return benchCommand(rest);
+    case 'sudoku':
+      return sudokuCommand(rest, {
+        stdout: process.stdout,
+        stderr: process.stderr,
+      });
     default:
       throw new UsageError(
-        `optnet: unknown command; got "${command}". The commands: solve, bench, help.`,
+        `optnet: unknown command; got "${command}". The commands: sudoku, solve, bench, help.`,
       );
   }
 }

@@ -12,6 +12,7 @@ export type {
   QpResult,
   QpStatus,
   QpIterationInfo,
+  QpSolveInfo,
 } from './types.js';
 export {
   parseQps,

@@ -114,6 +114,10 @@ const qpPrimitive = definePrimitive<QpAttrs, QpResiduals>({
   name: 'qp',
   forward(inputs, attrs) {
     const [prep, out] = runSync(solveGen(unpack(inputs, attrs), attrs.options));
+    attrs.options.onResult?.({
+      status: out.status,
+      iterations: out.iterations,
+    });
     if (attrs.options.onNotSolved !== 'return')
       raiseIfNotSolved(out, attrs.options.maxIter ?? 50);
     // The backward's factorization, at the solution; skipped when nothing
@@ -207,6 +211,7 @@ export async function solveQp(
   options: QpOptions = {},
 ): Promise<QpResult> {
   const [prep, out] = await runAsync(solveGen({ Q, p, G, h, A, b }, options));
+  options.onResult?.({ status: out.status, iterations: out.iterations });
   const { batched, nz, nIneq, nEq, nBatch } = prep.shape;
   const shape = (t: Tensor | null, n: number): Tensor => {
     const full = t ?? zeros([nBatch, 0], { dtype: Q.dtype });

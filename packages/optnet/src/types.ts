@@ -47,6 +47,18 @@ export interface QpOptions {
   onNotSolved?: 'throw' | 'return';
   /** Called after every iteration with the largest residuals. */
   onIteration?: (info: QpIterationInfo) => void;
+  /**
+   * Called after each solve with every item's status and iterations: with
+   * `onNotSolved: 'return'`, how a training loop learns which items of a
+   * batch did not solve.
+   */
+  onResult?: (info: QpSolveInfo) => void;
+}
+
+/** What `onResult` receives after a solve, per batch item. */
+export interface QpSolveInfo {
+  status: readonly QpStatus[];
+  iterations: readonly number[];
 }
 
 export interface QpIterationInfo {

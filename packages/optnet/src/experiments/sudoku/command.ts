@@ -1,0 +1,336 @@
+/**
+ * `optnet sudoku`: the OptNet paper's main demonstration. Trains a model to
+ * complete 4x4 Sudoku puzzles from examples alone (`--model optnet`, or the
+ * paper's baselines `conv` and `fc`), prints progress on stderr and one JSON
+ * line on stdout, and writes a run folder; `--play` completes a puzzle with
+ * a trained run.
+ */
+import { join } from 'node:path';
+import { noGrad } from '@optnet/autograd';
+import { load } from '@optnet/nn';
+import { useCpuThreads } from '@optnet/tensor/threads';
+import type { FloatDType, Tensor } from '@optnet/tensor';
+import {
+  flagsHelp,
+  parseFlags,
+  UsageError,
+  type FlagSpec,
+} from '../common/flags.js';
+import { createRunDir, readJson, writeJson } from '../common/run-dir.js';
+import {
+  boardTensor,
+  fileData,
+  generatedData,
+  reloadData,
+  type SudokuData,
+} from './data.js';
+import {
+  argmaxBoards,
+  formatBoard,
+  isSolvedGrid,
+  solutionsOf,
+} from './puzzles.js';
+import { buildModel, runSudoku, type SudokuConfig } from './train.js';
+
+const CMD = 'optnet sudoku';
+
+const FLAGS = {
+  model: {
+    type: 'choice',
+    choices: ['optnet', 'conv', 'fc'],
+    default: 'optnet',
+    help: 'the QP layer, or a baseline: the conv net or a fully connected net',
+  },
+  epochs: {
+    type: 'int',
+    min: 1,
+    default: 20,
+    help: 'passes over the training puzzles',
+  },
+  batch: { type: 'int', min: 1, default: 150, help: 'puzzles per step' },
+  lr: {
+    type: 'number',
+    positive: true,
+    help: 'Adam learning rate (default 0.1 for optnet, 1e-3 for conv and fc)',
+  },
+  width: {
+    type: 'int',
+    min: 1,
+    default: 512,
+    help: 'conv filters per layer / fc hidden units (the paper: 512)',
+  },
+  dtype: {
+    type: 'choice',
+    choices: ['float64', 'float32'],
+    help: 'dtype of the model and its QP solves (default float64 for optnet, float32 for conv and fc)',
+  },
+  seed: {
+    type: 'int',
+    min: 0,
+    default: 1,
+    help: 'seed of the generated data, the weights and the batch order',
+  },
+  data: {
+    type: 'string',
+    metavar: 'FILE.csv',
+    help: 'train on this quizzes,solutions CSV (without --test, its last 10% test)',
+  },
+  test: {
+    type: 'string',
+    metavar: 'FILE.csv',
+    help: 'test on this CSV (every row of --data then trains)',
+  },
+  'train-size': {
+    type: 'int',
+    min: 1,
+    default: 9000,
+    help: 'generated training puzzles (without --data)',
+  },
+  'test-size': {
+    type: 'int',
+    min: 1,
+    default: 1000,
+    help: 'generated test puzzles (without --data)',
+  },
+  out: {
+    type: 'string',
+    metavar: 'DIR',
+    help: 'run folder (default a new folder under runs/; never overwritten)',
+  },
+  resume: {
+    type: 'string',
+    metavar: 'DIR',
+    help: 'continue the run in DIR (with --epochs, up to that epoch)',
+  },
+  play: {
+    type: 'string',
+    metavar: 'PUZZLE',
+    help: 'complete this 16-digit puzzle (0 = blank) with the model of --run',
+  },
+  run: {
+    type: 'string',
+    metavar: 'DIR',
+    help: 'the trained run folder --play uses',
+  },
+  threads: {
+    type: 'int',
+    min: 1,
+    help: 'CPU threads for the batched kernels (default: one per core)',
+  },
+  help: { type: 'bool', help: 'this text' },
+} satisfies Record<string, FlagSpec>;
+
+type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>;
+
+/** The usage text of `optnet sudoku`. */
+export const SUDOKU_USAGE: string = `Usage: optnet sudoku [options]
+       optnet sudoku --play PUZZLE --run DIR
+
+Trains a model to complete 4x4 Sudoku puzzles from examples alone (the OptNet
+paper's experiment). Without --data it trains on 9000 and tests on 1000
+puzzles from a seeded generator (each with exactly one solution). Progress
+goes to stderr; the last line on stdout is one JSON object:
+{"model","epochs","train_error","test_error","seconds"}. The run folder gets
+config.json, metrics.csv, errors.svg and checkpoint.safetensors; Ctrl-C saves
+the checkpoint, and --resume DIR continues bit-identically.
+
+Options:
+${flagsHelp(FLAGS)}`;
+
+function newRun(f: Flags['values']): {
+  config: SudokuConfig;
+  data: SudokuData;
+} {
+  const model = f.model as SudokuConfig['model'];
+  const data =
+    f.data !== undefined
+      ? fileData(f.data, f.test ?? null)
+      : generatedData(f['train-size'], f['test-size'], f.seed);
+  const config: SudokuConfig = {
+    command: 'sudoku',
+    model,
+    width: f.width,
+    dtype: (f.dtype ??
+      (model === 'optnet' ? 'float64' : 'float32')) as FloatDType,
+    lr: f.lr ?? (model === 'optnet' ? 0.1 : 1e-3),
+    batch: f.batch,
+    epochs: f.epochs,
+    seed: f.seed,
+    data: data.source,
+  };
+  return { config, data };
+}
+
+/** A run's config.json, checked enough to rebuild its model. */
+function readConfig(dir: string): SudokuConfig {
+  const c = readJson(dir, 'config.json') as Partial<SudokuConfig>;
+  if (c.command !== 'sudoku' || c.model === undefined || c.data === undefined) {
+    throw new UsageError(
+      `${dir}: not a sudoku run folder; got config.json of "${String(c.command)}".`,
+    );
+  }
+  return c as SudokuConfig;
+}
+
+/** The flags that define a run; with --resume they must not be given. */
+const FIXED = [
+  'model',
+  'batch',
+  'lr',
+  'width',
+  'dtype',
+  'seed',
+  'data',
+  'test',
+  'train-size',
+  'test-size',
+  'out',
+] as const;
+
+async function train(f: Flags, io: SudokuIo): Promise<number> {
+  let config: SudokuConfig;
+  let data: SudokuData;
+  let dir: string;
+  const resume = f.values.resume !== undefined;
+  if (resume) {
+    const clash = FIXED.filter((k) => f.given.has(k));
+    if (clash.length > 0) {
+      throw new UsageError(
+        `${CMD}: --resume continues a run as it was configured; got --${clash.join(', --')} as well. ` +
+          'Leave them out (only --epochs and --threads may change).',
+      );
+    }
+    dir = f.values.resume!;
+    config = readConfig(dir);
+    if (f.given.has('epochs')) config = { ...config, epochs: f.values.epochs };
+    data = reloadData(config.data);
+  } else {
+    ({ config, data } = newRun(f.values));
+    dir = createRunDir(f.values.out, `sudoku-${config.model}`);
+    await writeJson(dir, 'config.json', config);
+  }
+  io.stderr.write(
+    `${CMD}: ${config.model} on ${data.train.length} training and ${data.test.length} test puzzles; run folder ${dir}\n`,
+  );
+  let stopping = false;
+  const onSigint = (): void => {
+    stopping = true;
+    io.stderr.write(
+      `\n${CMD}: stopping after this batch (the checkpoint keeps every finished batch)\n`,
+    );
+  };
+  process.once('SIGINT', onSigint);
+  const t0 = performance.now();
+  try {
+    const r = await runSudoku({
+      dir,
+      config,
+      data,
+      resume,
+      stream: io.stderr,
+      stop: () => stopping || (io.stop?.() ?? false),
+    });
+    if (r.status === 'interrupted') {
+      io.stderr.write(
+        `${CMD}: interrupted; continue with: optnet sudoku --resume ${dir}\n`,
+      );
+      return 130;
+    }
+    const last = r.history[r.history.length - 1];
+    io.stdout.write(
+      `${JSON.stringify({
+        model: config.model,
+        epochs: last?.epoch ?? 0,
+        train_error: last?.trainError ?? null,
+        test_error: last?.testError ?? null,
+        seconds: Number(((performance.now() - t0) / 1000).toFixed(2)),
+      })}\n`,
+    );
+    io.stderr.write(
+      `${CMD}: wrote ${join(dir, 'metrics.csv')}, ${join(dir, 'errors.svg')} and the checkpoint\n`,
+    );
+    return 0;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+async function play(f: Flags, io: SudokuIo): Promise<number> {
+  const quiz = f.values.play!;
+  if (!/^[0-4]{16}$/.test(quiz)) {
+    throw new UsageError(
+      `${CMD}: --play needs a puzzle of 16 digits 0-4 (0 = blank), row by row; got "${quiz}".`,
+    );
+  }
+  if (f.values.run === undefined) {
+    throw new UsageError(
+      `${CMD}: --play needs --run DIR, the folder of a training run; got none.`,
+    );
+  }
+  const dir = f.values.run;
+  const config = readConfig(dir);
+  const model = buildModel(config, { onNotSolved: 'return' });
+  await load(model, join(dir, 'checkpoint.safetensors'));
+  const pair = [{ quiz, solution: '' }];
+  const z = noGrad(
+    () => model.forward(boardTensor(pair, 'quiz', config.dtype)) as Tensor,
+  );
+  const [answer] = argmaxBoards(z.dataSync());
+  const keepsClues = [...quiz].every((d, i) => d === '0' || d === answer[i]);
+  const solutions = solutionsOf(quiz, 2);
+  io.stdout.write(
+    `puzzle:\n${formatBoard(quiz)}\n\n${config.model}'s answer:\n${formatBoard(answer)}\n\n`,
+  );
+  io.stdout.write(
+    `satisfies the rules: ${isSolvedGrid(answer) && keepsClues ? 'yes' : 'no'}`,
+  );
+  io.stdout.write(
+    isSolvedGrid(answer) && !keepsClues
+      ? ' (a valid grid, but it changes a clue)\n'
+      : '\n',
+  );
+  if (solutions.length === 0)
+    io.stdout.write('(this puzzle has no solution)\n');
+  else if (solutions.length > 1)
+    io.stdout.write('(this puzzle has more than one solution)\n');
+  return isSolvedGrid(answer) && keepsClues ? 0 : 1;
+}
+
+/** Where `optnet sudoku` writes, and an extra stop signal (tests). */
+export interface SudokuIo {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown; isTTY?: boolean; columns?: number };
+  /** Polled after each batch besides Ctrl-C. */
+  stop?: () => boolean;
+}
+
+/**
+ * Run `optnet sudoku` with these arguments; returns the exit code (0 done,
+ * 1 a --play answer that breaks the rules, 2 a usage error, 130
+ * interrupted). Usage errors throw UsageError (the CLI prints them).
+ * @example
+ * const code = await sudokuCommand(['--epochs', '2'], { stdout: process.stdout, stderr: process.stderr });
+ */
+export async function sudokuCommand(
+  argv: readonly string[],
+  io: SudokuIo,
+): Promise<number> {
+  const f = parseFlags(CMD, argv, FLAGS);
+  if (f.values.help) {
+    io.stdout.write(`${SUDOKU_USAGE}\n`);
+    return 0;
+  }
+  if (f.positionals.length > 0) {
+    throw new UsageError(
+      `${CMD}: takes no positional arguments; got "${f.positionals[0]}".`,
+    );
+  }
+  if (f.values.threads !== undefined) await useCpuThreads(f.values.threads);
+  if (f.values.play !== undefined) return play(f, io);
+  if (f.values.run !== undefined) {
+    throw new UsageError(
+      `${CMD}: --run goes with --play; got --run without --play. To continue training, use --resume DIR.`,
+    );
+  }
+  return train(f, io);
+}

@@ -1,0 +1,81 @@
+/**
+ * The OptNet paper's Sudoku model: one QP layer that learns the rules of 4x4
+ * Sudoku from examples alone. This file is meant to be copied as the start
+ * of your own model (in your project, import from '@optnet/optnet',
+ * '@optnet/nn' and '@optnet/tensor').
+ *
+ * A board is one-hot encoded as x ∈ {0, 1}^(4·4·4) (cell × digit). The layer
+ * returns the solution of
+ *
+ *   minimize ½ zᵀQz + pᵀz   subject to   z ≥ 0,   Az = b
+ *
+ * with Q = 0.1·I and p = −x: it wants z close to the clues, and the learned
+ * equalities Az = b must come to encode "each cell, row, column and box
+ * holds each digit once" (40 independent such constraints for 4x4 boards,
+ * hence A has 40 rows). b = A·z0 for a learned z0 = exp(log z0) > 0, so the
+ * QP is feasible whatever A is. The loss is the mean squared error between
+ * z and the one-hot solution, and a board is read off z by argmax per cell.
+ */
+import { eye, makeRng, matmul, rand, zeros, type Rng } from '@optnet/tensor';
+import type { DType, FloatDType, Tensor } from '@optnet/tensor';
+import { Module } from '@optnet/nn';
+import { qp } from '../../qp.js';
+import type { QpOptions } from '../../types.js';
+
+/** Options of OptNetSudoku. */
+export interface OptNetSudokuOptions {
+  /** Rows of the learned A (default 40, the paper's). */
+  nEq?: number;
+  /** Weight of ½‖z‖² in the objective (default 0.1, the paper's). */
+  qPenalty?: number;
+  /** dtype of the parameters and the solve (default 'float64'). */
+  dtype?: FloatDType;
+  /** Draws the initial A (uniform in [0, 1), as in the paper). */
+  rng?: Rng;
+  /** Passed to qp() on every forward. */
+  qpOptions?: QpOptions;
+}
+
+/**
+ * OptNet for 4x4 Sudoku: [n, 4, 4, 4] one-hot boards in, [n, 4, 4, 4]
+ * scores out (z of the QP above).
+ * @example
+ * const model = new OptNetSudoku({ rng: makeRng(1) });
+ * const z = model.forward(boards); // boards: [n, 4, 4, 4]
+ */
+export class OptNetSudoku extends Module {
+  /** The learned equality constraints, [nEq, 64]. */
+  A: Tensor;
+  /** log z0 [64]: b = A·exp(log z0) keeps the QP feasible. */
+  logZ0: Tensor;
+  readonly #Q: Tensor;
+  readonly #G: Tensor;
+  readonly #h: Tensor;
+  readonly #qpOptions: QpOptions;
+
+  constructor(options: OptNetSudokuOptions = {}) {
+    super();
+    const { nEq = 40, qPenalty = 0.1, dtype = 'float64' } = options;
+    const nz = 64;
+    const rng = options.rng ?? makeRng(0);
+    this.A = rand([nEq, nz], { dtype, rng, requiresGrad: true });
+    this.logZ0 = zeros([nz], { dtype, requiresGrad: true });
+    this.#Q = eye(nz, { dtype }).mul(qPenalty);
+    this.#G = eye(nz, { dtype }).neg(); // −z ≤ 0
+    this.#h = zeros([nz], { dtype });
+    this.#qpOptions = options.qpOptions ?? {};
+  }
+
+  forward(boards: Tensor): Tensor {
+    const n = boards.shape[0];
+    const p = boards.reshape([n, 64]).neg();
+    const b = matmul(this.A, this.logZ0.exp());
+    const z = qp(this.#Q, p, this.#G, this.#h, this.A, b, this.#qpOptions);
+    return z.reshape([n, 4, 4, 4]);
+  }
+
+  /** The dtype boards must have. */
+  get dtype(): DType {
+    return this.A.dtype;
+  }
+}

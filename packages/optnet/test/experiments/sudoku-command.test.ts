@@ -1,0 +1,270 @@
+/**
+ * `optnet sudoku` end to end on tiny configurations: it learns, writes a
+ * well-formed run folder, resumes bit-identically (after a finished epoch and
+ * after a stop in the middle of one), plays a puzzle, and refuses bad input
+ * with one line and exit code 2.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { noGrad } from '@optnet/autograd';
+import { decodeSafetensors, load } from '@optnet/nn';
+import type { Tensor } from '@optnet/tensor';
+import { main } from '../../src/cli.js';
+import { sudokuCommand } from '../../src/experiments/sudoku/command.js';
+import { boardTensor, reloadData } from '../../src/experiments/sudoku/data.js';
+import {
+  buildModel,
+  type SudokuConfig,
+} from '../../src/experiments/sudoku/train.js';
+import { argmaxBoards } from '../../src/experiments/sudoku/puzzles.js';
+import { checkSvg } from './svg-check.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'optnet-sudoku-'));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** sudokuCommand with captured output; `stopAfter` polls stop after that many batches. */
+async function sudoku(argv: string[], stopAfter = Infinity): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  let polls = 0;
+  const code = await sudokuCommand(argv, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s), isTTY: false },
+    stop: () => ++polls >= stopAfter,
+  });
+  return { code, stdout, stderr };
+}
+
+/** main(argv) with stdout/stderr captured (usage errors go through main). */
+async function cli(...argv: string[]): Promise<Run> {
+  const saved = [process.stdout.write, process.stderr.write];
+  let stdout = '';
+  let stderr = '';
+  process.stdout.write = ((s: string) => (
+    (stdout += s),
+    true
+  )) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => (
+    (stderr += s),
+    true
+  )) as typeof process.stderr.write;
+  try {
+    return { code: await main(argv), stdout, stderr };
+  } finally {
+    [process.stdout.write, process.stderr.write] = saved;
+  }
+}
+
+// About 70 steps: enough for the layer to start learning the rules.
+const TINY = [
+  '--train-size',
+  '900',
+  '--test-size',
+  '100',
+  '--batch',
+  '75',
+  '--epochs',
+  '6',
+];
+const SMALL = [
+  '--train-size',
+  '96',
+  '--test-size',
+  '16',
+  '--batch',
+  '16',
+  '--seed',
+  '5',
+];
+
+/** Blank cells of the test puzzles that the run's model fills correctly. */
+async function blankCellAccuracy(dir: string, trained = true): Promise<number> {
+  const config = JSON.parse(
+    readFileSync(join(dir, 'config.json'), 'utf8'),
+  ) as SudokuConfig;
+  const model = buildModel(config, { onNotSolved: 'return' });
+  if (trained) await load(model, join(dir, 'checkpoint.safetensors'));
+  const { test: pairs } = reloadData(config.data);
+  const z = noGrad(
+    () => model.forward(boardTensor(pairs, 'quiz', config.dtype)) as Tensor,
+  );
+  let right = 0;
+  let blanks = 0;
+  argmaxBoards(z.dataSync()).forEach((b, k) => {
+    for (let i = 0; i < 16; i++) {
+      if (pairs[k].quiz[i] !== '0') continue;
+      blanks++;
+      if (b[i] === pairs[k].solution[i]) right++;
+    }
+  });
+  return right / blanks;
+}
+
+test('a tiny optnet run learns and writes a well-formed run folder', async () => {
+  const dir = join(tmp, 'tiny');
+  const r = await sudoku([...TINY, '--out', dir]);
+  assert.is(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  assert.equal(Object.keys(summary), [
+    'model',
+    'epochs',
+    'train_error',
+    'test_error',
+    'seconds',
+  ]);
+  assert.is(summary.model, 'optnet');
+  assert.is(summary.epochs, 6);
+  assert.match(r.stderr, /epoch 1: train error [\d.]+%, test error [\d.]+%/);
+  // Chance is 25% per blank cell; the untrained layer is near it.
+  const before = await blankCellAccuracy(dir, false);
+  const after = await blankCellAccuracy(dir);
+  assert.ok(before < 0.3, `untrained blank-cell accuracy ${before}`);
+  assert.ok(after > 0.5, `trained blank-cell accuracy ${after}`);
+  const csv = readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n');
+  assert.is(
+    csv[0],
+    'epoch,train_loss,train_error,test_error,qp_not_solved,seconds',
+  );
+  assert.is(csv.length, 7);
+  const rows = csv.slice(1).map((l) => l.split(',').map(Number));
+  for (const row of rows) assert.ok(row.every(Number.isFinite), String(row));
+  assert.ok(
+    rows[5][1] < 0.3 * rows[0][1],
+    `loss ${rows[0][1]} → ${rows[5][1]}`,
+  );
+  checkSvg(readFileSync(join(dir, 'errors.svg'), 'utf8'));
+});
+
+test('--play completes a puzzle with a trained run', async () => {
+  const dir = join(tmp, 'tiny');
+  const r = await sudoku(['--play', '1000000000000000', '--run', dir]);
+  assert.match(r.stdout, /^puzzle:\n1 \. \| \. \./);
+  assert.match(r.stdout, /optnet's answer:\n[1-4] [1-4] \| [1-4] [1-4]/);
+  assert.match(r.stdout, /satisfies the rules: (yes|no)/);
+  assert.is(r.code, r.stdout.includes('rules: yes') ? 0 : 1);
+});
+
+/** Every tensor of a checkpoint as bytes, and its loop/history metadata. */
+function snapshot(dir: string): {
+  tensors: Record<string, number[]>;
+  loop: string;
+  history: unknown;
+} {
+  const { tensors, metadata } = decodeSafetensors(
+    readFileSync(join(dir, 'checkpoint.safetensors')),
+  );
+  const out: Record<string, number[]> = {};
+  for (const [k, t] of tensors) out[k] = Array.from(t.dataSync());
+  const history = (JSON.parse(metadata.history) as { seconds: number }[]).map(
+    (h) => ({ ...h, seconds: 0 }),
+  );
+  return { tensors: out, loop: metadata.loop, history };
+}
+
+test('--resume continues bit-identically, after an epoch and mid-epoch', async () => {
+  const straight = join(tmp, 'straight');
+  assert.is(
+    (await sudoku([...SMALL, '--epochs', '2', '--out', straight])).code,
+    0,
+  );
+  const want = snapshot(straight);
+
+  const split = join(tmp, 'split');
+  assert.is(
+    (await sudoku([...SMALL, '--epochs', '1', '--out', split])).code,
+    0,
+  );
+  const resumed = await sudoku(['--resume', split, '--epochs', '2']);
+  assert.is(resumed.code, 0, resumed.stderr);
+  assert.equal(snapshot(split), want);
+
+  const stopped = join(tmp, 'stopped');
+  const r = await sudoku([...SMALL, '--epochs', '2', '--out', stopped], 9); // batch 3 of epoch 2
+  assert.is(r.code, 130);
+  assert.match(r.stderr, /interrupted; continue with: optnet sudoku --resume/);
+  assert.match(snapshot(stopped).loop, /"epoch":2,"nextBatch":3/);
+  assert.is((await sudoku(['--resume', stopped])).code, 0);
+  assert.equal(snapshot(stopped), want);
+});
+
+test('a malformed CSV row is one line with its line number, and nothing trains', async () => {
+  const file = join(tmp, 'bad.csv');
+  writeFileSync(
+    file,
+    'quizzes,solutions\n1000000000000000,1234341221434321\n10000000,1234341221434321\n',
+  );
+  const out = join(tmp, 'bad-run');
+  const r = await cli('sudoku', '--data', file, '--out', out);
+  assert.is(r.code, 2);
+  assert.match(
+    r.stderr,
+    /bad\.csv line 3: a quiz is 16 digits 0-4; got "10000000"/,
+  );
+  assert.is(r.stderr.trim().split('\n')[0].includes('at '), false);
+  assert.not.ok(existsSync(join(out, 'checkpoint.safetensors')));
+});
+
+test('usage mistakes exit 2 with one clear line', async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ['sudoku', '--model', 'cnn'],
+      /--model must be one of optnet, conv, fc; got "cnn"/,
+    ],
+    [
+      ['sudoku', '--epoch', '3'],
+      /unknown flag --epoch.*Did you mean --epochs\?/,
+    ],
+    [
+      ['sudoku', '--resume', join(tmp, 'tiny'), '--lr', '1'],
+      /--resume continues a run as it was configured; got --lr/,
+    ],
+    [['sudoku', '--play', '12'], /--play needs a puzzle of 16 digits/],
+    [['sudoku', '--play', '1000000000000000'], /--play needs --run DIR/],
+    [['sudoku', '--run', tmp], /--run goes with --play/],
+    [['sudoku', '--resume', join(tmp, 'nope')], /not a run folder/],
+    [['sudoku', '--out', join(tmp, 'tiny')], /must be new or empty/],
+    [['sudoku', '--data', join(tmp, 'missing.csv')], /--data: cannot read/],
+  ];
+  for (const [argv, want] of cases) {
+    const r = await cli(...argv);
+    assert.is(r.code, 2, argv.join(' '));
+    assert.match(r.stderr, want);
+  }
+});
+
+test('--help documents every option with its default', async () => {
+  const r = await cli('sudoku', '--help');
+  assert.is(r.code, 0);
+  for (const flag of [
+    '--model',
+    '--epochs',
+    '--batch',
+    '--lr',
+    '--width',
+    '--dtype',
+    '--seed',
+    '--data',
+    '--test',
+    '--out',
+    '--resume',
+    '--play',
+    '--run',
+    '--threads',
+  ]) {
+    assert.ok(r.stdout.includes(flag), flag);
+  }
+  assert.match(
+    r.stdout,
+    /--epochs N\s+passes over the training puzzles \(default 20\)/,
+  );
+});
+
+test.run();
