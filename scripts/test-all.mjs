@@ -1,16 +1,25 @@
 // Runs every package's uvu suite in its own process, then the suite of the
-// repository scripts (scripts/test: the packed manifests, sideEffects), then the named checks (pack-check's, and any that
+// repository scripts (scripts/test: the README-example rule, the packed
+// manifests, sideEffects), then the named checks (pack-check's, and any that
 // .ci/run reports), and ends with the line `N passed, N failed` that CI
 // reads. Exit code 1 if any test or check failed or a suite crashed before
 // reporting.
 //
 // Named checks count one each:
-// - "pack: tarballs install and run README examples" (scripts/pack-check.mjs;
-//   it builds first unless OPTNET_BUILT=1). Skip it with OPTNET_SKIP_PACK=1.
+// - pack-check's three (scripts/pack-check.mjs: packed manifests, install,
+//   README examples; it builds first unless OPTNET_BUILT=1), or one failure
+//   if it crashes before reporting them. Skip them with OPTNET_SKIP_PACK=1.
 // - OPTNET_CI_CHECKS: lines `pass<TAB>name` / `fail<TAB>name` from steps that
 //   ran before the tests (.ci/run puts typecheck and build there).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -75,6 +84,8 @@ checks.push(...parseChecks(process.env.OPTNET_CI_CHECKS ?? ''));
 
 if (process.env.OPTNET_SKIP_PACK !== '1') {
   console.log('\n=== pack-check ===');
+  const tmp = mkdtempSync(join(tmpdir(), 'optnet-checks-'));
+  const file = join(tmp, 'checks.tsv');
   const r = spawnSync(
     process.execPath,
     [join(root, 'scripts', 'pack-check.mjs')],
@@ -82,13 +93,20 @@ if (process.env.OPTNET_SKIP_PACK !== '1') {
       cwd: root,
       encoding: 'utf8',
       maxBuffer: 64 << 20,
+      env: { ...process.env, OPTNET_CHECKS_FILE: file },
     },
   );
   process.stdout.write((r.stdout ?? '') + (r.stderr ?? ''));
-  checks.push({
-    name: 'pack: tarballs install and run README examples',
-    ok: r.status === 0,
-  });
+  const reported = existsSync(file)
+    ? parseChecks(readFileSync(file, 'utf8'))
+    : [];
+  rmSync(tmp, { recursive: true, force: true });
+  checks.push(...reported);
+  if (reported.length === 0 || (r.status !== 0 && reported.every((c) => c.ok)))
+    checks.push({
+      name: `pack: pack-check ran to the end (exit ${r.status})`,
+      ok: false,
+    });
 }
 
 if (checks.length > 0) console.log('\n=== checks ===');
