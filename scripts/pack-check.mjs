@@ -1,16 +1,29 @@
-// Checks what a user gets from npm: packs every workspace package with
-// `pnpm -r pack`, installs all the tarballs together into an empty ESM
-// project (so @optnet/autograd's dependency on @optnet/tensor, rewritten by
-// pnpm from workspace:^ to ^<version>, resolves to the local tarball), then
-// runs the first ```js block of each package's README there with plain node.
+// Checks what a user gets from the packed tarballs, in three named checks:
+// 1. manifests: `pnpm -r pack` packs every published workspace package, and
+//    each tarball's package.json has no `source` condition, names only
+//    files the tarball holds (every exports, types and bin target), and the
+//    tarball ships LICENSE (the repository's) and a CHANGELOG entry for its
+//    version (lib/packed-manifest.mjs);
+// 2. install: all the tarballs install together into an empty ESM project,
+//    every @optnet/* package from a tarball, none from the registry;
+// 3. examples: every ```js block of every README (the root one and each
+//    published package's) runs there with plain node, and each console.log
+//    line whose comment states numbers prints them, to the digits shown
+//    (the rule: lib/expectations.mjs). A block fenced ```js no-run is a
+//    fragment: counted and skipped. A file an example reads by a literal
+//    name (readFileSync('HS21.QPS')) is copied in from ../shared/data.
 //
 //   node scripts/pack-check.mjs            builds first (pnpm build)
 //   OPTNET_BUILT=1 node scripts/...        uses the dist/ already built
+//   OPTNET_CHECKS_FILE=f                   also appends `pass<TAB>name` /
+//                                          `fail<TAB>name` lines to f
 //
-// Exits 1 with a `pack-check: FAILED ...` line if packing, installing or any
-// example fails, or if an example prints nothing. Temp dirs are removed.
+// Prints `pack-check: ok`, or `pack-check: FAILED ...` lines and exits 1.
+// Temp dirs are removed.
 import { spawnSync } from 'node:child_process';
 import {
+  appendFileSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -20,12 +33,24 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packedProblems } from './lib/packed-manifest.mjs';
+import { filesRead, jsBlocks } from './lib/readme-examples.mjs';
+import { runExample } from './lib/run-example.mjs';
+import { readTarball } from './lib/tarball.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const EXAMPLE_TIMEOUT_MS = 120_000;
+const sharedData =
+  process.env.OPTNET_SHARED_DATA ?? join(root, '..', 'shared', 'data');
 const INSTALL_TIMEOUT_MS = 600_000;
+const CHECKS = {
+  manifests:
+    'pack: packed manifests are clean (no source condition; LICENSE, CHANGELOG and every exports/types/bin target in the tarball)',
+  install: 'pack: the tarballs install into an empty project',
+  examples:
+    'pack: every README js example runs from the tarballs and prints what its comments state',
+};
 
 class CheckError extends Error {}
 
@@ -46,14 +71,6 @@ function run(what, cmd, args, opts = {}) {
     throw new CheckError(`${what} failed (${why}):\n${out.trimEnd()}`);
   }
   return r;
-}
-
-/** The body of the first ```js (or ```javascript / ```mjs) block, or null. */
-function firstJsBlock(markdown) {
-  const m = /^```(?:js|javascript|mjs)[ \t]*\r?\n([\s\S]*?)^```[ \t]*$/m.exec(
-    markdown,
-  );
-  return m ? m[1] : null;
 }
 
 /** Packages that `pnpm pack` publishes, lowest layer first: { name, dir }. */
@@ -85,8 +102,25 @@ function packAll(dest) {
   return tarballs.map((f) => join(dest, f));
 }
 
+/** Problems of every tarball, and a tarball per published package. */
+function checkManifests(tarballs, pkgs) {
+  const license = readFileSync(join(root, 'LICENSE'), 'utf8');
+  const problems = [];
+  const packedNames = new Set();
+  for (const t of tarballs) {
+    const files = readTarball(t);
+    const name = JSON.parse(files.get('package.json') ?? '{}').name;
+    packedNames.add(name);
+    for (const p of packedProblems(files, { license }))
+      problems.push(`${basename(t)}: ${p}`);
+  }
+  for (const { name } of pkgs)
+    if (!packedNames.has(name)) problems.push(`${name}: no tarball`);
+  if (problems.length > 0)
+    throw new CheckError(`packed manifests:\n  ${problems.join('\n  ')}`);
+}
+
 function installInto(app, tarballs) {
-  mkdirSync(app);
   const pkg = {
     name: 'optnet-pack-check',
     version: '0.0.0',
@@ -119,24 +153,123 @@ function installInto(app, tarballs) {
   }
 }
 
-/** Run one README example in the app; returns its stdout. */
-function runExample(app, { name, dir }) {
-  const readme = join(dir, 'README.md');
-  if (!existsSync(readme))
-    throw new CheckError(`${name}: no README.md in ${dir}`);
-  const code = firstJsBlock(readFileSync(readme, 'utf8'));
-  if (code === null)
-    throw new CheckError(`${name}: README.md has no \`\`\`js code block`);
-  const file = join(app, `example-${name.replace(/[^a-z0-9]+/gi, '-')}.mjs`);
-  writeFileSync(file, code);
-  // Plain node, no --conditions=source: exactly what an npm user runs.
-  const r = run(`${name}: README example`, process.execPath, [file], {
-    cwd: app,
-    timeout: EXAMPLE_TIMEOUT_MS,
+/** The path under sharedData of a file named `name` (or at that path). */
+function findSharedFile(name) {
+  const direct = join(sharedData, name);
+  if (existsSync(direct)) return direct;
+  if (!existsSync(sharedData)) return null;
+  const hits = readdirSync(sharedData, { recursive: true }).filter(
+    (p) => basename(String(p)) === basename(name),
+  );
+  return hits.length > 0 ? join(sharedData, String(hits[0])) : null;
+}
+
+/** Copy the files an example reads into the app; returns their names. */
+function provideFiles(app, code, where) {
+  const names = filesRead(code);
+  for (const name of names) {
+    const src = findSharedFile(name);
+    if (src === null)
+      throw new CheckError(
+        `${where}: the example reads ${name}, which is not under ${sharedData}`,
+      );
+    mkdirSync(dirname(join(app, name)), { recursive: true });
+    copyFileSync(src, join(app, name));
+  }
+  return names;
+}
+
+/** The READMEs whose examples run: the root one, then each package's. */
+function readmes(pkgs) {
+  const files = [join(root, 'README.md')];
+  for (const { name, dir } of pkgs) {
+    const f = join(dir, 'README.md');
+    if (!existsSync(f)) throw new CheckError(`${name}: no README.md in ${dir}`);
+    files.push(f);
+  }
+  return files;
+}
+
+/** Run one block; returns failure lines ([] when it passed). */
+function checkBlock(app, block, where, id) {
+  const reads = provideFiles(app, block.code, where);
+  const r = runExample({ code: block.code, dir: app, name: id });
+  const note = reads.length > 0 ? ` (reads ${reads.join(', ')})` : '';
+  console.log(`--- ${where}${note}: ${r.checked} commented lines ---`);
+  console.log(r.output.trimEnd());
+  const failures = r.mismatches.map(
+    (m) =>
+      `${where.replace(/:\d+$/, '')}:${block.line + m.index}: ${m.problem}`,
+  );
+  if (r.failure !== null)
+    failures.unshift(`${where}: the example failed (${r.failure})`);
+  return { failures, checked: r.checked };
+}
+
+function runExamples(app, pkgs) {
+  const tally = { ran: 0, skipped: 0, checked: 0 };
+  const failures = [];
+  for (const readme of readmes(pkgs)) {
+    const rel = relative(root, readme);
+    jsBlocks(readFileSync(readme, 'utf8')).forEach((block, i) => {
+      const where = `${rel}:${block.line}`;
+      if (!block.run) {
+        tally.skipped += 1;
+        console.log(`--- ${where}: skipped (${block.info}) ---`);
+        return;
+      }
+      const id = `example-${rel.replace(/[^a-z0-9]+/gi, '-')}-${i + 1}`;
+      const r = checkBlock(app, block, where, id);
+      tally.ran += 1;
+      tally.checked += r.checked;
+      failures.push(...r.failures);
+    });
+  }
+  console.log(
+    `README examples: ${tally.ran} ran (${tally.checked} printed lines ` +
+      `checked against their comments), ${tally.skipped} skipped as no-run`,
+  );
+  if (failures.length > 0)
+    throw new CheckError(`README examples:\n  ${failures.join('\n  ')}`);
+}
+
+/**
+ * Run the stages; each needs the one before to have produced its output
+ * (tarballs, an installed app), not to have passed: a manifest problem
+ * does not stop the examples from running.
+ */
+function runStages(tmp) {
+  const results = {};
+  const stage = (key, needs, fn) => {
+    results[key] = false;
+    if (!needs) return;
+    try {
+      fn();
+      results[key] = true;
+    } catch (e) {
+      if (!(e instanceof CheckError)) throw e;
+      console.error(`pack-check: FAILED: ${e.message}`);
+    }
+  };
+  const pkgs = publishedPackages();
+  const app = join(tmp, 'app');
+  let tarballs = [];
+  let installed = false;
+  stage('manifests', true, () => {
+    if (process.env.OPTNET_BUILT !== '1')
+      run('pnpm build', 'pnpm', ['run', 'build'], { cwd: root });
+    tarballs = packAll(join(tmp, 'tarballs'));
+    console.log(`packed: ${tarballs.map((t) => basename(t)).join(', ')}`);
+    checkManifests(tarballs, pkgs);
   });
-  if (r.stdout.trim() === '')
-    throw new CheckError(`${name}: README example printed nothing`);
-  return r.stdout;
+  stage('install', tarballs.length > 0, () => {
+    mkdirSync(app);
+    installInto(app, tarballs);
+    installed = true;
+    console.log('installed the tarballs into an empty ESM project');
+  });
+  stage('examples', installed, () => runExamples(app, pkgs));
+  return results;
 }
 
 function main() {
@@ -145,25 +278,14 @@ function main() {
   process.once('SIGINT', () => (cleanup(), process.exit(130)));
   process.once('SIGTERM', () => (cleanup(), process.exit(143)));
   try {
-    if (process.env.OPTNET_BUILT !== '1')
-      run('pnpm build', 'pnpm', ['run', 'build'], { cwd: root });
-    const tarballs = packAll(join(tmp, 'tarballs'));
-    console.log(
-      `packed: ${tarballs.map((t) => t.split('/').pop()).join(', ')}`,
-    );
-    const app = join(tmp, 'app');
-    installInto(app, tarballs);
-    console.log('installed the tarballs into an empty ESM project');
-    for (const pkg of publishedPackages()) {
-      const out = runExample(app, pkg);
-      console.log(`--- ${pkg.name} README example ---\n${out.trimEnd()}`);
-    }
-    console.log('pack-check: ok');
-    return 0;
-  } catch (e) {
-    if (!(e instanceof CheckError)) throw e;
-    console.error(`pack-check: FAILED: ${e.message}`);
-    return 1;
+    const results = runStages(tmp);
+    const file = process.env.OPTNET_CHECKS_FILE;
+    for (const [key, ok] of Object.entries(results))
+      if (file)
+        appendFileSync(file, `${ok ? 'pass' : 'fail'}\t${CHECKS[key]}\n`);
+    const ok = Object.values(results).every(Boolean);
+    if (ok) console.log('pack-check: ok');
+    return ok ? 0 : 1;
   } finally {
     cleanup();
   }

@@ -1,15 +1,25 @@
-// Runs every package's uvu suite in its own process, then the named checks
-// (pack-check, and any that .ci/run reports), and ends with the line
-// `N passed, N failed` that CI reads. Exit code 1 if any test or check
-// failed or a suite crashed before reporting.
+// Runs every package's uvu suite in its own process, then the suite of the
+// repository scripts (scripts/test: the README-example rule, the packed
+// manifests, sideEffects), then the named checks (pack-check's, and any that
+// .ci/run reports), and ends with the line `N passed, N failed` that CI
+// reads. Exit code 1 if any test or check failed or a suite crashed before
+// reporting.
 //
 // Named checks count one each:
-// - "pack: tarballs install and run README examples" (scripts/pack-check.mjs;
-//   it builds first unless OPTNET_BUILT=1). Skip it with OPTNET_SKIP_PACK=1.
+// - pack-check's three (scripts/pack-check.mjs: packed manifests, install,
+//   README examples; it builds first unless OPTNET_BUILT=1), or one failure
+//   if it crashes before reporting them. Skip them with OPTNET_SKIP_PACK=1.
 // - OPTNET_CI_CHECKS: lines `pass<TAB>name` / `fail<TAB>name` from steps that
 //   ran before the tests (.ci/run puts typecheck and build there).
 import { spawnSync } from 'node:child_process';
-import { readdirSync, existsSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,12 +34,11 @@ let passed = 0;
 let failed = 0;
 const checks = [];
 
-for (const p of pkgs) {
-  const dir = join(root, 'packages', p);
-  if (!existsSync(join(dir, 'test'))) continue;
-  console.log(`\n=== @optnet/${p} ===`);
-  const r = spawnSync('pnpm', ['run', 'test'], {
-    cwd: dir,
+/** Run one uvu suite and add its counts (a crash counts one failure). */
+function runSuite(title, cwd, cmd, args) {
+  console.log(`\n=== ${title} ===`);
+  const r = spawnSync(cmd, args, {
+    cwd,
     encoding: 'utf8',
     maxBuffer: 256 << 20,
   });
@@ -40,23 +49,43 @@ for (const p of pkgs) {
   const total = /Total:\s+(\d+)/.exec(plain);
   const ok = /Passed:\s+(\d+)/.exec(plain);
   if (!total || !ok) {
-    console.log(`@optnet/${p}: the suite did not report (exit ${r.status})`);
+    console.log(`${title}: the suite did not report (exit ${r.status})`);
     failed += 1;
-    continue;
+    return;
   }
   passed += Number(ok[1]);
   failed += Number(total[1]) - Number(ok[1]);
   if (r.status !== 0 && Number(total[1]) === Number(ok[1])) failed += 1;
 }
 
-for (const line of (process.env.OPTNET_CI_CHECKS ?? '').split('\n')) {
-  const [status, ...name] = line.split('\t');
-  if (status === 'pass' || status === 'fail')
-    checks.push({ name: name.join(' '), ok: status === 'pass' });
+for (const p of pkgs) {
+  const dir = join(root, 'packages', p);
+  if (!existsSync(join(dir, 'test'))) continue;
+  runSuite(`@optnet/${p}`, dir, 'pnpm', ['run', 'test']);
 }
+runSuite('scripts', root, process.execPath, [
+  join(root, 'node_modules', 'uvu', 'bin.js'),
+  join('scripts', 'test'),
+  '\\.test\\.mjs$',
+]);
+
+/** Checks from `pass<TAB>name` / `fail<TAB>name` lines. */
+function parseChecks(text) {
+  const out = [];
+  for (const line of text.split('\n')) {
+    const [status, ...name] = line.split('\t');
+    if (status === 'pass' || status === 'fail')
+      out.push({ name: name.join(' '), ok: status === 'pass' });
+  }
+  return out;
+}
+
+checks.push(...parseChecks(process.env.OPTNET_CI_CHECKS ?? ''));
 
 if (process.env.OPTNET_SKIP_PACK !== '1') {
   console.log('\n=== pack-check ===');
+  const tmp = mkdtempSync(join(tmpdir(), 'optnet-checks-'));
+  const file = join(tmp, 'checks.tsv');
   const r = spawnSync(
     process.execPath,
     [join(root, 'scripts', 'pack-check.mjs')],
@@ -64,13 +93,20 @@ if (process.env.OPTNET_SKIP_PACK !== '1') {
       cwd: root,
       encoding: 'utf8',
       maxBuffer: 64 << 20,
+      env: { ...process.env, OPTNET_CHECKS_FILE: file },
     },
   );
   process.stdout.write((r.stdout ?? '') + (r.stderr ?? ''));
-  checks.push({
-    name: 'pack: tarballs install and run README examples',
-    ok: r.status === 0,
-  });
+  const reported = existsSync(file)
+    ? parseChecks(readFileSync(file, 'utf8'))
+    : [];
+  rmSync(tmp, { recursive: true, force: true });
+  checks.push(...reported);
+  if (reported.length === 0 || (r.status !== 0 && reported.every((c) => c.ok)))
+    checks.push({
+      name: `pack: pack-check ran to the end (exit ${r.status})`,
+      ok: false,
+    });
 }
 
 if (checks.length > 0) console.log('\n=== checks ===');
