@@ -46,10 +46,12 @@ export interface OptNetLayerOptions {
    */
   dtype?: FloatDType;
   /**
-   * dtype the QP is solved in (default: `dtype`). `'float64'` with a
-   * float32 layer solves in double and returns float32, as the paper's
-   * Sudoku model does: p and the parameters are cast up, z is cast back,
-   * and the gradients flow through both casts.
+   * dtype the QP is solved in (default 'float64'). With a float32 layer it
+   * solves in double and returns float32, as the paper's Sudoku model does:
+   * p and the parameters are cast up, z is cast back, and the gradients
+   * flow through both casts. `'float32'` solves in single precision: about
+   * as accurate in z, but its gradients are much rougher (README,
+   * Accuracy).
    */
   solveDtype?: FloatDType;
   /** Generator for the initial parameters (default: the global seeded one). */
@@ -188,8 +190,8 @@ function checkConfig(
  * paper's general form), an nn Module: its parameters are the fields L,
  * G, z0, s0 and A (when nEq > 0), named so in `namedParameters()`,
  * `stateDict()` and checkpoints, and trained by any @optnet/nn optimizer.
- * float32 by default, like `Linear`, so it composes in a `Sequential`;
- * `solveDtype: 'float64'` solves in double and still returns float32.
+ * float32 by default, like `Linear`, so it composes in a `Sequential`; it
+ * solves in double (`solveDtype`, default 'float64') and returns float32.
  * @example
  * const layer = new OptNetLayer({ nz: 4, nIneq: 6, rng: makeRng(1) });
  * const z = layer.forward(p); // p float32 [nBatch, 4] → z [nBatch, 4]
@@ -216,7 +218,7 @@ export class OptNetLayer extends Module {
       nEq = 0,
       eps = 1e-4,
       dtype = 'float32',
-      solveDtype = dtype,
+      solveDtype = 'float64',
       rng,
       qpOptions = {},
     } = options;
@@ -280,12 +282,10 @@ export class OptNetLayer extends Module {
   }
 
   /**
-   * `nz=…, nIneq=…, nEq=…, eps=…, dtype=…` (and `solveDtype=…` when it
-   * differs), inside `toString()`'s parentheses.
+   * `nz=…, nIneq=…, nEq=…, eps=…, dtype=…, solveDtype=…`, inside
+   * `toString()`'s parentheses.
    */
   override extraRepr(): string {
-    const solve =
-      this.solveDtype === this.dtype ? '' : `, solveDtype=${this.solveDtype}`;
-    return `nz=${this.nz}, nIneq=${this.nIneq}, nEq=${this.nEq}, eps=${this.eps}, dtype=${this.dtype}${solve}`;
+    return `nz=${this.nz}, nIneq=${this.nIneq}, nEq=${this.nEq}, eps=${this.eps}, dtype=${this.dtype}, solveDtype=${this.solveDtype}`;
   }
 }

@@ -42,11 +42,11 @@ test('parameter names, shapes and counts', () => {
   assert.is(noEq.numParameters(), 9 + 12 + 3 + 4);
   assert.is(
     noEq.toString(),
-    'OptNetLayer(nz=3, nIneq=4, nEq=0, eps=0.0001, dtype=float32)',
+    'OptNetLayer(nz=3, nIneq=4, nEq=0, eps=0.0001, dtype=float32, solveDtype=float64)',
   );
   assert.is(
-    String(new OptNetLayer({ nz: 3, nIneq: 4, solveDtype: f64 })),
-    'OptNetLayer(nz=3, nIneq=4, nEq=0, eps=0.0001, dtype=float32, solveDtype=float64)',
+    String(new OptNetLayer({ nz: 3, nIneq: 4, solveDtype: 'float32' })),
+    'OptNetLayer(nz=3, nIneq=4, nEq=0, eps=0.0001, dtype=float32, solveDtype=float32)',
   );
   assert.is(noEq.eval().training, false);
   assert.is(noEq.train().training, true);
