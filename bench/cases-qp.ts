@@ -18,8 +18,8 @@ import type { Entry } from './entry.js';
 import { loadAutograd, T, type Tensor } from './ops.js';
 import { timeIt, type TimeOptions } from './util.js';
 
-type QpModule = typeof import('../packages/optnet/src/qp.js');
-type RandomQpModule = typeof import('../packages/optnet/src/random-qp.js');
+type QpModule = typeof import('../packages/optnet/src/index.js');
+type RandomQpModule = typeof import('../packages/optnet/src/testing.js');
 type RandomQp = ReturnType<RandomQpModule['randomQp']>;
 
 const BATCH = 128;
@@ -70,8 +70,8 @@ async function loadQp(): Promise<{
   randomQp: RandomQpModule['randomQp'];
 }> {
   const [{ qp }, { randomQp }] = await Promise.all([
-    import('../packages/optnet/src/qp.js'),
-    import('../packages/optnet/src/random-qp.js'),
+    import('../packages/optnet/src/index.js'),
+    import('../packages/optnet/src/testing.js'),
   ]);
   return { qp, randomQp };
 }

@@ -5,14 +5,14 @@
  * - `solveQp(...)`: the full result (duals, slacks, status per item).
  * - `QpError`: every failure, with a `code`.
  */
-export { qp, solveQp } from './qp.js';
-export { QpError, type QpErrorCode } from './errors.js';
+export { qp, solveQp } from './api/qp.js';
+export { QpError, type QpErrorCode } from './api/errors.js';
 export type {
   QpOptions,
   QpResult,
   QpStatus,
   QpIterationInfo,
-} from './types.js';
+} from './api/types.js';
 export {
   parseQps,
   readQps,
@@ -20,7 +20,7 @@ export {
   qpObjective,
   type DenseQp,
   type QpsModel,
-} from './qps.js';
+} from './io/qps.js';
 export {
   OptNetLayer,
   optnetForward,
@@ -29,4 +29,4 @@ export {
   type OptNetParams,
   type OptNetConfig,
   type OptNetProblem,
-} from './layer.js';
+} from './api/layer.js';

@@ -15,7 +15,7 @@ import {
   type Tensor,
 } from '@optnet/tensor';
 import { QpError } from './errors.js';
-import type { Scales } from './status.js';
+import type { Scales } from '../solver/status.js';
 
 export interface QpInputs {
   readonly Q: Tensor;

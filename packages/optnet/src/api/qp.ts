@@ -23,9 +23,14 @@
 import { definePrimitive } from '@optnet/autograd';
 import { concat, matmul, stack, zeros, type Tensor } from '@optnet/tensor';
 import { QpError } from './errors.js';
-import { factorKkt, solveKkt, type KktFact } from './kkt.js';
-import { runAsync, runSync, type Iterate, type PdipmOutcome } from './pdipm.js';
-import { solveGen, type Prepared } from './prepare.js';
+import { factorKkt, solveKkt, type KktFact } from '../solver/kkt/kkt.js';
+import {
+  runAsync,
+  runSync,
+  type Iterate,
+  type PdipmOutcome,
+} from '../solver/pdipm.js';
+import { solveGen, type Prepared } from '../solver/prepare.js';
 import type { QpOptions, QpResult } from './types.js';
 import { checkShapes, type QpInputs } from './validate.js';
 

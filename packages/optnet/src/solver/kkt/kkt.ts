@@ -13,18 +13,18 @@
  *   G dz + ds             = −rz          (inequalities, s = h − Gz)
  *   A dz                  = −ry          (equalities)
  *
- * - 'dual' (kkt-dual.ts): eliminate dz through Q⁻¹, factor an
+ * - 'dual' (dual.ts): eliminate dz through Q⁻¹, factor an
  *   (nIneq + nEq) matrix per iteration. Needs Q positive definite; Q is
  *   factored once. Well conditioned near the solution; the default when Q
  *   is definite.
- * - 'primal' (kkt-primal.ts): eliminate ds and dlam, factor an nz matrix
+ * - 'primal' (primal.ts): eliminate ds and dlam, factor an nz matrix
  *   Q + GᵀDG (+ ρAᵀA + δI) per iteration. Works for any convex Q.
  *
  * preFactorKkt / factorKkt / solveKkt import no autograd: the backward pass
  * calls solveKkt on the forward's final factorization.
  */
 import { ValueError, type DType, type Tensor } from '@optnet/tensor';
-import { mtv, mv } from './batch.js';
+import { mtv, mv } from '../../kernels/batch.js';
 import {
   factorDual,
   predictorCorrectorDual,
@@ -32,14 +32,14 @@ import {
   solveDual,
   type DualFact,
   type DualPre,
-} from './kkt-dual.js';
+} from './dual.js';
 import {
   factorPrimal,
   preFactorPrimal,
   solvePrimal,
   type PrimalFact,
   type PrimalPre,
-} from './kkt-primal.js';
+} from './primal.js';
 
 export interface KktData {
   readonly Q: Tensor;

@@ -8,8 +8,8 @@
 import { tensor, type Tensor } from '@optnet/tensor';
 import { equilibrate, unscaleZ } from './equilibrate.js';
 import { qpObjective, type DenseQp } from './qps-convert.js';
-import { solveQp } from './qp.js';
-import type { QpOptions, QpStatus } from './types.js';
+import { solveQp } from '../api/qp.js';
+import type { QpOptions, QpStatus } from '../api/types.js';
 
 export interface DenseQpOptions extends Omit<QpOptions, 'onNotSolved'> {
   /** Ruiz-equilibrate the data first (default true). */

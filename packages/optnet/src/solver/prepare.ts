@@ -6,11 +6,11 @@
  * Glossary: Q p G h A b; nBatch nz nIneq nEq.
  */
 import { ValueError, zeros, type Tensor } from '@optnet/tensor';
-import { preFactorKkt, type KktForm, type KktPre } from './kkt.js';
-import { registerQpWasm } from './fused-kernels.js';
-import { QpError } from './errors.js';
+import { preFactorKkt, type KktForm, type KktPre } from './kkt/kkt.js';
+import { registerQpWasm } from '../kernels/fused-kernels.js';
+import { QpError } from '../api/errors.js';
 import { pdipm, type PdipmOutcome, type Problem } from './pdipm.js';
-import type { QpOptions } from './types.js';
+import type { QpOptions } from '../api/types.js';
 import {
   checkFinite,
   checkPsd,
@@ -20,7 +20,7 @@ import {
   type QpInputs,
   type QpShape,
   type Scales,
-} from './validate.js';
+} from '../api/validate.js';
 
 export interface Prepared {
   readonly shape: QpShape;

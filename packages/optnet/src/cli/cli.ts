@@ -20,10 +20,10 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { OptnetError } from '@optnet/tensor';
 import { benchQp, formatBench, type BenchQpOptions } from './cli-bench.js';
-import { QpError } from './errors.js';
-import { solveDense, type DenseQpResult } from './solve-dense.js';
-import { parseQps, type DenseQp } from './qps.js';
-import type { QpOptions } from './types.js';
+import { QpError } from '../api/errors.js';
+import { solveDense, type DenseQpResult } from '../io/solve-dense.js';
+import { parseQps, type DenseQp } from '../io/qps.js';
+import type { QpOptions } from '../api/types.js';
 
 export const USAGE: string = `optnet: a batched, differentiable quadratic-programming solver (OptNet).
 

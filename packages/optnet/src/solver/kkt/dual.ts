@@ -32,11 +32,11 @@ import {
   type Tensor,
   ValueError,
 } from '@optnet/tensor';
-import { cholSolveVec, mtv, mv, trsv } from './batch.js';
-import { dualSolve, predictCorrect } from './dual-solve-kernel.js';
-import { predictCorrectEq } from './predict-correct-eq-kernel.js';
-import { shiftedCholesky } from './shifted-cholesky-kernel.js';
-import { slackStep } from './step-kernels.js';
+import { cholSolveVec, mtv, mv, trsv } from '../../kernels/batch.js';
+import { dualSolve, predictCorrect } from '../../kernels/dual-solve-kernel.js';
+import { predictCorrectEq } from '../../kernels/predict-correct-eq-kernel.js';
+import { shiftedCholesky } from '../../kernels/shifted-cholesky-kernel.js';
+import { slackStep } from '../../kernels/step-kernels.js';
 import type { KktData, KktRhs, KktStep } from './kkt.js';
 
 export interface DualPre {

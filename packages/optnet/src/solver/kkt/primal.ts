@@ -20,7 +20,7 @@
  * refinement on the full Newton system (kkt.ts) removes δ's error.
  */
 import { full, type Tensor } from '@optnet/tensor';
-import { cholSolveVec, mtdm, mtv, mv, trsv } from './batch.js';
+import { cholSolveVec, mtdm, mtv, mv, trsv } from '../../kernels/batch.js';
 import type { KktData, KktRhs, KktScales, KktStep } from './kkt.js';
 
 /** What does not change between iterations. */
