@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../src/cli/cli.js';
+import { main } from '../src/cli.js';
 
 const HS21 = fileURLToPath(
   new URL('../../../../shared/data/maros_meszaros/HS21.QPS', import.meta.url),
