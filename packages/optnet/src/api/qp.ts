@@ -23,7 +23,8 @@
 import { definePrimitive } from '@optnet/autograd';
 import { concat, matmul, stack, zeros, type Tensor } from '@optnet/tensor';
 import { QpError } from './errors.js';
-import { factorKkt, solveKkt, type KktFact } from '../solver/kkt/kkt.js';
+import { factorKkt, solveKkt } from '../solver/kkt/kkt.js';
+import type { KktFact } from '../solver/kkt/types.js';
 import {
   runAsync,
   runSync,

@@ -21,15 +21,8 @@ import {
   where,
   type Tensor,
 } from '@optnet/tensor';
-import {
-  factorKkt,
-  predictorCorrector,
-  solveKkt,
-  type KktData,
-  type KktFact,
-  type KktPre,
-  type KktStep,
-} from './kkt/kkt.js';
+import { factorKkt, predictorCorrector, solveKkt } from './kkt/kkt.js';
+import type { KktData, KktFact, KktPre, KktStep } from './kkt/types.js';
 import { judge, type Scales } from './status.js';
 import { mtv, mv } from '../kernels/batch.js';
 import { centering, move, stepLength } from '../kernels/step-kernels.js';

@@ -1,98 +1,50 @@
 /**
- * The KKT system of one interior-point step, solved by block elimination
- * with batched Cholesky factorizations, in one of two reductions.
+ * The KKT system of one interior-point step: the driver every reduction
+ * (a `KktStrategy`, types.ts) runs under. It adds what they all share:
+ * retries with more regularization after a breakdown, and iterative
+ * refinement on the full Newton system (types.ts writes it out).
  *
  * Glossary: Q [nz, nz], G [nIneq, nz], A [nEq, nz] (each shared or with a
  * leading nBatch axis); z primal, s slack, lam inequality duals, nu
  * equality duals.
  *
- * The Newton system of the perturbed KKT conditions is
- *
- *   Q dz + Gᵀdlam + Aᵀdnu = −rx          (stationarity)
- *   lam∘ds + s∘dlam       = −rc          (complementarity)
- *   G dz + ds             = −rz          (inequalities, s = h − Gz)
- *   A dz                  = −ry          (equalities)
- *
+ * The reductions, by block elimination with batched Cholesky
+ * factorizations:
  * - 'dual' (dual.ts): eliminate dz through Q⁻¹, factor an
  *   (nIneq + nEq) matrix per iteration. Needs Q positive definite; Q is
  *   factored once. Well conditioned near the solution; the default when Q
  *   is definite.
  * - 'primal' (primal.ts): eliminate ds and dlam, factor an nz matrix
  *   Q + GᵀDG (+ ρAᵀA + δI) per iteration. Works for any convex Q.
+ * choose.ts picks one per solve.
  *
  * preFactorKkt / factorKkt / solveKkt import no autograd: the backward pass
  * calls solveKkt on the forward's final factorization.
  */
-import { ValueError, type DType, type Tensor } from '@optnet/tensor';
+import { ValueError } from '@optnet/tensor';
+import type { Tensor } from '@optnet/tensor';
 import { mtv, mv } from '../../kernels/batch.js';
-import {
-  factorDual,
-  predictorCorrectorDual,
-  preFactorDual,
-  solveDual,
-  type DualFact,
-  type DualPre,
-} from './dual.js';
-import {
-  factorPrimal,
-  preFactorPrimal,
-  solvePrimal,
-  type PrimalFact,
-  type PrimalPre,
-} from './primal.js';
-
-export interface KktData {
-  readonly Q: Tensor;
-  readonly G: Tensor | null;
-  readonly A: Tensor | null;
-  readonly nBatch: number;
-  readonly nz: number;
-  readonly nIneq: number;
-  readonly nEq: number;
-  readonly dtype: DType;
-}
-
-/** Residuals of the Newton system (null for an absent block). */
-export interface KktRhs {
-  readonly rx: Tensor;
-  readonly rc: Tensor | null;
-  readonly rz: Tensor | null;
-  readonly ry: Tensor | null;
-}
-
-export interface KktStep {
-  readonly dz: Tensor;
-  readonly ds: Tensor | null;
-  readonly dlam: Tensor | null;
-  readonly dnu: Tensor | null;
-}
-
-export interface KktScales {
-  /** Largest |Q_ij| over the batch (sets δ). */
-  readonly qMax: number;
-  /** Largest diagonal entry of AᵀA over the batch (sets ρ). */
-  readonly ataMax: number;
-}
-
-export type KktForm = 'dual' | 'primal';
-export type KktPre = DualPre | PrimalPre;
-export type KktFact = DualFact | PrimalFact;
+import type {
+  KktFact,
+  KktPre,
+  KktRhs,
+  KktSetup,
+  KktStep,
+  KktStepRhs,
+  KktStrategy,
+} from './types.js';
 
 /**
- * Everything that does not depend on the iterate. `form` 'dual' needs a
- * positive definite Q (the caller decides; see prepare.ts) and reuses its
- * Cholesky factor `lq` when given.
+ * Everything that does not depend on the iterate, for `strategy` (which
+ * the result carries: factorKkt and solveKkt dispatch on it).
+ * @example
+ * const pre = preFactorKkt(dualKkt, { data, scales, refine: 0, lq: null });
  */
-export function preFactorKkt(
-  data: KktData,
-  scales: KktScales,
-  form: KktForm,
-  refine: number,
-  lq: Tensor | null = null,
-): KktPre {
-  return form === 'dual'
-    ? preFactorDual(data, refine, lq)
-    : preFactorPrimal(data, scales, refine);
+export function preFactorKkt<P extends KktPre>(
+  strategy: KktStrategy<P>,
+  setup: KktSetup,
+): P {
+  return strategy.prefactor(setup);
 }
 
 /**
@@ -101,6 +53,8 @@ export function preFactorKkt(
  * system) it is retried with regularization a thousand times larger, up to
  * four times; the Newton step then is inexact, which the interior-point
  * iteration corrects. Throws NOT_POSITIVE_DEFINITE after the last try.
+ * @example
+ * const f = factorKkt(pre, s, lam);
  */
 export function factorKkt(
   pre: KktPre,
@@ -109,9 +63,7 @@ export function factorKkt(
 ): KktFact {
   for (let boost = 0; ; boost = boost === 0 ? 1e3 : boost * 1e3) {
     try {
-      return pre.form === 'dual'
-        ? factorDual(pre, s, lam, boost)
-        : factorPrimal(pre, s, lam, boost);
+      return pre.strategy.factor(pre, s, lam, boost);
     } catch (e) {
       if (
         !(e instanceof ValueError && e.code === 'NOT_POSITIVE_DEFINITE') ||
@@ -122,24 +74,21 @@ export function factorKkt(
   }
 }
 
-function solveOnce(f: KktFact, rhs: KktRhs): KktStep {
-  return f.form === 'dual' ? solveDual(f, rhs) : solvePrimal(f, rhs);
-}
-
 /**
  * Solve the Newton system for `rhs`, then refine on the full system: the
  * residual of all four block rows is measured directly (never through
  * Gᵀdiag(d)G, whose entries reach 1e12 near a solution) and a correction
  * solved with the same factorization. This removes the regularization's
- * error and the round-off that d = lam/s amplifies. Steps: `pre.refine`
- * (at least 2 after a boosted factorization).
+ * error and the round-off that d = lam/s amplifies. Steps: `f.refine`
+ * (the strategy's count for this factorization).
+ * @example
+ * const { dz, ds, dlam, dnu } = solveKkt(f, { rx, rc, rz, ry });
  */
 export function solveKkt(f: KktFact, rhs: KktRhs): KktStep {
-  let step = solveOnce(f, rhs);
-  const boosted = f.form === 'dual' ? f.boosted : false;
-  const n = boosted ? Math.max(f.pre.refine, 2) : f.pre.refine;
-  for (let i = 0; i < n; i++) {
-    const corr = solveOnce(f, newtonResidual(f, rhs, step));
+  const strategy = f.pre.strategy;
+  let step = strategy.solve(f, rhs);
+  for (let i = 0; i < f.refine; i++) {
+    const corr = strategy.solve(f, newtonResidual(f, rhs, step));
     step = {
       dz: step.dz.add(corr.dz),
       ds: addOrNull(step.ds, corr.ds),
@@ -152,15 +101,17 @@ export function solveKkt(f: KktFact, rhs: KktRhs): KktStep {
 
 /**
  * The predictor-corrector direction of an interior-point step in one
- * fused kernel where the reduction allows it (dual, inequalities only, no
- * refinement), else null: then solve the affine system, take qpCentering's
- * right-hand side and solve again (pdipm.ts step).
+ * fused kernel where the strategy has one, else null: then solve the
+ * affine system, take qpCentering's right-hand side and solve again
+ * (pdipm.ts step).
+ * @example
+ * const d = predictorCorrector(f, { rx, rz, ry }) ?? twoSolves();
  */
 export function predictorCorrector(
   f: KktFact,
-  rhs: { rx: Tensor; rz: Tensor | null; ry: Tensor | null },
+  rhs: KktStepRhs,
 ): KktStep | null {
-  return f.form === 'dual' ? predictorCorrectorDual(f, rhs) : null;
+  return f.pre.strategy.step(f, rhs);
 }
 
 function addOrNull(a: Tensor | null, b: Tensor | null): Tensor | null {
