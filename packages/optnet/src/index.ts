@@ -8,6 +8,8 @@
 export { qp, solveQp } from './api/qp.js';
 export { QpError, type QpErrorCode } from './api/errors.js';
 export type {
+  QpArg,
+  NestedNumbers,
   QpOptions,
   QpResult,
   QpStatus,
