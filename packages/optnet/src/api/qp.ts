@@ -80,7 +80,7 @@ export function raiseIfNotSolved(out: PdipmOutcome): void {
     .slice(0, 5)
     .map(([s, i]) => `item ${i}: ${s} after ${out.iterations[i]}`)
     .join(', ');
-  const ran = Math.max(...out.iterations);
+  const ran = out.iterations.reduce((m, k) => Math.max(m, k), 0);
   const more = bad.length > 5 ? `, and ${bad.length - 5} more` : '';
   const worst = bad[0][1];
   const st = out.stats[worst];
