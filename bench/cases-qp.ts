@@ -12,14 +12,17 @@
  * not TensorFlow.js.
  *
  * The optnet package is imported lazily, so that a broken or missing
- * solver shows as an error row instead of stopping the whole run.
+ * solver shows as an error row instead of stopping the whole run, and
+ * through its public entries only: `@optnet/optnet` and
+ * `@optnet/optnet/testing` (the root project lists it as a workspace
+ * devDependency; `pnpm bench` runs with `--conditions=source`).
  */
 import type { Entry } from './entry.js';
 import { loadAutograd, T, type Tensor } from './ops.js';
 import { timeIt, type TimeOptions } from './util.js';
 
-type QpModule = typeof import('../packages/optnet/src/qp.js');
-type RandomQpModule = typeof import('../packages/optnet/src/random-qp.js');
+type QpModule = typeof import('@optnet/optnet');
+type RandomQpModule = typeof import('@optnet/optnet/testing');
 type RandomQp = ReturnType<RandomQpModule['randomQp']>;
 
 const BATCH = 128;
@@ -70,8 +73,8 @@ async function loadQp(): Promise<{
   randomQp: RandomQpModule['randomQp'];
 }> {
   const [{ qp }, { randomQp }] = await Promise.all([
-    import('../packages/optnet/src/qp.js'),
-    import('../packages/optnet/src/random-qp.js'),
+    import('@optnet/optnet'),
+    import('@optnet/optnet/testing'),
   ]);
   return { qp, randomQp };
 }

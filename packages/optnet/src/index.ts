@@ -5,15 +5,17 @@
  * - `solveQp(...)`: the full result (duals, slacks, status per item).
  * - `QpError`: every failure, with a `code`.
  */
-export { qp, solveQp } from './qp.js';
-export { QpError, type QpErrorCode } from './errors.js';
+export { qp, solveQp } from './api/qp.js';
+export { QpError, type QpErrorCode } from './api/errors.js';
 export type {
+  QpArg,
+  NestedNumbers,
   QpOptions,
   QpResult,
   QpStatus,
   QpIterationInfo,
   QpSolveInfo,
-} from './types.js';
+} from './api/types.js';
 export {
   parseQps,
   readQps,
@@ -21,7 +23,7 @@ export {
   qpObjective,
   type DenseQp,
   type QpsModel,
-} from './qps.js';
+} from './io/qps.js';
 export {
   OptNetLayer,
   optnetForward,
@@ -30,4 +32,4 @@ export {
   type OptNetParams,
   type OptNetConfig,
   type OptNetProblem,
-} from './layer.js';
+} from './api/layer.js';

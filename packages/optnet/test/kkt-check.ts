@@ -10,7 +10,7 @@ import {
   type Tensor,
 } from '@optnet/tensor';
 import type { QpResult } from '../src/index.js';
-import type { RandomQp } from '../src/random-qp.js';
+import type { RandomQp } from '../src/testing/random-qp.js';
 
 /** QP data, each argument shared or batched (randomQp's shape of result). */
 export type Dense = RandomQp;

@@ -8,7 +8,7 @@ import { makeRng, randn, type Tensor } from '@optnet/tensor';
 import { noGrad } from '@optnet/autograd';
 import { checkVjp } from '@optnet/autograd/testing';
 import { Linear, ReLU, Sequential } from '@optnet/nn';
-import { OptNetLayer, optnetForward, optnetProblem } from '../src/layer.js';
+import { OptNetLayer, optnetForward, optnetProblem } from '../src/api/layer.js';
 
 const f64 = 'float64' as const;
 

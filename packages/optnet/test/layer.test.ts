@@ -7,7 +7,7 @@ import { makeRng, randn, type Tensor } from '@optnet/tensor';
 import { noGrad } from '@optnet/autograd';
 import { checkVjp } from '@optnet/autograd/testing';
 import { Adam, save, load } from '@optnet/nn';
-import { OptNetLayer, optnetForward } from '../src/layer.js';
+import { OptNetLayer, optnetForward } from '../src/api/layer.js';
 
 const f64 = 'float64' as const;
 

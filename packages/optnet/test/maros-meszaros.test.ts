@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseQps } from '../src/index.js';
-import { solveDense } from '../src/solve-dense.js';
+import { solveDense } from '../src/io/solve-dense.js';
 
 const dir = fileURLToPath(
   new URL('../../../../shared/data/maros_meszaros/', import.meta.url),

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseQps, qpObjective, readQps, type DenseQp } from '../src/qps.js';
+import { parseQps, qpObjective, readQps, type DenseQp } from '../src/io/qps.js';
 
 const DATA = fileURLToPath(
   new URL('../../../../shared/data/maros_meszaros/', import.meta.url),

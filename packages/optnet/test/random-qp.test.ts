@@ -4,8 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { matmul, type Tensor } from '@optnet/tensor';
-import { solveQp } from '../src/qp.js';
-import { randomQp } from '../src/random-qp.js';
+import { solveQp } from '../src/api/qp.js';
+import { randomQp } from '../src/testing/random-qp.js';
 
 const f64 = (t: Tensor | null): Float64Array =>
   Float64Array.from(t === null ? [] : t.dataSync());

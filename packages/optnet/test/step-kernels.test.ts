@@ -28,25 +28,25 @@ import {
   slackStepOp,
   stepLength,
   stepLengthOp,
-} from '../src/step-kernels.js';
+} from '../src/kernels/step-kernels.js';
 import {
   residualStats,
   statsOp,
   type StatsParts,
-} from '../src/stats-kernel.js';
+} from '../src/kernels/stats-kernel.js';
 import {
   dualSolve,
   dualSolveOp,
   predictCorrect,
   predictCorrectOp,
-} from '../src/dual-solve-kernel.js';
-import { shiftedCholesky } from '../src/shifted-cholesky-kernel.js';
+} from '../src/kernels/dual-solve-kernel.js';
+import { shiftedCholesky } from '../src/kernels/shifted-cholesky-kernel.js';
 import {
   predictCorrectEq,
   predictCorrectEqOp,
-} from '../src/predict-correct-eq-kernel.js';
-import { fusedResiduals, residualOp } from '../src/residual-kernel.js';
-import { randomQp } from '../src/random-qp.js';
+} from '../src/kernels/predict-correct-eq-kernel.js';
+import { fusedResiduals, residualOp } from '../src/kernels/residual-kernel.js';
+import { randomQp } from '../src/testing/random-qp.js';
 import { solveQp } from '../src/index.js';
 
 const f64 = 'float64' as const;

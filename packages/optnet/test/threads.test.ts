@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cpuWouldSplit, primitives } from '@optnet/tensor';
 import { cpuThreadStats, useCpuThreads } from '@optnet/tensor/threads';
-import { randomQp } from '../src/random-qp.js';
+import { randomQp } from '../src/testing/random-qp.js';
 import { solveQp } from '../src/index.js';
 
 test('a solve whose factorization splits over threads gives the bits of one thread', async () => {

@@ -19,8 +19,8 @@
 import { eye, makeRng, matmul, rand, zeros, type Rng } from '@optnet/tensor';
 import type { DType, FloatDType, Tensor } from '@optnet/tensor';
 import { Module } from '@optnet/nn';
-import { qp } from '../../qp.js';
-import type { QpOptions } from '../../types.js';
+import { qp } from '../../api/qp.js';
+import type { QpOptions } from '../../api/types.js';
 
 /** Options of OptNetSudoku. */
 export interface OptNetSudokuOptions {

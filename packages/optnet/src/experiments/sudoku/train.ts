@@ -16,7 +16,7 @@ import {
 import { noGrad } from '@optnet/autograd';
 import { Adam, load, mseLoss, save, type Module } from '@optnet/nn';
 import { writeFileAtomic } from '@optnet/nn';
-import type { QpOptions, QpSolveInfo } from '../../types.js';
+import type { QpOptions, QpSolveInfo } from '../../api/types.js';
 import { csvText, writeJson } from '../common/run-dir.js';
 import type { ProgressStream } from '../common/progress.js';
 import { lineChartSvg } from '../common/svg-plot.js';

@@ -1,10 +1,11 @@
 /**
  * Stopping rules of the interior-point loop, per batch item, on the
- * statistics read back each iteration (see `residualStats` in pdipm.ts).
+ * statistics read back each iteration (see `residualStats` in
+ * kernels/stats-kernel.ts).
  *
  * Glossary: p h b the QP data; z primal, s slack, lam/nu duals.
  */
-import type { QpStatus } from './types.js';
+import type { QpStatus } from '../api/types.js';
 
 /** Per-item norms of the data that make the tolerances relative. */
 export interface Scales {
@@ -19,9 +20,8 @@ const CERT_TOL = 1e-9;
 
 /**
  * Decide the status of every open item (status null) from `stats`
- * ([nBatch, NSTATS] flat, see stats-kernel.ts); copy each open item's
- * statistics
- * into `last`. Returns the number of items still open.
+ * ([nBatch, NSTATS] flat, see kernels/stats-kernel.ts); copy each open
+ * item's statistics into `last`. Returns the number of items still open.
  */
 export function judge(
   stats: ArrayLike<number>,

@@ -15,7 +15,6 @@ import {
   type Tensor,
 } from '@optnet/tensor';
 import { QpError } from './errors.js';
-import type { Scales } from './status.js';
 
 export interface QpInputs {
   readonly Q: Tensor;
@@ -283,5 +282,3 @@ export function rowNorms(
   }
   return out;
 }
-
-export type { Scales };

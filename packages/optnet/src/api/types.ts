@@ -9,6 +9,16 @@
  */
 import type { Tensor } from '@optnet/tensor';
 
+/** Plain nested arrays of numbers, such as [[2, 0], [0, 2]]. */
+export type NestedNumbers = readonly number[] | readonly NestedNumbers[];
+
+/**
+ * A data argument of qp / solveQp: a tensor, or plain numbers that are
+ * converted to one (with the dtype of the first tensor argument, float64
+ * when none is a tensor; no gradient flows to them).
+ */
+export type QpArg = Tensor | NestedNumbers | Float64Array | Float32Array;
+
 /** How a batch item ended. */
 export type QpStatus =
   'solved' | 'infeasible' | 'unbounded' | 'max_iterations' | 'numerical_error';

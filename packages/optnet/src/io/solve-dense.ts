@@ -8,8 +8,8 @@
 import { tensor, type Tensor } from '@optnet/tensor';
 import { equilibrate, unscaleZ } from './equilibrate.js';
 import { qpObjective, type DenseQp } from './qps-convert.js';
-import { solveQp } from './qp.js';
-import type { QpOptions, QpStatus } from './types.js';
+import { solveQp } from '../api/qp.js';
+import type { QpOptions, QpStatus } from '../api/types.js';
 
 export interface DenseQpOptions extends Omit<QpOptions, 'onNotSolved'> {
   /** Ruiz-equilibrate the data first (default true). */
@@ -60,14 +60,15 @@ export async function solveDense(
   options: DenseQpOptions = {},
 ): Promise<DenseQpResult> {
   const t0 = performance.now();
-  const eq = options.scale === false ? null : equilibrate(qp);
+  // scale and dtype are this function's; the rest are solveQp's options.
+  const { scale, dtype = 'float64', ...qpOptions } = options;
+  const eq = scale === false ? null : equilibrate(qp);
   const s = eq === null ? qp : eq.qp;
-  const dtype = options.dtype ?? 'float64';
   const mat = (a: Float64Array, r: number, c: number): Tensor | null =>
     r === 0 ? null : tensor(a, { dtype }).reshape([r, c]);
   const vec = (a: Float64Array, r: number): Tensor | null =>
     r === 0 ? null : tensor(a, { dtype });
-  const tol = options.tol ?? (dtype === 'float64' ? DENSE_TOL : undefined);
+  const tol = qpOptions.tol ?? (dtype === 'float64' ? DENSE_TOL : undefined);
   const r = await solveQp(
     mat(s.Q, s.nz, s.nz)!,
     tensor(s.p, { dtype }),
@@ -76,10 +77,10 @@ export async function solveDense(
     mat(s.A, s.nEq, s.nz),
     vec(s.b, s.nEq),
     {
-      ...options,
+      ...qpOptions,
       tol,
-      maxIter: options.maxIter ?? 100,
-      refine: options.refine ?? DENSE_REFINE,
+      maxIter: qpOptions.maxIter ?? 100,
+      refine: qpOptions.refine ?? DENSE_REFINE,
     },
   );
   const zs = await r.z.data();

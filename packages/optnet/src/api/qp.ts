@@ -23,10 +23,18 @@
 import { definePrimitive } from '@optnet/autograd';
 import { concat, matmul, stack, zeros, type Tensor } from '@optnet/tensor';
 import { QpError } from './errors.js';
-import { factorKkt, solveKkt, type KktFact } from './kkt.js';
-import { runAsync, runSync, type Iterate, type PdipmOutcome } from './pdipm.js';
-import { solveGen, type Prepared } from './prepare.js';
-import type { QpOptions, QpResult } from './types.js';
+import { factorKkt, solveKkt } from '../solver/kkt/kkt.js';
+import type { KktFact } from '../solver/kkt/types.js';
+import {
+  runAsync,
+  runSync,
+  type Iterate,
+  type PdipmOutcome,
+} from '../solver/pdipm.js';
+import { solveGen, type Prepared } from '../solver/prepare.js';
+import { dropEmpty, toInputs } from './inputs.js';
+import { checkOptions } from './options.js';
+import type { QpArg, QpOptions, QpResult } from './types.js';
 import { checkShapes, type QpInputs } from './validate.js';
 
 interface QpAttrs {
@@ -57,16 +65,22 @@ function unpack(inputs: readonly Tensor[], attrs: QpAttrs): QpInputs {
   return { Q, p, G, h, A, b };
 }
 
-/** Throw QP_NOT_SOLVED naming the items, their status and residuals. */
-export function raiseIfNotSolved(out: PdipmOutcome, maxIter: number): void {
+/**
+ * Throw QP_NOT_SOLVED naming the items, their status, the iterations run
+ * and the residuals.
+ * @example
+ * raiseIfNotSolved(out); // no-op when every item is 'solved'
+ */
+export function raiseIfNotSolved(out: PdipmOutcome): void {
   const bad = out.status
     .map((s, i) => [s, i] as const)
     .filter(([s]) => s !== 'solved');
   if (bad.length === 0) return;
   const shown = bad
     .slice(0, 5)
-    .map(([s, i]) => `item ${i}: ${s}`)
+    .map(([s, i]) => `item ${i}: ${s} after ${out.iterations[i]}`)
     .join(', ');
+  const ran = out.iterations.reduce((m, k) => Math.max(m, k), 0);
   const more = bad.length > 5 ? `, and ${bad.length - 5} more` : '';
   const worst = bad[0][1];
   const st = out.stats[worst];
@@ -78,7 +92,7 @@ export function raiseIfNotSolved(out: PdipmOutcome, maxIter: number): void {
       : 'Raise maxIter or tol, scale the data, or pass onNotSolved: "return" and read the status with solveQp.';
   throw new QpError(
     'QP_NOT_SOLVED',
-    `qp: ${bad.length}/${out.status.length} problems not solved after ${maxIter} iterations (${shown}${more}; item ${worst} primal residual ${fmt(st?.[0])}, dual ${fmt(st?.[1])}, gap ${fmt(st?.[2])}). ${hint}`,
+    `qp: ${bad.length}/${out.status.length} problems not solved after ${ran} iterations (${shown}${more}; item ${worst} primal residual ${fmt(st?.[0])}, dual ${fmt(st?.[1])}, gap ${fmt(st?.[2])}). ${hint}`,
   );
 }
 
@@ -110,16 +124,39 @@ function vecGrad(v: Tensor, shared: boolean): Tensor {
   return shared ? v.sum(0) : v;
 }
 
+/**
+ * The gradients of a constraint pair (M, v) = (G, h) or (A, b) with duals
+ * y and adjoint c: ∂M = −(y aᵀ + c zᵀ), ∂v = c. A pair without rows, which
+ * the solver never saw (y = c = null), gets zeros of its empty shapes.
+ */
+function pairGrads(
+  m: Tensor,
+  v: Tensor,
+  y: Tensor | null,
+  c: Tensor | null,
+  a: Tensor,
+  z: Tensor,
+): (Tensor | null)[] {
+  if (y === null || c === null)
+    return [m, v].map((t) =>
+      t.requiresGrad ? zeros(t.shape, { dtype: t.dtype }) : null,
+    );
+  return [
+    m.requiresGrad ? outer2(y, a, c, z, -1, m.rank === 2) : null,
+    v.requiresGrad ? vecGrad(c, v.rank === 1) : null,
+  ];
+}
+
 const qpPrimitive = definePrimitive<QpAttrs, QpResiduals>({
   name: 'qp',
   forward(inputs, attrs) {
-    const [prep, out] = runSync(solveGen(unpack(inputs, attrs), attrs.options));
+    const x = dropEmpty(unpack(inputs, attrs));
+    const [prep, out] = runSync(solveGen(x, attrs.options));
     attrs.options.onResult?.({
       status: out.status,
       iterations: out.iterations,
     });
-    if (attrs.options.onNotSolved !== 'return')
-      raiseIfNotSolved(out, attrs.options.maxIter ?? 50);
+    if (attrs.options.onNotSolved !== 'return') raiseIfNotSolved(out);
     // The backward's factorization, at the solution; skipped when nothing
     // needs a gradient (the VJP would then factor lazily).
     const fact = inputs.some((t) => t.requiresGrad)
@@ -151,18 +188,10 @@ const qpPrimitive = definePrimitive<QpAttrs, QpResiduals>({
       x.Q.requiresGrad ? outer2(a, z, z, a, -0.5, shared(x.Q, 2)) : null,
       x.p.requiresGrad ? vecGrad(a.neg(), shared(x.p, 1)) : null,
     ];
-    if (x.G !== null && x.h !== null && c !== null && it.lam !== null) {
-      grads.push(
-        x.G.requiresGrad ? outer2(it.lam, a, c, z, -1, shared(x.G, 2)) : null,
-        x.h.requiresGrad ? vecGrad(c, shared(x.h, 1)) : null,
-      );
-    }
-    if (x.A !== null && x.b !== null && e !== null && it.nu !== null) {
-      grads.push(
-        x.A.requiresGrad ? outer2(it.nu, a, e, z, -1, shared(x.A, 2)) : null,
-        x.b.requiresGrad ? vecGrad(e, shared(x.b, 1)) : null,
-      );
-    }
+    if (x.G !== null && x.h !== null)
+      grads.push(...pairGrads(x.G, x.h, it.lam, c, a, z));
+    if (x.A !== null && x.b !== null)
+      grads.push(...pairGrads(x.A, x.b, it.nu, e, a, z));
     return grads;
   },
 });
@@ -171,50 +200,58 @@ const qpPrimitive = definePrimitive<QpAttrs, QpResiduals>({
  * The solution z* of a batch of QPs
  *   minimize ½ zᵀQz + pᵀz  subject to  Gz ≤ h,  Az = b,
  * differentiable in all six arguments. Each argument may carry a leading
- * batch axis or be shared; pass null for a missing (G, h) or (A, b) pair.
- * Throws QpError QP_NOT_SOLVED when an item is not solved (unless
- * `onNotSolved: 'return'`). Needs a backend with synchronous reads (CPU);
- * use solveQp elsewhere.
+ * batch axis or be shared; pass null (or a pair without rows, qpth's
+ * G [0, nz], h [0]) for a missing (G, h) or (A, b) pair. Plain nested
+ * arrays are converted (see QpArg). Throws QpError BAD_OPTION for an
+ * unknown option or a bad value, QP_NOT_SOLVED when an item is not solved
+ * (unless `onNotSolved: 'return'`). Needs a backend with synchronous reads
+ * (CPU); use solveQp elsewhere.
  * @example
  * const z = qp(Q, p, G, h, null, null); // z: [nBatch, nz]
  * z.sum().backward(); // Q.grad, p.grad, G.grad, h.grad
  */
 export function qp(
-  Q: Tensor,
-  p: Tensor,
-  G: Tensor | null = null,
-  h: Tensor | null = null,
-  A: Tensor | null = null,
-  b: Tensor | null = null,
+  Q: QpArg,
+  p: QpArg,
+  G: QpArg | null = null,
+  h: QpArg | null = null,
+  A: QpArg | null = null,
+  b: QpArg | null = null,
   options: QpOptions = {},
 ): Tensor {
-  checkShapes({ Q, p, G, h, A, b }); // before packing drops a lone G or h
-  const [inputs, has] = pack({ Q, p, G, h, A, b });
+  checkOptions('qp', options);
+  const x = toInputs('qp', { Q, p, G, h, A, b });
+  checkShapes(x); // before packing drops a lone G or h
+  const [inputs, has] = pack(x);
   return qpPrimitive.bind(inputs, { ...has, options })[0];
 }
 
 /**
  * Solve a batch of QPs and return z, the duals, slacks, and per item the
  * status, iterations, residuals and objective. Never throws for an item
- * that fails to solve: read `status`. Not differentiable (use qp).
+ * that fails to solve: read `status`. Not differentiable (use qp). Takes
+ * the arguments and options of qp and checks them the same way.
  * @example
  * const r = await solveQp(Q, p, G, h);
  * r.status[0]; // 'solved'
  */
 export async function solveQp(
-  Q: Tensor,
-  p: Tensor,
-  G: Tensor | null = null,
-  h: Tensor | null = null,
-  A: Tensor | null = null,
-  b: Tensor | null = null,
+  Q: QpArg,
+  p: QpArg,
+  G: QpArg | null = null,
+  h: QpArg | null = null,
+  A: QpArg | null = null,
+  b: QpArg | null = null,
   options: QpOptions = {},
 ): Promise<QpResult> {
-  const [prep, out] = await runAsync(solveGen({ Q, p, G, h, A, b }, options));
+  checkOptions('solveQp', options);
+  const x = toInputs('solveQp', { Q, p, G, h, A, b });
+  checkShapes(x);
+  const [prep, out] = await runAsync(solveGen(dropEmpty(x), options));
   options.onResult?.({ status: out.status, iterations: out.iterations });
   const { batched, nz, nIneq, nEq, nBatch } = prep.shape;
   const shape = (t: Tensor | null, n: number): Tensor => {
-    const full = t ?? zeros([nBatch, 0], { dtype: Q.dtype });
+    const full = t ?? zeros([nBatch, 0], { dtype: x.Q.dtype });
     return batched ? full : full.reshape([n]);
   };
   return {

@@ -16,9 +16,9 @@
  */
 import { noGrad } from '@optnet/autograd';
 import { makeRng, randn, scope, type Tensor } from '@optnet/tensor';
-import { qp, solveQp } from './qp.js';
-import { randomQp, type RandomQp } from './random-qp.js';
-import type { QpOptions } from './types.js';
+import { qp, solveQp } from '../api/qp.js';
+import { randomQp, type RandomQp } from '../testing/random-qp.js';
+import type { QpOptions } from '../api/types.js';
 
 export interface BenchQpOptions {
   nBatch: number;

@@ -349,7 +349,7 @@ export const slackStepOp: KernelOp<Record<string, never>> = defineOp<
 /**
  * ds from the two exact-arithmetic-equal formulas, per row: the linear row
  * −(rz + G dz) where `inactive`, else the complementarity form
- * −(rc/lam + (s/lam)∘dlam) (see kkt-dual.ts for why).
+ * −(rc/lam + (s/lam)∘dlam) (see solver/kkt/dual.ts for why).
  * @example const ds = slackStep(rcOverLam, sOverLam, dlam, rz, gdz, inactive);
  */
 export function slackStep(

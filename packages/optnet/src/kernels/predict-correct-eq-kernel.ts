@@ -1,6 +1,6 @@
 /**
  * qpPredictCorrectEq: a whole Mehrotra direction of the dual reduction
- * (kkt-dual.ts) with equality constraints, fused per item like
+ * (solver/kkt/dual.ts) with equality constraints, fused per item like
  * qpPredictCorrect (dual-solve-kernel.ts), for the OptNet layer's general
  * form (the Sudoku layer has 40 equalities). With the equality block
  * eliminated once (L_R, V = L_R⁻¹ A Q⁻¹ Gᵀ, W_A = L_Q⁻¹Aᵀ), a solve for rc is
@@ -13,7 +13,7 @@
  *
  * done for rc = s∘lam (affine), then for qpCentering's corrector rc,
  * while the item's matrices are in cache. `decompose` is the same in
- * tensor ops (what kkt-dual.ts runs otherwise).
+ * tensor ops (what solver/kkt/dual.ts runs otherwise).
  *
  * Glossary: n = nz, m = nIneq, q = nEq; L_Q [·, n, n], W_G [·, n, m],
  * G [·, m, n], L_S [nBatch, m, m], L_R [·, q, q], V [·, q, m],
@@ -396,7 +396,7 @@ function pcEqJs(ins: readonly CpuTensor[], outs: readonly CpuTensor[]): void {
   }
 }
 
-/** The tensor-op form: what kkt-dual.ts runs without this kernel. */
+/** The tensor-op form: what solver/kkt/dual.ts runs without this kernel. */
 function pcEqOps(ins: readonly Tensor[]): Tensor[] {
   const [lq, wG, G, ls, lr, v, wA, rx, ry, s, lam, sOverLam, inactive, rz] =
     ins;

@@ -21,21 +21,14 @@ import {
   where,
   type Tensor,
 } from '@optnet/tensor';
-import {
-  factorKkt,
-  predictorCorrector,
-  solveKkt,
-  type KktData,
-  type KktFact,
-  type KktPre,
-  type KktStep,
-} from './kkt.js';
+import { factorKkt, predictorCorrector, solveKkt } from './kkt/kkt.js';
+import type { KktData, KktFact, KktPre, KktStep } from './kkt/types.js';
 import { judge, type Scales } from './status.js';
-import { mtv, mv } from './batch.js';
-import { centering, move, stepLength } from './step-kernels.js';
-import { residualStats, type StatsParts } from './stats-kernel.js';
-import { fusedResiduals } from './residual-kernel.js';
-import type { QpIterationInfo, QpStatus } from './types.js';
+import { mtv, mv } from '../kernels/batch.js';
+import { centering, move, stepLength } from '../kernels/step-kernels.js';
+import { residualStats, type StatsParts } from '../kernels/stats-kernel.js';
+import { fusedResiduals } from '../kernels/residual-kernel.js';
+import type { QpIterationInfo, QpStatus } from '../api/types.js';
 
 /** A batch of QPs, vectors expanded to [nBatch, ·]. */
 export interface Problem {
@@ -73,8 +66,7 @@ export interface PdipmOutcome {
 
 /**
  * The solver loop. Yields a [nBatch, 10] tensor of statistics (see
- * stats-kernel.ts) and expects its
- * contents back; returns the final iterate and the status of every item.
+ * kernels/stats-kernel.ts) and expects its contents back; returns the final iterate and the status of every item.
  */
 export function* pdipm(
   prob: Problem,
@@ -224,8 +216,8 @@ function residuals(prob: Problem, it: Iterate): FullResiduals {
 }
 
 /**
- * The statistics' inputs (stats-kernel.ts); a block is there when all its parts
- * are.
+ * The statistics' inputs (kernels/stats-kernel.ts); a block is there when
+ * all its parts are.
  */
 function statsParts(prob: Problem, it: Iterate, r: FullResiduals): StatsParts {
   const { s, lam, nu } = it;
@@ -286,7 +278,7 @@ function step(
   const f: KktFact = factorKkt(pre, s, lam);
   // Predictor (affine direction), centering, corrector; then the step
   // length, 0.99 of the way to the boundary and capped where the gap
-  // would rise (step-kernels.ts).
+  // would rise (kernels/step-kernels.ts).
   const d = predictorCorrector(f, { rx, rz, ry }) ?? corrected(f, s, lam, res);
   const alpha = stepLength(s, lam, d.ds!, d.dlam!, {
     scale: 0.99,

@@ -1,8 +1,8 @@
 /**
- * A fused kernel for one Newton solve of the dual reduction (kkt-dual.ts)
- * without equality constraints, the OptNet layer's common case: given the
- * iteration's factors and the parts of the right-hand side that
- * `rxParts` already reduced,
+ * A fused kernel for one Newton solve of the dual reduction
+ * (solver/kkt/dual.ts) without equality constraints, the OptNet layer's
+ * common case: given the iteration's factors and the parts of the
+ * right-hand side that `rxParts` already reduced,
  *
  *   r1   = zPart − rc/lam
  *   dlam = L_S⁻ᵀ L_S⁻¹ r1              (S = L_S L_Sᵀ)
@@ -192,7 +192,7 @@ const qpDualSolve: WasmFunc = {
  * qpPredictCorrect(lq, lqs, wg, wgs, g, gs, ls, lss, rx, s, lam, sol, ina,
  * rz, dz, dlam, ds, work, n, m, count): a whole Mehrotra direction per
  * item: the parts of the right-hand side both solves share (t = L_Q⁻¹rx,
- * zPart = rz − W_Gᵀt, as kkt-dual.ts rxParts), the affine solve with
+ * zPart = rz − W_Gᵀt, as solver/kkt/dual.ts rxParts), the affine solve with
  * rc = s∘lam, the corrector right-hand side (centerItem) and the corrector
  * solve, while the item's matrices are in cache (the corrector's reads
  * then cost no memory traffic). work is 2n + 5m doubles: t, zPart, rc,
@@ -352,7 +352,7 @@ function dualSolveJs(
   }
 }
 
-/** The tensor-op form (what kkt-dual.ts runs without this kernel). */
+/** The tensor-op form (what solver/kkt/dual.ts runs without this kernel). */
 function dualSolveOps([
   lq,
   wG,
@@ -443,7 +443,7 @@ function predictCorrectShape(ins: readonly TensorMeta[]): TensorMeta[] {
   ]);
 }
 
-/** t = L_Q⁻¹rx and zPart = rz − W_Gᵀt (kkt-dual.ts rxParts). */
+/** t = L_Q⁻¹rx and zPart = rz − W_Gᵀt (solver/kkt/dual.ts rxParts). */
 function rxPartsOps(
   lq: Tensor,
   wG: Tensor,

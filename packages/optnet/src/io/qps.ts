@@ -27,7 +27,7 @@
  *   quadratic form unchanged).
  * - A (column, row) coefficient or a Q entry given twice is an error.
  */
-import { QpError, type QpErrorCode } from './errors.js';
+import { QpError, type QpErrorCode } from '../api/errors.js';
 import {
   rowRange,
   toDenseQp,

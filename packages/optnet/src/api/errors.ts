@@ -14,7 +14,9 @@ export type QpErrorCode =
   /** A QPS file that does not follow the format (names the line). */
   | 'QPS_PARSE'
   /** A QPS feature this reader does not support (integer columns, ...). */
-  | 'QPS_UNSUPPORTED';
+  | 'QPS_UNSUPPORTED'
+  /** An option qp or solveQp does not know, or a value it does not accept. */
+  | 'BAD_OPTION';
 
 /** Raised by qp, solveQp, OptNetLayer and the QPS reader. */
 export class QpError extends OptnetError<QpErrorCode> {}

@@ -6,7 +6,7 @@
  * leading nBatch axis); z primal, s slack, lam/nu duals; y = [dlam; dnu].
  *
  * Eliminating dz = −Q⁻¹(rx + Gᵀdlam + Aᵀdnu) and
- * ds = −rc/lam − (s/lam)∘dlam from the Newton system (kkt.ts) leaves
+ * ds = −rc/lam − (s/lam)∘dlam from the Newton system (types.ts) leaves
  *
  *   [Kgg + diag(s/lam)  Kga] [dlam]   [r1]   r1 = rz − rc/lam − G Q⁻¹ rx
  *   [Kag                Kaa] [dnu ] = [r2],  r2 = ry − A Q⁻¹ rx,
@@ -32,16 +32,24 @@ import {
   type Tensor,
   ValueError,
 } from '@optnet/tensor';
-import { cholSolveVec, mtv, mv, trsv } from './batch.js';
-import { dualSolve, predictCorrect } from './dual-solve-kernel.js';
-import { predictCorrectEq } from './predict-correct-eq-kernel.js';
-import { shiftedCholesky } from './shifted-cholesky-kernel.js';
-import { slackStep } from './step-kernels.js';
-import type { KktData, KktRhs, KktStep } from './kkt.js';
+import { cholSolveVec, mtv, mv, trsv } from '../../kernels/batch.js';
+import { dualSolve, predictCorrect } from '../../kernels/dual-solve-kernel.js';
+import { predictCorrectEq } from '../../kernels/predict-correct-eq-kernel.js';
+import { shiftedCholesky } from '../../kernels/shifted-cholesky-kernel.js';
+import { slackStep } from '../../kernels/step-kernels.js';
+import type {
+  KktFact,
+  KktFit,
+  KktPre,
+  KktProblemInfo,
+  KktRhs,
+  KktSetup,
+  KktStep,
+  KktStepRhs,
+  KktStrategy,
+} from './types.js';
 
-export interface DualPre {
-  readonly form: 'dual';
-  readonly data: KktData;
+export interface DualPre extends KktPre {
   /** Cholesky factor of Q (shared or per item). */
   readonly lq: Tensor;
   /** W_G = L_Q⁻¹Gᵀ [·, nz, nIneq] and W_A = L_Q⁻¹Aᵀ [·, nz, nEq]. */
@@ -56,14 +64,10 @@ export interface DualPre {
   readonly diagMax: Tensor | null;
   /** diag(G Q⁻¹ Gᵀ) [·, nIneq]: the scale s/lam is compared with. */
   readonly gDiag: Tensor | null;
-  readonly refine: number;
 }
 
-export interface DualFact {
-  readonly form: 'dual';
+export interface DualFact extends KktFact {
   readonly pre: DualPre;
-  readonly s: Tensor | null;
-  readonly lam: Tensor | null;
   /** Cholesky factor of S = kg + diag(s/lam) (null without inequalities). */
   readonly ls: Tensor | null;
   /** Whether the factorization needed extra regularization. */
@@ -98,13 +102,10 @@ function factorR(kaa: Tensor, f32: boolean): Tensor {
 }
 
 /**
- * Everything that does not move; throws NOT_POSITIVE_DEFINITE if Q is not PD.
+ * Everything that does not move; throws NOT_POSITIVE_DEFINITE if Q is not
+ * PD. Reuses the Cholesky factor of Q that prepare.ts made, when given.
  */
-export function preFactorDual(
-  data: KktData,
-  refine: number,
-  lqGiven: Tensor | null,
-): DualPre {
+function preFactorDual({ data, refine, lq: lqGiven }: KktSetup): DualPre {
   const { Q, G, A } = data;
   const lq = lqGiven ?? Q.cholesky();
   const lift = (t: Tensor): Tensor =>
@@ -127,7 +128,7 @@ export function preFactorDual(
   const gDiag = kgg === null ? null : diagonal(kgg);
   const kgDiag = kg === kgg ? gDiag : kg === null ? null : diagonal(kg);
   return {
-    form: 'dual',
+    strategy: dualKkt,
     data,
     lq,
     wG,
@@ -146,17 +147,17 @@ export function preFactorDual(
  * boost·1e-14·max diag (degenerate problems with more active constraints
  * than variables make the active block singular).
  */
-export function factorDual(
+function factorDual(
   pre: DualPre,
   s: Tensor | null,
   lam: Tensor | null,
-  boost = 0,
+  boost: number,
 ): DualFact {
   const none = {
-    form: 'dual',
     pre,
     s,
     lam,
+    refine: pre.refine,
     ls: null,
     boosted: false,
     sOverLam: null,
@@ -187,6 +188,8 @@ export function factorDual(
     : shiftedCholesky(pre.kg, diag);
   return {
     ...none,
+    // A boosted factorization's steps are inexact: refine at least twice.
+    refine: boost > 0 ? Math.max(pre.refine, 2) : pre.refine,
     ls,
     boosted: boost > 0,
     sOverLam,
@@ -253,7 +256,7 @@ function rxParts(f: DualFact, rhs: KktRhs): RxParts {
 /**
  * Solve the Newton system for the residuals `rhs` (no refinement; see kkt.ts).
  */
-export function solveDual(f: DualFact, rhs: KktRhs): KktStep {
+function solveDual(f: DualFact, rhs: KktRhs): KktStep {
   const { lq, wG, wA } = f.pre;
   const { t, zPart, r2 } = rxParts(f, rhs);
   const { G } = f.pre.data;
@@ -327,10 +330,7 @@ export function solveDual(f: DualFact, rhs: KktRhs): KktStep {
  * does not apply (no inequalities, or refinement after a boosted
  * factorization): then the caller runs the separate solves.
  */
-export function predictorCorrectorDual(
-  f: DualFact,
-  rhs: { rx: Tensor; rz: Tensor | null; ry: Tensor | null },
-): KktStep | null {
+function predictorCorrectorDual(f: DualFact, rhs: KktStepRhs): KktStep | null {
   const { lq, wG, wA, lr, v } = f.pre;
   const { G } = f.pre.data;
   if (
@@ -380,3 +380,35 @@ export function predictorCorrectorDual(
   );
   return { dz, ds, dlam, dnu };
 }
+
+/**
+ * Needs Q safely definite: Cholesky pivots L_jj² ≥ 1e-10·Q_jj (1e-4 in
+ * float32). Cost: the (nIneq + nEq)³/3 of its factorization.
+ */
+function fitDual(info: KktProblemInfo): KktFit {
+  const thr = info.float32 ? 1e-4 : 1e-10;
+  if (!(info.pivotRatio >= thr)) {
+    return {
+      code: 'Q_NOT_PSD',
+      refused: `needs a positive definite Q; got a Q whose smallest Cholesky pivot is ${info.pivotRatio.toExponential(1)} of its diagonal (below ${thr}). Use kkt: 'auto' or 'primal'.`,
+    };
+  }
+  return { cost: (info.nIneq + info.nEq) ** 3 / 3 };
+}
+
+/**
+ * The constraint-space reduction as a KKT strategy (see the file comment).
+ * Refinement is off by default: measured (BENCHMARKS.md), it changes
+ * nothing here, float32 included.
+ * @example
+ * const pre = preFactorKkt(dualKkt, setup); // kkt.ts
+ */
+export const dualKkt: KktStrategy<DualPre, DualFact> = {
+  name: 'dual',
+  defaultRefine: 0,
+  fit: fitDual,
+  prefactor: preFactorDual,
+  factor: factorDual,
+  solve: solveDual,
+  step: predictorCorrectorDual,
+};

@@ -6,11 +6,13 @@
  * Glossary: Q p G h A b; nBatch nz nIneq nEq.
  */
 import { ValueError, zeros, type Tensor } from '@optnet/tensor';
-import { preFactorKkt, type KktForm, type KktPre } from './kkt.js';
-import { registerQpWasm } from './fused-kernels.js';
-import { QpError } from './errors.js';
+import { chooseKkt } from './kkt/choose.js';
+import { preFactorKkt } from './kkt/kkt.js';
+import type { KktPre } from './kkt/types.js';
+import { registerQpWasm } from '../kernels/fused-kernels.js';
 import { pdipm, type PdipmOutcome, type Problem } from './pdipm.js';
-import type { QpOptions } from './types.js';
+import type { Scales } from './status.js';
+import type { QpOptions } from '../api/types.js';
 import {
   checkFinite,
   checkPsd,
@@ -19,8 +21,7 @@ import {
   rowNorms,
   type QpInputs,
   type QpShape,
-  type Scales,
-} from './validate.js';
+} from '../api/validate.js';
 
 export interface Prepared {
   readonly shape: QpShape;
@@ -86,17 +87,20 @@ export function* prepare(
     bInv: rowScale(bB),
     zero: zeros([nBatch, 1], { dtype: x.Q.dtype }),
   };
-  const form = chooseForm(options.kkt ?? 'auto', ratio, shape, f32);
-  // Measured (BENCHMARKS.md): refinement changes nothing in the dual form,
-  // float32 included; the primal form needs one step to undo δ and ρ.
-  const refine = options.refine ?? (form === 'primal' ? 1 : 0);
-  const pre = preFactorKkt(
-    prob.data,
-    { qMax, ataMax: maxColumnNorm2(a, nEq, nz) },
-    form,
-    refine,
+  const strategy = chooseKkt(options.kkt ?? 'auto', {
+    nz,
+    nIneq,
+    nEq,
+    float32: f32,
+    pivotRatio: ratio,
+    options,
+  });
+  const pre = preFactorKkt(strategy, {
+    data: prob.data,
+    scales: { qMax, ataMax: maxColumnNorm2(a, nEq, nz) },
+    refine: options.refine ?? strategy.defaultRefine,
     lq,
-  );
+  });
   return { shape, prob, pre, scales };
 }
 
@@ -122,36 +126,6 @@ function pivotRatio(
       worst = Math.min(worst, l[o + j * nz + j] ** 2 / q[o + j * nz + j]);
   }
   return worst;
-}
-
-/**
- * The constraint-space ('dual') reduction when Q is safely definite and it
- * costs at most 3× the variable-space one per iteration ((nIneq + nEq)³/3
- * against nIneq·nz² + nz³/3 + ...); 'primal' otherwise. The bias is for
- * the dual form's conditioning: degenerate problems (Maros–Meszaros
- * QPCBOEI2, 2.1× dearer in dual form) stall in the primal one.
- */
-function chooseForm(
-  want: QpOptions['kkt'],
-  ratio: number,
-  shape: QpShape,
-  f32: boolean,
-): KktForm {
-  const { nz: n, nIneq: m, nEq: k } = shape;
-  if (want === 'primal' || m + k === 0) return 'primal';
-  const thr = f32 ? 1e-4 : 1e-10;
-  const ok = ratio >= thr;
-  if (want === 'dual' && !ok) {
-    throw new QpError(
-      'Q_NOT_PSD',
-      `qp: kkt 'dual' needs a positive definite Q; got a Q whose smallest Cholesky pivot is ${ratio.toExponential(1)} of its diagonal (below ${thr}). Use kkt: 'auto' or 'primal'.`,
-    );
-  }
-  if (want === 'dual') return 'dual';
-  const dualCost = (m + k) ** 3 / 3;
-  const primalCost =
-    m * n * n + n ** 3 / 3 + k * n * n + k * k * n + k ** 3 / 3;
-  return ok && dualCost <= 3 * primalCost ? 'dual' : 'primal';
 }
 
 /** 1 / (1 + |v|), the scale of a row-relative residual. */

@@ -35,8 +35,8 @@ export const at = (v: string): string => `(i32.add ${get(v)} ${get('$ib')})`;
  */
 
 /**
- * t ← L_Q⁻¹rx and zp ← rz − W_Gᵀt (kkt-dual.ts rxParts), for the vector at
- * `rx`.
+ * t ← L_Q⁻¹rx and zp ← rz − W_Gᵀt (solver/kkt/dual.ts rxParts), for the
+ * vector at `rx`.
  */
 export const rxPartsItem = (rx: string): string => `
     ${each('$n', `(f64.store ${at('$t')} (f64.load ${at(rx)}))`)}

@@ -1,0 +1,123 @@
+/**
+ * The data arguments of qp / solveQp as callers pass them, made into the
+ * solver's tensors: plain nested arrays of numbers are converted (with the
+ * dtype of the first tensor argument, float64 when none is a tensor);
+ * anything else is refused with a line naming the argument. Constraint
+ * pairs with no rows (qpth's empty G [0, nz] or [nBatch, 0, nz], h [0])
+ * mean "no constraints of that kind".
+ *
+ * Glossary: Q p G h A b the data; nz nIneq nEq the sizes.
+ */
+import {
+  ShapeError,
+  tensor,
+  ValueError,
+  zeros,
+  type DType,
+  type NestedArray,
+  type Tensor,
+} from '@optnet/tensor';
+import type { QpArg } from './types.js';
+import type { QpInputs } from './validate.js';
+
+/** The six arguments as given (Q and p required). */
+export interface QpArgs {
+  readonly Q: unknown;
+  readonly p: unknown;
+  readonly G: unknown;
+  readonly h: unknown;
+  readonly A: unknown;
+  readonly b: unknown;
+}
+
+function isTensor(v: unknown): v is Tensor {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    (v as { isTensor?: unknown }).isTensor === true
+  );
+}
+
+function isArrayData(v: unknown): v is Exclude<QpArg, Tensor> {
+  return (
+    Array.isArray(v) || v instanceof Float64Array || v instanceof Float32Array
+  );
+}
+
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'function') return 'a function';
+  if (typeof v === 'object') return `an object (${v.constructor?.name})`;
+  if (typeof v === 'string') return `the string '${v}'`;
+  return `${typeof v} ${String(v)}`;
+}
+
+/**
+ * One argument as a tensor; null stays null where allowed. A matrix given
+ * as `[]` has no rows: [0, nz].
+ */
+function toTensor(
+  op: string,
+  name: string,
+  v: unknown,
+  dtype: DType,
+  nz: number | null,
+): Tensor | null {
+  if (isTensor(v)) return v;
+  if ((v === null || v === undefined) && name !== 'Q' && name !== 'p')
+    return null;
+  if (!isArrayData(v)) {
+    throw new ValueError(
+      'BAD_ARGUMENT',
+      `${op}: ${name} must be a Tensor or a nested array of numbers; got ${describe(v)}. Pass tensor(...) or an array such as [[2, 0], [0, 2]].`,
+    );
+  }
+  if (nz !== null && Array.isArray(v) && v.length === 0)
+    return zeros([0, nz], { dtype });
+  try {
+    return tensor(v as NestedArray, { dtype });
+  } catch (e) {
+    if (!(e instanceof ShapeError)) throw e;
+    const why = e.message.replace(/^tensor: /, '');
+    throw new ShapeError(e.code, `${op}: ${name} as an array: ${why}`);
+  }
+}
+
+/**
+ * The arguments as tensors: arrays converted with the dtype of the first
+ * tensor among them (float64 when there is none).
+ * @example
+ * toInputs('qp', { Q: [[2, 0], [0, 2]], p: [1, 1], G: null, h: null,
+ *   A: null, b: null }); // float64 tensors
+ */
+export function toInputs(op: string, args: QpArgs): QpInputs {
+  const all = [args.Q, args.p, args.G, args.h, args.A, args.b];
+  const dtype = all.find(isTensor)?.dtype ?? 'float64';
+  const Q = toTensor(op, 'Q', args.Q, dtype, null)!;
+  const nz = Q.rank === 2 || Q.rank === 3 ? Q.shape[Q.rank - 1] : null;
+  return {
+    Q,
+    p: toTensor(op, 'p', args.p, dtype, null)!,
+    G: toTensor(op, 'G', args.G, dtype, nz),
+    h: toTensor(op, 'h', args.h, dtype, null),
+    A: toTensor(op, 'A', args.A, dtype, nz),
+    b: toTensor(op, 'b', args.b, dtype, null),
+  };
+}
+
+const noRows = (m: Tensor | null): boolean =>
+  m !== null && m.shape[m.rank - 2] === 0;
+
+/**
+ * The problem the solver sees: a pair (G, h) or (A, b) without rows is
+ * dropped, so the result is exactly that of passing null. Call after
+ * checkShapes, which checks the empty pairs like any other.
+ * @example
+ * dropEmpty({ Q, p, G: zeros([0, 3]), h: zeros([0]), A: null, b: null });
+ * // → G and h null
+ */
+export function dropEmpty(x: QpInputs): QpInputs {
+  const ineq = noRows(x.G) ? { G: null, h: null } : {};
+  const eq = noRows(x.A) ? { A: null, b: null } : {};
+  return { ...x, ...ineq, ...eq };
+}

@@ -1,0 +1,123 @@
+/**
+ * Checks of the `QpOptions` a caller passes to qp / solveQp: every key
+ * known (with the closest known key suggested for a typo) and every value
+ * in its range, before any work is done. An option set to undefined counts
+ * as not set.
+ */
+import { QpError } from './errors.js';
+import type { QpOptions } from './types.js';
+import { KKT_NAMES } from '../solver/kkt/choose.js';
+
+interface OptionRule {
+  /** What the value must be, for the message ("an integer ≥ 1"). */
+  readonly want: string;
+  readonly ok: (v: unknown) => boolean;
+}
+
+const isInt = (v: unknown, min: number): boolean =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min;
+
+const oneOf = (values: readonly string[]): OptionRule => ({
+  want: values.map((v) => `'${v}'`).join(' | '),
+  ok: (v) => typeof v === 'string' && values.includes(v),
+});
+
+/** One rule per key: a key added to QpOptions without one fails tsc. */
+const RULES: { readonly [K in keyof Required<QpOptions>]: OptionRule } = {
+  tol: {
+    want: 'a finite number > 0',
+    ok: (v) => typeof v === 'number' && v > 0 && Number.isFinite(v),
+  },
+  maxIter: { want: 'an integer ≥ 1', ok: (v) => isInt(v, 1) },
+  refine: { want: 'an integer ≥ 0', ok: (v) => isInt(v, 0) },
+  checkQ: { want: 'a boolean', ok: (v) => typeof v === 'boolean' },
+  kkt: oneOf(KKT_NAMES),
+  onNotSolved: oneOf(['throw', 'return']),
+  onIteration: { want: 'a function', ok: (v) => typeof v === 'function' },
+  onResult: { want: 'a function', ok: (v) => typeof v === 'function' },
+};
+
+const KNOWN = Object.keys(RULES) as (keyof QpOptions)[];
+
+const knownList = (): string =>
+  KNOWN.map((k) => `${k} (${RULES[k].want})`).join(', ');
+
+/** A value as the caller wrote it, short. */
+function show(v: unknown): string {
+  if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'function') return 'a function';
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (typeof v === 'object' && v !== null) return 'an object';
+  return String(v);
+}
+
+/** Edit distance (insert, delete, substitute; each costs 1). */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const sub = prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
+      row.push(Math.min(sub, prev[j] + 1, row[j - 1] + 1));
+    }
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/**
+ * The known key closest to `key` (case, `_` and `-` ignored): within one
+ * edit per three letters, or one a prefix of the other ('tolerance' →
+ * 'tol'); else null.
+ * @example
+ * closestOption('maxIters'); // 'maxIter'
+ */
+export function closestOption(key: string): string | null {
+  const norm = (s: string): string => s.toLowerCase().replace(/[_-]/g, '');
+  const k = norm(key);
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const known of KNOWN) {
+    const n = norm(known);
+    const prefix = k.length >= 3 && (n.startsWith(k) || k.startsWith(n));
+    const d = prefix ? Math.min(1, distance(k, n)) : distance(k, n);
+    const near = d <= Math.max(1, Math.floor(k.length / 3));
+    if ((near || prefix) && d < bestD) {
+      best = known;
+      bestD = d;
+    }
+  }
+  return best;
+}
+
+/**
+ * Throw QpError BAD_OPTION for options that are not an object, an unknown
+ * key or a value out of range, naming `op`, the key, the value and the
+ * known options.
+ * @example
+ * checkOptions('qp', { maxIters: 10 }); // throws: did you mean 'maxIter'?
+ */
+export function checkOptions(op: string, options: unknown): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new QpError(
+      'BAD_OPTION',
+      `${op}: options must be an object; got ${show(options)}. Pass {} or leave them out. Known options: ${knownList()}.`,
+    );
+  for (const [key, value] of Object.entries(options)) {
+    if (!Object.hasOwn(RULES, key)) {
+      const near = closestOption(key);
+      const hint = near === null ? '' : ` Did you mean '${near}'?`;
+      throw new QpError(
+        'BAD_OPTION',
+        `${op}: unknown option '${key}'; got ${key}: ${show(value)}.${hint} Known options: ${knownList()}.`,
+      );
+    }
+    const rule = RULES[key as keyof QpOptions];
+    if (value !== undefined && !rule.ok(value))
+      throw new QpError(
+        'BAD_OPTION',
+        `${op}: option ${key} must be ${rule.want}; got ${key}: ${show(value)}. Known options: ${knownList()}.`,
+      );
+  }
+}

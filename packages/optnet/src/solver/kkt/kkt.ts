@@ -1,0 +1,146 @@
+/**
+ * The KKT system of one interior-point step: the driver every reduction
+ * (a `KktStrategy`, types.ts) runs under. It adds what they all share:
+ * retries with more regularization after a breakdown, and iterative
+ * refinement on the full Newton system (types.ts writes it out).
+ *
+ * Glossary: Q [nz, nz], G [nIneq, nz], A [nEq, nz] (each shared or with a
+ * leading nBatch axis); z primal, s slack, lam inequality duals, nu
+ * equality duals.
+ *
+ * The reductions, by block elimination with batched Cholesky
+ * factorizations:
+ * - 'dual' (dual.ts): eliminate dz through Q⁻¹, factor an
+ *   (nIneq + nEq) matrix per iteration. Needs Q positive definite; Q is
+ *   factored once. Well conditioned near the solution; the default when Q
+ *   is definite.
+ * - 'primal' (primal.ts): eliminate ds and dlam, factor an nz matrix
+ *   Q + GᵀDG (+ ρAᵀA + δI) per iteration. Works for any convex Q.
+ * choose.ts picks one per solve.
+ *
+ * preFactorKkt / factorKkt / solveKkt import no autograd: the backward pass
+ * calls solveKkt on the forward's final factorization.
+ */
+import { ValueError } from '@optnet/tensor';
+import type { Tensor } from '@optnet/tensor';
+import { mtv, mv } from '../../kernels/batch.js';
+import type {
+  KktFact,
+  KktPre,
+  KktRhs,
+  KktSetup,
+  KktStep,
+  KktStepRhs,
+  KktStrategy,
+} from './types.js';
+
+/**
+ * Everything that does not depend on the iterate, for `strategy` (which
+ * the result carries: factorKkt and solveKkt dispatch on it).
+ * @example
+ * const pre = preFactorKkt(dualKkt, { data, scales, refine: 0, lq: null });
+ */
+export function preFactorKkt<P extends KktPre>(
+  strategy: KktStrategy<P>,
+  setup: KktSetup,
+): P {
+  return strategy.prefactor(setup);
+}
+
+/**
+ * Factor at the iterate (s, lam); a new value, `pre` is unchanged. When a
+ * Cholesky factorization breaks down (round-off on a nearly singular
+ * system) it is retried with regularization a thousand times larger, up to
+ * four times; the Newton step then is inexact, which the interior-point
+ * iteration corrects. Throws NOT_POSITIVE_DEFINITE after the last try.
+ * @example
+ * const f = factorKkt(pre, s, lam);
+ */
+export function factorKkt(
+  pre: KktPre,
+  s: Tensor | null,
+  lam: Tensor | null,
+): KktFact {
+  for (let boost = 0; ; boost = boost === 0 ? 1e3 : boost * 1e3) {
+    try {
+      return pre.strategy.factor(pre, s, lam, boost);
+    } catch (e) {
+      if (
+        !(e instanceof ValueError && e.code === 'NOT_POSITIVE_DEFINITE') ||
+        boost >= 1e12
+      )
+        throw e;
+    }
+  }
+}
+
+/**
+ * Solve the Newton system for `rhs`, then refine on the full system: the
+ * residual of all four block rows is measured directly (never through
+ * Gᵀdiag(d)G, whose entries reach 1e12 near a solution) and a correction
+ * solved with the same factorization. This removes the regularization's
+ * error and the round-off that d = lam/s amplifies. Steps: `f.refine`
+ * (the strategy's count for this factorization).
+ * @example
+ * const { dz, ds, dlam, dnu } = solveKkt(f, { rx, rc, rz, ry });
+ */
+export function solveKkt(f: KktFact, rhs: KktRhs): KktStep {
+  const strategy = f.pre.strategy;
+  let step = strategy.solve(f, rhs);
+  for (let i = 0; i < f.refine; i++) {
+    const corr = strategy.solve(f, newtonResidual(f, rhs, step));
+    step = {
+      dz: step.dz.add(corr.dz),
+      ds: addOrNull(step.ds, corr.ds),
+      dlam: addOrNull(step.dlam, corr.dlam),
+      dnu: addOrNull(step.dnu, corr.dnu),
+    };
+  }
+  return step;
+}
+
+/**
+ * The predictor-corrector direction of an interior-point step in one
+ * fused kernel where the strategy has one, else null: then solve the
+ * affine system, take qpCentering's right-hand side and solve again
+ * (pdipm.ts step).
+ * @example
+ * const d = predictorCorrector(f, { rx, rz, ry }) ?? twoSolves();
+ */
+export function predictorCorrector(
+  f: KktFact,
+  rhs: KktStepRhs,
+): KktStep | null {
+  return f.pre.strategy.step(f, rhs);
+}
+
+function addOrNull(a: Tensor | null, b: Tensor | null): Tensor | null {
+  return a === null || b === null ? a : a.add(b);
+}
+
+/**
+ * The right-hand side whose solution corrects `d`: the Newton system is
+ * J·d = −r, so J·(d + e) = −r needs J·e = −(r + J·d).
+ */
+function newtonResidual(f: KktFact, r: KktRhs, d: KktStep): KktRhs {
+  const { Q, G, A } = f.pre.data;
+  let rx = r.rx.add(mv(Q, d.dz));
+  if (G !== null && d.dlam !== null) rx = rx.add(mtv(G, d.dlam));
+  if (A !== null && d.dnu !== null) rx = rx.add(mtv(A, d.dnu));
+  let rc: Tensor | null = null;
+  let rz: Tensor | null = null;
+  if (
+    G !== null &&
+    r.rc !== null &&
+    r.rz !== null &&
+    d.ds !== null &&
+    d.dlam !== null &&
+    f.s !== null &&
+    f.lam !== null
+  ) {
+    rc = r.rc.add(f.lam.mul(d.ds)).add(f.s.mul(d.dlam));
+    rz = r.rz.add(mv(G, d.dz)).add(d.ds);
+  }
+  const ry = A !== null && r.ry !== null ? r.ry.add(mv(A, d.dz)) : null;
+  return { rx, rc, rz, ry };
+}

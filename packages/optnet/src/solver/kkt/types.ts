@@ -1,0 +1,144 @@
+/**
+ * The types every KKT reduction shares: the data, the Newton system's
+ * right-hand sides and solutions, and `KktStrategy`, the interface one
+ * reduction implements. The driver (kkt.ts), the reductions (dual.ts,
+ * primal.ts) and the choice between them (choose.ts) all import this file
+ * and none imports another's, so there is no import cycle.
+ *
+ * Glossary: Q [nz, nz], G [nIneq, nz], A [nEq, nz] (each shared or with a
+ * leading nBatch axis); z primal, s slack, lam inequality duals, nu
+ * equality duals. The Newton system of one interior-point step is
+ *
+ *   Q dz + Gᵀdlam + Aᵀdnu = −rx          (stationarity)
+ *   lam∘ds + s∘dlam       = −rc          (complementarity)
+ *   G dz + ds             = −rz          (inequalities, s = h − Gz)
+ *   A dz                  = −ry          (equalities)
+ */
+import type { DType, Tensor } from '@optnet/tensor';
+import type { QpErrorCode } from '../../api/errors.js';
+import type { QpOptions } from '../../api/types.js';
+
+export interface KktData {
+  readonly Q: Tensor;
+  readonly G: Tensor | null;
+  readonly A: Tensor | null;
+  readonly nBatch: number;
+  readonly nz: number;
+  readonly nIneq: number;
+  readonly nEq: number;
+  readonly dtype: DType;
+}
+
+/** Residuals of the Newton system (null for an absent block). */
+export interface KktRhs {
+  readonly rx: Tensor;
+  readonly rc: Tensor | null;
+  readonly rz: Tensor | null;
+  readonly ry: Tensor | null;
+}
+
+/** The right-hand side of a predictor-corrector step: rc is made inside. */
+export type KktStepRhs = Omit<KktRhs, 'rc'>;
+
+export interface KktStep {
+  readonly dz: Tensor;
+  readonly ds: Tensor | null;
+  readonly dlam: Tensor | null;
+  readonly dnu: Tensor | null;
+}
+
+export interface KktScales {
+  /** Largest |Q_ij| over the batch (sets δ). */
+  readonly qMax: number;
+  /** Largest diagonal entry of AᵀA over the batch (sets ρ). */
+  readonly ataMax: number;
+}
+
+/** What a strategy is chosen on; measured once, in prepare.ts. */
+export interface KktProblemInfo {
+  readonly nz: number;
+  readonly nIneq: number;
+  readonly nEq: number;
+  readonly float32: boolean;
+  /**
+   * min over items and j of L_jj² / Q_jj for Q's Cholesky factor L (0 when
+   * Q is not definite): how safely Q⁻¹ can be used.
+   */
+  readonly pivotRatio: number;
+  /** The caller's options (a strategy may need declared structure). */
+  readonly options: QpOptions;
+}
+
+/**
+ * A strategy's answer to "can you solve this problem?": a cost per
+ * iteration to compare with the others (lower wins), or why not (the
+ * error's code and the end of its message, after `qp: kkt '<name>' `).
+ */
+export type KktFit =
+  | { readonly cost: number }
+  | { readonly refused: string; readonly code: QpErrorCode };
+
+/** What a strategy's prefactor gets. */
+export interface KktSetup {
+  readonly data: KktData;
+  readonly scales: KktScales;
+  /** Refinement steps per solve (the caller's, else the strategy's). */
+  readonly refine: number;
+  /** Cholesky factor of Q when prepare.ts made one (Q definite), or null. */
+  readonly lq: Tensor | null;
+}
+
+/** A strategy's iteration-independent state; `strategy` made it. */
+export interface KktPre {
+  readonly strategy: KktStrategy;
+  readonly data: KktData;
+  readonly refine: number;
+}
+
+/** A strategy's factorization at one iterate (s, lam). */
+export interface KktFact {
+  readonly pre: KktPre;
+  readonly s: Tensor | null;
+  readonly lam: Tensor | null;
+  /** Steps of refinement each solve with this factorization takes. */
+  readonly refine: number;
+}
+
+/**
+ * One reduction of the KKT system: an object with these methods, chosen
+ * once per solve (choose.ts) and carried by its `KktPre`, so the solver
+ * (pdipm.ts) never asks which one it runs. The driver (kkt.ts) adds what
+ * all share: retries with more regularization, iterative refinement on the
+ * full system. A new reduction is one file exporting such an object, listed
+ * in choose.ts.
+ * @example
+ * const pre = preFactorKkt(primalKkt, setup); // kkt.ts
+ * const step = solveKkt(factorKkt(pre, s, lam), rhs);
+ */
+export interface KktStrategy<
+  P extends KktPre = KktPre,
+  F extends KktFact = KktFact,
+> {
+  /** The value of the `kkt` option that asks for it. */
+  readonly name: string;
+  /** Refinement steps per solve when the caller sets none. */
+  readonly defaultRefine: number;
+  /** Whether it applies to the problem, and its relative cost. */
+  fit(info: KktProblemInfo): KktFit;
+  /** Everything that does not depend on the iterate. */
+  prefactor(setup: KktSetup): P;
+  /**
+   * Factor at the iterate (s, lam; null without inequalities), a new value.
+   * `boost` > 0 asks for that much more regularization (a retry after a
+   * breakdown); throws ValueError NOT_POSITIVE_DEFINITE on a breakdown.
+   */
+  factor(pre: P, s: Tensor | null, lam: Tensor | null, boost: number): F;
+  /** One Newton solve for `rhs`, unrefined. */
+  solve(f: F, rhs: KktRhs): KktStep;
+  /**
+   * A whole predictor-corrector direction (affine solve with rc = s∘lam,
+   * centering, corrector solve) in one fused kernel, or null where the
+   * strategy has none: then pdipm.ts runs the separate solves.
+   */
+  step(f: F, rhs: KktStepRhs): KktStep | null;
+}
