@@ -1,8 +1,8 @@
 /**
  * @optnet/optnet/cli: the `optnet` command line as a function
- * (bin/optnet.js calls `main`; the commands are in cli/).
+ * (bin/optnet.js calls `runOptnet`; the commands are in cli/).
  * @example
  * import { main } from '@optnet/optnet/cli';
  * process.exitCode = await main(['solve', 'HS21.QPS', '--json']);
  */
-export { main, USAGE } from './cli/cli.js';
+export { main, runOptnet, version, USAGE } from './cli/cli.js';

@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -296,6 +296,46 @@ test('help prints the usage (exit 0); no command or an unknown one exits 2', asy
     unknown.stderr,
     /optnet: unknown command; got "frobnicate"\. The commands: sudoku, solve, bench, help\./,
   );
+});
+
+test('--version prints the package version', async () => {
+  const pkg = JSON.parse(
+    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+  );
+  for (const v of ['--version', '-v']) {
+    const r = await run(v);
+    assert.is(r.code, 0);
+    assert.is(r.stdout.trim(), pkg.version);
+  }
+});
+
+test('each command --help documents every flag with its default', async () => {
+  const solve = await run('solve', '--help');
+  assert.is(solve.code, 0);
+  for (const f of ['--json', '--no-scale', '--tol', '--max-iter', '--dtype'])
+    assert.ok(solve.stdout.includes(f), f);
+  assert.match(
+    solve.stdout,
+    /--dtype float64\|float32\s+precision of the solve \(default float64\)/,
+  );
+  for (const argv of [
+    ['bench', 'qp', '--help'],
+    ['bench', '--help'],
+  ]) {
+    const bench = await run(...argv);
+    assert.is(bench.code, 0);
+    for (const f of [
+      '--batch',
+      '--nz',
+      '--nineq',
+      '--neq',
+      '--reps',
+      '--seed',
+      '--json',
+    ])
+      assert.ok(bench.stdout.includes(f), f);
+    assert.match(bench.stdout, /--batch N\s+QPs in the batch \(default 128\)/);
+  }
 });
 
 test.run();

@@ -19,6 +19,13 @@ import { makeRng, randn, scope, type Tensor } from '@optnet/tensor';
 import { qp, solveQp } from '../api/qp.js';
 import { randomQp, type RandomQp } from '../testing/random-qp.js';
 import type { QpOptions } from '../api/types.js';
+import {
+  flagsHelp,
+  parseFlags,
+  UsageError,
+  type FlagSpec,
+} from '../experiments/common/flags.js';
+import { SOLVER_FLAGS, solverOptions, type CommandIo } from './solve.js';
 
 export interface BenchQpOptions {
   nBatch: number;
@@ -171,4 +178,77 @@ export function formatBench(r: BenchQpResult): string {
     `  backward  ${ms(r.backward_median_s)}  (median)`,
     `  iterations ${r.iterations} (max over items), solved ${r.solved}/${r.batch}`,
   ].join('\n');
+}
+
+const FLAGS = {
+  batch: { type: 'int', min: 1, default: 128, help: 'QPs in the batch' },
+  nz: { type: 'int', min: 1, default: 10, help: 'variables' },
+  nineq: { type: 'int', min: 0, help: 'inequalities (default nz)' },
+  neq: { type: 'int', min: 0, default: 0, help: 'equalities (at most nz)' },
+  reps: { type: 'int', min: 1, default: 5, help: 'timed repetitions' },
+  seed: { type: 'int', min: 0, default: 0, help: 'seed of the random QPs' },
+  ...SOLVER_FLAGS,
+  json: { type: 'bool', help: 'print one JSON line' },
+  help: { type: 'bool', help: 'this text' },
+} satisfies Record<string, FlagSpec>;
+
+/** The usage of `optnet bench qp`. */
+export const BENCH_USAGE: string = `Usage: optnet bench qp [options]
+
+Time a batch of random feasible QPs: forward (qp under noGrad) and
+forward + backward (qp, then (z * c).sum().backward()); medians over
+--reps repetitions after one warm-up.
+
+Options:
+${flagsHelp(FLAGS)}`;
+
+/**
+ * Run `optnet bench qp` (argv after `bench`); returns the exit code.
+ * @example
+ * const code = await benchCommand(['qp', '--nz', '50'], io);
+ */
+export async function benchCommand(
+  argv: readonly string[],
+  io: CommandIo,
+): Promise<number> {
+  const [what, ...rest] = argv;
+  if (what === '--help' || what === 'help') {
+    io.out(BENCH_USAGE);
+    return 0;
+  }
+  if (what !== 'qp') {
+    throw new UsageError(
+      `optnet bench: unknown benchmark; got "${what ?? ''}". The benchmarks: qp.`,
+    );
+  }
+  const cmd = 'optnet bench qp';
+  const { values: v, positionals } = parseFlags(cmd, rest, FLAGS);
+  if (v.help) {
+    io.out(BENCH_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) {
+    throw new UsageError(
+      `${cmd}: takes no positional arguments; got "${positionals[0]}".`,
+    );
+  }
+  if (v.neq > v.nz) {
+    const got = `got --neq ${v.neq}, --nz ${v.nz}`;
+    throw new UsageError(
+      `${cmd}: --neq must be ≤ --nz (more equalities than unknowns); ${got}.`,
+    );
+  }
+  const opts: BenchQpOptions = {
+    nBatch: v.batch,
+    nz: v.nz,
+    nIneq: v.nineq ?? v.nz,
+    nEq: v.neq,
+    dtype: v.dtype as 'float64' | 'float32',
+    reps: v.reps,
+    seed: v.seed,
+    solver: solverOptions(v),
+  };
+  const result = await benchQp(opts, v.json ? undefined : io.err);
+  io.out(v.json ? JSON.stringify(result) : formatBench(result));
+  return 0;
 }

@@ -14,7 +14,14 @@ export class UsageError extends Error {
 export type FlagSpec =
   | { type: 'bool'; help: string }
   | { type: 'int'; help: string; default?: number; min?: number; max?: number }
-  | { type: 'number'; help: string; default?: number; positive?: boolean }
+  | {
+      type: 'number';
+      help: string;
+      default?: number;
+      positive?: boolean;
+      /** Shown in the error, e.g. '1e-8'. */
+      example?: string;
+    }
   | { type: 'string'; help: string; default?: string; metavar?: string }
   | {
       type: 'choice';
@@ -78,21 +85,27 @@ function convert(cmd: string, name: string, f: FlagSpec, raw: string): unknown {
       const min = f.min ?? -Infinity;
       const max = f.max ?? Infinity;
       if (!Number.isSafeInteger(v) || v < min || v > max) {
-        bad(
-          `an integer${min > -Infinity ? ` ≥ ${min}` : ''}${max < Infinity ? ` and ≤ ${max}` : ''}`,
-        );
+        const range =
+          min === 1 && max === Infinity
+            ? 'a positive integer'
+            : `an integer${min > -Infinity ? ` ≥ ${min}` : ''}${max < Infinity ? ` and ≤ ${max}` : ''}`;
+        bad(range);
       }
       return v;
     }
     case 'number': {
       const v = raw.trim() === '' ? NaN : Number(raw);
       if (!Number.isFinite(v) || (f.positive && v <= 0)) {
-        bad(f.positive ? 'a positive number' : 'a number');
+        const eg = f.example ? ` (e.g. ${f.example})` : '';
+        bad(`${f.positive ? 'a positive number' : 'a number'}${eg}`);
       }
       return v;
     }
     case 'choice':
-      if (!f.choices.includes(raw)) bad(`one of ${f.choices.join(', ')}`);
+      if (!f.choices.includes(raw)) {
+        const c = f.choices;
+        bad(c.length === 2 ? `${c[0]} or ${c[1]}` : `one of ${c.join(', ')}`);
+      }
       return raw;
     default:
       return raw;
@@ -126,8 +139,11 @@ export function parseFlags<S extends Record<string, FlagSpec>>(
     if (f === undefined) {
       const near = closest(name, Object.keys(spec));
       const hint = near ? ` Did you mean --${near}?` : '';
+      const known = Object.keys(spec)
+        .map((k) => `--${k}`)
+        .join(', ');
       throw new UsageError(
-        `${cmd}: unknown flag --${name}; got "${arg}".${hint} Run with --help for the flags.`,
+        `${cmd}: unknown flag --${name}; got "${arg}".${hint} Known flags: ${known}.`,
       );
     }
     if (given.has(name)) {

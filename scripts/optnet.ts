@@ -1,0 +1,6 @@
+// The `optnet` command line run from the TypeScript sources, for the
+// workspace's `pnpm optnet ...` and `pnpm sudoku ...` (bin/optnet.js runs the
+// built package the same way). Every core by default; OPTNET_THREADS=N caps.
+import { runOptnet } from '@optnet/optnet/cli';
+
+process.exitCode = await runOptnet(process.argv.slice(2));
