@@ -14,12 +14,21 @@ import { decodeSafetensors, load } from '@optnet/nn';
 import type { Tensor } from '@optnet/tensor';
 import { main } from '../../src/cli.js';
 import { sudokuCommand } from '../../src/experiments/sudoku/command.js';
-import { boardTensor, reloadData } from '../../src/experiments/sudoku/data.js';
+import {
+  boardTensor,
+  generatedPuzzles,
+  loadData,
+  reloadData,
+} from '../../src/experiments/sudoku/data.js';
+import { parseSudokuCsv, sudokuCsv } from '../../src/experiments/sudoku/csv.js';
 import {
   buildModel,
   type SudokuConfig,
 } from '../../src/experiments/sudoku/train.js';
-import { argmaxBoards } from '../../src/experiments/sudoku/puzzles.js';
+import {
+  argmaxBoards,
+  solutionsOf,
+} from '../../src/experiments/sudoku/puzzles.js';
 import { checkSvg } from './svg-check.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'optnet-sudoku-'));
@@ -238,6 +247,49 @@ test('usage mistakes exit 2 with one clear line', async () => {
     assert.is(r.code, 2, argv.join(' '));
     assert.match(r.stderr, want);
   }
+});
+
+test('--generate writes the puzzles a run would train on, as CSV', async () => {
+  const r = await sudoku(['--generate', '40', '--seed', '3']);
+  assert.is(r.code, 0);
+  const pairs = parseSudokuCsv(r.stdout, 'stdout');
+  assert.is(pairs.length, 40);
+  for (const p of pairs) assert.equal(solutionsOf(p.quiz), [p.solution]);
+  const d = loadData({
+    data: null,
+    test: null,
+    trainSize: 40,
+    testSize: 5,
+    seed: 3,
+  });
+  assert.equal(d.train, pairs);
+  assert.is(d.source.sha256, null);
+});
+
+test('data sources: a file tests a generated run; a file alone holds out 10%', () => {
+  const file = join(tmp, 'test.csv');
+  writeFileSync(file, sudokuCsv(generatedPuzzles(30, 9)));
+  const mixed = loadData({
+    data: null,
+    test: file,
+    trainSize: 20,
+    testSize: 5,
+    seed: 1,
+  });
+  assert.is(mixed.train.length, 20);
+  assert.equal(mixed.test, generatedPuzzles(30, 9));
+  assert.ok(mixed.source.sha256 !== null);
+  const held = loadData({
+    data: file,
+    test: null,
+    trainSize: 1,
+    testSize: 1,
+    seed: 1,
+  });
+  assert.equal([held.train.length, held.test.length], [27, 3]);
+  assert.equal(reloadData(held.source).test, held.test);
+  writeFileSync(file, sudokuCsv(generatedPuzzles(31, 9)));
+  assert.throws(() => reloadData(held.source), /data files changed/);
 });
 
 test('--help documents every option with its default', async () => {

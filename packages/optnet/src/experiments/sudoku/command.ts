@@ -19,11 +19,12 @@ import {
 import { createRunDir, readJson, writeJson } from '../common/run-dir.js';
 import {
   boardTensor,
-  fileData,
-  generatedData,
+  generatedPuzzles,
+  loadData,
   reloadData,
   type SudokuData,
 } from './data.js';
+import { sudokuCsv } from './csv.js';
 import {
   argmaxBoards,
   formatBoard,
@@ -78,7 +79,7 @@ const FLAGS = {
   test: {
     type: 'string',
     metavar: 'FILE.csv',
-    help: 'test on this CSV (every row of --data then trains)',
+    help: 'test on this CSV (every row of --data then trains; without --data, the generated puzzles train)',
   },
   'train-size': {
     type: 'int',
@@ -90,7 +91,12 @@ const FLAGS = {
     type: 'int',
     min: 1,
     default: 1000,
-    help: 'generated test puzzles (without --data)',
+    help: 'generated test puzzles (without --data and --test)',
+  },
+  generate: {
+    type: 'int',
+    min: 1,
+    help: 'print this many generated puzzles (of --seed) as CSV on stdout and exit: data files of your own',
   },
   out: {
     type: 'string',
@@ -142,10 +148,13 @@ function newRun(f: Flags['values']): {
   data: SudokuData;
 } {
   const model = f.model as SudokuConfig['model'];
-  const data =
-    f.data !== undefined
-      ? fileData(f.data, f.test ?? null)
-      : generatedData(f['train-size'], f['test-size'], f.seed);
+  const data = loadData({
+    data: f.data ?? null,
+    test: f.test ?? null,
+    trainSize: f['train-size'],
+    testSize: f['test-size'],
+    seed: f.seed,
+  });
   const config: SudokuConfig = {
     command: 'sudoku',
     model,
@@ -327,6 +336,12 @@ export async function sudokuCommand(
   }
   if (f.values.threads !== undefined) await useCpuThreads(f.values.threads);
   if (f.values.play !== undefined) return play(f, io);
+  if (f.values.generate !== undefined) {
+    io.stdout.write(
+      sudokuCsv(generatedPuzzles(f.values.generate, f.values.seed)),
+    );
+    return 0;
+  }
   if (f.values.run !== undefined) {
     throw new UsageError(
       `${CMD}: --run goes with --play; got --run without --play. To continue training, use --resume DIR.`,

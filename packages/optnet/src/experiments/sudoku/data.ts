@@ -15,35 +15,29 @@ import { UsageError } from '../common/flags.js';
 import { parseSudokuCsv } from './csv.js';
 import { generatePuzzles, oneHotBoards, type SudokuPair } from './puzzles.js';
 
-/** Where a run's puzzles come from (saved in its config to reload them). */
-export type DataSource =
-  | { kind: 'generated'; seed: number; train: number; test: number }
-  | { kind: 'file'; data: string; test: string | null; sha256: string };
+/**
+ * Where a run's puzzles come from (saved in its config to reload them):
+ * CSV files, or the seeded generator for the part no file gives. With a
+ * `data` file and no `test` file, the last 10% of `data` test.
+ */
+export interface DataSource {
+  /** Training CSV, or null for `trainSize` generated puzzles. */
+  data: string | null;
+  /** Test CSV, or null (generated `testSize`, or held out of `data`). */
+  test: string | null;
+  trainSize: number;
+  testSize: number;
+  /** Seed of the generated puzzles. */
+  seed: number;
+  /** sha256 of the files read, checked when a run resumes. */
+  sha256: string | null;
+}
 
 /** Train and test puzzles. */
 export interface SudokuData {
   train: SudokuPair[];
   test: SudokuPair[];
   source: DataSource;
-}
-
-/**
- * `train + test` distinct generated puzzles; the test puzzles are the last
- * `test`, so no test puzzle is also a training puzzle.
- * @example
- * const d = generatedData(9000, 1000, 1);
- */
-export function generatedData(
-  train: number,
-  test: number,
-  seed: number,
-): SudokuData {
-  const all = generatePuzzles(train + test, makeRng(`sudoku-data/${seed}`));
-  return {
-    train: all.slice(0, train),
-    test: all.slice(train),
-    source: { kind: 'generated', seed, train, test },
-  };
 }
 
 function readText(path: string, flag: string): string {
@@ -68,48 +62,61 @@ function parseCsv(text: string, name: string): SudokuPair[] {
 }
 
 /**
- * Puzzles from CSV files: every row of `data` trains and `test` tests; with
- * no `test`, the last 10% of `data` (1000 of the paper's 10,000) test.
+ * `count` puzzles from the seeded generator: the same seed always gives the
+ * same puzzles, and a run's generated train and test puzzles come from one
+ * draw, so none is in both.
  * @example
- * const d = fileData('../shared/data/sudoku4_optnet_paper.csv', null);
+ * const pairs = generatedPuzzles(1000, 1);
  */
-export function fileData(data: string, test: string | null): SudokuData {
-  const text = readText(data, '--data');
-  const testText = test === null ? null : readText(test, '--test');
-  const hash = createHash('sha256').update(text);
-  if (testText !== null) hash.update('\0').update(testText);
-  const rows = parseCsv(text, data);
-  const source: DataSource = {
-    kind: 'file',
-    data,
-    test,
-    sha256: hash.digest('hex'),
-  };
-  if (testText !== null) {
-    return { train: rows, test: parseCsv(testText, test!), source };
+export function generatedPuzzles(count: number, seed: number): SudokuPair[] {
+  return generatePuzzles(count, makeRng(`sudoku-data/${seed}`));
+}
+
+/**
+ * The puzzles `source` names (its sha256 is ignored and recomputed).
+ * @example
+ * const d = loadData({ data: null, test: null, trainSize: 9000, testSize: 1000, seed: 1, sha256: null });
+ */
+export function loadData(source: Omit<DataSource, 'sha256'>): SudokuData {
+  const { data, test, trainSize, testSize, seed } = source;
+  const texts = [data, test].map((f, i) =>
+    f === null ? null : readText(f, i === 0 ? '--data' : '--test'),
+  );
+  const hash = createHash('sha256');
+  for (const t of texts) hash.update(t ?? '').update('\0');
+  const fromFile = texts.map((t, i) =>
+    t === null ? null : parseCsv(t, [data, test][i]!),
+  );
+  let [train, tests] = fromFile;
+  if (train === null || tests === null) {
+    // The generated part(s): train first, then test, from one draw.
+    const n =
+      (train === null ? trainSize : 0) +
+      (tests === null && data === null ? testSize : 0);
+    const gen = generatedPuzzles(n, seed);
+    train ??= gen.splice(0, trainSize);
+    if (tests === null && data === null) tests = gen;
   }
-  if (rows.length < 2) {
-    throw new UsageError(
-      `--data: needs at least 2 puzzles to hold some out for testing; got ${rows.length} in "${data}". Add rows or pass --test.`,
-    );
+  if (tests === null) {
+    if (train.length < 2) {
+      throw new UsageError(
+        `--data: needs at least 2 puzzles to hold some out for testing; got ${train.length} in "${data}". Add rows or pass --test.`,
+      );
+    }
+    const held = Math.max(1, Math.round(train.length / 10));
+    tests = train.slice(train.length - held);
+    train = train.slice(0, train.length - held);
   }
-  const nTest = Math.max(1, Math.round(rows.length / 10));
-  return {
-    train: rows.slice(0, rows.length - nTest),
-    test: rows.slice(rows.length - nTest),
-    source,
-  };
+  const sha256 = data === null && test === null ? null : hash.digest('hex');
+  return { train, test: tests, source: { ...source, sha256 } };
 }
 
 /** Reload the puzzles of a saved run, checking that files did not change. */
 export function reloadData(source: DataSource): SudokuData {
-  if (source.kind === 'generated') {
-    return generatedData(source.train, source.test, source.seed);
-  }
-  const d = fileData(source.data, source.test);
-  if (d.source.kind === 'file' && d.source.sha256 !== source.sha256) {
+  const d = loadData(source);
+  if (d.source.sha256 !== source.sha256) {
     throw new UsageError(
-      `--resume: the data files changed since the run started; got a new sha256 for "${source.data}". ` +
+      `--resume: the data files changed since the run started; got a new sha256 for "${source.data ?? source.test}". ` +
         'Restore the files, or start a new run.',
     );
   }
