@@ -418,15 +418,12 @@ const csv: CsvRow[] = (() => {
   );
 })();
 
-test('all 44 Maros–Mészáros files parse: sizes, constant, eq rows, Q pattern; fast', () => {
+test('all 44 Maros–Mészáros files parse: sizes, constant, eq rows, Q pattern', () => {
   const files = readdirSync(DATA).filter((f) => f.endsWith('.QPS'));
   assert.is(files.length, 44);
   assert.is(csv.length, 44);
   const texts = new Map(csv.map((r) => [r.name, qpsFile(r.name)]));
-  const t0 = performance.now();
   const qps = new Map([...texts].map(([name, text]) => [name, parseQps(text)]));
-  const ms = performance.now() - t0;
-  assert.ok(ms < 1000, `parsing took ${ms.toFixed(0)} ms`);
   for (const r of csv) {
     const qp = qps.get(r.name)!;
     const m = readQps(texts.get(r.name)!);
