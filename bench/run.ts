@@ -21,6 +21,7 @@ import { kernelEntries } from './cases-kernels.js';
 import { choleskyEntry, matmulEntry } from './cases-linalg.js';
 import { nnConvEntry, nnMlpEntry } from './cases-nn.js';
 import { qpEntries } from './cases-qp.js';
+import { sudokuEntries } from './cases-sudoku.js';
 import {
   convEntry,
   mlpEntry,
@@ -43,6 +44,7 @@ const entries: Entry[] = [
   choleskyEntry(128, 64),
   ...kernelEntries(),
   ...qpEntries(),
+  ...sudokuEntries(),
 ];
 
 async function runEntry(e: Entry): Promise<{ row: Row; failed: boolean }> {

@@ -15,6 +15,7 @@ export type {
   QpStatus,
   QpIterationInfo,
   QpSolveInfo,
+  QpStructure,
 } from './api/types.js';
 export {
   parseQps,

@@ -94,7 +94,7 @@ test('every relative import names a file in src/', () => {
 // Folder → the folders its files may import. api/'s errors, types and
 // validate are the boundary's leaves, which the solver below may use.
 const MAY_IMPORT: Record<string, readonly string[]> = {
-  '.': ['.', 'api', 'cli', 'io', 'testing'],
+  '.': ['.', 'api', 'cli', 'io', 'testing', 'experiments/sudoku'],
   api: ['api', 'solver', 'solver/kkt'],
   cli: [
     'cli',

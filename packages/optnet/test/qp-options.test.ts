@@ -22,6 +22,7 @@ const KNOWN = [
   'onNotSolved',
   'onIteration',
   'onResult',
+  'structure',
 ];
 
 function caught(fn: () => unknown): { code?: string; message: string } {
@@ -109,6 +110,7 @@ test('every known option with a valid value is accepted; undefined means unset',
     onNotSolved: 'throw',
     onIteration: () => void calls++,
     onResult: () => void calls++,
+    structure: { Q: 'dense', G: 'dense' },
   };
   assert.equal(Object.keys(all).sort(), [...KNOWN].sort());
   const z = qp(Q, p, G, h, null, null, all);

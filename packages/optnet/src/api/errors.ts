@@ -16,7 +16,9 @@ export type QpErrorCode =
   /** A QPS feature this reader does not support (integer columns, ...). */
   | 'QPS_UNSUPPORTED'
   /** An option qp or solveQp does not know, or a value it does not accept. */
-  | 'BAD_OPTION';
+  | 'BAD_OPTION'
+  /** Data that breaks the structure the caller declared (`structure`). */
+  | 'BAD_STRUCTURE';
 
 /** Raised by qp, solveQp, OptNetLayer and the QPS reader. */
 export class QpError extends OptnetError<QpErrorCode> {}

@@ -35,6 +35,18 @@ const RULES: { readonly [K in keyof Required<QpOptions>]: OptionRule } = {
   onNotSolved: oneOf(['throw', 'return']),
   onIteration: { want: 'a function', ok: (v) => typeof v === 'function' },
   onResult: { want: 'a function', ok: (v) => typeof v === 'function' },
+  structure: {
+    want: "{ Q?: 'dense' | 'diagonal', G?: 'dense' | 'bounds' }",
+    ok: (v) => {
+      if (typeof v !== 'object' || v === null) return false;
+      const s = v as Record<string, unknown>;
+      return (
+        Object.keys(s).every((k) => k === 'Q' || k === 'G') &&
+        [undefined, 'dense', 'diagonal'].includes(s.Q as string) &&
+        [undefined, 'dense', 'bounds'].includes(s.G as string)
+      );
+    },
+  },
 };
 
 const KNOWN = Object.keys(RULES) as (keyof QpOptions)[];

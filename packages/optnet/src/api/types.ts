@@ -45,10 +45,20 @@ export interface QpOptions {
   /**
    * How the KKT system is reduced (default 'auto'): 'dual' factors an
    * (nIneq + nEq) matrix per iteration and needs Q positive definite;
-   * 'primal' factors an nz matrix and accepts any convex Q. 'auto' takes
-   * 'dual' when Q is safely definite.
+   * 'primal' factors an nz matrix and accepts any convex Q; 'bounds'
+   * factors an nEq matrix and needs the declared `structure` below.
+   * 'auto' takes the cheapest that applies.
    */
-  kkt?: 'auto' | 'dual' | 'primal';
+  kkt?: 'auto' | 'dual' | 'primal' | 'bounds';
+  /**
+   * Structure the caller declares (never guessed from the values; checked
+   * on the values that validation reads back): `Q: 'diagonal'`, and
+   * `G: 'bounds'` when each row of G has one nonzero (a bound on one
+   * variable, e.g. z ≥ 0 as G = −I, h = 0). With both, the 'bounds' KKT
+   * reduction factors only an nEq × nEq matrix per item (the Sudoku QP:
+   * 40 × 40 instead of 104 × 104).
+   */
+  structure?: QpStructure;
   /**
    * qp() only: what to do when a batch item is not `solved`:
    * 'throw' (default) raises QpError QP_NOT_SOLVED; 'return' returns z
@@ -63,6 +73,12 @@ export interface QpOptions {
    * batch did not solve.
    */
   onResult?: (info: QpSolveInfo) => void;
+}
+
+/** Declared structure of Q and G (see `QpOptions.structure`). */
+export interface QpStructure {
+  Q?: 'dense' | 'diagonal';
+  G?: 'dense' | 'bounds';
 }
 
 /** What `onResult` receives after a solve, per batch item. */

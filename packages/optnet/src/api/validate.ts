@@ -15,6 +15,7 @@ import {
   type Tensor,
 } from '@optnet/tensor';
 import { QpError } from './errors.js';
+import type { QpStructure } from './types.js';
 
 export interface QpInputs {
   readonly Q: Tensor;
@@ -213,6 +214,47 @@ export function checkSymmetric(
     }
   }
   return exact;
+}
+
+/**
+ * The declared structure holds on the data read back for validation:
+ * `Q: 'diagonal'` has no nonzero off the diagonal; `G: 'bounds'` has at
+ * most one nonzero per row. Throws QpError BAD_STRUCTURE naming the entry.
+ */
+export function checkStructure(
+  structure: QpStructure | undefined,
+  q: ArrayLike<number>,
+  g: ArrayLike<number> | null,
+  nz: number,
+): void {
+  if (structure?.Q === 'diagonal') {
+    for (let o = 0, b = 0; o < q.length; o += nz * nz, b++) {
+      for (let k = 0; k < nz * nz; k++) {
+        const [i, j] = [Math.floor(k / nz), k % nz];
+        if (i !== j && q[o + k] !== 0) {
+          throw new QpError(
+            'BAD_STRUCTURE',
+            `qp: structure.Q 'diagonal' declares a diagonal Q; got Q[${b}][${i}][${j}] = ${q[o + k]}. Pass a diagonal Q, or drop the declaration.`,
+          );
+        }
+      }
+    }
+  }
+  if (structure?.G === 'bounds' && g !== null) {
+    for (let r = 0; r * nz < g.length; r++) {
+      let first = -1;
+      for (let j = 0; j < nz; j++) {
+        if (g[r * nz + j] === 0) continue;
+        if (first >= 0) {
+          throw new QpError(
+            'BAD_STRUCTURE',
+            `qp: structure.G 'bounds' declares one nonzero per row of G (a bound on one variable); got row ${r} (of the flattened batch) with nonzeros in columns ${first} and ${j}. Pass such a G, or drop the declaration.`,
+          );
+        }
+        first = j;
+      }
+    }
+  }
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   checkFinite,
   checkPsd,
   checkShapes,
+  checkStructure,
   checkSymmetric,
   rowNorms,
   type QpInputs,
@@ -48,10 +49,11 @@ export function* prepare(
   const { nBatch, nz, nIneq, nEq } = shape;
   const q = (yield* read('Q', x.Q))!;
   const p = (yield* read('p', x.p))!;
-  yield* read('G', x.G);
+  const g = yield* read('G', x.G);
   yield* read('h', x.h);
   const a = yield* read('A', x.A);
   yield* read('b', x.b);
+  checkStructure(options.structure, q, g, nz);
   const f32 = x.Q.dtype === 'float32';
   const exact = checkSymmetric(q, nz, f32, options.checkQ !== false);
   const qSym = exact ? x.Q : x.Q.add(x.Q.transpose(-2, -1)).mul(0.5);

@@ -8,6 +8,7 @@
 import { QpError } from '../../api/errors.js';
 import { dualKkt } from './dual.js';
 import { primalKkt } from './primal.js';
+import { boundsKkt } from './bounds.js';
 import type { KktProblemInfo, KktStrategy } from './types.js';
 
 /**
@@ -15,7 +16,11 @@ import type { KktProblemInfo, KktStrategy } from './types.js';
  * cost. A new reduction is one file exporting a `KktStrategy`, listed here
  * (and its name added to `QpOptions['kkt']`).
  */
-export const KKT_STRATEGIES: readonly KktStrategy[] = [dualKkt, primalKkt];
+export const KKT_STRATEGIES: readonly KktStrategy[] = [
+  dualKkt,
+  primalKkt,
+  boundsKkt,
+];
 
 /** The values the `kkt` option accepts. */
 export const KKT_NAMES: readonly string[] = [
