@@ -14,8 +14,8 @@ import {
 } from './dtype.js';
 import type { CpuTensor, KernelOp, TensorMeta } from './op.js';
 import { RuntimeError } from './errors.js';
-import { forgetFinite, markFinite } from './known-finite.js';
-import { forgetMirror } from './wasm/runtime.js';
+import { forgetFinite, markFinite } from './cpu/known-finite.js';
+import { forgetMirror } from './cpu/wasm/runtime.js';
 
 /** A buffer with its meaning, as handed to `Backend.run`. */
 export interface BackendTensor extends TensorMeta {

@@ -49,7 +49,7 @@ export {
   getBackend,
   setBackend,
 } from './backend.js';
-export { setWasmKernels, usingWasmKernels } from './wasm/runtime.js';
+export { setWasmKernels, usingWasmKernels } from './cpu/wasm/runtime.js';
 export { allFinite } from './ops/cholesky.js';
 export {
   defineOp,

@@ -30,7 +30,7 @@ import {
   wasmCostScale,
   wasmKernels,
   type WasmKernels,
-} from '../wasm/runtime.js';
+} from '../cpu/wasm/runtime.js';
 
 /** Throws unless `shape` is [..., n, n]; returns n. */
 export function squareSize(op: string, shape: Shape, arg: string): number {

@@ -21,7 +21,7 @@ import {
   wasmCostScale,
   wasmKernels,
   type WasmKernels,
-} from '../wasm/runtime.js';
+} from '../cpu/wasm/runtime.js';
 
 export interface MatmulAttrs {
   /** Use aᵀ (swap a's last two axes). */

@@ -30,7 +30,7 @@ import {
   type Shape,
 } from '../shape.js';
 import { allFinite, checkFinite, squareSize } from './cholesky.js';
-import { isKnownFinite, markFinite } from '../known-finite.js';
+import { isKnownFinite, markFinite } from '../cpu/known-finite.js';
 import {
   inChunks,
   mapStride,
@@ -38,7 +38,7 @@ import {
   wasmCostScale,
   wasmKernels,
   type WasmKernels,
-} from '../wasm/runtime.js';
+} from '../cpu/wasm/runtime.js';
 
 export interface TriangularSolveAttrs {
   /** L is lower triangular (else upper). */

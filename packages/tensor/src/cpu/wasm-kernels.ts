@@ -18,7 +18,7 @@
  * const k = wasmKernels(); if (k !== null) k.fn.sumTo(10);
  */
 export { assemble, type WasmFunc } from './wasm/assemble.js';
-export { batchMap } from './ops/triangular-solve.js';
+export { batchMap } from '../ops/triangular-solve.js';
 export {
   copyItems,
   inChunks,

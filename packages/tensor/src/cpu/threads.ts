@@ -30,9 +30,9 @@ import {
   releaseShared,
   setCpuParallel,
   type CpuParallel,
-} from './backend.js';
+} from '../backend.js';
 import { isKnownFinite, markFinite } from './known-finite.js';
-import { arrayView, type DType, type TypedArray } from './dtype.js';
+import { arrayView, type DType, type TypedArray } from '../dtype.js';
 import {
   DTypeError,
   OptnetError,
@@ -40,10 +40,10 @@ import {
   ShapeError,
   ValueError,
   type ErrorCode,
-} from './errors.js';
-import type { CpuTensor, KernelOp } from './op.js';
-import { primitives } from './primitives.js';
-import type { Shape } from './shape.js';
+} from '../errors.js';
+import type { CpuTensor, KernelOp } from '../op.js';
+import { primitives } from '../primitives.js';
+import type { Shape } from '../shape.js';
 import { usingWasmKernels } from './wasm/runtime.js';
 
 /**
@@ -192,12 +192,15 @@ let starting: Promise<number> | null = null;
 let splitCalls = 0;
 
 /**
- * Where the worker script is: the built .js next to this file, else (running
- * from src) the .ts.
+ * Where the worker script is: the built .js next to this file (dist/cpu/),
+ * or under cpu/ when the bundler put this code in a chunk at dist/, else
+ * (running from src) the .ts.
  */
 function workerUrl(): URL {
-  const js = new URL('./cpu-worker.js', import.meta.url);
-  if (js.protocol !== 'file:' || existsSync(fileURLToPath(js))) return js;
+  for (const path of ['./cpu-worker.js', './cpu/cpu-worker.js']) {
+    const js = new URL(path, import.meta.url);
+    if (js.protocol !== 'file:' || existsSync(fileURLToPath(js))) return js;
+  }
   return new URL('./cpu-worker.ts', import.meta.url);
 }
 
