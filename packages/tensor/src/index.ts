@@ -44,11 +44,11 @@ export {
 export {
   type Backend,
   type BackendTensor,
-  CpuBackend,
-  cpuWouldSplit,
+  assertHolds,
   getBackend,
   setBackend,
 } from './backend.js';
+export { CpuBackend, cpuWouldSplit } from './cpu/backend.js';
 export { setWasmKernels, usingWasmKernels } from './cpu/wasm/runtime.js';
 export { allFinite } from './ops/cholesky.js';
 export {

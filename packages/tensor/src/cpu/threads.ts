@@ -25,12 +25,8 @@ import {
   workerData,
   type MessagePort,
 } from 'node:worker_threads';
-import {
-  allocShared,
-  releaseShared,
-  setCpuParallel,
-  type CpuParallel,
-} from '../backend.js';
+import { setCpuParallel, type CpuParallel } from './backend.js';
+import { allocShared, releaseShared } from './pools.js';
 import { isKnownFinite, markFinite } from './known-finite.js';
 import { arrayView, type DType, type TypedArray } from '../dtype.js';
 import {
