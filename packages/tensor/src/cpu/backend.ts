@@ -9,6 +9,7 @@
 import type { Backend, BackendTensor } from '../backend.js';
 import { DTYPES, type DType, type TypedArray } from '../dtype.js';
 import type { CpuTensor, KernelOp, TensorMeta } from '../op.js';
+import { cpuBatchOf, cpuKernelOf } from './kernels.js';
 import { forgetFinite, markFinite } from './known-finite.js';
 import {
   addHolder,
@@ -81,7 +82,7 @@ export function cpuWouldSplit<A>(
   attrs: A,
 ): boolean {
   const p = parallel;
-  const cost = op.cpuBatch?.cost;
+  const cost = cpuBatchOf(op)?.cost;
   return (
     p !== null &&
     cost !== undefined &&
@@ -100,7 +101,7 @@ function worthSplitting<A>(
   outs: readonly CpuTensor[],
   attrs: A,
 ): boolean {
-  const batch = op.cpuBatch;
+  const batch = cpuBatchOf(op);
   if (batch === undefined || batch.cost === undefined) return false;
   return batch.cost(ins, outs, attrs) >= p.minCost;
 }
@@ -179,7 +180,7 @@ export class CpuBackend implements Backend {
       worthSplitting(op, p, cpuIn, cpuOut, attrs) &&
       p.run(op, cpuIn, cpuOut, attrs)
     )) {
-      op.cpu(cpuIn, cpuOut, attrs);
+      cpuKernelOf(op)(cpuIn, cpuOut, attrs);
     }
     if (op.finiteOutputs === true) for (const t of cpuOut) markFinite(t.data);
   }

@@ -27,6 +27,7 @@ import {
 } from 'node:worker_threads';
 import { setCpuParallel, type CpuParallel } from './backend.js';
 import { allocShared, releaseShared } from './pools.js';
+import { cpuBatchOf } from './kernels.js';
 import { isKnownFinite, markFinite } from './known-finite.js';
 import { arrayView, type DType, type TypedArray } from '../dtype.js';
 import {
@@ -114,7 +115,8 @@ export function splittableKernels(): Map<string, KernelOp<unknown>> {
   const map = new Map<string, KernelOp<unknown>>();
   for (const p of Object.values(primitives) as { kind: string }[]) {
     const op = p as KernelOp<unknown>;
-    if (op.kind === 'kernel' && op.cpuBatch !== undefined) map.set(op.name, op);
+    if (op.kind === 'kernel' && cpuBatchOf(op) !== undefined)
+      map.set(op.name, op);
   }
   return map;
 }
@@ -293,7 +295,7 @@ function runSplit<A>(
   outputs: readonly CpuTensor[],
   attrs: A,
 ): boolean {
-  const batch = op.cpuBatch;
+  const batch = cpuBatchOf(op);
   if (
     batch === undefined ||
     kernels?.get(op.name) !== (op as KernelOp<unknown>)
