@@ -60,6 +60,7 @@ export {
   type CpuTensor,
   type TensorMeta,
   type CustomForward,
+  type KernelFailure,
 } from './op.js';
 export { apply, apply1 } from './apply.js';
 export {

@@ -19,11 +19,12 @@ import {
   runAll,
   type CpuBatch,
   type CpuTensor,
+  type KernelFailure,
   type KernelOp,
   type TensorMeta,
 } from '../op.js';
 import { fmtShape, sizeOf, type Shape } from '../shape.js';
-import { assertFinite } from './finite.js';
+import { assertFinite, nonFiniteFailure } from './finite.js';
 import type { NoAttrs } from './unary.js';
 
 /** Throws unless `shape` is [..., n, n]; returns n. */
@@ -349,6 +350,20 @@ const choleskyBatch: CpuBatch<NoAttrs> = {
   },
 };
 
+/**
+ * The error of a recorded cholesky failure: NON_FINITE (A) or
+ * NOT_POSITIVE_DEFINITE (batch item `index`, `pivot`, `value`).
+ */
+function choleskyFailure(
+  f: KernelFailure,
+  inputs: readonly TensorMeta[],
+): ValueError {
+  return (
+    nonFiniteFailure('cholesky', ['A'], f, inputs) ??
+    notPositiveDefinite(f.value, f.index, f.pivot)
+  );
+}
+
 export const cholesky: KernelOp<NoAttrs> = defineOp<NoAttrs>({
   name: 'cholesky',
   shape: ([a]: readonly TensorMeta[]) => {
@@ -358,6 +373,7 @@ export const cholesky: KernelOp<NoAttrs> = defineOp<NoAttrs>({
   },
   cpuBatch: choleskyBatch,
   cpu: runAll(choleskyBatch),
+  failure: choleskyFailure,
   // Every entry of row i enters pivot i (l_ii² = a_ii − Σ l_ij²), so a
   // NaN/Inf anywhere fails a pivot check: a factor that returns is finite.
   finiteOutputs: true,

@@ -30,6 +30,7 @@ import {
   type Shape,
 } from '../shape.js';
 import { allFinite, checkFinite, squareSize } from './cholesky.js';
+import { nonFiniteFailure, unknownFailure } from './finite.js';
 import { isKnownFinite, markFinite } from '../cpu/known-finite.js';
 
 export interface TriangularSolveAttrs {
@@ -502,4 +503,7 @@ export const triangularSolve: KernelOp<TriangularSolveAttrs> =
     },
     cpuBatch: triangularSolveBatch,
     cpu: runAll(triangularSolveBatch),
+    failure: (f, inputs) =>
+      nonFiniteFailure('triangularSolve', ['L', 'B'], f, inputs) ??
+      unknownFailure('triangularSolve', f),
   });
