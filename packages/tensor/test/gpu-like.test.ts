@@ -18,7 +18,9 @@ test('GpuLikeBackend: asynchronous reads only; float32, int32 and bool', async (
   assert.is((gpu as T.Backend).readSync, undefined);
   assertThrowsCodeSync(() => x.dataSync(), 'SYNC_READ_UNSUPPORTED');
   // Results are float32: 1.1 is stored as Math.fround(1.1).
+  const reads = gpu.reads;
   assert.equal(Array.from(await x.mul(1).data()), [Math.fround(1.1), 2]);
+  assert.is(gpu.reads, reads + 1, 'one readback counted');
   await assertThrowsCode(
     () => T.tensor([1], { dtype: 'float64' }).to(gpu),
     'DTYPE_UNSUPPORTED',

@@ -16,8 +16,8 @@
  *   positive definite, singular, NaN in a solve, an index out of range)
  *   leaves the op's float outputs NaN and rejects the next read, once.
  * - Opaque buffers, counted: a freed buffer cannot be used again (a kernel
- *   reading one is a bug, thrown at once), and `liveBuffers` counts what a
- *   GPU would hold, for leak tests.
+ *   reading one is a bug, thrown at once), `liveBuffers` counts what a
+ *   GPU would hold, for leak tests, and `reads` the readbacks.
  */
 import { assertHolds, type Backend, type BackendTensor } from '../backend.js';
 import { allocArray, type DType, type TypedArray } from '../dtype.js';
@@ -65,10 +65,16 @@ export class GpuLikeBackend implements Backend {
   readonly canReadSync: boolean = false;
   #pending: OptnetError | null = null;
   #live = 0;
+  #reads = 0;
 
   /** Buffers allocated and not yet freed. */
   get liveBuffers(): number {
     return this.#live;
+  }
+
+  /** Reads so far (each one a readback on a GPU: a host sync). */
+  get reads(): number {
+    return this.#reads;
   }
 
   allocate(dtype: DType, size: number): GpuLikeBuffer {
@@ -90,6 +96,7 @@ export class GpuLikeBackend implements Backend {
 
   async read(buffer: unknown, dtype: DType, size: number): Promise<TypedArray> {
     const b = buffer as GpuLikeBuffer;
+    this.#reads++;
     const copy = allocArray(dtype, size);
     copy.set(b.live);
     await Promise.resolve(); // a readback resolves later
