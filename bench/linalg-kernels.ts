@@ -24,7 +24,7 @@ import {
   setCpuParallel,
   type CpuParallel,
 } from '../packages/tensor/src/backend.js';
-import { useCpuThreads } from '../packages/tensor/src/threads.js';
+import { useCpuThreads } from '../packages/tensor/src/cpu/threads.js';
 import { spdBatch } from './cases-linalg.js';
 
 type Dt = 'float32' | 'float64';

@@ -30,7 +30,7 @@ import {
 import type { Entry } from './entry.js';
 import { Skip, T } from './ops.js';
 import { formatTable, machineInfo, writeResults, type Row } from './util.js';
-import { useCpuThreads } from '../packages/tensor/src/threads.js';
+import { useCpuThreads } from '../packages/tensor/src/cpu/threads.js';
 
 const entries: Entry[] = [
   ...(['float32', 'float64'] as const).flatMap((dtype) =>

@@ -113,7 +113,8 @@ function step(node: GraphNode, cts: Map<Tensor, Tensor>): void {
   const rule = ruleFor(node.op);
   if (rule === null) return;
   const filled = node.outputs.map(
-    (o, i) => outCts[i] ?? T.zeros(o.shape, { dtype: o.dtype }),
+    (o, i) =>
+      outCts[i] ?? T.zeros(o.shape, { dtype: o.dtype, backend: o.backend }),
   );
   const inCts = rule(
     { inputs: node.inputs, outputs: node.outputs, attrs: node.attrs },
@@ -150,7 +151,8 @@ export function backward(root: Tensor, seed?: Tensor): void {
         `Reduce it (y.sum()) or pass a cotangent: y.backward(ct).`,
     );
   }
-  const s = seed ?? T.full(root.shape, 1, { dtype: root.dtype });
+  const s =
+    seed ?? T.full(root.shape, 1, { dtype: root.dtype, backend: root.backend });
   const leaves = T.scope(() => {
     const cts = runBackward([root], [s]);
     const out = new Map<Tensor, Tensor>();

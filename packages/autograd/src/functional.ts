@@ -71,7 +71,8 @@ export function vjp(
       live.map((i) => cts[i]),
     );
     return leaves.map(
-      (l) => map.get(l) ?? T.zeros(l.shape, { dtype: l.dtype }),
+      (l) =>
+        map.get(l) ?? T.zeros(l.shape, { dtype: l.dtype, backend: l.backend }),
     );
   };
   return [out, pullback];
@@ -94,7 +95,12 @@ export function valueAndGrad(
           `Reduce it (e.g. .sum()) or use vjp.`,
       );
     }
-    return [out, pullback(T.full(out.shape, 1, { dtype: out.dtype }))];
+    return [
+      out,
+      pullback(
+        T.full(out.shape, 1, { dtype: out.dtype, backend: out.backend }),
+      ),
+    ];
   };
 }
 

@@ -12,7 +12,14 @@
  * fanOut = out·receptive.
  */
 import { noGrad } from '@optnet/autograd';
-import { rand, randn, type FloatDType, type Rng, Tensor } from '@optnet/tensor';
+import {
+  rand,
+  randn,
+  type Backend,
+  type FloatDType,
+  type Rng,
+  Tensor,
+} from '@optnet/tensor';
 import { NnError } from './errors.js';
 
 /** Options shared by the initializers. */
@@ -111,6 +118,11 @@ function shapeOf(target: InitTarget): readonly number[] {
   return target instanceof Tensor ? target.shape : target;
 }
 
+/** A tensor target's backend (the draws go there), else the current one. */
+function backendOf(target: InitTarget): Backend | undefined {
+  return target instanceof Tensor ? target.backend : undefined;
+}
+
 /** Put `values` into the target tensor, or return them as a new leaf. */
 function finish(target: InitTarget, values: Tensor, opts: InitOptions): Tensor {
   if (target instanceof Tensor) return target.assign(values);
@@ -146,7 +158,11 @@ export function uniform(
     );
   }
   const dtype = dtypeFor(target, opts);
-  const u = rand(shapeOf(target), { dtype, rng: opts.rng });
+  const u = rand(shapeOf(target), {
+    dtype,
+    rng: opts.rng,
+    backend: backendOf(target),
+  });
   return finish(
     target,
     noGrad(() => u.mul(high - low).add(low)),
@@ -171,7 +187,11 @@ export function normal(
     );
   }
   const dtype = dtypeFor(target, opts);
-  const z = randn(shapeOf(target), { dtype, rng: opts.rng });
+  const z = randn(shapeOf(target), {
+    dtype,
+    rng: opts.rng,
+    backend: backendOf(target),
+  });
   return finish(
     target,
     noGrad(() => z.mul(std).add(mean)),

@@ -55,6 +55,19 @@ export abstract class Module {
   abstract forward(...args: any[]): any;
 
   /**
+   * `forward` for any backend, awaited: the same result. A module whose
+   * forward reads tensors (the QP layer of @optnet/optnet, which only the
+   * CPU can read synchronously) overrides it to await its reads, and
+   * containers (Sequential) await their children's, so a model holding
+   * one runs on a GPU. `forward` stays synchronous.
+   * @example const logits = await model.forwardAsync(x);
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async forwardAsync(...args: any[]): Promise<any> {
+    return this.forward(...args);
+  }
+
+  /**
    * Mark the tensor property `property` as a buffer: part of the saved
    * state under `stateName` (PyTorch's name), not a trainable parameter.
    * @example this.registerBuffer('runningMean', 'running_mean');

@@ -1,11 +1,12 @@
 /**
  * @optnet/optnet: a batched, differentiable QP layer.
  *
- * - `qp(Q, p, G, h, A, b, options)`: z* as a differentiable tensor.
+ * - `qp(Q, p, G, h, A, b, options)`: z* as a differentiable tensor;
+ *   `await qpAsync(...)` the same on any backend (a GPU).
  * - `solveQp(...)`: the full result (duals, slacks, status per item).
  * - `QpError`: every failure, with a `code`.
  */
-export { qp, solveQp } from './api/qp.js';
+export { qp, qpAsync, solveQp } from './api/qp.js';
 export { QpError, type QpErrorCode } from './api/errors.js';
 export type {
   QpArg,
@@ -28,6 +29,7 @@ export {
 export {
   OptNetLayer,
   optnetForward,
+  optnetForwardAsync,
   optnetProblem,
   type OptNetLayerOptions,
   type OptNetParams,

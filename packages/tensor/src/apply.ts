@@ -4,7 +4,7 @@
  * live on one backend, allocates outputs, runs the kernel, and records the
  * graph node when a gradient may be needed.
  */
-import { getBackend } from './backend.js';
+import { assertHolds, getBackend } from './backend.js';
 import { RuntimeError } from './errors.js';
 import { isGradEnabled, setGradEnabled } from './graph.js';
 import type { CustomOp, KernelOp, Primitive } from './op.js';
@@ -47,17 +47,14 @@ function runKernel<A>(op: KernelOp<A>, inputs: readonly Tensor[], attrs: A) {
         'BACKEND_MISMATCH',
         `${op.name}: all inputs must live on one backend; got ${inputs
           .map((x) => x.backend.name)
-          .join(', ')}. Move one with await toBackend(t, backend).`,
+          .join(', ')}. Move one with await t.to(backend).`,
       );
     }
   }
   const metas = op.shape(inputs, attrs);
   const be = backend ?? getBackend();
-  if (
-    op.decompose !== undefined &&
-    be.hasKernel !== undefined &&
-    !be.hasKernel(op as KernelOp<unknown>)
-  ) {
+  if (be.hasKernel !== undefined && !be.hasKernel(op as KernelOp<unknown>)) {
+    if (op.decompose === undefined) throw noKernel(op.name, be.name);
     return {
       outputs: op.decompose(inputs, attrs),
       residuals: undefined,
@@ -74,6 +71,7 @@ function runKernel<A>(op: KernelOp<A>, inputs: readonly Tensor[], attrs: A) {
       decomposed: false,
     };
   }
+  for (const m of metas) assertHolds(op.name, be, m.dtype);
   const outs = metas.map(
     (m) =>
       new Tensor(be, be.allocate(m.dtype, sizeOf(m.shape)), m.shape, m.dtype),
@@ -85,6 +83,15 @@ function runKernel<A>(op: KernelOp<A>, inputs: readonly Tensor[], attrs: A) {
     attrs,
   );
   return { outputs: outs, residuals: undefined, decomposed: false };
+}
+
+function noKernel(op: string, backend: string): RuntimeError {
+  return new RuntimeError(
+    'NO_KERNEL',
+    `${op}: every op needs a kernel on its backend or a decompose into ` +
+      `other primitives; got neither on the ${backend} backend. Give the ` +
+      `op a decompose, or move its inputs to the CPU with await t.to(backend).`,
+  );
 }
 
 function runCustom<A>(op: CustomOp<A>, inputs: readonly Tensor[], attrs: A) {

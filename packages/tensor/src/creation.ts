@@ -1,5 +1,5 @@
 /** Creating tensors: from data, constant fills, ranges and random draws. */
-import { getBackend, type Backend } from './backend.js';
+import { assertHolds, getBackend, type Backend } from './backend.js';
 import {
   allocArray,
   dtypeOfArray,
@@ -15,6 +15,8 @@ import { Tensor, type NestedArray } from './tensor.js';
 export interface CreateOptions {
   dtype?: DType;
   requiresGrad?: boolean;
+  /** The backend to create it on (default: `getBackend()`). */
+  backend?: Backend;
 }
 
 export interface TensorOptions extends CreateOptions {
@@ -26,13 +28,18 @@ export interface RandomOptions extends CreateOptions {
   rng?: Rng;
 }
 
-/** Wrap a typed array of the right dtype and size (no validation). */
+/**
+ * Wrap a typed array of the right dtype and size (no validation), on
+ * `backend` (default: the current one).
+ * @example fromTypedArray(new Float32Array([1, 2, 3, 4]), [2, 2])
+ */
 export function fromTypedArray(
   data: TypedArray,
   shape: Shape,
   requiresGrad = false,
+  backend: Backend = getBackend(),
 ): Tensor {
-  return onBackend(getBackend(), data, shape, requiresGrad);
+  return onBackend(backend, data, shape, requiresGrad, 'fromTypedArray');
 }
 
 function onBackend(
@@ -40,23 +47,28 @@ function onBackend(
   data: TypedArray,
   shape: Shape,
   requiresGrad: boolean,
+  op: string,
 ): Tensor {
   const dtype = dtypeOfArray(data);
+  assertHolds(op, be, dtype);
   const buf = be.allocate(dtype, data.length);
   be.write(buf, data);
   return new Tensor(be, buf, shape, dtype, requiresGrad);
 }
 
 /**
- * A copy of `t` on `backend` (PyTorch's `t.to(device)`), or `t` itself when
- * it already lives there. The copy is a new leaf, outside the graph.
- * Asynchronous, because reading from a device is.
+ * A copy of `t` on `backend`, or `t` itself when it already lives there:
+ * the function form of `t.to(backend)` (PyTorch's `t.to(device)`). The
+ * copy is a new leaf, outside the graph. Asynchronous, because reading
+ * from a device is. A dtype the target does not hold is a DTypeError
+ * DTYPE_UNSUPPORTED, before anything is read.
  * @example
  * const xs = await toBackend(x, getBackend());
  */
 export async function toBackend(t: Tensor, backend: Backend): Promise<Tensor> {
   if (t.backend === backend) return t;
-  return onBackend(backend, await t.data(), t.shape, false);
+  assertHolds('to', backend, t.dtype);
+  return onBackend(backend, await t.data(), t.shape, false, 'to');
 }
 
 /**
@@ -79,6 +91,7 @@ export function fullLike(
     data,
     like.shape,
     options.requiresGrad ?? false,
+    'fullLike',
   );
 }
 
@@ -141,7 +154,18 @@ export function tensor(
   const data = allocArray(dtype, flat.length);
   for (let i = 0; i < flat.length; i++) data[i] = Number(flat[i]);
   if (options.requiresGrad) assertGradDType('tensor', dtype);
-  return fromTypedArray(data, shape, options.requiresGrad ?? false);
+  return make('tensor', data, shape, options);
+}
+
+/** A tensor of `data` for creation function `op`, per its options. */
+function make(
+  op: string,
+  data: TypedArray,
+  shape: Shape,
+  options: CreateOptions,
+): Tensor {
+  const be = options.backend ?? getBackend();
+  return onBackend(be, data, shape, options.requiresGrad ?? false, op);
 }
 
 function inferDType(values: unknown): DType {
@@ -209,7 +233,7 @@ function filled(
   const data = allocArray(dtype, sizeOf(s));
   if (value !== 0) data.fill(value);
   if (options.requiresGrad) assertGradDType(op, dtype);
-  return fromTypedArray(data, s, options.requiresGrad ?? false);
+  return make(op, data, s, options);
 }
 
 /** @example zeros([2, 3], { dtype: 'float64' }) */
@@ -247,10 +271,10 @@ export function eye(
   options: CreateOptions & { m?: number } = {},
 ): Tensor {
   const m = options.m ?? n;
-  const t = filled('eye', [n, m], 0, { dtype: options.dtype ?? 'float32' });
-  const data = allocArray(t.dtype, n * m);
+  checkShape('eye', [n, m]);
+  const data = allocArray(options.dtype ?? 'float32', n * m);
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
-  return fromTypedArray(data, [n, m], options.requiresGrad ?? false);
+  return make('eye', data, [n, m], options);
 }
 
 /**
@@ -275,7 +299,7 @@ export function arange(
   const dtype = options.dtype ?? (ints ? 'int32' : 'float32');
   const data = allocArray(dtype, n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
-  return fromTypedArray(data, [n], options.requiresGrad ?? false);
+  return make('arange', data, [n], options);
 }
 
 /**
@@ -298,7 +322,7 @@ export function linspace(
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++)
     data[i] = i === num - 1 && num > 1 ? stop : start + i * step;
-  return fromTypedArray(data, [num], options.requiresGrad ?? false);
+  return make('linspace', data, [num], options);
 }
 
 /** Uniform in [0, 1). @example rand([2, 3], { rng: makeRng(1) }) */
@@ -310,7 +334,7 @@ export function rand(
   const rng = getRng(options.rng);
   const data = allocArray(floatDType('rand', options.dtype), sizeOf(s));
   for (let i = 0; i < data.length; i++) data[i] = rng();
-  return fromTypedArray(data, s, options.requiresGrad ?? false);
+  return make('rand', data, s, options);
 }
 
 /**
@@ -323,7 +347,7 @@ export function randn(
   const s = checkShape('randn', shape);
   const data = allocArray(floatDType('randn', options.dtype), sizeOf(s));
   fillNormal(data, getRng(options.rng));
-  return fromTypedArray(data, s, options.requiresGrad ?? false);
+  return make('randn', data, s, options);
 }
 
 /** Integers uniform in [low, high). @example randint(0, 10, [5]) */
@@ -344,7 +368,7 @@ export function randint(
   const data = allocArray(options.dtype ?? 'int32', sizeOf(s));
   for (let i = 0; i < data.length; i++)
     data[i] = low + Math.floor(rng() * (high - low));
-  return fromTypedArray(data, s, false);
+  return make('randint', data, s, { ...options, requiresGrad: false });
 }
 
 function floatDType(op: string, dtype: DType | undefined): DType {
@@ -358,12 +382,17 @@ function floatDType(op: string, dtype: DType | undefined): DType {
   return d;
 }
 
-/** A 0-d tensor holding `value`, of `dtype`. */
+/**
+ * A 0-d tensor holding `value`, of `dtype`, on `backend` (default: the
+ * current one).
+ * @example scalar(2, x.dtype, x.backend) // a constant beside x
+ */
 export function scalar(
   value: number | boolean,
   dtype: DType = 'float32',
+  backend: Backend = getBackend(),
 ): Tensor {
   const data = allocArray(dtype, 1);
   data[0] = Number(value);
-  return fromTypedArray(data, []);
+  return fromTypedArray(data, [], false, backend);
 }

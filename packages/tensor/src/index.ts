@@ -44,12 +44,12 @@ export {
 export {
   type Backend,
   type BackendTensor,
-  CpuBackend,
-  cpuWouldSplit,
+  assertHolds,
   getBackend,
   setBackend,
 } from './backend.js';
-export { setWasmKernels, usingWasmKernels } from './wasm/runtime.js';
+export { CpuBackend, cpuWouldSplit } from './cpu/backend.js';
+export { setWasmKernels, usingWasmKernels } from './cpu/wasm/runtime.js';
 export { allFinite } from './ops/cholesky.js';
 export {
   defineOp,
@@ -60,6 +60,7 @@ export {
   type CpuTensor,
   type TensorMeta,
   type CustomForward,
+  type KernelFailure,
 } from './op.js';
 export { apply, apply1 } from './apply.js';
 export {

@@ -6,6 +6,7 @@
  * `definePrimitive`) is a forward written in other primitives instead.
  */
 import type { DType, TypedArray } from './dtype.js';
+import type { ErrorCode, OptnetError } from './errors.js';
 import type { Shape } from './shape.js';
 import type { Tensor } from './tensor.js';
 
@@ -50,11 +51,48 @@ export interface KernelOp<A = unknown> {
    */
   readonly finiteOutputs?: boolean;
   /**
+   * The error for a failure a kernel recorded (see KernelFailure), worded
+   * as the reference kernel throws it: a device backend calls it when it
+   * finds a failure in its status buffer. Ops whose kernels cannot fail on
+   * their values have none.
+   */
+  readonly failure?: (
+    failure: KernelFailure,
+    inputs: readonly TensorMeta[],
+    attrs: A,
+  ) => OptnetError;
+  /**
    * The same outputs written in other primitives, for a backend without a
    * kernel for this op (`Backend.hasKernel`): a fused kernel outside the
    * core set (the QP solver's step length) still runs everywhere.
    */
   readonly decompose?: (inputs: readonly Tensor[], attrs: A) => Tensor[];
+}
+
+/**
+ * A failure that depends on the values, as a kernel records it: plain
+ * numbers, so that a kernel on a device, which cannot throw, can write one
+ * into a status buffer (the lowest index wins, as the reference kernel's
+ * first failure does). Its backend raises `op.failure(record)` at the next
+ * read; the CPU backend throws the same error from the op.
+ */
+export interface KernelFailure {
+  /**
+   * NOT_POSITIVE_DEFINITE, SINGULAR, NON_FINITE or BAD_ARGUMENT (an index
+   * out of range).
+   */
+  readonly code: ErrorCode;
+  /** The input it concerns (NON_FINITE, an index); 0 otherwise. */
+  readonly input: number;
+  /**
+   * The batch item (a factorization), or the flat element index into that
+   * input (NON_FINITE, an index).
+   */
+  readonly index: number;
+  /** The pivot that failed (a factorization); 0 otherwise. */
+  readonly pivot: number;
+  /** The value found: the pivot, the entry or the index. */
+  readonly value: number;
 }
 
 /**

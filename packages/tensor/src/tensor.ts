@@ -174,14 +174,15 @@ export class Tensor {
 
   /** Synchronous read: works on the CPU backend only. */
   dataSync(): TypedArray {
-    if (!this.backend.canReadSync) {
+    const be = this.backend;
+    if (!be.canReadSync || be.readSync === undefined) {
       throw new RuntimeError(
         'SYNC_READ_UNSUPPORTED',
-        `dataSync: the ${this.backend.name} backend reads asynchronously; ` +
+        `dataSync: the ${be.name} backend reads asynchronously; ` +
           `got a sync read. Use await t.data() or await t.toArray().`,
       );
     }
-    return this.backend.readSync(this.buffer, this.dtype, this.size);
+    return be.readSync(this.buffer, this.dtype, this.size);
   }
 
   /** Synchronous nested read: CPU backend only. */

@@ -1,5 +1,6 @@
 /**
- * @optnet/tensor/testing: the backend-independent op suite and assertions.
+ * @optnet/tensor/testing: the backend-independent op suite, assertions,
+ * and GpuLikeBackend, a backend with a GPU's semantics for tests.
  * @example
  * import { opSuite } from '@optnet/tensor/testing';
  */
@@ -9,6 +10,7 @@ export {
   type OpCase,
   type OpSuiteOptions,
 } from './testing/op-suite.js';
+export { GpuLikeBackend } from './testing/gpu-like-backend.js';
 export {
   assertClose,
   assertThrowsCode,

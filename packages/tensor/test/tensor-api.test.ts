@@ -215,7 +215,7 @@ test('toBackend copies to another backend (the fix BACKEND_MISMATCH names)', asy
   await assertThrowsCode(
     () => T.add(a, c),
     'BACKEND_MISMATCH',
-    /Move one with await toBackend\(t, backend\)/,
+    /Move one with await t\.to\(backend\)/,
   );
   assert.equal(T.add(b, c).arraySync(), [2, 3, 4]);
   assert.is(T.zerosLike(c).backend, other, 'the like tensor decides');

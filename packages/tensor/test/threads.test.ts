@@ -10,12 +10,15 @@ import {
   useCpuThreads,
 } from '@optnet/tensor/threads';
 import type { KernelOp, Tensor, TypedArray } from '@optnet/tensor';
+import { cpuKernelOf } from '../src/cpu/kernels.js';
 
 const rng = T.makeRng(42);
 const f64 = { dtype: 'float64' as const, rng };
 
 /**
- * The op's one-thread CPU kernel on plain (non-shared) copies of the inputs.
+ * The CPU backend's one-thread kernel for the op (its WebAssembly one where
+ * it has one, else the reference) on plain (non-shared) copies of the
+ * inputs.
  */
 function reference<A>(op: KernelOp<A>, inputs: Tensor[], attrs: A): TypedArray {
   // One copy per distinct tensor: aᵀ·a of one tensor must stay one array (the
@@ -34,7 +37,7 @@ function reference<A>(op: KernelOp<A>, inputs: Tensor[], attrs: A): TypedArray {
     shape: meta.shape,
     dtype: meta.dtype,
   };
-  op.cpu(ins, [out], attrs);
+  cpuKernelOf(op)(ins, [out], attrs);
   return out.data;
 }
 

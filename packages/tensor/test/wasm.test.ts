@@ -2,12 +2,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as T from '@optnet/tensor';
 import { assertThrowsCode } from '@optnet/tensor/testing';
-import { assemble } from '../src/wasm/assemble.js';
+import { assemble } from '../src/cpu/wasm/assemble.js';
 import {
   loadKernels,
   type WasmApi,
   type WasmKernels,
-} from '../src/wasm/runtime.js';
+} from '../src/cpu/wasm/runtime.js';
 import { registerWasmKernels, wasmKernels } from '@optnet/tensor/wasm';
 
 const f64 = { dtype: 'float64' } as const;

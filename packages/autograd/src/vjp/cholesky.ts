@@ -23,7 +23,7 @@ export const choleskyVjp: VjpRule<NoAttrs> = ({ outputs: [l] }, [g]) => {
   const n = l.shape[l.shape.length - 1];
   const phi = T.mul(
     T.matmul(l, g, { transA: true }),
-    triangleMask(n, true, 0.5, l.dtype as FloatDType),
+    triangleMask(n, true, 0.5, l.dtype as FloatDType, l.backend),
   );
   const s1 = T.triangularSolve(l, phi, { transpose: true });
   const s = mT(T.triangularSolve(l, mT(s1), { transpose: true }));

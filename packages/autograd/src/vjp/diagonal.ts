@@ -7,5 +7,5 @@ import type { NoAttrs } from '@optnet/tensor';
 import type { VjpRule } from './types.js';
 
 export const diagonalVjp: VjpRule<NoAttrs> = ({ inputs: [a] }, [g]) => [
-  T.addDiagonal(T.zeros(a.shape, { dtype: g.dtype }), g),
+  T.addDiagonal(T.zeros(a.shape, { dtype: g.dtype, backend: g.backend }), g),
 ];

@@ -23,6 +23,7 @@ export function triangleMask(
   lower: boolean,
   diag: number,
   dtype: FloatDType,
+  backend?: T.Backend,
 ): Tensor {
   const data =
     dtype === 'float64' ? new Float64Array(n * n) : new Float32Array(n * n);
@@ -32,7 +33,7 @@ export function triangleMask(
       else if (lower ? i > j : i < j) data[i * n + j] = 1;
     }
   }
-  return T.fromTypedArray(data, [n, n]);
+  return T.fromTypedArray(data, [n, n], false, backend);
 }
 
 export const triangularSolveVjp: VjpRule<TriangularSolveAttrs> = (
@@ -54,6 +55,7 @@ export const triangularSolveVjp: VjpRule<TriangularSolveAttrs> = (
     lower,
     unitDiagonal ? 0 : 1,
     l.dtype as FloatDType,
+    l.backend,
   );
   return [T.neg(T.mul(full, mask)), gb];
 };

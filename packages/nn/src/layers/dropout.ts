@@ -53,6 +53,7 @@ export class Dropout extends Module {
     const u = rand(x.shape, {
       dtype: x.dtype === 'float64' ? 'float64' : 'float32',
       rng: this.#rng,
+      backend: x.backend,
     });
     const scale = u
       .greaterEqual(this.p)

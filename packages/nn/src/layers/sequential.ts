@@ -68,4 +68,11 @@ export class Sequential<In = Tensor, Out = Tensor> extends Module {
       h = (m.forward as AnyForward).call(m, h);
     return h as Out;
   }
+
+  /** `forward` with each module's `forwardAsync`, in turn. */
+  override async forwardAsync(x: In): Promise<Out> {
+    let h: unknown = x;
+    for (const [, m] of this.namedChildren()) h = await m.forwardAsync(h);
+    return h as Out;
+  }
 }

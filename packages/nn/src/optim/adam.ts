@@ -97,7 +97,8 @@ export class Adam extends Optimizer<AdamHyper> {
       if (this.decoupled) param.assign(param.mul(1 - lr * weightDecay));
       else g = g.add(param.mul(weightDecay));
     }
-    const zero = (): Tensor => zeros(param.shape, { dtype: param.dtype });
+    const zero = (): Tensor =>
+      zeros(param.shape, { dtype: param.dtype, backend: param.backend });
     const m0 = this.getSlot(i, 'exp_avg') ?? zero();
     const v0 = this.getSlot(i, 'exp_avg_sq') ?? zero();
     const m = this.setSlot(i, 'exp_avg', m0.add(g.sub(m0).mul(1 - b1)));

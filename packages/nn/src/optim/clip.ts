@@ -67,7 +67,8 @@ export function clipGradNorm(
     'must be ≥ 1 or Infinity',
   );
   const withGrad = params.filter((p) => p.grad !== null);
-  if (withGrad.length === 0) return scalar(0, params[0]?.dtype ?? 'float32');
+  if (withGrad.length === 0)
+    return scalar(0, params[0]?.dtype ?? 'float32', params[0]?.backend);
   const dtype = withGrad[0].grad!.dtype;
   return noGrad(() => {
     const norms = stack(

@@ -1,7 +1,7 @@
 /**
  * The data arguments of qp / solveQp as callers pass them, made into the
  * solver's tensors: plain nested arrays of numbers are converted (with the
- * dtype of the first tensor argument, float64 when none is a tensor);
+ * dtype and backend of the first tensor argument; see toInputs);
  * anything else is refused with a line naming the argument. Constraint
  * pairs with no rows (qpth's empty G [0, nz] or [nBatch, 0, nz], h [0])
  * mean "no constraints of that kind".
@@ -9,10 +9,12 @@
  * Glossary: Q p G h A b the data; nz nIneq nEq the sizes.
  */
 import {
+  getBackend,
   ShapeError,
   tensor,
   ValueError,
   zeros,
+  type Backend,
   type DType,
   type NestedArray,
   type Tensor,
@@ -60,7 +62,7 @@ function toTensor(
   op: string,
   name: string,
   v: unknown,
-  dtype: DType,
+  { dtype, backend }: { dtype: DType; backend: Backend },
   nz: number | null,
 ): Tensor | null {
   if (isTensor(v)) return v;
@@ -73,9 +75,9 @@ function toTensor(
     );
   }
   if (nz !== null && Array.isArray(v) && v.length === 0)
-    return zeros([0, nz], { dtype });
+    return zeros([0, nz], { dtype, backend });
   try {
-    return tensor(v as NestedArray, { dtype });
+    return tensor(v as NestedArray, { dtype, backend });
   } catch (e) {
     if (!(e instanceof ShapeError)) throw e;
     const why = e.message.replace(/^tensor: /, '');
@@ -84,24 +86,30 @@ function toTensor(
 }
 
 /**
- * The arguments as tensors: arrays converted with the dtype of the first
- * tensor among them (float64 when there is none).
+ * The arguments as tensors: arrays converted with the dtype and backend of
+ * the first tensor among them (when there is none: the current backend,
+ * in float64 where it holds it, else float32).
  * @example
  * toInputs('qp', { Q: [[2, 0], [0, 2]], p: [1, 1], G: null, h: null,
  *   A: null, b: null }); // float64 tensors
  */
 export function toInputs(op: string, args: QpArgs): QpInputs {
   const all = [args.Q, args.p, args.G, args.h, args.A, args.b];
-  const dtype = all.find(isTensor)?.dtype ?? 'float64';
-  const Q = toTensor(op, 'Q', args.Q, dtype, null)!;
+  const first = all.find(isTensor);
+  const backend = first?.backend ?? getBackend();
+  const dtype =
+    first?.dtype ??
+    (backend.dtypes.includes('float64') ? 'float64' : 'float32');
+  const like = { dtype, backend };
+  const Q = toTensor(op, 'Q', args.Q, like, null)!;
   const nz = Q.rank === 2 || Q.rank === 3 ? Q.shape[Q.rank - 1] : null;
   return {
     Q,
-    p: toTensor(op, 'p', args.p, dtype, null)!,
-    G: toTensor(op, 'G', args.G, dtype, nz),
-    h: toTensor(op, 'h', args.h, dtype, null),
-    A: toTensor(op, 'A', args.A, dtype, nz),
-    b: toTensor(op, 'b', args.b, dtype, null),
+    p: toTensor(op, 'p', args.p, like, null)!,
+    G: toTensor(op, 'G', args.G, like, nz),
+    h: toTensor(op, 'h', args.h, like, null),
+    A: toTensor(op, 'A', args.A, like, nz),
+    b: toTensor(op, 'b', args.b, like, null),
   };
 }
 

@@ -28,7 +28,7 @@ import {
   type Tensor,
 } from '@optnet/tensor';
 import { Module } from '@optnet/nn';
-import { qp } from './qp.js';
+import { qp, qpAsync } from './qp.js';
 import type { QpOptions } from './types.js';
 
 export interface OptNetLayerOptions {
@@ -86,10 +86,11 @@ export interface OptNetProblem {
   b: Tensor | null;
 }
 
-function lowerMask(n: number, dtype: FloatDType): Tensor {
-  const m = new (dtype === 'float64' ? Float64Array : Float32Array)(n * n);
+function lowerMask(n: number, like: Tensor): Tensor {
+  const f64 = like.dtype === 'float64';
+  const m = new (f64 ? Float64Array : Float32Array)(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) m[i * n + j] = 1;
-  return tensor(m, { shape: [n, n] });
+  return tensor(m, { shape: [n, n], backend: like.backend });
 }
 
 /**
@@ -102,26 +103,40 @@ export function optnetProblem(
 ): OptNetProblem {
   const { L, G, z0, s0, A } = params;
   const nz = L.shape[0];
-  const Lm = L.mul(lowerMask(nz, L.dtype as FloatDType));
+  const Lm = L.mul(lowerMask(nz, L));
   const Q = matmul(Lm, Lm, { transB: true }).add(
-    eye(nz, { dtype: L.dtype }).mul(eps),
+    eye(nz, { dtype: L.dtype, backend: L.backend }).mul(eps),
   );
   const h = matmul(G, z0.unsqueeze(-1)).squeeze(-1).add(softplus(s0));
   const b = A === null ? null : matmul(A, z0.unsqueeze(-1)).squeeze(-1);
   return { Q, G, h, A, b };
 }
 
+/** The arguments of the layer's qp call. */
+type QpCall = [
+  Tensor,
+  Tensor,
+  Tensor,
+  Tensor,
+  Tensor | null,
+  Tensor | null,
+  QpOptions,
+];
+
 /**
- * The layer's math as a pure function of its parameters (what
- * OptNetLayer.forward calls; differentiable in p and every parameter).
- * @example const z = optnetForward(layer.params(), p, { eps: 1e-4 });
+ * The qp arguments the parameters and p define, in the solve dtype; a
+ * solve dtype the backend does not hold is DTYPE_UNSUPPORTED naming
+ * solveDtype.
  */
-export function optnetForward(
-  params: OptNetParams,
-  p: Tensor,
-  config: OptNetConfig,
-): Tensor {
+function qpCall(params: OptNetParams, p: Tensor, config: OptNetConfig): QpCall {
   const dtype = config.solveDtype ?? p.dtype;
+  if (!p.backend.dtypes.includes(dtype)) {
+    throw new DTypeError(
+      'DTYPE_UNSUPPORTED',
+      `OptNetLayer: the ${p.backend.name} backend holds ${p.backend.dtypes.join(', ')}; got solveDtype ${dtype}. ` +
+        `Pass solveDtype: '${p.dtype}' (its gradients are rougher: README, Accuracy), or run the layer on the CPU.`,
+    );
+  }
   // cast is the identity when the dtypes already agree; otherwise its VJP
   // casts the gradient back, so training sees float32 gradients of a
   // float64 solve.
@@ -134,8 +149,32 @@ export function optnetForward(
     A: A0 === null ? null : A0.cast(dtype),
   };
   const { Q, G, h, A, b } = optnetProblem(up, config.eps);
-  const z = qp(Q, p.cast(dtype), G, h, A, b, config.qpOptions ?? {});
-  return z.cast(p.dtype);
+  return [Q, p.cast(dtype), G, h, A, b, config.qpOptions ?? {}];
+}
+
+/**
+ * The layer's math as a pure function of its parameters (what
+ * OptNetLayer.forward calls; differentiable in p and every parameter).
+ * @example const z = optnetForward(layer.params(), p, { eps: 1e-4 });
+ */
+export function optnetForward(
+  params: OptNetParams,
+  p: Tensor,
+  config: OptNetConfig,
+): Tensor {
+  return qp(...qpCall(params, p, config)).cast(p.dtype);
+}
+
+/**
+ * optnetForward on any backend (qpAsync: the solver's reads awaited).
+ * @example const z = await optnetForwardAsync(layer.params(), p, { eps: 1e-4 });
+ */
+export async function optnetForwardAsync(
+  params: OptNetParams,
+  p: Tensor,
+  config: OptNetConfig,
+): Promise<Tensor> {
+  return (await qpAsync(...qpCall(params, p, config))).cast(p.dtype);
 }
 
 function checkSize(name: string, v: number, min: number, hint: string): void {
@@ -259,6 +298,30 @@ export class OptNetLayer extends Module {
    * Throws QpError QP_NOT_SOLVED if the solver fails on an item.
    */
   forward(p: Tensor): Tensor {
+    this.#checkInput(p);
+    return optnetForward(this.params(), p, this.#config());
+  }
+
+  /**
+   * `forward` on any backend (a GPU): the solver's reads are awaited. The
+   * backend must hold `solveDtype` (a GPU holds float32 only).
+   * @example const z = await layer.forwardAsync(p);
+   */
+  override async forwardAsync(p: Tensor): Promise<Tensor> {
+    this.#checkInput(p);
+    return optnetForwardAsync(this.params(), p, this.#config());
+  }
+
+  #config(): OptNetConfig {
+    return {
+      eps: this.eps,
+      qpOptions: this.qpOptions,
+      solveDtype: this.solveDtype,
+    };
+  }
+
+  /** p's shape [nBatch, nz] or [nz], and the layer's dtype. */
+  #checkInput(p: Tensor): void {
     const last = p.shape[p.rank - 1];
     if ((p.rank !== 1 && p.rank !== 2) || last !== this.nz) {
       throw new ShapeError(
@@ -274,11 +337,6 @@ export class OptNetLayer extends Module {
           `(solveDtype sets the precision of the solve alone).`,
       );
     }
-    return optnetForward(this.params(), p, {
-      eps: this.eps,
-      qpOptions: this.qpOptions,
-      solveDtype: this.solveDtype,
-    });
   }
 
   /**

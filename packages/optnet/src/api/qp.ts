@@ -21,7 +21,14 @@
  * summed (autograd's rule for broadcasting), never averaged.
  */
 import { definePrimitive } from '@optnet/autograd';
-import { concat, matmul, stack, zeros, type Tensor } from '@optnet/tensor';
+import {
+  concat,
+  matmul,
+  RuntimeError,
+  stack,
+  zeros,
+  type Tensor,
+} from '@optnet/tensor';
 import { QpError } from './errors.js';
 import { factorKkt, solveKkt } from '../solver/kkt/kkt.js';
 import type { KktFact } from '../solver/kkt/types.js';
@@ -41,6 +48,8 @@ interface QpAttrs {
   readonly hasG: boolean;
   readonly hasA: boolean;
   readonly options: QpOptions;
+  /** The solve, when qpAsync ran it before binding (else forward runs it). */
+  readonly solved?: [Prepared, PdipmOutcome];
 }
 
 interface QpResiduals {
@@ -139,7 +148,9 @@ function pairGrads(
 ): (Tensor | null)[] {
   if (y === null || c === null)
     return [m, v].map((t) =>
-      t.requiresGrad ? zeros(t.shape, { dtype: t.dtype }) : null,
+      t.requiresGrad
+        ? zeros(t.shape, { dtype: t.dtype, backend: t.backend })
+        : null,
     );
   return [
     m.requiresGrad ? outer2(y, a, c, z, -1, m.rank === 2) : null,
@@ -150,8 +161,9 @@ function pairGrads(
 const qpPrimitive = definePrimitive<QpAttrs, QpResiduals>({
   name: 'qp',
   forward(inputs, attrs) {
-    const x = dropEmpty(unpack(inputs, attrs));
-    const [prep, out] = runSync(solveGen(x, attrs.options));
+    const [prep, out] =
+      attrs.solved ??
+      runSync(solveGen(dropEmpty(unpack(inputs, attrs)), attrs.options));
     attrs.options.onResult?.({
       status: out.status,
       iterations: out.iterations,
@@ -205,7 +217,7 @@ const qpPrimitive = definePrimitive<QpAttrs, QpResiduals>({
  * arrays are converted (see QpArg). Throws QpError BAD_OPTION for an
  * unknown option or a bad value, QP_NOT_SOLVED when an item is not solved
  * (unless `onNotSolved: 'return'`). Needs a backend with synchronous reads
- * (CPU); use solveQp elsewhere.
+ * (CPU); use qpAsync (or solveQp) elsewhere.
  * @example
  * const z = qp(Q, p, G, h, null, null); // z: [nBatch, nz]
  * z.sum().backward(); // Q.grad, p.grad, G.grad, h.grad
@@ -222,8 +234,45 @@ export function qp(
   checkOptions('qp', options);
   const x = toInputs('qp', { Q, p, G, h, A, b });
   checkShapes(x); // before packing drops a lone G or h
+  const be = x.Q.backend;
+  if (!be.canReadSync) {
+    throw new RuntimeError(
+      'SYNC_READ_UNSUPPORTED',
+      `qp: the solver reads one small tensor per iteration, synchronously here; got the ${be.name} backend, which reads asynchronously. ` +
+        `Use await qpAsync(...) with the same arguments (an OptNetLayer: await layer.forwardAsync(p)).`,
+    );
+  }
   const [inputs, has] = pack(x);
   return qpPrimitive.bind(inputs, { ...has, options })[0];
+}
+
+/**
+ * qp on any backend: the same differentiable z*, with the solver's reads
+ * awaited (one small tensor per interior-point iteration) instead of
+ * synchronous, so it runs where tensors cannot be read synchronously (a
+ * GPU). Takes qp's arguments and options and checks them the same way;
+ * its result is recorded for autograd exactly as qp's. A kernel failure
+ * (a Q that is not positive definite, NaN in the data) rejects the
+ * promise.
+ * @example
+ * const z = await qpAsync(Q, p, G, h, null, null);
+ * z.sum().backward();
+ */
+export async function qpAsync(
+  Q: QpArg,
+  p: QpArg,
+  G: QpArg | null = null,
+  h: QpArg | null = null,
+  A: QpArg | null = null,
+  b: QpArg | null = null,
+  options: QpOptions = {},
+): Promise<Tensor> {
+  checkOptions('qpAsync', options);
+  const x = toInputs('qpAsync', { Q, p, G, h, A, b });
+  checkShapes(x);
+  const [inputs, has] = pack(x);
+  const solved = await runAsync(solveGen(dropEmpty(x), options));
+  return qpPrimitive.bind(inputs, { ...has, options, solved })[0];
 }
 
 /**
@@ -251,7 +300,8 @@ export async function solveQp(
   options.onResult?.({ status: out.status, iterations: out.iterations });
   const { batched, nz, nIneq, nEq, nBatch } = prep.shape;
   const shape = (t: Tensor | null, n: number): Tensor => {
-    const full = t ?? zeros([nBatch, 0], { dtype: x.Q.dtype });
+    const full =
+      t ?? zeros([nBatch, 0], { dtype: x.Q.dtype, backend: x.Q.backend });
     return batched ? full : full.reshape([n]);
   };
   return {

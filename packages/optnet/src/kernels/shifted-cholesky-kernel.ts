@@ -27,6 +27,7 @@ import {
   type TensorMeta,
 } from '@optnet/tensor';
 import {
+  cpuKernelOf,
   inChunks,
   operand,
   wasmKernels,
@@ -117,8 +118,8 @@ function shiftedJs(k: CpuTensor, d: CpuTensor, out: CpuTensor): void {
     shape: out.shape,
     dtype: out.dtype,
   };
-  primitives.addDiagonal.cpu([k, d], [S], {});
-  primitives.cholesky.cpu([S], [out], {});
+  cpuKernelOf(primitives.addDiagonal)([k, d], [S], {});
+  cpuKernelOf(primitives.cholesky)([S], [out], {});
 }
 
 export const shiftedCholeskyOp: KernelOp<Record<string, never>> = defineOp<

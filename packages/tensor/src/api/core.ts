@@ -21,7 +21,7 @@ const none: NoAttrs = {};
 /** Turn a number into a scalar tensor of `like`'s dtype and backend. */
 export function asTensor(v: TensorLike, like: Tensor): Tensor {
   if (v instanceof Tensor) return v;
-  return scalar(v, like.dtype);
+  return scalar(v, like.dtype, like.backend);
 }
 
 function pair(a: TensorLike, b: TensorLike, op: string): [Tensor, Tensor] {

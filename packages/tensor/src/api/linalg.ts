@@ -72,7 +72,7 @@ export function solve(a: Tensor, b: Tensor): Tensor {
  */
 export function inverse(a: Tensor): Tensor {
   const n = squareSize('inverse', a.shape, 'A');
-  return solve(a, eye(n, { dtype: a.dtype }));
+  return solve(a, eye(n, { dtype: a.dtype, backend: a.backend }));
 }
 
 /**

@@ -152,7 +152,7 @@ export function oneHot(
 ): Tensor {
   const hits = equal(
     unsqueeze(indices, -1),
-    arange(0, depth, 1, { dtype: indices.dtype }),
+    arange(0, depth, 1, { dtype: indices.dtype, backend: indices.backend }),
   );
   return cast(hits, options.dtype ?? 'float32');
 }

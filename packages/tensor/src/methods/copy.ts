@@ -1,8 +1,10 @@
 /**
  * `detach()` and `clone()`, PyTorch's two copies: one outside the graph,
- * one inside it.
+ * one inside it; and `to(backend)`, a copy on another device.
  */
 import { apply1 } from '../apply.js';
+import type { Backend } from '../backend.js';
+import { toBackend } from '../creation.js';
 import { setGradEnabled } from '../graph.js';
 import { primitives as P } from '../primitives.js';
 import { Tensor } from '../tensor.js';
@@ -27,6 +29,16 @@ declare module '../tensor.js' {
      * const y = x.clone(); // y.requiresGrad === x.requiresGrad
      */
     clone(): Tensor;
+    /**
+     * This tensor on `backend`: itself when it lives there already, else
+     * a copy there, a new leaf outside the graph (PyTorch's `t.to(device)`).
+     * Asynchronous, because reading from a device is. The target must hold
+     * the dtype (DTYPE_UNSUPPORTED otherwise: cast first). `toBackend(t,
+     * backend)` is the function form.
+     * @example
+     * const xg = await x.to(gpu); // then ops on xg run on the GPU
+     */
+    to(backend: Backend): Promise<Tensor>;
   }
 }
 
@@ -43,4 +55,8 @@ Tensor.prototype.detach = function (this: Tensor): Tensor {
 Tensor.prototype.clone = function (this: Tensor): Tensor {
   // cast to its own dtype: a plain copy kernel, whose VJP passes g through.
   return apply1(P.cast, [this], { dtype: this.dtype });
+};
+
+Tensor.prototype.to = function (this: Tensor, backend: Backend) {
+  return toBackend(this, backend);
 };

@@ -52,7 +52,7 @@ export function formatTensor(t: Tensor): string {
 
 function formatValues(t: Tensor): string {
   if (t.isDisposed) return '<disposed>';
-  if (!t.backend.canReadSync) {
+  if (!t.backend.canReadSync || t.backend.readSync === undefined) {
     return `<values not read: the ${t.backend.name} backend reads asynchronously; use await t.toArray()>`;
   }
   const elide = t.size > THRESHOLD;

@@ -19,18 +19,13 @@ import {
   runAll,
   type CpuBatch,
   type CpuTensor,
+  type KernelFailure,
   type KernelOp,
   type TensorMeta,
 } from '../op.js';
 import { fmtShape, sizeOf, type Shape } from '../shape.js';
-import { assertFinite } from './finite.js';
+import { assertFinite, nonFiniteFailure } from './finite.js';
 import type { NoAttrs } from './unary.js';
-import {
-  inChunks,
-  wasmCostScale,
-  wasmKernels,
-  type WasmKernels,
-} from '../wasm/runtime.js';
 
 /** Throws unless `shape` is [..., n, n]; returns n. */
 export function squareSize(op: string, shape: Shape, arg: string): number {
@@ -87,7 +82,15 @@ function pivotRoot(d: number, b: number, j: number): number {
   return Math.sqrt(d);
 }
 
-function notPositiveDefinite(d: number, b: number, j: number): ValueError {
+/**
+ * The NOT_POSITIVE_DEFINITE error for batch item `b`, pivot `j` of value `d`.
+ * @example throw notPositiveDefinite(-2, 0, 2);
+ */
+export function notPositiveDefinite(
+  d: number,
+  b: number,
+  j: number,
+): ValueError {
   return new ValueError(
     'NOT_POSITIVE_DEFINITE',
     `cholesky: A must be symmetric positive definite; Cholesky failed for batch item ${b} ` +
@@ -311,41 +314,6 @@ function copyLower(
   }
 }
 
-/**
- * Items [start, end) with the WebAssembly kernel (wasm/wat-cholesky.ts:
- * cholBatch): copied in (f32 widened), checked finite, factored in place, the
- * upper triangle zeroed, copied out. A float64 factor made in one piece
- * stays behind as the output's mirror, for the solves that follow. False
- * if its memory cannot be had (then the JS kernel runs).
- */
-function wasmFactor(
-  k: WasmKernels,
-  a: CpuTensor,
-  dst: Float64Array | Float32Array,
-  n: number,
-  start: number,
-  end: number,
-): boolean {
-  const nn = n * n;
-  const src = a.data as Float64Array | Float32Array;
-  return inChunks(k, nn * 8, start, end, (s, e, at) => {
-    const mem = k.f64();
-    const base = at >> 3;
-    mem.set(src.subarray(s * nn, e * nn), base);
-    if (k.fn.finite(at, (e - s) * nn) === 0) assertFinite('cholesky', 'A', a);
-    const bad = k.fn.cholBatch(at, n, e - s);
-    if (bad >= 0) {
-      const d = mem[0];
-      const j = new Int32Array(mem.buffer, 8, 1)[0];
-      checkFinite('cholesky', 'A', a); // a NaN anywhere in A is the error to report
-      throw notPositiveDefinite(d, s + bad, j);
-    }
-    dst.set(mem.subarray(base, base + (e - s) * nn), s * nn);
-    if (dst instanceof Float64Array && s === 0 && e * nn === dst.length)
-      k.remember(dst, at);
-  });
-}
-
 /** Number of n×n matrices in a [..., n, n] shape. */
 function matrixCount(shape: Shape): number {
   const n = shape[shape.length - 1];
@@ -359,17 +327,11 @@ function matrixCount(shape: Shape): number {
  */
 const choleskyBatch: CpuBatch<NoAttrs> = {
   items: ([a]) => matrixCount(a.shape),
-  cost: ([a]) =>
-    (wasmCostScale(false) *
-      matrixCount(a.shape) *
-      a.shape[a.shape.length - 1] ** 3) /
-    3,
+  cost: ([a]) => (matrixCount(a.shape) * a.shape[a.shape.length - 1] ** 3) / 3,
   run: ([a], [l], _attrs, start, end) => {
     const n = a.shape[a.shape.length - 1];
     const nn = n * n;
     const L = l.data as Float64Array | Float32Array;
-    const k = wasmKernels();
-    if (k !== null && wasmFactor(k, a, L, n, start, end)) return;
     if (!allFinite(a.data, start * nn, end * nn))
       assertFinite('cholesky', 'A', a);
     // f64: factor in place in the (zero-filled) output. f32: factor an f64
@@ -388,6 +350,20 @@ const choleskyBatch: CpuBatch<NoAttrs> = {
   },
 };
 
+/**
+ * The error of a recorded cholesky failure: NON_FINITE (A) or
+ * NOT_POSITIVE_DEFINITE (batch item `index`, `pivot`, `value`).
+ */
+function choleskyFailure(
+  f: KernelFailure,
+  inputs: readonly TensorMeta[],
+): ValueError {
+  return (
+    nonFiniteFailure('cholesky', ['A'], f, inputs) ??
+    notPositiveDefinite(f.value, f.index, f.pivot)
+  );
+}
+
 export const cholesky: KernelOp<NoAttrs> = defineOp<NoAttrs>({
   name: 'cholesky',
   shape: ([a]: readonly TensorMeta[]) => {
@@ -397,6 +373,7 @@ export const cholesky: KernelOp<NoAttrs> = defineOp<NoAttrs>({
   },
   cpuBatch: choleskyBatch,
   cpu: runAll(choleskyBatch),
+  failure: choleskyFailure,
   // Every entry of row i enters pivot i (l_ii² = a_ii − Σ l_ij²), so a
   // NaN/Inf anywhere fails a pivot check: a factor that returns is finite.
   finiteOutputs: true,

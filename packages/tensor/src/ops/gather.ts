@@ -4,8 +4,14 @@
  * scatterAdd(src, idx, {axis, shape}): its transpose, zeros(shape) with
  * out[i with i[axis] = idx[i]] += src[i] (repeated indices accumulate).
  */
-import { DTypeError, ShapeError } from '../errors.js';
-import { defineOp, type KernelOp, type TensorMeta } from '../op.js';
+import { DTypeError, ShapeError, type OptnetError } from '../errors.js';
+import {
+  defineOp,
+  type KernelFailure,
+  type KernelOp,
+  type TensorMeta,
+} from '../op.js';
+import { unknownFailure } from './finite.js';
 import { fmtShape, normalizeAxis, stridesOf, type Shape } from '../shape.js';
 
 export interface GatherAttrs {
@@ -44,6 +50,43 @@ function checkIndex(
 }
 
 /**
+ * The error for index `k` at flat position `i` of indices of shape
+ * `idxShape`, outside [0, n) on axis `a`.
+ */
+function outOfRange(
+  op: string,
+  idxShape: Shape,
+  i: number,
+  k: number,
+  a: number,
+  n: number,
+): ShapeError {
+  const pos = stridesOf(idxShape).map(
+    (s, d) => Math.floor(i / s) % idxShape[d],
+  );
+  return new ShapeError(
+    'BAD_ARGUMENT',
+    `${op}: index ${k} at position [${pos.join(', ')}] is out of range for axis ${a} of size ${n}. Indices must lie in [0, ${n}).`,
+  );
+}
+
+/**
+ * The error of a recorded index failure (input 1, flat position `index`,
+ * the index `value`) against a target of shape `target`.
+ */
+function indexFailure(
+  op: string,
+  f: KernelFailure,
+  idx: TensorMeta,
+  target: Shape,
+  axis: number,
+): OptnetError {
+  if (f.code !== 'BAD_ARGUMENT') return unknownFailure(op, f);
+  const a = normalizeAxis(op, axis, target.length);
+  return outOfRange(op, idx.shape, f.index, f.value, a, target[a]);
+}
+
+/**
  * Calls visit(i, off) for each row-major position i of idxShape, off = offset
  * into `target` without the axis term.
  */
@@ -63,12 +106,7 @@ function walk(
     let off = 0;
     for (let d = 0; d < r; d++) if (d !== a) off += pos[d] * ts[d];
     const k = idx[i];
-    if (!(k >= 0 && k < n)) {
-      throw new ShapeError(
-        'BAD_ARGUMENT',
-        `${op}: index ${k} at position [${pos.join(', ')}] is out of range for axis ${a} of size ${n}. Indices must lie in [0, ${n}).`,
-      );
-    }
+    if (!(k >= 0 && k < n)) throw outOfRange(op, idxShape, i, k, a, n);
     visit(i, off + k * ts[a]);
     for (let d = r - 1; d >= 0; d--) {
       if (++pos[d] < idxShape[d]) break;
@@ -83,6 +121,8 @@ export const gather: KernelOp<GatherAttrs> = defineOp<GatherAttrs>({
     checkIndex('gather', x.shape, idx, axis);
     return [{ shape: [...idx.shape], dtype: x.dtype }];
   },
+  failure: (f, [x, idx], { axis }) =>
+    indexFailure('gather', f, idx, x.shape, axis),
   cpu: ([x, idx], [y], { axis }) => {
     const a = normalizeAxis('gather', axis, x.shape.length);
     const xd = x.data;
@@ -108,6 +148,8 @@ export const scatterAdd: KernelOp<ScatterAddAttrs> = defineOp<ScatterAddAttrs>({
     }
     return [{ shape: [...shape], dtype: src.dtype }];
   },
+  failure: (f, [, idx], { axis, shape }) =>
+    indexFailure('scatterAdd', f, idx, shape, axis),
   cpu: ([src, idx], [y], { axis, shape }) => {
     const a = normalizeAxis('scatterAdd', axis, shape.length);
     const sd = src.data;

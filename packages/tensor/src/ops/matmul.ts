@@ -15,13 +15,6 @@ import {
 } from '../op.js';
 import { broadcastNamed, fmtShape, sizeOf, type Shape } from '../shape.js';
 import { batchMap } from './triangular-solve.js';
-import {
-  inChunks,
-  operand,
-  wasmCostScale,
-  wasmKernels,
-  type WasmKernels,
-} from '../wasm/runtime.js';
 
 export interface MatmulAttrs {
   /** Use aᵀ (swap a's last two axes). */
@@ -363,7 +356,24 @@ function transposeInto(
  * Sizes of op(a)·op(b) and, per output batch item, the batch items of a and b
  * it reads.
  */
-function layout(a: TensorMeta, b: TensorMeta, y: TensorMeta, transA: boolean) {
+export interface MatmulLayout {
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly am: Int32Array;
+  readonly bm: Int32Array;
+}
+
+/**
+ * The MatmulLayout of a call.
+ * @example const { m, n, k } = layout(a, b, y, false);
+ */
+export function layout(
+  a: TensorMeta,
+  b: TensorMeta,
+  y: TensorMeta,
+  transA: boolean,
+): MatmulLayout {
   const r = y.shape.length;
   const outBatch = y.shape.slice(0, -2);
   return {
@@ -384,7 +394,7 @@ function gemmRange(
   Bd: Float64Array,
   C: Float64Array,
   base: number,
-  l: ReturnType<typeof layout>,
+  l: MatmulLayout,
   transA: boolean,
   transB: boolean,
   start: number,
@@ -416,7 +426,12 @@ function gemmRange(
 const ROW_BLOCK = 16;
 const ROW_SPLIT_MIN = 64;
 
-function rowBlocked(y: TensorMeta): boolean {
+/**
+ * Whether a call is split by row blocks (see ROW_BLOCK) instead of batch
+ * items.
+ * @example if (rowBlocked(y)) return runRows(a, b, y, tA, tB, start, end);
+ */
+export function rowBlocked(y: TensorMeta): boolean {
   const r = y.shape.length;
   return (
     sizeOf(y.shape.slice(0, -2)) === 1 &&
@@ -470,7 +485,8 @@ function runRows(
  * buffer, so the data alone is not enough): a symmetric Gram matrix,
  * computed on one triangle and mirrored.
  */
-function isGram(
+/** @example if (isGram(a, b, transA, transB)) syrkAcc(...); */
+export function isGram(
   a: CpuTensor,
   b: CpuTensor,
   transA: boolean,
@@ -478,59 +494,6 @@ function isGram(
 ): boolean {
   return (
     a.data === b.data && transA && !transB && a.shape.join() === b.shape.join()
-  );
-}
-
-/**
- * Output items [start, end) with the WebAssembly kernels
- * (wasm/wat-matmul.ts: mmBatch, which runs gemvN, gemvT for one column,
- * gemm, gemmDot for transB; syrkBatch for a Gram matrix): a and b are read from
- * their mirrors (copied, f32 widened, only
- * when they have none), each chunk of C is computed there and copied out.
- * Not for transA with transB. False if its memory cannot be had (then the
- * JS kernel runs).
- */
-function wasmMatmul(
-  wk: WasmKernels,
-  a: CpuTensor,
-  b: CpuTensor,
-  y: CpuTensor,
-  l: ReturnType<typeof layout>,
-  transA: boolean,
-  transB: boolean,
-  start: number,
-  end: number,
-): boolean {
-  const { m, n, k, am, bm } = l;
-  const fn = wk.fn;
-  const mn = m * n;
-  const A = a.data as Float64Array | Float32Array;
-  const B = b.data as Float64Array | Float32Array;
-  const Y = y.data as Float64Array | Float32Array;
-  const ta = transA ? 1 : 0;
-  const tb = transB ? 1 : 0;
-  const gram = isGram(a, b, transA, transB);
-  return inChunks(
-    wk,
-    mn * 8,
-    start,
-    end,
-    (s, e, at) => {
-      const [aAt, as] = operand(wk, A, am, s, e, m * k);
-      if (aAt < 0) return false;
-      if (gram) {
-        fn.syrkBatch(aAt, as, at, m, k, e - s);
-      } else {
-        const [bAt, bs] = operand(wk, B, bm, s, e, k * n);
-        if (bAt < 0) return false;
-        fn.mmBatch(aAt, as, bAt, bs, at, m, k, n, e - s, ta, tb);
-      }
-      const base = at >> 3;
-      Y.set(wk.f64().subarray(base, base + (e - s) * mn), s * mn);
-      if (Y instanceof Float64Array && s === 0 && e * mn === Y.length)
-        wk.remember(Y, at);
-    },
-    Math.max(m * k, k * n, mn) * 8,
   );
 }
 
@@ -547,31 +510,16 @@ const matmulBatch: CpuBatch<MatmulAttrs> = {
   // Flops, except that a mat-vec (n = 1) is memory-bound and gains far less
   // from a second core, so it counts 0.3 of its flops: on 2 cores a split
   // [128, 50, 50] mat-vec was no faster, [128, 64, 64] and up were.
-  cost: ([a], [y], { transA, transB }) => {
+  cost: ([a], [y], { transA }) => {
     const k = transA
       ? a.shape[a.shape.length - 2]
       : a.shape[a.shape.length - 1];
     const matVec = y.shape[y.shape.length - 1] === 1;
-    // (row blocks and transA with transB run the JS kernel: no WebAssembly
-    // scaling)
-    const js = rowBlocked(y) || (transA && transB);
-    return (
-      (matVec ? 0.6 : 2) *
-      (js ? 1 : wasmCostScale(matVec)) *
-      sizeOf(y.shape) *
-      k
-    );
+    return (matVec ? 0.6 : 2) * sizeOf(y.shape) * k;
   },
   run: ([a, b], [y], { transA, transB }, start, end) => {
     if (rowBlocked(y)) return runRows(a, b, y, transA, transB, start, end);
     const l = layout(a, b, y, transA);
-    const wk = wasmKernels();
-    if (
-      wk !== null &&
-      !(transA && transB) &&
-      wasmMatmul(wk, a, b, y, l, transA, transB, start, end)
-    )
-      return;
     const { m, n, k, am, bm } = l;
     const mn = m * n;
     const A = asF64(a.data);

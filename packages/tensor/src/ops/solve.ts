@@ -5,8 +5,18 @@
 import { assertFloat, assertSameDType } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import { defineOp, type KernelOp, type TensorMeta } from '../op.js';
+import { nonFiniteFailure } from './finite.js';
 import { solveLayout, solveShape } from './triangular-solve.js';
 import type { NoAttrs } from './unary.js';
+
+/** The SINGULAR error for batch item `t`, whose pivot `j` is `piv`. */
+function singular(t: number, j: number, piv: number): ValueError {
+  return new ValueError(
+    'SINGULAR',
+    `solve: A must be nonsingular; got a singular matrix at batch item ${t} (pivot ${j} is ${piv}). ` +
+      `Check A's rank, or regularize with A + εI.`,
+  );
+}
 
 export const solve: KernelOp<NoAttrs> = defineOp<NoAttrs>({
   name: 'solve',
@@ -15,6 +25,9 @@ export const solve: KernelOp<NoAttrs> = defineOp<NoAttrs>({
     const dtype = assertSameDType('solve', [a.dtype, b.dtype], ['A', 'B']);
     return [{ shape: solveShape('solve', a.shape, b.shape), dtype }];
   },
+  failure: (f, inputs) =>
+    nonFiniteFailure('solve', ['A', 'B'], f, inputs) ??
+    singular(f.index, f.pivot, f.value),
   cpu: ([a, b], [x]) => {
     const { n, k, am, bm } = solveLayout('solve', ['A', 'B'], a, b, x);
     const X = x.data;
@@ -34,13 +47,7 @@ export const solve: KernelOp<NoAttrs> = defineOp<NoAttrs>({
         for (let i = j + 1; i < n; i++)
           if (Math.abs(lu[i * n + j]) > Math.abs(lu[p * n + j])) p = i;
         const piv = lu[p * n + j];
-        if (!(Math.abs(piv) > tiny)) {
-          throw new ValueError(
-            'SINGULAR',
-            `solve: A must be nonsingular; got a singular matrix at batch item ${t} (pivot ${j} is ${piv}). ` +
-              `Check A's rank, or regularize with A + εI.`,
-          );
-        }
+        if (!(Math.abs(piv) > tiny)) throw singular(t, j, piv);
         if (p !== j) {
           for (let c = 0; c < n; c++) {
             const tmp = lu[j * n + c];

@@ -30,15 +30,8 @@ import {
   type Shape,
 } from '../shape.js';
 import { allFinite, checkFinite, squareSize } from './cholesky.js';
-import { isKnownFinite, markFinite } from '../known-finite.js';
-import {
-  inChunks,
-  mapStride,
-  operand,
-  wasmCostScale,
-  wasmKernels,
-  type WasmKernels,
-} from '../wasm/runtime.js';
+import { nonFiniteFailure, unknownFailure } from './finite.js';
+import { isKnownFinite, markFinite } from '../cpu/known-finite.js';
 
 export interface TriangularSolveAttrs {
   /** L is lower triangular (else upper). */
@@ -94,14 +87,24 @@ export function solveLayout(
   return layoutOf(a, b, x);
 }
 
-/** The NON_FINITE checks of triangularSolve, in their order (L, then B). */
-function checkInputs(a: CpuTensor, b: CpuTensor): void {
+/**
+ * The NON_FINITE checks of triangularSolve, in their order (L, then B).
+ * @example checkInputs(l, b); // throws NON_FINITE naming L or B
+ */
+export function checkInputs(a: CpuTensor, b: CpuTensor): void {
   checkFinite('triangularSolve', 'L', a);
   checkFinite('triangularSolve', 'B', b);
 }
 
-/** solveLayout without the finite checks. */
-function layoutOf(a: CpuTensor, b: CpuTensor, x: CpuTensor): SolveLayout {
+/**
+ * solveLayout without the finite checks.
+ * @example const { n, k, am, bm } = layoutOf(l, b, x);
+ */
+export function layoutOf(
+  a: CpuTensor,
+  b: CpuTensor,
+  x: CpuTensor,
+): SolveLayout {
   const r = x.shape.length;
   const outBatch = x.shape.slice(0, -2);
   return {
@@ -422,71 +425,6 @@ function solveItem(
 }
 
 /**
- * Output items [start, end) with the WebAssembly kernels
- * (wasm/wat-triangular-solve.ts: trsBatch, which runs trsvDot, trsvAxpy for one
- * column, trsm for more).
- * Per chunk of output items: L from its mirror, or its items copied (see
- * wasm/runtime.ts: operand), checked finite unless known; the items of B
- * copied in (f32 widened) and checked finite, solved in place and copied
- * out. False if its memory cannot be had (then the JS kernel runs).
- */
-function wasmSolve(
-  wk: WasmKernels,
-  a: CpuTensor,
-  b: CpuTensor,
-  X: Float64Array | Float32Array,
-  n: number,
-  k: number,
-  am: Int32Array,
-  bm: Int32Array,
-  attrs: TriangularSolveAttrs,
-  start: number,
-  end: number,
-): boolean {
-  const nn = n * n;
-  const nk = n * k;
-  const L = a.data as Float64Array | Float32Array;
-  const B = b.data as Float64Array | Float32Array;
-  const lKnown = isKnownFinite(L);
-  const forward = attrs.lower !== attrs.transpose ? 1 : 0;
-  const unit = attrs.unitDiagonal ? 1 : 0;
-  const trans = attrs.transpose ? 1 : 0;
-  const fn = wk.fn;
-  const ok = inChunks(
-    wk,
-    nk * 8,
-    start,
-    end,
-    (s, e, at) => {
-      const [lAt, lStride] = operand(wk, L, am, s, e, nn);
-      if (lAt < 0) return false;
-      const mem = wk.f64();
-      const x0 = at >> 3;
-      const contiguous = e - s === 1 || mapStride(bm, s, e, 1) === 1;
-      if (contiguous) mem.set(B.subarray(bm[s] * nk, (bm[s] + e - s) * nk), x0);
-      else
-        for (let t = s; t < e; t++)
-          mem.set(B.subarray(bm[t] * nk, bm[t] * nk + nk), x0 + (t - s) * nk);
-      if (
-        (!lKnown && fn.finite(lAt, lStride === 0 ? nn : (e - s) * nn) === 0) ||
-        fn.finite(at, (e - s) * nk) === 0
-      ) {
-        checkInputs(a, b);
-      }
-      fn.trsBatch(lAt, lStride, at, n, k, e - s, forward, unit, trans);
-      X.set(mem.subarray(x0, x0 + (e - s) * nk), s * nk);
-      if (X instanceof Float64Array && s === 0 && e * nk === X.length)
-        wk.remember(X, at);
-    },
-    nn * 8,
-  );
-  // Every item of L was scanned (broadcasting reaches them all): remember.
-  if (ok && !lKnown && start === 0 && end === am.length && end > 0)
-    markFinite(L);
-  return ok;
-}
-
-/**
  * The kernel on output batch items [start, end); finite checks item by item
  * (see run).
  */
@@ -496,12 +434,7 @@ const triangularSolveBatch: CpuBatch<TriangularSolveAttrs> = {
   // mat-vec (see matmul's cost) and count 0.3 of that.
   cost: (_inputs, [x]) => {
     const narrow = x.shape[x.shape.length - 1] <= 2;
-    return (
-      (narrow ? 0.6 : 2) *
-      wasmCostScale(narrow) *
-      sizeOf(x.shape) *
-      x.shape[x.shape.length - 2]
-    );
+    return (narrow ? 0.6 : 2) * sizeOf(x.shape) * x.shape[x.shape.length - 2];
   },
   run: ([a, b], [x], attrs, start, end) => {
     const { n, k, am, bm } = layoutOf(a, b, x);
@@ -511,9 +444,6 @@ const triangularSolveBatch: CpuBatch<TriangularSolveAttrs> = {
     const wx = new Float64Array(n);
     const wz = new Float64Array(n);
     const X = x.data as Float64Array | Float32Array;
-    const wk = wasmKernels();
-    if (wk !== null && wasmSolve(wk, a, b, X, n, k, am, bm, attrs, start, end))
-      return;
     // f32: solve against an f64 copy of L (refreshed only when the batch item
     // of L changes), so the kernels stay monomorphic and accumulate in f64.
     const l64 = a.data instanceof Float64Array ? a.data : new Float64Array(nn);
@@ -573,4 +503,7 @@ export const triangularSolve: KernelOp<TriangularSolveAttrs> =
     },
     cpuBatch: triangularSolveBatch,
     cpu: runAll(triangularSolveBatch),
+    failure: (f, inputs) =>
+      nonFiniteFailure('triangularSolve', ['L', 'B'], f, inputs) ??
+      unknownFailure('triangularSolve', f),
   });

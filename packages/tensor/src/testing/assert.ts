@@ -5,6 +5,7 @@
 import type { TypedArray } from '../dtype.js';
 import type { ErrorCode } from '../errors.js';
 import { Tensor, type NestedArray } from '../tensor.js';
+import { FLOAT32_FLOOR, wideFloat } from './suite-dtype.js';
 
 type Values = Tensor | TypedArray | NestedArray | readonly number[];
 
@@ -24,6 +25,8 @@ export interface CloseOptions {
 
 /**
  * |actual − expected| ≤ atol + rtol·|expected| elementwise; NaN matches NaN.
+ * On a backend without float64 (a GPU), tolerances are at least
+ * FLOAT32_FLOOR's: the cases state float64's.
  * @example await assertClose(x.exp(), [1, Math.E], { rtol: 1e-6 })
  */
 export async function assertClose(
@@ -31,7 +34,11 @@ export async function assertClose(
   expected: Values,
   opts: CloseOptions = {},
 ): Promise<void> {
-  const { rtol = 1e-6, atol = 1e-9 } = opts;
+  let { rtol = 1e-6, atol = 1e-9 } = opts;
+  if (wideFloat() === 'float32') {
+    rtol = Math.max(rtol, FLOAT32_FLOOR.rtol);
+    atol = Math.max(atol, FLOAT32_FLOOR.atol);
+  }
   if (opts.shape && actual instanceof Tensor) {
     const got = actual.shape.join(',');
     if (got !== opts.shape.join(','))

@@ -1,9 +1,8 @@
 /** Forward cases for the matmul primitives (see op-suite.ts). */
 import * as T from '../index.js';
 import { assertClose, assertThrowsCode } from './assert.js';
+import { unlike, wide, wideFloat } from './suite-dtype.js';
 import type { OpCase } from './op-suite.js';
-
-const f64 = { dtype: 'float64' } as const;
 
 /** Deterministic values in [-1, 1]. */
 function vals(size: number, seed: number): number[] {
@@ -15,7 +14,7 @@ function vals(size: number, seed: number): number[] {
 function make(
   shape: number[],
   seed: number,
-  dtype: T.DType = 'float64',
+  dtype: T.DType = wideFloat(),
 ): { t: T.Tensor; d: number[] } {
   const d = vals(
     shape.reduce((p, q) => p * q, 1),
@@ -109,11 +108,12 @@ function mmCase(
   name: string,
   as: number[],
   bs: number[],
-  dtype: T.DType = 'float64',
+  fixed?: T.DType,
 ): OpCase {
   return {
     name: `matmul: ${name}`,
     run: async () => {
+      const dtype = fixed ?? wideFloat();
       const a = make(as, 1, dtype),
         b = make(bs, 2, dtype);
       const ref = matmulRef(a.d, as, b.d, bs);
@@ -138,11 +138,12 @@ function convCase(
     dilation?: [number, number];
     groups?: number;
   },
-  dtype: T.DType = 'float64',
+  fixed?: T.DType,
 ): OpCase {
   return {
     name: `conv2d: ${name}`,
     run: async () => {
+      const dtype = fixed ?? wideFloat();
       const x = make(xs, 3, dtype),
         w = make(ws, 4, dtype);
       const ref = conv2dRef(
@@ -302,20 +303,20 @@ export const matmulCases: OpCase[] = [
   {
     name: 'matmul: 1-D operands as in NumPy (vector·matrix, matrix·vector, dot)',
     run: async () => {
-      const v = T.tensor([1, 2, 3], f64);
+      const v = T.tensor([1, 2, 3], wide);
       const m = T.tensor(
         [
           [1, 0],
           [0, 1],
           [1, 1],
         ],
-        f64,
+        wide,
       );
       await assertClose(T.matmul(v, m), [4, 5], { shape: [2] });
       await assertClose(T.matmul(T.transpose(m), v), [4, 5], { shape: [2] });
       await assertClose(T.matmul(v, v), [14], { shape: [] });
       const bm = T.reshape(
-        T.tensor([1, 0, 0, 1, 1, 1, 2, 2, 2, 2, 2, 2], f64),
+        T.tensor([1, 0, 0, 1, 1, 1, 2, 2, 2, 2, 2, 2], wide),
         [2, 3, 2],
       );
       await assertClose(T.matmul(v, bm), [4, 5, 12, 12], { shape: [2, 2] });
@@ -340,7 +341,11 @@ export const matmulCases: OpCase[] = [
         /^matmul:/,
       );
       await assertThrowsCode(
-        () => T.matmul(T.zeros([2, 2]), T.zeros([2, 2], f64)),
+        () =>
+          T.matmul(
+            T.zeros([2, 2]),
+            T.zeros([2, 2], { dtype: unlike('float32') }),
+          ),
         'DTYPE_MISMATCH',
         /^matmul:/,
       );

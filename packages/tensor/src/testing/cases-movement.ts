@@ -1,9 +1,8 @@
 /** Forward cases for the movement primitives (see op-suite.ts). */
 import * as T from '../index.js';
 import { assertClose, assertThrowsCode } from './assert.js';
+import { unlike, wide, wideFloat } from './suite-dtype.js';
 import type { OpCase } from './op-suite.js';
-
-const f64 = { dtype: 'float64' } as const;
 
 /** Naive flip of a row-major [a,b,c] array along the given axes. */
 function refFlip(
@@ -78,7 +77,7 @@ export const movementCases: OpCase[] = [
     name: 'gather: matches a naive take_along_axis on [3,4] for both axes (repeats, smaller index shape)',
     run: async () => {
       const data = Array.from({ length: 12 }, (_, i) => i * 1.25 - 4);
-      const x = T.tensor(data, f64).reshape([3, 4]);
+      const x = T.tensor(data, wide).reshape([3, 4]);
       const idx1 = [
         [3, 3, 0],
         [1, 2, 1],
@@ -107,7 +106,7 @@ export const movementCases: OpCase[] = [
           [1, 2, 3],
           [4, 5, 6],
         ],
-        f64,
+        wide,
       );
       const y = T.scatterAdd(
         src,
@@ -127,7 +126,7 @@ export const movementCases: OpCase[] = [
           [1, 2, 3],
           [4, 5, 6],
         ],
-        f64,
+        wide,
       );
       const s = T.indexSelect(x, 1, T.tensor([2, 2, 0], i32));
       sameShape(s, [2, 3], 'indexSelect');
@@ -136,9 +135,10 @@ export const movementCases: OpCase[] = [
         rtol: 0,
         atol: 0,
       });
-      const oh = T.oneHot(T.tensor([2, 0, 1], i32), 4, { dtype: 'float64' });
+      const oh = T.oneHot(T.tensor([2, 0, 1], i32), 4, wide);
       sameShape(oh, [3, 4], 'oneHot');
-      if (oh.dtype !== 'float64') throw new Error(`oneHot: dtype ${oh.dtype}`);
+      if (oh.dtype !== wideFloat())
+        throw new Error(`oneHot: dtype ${oh.dtype}`);
       await assertClose(oh, [0, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0], {
         rtol: 0,
         atol: 0,
@@ -148,30 +148,35 @@ export const movementCases: OpCase[] = [
   {
     name: 'gather/scatterAdd/indexSelect: out-of-range index → BAD_ARGUMENT naming it; bad dtype/shape',
     run: async () => {
-      const x = T.zeros([2, 3], f64);
+      const x = T.zeros([2, 3], wide);
       await assertThrowsCode(
-        () => T.gather(x, T.tensor([[0, 3]], i32), 1),
+        () => T.gather(x, T.tensor([[0, 3]], i32), 1).data(),
         'BAD_ARGUMENT',
         /index 3/,
       );
       await assertThrowsCode(
-        () => T.gather(x, T.tensor([[-1]], i32), 0),
+        () => T.gather(x, T.tensor([[-1]], i32), 0).data(),
         'BAD_ARGUMENT',
         /index -1/,
       );
       await assertThrowsCode(
         () =>
-          T.scatterAdd(T.ones([1, 1], f64), T.tensor([[5]], i32), 0, [2, 3]),
+          T.scatterAdd(
+            T.ones([1, 1], wide),
+            T.tensor([[5]], i32),
+            0,
+            [2, 3],
+          ).data(),
         'BAD_ARGUMENT',
         /index 5/,
       );
       await assertThrowsCode(
-        () => T.indexSelect(x, 0, T.tensor([0, 2], i32)),
+        () => T.indexSelect(x, 0, T.tensor([0, 2], i32)).data(),
         'BAD_ARGUMENT',
         /index 2/,
       );
       await assertThrowsCode(
-        () => T.gather(x, T.tensor([[0]], f64), 0),
+        () => T.gather(x, T.tensor([[0]], wide), 0),
         'DTYPE_MISMATCH',
       );
       await assertThrowsCode(
@@ -188,7 +193,7 @@ export const movementCases: OpCase[] = [
     name: 'slice: matches naive NumPy slicing on [4,5,6] (negative indices/steps, clamping, empty)',
     run: async () => {
       const data = Array.from({ length: 120 }, (_, i) => i * 0.5 - 30);
-      const x = T.tensor(data, f64).reshape([4, 5, 6]);
+      const x = T.tensor(data, wide).reshape([4, 5, 6]);
       const specSets: T.SliceSpec[][] = [
         [],
         [{ start: 1 }],
@@ -220,7 +225,7 @@ export const movementCases: OpCase[] = [
   {
     name: 'slice: step 0, fractional bounds, too many specs → BAD_ARGUMENT',
     run: async () => {
-      const x = T.zeros([3, 4], f64);
+      const x = T.zeros([3, 4], wide);
       await assertThrowsCode(() => T.slice(x, [{ step: 0 }]), 'BAD_ARGUMENT');
       await assertThrowsCode(
         () => T.slice(x, [{ start: 0.5 }]),
@@ -237,7 +242,7 @@ export const movementCases: OpCase[] = [
           [1, 2],
           [3, 4],
         ],
-        f64,
+        wide,
       );
       const y = T.sliceScatter(
         g,
@@ -266,7 +271,7 @@ export const movementCases: OpCase[] = [
           [1, 2],
           [3, 4],
         ],
-        f64,
+        wide,
       );
       const y = x.pad(
         [
@@ -309,10 +314,10 @@ export const movementCases: OpCase[] = [
           [1, 2],
           [3, 4],
         ],
-        f64,
+        wide,
       );
-      const b = T.tensor([[5, 6]], f64);
-      const c = T.tensor([[7], [8]], f64);
+      const b = T.tensor([[5, 6]], wide);
+      const c = T.tensor([[7], [8]], wide);
       await assertClose(T.concat([a, b], 0), [1, 2, 3, 4, 5, 6], {
         rtol: 0,
         atol: 0,
@@ -329,7 +334,7 @@ export const movementCases: OpCase[] = [
       sameShape(T.stack([a, a], -1), [2, 2, 2], 'stack -1');
       await assertThrowsCode(() => T.concat([a, c], 0), 'SHAPE_MISMATCH');
       await assertThrowsCode(
-        () => T.concat([a, a.cast('float32')], 0),
+        () => T.concat([a, a.cast(unlike(a.dtype))], 0),
         'DTYPE_MISMATCH',
       );
       await assertThrowsCode(() => T.concat([a, b], 2), 'BAD_AXIS');
@@ -339,7 +344,7 @@ export const movementCases: OpCase[] = [
     name: 'flip: matches a naive loop on [2,3,4] for every axis subset, negative axes',
     run: async () => {
       const data = Array.from({ length: 24 }, (_, i) => i * 1.5 - 7);
-      const x = T.tensor(data, f64).reshape([2, 3, 4]);
+      const x = T.tensor(data, wide).reshape([2, 3, 4]);
       for (const axes of [
         [],
         [0],
@@ -379,8 +384,8 @@ export const movementCases: OpCase[] = [
       if (y.dtype !== 'int32')
         throw new Error(`flip: dtype changed to ${y.dtype}`);
       await assertClose(y, [2, 1, 4, 3], { rtol: 0, atol: 0 });
-      await assertClose(T.flip(T.tensor(5, f64)), [5]);
-      const e = T.zeros([0, 3], f64).flip(0);
+      await assertClose(T.flip(T.tensor(5, wide)), [5]);
+      const e = T.zeros([0, 3], wide).flip(0);
       if (e.shape.join(',') !== '0,3')
         throw new Error(`flip: empty shape ${e.shape.join(',')}`);
       const x = T.tensor(
@@ -388,7 +393,7 @@ export const movementCases: OpCase[] = [
           [1, 2, 3],
           [4, 5, 6],
         ],
-        f64,
+        wide,
       );
       await assertClose(x.flip([0, 1]).flip([1, 0]), [1, 2, 3, 4, 5, 6]);
     },
@@ -396,7 +401,7 @@ export const movementCases: OpCase[] = [
   {
     name: 'flip: bad or repeated axes → BAD_AXIS',
     run: async () => {
-      const x = T.zeros([2, 3], f64);
+      const x = T.zeros([2, 3], wide);
       await assertThrowsCode(() => T.flip(x, 2), 'BAD_AXIS');
       await assertThrowsCode(() => T.flip(x, [0, -2]), 'BAD_AXIS');
     },
@@ -409,7 +414,7 @@ export const movementCases: OpCase[] = [
           [1, 2, 3],
           [4, 5, 6],
         ],
-        { dtype: 'float64' },
+        wide,
       );
       const idx = T.tensor(
         [

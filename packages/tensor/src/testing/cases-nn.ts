@@ -1,9 +1,8 @@
 /** Forward cases for the nn primitives (see op-suite.ts). */
 import * as T from '../index.js';
 import { assertClose, assertThrowsCode } from './assert.js';
+import { wide, wideFloat } from './suite-dtype.js';
 import type { OpCase } from './op-suite.js';
-
-const f64 = { dtype: 'float64' } as const;
 
 /** Naive softmax of each row of a 2-d array (rows = slices along the axis). */
 function refSoftmax(row: number[]): number[] {
@@ -76,7 +75,7 @@ export const nnCases: OpCase[] = [
         [-1, 0, 4, 2],
         [3, 3, 3, 3],
       ];
-      const x = T.tensor(v, f64);
+      const x = T.tensor(v, wide);
       await assertClose(T.softmax(x), v.map(refSoftmax), {
         rtol: 1e-12,
         shape: [3, 4],
@@ -94,7 +93,7 @@ export const nnCases: OpCase[] = [
       );
       await assertClose(x.softmax(0).sum(0), [1, 1, 1, 1], { rtol: 1e-12 });
       // 3-d, middle axis: compare with the composite formula
-      const y = T.randn([2, 3, 4], { dtype: 'float64', rng: T.makeRng(3) });
+      const y = T.randn([2, 3, 4], { dtype: wideFloat(), rng: T.makeRng(3) });
       const e = T.exp(y);
       await assertClose(T.softmax(y, 1), T.div(e, T.sum(e, 1, true)), {
         rtol: 1e-12,
@@ -120,7 +119,7 @@ export const nnCases: OpCase[] = [
         { rtol: 1e-6 },
       );
       await assertClose(
-        T.softmax(T.tensor([-800, -801], f64)),
+        T.softmax(T.tensor([-800, -801], wide)),
         refSoftmax([0, -1]),
         { rtol: 1e-12 },
       );
@@ -139,7 +138,7 @@ export const nnCases: OpCase[] = [
   {
     name: 'logsumexp: matches log(sum(exp)), stable, keepdims, -Inf rows',
     run: async () => {
-      const x = T.randn([2, 3, 4], { dtype: 'float64', rng: T.makeRng(5) });
+      const x = T.randn([2, 3, 4], { dtype: wideFloat(), rng: T.makeRng(5) });
       await assertClose(
         T.logsumexp(x, [0, 2]),
         T.log(T.sum(T.exp(x), [0, 2])),
@@ -166,7 +165,7 @@ export const nnCases: OpCase[] = [
               [-Infinity, -Infinity],
               [0, 0],
             ],
-            f64,
+            wide,
           ),
           1,
         ),
@@ -187,7 +186,7 @@ export const nnCases: OpCase[] = [
         [1, 2, 3, 4],
         [2, 4, 6, 9],
       ];
-      const x = T.tensor(v, f64);
+      const x = T.tensor(v, wide);
       const varOf = (r: number[], c: number) => {
         const m = r.reduce((a, b) => a + b, 0) / r.length;
         return r.reduce((a, b) => a + (b - m) ** 2, 0) / (r.length - c);
@@ -212,7 +211,7 @@ export const nnCases: OpCase[] = [
         { rtol: 1e-12 },
       );
       await assertThrowsCode(
-        () => T.variance(T.tensor([1], f64), 0, { correction: 1 }),
+        () => T.variance(T.tensor([1], wide), 0, { correction: 1 }),
         'BAD_ARGUMENT',
         /^variance: correction/,
       );
@@ -222,7 +221,7 @@ export const nnCases: OpCase[] = [
     name: 'maxPool2d/avgPool2d: match a naive reference (stride, padding, rectangular)',
     run: async () => {
       const v = nchw(2, 3, 5, 6, 11);
-      const x = T.tensor(v, f64);
+      const x = T.tensor(v, wide);
       const maxOf = (a: number[]) => Math.max(...a);
       const configs: [[number, number], [number, number], [number, number]][] =
         [
@@ -286,7 +285,7 @@ export const nnCases: OpCase[] = [
             ],
           ],
         ],
-        f64,
+        wide,
       );
       await assertClose(T.maxPool2d(x, { kernel: 2, stride: 1, padding: 1 }), [
         [
@@ -317,7 +316,7 @@ export const nnCases: OpCase[] = [
                 ],
               ],
             ],
-            f64,
+            wide,
           ),
           { kernel: 2 },
         ),
@@ -339,7 +338,7 @@ export const nnCases: OpCase[] = [
             ],
           ],
         ],
-        f64,
+        wide,
       );
       const attrs = {
         kernel: [2, 2],
@@ -355,7 +354,7 @@ export const nnCases: OpCase[] = [
             ],
           ],
         ],
-        f64,
+        wide,
       );
       await assertClose(T.maxPool2dGrad(x, g, attrs), [
         [
@@ -389,9 +388,9 @@ export const nnCases: OpCase[] = [
             ],
           ],
         ],
-        f64,
+        wide,
       );
-      await assertClose(T.maxPool2dGrad(x3, T.ones([1, 1, 2, 2], f64), o), [
+      await assertClose(T.maxPool2dGrad(x3, T.ones([1, 1, 2, 2], wide), o), [
         [
           [
             [0, 0, 0],
@@ -401,7 +400,7 @@ export const nnCases: OpCase[] = [
         ],
       ]);
       await assertThrowsCode(
-        () => T.maxPool2dGrad(x, T.ones([1, 1, 3, 3], f64), attrs),
+        () => T.maxPool2dGrad(x, T.ones([1, 1, 3, 3], wide), attrs),
         'SHAPE_MISMATCH',
         /^maxPool2dGrad: g must have the pooled shape/,
       );

@@ -4,6 +4,7 @@
  * the GPU package runs the same cases on WebGPU with a declared skip list.
  */
 import { getBackend, setBackend, type Backend } from '../backend.js';
+import { zeros } from '../creation.js';
 import { coreCases } from './cases-core.js';
 import { linalgCases } from './cases-linalg.js';
 import { matmulCases } from './cases-matmul.js';
@@ -30,6 +31,22 @@ export interface OpSuiteOptions {
 }
 
 /**
+ * Throws if a kernel failure is still waiting for a read on the current
+ * backend: every case reads the ops it expects to fail, so a failure left
+ * over would surface in the next case instead.
+ */
+async function assertNothingPending(name: string): Promise<void> {
+  try {
+    await zeros([1], { dtype: 'int32' }).data();
+  } catch (e) {
+    throw new Error(
+      `${name}: left a kernel failure unread: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
+}
+
+/**
  * Register every case with a test runner's `test(name, fn)`.
  * @example
  * import { test } from 'uvu';
@@ -47,6 +64,7 @@ export function opSuite(
       setBackend(backend);
       try {
         await c.run();
+        await assertNothingPending(c.name);
       } finally {
         setBackend(prev);
       }

@@ -10,7 +10,9 @@
  * items (its mirror when it has one; batchMap() says which item of the
  * input each output item reads), inChunks() scratch for a range of
  * batch items, and the inline helpers (dotInline, axpyInline, ...) common
- * loops to splice into a body.
+ * loops to splice into a body. cpuKernelOf(op) is the kernel the CPU
+ * backend runs for a primitive (its WebAssembly one where it has one, else
+ * `op.cpu`), for a fused kernel's fallback path.
  *
  * @example
  * import { registerWasmKernels, wasmKernels } from '@optnet/tensor/wasm';
@@ -18,7 +20,8 @@
  * const k = wasmKernels(); if (k !== null) k.fn.sumTo(10);
  */
 export { assemble, type WasmFunc } from './wasm/assemble.js';
-export { batchMap } from './ops/triangular-solve.js';
+export { cpuKernelOf } from './kernels.js';
+export { batchMap } from '../ops/triangular-solve.js';
 export {
   copyItems,
   inChunks,

@@ -16,6 +16,7 @@ import {
   viewTensors,
   type CpuTask,
 } from './threads.js';
+import { cpuBatchOf } from './kernels.js';
 import {
   resetWasmScratch,
   setWasmKernels,
@@ -35,11 +36,12 @@ const kernels = splittableKernels();
 
 function runTask(task: CpuTask): void {
   const op = kernels.get(task.op);
-  if (op?.cpuBatch === undefined)
+  const batch = op === undefined ? undefined : cpuBatchOf(op);
+  if (batch === undefined)
     throw new Error(`cpu worker: no splittable kernel named ${task.op}.`);
   setWasmKernels(task.wasm);
   resetWasmScratch();
-  op.cpuBatch.run(
+  batch.run(
     viewTensors(task.inputs),
     viewTensors(task.outputs),
     task.attrs,

@@ -10,7 +10,7 @@
  * it can be recycled as a new output. Keyed by the array object, so views
  * made elsewhere (worker threads) start unknown.
  */
-import type { TypedArray } from './dtype.js';
+import type { TypedArray } from '../dtype.js';
 
 const known = new WeakSet<TypedArray>();
 

@@ -25,14 +25,11 @@ import {
   workerData,
   type MessagePort,
 } from 'node:worker_threads';
-import {
-  allocShared,
-  releaseShared,
-  setCpuParallel,
-  type CpuParallel,
-} from './backend.js';
+import { setCpuParallel, type CpuParallel } from './backend.js';
+import { allocShared, releaseShared } from './pools.js';
+import { cpuBatchOf } from './kernels.js';
 import { isKnownFinite, markFinite } from './known-finite.js';
-import { arrayView, type DType, type TypedArray } from './dtype.js';
+import { arrayView, type DType, type TypedArray } from '../dtype.js';
 import {
   DTypeError,
   OptnetError,
@@ -40,10 +37,10 @@ import {
   ShapeError,
   ValueError,
   type ErrorCode,
-} from './errors.js';
-import type { CpuTensor, KernelOp } from './op.js';
-import { primitives } from './primitives.js';
-import type { Shape } from './shape.js';
+} from '../errors.js';
+import type { CpuTensor, KernelOp } from '../op.js';
+import { primitives } from '../primitives.js';
+import type { Shape } from '../shape.js';
 import { usingWasmKernels } from './wasm/runtime.js';
 
 /**
@@ -118,7 +115,8 @@ export function splittableKernels(): Map<string, KernelOp<unknown>> {
   const map = new Map<string, KernelOp<unknown>>();
   for (const p of Object.values(primitives) as { kind: string }[]) {
     const op = p as KernelOp<unknown>;
-    if (op.kind === 'kernel' && op.cpuBatch !== undefined) map.set(op.name, op);
+    if (op.kind === 'kernel' && cpuBatchOf(op) !== undefined)
+      map.set(op.name, op);
   }
   return map;
 }
@@ -192,12 +190,15 @@ let starting: Promise<number> | null = null;
 let splitCalls = 0;
 
 /**
- * Where the worker script is: the built .js next to this file, else (running
- * from src) the .ts.
+ * Where the worker script is: the built .js next to this file (dist/cpu/),
+ * or under cpu/ when the bundler put this code in a chunk at dist/, else
+ * (running from src) the .ts.
  */
 function workerUrl(): URL {
-  const js = new URL('./cpu-worker.js', import.meta.url);
-  if (js.protocol !== 'file:' || existsSync(fileURLToPath(js))) return js;
+  for (const path of ['./cpu-worker.js', './cpu/cpu-worker.js']) {
+    const js = new URL(path, import.meta.url);
+    if (js.protocol !== 'file:' || existsSync(fileURLToPath(js))) return js;
+  }
   return new URL('./cpu-worker.ts', import.meta.url);
 }
 
@@ -294,7 +295,7 @@ function runSplit<A>(
   outputs: readonly CpuTensor[],
   attrs: A,
 ): boolean {
-  const batch = op.cpuBatch;
+  const batch = cpuBatchOf(op);
   if (
     batch === undefined ||
     kernels?.get(op.name) !== (op as KernelOp<unknown>)
