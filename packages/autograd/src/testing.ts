@@ -1,6 +1,7 @@
 /**
  * @optnet/autograd/testing: gradient checking.
  * @example import { checkVjp } from '@optnet/autograd/testing';
+ * @module \@optnet/autograd/testing
  */
 export {
   checkVjp,
