@@ -14,13 +14,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  Application,
-  ConsoleLogger,
-  LogLevel,
-  ReflectionKind,
-  TSConfigReader,
-} from 'typedoc';
+import { Application, LogLevel, ReflectionKind, TSConfigReader } from 'typedoc';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -45,13 +39,18 @@ const MUST_DOCUMENT = [
   'Module',
 ];
 
-/** Collects the warnings and errors TypeDoc logs, and prints them. */
-class CollectingLogger extends ConsoleLogger {
-  problems = [];
-  log(message, level) {
-    if (level >= LogLevel.Warn) this.problems.push(message);
-    super.log(message, level);
-  }
+/**
+ * Keeps the warnings and errors `app` logs in a list, still printing them
+ * (with the file and line TypeDoc's logger adds).
+ */
+function collectProblems(app) {
+  const problems = [];
+  const log = app.logger.log.bind(app.logger);
+  app.logger.log = (message, level) => {
+    if (level >= LogLevel.Warn) problems.push(message);
+    log(message, level);
+  };
+  return problems;
 }
 
 /**
@@ -183,26 +182,25 @@ export async function convertDocs(dir, out) {
     },
     [new TSConfigReader()],
   );
-  const logger = new CollectingLogger();
-  app.logger = logger;
+  const problems = collectProblems(app);
   // Read sibling packages from their sources, as the tests do: with the
   // tsconfig's project references TypeScript would read their dist/*.d.ts,
   // which may be stale or not built yet.
   app.options.setCompilerOptions(
     app.options.getFileNames(),
-    app.options.getCompilerOptions(logger),
+    app.options.getCompilerOptions(app.logger),
     [],
   );
   linkSiblingPackages(app, outDir);
   const project = await app.convert();
   if (project === undefined) {
-    if (logger.problems.length === 0)
-      logger.problems.push(`docs: TypeDoc could not convert ${name}.`);
+    if (problems.length === 0)
+      problems.push(`docs: TypeDoc could not convert ${name}.`);
   } else {
     app.validate(project);
-    for (const problem of missingExamples(project)) logger.warn(problem);
+    for (const problem of missingExamples(project)) app.logger.warn(problem);
   }
-  return { name, app, project, out: outDir, problems: logger.problems };
+  return { name, app, project, out: outDir, problems };
 }
 
 /**
