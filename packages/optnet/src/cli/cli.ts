@@ -27,6 +27,12 @@ import type { QpOptions } from '../api/types.js';
 import { UsageError } from '../experiments/common/flags.js';
 import { sudokuCommand } from '../experiments/sudoku/command.js';
 
+/**
+ * The `optnet` command's help text (what `optnet help` prints): its
+ * commands and flags.
+ * @example
+ * console.log(USAGE); // optnet: a batched, differentiable ...
+ */
 export const USAGE: string = `optnet: a batched, differentiable quadratic-programming solver (OptNet).
 
 Usage:
@@ -349,7 +355,8 @@ async function dispatch(argv: readonly string[]): Promise<number> {
 
 /**
  * Run the `optnet` command with these arguments (without node and the
- * script) and return the exit code. Output goes to stdout/stderr.
+ * script) and return the exit code. Output goes to stdout/stderr. For
+ * running the command line from a script or a test.
  * @example
  * process.exitCode = await main(['solve', 'HS21.QPS', '--json']);
  */
