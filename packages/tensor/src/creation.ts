@@ -12,21 +12,47 @@ import { fillNormal, getRng, type Rng } from './random.js';
 import { checkShape, fmtShape, sizeOf, type Shape } from './shape.js';
 import { Tensor, type NestedArray } from './tensor.js';
 
+/**
+ * Options of the creation functions.
+ * @example
+ * const opts: CreateOptions = { dtype: 'float64', requiresGrad: true };
+ * zeros([2, 3], opts);
+ */
 export interface CreateOptions {
+  /** Element type (each function states its default, mostly float32). */
   dtype?: DType;
+  /** Make a leaf that gradients flow to (float dtypes only). */
   requiresGrad?: boolean;
 }
 
+/**
+ * Options of `tensor(data)`.
+ * @example
+ * const opts: TensorOptions = { shape: [2, 2], dtype: 'float64' };
+ * tensor([1, 2, 3, 4], opts); // [[1, 2], [3, 4]]
+ */
 export interface TensorOptions extends CreateOptions {
   /** Shape for flat (typed or plain) array data. */
   shape?: readonly number[];
 }
 
+/**
+ * Options of the random creation functions.
+ * @example
+ * const opts: RandomOptions = { rng: makeRng(0), dtype: 'float64' };
+ * randn([3], opts);
+ */
 export interface RandomOptions extends CreateOptions {
+  /** The seeded generator to draw from (default: the global one). */
   rng?: Rng;
 }
 
-/** Wrap a typed array of the right dtype and size (no validation). */
+/**
+ * Wrap a typed array of the right dtype and size (no validation): the
+ * fastest way in for data you already hold as a typed array.
+ * @example
+ * fromTypedArray(new Float32Array([1, 2, 3, 4]), [2, 2]); // [[1, 2], [3, 4]]
+ */
 export function fromTypedArray(
   data: TypedArray,
   shape: Shape,
@@ -52,7 +78,8 @@ function onBackend(
  * it already lives there. The copy is a new leaf, outside the graph.
  * Asynchronous, because reading from a device is.
  * @example
- * const xs = await toBackend(x, getBackend());
+ * const x = tensor([1, 2]);
+ * const xs = await toBackend(x, getBackend()); // x itself: same backend
  */
 export async function toBackend(t: Tensor, backend: Backend): Promise<Tensor> {
   if (t.backend === backend) return t;
@@ -63,7 +90,8 @@ export async function toBackend(t: Tensor, backend: Backend): Promise<Tensor> {
  * A tensor of `value` with `like`'s shape, dtype and backend (PyTorch's
  * full_like); `options.dtype` overrides the dtype.
  * @example
- * fullLike(x, 0.5); // x's shape and dtype, every entry 0.5
+ * const x = zeros([2, 3]);
+ * fullLike(x, 0.5); // [2, 3] float32, every entry 0.5
  */
 export function fullLike(
   like: Tensor,
@@ -85,7 +113,8 @@ export function fullLike(
 /**
  * Zeros with `like`'s shape, dtype and backend (PyTorch's zeros_like).
  * @example
- * const velocity = zerosLike(w);
+ * const w = randn([4, 2]);
+ * const velocity = zerosLike(w); // [4, 2] zeros
  */
 export function zerosLike(like: Tensor, options: CreateOptions = {}): Tensor {
   return fullLike(like, 0, options);
@@ -94,16 +123,19 @@ export function zerosLike(like: Tensor, options: CreateOptions = {}): Tensor {
 /**
  * Ones with `like`'s shape, dtype and backend (PyTorch's ones_like).
  * @example
- * const mask = onesLike(x, { dtype: 'bool' });
+ * const x = randn([3]);
+ * const mask = onesLike(x, { dtype: 'bool' }); // [true, true, true]
  */
 export function onesLike(like: Tensor, options: CreateOptions = {}): Tensor {
   return fullLike(like, 1, options);
 }
 
 /**
- * A tensor from nested arrays, a typed array or a number.
- * Numbers default to float32; booleans to bool; a typed array keeps its type.
- * @example tensor([[1, 2], [3, 4]], { dtype: 'float64', requiresGrad: true })
+ * A tensor from nested arrays, a typed array or a number: the usual way to
+ * make one from data. Numbers default to float32; booleans to bool; a
+ * typed array keeps its type.
+ * @example
+ * tensor([[1, 2], [3, 4]], { dtype: 'float64', requiresGrad: true });
  */
 export function tensor(
   values: NestedArray | TypedArray | readonly number[],
@@ -212,7 +244,11 @@ function filled(
   return fromTypedArray(data, s, options.requiresGrad ?? false);
 }
 
-/** @example zeros([2, 3], { dtype: 'float64' }) */
+/**
+ * A tensor of zeros (float32 unless `dtype` says otherwise).
+ * @example
+ * zeros([2, 3], { dtype: 'float64' });
+ */
 export function zeros(
   shape: readonly number[],
   options: CreateOptions = {},
@@ -220,7 +256,11 @@ export function zeros(
   return filled('zeros', shape, 0, options);
 }
 
-/** @example ones([3]) */
+/**
+ * A tensor of ones (float32 unless `dtype` says otherwise).
+ * @example
+ * ones([3]); // [1, 1, 1]
+ */
 export function ones(
   shape: readonly number[],
   options: CreateOptions = {},
@@ -228,7 +268,12 @@ export function ones(
   return filled('ones', shape, 1, options);
 }
 
-/** @example full([2, 2], 7, { dtype: 'int32' }) */
+/**
+ * A tensor with every entry `value` (float32 unless `dtype` says
+ * otherwise).
+ * @example
+ * full([2, 2], 7, { dtype: 'int32' }); // [[7, 7], [7, 7]]
+ */
 export function full(
   shape: readonly number[],
   value: number | boolean,
@@ -240,7 +285,9 @@ export function full(
 }
 
 /**
- * Identity matrix (n×m, default square). @example eye(3, { dtype: 'float64' })
+ * Identity matrix (n×m with `options.m`, default square).
+ * @example
+ * eye(3, { dtype: 'float64' }); // 3×3 identity
  */
 export function eye(
   n: number,
@@ -254,8 +301,11 @@ export function eye(
 }
 
 /**
- * Values start, start+step, ... below stop (or 0..start-1 with one argument).
- * @example arange(5) // [0, 1, 2, 3, 4] as int32
+ * Values start, start+step, ... below stop (or 0..start-1 with one
+ * argument); int32 when every argument is an integer.
+ * @example
+ * arange(5); // [0, 1, 2, 3, 4] as int32
+ * arange(0, 1, 0.25); // [0, 0.25, 0.5, 0.75] as float32
  */
 export function arange(
   start: number,
@@ -279,8 +329,9 @@ export function arange(
 }
 
 /**
- * `num` evenly spaced values from start to stop inclusive. @example linspace(0,
- * 1, 5)
+ * `num` evenly spaced values from start to stop inclusive.
+ * @example
+ * linspace(0, 1, 5); // [0, 0.25, 0.5, 0.75, 1]
  */
 export function linspace(
   start: number,
@@ -301,7 +352,11 @@ export function linspace(
   return fromTypedArray(data, [num], options.requiresGrad ?? false);
 }
 
-/** Uniform in [0, 1). @example rand([2, 3], { rng: makeRng(1) }) */
+/**
+ * Uniform in [0, 1).
+ * @example
+ * rand([2, 3], { rng: makeRng(1) });
+ */
 export function rand(
   shape: readonly number[],
   options: RandomOptions = {},
@@ -314,7 +369,9 @@ export function rand(
 }
 
 /**
- * Standard normal. @example randn([4], { rng: makeRng(1), dtype: 'float64' })
+ * Standard normal, N(0, 1).
+ * @example
+ * randn([4], { rng: makeRng(1), dtype: 'float64' });
  */
 export function randn(
   shape: readonly number[],
@@ -326,7 +383,11 @@ export function randn(
   return fromTypedArray(data, s, options.requiresGrad ?? false);
 }
 
-/** Integers uniform in [low, high). @example randint(0, 10, [5]) */
+/**
+ * Integers uniform in [low, high), int32 (class labels, indices).
+ * @example
+ * randint(0, 10, [5], { rng: makeRng(0) }); // five labels in 0..9
+ */
 export function randint(
   low: number,
   high: number,
@@ -358,7 +419,11 @@ function floatDType(op: string, dtype: DType | undefined): DType {
   return d;
 }
 
-/** A 0-d tensor holding `value`, of `dtype`. */
+/**
+ * A 0-d tensor holding `value`, of `dtype` (float32 by default).
+ * @example
+ * scalar(2, 'float64').shape; // []
+ */
 export function scalar(
   value: number | boolean,
   dtype: DType = 'float32',
