@@ -23,6 +23,12 @@ import {
   type WasmKernels,
 } from '../wasm/runtime.js';
 
+/**
+ * Attributes of the matmul primitive.
+ * @example
+ * const attrs: MatmulAttrs = { transA: false, transB: true };
+ * apply1(primitives.matmul, [ones([2, 3]), ones([4, 3])], attrs); // [2, 4]
+ */
 export interface MatmulAttrs {
   /** Use aᵀ (swap a's last two axes). */
   readonly transA: boolean;
