@@ -1,7 +1,9 @@
 /**
  * @optnet/tensor/testing: the backend-independent op suite and assertions.
  * @example
- * import { opSuite } from '@optnet/tensor/testing';
+ * import { opSuite, assertClose } from '@optnet/tensor/testing';
+ *
+ * @module \@optnet/tensor/testing
  */
 export {
   opSuite,

@@ -6,6 +6,10 @@ import type { TypedArray } from '../dtype.js';
 import type { ErrorCode } from '../errors.js';
 import { Tensor, type NestedArray } from '../tensor.js';
 
+/**
+ * A tensor, or plain values to compare with one.
+ * @inline
+ */
 type Values = Tensor | TypedArray | NestedArray | readonly number[];
 
 async function flat(v: Values): Promise<number[]> {
@@ -15,8 +19,16 @@ async function flat(v: Values): Promise<number[]> {
   return [Number(v)];
 }
 
+/**
+ * Tolerances (and an optional shape) of assertClose.
+ * @example
+ * const opts: CloseOptions = { rtol: 1e-4, atol: 1e-6, shape: [2] };
+ * await assertClose(tensor([1, 2]), [1, 2.0001], opts);
+ */
 export interface CloseOptions {
+  /** Relative tolerance (default 1e-6). */
   rtol?: number;
+  /** Absolute tolerance (default 1e-9). */
   atol?: number;
   /** Also require this shape (when `actual` is a tensor). */
   shape?: readonly number[];
@@ -24,7 +36,9 @@ export interface CloseOptions {
 
 /**
  * |actual − expected| ≤ atol + rtol·|expected| elementwise; NaN matches NaN.
- * @example await assertClose(x.exp(), [1, Math.E], { rtol: 1e-6 })
+ * Throws an Error naming the first value that differs.
+ * @example
+ * await assertClose(tensor([0, 1]).exp(), [1, Math.E], { rtol: 1e-6 });
  */
 export async function assertClose(
   actual: Values,
@@ -59,8 +73,11 @@ export async function assertClose(
 /**
  * Throws unless `fn` throws (or its promise rejects with) an error with
  * `code` whose message matches every pattern.
+ * For tests of error paths: the code, and the words the message promises.
  * @example
- * await assertThrowsCode(() => load(m, path), 'STATE_MISMATCH', /missing/);
+ * await assertThrowsCode(
+ *   async () => zeros([2]).item(), 'BAD_ARGUMENT', /exactly one element/,
+ * );
  */
 export async function assertThrowsCode(
   fn: () => unknown,
@@ -80,7 +97,7 @@ export async function assertThrowsCode(
 /**
  * assertThrowsCode for a synchronous `fn`, usable without `await`.
  * @example
- * assertThrowsCodeSync(() => new SGD([], {}), 'BAD_OPTION', /non-empty/);
+ * assertThrowsCodeSync(() => zeros([2, 3]).reshape([4]), 'SHAPE_MISMATCH');
  */
 export function assertThrowsCodeSync(
   fn: () => unknown,
