@@ -19,7 +19,9 @@ let liveTensors = 0;
  * Live tensor count, for leak tests of `scope` and `dispose`.
  * @example
  * const before = memoryStats().tensors;
- * scope(() => ones([3]).add(1));
+ * scope(() => {
+ *   ones([3]).add(1); // two tensors, neither returned
+ * });
  * memoryStats().tensors === before; // true: the scope freed both
  */
 export function memoryStats(): {
@@ -45,9 +47,10 @@ export type NestedArray = number | boolean | NestedArray[];
  * variants on the CPU. Make tensors with `tensor`, `zeros`, `randn`, ...,
  * not with the constructor.
  * @example
+ * import '@optnet/autograd'; // for backward()
  * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
  * const y = x.matmul(x).sum(); // ops chain as methods
- * y.backward(); // x.grad (with @optnet/autograd imported)
+ * y.backward(); // x.grad
  * console.log(await y.item()); // 54
  */
 export class Tensor {
