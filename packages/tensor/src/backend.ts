@@ -17,19 +17,41 @@ import { RuntimeError } from './errors.js';
 import { forgetFinite, markFinite } from './known-finite.js';
 import { forgetMirror } from './wasm/runtime.js';
 
-/** A buffer with its meaning, as handed to `Backend.run`. */
+/**
+ * A buffer with its meaning, as handed to `Backend.run`.
+ * @example
+ * const be = getBackend();
+ * const t: BackendTensor = {
+ *   buffer: be.allocate('float32', 4), shape: [2, 2], dtype: 'float32',
+ * };
+ */
 export interface BackendTensor extends TensorMeta {
+  /** The backend's own storage (a typed array on the CPU). */
   readonly buffer: unknown;
 }
 
+/**
+ * A device tensors live on: implement it to run the ops somewhere else
+ * (the CPU backend is the reference). Only `run` computes: everything else
+ * moves memory.
+ * @example
+ * const be: Backend = getBackend();
+ * be.name; // 'cpu'
+ */
 export interface Backend {
+  /** Short name, in error messages ('cpu', 'webgpu'). */
   readonly name: string;
   /** True when `readSync` works (CPU); async devices say false. */
   readonly canReadSync: boolean;
+  /** Zero-filled storage for `size` elements of `dtype`. */
   allocate(dtype: DType, size: number): unknown;
+  /** Release a buffer now (a GPU buffer is never garbage-collected). */
   free(buffer: unknown): void;
+  /** Fill a buffer from a host array of its dtype (allocArray's type). */
   write(buffer: unknown, data: TypedArray): void;
+  /** A copy of the buffer as a host array of `dtype`. */
   read(buffer: unknown, dtype: DType, size: number): Promise<TypedArray>;
+  /** `read`, synchronously: only where `canReadSync` is true. */
   readSync(buffer: unknown, dtype: DType, size: number): TypedArray;
   /**
    * Optional: the same buffer, for a second tensor to hold (a reshape). A
@@ -42,6 +64,7 @@ export interface Backend {
    * `apply` runs the op's `decompose` instead (absent: every op is run).
    */
   hasKernel?(op: KernelOp<unknown>): boolean;
+  /** Run `op`'s kernel: read `inputs`, fill the zero-filled `outputs`. */
   run<A>(
     op: KernelOp<A>,
     inputs: readonly BackendTensor[],
@@ -211,7 +234,8 @@ export function getCpuParallel(): CpuParallel | null {
  * package with a fused kernel of its own (which workers do not know) can
  * use it to run the splittable primitives instead where that pays.
  * @example
- * if (cpuWouldSplit(primitives.cholesky, [a], [a], {})) return cholesky(a);
+ * const a = { shape: [64, 50, 50], dtype: 'float64' } as const;
+ * cpuWouldSplit(primitives.cholesky, [a], [a], {}); // true with threads on
  */
 export function cpuWouldSplit<A>(
   op: KernelOp<A>,
@@ -244,9 +268,18 @@ function worthSplitting<A>(
   return batch.cost(ins, outs, attrs) >= p.minCost;
 }
 
-/** The CPU backend: buffers are typed arrays, kernels are `op.cpu`. */
+/**
+ * The CPU backend: buffers are typed arrays, kernels are `op.cpu` (with
+ * WebAssembly SIMD and worker threads where they pay). The default one;
+ * make another to return to the CPU after `setBackend`.
+ * @example
+ * setBackend(new CpuBackend());
+ * zeros([2]).backend.name; // 'cpu'
+ */
 export class CpuBackend implements Backend {
+  /** 'cpu'. */
   readonly name: string = 'cpu';
+  /** True: reads can be synchronous. */
   readonly canReadSync: boolean = true;
 
   allocate(dtype: DType, size: number): TypedArray {
@@ -338,6 +371,8 @@ let current: Backend | null = null;
 
 /**
  * The backend new tensors are created on (CPU unless `setBackend` was called).
+ * @example
+ * getBackend().name; // 'cpu'
  */
 export function getBackend(): Backend {
   current ??= new CpuBackend();
