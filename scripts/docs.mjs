@@ -11,10 +11,16 @@
 //
 // Types from a sibling package (nn's signatures name @optnet/tensor's
 // `Tensor`) link to that package's pages: docs/api/<p>/ sit side by side.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Application, LogLevel, ReflectionKind, TSConfigReader } from 'typedoc';
+import {
+  Application,
+  LogLevel,
+  ReflectionKind,
+  RendererEvent,
+  TSConfigReader,
+} from 'typedoc';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -39,6 +45,10 @@ const MUST_DOCUMENT = [
   'Module',
 ];
 
+/** ANSI colour codes, which TypeDoc's logger puts in its messages. */
+// eslint-disable-next-line no-control-regex -- matching them is the point
+const ANSI = /\x1b\[[0-9;]*m/g;
+
 /**
  * Keeps the warnings and errors `app` logs in a list, still printing them
  * (with the file and line TypeDoc's logger adds).
@@ -47,7 +57,7 @@ function collectProblems(app) {
   const problems = [];
   const log = app.logger.log.bind(app.logger);
   app.logger.log = (message, level) => {
-    if (level >= LogLevel.Warn) problems.push(message);
+    if (level >= LogLevel.Warn) problems.push(message.replace(ANSI, ''));
     log(message, level);
   };
   return problems;
@@ -85,36 +95,53 @@ export function packageDirs() {
   ].map((p) => join(root, 'packages', p));
 }
 
+/** The file each package's reference lists its exports in. */
+export const MANIFEST = 'exports.json';
+
+/**
+ * The top-level exports of a converted project: one per name and entry
+ * point (a second export of the same symbol is a reference to the first).
+ */
+function topLevelExports(project) {
+  const modules = project.getChildrenByKind(ReflectionKind.Module);
+  return (modules.length > 0 ? modules : [project]).flatMap((m) =>
+    (m.children ?? [])
+      .filter((c) => !c.kindOf(ReflectionKind.Reference))
+      .map((c) => ({ entry: m.name.replace(/^\\/, ''), refl: c })),
+  );
+}
+
 /**
  * Links `@optnet/<p>` symbols that another package's docs name (nn's
- * `Tensor`) to `<p>`'s own pages, when docs/api/<p>/ has been built (by
- * the same `pnpm docs`, which builds dependencies first). The page is the
- * one TypeDoc wrote for that top-level export (`classes/Tensor.html`, or
- * `classes/_optnet_tensor.Tensor.html` in a package of several entry
- * points); a member links to its owner's page. Anything else gets no link,
+ * `Tensor`) to `<p>`'s own page for that export, found in the manifest
+ * docs/api/<p>/exports.json (the same `pnpm docs:api` builds dependencies
+ * first). A member links to its owner's page; anything else gets no link,
  * as for any other external type. scripts/test/docs.test.mjs checks that
  * every link of every page leads to a file.
  */
 function linkSiblingPackages(app, out) {
-  const folders = ['classes', 'interfaces', 'types', 'functions', 'variables'];
+  const manifests = new Map();
+  const manifestOf = (pkg) => {
+    if (!manifests.has(pkg)) {
+      const file = join(out, '..', pkg.slice('@optnet/'.length), MANIFEST);
+      manifests.set(
+        pkg,
+        existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : [],
+      );
+    }
+    return manifests.get(pkg);
+  };
   app.converter.addUnknownSymbolResolver((ref, _refl, _part, symbolId) => {
     const pkg = ref.moduleSource ?? symbolId?.packageName;
     const top = ref.symbolReference?.path?.[0]?.path;
     if (!pkg?.startsWith('@optnet/') || top === undefined) return undefined;
-    const sibling = join(out, '..', pkg.slice('@optnet/'.length));
-    if (sibling === out) return undefined;
-    const main = `${pkg.replace(/[@/]/g, '_')}.${top}.html`;
-    for (const folder of folders) {
-      const dir = join(sibling, folder);
-      if (!existsSync(dir)) continue;
-      const pages = readdirSync(dir);
-      const page = [`${top}.html`, main].find((p) => pages.includes(p));
-      // Every page that names a type sits one folder down (functions/,
-      // classes/, ...: TypeDoc's default router).
-      if (page !== undefined)
-        return relative(join(out, 'classes'), join(dir, page));
-    }
-    return undefined;
+    const hits = manifestOf(pkg).filter((e) => e.name === top);
+    const hit = hits.find((e) => e.entry === pkg) ?? hits[0];
+    if (hit === undefined) return undefined;
+    // Pages that name types sit one folder down (classes/, functions/,
+    // ...: TypeDoc's default router), as the sibling's pages do.
+    const page = join(out, '..', pkg.slice('@optnet/'.length), hit.page);
+    return relative(join(out, 'classes'), page);
   });
 }
 
@@ -124,14 +151,8 @@ function linkSiblingPackages(app, out) {
  * exports of each entry point (not on each method or property).
  */
 function missingExamples(project) {
-  const modules = project.getChildrenByKind(ReflectionKind.Module);
-  const exports = (modules.length > 0 ? modules : [project]).flatMap(
-    (m) => m.children ?? [],
-  );
   const problems = [];
-  for (const refl of exports) {
-    // A second export of the same symbol links to the first one's page.
-    if (refl.kindOf(ReflectionKind.Reference)) continue;
+  for (const { refl } of topLevelExports(project)) {
     const comments = [
       refl.comment,
       ...(refl.signatures ?? []).map((s) => s.comment),
@@ -150,8 +171,9 @@ function missingExamples(project) {
  * Reads one package's doc comments with TypeDoc and checks them. Returns
  * `{ name, app, project, out, problems }`: `problems` lists every warning
  * and error TypeDoc logged (and each export without an `@example`).
+ * `quiet` keeps TypeDoc from printing them.
  */
-export async function convertDocs(dir, out) {
+export async function convertDocs(dir, out, { quiet = false } = {}) {
   const { name, entries } = entryPoints(dir);
   const outDir =
     out ?? join(root, 'docs', 'api', relative(join(root, 'packages'), dir));
@@ -183,6 +205,7 @@ export async function convertDocs(dir, out) {
     [new TSConfigReader()],
   );
   const problems = collectProblems(app);
+  if (quiet) app.logger.level = LogLevel.None;
   // Read sibling packages from their sources, as the tests do: with the
   // tsconfig's project references TypeScript would read their dist/*.d.ts,
   // which may be stale or not built yet.
@@ -204,20 +227,35 @@ export async function convertDocs(dir, out) {
 }
 
 /**
- * Builds one package's reference into `out` (default docs/api/<p>/).
- * Returns `{ name, out, problems }`; the pages are written only when there
- * are no problems.
+ * Builds one package's reference into `out` (default docs/api/<p>/), with
+ * the manifest `exports.json`: `[{ entry, name, kind, page }]`, one per
+ * top-level export, `page` relative to `out`. Returns `{ name, out,
+ * problems }`; the pages are written only when there are no problems.
+ * `options` as convertDocs'.
  */
-export async function buildDocs(dir, out) {
+export async function buildDocs(dir, out, options = {}) {
   const {
     name,
     app,
     project,
     out: outDir,
     problems,
-  } = await convertDocs(dir, out);
-  if (project !== undefined && problems.length === 0)
-    await app.generateDocs(project, outDir);
+  } = await convertDocs(dir, out, options);
+  if (project === undefined || problems.length > 0)
+    return { name, out: outDir, problems };
+  let manifest = [];
+  // The router that names the pages lives only while they are written.
+  app.renderer.on(RendererEvent.END, () => {
+    const router = app.renderer.router;
+    manifest = topLevelExports(project).map(({ entry, refl }) => ({
+      entry,
+      name: refl.name,
+      kind: ReflectionKind[refl.kind],
+      page: router.getFullUrl(refl),
+    }));
+  });
+  await app.generateDocs(project, outDir);
+  writeFileSync(join(outDir, MANIFEST), JSON.stringify(manifest, null, 1));
   return { name, out: outDir, problems };
 }
 
