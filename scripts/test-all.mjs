@@ -11,6 +11,10 @@
 //   if it crashes before reporting them. Skip them with OPTNET_SKIP_PACK=1.
 // - OPTNET_CI_CHECKS: lines `pass<TAB>name` / `fail<TAB>name` from steps that
 //   ran before the tests (.ci/run puts typecheck and build there).
+//
+// scripts/test/docs.test.mjs checks the API reference: the one in docs/api
+// with OPTNET_DOCS_BUILT=1 (.ci/run built it just before), else one it
+// builds (TypeDoc, about 40 s on 2 cores); OPTNET_SKIP_DOCS=1 skips it.
 import { spawnSync } from 'node:child_process';
 import {
   existsSync,

@@ -60,8 +60,13 @@ function topoOrder(roots: readonly Tensor[]): GraphNode[] {
 }
 
 /**
- * Sum a cotangent over broadcast axes so it has `shape`; throw naming `op` if
- * impossible.
+ * Sum a cotangent `g` over broadcast axes so it has the shape of input `x`
+ * (input number `index` of `op`); throw naming `op` if impossible. The
+ * walker calls it on every rule's result, so rules never reduce broadcast
+ * axes themselves.
+ * @example
+ * const g = ones([4, 3]); // cotangent of x + y with x [1, 3], y [4, 3]
+ * unbroadcast('add', g, zeros([1, 3]), 0); // [[4, 4, 4]]
  */
 export function unbroadcast(
   op: string,
@@ -89,7 +94,14 @@ export function unbroadcast(
 
 /**
  * Cotangents of every tensor on the paths from `roots` back, given the
- * roots' cotangents. Runs without recording (no higher-order graph).
+ * roots' cotangents `seeds`. Runs without recording (no higher-order
+ * graph). `vjp` and `backward` are built on it; call it for the cotangents
+ * of intermediates too, not only of leaves.
+ * @example
+ * const x = tensor([1, 2], { requiresGrad: true });
+ * const y = x.square();
+ * const cts = runBackward([y], [ones([2])]);
+ * cts.get(x); // [2, 4]
  */
 export function runBackward(
   roots: readonly Tensor[],
@@ -133,8 +145,13 @@ function accumulate(cts: Map<Tensor, Tensor>, x: Tensor, g: Tensor): void {
 }
 
 /**
- * `tensor.backward(seed)`: accumulate into `.grad` of every leaf that requires
- * grad.
+ * What `tensor.backward(seed)` runs (importing this package installs it):
+ * accumulate into `.grad` of every leaf that requires grad. The seed
+ * defaults to 1 for a one-element root.
+ * @example
+ * const x = tensor([1, 2], { requiresGrad: true });
+ * backward(x.square().sum()); // the same as .backward()
+ * x.grad; // [2, 4]
  */
 export function backward(root: Tensor, seed?: Tensor): void {
   if (!root.requiresGrad) {

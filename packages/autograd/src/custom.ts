@@ -8,13 +8,30 @@ import * as T from '@optnet/tensor';
 import { RuntimeError, type CustomOp, type Tensor } from '@optnet/tensor';
 import type { VjpContext, VjpRule } from './vjp/types.js';
 
+/**
+ * What `definePrimitive` needs: a name, a forward written in tensor ops
+ * (it runs unrecorded) that saves residuals `R`, and a VJP that gets them
+ * back. `A` is the type of the attributes passed to `bind`.
+ * @example
+ * const double: PrimitiveSpec<{}, null> = {
+ *   name: 'double',
+ *   forward: ([x]) => ({ outputs: [x.mul(2)], residuals: null }),
+ *   vjp: (_r, [g]) => [g.mul(2)],
+ * };
+ */
 export interface PrimitiveSpec<A, R> {
+  /** The op's name, in error messages and graph nodes. */
   readonly name: string;
   /** Outputs and residuals; must return new tensors, not its inputs. */
   forward(
     inputs: readonly Tensor[],
     attrs: A,
-  ): { outputs: Tensor[]; residuals: R };
+  ): {
+    /** The primitive's outputs (new tensors). */
+    outputs: Tensor[];
+    /** What the VJP needs from the forward (factors, intermediates). */
+    residuals: R;
+  };
   /** Output cotangents → one input cotangent (or null) per input. */
   vjp(
     residuals: R,
@@ -23,14 +40,31 @@ export interface PrimitiveSpec<A, R> {
   ): readonly (Tensor | null)[];
 }
 
+/**
+ * A primitive made by `definePrimitive`: apply it with `bind`; the graph
+ * records it as one node and its backward runs `customVjp`.
+ * @example
+ * const myNeg: DefinedPrimitive<{}> = definePrimitive<{}, null>({
+ *   name: 'myNeg',
+ *   forward: ([x]) => ({ outputs: [x.neg()], residuals: null }),
+ *   vjp: (_r, [g]) => [g.neg()],
+ * });
+ * const [y] = myNeg.bind([tensor([1, 2])], {}); // [-1, -2]
+ */
 export interface DefinedPrimitive<A> extends CustomOp<A> {
+  /** The VJP rule the backward walker calls for this primitive's nodes. */
   readonly customVjp: VjpRule<A>;
   /** Apply the primitive (JAX's Primitive.bind). */
   bind(inputs: readonly Tensor[], attrs: A): Tensor[];
 }
 
 /**
+ * A differentiable primitive whose forward is written in tensor ops and
+ * whose backward is yours (JAX's `custom_vjp`): for a forward that is
+ * cheaper or stabler to differentiate by hand than op by op (the QP layer
+ * differentiates its KKT system, not the solver's iterations).
  * @example
+ * const x = tensor([1, 2], { requiresGrad: true });
  * const cube = definePrimitive<{}, Tensor>({
  *   name: 'cube',
  *   forward: ([x]) => ({ outputs: [x.mul(x).mul(x)], residuals: x }),

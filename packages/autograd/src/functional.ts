@@ -4,8 +4,12 @@ import { RuntimeError, type Tensor } from '@optnet/tensor';
 import { runBackward } from './backward.js';
 
 /**
- * Run `fn` without recording the graph (for updates and evaluation).
- * @example noGrad(() => w.sub(w.grad.mul(lr)))
+ * Run `fn` without recording the graph: for parameter updates and
+ * evaluation, where no gradient is wanted and recording would only keep
+ * intermediates alive. Returns what `fn` returns.
+ * @example
+ * const w = tensor([1, 2], { requiresGrad: true });
+ * const half = noGrad(() => w.mul(0.5)); // half.requiresGrad === false
  */
 export function noGrad<R>(fn: () => R): R {
   const prev = T.setGradEnabled(false);
@@ -30,13 +34,25 @@ function leavesOf(primals: readonly Tensor[]): Tensor[] {
   );
 }
 
+/**
+ * The function `vjp` returns: output cotangents c (one tensor, or one per
+ * output, each with its output's shape) to input cotangents Jᵀc, one per
+ * primal.
+ * @example
+ * const [, pullback] = vjp((v) => v.mul(3), tensor([1, 2]));
+ * const [g] = pullback(tensor([1, 1])); // [3, 3]
+ */
 export type Pullback = (cotangents: Tensor | readonly Tensor[]) => Tensor[];
 
 /**
  * Evaluate f at the primals and return its outputs with the pullback
  * c ↦ Jᵀc (one cotangent per primal; zeros where f does not depend on it).
+ * The general transform: use it for a non-scalar f or a cotangent of your
+ * own; `grad` is the special case c = 1 for a scalar f.
  * @example
- * const [y, pullback] = vjp((x) => x.exp(), x); const [gx] = pullback(ones([3]));
+ * const x = tensor([0, 1, 2]);
+ * const [y, pullback] = vjp((v) => v.exp(), x);
+ * const [gx] = pullback(ones([3])); // exp(x), as y
  */
 export function vjp(
   f: (...xs: Tensor[]) => Tensor | Tensor[],
@@ -79,8 +95,13 @@ export function vjp(
 }
 
 /**
- * Value of a scalar function and its gradients wrt every argument.
- * @example const [loss, [gw]] = valueAndGrad((w) => w.square().sum())(w);
+ * Value of a scalar function and its gradients wrt every argument, from one
+ * forward pass (a training step needs both the loss and the gradients).
+ * `f` must return a one-element tensor.
+ * @example
+ * const w = tensor([1, 2, 3]);
+ * const [loss, [gw]] = valueAndGrad((v) => v.square().sum())(w);
+ * // loss 14, gw [2, 4, 6]
  */
 export function valueAndGrad(
   f: (...xs: Tensor[]) => Tensor,
@@ -105,8 +126,10 @@ export function valueAndGrad(
 }
 
 /**
- * Gradient of a scalar function: one tensor for one argument, else an array.
- * @example const g = grad((x) => x.square().sum())(x); // 2x
+ * Gradient of a scalar function (JAX's `grad`): one tensor for one
+ * argument, else an array with one gradient per argument.
+ * @example
+ * const g = grad((x) => x.square().sum())(tensor([1, 2, 3])); // [2, 4, 6]
  */
 export function grad(
   f: (...xs: Tensor[]) => Tensor,

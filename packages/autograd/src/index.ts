@@ -6,6 +6,8 @@
  * import { tensor } from '@optnet/tensor';
  * import { grad } from '@optnet/autograd';
  * const g = grad((x) => x.square().sum())(tensor([1, 2, 3])); // [2, 4, 6]
+ *
+ * @module \@optnet/autograd
  */
 import { setBackwardImpl } from '@optnet/tensor';
 import { backward } from './backward.js';

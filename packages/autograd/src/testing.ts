@@ -2,6 +2,7 @@
  * @optnet/autograd/testing: gradient checking, synchronous (CPU) and
  * asynchronous (any backend), and the suite that checks every primitive.
  * @example import { checkVjp } from '@optnet/autograd/testing';
+ * @module \@optnet/autograd/testing
  */
 export { vjpSuite, type VjpSuiteOptions } from './testing/vjp-suite.js';
 export {

@@ -33,10 +33,21 @@ import {
   type SafetensorsEntry,
 } from './safetensors.js';
 
-/** The prefix of the optimizer's tensor and metadata keys in a checkpoint. */
+/**
+ * The prefix of the optimizer's tensor and metadata keys in a checkpoint:
+ * for reading such a file with other tools.
+ * @example
+ * OPTIMIZER_PREFIX + '0.exp_avg'; // the key of Adam's first moment of p0
+ */
 export const OPTIMIZER_PREFIX = 'optimizer.';
 
-/** Options of `save`. */
+/**
+ * Options of `save`.
+ * @example
+ * const model = new Linear(2, 1);
+ * const opts: SaveOptions = { optimizer: new Adam(model.parameters()) };
+ * await save(model, 'ckpt.safetensors', opts);
+ */
 export interface SaveOptions {
   /** Also store this optimizer's state (under `optimizer.` keys). */
   optimizer?: StatefulOptimizer;
@@ -44,7 +55,14 @@ export interface SaveOptions {
   metadata?: Record<string, string>;
 }
 
-/** Options of `load`. */
+/**
+ * Options of `load`.
+ * @example
+ * const model = new Linear(2, 1);
+ * await save(model, 'ckpt.safetensors');
+ * const opts: LoadOptions = { strict: false };
+ * await load(model, 'ckpt.safetensors', opts);
+ */
 export interface LoadOptions {
   /** Also restore this optimizer's state; the file must hold one. */
   optimizer?: StatefulOptimizer;
@@ -59,10 +77,16 @@ let tempCounter = 0;
 
 /**
  * Write `module`'s parameters and buffers (and `optimizer`'s state) to a
- * safetensors file at `path`, atomically. Tensors are read asynchronously,
- * so any backend works.
+ * safetensors file at `path`, atomically: a checkpoint to resume training
+ * from, or to load in PyTorch. Tensors are read asynchronously, so any
+ * backend works.
  * @example
- * await save(model, 'model.safetensors', { optimizer: opt, metadata: { epoch: '3' } });
+ * const model = new Sequential(new Linear(4, 2));
+ * const opt = new Adam(model.parameters());
+ * await save(model, 'model.safetensors', {
+ *   optimizer: opt,
+ *   metadata: { epoch: '3' },
+ * });
  */
 export async function save(
   module: Module,
@@ -132,7 +156,7 @@ function fileError(
  * rename over the target → fsync the directory (best effort) so the rename
  * itself survives a crash. Node only (imports node:fs lazily).
  * @example
- * await writeFileAtomic('runs/a/metrics.csv', 'epoch,loss\n1,0.5\n');
+ * await writeFileAtomic('metrics.csv', 'epoch,loss\n1,0.5\n');
  */
 export async function writeFileAtomic(
   path: string,
@@ -183,13 +207,21 @@ async function syncDir(dir: string): Promise<void> {
  * when given. Names, shapes and dtypes are all checked before anything is
  * changed. Returns the file's metadata (without the optimizer's keys).
  * @example
- * const { metadata } = await load(model, 'model.safetensors', { optimizer: opt });
+ * const model = new Sequential(new Linear(4, 2));
+ * const opt = new Adam(model.parameters());
+ * await save(model, 'model.safetensors', { optimizer: opt });
+ * const { metadata } = await load(model, 'model.safetensors', {
+ *   optimizer: opt,
+ * }); // { format: 'pt' }
  */
 export async function load(
   module: Module,
   path: string,
   { optimizer, strict = true }: LoadOptions = {},
-): Promise<{ metadata: Record<string, string> }> {
+): Promise<{
+  /** The file's string metadata, without the optimizer's keys. */
+  metadata: Record<string, string>;
+}> {
   const { tensors, metadata } = await readCheckpoint(path);
   const own = stateMap(module.stateDict());
   const model = new Map<string, Tensor>();

@@ -16,6 +16,12 @@ import {
 import { NnError } from './errors.js';
 import { checkOption } from './optim/optimizer.js';
 
+/**
+ * Options of batches.
+ * @example
+ * const opts: BatchOptions = { batchSize: 32, rng: makeRng(0) };
+ * for (const [xb] of batches([randn([100, 3])], opts)) xb.shape; // [32, 3]…
+ */
 export interface BatchOptions {
   /** Rows per batch (a positive integer). */
   batchSize: number;
@@ -66,8 +72,10 @@ function checkBatchInputs(
 }
 
 /**
- * A uniform random permutation of 0..n−1 (Fisher–Yates, n − 1 draws).
- * @example permutation(5, makeRng(0)) // e.g. Int32Array [3, 0, 4, 1, 2]
+ * A uniform random permutation of 0..n−1 (Fisher–Yates, n − 1 draws): the
+ * shuffled order `batches` uses, for data you batch yourself.
+ * @example
+ * permutation(5, makeRng(0)); // e.g. Int32Array [3, 0, 4, 1, 2]
  */
 export function permutation(n: number, rng: Rng): Int32Array {
   const p = new Int32Array(n);
@@ -87,9 +95,13 @@ export function permutation(n: number, rng: Rng): Int32Array {
  * from `rng`, so passing the same rng across epochs gives a new order per
  * epoch, and the same seed the same sequence of orders.
  * @example
+ * const x = randn([1000, 20]);
+ * const y = randint(0, 10, [1000]);
  * const rng = makeRng(0);
- * for (let epoch = 0; epoch < 10; epoch++) {
- *   for (const [xb, yb] of batches([x, y], { batchSize: 64, rng })) train(xb, yb);
+ * for (let epoch = 0; epoch < 3; epoch++) {
+ *   for (const [xb, yb] of batches([x, y], { batchSize: 64, rng })) {
+ *     // xb [64, 20], yb [64] (the last batch: 40 rows)
+ *   }
  * }
  */
 export function batches(
@@ -131,8 +143,10 @@ function* batchesOf(
 
 /**
  * The number of batches of one pass: ⌈n / batchSize⌉, or ⌊n / batchSize⌋
- * with dropLast.
- * @example numBatches(10, 4) // 3; numBatches(10, 4, true) // 2
+ * with dropLast (for a progress bar, or a learning-rate schedule).
+ * @example
+ * numBatches(10, 4); // 3
+ * numBatches(10, 4, true); // 2
  */
 export function numBatches(
   n: number,

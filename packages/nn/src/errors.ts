@@ -5,6 +5,17 @@
  */
 import { OptnetError } from '@optnet/tensor';
 
+/**
+ * The `code` of an NnError: what went wrong, for a program to test instead
+ * of the message.
+ * @example
+ * const code: NnErrorCode = 'BAD_OPTION';
+ * try {
+ *   new Dropout(2); // p must be in [0, 1]
+ * } catch (e) {
+ *   if (e instanceof NnError && e.code === code) console.log(e.message);
+ * }
+ */
 export type NnErrorCode =
   /** A layer or optimizer option out of range (names the option and value). */
   | 'BAD_OPTION'
@@ -27,5 +38,14 @@ export type NnErrorCode =
    */
   | 'BAD_TARGET';
 
-/** Raised by modules, optimizers, checkpoints and data readers. */
+/**
+ * Raised by modules, optimizers, checkpoints and data readers; its `code`
+ * says which rule was broken and its message how to fix it.
+ * @example
+ * try {
+ *   new Linear(0, 2);
+ * } catch (e) {
+ *   if (e instanceof NnError && e.code === 'BAD_OPTION') console.log(e);
+ * }
+ */
 export class NnError extends OptnetError<NnErrorCode> {}

@@ -18,11 +18,21 @@
 import { Tensor, fromTypedArray } from '@optnet/tensor';
 import { NnError } from './errors.js';
 
-/** The element types of IDX, named like typed arrays. */
+/**
+ * The element types of IDX, named like typed arrays.
+ * @example
+ * const bytes = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 1, 255]);
+ * const dtype: IdxDType = parseIdx(bytes).dtype; // 'uint8', as MNIST's
+ */
 export type IdxDType =
   'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 
-/** The typed array of each IdxDType. */
+/**
+ * The typed array of each IdxDType.
+ * @example
+ * const bytes = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 1, 255]);
+ * const pixels: IdxArray = parseIdx(bytes).data; // Uint8Array [255]
+ */
 export type IdxArray =
   | Uint8Array
   | Int8Array
@@ -31,10 +41,18 @@ export type IdxArray =
   | Float32Array
   | Float64Array;
 
-/** A parsed IDX file. */
+/**
+ * A parsed IDX file.
+ * @example
+ * const bytes = new Uint8Array([0, 0, 8, 2, 0, 0, 0, 1, 0, 0, 0, 2, 1, 2]);
+ * const { shape, dtype, data }: IdxData = parseIdx(bytes); // [1, 2]
+ */
 export interface IdxData {
+  /** The dimensions, e.g. [60000, 28, 28]. */
   shape: number[];
+  /** The element type. */
   dtype: IdxDType;
+  /** The elements, row-major, in host byte order. */
   data: IdxArray;
 }
 
@@ -55,9 +73,12 @@ const hex = (b: number): string => `0x${b.toString(16).padStart(2, '0')}`;
 
 /**
  * Parse the (uncompressed) bytes of an IDX file. Throws NnError 'IDX_PARSE'
- * naming the offending byte offset.
+ * naming the offending byte offset. For bytes you have (a browser fetch);
+ * `readIdx` reads a file.
  * @example
- * const { shape, data } = parseIdx(bytes); // shape [60000, 28, 28], Uint8Array
+ * // magic 0 0, type 0x08 (uint8), 1 dimension of size 3, then 3 bytes
+ * const bytes = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9]);
+ * const { shape, data } = parseIdx(bytes); // [3], Uint8Array [7, 8, 9]
  */
 export function parseIdx(bytes: Uint8Array): IdxData {
   if (bytes.length < 4) {
@@ -177,7 +198,10 @@ async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
 /**
  * Read and parse an IDX file; gzip-compressed files (`.gz`, recognised by
  * their magic bytes 0x1f 0x8b) are decompressed first.
- * @example const { shape, data } = await readIdx('train-labels-idx1-ubyte.gz');
+ * @example
+ * const dir = FASHION_MNIST_DIR;
+ * const { shape } = await readIdx(`${dir}/train-labels-idx1-ubyte.gz`);
+ * // shape [60000]
  */
 export async function readIdx(path: string): Promise<IdxData> {
   const fs = await import('node:fs/promises');
@@ -210,7 +234,12 @@ export async function readIdx(path: string): Promise<IdxData> {
   }
 }
 
-/** Options of `loadFashionMnist`. */
+/**
+ * Options of `loadFashionMnist`.
+ * @example
+ * const opts: FashionMnistOptions = { split: 'test', limit: 100 };
+ * const { images } = await loadFashionMnist(opts); // [100, 1, 28, 28]
+ */
 export interface FashionMnistOptions {
   /** Folder of the four `*-idx?-ubyte(.gz)` files. */
   dir?: string;
@@ -223,8 +252,10 @@ export interface FashionMnistOptions {
 }
 
 /**
- * The default folder, where `apt-get install dataset-fashion-mnist` puts the
- * files.
+ * The default folder of `loadFashionMnist`, where
+ * `apt-get install dataset-fashion-mnist` puts the files.
+ * @example
+ * await loadFashionMnist({ dir: FASHION_MNIST_DIR, split: 'train' });
  */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
@@ -233,12 +264,19 @@ export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
  * (x / 255) and `labels` int32 [N] in 0..9 (0 T-shirt/top, 1 Trouser,
  * 2 Pullover, 3 Dress, 4 Coat, 5 Sandal, 6 Shirt, 7 Sneaker, 8 Bag,
  * 9 Ankle boot).
+ * The data set of the training examples (`pnpm fashion-mnist`).
  * @example
- * const { images, labels } = await loadFashionMnist({ split: 'train', limit: 1000 });
+ * const { images, labels } = await loadFashionMnist({
+ *   split: 'train',
+ *   limit: 1000,
+ * }); // [1000, 1, 28, 28], [1000]
  */
-export async function loadFashionMnist(
-  options: FashionMnistOptions,
-): Promise<{ images: Tensor; labels: Tensor }> {
+export async function loadFashionMnist(options: FashionMnistOptions): Promise<{
+  /** [N, 1, 28, 28], pixels in [0, 1]. */
+  images: Tensor;
+  /** int32 [N], classes 0..9. */
+  labels: Tensor;
+}> {
   const { dir = FASHION_MNIST_DIR, split, limit, dtype = 'float32' } = options;
   if (split !== 'train' && split !== 'test') {
     throw new NnError(

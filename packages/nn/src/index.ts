@@ -3,11 +3,19 @@
  * readers for @optnet/tensor models, with PyTorch's names and defaults.
  *
  * @example
+ * import { randn, tensor } from '@optnet/tensor';
  * import { Sequential, Linear, ReLU, crossEntropy, Adam } from '@optnet/nn';
- * const model = new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 10));
+ * const model = new Sequential(new Linear(784, 256), new ReLU(),
+ *   new Linear(256, 10));
  * const opt = new Adam(model.parameters(), { lr: 1e-3 });
+ * const x = randn([2, 784]);
+ * const labels = tensor([3, 7], { dtype: 'int32' });
  * const loss = crossEntropy(model.forward(x), labels);
- * opt.zeroGrad(); loss.backward(); opt.step();
+ * opt.zeroGrad();
+ * loss.backward();
+ * opt.step();
+ *
+ * @module \@optnet/nn
  */
 export { Module, stateMap, type StateDict } from './module.js';
 export { NnError, type NnErrorCode } from './errors.js';

@@ -22,7 +22,12 @@ import {
 } from '@optnet/tensor';
 import { NnError } from './errors.js';
 
-/** Options shared by the initializers. */
+/**
+ * Options shared by the initializers.
+ * @example
+ * const opts: InitOptions = { dtype: 'float64', rng: makeRng(0) };
+ * const w = normal([3, 3], 0, 0.02, opts);
+ */
 export interface InitOptions {
   /** Element type of a new tensor (default float32; a target keeps its own). */
   dtype?: FloatDType;
@@ -32,7 +37,12 @@ export interface InitOptions {
   requiresGrad?: boolean;
 }
 
-/** PyTorch's nonlinearity names accepted by `calculateGain`. */
+/**
+ * PyTorch's nonlinearity names accepted by `calculateGain`.
+ * @example
+ * const f: Nonlinearity = 'tanh';
+ * calculateGain(f); // 5/3
+ */
 export type Nonlinearity =
   | 'linear'
   | 'conv1d'
@@ -47,10 +57,21 @@ export type Nonlinearity =
   | 'leaky_relu'
   | 'selu';
 
-/** Which fan the Kaiming initializers scale by. */
+/**
+ * Which fan the Kaiming initializers scale by.
+ * @example
+ * const mode: FanMode = 'fan_out';
+ * kaimingNormal([64, 3, 3, 3], { mode });
+ */
 export type FanMode = 'fan_in' | 'fan_out';
 
-/** A shape to create, or a tensor to overwrite in place. */
+/**
+ * A shape to create, or a tensor to overwrite in place.
+ * @example
+ * const fc = new Linear(4, 2);
+ * const target: InitTarget = fc.weight;
+ * xavierUniform(target); // new values, same tensor object
+ */
 export type InitTarget = readonly number[] | Tensor;
 
 const LINEAR_LIKE = new Set<string>([
@@ -199,7 +220,12 @@ export function normal(
   );
 }
 
-/** Options of the Kaiming (He) initializers; PyTorch's defaults. */
+/**
+ * Options of the Kaiming (He) initializers; PyTorch's defaults.
+ * @example
+ * const opts: KaimingOptions = { nonlinearity: 'relu', mode: 'fan_in' };
+ * kaimingUniform([256, 784], opts);
+ */
 export interface KaimingOptions extends InitOptions {
   /** Negative slope of the leaky_relu after this layer (default 0). */
   a?: number;
@@ -254,7 +280,12 @@ export function kaimingNormal(
   return normal(target, 0, kaimingStd(shapeOf(target), opts), opts);
 }
 
-/** Options of the Xavier (Glorot) initializers. */
+/**
+ * Options of the Xavier (Glorot) initializers.
+ * @example
+ * const opts: XavierOptions = { gain: calculateGain('tanh') };
+ * xavierNormal([10, 20], opts);
+ */
 export interface XavierOptions extends InitOptions {
   /** Scale factor (default 1; e.g. calculateGain('tanh')). */
   gain?: number;

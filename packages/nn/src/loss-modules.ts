@@ -21,10 +21,13 @@ import {
 } from './losses.js';
 
 /**
- * Mean squared error as a module.
- * @example const loss = new MSELoss().forward(pred, target);
+ * Mean squared error as a module (PyTorch's nn.MSELoss): mseLoss with its
+ * options fixed, to pass a loss around as an object.
+ * @example
+ * const loss = new MSELoss().forward(tensor([1, 2]), tensor([1, 4])); // 2
  */
 export class MSELoss extends Module {
+  /** How the per-element losses are reduced. */
   readonly reduction: Reduction;
 
   constructor({ reduction = 'mean' }: ReductionOptions = {}) {
@@ -44,13 +47,18 @@ export class MSELoss extends Module {
 
 /**
  * Negative log-likelihood of class indices as a module (input:
- * log-probabilities).
- * @example const loss = new NLLLoss({ ignoreIndex: 0 }).forward(logp, labels);
+ * log-probabilities), PyTorch's nn.NLLLoss.
+ * @example
+ * const logp = logSoftmax(randn([3, 5]), 1);
+ * const labels = tensor([0, 4, 2], { dtype: 'int32' });
+ * const loss = new NLLLoss({ ignoreIndex: 0 }).forward(logp, labels);
  */
 export class NLLLoss extends Module {
   /** Class weights [C] (a buffer), or null. */
   weight: Tensor | null;
+  /** How the per-element losses are reduced. */
   readonly reduction: Reduction;
+  /** Targets equal to this count nothing. */
   readonly ignoreIndex: number;
 
   constructor({
@@ -77,15 +85,21 @@ export class NLLLoss extends Module {
 }
 
 /**
- * Cross-entropy of class indices under logits as a module.
+ * Cross-entropy of class indices under logits as a module (PyTorch's
+ * nn.CrossEntropyLoss).
  * @example
- * const loss = new CrossEntropyLoss({ labelSmoothing: 0.1 }).forward(logits, labels);
+ * const criterion = new CrossEntropyLoss({ labelSmoothing: 0.1 });
+ * const labels = tensor([0, 4, 2], { dtype: 'int32' });
+ * const loss = criterion.forward(randn([3, 5]), labels);
  */
 export class CrossEntropyLoss extends Module {
   /** Class weights [C] (a buffer), or null. */
   weight: Tensor | null;
+  /** How the per-element losses are reduced. */
   readonly reduction: Reduction;
+  /** Targets equal to this count nothing. */
   readonly ignoreIndex: number;
+  /** ε: the target is (1 − ε)·onehot(t) + ε/C. */
   readonly labelSmoothing: number;
 
   constructor(options: CrossEntropyOptions = {}) {
@@ -126,9 +140,11 @@ export class CrossEntropyLoss extends Module {
 }
 
 /**
- * Binary cross-entropy on logits as a module.
+ * Binary cross-entropy on logits as a module (PyTorch's
+ * nn.BCEWithLogitsLoss).
  * @example
- * const loss = new BCEWithLogitsLoss({ posWeight: tensor([3]) }).forward(logits, y);
+ * const criterion = new BCEWithLogitsLoss({ posWeight: tensor([3]) });
+ * const loss = criterion.forward(randn([8, 1]), ones([8, 1]));
  */
 export class BCEWithLogitsLoss extends Module {
   /** Per-element weight (a buffer), or null. */
@@ -137,6 +153,7 @@ export class BCEWithLogitsLoss extends Module {
    * Weight of positive examples (a buffer, PyTorch's `pos_weight`), or null.
    */
   posWeight: Tensor | null;
+  /** How the per-element losses are reduced. */
   readonly reduction: Reduction;
 
   constructor({

@@ -17,14 +17,31 @@ import {
 } from '@optnet/tensor';
 import { NnError } from './errors.js';
 
-/** How a loss reduces its per-element values: PyTorch's `reduction`. */
+/**
+ * How a loss reduces its per-element values: PyTorch's `reduction`.
+ * @example
+ * const r: Reduction = 'none';
+ * mseLoss(tensor([1, 2]), tensor([1, 0]), { reduction: r }); // [0, 4]
+ */
 export type Reduction = 'mean' | 'sum' | 'none';
 
+/**
+ * The option every loss takes.
+ * @example
+ * const opts: ReductionOptions = { reduction: 'sum' };
+ * mseLoss(tensor([1, 2]), tensor([1, 0]), opts); // 4
+ */
 export interface ReductionOptions {
   /** 'mean' (default): average; 'sum': total; 'none': per-element losses. */
   reduction?: Reduction;
 }
 
+/**
+ * Options of nllLoss and NLLLoss; PyTorch's defaults.
+ * @example
+ * const opts: NllLossOptions = { ignoreIndex: 0, weight: tensor([0, 1, 2]) };
+ * nllLoss(randn([4, 3]), tensor([1, 2, 0, 1], { dtype: 'int32' }), opts);
+ */
 export interface NllLossOptions extends ReductionOptions {
   /**
    * Class weights w, shape [C]: element i counts w[t_i] (mean divides by Σ
@@ -38,6 +55,12 @@ export interface NllLossOptions extends ReductionOptions {
   ignoreIndex?: number;
 }
 
+/**
+ * Options of crossEntropy and CrossEntropyLoss; PyTorch's defaults.
+ * @example
+ * const opts: CrossEntropyOptions = { labelSmoothing: 0.1 };
+ * crossEntropy(randn([4, 3]), tensor([1, 2, 0, 1], { dtype: 'int32' }), opts);
+ */
 export interface CrossEntropyOptions extends NllLossOptions {
   /**
    * ε in [0, 1]: the target becomes (1 − ε)·onehot(t) + ε/C, so the loss
@@ -46,6 +69,13 @@ export interface CrossEntropyOptions extends NllLossOptions {
   labelSmoothing?: number;
 }
 
+/**
+ * Options of binaryCrossEntropyWithLogits and BCEWithLogitsLoss.
+ * @example
+ * // 3 negatives per positive: weigh the positives 3 times
+ * const opts: BceWithLogitsOptions = { posWeight: tensor([3]) };
+ * binaryCrossEntropyWithLogits(randn([8, 1]), ones([8, 1]), opts);
+ */
 export interface BceWithLogitsOptions extends ReductionOptions {
   /** Per-element rescaling, broadcast against the loss. */
   weight?: Tensor | null;
@@ -110,8 +140,10 @@ function checkSameShape(op: string, input: Tensor, target: Tensor): void {
 }
 
 /**
- * Mean squared error: ℓ_i = (x_i − y_i)², reduced.
- * @example mseLoss(pred, target) // mean((pred − target)²)
+ * Mean squared error: ℓ_i = (x_i − y_i)², reduced (PyTorch's mse_loss):
+ * the loss for regression.
+ * @example
+ * mseLoss(tensor([1, 2, 3]), tensor([1, 2, 5])); // 4/3
  */
 export function mseLoss(
   input: Tensor,
@@ -268,8 +300,12 @@ function classLossEntry(
  * Negative log-likelihood of class indices under log-probabilities:
  * ℓ_i = −w[t_i]·logProbs[i, t_i]. logProbs [N, C, d…] (or [C]), targets
  * int32 [N, d…] (or []). Out-of-range targets throw NnError BAD_TARGET
- * (checked on backends that read synchronously, i.e. the CPU).
- * @example nllLoss(logSoftmax(logits, 1), labels)
+ * (checked on backends that read synchronously, i.e. the CPU). Use it on
+ * log-probabilities you already have; on logits, crossEntropy.
+ * @example
+ * const logits = randn([4, 10]);
+ * const labels = tensor([3, 1, 0, 9], { dtype: 'int32' });
+ * nllLoss(logSoftmax(logits, 1), labels); // = crossEntropy(logits, labels)
  */
 export function nllLoss(
   logProbs: Tensor,
@@ -286,7 +322,10 @@ export function nllLoss(
  * Cross-entropy of class indices under logits: nllLoss(logSoftmax(x, 1), t),
  * through the fused, max-subtracted logSoftmax, so logits of ±1e4 stay
  * finite. logits [N, C, d…] (or [C]), targets int32 [N, d…] (or []).
- * @example crossEntropy(model.forward(x), labels, { labelSmoothing: 0.1 })
+ * The loss for classification.
+ * @example
+ * const logits = tensor([[2, 0, 0], [0, 0, 2]]);
+ * crossEntropy(logits, tensor([0, 2], { dtype: 'int32' })); // ≈ 0.2395
  */
 export function crossEntropy(
   logits: Tensor,
@@ -304,12 +343,15 @@ export function crossEntropy(
 }
 
 /**
- * Binary cross-entropy on logits x with targets y in [0, 1], in the
+ * Binary cross-entropy on logits x with targets y in [0, 1] (binary or
+ * multi-label classification), in the
  * overflow-free form (log(1 + e^{−|x|}) never sees a large exponent):
  * ℓ = max(x, 0) − x·y + log(1 + e^{−|x|})  = −[y·log σ(x) + (1−y)·log(1−σ(x))]
  * and with posWeight p (PyTorch's form):
  *   ℓ = (1 − y)·x + (1 + (p − 1)·y)·(max(−x, 0) + log(1 + e^{−|x|})).
- * @example binaryCrossEntropyWithLogits(logits, labels.cast('float32'))
+ * @example
+ * const logits = tensor([0, 0]);
+ * binaryCrossEntropyWithLogits(logits, tensor([1, 0])); // log 2 ≈ 0.693
  */
 export function binaryCrossEntropyWithLogits(
   logits: Tensor,

@@ -22,15 +22,17 @@ import { NnError } from './errors.js';
  * A module's saved state: tensors by dotted name, as a plain object
  * (PyTorch's state_dict), so `Object.keys(sd)` lists the names.
  * @example
+ * const model = new Sequential(new Linear(2, 3));
  * const sd: StateDict = model.stateDict(); // { '0.weight': …, '0.bias': … }
  */
 export type StateDict = Record<string, Tensor>;
 
 /**
  * A `StateDict` or a Map of the same entries (what `decodeSafetensors`
- * returns) as a Map.
+ * returns) as a Map: for code that accepts either.
  * @example
- * stateMap(model.stateDict()).get('0.weight');
+ * const model = new Sequential(new Linear(2, 3));
+ * stateMap(model.stateDict()).get('0.weight'); // the [3, 2] weight
  */
 export function stateMap(
   state: StateDict | ReadonlyMap<string, Tensor>,
@@ -39,6 +41,21 @@ export function stateMap(
   return new Map(Object.entries(state));
 }
 
+/**
+ * The base class of layers and models (PyTorch's nn.Module): subclass it,
+ * assign parameters (tensors) and submodules to own properties, and write
+ * `forward`; `parameters()`, `stateDict()`, `train()`/`eval()` and
+ * checkpoints then find them by name.
+ * @example
+ * class TwoLayer extends Module {
+ *   fc1 = new Linear(4, 8);
+ *   fc2 = new Linear(8, 1);
+ *   forward(x: Tensor): Tensor {
+ *     return this.fc2.forward(this.fc1.forward(x).relu());
+ *   }
+ * }
+ * new TwoLayer().parameters().length; // 4: fc1.weight, fc1.bias, ...
+ */
 export abstract class Module {
   /**
    * Training mode (dropout active, batch norm updating its running statistics).
@@ -111,7 +128,8 @@ export abstract class Module {
   /**
    * Every module in the tree, depth first, with dotted names ('' is this one).
    * @example
-   * for (const [name, m] of model.namedModules()) console.log(name, m.constructor.name);
+   * for (const [name, m] of model.namedModules())
+   *   console.log(name, m.constructor.name);
    */
   *namedModules(prefix = ''): Generator<[string, Module]> {
     yield [prefix, this];
@@ -124,7 +142,8 @@ export abstract class Module {
    * Every parameter with its dotted name (`0.weight`, `conv1.bias`): own
    * parameters first, then each child's, in assignment order.
    * @example
-   * for (const [name, w] of model.namedParameters()) console.log(name, w.shape);
+   * for (const [name, w] of model.namedParameters())
+   *   console.log(name, w.shape);
    */
   namedParameters(): [string, Tensor][] {
     return this.#collect((m) => m.ownParameters());

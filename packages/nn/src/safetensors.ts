@@ -70,18 +70,37 @@ const METADATA_KEY = '__metadata__';
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
- * One tensor's raw content, for encoders that read tensors themselves (async).
+ * One tensor's raw content, for encoders that read tensors themselves
+ * (asynchronously, on a backend without synchronous reads).
+ * @example
+ * const t = tensor([1, 2]);
+ * const entry: SafetensorsEntry = {
+ *   name: 'w', dtype: t.dtype, shape: t.shape, data: await t.data(),
+ * };
+ * encodeSafetensorsEntries([entry]);
  */
 export interface SafetensorsEntry {
+  /** The key in the file (a state-dict name). */
   readonly name: string;
+  /** The tensor's dtype (stored as F32, F64, I32 or BOOL). */
   readonly dtype: DType;
+  /** The tensor's shape. */
   readonly shape: readonly number[];
+  /** The elements, row-major, `shape`'s product of them. */
   readonly data: TypedArray;
 }
 
-/** What `decodeSafetensors` returns. */
+/**
+ * What `decodeSafetensors` returns.
+ * @example
+ * const bytes = encodeSafetensors({ w: tensor([1, 2]) }, { epoch: '3' });
+ * const { tensors, metadata }: DecodedSafetensors = decodeSafetensors(bytes);
+ * // tensors.get('w') [1, 2]; metadata { epoch: '3' }
+ */
 export interface DecodedSafetensors {
+  /** The tensors by key, in the file's order, on the current backend. */
   tensors: Map<string, Tensor>;
+  /** The `__metadata__` strings ({} when the file has none). */
   metadata: Record<string, string>;
 }
 
@@ -94,9 +113,10 @@ function parseError(rule: string, hint = ''): NnError {
 
 /**
  * Serialize tensors (a `stateDict()`, a Map or [name, tensor] pairs, in
- * their order) and string metadata to the bytes of a safetensors file. Reads the tensors synchronously, so it needs a
- * backend that can (the CPU backend); `save` in checkpoint.ts reads
- * asynchronously and works on any backend.
+ * their order) and string metadata to the bytes of a safetensors file.
+ * Reads the tensors synchronously, so it needs a backend that can (the
+ * CPU backend); `save` in checkpoint.ts reads asynchronously and works on
+ * any backend. For a browser, or bytes to send elsewhere.
  * @example
  * const bytes = encodeSafetensors([['w', tensor([1, 2])]], { format: 'pt' });
  */
@@ -116,9 +136,12 @@ export function encodeSafetensors(
 }
 
 /**
- * `encodeSafetensors` on data already read out of the tensors.
+ * `encodeSafetensors` on data already read out of the tensors (as `save`
+ * does, asynchronously, so any backend works).
  * @example
- * encodeSafetensorsEntries([{ name: 'b', dtype: 'int32', shape: [2], data: new Int32Array([1, 2]) }]);
+ * encodeSafetensorsEntries([
+ *   { name: 'b', dtype: 'int32', shape: [2], data: new Int32Array([1, 2]) },
+ * ]);
  */
 export function encodeSafetensorsEntries(
   entries: readonly SafetensorsEntry[],
@@ -206,8 +229,9 @@ function writeLittleEndian(
  * checked first; a broken file throws NnError 'SAFETENSORS_PARSE' naming
  * the byte offset or the key.
  * @example
+ * const bytes = encodeSafetensors({ weight: zeros([2, 3]) });
  * const { tensors, metadata } = decodeSafetensors(bytes);
- * tensors.get('weight')?.shape;
+ * tensors.get('weight')?.shape; // [2, 3]
  */
 export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
   const { header, dataStart } = readHeader(bytes);

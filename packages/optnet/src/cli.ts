@@ -4,5 +4,7 @@
  * @example
  * import { main } from '@optnet/optnet/cli';
  * process.exitCode = await main(['solve', 'HS21.QPS', '--json']);
+ *
+ * @module \@optnet/optnet/cli
  */
 export { main, runOptnet, version, USAGE } from './cli/cli.js';

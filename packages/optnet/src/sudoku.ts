@@ -8,6 +8,8 @@
  * const pairs = generatePuzzles(150, makeRng(1));
  * const x = tensor(oneHotBoards(pairs.map((p) => p.quiz)), { shape: [150, 4, 4, 4] });
  * const z = new OptNetSudoku({ rng: makeRng(1) }).forward(x);
+ *
+ * @module \@optnet/optnet/sudoku
  */
 export {
   OptNetSudoku,

@@ -5,6 +5,8 @@
  * import { randomQp } from '@optnet/optnet/testing';
  * const { Q, p, G, h } = randomQp({ nBatch: 8, nz: 10, nIneq: 10, nEq: 0,
  *   dtype: 'float64', seed: 0 });
+ *
+ * @module \@optnet/optnet/testing
  */
 export {
   randomQp,

@@ -12,8 +12,11 @@ import { sizeOf } from './shape.js';
 import { Tensor } from './tensor.js';
 
 /**
- * Apply a primitive to tensors; returns its outputs.
- * @example const [y] = apply(primitives.exp, [x], {});
+ * Apply a primitive to tensors; returns its outputs. Every op goes through
+ * here (the functions and methods are wrappers); call it directly for a
+ * primitive of your own.
+ * @example
+ * const [y] = apply(primitives.exp, [tensor([0, 1])], {}); // [1, e]
  */
 export function apply<A>(
   op: Primitive<A>,
@@ -30,7 +33,11 @@ export function apply<A>(
   return outputs.outputs;
 }
 
-/** `apply` for single-output primitives. */
+/**
+ * `apply` for single-output primitives: the output itself, not an array.
+ * @example
+ * const y = apply1(primitives.exp, [tensor([0, 1])], {}); // [1, e]
+ */
 export function apply1<A>(
   op: Primitive<A>,
   inputs: readonly Tensor[],

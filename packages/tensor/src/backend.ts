@@ -22,8 +22,16 @@ import { type DType, type TypedArray } from './dtype.js';
 import { DTypeError, RuntimeError } from './errors.js';
 import type { KernelOp, TensorMeta } from './op.js';
 
-/** A buffer with its meaning, as handed to `Backend.run`. */
+/**
+ * A buffer with its meaning, as handed to `Backend.run`.
+ * @example
+ * const be = getBackend();
+ * const t: BackendTensor = {
+ *   buffer: be.allocate('float32', 4), shape: [2, 2], dtype: 'float32',
+ * };
+ */
 export interface BackendTensor extends TensorMeta {
+  /** The backend's own storage (a typed array on the CPU). */
   readonly buffer: unknown;
 }
 
@@ -35,6 +43,7 @@ export interface BackendTensor extends TensorMeta {
  * be.dtypes.includes('float64'); // true on the CPU
  */
 export interface Backend {
+  /** Short name, in error messages ('cpu', 'webgpu'). */
   readonly name: string;
   /**
    * The dtypes this backend holds (the CPU: all four; a WebGPU backend:

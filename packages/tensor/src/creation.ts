@@ -12,26 +12,49 @@ import { fillNormal, getRng, type Rng } from './random.js';
 import { checkShape, fmtShape, sizeOf, type Shape } from './shape.js';
 import { Tensor, type NestedArray } from './tensor.js';
 
+/**
+ * Options of the creation functions.
+ * @example
+ * const opts: CreateOptions = { dtype: 'float64', requiresGrad: true };
+ * zeros([2, 3], opts);
+ */
 export interface CreateOptions {
+  /** Element type (each function states its default, mostly float32). */
   dtype?: DType;
+  /** Make a leaf that gradients flow to (float dtypes only). */
   requiresGrad?: boolean;
   /** The backend to create it on (default: `getBackend()`). */
   backend?: Backend;
 }
 
+/**
+ * Options of `tensor(data)`.
+ * @example
+ * const opts: TensorOptions = { shape: [2, 2], dtype: 'float64' };
+ * tensor([1, 2, 3, 4], opts); // [[1, 2], [3, 4]]
+ */
 export interface TensorOptions extends CreateOptions {
   /** Shape for flat (typed or plain) array data. */
   shape?: readonly number[];
 }
 
+/**
+ * Options of the random creation functions.
+ * @example
+ * const opts: RandomOptions = { rng: makeRng(0), dtype: 'float64' };
+ * randn([3], opts);
+ */
 export interface RandomOptions extends CreateOptions {
+  /** The seeded generator to draw from (default: the global one). */
   rng?: Rng;
 }
 
 /**
  * Wrap a typed array of the right dtype and size (no validation), on
- * `backend` (default: the current one).
- * @example fromTypedArray(new Float32Array([1, 2, 3, 4]), [2, 2])
+ * `backend` (default: the current one): the fastest way in for data you
+ * already hold as a typed array.
+ * @example
+ * fromTypedArray(new Float32Array([1, 2, 3, 4]), [2, 2]); // [[1, 2], [3, 4]]
  */
 export function fromTypedArray(
   data: TypedArray,
@@ -63,7 +86,8 @@ function onBackend(
  * from a device is. A dtype the target does not hold is a DTypeError
  * DTYPE_UNSUPPORTED, before anything is read.
  * @example
- * const xs = await toBackend(x, getBackend());
+ * const x = tensor([1, 2]);
+ * const xs = await toBackend(x, getBackend()); // x itself: same backend
  */
 export async function toBackend(t: Tensor, backend: Backend): Promise<Tensor> {
   if (t.backend === backend) return t;
@@ -75,7 +99,8 @@ export async function toBackend(t: Tensor, backend: Backend): Promise<Tensor> {
  * A tensor of `value` with `like`'s shape, dtype and backend (PyTorch's
  * full_like); `options.dtype` overrides the dtype.
  * @example
- * fullLike(x, 0.5); // x's shape and dtype, every entry 0.5
+ * const x = zeros([2, 3]);
+ * fullLike(x, 0.5); // [2, 3] float32, every entry 0.5
  */
 export function fullLike(
   like: Tensor,
@@ -98,7 +123,8 @@ export function fullLike(
 /**
  * Zeros with `like`'s shape, dtype and backend (PyTorch's zeros_like).
  * @example
- * const velocity = zerosLike(w);
+ * const w = randn([4, 2]);
+ * const velocity = zerosLike(w); // [4, 2] zeros
  */
 export function zerosLike(like: Tensor, options: CreateOptions = {}): Tensor {
   return fullLike(like, 0, options);
@@ -107,16 +133,19 @@ export function zerosLike(like: Tensor, options: CreateOptions = {}): Tensor {
 /**
  * Ones with `like`'s shape, dtype and backend (PyTorch's ones_like).
  * @example
- * const mask = onesLike(x, { dtype: 'bool' });
+ * const x = randn([3]);
+ * const mask = onesLike(x, { dtype: 'bool' }); // [true, true, true]
  */
 export function onesLike(like: Tensor, options: CreateOptions = {}): Tensor {
   return fullLike(like, 1, options);
 }
 
 /**
- * A tensor from nested arrays, a typed array or a number.
- * Numbers default to float32; booleans to bool; a typed array keeps its type.
- * @example tensor([[1, 2], [3, 4]], { dtype: 'float64', requiresGrad: true })
+ * A tensor from nested arrays, a typed array or a number: the usual way to
+ * make one from data. Numbers default to float32; booleans to bool; a
+ * typed array keeps its type.
+ * @example
+ * tensor([[1, 2], [3, 4]], { dtype: 'float64', requiresGrad: true });
  */
 export function tensor(
   values: NestedArray | TypedArray | readonly number[],
@@ -236,7 +265,11 @@ function filled(
   return make(op, data, s, options);
 }
 
-/** @example zeros([2, 3], { dtype: 'float64' }) */
+/**
+ * A tensor of zeros (float32 unless `dtype` says otherwise).
+ * @example
+ * zeros([2, 3], { dtype: 'float64' });
+ */
 export function zeros(
   shape: readonly number[],
   options: CreateOptions = {},
@@ -244,7 +277,11 @@ export function zeros(
   return filled('zeros', shape, 0, options);
 }
 
-/** @example ones([3]) */
+/**
+ * A tensor of ones (float32 unless `dtype` says otherwise).
+ * @example
+ * ones([3]); // [1, 1, 1]
+ */
 export function ones(
   shape: readonly number[],
   options: CreateOptions = {},
@@ -252,7 +289,12 @@ export function ones(
   return filled('ones', shape, 1, options);
 }
 
-/** @example full([2, 2], 7, { dtype: 'int32' }) */
+/**
+ * A tensor with every entry `value` (float32 unless `dtype` says
+ * otherwise).
+ * @example
+ * full([2, 2], 7, { dtype: 'int32' }); // [[7, 7], [7, 7]]
+ */
 export function full(
   shape: readonly number[],
   value: number | boolean,
@@ -264,7 +306,9 @@ export function full(
 }
 
 /**
- * Identity matrix (n×m, default square). @example eye(3, { dtype: 'float64' })
+ * Identity matrix (n×m with `options.m`, default square).
+ * @example
+ * eye(3, { dtype: 'float64' }); // 3×3 identity
  */
 export function eye(
   n: number,
@@ -278,8 +322,11 @@ export function eye(
 }
 
 /**
- * Values start, start+step, ... below stop (or 0..start-1 with one argument).
- * @example arange(5) // [0, 1, 2, 3, 4] as int32
+ * Values start, start+step, ... below stop (or 0..start-1 with one
+ * argument); int32 when every argument is an integer.
+ * @example
+ * arange(5); // [0, 1, 2, 3, 4] as int32
+ * arange(0, 1, 0.25); // [0, 0.25, 0.5, 0.75] as float32
  */
 export function arange(
   start: number,
@@ -303,8 +350,9 @@ export function arange(
 }
 
 /**
- * `num` evenly spaced values from start to stop inclusive. @example linspace(0,
- * 1, 5)
+ * `num` evenly spaced values from start to stop inclusive.
+ * @example
+ * linspace(0, 1, 5); // [0, 0.25, 0.5, 0.75, 1]
  */
 export function linspace(
   start: number,
@@ -325,7 +373,11 @@ export function linspace(
   return make('linspace', data, [num], options);
 }
 
-/** Uniform in [0, 1). @example rand([2, 3], { rng: makeRng(1) }) */
+/**
+ * Uniform in [0, 1).
+ * @example
+ * rand([2, 3], { rng: makeRng(1) });
+ */
 export function rand(
   shape: readonly number[],
   options: RandomOptions = {},
@@ -338,7 +390,9 @@ export function rand(
 }
 
 /**
- * Standard normal. @example randn([4], { rng: makeRng(1), dtype: 'float64' })
+ * Standard normal, N(0, 1).
+ * @example
+ * randn([4], { rng: makeRng(1), dtype: 'float64' });
  */
 export function randn(
   shape: readonly number[],
@@ -350,7 +404,11 @@ export function randn(
   return make('randn', data, s, options);
 }
 
-/** Integers uniform in [low, high). @example randint(0, 10, [5]) */
+/**
+ * Integers uniform in [low, high), int32 (class labels, indices).
+ * @example
+ * randint(0, 10, [5], { rng: makeRng(0) }); // five labels in 0..9
+ */
 export function randint(
   low: number,
   high: number,
@@ -383,9 +441,11 @@ function floatDType(op: string, dtype: DType | undefined): DType {
 }
 
 /**
- * A 0-d tensor holding `value`, of `dtype`, on `backend` (default: the
- * current one).
- * @example scalar(2, x.dtype, x.backend) // a constant beside x
+ * A 0-d tensor holding `value`, of `dtype` (float32 by default), on
+ * `backend` (default: the current one).
+ * @example
+ * scalar(2, 'float64').shape; // []
+ * scalar(2, x.dtype, x.backend); // a constant beside x
  */
 export function scalar(
   value: number | boolean,

@@ -5,13 +5,38 @@
  */
 import { DTypeError } from './errors.js';
 
+/**
+ * A tensor's element type. There is no implicit promotion: an op's inputs
+ * share one dtype (cast them first).
+ * @example
+ * const dtype: DType = 'int32';
+ * zeros([2], { dtype }); // Int32Array storage
+ */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
+
+/**
+ * The dtypes that can carry gradients (and that layers' parameters use).
+ * @example
+ * const dtype: FloatDType = 'float64';
+ * randn([3], { dtype, requiresGrad: true });
+ */
 export type FloatDType = 'float32' | 'float64';
+
+/**
+ * The storage of a tensor's data: what `data()` and `dataSync()` return.
+ * @example
+ * const data: TypedArray = await tensor([1, 2]).data(); // Float32Array
+ */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
-/** A fresh zero-filled array of `size` elements for `dtype`. */
+/**
+ * A fresh zero-filled array of `size` elements for `dtype`: a buffer to
+ * fill and hand to `fromTypedArray`.
+ * @example
+ * allocArray('int32', 3); // Int32Array [0, 0, 0]
+ */
 export function allocArray(dtype: DType, size: number): TypedArray {
   switch (dtype) {
     case 'float32':
@@ -60,6 +85,12 @@ export function dtypeOfArray(a: TypedArray): DType {
   return 'bool';
 }
 
+/**
+ * Whether `dtype` is float32 or float64 (can require a gradient).
+ * @example
+ * isFloat('float64'); // true
+ * isFloat('int32'); // false
+ */
 export function isFloat(dtype: DType): dtype is FloatDType {
   return dtype === 'float32' || dtype === 'float64';
 }

@@ -6,6 +6,8 @@
  * import { tensor, matmul } from '@optnet/tensor';
  * const x = tensor([[1, 2], [3, 4]]);
  * console.log(await x.add(1).sum().item()); // 14
+ *
+ * @module \@optnet/tensor
  */
 import './methods/core.js';
 import './methods/movement.js';
@@ -61,6 +63,7 @@ export {
   type TensorMeta,
   type CustomForward,
   type KernelFailure,
+  type CpuBatch,
 } from './op.js';
 export { apply, apply1 } from './apply.js';
 export {

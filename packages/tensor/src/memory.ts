@@ -14,7 +14,16 @@ export function track(t: Tensor): void {
   if (stack.length > 0) stack[stack.length - 1].add(t);
 }
 
-/** Remove `t` from every open scope, so no scope disposes it. */
+/**
+ * Remove `t` from every open scope, so no scope disposes it: for a tensor
+ * made inside a scope that must outlive it without being returned.
+ * @example
+ * let saved = zeros([1]);
+ * scope(() => {
+ *   saved = keep(ones([3])); // survives the scope
+ *   ones([3]); // disposed when the scope ends
+ * });
+ */
 export function keep<T extends Tensor>(t: T): T {
   for (const s of stack) s.delete(t);
   return t;
@@ -22,8 +31,12 @@ export function keep<T extends Tensor>(t: T): T {
 
 /**
  * Run `fn` and dispose every tensor it created but did not return.
- * Works with async functions too (the scope closes when the promise settles).
- * @example const y = scope(() => x.mul(2).add(1).exp()); // intermediates freed
+ * Works with async functions too (the scope closes when the promise
+ * settles). Wrap training steps in it on a GPU, where buffers are not
+ * garbage collected.
+ * @example
+ * const x = tensor([1, 2]);
+ * const y = scope(() => x.mul(2).add(1).exp()); // intermediates freed
  */
 export function scope<T>(fn: () => T): T {
   stack.push(new Set());

@@ -10,20 +10,45 @@ import type { ErrorCode, OptnetError } from './errors.js';
 import type { Shape } from './shape.js';
 import type { Tensor } from './tensor.js';
 
-/** Shape and dtype of a tensor, without its data. */
+/**
+ * Shape and dtype of a tensor, without its data: what an op's `shape`
+ * rule receives and returns.
+ * @example
+ * const meta: TensorMeta = { shape: [2, 3], dtype: 'float32' };
+ */
 export interface TensorMeta {
+  /** The tensor's shape. */
   readonly shape: Shape;
+  /** The tensor's dtype. */
   readonly dtype: DType;
 }
 
-/** A tensor as a CPU kernel sees it: contiguous row-major data. */
+/**
+ * A tensor as a CPU kernel sees it: contiguous row-major data.
+ * @example
+ * const x: CpuTensor = {
+ *   shape: [2], dtype: 'float32', data: new Float32Array([1, 2]),
+ * };
+ */
 export interface CpuTensor extends TensorMeta {
+  /** The elements, row-major, `sizeOf(shape)` of them. */
   readonly data: TypedArray;
 }
 
-/** A primitive with a kernel on every backend. */
+/**
+ * A primitive with a kernel on every backend: what `defineOp` makes, and
+ * `apply` runs.
+ * @example
+ * const negate: KernelOp<{}> = defineOp<{}>({
+ *   name: 'negate',
+ *   shape: ([x]) => [x],
+ *   cpu: ([x], [y]) => y.data.set(x.data.map((v) => -v)),
+ * });
+ */
 export interface KernelOp<A = unknown> {
+  /** Tells a kernel primitive from a custom one. */
   readonly kind: 'kernel';
+  /** The op's name, in errors and graph nodes. */
   readonly name: string;
   /** Output shapes and dtypes; throws ShapeError/DTypeError naming the op. */
   shape(inputs: readonly TensorMeta[], attrs: A): TensorMeta[];
@@ -75,6 +100,11 @@ export interface KernelOp<A = unknown> {
  * into a status buffer (the lowest index wins, as the reference kernel's
  * first failure does). Its backend raises `op.failure(record)` at the next
  * read; the CPU backend throws the same error from the op.
+ * @example
+ * // What a device's cholesky writes when batch item 7 fails at pivot 3:
+ * const f: KernelFailure = {
+ *   code: 'NOT_POSITIVE_DEFINITE', input: 0, index: 7, pivot: 3, value: -1.2e-3,
+ * };
  */
 export interface KernelFailure {
   /**
@@ -102,6 +132,15 @@ export interface KernelFailure {
  * and give the same bits as one run over everything. Errors must not depend
  * on the split: a failing item names its global index, and whole-input
  * checks (NON_FINITE) name the first bad entry of the whole input.
+ * @example
+ * // rows of a [n, m] output, one item per row
+ * const rowsOf: CpuBatch<{}> = {
+ *   items: (_in, [y]) => y.shape[0],
+ *   run: ([x], [y], _a, start, end) => {
+ *     const m = y.shape[1];
+ *     for (let i = start * m; i < end * m; i++) y.data[i] = 2 * x.data[i];
+ *   },
+ * };
  */
 export interface CpuBatch<A> {
   /** Number of output batch items (the unit of splitting). */
@@ -135,32 +174,70 @@ export function runAll<A>(batch: CpuBatch<A>): KernelOp<A>['cpu'] {
     batch.run(inputs, outputs, attrs, 0, batch.items(inputs, outputs, attrs));
 }
 
-/** Result of a custom primitive's forward. */
+/**
+ * Result of a custom primitive's forward.
+ * @example
+ * const out: CustomForward = { outputs: [ones([2])], residuals: null };
+ */
 export interface CustomForward {
+  /** The primitive's outputs (new tensors). */
   readonly outputs: Tensor[];
   /** Whatever the backward needs (the JAX custom_vjp contract). */
   readonly residuals: unknown;
 }
 
-/** A primitive whose forward is written in other primitives. */
+/**
+ * A primitive whose forward is written in other primitives (autograd's
+ * `definePrimitive` makes them, with their VJP).
+ * @example
+ * const twice: CustomOp<{}> = {
+ *   kind: 'custom',
+ *   name: 'twice',
+ *   forward: ([x]) => ({ outputs: [x.mul(2)], residuals: null }),
+ * };
+ * apply(twice, [tensor([1, 2])], {}); // [[2, 4]]
+ */
 export interface CustomOp<A = unknown> {
+  /** Tells a custom primitive from a kernel one. */
   readonly kind: 'custom';
+  /** The op's name, in errors and graph nodes. */
   readonly name: string;
+  /** The outputs, computed with other primitives, and the residuals. */
   forward(inputs: readonly Tensor[], attrs: A): CustomForward;
 }
 
+/**
+ * Any primitive: a kernel op or a custom op, what `apply` runs and graph
+ * nodes record.
+ * @example
+ * const p: Primitive<NoAttrs> = primitives.exp;
+ * p.kind; // 'kernel'
+ */
 export type Primitive<A = unknown> = KernelOp<A> | CustomOp<A>;
 
-/** Attributes of a primitive, recovered from its definition. */
+/**
+ * Attributes of a primitive, recovered from its definition: types a table
+ * keyed by primitive (autograd's VJP rules).
+ * @example
+ * type SumAttrs = AttrsOf<Primitives['sum']>; // ReduceAttrs
+ * const attrs: SumAttrs = { axes: [0], keepdims: false };
+ */
 export type AttrsOf<P> =
   P extends KernelOp<infer A> ? A : P extends CustomOp<infer A> ? A : never;
 
 /**
- * Define a kernel primitive.
+ * Define a kernel primitive: a shape rule that validates the inputs, and
+ * the CPU reference kernel. Run it with `apply`; give it a VJP rule (in
+ * autograd) to differentiate it.
  * @example
- * const twice = defineOp<{}>({ name: 'twice',
+ * const twice = defineOp<{}>({
+ *   name: 'twice',
  *   shape: ([x]) => [x],
- *   cpu: ([x], [y]) => { for (let i = 0; i < x.data.length; i++) y.data[i] = 2 * x.data[i]; } });
+ *   cpu: ([x], [y]) => {
+ *     for (let i = 0; i < x.data.length; i++) y.data[i] = 2 * x.data[i];
+ *   },
+ * });
+ * const [y] = apply(twice, [tensor([1, 2])], {}); // [2, 4]
  */
 export function defineOp<A>(def: Omit<KernelOp<A>, 'kind'>): KernelOp<A> {
   return { kind: 'kernel', ...def };

@@ -32,14 +32,33 @@ import {
 } from './ops/unary.js';
 import { where } from './ops/where.js';
 
+/**
+ * The primitives outside the elementwise, reduction and registry groups:
+ * selection, casting and the views of movement.
+ * @example
+ * const p: CorePrimitives['cast'] = primitives.cast;
+ * apply1(p, [tensor([1.5])], { dtype: 'int32' }); // [1]
+ */
 export interface CorePrimitives {
+  /** where(cond, a, b): a where cond is true, else b (broadcast). */
   readonly where: KernelOp<NoAttrs>;
+  /** Convert to another dtype. */
   readonly cast: KernelOp<CastAttrs>;
+  /** The same elements in another shape (no copy on the CPU). */
   readonly reshape: KernelOp<ReshapeAttrs>;
+  /** Reorder the axes. */
   readonly permute: KernelOp<PermuteAttrs>;
+  /** Broadcast to a larger shape. */
   readonly expand: KernelOp<ExpandAttrs>;
 }
 
+/**
+ * The type of the `primitives` table: every built-in primitive by name,
+ * with its attributes' type. Tables keyed by it (VJP rules, GPU kernels)
+ * fail to compile when a primitive is missing.
+ * @example
+ * const op: Primitives['sum'] = primitives.sum;
+ */
 export type Primitives = UnaryPrimitives &
   BinaryPrimitives &
   ComparePrimitives &
@@ -50,6 +69,13 @@ export type Primitives = UnaryPrimitives &
   NnPrimitives &
   LinalgPrimitives;
 
+/**
+ * The table of every built-in primitive, by name: for `apply`, and for
+ * code that walks the ops (a backend's kernel table, the op suite).
+ * @example
+ * apply1(primitives.sqrt, [tensor([4, 9])], {}); // [2, 3]
+ * Object.keys(primitives).length; // how many primitives there are
+ */
 export const primitives: Primitives = {
   ...unaryPrimitives,
   ...binaryPrimitives,
@@ -66,5 +92,17 @@ export const primitives: Primitives = {
   ...linalgPrimitives,
 };
 
+/**
+ * The name of a built-in primitive.
+ * @example
+ * const name: PrimitiveName = 'matmul';
+ * primitives[name].name; // 'matmul'
+ */
 export type PrimitiveName = keyof Primitives & string;
+
+/**
+ * The attributes' type of built-in primitive `K`.
+ * @example
+ * const attrs: PrimitiveAttrs<'cast'> = { dtype: 'float64' };
+ */
 export type PrimitiveAttrs<K extends PrimitiveName> = AttrsOf<Primitives[K]>;

@@ -6,7 +6,14 @@
 import seedrandom from 'seedrandom';
 import { ValueError } from './errors.js';
 
-/** A generator of uniform numbers in [0, 1). */
+/**
+ * A generator of uniform numbers in [0, 1): what every random function
+ * takes as `rng`. Make one with `makeRng(seed)`, never from Math.random,
+ * so runs are reproducible.
+ * @example
+ * const rng: Rng = makeRng(0);
+ * randn([3], { rng });
+ */
 export type Rng = () => number;
 
 let globalRng: Rng = seedrandom('0');
@@ -14,7 +21,9 @@ let globalRng: Rng = seedrandom('0');
 /**
  * A new seeded generator. Its position can be saved with `rngState` and
  * resumed with `restoreRng` (checkpoints of layers that draw, like Dropout).
- * @example const rng = makeRng(42); rand([2, 2], { rng });
+ * @example
+ * const rng = makeRng(42);
+ * rand([2, 2], { rng }); // the same values on every run
  */
 export function makeRng(seedValue: number | string): Rng {
   const prng = seedrandom(String(seedValue), { state: true });
@@ -29,7 +38,11 @@ const states = new WeakMap<Rng, () => string>();
 /**
  * The position of a generator from `makeRng` or `restoreRng`, as a string
  * (null for any other function).
- * @example const saved = rngState(rng); ... const same = restoreRng(saved!);
+ * @example
+ * const rng = makeRng(1);
+ * const saved = rngState(rng)!;
+ * const same = restoreRng(saved);
+ * rng() === same(); // true
  */
 export function rngState(rng: Rng): string | null {
   return states.get(rng)?.() ?? null;
@@ -37,7 +50,13 @@ export function rngState(rng: Rng): string | null {
 
 /**
  * A generator that continues from `state` (from rngState): it draws the
- * same numbers the saved one would have drawn next.
+ * same numbers the saved one would have drawn next. For resuming a run
+ * from a checkpoint.
+ * @example
+ * const rng = makeRng(1);
+ * rng();
+ * const resumed = restoreRng(rngState(rng)!);
+ * resumed() === rng(); // true: both draw the second number
  */
 export function restoreRng(state: string): Rng {
   let parsed: seedrandom.State.Arc4;
@@ -66,7 +85,15 @@ export function restoreRng(state: string): Rng {
   return rng;
 }
 
-/** Reseed the global generator. */
+/**
+ * Reseed the global generator (the one random functions use without an
+ * `rng`), to repeat a run's draws.
+ * @example
+ * seed(0);
+ * const a = rand([2]);
+ * seed(0);
+ * const b = rand([2]); // the same values as a
+ */
 export function seed(seedValue: number | string): void {
   globalRng = seedrandom(String(seedValue));
 }

@@ -1,15 +1,31 @@
 /** Shapes, strides, axes and NumPy broadcasting. */
 import { ShapeError } from './errors.js';
 
+/**
+ * A tensor's shape: the size of each axis, outermost first ([] for a
+ * scalar).
+ * @example
+ * const shape: Shape = zeros([2, 3]).shape; // [2, 3]
+ */
 export type Shape = readonly number[];
 
+/**
+ * The number of elements of a tensor of this shape (1 for []).
+ * @example
+ * sizeOf([2, 3, 4]); // 24
+ */
 export function sizeOf(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
 }
 
-/** Row-major strides in elements. */
+/**
+ * Row-major strides in elements: how far apart neighbours along each axis
+ * sit in the flat data.
+ * @example
+ * stridesOf([2, 3, 4]); // [12, 4, 1]
+ */
 export function stridesOf(shape: Shape): number[] {
   const s = new Array<number>(shape.length);
   let acc = 1;
@@ -20,17 +36,30 @@ export function stridesOf(shape: Shape): number[] {
   return s;
 }
 
+/**
+ * A shape as error messages write it.
+ * @example
+ * fmtShape([2, 3]); // '[2, 3]'
+ */
 export function fmtShape(shape: Shape): string {
   return `[${shape.join(', ')}]`;
 }
 
+/**
+ * Whether two shapes are the same, axis by axis.
+ * @example
+ * shapesEqual([2, 3], [2, 3]); // true
+ * shapesEqual([2, 3], [3, 2]); // false
+ */
 export function shapesEqual(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /**
  * NumPy broadcasting: align trailing axes; each pair must be equal or 1.
- * @example broadcastShapes([2, 1, 3], [4, 3]) // [2, 4, 3]
+ * The output shape of an elementwise op; throws ShapeError otherwise.
+ * @example
+ * broadcastShapes([2, 1, 3], [4, 3]); // [2, 4, 3]
  */
 export function broadcastShapes(...shapes: Shape[]): number[] {
   return broadcastNamed(
@@ -72,7 +101,12 @@ export function broadcastNamed(
   return out;
 }
 
-/** Resolve a possibly negative axis against `rank`, or throw BAD_AXIS. */
+/**
+ * Resolve a possibly negative axis against `rank`, or throw BAD_AXIS
+ * naming `op`: for ops of your own that take an axis.
+ * @example
+ * normalizeAxis('myOp', -1, 3); // 2
+ */
 export function normalizeAxis(op: string, axis: number, rank: number): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
     const range =
@@ -86,7 +120,11 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 }
 
 /**
- * Resolve an axes argument (undefined = all axes) to sorted unique axes.
+ * Resolve an axes argument (undefined = all axes) to sorted unique axes,
+ * or throw BAD_AXIS naming `op`: for reductions of your own.
+ * @example
+ * normalizeAxes('myOp', [-1, 0], 3); // [0, 2]
+ * normalizeAxes('myOp', undefined, 2); // [0, 1]
  */
 export function normalizeAxes(
   op: string,

@@ -15,18 +15,54 @@ import { fmtShape, shapesEqual, sizeOf, type Shape } from './shape.js';
 
 let liveTensors = 0;
 
-/** Live tensor count, for leak tests of `scope` and `dispose`. */
-export function memoryStats(): { tensors: number } {
+/**
+ * Live tensor count, for leak tests of `scope` and `dispose`.
+ * @example
+ * const before = memoryStats().tensors;
+ * scope(() => {
+ *   ones([3]).add(1); // two tensors, neither returned
+ * });
+ * memoryStats().tensors === before; // true: the scope freed both
+ */
+export function memoryStats(): {
+  /** Tensors created and not yet disposed. */
+  tensors: number;
+} {
   return { tensors: liveTensors };
 }
 
+/**
+ * A tensor's values as nested arrays (a number or boolean for a scalar):
+ * what `toArray()` returns and `tensor()` takes.
+ * @example
+ * const rows: NestedArray = await tensor([[1, 2], [3, 4]]).toArray();
+ */
 export type NestedArray = number | boolean | NestedArray[];
 
+/**
+ * An n-dimensional array with a shape, a dtype and a buffer on a backend:
+ * the value every op takes and returns. Ops return new tensors (a tensor's
+ * values change only through `assign`); reads are asynchronous (`await
+ * t.toArray()`), as a device's memory is elsewhere, with synchronous
+ * variants on the CPU. Make tensors with `tensor`, `zeros`, `randn`, ...,
+ * not with the constructor.
+ * @example
+ * import '@optnet/autograd'; // for backward()
+ * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * const y = x.matmul(x).sum(); // ops chain as methods
+ * y.backward(); // x.grad
+ * console.log(await y.item()); // 54
+ */
 export class Tensor {
+  /** Always true: tells a tensor from other objects without instanceof. */
   readonly isTensor = true as const;
+  /** The size of each axis. */
   readonly shape: Shape;
+  /** The element type. */
   readonly dtype: DType;
+  /** The number of elements (the product of the shape). */
   readonly size: number;
+  /** Where the data lives. */
   readonly backend: Backend;
   /** Whether gradients flow to (leaf) or through this tensor. */
   requiresGrad: boolean;
@@ -55,6 +91,7 @@ export class Tensor {
     track(this);
   }
 
+  /** The number of axes: 0 for a scalar, 2 for a matrix. */
   get rank(): number {
     return this.shape.length;
   }
@@ -100,6 +137,7 @@ export class Tensor {
     return this;
   }
 
+  /** Whether `dispose()` freed the buffer (any later use throws). */
   get isDisposed(): boolean {
     return this.#disposed;
   }
@@ -223,7 +261,12 @@ export class Tensor {
   }
 }
 
-/** Row-major flat data to nested arrays. */
+/**
+ * Row-major flat data to nested arrays (what `toArray()` does after the
+ * read): for data read with `data()`.
+ * @example
+ * toNested(new Float32Array([1, 2, 3, 4]), [2, 2], 'float32'); // [[1, 2], …]
+ */
 export function toNested(
   data: TypedArray,
   shape: Shape,

@@ -2,7 +2,9 @@
  * @optnet/tensor/testing: the backend-independent op suite, assertions,
  * and GpuLikeBackend, a backend with a GPU's semantics for tests.
  * @example
- * import { opSuite } from '@optnet/tensor/testing';
+ * import { opSuite, assertClose } from '@optnet/tensor/testing';
+ *
+ * @module \@optnet/tensor/testing
  */
 export {
   opSuite,
@@ -10,7 +12,7 @@ export {
   type OpCase,
   type OpSuiteOptions,
 } from './testing/op-suite.js';
-export { GpuLikeBackend } from './testing/gpu-like-backend.js';
+export { GpuLikeBackend, GpuLikeBuffer } from './testing/gpu-like-backend.js';
 export {
   assertClose,
   assertThrowsCode,

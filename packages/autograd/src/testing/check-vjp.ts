@@ -7,7 +7,13 @@ import * as T from '@optnet/tensor';
 import type { Rng, Tensor } from '@optnet/tensor';
 import { noGrad, vjp } from '../functional.js';
 
+/**
+ * Options of `checkVjp`.
+ * @example
+ * const options: CheckVjpOptions = { rng: makeRng(1), eps: 1e-5, wrt: [0] };
+ */
 export interface CheckVjpOptions {
+  /** Draws the direction and cotangent (default `makeRng(0)`). */
   rng?: Rng;
   /**
    * Finite-difference step (default 1e-6; checkVjpAsync: 1e-2 when an
@@ -18,6 +24,14 @@ export interface CheckVjpOptions {
   wrt?: readonly number[];
 }
 
+/**
+ * What `checkVjp` measured: both sides of ⟨t, Jᵀc⟩ = ⟨Jt, c⟩ and their
+ * relative difference, which a test asserts is small.
+ * @example
+ * const x = randn([3], { dtype: 'float64' });
+ * const r: CheckVjpResult = checkVjp((a) => a.exp(), [x]);
+ * r.relError < 1e-6; // true for a correct rule
+ */
 export interface CheckVjpResult {
   /** ⟨t, Jᵀc⟩ from the VJP rules. */
   readonly analytic: number;
@@ -102,9 +116,15 @@ function result(
 }
 
 /**
+ * Check `f`'s VJP against finite differences along one random direction
+ * (JAX's `check_vjp`): the test of a new VJP rule or custom primitive.
+ * Pass float64 inputs; float32 differences are too coarse for ε = 1e-6.
  * @example
- * const r = checkVjp((a, b) => a.matmul(b), [a, b], { rng: makeRng(0) });
- * assert(r.relError < 1e-6);
+ * const rng = makeRng(0);
+ * const a = randn([2, 3], { dtype: 'float64', rng });
+ * const b = randn([3, 4], { dtype: 'float64', rng });
+ * const r = checkVjp((a, b) => a.matmul(b), [a, b], { rng });
+ * r.relError < 1e-6; // true
  */
 export function checkVjp(
   f: (...xs: Tensor[]) => Tensor | Tensor[],

@@ -7,7 +7,15 @@
 import * as T from '@optnet/tensor';
 import type { Primitives, Tensor } from '@optnet/tensor';
 
-/** Seeded inputs in the suite's float dtype on the current backend. */
+/**
+ * Seeded inputs in the suite's float dtype on the current backend: what a
+ * case draws its arguments from.
+ * @example
+ * const matmulCase = (d: Draw): VjpCase => ({
+ *   f: (a, b) => a.matmul(b),
+ *   args: [d.randn([2, 3]), d.randn([3, 4])],
+ * });
+ */
 export interface Draw {
   /** Standard normal. */
   randn(shape: number[]): Tensor;
@@ -26,13 +34,26 @@ export interface Draw {
   distinct(shape: number[], offset?: number): Tensor;
 }
 
-/** A gradient check: `f` at `args`, perturbing `wrt` (default: floats). */
+/**
+ * A gradient check: `f` at `args`, perturbing `wrt` (default: floats).
+ * @example
+ * const c: VjpCase = { f: (x) => x.exp(), args: [randn([3])] };
+ */
 export interface VjpCase {
+  /** The function whose VJP is checked. */
   readonly f: (...xs: Tensor[]) => Tensor | Tensor[];
+  /** Where it is checked. */
   readonly args: Tensor[];
+  /** Indices of the arguments to perturb (default: every float one). */
   readonly wrt?: number[];
 }
 
+/**
+ * One case per built-in primitive (null where it is not differentiable),
+ * typed so a primitive without an entry fails tsc.
+ * @example
+ * const c = vjpCases.exp!(draw); // { f, args }
+ */
 export type VjpCases = {
   readonly [K in keyof Primitives]: ((d: Draw) => VjpCase) | null;
 };

@@ -9,6 +9,11 @@ import type { Backend, FloatDType, Rng, Tensor } from '@optnet/tensor';
 import { checkVjpAsync } from './check-vjp.js';
 import { vjpCases, type Draw } from './vjp-cases.js';
 
+/**
+ * Options of vjpSuite.
+ * @example
+ * vjpSuite(backend, test, { skip: { conv2d: 'no kernel yet' } });
+ */
 export interface VjpSuiteOptions {
   /** Primitive names to skip, each with the reason. */
   skip?: Readonly<Record<string, string>>;

@@ -12,6 +12,14 @@ import { nnVjps } from './registry-nn.js';
 import type { VjpTable } from './types.js';
 import { unaryVjps } from './unary.js';
 
+/**
+ * The VJP rule of each built-in primitive, by name (`null`: not
+ * differentiable). The backward walker looks rules up here; read it to see
+ * which primitives have gradients.
+ * @example
+ * vjpRules.argmax; // null: argmax has no gradient
+ * vjpRules.exp !== null; // true
+ */
 export const vjpRules: VjpTable<Primitives> = {
   ...unaryVjps,
   ...binaryVjps,

@@ -8,8 +8,10 @@ import { NnError } from '../errors.js';
 import { Module } from '../module.js';
 
 /**
- * max(x, 0).
- * @example new Sequential(new Linear(4, 8), new ReLU())
+ * max(x, 0) as a module (PyTorch's nn.ReLU), for a Sequential.
+ * @example
+ * const mlp = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 1));
+ * new ReLU().forward(tensor([-1, 2])); // [0, 2]
  */
 export class ReLU extends Module {
   override forward(x: Tensor): Tensor {
@@ -17,21 +19,34 @@ export class ReLU extends Module {
   }
 }
 
-/** tanh(x). @example new Tanh().forward(x) */
+/**
+ * tanh(x) as a module (PyTorch's nn.Tanh).
+ * @example
+ * new Tanh().forward(tensor([0, 100])); // [0, 1]
+ */
 export class Tanh extends Module {
   override forward(x: Tensor): Tensor {
     return x.tanh();
   }
 }
 
-/** 1 / (1 + e^−x). @example new Sigmoid().forward(x) */
+/**
+ * 1 / (1 + e^−x) as a module (PyTorch's nn.Sigmoid).
+ * @example
+ * new Sigmoid().forward(tensor([0])); // [0.5]
+ */
 export class Sigmoid extends Module {
   override forward(x: Tensor): Tensor {
     return x.sigmoid();
   }
 }
 
-/** Options of Softplus; PyTorch's defaults. */
+/**
+ * Options of Softplus; PyTorch's defaults.
+ * @example
+ * const opts: SoftplusOptions = { beta: 2, threshold: 10 };
+ * new Softplus(opts);
+ */
 export interface SoftplusOptions {
   /** Sharpness (default 1). */
   beta?: number;
@@ -41,11 +56,15 @@ export interface SoftplusOptions {
 
 /**
  * (1/β)·log(1 + e^(βx)), and x where βx > threshold (there the two agree
- * to within e^−threshold, and x avoids the overflow).
- * @example new Softplus({ beta: 2 }).forward(x)
+ * to within e^−threshold, and x avoids the overflow): a smooth ReLU, e.g.
+ * for an output that must stay positive (PyTorch's nn.Softplus).
+ * @example
+ * new Softplus({ beta: 2 }).forward(tensor([0, 50])); // [log(2)/2, 50]
  */
 export class Softplus extends Module {
+  /** Sharpness β. */
   readonly beta: number;
+  /** Above β·x > threshold the output is x. */
   readonly threshold: number;
 
   constructor(opts: SoftplusOptions = {}) {
@@ -74,7 +93,12 @@ export class Softplus extends Module {
   }
 }
 
-/** Options of Softmax and LogSoftmax. */
+/**
+ * Options of Softmax and LogSoftmax.
+ * @example
+ * const opts: SoftmaxOptions = { dim: 1 };
+ * new Softmax(opts);
+ */
 export interface SoftmaxOptions {
   /**
    * Axis to normalize over (default −1; PyTorch requires it, we pick the last).
@@ -87,6 +111,7 @@ export interface SoftmaxOptions {
  * option check and repr they share.
  */
 abstract class AlongDim extends Module {
+  /** The axis normalized over. */
   readonly dim: number;
 
   constructor(layer: string, opts: SoftmaxOptions) {
@@ -100,8 +125,10 @@ abstract class AlongDim extends Module {
 }
 
 /**
- * e^x / Σ e^x along `dim`.
- * @example new Softmax({ dim: 1 }).forward(logits) // rows sum to 1
+ * e^x / Σ e^x along `dim` as a module (PyTorch's nn.Softmax): class
+ * probabilities from logits. For a loss, use crossEntropy on the logits.
+ * @example
+ * new Softmax({ dim: 1 }).forward(randn([4, 10])); // rows sum to 1
  */
 export class Softmax extends AlongDim {
   constructor(opts: SoftmaxOptions = {}) {
@@ -114,8 +141,11 @@ export class Softmax extends AlongDim {
 }
 
 /**
- * log softmax along `dim`, computed stably (the primitive, not log of softmax).
- * @example new LogSoftmax({ dim: 1 }).forward(logits)
+ * log softmax along `dim`, computed stably (the primitive, not log of
+ * softmax), as a module (PyTorch's nn.LogSoftmax): feeds nllLoss.
+ * @example
+ * const logp = new LogSoftmax({ dim: 1 }).forward(randn([4, 10]));
+ * nllLoss(logp, tensor([1, 0, 9, 3], { dtype: 'int32' }));
  */
 export class LogSoftmax extends AlongDim {
   constructor(opts: SoftmaxOptions = {}) {

@@ -28,7 +28,12 @@ import { NnError } from '../errors.js';
 import { Module } from '../module.js';
 import { badInput, checkDType, checkInputDType, checkInt } from './check.js';
 
-/** Options of BatchNorm1d / BatchNorm2d; PyTorch's defaults. */
+/**
+ * Options of BatchNorm1d / BatchNorm2d; PyTorch's defaults.
+ * @example
+ * const opts: BatchNormOptions = { momentum: null, affine: false };
+ * const bn = new BatchNorm1d(16, opts); // cumulative averages, no scale
+ */
 export interface BatchNormOptions {
   /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
@@ -49,15 +54,25 @@ export interface BatchNormOptions {
  * Shared code of BatchNorm1d and BatchNorm2d (they differ in accepted ranks).
  */
 export abstract class BatchNorm extends Module {
+  /** C: the channels normalized (axis 1 of the input). */
   readonly numFeatures: number;
+  /** Added to the variance before the square root. */
   readonly eps: number;
+  /** Weight of a new batch in the running averages; null: cumulative. */
   readonly momentum: number | null;
+  /** Whether `weight` and `bias` are learned. */
   readonly affine: boolean;
+  /** Whether running statistics are kept for eval mode. */
   readonly trackRunningStats: boolean;
+  /** Per-channel scale [C], a parameter (null unless affine). */
   weight: Tensor | null;
+  /** Per-channel shift [C], a parameter (null unless affine). */
   bias: Tensor | null;
+  /** Running mean [C], a buffer saved as `running_mean`. */
   runningMean: Tensor | null;
+  /** Running (unbiased) variance [C], a buffer saved as `running_var`. */
   runningVar: Tensor | null;
+  /** int32 scalar count of training batches, a buffer. */
   numBatchesTracked: Tensor | null;
 
   constructor(numFeatures: number, opts: BatchNormOptions) {
@@ -181,8 +196,11 @@ function checkRange(
 }
 
 /**
- * Batch norm over [N, C] or [N, C, L] (statistics per C over N and L).
- * @example new BatchNorm1d(64).forward(h) // h [32, 64]
+ * Batch norm over [N, C] or [N, C, L] (statistics per C over N and L),
+ * PyTorch's nn.BatchNorm1d: after a Linear layer, to keep activations at
+ * zero mean and unit variance.
+ * @example
+ * new BatchNorm1d(64).forward(randn([32, 64])); // [32, 64], normalized
  */
 export class BatchNorm1d extends BatchNorm {
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {
@@ -202,8 +220,10 @@ export class BatchNorm1d extends BatchNorm {
 }
 
 /**
- * Batch norm over images [N, C, H, W] (statistics per C over N, H, W).
- * @example new BatchNorm2d(32).forward(feature) // [B, 32, H, W]
+ * Batch norm over images [N, C, H, W] (statistics per C over N, H, W),
+ * PyTorch's nn.BatchNorm2d: after a Conv2d layer.
+ * @example
+ * new BatchNorm2d(32).forward(randn([8, 32, 5, 5])); // [8, 32, 5, 5]
  */
 export class BatchNorm2d extends BatchNorm {
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {

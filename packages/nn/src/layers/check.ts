@@ -14,6 +14,9 @@ import { NnError } from '../errors.js';
 
 /**
  * A size for both spatial axes, or [height, width] (PyTorch's int or tuple).
+ * @example
+ * const k: Size2d = [3, 1]; // 3 rows by 1 column
+ * new Conv2d(1, 4, k);
  */
 export type Size2d = number | readonly [number, number];
 

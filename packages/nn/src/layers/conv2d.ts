@@ -18,9 +18,14 @@ import {
   type Size2d,
 } from './check.js';
 
-/** Options of Conv2d; PyTorch's defaults. */
+/**
+ * Options of Conv2d; PyTorch's defaults.
+ * @example
+ * const opts: Conv2dLayerOptions = { stride: 2, padding: 1 };
+ * const conv = new Conv2d(3, 16, 3, opts); // halves H and W
+ */
 export interface Conv2dLayerOptions {
-  /** Default 1. */
+  /** Step between kernel positions (default 1). */
   stride?: Size2d;
   /** Zeros added on each side (default 0). */
   padding?: Size2d;
@@ -43,17 +48,26 @@ export interface Conv2dLayerOptions {
  * U(−1/√fanIn, 1/√fanIn) with fanIn = C_in/groups·kh·kw (PyTorch's default).
  * @example
  * const conv = new Conv2d(1, 32, 3, { padding: 1, rng: makeRng(0) });
- * const y = conv.forward(images); // [B, 1, 28, 28] → [B, 32, 28, 28]
+ * const y = conv.forward(zeros([8, 1, 28, 28])); // [8, 32, 28, 28]
  */
 export class Conv2d extends Module {
+  /** C_in: channels of the input. */
   readonly inChannels: number;
+  /** C_out: channels of the output. */
   readonly outChannels: number;
+  /** [kh, kw]. */
   readonly kernelSize: [number, number];
+  /** Step between kernel positions, [sh, sw]. */
   readonly stride: [number, number];
+  /** Zeros added on each side, [ph, pw]. */
   readonly padding: [number, number];
+  /** Spacing between kernel taps, [dh, dw]. */
   readonly dilation: [number, number];
+  /** Channel groups (C_in and C_out are multiples of it). */
   readonly groups: number;
+  /** [C_out, C_in/groups, kh, kw], a parameter. */
   weight: Tensor;
+  /** [C_out], a parameter; null with `{ bias: false }`. */
   bias: Tensor | null;
 
   constructor(

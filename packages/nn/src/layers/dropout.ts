@@ -13,7 +13,12 @@ import {
 import { NnError } from '../errors.js';
 import { Module } from '../module.js';
 
-/** Options of Dropout. */
+/**
+ * Options of Dropout.
+ * @example
+ * const opts: DropoutOptions = { rng: makeRng(0) };
+ * const drop = new Dropout(0.2, opts);
+ */
 export interface DropoutOptions {
   /**
    * Seeded generator for the masks (default: @optnet/tensor's global one).
@@ -24,13 +29,16 @@ export interface DropoutOptions {
 }
 
 /**
- * Randomly zero elements in training mode; identity in eval mode.
+ * Randomly zero elements in training mode; identity in eval mode
+ * (PyTorch's nn.Dropout): a regularizer against overfitting.
  * @example
+ * const x = ones([4, 10]);
  * const drop = new Dropout(0.5, { rng: makeRng(0) });
- * drop.forward(x); // training: half zeroed, the rest doubled
+ * drop.forward(x); // training: about half zeroed, the rest 2
  * drop.eval().forward(x); // x
  */
 export class Dropout extends Module {
+  /** The probability that an element is zeroed in training. */
   readonly p: number;
   #rng: Rng | undefined;
 

@@ -7,7 +7,12 @@ import { NnError } from '../errors.js';
 import { Module } from '../module.js';
 import { badInput } from './check.js';
 
-/** Options of Flatten; PyTorch's defaults keep the batch axis. */
+/**
+ * Options of Flatten; PyTorch's defaults keep the batch axis.
+ * @example
+ * const opts: FlattenOptions = { startDim: 0 };
+ * new Flatten(opts).forward(zeros([2, 3])); // [6]
+ */
 export interface FlattenOptions {
   /** First axis to merge (default 1). */
   startDim?: number;
@@ -16,11 +21,15 @@ export interface FlattenOptions {
 }
 
 /**
- * [N, C, H, W] → [N, C·H·W] by default.
- * @example new Flatten().forward(x) // [32, 16, 4, 4] → [32, 256]
+ * Merge axes into one: [N, C, H, W] → [N, C·H·W] by default (PyTorch's
+ * nn.Flatten), between convolutional and fully connected layers.
+ * @example
+ * new Flatten().forward(zeros([32, 16, 4, 4])); // [32, 256]
  */
 export class Flatten extends Module {
+  /** First axis merged. */
   readonly startDim: number;
+  /** Last axis merged (inclusive). */
   readonly endDim: number;
 
   constructor(opts: FlattenOptions = {}) {

@@ -8,7 +8,12 @@ import { kaimingUniform, uniform } from '../init.js';
 import { Module } from '../module.js';
 import { badInput, checkDType, checkInputDType, checkInt } from './check.js';
 
-/** Options of Linear (PyTorch's defaults). */
+/**
+ * Options of Linear (PyTorch's defaults).
+ * @example
+ * const opts: LinearOptions = { bias: false, dtype: 'float64' };
+ * const fc = new Linear(4, 2, opts);
+ */
 export interface LinearOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;
@@ -24,12 +29,16 @@ export interface LinearOptions {
  * b ~ U(−1/√in, 1/√in).
  * @example
  * const fc = new Linear(784, 256, { rng: makeRng(0) });
- * const y = fc.forward(x); // [32, 784] → [32, 256]
+ * const y = fc.forward(zeros([32, 784])); // [32, 256]
  */
 export class Linear extends Module {
+  /** Size of each input's last axis. */
   readonly inFeatures: number;
+  /** Size of each output's last axis. */
   readonly outFeatures: number;
+  /** W [out, in], a parameter. */
   weight: Tensor;
+  /** b [out], a parameter; null with `{ bias: false }`. */
   bias: Tensor | null;
 
   constructor(

@@ -12,7 +12,12 @@ import { Module } from '../module.js';
 import { badInput, fmtPair, pair, type Size2d } from './check.js';
 import { NnError } from '../errors.js';
 
-/** Options of MaxPool2d and AvgPool2d. */
+/**
+ * Options of MaxPool2d and AvgPool2d.
+ * @example
+ * const opts: Pool2dLayerOptions = { stride: 1, padding: 1 };
+ * const pool = new MaxPool2d(3, opts); // keeps H and W
+ */
 export interface Pool2dLayerOptions {
   /** Default: the kernel size (non-overlapping windows). */
   stride?: Size2d;
@@ -22,8 +27,11 @@ export interface Pool2dLayerOptions {
 
 /** Shared geometry and checks of MaxPool2d and AvgPool2d. */
 export abstract class Pool2d extends Module {
+  /** Window size, [kh, kw]. */
   readonly kernelSize: [number, number];
+  /** Step between windows, [sh, sw]. */
   readonly stride: [number, number];
+  /** Zeros (avg) or ignored cells (max) added on each side, [ph, pw]. */
   readonly padding: [number, number];
 
   constructor(name: string, kernelSize: Size2d, opts: Pool2dLayerOptions) {
@@ -43,6 +51,7 @@ export abstract class Pool2d extends Module {
     }
   }
 
+  /** The pooling primitive on a batched x [N, C, H, W]. */
   protected abstract pool(x: Tensor): Tensor;
 
   /** x [N, C, H, W] (or [C, H, W]) → [N, C, H_out, W_out]. */
@@ -79,14 +88,17 @@ export abstract class Pool2d extends Module {
 }
 
 /**
- * The max over each window.
- * @example new MaxPool2d(2).forward(x) // [B, C, 28, 28] → [B, C, 14, 14]
+ * 2-d max pooling: the max over each window (PyTorch's nn.MaxPool2d), to
+ * downsample feature maps after a convolution.
+ * @example
+ * new MaxPool2d(2).forward(zeros([8, 3, 28, 28])); // [8, 3, 14, 14]
  */
 export class MaxPool2d extends Pool2d {
   constructor(kernelSize: Size2d, opts: Pool2dLayerOptions = {}) {
     super('MaxPool2d', kernelSize, opts);
   }
 
+  /** maxPool2d over each window. */
   protected override pool(x: Tensor): Tensor {
     return maxPool2d(x, {
       kernel: this.kernelSize,
@@ -97,14 +109,17 @@ export class MaxPool2d extends Pool2d {
 }
 
 /**
- * The mean over each window (padding counted as zeros).
- * @example new AvgPool2d(2).forward(x) // [B, C, 8, 8] → [B, C, 4, 4]
+ * 2-d average pooling: the mean over each window, padding counted as zeros
+ * (PyTorch's nn.AvgPool2d).
+ * @example
+ * new AvgPool2d(2).forward(zeros([8, 3, 8, 8])); // [8, 3, 4, 4]
  */
 export class AvgPool2d extends Pool2d {
   constructor(kernelSize: Size2d, opts: Pool2dLayerOptions = {}) {
     super('AvgPool2d', kernelSize, opts);
   }
 
+  /** avgPool2d over each window. */
   protected override pool(x: Tensor): Tensor {
     return avgPool2d(x, {
       kernel: this.kernelSize,

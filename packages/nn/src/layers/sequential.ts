@@ -11,11 +11,14 @@ import { Module } from '../module.js';
 type AnyForward = (x: unknown) => unknown;
 
 /**
+ * A chain of modules, each fed the previous one's output (PyTorch's
+ * nn.Sequential): the quickest way to write a feed-forward model. `forward`
+ * maps Tensor → Tensor by default; `Sequential<A, B>` types other chains.
  * @example
- * const model = new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 10));
- * const logits = model.forward(x); // [B, 784] → [B, 10]
+ * const model = new Sequential(new Linear(784, 256), new ReLU(),
+ *   new Linear(256, 10));
+ * const logits = model.forward(zeros([32, 784])); // [32, 10]
  * model.at(0); // the first Linear
- * Forward maps Tensor → Tensor by default; `Sequential<A, B>` types other chains.
  */
 export class Sequential<In = Tensor, Out = Tensor> extends Module {
   constructor(...modules: Module[]) {

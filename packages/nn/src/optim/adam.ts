@@ -16,6 +16,12 @@
 import { maximum, zeros, type Tensor } from '@optnet/tensor';
 import { checkOption, Optimizer } from './optimizer.js';
 
+/**
+ * Options of Adam and AdamW; PyTorch's defaults.
+ * @example
+ * const opts: AdamOptions = { lr: 3e-4, betas: [0.9, 0.99], amsgrad: true };
+ * new Adam(new Linear(4, 2).parameters(), opts);
+ */
 export interface AdamOptions {
   /** Learning rate η (default 1e-3). */
   lr?: number;
@@ -31,9 +37,7 @@ export interface AdamOptions {
   maximize?: boolean;
 }
 
-type AdamHyper = Required<AdamOptions>;
-
-function resolve(o: AdamOptions, weightDecay: number): AdamHyper {
+function resolve(o: AdamOptions, weightDecay: number): Required<AdamOptions> {
   return {
     lr: o.lr ?? 1e-3,
     betas: o.betas ? [o.betas[0], o.betas[1]] : [0.9, 0.999],
@@ -45,10 +49,16 @@ function resolve(o: AdamOptions, weightDecay: number): AdamHyper {
 }
 
 /**
- * Adam (L2 weight decay added to the gradient).
- * @example const opt = new Adam(model.parameters(), { lr: 1e-3 });
+ * Adam (L2 weight decay added to the gradient), torch.optim.Adam: the
+ * usual first choice of optimizer.
+ * @example
+ * const model = new Linear(4, 1);
+ * const opt = new Adam(model.parameters(), { lr: 1e-3 });
+ * opt.zeroGrad();
+ * mseLoss(model.forward(ones([8, 4])), zeros([8, 1])).backward();
+ * opt.step();
  */
-export class Adam extends Optimizer<AdamHyper> {
+export class Adam extends Optimizer<Required<AdamOptions>> {
   constructor(params: readonly Tensor[], options: AdamOptions = {}) {
     super(params, resolve(options, 0));
   }
@@ -66,7 +76,7 @@ export class Adam extends Optimizer<AdamHyper> {
     return ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'];
   }
 
-  protected validate(o: AdamHyper): void {
+  protected validate(o: Required<AdamOptions>): void {
     const op = this.type;
     checkOption(op, 'lr', o.lr, o.lr >= 0, 'must be ≥ 0');
     checkOption(op, 'eps', o.eps, o.eps >= 0, 'must be ≥ 0');
@@ -128,8 +138,9 @@ export class Adam extends Optimizer<AdamHyper> {
 
 /**
  * AdamW: Adam with decoupled weight decay θ ← θ·(1 − η·λ) (Loshchilov &
- * Hutter), default λ = 1e-2.
+ * Hutter), default λ = 1e-2: prefer it to Adam when you want weight decay.
  * @example
+ * const model = new Linear(4, 1);
  * const opt = new AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.05 });
  */
 export class AdamW extends Adam {

@@ -21,6 +21,12 @@ import {
 import { noGrad } from '@optnet/autograd';
 import { checkOption } from './optimizer.js';
 
+/**
+ * Options of clipGradNorm.
+ * @example
+ * const opts: ClipGradNormOptions = { normType: Infinity }; // max |g_i|
+ * clipGradNorm(new Linear(2, 1).parameters(), 1.0, opts);
+ */
 export interface ClipGradNormOptions {
   /** p of the norm: a number ≥ 1 or Infinity (default 2). */
   normType?: number;
@@ -47,9 +53,12 @@ function normOf(g: Tensor, p: number): Tensor {
  * Returns the total norm before clipping as a 0-d tensor, in the first
  * gradient's dtype (read it with `await n.item()`, or `n.itemSync()` on
  * the CPU); 0 when no parameter has a gradient.
+ * Use it between `backward()` and `step()` against exploding gradients.
  * @example
- * loss.backward();
- * const norm = clipGradNorm(model.parameters(), 1.0);
+ * const model = new Linear(4, 1);
+ * const opt = new SGD(model.parameters(), { lr: 0.1 });
+ * model.forward(ones([2, 4])).sum().backward();
+ * const norm = clipGradNorm(model.parameters(), 1.0); // the norm before
  * opt.step();
  */
 export function clipGradNorm(

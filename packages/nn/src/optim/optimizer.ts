@@ -14,7 +14,12 @@ import { noGrad } from '@optnet/autograd';
 import { NnError } from '../errors.js';
 import type { OptimizerState, StatefulOptimizer } from './state.js';
 
-/** A hyperparameter: a number, a flag, or a tuple such as Adam's betas. */
+/**
+ * A hyperparameter: a number, a flag, or a tuple such as Adam's betas (the
+ * values an optimizer's `options` hold, and its saved state restores).
+ * @example
+ * const betas: HyperValue = [0.9, 0.999];
+ */
 export type HyperValue = number | boolean | readonly number[];
 
 /**
@@ -46,6 +51,26 @@ export function checkOption(
   }
 }
 
+/**
+ * The base class of SGD, Adam and AdamW: subclass it for another update
+ * rule. It keeps the parameters, per-parameter state ("slots") and step
+ * counts, and saves and restores them; a subclass names its slots,
+ * validates its options and writes `update`.
+ * @example
+ * // θ ← θ − η·sign(g), with no state
+ * class SignSgd extends Optimizer<{ lr: number }> {
+ *   constructor(params: Tensor[], lr = 0.01) { super(params, { lr }); }
+ *   get type(): string { return 'SignSgd'; }
+ *   protected get slotNames(): string[] { return []; }
+ *   protected validate(o: { lr: number }): void {
+ *     if (!(o.lr > 0)) throw new NnError('BAD_OPTION', 'SignSgd: lr > 0');
+ *   }
+ *   protected update(_i: number, param: Tensor, grad: Tensor): void {
+ *     param.assign(param.sub(grad.sign().mul(this.options.lr)));
+ *   }
+ * }
+ * const opt = new SignSgd(new Linear(4, 2).parameters());
+ */
 export abstract class Optimizer<O extends object> implements StatefulOptimizer {
   /** The parameters, in the order given (state names use these indices). */
   readonly params: readonly Tensor[];

@@ -31,6 +31,13 @@ import { Module } from '@optnet/nn';
 import { qp, qpAsync } from './qp.js';
 import type { QpOptions } from './types.js';
 
+/**
+ * Options of OptNetLayer: the problem's sizes, and how it is built and
+ * solved.
+ * @example
+ * const opts: OptNetLayerOptions = { nz: 10, nIneq: 20, nEq: 2, eps: 1e-3 };
+ * const layer = new OptNetLayer(opts);
+ */
 export interface OptNetLayerOptions {
   /** Number of decision variables (the width of p and z). */
   nz: number;
@@ -60,29 +67,61 @@ export interface OptNetLayerOptions {
   qpOptions?: QpOptions;
 }
 
-/** The learned tensors; A is null when nEq = 0. */
+/**
+ * The learned tensors of an OptNetLayer (what `params()` returns and
+ * optnetForward takes); A is null when nEq = 0.
+ * @example
+ * const layer = new OptNetLayer({ nz: 3, nIneq: 4 });
+ * const { L, G, z0, s0, A }: OptNetParams = layer.params(); // A null
+ */
 export interface OptNetParams {
+  /** [nz, nz]; its lower triangle gives Q = L Lᵀ + eps·I. */
   L: Tensor;
+  /** The inequality matrix, [nIneq, nz]. */
   G: Tensor;
+  /** A point that satisfies every constraint, [nz]. */
   z0: Tensor;
+  /**
+   * [nIneq] raw slacks: those at z0 are softplus(s0), so
+   * h = G z0 + softplus(s0).
+   */
   s0: Tensor;
+  /** The equality matrix [nEq, nz] (b = A z0), or null. */
   A: Tensor | null;
 }
 
-/** Sizes and constants the pure forward needs besides the parameters. */
+/**
+ * Sizes and constants the pure forward needs besides the parameters.
+ * @example
+ * const config: OptNetConfig = { eps: 1e-4, solveDtype: 'float64' };
+ * const layer = new OptNetLayer({ nz: 3, nIneq: 4 });
+ * optnetForward(layer.params(), randn([2, 3]), config); // [2, 3]
+ */
 export interface OptNetConfig {
+  /** Added to the diagonal of Q = L Lᵀ. */
   eps: number;
+  /** Passed to qp(). */
   qpOptions?: QpOptions;
   /** Solve in this dtype, returning p's (default: p's dtype). */
   solveDtype?: FloatDType;
 }
 
-/** The QP data an OptNetLayer's parameters define (b null when nEq = 0). */
+/**
+ * The QP data an OptNetLayer's parameters define (b null when nEq = 0).
+ * @example
+ * const layer = new OptNetLayer({ nz: 3, nIneq: 4 });
+ * const { Q, G, h }: OptNetProblem = optnetProblem(layer.params(), 1e-4);
+ */
 export interface OptNetProblem {
+  /** [nz, nz] = L Lᵀ + eps·I, positive definite. */
   Q: Tensor;
+  /** [nIneq, nz], as learned. */
   G: Tensor;
+  /** [nIneq] = G z0 + softplus(s0). */
   h: Tensor;
+  /** [nEq, nz], as learned, or null. */
   A: Tensor | null;
+  /** [nEq] = A z0, or null. */
   b: Tensor | null;
 }
 
@@ -94,8 +133,11 @@ function lowerMask(n: number, like: Tensor): Tensor {
 }
 
 /**
- * The QP data (Q, G, h, A, b) the parameters define, without solving.
- * @example const { Q, h } = optnetProblem(params, 1e-4);
+ * The QP data (Q, G, h, A, b) the parameters define, without solving: to
+ * inspect what a trained layer learned, or to solve it with solveQp.
+ * @example
+ * const layer = new OptNetLayer({ nz: 3, nIneq: 4 });
+ * const { Q, h } = optnetProblem(layer.params(), layer.eps); // [3, 3], [4]
  */
 export function optnetProblem(
   params: OptNetParams,
@@ -154,8 +196,12 @@ function qpCall(params: OptNetParams, p: Tensor, config: OptNetConfig): QpCall {
 
 /**
  * The layer's math as a pure function of its parameters (what
- * OptNetLayer.forward calls; differentiable in p and every parameter).
- * @example const z = optnetForward(layer.params(), p, { eps: 1e-4 });
+ * OptNetLayer.forward calls; differentiable in p and every parameter):
+ * for functional code that holds the parameters itself.
+ * @example
+ * const layer = new OptNetLayer({ nz: 3, nIneq: 4 });
+ * const p = randn([2, 3]);
+ * const z = optnetForward(layer.params(), p, { eps: 1e-4 }); // [2, 3]
  */
 export function optnetForward(
   params: OptNetParams,
@@ -233,21 +279,34 @@ function checkConfig(
  * solves in double (`solveDtype`, default 'float64') and returns float32.
  * @example
  * const layer = new OptNetLayer({ nz: 4, nIneq: 6, rng: makeRng(1) });
- * const z = layer.forward(p); // p float32 [nBatch, 4] → z [nBatch, 4]
+ * const p = randn([8, 4]); // float32, from the previous layer
+ * const z = layer.forward(p); // [8, 4]
  * z.square().sum().backward(); // layer.L.grad, layer.G.grad, ...
  */
 export class OptNetLayer extends Module {
+  /** Number of decision variables (the width of p and z). */
   readonly nz: number;
+  /** Number of inequality constraints. */
   readonly nIneq: number;
+  /** Number of equality constraints (0: none, and A is null). */
   readonly nEq: number;
+  /** Added to the diagonal of Q = L Lᵀ. */
   readonly eps: number;
+  /** dtype of the parameters, of p and of z. */
   readonly dtype: FloatDType;
+  /** dtype the QP is solved in. */
   readonly solveDtype: FloatDType;
+  /** Passed to qp() on every forward; may be changed between calls. */
   qpOptions: QpOptions;
+  /** [nz, nz] parameter: Q = L Lᵀ + eps·I from its lower triangle. */
   L: Tensor;
+  /** [nIneq, nz] parameter: the inequality matrix. */
   G: Tensor;
+  /** [nz] parameter: a feasible point, h = G z0 + softplus(s0). */
   z0: Tensor;
+  /** [nIneq] parameter: the slacks at z0 are softplus(s0). */
   s0: Tensor;
+  /** [nEq, nz] parameter (b = A z0), or null when nEq = 0. */
   A: Tensor | null;
 
   constructor(options: OptNetLayerOptions) {

@@ -219,8 +219,10 @@ const qpPrimitive = definePrimitive<QpAttrs, QpResiduals>({
  * (unless `onNotSolved: 'return'`). Needs a backend with synchronous reads
  * (CPU); use qpAsync (or solveQp) elsewhere.
  * @example
- * const z = qp(Q, p, G, h, null, null); // z: [nBatch, nz]
- * z.sum().backward(); // Q.grad, p.grad, G.grad, h.grad
+ * // min ½‖z‖² − z₁ − 2z₂ subject to z₁ + z₂ ≤ 1
+ * const p = tensor([-1, -2], { dtype: 'float64', requiresGrad: true });
+ * const z = qp([[1, 0], [0, 1]], p, [[1, 1]], [1], null, null); // [0, 1]
+ * z.sum().backward(); // p.grad [0, 0]: z₁ + z₂ stays 1
  */
 export function qp(
   Q: QpArg,
@@ -281,8 +283,9 @@ export async function qpAsync(
  * that fails to solve: read `status`. Not differentiable (use qp). Takes
  * the arguments and options of qp and checks them the same way.
  * @example
- * const r = await solveQp(Q, p, G, h);
+ * const r = await solveQp([[2]], [-2], [[1]], [0.5], null, null);
  * r.status[0]; // 'solved'
+ * r.z; // [0.5]; r.lam [1]; r.objective[0] -0.75
  */
 export async function solveQp(
   Q: QpArg,

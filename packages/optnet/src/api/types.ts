@@ -9,20 +9,42 @@
  */
 import type { Tensor } from '@optnet/tensor';
 
-/** Plain nested arrays of numbers, such as [[2, 0], [0, 2]]. */
+/**
+ * Plain nested arrays of numbers, such as [[2, 0], [0, 2]]: qp and solveQp
+ * take them in place of tensors.
+ * @example
+ * const Q: NestedNumbers = [[2, 0], [0, 2]];
+ * qp(Q, [-2, -4], [[1, 1]], [1], null, null); // [0, 1]
+ */
 export type NestedNumbers = readonly number[] | readonly NestedNumbers[];
 
 /**
  * A data argument of qp / solveQp: a tensor, or plain numbers that are
  * converted to one (with the dtype of the first tensor argument, float64
  * when none is a tensor; no gradient flows to them).
+ * @example
+ * const p: QpArg = tensor([-1, -1], { dtype: 'float64', requiresGrad: true });
+ * const Q: QpArg = [[1, 0], [0, 1]];
+ * qp(Q, p, null, null, null, null); // [1, 1]
  */
 export type QpArg = Tensor | NestedNumbers | Float64Array | Float32Array;
 
-/** How a batch item ended. */
+/**
+ * How a batch item ended: `solved`, or why not.
+ * @example
+ * const r = await solveQp([[1]], [-1], [[1]], [0.5], null, null);
+ * const status: QpStatus = r.status[0]; // 'solved'
+ */
 export type QpStatus =
   'solved' | 'infeasible' | 'unbounded' | 'max_iterations' | 'numerical_error';
 
+/**
+ * Options of qp and solveQp (and OptNetLayer's `qpOptions`); an unknown
+ * key or a bad value throws QpError BAD_OPTION.
+ * @example
+ * const opts: QpOptions = { tol: 1e-10, maxIter: 100, kkt: 'primal' };
+ * qp([[1]], [-1], [[1]], [0.5], null, null, opts); // [0.5]
+ */
 export interface QpOptions {
   /**
    * Stopping tolerance on the scaled residuals and the duality gap
@@ -75,28 +97,60 @@ export interface QpOptions {
   onResult?: (info: QpSolveInfo) => void;
 }
 
-/** Declared structure of Q and G (see `QpOptions.structure`). */
+/**
+ * Declared structure of Q and G (see `QpOptions.structure`).
+ * @example
+ * const z = qp(Q, p, G, h, A, b, { structure: { Q: 'diagonal', G: 'bounds' } });
+ */
 export interface QpStructure {
+  /** 'diagonal': Q has no nonzero off its diagonal. */
   Q?: 'dense' | 'diagonal';
+  /** 'bounds': each row of G has one nonzero (bounds one variable). */
   G?: 'dense' | 'bounds';
 }
 
-/** What `onResult` receives after a solve, per batch item. */
+/**
+ * What `onResult` receives after a solve, per batch item.
+ * @example
+ * qp([[1]], [-1], null, null, null, null, {
+ *   onResult: (info: QpSolveInfo) => console.log(info.status), // ['solved']
+ * });
+ */
 export interface QpSolveInfo {
+  /** How each item ended. */
   status: readonly QpStatus[];
+  /** Interior-point iterations each item ran. */
   iterations: readonly number[];
 }
 
+/**
+ * What `onIteration` receives after each interior-point iteration: the
+ * largest residuals over the items still iterating, to watch convergence.
+ * @example
+ * qp([[1]], [-1], [[1]], [0.5], null, null, {
+ *   onIteration: (info: QpIterationInfo) => console.log(info.gap),
+ * });
+ */
 export interface QpIterationInfo {
+  /** The iteration just finished, from 1. */
   iteration: number;
   /** Batch items still iterating. */
   active: number;
+  /** Largest scaled primal residual (see QpResult.primalResidual). */
   primalResidual: number;
+  /** Largest dual residual ‖Qz + p + Gᵀλ + Aᵀν‖∞. */
   dualResidual: number;
+  /** Largest duality gap sᵀλ. */
   gap: number;
 }
 
-/** The full result of solveQp, per batch item. */
+/**
+ * The full result of solveQp, per batch item: the solution, duals and
+ * slacks, and how well each item solved.
+ * @example
+ * const r: QpResult = await solveQp([[1]], [-1], [[1]], [0.5], null, null);
+ * r.z; // [0.5]; r.lam [0.5]: the constraint is active
+ */
 export interface QpResult {
   /** [nBatch, nz] (or [nz] when no input had a batch dimension). */
   z: Tensor;
@@ -106,7 +160,9 @@ export interface QpResult {
   nu: Tensor;
   /** Slacks h − Gz [nBatch, nIneq]. */
   s: Tensor;
+  /** How each item ended. */
   status: QpStatus[];
+  /** Interior-point iterations each item ran. */
   iterations: number[];
   /**
    * Per item, max over rows of |Gz + s − h| / (1 + |h|) and |Az − b| / (1 +

@@ -22,7 +22,12 @@ import { sudokuCommand } from '../experiments/sudoku/command.js';
 import { benchCommand } from './cli-bench.js';
 import { solveCommand, type CommandIo } from './solve.js';
 
-/** The top-level usage (`optnet --help`). */
+/**
+ * The `optnet` command's help text (what `optnet --help` prints): its
+ * commands; `optnet <command> --help` has each command's flags.
+ * @example
+ * console.log(USAGE); // optnet: OptNet, a batched, differentiable ...
+ */
 export const USAGE: string = `optnet: OptNet, a batched, differentiable quadratic-programming layer.
 
 Usage: optnet <command> [options]     (optnet <command> --help for its options)
@@ -48,7 +53,11 @@ const io: CommandIo = {
   err: (s) => void process.stderr.write(`${s}\n`),
 };
 
-/** The version in this package's package.json (found above this file). */
+/**
+ * The version in this package's package.json (found above this file).
+ * @example
+ * version(); // '0.1.0'
+ */
 export function version(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
@@ -97,7 +106,8 @@ async function dispatch(argv: readonly string[]): Promise<number> {
 
 /**
  * Run the `optnet` command with these arguments (without node and the
- * script) and return the exit code. Output goes to stdout/stderr.
+ * script) and return the exit code. Output goes to stdout/stderr. For
+ * running the command line from a script or a test.
  * @example
  * process.exitCode = await main(['solve', 'HS21.QPS', '--json']);
  */

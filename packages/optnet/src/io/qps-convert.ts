@@ -15,62 +15,98 @@
  */
 import { ShapeError } from '@optnet/tensor';
 
-/** A QPS file as read, before conversion (objective in the file's sense). */
+/**
+ * A QPS file as read, before conversion (objective in the file's sense):
+ * what readQps returns.
+ * @example
+ * import { readFileSync } from 'node:fs';
+ * const m: QpsModel = readQps(readFileSync('HS21.QPS', 'utf8'));
+ * m.rowTypes; // ['G']; m.lower [2, -50]
+ */
 export interface QpsModel {
+  /** The NAME line. */
   name: string;
+  /** The OBJSENSE section ('min' without one). */
   objSense: 'min' | 'max';
   /** Name of the objective row ('' when the file has no N row). */
   objName: string;
+  /** Column (variable) names, in file order. */
   varNames: string[];
   /** Constraint rows (the objective and ignored N rows excluded). */
   rowNames: string[];
+  /** Each row's type: ≤ (L), ≥ (G) or = (E). */
   rowTypes: ('L' | 'G' | 'E')[];
   /** Constraint matrix triplets: row index into rowNames, column index. */
   aRow: number[];
+  /** Column index of each constraint matrix entry. */
   aCol: number[];
+  /** Value of each constraint matrix entry. */
   aVal: number[];
   /** Linear objective coefficients c (one per column). */
   c: number[];
   /** RHS given on the objective row; the objective constant is −objRhs. */
   objRhs: number;
-  /** Right-hand side per row (default 0) and RANGES value (NaN: none). */
+  /** Right-hand side per row (default 0). */
   rhs: number[];
+  /** RANGES value per row (NaN: none). */
   range: number[];
-  /** Column bounds (±Infinity when free). */
+  /** Column lower bounds (−Infinity when free). */
   lower: number[];
+  /** Column upper bounds (Infinity when free). */
   upper: number[];
   /** Q triplets with both triangles present (QUADOBJ entries mirrored). */
   qRow: number[];
+  /** Column index of each Q entry. */
   qCol: number[];
+  /** Value of each Q entry. */
   qVal: number[];
 }
 
 /**
- * min ½zᵀQz + pᵀz + objConstant  s.t. Gz ≤ h, Az = b (all dense, row-major).
+ * min ½zᵀQz + pᵀz + objConstant  s.t. Gz ≤ h, Az = b (all dense, row-major):
+ * a QPS problem as parseQps returns it, ready for qp or solveQp.
+ * @example
+ * import { readFileSync } from 'node:fs';
+ * const d: DenseQp = parseQps(readFileSync('HS21.QPS', 'utf8'));
+ * const { nz, nIneq } = d; // 2, 5
+ * const Q = tensor(d.Q, { shape: [nz, nz] });
+ * const G = tensor(d.G, { shape: [nIneq, nz] });
+ * const r = await solveQp(Q, d.p, G, d.h, null, null);
+ * qpObjective(d, await r.z.data()); // -99.96
  */
 export interface DenseQp {
+  /** The problem's name (NAME line, or parseQps' `name` option). */
   name: string;
+  /** Number of variables. */
   nz: number;
+  /** Number of inequality rows (rows and finite bounds). */
   nIneq: number;
+  /** Number of equality rows (E rows and fixed columns). */
   nEq: number;
   /** nz×nz, symmetric. */
   Q: Float64Array;
+  /** The linear objective, nz. */
   p: Float64Array;
+  /** The objective's constant term (−RHS on the objective row). */
   objConstant: number;
   /** The file's OBJSENSE; 'max' means Q, p, objConstant were negated. */
   objSense: 'min' | 'max';
   /** nIneq×nz. */
   G: Float64Array;
+  /** Right-hand sides of Gz ≤ h, nIneq. */
   h: Float64Array;
   /** nEq×nz. */
   A: Float64Array;
+  /** Right-hand sides of Az = b, nEq. */
   b: Float64Array;
+  /** Column (variable) names, in z's order. */
   varNames: string[];
   /**
-   * Where each G / A row came from: 'row R0001 (upper)', 'bound C0003 (lower)',
+   * Where each G row came from: 'row R0001 (upper)', 'bound C0003 (lower)',
    * ...
    */
   ineqOrigin: string[];
+  /** Where each A row came from: 'row R0002', 'bound C0001 (fixed)', ... */
   eqOrigin: string[];
 }
 
@@ -195,8 +231,12 @@ function denseQ(m: QpsModel, sign: number): Float64Array {
 }
 
 /**
- * Converts a model from `readQps` to the dense minimization form.
- * @example toDenseQp(readQps(text), 'HS21').nIneq // 4 (bounds) + 1 (row)
+ * Converts a model from `readQps` to the dense minimization form (what
+ * parseQps does in one call).
+ * @example
+ * import { readFileSync } from 'node:fs';
+ * const m = readQps(readFileSync('HS21.QPS', 'utf8'));
+ * toDenseQp(m, 'HS21').nIneq; // 5: 1 row and 4 finite bounds
  */
 export function toDenseQp(m: QpsModel, name: string = m.name): DenseQp {
   const nz = m.varNames.length;
@@ -226,8 +266,12 @@ export function toDenseQp(m: QpsModel, name: string = m.name): DenseQp {
 }
 
 /**
- * ½zᵀQz + pᵀz + objConstant for a dense QP (the minimized objective).
- * @example qpObjective(parseQps(hs21Text), [2, 0]) // -99.96
+ * ½zᵀQz + pᵀz + objConstant for a dense QP (the minimized objective): to
+ * compare a solution with the optimum a benchmark publishes.
+ * @example
+ * import { readFileSync } from 'node:fs';
+ * const hs21 = parseQps(readFileSync('HS21.QPS', 'utf8'));
+ * qpObjective(hs21, [2, 0]); // -99.96
  */
 export function qpObjective(qp: DenseQp, z: ArrayLike<number>): number {
   const n = qp.nz;

@@ -642,8 +642,11 @@ class QpsReader {
 }
 
 /**
- * Reads a QPS text into the model as written (sparse, the file's sense).
- * @example readQps(text).varNames // ['C0001', 'C0002']
+ * Reads a QPS text into the model as written (sparse, the file's sense):
+ * for the file's own names, bounds and rows; parseQps gives the dense QP.
+ * @example
+ * import { readFileSync } from 'node:fs';
+ * readQps(readFileSync('HS21.QPS', 'utf8')).varNames; // ['C0001', 'C0002']
  */
 export function readQps(text: string): QpsModel {
   const reader = new QpsReader();
@@ -658,10 +661,12 @@ export function readQps(text: string): QpsModel {
  * Parses a QPS text into a dense minimization
  * `min ½zᵀQz + pᵀz + objConstant  s.t. Gz ≤ h, Az = b`.
  * `options.name` overrides the NAME line. Throws QpError QPS_PARSE /
- * QPS_UNSUPPORTED naming the offending line.
+ * QPS_UNSUPPORTED naming the offending line. The way to solve a
+ * Maros–Meszaros problem (or any QPS file) with qp or solveQp.
  * @example
- * const qp = parseQps(readFileSync('HS21.QPS', 'utf8'));
- * qpObjective(qp, [2, 0]); // -99.96
+ * import { readFileSync } from 'node:fs';
+ * const dense = parseQps(readFileSync('HS21.QPS', 'utf8'));
+ * qpObjective(dense, [2, 0]); // -99.96
  */
 export function parseQps(
   text: string,

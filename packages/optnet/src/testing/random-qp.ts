@@ -20,19 +20,38 @@ import {
   type Tensor,
 } from '@optnet/tensor';
 
+/**
+ * Sizes, dtype and seed of randomQp.
+ * @example
+ * const opts: RandomQpOptions = {
+ *   nBatch: 4, nz: 5, nIneq: 3, nEq: 0, dtype: 'float32', seed: 7,
+ * };
+ * randomQp(opts).Q.shape; // [4, 5, 5]
+ */
 export interface RandomQpOptions {
+  /** Problems in the batch. */
   nBatch: number;
+  /** Variables per problem. */
   nz: number;
   /** Inequalities; 0 gives G = h = null. */
   nIneq: number;
   /** Equalities; 0 gives A = b = null. */
   nEq: number;
+  /** dtype of every tensor. */
   dtype: 'float32' | 'float64';
   /** Same seed, same problems. */
   seed: number;
 }
 
-/** The data of a QP batch; every tensor carries the batch axis. */
+/**
+ * The data of a QP batch; every tensor carries the batch axis. Spread it
+ * into qp or solveQp.
+ * @example
+ * const { Q, p, G, h, A, b }: RandomQp = randomQp({
+ *   nBatch: 2, nz: 3, nIneq: 4, nEq: 1, dtype: 'float64', seed: 0,
+ * });
+ * qp(Q, p, G, h, A, b); // [2, 3]
+ */
 export interface RandomQp {
   /** [nBatch, nz, nz] */
   Q: Tensor;
@@ -79,8 +98,11 @@ function matvec(M: Tensor, v: Tensor): Tensor {
 /**
  * A batch of random QPs that are feasible and strictly convex by
  * construction (see the file comment), drawn from `makeRng(seed)`.
+ * Test data for a solver or a gradient, and the benchmarks' workload.
  * @example
- * const { Q, p, G, h, A, b } = randomQp({ nBatch: 8, nz: 10, nIneq: 10, nEq: 3, dtype: 'float64', seed: 0 });
+ * const { Q, p, G, h, A, b } = randomQp({
+ *   nBatch: 8, nz: 10, nIneq: 10, nEq: 3, dtype: 'float64', seed: 0,
+ * });
  * const z = qp(Q, p, G, h, A, b); // [8, 10]
  */
 export function randomQp(opts: RandomQpOptions): RandomQp {

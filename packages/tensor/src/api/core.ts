@@ -13,12 +13,24 @@ import { Tensor } from '../tensor.js';
 import { normalizePerm } from '../ops/permute.js';
 import type { NoAttrs } from '../ops/unary.js';
 
-/** A tensor, or a number that takes the other operand's dtype. */
+/**
+ * A tensor, or a number that takes the other operand's dtype: what binary
+ * ops accept on either side.
+ * @example
+ * const b: TensorLike = 2;
+ * add(tensor([1, 2]), b); // [3, 4]
+ */
 export type TensorLike = Tensor | number | boolean;
 
 const none: NoAttrs = {};
 
-/** Turn a number into a scalar tensor of `like`'s dtype and backend. */
+/**
+ * Turn a number into a scalar tensor of `like`'s dtype and backend (a
+ * tensor is returned as is): for functions of your own that take
+ * TensorLike.
+ * @example
+ * asTensor(2, zeros([3], { dtype: 'float64' })); // float64 scalar 2
+ */
 export function asTensor(v: TensorLike, like: Tensor): Tensor {
   if (v instanceof Tensor) return v;
   return scalar(v, like.dtype, like.backend);
@@ -34,152 +46,262 @@ function pair(a: TensorLike, b: TensorLike, op: string): [Tensor, Tensor] {
 }
 
 // Unary: y = f(x) elementwise.
-/** @example neg(x) */ export function neg(x: Tensor): Tensor {
+/**
+ * −x elementwise.
+ * @example
+ * neg(tensor([1, -2])); // [-1, 2]
+ */
+export function neg(x: Tensor): Tensor {
   return apply1(P.neg, [x], none);
 }
-/** @example abs(x) */ export function abs(x: Tensor): Tensor {
+/**
+ * |x| elementwise.
+ * @example
+ * abs(tensor([1, -2])); // [1, 2]
+ */
+export function abs(x: Tensor): Tensor {
   return apply1(P.abs, [x], none);
 }
-/** @example sign(x) */ export function sign(x: Tensor): Tensor {
+/**
+ * −1, 0 or 1 by the sign of each element.
+ * @example
+ * sign(tensor([-3, 0, 2])); // [-1, 0, 1]
+ */
+export function sign(x: Tensor): Tensor {
   return apply1(P.sign, [x], none);
 }
-/** @example square(x) */ export function square(x: Tensor): Tensor {
+/**
+ * x² elementwise.
+ * @example
+ * square(tensor([1, -2])); // [1, 4]
+ */
+export function square(x: Tensor): Tensor {
   return apply1(P.square, [x], none);
 }
-/** @example exp(x) */ export function exp(x: Tensor): Tensor {
+/**
+ * eˣ elementwise.
+ * @example
+ * exp(tensor([0, 1])); // [1, 2.718]
+ */
+export function exp(x: Tensor): Tensor {
   return apply1(P.exp, [x], none);
 }
-/** @example log(x) */ export function log(x: Tensor): Tensor {
+/**
+ * The natural logarithm elementwise (−Infinity at 0, NaN below).
+ * @example
+ * log(tensor([1, Math.E])); // [0, 1]
+ */
+export function log(x: Tensor): Tensor {
   return apply1(P.log, [x], none);
 }
-/** @example log1p(x) */ export function log1p(x: Tensor): Tensor {
+/**
+ * log(1 + x), accurate for small x where 1 + x rounds.
+ * @example
+ * log1p(tensor([1e-10])); // [1e-10]
+ */
+export function log1p(x: Tensor): Tensor {
   return apply1(P.log1p, [x], none);
 }
-/** @example sqrt(x) */ export function sqrt(x: Tensor): Tensor {
+/**
+ * √x elementwise.
+ * @example
+ * sqrt(tensor([4, 9])); // [2, 3]
+ */
+export function sqrt(x: Tensor): Tensor {
   return apply1(P.sqrt, [x], none);
 }
-/** @example rsqrt(x) // 1/sqrt(x) */ export function rsqrt(x: Tensor): Tensor {
+/**
+ * 1/√x elementwise, in one op (normalizations).
+ * @example
+ * rsqrt(tensor([4, 16])); // [0.5, 0.25]
+ */
+export function rsqrt(x: Tensor): Tensor {
   return apply1(P.rsqrt, [x], none);
 }
-/** @example reciprocal(x) // 1/x */ export function reciprocal(
-  x: Tensor,
-): Tensor {
+/**
+ * 1/x elementwise.
+ * @example
+ * reciprocal(tensor([2, 4])); // [0.5, 0.25]
+ */
+export function reciprocal(x: Tensor): Tensor {
   return apply1(P.reciprocal, [x], none);
 }
-/** @example sin(x) */ export function sin(x: Tensor): Tensor {
+/**
+ * sin x elementwise (radians).
+ * @example
+ * sin(tensor([0, Math.PI / 2])); // [0, 1]
+ */
+export function sin(x: Tensor): Tensor {
   return apply1(P.sin, [x], none);
 }
-/** @example cos(x) */ export function cos(x: Tensor): Tensor {
+/**
+ * cos x elementwise (radians).
+ * @example
+ * cos(tensor([0, Math.PI])); // [1, -1]
+ */
+export function cos(x: Tensor): Tensor {
   return apply1(P.cos, [x], none);
 }
-/** @example tanh(x) */ export function tanh(x: Tensor): Tensor {
+/**
+ * tanh x elementwise.
+ * @example
+ * tanh(tensor([0, 100])); // [0, 1]
+ */
+export function tanh(x: Tensor): Tensor {
   return apply1(P.tanh, [x], none);
 }
-/** @example sigmoid(x) */ export function sigmoid(x: Tensor): Tensor {
+/**
+ * 1 / (1 + e⁻ˣ) elementwise, stable for large |x|.
+ * @example
+ * sigmoid(tensor([0, -100])); // [0.5, 0]
+ */
+export function sigmoid(x: Tensor): Tensor {
   return apply1(P.sigmoid, [x], none);
 }
-/** log(1 + e^x), stable. @example softplus(x) */ export function softplus(
-  x: Tensor,
-): Tensor {
+/**
+ * log(1 + eˣ) elementwise, stable (no overflow for large x): a
+ * smooth ReLU.
+ * @example
+ * softplus(tensor([0, 100])); // [0.693, 100]
+ */
+export function softplus(x: Tensor): Tensor {
   return apply1(P.softplus, [x], none);
 }
-/** max(x, 0), a composite of `maximum`. @example relu(x) */
+/**
+ * max(x, 0), a composite of `maximum`: the usual activation.
+ * @example
+ * relu(tensor([-1, 2])); // [0, 2]
+ */
 export function relu(x: Tensor): Tensor {
   return maximum(x, 0);
 }
 
 // Binary, broadcasting.
-/** @example add(x, 1) */ export function add(
-  a: TensorLike,
-  b: TensorLike,
-): Tensor {
+/**
+ * a + b elementwise, broadcast (NumPy's rules); a number takes the
+ * tensor's dtype.
+ * @example
+ * add(tensor([[1], [2]]), tensor([10, 20])); // [[11, 21], [12, 22]]
+ */
+export function add(a: TensorLike, b: TensorLike): Tensor {
   return apply1(P.add, pair(a, b, 'add'), none);
 }
-/** @example sub(x, y) */ export function sub(
-  a: TensorLike,
-  b: TensorLike,
-): Tensor {
+/**
+ * a − b elementwise, broadcast.
+ * @example
+ * sub(tensor([5, 7]), 2); // [3, 5]
+ */
+export function sub(a: TensorLike, b: TensorLike): Tensor {
   return apply1(P.sub, pair(a, b, 'sub'), none);
 }
-/** @example mul(x, y) */ export function mul(
-  a: TensorLike,
-  b: TensorLike,
-): Tensor {
+/**
+ * a · b elementwise, broadcast.
+ * @example
+ * mul(tensor([1, 2]), tensor([3, 4])); // [3, 8]
+ */
+export function mul(a: TensorLike, b: TensorLike): Tensor {
   return apply1(P.mul, pair(a, b, 'mul'), none);
 }
-/** @example div(x, 2) */ export function div(
-  a: TensorLike,
-  b: TensorLike,
-): Tensor {
+/**
+ * a / b elementwise, broadcast.
+ * @example
+ * div(tensor([1, 3]), 2); // [0.5, 1.5]
+ */
+export function div(a: TensorLike, b: TensorLike): Tensor {
   return apply1(P.div, pair(a, b, 'div'), none);
 }
-/** @example pow(x, 3) */ export function pow(
-  a: TensorLike,
-  b: TensorLike,
-): Tensor {
+/**
+ * aᵇ elementwise, broadcast.
+ * @example
+ * pow(tensor([2, 3]), 2); // [4, 9]
+ */
+export function pow(a: TensorLike, b: TensorLike): Tensor {
   return apply1(P.pow, pair(a, b, 'pow'), none);
 }
-/** @example maximum(x, 0) */ export function maximum(
-  a: TensorLike,
-  b: TensorLike,
-): Tensor {
+/**
+ * The larger of a and b elementwise, broadcast (NaN propagates).
+ * @example
+ * maximum(tensor([-1, 2]), 0); // [0, 2]
+ */
+export function maximum(a: TensorLike, b: TensorLike): Tensor {
   return apply1(P.maximum, pair(a, b, 'maximum'), none);
 }
-/** @example minimum(x, y) */ export function minimum(
-  a: TensorLike,
-  b: TensorLike,
-): Tensor {
+/**
+ * The smaller of a and b elementwise, broadcast (NaN propagates).
+ * @example
+ * minimum(tensor([-1, 2]), 0); // [-1, 0]
+ */
+export function minimum(a: TensorLike, b: TensorLike): Tensor {
   return apply1(P.minimum, pair(a, b, 'minimum'), none);
 }
 
 // Comparisons → bool.
-/** @example equal(x, 0) */ export function equal(
-  a: TensorLike,
-  b: TensorLike,
-): Tensor {
+/**
+ * a = b elementwise, broadcast, as bool (no gradient).
+ * @example
+ * equal(tensor([1, 2]), 2); // [false, true]
+ */
+export function equal(a: TensorLike, b: TensorLike): Tensor {
   return apply1(P.equal, pair(a, b, 'equal'), none);
 }
-/** @example notEqual(x, 0) */ export function notEqual(
-  a: TensorLike,
-  b: TensorLike,
-): Tensor {
+/**
+ * a ≠ b elementwise, broadcast, as bool.
+ * @example
+ * notEqual(tensor([1, 2]), 2); // [true, false]
+ */
+export function notEqual(a: TensorLike, b: TensorLike): Tensor {
   return apply1(P.notEqual, pair(a, b, 'notEqual'), none);
 }
-/** @example less(x, y) */ export function less(
-  a: TensorLike,
-  b: TensorLike,
-): Tensor {
+/**
+ * a < b elementwise, broadcast, as bool.
+ * @example
+ * less(tensor([1, 2]), 2); // [true, false]
+ */
+export function less(a: TensorLike, b: TensorLike): Tensor {
   return apply1(P.less, pair(a, b, 'less'), none);
 }
-/** @example lessEqual(x, y) */ export function lessEqual(
-  a: TensorLike,
-  b: TensorLike,
-): Tensor {
+/**
+ * a ≤ b elementwise, broadcast, as bool.
+ * @example
+ * lessEqual(tensor([1, 2]), 2); // [true, true]
+ */
+export function lessEqual(a: TensorLike, b: TensorLike): Tensor {
   return apply1(P.lessEqual, pair(a, b, 'lessEqual'), none);
 }
-/** @example greater(x, 0) */ export function greater(
-  a: TensorLike,
-  b: TensorLike,
-): Tensor {
+/**
+ * a > b elementwise, broadcast, as bool.
+ * @example
+ * greater(tensor([1, 2]), 1); // [false, true]
+ */
+export function greater(a: TensorLike, b: TensorLike): Tensor {
   return apply1(P.greater, pair(a, b, 'greater'), none);
 }
-/** @example greaterEqual(x, 0) */ export function greaterEqual(
-  a: TensorLike,
-  b: TensorLike,
-): Tensor {
+/**
+ * a ≥ b elementwise, broadcast, as bool.
+ * @example
+ * greaterEqual(tensor([1, 2]), 2); // [false, true]
+ */
+export function greaterEqual(a: TensorLike, b: TensorLike): Tensor {
   return apply1(P.greaterEqual, pair(a, b, 'greaterEqual'), none);
 }
 
 /**
  * Elementwise select: a where cond is true, else b (all broadcast).
- * @example where(x.greater(0), x, 0)
+ * @example
+ * const x = tensor([-1, 2]);
+ * where(x.greater(0), x, 0); // [0, 2]
  */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const [ta, tb] = pair(a, b, 'where');
   return apply1(P.where, [cond, ta, tb], none);
 }
 
-/** Convert the element type. @example x.cast('float64') */
+/**
+ * Convert the element type (float → int truncates toward zero); x itself
+ * when it already has `dtype`. Ops do not promote, so cast before mixing.
+ * @example
+ * cast(tensor([1.7, -1.7]), 'int32'); // [1, -1]
+ */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   return apply1(P.cast, [x], { dtype });
@@ -189,7 +311,8 @@ export function cast(x: Tensor, dtype: DType): Tensor {
  * Limit the values to [min, max]; either bound may be omitted (PyTorch's
  * clamp). maximum then minimum, so at a value equal to a bound the gradient
  * is ½ (maximum's tie rule), where PyTorch's is 1.
- * @example clamp(x, 0, 1)
+ * @example
+ * clamp(tensor([-1, 0.5, 2]), 0, 1); // [0, 0.5, 1]
  */
 export function clamp(
   x: Tensor,
@@ -203,30 +326,50 @@ export function clamp(
 }
 
 // Reductions over any axes (undefined = all).
+/**
+ * One axis, several, or null/undefined for all of them.
+ * @inline
+ */
 type Axes = number | readonly number[] | null;
 
-/** @example sum(x, 1, true) */
+/**
+ * Σ over `axes` (default all); `keepdims` keeps them with size 1.
+ * @example
+ * sum(tensor([[1, 2], [3, 4]]), 1, true); // [[3], [7]]
+ */
 export function sum(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   return apply1(P.sum, [x], {
     axes: normalizeAxes('sum', axes, x.rank),
     keepdims,
   });
 }
-/** @example prod(x, -1) */
+/**
+ * Π over `axes` (default all).
+ * @example
+ * prod(tensor([[1, 2], [3, 4]]), -1); // [2, 12]
+ */
 export function prod(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   return apply1(P.prod, [x], {
     axes: normalizeAxes('prod', axes, x.rank),
     keepdims,
   });
 }
-/** @example max(x, 0) */
+/**
+ * The max over `axes` (default all); NaN propagates.
+ * @example
+ * max(tensor([[1, 5], [3, 4]]), 0); // [3, 5]
+ */
 export function max(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   return apply1(P.max, [x], {
     axes: normalizeAxes('max', axes, x.rank),
     keepdims,
   });
 }
-/** @example min(x) */
+/**
+ * The min over `axes` (default all); NaN propagates.
+ * @example
+ * min(tensor([[1, 5], [3, 4]])); // 1
+ */
 export function min(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   return apply1(P.min, [x], {
     axes: normalizeAxes('min', axes, x.rank),
@@ -234,8 +377,10 @@ export function min(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   });
 }
 /**
- * Index of the largest value along `axis` (all axes flattened if omitted).
- * @example argmax(logits, -1)
+ * Index of the largest value along `axis` (all axes flattened if
+ * omitted), int32: the predicted class of each row of logits.
+ * @example
+ * argmax(tensor([[1, 9, 3], [7, 0, 2]]), -1); // [1, 0]
  */
 export function argmax(x: Tensor, axis?: number, keepdims = false): Tensor {
   if (axis === undefined)
@@ -245,7 +390,12 @@ export function argmax(x: Tensor, axis?: number, keepdims = false): Tensor {
     keepdims,
   });
 }
-/** @example argmin(x, 0) */
+/**
+ * Index of the smallest value along `axis` (all axes flattened if
+ * omitted), int32.
+ * @example
+ * argmin(tensor([[1, 9], [7, 0]]), 0); // [0, 1]
+ */
 export function argmin(x: Tensor, axis?: number, keepdims = false): Tensor {
   if (axis === undefined)
     return apply1(P.argmin, [reshape(x, [-1])], { axis: 0, keepdims: false });
@@ -254,7 +404,11 @@ export function argmin(x: Tensor, axis?: number, keepdims = false): Tensor {
     keepdims,
   });
 }
-/** Mean over axes: sum / count. @example mean(x, -1) */
+/**
+ * Mean over `axes` (default all): sum / count. Float tensors only.
+ * @example
+ * mean(tensor([[1, 2], [3, 4]]), -1); // [1.5, 3.5]
+ */
 export function mean(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const ax = normalizeAxes('mean', axes, x.rank);
   if (!isFloat(x.dtype))
@@ -267,17 +421,30 @@ export function mean(x: Tensor, axes?: Axes, keepdims = false): Tensor {
 }
 
 // Movement.
-/** @example reshape(x, [2, -1]) */
+/**
+ * The same elements in a new shape (row-major order); one entry may be
+ * -1, inferred. No copy on the CPU.
+ * @example
+ * reshape(arange(6), [2, -1]); // [[0, 1, 2], [3, 4, 5]]
+ */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return apply1(P.reshape, [x], { shape: [...shape] });
 }
-/** @example permute(x, [0, 2, 1]) */
+/**
+ * Reorder the axes: output axis i is input axis perm[i].
+ * @example
+ * permute(zeros([2, 3, 4]), [0, 2, 1]).shape; // [2, 4, 3]
+ */
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
   return apply1(P.permute, [x], {
     perm: normalizePerm('permute', perm, x.rank),
   });
 }
-/** Swap two axes (default the last two). @example transpose(x) */
+/**
+ * Swap two axes (default the last two: the matrix transpose of a batch).
+ * @example
+ * transpose(tensor([[1, 2, 3]])); // [[1], [2], [3]]
+ */
 export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
   if (x.rank < 2 && axis0 === -2 && axis1 === -1) {
     throw new ShapeError(
@@ -291,11 +458,19 @@ export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
   [perm[a], perm[b]] = [perm[b], perm[a]];
   return permute(x, perm);
 }
-/** Broadcast to a shape (-1 keeps an axis). @example expand(b, [4, 3]) */
+/**
+ * Broadcast to a shape (-1 keeps an axis), copying.
+ * @example
+ * expand(tensor([1, 2, 3]), [2, 3]); // [[1, 2, 3], [1, 2, 3]]
+ */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   return apply1(P.expand, [x], { shape: [...shape] });
 }
-/** Remove size-1 axes (all, or the given ones). @example squeeze(x, 0) */
+/**
+ * Remove size-1 axes (all, or the given ones).
+ * @example
+ * squeeze(zeros([1, 3, 1]), 0).shape; // [3, 1]
+ */
 export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
   const ax =
     axes === undefined
@@ -314,7 +489,12 @@ export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
     x.shape.filter((_, i) => !ax.includes(i)),
   );
 }
-/** Insert a size-1 axis at `axis` (of the result). @example unsqueeze(x, 0) */
+/**
+ * Insert a size-1 axis at `axis` (of the result): to broadcast a vector
+ * against rows or columns.
+ * @example
+ * unsqueeze(tensor([1, 2]), 1).shape; // [2, 1]
+ */
 export function unsqueeze(x: Tensor, axis: number): Tensor {
   const a = normalizeAxis('unsqueeze', axis, x.rank + 1);
   const shape = [...x.shape];

@@ -13,7 +13,13 @@ import type { Tensor } from '../tensor.js';
 
 const none: NoAttrs = {};
 
-/** Options of triangularSolve; every field defaults as shown. */
+/**
+ * Options of triangularSolve; every field defaults as shown.
+ * @example
+ * const opts: TriangularSolveOptions = { lower: false };
+ * triangularSolve(tensor([[2, 1], [0, 1]]), tensor([[3], [1]]), opts);
+ * // [[1], [1]]
+ */
 export interface TriangularSolveOptions {
   /** L is lower triangular (default true); else upper. */
   lower?: boolean;
@@ -26,7 +32,10 @@ export interface TriangularSolveOptions {
 /**
  * Lower-triangular L with A = L·Lᵀ; reads only A's lower triangle.
  * Throws ValueError NOT_POSITIVE_DEFINITE naming the batch item and pivot.
- * @example const L = cholesky(A); // A: [..., n, n]
+ * The factor of a symmetric positive definite matrix, for solves
+ * (choleskySolve) and log-determinants.
+ * @example
+ * const L = cholesky(tensor([[4, 2], [2, 5]])); // [[2, 0], [1, 2]]
  */
 export function cholesky(a: Tensor): Tensor {
   return apply1(P.cholesky, [a], none);
@@ -34,7 +43,10 @@ export function cholesky(a: Tensor): Tensor {
 
 /**
  * X with op(L)·X = B, op(L) = L or Lᵀ; L: [..., n, n], B: [..., n, k].
- * @example triangularSolve(L, B, { transpose: true }) // Lᵀ⁻¹ B
+ * @example
+ * const L = tensor([[2, 0], [1, 1]]);
+ * triangularSolve(L, tensor([[2], [3]])); // L⁻¹B = [[1], [2]]
+ * triangularSolve(L, tensor([[2], [3]]), { transpose: true }); // L⁻ᵀB
  */
 export function triangularSolve(
   l: Tensor,
@@ -51,7 +63,10 @@ export function triangularSolve(
 
 /**
  * X with (L·Lᵀ)·X = B given the Cholesky factor L: two triangular solves.
- * @example choleskySolve(cholesky(A), B) // A⁻¹ B
+ * Factor once, solve many right-hand sides.
+ * @example
+ * const A = tensor([[4, 2], [2, 5]]);
+ * choleskySolve(cholesky(A), tensor([[6], [7]])); // A⁻¹B = [[1], [1]]
  */
 export function choleskySolve(l: Tensor, b: Tensor): Tensor {
   return triangularSolve(l, triangularSolve(l, b), { transpose: true });
@@ -60,7 +75,10 @@ export function choleskySolve(l: Tensor, b: Tensor): Tensor {
 /**
  * X with A·X = B by LU with partial pivoting; A: [..., n, n], B: [..., n, k].
  * Throws ValueError SINGULAR naming the batch item.
- * @example solve(A, B)
+ * For a general (not symmetric) A; prefer choleskySolve for a positive
+ * definite one.
+ * @example
+ * solve(tensor([[0, 1], [1, 0]]), tensor([[2], [3]])); // [[3], [2]]
  */
 export function solve(a: Tensor, b: Tensor): Tensor {
   return apply1(P.solve, [a, b], none);
@@ -68,7 +86,10 @@ export function solve(a: Tensor, b: Tensor): Tensor {
 
 /**
  * A⁻¹, as solve(A, I).
- * @example inverse(A) // [..., n, n]
+ * Prefer solve(A, B) to inverse(A)·B: fewer operations and less
+ * round-off.
+ * @example
+ * inverse(tensor([[2, 0], [0, 4]])); // [[0.5, 0], [0, 0.25]]
  */
 export function inverse(a: Tensor): Tensor {
   const n = squareSize('inverse', a.shape, 'A');
@@ -78,7 +99,8 @@ export function inverse(a: Tensor): Tensor {
 /**
  * A + diag(d): adds d [..., n] to the diagonal of A [..., n, n] in one
  * pass (batch dims broadcast).
- * @example addDiagonal(A, full([n], 1e-6)) // A + εI
+ * @example
+ * addDiagonal(zeros([2, 2]), full([2], 1e-6)); // 1e-6·I: a ridge
  */
 export function addDiagonal(a: Tensor, d: Tensor): Tensor {
   return apply1(P.addDiagonal, [a, d], none);
@@ -86,7 +108,8 @@ export function addDiagonal(a: Tensor, d: Tensor): Tensor {
 
 /**
  * The main diagonal of each matrix: [..., n, n] → [..., n].
- * @example diagonal(eye(3)) // [1, 1, 1]
+ * @example
+ * diagonal(eye(3)); // [1, 1, 1]
  */
 export function diagonal(a: Tensor): Tensor {
   return apply1(P.diagonal, [a], none);

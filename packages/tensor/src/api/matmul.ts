@@ -10,7 +10,12 @@ import { fmtShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { squeeze, unsqueeze } from './core.js';
 
-/** Options of matmul; both default to false. */
+/**
+ * Options of matmul; both default to false.
+ * @example
+ * const opts: MatmulOptions = { transB: true };
+ * matmul(ones([2, 3]), ones([4, 3]), opts); // [2, 4]
+ */
 export interface MatmulOptions {
   /** Use aᵀ (a's last two axes swapped), without a copy. */
   transA?: boolean;
@@ -22,8 +27,9 @@ export interface MatmulOptions {
  * op(a)·op(b) over the last two axes: [..., m, k] @ [..., k, n] → [..., m, n];
  * batch dims broadcast. A 1-D a is a row [1, k] and a 1-D b a column [k, 1],
  * the added axis removed from the result (NumPy), when no trans flag is set.
- * @example matmul(x, w) // [B, m, k] @ [k, n] → [B, m, n]
- * @example matmul(a, b, { transB: true }) // a·bᵀ
+ * @example
+ * matmul(ones([8, 2, 3]), ones([3, 4])); // [8, 2, 4]
+ * matmul(ones([2, 3]), ones([5, 3]), { transB: true }); // a·bᵀ: [2, 5]
  */
 export function matmul(
   a: Tensor,
@@ -54,21 +60,41 @@ export function matmul(
   return apply1(P.matmul, [a, b], { transA, transB });
 }
 
-/** A size per spatial axis: one number for both, or [h, w]. */
+/**
+ * A size per spatial axis: one number for both, or [h, w].
+ * @example
+ * const stride: Conv2dSize = [2, 1];
+ * conv2d(ones([1, 1, 4, 4]), ones([1, 1, 1, 1]), { stride }); // [1, 1, 2, 4]
+ */
 export type Conv2dSize = number | readonly [number, number];
 
-/** Options of conv2d; defaults: stride 1, padding 0, dilation 1, groups 1. */
+/**
+ * Options of conv2d; defaults: stride 1, padding 0, dilation 1, groups 1.
+ * @example
+ * const opts: Conv2dOptions = { stride: 2, padding: 1 };
+ * conv2d(ones([1, 3, 8, 8]), ones([16, 3, 3, 3]), opts); // [1, 16, 4, 4]
+ */
 export interface Conv2dOptions {
+  /** Step between kernel positions. */
   stride?: Conv2dSize;
+  /** Zeros added on each side. */
   padding?: Conv2dSize;
+  /** Spacing between kernel taps. */
   dilation?: Conv2dSize;
+  /** Channel groups: C and O must be multiples (C for depthwise). */
   groups?: number;
 }
 
 const pair2 = (v: Conv2dSize | undefined, d: number): [number, number] =>
   v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
 
-/** Normalized conv2d attributes from options. */
+/**
+ * Normalized conv2d attributes from options: the attrs of the conv2d
+ * primitives, for `apply` or a conv2d VJP of your own.
+ * @example
+ * conv2dAttrs({ stride: 2 });
+ * // { stride: [2, 2], padding: [0, 0], dilation: [1, 1], groups: 1 }
+ */
 export function conv2dAttrs(options: Conv2dOptions = {}): Conv2dAttrs {
   return {
     stride: pair2(options.stride, 1),
@@ -81,7 +107,10 @@ export function conv2dAttrs(options: Conv2dOptions = {}): Conv2dAttrs {
 /**
  * 2-D cross-correlation, NCHW: x [N, C, H, W], w [O, C/groups, kh, kw] →
  * [N, O, Ho, Wo]. Add a bias with `add(y, reshape(b, [1, O, 1, 1]))`.
- * @example conv2d(x, w, { stride: 2, padding: 1 })
+ * @example
+ * const x = randn([8, 3, 32, 32]);
+ * const w = randn([16, 3, 3, 3]);
+ * conv2d(x, w, { stride: 2, padding: 1 }); // [8, 16, 16, 16]
  */
 export function conv2d(
   x: Tensor,
@@ -93,7 +122,9 @@ export function conv2d(
 
 /**
  * Gradient of conv2d with respect to x: g [N, O, Ho, Wo], w → [N, C, H, W].
- * @example conv2dGradInput(g, w, [H, W], { stride: 2 })
+ * @example
+ * const g = ones([1, 2, 3, 3]); // the gradient of conv2d's output
+ * conv2dGradInput(g, ones([2, 1, 3, 3]), [5, 5]); // [1, 1, 5, 5]
  */
 export function conv2dGradInput(
   g: Tensor,
@@ -108,9 +139,12 @@ export function conv2dGradInput(
 }
 
 /**
- * Gradient of conv2d with respect to w: x, g [N, O, Ho, Wo] → [O, C/groups, kh,
- * kw].
- * @example conv2dGradWeight(x, g, [3, 3], { padding: 1 })
+ * Gradient of conv2d with respect to w: x, g [N, O, Ho, Wo] →
+ * [O, C/groups, kh, kw].
+ * @example
+ * const x = ones([1, 1, 5, 5]);
+ * conv2dGradWeight(x, ones([1, 2, 5, 5]), [3, 3], { padding: 1 });
+ * // [2, 1, 3, 3]
  */
 export function conv2dGradWeight(
   x: Tensor,

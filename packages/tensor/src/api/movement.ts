@@ -12,7 +12,9 @@ import { cast, equal, expand, reshape, unsqueeze } from './core.js';
 /**
  * NumPy basic slicing: one {start, stop, step} per leading axis; missing axes
  * and missing fields take the whole axis. Negative indices count from the end.
- * @example slice(x, [{}, { start: -1, step: -1 }]) // x[:, ::-1]
+ * @example
+ * const x = tensor([[1, 2, 3], [4, 5, 6]]);
+ * slice(x, [{}, { start: -1, step: -1 }]); // x[:, ::-1]: [[3, 2, 1], …]
  */
 export function slice(x: Tensor, specs: readonly SliceSpec[]): Tensor {
   return apply1(P.slice, [x], { specs });
@@ -20,7 +22,9 @@ export function slice(x: Tensor, specs: readonly SliceSpec[]): Tensor {
 
 /**
  * Transpose of slice: `g` written into zeros of `shape` at the positions
- * `slice(·, specs)` reads. @example sliceScatter(g, [4, 5], [{ step: 2 }])
+ * `slice(·, specs)` reads (slice's VJP).
+ * @example
+ * sliceScatter(ones([2]), [4], [{ step: 2 }]); // [1, 0, 1, 0]
  */
 export function sliceScatter(
   g: Tensor,
@@ -32,7 +36,8 @@ export function sliceScatter(
 
 /**
  * Constant padding: pads[a] = [before, after] for every axis.
- * @example pad(x, [[0, 0], [1, 2]], 0)
+ * @example
+ * pad(tensor([[1, 2]]), [[0, 0], [1, 2]], 0); // [[0, 1, 2, 0, 0]]
  */
 export function pad(
   x: Tensor,
@@ -45,7 +50,11 @@ export function pad(
   });
 }
 
-/** Join along an existing axis. @example concat([a, b], 0) */
+/**
+ * Join along an existing axis; the other axes must agree.
+ * @example
+ * concat([ones([1, 2]), zeros([2, 2])], 0).shape; // [3, 2]
+ */
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 1) return xs[0];
   return apply1(P.concat, [...xs], { axis });
@@ -54,7 +63,8 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
 /**
  * Merge the axes `startAxis` … `endAxis` (inclusive) into one; a 0-d
  * tensor becomes [1] (PyTorch's flatten). A reshape: no copy on the CPU.
- * @example flatten(x, 1) // [n, c, h, w] → [n, c·h·w]
+ * @example
+ * flatten(zeros([8, 3, 4, 4]), 1).shape; // [8, 48]
  */
 export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
   if (x.rank === 0) return reshape(x, [1]);
@@ -71,7 +81,11 @@ export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
   return reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
 }
 
-/** Join along a new axis (unsqueeze + concat). @example stack([a, b], 0) */
+/**
+ * Join along a new axis (unsqueeze + concat): equal shapes required.
+ * @example
+ * stack([tensor([1, 2]), tensor([3, 4])], 0); // [[1, 2], [3, 4]]
+ */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0)
     throw new ShapeError(
@@ -87,7 +101,8 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
 
 /**
  * Reverse the order of elements along `axes` (default: all axes).
- * @example flip(x, [0]) // rows in reverse order
+ * @example
+ * flip(tensor([[1, 2], [3, 4]]), [0]); // [[3, 4], [1, 2]]
  */
 export function flip(x: Tensor, axes?: number | readonly number[]): Tensor {
   const list =
@@ -102,7 +117,9 @@ export function flip(x: Tensor, axes?: number | readonly number[]): Tensor {
 /**
  * torch.gather / take_along_axis: out[i] = x[i with i[axis] = indices[i]].
  * indices are int32 of x's rank; out-of-range → ShapeError BAD_ARGUMENT.
- * @example gather(x, idx, 1)
+ * @example
+ * const x = tensor([[1, 2], [3, 4]]);
+ * gather(x, tensor([[1], [0]], { dtype: 'int32' }), 1); // [[2], [3]]
  */
 export function gather(x: Tensor, indices: Tensor, axis: number): Tensor {
   return apply1(P.gather, [x, indices], { axis });
@@ -111,7 +128,10 @@ export function gather(x: Tensor, indices: Tensor, axis: number): Tensor {
 /**
  * Transpose of gather: zeros(shape) with out[i with i[axis] = indices[i]] +=
  * src[i].
- * @example scatterAdd(src, idx, 0, [5, 3])
+ * Repeated indices accumulate (gather's VJP, histograms).
+ * @example
+ * const idx = tensor([0, 2, 0], { dtype: 'int32' });
+ * scatterAdd(ones([3]), idx, 0, [4]); // [2, 0, 1, 0]
  */
 export function scatterAdd(
   src: Tensor,
@@ -124,7 +144,10 @@ export function scatterAdd(
 
 /**
  * Pick entries `indices` (1-D int32) along `axis`: a composite of gather.
- * @example indexSelect(x, 0, tensor([2, 0], { dtype: 'int32' }))
+ * Picks rows of a batch, e.g. a shuffled mini-batch.
+ * @example
+ * const x = tensor([[1, 1], [2, 2], [3, 3]]);
+ * indexSelect(x, 0, tensor([2, 0], { dtype: 'int32' })); // [[3, 3], [1, 1]]
  */
 export function indexSelect(x: Tensor, axis: number, indices: Tensor): Tensor {
   if (indices.shape.length !== 1) {
@@ -143,7 +166,9 @@ export function indexSelect(x: Tensor, axis: number, indices: Tensor): Tensor {
 
 /**
  * One-hot encoding along a new last axis (composite, no gradient).
- * @example oneHot(labels, 10, { dtype: 'float32' })
+ * @example
+ * const labels = tensor([2, 0], { dtype: 'int32' });
+ * oneHot(labels, 3); // [[0, 0, 1], [1, 0, 0]], float32
  */
 export function oneHot(
   indices: Tensor,

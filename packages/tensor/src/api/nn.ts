@@ -27,8 +27,10 @@ import {
 import { reducedShape } from '../ops/reduce.js';
 
 /**
- * Softmax along `axis` (default the last), max-subtracted. @example
- * softmax(logits, -1)
+ * Softmax along `axis` (default the last), max-subtracted so large logits
+ * do not overflow: class probabilities from scores.
+ * @example
+ * softmax(tensor([[0, 0], [0, 1000]]), -1); // [[0.5, 0.5], [0, 1]]
  */
 export function softmax(x: Tensor, axis = -1): Tensor {
   return apply1(P.softmax, [x], {
@@ -37,7 +39,10 @@ export function softmax(x: Tensor, axis = -1): Tensor {
 }
 
 /**
- * log(softmax(x)) along `axis`, computed stably. @example logSoftmax(logits)
+ * log(softmax(x)) along `axis`, computed stably (no log of a rounded 0):
+ * the input of nllLoss.
+ * @example
+ * logSoftmax(tensor([0, 0])); // [-0.693, -0.693]
  */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   return apply1(P.logSoftmax, [x], {
@@ -45,12 +50,17 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   });
 }
 
+/**
+ * One axis, several, or null/undefined for all of them.
+ * @inline
+ */
 type Axes = number | readonly number[] | null;
 
 /**
  * log Σ exp(x) over `axes` (default all), as m + log Σ exp(x − m) with m the
  * max; the m terms cancel in the gradient, which is softmax(x).
- * @example logsumexp(x, -1, true)
+ * @example
+ * logsumexp(tensor([[0, 0], [1000, 1000]]), -1, true); // [[0.693], [1000.693]]
  */
 export function logsumexp(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const ax = normalizeAxes('logsumexp', axes, x.rank);
@@ -68,6 +78,12 @@ export function logsumexp(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   return keepdims ? out : reshape(out, reducedShape(x.shape, ax, false));
 }
 
+/**
+ * Options of variance.
+ * @example
+ * const opts: VarianceOptions = { correction: 1, keepdims: true };
+ * variance(tensor([[1, 3], [5, 7]]), 1, opts); // [[2], [2]]
+ */
 export interface VarianceOptions {
   /** Keep reduced axes as size 1 (default false). */
   keepdims?: boolean;
@@ -79,8 +95,11 @@ export interface VarianceOptions {
 }
 
 /**
- * Mean squared deviation over `axes` (default all). @example variance(x, 0, {
- * correction: 1 })
+ * Mean squared deviation over `axes` (default all): the population
+ * variance, or the sample variance with `correction: 1`.
+ * @example
+ * variance(tensor([1, 3])); // 1
+ * variance(tensor([1, 3]), 0, { correction: 1 }); // 2
  */
 export function variance(
   x: Tensor,
@@ -105,10 +124,22 @@ export function variance(
   return div(sum(square(d), ax, keepdims), count - correction);
 }
 
-/** A size for both spatial axes, or [height, width]. */
+/**
+ * A size for both spatial axes, or [height, width].
+ * @example
+ * const k: Size2 = [2, 1];
+ * maxPool2d(ones([1, 1, 4, 4]), { kernel: k }); // [1, 1, 2, 4]
+ */
 export type Size2 = number | readonly [number, number];
 
+/**
+ * Options of maxPool2d and avgPool2d.
+ * @example
+ * const opts: Pool2dOptions = { kernel: 3, stride: 1, padding: 1 };
+ * avgPool2d(ones([1, 1, 5, 5]), opts); // [1, 1, 5, 5]
+ */
 export interface Pool2dOptions {
+  /** Window size. */
   kernel: Size2;
   /** Default: the kernel. */
   stride?: Size2;
@@ -130,8 +161,10 @@ function poolAttrs(opts: Pool2dOptions): Pool2dAttrs {
 }
 
 /**
- * Max over each kh×kw window of an NCHW tensor (padding is ignored). @example
- * maxPool2d(x, { kernel: 2 })
+ * Max over each kh×kw window of an NCHW tensor (padding is ignored):
+ * downsampling in a convolutional network.
+ * @example
+ * maxPool2d(randn([8, 3, 28, 28]), { kernel: 2 }); // [8, 3, 14, 14]
  */
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   return apply1(P.maxPool2d, [x], poolAttrs(opts));
@@ -139,13 +172,22 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
 
 /**
  * Mean over each kh×kw window of an NCHW tensor; padding counts as zeros.
- * @example avgPool2d(x, { kernel: 3, stride: 1, padding: 1 })
+ * @example
+ * avgPool2d(ones([1, 1, 4, 4]), { kernel: 3, stride: 1, padding: 1 });
+ * // [1, 1, 4, 4]; 4/9 in the corners
  */
 export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   return apply1(P.avgPool2d, [x], poolAttrs(opts));
 }
 
-/** Backward of maxPool2d: g routed to each window's first maximum of x. */
+/**
+ * Backward of maxPool2d: g routed to each window's first maximum of x (its
+ * VJP; call it for a pooling VJP of your own).
+ * @example
+ * const x = tensor([[[[1, 2], [4, 3]]]]);
+ * const attrs = { kernel: [2, 2], stride: [2, 2], padding: [0, 0] } as const;
+ * maxPool2dGrad(x, ones([1, 1, 1, 1]), attrs); // [[[[0, 0], [1, 0]]]]
+ */
 export function maxPool2dGrad(
   x: Tensor,
   g: Tensor,
@@ -157,6 +199,9 @@ export function maxPool2dGrad(
 /**
  * Backward of avgPool2d: g/(kh·kw) spread over each window (x supplies the
  * shape).
+ * @example
+ * const attrs = { kernel: [2, 2], stride: [2, 2], padding: [0, 0] } as const;
+ * avgPool2dGrad(zeros([1, 1, 2, 2]), ones([1, 1, 1, 1]), attrs); // 0.25 each
  */
 export function avgPool2dGrad(
   x: Tensor,

@@ -11,9 +11,14 @@
  * The main entry stays browser-safe: nothing outside this file and
  * cpu-worker.ts imports node:*.
  *
+ * The worker protocol (SharedTensor, CpuTask, the status codes, ...) is
+ * exported for cpu-worker.ts only, and marked internal.
+ *
  * @example
  * import { useCpuThreads } from '@optnet/tensor/threads';
- * await useCpuThreads(); // one thread per core; useCpuThreads(1) turns them off
+ * await useCpuThreads(); // one per core; useCpuThreads(1) turns them off
+ *
+ * @module \@optnet/tensor/threads
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -49,6 +54,9 @@ import { usingWasmKernels } from './wasm/runtime.js';
  * wake-up. Measured break-even on 2 cores: cholesky 16×40 (cost 340k) is
  * 1.25x faster split, 16×30 (144k) 0.85x; matvec [16,100,100] (320k) 1.0x,
  * [32,100,100] 1.35x.
+ * @example
+ * // cholesky of a batch of 64 50×50 matrices: cost 64·50³/3 ≈ 2.7M
+ * 64 * 50 ** 3 / 3 >= MIN_PARALLEL_COST; // true: split when threads are on
  */
 export const MIN_PARALLEL_COST = 300_000;
 
@@ -58,7 +66,10 @@ export const MIN_PARALLEL_COST = 300_000;
  */
 const COPY_MAX = 1 << 16;
 
-/** A CPU tensor as sent to a worker: its shared memory, not a copy. */
+/**
+ * A CPU tensor as sent to a worker: its shared memory, not a copy.
+ * @internal
+ */
 export interface SharedTensor {
   readonly buffer: SharedArrayBuffer;
   readonly byteOffset: number;
@@ -77,7 +88,10 @@ export interface SharedTensor {
   readonly finite: boolean;
 }
 
-/** One range of one kernel call, as posted to a worker. */
+/**
+ * One range of one kernel call, as posted to a worker.
+ * @internal
+ */
 export interface CpuTask {
   readonly op: string;
   readonly attrs: unknown;
@@ -92,7 +106,10 @@ export interface CpuTask {
   readonly wasm: boolean;
 }
 
-/** A thrown error as a worker reports it. */
+/**
+ * A thrown error as a worker reports it.
+ * @internal
+ */
 export interface ErrorReport {
   readonly name: string;
   readonly code: string | undefined;
@@ -102,14 +119,18 @@ export interface ErrorReport {
 /**
  * Worker status in the shared sync array: running, done, failed (error on the
  * port).
+ * @internal
  */
 export const RUNNING = 0;
+/** @internal */
 export const DONE = 1;
+/** @internal */
 export const FAILED = 2;
 
 /**
  * The registry's kernels that can be split, by op name (workers look ops up
  * here).
+ * @internal
  */
 export function splittableKernels(): Map<string, KernelOp<unknown>> {
   const map = new Map<string, KernelOp<unknown>>();
@@ -123,6 +144,7 @@ export function splittableKernels(): Map<string, KernelOp<unknown>> {
 
 /**
  * Typed-array views of the shared tensors (aliases give back the same array).
+ * @internal
  */
 export function viewTensors(ts: readonly SharedTensor[]): CpuTensor[] {
   const out: CpuTensor[] = [];
@@ -137,7 +159,10 @@ export function viewTensors(ts: readonly SharedTensor[]): CpuTensor[] {
   return out;
 }
 
-/** An error as plain data, to cross threads. */
+/**
+ * An error as plain data, to cross threads.
+ * @internal
+ */
 export function reportOf(e: unknown): ErrorReport {
   if (e instanceof Error) {
     const code = (e as { code?: unknown }).code;
@@ -357,7 +382,8 @@ const runner: CpuParallel = { minCost: MIN_PARALLEL_COST, run: runSplit };
  * to the number of threads in use. Results are bit-identical either way.
  * @example
  * const n = await useCpuThreads(); // e.g. 8
- * cholesky(a); // a [128, 100, 100]: split over 8 threads
+ * const a = addDiagonal(zeros([128, 100, 100]), ones([100]));
+ * cholesky(a); // split over the n threads
  */
 export async function useCpuThreads(
   n: number = availableParallelism(),
@@ -406,7 +432,9 @@ async function startPool(count: number): Promise<number> {
 /**
  * Back to one thread: uninstall the runner and end the workers. Tensors
  * made while threads were on stay valid.
- * @example stopCpuThreads();
+ * @example
+ * await useCpuThreads(2);
+ * stopCpuThreads(); // cpuThreadStats().threads === 1
  */
 export function stopCpuThreads(): void {
   setCpuParallel(null);
@@ -421,8 +449,14 @@ export function stopCpuThreads(): void {
 /**
  * Threads in use (1 when off), and how many kernel calls have been split
  * over them since the process started (to check what ran where).
- * @example cpuThreadStats(); // { threads: 2, splitCalls: 14 }
+ * @example
+ * cpuThreadStats(); // { threads: 2, splitCalls: 14 }
  */
-export function cpuThreadStats(): { threads: number; splitCalls: number } {
+export function cpuThreadStats(): {
+  /** Threads in use, this one included (1: off). */
+  threads: number;
+  /** Kernel calls split over threads since the process started. */
+  splitCalls: number;
+} {
   return { threads: pool.length + 1, splitCalls };
 }

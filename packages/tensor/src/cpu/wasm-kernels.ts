@@ -16,8 +16,14 @@
  *
  * @example
  * import { registerWasmKernels, wasmKernels } from '@optnet/tensor/wasm';
- * registerWasmKernels([{ name: 'sumTo', params: [['$n', 'i32']], result: 'f64', body: '...' }]);
- * const k = wasmKernels(); if (k !== null) k.fn.sumTo(10);
+ * registerWasmKernels([{
+ *   name: 'sq', params: [['$x', 'f64']], result: 'f64',
+ *   body: '(f64.mul (local.get $x) (local.get $x))',
+ * }]);
+ * const k = wasmKernels();
+ * if (k !== null) k.fn.sq(3); // 9
+ *
+ * @module \@optnet/tensor/wasm
  */
 export { assemble, type WasmFunc } from './wasm/assemble.js';
 export { cpuKernelOf } from './kernels.js';

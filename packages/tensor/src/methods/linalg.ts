@@ -8,12 +8,19 @@ import { Tensor } from '../tensor.js';
 
 declare module '../tensor.js' {
   interface Tensor {
+    /** Lower-triangular L with this = L·Lᵀ. */
     cholesky(): Tensor;
+    /** X with op(this)·X = b, this triangular. */
     triangularSolve(b: Tensor, options?: F.TriangularSolveOptions): Tensor;
+    /** X with (L·Lᵀ)·X = b, this being the Cholesky factor L. */
     choleskySolve(b: Tensor): Tensor;
+    /** X with this·X = b (LU with partial pivoting). */
     solve(b: Tensor): Tensor;
+    /** The inverse matrix of each batch item. */
     inverse(): Tensor;
+    /** this + diag(d). */
     addDiagonal(d: Tensor): Tensor;
+    /** The main diagonal of each matrix. */
     diagonal(): Tensor;
   }
 }

@@ -8,7 +8,9 @@ import { Tensor } from '../tensor.js';
 
 declare module '../tensor.js' {
   interface Tensor {
+    /** op(this)·op(b) over the last two axes, batch dims broadcast. */
     matmul(b: Tensor, options?: F.MatmulOptions): Tensor;
+    /** 2-D cross-correlation of this NCHW tensor with weight w. */
     conv2d(w: Tensor, options?: F.Conv2dOptions): Tensor;
   }
 }

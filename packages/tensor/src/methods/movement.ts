@@ -8,12 +8,19 @@ import { Tensor } from '../tensor.js';
 
 declare module '../tensor.js' {
   interface Tensor {
+    /** NumPy basic slicing: one {start, stop, step} per leading axis. */
     slice(specs: readonly SliceSpec[]): Tensor;
+    /** Merge the axes startAxis … endAxis (inclusive) into one. */
     flatten(startAxis?: number, endAxis?: number): Tensor;
+    /** Constant padding: pads[a] = [before, after] for every axis. */
     pad(pads: readonly (readonly [number, number])[], value?: number): Tensor;
+    /** Reverse the order along `axes` (default all). */
     flip(axes?: number | readonly number[]): Tensor;
+    /** out[i] = this[i with i[axis] = indices[i]] (torch.gather). */
     gather(indices: Tensor, axis: number): Tensor;
+    /** Pick entries `indices` (1-D int32) along `axis`. */
     indexSelect(axis: number, indices: Tensor): Tensor;
+    /** One-hot encoding of these int32 indices along a new last axis. */
     oneHot(depth: number, options?: { dtype?: DType }): Tensor;
   }
 }

@@ -5,15 +5,25 @@
 import * as F from '../api/nn.js';
 import { Tensor } from '../tensor.js';
 
+/**
+ * One axis, several, or null/undefined for all of them.
+ * @inline
+ */
 type Axes = number | readonly number[] | null;
 
 declare module '../tensor.js' {
   interface Tensor {
+    /** Softmax along `axis` (default the last), max-subtracted. */
     softmax(axis?: number): Tensor;
+    /** log(softmax(x)) along `axis`, computed stably. */
     logSoftmax(axis?: number): Tensor;
+    /** log Σ exp(x) over `axes` (default all), computed stably. */
     logsumexp(axes?: Axes, keepdims?: boolean): Tensor;
+    /** Mean squared deviation over `axes` (default all). */
     variance(axes?: Axes, opts?: F.VarianceOptions): Tensor;
+    /** Max over each window of an NCHW tensor. */
     maxPool2d(opts: F.Pool2dOptions): Tensor;
+    /** Mean over each window of an NCHW tensor. */
     avgPool2d(opts: F.Pool2dOptions): Tensor;
   }
 }

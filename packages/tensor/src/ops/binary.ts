@@ -9,6 +9,12 @@ import { broadcastNamed } from '../shape.js';
 import { binaryLoop, type RowKernel } from './broadcast-loop.js';
 import type { NoAttrs } from './unary.js';
 
+/**
+ * The name of a binary elementwise primitive (inputs broadcast).
+ * @example
+ * const name: BinaryName = 'maximum';
+ * apply1(primitives[name], [tensor([1, 5]), tensor([3, 2])], {}); // [3, 5]
+ */
 export type BinaryName =
   'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
 
@@ -80,6 +86,12 @@ function makeBinary(name: BinaryName): KernelOp<NoAttrs> {
   });
 }
 
+/**
+ * The binary elementwise primitives (part of `Primitives`), one per
+ * BinaryName.
+ * @example
+ * const op: BinaryPrimitives['add'] = primitives.add;
+ */
 export type BinaryPrimitives = {
   readonly [K in BinaryName]: KernelOp<NoAttrs>;
 };

@@ -3,7 +3,14 @@ import { isDType, type DType } from '../dtype.js';
 import { DTypeError } from '../errors.js';
 import { defineOp, type KernelOp } from '../op.js';
 
+/**
+ * Attributes of the cast primitive.
+ * @example
+ * const attrs: CastAttrs = { dtype: 'int32' };
+ * apply1(primitives.cast, [tensor([1.7, -1.7])], attrs); // [1, -1]
+ */
 export interface CastAttrs {
+  /** The dtype to convert to. */
   readonly dtype: DType;
 }
 

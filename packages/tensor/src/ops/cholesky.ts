@@ -45,7 +45,10 @@ export function squareSize(op: string, shape: Shape, arg: string): number {
  * is NaN or ±Inf, so four running sums of x·0 stay 0 iff all are finite.
  * Several times faster than assertFinite's element-by-element test, which
  * only needs to run (to name the bad index) when this says false.
- * @example if (!allFinite(data, 0, data.length)) reportFirstBadEntry(data);
+ * For a kernel of your own that must refuse NaN or Inf inputs.
+ * @example
+ * const data = new Float64Array([1, NaN, 3]);
+ * allFinite(data, 0, data.length); // false: then find and name the entry
  */
 export function allFinite(
   d: ArrayLike<number>,

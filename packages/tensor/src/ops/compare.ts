@@ -4,6 +4,12 @@ import { binaryLoop, rowKernelOf } from './broadcast-loop.js';
 import { binaryMeta } from './binary.js';
 import type { NoAttrs } from './unary.js';
 
+/**
+ * The name of a comparison primitive (bool output, no gradient).
+ * @example
+ * const name: CompareName = 'less';
+ * apply1(primitives[name], [tensor([1, 5]), tensor([3, 2])], {}); // [T, F]
+ */
 export type CompareName =
   'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual';
 
@@ -30,6 +36,11 @@ function makeCompare(name: CompareName): KernelOp<NoAttrs> {
   });
 }
 
+/**
+ * The comparison primitives (part of `Primitives`), one per CompareName.
+ * @example
+ * const op: ComparePrimitives['equal'] = primitives.equal;
+ */
 export type ComparePrimitives = {
   readonly [K in CompareName]: KernelOp<NoAttrs>;
 };

@@ -5,7 +5,14 @@ import { defineOp, type KernelOp } from '../op.js';
 import { fmtShape, normalizeAxis, stridesOf } from '../shape.js';
 import { scatterStrided } from './slice.js';
 
+/**
+ * Attributes of the concat primitive.
+ * @example
+ * const attrs: ConcatAttrs = { axis: 0 };
+ * apply1(primitives.concat, [ones([1, 2]), zeros([2, 2])], attrs); // [3, 2]
+ */
 export interface ConcatAttrs {
+  /** The (normalized) axis joined along. */
   readonly axis: number;
 }
 

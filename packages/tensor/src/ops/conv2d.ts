@@ -17,20 +17,46 @@ import {
 import { fmtShape, sizeOf, type Shape } from '../shape.js';
 import { asF64, gemmAcc } from './matmul.js';
 
+/**
+ * Attributes of the conv2d primitive (`conv2dAttrs` fills them from the
+ * user's options).
+ * @example
+ * const attrs: Conv2dAttrs = conv2dAttrs({ padding: 1 });
+ * apply1(primitives.conv2d, [ones([1, 1, 4, 4]), ones([2, 1, 3, 3])], attrs);
+ * // [1, 2, 4, 4]
+ */
 export interface Conv2dAttrs {
+  /** Step between kernel positions, [sh, sw]. */
   readonly stride: readonly [number, number];
+  /** Zeros added on each side, [ph, pw]. */
   readonly padding: readonly [number, number];
+  /** Spacing between kernel taps, [dh, dw]. */
   readonly dilation: readonly [number, number];
+  /** Channel groups. */
   readonly groups: number;
 }
 
-/** conv2dGradInput: also the spatial size [H, W] of x. */
+/**
+ * conv2dGradInput: also the spatial size [H, W] of x.
+ * @example
+ * const attrs: Conv2dGradInputAttrs = {
+ *   ...conv2dAttrs({ padding: 1 }), inputSize: [4, 4],
+ * };
+ */
 export interface Conv2dGradInputAttrs extends Conv2dAttrs {
+  /** [H, W] of the convolution's input. */
   readonly inputSize: readonly [number, number];
 }
 
-/** conv2dGradWeight: also the kernel size [kh, kw] of w. */
+/**
+ * conv2dGradWeight: also the kernel size [kh, kw] of w.
+ * @example
+ * const attrs: Conv2dGradWeightAttrs = {
+ *   ...conv2dAttrs({ padding: 1 }), kernelSize: [3, 3],
+ * };
+ */
 export interface Conv2dGradWeightAttrs extends Conv2dAttrs {
+  /** [kh, kw] of the convolution's weight. */
   readonly kernelSize: readonly [number, number];
 }
 

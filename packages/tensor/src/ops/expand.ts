@@ -5,7 +5,14 @@ import { fmtShape, type Shape } from '../shape.js';
 import { broadcastStrides } from './broadcast-loop.js';
 import { copyStrided } from './permute.js';
 
+/**
+ * Attributes of the expand primitive.
+ * @example
+ * const attrs: ExpandAttrs = { shape: [2, 3] };
+ * apply1(primitives.expand, [tensor([1, 2, 3])], attrs); // [2, 3]
+ */
 export interface ExpandAttrs {
+  /** The target shape (x broadcasts to it). */
   readonly shape: readonly number[];
 }
 

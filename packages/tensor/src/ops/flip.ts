@@ -3,7 +3,14 @@ import { defineOp, type KernelOp } from '../op.js';
 import { normalizeAxes, stridesOf } from '../shape.js';
 import { copyStrided } from './permute.js';
 
+/**
+ * Attributes of the flip primitive.
+ * @example
+ * const attrs: FlipAttrs = { axes: [1] };
+ * apply1(primitives.flip, [tensor([[1, 2], [3, 4]])], attrs); // [[2, 1], …]
+ */
 export interface FlipAttrs {
+  /** The (normalized) axes reversed. */
   readonly axes: readonly number[];
 }
 

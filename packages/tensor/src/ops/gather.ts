@@ -14,11 +14,27 @@ import {
 import { unknownFailure } from './finite.js';
 import { fmtShape, normalizeAxis, stridesOf, type Shape } from '../shape.js';
 
+/**
+ * Attributes of the gather primitive.
+ * @example
+ * const attrs: GatherAttrs = { axis: 0 };
+ * const idx = tensor([2, 0], { dtype: 'int32' });
+ * apply1(primitives.gather, [tensor([5, 6, 7]), idx], attrs); // [7, 5]
+ */
 export interface GatherAttrs {
+  /** The (normalized) axis indexed. */
   readonly axis: number;
 }
 
+/**
+ * Attributes of the scatterAdd primitive.
+ * @example
+ * const attrs: ScatterAddAttrs = { axis: 0, shape: [3] };
+ * const idx = tensor([2, 2], { dtype: 'int32' });
+ * apply1(primitives.scatterAdd, [ones([2]), idx], attrs); // [0, 0, 2]
+ */
 export interface ScatterAddAttrs {
+  /** The (normalized) axis indexed. */
   readonly axis: number;
   /** Shape of the output (the gathered-from tensor). */
   readonly shape: readonly number[];

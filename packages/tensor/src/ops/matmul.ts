@@ -16,6 +16,12 @@ import {
 import { broadcastNamed, fmtShape, sizeOf, type Shape } from '../shape.js';
 import { batchMap } from './triangular-solve.js';
 
+/**
+ * Attributes of the matmul primitive.
+ * @example
+ * const attrs: MatmulAttrs = { transA: false, transB: true };
+ * apply1(primitives.matmul, [ones([2, 3]), ones([4, 3])], attrs); // [2, 4]
+ */
 export interface MatmulAttrs {
   /** Use aᵀ (swap a's last two axes). */
   readonly transA: boolean;

@@ -7,8 +7,16 @@ import { defineOp, type KernelOp } from '../op.js';
 import { fmtShape, stridesOf } from '../shape.js';
 import { scatterStrided } from './slice.js';
 
+/**
+ * Attributes of the pad primitive.
+ * @example
+ * const attrs: PadAttrs = { pads: [[1, 2]], value: 0 };
+ * apply1(primitives.pad, [tensor([5])], attrs); // [0, 5, 0, 0]
+ */
 export interface PadAttrs {
+  /** [before, after] for every axis. */
   readonly pads: readonly (readonly [number, number])[];
+  /** The value of the added elements. */
   readonly value: number;
 }
 

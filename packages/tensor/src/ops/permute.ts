@@ -5,7 +5,14 @@ import { defineOp, type KernelOp } from '../op.js';
 import { stridesOf, type Shape } from '../shape.js';
 import { forEachRow } from './broadcast-loop.js';
 
+/**
+ * Attributes of the permute primitive.
+ * @example
+ * const attrs: PermuteAttrs = { perm: [1, 0] };
+ * apply1(primitives.permute, [zeros([2, 3])], attrs).shape; // [3, 2]
+ */
 export interface PermuteAttrs {
+  /** Output axis i is input axis perm[i] (normalized). */
   readonly perm: readonly number[];
 }
 
@@ -29,6 +36,12 @@ export function normalizePerm(
   return p;
 }
 
+/**
+ * The inverse permutation: permuting by `perm`, then by `invertPerm(perm)`
+ * gives the original order (permute's VJP).
+ * @example
+ * invertPerm([2, 0, 1]); // [1, 2, 0]
+ */
 export function invertPerm(perm: readonly number[]): number[] {
   const inv = new Array<number>(perm.length);
   perm.forEach((p, i) => (inv[p] = i));

@@ -14,12 +14,20 @@ import {
 } from '../op.js';
 import { fmtShape, shapesEqual } from '../shape.js';
 
+/**
+ * Attributes of the 2-d pooling primitives.
+ * @example
+ * const attrs: Pool2dAttrs = {
+ *   kernel: [2, 2], stride: [2, 2], padding: [0, 0],
+ * };
+ * apply1(primitives.maxPool2d, [ones([1, 1, 4, 4])], attrs); // [1, 1, 2, 2]
+ */
 export interface Pool2dAttrs {
-  /** [kh, kw] */
+  /** Window size, [kh, kw]. */
   readonly kernel: readonly [number, number];
-  /** [sh, sw] */
+  /** Step between windows, [sh, sw]. */
   readonly stride: readonly [number, number];
-  /** [ph, pw] */
+  /** Padding on each side, at most half the kernel, [ph, pw]. */
   readonly padding: readonly [number, number];
 }
 

@@ -13,18 +13,39 @@ import {
 import { normalizeAxis, sizeOf, type Shape } from '../shape.js';
 import { broadcastStrides, forEachRow } from './broadcast-loop.js';
 
+/**
+ * Attributes of sum, prod, max and min.
+ * @example
+ * const attrs: ReduceAttrs = { axes: [1], keepdims: true };
+ * apply1(primitives.sum, [ones([2, 3])], attrs); // [[3], [3]]
+ */
 export interface ReduceAttrs {
   /** Normalized, sorted, unique axes. */
   readonly axes: readonly number[];
+  /** Keep the reduced axes with size 1. */
   readonly keepdims: boolean;
 }
 
+/**
+ * Attributes of argmax and argmin.
+ * @example
+ * const attrs: ArgReduceAttrs = { axis: 0, keepdims: false };
+ * apply1(primitives.argmax, [tensor([3, 9, 1])], attrs); // 1
+ */
 export interface ArgReduceAttrs {
+  /** The (normalized) axis searched. */
   readonly axis: number;
+  /** Keep the reduced axis with size 1. */
   readonly keepdims: boolean;
 }
 
-/** Output shape of a reduction. */
+/**
+ * Output shape of a reduction over `axes`: for the `shape` rule of a
+ * reduction of your own.
+ * @example
+ * reducedShape([2, 3, 4], [1], false); // [2, 4]
+ * reducedShape([2, 3, 4], [1], true); // [2, 1, 4]
+ */
 export function reducedShape(
   shape: Shape,
   axes: readonly number[],
@@ -227,12 +248,24 @@ function makeArgReduce(name: 'argmax' | 'argmin'): KernelOp<ArgReduceAttrs> {
   });
 }
 
+/**
+ * The reduction primitives (part of `Primitives`).
+ * @example
+ * const op: ReducePrimitives['max'] = primitives.max;
+ * apply1(op, [tensor([1, 5, 2])], { axes: [0], keepdims: false }); // 5
+ */
 export interface ReducePrimitives {
+  /** Σ over the axes. */
   readonly sum: KernelOp<ReduceAttrs>;
+  /** Π over the axes. */
   readonly prod: KernelOp<ReduceAttrs>;
+  /** The max over the axes (NaN propagates). */
   readonly max: KernelOp<ReduceAttrs>;
+  /** The min over the axes (NaN propagates). */
   readonly min: KernelOp<ReduceAttrs>;
+  /** The index of the first max along one axis (int32). */
   readonly argmax: KernelOp<ArgReduceAttrs>;
+  /** The index of the first min along one axis (int32). */
   readonly argmin: KernelOp<ArgReduceAttrs>;
 }
 

@@ -10,11 +10,22 @@ import {
 } from './triangular-solve.js';
 import type { NoAttrs } from './unary.js';
 
+/**
+ * The batched linear-algebra primitives (part of `Primitives`).
+ * @example
+ * const op: LinalgPrimitives['cholesky'] = primitives.cholesky;
+ * apply1(op, [tensor([[4, 2], [2, 5]])], {}); // [[2, 0], [1, 2]]
+ */
 export interface LinalgPrimitives {
+  /** The lower Cholesky factor L of A = L Lᵀ. */
   readonly cholesky: KernelOp<NoAttrs>;
+  /** Solve a triangular system. */
   readonly triangularSolve: KernelOp<TriangularSolveAttrs>;
+  /** Solve A X = B by LU with partial pivoting. */
   readonly solve: KernelOp<NoAttrs>;
+  /** A + diag(d): add a vector to each matrix's diagonal. */
   readonly addDiagonal: KernelOp<NoAttrs>;
+  /** Each matrix's diagonal as a vector. */
   readonly diagonal: KernelOp<NoAttrs>;
 }
 

@@ -9,12 +9,25 @@ import {
 } from './pool2d.js';
 import { logSoftmax, softmax, type SoftmaxAttrs } from './softmax.js';
 
+/**
+ * The neural-network primitives that are fused for speed and stability
+ * (part of `Primitives`): softmax, logSoftmax and 2-d pooling.
+ * @example
+ * const op: NnPrimitives['softmax'] = primitives.softmax;
+ * apply1(op, [tensor([0, 0])], { axis: 0 }); // [0.5, 0.5]
+ */
 export interface NnPrimitives {
+  /** e^x / Σ e^x along an axis, max-subtracted. */
   readonly softmax: KernelOp<SoftmaxAttrs>;
+  /** x − logsumexp(x) along an axis, max-subtracted. */
   readonly logSoftmax: KernelOp<SoftmaxAttrs>;
+  /** The max over each 2-d window. */
   readonly maxPool2d: KernelOp<Pool2dAttrs>;
+  /** The mean over each 2-d window. */
   readonly avgPool2d: KernelOp<Pool2dAttrs>;
+  /** maxPool2d's gradient with respect to its input. */
   readonly maxPool2dGrad: KernelOp<Pool2dAttrs>;
+  /** avgPool2d's gradient with respect to its input. */
   readonly avgPool2dGrad: KernelOp<Pool2dAttrs>;
 }
 

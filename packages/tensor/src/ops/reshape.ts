@@ -3,7 +3,14 @@ import { ShapeError } from '../errors.js';
 import { defineOp, type KernelOp } from '../op.js';
 import { fmtShape, sizeOf, type Shape } from '../shape.js';
 
+/**
+ * Attributes of the reshape primitive.
+ * @example
+ * const attrs: ReshapeAttrs = { shape: [3, -1] };
+ * apply1(primitives.reshape, [zeros([6])], attrs).shape; // [3, 2]
+ */
 export interface ReshapeAttrs {
+  /** The new shape; one entry may be -1 (inferred). */
   readonly shape: readonly number[];
 }
 

@@ -9,19 +9,43 @@ import { defineOp, type KernelOp } from '../op.js';
 import { fmtShape, stridesOf, type Shape } from '../shape.js';
 import { copyStrided } from './permute.js';
 
+/**
+ * One axis of a slice, as NumPy's `start:stop:step` (negative indices
+ * count from the end; null or missing takes the default).
+ * @example
+ * const everyOther: SliceSpec = { step: 2 };
+ * slice(tensor([0, 1, 2, 3, 4]), [everyOther]); // [0, 2, 4]
+ */
 export interface SliceSpec {
+  /** First index (default 0, or the end for a negative step). */
   readonly start?: number | null;
+  /** Stop before this index (default: past the end). */
   readonly stop?: number | null;
+  /** Step (default 1; negative walks backwards; never 0). */
   readonly step?: number | null;
 }
 
+/**
+ * Attributes of the slice primitive.
+ * @example
+ * const attrs: SliceAttrs = { specs: [{ start: 1 }] };
+ * apply1(primitives.slice, [tensor([1, 2, 3])], attrs); // [2, 3]
+ */
 export interface SliceAttrs {
+  /** One spec per leading axis; the others are taken whole. */
   readonly specs: readonly SliceSpec[];
 }
 
+/**
+ * Attributes of the sliceScatter primitive (slice's transpose).
+ * @example
+ * const attrs: SliceScatterAttrs = { shape: [3], specs: [{ start: 1 }] };
+ * apply1(primitives.sliceScatter, [ones([2])], attrs); // [0, 1, 1]
+ */
 export interface SliceScatterAttrs {
   /** Shape of the tensor that was sliced (the output shape). */
   readonly shape: readonly number[];
+  /** The specs of the slice whose positions are written. */
   readonly specs: readonly SliceSpec[];
 }
 

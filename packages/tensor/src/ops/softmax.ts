@@ -11,6 +11,12 @@ import {
 } from '../op.js';
 import { normalizeAxis, sizeOf } from '../shape.js';
 
+/**
+ * Attributes of softmax and logSoftmax.
+ * @example
+ * const attrs: SoftmaxAttrs = { axis: 1 };
+ * apply1(primitives.softmax, [zeros([2, 4])], attrs); // rows of 0.25
+ */
 export interface SoftmaxAttrs {
   /** Normalized axis. */
   readonly axis: number;

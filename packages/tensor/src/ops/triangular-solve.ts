@@ -33,6 +33,17 @@ import { allFinite, checkFinite, squareSize } from './cholesky.js';
 import { nonFiniteFailure, unknownFailure } from './finite.js';
 import { isKnownFinite, markFinite } from '../cpu/known-finite.js';
 
+/**
+ * Attributes of the triangularSolve primitive (`triangularSolve` fills
+ * them from its options).
+ * @example
+ * const attrs: TriangularSolveAttrs = {
+ *   lower: true, transpose: false, unitDiagonal: false,
+ * };
+ * const L = tensor([[2, 0], [1, 1]]);
+ * apply1(primitives.triangularSolve, [L, tensor([[2], [3]])], attrs);
+ * // [[1], [2]]
+ */
 export interface TriangularSolveAttrs {
   /** L is lower triangular (else upper). */
   readonly lower: boolean;

@@ -6,6 +6,12 @@ import { assertFloat, type DType, type TypedArray } from '../dtype.js';
 import { DTypeError } from '../errors.js';
 import { defineOp, type KernelOp, type TensorMeta } from '../op.js';
 
+/**
+ * The attributes of a primitive that takes none: pass `{}`.
+ * @example
+ * const attrs: NoAttrs = {};
+ * apply1(primitives.exp, [tensor([0])], attrs); // [1]
+ */
 export type NoAttrs = Record<string, never>;
 
 /**
@@ -19,6 +25,12 @@ interface UnaryRow {
   readonly domain: 'float' | 'numeric';
 }
 
+/**
+ * The name of a unary elementwise primitive.
+ * @example
+ * const name: UnaryName = 'tanh';
+ * apply1(primitives[name], [tensor([0])], {}); // [0]
+ */
 export type UnaryName =
   | 'neg'
   | 'abs'
@@ -164,6 +176,12 @@ function makeUnary(name: UnaryName): KernelOp<NoAttrs> {
   });
 }
 
+/**
+ * The unary elementwise primitives (part of `Primitives`), one per
+ * UnaryName.
+ * @example
+ * const op: UnaryPrimitives['sqrt'] = primitives.sqrt;
+ */
 export type UnaryPrimitives = { readonly [K in UnaryName]: KernelOp<NoAttrs> };
 
 export const unaryPrimitives: UnaryPrimitives = Object.fromEntries(

@@ -7,6 +7,10 @@ import type { ErrorCode } from '../errors.js';
 import { Tensor, type NestedArray } from '../tensor.js';
 import { FLOAT32_FLOOR, wideFloat } from './suite-dtype.js';
 
+/**
+ * A tensor, or plain values to compare with one.
+ * @inline
+ */
 type Values = Tensor | TypedArray | NestedArray | readonly number[];
 
 async function flat(v: Values): Promise<number[]> {
@@ -16,8 +20,16 @@ async function flat(v: Values): Promise<number[]> {
   return [Number(v)];
 }
 
+/**
+ * Tolerances (and an optional shape) of assertClose.
+ * @example
+ * const opts: CloseOptions = { rtol: 1e-4, atol: 1e-6, shape: [2] };
+ * await assertClose(tensor([1, 2]), [1, 2.0001], opts);
+ */
 export interface CloseOptions {
+  /** Relative tolerance (default 1e-6). */
   rtol?: number;
+  /** Absolute tolerance (default 1e-9). */
   atol?: number;
   /** Also require this shape (when `actual` is a tensor). */
   shape?: readonly number[];
@@ -26,8 +38,10 @@ export interface CloseOptions {
 /**
  * |actual − expected| ≤ atol + rtol·|expected| elementwise; NaN matches NaN.
  * On a backend without float64 (a GPU), tolerances are at least
- * FLOAT32_FLOOR's: the cases state float64's.
- * @example await assertClose(x.exp(), [1, Math.E], { rtol: 1e-6 })
+ * FLOAT32_FLOOR's: the cases state float64's. Throws an Error naming the
+ * first value that differs.
+ * @example
+ * await assertClose(tensor([0, 1]).exp(), [1, Math.E], { rtol: 1e-6 });
  */
 export async function assertClose(
   actual: Values,
@@ -66,8 +80,11 @@ export async function assertClose(
 /**
  * Throws unless `fn` throws (or its promise rejects with) an error with
  * `code` whose message matches every pattern.
+ * For tests of error paths: the code, and the words the message promises.
  * @example
- * await assertThrowsCode(() => load(m, path), 'STATE_MISMATCH', /missing/);
+ * await assertThrowsCode(
+ *   async () => zeros([2]).item(), 'BAD_ARGUMENT', /exactly one element/,
+ * );
  */
 export async function assertThrowsCode(
   fn: () => unknown,
@@ -87,7 +104,7 @@ export async function assertThrowsCode(
 /**
  * assertThrowsCode for a synchronous `fn`, usable without `await`.
  * @example
- * assertThrowsCodeSync(() => new SGD([], {}), 'BAD_OPTION', /non-empty/);
+ * assertThrowsCodeSync(() => zeros([2, 3]).reshape([4]), 'SHAPE_MISMATCH');
  */
 export function assertThrowsCodeSync(
   fn: () => unknown,

@@ -25,10 +25,17 @@ import { OptnetError } from '../errors.js';
 import type { CpuTensor, KernelOp } from '../op.js';
 import { primitives } from '../primitives.js';
 
-/** A buffer of the GPU-like backend: its storage, until freed. */
-class GpuLikeBuffer {
+/**
+ * A buffer of the GPU-like backend: its storage, until freed. Opaque to
+ * callers, as a device buffer is.
+ * @example
+ * const buf: GpuLikeBuffer = new GpuLikeBackend().allocate('float32', 4);
+ */
+export class GpuLikeBuffer {
   constructor(
+    /** The dtype it holds (bool as u32 words). */
     readonly dtype: DType,
+    /** The words; null once freed. */
     public storage: Float32Array | Int32Array | Uint32Array | null,
   ) {}
 

@@ -11,12 +11,29 @@ import { matmulCases } from './cases-matmul.js';
 import { movementCases } from './cases-movement.js';
 import { nnCases } from './cases-nn.js';
 
-/** One forward test; `name` starts with the primitive's name. */
+/**
+ * One forward test; `name` starts with the primitive's name.
+ * @example
+ * const c: OpCase = {
+ *   name: 'exp: of 0 is 1',
+ *   run: () => assertClose(exp(zeros([1])), [1]),
+ * };
+ */
 export interface OpCase {
+  /** Test name, starting with the primitive's name. */
   readonly name: string;
+  /** Runs the test on the current backend; throws (or rejects) on failure. */
   run(): void | Promise<void>;
 }
 
+/**
+ * Every case of the op suite (what `opSuite` registers), for a runner of
+ * your own.
+ * @example
+ * for (const c of allCases.filter((c) => c.name.startsWith('exp'))) {
+ *   await c.run();
+ * }
+ */
 export const allCases: readonly OpCase[] = [
   ...coreCases,
   ...movementCases,
@@ -25,6 +42,11 @@ export const allCases: readonly OpCase[] = [
   ...linalgCases,
 ];
 
+/**
+ * Options of opSuite.
+ * @example
+ * const opts: OpSuiteOptions = { skip: { 'conv2d: groups': 'not yet' } };
+ */
 export interface OpSuiteOptions {
   /** Case names to skip, each with the reason. */
   skip?: Readonly<Record<string, string>>;
@@ -47,10 +69,12 @@ async function assertNothingPending(name: string): Promise<void> {
 }
 
 /**
- * Register every case with a test runner's `test(name, fn)`.
+ * Register every case with a test runner's `test(name, fn)`: how a new
+ * backend proves it computes what the CPU reference does.
  * @example
  * import { test } from 'uvu';
- * opSuite(new CpuBackend(), test); test.run();
+ * opSuite(new CpuBackend(), test);
+ * test.run();
  */
 export function opSuite(
   backend: Backend,

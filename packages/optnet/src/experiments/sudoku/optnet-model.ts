@@ -28,7 +28,11 @@ import { Module } from '@optnet/nn';
 import { qp } from '../../api/qp.js';
 import type { QpOptions } from '../../api/types.js';
 
-/** Options of OptNetSudoku. */
+/**
+ * Options of OptNetSudoku.
+ * @example
+ * new OptNetSudoku({ rng: makeRng(1), qpOptions: { tol: 1e-10 } });
+ */
 export interface OptNetSudokuOptions {
   /** Rows of the learned A (default 40, the paper's). */
   nEq?: number;

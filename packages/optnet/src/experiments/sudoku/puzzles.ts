@@ -24,9 +24,15 @@ const GROUPS: readonly (readonly number[])[] = (() => {
   return g;
 })();
 
-/** A puzzle and its solution, 16 digits each (0 = blank in the quiz). */
+/**
+ * A puzzle and its solution, 16 digits each (0 = blank in the quiz).
+ * @example
+ * const pair: SudokuPair = { quiz: '1000000000000000', solution: '1234341221434321' };
+ */
 export interface SudokuPair {
+  /** The clues, row by row, 0 for a blank. */
   readonly quiz: string;
+  /** The solved grid, row by row. */
   readonly solution: string;
 }
 

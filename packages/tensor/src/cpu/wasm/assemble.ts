@@ -11,6 +11,10 @@
  * error naming the instruction. Comments are `;; ...` to the end of a line.
  */
 
+/**
+ * A WebAssembly value type.
+ * @inline
+ */
 type ValType = 'i32' | 'i64' | 'f32' | 'f64' | 'v128';
 const VALTYPE: Record<ValType, number> = {
   i32: 0x7f,
@@ -158,10 +162,25 @@ function parse(text: string): SExpr[] {
   return stack[0];
 }
 
+/**
+ * One function in the WebAssembly text format: what registerWasmKernels
+ * and assemble take.
+ * @example
+ * const twice: WasmFunc = {
+ *   name: 'twice',
+ *   params: [['$x', 'f64']],
+ *   result: 'f64',
+ *   body: '(f64.add (local.get $x) (local.get $x))',
+ * };
+ */
 export interface WasmFunc {
+  /** Exported name (called as `k.fn[name]`), without the `$`. */
   readonly name: string;
+  /** Parameters as [`$name`, type]. */
   readonly params: readonly (readonly [string, ValType])[];
+  /** The result type, if any. */
   readonly result?: ValType;
+  /** Locals as [`$name`, type] (i32, f64 and v128 helpers make them). */
   readonly locals?: readonly (readonly [string, ValType])[];
   /** The body in the text format (flat or folded instructions). */
   readonly body: string;
@@ -361,7 +380,15 @@ class BodyWriter {
 
 /**
  * A binary module: one exported memory "mem" of `pages` 64 KiB pages, and the
- * functions (all exported).
+ * functions (all exported). For a module of your own, outside the CPU
+ * backend's (registerWasmKernels adds to that one).
+ * @example
+ * const bytes = assemble([{
+ *   name: 'add1', params: [['$x', 'f64']], result: 'f64',
+ *   body: '(f64.add (local.get $x) (f64.const 1))',
+ * }], 1);
+ * const { instance } = await WebAssembly.instantiate(bytes);
+ * (instance.exports.add1 as (x: number) => number)(2); // 3
  */
 export function assemble(
   funcs: readonly WasmFunc[],

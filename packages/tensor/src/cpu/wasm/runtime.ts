@@ -56,6 +56,8 @@ const RING_DIV = 32;
  * batch items (inChunks, copyItems), and only a single item bigger than
  * this runs the JS kernel. Nothing a call holds is overwritten during the
  * call (see `begin`).
+ * @example
+ * const fits = (n: number): boolean => n * n * 8 <= MAX_ALLOC; // one n×n
  */
 export const MAX_ALLOC: number = RING_MAX / 8;
 
@@ -78,6 +80,17 @@ export function resetWasmScratch(): void {
 }
 const PAGE = 65536;
 
+/**
+ * The CPU backend's WebAssembly module on this thread: its functions, its
+ * memory and the scratch allocator kernels use (from wasmKernels()).
+ * @example
+ * const k: WasmKernels | null = wasmKernels();
+ * if (k !== null) {
+ *   k.begin();
+ *   const at = k.alloc(16); // scratch for two float64s
+ *   k.f64().set([1, 2], at >> 3);
+ * }
+ */
 export interface WasmKernels {
   /** The module's exported functions, by name. */
   readonly fn: Readonly<Record<string, (...args: number[]) => number>>;
@@ -191,7 +204,11 @@ function allFuncs(): WasmFunc[] {
  * is kept); a new name rebuilds the module on this thread at the next
  * wasmKernels() call (mirrors start over).
  * @example
- * registerWasmKernels([{ name: 'myScale', params: [['$p', 'i32'], ['$n', 'i32']], body: '...' }]);
+ * registerWasmKernels([{
+ *   name: 'myHalf', params: [['$x', 'f64']], result: 'f64',
+ *   body: '(f64.mul (local.get $x) (f64.const 0.5))',
+ * }]);
+ * wasmKernels()?.fn.myHalf(3); // 1.5 (null: no SIMD here)
  */
 export function registerWasmKernels(funcs: readonly WasmFunc[]): void {
   // Kernels call this on every call: the usual answer (all present) is a few
@@ -341,7 +358,16 @@ export function loadKernels(
  * The kernels, or null (unsupported, not ready yet, or turned off): then
  * run the JS kernel.
  * @example
- * const k = wasmKernels(); if (k === null) return runJs(); k.fn.dot(a, b, n);
+ * function sumJsOrWasm(x: Float64Array): number {
+ *   const k = wasmKernels();
+ *   if (k === null) return x.reduce((s, v) => s + v, 0); // the JS kernel
+ *   k.begin();
+ *   const at = k.alloc(x.length * 8);
+ *   k.f64().set(x, at >> 3);
+ *   const ones = k.alloc(x.length * 8);
+ *   k.f64().fill(1, ones >> 3, (ones >> 3) + x.length);
+ *   return k.fn.dot(at, ones, x.length);
+ * }
  */
 export function wasmKernels(): WasmKernels | null {
   if (!enabled) return null;
@@ -360,7 +386,12 @@ export function wasmKernels(): WasmKernels | null {
  * where supported). Off, every op runs its plain JS kernel; results then
  * differ in the last bits. Returns the previous setting.
  * @example
- * const was = setWasmKernels(false); try { ... } finally { setWasmKernels(was); }
+ * const was = setWasmKernels(false);
+ * try {
+ *   cholesky(eye(3)); // the plain JS kernel
+ * } finally {
+ *   setWasmKernels(was);
+ * }
  */
 export function setWasmKernels(on: boolean): boolean {
   const was = enabled;
@@ -372,7 +403,7 @@ export function setWasmKernels(on: boolean): boolean {
  * Whether ops on this thread use the WebAssembly kernels right now (false
  * where WebAssembly SIMD is missing, or after `setWasmKernels(false)`).
  * @example
- * if (!usingWasmKernels()) console.warn('plain JS kernels: expect 2-4x slower solves');
+ * if (!usingWasmKernels()) console.warn('plain JS kernels: slower solves');
  */
 export function usingWasmKernels(): boolean {
   return wasmKernels() !== null;
@@ -386,7 +417,13 @@ export function usingWasmKernels(): boolean {
  * kernel on the whole range, overwriting whatever was written.
  * `perItemMax` (≥ itemBytes) bounds the chunk for the body's own
  * allocations (copyItems) too.
- * @example inChunks(k, n * 8, 0, nBatch, (s, e, at) => { ...; return true; });
+ * @example
+ * // items of n float64s, copied to scratch chunk by chunk
+ * function copyIn(k: WasmKernels, x: Float64Array, n: number): boolean {
+ *   return inChunks(k, n * 8, 0, x.length / n, (s, e, at) => {
+ *     k.f64().set(x.subarray(s * n, e * n), at >> 3);
+ *   });
+ * }
  */
 export function inChunks(
   k: WasmKernels,
@@ -412,7 +449,13 @@ export function inChunks(
  * into fresh scratch. Returns the byte address of output item s's operand
  * and the byte stride to the next item's: one copy and stride 0 when all
  * are the same item, else item t's copy in slot t − s. −1 if no memory.
- * @example const [at, stride] = copyItems(k, x.data, map, s, e, n * n);
+ * @example
+ * function itemsOf(k: WasmKernels, x: CpuTensor, out: CpuTensor): number {
+ *   const map = batchMap(x.shape.slice(0, -2), out.shape.slice(0, -2));
+ *   const n = x.shape[x.shape.length - 1];
+ *   const [at] = copyItems(k, x.data as Float64Array, map, 0, 1, n * n);
+ *   return at; // item 0's copy, or -1
+ * }
  */
 export function copyItems(
   k: WasmKernels,
@@ -450,7 +493,13 @@ export function copyItems(
  * whole array, kept for the next call) where this thread keeps mirrors
  * and the array fits one allocation, else a copy of just those items.
  * Returns [byte address of item s's operand, byte stride], or −1.
- * @example const [lAt, lStride] = operand(k, l.data, batchMapOfL, s, e, n * n);
+ * @example
+ * function operandOf(k: WasmKernels, l: CpuTensor, out: CpuTensor): number {
+ *   const map = batchMap(l.shape.slice(0, -2), out.shape.slice(0, -2));
+ *   const n = l.shape[l.shape.length - 1];
+ *   const [lAt] = operand(k, l.data as Float64Array, map, 0, 1, n * n);
+ *   return lAt;
+ * }
  */
 export function operand(
   k: WasmKernels,

@@ -8,15 +8,42 @@
  */
 import type { WasmFunc } from './assemble.js';
 
+/**
+ * A local of a WasmFunc: [`$name`, type].
+ * @example
+ * const acc: Local = ['$acc', 'f64'];
+ */
 export type Local = readonly [string, 'i32' | 'f64' | 'v128'];
+
+/**
+ * i32 locals with these names.
+ * @example
+ * const locals = [...i32('$i', '$n'), ...f64('$s')];
+ */
 export const i32 = (...names: string[]): Local[] =>
   names.map((n) => [n, 'i32'] as const);
+
+/**
+ * f64 locals with these names.
+ * @example
+ * f64('$s', '$t'); // [['$s', 'f64'], ['$t', 'f64']]
+ */
 export const f64 = (...names: string[]): Local[] =>
   names.map((n) => [n, 'f64'] as const);
+
+/**
+ * v128 (SIMD) locals with these names.
+ * @example
+ * v128('$acc'); // [['$acc', 'v128']]
+ */
 export const v128 = (...names: string[]): Local[] =>
   names.map((n) => [n, 'v128'] as const);
 
-/** Sum of the two lanes of an f64x2 local. */
+/**
+ * Sum of the two lanes of an f64x2 local (text to splice into a body).
+ * @example
+ * const body = `(local.set $s ${hsum('$acc')})`;
+ */
 export const hsum = (v: string): string =>
   `(f64.add (f64x2.extract_lane 0 (local.get ${v})) (f64x2.extract_lane 1 (local.get ${v})))`;
 
@@ -25,6 +52,13 @@ export const hsum = (v: string): string =>
  * and a call costs as much as a short dot): sets `out` to Σ a[k]·b[k],
  * k < len, for byte addresses in locals `a`, `b`. Uses the locals of
  * DOT_LOCALS.
+ * @example
+ * const dot2: WasmFunc = {
+ *   name: 'myDot', result: 'f64',
+ *   params: [['$a', 'i32'], ['$b', 'i32'], ['$n', 'i32']],
+ *   locals: [...DOT_LOCALS, ...f64('$s')],
+ *   body: `${dotInline('$a', '$b', '$n', '$s')} (local.get $s)`,
+ * };
  */
 export const dotInline = (
   a: string,
@@ -52,6 +86,11 @@ export const dotInline = (
     (if (i32.and (local.get ${len}) (i32.const 1)) (then
       (local.set ${out} (f64.add (local.get ${out}) (f64.mul
         (f64.load (i32.add (local.get ${a}) (local.get $de2))) (f64.load (i32.add (local.get ${b}) (local.get $de2))))))))`;
+/**
+ * The locals dotInline uses: add them to the function's `locals`.
+ * @example
+ * const locals = [...DOT_LOCALS, ...f64('$s')];
+ */
 export const DOT_LOCALS: Local[] = [
   ...i32('$dk', '$de4', '$de2'),
   ...v128('$dp', '$dq', '$dzero'),
@@ -60,6 +99,13 @@ export const DOT_LOCALS: Local[] = [
 /**
  * Inline y[k] −= alpha·x[k], k < len, for byte addresses in locals `y`,
  * `x` and an f64 local `alpha`. Uses the locals of AXPY_LOCALS.
+ * @example
+ * const axpy: WasmFunc = {
+ *   name: 'myAxpy',
+ *   params: [['$y', 'i32'], ['$x', 'i32'], ['$al', 'f64'], ['$n', 'i32']],
+ *   locals: AXPY_LOCALS,
+ *   body: axpyInline('$y', '$x', '$al', '$n'),
+ * };
  */
 export const axpyInline = (
   y: string,
@@ -81,6 +127,11 @@ export const axpyInline = (
       (local.set $yp (i32.add (local.get ${y}) (local.get $ye2)))
       (f64.store (local.get $yp) (f64.sub (f64.load (local.get $yp))
         (f64.mul (local.get ${alpha}) (f64.load (i32.add (local.get ${x}) (local.get $ye2))))))))`;
+/**
+ * The locals axpyInline uses: add them to the function's `locals`.
+ * @example
+ * const locals = [...AXPY_LOCALS, ...i32('$row')];
+ */
 export const AXPY_LOCALS: Local[] = [
   ...i32('$yk', '$ye2', '$yp'),
   ...v128('$yal'),
