@@ -26,6 +26,8 @@ import { parseQps, type DenseQp } from '../io/qps.js';
 import type { QpOptions } from '../api/types.js';
 import { UsageError } from '../experiments/common/flags.js';
 import { sudokuCommand } from '../experiments/sudoku/command.js';
+import { denoiseCommand } from '../experiments/denoise/command.js';
+import { classifyCommand } from '../experiments/classify/command.js';
 
 export const USAGE: string = `optnet: a batched, differentiable quadratic-programming solver (OptNet).
 
@@ -34,6 +36,15 @@ Usage:
       Learn 4x4 Sudoku from examples (the OptNet paper's experiment) and
       write a run folder with metrics, a plot and a checkpoint;
       optnet sudoku --help lists every option.
+
+  optnet denoise [--model optnet|tv|fc] [--epochs N] [--lambda X] ...
+      Denoise piecewise-constant signals: total variation as a QP (its
+      weight swept on the training set), OptNet learning its difference
+      operator, or a fully connected net; optnet denoise --help for more.
+
+  optnet classify [--model optnet|fc] [--epochs N] ...
+      Fashion-MNIST with FC-600, FC-10 and a 10-variable QP layer, against
+      the same net without it; optnet classify --help for more.
 
   optnet solve FILE.qps [--json] [--tol T] [--max-iter N] [--dtype float64|float32] [--no-scale]
       Solve the QP in a QPS file (free-format MPS with QUADOBJ, e.g. the
@@ -340,9 +351,19 @@ async function dispatch(argv: readonly string[]): Promise<number> {
         stdout: process.stdout,
         stderr: process.stderr,
       });
+    case 'denoise':
+      return denoiseCommand(rest, {
+        stdout: process.stdout,
+        stderr: process.stderr,
+      });
+    case 'classify':
+      return classifyCommand(rest, {
+        stdout: process.stdout,
+        stderr: process.stderr,
+      });
     default:
       throw new UsageError(
-        `optnet: unknown command; got "${command}". The commands: sudoku, solve, bench, help.`,
+        `optnet: unknown command; got "${command}". The commands: sudoku, denoise, classify, solve, bench, help.`,
       );
   }
 }
