@@ -148,6 +148,31 @@ test('svg: a log x axis puts its ticks at 1, 2, 5 × 10^k in order', () => {
   assert.ok(Math.abs(xs[3] - xs[0] - (xs[4] - xs[1])) < 0.5, String(xs));
 });
 
+test('svg: a linear y axis covers every value (ticks past the largest)', () => {
+  const svg = lineChartSvg({
+    title: 'sweep',
+    xLabel: 'λ',
+    yLabel: 'mse',
+    x: [1, 2, 3],
+    series: [{ name: 'tv', values: [64, 51, 116.7] }],
+  });
+  checkSvg(svg);
+  const yTicks = [
+    ...svg.matchAll(/text-anchor="end" dominant-baseline="middle">([^<]+)</g),
+  ];
+  assert.equal(
+    yTicks.map((m) => m[1]),
+    ['0', '50', '100', '150'],
+  );
+  const ys = [...svg.matchAll(/<circle cx="[\d.]+" cy="([\d.]+)"/g)].map((m) =>
+    Number(m[1]),
+  );
+  assert.ok(
+    ys.every((y) => y >= 36 && y <= 348),
+    String(ys),
+  ); // inside the plot box
+});
+
 test('svg: stacked charts share one document, one panel under the other', () => {
   const chart = (title: string) => ({
     title,

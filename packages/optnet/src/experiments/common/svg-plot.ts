@@ -57,14 +57,27 @@ function tickLabel(v: number): string {
   return String(Number(v.toPrecision(3)));
 }
 
-/** Evenly spaced "nice" ticks (steps of 1, 2 or 5 × 10^k) covering [lo, hi]. */
-function linearTicks(lo: number, hi: number, count = 5): number[] {
+/**
+ * Evenly spaced "nice" ticks (steps of 1, 2 or 5 × 10^k) inside [lo, hi],
+ * or with `cover` from the step at or below lo to the one at or above hi
+ * (an axis drawn from its first tick to its last then holds every value).
+ */
+function linearTicks(
+  lo: number,
+  hi: number,
+  count = 5,
+  cover = false,
+): number[] {
   const span = hi - lo || Math.abs(hi) || 1;
   const raw = span / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((k) => k * mag).find((s) => s >= raw)!;
+  const first = cover
+    ? Math.floor(lo / step + 1e-9) * step
+    : Math.ceil(lo / step - 1e-9) * step;
+  const last = cover ? Math.ceil(hi / step - 1e-9) * step : hi;
   const ticks: number[] = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) {
+  for (let t = first; t <= last + step * 1e-9; t += step) {
     ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
   }
   return ticks;
@@ -88,7 +101,12 @@ function yAxis(values: number[], logY: boolean, floor: number): YAxis {
       (Math.log10(Math.max(v, floor)) - lo) / (hi - lo);
     return { lo: 10 ** lo, hi: 10 ** hi, ticks, map };
   }
-  const ticks = linearTicks(Math.min(0, ...values), Math.max(...values));
+  const ticks = linearTicks(
+    Math.min(0, ...values),
+    Math.max(...values),
+    5,
+    true,
+  );
   const lo = ticks[0];
   const hi = ticks[ticks.length - 1] > lo ? ticks[ticks.length - 1] : lo + 1;
   return { lo, hi, ticks, map: (v) => (v - lo) / (hi - lo) };
