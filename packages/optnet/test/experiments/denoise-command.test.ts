@@ -194,6 +194,10 @@ test('usage mistakes exit 2 with one clear line; --help lists the flags', async 
       /--resume continues a run as it was configured; got --lambda/,
     ],
     [['denoise', '--resume', join(tmp, 'nope')], /not a run folder/],
+    [
+      ['denoise', '--model', 'fc', '--lambda', '3'],
+      /--lambda is TV's \(tv, optnet\); got --lambda with --model fc/,
+    ],
   ];
   for (const [argv, want] of cases) {
     const r = await cli(...argv);

@@ -220,6 +220,15 @@ export async function denoiseCommand(
       `${CMD}: takes no positional arguments; got "${f.positionals[0]}".`,
     );
   }
+  if (f.values.model === 'fc' && !f.given.has('resume')) {
+    for (const k of ['lambda', 'sweep-size'] as const) {
+      if (f.given.has(k)) {
+        throw new UsageError(
+          `${CMD}: --${k} is TV's (tv, optnet); got --${k} with --model fc.`,
+        );
+      }
+    }
+  }
   if (f.values.threads !== undefined) await useCpuThreads(f.values.threads);
   return train(f, io);
 }
