@@ -294,7 +294,7 @@ test('help prints the usage (exit 0); no command or an unknown one exits 2', asy
   assert.is(unknown.code, 2);
   assert.match(
     unknown.stderr,
-    /optnet: unknown command; got "frobnicate"\. The commands: sudoku, solve, bench, help\./,
+    /optnet: unknown command; got "frobnicate"\. The commands: sudoku, denoise, classify, solve, bench, help\./,
   );
 });
 

@@ -21,6 +21,8 @@ import { UsageError } from '../experiments/common/flags.js';
 import { sudokuCommand } from '../experiments/sudoku/command.js';
 import { benchCommand } from './cli-bench.js';
 import { solveCommand, type CommandIo } from './solve.js';
+import { denoiseCommand } from '../experiments/denoise/command.js';
+import { classifyCommand } from '../experiments/classify/command.js';
 
 /**
  * The `optnet` command's help text (what `optnet --help` prints): its
@@ -37,6 +39,13 @@ Commands:
       Learn 4x4 Sudoku from examples (the OptNet paper's experiment): trains,
       prints progress and one JSON line, and writes a run folder with
       metrics, an error plot and a checkpoint.
+  optnet denoise [options]
+      Denoise piecewise-constant signals: total variation as a QP (its
+      weight swept on the training set), OptNet learning its difference
+      operator, or a fully connected net.
+  optnet classify [options]
+      Fashion-MNIST with FC-600, FC-10 and a 10-variable QP layer, against
+      the same net without it.
   optnet solve FILE.qps [options]
       Solve the QP in a QPS file (e.g. the Maros-Meszaros set) and print the
       status, objective, iterations, time and residuals.
@@ -97,9 +106,19 @@ async function dispatch(argv: readonly string[]): Promise<number> {
         stdout: process.stdout,
         stderr: process.stderr,
       });
+    case 'denoise':
+      return denoiseCommand(rest, {
+        stdout: process.stdout,
+        stderr: process.stderr,
+      });
+    case 'classify':
+      return classifyCommand(rest, {
+        stdout: process.stdout,
+        stderr: process.stderr,
+      });
     default:
       throw new UsageError(
-        `optnet: unknown command; got "${command}". The commands: sudoku, solve, bench, help.`,
+        `optnet: unknown command; got "${command}". The commands: sudoku, denoise, classify, solve, bench, help.`,
       );
   }
 }

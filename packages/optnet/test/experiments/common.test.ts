@@ -14,7 +14,10 @@ import {
   UsageError,
   type FlagSpec,
 } from '../../src/experiments/common/flags.js';
-import { lineChartSvg } from '../../src/experiments/common/svg-plot.js';
+import {
+  lineChartSvg,
+  stackedChartsSvg,
+} from '../../src/experiments/common/svg-plot.js';
 import { Progress } from '../../src/experiments/common/progress.js';
 import { createRunDir } from '../../src/experiments/common/run-dir.js';
 import {
@@ -118,6 +121,75 @@ test('svg: a linear chart of one point still renders', () => {
   });
   checkSvg(svg);
   assert.ok(!svg.includes('NaN'));
+});
+
+test('svg: a log x axis puts its ticks at 1, 2, 5 × 10^k in order', () => {
+  const svg = lineChartSvg({
+    title: 'sweep',
+    xLabel: 'λ',
+    yLabel: 'mse',
+    x: [3, 10, 30, 100],
+    series: [{ name: 'tv', values: [50, 20, 17, 50], dots: false }],
+    logX: true,
+  });
+  checkSvg(svg);
+  assert.not.match(svg, /<circle/);
+  const xTicks = [...svg.matchAll(/<text x="([\d.]+)" y="366"[^>]*>([^<]+)</g)];
+  assert.equal(
+    xTicks.map((m) => m[2]),
+    ['5', '10', '20', '50', '100'],
+  );
+  const xs = xTicks.map((m) => Number(m[1]));
+  assert.ok(
+    xs.every((x, i) => i === 0 || x > xs[i - 1]),
+    String(xs),
+  );
+  // Equal ratios are equal distances: 5→50 as long as 10→100.
+  assert.ok(Math.abs(xs[3] - xs[0] - (xs[4] - xs[1])) < 0.5, String(xs));
+});
+
+test('svg: a linear y axis covers every value (ticks past the largest)', () => {
+  const svg = lineChartSvg({
+    title: 'sweep',
+    xLabel: 'λ',
+    yLabel: 'mse',
+    x: [1, 2, 3],
+    series: [{ name: 'tv', values: [64, 51, 116.7] }],
+  });
+  checkSvg(svg);
+  const yTicks = [
+    ...svg.matchAll(/text-anchor="end" dominant-baseline="middle">([^<]+)</g),
+  ];
+  assert.equal(
+    yTicks.map((m) => m[1]),
+    ['0', '50', '100', '150'],
+  );
+  const ys = [...svg.matchAll(/<circle cx="[\d.]+" cy="([\d.]+)"/g)].map((m) =>
+    Number(m[1]),
+  );
+  assert.ok(
+    ys.every((y) => y >= 36 && y <= 348),
+    String(ys),
+  ); // inside the plot box
+});
+
+test('svg: stacked charts share one document, one panel under the other', () => {
+  const chart = (title: string) => ({
+    title,
+    xLabel: 'sample',
+    yLabel: 'value',
+    x: [0, 1, 2],
+    height: 200,
+    series: [{ name: 'a', values: [1, 2, 3] }],
+  });
+  const svg = stackedChartsSvg([chart('first'), chart('second')]);
+  checkSvg(svg);
+  assert.match(svg, /height="400" viewBox="0 0 640 400"/);
+  assert.match(
+    svg,
+    /<g transform="translate\(0 0\)">[^]*first[^]*<g transform="translate\(0 200\)">[^]*second/,
+  );
+  assert.is((svg.match(/<svg /g) ?? []).length, 1);
 });
 
 class Sink {

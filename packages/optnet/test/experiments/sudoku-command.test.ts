@@ -10,9 +10,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { noGrad } from '@optnet/autograd';
-import { decodeSafetensors, load } from '@optnet/nn';
+import { load } from '@optnet/nn';
 import type { Tensor } from '@optnet/tensor';
-import { main } from '../../src/cli.js';
 import { sudokuCommand } from '../../src/experiments/sudoku/command.js';
 import {
   boardTensor,
@@ -30,47 +29,13 @@ import {
   solutionsOf,
 } from '../../src/experiments/sudoku/puzzles.js';
 import { checkSvg } from './svg-check.js';
+import { cli, runCaptured, snapshot, type Run } from './run-helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'optnet-sudoku-'));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** sudokuCommand with captured output; `stopAfter` polls stop after that many batches. */
-async function sudoku(argv: string[], stopAfter = Infinity): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  let polls = 0;
-  const code = await sudokuCommand(argv, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s), isTTY: false },
-    stop: () => ++polls >= stopAfter,
-  });
-  return { code, stdout, stderr };
-}
-
-/** main(argv) with stdout/stderr captured (usage errors go through main). */
-async function cli(...argv: string[]): Promise<Run> {
-  const saved = [process.stdout.write, process.stderr.write];
-  let stdout = '';
-  let stderr = '';
-  process.stdout.write = ((s: string) => (
-    (stdout += s),
-    true
-  )) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => (
-    (stderr += s),
-    true
-  )) as typeof process.stderr.write;
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    [process.stdout.write, process.stderr.write] = saved;
-  }
-}
+const sudoku = (argv: string[], stopAfter?: number): Promise<Run> =>
+  runCaptured(sudokuCommand, argv, stopAfter);
 
 // About 70 steps: enough for the layer to start learning the rules.
 const TINY = [
@@ -160,23 +125,6 @@ test('--play completes a puzzle with a trained run', async () => {
   assert.match(r.stdout, /satisfies the rules: (yes|no)/);
   assert.is(r.code, r.stdout.includes('rules: yes') ? 0 : 1);
 });
-
-/** Every tensor of a checkpoint as bytes, and its loop/history metadata. */
-function snapshot(dir: string): {
-  tensors: Record<string, number[]>;
-  loop: string;
-  history: unknown;
-} {
-  const { tensors, metadata } = decodeSafetensors(
-    readFileSync(join(dir, 'checkpoint.safetensors')),
-  );
-  const out: Record<string, number[]> = {};
-  for (const [k, t] of tensors) out[k] = Array.from(t.dataSync());
-  const history = (JSON.parse(metadata.history) as { seconds: number }[]).map(
-    (h) => ({ ...h, seconds: 0 }),
-  );
-  return { tensors: out, loop: metadata.loop, history };
-}
 
 test('--resume continues bit-identically, after an epoch and mid-epoch', async () => {
   const straight = join(tmp, 'straight');

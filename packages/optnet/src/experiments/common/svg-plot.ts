@@ -1,7 +1,9 @@
 /**
- * A line chart as a standalone SVG document: one or more series over a shared
- * x axis, the y axis linear or logarithmic (as in the OptNet paper's error
- * curves). Written by hand: the chart is a few dozen elements.
+ * Line charts as standalone SVG documents: one or more series over a shared
+ * x axis, each axis linear or logarithmic (as in the OptNet paper's error
+ * curves), and several charts stacked in one document (a few signals with
+ * their denoised versions). Written by hand: a chart is a few dozen
+ * elements.
  */
 
 /** One line of the chart. */
@@ -13,6 +15,10 @@ export interface ChartSeries {
   color?: string;
   /** Draw dashed (default false). */
   dashed?: boolean;
+  /** Mark each point with a dot (default true). */
+  dots?: boolean;
+  /** Line width (default 2). */
+  strokeWidth?: number;
 }
 
 /** Options of lineChartSvg. */
@@ -24,6 +30,8 @@ export interface LineChartOptions {
   series: readonly ChartSeries[];
   /** Logarithmic y axis (default false). */
   logY?: boolean;
+  /** Logarithmic x axis (default false; every x must be positive). */
+  logX?: boolean;
   /**
    * With logY: values ≤ floor are drawn at floor (a log axis has no 0), and
    * a note under the chart says so. Default: a tenth of the smallest
@@ -49,14 +57,27 @@ function tickLabel(v: number): string {
   return String(Number(v.toPrecision(3)));
 }
 
-/** Evenly spaced "nice" ticks (steps of 1, 2 or 5 × 10^k) covering [lo, hi]. */
-function linearTicks(lo: number, hi: number, count = 5): number[] {
+/**
+ * Evenly spaced "nice" ticks (steps of 1, 2 or 5 × 10^k) inside [lo, hi],
+ * or with `cover` from the step at or below lo to the one at or above hi
+ * (an axis drawn from its first tick to its last then holds every value).
+ */
+function linearTicks(
+  lo: number,
+  hi: number,
+  count = 5,
+  cover = false,
+): number[] {
   const span = hi - lo || Math.abs(hi) || 1;
   const raw = span / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((k) => k * mag).find((s) => s >= raw)!;
+  const first = cover
+    ? Math.floor(lo / step + 1e-9) * step
+    : Math.ceil(lo / step - 1e-9) * step;
+  const last = cover ? Math.ceil(hi / step - 1e-9) * step : hi;
   const ticks: number[] = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) {
+  for (let t = first; t <= last + step * 1e-9; t += step) {
     ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
   }
   return ticks;
@@ -80,7 +101,12 @@ function yAxis(values: number[], logY: boolean, floor: number): YAxis {
       (Math.log10(Math.max(v, floor)) - lo) / (hi - lo);
     return { lo: 10 ** lo, hi: 10 ** hi, ticks, map };
   }
-  const ticks = linearTicks(Math.min(0, ...values), Math.max(...values));
+  const ticks = linearTicks(
+    Math.min(0, ...values),
+    Math.max(...values),
+    5,
+    true,
+  );
   const lo = ticks[0];
   const hi = ticks[ticks.length - 1] > lo ? ticks[ticks.length - 1] : lo + 1;
   return { lo, hi, ticks, map: (v) => (v - lo) / (hi - lo) };
@@ -97,6 +123,66 @@ function yAxis(values: number[], logY: boolean, floor: number): YAxis {
 export function lineChartSvg(o: LineChartOptions): string {
   const W = o.width ?? 640;
   const H = o.height ?? 400;
+  return [svgOpen(W, H), ...chartBody(o, W, H), '</svg>', ''].join('\n');
+}
+
+/**
+ * Several charts stacked top to bottom in one SVG document, each as
+ * lineChartSvg draws it (its own title, axes and legend).
+ * @example
+ * const svg = stackedChartsSvg([chartA, chartB]); // LineChartOptions each
+ */
+export function stackedChartsSvg(charts: readonly LineChartOptions[]): string {
+  const W = Math.max(...charts.map((c) => c.width ?? 640));
+  const heights = charts.map((c) => c.height ?? 400);
+  const H = heights.reduce((a, b) => a + b, 0);
+  const parts = [svgOpen(W, H)];
+  let top = 0;
+  charts.forEach((c, i) => {
+    parts.push(`<g transform="translate(0 ${top})">`);
+    parts.push(...chartBody(c, c.width ?? 640, heights[i]), '</g>');
+    top += heights[i];
+  });
+  parts.push('</svg>', '');
+  return parts.join('\n');
+}
+
+function svgOpen(W: number, H: number): string {
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">\n` +
+    `<rect width="${W}" height="${H}" fill="white"/>`
+  );
+}
+
+interface XAxis {
+  ticks: number[];
+  map: (v: number) => number; // value → [0, 1] from the left
+}
+
+function xAxis(xs: readonly number[], logX: boolean): XAxis {
+  if (logX) {
+    const lo = Math.log10(Math.min(...xs));
+    const hi = Math.max(lo + 1e-9, Math.log10(Math.max(...xs)));
+    const ticks: number[] = [];
+    for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) {
+      for (const m of [1, 2, 5]) {
+        const t = m * 10 ** e;
+        if (Math.log10(t) >= lo - 1e-9 && Math.log10(t) <= hi + 1e-9)
+          ticks.push(t);
+      }
+    }
+    return { ticks, map: (v) => (Math.log10(v) - lo) / (hi - lo) };
+  }
+  const x0 = Math.min(...xs);
+  const x1 = Math.max(...xs) > x0 ? Math.max(...xs) : x0 + 1;
+  const ticks = linearTicks(x0, x1, Math.min(10, xs.length)).filter(
+    (t) => Number.isInteger(t) || !xs.every(Number.isInteger),
+  );
+  return { ticks, map: (v) => (v - x0) / (x1 - x0) };
+}
+
+/** The chart's elements, in a W×H box at the origin. */
+function chartBody(o: LineChartOptions, W: number, H: number): string[] {
   const pw = W - M.left - M.right;
   const ph = H - M.top - M.bottom;
   const finite = o.series.flatMap((s) =>
@@ -106,13 +192,10 @@ export function lineChartSvg(o: LineChartOptions): string {
   const floor =
     o.floor ?? (positive.length > 0 ? Math.min(...positive) / 10 : 1e-3);
   const y = yAxis(finite.length > 0 ? finite : [0, 1], o.logY ?? false, floor);
-  const x0 = Math.min(...o.x);
-  const x1 = Math.max(...o.x) > x0 ? Math.max(...o.x) : x0 + 1;
-  const px = (v: number): number => M.left + ((v - x0) / (x1 - x0)) * pw;
+  const x = xAxis(o.x, o.logX ?? false);
+  const px = (v: number): number => M.left + x.map(v) * pw;
   const py = (v: number): number => M.top + ph - y.map(v) * ph;
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
-    `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${M.left + pw / 2}" y="22" text-anchor="middle" font-size="15">${esc(o.title)}</text>`,
   ];
   for (const t of y.ticks) {
@@ -122,8 +205,7 @@ export function lineChartSvg(o: LineChartOptions): string {
       `<text x="${M.left - 6}" y="${yy}" text-anchor="end" dominant-baseline="middle">${tickLabel(t)}</text>`,
     );
   }
-  for (const t of linearTicks(x0, x1, Math.min(10, o.x.length))) {
-    if (!Number.isInteger(t) && o.x.every(Number.isInteger)) continue;
+  for (const t of x.ticks) {
     parts.push(
       `<text x="${num(px(t))}" y="${M.top + ph + 18}" text-anchor="middle">${tickLabel(t)}</text>`,
     );
@@ -134,15 +216,14 @@ export function lineChartSvg(o: LineChartOptions): string {
     `<text transform="translate(16 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`,
   );
   o.series.forEach((s, i) => {
-    parts.push(...seriesSvg(s, i, o.x, px, py));
+    parts.push(...seriesSvg(s, i, o.x, px, py, M.left + pw + 14));
   });
   if (o.logY && finite.some((v) => v <= floor)) {
     parts.push(
       `<text x="${M.left}" y="${H - 30}" fill="#666" font-size="11">values ≤ ${tickLabel(floor)} (e.g. 0) are drawn at ${tickLabel(floor)}</text>`,
     );
   }
-  parts.push('</svg>', '');
-  return parts.join('\n');
+  return parts;
 }
 
 function seriesSvg(
@@ -151,9 +232,11 @@ function seriesSvg(
   xs: readonly number[],
   px: (v: number) => number,
   py: (v: number) => number,
+  lx: number,
 ): string[] {
   const color = s.color ?? PALETTE[i % PALETTE.length];
   const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
+  const width = s.strokeWidth ?? 2;
   const runs: string[][] = [[]];
   const dots: string[] = [];
   s.values.forEach((v, k) => {
@@ -161,20 +244,19 @@ function seriesSvg(
       runs.push([]);
       return;
     }
-    const p = `${num(px(xs[k]))},${num(py(v))}`;
-    runs[runs.length - 1].push(p);
-    dots.push(
-      `<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="2.5" fill="${color}"/>`,
-    );
+    const [cx, cy] = [num(px(xs[k])), num(py(v))];
+    runs[runs.length - 1].push(`${cx},${cy}`);
+    if (s.dots ?? true) {
+      dots.push(`<circle cx="${cx}" cy="${cy}" r="2.5" fill="${color}"/>`);
+    }
   });
   const lines = runs
     .filter((r) => r.length > 1)
     .map(
       (r) =>
-        `<polyline points="${r.join(' ')}" fill="none" stroke="${color}" stroke-width="2"${dash}/>`,
+        `<polyline points="${r.join(' ')}" fill="none" stroke="${color}" stroke-width="${width}"${dash}/>`,
     );
   const ly = M.top + 14 + 20 * i;
-  const lx = px(Math.max(...xs)) + 14;
   return [
     ...lines,
     ...dots,

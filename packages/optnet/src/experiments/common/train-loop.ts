@@ -8,7 +8,9 @@
  * - the position (epoch, next batch, the epoch's running sums) is plain
  *   data the caller stores in its checkpoint (`LoopState`);
  * - `stop()` is polled after every batch (Ctrl-C sets it): the loop then
- *   hands the position to `checkpoint` and returns 'interrupted'.
+ *   hands the position to `checkpoint` and returns 'interrupted'. The steps
+ *   are synchronous, so the loop yields to the event loop before polling:
+ *   a SIGINT handler runs only then.
  */
 import { restoreRng, rngState, type Rng } from '@optnet/tensor';
 import { permutation } from '@optnet/nn';
@@ -66,6 +68,8 @@ export interface TrainLoopOptions {
   stream?: ProgressStream;
   /** What an example is called in the progress rate ('puzzles'). */
   unit?: string;
+  /** Show the running error rate in the progress line (default true). */
+  showError?: boolean;
 }
 
 const zeroSums = (): EpochSums => ({
@@ -121,10 +125,8 @@ export async function trainLoop(
           `epoch ${state.epoch} batch ${k + 1}: ${r.warning}\n`,
         );
       }
-      bar.update(k + 1, r.count, {
-        loss: (sums.loss / sums.count).toExponential(2),
-        error: `${((100 * sums.errors) / sums.count).toFixed(1)}%`,
-      });
+      bar.update(k + 1, r.count, fields(sums, o.showError ?? true));
+      await yieldToEvents();
       if (k + 1 < nBatches && o.stop?.()) {
         bar.finish();
         await o.checkpoint({ ...state, nextBatch: k + 1, sums });
@@ -143,6 +145,22 @@ export async function trainLoop(
     if (state.epoch <= o.epochs && o.stop?.()) return 'interrupted';
   }
   return 'done';
+}
+
+/**
+ * Let pending events (a Ctrl-C's SIGINT handler) run between two
+ * synchronous steps.
+ * @example
+ * await yieldToEvents();
+ */
+export function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function fields(sums: EpochSums, showError: boolean): Record<string, string> {
+  const loss = (sums.loss / sums.count).toExponential(2);
+  if (!showError) return { loss };
+  return { loss, error: `${((100 * sums.errors) / sums.count).toFixed(1)}%` };
 }
 
 function addStep(sums: EpochSums, r: StepResult): void {

@@ -18,6 +18,12 @@ import {
 } from '../common/flags.js';
 import { createRunDir, readJson, writeJson } from '../common/run-dir.js';
 import {
+  refuseWithResume,
+  runInterruptible,
+  secondsSince,
+  type ExperimentIo,
+} from '../common/command.js';
+import {
   boardTensor,
   generatedPuzzles,
   loadData,
@@ -202,13 +208,7 @@ async function train(f: Flags, io: SudokuIo): Promise<number> {
   let dir: string;
   const resume = f.values.resume !== undefined;
   if (resume) {
-    const clash = FIXED.filter((k) => f.given.has(k));
-    if (clash.length > 0) {
-      throw new UsageError(
-        `${CMD}: --resume continues a run as it was configured; got --${clash.join(', --')} as well. ` +
-          'Leave them out (only --epochs and --threads may change).',
-      );
-    }
+    refuseWithResume(CMD, f.given, FIXED);
     dir = f.values.resume!;
     config = readConfig(dir);
     if (f.given.has('epochs')) config = { ...config, epochs: f.values.epochs };
@@ -221,47 +221,29 @@ async function train(f: Flags, io: SudokuIo): Promise<number> {
   io.stderr.write(
     `${CMD}: ${config.model} on ${data.train.length} training and ${data.test.length} test puzzles; run folder ${dir}\n`,
   );
-  let stopping = false;
-  const onSigint = (): void => {
-    stopping = true;
-    io.stderr.write(
-      `\n${CMD}: stopping after this batch (the checkpoint keeps every finished batch)\n`,
-    );
-  };
-  process.once('SIGINT', onSigint);
   const t0 = performance.now();
-  try {
-    const r = await runSudoku({
-      dir,
-      config,
-      data,
-      resume,
-      stream: io.stderr,
-      stop: () => stopping || (io.stop?.() ?? false),
-    });
-    if (r.status === 'interrupted') {
-      io.stderr.write(
-        `${CMD}: interrupted; continue with: optnet sudoku --resume ${dir}\n`,
-      );
-      return 130;
-    }
-    const last = r.history[r.history.length - 1];
-    io.stdout.write(
-      `${JSON.stringify({
+  const code = await runInterruptible(
+    CMD,
+    dir,
+    io,
+    (stop) => runSudoku({ dir, config, data, resume, stream: io.stderr, stop }),
+    ({ history }) => {
+      const last = history[history.length - 1];
+      return {
         model: config.model,
         epochs: last?.epoch ?? 0,
         train_error: last?.trainError ?? null,
         test_error: last?.testError ?? null,
-        seconds: Number(((performance.now() - t0) / 1000).toFixed(2)),
-      })}\n`,
-    );
+        seconds: secondsSince(t0),
+      };
+    },
+  );
+  if (code === 0) {
     io.stderr.write(
       `${CMD}: wrote ${join(dir, 'metrics.csv')}, ${join(dir, 'errors.svg')} and the checkpoint\n`,
     );
-    return 0;
-  } finally {
-    process.removeListener('SIGINT', onSigint);
   }
+  return code;
 }
 
 async function play(f: Flags, io: SudokuIo): Promise<number> {
@@ -306,12 +288,7 @@ async function play(f: Flags, io: SudokuIo): Promise<number> {
 }
 
 /** Where `optnet sudoku` writes, and an extra stop signal (tests). */
-export interface SudokuIo {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown; isTTY?: boolean; columns?: number };
-  /** Polled after each batch besides Ctrl-C. */
-  stop?: () => boolean;
-}
+export type SudokuIo = ExperimentIo;
 
 /**
  * Run `optnet sudoku` with these arguments; returns the exit code (0 done,

@@ -14,19 +14,14 @@ import {
   type Tensor,
 } from '@optnet/tensor';
 import { noGrad } from '@optnet/autograd';
-import { Adam, load, mseLoss, save, type Module } from '@optnet/nn';
+import { Adam, mseLoss, type Module } from '@optnet/nn';
 import { writeFileAtomic } from '@optnet/nn';
 import type { QpOptions, QpSolveInfo } from '../../api/types.js';
-import { csvText, writeJson } from '../common/run-dir.js';
+import { csvText } from '../common/run-dir.js';
 import type { ProgressStream } from '../common/progress.js';
 import { lineChartSvg } from '../common/svg-plot.js';
-import {
-  startState,
-  trainLoop,
-  type EpochSums,
-  type LoopState,
-  type StepResult,
-} from '../common/train-loop.js';
+import type { EpochSums, StepResult } from '../common/train-loop.js';
+import { runEpochs } from '../common/run-epochs.js';
 import { ConvSudoku, FcSudoku } from './baselines.js';
 import { boardTensor, type DataSource, type SudokuData } from './data.js';
 import { OptNetSudoku } from './optnet-model.js';
@@ -96,7 +91,7 @@ function describeFailures(info: QpSolveInfo, bad: number[]): string {
 async function writeArtifacts(
   dir: string,
   c: SudokuConfig,
-  h: EpochRecord[],
+  h: readonly EpochRecord[],
 ): Promise<void> {
   const header = [
     'epoch',
@@ -154,24 +149,10 @@ export async function runSudoku(o: RunOptions): Promise<RunSummary> {
     onNotSolved: 'return',
     onResult: (i) => (info = i),
   });
-  const opt = new Adam(model.parameters(), { lr: c.lr });
-  const ckpt = join(dir, 'checkpoint.safetensors');
-  let state: LoopState = startState(makeRng(`sudoku-batches/${c.seed}`));
-  let history: EpochRecord[] = [];
-  if (o.resume) {
-    const { metadata } = await load(model, ckpt, { optimizer: opt });
-    state = JSON.parse(metadata.loop) as LoopState;
-    history = JSON.parse(metadata.history) as EpochRecord[];
-  }
-  const saveAt = (s: LoopState): Promise<void> =>
-    save(model, ckpt, {
-      optimizer: opt,
-      metadata: { loop: JSON.stringify(s), history: JSON.stringify(history) },
-    });
   const x = boardTensor(data.train, 'quiz', c.dtype);
   const y = boardTensor(data.train, 'solution', c.dtype);
+  const opt = new Adam(model.parameters(), { lr: c.lr });
   let failedThisEpoch = 0;
-  let epochStart = performance.now();
 
   const step = (rows: Int32Array): StepResult =>
     scope(() => {
@@ -217,49 +198,42 @@ export async function runSudoku(o: RunOptions): Promise<RunSummary> {
     return errors / data.test.length;
   };
 
-  const endEpoch = async (
+  const record = (
     epoch: number,
     sums: EpochSums,
-    next: LoopState,
-  ): Promise<void> => {
+    seconds: number,
+  ): EpochRecord => {
     const rec: EpochRecord = {
       epoch,
       trainLoss: sums.loss / sums.count,
       trainError: sums.errors / sums.count,
       testError: testError(),
       qpNotSolved: failedThisEpoch,
-      seconds: (performance.now() - epochStart) / 1000,
+      seconds,
     };
-    history.push(rec);
     failedThisEpoch = 0;
-    const stream = o.stream ?? process.stderr;
-    stream.write(
+    (o.stream ?? process.stderr).write(
       `epoch ${epoch}: train error ${pct(rec.trainError)}, test error ${pct(rec.testError)}, ` +
         `loss ${rec.trainLoss.toExponential(3)}, ${rec.seconds.toFixed(1)} s` +
         `${rec.qpNotSolved > 0 ? `, ${rec.qpNotSolved} QPs not solved` : ''}\n`,
     );
-    await writeArtifacts(dir, c, history);
-    await writeJson(dir, 'config.json', {
-      ...c,
-      epochs: Math.max(c.epochs, epoch),
-    });
-    await saveAt(next);
-    epochStart = performance.now();
+    return rec;
   };
 
-  const status = await trainLoop({
+  return runEpochs({
+    dir,
+    config: c,
+    model,
+    optimizer: opt,
+    resume: o.resume,
     n: data.train.length,
-    batchSize: c.batch,
-    epochs: c.epochs,
-    state,
     step,
-    endEpoch,
-    checkpoint: saveAt,
+    record,
+    report: (h) => writeArtifacts(dir, c, h),
     stop: o.stop,
     stream: o.stream,
     unit: 'puzzles',
   });
-  return { status, history };
 }
 
 const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;

@@ -1,0 +1,116 @@
+/**
+ * A training run whose state lives in its run folder: the model, the
+ * optimizer, the loop's position and the history of epoch records go into
+ * `checkpoint.safetensors` after every epoch (and when the run is stopped
+ * mid-epoch), so `--resume` continues bit-identically. The experiment
+ * supplies the step, what an epoch records, and how the records are shown.
+ */
+import { join } from 'node:path';
+import { makeRng } from '@optnet/tensor';
+import { load, save, type Module, type StatefulOptimizer } from '@optnet/nn';
+import { writeJson } from './run-dir.js';
+import type { ProgressStream } from './progress.js';
+import {
+  startState,
+  trainLoop,
+  type EpochSums,
+  type LoopState,
+  type StepResult,
+} from './train-loop.js';
+
+/** What every experiment's config.json holds (besides its own keys). */
+export interface RunConfig {
+  /** The command that wrote it ('sudoku', 'denoise', ...). */
+  command: string;
+  batch: number;
+  epochs: number;
+  seed: number;
+}
+
+/** Options of runEpochs. */
+export interface RunEpochsOptions<C extends RunConfig, R> {
+  dir: string;
+  config: C;
+  model: Module;
+  optimizer: StatefulOptimizer;
+  /** Continue from the checkpoint in `dir`. */
+  resume: boolean;
+  /** Training examples. */
+  n: number;
+  step: (rows: Int32Array) => StepResult;
+  /** An epoch's record (evaluate the test set here); `seconds` it took. */
+  record: (epoch: number, sums: EpochSums, seconds: number) => R | Promise<R>;
+  /** Show the history so far: a line on stderr, the CSV, the plots. */
+  report: (history: readonly R[]) => Promise<void>;
+  stop?: () => boolean;
+  stream?: ProgressStream;
+  /** What an example is called in the progress rate. */
+  unit?: string;
+  /** Show the running error rate in the progress line (default true). */
+  showError?: boolean;
+}
+
+/** How a run ended, and every epoch's record. */
+export interface RunEpochsResult<R> {
+  status: 'done' | 'interrupted';
+  history: R[];
+}
+
+/** The checkpoint file of a run folder. */
+export const CHECKPOINT = 'checkpoint.safetensors';
+
+/**
+ * Run epochs up to `config.epochs`, checkpointing into `dir`. The batch
+ * order is drawn from `makeRng('<command>-batches/<seed>')`.
+ * @example
+ * const { history } = await runEpochs({ dir, config, model, optimizer,
+ *   resume: false, n: 9000, step, record, report });
+ */
+export async function runEpochs<C extends RunConfig, R>(
+  o: RunEpochsOptions<C, R>,
+): Promise<RunEpochsResult<R>> {
+  const c = o.config;
+  const ckpt = join(o.dir, CHECKPOINT);
+  let state: LoopState = startState(makeRng(`${c.command}-batches/${c.seed}`));
+  let history: R[] = [];
+  if (o.resume) {
+    const { metadata } = await load(o.model, ckpt, { optimizer: o.optimizer });
+    state = JSON.parse(metadata.loop) as LoopState;
+    history = JSON.parse(metadata.history) as R[];
+  }
+  const saveAt = (s: LoopState): Promise<void> =>
+    save(o.model, ckpt, {
+      optimizer: o.optimizer,
+      metadata: { loop: JSON.stringify(s), history: JSON.stringify(history) },
+    });
+  let epochStart = performance.now();
+  const endEpoch = async (
+    epoch: number,
+    sums: EpochSums,
+    next: LoopState,
+  ): Promise<void> => {
+    const seconds = (performance.now() - epochStart) / 1000;
+    history.push(await o.record(epoch, sums, seconds));
+    await o.report(history);
+    await writeJson(o.dir, 'config.json', {
+      ...c,
+      epochs: Math.max(c.epochs, epoch),
+    });
+    await saveAt(next);
+    epochStart = performance.now();
+  };
+  const status = await trainLoop({
+    n: o.n,
+    batchSize: c.batch,
+    epochs: c.epochs,
+    state,
+    step: o.step,
+    endEpoch,
+    checkpoint: saveAt,
+    stop: o.stop,
+    stream: o.stream,
+    unit: o.unit,
+    showError: o.showError,
+  });
+  return { status, history };
+}

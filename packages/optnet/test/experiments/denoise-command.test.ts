@@ -1,0 +1,225 @@
+/**
+ * `optnet denoise` end to end on tiny configurations (signals of length 20):
+ * the TV sweep finds an interior best λ and resumes after a stop; the fully
+ * connected net learns; OptNet started from TV lowers the training MSE
+ * below TV's; runs resume bit-identically (after an epoch and mid-epoch);
+ * the run folder's CSV and SVG files are well formed; and mistakes exit 2.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { load } from '@optnet/nn';
+import { denoiseCommand } from '../../src/experiments/denoise/command.js';
+import { generatedSignals } from '../../src/experiments/denoise/signals.js';
+import { meanSquaredError } from '../../src/experiments/denoise/sweep.js';
+import {
+  buildDenoiser,
+  type DenoiseConfig,
+} from '../../src/experiments/denoise/train.js';
+import { checkSvg } from './svg-check.js';
+import {
+  cli,
+  readCsv,
+  runCaptured,
+  snapshot,
+  summaryOf,
+} from './run-helpers.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'optnet-denoise-'));
+const denoise = (argv: string[], stopAfter?: number) =>
+  runCaptured(denoiseCommand, argv, stopAfter);
+const TINY = ['--length', '20', '--test-size', '50', '--threads', '1'];
+
+test('tv sweeps λ to an interior best and resumes a stopped sweep', async () => {
+  const dir = join(tmp, 'tv');
+  const r = await denoise([
+    ...TINY,
+    '--model',
+    'tv',
+    '--train-size',
+    '100',
+    '--out',
+    dir,
+  ]);
+  assert.is(r.code, 0, r.stderr);
+  const s = summaryOf(r);
+  assert.equal(Object.keys(s), [
+    'model',
+    'epochs',
+    'lambda',
+    'train_mse',
+    'test_mse',
+    'seconds',
+  ]);
+  const { header, rows } = readCsv(join(dir, 'sweep.csv'));
+  assert.is(header, 'lambda,train_mse');
+  assert.is(rows.length, 8);
+  const best = rows.reduce((a, b) => (b[1] < a[1] ? b : a));
+  assert.is(s.lambda, best[0]);
+  assert.ok(best !== rows[0] && best !== rows[rows.length - 1], 'interior');
+  // The noise alone has MSE σ² = 100: TV at its best removes most of it.
+  assert.ok((s.train_mse as number) < 60 && (s.test_mse as number) < 60);
+  checkSvg(readFileSync(join(dir, 'sweep.svg'), 'utf8'));
+  checkSvg(readFileSync(join(dir, 'signals.svg'), 'utf8'));
+
+  const stopped = join(tmp, 'tv-stopped');
+  const argv = [
+    ...TINY,
+    '--model',
+    'tv',
+    '--train-size',
+    '100',
+    '--out',
+    stopped,
+  ];
+  const first = await denoise(argv, 1); // stops in the first λ
+  assert.is(first.code, 130);
+  const again = await denoise(['--resume', stopped], 3);
+  assert.is(again.code, 130);
+  const done = await denoise(['--resume', stopped]);
+  assert.is(done.code, 0, done.stderr);
+  assert.equal({ ...summaryOf(done), seconds: 0 }, { ...s, seconds: 0 });
+  assert.is(
+    readFileSync(join(stopped, 'sweep.csv'), 'utf8'),
+    readFileSync(join(dir, 'sweep.csv'), 'utf8'),
+  );
+});
+
+test('fc learns: the training MSE falls well below its start', async () => {
+  const dir = join(tmp, 'fc');
+  const argv = ['--model', 'fc', '--train-size', '300', '--batch', '30'];
+  const r = await denoise([
+    ...TINY,
+    ...argv,
+    '--epochs',
+    '3',
+    '--lr',
+    '3e-3',
+    '--out',
+    dir,
+  ]);
+  assert.is(r.code, 0, r.stderr);
+  const { header, rows } = readCsv(join(dir, 'metrics.csv'));
+  assert.is(header, 'epoch,train_mse,test_mse,qp_not_solved,seconds');
+  assert.is(rows.length, 3);
+  assert.ok(
+    rows[2][1] < 0.3 * rows[0][1],
+    `train MSE ${rows[0][1]} → ${rows[2][1]}`,
+  );
+  assert.is(summaryOf(r).test_mse, rows[2][2]);
+  checkSvg(readFileSync(join(dir, 'mse.svg'), 'utf8'));
+  checkSvg(readFileSync(join(dir, 'signals.svg'), 'utf8'));
+});
+
+test('optnet from TV lowers the training MSE below TV at the same λ', async () => {
+  const dir = join(tmp, 'optnet');
+  const argv = ['--train-size', '100', '--batch', '10', '--lambda', '7.5'];
+  const r = await denoise([
+    ...TINY,
+    ...argv,
+    '--epochs',
+    '3',
+    '--lr',
+    '0.01',
+    '--out',
+    dir,
+  ]);
+  assert.is(r.code, 0, r.stderr);
+  const config = JSON.parse(
+    readFileSync(join(dir, 'config.json'), 'utf8'),
+  ) as DenoiseConfig;
+  const { train } = generatedSignals(config.data);
+  const tv = buildDenoiser(config);
+  const learned = buildDenoiser(config);
+  await load(learned, join(dir, 'checkpoint.safetensors'));
+  const before = (await meanSquaredError(tv, train))!;
+  const after = (await meanSquaredError(learned, train))!;
+  assert.ok(after < 0.99 * before, `train MSE ${before} → ${after}`);
+  checkSvg(readFileSync(join(dir, 'mse.svg'), 'utf8'));
+});
+
+test('--resume continues bit-identically, after an epoch and mid-epoch', async () => {
+  for (const model of ['optnet', 'fc']) {
+    const base = [
+      ...TINY,
+      '--model',
+      model,
+      '--lambda',
+      '7.5',
+      '--train-size',
+      '40',
+      '--batch',
+      '10',
+      '--lr',
+      '0.01',
+    ];
+    if (model === 'fc') base.splice(base.indexOf('--lambda'), 2);
+    const straight = join(tmp, `${model}-straight`);
+    assert.is(
+      (await denoise([...base, '--epochs', '2', '--out', straight])).code,
+      0,
+    );
+    const want = snapshot(straight);
+    const split = join(tmp, `${model}-split`);
+    assert.is(
+      (await denoise([...base, '--epochs', '1', '--out', split])).code,
+      0,
+    );
+    assert.is((await denoise(['--resume', split, '--epochs', '2'])).code, 0);
+    assert.equal(snapshot(split), want);
+    const stopped = join(tmp, `${model}-stopped`);
+    const r = await denoise([...base, '--epochs', '2', '--out', stopped], 6);
+    assert.is(r.code, 130);
+    assert.match(
+      r.stderr,
+      /interrupted; continue with: optnet denoise --resume/,
+    );
+    assert.match(snapshot(stopped).loop, /"epoch":2,"nextBatch":2/);
+    assert.is((await denoise(['--resume', stopped])).code, 0);
+    assert.equal(snapshot(stopped), want);
+  }
+});
+
+test('usage mistakes exit 2 with one clear line; --help lists the flags', async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ['denoise', '--model', 'cnn'],
+      /--model must be one of optnet, tv, fc; got "cnn"/,
+    ],
+    [['denoise', '--lambda', '-1'], /--lambda must be a positive number/],
+    [
+      ['denoise', '--resume', join(tmp, 'fc'), '--lambda', '3'],
+      /--resume continues a run as it was configured; got --lambda/,
+    ],
+    [['denoise', '--resume', join(tmp, 'nope')], /not a run folder/],
+    [
+      ['denoise', '--model', 'fc', '--lambda', '3'],
+      /--lambda is TV's \(tv, optnet\); got --lambda with --model fc/,
+    ],
+  ];
+  for (const [argv, want] of cases) {
+    const r = await cli(...argv);
+    assert.is(r.code, 2, argv.join(' '));
+    assert.match(r.stderr, want);
+  }
+  const h = await cli('denoise', '--help');
+  assert.is(h.code, 0);
+  for (const flag of [
+    '--model',
+    '--epochs',
+    '--batch',
+    '--lr',
+    '--lambda',
+    '--seed',
+    '--resume',
+    '--threads',
+    '--length',
+  ]) {
+    assert.ok(h.stdout.includes(flag), flag);
+  }
+  assert.match(h.stdout, /--batch N\s+signals per step \(default 150\)/);
+});
+
+test.run();
