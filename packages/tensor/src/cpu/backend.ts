@@ -17,6 +17,7 @@ import {
   clearSharedPool,
   dropHolder,
   releasePlain,
+  isShared,
   releaseShared,
   takePlain,
 } from './pools.js';
@@ -131,7 +132,7 @@ export class CpuBackend implements Backend {
     if (!dropHolder(data)) return;
     forgetFinite(data);
     forgetMirror(data);
-    if (data.buffer instanceof SharedArrayBuffer) releaseShared(data);
+    if (isShared(data)) releaseShared(data);
     else releasePlain(data);
   }
 

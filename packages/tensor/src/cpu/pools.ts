@@ -44,19 +44,29 @@ function takeShared(bytes: number): SharedArrayBuffer {
 }
 
 /**
+ * Whether `data` lives on a SharedArrayBuffer. A browser page without
+ * cross-origin isolation has no SharedArrayBuffer at all (no threads
+ * there), so the name is checked before it is used.
+ * @example
+ * isShared(new Float64Array(4)); // false
+ */
+export function isShared(data: TypedArray): boolean {
+  return (
+    typeof SharedArrayBuffer !== 'undefined' &&
+    data.buffer instanceof SharedArrayBuffer
+  );
+}
+
+/**
  * `dispose` of a whole shared array: its memory goes to the pool (the
  * tensor no longer uses it). Also used by the thread runner for its
  * temporary outputs.
  */
 export function releaseShared(data: TypedArray): void {
-  const sab = data.buffer;
+  if (!isShared(data)) return;
+  const sab = data.buffer as SharedArrayBuffer;
   const bytes = sab.byteLength;
-  if (
-    !(sab instanceof SharedArrayBuffer) ||
-    bytes < POOL_MIN_BYTES ||
-    pooledBytes + bytes > POOL_MAX_BYTES
-  )
-    return;
+  if (bytes < POOL_MIN_BYTES || pooledBytes + bytes > POOL_MAX_BYTES) return;
   if (data.byteOffset !== 0 || data.byteLength !== bytes) return;
   const list = sharedPool.get(bytes);
   if (list === undefined) sharedPool.set(bytes, [sab]);
