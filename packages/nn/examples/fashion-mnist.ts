@@ -29,18 +29,16 @@ import {
   Adam,
   Conv2d,
   crossEntropy,
-  FASHION_MNIST_DIR,
   Flatten,
   Linear,
-  loadFashionMnist,
   MaxPool2d,
   NnError,
   numBatches,
   ReLU,
-  save,
   Sequential,
   batches,
 } from '@optnet/nn';
+import { FASHION_MNIST_DIR, loadFashionMnist, save } from '@optnet/nn/node';
 
 /** The parsed command line. */
 interface Config {

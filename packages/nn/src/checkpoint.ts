@@ -13,15 +13,12 @@
  *   generator position) goes in `__metadata__` as `<module>._extra_state`
  *   (PyTorch's key for it), so resumed training draws the same masks.
  *
- * Saving is atomic: the bytes go to a uniquely named temporary file next to
- * the target, are fsynced, and the temporary file is renamed over the
- * target; any failure removes the temporary file and leaves an existing
- * checkpoint as it was. Loading checks everything before it changes
- * anything, so a failed load leaves the module (and optimizer) untouched.
- *
- * The file system is imported lazily (`node:fs/promises`), so the package
- * still loads in a browser; there, use `encodeSafetensors` /
- * `decodeSafetensors` on bytes.
+ * This file works on bytes (`checkpointBytes`, `loadCheckpointBytes`), so
+ * it runs anywhere, a browser included (keep the bytes in IndexedDB, or
+ * offer them as a download). Files are `@optnet/nn/node`'s `save` and
+ * `load`, which write atomically. Loading checks everything before it
+ * changes anything, so a failed load leaves the module (and optimizer)
+ * untouched.
  */
 import { type Tensor } from '@optnet/tensor';
 import { NnError } from './errors.js';
@@ -42,11 +39,11 @@ import {
 export const OPTIMIZER_PREFIX = 'optimizer.';
 
 /**
- * Options of `save`.
+ * Options of `checkpointBytes` and of `save` (`@optnet/nn/node`).
  * @example
  * const model = new Linear(2, 1);
  * const opts: SaveOptions = { optimizer: new Adam(model.parameters()) };
- * await save(model, 'ckpt.safetensors', opts);
+ * const bytes = await checkpointBytes(model, opts);
  */
 export interface SaveOptions {
   /** Also store this optimizer's state (under `optimizer.` keys). */
@@ -56,12 +53,12 @@ export interface SaveOptions {
 }
 
 /**
- * Options of `load`.
+ * Options of `loadCheckpointBytes` and of `load` (`@optnet/nn/node`).
  * @example
  * const model = new Linear(2, 1);
- * await save(model, 'ckpt.safetensors');
+ * const bytes = await checkpointBytes(model);
  * const opts: LoadOptions = { strict: false };
- * await load(model, 'ckpt.safetensors', opts);
+ * await loadCheckpointBytes(model, bytes, opts);
  */
 export interface LoadOptions {
   /** Also restore this optimizer's state; the file must hold one. */
@@ -71,31 +68,29 @@ export interface LoadOptions {
    * true).
    */
   strict?: boolean;
+  /** What the bytes are called in error messages (e.g. the file path). */
+  source?: string;
 }
 
-let tempCounter = 0;
-
 /**
- * Write `module`'s parameters and buffers (and `optimizer`'s state) to a
- * safetensors file at `path`, atomically: a checkpoint to resume training
- * from, or to load in PyTorch. Tensors are read asynchronously, so any
- * backend works.
+ * `module`'s parameters and buffers (and `optimizer`'s state) as the bytes
+ * of a safetensors file: a checkpoint to resume training from, or to load
+ * in PyTorch. Tensors are read asynchronously, so any backend works.
+ * `save` (`@optnet/nn/node`) writes them to a file.
  * @example
  * const model = new Sequential(new Linear(4, 2));
  * const opt = new Adam(model.parameters());
- * await save(model, 'model.safetensors', {
+ * const bytes = await checkpointBytes(model, {
  *   optimizer: opt,
  *   metadata: { epoch: '3' },
  * });
  */
-export async function save(
+export async function checkpointBytes(
   module: Module,
-  path: string,
   options: SaveOptions = {},
-): Promise<void> {
+): Promise<Uint8Array> {
   const { entries, metadata } = await collect(module, options);
-  const bytes = encodeSafetensorsEntries(entries, metadata);
-  await writeFileAtomic(path, bytes);
+  return encodeSafetensorsEntries(entries, metadata);
 }
 
 async function collect(
@@ -136,93 +131,29 @@ async function collect(
   return { entries, metadata: meta };
 }
 
-function fileError(
-  op: string,
-  path: string,
-  e: unknown,
-  hint: string,
-): NnError {
-  const err = e as { code?: string; message?: string };
-  return new NnError(
-    'FILE_ERROR',
-    `${op}: cannot ${hint}; got ${err.code ?? 'an error'} for '${path}': ${err.message}`,
-  );
-}
-
 /**
- * Write `data` to `path` atomically: a reader (or a crash) sees the old file
- * or the whole new one, never a part. Temp file in the target's directory
- * (so rename stays on one file system and is atomic) → write → fsync →
- * rename over the target → fsync the directory (best effort) so the rename
- * itself survives a crash. Node only (imports node:fs lazily).
- * @example
- * await writeFileAtomic('metrics.csv', 'epoch,loss\n1,0.5\n');
- */
-export async function writeFileAtomic(
-  path: string,
-  data: Uint8Array | string,
-): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const { dirname, basename, join } = await import('node:path');
-  const dir = dirname(path);
-  const tmp = join(
-    dir,
-    `.${basename(path)}.${process.pid}.${Date.now()}.${tempCounter++}.tmp`,
-  );
-  let handle: Awaited<ReturnType<typeof fs.open>> | undefined;
-  try {
-    handle = await fs.open(tmp, 'wx'); // 'wx': fail rather than reuse an existing name
-    await handle.writeFile(data);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await fs.rename(tmp, path);
-  } catch (e) {
-    await handle?.close().catch(() => undefined);
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw fileError(
-      'save',
-      path,
-      e,
-      `write the file (the old file, if any, is unchanged)`,
-    );
-  }
-  await syncDir(dir);
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fs = await import('node:fs/promises');
-  try {
-    const d = await fs.open(dir, 'r');
-    await d.sync().finally(() => d.close());
-  } catch {
-    // Some platforms (Windows) cannot fsync a directory; the data is already
-    // synced.
-  }
-}
-
-/**
- * Read a checkpoint written by `save` (or any safetensors file with the
- * module's state-dict names) into `module` in place, and into `optimizer`
- * when given. Names, shapes and dtypes are all checked before anything is
- * changed. Returns the file's metadata (without the optimizer's keys).
+ * Read checkpoint bytes (from `checkpointBytes`, `save`, or any
+ * safetensors file with the module's state-dict names) into `module` in
+ * place, and into `optimizer` when given. Names, shapes and dtypes are all
+ * checked before anything is changed. Returns the metadata (without the
+ * optimizer's keys). `load` (`@optnet/nn/node`) reads a file.
  * @example
  * const model = new Sequential(new Linear(4, 2));
  * const opt = new Adam(model.parameters());
- * await save(model, 'model.safetensors', { optimizer: opt });
- * const { metadata } = await load(model, 'model.safetensors', {
+ * const bytes = await checkpointBytes(model, { optimizer: opt });
+ * const { metadata } = await loadCheckpointBytes(model, bytes, {
  *   optimizer: opt,
  * }); // { format: 'pt' }
  */
-export async function load(
+export async function loadCheckpointBytes(
   module: Module,
-  path: string,
-  { optimizer, strict = true }: LoadOptions = {},
+  bytes: Uint8Array,
+  { optimizer, strict = true, source = 'the checkpoint' }: LoadOptions = {},
 ): Promise<{
   /** The file's string metadata, without the optimizer's keys. */
   metadata: Record<string, string>;
 }> {
-  const { tensors, metadata } = await readCheckpoint(path);
+  const { tensors, metadata } = decodeCheckpoint(bytes, source);
   const own = stateMap(module.stateDict());
   const model = new Map<string, Tensor>();
   const opt: OptimizerState = { tensors: new Map(), meta: {} };
@@ -242,9 +173,9 @@ export async function load(
   }
   let applyExtra: (() => void)[];
   try {
-    checkStateFits('load', `'${path}'`, own, model, strict);
-    applyExtra = prepareExtra(path, module, extra, strict);
-    if (optimizer !== undefined) loadOptimizer(path, optimizer, opt);
+    checkStateFits('load', `'${source}'`, own, model, strict);
+    applyExtra = prepareExtra(source, module, extra, strict);
+    if (optimizer !== undefined) loadOptimizer(source, optimizer, opt);
   } catch (e) {
     // Only the model's: a failing optimizer may already hold some of its own.
     for (const t of model.values()) t.dispose();
@@ -262,23 +193,17 @@ export async function load(
   return { metadata: userMeta };
 }
 
-async function readCheckpoint(
-  path: string,
-): Promise<ReturnType<typeof decodeSafetensors>> {
-  const fs = await import('node:fs/promises');
-  let bytes: Uint8Array;
-  try {
-    bytes = await fs.readFile(path);
-  } catch (e) {
-    throw fileError('load', path, e, 'read the checkpoint. Check the path');
-  }
+function decodeCheckpoint(
+  bytes: Uint8Array,
+  source: string,
+): ReturnType<typeof decodeSafetensors> {
   try {
     return decodeSafetensors(bytes);
   } catch (e) {
     if (e instanceof NnError)
       throw new NnError(
         e.code,
-        `load: '${path}' is not a valid checkpoint. ${e.message}`,
+        `load: '${source}' is not a valid checkpoint. ${e.message}`,
       );
     throw e;
   }

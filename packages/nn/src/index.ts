@@ -27,22 +27,18 @@ export {
   type DecodedSafetensors,
 } from './safetensors.js';
 export {
-  save,
-  load,
-  writeFileAtomic,
+  checkpointBytes,
+  loadCheckpointBytes,
   OPTIMIZER_PREFIX,
   type SaveOptions,
   type LoadOptions,
 } from './checkpoint.js';
 export {
   parseIdx,
-  readIdx,
-  loadFashionMnist,
-  FASHION_MNIST_DIR,
+  decodeIdx,
   type IdxData,
   type IdxDType,
   type IdxArray,
-  type FashionMnistOptions,
 } from './idx.js';
 export {
   calculateGain,

@@ -19,13 +19,8 @@ import {
   tensor,
   type Rng,
 } from '@optnet/tensor';
-import {
-  Module,
-  decodeSafetensors,
-  encodeSafetensors,
-  load,
-  save,
-} from '@optnet/nn';
+import { Module, decodeSafetensors, encodeSafetensors } from '@optnet/nn';
+import { load, save } from '@optnet/nn/node';
 import type { OptimizerState, StatefulOptimizer } from '../src/optim/state.js';
 import { assertThrowsCode as rejectsCode } from '@optnet/tensor/testing';
 

@@ -17,13 +17,12 @@ import {
   Adam,
   batches,
   crossEntropy,
-  FASHION_MNIST_DIR,
   Flatten,
   Linear,
-  loadFashionMnist,
   ReLU,
   Sequential,
 } from '@optnet/nn';
+import { FASHION_MNIST_DIR, loadFashionMnist } from '@optnet/nn/node';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 

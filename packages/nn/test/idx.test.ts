@@ -11,12 +11,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import {
-  FASHION_MNIST_DIR,
-  loadFashionMnist,
-  parseIdx,
-  readIdx,
-} from '@optnet/nn';
+import { parseIdx } from '@optnet/nn';
+import { FASHION_MNIST_DIR, loadFashionMnist, readIdx } from '@optnet/nn/node';
 import {
   assertThrowsCodeSync as throwsCode,
   assertThrowsCode as rejectsCode,

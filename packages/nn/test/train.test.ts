@@ -24,9 +24,8 @@ import {
   Sequential,
   batches,
   crossEntropy,
-  load,
-  save,
 } from '@optnet/nn';
+import { load, save } from '@optnet/nn/node';
 import { STROKES, strokeImages } from './synthetic.js';
 
 type Data = { x: Tensor; y: Tensor };

@@ -28,16 +28,8 @@ import {
   type Tensor,
 } from '@optnet/tensor';
 import { noGrad } from '@optnet/autograd';
-import {
-  Adam,
-  batches,
-  Linear,
-  load,
-  mseLoss,
-  ReLU,
-  save,
-  Sequential,
-} from '@optnet/nn';
+import { Adam, batches, Linear, mseLoss, ReLU, Sequential } from '@optnet/nn';
+import { load, save } from '@optnet/nn/node';
 import { OptNetLayer, qp } from '@optnet/optnet';
 
 const N_FEATURES = 8;

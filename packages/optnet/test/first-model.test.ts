@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeRng } from '@optnet/tensor';
 import { noGrad } from '@optnet/autograd';
-import { load, save } from '@optnet/nn';
+import { load, save } from '@optnet/nn/node';
 import {
   evaluate,
   makeData,

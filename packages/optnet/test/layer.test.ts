@@ -6,7 +6,8 @@ import * as assert from 'uvu/assert';
 import { makeRng, randn, type Tensor } from '@optnet/tensor';
 import { noGrad } from '@optnet/autograd';
 import { checkVjp } from '@optnet/autograd/testing';
-import { Adam, save, load } from '@optnet/nn';
+import { Adam } from '@optnet/nn';
+import { save, load } from '@optnet/nn/node';
 import { OptNetLayer, optnetForward } from '../src/api/layer.js';
 
 const f64 = 'float64' as const;

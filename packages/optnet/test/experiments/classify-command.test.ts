@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FASHION_MNIST_DIR } from '@optnet/nn';
+import { FASHION_MNIST_DIR } from '@optnet/nn/node';
 import { classifyCommand } from '../../src/experiments/classify/command.js';
 import { checkSvg } from './svg-check.js';
 import {

@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { load } from '@optnet/nn';
+import { load } from '@optnet/nn/node';
 import { denoiseCommand } from '../../src/experiments/denoise/command.js';
 import { generatedSignals } from '../../src/experiments/denoise/signals.js';
 import { meanSquaredError } from '../../src/experiments/denoise/sweep.js';

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { noGrad } from '@optnet/autograd';
-import { load } from '@optnet/nn';
+import { load } from '@optnet/nn/node';
 import type { Tensor } from '@optnet/tensor';
 import { sudokuCommand } from '../../src/experiments/sudoku/command.js';
 import {

@@ -5,7 +5,7 @@
  * QP layer's place (`--model fc`). Progress on stderr, one JSON line on
  * stdout, and a run folder as `optnet sudoku` writes one.
  */
-import { FASHION_MNIST_DIR } from '@optnet/nn';
+import { FASHION_MNIST_DIR } from '@optnet/nn/node';
 import { useCpuThreads } from '@optnet/tensor/threads';
 import {
   flagsHelp,

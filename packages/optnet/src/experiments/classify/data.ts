@@ -3,7 +3,8 @@
  * loadFashionMnist from Debian's `dataset-fashion-mnist` (or another
  * folder): images flattened to [N, 784] float32, labels int32 [N].
  */
-import { loadFashionMnist, NnError } from '@optnet/nn';
+import { NnError } from '@optnet/nn';
+import { loadFashionMnist } from '@optnet/nn/node';
 import type { Tensor } from '@optnet/tensor';
 import { UsageError } from '../common/flags.js';
 

@@ -14,7 +14,8 @@ import {
   type Tensor,
 } from '@optnet/tensor';
 import { noGrad } from '@optnet/autograd';
-import { Adam, crossEntropy, writeFileAtomic, type Module } from '@optnet/nn';
+import { Adam, crossEntropy, type Module } from '@optnet/nn';
+import { writeFileAtomic } from '@optnet/nn/node';
 import type { QpSolveInfo } from '../../api/types.js';
 import { csvText } from '../common/run-dir.js';
 import type { ProgressStream } from '../common/progress.js';

@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@optnet/nn';
+import { writeFileAtomic } from '@optnet/nn/node';
 import { UsageError } from './flags.js';
 
 /** A timestamp for folder names: 2026-12-03T10-15-02 (local time). */

@@ -7,7 +7,8 @@
  */
 import { join } from 'node:path';
 import { makeRng } from '@optnet/tensor';
-import { load, save, type Module, type StatefulOptimizer } from '@optnet/nn';
+import { type Module, type StatefulOptimizer } from '@optnet/nn';
+import { load, save } from '@optnet/nn/node';
 import { writeJson } from './run-dir.js';
 import type { ProgressStream } from './progress.js';
 import {

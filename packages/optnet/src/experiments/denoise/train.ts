@@ -8,7 +8,8 @@
 import { join } from 'node:path';
 import { indexSelect, makeRng, scope, tensor } from '@optnet/tensor';
 import type { Tensor } from '@optnet/tensor';
-import { Adam, mseLoss, writeFileAtomic, type Module } from '@optnet/nn';
+import { Adam, mseLoss, type Module } from '@optnet/nn';
+import { writeFileAtomic } from '@optnet/nn/node';
 import type { QpSolveInfo } from '../../api/types.js';
 import { csvText, readJson, writeJson } from '../common/run-dir.js';
 import type { ProgressStream } from '../common/progress.js';

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { noGrad } from '@optnet/autograd';
-import { load } from '@optnet/nn';
+import { load } from '@optnet/nn/node';
 import { useCpuThreads } from '@optnet/tensor/threads';
 import type { FloatDType, Tensor } from '@optnet/tensor';
 import {

@@ -15,7 +15,7 @@ import {
 } from '@optnet/tensor';
 import { noGrad } from '@optnet/autograd';
 import { Adam, mseLoss, type Module } from '@optnet/nn';
-import { writeFileAtomic } from '@optnet/nn';
+import { writeFileAtomic } from '@optnet/nn/node';
 import type { QpOptions, QpSolveInfo } from '../../api/types.js';
 import { csvText } from '../common/run-dir.js';
 import type { ProgressStream } from '../common/progress.js';

@@ -1,0 +1,141 @@
+// The browser page (examples/browser) in Debian's Chromium, headless: the
+// @optnet packages bundled by esbuild train a small model and solve a batch
+// of QPs in the page, which posts its numbers back; they must equal what
+// the same code computes in Node. Served twice: plainly (no cross-origin
+// isolation, so no SharedArrayBuffer: the common case for a user's page)
+// and with COOP/COEP headers (SharedArrayBuffer defined).
+//
+// Without chromium on the machine the test says so and passes, except under
+// CI, where a missing browser fails it (CI installs Debian's chromium).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) =>
+  existsSync(p),
+);
+const TIMEOUT_MS = 180_000;
+
+/** The demo's result in Node, from the TypeScript sources. */
+function nodeResult() {
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--conditions=source',
+      '--import',
+      join(root, 'scripts', 'register.mjs'),
+      join(root, 'examples', 'browser', 'node-run.ts'),
+    ],
+    { encoding: 'utf8', cwd: root },
+  );
+  assert.is(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript' };
+
+/**
+ * Serve `dir` on 127.0.0.1 (with COOP/COEP when `isolated`) and open the
+ * page in headless Chromium; resolves with what the page posts to /result.
+ */
+async function runPage(dir, isolated) {
+  let settle;
+  const posted = new Promise(
+    (resolve, reject) => (settle = { resolve, reject }),
+  );
+  const server = createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/result') {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        res.end('ok');
+        settle.resolve(JSON.parse(body));
+      });
+      return;
+    }
+    const name = (req.url ?? '/').split('?')[0].replace(/^\/$/, '/index.html');
+    const file = join(dir, name);
+    if (!file.startsWith(dir) || !existsSync(file)) {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
+    const headers = { 'content-type': TYPES[extname(file)] ?? 'text/plain' };
+    if (isolated) {
+      headers['cross-origin-opener-policy'] = 'same-origin';
+      headers['cross-origin-embedder-policy'] = 'require-corp';
+    }
+    res.writeHead(200, headers);
+    res.end(readFileSync(file));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${server.address().port}/index.html?report=1`;
+  const profile = mkdtempSync(join(tmpdir(), 'optnet-chromium-'));
+  const browser = spawn(
+    CHROMIUM,
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      `--user-data-dir=${profile}`,
+      url,
+    ],
+    // Its own process group: Chromium's helper processes go with it.
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+  );
+  let stderr = '';
+  browser.stderr.on('data', (c) => (stderr += c));
+  browser.on('exit', (code) =>
+    settle.reject(new Error(`chromium exited (${code}) first:\n${stderr}`)),
+  );
+  const timer = setTimeout(
+    () => settle.reject(new Error(`no result in ${TIMEOUT_MS} ms:\n${stderr}`)),
+    TIMEOUT_MS,
+  );
+  try {
+    return await posted;
+  } finally {
+    clearTimeout(timer);
+    browser.removeAllListeners('exit');
+    const exited = new Promise((r) => browser.once('exit', r));
+    process.kill(-browser.pid, 'SIGKILL');
+    await exited;
+    server.close();
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10 });
+  }
+}
+
+test('the page trains and solves in Chromium, served plainly and isolated, as Node does', async () => {
+  if (CHROMIUM === undefined) {
+    if (process.env.CI)
+      assert.unreachable('CI needs chromium (apt-get install chromium)');
+    console.log('browser-page: no chromium here; skipped (CI runs it)');
+    return;
+  }
+  const { buildPage } = await import('../../examples/browser/build.mjs');
+  const dir = await buildPage(mkdtempSync(join(tmpdir(), 'optnet-page-')));
+  const want = nodeResult();
+  for (const isolated of [false, true]) {
+    const got = await runPage(dir, isolated);
+    assert.ok(got.ok, got.error);
+    assert.is(got.sharedMemory, isolated);
+    assert.equal(got.result.status, want.status);
+    // The same JS and WebAssembly in another V8: the same bits.
+    assert.equal(got.result.losses, want.losses);
+    assert.equal(got.result.z, want.z);
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test.run();
