@@ -170,6 +170,7 @@ export { type ExpandAttrs } from './ops/expand.js';
 export { type CastAttrs } from './ops/cast.js';
 export {
   cholesky,
+  regularizedCholesky,
   triangularSolve,
   choleskySolve,
   solve,
@@ -179,6 +180,7 @@ export {
   type TriangularSolveOptions,
 } from './api/linalg.js';
 export { type TriangularSolveAttrs } from './ops/triangular-solve.js';
+export { type RegularizedCholeskyAttrs } from './ops/regularized-cholesky.js';
 export {
   softmax,
   logSoftmax,

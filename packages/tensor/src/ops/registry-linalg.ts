@@ -3,6 +3,10 @@ import type { KernelOp } from '../op.js';
 import { addDiagonal } from './add-diagonal.js';
 import { diagonal } from './diagonal.js';
 import { cholesky } from './cholesky.js';
+import {
+  regularizedCholesky,
+  type RegularizedCholeskyAttrs,
+} from './regularized-cholesky.js';
 import { solve } from './solve.js';
 import {
   triangularSolve,
@@ -12,6 +16,7 @@ import type { NoAttrs } from './unary.js';
 
 export interface LinalgPrimitives {
   readonly cholesky: KernelOp<NoAttrs>;
+  readonly regularizedCholesky: KernelOp<RegularizedCholeskyAttrs>;
   readonly triangularSolve: KernelOp<TriangularSolveAttrs>;
   readonly solve: KernelOp<NoAttrs>;
   readonly addDiagonal: KernelOp<NoAttrs>;
@@ -20,6 +25,7 @@ export interface LinalgPrimitives {
 
 export const linalgPrimitives: LinalgPrimitives = {
   cholesky,
+  regularizedCholesky,
   triangularSolve,
   solve,
   addDiagonal,

@@ -235,6 +235,72 @@ const firstLinalgCases: OpCase[] = [
     },
   },
   {
+    name: 'regularizedCholesky: per item, the first boost that factors; level −1 and L = I where none does',
+    run: async () => {
+      // Item 0 is SPD (level 0, the plain factor); item 1 has eigenvalue
+      // −0.5 (needs 0.5 < unit·boost: 1·1 fails, 1·10 works: level 2);
+      // item 2 holds a NaN (every try fails, only there).
+      const good = spdRef(3, 2);
+      const indef = [
+        [1, 0, 0],
+        [0, -0.5, 0],
+        [0, 0, 2],
+      ];
+      const nan = [
+        [1, 0, 0],
+        [0, NaN, 0],
+        [0, 0, 1],
+      ];
+      const a = T.tensor([good, indef, nan], f64);
+      const unit = T.tensor([[1], [1], [1]], f64);
+      const [l, level] = T.regularizedCholesky(a, unit, [0, 0.25, 10, 100]);
+      await assertClose(level, [[0], [2], [-1]], { shape: [3, 1] });
+      const ls = await mats(l);
+      const want = await mats(T.cholesky(T.tensor([good], f64)));
+      await assertClose(ls[0].flat(), want[0].flat(), { rtol: 1e-14 });
+      const shifted = indef.map((r, i) =>
+        r.map((v, j) => v + (i === j ? 10 : 0)),
+      );
+      await assertClose(
+        matmulRef(ls[1], transposeRef(ls[1])).flat(),
+        shifted.flat(),
+        { rtol: 1e-12, atol: 1e-12 },
+      );
+      await assertClose(ls[2].flat(), [1, 0, 0, 0, 1, 0, 0, 0, 1]);
+    },
+  },
+  {
+    name: 'regularizedCholesky: a shared A broadcasts against a unit per item; float32; errors',
+    run: async () => {
+      const a = [
+        [1, 2],
+        [2, 1],
+      ]; // eigenvalues 3 and −1
+      const unit = T.tensor([[0.5], [2]]);
+      const [l, level] = T.regularizedCholesky(T.tensor(a), unit, [0, 1, 4]);
+      if (l.shape.join() !== '2,2,2' || l.dtype !== 'float32')
+        throw new Error(`shape ${l.shape} ${l.dtype}`);
+      // 1 + 0.5·4 = 3 > 2 (item 0: level 2); 1 + 2·1 = 3 (item 1: level 1).
+      await assertClose(level, [[2], [1]], { shape: [2, 1] });
+      const ls = await mats(l);
+      await assertClose(
+        matmulRef(ls[0], transposeRef(ls[0])).flat(),
+        [3, 2, 2, 3],
+        { rtol: 1e-6 },
+      );
+      await assertThrowsCode(
+        () => T.regularizedCholesky(T.tensor(a), T.tensor([1, 1])),
+        'SHAPE_MISMATCH',
+        /^regularizedCholesky: unit must be \[\.\.\., 1\]/,
+      );
+      await assertThrowsCode(
+        () => T.regularizedCholesky(T.tensor(a), T.tensor([1]), [-1]),
+        'BAD_ARGUMENT',
+        /^regularizedCholesky: boosts/,
+      );
+    },
+  },
+  {
     name: 'triangularSolve: op(L)·X ≈ B for lower/upper × transpose × unitDiagonal, few and many columns',
     run: async () => {
       // Odd and even column counts (the kernel solves two columns at a time).
