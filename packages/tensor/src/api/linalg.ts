@@ -21,6 +21,11 @@ export interface TriangularSolveOptions {
   transpose?: boolean;
   /** Take diag(L) as ones without reading it (default false). */
   unitDiagonal?: boolean;
+  /**
+   * Throw NON_FINITE for a NaN or Inf in L or B (default true). false: no
+   * check, a NaN in B spreads only through its own batch item's X.
+   */
+  checkFinite?: boolean;
 }
 
 /**
@@ -65,6 +70,7 @@ export function triangularSolve(
     lower: options.lower ?? true,
     transpose: options.transpose ?? false,
     unitDiagonal: options.unitDiagonal ?? false,
+    ...(options.checkFinite === false ? { checkFinite: false } : {}),
   };
   return apply1(P.triangularSolve, [l, b], attrs);
 }

@@ -315,6 +315,38 @@ const firstLinalgCases: OpCase[] = [
     },
   },
   {
+    name: 'triangularSolve with checkFinite false: a NaN in B stays in its own item (and column), no throw',
+    run: async () => {
+      const l = T.tensor(randMat(6, 6, 4), f64)
+        .matmul(T.tensor(randMat(6, 6, 4), f64), { transB: true })
+        .addDiagonal(T.full([6], 6, f64))
+        .cholesky();
+      const good = randMat(6, 2, 5);
+      const bad = randMat(6, 2, 6);
+      bad[3][1] = NaN;
+      const b = T.tensor([good, bad], f64);
+      for (const transpose of [false, true]) {
+        await assertThrowsCode(
+          () => T.triangularSolve(l, b, { transpose }),
+          'NON_FINITE',
+          /^triangularSolve: B must be finite/,
+        );
+        const x = await mats(
+          T.triangularSolve(l, b, { transpose, checkFinite: false }),
+        );
+        const want = await mats(
+          T.triangularSolve(l, T.tensor([good], f64), { transpose }),
+        );
+        await assertClose(x[0].flat(), want[0].flat(), { rtol: 1e-14 });
+        // Item 1: column 0 is untouched by the NaN in column 1.
+        if (!x[1].every((r) => Number.isFinite(r[0])))
+          throw new Error(`column 0 of item 1 not finite: ${x[1]}`);
+        if (!x[1].some((r) => Number.isNaN(r[1])))
+          throw new Error(`column 1 of item 1 lost its NaN: ${x[1]}`);
+      }
+    },
+  },
+  {
     name: 'triangularSolve: a batch of right-hand sides with a shared L equals one solve per item',
     run: async () => {
       const l = T.tensor(randMat(9, 9, 4), f64)
