@@ -11,3 +11,9 @@ export {
   type RandomQp,
   type RandomQpOptions,
 } from './testing/random-qp.js';
+export {
+  kktQp,
+  type KktAnswer,
+  type KktQp,
+  type KktQpOptions,
+} from './testing/kkt-qp.js';

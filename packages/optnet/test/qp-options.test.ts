@@ -19,6 +19,7 @@ const KNOWN = [
   'refine',
   'checkQ',
   'kkt',
+  'polish',
   'onNotSolved',
   'onIteration',
   'onResult',
@@ -106,6 +107,7 @@ test('every known option with a valid value is accepted; undefined means unset',
     refine: 1,
     checkQ: true,
     kkt: 'primal',
+    polish: true,
     onNotSolved: 'throw',
     onIteration: () => void calls++,
     onResult: () => void calls++,
@@ -178,7 +180,10 @@ test('QP_NOT_SOLVED reports the iterations run, not maxIter', async () => {
     `item 1: infeasible after ${r.iterations[1]}`,
   ]);
   assert.not.ok(e.message.includes('200'), e.message);
-  const m = caught(() => qp(Q, p, G, h, null, null, { maxIter: 2 }));
+  // Polishing would finish the job after 2 iterations: off.
+  const m = caught(() =>
+    qp(Q, p, G, h, null, null, { maxIter: 2, polish: false }),
+  );
   hasAll(m.message, ['after 2 iterations', 'item 0: max_iterations after 2']);
 });
 

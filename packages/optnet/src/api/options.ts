@@ -32,6 +32,7 @@ const RULES: { readonly [K in keyof Required<QpOptions>]: OptionRule } = {
   refine: { want: 'an integer ≥ 0', ok: (v) => isInt(v, 0) },
   checkQ: { want: 'a boolean', ok: (v) => typeof v === 'boolean' },
   kkt: oneOf(KKT_NAMES),
+  polish: { want: 'a boolean', ok: (v) => typeof v === 'boolean' },
   onNotSolved: oneOf(['throw', 'return']),
   onIteration: { want: 'a function', ok: (v) => typeof v === 'function' },
   onResult: { want: 'a function', ok: (v) => typeof v === 'function' },

@@ -50,6 +50,13 @@ export interface QpOptions {
    */
   kkt?: 'auto' | 'dual' | 'primal';
   /**
+   * Polish the interior-point answer (default true): guess the active set,
+   * solve the equality-constrained QP it defines, and keep that point per
+   * item when it is at least as good (see README "How it works"); the
+   * backward pass then differentiates at that exact active set.
+   */
+  polish?: boolean;
+  /**
    * qp() only: what to do when a batch item is not `solved`:
    * 'throw' (default) raises QpError QP_NOT_SOLVED; 'return' returns z
    * anyway (read the status with solveQp).
@@ -69,6 +76,8 @@ export interface QpOptions {
 export interface QpSolveInfo {
   status: readonly QpStatus[];
   iterations: readonly number[];
+  /** Whether the returned point is the polished one. */
+  polished: readonly boolean[];
 }
 
 export interface QpIterationInfo {
@@ -92,6 +101,11 @@ export interface QpResult {
   s: Tensor;
   status: QpStatus[];
   iterations: number[];
+  /**
+   * Per item: whether the returned point is the polished one (false when
+   * polishing is off, or its point was not at least as good).
+   */
+  polished: boolean[];
   /**
    * Per item, max over rows of |Gz + s − h| / (1 + |h|) and |Az − b| / (1 +
    * |b|).

@@ -5,12 +5,13 @@
  *
  * Glossary: Q p G h A b; nBatch nz nIneq nEq.
  */
-import { ValueError, zeros, type Tensor } from '@optnet/tensor';
+import { regularizedCholesky, where, zeros, type Tensor } from '@optnet/tensor';
 import { chooseKkt } from './kkt/choose.js';
 import { preFactorKkt } from './kkt/kkt.js';
 import type { KktPre } from './kkt/types.js';
 import { registerQpWasm } from '../kernels/fused-kernels.js';
-import { pdipm, type PdipmOutcome, type Problem } from './pdipm.js';
+import { pdipm, type Problem } from './pdipm.js';
+import { polish, unpolished, type Solved } from './polish.js';
 import type { Scales } from './status.js';
 import type { QpOptions } from '../api/types.js';
 import {
@@ -57,14 +58,16 @@ export function* prepare(
   const qSym = exact ? x.Q : x.Q.add(x.Q.transpose(-2, -1)).mul(0.5);
   // Q's Cholesky proves Q definite (so semidefinite) and, when Q is safely
   // definite, is reused by the constraint-space reduction.
-  const lq = tryCholesky(qSym);
-  const ratio = lq === null ? 0 : pivotRatio(yield lq, q, nz);
+  const [lqAll, ratioT] = factorQ(qSym);
+  const ratio = minOf(yield ratioT);
+  const lq = ratio > 0 ? lqAll : null;
   if (lq === null && options.checkQ !== false) checkPsd(q, nz, f32);
-  const scales: Scales = {
-    pNorm: rowNorms(p, nBatch, nz, x.p.rank === 2),
-  };
   let qMax = 0;
   for (let i = 0; i < q.length; i++) qMax = Math.max(qMax, Math.abs(q[i]));
+  const scales: Scales = {
+    pNorm: rowNorms(p, nBatch, nz, x.p.rank === 2),
+    qMax,
+  };
   const expand = (v: Tensor | null, n: number): Tensor | null =>
     v === null ? null : v.rank === 1 ? v.unsqueeze(0).expand([nBatch, n]) : v;
   const hB = expand(x.h, nIneq);
@@ -104,28 +107,22 @@ export function* prepare(
   return { shape, prob, pre, scales };
 }
 
-function tryCholesky(q: Tensor): Tensor | null {
-  try {
-    return q.cholesky();
-  } catch (e) {
-    if (e instanceof ValueError && e.code === 'NOT_POSITIVE_DEFINITE')
-      return null;
-    throw e;
-  }
+/**
+ * Q's Cholesky factor and, per item [·, 1], min over j of L_jj² / Q_jj:
+ * how safely Q⁻¹ can be used (0 where Q is not definite: the factor
+ * broke down).
+ */
+function factorQ(q: Tensor): [Tensor, Tensor] {
+  const qd = q.diagonal();
+  const [l, level] = regularizedCholesky(q, qd.max(-1, true).mul(0), [0]);
+  const ratio = l.diagonal().square().div(qd).min(-1, true);
+  return [l, where(level.less(0), 0, ratio)];
 }
 
-/** min over items and j of L_jj² / Q_jj: how safely Q⁻¹ can be used. */
-function pivotRatio(
-  l: ArrayLike<number>,
-  q: ArrayLike<number>,
-  nz: number,
-): number {
-  let worst = Infinity;
-  for (let o = 0; o < l.length; o += nz * nz) {
-    for (let j = 0; j < nz; j++)
-      worst = Math.min(worst, l[o + j * nz + j] ** 2 / q[o + j * nz + j]);
-  }
-  return worst;
+function minOf(v: ArrayLike<number>): number {
+  let m = Infinity;
+  for (let i = 0; i < v.length; i++) m = Math.min(m, v[i]);
+  return m;
 }
 
 /** 1 / (1 + |v|), the scale of a row-relative residual. */
@@ -157,17 +154,20 @@ export function defaultTol(dtype: string): number {
   return dtype === 'float64' ? 1e-8 : 1e-6;
 }
 
-/** Validate, then run the interior-point loop. */
+/** Validate, run the interior-point loop, then polish (unless off). */
 export function* solveGen(
   x: QpInputs,
   options: QpOptions,
-): Generator<Tensor, [Prepared, PdipmOutcome], ArrayLike<number>> {
+): Generator<Tensor, [Prepared, Solved], ArrayLike<number>> {
   registerQpWasm();
   const prep = yield* prepare(x, options);
+  const tol = options.tol ?? defaultTol(x.Q.dtype);
   const out = yield* pdipm(prep.prob, prep.pre, prep.scales, {
-    tol: options.tol ?? defaultTol(x.Q.dtype),
+    tol,
     maxIter: options.maxIter ?? 50,
     onIteration: options.onIteration,
   });
-  return [prep, out];
+  if (options.polish === false) return [prep, unpolished(out)];
+  const solved = yield* polish(prep.prob, prep.pre, out, prep.scales, tol);
+  return [prep, solved];
 }
