@@ -168,8 +168,8 @@ test('qpPolishSystem and qpPolishUpdate equal their tensor-op forms (shared and 
     randn([B, m, n], { rng, dtype: f64 }),
   ]) {
     const sc = G.square().sum(-1).add(0.5);
-    for (const rule of ['gap', 'natural'] as const) {
-      const attrs = { qMax: 0.7, pNorm: [1, 2, 3, 4, 5], delta: 1e-9, rule };
+    for (const guess of ['first', 'second'] as const) {
+      const attrs = { qMax: 0.7, pNorm: [1, 2, 3, 4, 5], delta: 1e-9, guess };
       const fused = apply(polishSystemOp, [s, lam, z, G, sc], attrs);
       const ops = polishSystemOp.decompose!([s, lam, z, G, sc], attrs);
       fused.forEach((t, k) => {
@@ -177,7 +177,7 @@ test('qpPolishSystem and qpPolishUpdate equal their tensor-op forms (shared and 
         a.forEach((v, j) =>
           assert.ok(
             Math.abs(v - b[j]) <= 1e-12 * Math.max(1, Math.abs(b[j])),
-            `${rule} output ${k}[${j}]: ${v} vs ${b[j]}`,
+            `${guess} output ${k}[${j}]: ${v} vs ${b[j]}`,
           ),
         );
       });

@@ -57,6 +57,14 @@ export interface QpOptions {
    */
   polish?: boolean;
   /**
+   * Start from this point instead of from scratch (default: none). Pass
+   * an earlier solve's answer, e.g. a whole `QpResult` (its z, s, lam, nu;
+   * s, lam and nu may be left out). Nothing is kept between calls: the
+   * caller passes it, so the same call gives the same bits. Each tensor
+   * has the shape of the result's field (or drops the batch axis).
+   */
+  warmStart?: QpWarmStart;
+  /**
    * qp() only: what to do when a batch item is not `solved`:
    * 'throw' (default) raises QpError QP_NOT_SOLVED; 'return' returns z
    * anyway (read the status with solveQp).
@@ -70,6 +78,14 @@ export interface QpOptions {
    * batch did not solve.
    */
   onResult?: (info: QpSolveInfo) => void;
+}
+
+/** A starting point for `warmStart`: a `QpResult` will do. */
+export interface QpWarmStart {
+  readonly z: Tensor;
+  readonly s?: Tensor | null;
+  readonly lam?: Tensor | null;
+  readonly nu?: Tensor | null;
 }
 
 /** What `onResult` receives after a solve, per batch item. */

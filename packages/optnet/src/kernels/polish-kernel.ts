@@ -10,12 +10,14 @@
  * w_i = κ/‖G_i‖² (a slack as a distance s_i/‖G_i‖ against the step its
  * dual would force, lam_i‖G_i‖/κ, with κ the item's curvature scale:
  * max|Q|, or for an LP ‖p‖∞/(1 + ‖z‖∞)), falls into two clusters: s∘lam ≈
- * μ puts active rows near μ/lam² and inactive ones near s²/μ. A threshold
- * of 1 fails when duals or slacks are themselves tiny (a dual of 1e-8
- * puts an active row at ≈ 1e3 for μ = 1e-13), so rule 'gap' cuts at the
- * middle of the widest gap between the item's sorted log ratios and 0
- * (which also lets every row be active, or none); rule 'natural' cuts
- * at 1. `differs` says per item whether the two rules disagree.
+ * μ puts active rows near μ/lam² and inactive ones near s²/μ. Two cuts:
+ * at 1 (the natural one), and in the middle of the widest gap between the
+ * item's sorted log ratios and 0 (the natural one fails when duals or
+ * slacks are themselves tiny: a dual of 1e-8 puts an active row at ≈ 1e3
+ * for μ = 1e-13). The first guess (`guess: 'first'`) is the natural cut
+ * while the gap around 1 (between the nearest ratios on either side) is
+ * at least half the widest, else the widest gap's; the second guess is
+ * the other cut. `differs` says per item whether the two disagree.
  *
  * The system. For the guessed set and the strategy's row scale sc (floored
  * at 1e-12 of the item's largest), with δ the strategy's polish
@@ -48,7 +50,8 @@ export interface PolishSystemAttrs {
   readonly pNorm: readonly number[];
   /** The strategy's polish regularization δ. */
   readonly delta: number;
-  readonly rule: 'gap' | 'natural';
+  /** Which of the two cuts (see the file comment). */
+  readonly guess: 'first' | 'second';
 }
 
 /** log of a normalized ratio is clamped here: 0 or ∞ stay comparable. */
@@ -91,10 +94,17 @@ const clampLog = (v: number): number =>
   v !== v ? 0 : Math.max(-LOG_CLAMP, Math.min(LOG_CLAMP, Math.log(v)));
 
 /**
- * The middle of the widest gap between the sorted values of x and 0 (the
- * smallest such point on a tie).
+ * The two cuts for one item's log ratios x, first guess first (see the
+ * file comment): 0, or the middle of the widest gap between the sorted
+ * values of x and 0 (the smallest such point on a tie).
  */
-function widestGap(x: Float64Array): number {
+function cuts(x: Float64Array): [number, number] {
+  let below = -Infinity;
+  let above = Infinity;
+  for (const v of x) {
+    if (v < 0) below = Math.max(below, v);
+    else above = Math.min(above, v);
+  }
   const pts = new Float64Array(x.length + 1);
   pts.set(x);
   pts.sort();
@@ -107,7 +117,7 @@ function widestGap(x: Float64Array): number {
       at = (pts[j] + pts[j + 1]) / 2;
     }
   }
-  return at;
+  return above - below >= best / 2 ? [0, at] : [at, 0];
 }
 
 /** κ of item b: max(‖p‖∞/(1 + ‖z‖∞), qMax, 1e-300). */
@@ -133,7 +143,7 @@ function rowNorms2(G: CpuTensor, b: number, g2: Float64Array): void {
 function systemKernel(
   ins: readonly CpuTensor[],
   outs: readonly CpuTensor[],
-  { qMax, pNorm, delta, rule }: PolishSystemAttrs,
+  { qMax, pNorm, delta, guess }: PolishSystemAttrs,
 ): void {
   const [s, lam, z, G, sc] = ins;
   const [sReg, lamReg, sEx, lamEx, rc, act, differs] = outs.map((t) => t.data);
@@ -151,11 +161,13 @@ function systemKernel(
       x[i] = clampLog((s.data[o + i] / lam.data[o + i]) * w);
       scMax = Math.max(scMax, sc.data[b * sOf + i]);
     }
-    const t = rule === 'gap' ? widestGap(x) : 0;
+    const [first, second] = cuts(x);
+    const t = guess === 'first' ? first : second;
+    const other = guess === 'first' ? second : first;
     let diff = 0;
     for (let i = 0; i < m; i++) {
       const on = x[i] < t;
-      if (on !== x[i] < 0) diff = 1;
+      if (on !== x[i] < other) diff = 1;
       const r = Math.max(sc.data[b * sOf + i], 1e-12 * scMax);
       sReg[o + i] = on ? delta * r : r / delta;
       lamReg[o + i] = 1;
@@ -174,7 +186,7 @@ function systemKernel(
  */
 function systemOps(
   [s, lam, z, G, sc]: readonly Tensor[],
-  { qMax, pNorm, delta, rule }: PolishSystemAttrs,
+  { qMax, pNorm, delta, guess }: PolishSystemAttrs,
 ): Tensor[] {
   const g2 = G.square().sum(-1);
   const kappa = tensor([...pNorm], { dtype: s.dtype })
@@ -184,18 +196,23 @@ function systemOps(
     .maximum(1e-300);
   const x0 = s.div(lam).mul(kappa.div(g2)).log().clamp(-LOG_CLAMP, LOG_CLAMP);
   const x = where(x0.equal(x0), x0, 0); // NaN → 0, as the kernel does
-  const natural = x.less(0);
-  let on = natural;
-  if (rule === 'gap') {
-    const pts = concat([x, zeros([x.shape[0], 1], { dtype: x.dtype })], -1);
-    const a = pts.unsqueeze(-1);
-    const c = pts.unsqueeze(-2);
-    const next = where(c.greater(a), c, Infinity).min(-1);
-    const gap = where(next.less(Infinity), next.sub(pts), -Infinity);
-    const mid = pts.add(gap.mul(0.5));
-    const t = where(gap.equal(gap.max(-1, true)), mid, Infinity).min(-1, true);
-    on = x.less(t);
-  }
+  const pts = concat([x, zeros([x.shape[0], 1], { dtype: x.dtype })], -1);
+  const a = pts.unsqueeze(-1);
+  const c = pts.unsqueeze(-2);
+  const next = where(c.greater(a), c, Infinity).min(-1);
+  const gap = where(next.less(Infinity), next.sub(pts), -Infinity);
+  const widest = gap.max(-1, true);
+  const mid = pts.add(gap.mul(0.5));
+  const gapCut = where(gap.equal(widest), mid, Infinity).min(-1, true);
+  // The gap around 0: nearest value below it to nearest at or above.
+  const below = where(x.less(0), x, -Infinity).max(-1, true);
+  const above = where(x.less(0), Infinity, x).min(-1, true);
+  const natural = above.sub(below).greaterEqual(widest.mul(0.5));
+  const zero = gapCut.mul(0);
+  const first = where(natural, zero, gapCut);
+  const second = where(natural, gapCut, zero);
+  const on = x.less(guess === 'first' ? first : second);
+  const otherOn = x.less(guess === 'first' ? second : first);
   const r = sc.maximum(sc.max(-1, true).mul(1e-12)).expand(s.shape);
   const off = r.div(delta);
   const one = s.mul(0).add(1);
@@ -208,7 +225,7 @@ function systemOps(
     lamEx,
     lamEx.mul(s).add(sEx.mul(lam)),
     where(on, one, 0),
-    where(on.notEqual(natural), one, 0).max(-1, true),
+    where(on.notEqual(otherOn), one, 0).max(-1, true),
   ];
 }
 
@@ -234,7 +251,7 @@ export interface PolishSystem {
 /**
  * The active-set guess and the synthetic iterates of the polish system
  * (see the file comment).
- * @example const sys = polishSystem(s, lam, z, G, rowScale, { qMax, pNorm, delta: 1e-14, rule: 'gap' });
+ * @example const sys = polishSystem(s, lam, z, G, rowScale, { qMax, pNorm, delta: 1e-14, guess: 'first' });
  */
 export function polishSystem(
   s: Tensor,

@@ -63,13 +63,17 @@ export function* pdipm(
   pre: KktPre,
   scales: Scales,
   opts: PdipmOptions,
+  start: Iterate | null = null,
 ): Generator<Tensor, PdipmOutcome, ArrayLike<number>> {
   const nBatch = prob.data.nBatch;
   // Each step runs in a scope and the previous iterate and residuals are
   // disposed (unless the best iterates hold them): on a device (and for
   // the CPU's shared worker memory) buffers are recycled instead of left
   // to the garbage collector.
-  let cur = scope(() => initialIterate(prob, pre));
+  let cur =
+    start === null
+      ? scope(() => initialIterate(prob, pre))
+      : { it: start, level: null };
   let it = cur.it;
   let best: Best = {
     it,

@@ -67,7 +67,8 @@ interface Attempt {
 }
 
 /**
- * Polish with `rule` (kernels/polish-kernel.ts): the synthetic system,
+ * Polish with the first or second `guess` of the active set
+ * (kernels/polish-kernel.ts): the synthetic system,
  * one refined Newton step from `it` on it, the projected point.
  */
 function attempt(
@@ -75,7 +76,7 @@ function attempt(
   pre: KktPre,
   out: PdipmOutcome,
   scales: Scales,
-  rule: 'gap' | 'natural',
+  guess: 'first' | 'second',
 ): Attempt {
   const it = out.it;
   const { s, lam, z, nu } = it;
@@ -93,7 +94,7 @@ function attempt(
     qMax: scales.qMax,
     pNorm: Array.from(scales.pNorm),
     delta: pre.polish.delta,
-    rule,
+    guess,
   };
   const sys = polishSystem(s, lam, z, G, pre.rowScale, attrs);
   const base = factorKkt(pre, sys.reg.s, sys.reg.lam);
@@ -179,9 +180,9 @@ function mergeSystems(
 }
 
 /**
- * Polish every item of `out` (see the file comment) with the widest-gap
- * guess of the active set; where that is not accepted and the natural
- * threshold guesses another set, polish those items again with it. Yields
+ * Polish every item of `out` (see the file comment) with the first guess
+ * of the active set; where that is not accepted and the second guess is
+ * another set, polish those items again with it. Yields
  * the polished statistics to have them read (once, or twice on a retry).
  * An item whose polished point is accepted ends 'solved' (it meets the
  * tolerance), with those statistics.
@@ -195,7 +196,7 @@ export function* polish(
   tol: number,
 ): Generator<Tensor, Solved, ArrayLike<number>> {
   const n = out.status.length;
-  const a1 = attempt(prob, pre, out, scales, 'gap');
+  const a1 = attempt(prob, pre, out, scales, 'first');
   const differs = a1.sys?.differs ?? prob.zero;
   const read1 = Float64Array.from(
     yield concat([statsOf(prob, a1), differs], -1),
@@ -212,7 +213,7 @@ export function* polish(
   let took2 = new Map<number, Float64Array>();
   let a2: Attempt | null = null;
   if (retry.length > 0) {
-    a2 = attempt(prob, pre, out, scales, 'natural');
+    a2 = attempt(prob, pre, out, scales, 'second');
     took2 = judgeAttempt(yield statsOf(prob, a2), retry, out, scales, tol);
   }
   return finish(out, a1, took1, a2, took2);

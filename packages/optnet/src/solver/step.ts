@@ -147,6 +147,26 @@ export function initialIterate(prob: Problem, pre: KktPre): Stepped {
   return { it: { z: st.dz, s, lam: shiftPositive(st.dlam), nu }, level };
 }
 
+/**
+ * The starting point from a warm start: z as given, s = h − Gz (or as
+ * given) and lam (or 0) pushed to at least `shift` times their row's
+ * scale, so the iterate is interior and each row's s∘lam starts near
+ * `shift`, nu as given (or 0). Non-finite entries (an earlier item that
+ * broke down) become 0 first.
+ * @example const it = warmIterate(prob, start, 1e-2);
+ */
+export function warmIterate(prob: Problem, w: Iterate, shift: number): Iterate {
+  const clean = (t: Tensor) => where(t.sub(t).equal(0), t, 0);
+  const z = clean(w.z);
+  const nu = w.nu === null ? (prob.b?.mul(0) ?? null) : clean(w.nu);
+  const { G } = prob.data;
+  if (G === null || prob.h === null) return { z, s: null, lam: null, nu };
+  const s0 = w.s === null ? prob.h.sub(mv(G, z)) : clean(w.s);
+  const lam0 = w.lam === null ? s0.mul(0) : clean(w.lam);
+  const floor = prob.h.abs().add(1).mul(shift);
+  return { z, s: s0.maximum(floor), lam: lam0.maximum(shift), nu };
+}
+
 /** x + (1 + a)·1 when a = −min(x) ≥ 0, else x. */
 function shiftPositive(x: Tensor): Tensor {
   const a = x.min(-1, true).neg();
