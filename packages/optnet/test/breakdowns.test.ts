@@ -18,7 +18,13 @@ import {
 } from '../src/index.js';
 import { randomQp } from '../src/testing.js';
 import { kktResiduals } from './kkt-check.js';
-import { finalIterate, track, type Best } from '../src/solver/best.js';
+import {
+  finalIterate,
+  held,
+  noBest,
+  track,
+  type Best,
+} from '../src/solver/best.js';
 
 const f64 = 'float64' as const;
 const finite = (t: Tensor): boolean =>
@@ -201,7 +207,7 @@ test('an item stuck at its precision stops early (stalled) and returns its best 
   assert.ok(k.primal < 1e-5 && k.stationarity < 1e-5, JSON.stringify(k));
 });
 
-test('best.ts: the best iterate per item by merit; kept for unconverged items only', () => {
+test('best.ts: the best iterate per item by merit, by reference; copied only for unconverged items at the end', () => {
   const t = (v: number[]) => tensor(v, { dtype: f64 }).unsqueeze(-1);
   const it0 = { z: t([0, 0]), s: null, lam: null, nu: null };
   const it1 = { z: t([1, 1]), s: null, lam: null, nu: null };
@@ -209,22 +215,20 @@ test('best.ts: the best iterate per item by merit; kept for unconverged items on
   const row = (pres: number) =>
     Float64Array.from([pres, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
   const scales = { pNorm: new Float64Array(2), qMax: 1 };
-  let best: Best = {
-    it: it0,
-    merit: new Float64Array(2).fill(Infinity),
-    stats: [],
-    stale: new Int32Array(2),
-  };
+  let best: Best = noBest(2);
   const open: (QpStatus | null)[] = [null, null];
-  best = track(best, it0, [0, 1], [row(1), row(1)], open, scales, 0.1);
-  assert.is(best.it, it0, 'all improved: the current iterate, no copy');
-  // Item 0 improves, item 1 gets worse: a per-item mix.
-  best = track(best, it1, [0, 1], [row(0.5), row(2)], open, scales, 0.1);
-  assert.equal(best.it.z.arraySync(), [[1], [0]]);
+  best = track(best, it0, [0, 1], [row(1), row(1)], scales, 0.1);
+  assert.equal(best.from, [it0, it0]);
+  // Item 0 improves, item 1 gets worse: it keeps iterate 0.
+  best = track(best, it1, [0, 1], [row(0.5), row(2)], scales, 0.1);
+  assert.equal(best.from, [it1, it0]);
   assert.equal(Array.from(best.stale), [0, 1]);
+  assert.equal([...held(best, open)], [it1, it0]);
   const last = [row(0.1), row(3)];
   const status: QpStatus[] = ['solved', 'max_iterations'];
-  best = track(best, it2, [0, 1], last, status, scales, 0.1);
+  best = track(best, it2, [0, 1], last, scales, 0.1);
+  // Item 0 ended solved: only item 1's best must be kept.
+  assert.equal([...held(best, status)], [it0]);
   const final = finalIterate(best, it2, status, last);
   // Item 0 solved: its last iterate; item 1 did not: its best (iterate 0).
   assert.equal(final.z.arraySync(), [[2], [0]]);

@@ -93,31 +93,51 @@ function systemShape(
 const clampLog = (v: number): number =>
   v !== v ? 0 : Math.max(-LOG_CLAMP, Math.min(LOG_CLAMP, Math.log(v)));
 
+/** Sorts a[0..n) in place: insertion sort, for the few rows of an item. */
+function sortSmall(a: Float64Array, n: number): void {
+  for (let i = 1; i < n; i++) {
+    const v = a[i];
+    let j = i - 1;
+    for (; j >= 0 && a[j] > v; j--) a[j + 1] = a[j];
+    a[j + 1] = v;
+  }
+}
+
 /**
- * The two cuts for one item's log ratios x, first guess first (see the
- * file comment): 0, or the middle of the widest gap between the sorted
- * values of x and 0 (the smallest such point on a tie).
+ * The two cuts for one item's log ratios x[0..m), first guess first (see
+ * the file comment), into out: 0, or the middle of the widest gap between
+ * the sorted values of x and 0 (the smallest such point on a tie). `pts`
+ * is scratch of m + 1.
  */
-function cuts(x: Float64Array): [number, number] {
+function cuts(
+  x: Float64Array,
+  m: number,
+  pts: Float64Array,
+  out: Float64Array,
+) {
   let below = -Infinity;
   let above = Infinity;
-  for (const v of x) {
-    if (v < 0) below = Math.max(below, v);
-    else above = Math.min(above, v);
+  for (let i = 0; i < m; i++) {
+    const v = x[i];
+    pts[i] = v;
+    if (v < 0) below = v > below ? v : below;
+    else above = v < above ? v : above;
   }
-  const pts = new Float64Array(x.length + 1);
-  pts.set(x);
-  pts.sort();
+  pts[m] = 0;
+  if (m < 64) sortSmall(pts, m + 1);
+  else pts.subarray(0, m + 1).sort();
   let best = -Infinity;
   let at = 0;
-  for (let j = 0; j + 1 < pts.length; j++) {
+  for (let j = 0; j < m; j++) {
     const gap = pts[j + 1] - pts[j];
     if (gap > best) {
       best = gap;
       at = (pts[j] + pts[j + 1]) / 2;
     }
   }
-  return above - below >= best / 2 ? [0, at] : [at, 0];
+  const natural = above - below >= best / 2;
+  out[0] = natural ? 0 : at;
+  out[1] = natural ? at : 0;
 }
 
 /** κ of item b: max(‖p‖∞/(1 + ‖z‖∞), qMax, 1e-300). */
@@ -133,9 +153,10 @@ function kappaOf(z: CpuTensor, pNorm: number, b: number, qMax: number) {
 function rowNorms2(G: CpuTensor, b: number, g2: Float64Array): void {
   const [m, nz] = G.shape.slice(-2);
   const o = G.shape.length === 3 ? b * m * nz : 0;
+  const d = G.data;
   for (let i = 0; i < m; i++) {
     let t = 0;
-    for (let j = 0; j < nz; j++) t += G.data[o + i * nz + j] ** 2;
+    for (let j = o + i * nz; j < o + (i + 1) * nz; j++) t += d[j] * d[j];
     g2[i] = t;
   }
 }
@@ -147,33 +168,37 @@ function systemKernel(
 ): void {
   const [s, lam, z, G, sc] = ins;
   const [sReg, lamReg, sEx, lamEx, rc, act, differs] = outs.map((t) => t.data);
+  const [S, L, SC] = [s.data, lam.data, sc.data];
   const [nBatch, m] = s.shape;
   const sOf = sc.shape.length === 2 ? m : 0;
   const x = new Float64Array(m);
   const g2 = new Float64Array(m);
+  const pts = new Float64Array(m + 1);
+  const cut = new Float64Array(2);
+  const pick = guess === 'first' ? 0 : 1;
   for (let b = 0; b < nBatch; b++) {
     const o = b * m;
     const kappa = kappaOf(z, pNorm[b], b, qMax);
     if (b === 0 || G.shape.length === 3) rowNorms2(G, b, g2);
     let scMax = 0;
     for (let i = 0; i < m; i++) {
-      const w = kappa / g2[i];
-      x[i] = clampLog((s.data[o + i] / lam.data[o + i]) * w);
-      scMax = Math.max(scMax, sc.data[b * sOf + i]);
+      x[i] = clampLog((S[o + i] / L[o + i]) * (kappa / g2[i]));
+      const r = SC[b * sOf + i];
+      scMax = r > scMax ? r : scMax;
     }
-    const [first, second] = cuts(x);
-    const t = guess === 'first' ? first : second;
-    const other = guess === 'first' ? second : first;
+    cuts(x, m, pts, cut);
+    const t = cut[pick];
+    const other = cut[1 - pick];
     let diff = 0;
     for (let i = 0; i < m; i++) {
       const on = x[i] < t;
       if (on !== x[i] < other) diff = 1;
-      const r = Math.max(sc.data[b * sOf + i], 1e-12 * scMax);
+      const r = Math.max(SC[b * sOf + i], 1e-12 * scMax);
       sReg[o + i] = on ? delta * r : r / delta;
       lamReg[o + i] = 1;
       sEx[o + i] = on ? 0 : r / delta;
       lamEx[o + i] = on ? 1 : 0;
-      rc[o + i] = lamEx[o + i] * s.data[o + i] + sEx[o + i] * lam.data[o + i];
+      rc[o + i] = on ? S[o + i] : (r / delta) * L[o + i];
       act[o + i] = on ? 1 : 0;
     }
     differs[b] = diff;

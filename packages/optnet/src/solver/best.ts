@@ -13,13 +13,27 @@ import type { Iterate } from './step.js';
 import type { QpStatus } from '../api/types.js';
 
 export interface Best {
-  readonly it: Iterate;
+  /** Per item: the iterate its best statistics were read at (or null). */
+  readonly from: readonly (Iterate | null)[];
   /** Per item: the merit of its best iterate (Infinity: none yet). */
   readonly merit: Float64Array;
   /** Per item: the statistics read at its best iterate. */
   readonly stats: Float64Array[];
   /** Per item: reads in a row without a better iterate. */
   readonly stale: Int32Array;
+}
+
+/**
+ * No best iterate yet, for n items.
+ * @example let best = noBest(nBatch);
+ */
+export function noBest(n: number): Best {
+  return {
+    from: new Array<Iterate | null>(n).fill(null),
+    merit: new Float64Array(n).fill(Infinity),
+    stats: [],
+    stale: new Int32Array(n),
+  };
 }
 
 /**
@@ -51,37 +65,52 @@ const returnsBest = (s: QpStatus | null): boolean =>
 
 /**
  * The best iterates after reading `it`'s statistics (`last`) for the
- * items in `fresh` (those open before this read). Of the others, an item
- * that ended without converging keeps its best; the rest follow `it` (what
- * they return is `it` anyway). Returns `best` itself when nothing changed.
- * @example best = track(best, it, fresh, last, status, scales, tol);
+ * items in `fresh` (those open before this read). Bookkeeping only: no
+ * tensor is copied (an item's best is a reference to the iterate it was
+ * read at; see `held`).
+ * @example best = track(best, it, fresh, last, scales, tol);
  */
 export function track(
   best: Best,
   it: Iterate,
   fresh: readonly number[],
   last: readonly Float64Array[],
-  status: readonly (QpStatus | null)[],
   scales: Scales,
   tol: number,
 ): Best {
-  const better = status.map((s) => !returnsBest(s));
+  const from = best.from.slice();
   const meritNext = Float64Array.from(best.merit);
   const stats = best.stats.slice();
   const stale = Int32Array.from(best.stale);
   for (const i of fresh) {
     const m = merit(last[i], scales, i, tol);
-    better[i] = m < best.merit[i];
-    stale[i] = better[i] ? 0 : stale[i] + 1;
-    if (!better[i]) continue;
+    if (!(m < best.merit[i])) {
+      stale[i]++;
+      continue;
+    }
+    from[i] = it;
     meritNext[i] = m;
     stats[i] = last[i];
+    stale[i] = 0;
   }
-  if (!fresh.some((i) => better[i]) && best.it !== it)
-    return { ...best, stale };
-  const all = better.every((b) => b);
-  const next = all ? it : pick(maskOf(better), it, best.it);
-  return { it: next, merit: meritNext, stats, stale };
+  return { from, merit: meritNext, stats, stale };
+}
+
+/**
+ * The iterates the best of an item that may still need it lives in (open
+ * items, and those that ended without converging): keep them alive.
+ * @example const keep = held(best, status);
+ */
+export function held(
+  best: Best,
+  status: readonly (QpStatus | null)[],
+): Set<Iterate> {
+  const out = new Set<Iterate>();
+  best.from.forEach((f, i) => {
+    if (f !== null && (status[i] === null || returnsBest(status[i])))
+      out.add(f);
+  });
+  return out;
 }
 
 /** Reads without progress after which a converged-gap item has stalled. */
@@ -103,7 +132,8 @@ export function closeStalled(
 ): number {
   let closed = 0;
   status.forEach((s, i) => {
-    const [, , gap, obj] = last[i];
+    const gap = last[i][2];
+    const obj = last[i][3];
     if (s !== null || best.stale[i] < STALL) return;
     if (!(gap <= tol * (1 + Math.abs(obj)))) return;
     status[i] = 'numerical_error';
@@ -116,7 +146,8 @@ export function closeStalled(
  * The iterate to return: the best one for items that ended without
  * converging (max_iterations, numerical_error), the last one for the
  * others (a solution, or a certificate of infeasibility or
- * unboundedness); `last` takes the best statistics for those items.
+ * unboundedness); `last` takes the best statistics for those items. Only
+ * here are rows copied, one `where` per earlier iterate involved.
  * @example const it = finalIterate(best, it, status, last);
  */
 export function finalIterate(
@@ -125,12 +156,17 @@ export function finalIterate(
   status: readonly QpStatus[],
   last: Float64Array[],
 ): Iterate {
-  const useBest = status.map(
-    (s, i) => returnsBest(s) && best.stats[i] !== undefined,
-  );
-  if (best.it === it || !useBest.some((u) => u)) return it;
-  useBest.forEach((u, i) => {
-    if (u) last[i] = best.stats[i];
+  let out = it;
+  const sources = new Set<Iterate>();
+  status.forEach((s, i) => {
+    const f = best.from[i];
+    if (!returnsBest(s) || f === null) return;
+    last[i] = best.stats[i];
+    if (f !== it) sources.add(f);
   });
-  return pick(maskOf(useBest), best.it, it);
+  for (const src of sources) {
+    const mask = status.map((s, i) => returnsBest(s) && best.from[i] === src);
+    out = pick(maskOf(mask), src, out);
+  }
+  return out;
 }

@@ -15,7 +15,14 @@
  */
 import { scope, setGradEnabled, tensor, type Tensor } from '@optnet/tensor';
 import type { KktPre } from './kkt/types.js';
-import { closeStalled, finalIterate, track, type Best } from './best.js';
+import {
+  closeStalled,
+  finalIterate,
+  held,
+  noBest,
+  track,
+  type Best,
+} from './best.js';
 import { judge, type Scales } from './status.js';
 import {
   initialIterate,
@@ -75,12 +82,9 @@ export function* pdipm(
       ? scope(() => initialIterate(prob, pre))
       : { it: start, level: null };
   let it = cur.it;
-  let best: Best = {
-    it,
-    merit: new Float64Array(nBatch).fill(Infinity),
-    stats: [],
-    stale: new Int32Array(nBatch),
-  };
+  let best: Best = noBest(nBatch);
+  // Earlier iterates kept alive because some item's best is there.
+  const kept = new Set<Iterate>();
   const status: (QpStatus | null)[] = new Array(nBatch).fill(null);
   const iterations = new Array<number>(nBatch).fill(0);
   const last: Float64Array[] = [];
@@ -94,10 +98,14 @@ export function* pdipm(
     readT.dispose();
     const fresh = openItems(status);
     let open = judge(stats, scales, status, k >= opts.maxIter, opts.tol, last);
-    const nextBest = track(best, it, fresh, last, status, scales, opts.tol);
-    if (nextBest.it !== best.it) release(best.it, [it, nextBest.it]);
-    best = nextBest;
+    best = track(best, it, fresh, last, scales, opts.tol);
     open -= closeStalled(best, status, last, opts.tol);
+    const keep = held(best, status);
+    for (const old of kept) {
+      if (keep.has(old)) continue;
+      release(old, [it, ...keep]);
+      kept.delete(old);
+    }
     opts.onIteration?.(progress(k, open, last));
     if (open === 0) {
       lastRes = res;
@@ -108,7 +116,8 @@ export function* pdipm(
     // null while every item is still moving: the step then needs no masks.
     const active = open === nBatch ? null : activeMask(status);
     cur = scope(() => step(prob, pre, it, active, res));
-    release(it, [cur.it, best.it]);
+    if (keep.has(it)) kept.add(it);
+    else release(it, [cur.it, ...kept]);
     it = cur.it;
     disposeAll([...Object.values(res), active]);
   }

@@ -25,7 +25,7 @@
  * Glossary: Q p G h A b the data; z primal, s slack, lam/nu duals;
  * rowScale the strategy's per-row switch scale (kkt/types.ts KktPre).
  */
-import { concat, where, type Tensor } from '@optnet/tensor';
+import { where, type Tensor } from '@optnet/tensor';
 import { factorKkt, solveKkt } from './kkt/kkt.js';
 import type { KktFact, KktPre } from './kkt/types.js';
 import { maskOf, pick } from './best.js';
@@ -155,7 +155,7 @@ function judgeAttempt(
 ): Map<number, Float64Array> {
   const n = out.status.length;
   const k = rows.length / n;
-  const all = Float64Array.from(rows);
+  const all = rows instanceof Float64Array ? rows : Float64Array.from(rows);
   const took = new Map<number, Float64Array>();
   for (const i of which) {
     const row = all.subarray(i * k, (i + 1) * k);
@@ -182,8 +182,9 @@ function mergeSystems(
 /**
  * Polish every item of `out` (see the file comment) with the first guess
  * of the active set; where that is not accepted and the second guess is
- * another set, polish those items again with it. Yields
- * the polished statistics to have them read (once, or twice on a retry).
+ * another set, polish those items again with it. Yields the polished
+ * statistics to have them read (and, where an item was not accepted,
+ * where the guesses differ, and the second statistics).
  * An item whose polished point is accepted ends 'solved' (it meets the
  * tolerance), with those statistics.
  * @example const solved = yield* polish(prob, pre, out, scales, tol);
@@ -195,26 +196,20 @@ export function* polish(
   scales: Scales,
   tol: number,
 ): Generator<Tensor, Solved, ArrayLike<number>> {
-  const n = out.status.length;
   const a1 = attempt(prob, pre, out, scales, 'first');
-  const differs = a1.sys?.differs ?? prob.zero;
-  const read1 = Float64Array.from(
-    yield concat([statsOf(prob, a1), differs], -1),
-  );
-  const k1 = read1.length / n;
-  const rows1 = new Float64Array(n * (k1 - 1));
-  for (let i = 0; i < n; i++)
-    rows1.set(read1.subarray(i * k1, (i + 1) * k1 - 1), i * (k1 - 1));
   const every = out.status.map((_, i) => i);
-  const took1 = judgeAttempt(rows1, every, out, scales, tol);
-  const retry = every.filter(
-    (i) => !took1.has(i) && read1[(i + 1) * k1 - 1] > 0,
-  );
+  const took1 = judgeAttempt(yield statsOf(prob, a1), every, out, scales, tol);
   let took2 = new Map<number, Float64Array>();
   let a2: Attempt | null = null;
-  if (retry.length > 0) {
-    a2 = attempt(prob, pre, out, scales, 'second');
-    took2 = judgeAttempt(yield statsOf(prob, a2), retry, out, scales, tol);
+  const missed = every.filter((i) => !took1.has(i));
+  if (missed.length > 0 && a1.sys !== null) {
+    // Only now is it worth reading where the second guess differs.
+    const differs = yield a1.sys.differs;
+    const retry = missed.filter((i) => differs[i] > 0);
+    if (retry.length > 0) {
+      a2 = attempt(prob, pre, out, scales, 'second');
+      took2 = judgeAttempt(yield statsOf(prob, a2), retry, out, scales, tol);
+    }
   }
   return finish(out, a1, took1, a2, took2);
 }
@@ -236,8 +231,10 @@ function finish(
   const p1 = out.status.map((_, i) => took1.has(i));
   const p2 = out.status.map((_, i) => took2.has(i));
   const polished = p1.map((p, i) => p || p2[i]);
-  let it = p1.some((p) => p) ? pick(maskOf(p1), a1.cand, out.it) : out.it;
-  if (p1.every((p) => p)) it = a1.cand;
+  const all1 = p1.every((p) => p);
+  let it = out.it;
+  if (all1) it = a1.cand;
+  else if (p1.some((p) => p)) it = pick(maskOf(p1), a1.cand, out.it);
   let system: ActiveSystem | null = a1.sys;
   if (a2 !== null && p2.some((p) => p)) {
     it = pick(maskOf(p2), a2.cand, it);
@@ -245,7 +242,7 @@ function finish(
       system = mergeSystems(maskOf(p2), a2.sys, a1.sys);
   }
   // a1's factorization serves the backward of a batch it polished whole.
-  const fact = p1.every((p) => p) ? a1.f : null;
+  const fact = all1 ? a1.f : null;
   return { ...out, it, status, stats, polished, fact, system };
 }
 

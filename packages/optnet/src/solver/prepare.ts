@@ -5,7 +5,7 @@
  *
  * Glossary: Q p G h A b; nBatch nz nIneq nEq.
  */
-import { regularizedCholesky, where, zeros, type Tensor } from '@optnet/tensor';
+import { regularizedCholesky, zeros, type Tensor } from '@optnet/tensor';
 import { chooseKkt } from './kkt/choose.js';
 import { preFactorKkt } from './kkt/kkt.js';
 import type { KktPre } from './kkt/types.js';
@@ -66,8 +66,8 @@ export function* prepare(
   const qSym = exact ? x.Q : x.Q.add(x.Q.transpose(-2, -1)).mul(0.5);
   // Q's Cholesky proves Q definite (so semidefinite) and, when Q is safely
   // definite, is reused by the constraint-space reduction.
-  const [lqAll, ratioT] = factorQ(qSym);
-  const ratio = minOf(yield ratioT);
+  const [lqAll] = regularizedCholesky(qSym, zeros([1], { dtype: x.Q.dtype }));
+  const ratio = pivotRatio(yield lqAll, q, nz);
   const lq = ratio > 0 ? lqAll : null;
   if (lq === null && options.checkQ !== false) checkPsd(q, nz, f32);
   let qMax = 0;
@@ -116,21 +116,33 @@ export function* prepare(
 }
 
 /**
- * Q's Cholesky factor and, per item [·, 1], min over j of L_jj² / Q_jj:
- * how safely Q⁻¹ can be used (0 where Q is not definite: the factor
- * broke down).
+ * min over items and j of L_jj² / Q_jj for Q's factor L (q symmetrized
+ * or not: only its diagonal is read): how safely Q⁻¹ can be used; 0 where
+ * Q is not definite. A factor that broke down is the identity
+ * (regularizedCholesky), which is Q's own factor only when Q = I, so an
+ * identity factor of any other Q counts as a breakdown.
  */
-function factorQ(q: Tensor): [Tensor, Tensor] {
-  const qd = q.diagonal();
-  const [l, level] = regularizedCholesky(q, qd.max(-1, true).mul(0), [0]);
-  const ratio = l.diagonal().square().div(qd).min(-1, true);
-  return [l, where(level.less(0), 0, ratio)];
-}
-
-function minOf(v: ArrayLike<number>): number {
-  let m = Infinity;
-  for (let i = 0; i < v.length; i++) m = Math.min(m, v[i]);
-  return m;
+function pivotRatio(
+  l: ArrayLike<number>,
+  q: ArrayLike<number>,
+  nz: number,
+): number {
+  const nn = nz * nz;
+  let worst = Infinity;
+  for (let o = 0; o < l.length; o += nn) {
+    const qo = q.length === nn ? 0 : o;
+    let identity = true;
+    for (let k = 0; k < nn && identity; k++)
+      identity = l[o + k] === (k % (nz + 1) === 0 ? 1 : 0);
+    let qIsI = identity;
+    for (let i = 0; i < nz && qIsI; i++)
+      for (let j = 0; j <= i && qIsI; j++)
+        qIsI = q[qo + i * nz + j] === (i === j ? 1 : 0);
+    if (identity && !qIsI) return 0;
+    for (let j = 0; j < nz; j++)
+      worst = Math.min(worst, l[o + j * nz + j] ** 2 / q[qo + j * nz + j]);
+  }
+  return worst;
 }
 
 /** 1 / (1 + |v|), the scale of a row-relative residual. */

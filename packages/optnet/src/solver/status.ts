@@ -63,7 +63,15 @@ export function merit(
   i: number,
   tol: number,
 ): number {
-  const [pres, dres, gap, obj, cu, , qz] = st;
+  // Indexed, not destructured: this runs per item every iteration.
+  const [pres, dres, gap, obj, cu, qz] = [
+    st[0],
+    st[1],
+    st[2],
+    st[3],
+    st[4],
+    st[6],
+  ];
   const m = Math.max(
     pres / tol,
     dres / (tol * (1 + Math.max(sc.pNorm[i], qz, cu))),
@@ -79,7 +87,9 @@ function decide(
   atMax: boolean,
   tol: number,
 ): QpStatus | null {
-  const [pres, dres, gap, obj, cu, cden, qz, pz, gz, az, level] = st;
+  const pres = st[0];
+  const [dres, gap, obj, cu, cden] = [st[1], st[2], st[3], st[4], st[5]];
+  const [qz, pz, gz, az, level] = [st[6], st[7], st[8], st[9], st[10]];
   for (let j = 0; j < st.length; j++)
     if (!Number.isFinite(st[j])) return 'numerical_error';
   // A factorization that broke down even at its largest regularization.

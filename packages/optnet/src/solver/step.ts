@@ -7,7 +7,7 @@
  * duals, nu equality duals; rx = Qz + p + Gᵀlam + Aᵀnu, rz = Gz + s − h,
  * ry = Az − b; nBatch nz nIneq nEq the sizes.
  */
-import { concat, where, type Tensor } from '@optnet/tensor';
+import { where, type Tensor } from '@optnet/tensor';
 import { factorKkt, predictorCorrector, solveKkt } from './kkt/kkt.js';
 import type { KktData, KktFact, KktPre, KktStep } from './kkt/types.js';
 import { mtv, mv } from '../kernels/batch.js';
@@ -116,8 +116,9 @@ export function readout(
     ineq,
     eq,
     u: r.u,
+    level,
   };
-  return concat([residualStats(parts), level ?? prob.zero], -1);
+  return residualStats(parts);
 }
 
 /** An iterate and the regularization level of the factorization it took. */
@@ -174,16 +175,6 @@ function shiftPositive(x: Tensor): Tensor {
 }
 
 /**
- * `active` (null: all), less the items whose factorization broke down
- * (level −1): those stay put.
- */
-function movers(active: Tensor | null, f: KktFact): Tensor | null {
-  if (f.level === null) return active;
-  const ok = f.level.greaterEqual(0);
-  return active === null ? ok : where(active, ok, active);
-}
-
-/**
  * One predictor-corrector step; items where `active` is false stay put
  * (`active` null: all move), and so do items whose factorization broke
  * down.
@@ -199,7 +190,7 @@ export function step(
   if (it.s === null || it.lam === null) {
     const f = factorKkt(pre, null, null);
     const d = solveKkt(f, { rx, rc: null, rz: null, ry });
-    const next = update(it, d, prob.zero.add(1), movers(active, f));
+    const next = update(it, d, prob.zero.add(1), active, f.level);
     return { it: next, level: f.level };
   }
   // Converged items may have extreme d = lam/s; factor them at s = lam = 1.
@@ -214,7 +205,7 @@ export function step(
     scale: 0.99,
     capGap: true,
   });
-  return { it: update(it, d, alpha, movers(active, f)), level: f.level };
+  return { it: update(it, d, alpha, active, f.level), level: f.level };
 }
 
 /**
@@ -232,12 +223,16 @@ function corrected(
   return solveKkt(f, { rx, rc, rz, ry });
 }
 
-/** it + α·d per item (one fused kernel); items where `active` is false stay. */
+/**
+ * it + α·d per item (one fused kernel); items where `active` is false, or
+ * whose factorization broke down (level < 0), stay.
+ */
 function update(
   it: Iterate,
   d: KktStep,
   alpha: Tensor,
   active: Tensor | null,
+  level: Tensor | null,
 ): Iterate {
   const pairs: [Tensor, Tensor][] = [[it.z, d.dz]];
   const moves = {
@@ -248,7 +243,7 @@ function update(
   if (moves.s) pairs.push([it.s!, d.ds!]);
   if (moves.lam) pairs.push([it.lam!, d.dlam!]);
   if (moves.nu) pairs.push([it.nu!, d.dnu!]);
-  const out = move(alpha, pairs, active);
+  const out = move(alpha, pairs, active, level);
   const rest = out.slice(1);
   return {
     z: out[0],

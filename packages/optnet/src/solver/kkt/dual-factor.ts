@@ -15,6 +15,7 @@ import {
   diagonal,
   primitives,
   regularizedCholesky,
+  where,
   type Tensor,
 } from '@optnet/tensor';
 import { shiftedCholesky } from '../../kernels/shifted-cholesky-kernel.js';
@@ -123,10 +124,14 @@ export function preFactorDual(
   const gDiag = kgg === null ? null : diagonal(kgg);
   const kgDiag =
     eq.kg === kgg ? gDiag : eq.kg === null ? null : diagonal(eq.kg);
-  const unit =
+  let unit =
     kgDiag === null
       ? null
       : perItem(kgDiag.max(-1, true), nBatch).mul(f32 ? 1e-7 : 1e-14);
+  // An item whose Q or R broke down gets a NaN unit: then every
+  // factorization of its S breaks down too, and says so in its level
+  // without another op per iteration.
+  if (unit !== null && level !== null) unit = where(level.less(0), NaN, unit);
   return {
     strategy,
     data,
@@ -186,7 +191,7 @@ export function factorDual(
     : shiftedCholesky(kg, sOverLam, unit, S_BOOSTS);
   return {
     ...none,
-    level: worseLevel(pre.level, level),
+    level,
     ls,
     sOverLam,
     inactive: sOverLam.greater(gDiag),

@@ -28,8 +28,14 @@
  */
 import type { Tensor } from '@optnet/tensor';
 import { cholSolveVec, mtv, mv, trsv } from '../../kernels/batch.js';
-import { dualSolve, predictCorrect } from '../../kernels/dual-solve-kernel.js';
-import { predictCorrectEq } from '../../kernels/predict-correct-eq-kernel.js';
+import {
+  dualSolveRx,
+  predictCorrect,
+} from '../../kernels/dual-solve-kernel.js';
+import {
+  dualSolveEq,
+  predictCorrectEq,
+} from '../../kernels/predict-correct-eq-kernel.js';
 import { slackStep } from '../../kernels/step-kernels.js';
 import {
   factorDual,
@@ -103,40 +109,68 @@ function rxParts(f: DualFact, rhs: KktRhs): RxParts {
 }
 
 /**
- * Solve the Newton system for the residuals `rhs` (no refinement; see kkt.ts).
+ * With inequalities, the whole solve in one fused kernel (the single-solve
+ * mode of qpPredictCorrect, or of qpPredictCorrectEq with equalities);
+ * null where a piece is missing.
  */
-function solveDual(f: DualFact, rhs: KktRhs): KktStep {
-  const { lq, wG, wA } = f.pre;
-  const { t, zPart, r2 } = rxParts(f, rhs);
+function solveFused(f: DualFact, rhs: KktRhs): KktStep | null {
+  const { lq, wG, wA, lr, v } = f.pre;
   const { G } = f.pre.data;
+  const { rc, rz, ry } = rhs;
   if (
-    wA === null &&
-    wG !== null &&
-    G !== null &&
-    zPart !== null &&
-    rhs.rc !== null &&
-    rhs.rz !== null &&
-    f.lam !== null &&
-    f.ls !== null &&
-    f.sOverLam !== null &&
-    f.inactive !== null
-  ) {
-    // Inequalities only: the rest of the solve in one fused kernel.
-    const [dz, dlam, ds] = dualSolve(
+    wG === null ||
+    G === null ||
+    rc === null ||
+    rz === null ||
+    f.lam === null ||
+    f.ls === null ||
+    f.sOverLam === null ||
+    f.inactive === null
+  )
+    return null;
+  if (wA === null) {
+    const [dz, dlam, ds] = dualSolveRx(
       lq,
       wG,
       G,
       f.ls,
-      t,
-      zPart,
-      rhs.rc,
+      rhs.rx,
+      rc,
       f.lam,
       f.sOverLam,
       f.inactive,
-      rhs.rz,
+      rz,
     );
     return { dz, ds, dlam, dnu: null };
   }
+  if (lr === null || v === null || ry === null) return null;
+  const [dz, dlam, ds, dnu] = dualSolveEq(
+    lq,
+    wG,
+    G,
+    f.ls,
+    lr,
+    v,
+    wA,
+    rhs.rx,
+    ry,
+    rc,
+    f.lam,
+    f.sOverLam,
+    f.inactive,
+    rz,
+  );
+  return { dz, ds, dlam, dnu };
+}
+
+/**
+ * Solve the Newton system for the residuals `rhs` (no refinement; see kkt.ts).
+ */
+function solveDual(f: DualFact, rhs: KktRhs): KktStep {
+  const fused = solveFused(f, rhs);
+  if (fused !== null) return fused;
+  const { lq, wG, wA } = f.pre;
+  const { t, zPart, r2 } = rxParts(f, rhs);
   let rcOverLam: Tensor | null = null;
   let r1: Tensor | null = null;
   if (zPart !== null && rhs.rc !== null && f.lam !== null) {
