@@ -39,11 +39,13 @@ import {
 import {
   dualSolve,
   dualSolveOp,
+  dualSolveRx,
   predictCorrect,
   predictCorrectOp,
 } from '../src/kernels/dual-solve-kernel.js';
 import { shiftedCholesky } from '../src/kernels/shifted-cholesky-kernel.js';
 import {
+  dualSolveEq,
   predictCorrectEq,
   predictCorrectEqOp,
 } from '../src/kernels/predict-correct-eq-kernel.js';
@@ -273,6 +275,26 @@ test('residualStats equals its tensor-op form for every block combination, NaN k
       1e-14,
       `ineq ${ineq} eq ${eq} u ${u}`,
     );
+    // With a level: the same statistics, and the level as the last column.
+    const level = tensor([[0], [2], [-1], [0], [1]], { dtype: f64 });
+    const got = arr(residualStats({ ...parts, level }));
+    const want2 = arr(
+      decomposed(statsOp as KernelOp<never>, [...ins, level], {
+        ineq,
+        eq,
+        u,
+        level: true,
+      }),
+    );
+    close(got, want2, 1e-14, `level, ineq ${ineq} eq ${eq} u ${u}`);
+    assert.equal(
+      [0, 1, 2, 3, 4].map((b) => got[b * 11 + 10]),
+      [0, 2, -1, 0, 1],
+    );
+    assert.equal(
+      got.filter((_, i) => i % 11 !== 10),
+      want.filter((_, i) => i % 11 !== 10),
+    );
   }
   // A NaN residual shows in the statistics (the solver then stops that item).
   const bad = tensor([[NaN, 1]], { dtype: f64 });
@@ -299,18 +321,27 @@ test('move and slackStep equal their tensor-op forms (masked and not)', () => {
   const s = randn([6, 5], { rng, dtype: f64 }),
     ds = randn([6, 5], { rng, dtype: f64 });
   const active = tensor([[true], [false], [true], [true], [false], [true]]);
+  // Item 3's factorization broke down: it does not move either.
+  const level = tensor([[0], [0], [2], [-1], [0], [1]], { dtype: f64 });
   for (const mask of [null, active]) {
-    const got = move(
-      alpha,
-      [
-        [z, dz],
-        [s, ds],
-      ],
-      mask,
-    );
-    const ins = [alpha, z, dz, s, ds, ...(mask ? [mask] : [])];
-    const want = moveOp.decompose!(ins, { masked: mask !== null });
-    got.forEach((g, k) => close(arr(g), arr(want[k]), 0, `move ${k}`));
+    for (const lv of [null, level]) {
+      const got = move(
+        alpha,
+        [
+          [z, dz],
+          [s, ds],
+        ],
+        mask,
+        lv,
+      );
+      const ins = [alpha, z, dz, s, ds, ...(mask ? [mask] : [])];
+      if (lv !== null) ins.push(lv);
+      const attrs = { masked: mask !== null, leveled: lv !== null };
+      const want = moveOp.decompose!(ins, attrs);
+      got.forEach((g, k) => close(arr(g), arr(want[k]), 0, `move ${k}`));
+      if (lv !== null)
+        close(arr(got[0]).slice(9, 12), arr(z).slice(9, 12), 0, 'item 3');
+    }
   }
   // Items 1 and 4 do not move.
   close(
@@ -408,19 +439,22 @@ test('qpPredictCorrect equals its tensor-op form (rxParts, affine solve, qpCente
           .mul(2)
           .add(0.1);
         const ins = [d[0], d[1], d[2], d[3], d[4], s, d[7], d[8], d[9], d[10]];
-        const got = predictCorrect(
-          ...(ins as Parameters<typeof predictCorrect>),
-        );
-        const want = predictCorrectOp.decompose!(ins, {} as never);
         const tol = dtype === f64 ? 1e-11 : 1e-3;
-        ['dz', 'dlam', 'ds'].forEach((name, i) =>
-          close(
-            Array.from(got[i].dataSync()),
-            Array.from(want[i].dataSync()),
-            tol,
-            `${name} (shared ${shared}, ${dtype}, wasm ${wasm})`,
-          ),
-        );
+        // A whole direction, and (single) one solve with s's place holding rc.
+        for (const single of [false, true]) {
+          const got = single
+            ? dualSolveRx(...ins)
+            : predictCorrect(...(ins as Parameters<typeof predictCorrect>));
+          const want = predictCorrectOp.decompose!(ins, { single });
+          ['dz', 'dlam', 'ds'].forEach((name, i) =>
+            close(
+              Array.from(got[i].dataSync()),
+              Array.from(want[i].dataSync()),
+              tol,
+              `${name} (single ${single}, shared ${shared}, ${dtype}, wasm ${wasm})`,
+            ),
+          );
+        }
       }
     }
   });
@@ -459,17 +493,19 @@ test('qpPredictCorrectEq equals its tensor-op form: per-item and shared, f64 and
           d[9],
           d[10],
         ];
-        const got = predictCorrectEq(...ins);
-        const want = predictCorrectEqOp.decompose!(ins, {} as never);
         const tol = dtype === f64 ? 1e-10 : 1e-3;
-        ['dz', 'dlam', 'ds', 'dnu'].forEach((name, i) =>
-          close(
-            Array.from(got[i].dataSync()),
-            Array.from(want[i].dataSync()),
-            tol,
-            `${name} (shared ${shared}, ${dtype}, wasm ${wasm})`,
-          ),
-        );
+        for (const single of [false, true]) {
+          const got = single ? dualSolveEq(...ins) : predictCorrectEq(...ins);
+          const want = predictCorrectEqOp.decompose!(ins, { single });
+          ['dz', 'dlam', 'ds', 'dnu'].forEach((name, i) =>
+            close(
+              Array.from(got[i].dataSync()),
+              Array.from(want[i].dataSync()),
+              tol,
+              `${name} (single ${single}, shared ${shared}, ${dtype}, wasm ${wasm})`,
+            ),
+          );
+        }
       }
     }
   });
