@@ -19,7 +19,7 @@
  */
 import type { Entry } from './entry.js';
 import { loadAutograd, T, type Tensor } from './ops.js';
-import { timeIt, type TimeOptions } from './util.js';
+import { interleaved, timeIt, type TimeOptions } from './util.js';
 
 type QpModule = typeof import('@optnet/optnet');
 type RandomQpModule = typeof import('@optnet/optnet/testing');
@@ -160,7 +160,99 @@ export function qpFwdBwdEntry(s: QpSize): Entry {
   };
 }
 
-/** Both entries for every size, fwd first. */
+/** Problems of a training-like sequence: each data tensor plus noise. */
+interface Step {
+  Q: Tensor;
+  p: Tensor;
+  G: Tensor | null;
+  h: Tensor | null;
+  A: Tensor | null;
+  b: Tensor | null;
+}
+
+const WARM_STEPS = 6;
+
+/**
+ * A sequence of slightly perturbed problems, as in training: step k adds
+ * eps·N(0, 1) to L (Q = L·Lᵀ + 0.1I), p, G and h of step k − 1 (A and b
+ * fixed, so every step stays feasible where the first one is, with h
+ * perturbed by at most a few eps).
+ */
+function sequence(s: QpSize, eps: number): Step[] {
+  const rng = T.makeRng(7);
+  const f64 = { dtype: 'float64' as const, rng };
+  const n = s.nz;
+  let L = T.randn([BATCH, n, n], f64);
+  let p = T.randn([BATCH, n], f64);
+  let G = T.randn([BATCH, s.nIneq, n], f64);
+  const z0 = T.randn([BATCH, n], f64);
+  const mv = (m: Tensor, x: Tensor) => T.matmul(m, x.unsqueeze(-1)).squeeze(-1);
+  let h = mv(G, z0).add(T.randn([BATCH, s.nIneq], f64).abs());
+  const A = s.nEq > 0 ? T.randn([BATCH, s.nEq, n], f64) : null;
+  const b = A === null ? null : mv(A, z0);
+  const eye = T.eye(n, { dtype: 'float64' }).mul(0.1);
+  const out: Step[] = [];
+  for (let k = 0; k < WARM_STEPS; k++) {
+    const bump = (t: Tensor) => t.add(T.randn(t.shape, f64).mul(eps));
+    if (k > 0) [L, p, G, h] = [bump(L), bump(p), bump(G), bump(h)];
+    const Q = T.matmul(L, L, { transB: true }).add(eye);
+    out.push({ Q, p, G, h, A, b });
+  }
+  return out;
+}
+
+/**
+ * Warm start on a perturbed sequence: the forward (qp under noGrad) of
+ * steps 1..5, each from step k − 1's solveQp answer (`warmStart`), timed
+ * interleaved with the same forwards from scratch; the row's time is the
+ * warm one, "derived" the cold one and both iteration counts (largest
+ * over the batch, averaged over the steps).
+ */
+export function qpWarmEntry(s: QpSize, eps: number): Entry {
+  return {
+    name: `qp warm start f64 b${BATCH} nz${s.nz} ineq${s.nIneq} eq${s.nEq} eps ${eps}`,
+    async run() {
+      const { noGrad } = await loadAutograd();
+      const { qp, solveQp } = await import('@optnet/optnet');
+      const steps = sequence(s, eps);
+      const starts = [];
+      for (const d of steps.slice(0, -1))
+        starts.push(await solveQp(d.Q, d.p, d.G, d.h, d.A, d.b));
+      const iters = { cold: 0, warm: 0 };
+      const run = (warm: boolean) => () => {
+        steps.slice(1).forEach((d, k) => {
+          const options = {
+            ...(warm ? { warmStart: starts[k] } : {}),
+            onResult: (r: { iterations: readonly number[] }) =>
+              void (iters[warm ? 'warm' : 'cold'] += Math.max(...r.iterations)),
+          };
+          T.scope(() =>
+            noGrad(() => qp(d.Q, d.p, d.G, d.h, d.A, d.b, options)).dataSync(),
+          );
+        });
+      };
+      const reps = s.nz >= 50 ? 5 : 15;
+      const [warmT, coldT] = interleaved(run(true), run(false), {
+        reps,
+        warmup: 2,
+      });
+      const per = (n: number) =>
+        (n / ((reps + 2) * (steps.length - 1))).toFixed(1);
+      return {
+        timing: warmT,
+        derived: `cold ${coldT.medianMs.toFixed(1)} ms; iters ${per(iters.warm)} vs ${per(iters.cold)}`,
+      };
+    },
+  };
+}
+
+/** Both entries for every size, fwd first; then the warm-start entries. */
 export function qpEntries(): Entry[] {
-  return QP_SIZES.flatMap((s) => [qpFwdEntry(s), qpFwdBwdEntry(s)]);
+  const warm = [QP_SIZES[0], QP_SIZES[1], QP_SIZES[4]].flatMap((s) =>
+    [1e-3, 1e-2].map((eps) => qpWarmEntry(s, eps)),
+  );
+  return [
+    ...QP_SIZES.flatMap((s) => [qpFwdEntry(s), qpFwdBwdEntry(s)]),
+    ...warm,
+  ];
 }

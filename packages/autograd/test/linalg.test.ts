@@ -32,6 +32,28 @@ test('cholesky: gradcheck of cholesky(sym(M·Mᵀ + n·I)), single, batched and 
   check('cholesky [5,5]', f, [[5, 5]], 4);
 });
 
+test('regularizedCholesky: gradcheck of A and unit at levels 0 and 2, zero for an item that broke down', () => {
+  // Item 0 SPD (level 0); item 1 = SPD − 6·I, indefinite, factored at
+  // unit·4 = 8 (level 2); item 2 has −1e9 on its diagonal (level −1).
+  const shift = T.tensor([0, -6, -1e9], f64).reshape([3, 1, 1]);
+  const f = (m: Tensor, u: Tensor): Tensor => {
+    const a = T.add(sym(spd(m)), T.mul(T.eye(3, f64), shift));
+    const unit = T.add(T.mul(u, 0.01), 2).reshape([3, 1]);
+    const [l, level] = T.regularizedCholesky(a, unit, [0, 1, 4]);
+    assert.equal(Array.from(level.dataSync()), [0, 2, -1]);
+    return l;
+  };
+  check('regularizedCholesky [3,3,3], unit [3]', f, [[3, 3, 3], [3]], 5);
+  const g = grad((m: Tensor) => T.sum(f(m, T.zeros([3], f64))))(
+    T.randn([3, 3, 3], { ...f64, rng: T.makeRng(3) }),
+  ) as Tensor;
+  const item2 = Array.from(g.dataSync()).slice(18);
+  assert.ok(
+    item2.every((v) => v === 0),
+    `item 2: ${item2}`,
+  );
+});
+
 test('cholesky: symmetric gradient, equal to the one through sym(A)', async () => {
   const a = spd(T.randn([3, 3], { ...f64, rng: T.makeRng(7) }));
   const w = T.randn([3, 3], { ...f64, rng: T.makeRng(8) });

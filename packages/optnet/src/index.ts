@@ -27,6 +27,7 @@ export type {
   QpIterationInfo,
   QpSolveInfo,
   QpStructure,
+  QpWarmStart,
 } from './api/types.js';
 export {
   parseQps,

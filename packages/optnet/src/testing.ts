@@ -13,3 +13,9 @@ export {
   type RandomQp,
   type RandomQpOptions,
 } from './testing/random-qp.js';
+export {
+  kktQp,
+  type KktAnswer,
+  type KktQp,
+  type KktQpOptions,
+} from './testing/kkt-qp.js';

@@ -19,6 +19,8 @@ const KNOWN = [
   'refine',
   'checkQ',
   'kkt',
+  'polish',
+  'warmStart',
   'onNotSolved',
   'onIteration',
   'onResult',
@@ -107,6 +109,8 @@ test('every known option with a valid value is accepted; undefined means unset',
     refine: 1,
     checkQ: true,
     kkt: 'primal',
+    polish: true,
+    warmStart: { z: tensor([0, 0, 0], f64) },
     onNotSolved: 'throw',
     onIteration: () => void calls++,
     onResult: () => void calls++,
@@ -180,7 +184,10 @@ test('QP_NOT_SOLVED reports the iterations run, not maxIter', async () => {
     `item 1: infeasible after ${r.iterations[1]}`,
   ]);
   assert.not.ok(e.message.includes('200'), e.message);
-  const m = caught(() => qp(Q, p, G, h, null, null, { maxIter: 2 }));
+  // Polishing would finish the job after 2 iterations: off.
+  const m = caught(() =>
+    qp(Q, p, G, h, null, null, { maxIter: 2, polish: false }),
+  );
   hasAll(m.message, ['after 2 iterations', 'item 0: max_iterations after 2']);
 });
 

@@ -7,6 +7,8 @@ import {
   cholesky,
   CpuBackend,
   eye,
+  full,
+  regularizedCholesky,
   getBackend,
   makeRng,
   matmul,
@@ -37,11 +39,13 @@ import {
 import {
   dualSolve,
   dualSolveOp,
+  dualSolveRx,
   predictCorrect,
   predictCorrectOp,
 } from '../src/kernels/dual-solve-kernel.js';
 import { shiftedCholesky } from '../src/kernels/shifted-cholesky-kernel.js';
 import {
+  dualSolveEq,
   predictCorrectEq,
   predictCorrectEqOp,
 } from '../src/kernels/predict-correct-eq-kernel.js';
@@ -271,6 +275,26 @@ test('residualStats equals its tensor-op form for every block combination, NaN k
       1e-14,
       `ineq ${ineq} eq ${eq} u ${u}`,
     );
+    // With a level: the same statistics, and the level as the last column.
+    const level = tensor([[0], [2], [-1], [0], [1]], { dtype: f64 });
+    const got = arr(residualStats({ ...parts, level }));
+    const want2 = arr(
+      decomposed(statsOp as KernelOp<never>, [...ins, level], {
+        ineq,
+        eq,
+        u,
+        level: true,
+      }),
+    );
+    close(got, want2, 1e-14, `level, ineq ${ineq} eq ${eq} u ${u}`);
+    assert.equal(
+      [0, 1, 2, 3, 4].map((b) => got[b * 11 + 10]),
+      [0, 2, -1, 0, 1],
+    );
+    assert.equal(
+      got.filter((_, i) => i % 11 !== 10),
+      want.filter((_, i) => i % 11 !== 10),
+    );
   }
   // A NaN residual shows in the statistics (the solver then stops that item).
   const bad = tensor([[NaN, 1]], { dtype: f64 });
@@ -297,18 +321,27 @@ test('move and slackStep equal their tensor-op forms (masked and not)', () => {
   const s = randn([6, 5], { rng, dtype: f64 }),
     ds = randn([6, 5], { rng, dtype: f64 });
   const active = tensor([[true], [false], [true], [true], [false], [true]]);
+  // Item 3's factorization broke down: it does not move either.
+  const level = tensor([[0], [0], [2], [-1], [0], [1]], { dtype: f64 });
   for (const mask of [null, active]) {
-    const got = move(
-      alpha,
-      [
-        [z, dz],
-        [s, ds],
-      ],
-      mask,
-    );
-    const ins = [alpha, z, dz, s, ds, ...(mask ? [mask] : [])];
-    const want = moveOp.decompose!(ins, { masked: mask !== null });
-    got.forEach((g, k) => close(arr(g), arr(want[k]), 0, `move ${k}`));
+    for (const lv of [null, level]) {
+      const got = move(
+        alpha,
+        [
+          [z, dz],
+          [s, ds],
+        ],
+        mask,
+        lv,
+      );
+      const ins = [alpha, z, dz, s, ds, ...(mask ? [mask] : [])];
+      if (lv !== null) ins.push(lv);
+      const attrs = { masked: mask !== null, leveled: lv !== null };
+      const want = moveOp.decompose!(ins, attrs);
+      got.forEach((g, k) => close(arr(g), arr(want[k]), 0, `move ${k}`));
+      if (lv !== null)
+        close(arr(got[0]).slice(9, 12), arr(z).slice(9, 12), 0, 'item 3');
+    }
   }
   // Items 1 and 4 do not move.
   close(
@@ -406,19 +439,22 @@ test('qpPredictCorrect equals its tensor-op form (rxParts, affine solve, qpCente
           .mul(2)
           .add(0.1);
         const ins = [d[0], d[1], d[2], d[3], d[4], s, d[7], d[8], d[9], d[10]];
-        const got = predictCorrect(
-          ...(ins as Parameters<typeof predictCorrect>),
-        );
-        const want = predictCorrectOp.decompose!(ins, {} as never);
         const tol = dtype === f64 ? 1e-11 : 1e-3;
-        ['dz', 'dlam', 'ds'].forEach((name, i) =>
-          close(
-            Array.from(got[i].dataSync()),
-            Array.from(want[i].dataSync()),
-            tol,
-            `${name} (shared ${shared}, ${dtype}, wasm ${wasm})`,
-          ),
-        );
+        // A whole direction, and (single) one solve with s's place holding rc.
+        for (const single of [false, true]) {
+          const got = single
+            ? dualSolveRx(...ins)
+            : predictCorrect(...(ins as Parameters<typeof predictCorrect>));
+          const want = predictCorrectOp.decompose!(ins, { single });
+          ['dz', 'dlam', 'ds'].forEach((name, i) =>
+            close(
+              Array.from(got[i].dataSync()),
+              Array.from(want[i].dataSync()),
+              tol,
+              `${name} (single ${single}, shared ${shared}, ${dtype}, wasm ${wasm})`,
+            ),
+          );
+        }
       }
     }
   });
@@ -457,17 +493,19 @@ test('qpPredictCorrectEq equals its tensor-op form: per-item and shared, f64 and
           d[9],
           d[10],
         ];
-        const got = predictCorrectEq(...ins);
-        const want = predictCorrectEqOp.decompose!(ins, {} as never);
         const tol = dtype === f64 ? 1e-10 : 1e-3;
-        ['dz', 'dlam', 'ds', 'dnu'].forEach((name, i) =>
-          close(
-            Array.from(got[i].dataSync()),
-            Array.from(want[i].dataSync()),
-            tol,
-            `${name} (shared ${shared}, ${dtype}, wasm ${wasm})`,
-          ),
-        );
+        for (const single of [false, true]) {
+          const got = single ? dualSolveEq(...ins) : predictCorrectEq(...ins);
+          const want = predictCorrectEqOp.decompose!(ins, { single });
+          ['dz', 'dlam', 'ds', 'dnu'].forEach((name, i) =>
+            close(
+              Array.from(got[i].dataSync()),
+              Array.from(want[i].dataSync()),
+              tol,
+              `${name} (single ${single}, shared ${shared}, ${dtype}, wasm ${wasm})`,
+            ),
+          );
+        }
       }
     }
   });
@@ -564,73 +602,61 @@ test('qpDualSolve solves the reduced Newton system: S·dlam = r1, L_Qᵀ(−dz) 
   );
 });
 
-test('qpShiftedCholesky equals cholesky(addDiagonal(K, d)): shared and per-item K, float64 and float32, WebAssembly and JS', () => {
+test('qpShiftedCholesky equals regularizedCholesky(addDiagonal(K, d), unit): shared and per-item K, float64 and float32, WebAssembly and JS', () => {
   const rng = makeRng(12);
+  const boosts = [0, 1e3, 1e6];
   withEachKernelSet((wasm) => {
     for (const lead of [[], [5]]) {
       const x = randn([...lead, 8, 8], { rng, dtype: f64 });
       const k = matmul(x, x, { transB: true });
-      const d = rand([5, 8], { rng, dtype: f64 }).add(0.01);
-      close(
-        arr(shiftedCholesky(k, d)),
-        arr(cholesky(k.addDiagonal(d))),
-        1e-14,
-        `f64 K${JSON.stringify(lead)} wasm ${wasm}`,
-      );
-      const got32 = Array.from(
-        shiftedCholesky(k.cast('float32'), d.cast('float32')).dataSync(),
-      );
-      close(
-        got32,
-        Array.from(
-          cholesky(k.cast('float32').addDiagonal(d.cast('float32'))).dataSync(),
-        ),
-        1e-5,
-        'f32',
-      );
+      // Item 2's shift makes S indefinite (needs the 1e3 boost).
+      const d = rand([5, 8], { rng, dtype: f64 })
+        .add(0.01)
+        .mul(tensor([[1], [1], [-1e3], [1], [1]], { dtype: f64 }));
+      const unit = full([5, 1], 10, { dtype: f64 });
+      for (const dtype of [f64, 'float32' as const]) {
+        const [kc, dc, uc] = [k, d, unit].map((t) => t.cast(dtype));
+        const [l, level] = shiftedCholesky(kc, dc, uc, boosts);
+        const [wl, wlevel] = regularizedCholesky(
+          kc.addDiagonal(dc),
+          uc,
+          boosts,
+        );
+        const what = `${dtype} K${JSON.stringify(lead)} wasm ${wasm}`;
+        close(arr(l), arr(wl), dtype === f64 ? 1e-14 : 1e-5, what);
+        assert.equal(arr(level), arr(wlevel), `${what}: levels`);
+        assert.equal(arr(level)[2], 1, `${what}: item 2 boosted once`);
+      }
     }
   });
 });
 
-test('qpShiftedCholesky fails exactly as cholesky does: not positive definite (item, pivot), NaN', () => {
+test('qpShiftedCholesky never throws: an item that breaks down gets level −1 and L = I, a NaN too, alone', () => {
   const k = eye(4, { dtype: f64 });
   const d = tensor(
     [
       [1, 1, 1, 1],
       [1, 1, -3, 1],
-      [1, 1, 1, 1],
-    ],
-    { dtype: f64 },
-  );
-  const want = (() => {
-    try {
-      cholesky(k.addDiagonal(d));
-    } catch (e) {
-      return e as Error;
-    }
-    return null;
-  })();
-  assert.ok(want !== null);
-  assert.throws(
-    () => shiftedCholesky(k, d),
-    (e: Error) =>
-      e.message === want!.message &&
-      (e as { code?: string }).code === 'NOT_POSITIVE_DEFINITE',
-  );
-  const nan = tensor(
-    [
-      [1, 1, 1, 1],
       [1, NaN, 1, 1],
-      [1, 1, 1, 1],
     ],
     { dtype: f64 },
   );
-  assert.throws(
-    () => shiftedCholesky(k, nan),
-    (e: Error) =>
-      (e as { code?: string }).code === 'NON_FINITE' &&
-      /cholesky: A must be finite; got NaN at \[1, 1, 1\]/.test(e.message),
-  );
+  const unit = full([3, 1], 1, { dtype: f64 });
+  withEachKernelSet((wasm) => {
+    const [l, level] = shiftedCholesky(k, d, unit, [0, 1]);
+    assert.equal(arr(level), [0, -1, -1], `levels (wasm ${wasm})`);
+    const ls = l.arraySync() as number[][][];
+    assert.equal(ls[1], eye(4).arraySync(), 'item 1: the identity');
+    assert.equal(ls[2], eye(4).arraySync(), 'item 2: the identity');
+    close(
+      ls[0].flat(),
+      Array(16)
+        .fill(0)
+        .map((_, i) => (i % 5 === 0 ? Math.SQRT2 : 0)),
+      1e-15,
+      'item 0',
+    );
+  });
 });
 
 test('shape and dtype errors name the op', () => {
@@ -682,6 +708,8 @@ test('a backend without the fused kernels solves the same QPs (the tensor-op for
         'qpPredictCorrect',
         'qpPredictCorrectEq',
         'qpResiduals',
+        'qpPolishSystem',
+        'qpPolishUpdate',
       ].includes(op.name);
     }
   }
@@ -715,6 +743,7 @@ test('a backend without the fused kernels solves the same QPs (the tensor-op for
         move(d.b),
       );
       assert.equal(r.status, fused.status);
+      assert.equal(r.polished, fused.polished);
       close(arr(r.z), arr(fused.z), 1e-9, `z (nEq ${nEq})`);
     } finally {
       setBackend(prev);

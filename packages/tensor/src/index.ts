@@ -174,6 +174,7 @@ export { type ExpandAttrs } from './ops/expand.js';
 export { type CastAttrs } from './ops/cast.js';
 export {
   cholesky,
+  regularizedCholesky,
   triangularSolve,
   choleskySolve,
   solve,
@@ -183,6 +184,7 @@ export {
   type TriangularSolveOptions,
 } from './api/linalg.js';
 export { type TriangularSolveAttrs } from './ops/triangular-solve.js';
+export { type RegularizedCholeskyAttrs } from './ops/regularized-cholesky.js';
 export {
   softmax,
   logSoftmax,

@@ -381,6 +381,55 @@ test('cholesky: NaN in a late item beats an earlier PD failure (NON_FINITE first
   assert.is(e.message, referenceError(T.primitives.cholesky, [a], {}).message);
 });
 
+for (const wasm of [false, true]) {
+  test(`regularizedCholesky: split over threads, both outputs bit-identical, failures where they were (${wasm ? 'WebAssembly' : 'JS'} kernels)`, () => {
+    withKernels(wasm, () => {
+      // 64 items of 40×40; items 5 and 50 (both ranges) are indefinite by
+      // 0.3 (level 2 of [0, 0.1, 1]), item 60 has a NaN (level −1).
+      const a = spd([64, 40, 40]).addDiagonal(
+        T.tensor(
+          Array.from({ length: 64 }, (_, b) =>
+            Array.from({ length: 40 }, (_, i) =>
+              (b === 5 || b === 50) && i === 7 ? -5 : 0,
+            ),
+          ),
+          { dtype: 'float64' },
+        ),
+      );
+      const data = a.dataSync().slice();
+      data[60 * 1600 + 3 * 41] = NaN;
+      const bad = T.tensor(data, { dtype: 'float64' }).reshape([64, 40, 40]);
+      const unit = T.full([64, 1], 5, { dtype: 'float64' });
+      const op = T.primitives.regularizedCholesky;
+      const attrs = { boosts: [0, 0.1, 1] };
+      let got: TypedArray[] = [];
+      const split = splitCount(
+        () => (got = T.apply(op, [bad, unit], attrs).map((t) => t.dataSync())),
+      );
+      assert.is(split, 1, 'the call was split over threads');
+      // The one-thread kernel on plain copies.
+      const ins = [bad, unit].map((t) => ({
+        data: t.dataSync().slice(),
+        shape: t.shape,
+        dtype: t.dtype,
+      }));
+      const want = op.shape(ins, attrs).map((m) => ({
+        ...m,
+        data: T.allocArray(m.dtype, T.sizeOf(m.shape)),
+      }));
+      cpuKernelOf(op)(ins, want, attrs);
+      assertSameBits(got[0], want[0].data, 'L');
+      assertSameBits(got[1], want[1].data, 'level');
+      const lv = Array.from(got[1]);
+      assert.equal(
+        [lv[0], lv[5], lv[50], lv[60]],
+        [0, 2, 2, -1],
+        'levels of items 0, 5, 50, 60',
+      );
+    });
+  });
+}
+
 test('cpuWouldSplit says what the backend will do with a call', () => {
   const big = { shape: [36, 50, 50], dtype: 'float64' as const };
   const small = { shape: [2, 10, 10], dtype: 'float64' as const };

@@ -209,6 +209,16 @@ const linalg = {
     f: (a) => T.cholesky(T.add(a, T.transpose(a)).mul(0.5)),
     args: [d.spd([2], 4)],
   }),
+  regularizedCholesky: (d: Draw): VjpCase => ({
+    // Level 0 (plain factor) for both items: the gradient of A and unit.
+    f: (a, u) =>
+      T.regularizedCholesky(
+        T.add(a, T.transpose(a)).mul(0.5),
+        T.add(T.abs(u), 0.5),
+        [0, 1],
+      )[0],
+    args: [d.spd([2], 4), d.randn([2, 1])],
+  }),
   triangularSolve: (d: Draw): VjpCase => ({
     f: (l, b) => T.triangularSolve(l, b, { transpose: true }),
     args: [T.cholesky(d.spd([2], 4)), d.randn([2, 4, 3])],

@@ -4,6 +4,7 @@
  * in its range, before any work is done. An option set to undefined counts
  * as not set.
  */
+import { Tensor } from '@optnet/tensor';
 import { QpError } from './errors.js';
 import type { QpOptions } from './types.js';
 import { KKT_NAMES } from '../solver/kkt/choose.js';
@@ -32,6 +33,11 @@ const RULES: { readonly [K in keyof Required<QpOptions>]: OptionRule } = {
   refine: { want: 'an integer ≥ 0', ok: (v) => isInt(v, 0) },
   checkQ: { want: 'a boolean', ok: (v) => typeof v === 'boolean' },
   kkt: oneOf(KKT_NAMES),
+  polish: { want: 'a boolean', ok: (v) => typeof v === 'boolean' },
+  warmStart: {
+    want: 'an object with a tensor z (and tensors s, lam, nu, or none), such as a QpResult',
+    ok: isWarmStart,
+  },
   onNotSolved: oneOf(['throw', 'return']),
   onIteration: { want: 'a function', ok: (v) => typeof v === 'function' },
   onResult: { want: 'a function', ok: (v) => typeof v === 'function' },
@@ -50,6 +56,14 @@ const RULES: { readonly [K in keyof Required<QpOptions>]: OptionRule } = {
 };
 
 const KNOWN = Object.keys(RULES) as (keyof QpOptions)[];
+
+function isWarmStart(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const w = v as Record<string, unknown>;
+  const opt = (t: unknown) =>
+    t === undefined || t === null || t instanceof Tensor;
+  return w.z instanceof Tensor && opt(w.s) && opt(w.lam) && opt(w.nu);
+}
 
 const knownList = (): string =>
   KNOWN.map((k) => `${k} (${RULES[k].want})`).join(', ');

@@ -26,18 +26,22 @@ import {
   matmul,
   RuntimeError,
   stack,
+  where,
   zeros,
   type Tensor,
 } from '@optnet/tensor';
 import { QpError } from './errors.js';
-import { factorKkt, solveKkt } from '../solver/kkt/kkt.js';
+import { solveKkt } from '../solver/kkt/kkt.js';
 import type { KktFact } from '../solver/kkt/types.js';
+import { maskOf } from '../solver/best.js';
 import {
   runAsync,
   runSync,
   type Iterate,
   type PdipmOutcome,
 } from '../solver/pdipm.js';
+import { adjointFact } from '../solver/adjoint.js';
+import type { Solved } from '../solver/polish.js';
 import { solveGen, type Prepared } from '../solver/prepare.js';
 import { dropEmpty, toInputs } from './inputs.js';
 import { checkOptions } from './options.js';
@@ -49,13 +53,38 @@ interface QpAttrs {
   readonly hasA: boolean;
   readonly options: QpOptions;
   /** The solve, when qpAsync ran it before binding (else forward runs it). */
-  readonly solved?: [Prepared, PdipmOutcome];
+  readonly solved?: [Prepared, Solved];
 }
 
 interface QpResiduals {
   readonly prep: Prepared;
-  readonly it: Iterate;
-  readonly fact: KktFact | null;
+  readonly out: Solved;
+  /** The backward's iterate and factorization; null until needed. */
+  adjoint: { it: Iterate; fact: KktFact; skip: Tensor | null } | null;
+}
+
+/**
+ * The iterate and factorization the backward solves with. An item that
+ * ended 'numerical_error' has no meaningful KKT system: it is skipped
+ * (zero iterate, s = lam = 1, zero gradient).
+ */
+function adjointOf(
+  prep: Prepared,
+  out: Solved,
+): NonNullable<QpResiduals['adjoint']> {
+  const bad = out.status.map((s) => s === 'numerical_error');
+  if (!bad.some((b) => b))
+    return { it: out.it, fact: adjointFact(prep.pre, out, null), skip: null };
+  const skip = maskOf(bad);
+  const fill = (t: Tensor | null, v: number): Tensor | null =>
+    t === null ? null : where(skip, v, t);
+  const it = {
+    z: fill(out.it.z, 0)!,
+    s: fill(out.it.s, 1),
+    lam: fill(out.it.lam, 0),
+    nu: fill(out.it.nu, 0),
+  };
+  return { it, fact: adjointFact(prep.pre, out, skip), skip };
 }
 
 function pack(x: QpInputs): [Tensor[], Pick<QpAttrs, 'hasG' | 'hasA'>] {
@@ -167,30 +196,33 @@ const qpPrimitive = definePrimitive<QpAttrs, QpResiduals>({
     attrs.options.onResult?.({
       status: out.status,
       iterations: out.iterations,
+      polished: out.polished,
     });
     if (attrs.options.onNotSolved !== 'return') raiseIfNotSolved(out);
     // The backward's factorization, at the solution; skipped when nothing
     // needs a gradient (the VJP would then factor lazily).
-    const fact = inputs.some((t) => t.requiresGrad)
-      ? factorKkt(prep.pre, out.it.s, out.it.lam)
+    const adjoint = inputs.some((t) => t.requiresGrad)
+      ? adjointOf(prep, out)
       : null;
     const z = prep.shape.batched ? out.it.z : out.it.z.reshape([prep.shape.nz]);
     return {
       outputs: [z.reshape(z.shape)],
-      residuals: { prep, it: out.it, fact },
+      residuals: { prep, out, adjoint },
     };
   },
-  vjp({ prep, it, fact }, [gz], ctx) {
-    const { nBatch, nz } = prep.shape;
-    const g = gz.reshape([nBatch, nz]);
-    const f = fact ?? factorKkt(prep.pre, it.s, it.lam);
+  vjp(res, [gz], ctx) {
+    const { nBatch, nz } = res.prep.shape;
+    res.adjoint ??= adjointOf(res.prep, res.out);
+    const { it, fact, skip } = res.adjoint;
+    const gAll = gz.reshape([nBatch, nz]);
+    const g = skip === null ? gAll : where(skip, 0, gAll);
     const zs = it.s === null ? null : it.s.mul(0); // rc = rz = 0
     const ry = it.nu === null ? null : it.nu.mul(0);
     const {
       dz: a,
       dlam: c,
       dnu: e,
-    } = solveKkt(f, { rx: g.neg(), rc: zs, rz: zs, ry });
+    } = solveKkt(fact, { rx: g.neg(), rc: zs, rz: zs, ry });
     const x = unpack(ctx.inputs, ctx.attrs);
     const z = it.z;
     const shared = (t: Tensor, base: number): boolean => t.rank === base;
@@ -300,7 +332,11 @@ export async function solveQp(
   const x = toInputs('solveQp', { Q, p, G, h, A, b });
   checkShapes(x);
   const [prep, out] = await runAsync(solveGen(dropEmpty(x), options));
-  options.onResult?.({ status: out.status, iterations: out.iterations });
+  options.onResult?.({
+    status: out.status,
+    iterations: out.iterations,
+    polished: out.polished,
+  });
   const { batched, nz, nIneq, nEq, nBatch } = prep.shape;
   const shape = (t: Tensor | null, n: number): Tensor => {
     const full =
@@ -314,6 +350,7 @@ export async function solveQp(
     s: shape(out.it.s, nIneq),
     status: out.status,
     iterations: out.iterations,
+    polished: out.polished,
     primalResidual: out.stats.map((s) => s[0]),
     dualResidual: out.stats.map((s) => s[1]),
     gap: out.stats.map((s) => s[2]),

@@ -82,6 +82,21 @@ export interface QpOptions {
    */
   structure?: QpStructure;
   /**
+   * Polish the interior-point answer (default true): guess the active set,
+   * solve the equality-constrained QP it defines, and keep that point per
+   * item when it is at least as good (see README "How it works"); the
+   * backward pass then differentiates at that exact active set.
+   */
+  polish?: boolean;
+  /**
+   * Start from this point instead of from scratch (default: none). Pass
+   * an earlier solve's answer, e.g. a whole `QpResult` (its z, s, lam, nu;
+   * s, lam and nu may be left out). Nothing is kept between calls: the
+   * caller passes it, so the same call gives the same bits. Each tensor
+   * has the shape of the result's field (or drops the batch axis).
+   */
+  warmStart?: QpWarmStart;
+  /**
    * qp() only: what to do when a batch item is not `solved`:
    * 'throw' (default) raises QpError QP_NOT_SOLVED; 'return' returns z
    * anyway (read the status with solveQp).
@@ -110,6 +125,23 @@ export interface QpStructure {
 }
 
 /**
+ * A starting point for `warmStart`: a `QpResult` will do.
+ * @example
+ * const first = solveQp(Q, p, G, h, null, null);
+ * const start: QpWarmStart = first; // z, s, lam, nu of an earlier solve
+ */
+export interface QpWarmStart {
+  /** The primal point, [nBatch, nz] or [nz]. */
+  readonly z: Tensor;
+  /** Slacks h − Gz (absent: computed from z). */
+  readonly s?: Tensor | null;
+  /** Inequality duals (absent: zeros, then pushed into the interior). */
+  readonly lam?: Tensor | null;
+  /** Equality duals (absent: zeros). */
+  readonly nu?: Tensor | null;
+}
+
+/**
  * What `onResult` receives after a solve, per batch item.
  * @example
  * qp([[1]], [-1], null, null, null, null, {
@@ -121,6 +153,8 @@ export interface QpSolveInfo {
   status: readonly QpStatus[];
   /** Interior-point iterations each item ran. */
   iterations: readonly number[];
+  /** Whether the returned point is the polished one. */
+  polished: readonly boolean[];
 }
 
 /**
@@ -164,6 +198,11 @@ export interface QpResult {
   status: QpStatus[];
   /** Interior-point iterations each item ran. */
   iterations: number[];
+  /**
+   * Per item: whether the returned point is the polished one (false when
+   * polishing is off, or its point was not at least as good).
+   */
+  polished: boolean[];
   /**
    * Per item, max over rows of |Gz + s − h| / (1 + |h|) and |Az − b| / (1 +
    * |b|).

@@ -12,10 +12,11 @@ import {
   DTypeError,
   ShapeError,
   ValueError,
+  type DType,
   type Tensor,
 } from '@optnet/tensor';
 import { QpError } from './errors.js';
-import type { QpStructure } from './types.js';
+import type { QpStructure, QpWarmStart } from './types.js';
 
 export interface QpInputs {
   readonly Q: Tensor;
@@ -323,4 +324,42 @@ export function rowNorms(
     out[i] = m;
   }
   return out;
+}
+
+/**
+ * The warm start's tensors checked against the problem's sizes and dtype
+ * and expanded to [nBatch, n]; an absent field, or one of a block the
+ * problem does not have (a QpResult's [nBatch, 0] lam), is null.
+ */
+export function checkWarmStart(
+  w: QpWarmStart,
+  shape: QpShape,
+  dtype: DType,
+): { z: Tensor; s: Tensor | null; lam: Tensor | null; nu: Tensor | null } {
+  const { nBatch, nz, nIneq, nEq } = shape;
+  const one = (name: string, t: Tensor | null | undefined, n: number) => {
+    if (t === undefined || t === null || n === 0) return null;
+    const ok =
+      (t.rank === 1 && t.shape[0] === n) ||
+      (t.rank === 2 && t.shape[0] === nBatch && t.shape[1] === n);
+    if (!ok)
+      shapeError(
+        `warmStart.${name}`,
+        `[${nBatch}, ${n}] or [${n}]`,
+        t,
+        'Pass the field of an earlier solve of the same sizes.',
+      );
+    if (t.dtype !== dtype)
+      throw new DTypeError(
+        'DTYPE_MISMATCH',
+        `qp: warmStart.${name} must be ${dtype}, the dtype of Q; got ${t.dtype}. Cast it: .cast('${dtype}').`,
+      );
+    return t.rank === 1 ? t.unsqueeze(0).expand([nBatch, n]) : t;
+  };
+  return {
+    z: one('z', w.z, nz)!,
+    s: one('s', w.s, nIneq),
+    lam: one('lam', w.lam, nIneq),
+    nu: one('nu', w.nu, nEq),
+  };
 }

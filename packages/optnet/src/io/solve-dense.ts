@@ -26,6 +26,8 @@ export interface DenseQpResult {
    */
   objective: number;
   iterations: number;
+  /** Whether the returned point is the polished one (see QpResult). */
+  polished: boolean;
   seconds: number;
   z: Float64Array;
   /** Of the (scaled) problem the solver saw; see QpResult. */
@@ -94,6 +96,7 @@ export async function solveDense(
     status: r.status[0],
     objective: qp.objSense === 'max' ? -f : f,
     iterations: r.iterations[0],
+    polished: r.polished[0],
     seconds: (performance.now() - t0) / 1000,
     z,
     primalResidual: r.primalResidual[0],

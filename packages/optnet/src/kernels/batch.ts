@@ -5,6 +5,11 @@
  * across the batch, M [r, n], or per item, M [nBatch, r, n]; the helpers
  * pick the cheaper product for each case (a shared matrix turns a batch of
  * matrix-vector products into one matrix-matrix product).
+ *
+ * The solves do not check their right-hand sides for NaN or Inf: a
+ * non-finite value stays in its own batch item, which the solver then
+ * marks 'numerical_error' (its statistics are read back every iteration),
+ * instead of one item stopping the batch.
  */
 import { matmul, type Tensor } from '@optnet/tensor';
 
@@ -30,13 +35,15 @@ export function mtdm(m: Tensor, d: Tensor): Tensor {
  * shared L [n, n] solves all items at once, as the columns of xᵀ.
  */
 export function trsv(l: Tensor, x: Tensor, transpose: boolean): Tensor {
-  if (l.rank === 2)
-    return l.triangularSolve(x.transpose(), { transpose }).transpose();
-  return l.triangularSolve(x.unsqueeze(-1), { transpose }).squeeze(-1);
+  const opts = { transpose, checkFinite: false };
+  if (l.rank === 2) return l.triangularSolve(x.transpose(), opts).transpose();
+  return l.triangularSolve(x.unsqueeze(-1), opts).squeeze(-1);
 }
 
 /** (L·Lᵀ)⁻¹ x for a batch of vectors x [nBatch, n] (two triangular solves). */
 export function cholSolveVec(l: Tensor, x: Tensor): Tensor {
-  const y = l.triangularSolve(x.unsqueeze(-1));
-  return l.triangularSolve(y, { transpose: true }).squeeze(-1);
+  const y = l.triangularSolve(x.unsqueeze(-1), { checkFinite: false });
+  return l
+    .triangularSolve(y, { transpose: true, checkFinite: false })
+    .squeeze(-1);
 }

@@ -198,8 +198,20 @@ const qpDualSolve: WasmFunc = {
  * then cost no memory traffic). work is 2n + 5m doubles: t, zPart, rc,
  * the affine dz, dlam, ds, and m of scratch.
  */
-const qpPredictCorrect: WasmFunc = {
-  name: 'qpPredictCorrect',
+/** The per-item steps after rxParts: two solves, or one for a given rc. */
+const pcSteps = (single: boolean): string =>
+  single
+    ? `
+    ${each('$m', `(f64.store ${at('$rca')} (f64.load ${at('$s')}))`)}
+    ${solveItem('$rca', '$dz', '$dlam', '$ds', '$gw')}`
+    : `
+    ${each('$m', `(f64.store ${at('$rca')} (f64.mul (f64.load ${at('$s')}) (f64.load ${at('$lam')})))`)}
+    ${solveItem('$rca', '$dza', '$dlama', '$dsa', '$gw')}
+    ${centerItem}
+    ${solveItem('$rca', '$dz', '$dlam', '$ds', '$gw')}`;
+
+const pcFunc = (name: string, single: boolean): WasmFunc => ({
+  name,
   params: i32(
     ...MATRICES,
     '$rx',
@@ -260,13 +272,14 @@ const qpPredictCorrect: WasmFunc = {
     (br_if $done (i32.ge_s ${get('$k')} ${get('$count')}))
     ;; t = L_Q⁻¹rx, zPart = rz − W_Gᵀt
     ${rxPartsItem('$rx')}
-    ${each('$m', `(f64.store ${at('$rca')} (f64.mul (f64.load ${at('$s')}) (f64.load ${at('$lam')})))`)}
-    ${solveItem('$rca', '$dza', '$dlama', '$dsa', '$gw')}
-    ${centerItem}
-    ${solveItem('$rca', '$dz', '$dlam', '$ds', '$gw')}
+    ${pcSteps(single)}
     ${nextItem(['$rx', '$dz'], ['$s', '$lam', '$sol', '$ina', '$rz', '$dlam', '$ds'])}
     (br $items)))`,
-};
+});
+
+const qpPredictCorrect = pcFunc('qpPredictCorrect', false);
+/** One solve from rx for the rc given in s's place (predictCorrect single). */
+const qpDualSolveRx = pcFunc('qpDualSolveRx', true);
 
 /**
  * qpDualSolve or qpPredictCorrect in WebAssembly (runFused); false if its
@@ -274,7 +287,7 @@ const qpPredictCorrect: WasmFunc = {
  */
 function runWasm(
   wk: WasmKernels,
-  fn: 'qpDualSolve' | 'qpPredictCorrect',
+  fn: 'qpDualSolve' | 'qpPredictCorrect' | 'qpDualSolveRx',
   ins: readonly CpuTensor[],
   outs: readonly CpuTensor[],
 ): boolean {
@@ -381,6 +394,7 @@ function dualSolveOps([
 export const dualSolveWat: readonly WasmFunc[] = [
   qpDualSolve,
   qpPredictCorrect,
+  qpDualSolveRx,
 ];
 
 export const dualSolveOp: KernelOp<Record<string, never>> = defineOp<
@@ -458,9 +472,26 @@ function rxPartsOps(
  * The predictor-corrector direction in tensor ops: rxParts, affine solve,
  * qpCentering, corrector solve.
  */
-function predictCorrectOps(ins: readonly Tensor[]): Tensor[] {
+function predictCorrectOps(
+  ins: readonly Tensor[],
+  { single }: PredictCorrectAttrs,
+): Tensor[] {
   const [lq, wG, G, ls, rx, s, lam, sOverLam, inactive, rz] = ins;
   const [t, zPart] = rxPartsOps(lq, wG, rx, rz);
+  if (single === true)
+    return dualSolveOps([
+      lq,
+      wG,
+      G,
+      ls,
+      t,
+      zPart,
+      s,
+      lam,
+      sOverLam,
+      inactive,
+      rz,
+    ]);
   const [, dlamAff, dsAff] = dualSolveOps([
     lq,
     wG,
@@ -497,6 +528,7 @@ function predictCorrectOps(ins: readonly Tensor[]): Tensor[] {
 function predictCorrectJs(
   ins: readonly CpuTensor[],
   outs: readonly CpuTensor[],
+  single: boolean,
 ): void {
   const [lq, wG, , , rx, s, lam, , , rz] = ins;
   const [nBatch, n] = rx.shape;
@@ -520,9 +552,6 @@ function predictCorrectJs(
       zPart.data[b * m + j] = rz.data[b * m + j] - acc;
     }
   }
-  const rcAff = vec([nBatch, m]);
-  for (let i = 0; i < rcAff.data.length; i++)
-    rcAff.data[i] = s.data[i] * lam.data[i];
   const solveIns = (rc: CpuTensor) => [
     ...ins.slice(0, 4),
     t,
@@ -530,6 +559,10 @@ function predictCorrectJs(
     rc,
     ...ins.slice(6),
   ];
+  if (single) return dualSolveJs(solveIns(s), outs);
+  const rcAff = vec([nBatch, m]);
+  for (let i = 0; i < rcAff.data.length; i++)
+    rcAff.data[i] = s.data[i] * lam.data[i];
   const aff = [vec([nBatch, n]), vec([nBatch, m]), vec([nBatch, m])];
   dualSolveJs(solveIns(rcAff), aff);
   const rc = vec([nBatch, m]);
@@ -537,19 +570,25 @@ function predictCorrectJs(
   dualSolveJs(solveIns(rc), outs);
 }
 
-export const predictCorrectOp: KernelOp<Record<string, never>> = defineOp<
-  Record<string, never>
->({
-  name: 'qpPredictCorrect',
-  shape: predictCorrectShape,
-  cpu: (ins, outs) => {
-    registerWasmKernels(dualSolveWat);
-    const wk = wasmKernels();
-    if (wk === null || !runWasm(wk, 'qpPredictCorrect', ins, outs))
-      predictCorrectJs(ins, outs);
-  },
-  decompose: predictCorrectOps,
-});
+export interface PredictCorrectAttrs {
+  /** One solve for the rc given in s's place, instead of a direction. */
+  readonly single?: boolean;
+}
+
+export const predictCorrectOp: KernelOp<PredictCorrectAttrs> =
+  defineOp<PredictCorrectAttrs>({
+    name: 'qpPredictCorrect',
+    shape: predictCorrectShape,
+    cpu: (ins, outs, { single }) => {
+      registerWasmKernels(dualSolveWat);
+      const wk = wasmKernels();
+      const one = single === true;
+      const fn = one ? 'qpDualSolveRx' : 'qpPredictCorrect';
+      if (wk === null || !runWasm(wk, fn, ins, outs))
+        predictCorrectJs(ins, outs, one);
+    },
+    decompose: predictCorrectOps,
+  });
 
 /**
  * A whole Mehrotra direction of the dual reduction without equalities,
@@ -574,4 +613,15 @@ export function predictCorrect(
   ]
 ): Tensor[] {
   return apply(predictCorrectOp, ins, {});
+}
+
+/**
+ * One Newton solve of the dual reduction without equalities from rx,
+ * fused per item (qpPredictCorrect's single mode): [dz, dlam, ds] for the
+ * right-hand sides rx, rc, rz.
+ * @example
+ * const [dz, dlam, ds] = dualSolveRx(lq, wG, G, ls, rx, rc, lam, sOverLam, inactive, rz);
+ */
+export function dualSolveRx(...ins: Tensor[]): Tensor[] {
+  return apply(predictCorrectOp, ins, { single: true });
 }

@@ -12,7 +12,9 @@
  *   ds   = −(rz + G dz) where inactive, else −(rc/lam + (s/lam)∘dlam)
  *
  * done for rc = s∘lam (affine), then for qpCentering's corrector rc,
- * while the item's matrices are in cache. `decompose` is the same in
+ * while the item's matrices are in cache. With `single` it is one solve
+ * for a given rc (the input in s's place): polishing's, refinement's and
+ * the backward's solves with equalities. `decompose` is the same in
  * tensor ops (what solver/kkt/dual.ts runs otherwise).
  *
  * Glossary: n = nz, m = nIneq, q = nEq; L_Q [·, n, n], W_G [·, n, m],
@@ -164,8 +166,20 @@ const step = (p: string, by: string): string =>
 const workLength = (n: number, m: number, q: number): number =>
   3 * n + 6 * m + 3 * q;
 
-const qpPredictCorrectEq: WasmFunc = {
-  name: 'qpPredictCorrectEq',
+/** The body's per-item steps after rxParts: two solves, or one for rc. */
+const itemSteps = (single: boolean): string =>
+  single
+    ? `
+    ${each('$m', `(f64.store ${at('$rca')} (f64.load ${at('$s')}))`)}
+    ${solveItemEq('$rca', '$dz', '$dlam', '$ds', '$dnu')}`
+    : `
+    ${each('$m', `(f64.store ${at('$rca')} (f64.mul (f64.load ${at('$s')}) (f64.load ${at('$lam')})))`)}
+    ${solveItemEq('$rca', '$dza', '$dlama', '$dsa', '$dnua')}
+    ${centerItem}
+    ${solveItemEq('$rca', '$dz', '$dlam', '$ds', '$dnu')}`;
+
+const pcEqFunc = (name: string, single: boolean): WasmFunc => ({
+  name,
   params: i32(
     '$lq',
     '$lqs',
@@ -257,23 +271,24 @@ const qpPredictCorrectEq: WasmFunc = {
     (call $gemvT ${get('$wa')} ${get('$t')} ${get('$u')} ${get('$q')} ${get('$n')})
     ${each('$q', `(f64.store ${at('$u')} (f64.sub (f64.load ${at('$ry')}) (f64.load ${at('$u')})))`)}
     (call $trsvDot ${get('$lr')} ${get('$u')} ${get('$q')} (i32.const 1) (i32.const 0))
-    ${each('$m', `(f64.store ${at('$rca')} (f64.mul (f64.load ${at('$s')}) (f64.load ${at('$lam')})))`)}
-    ${solveItemEq('$rca', '$dza', '$dlama', '$dsa', '$dnua')}
-    ${centerItem}
-    ${solveItemEq('$rca', '$dz', '$dlam', '$ds', '$dnu')}
+    ${itemSteps(single)}
     ${step('$lq', '$lqs')} ${step('$wg', '$wgs')} ${step('$g', '$gs')} ${step('$ls', '$lss')}
     ${step('$lr', '$lrs')} ${step('$v', '$vs')} ${step('$wa', '$was')}
     ${step('$rx', '$nb')} ${step('$dz', '$nb')} ${step('$ry', '$qb')} ${step('$dnu', '$qb')}
     ${['$s', '$lam', '$sol', '$ina', '$rz', '$dlam', '$ds'].map((p) => step(p, '$mb')).join(' ')}
     (local.set $k (i32.add ${get('$k')} (i32.const 1)))
     (br $items)))`,
-};
+});
+
+const qpPredictCorrectEq = pcEqFunc('qpPredictCorrectEq', false);
+const qpDualSolveEq = pcEqFunc('qpDualSolveEq', true);
 
 /** In WebAssembly (runFused); false if its memory cannot be had. */
 function runWasm(
   wk: WasmKernels,
   ins: readonly CpuTensor[],
   outs: readonly CpuTensor[],
+  single: boolean,
 ): boolean {
   const [nBatch, n] = ins[7].shape;
   const q = ins[8].shape[1];
@@ -283,7 +298,7 @@ function runWasm(
   const outLens = [n, m, m, q];
   return runFused(
     wk,
-    'qpPredictCorrectEq',
+    single ? 'qpDualSolveEq' : 'qpPredictCorrectEq',
     nBatch,
     sizes.map((size, i): Operand => [ins[i], size]),
     vecLens.map((len, i): Operand => [ins[7 + i], len]),
@@ -308,7 +323,11 @@ function matVecT(
 }
 
 /** The same in plain JS loops (no WebAssembly SIMD here). */
-function pcEqJs(ins: readonly CpuTensor[], outs: readonly CpuTensor[]): void {
+function pcEqJs(
+  ins: readonly CpuTensor[],
+  outs: readonly CpuTensor[],
+  single: boolean,
+): void {
   const [lq, wG, G, ls, lr, v, wA, rx, ry, s, lam, sOverLam, inactive, rz] =
     ins;
   const [nBatch, n] = rx.shape;
@@ -369,6 +388,15 @@ function pcEqJs(ins: readonly CpuTensor[], outs: readonly CpuTensor[]): void {
     matVecT(D(wA), off(wA, b, n * q), n, q, t, u);
     for (let i = 0; i < q; i++) u[i] = ry.data[b * q + i] - u[i];
     forwardSolve(D(lr), off(lr, b, q * q), q, u);
+    if (single) {
+      for (let i = 0; i < m; i++) rc[i] = s.data[b * m + i];
+      solve(b);
+      outs[0].data.set(dz, b * n);
+      outs[1].data.set(dlam, b * m);
+      outs[2].data.set(ds, b * m);
+      outs[3].data.set(dnu, b * q);
+      continue;
+    }
     for (let i = 0; i < m; i++) rc[i] = s.data[b * m + i] * lam.data[b * m + i];
     solve(b);
     aff.dlam.set(dlam);
@@ -397,7 +425,7 @@ function pcEqJs(ins: readonly CpuTensor[], outs: readonly CpuTensor[]): void {
 }
 
 /** The tensor-op form: what solver/kkt/dual.ts runs without this kernel. */
-function pcEqOps(ins: readonly Tensor[]): Tensor[] {
+function pcEqOps(ins: readonly Tensor[], { single }: PcEqAttrs): Tensor[] {
   const [lq, wG, G, ls, lr, v, wA, rx, ry, s, lam, sOverLam, inactive, rz] =
     ins;
   const t = trsv(lq, rx, false);
@@ -415,25 +443,33 @@ function pcEqOps(ins: readonly Tensor[]): Tensor[] {
     );
     return [dz, dlam, ds, dnu];
   };
+  if (single === true) return solve(s); // s's place holds rc
   const aff = solve(s.mul(lam));
   return solve(centering(s, lam, aff[2], aff[1]));
+}
+
+export interface PcEqAttrs {
+  /** One solve for the rc given in s's place, instead of a direction. */
+  readonly single?: boolean;
 }
 
 /**
  * This file's WebAssembly function (fused-kernels.ts registers them all at
  * once).
  */
-export const predictCorrectEqWat: readonly WasmFunc[] = [qpPredictCorrectEq];
+export const predictCorrectEqWat: readonly WasmFunc[] = [
+  qpPredictCorrectEq,
+  qpDualSolveEq,
+];
 
-export const predictCorrectEqOp: KernelOp<Record<string, never>> = defineOp<
-  Record<string, never>
->({
+export const predictCorrectEqOp: KernelOp<PcEqAttrs> = defineOp<PcEqAttrs>({
   name: 'qpPredictCorrectEq',
   shape: pcEqShape,
-  cpu: (ins, outs) => {
+  cpu: (ins, outs, { single }) => {
     registerWasmKernels(predictCorrectEqWat);
     const wk = wasmKernels();
-    if (wk === null || !runWasm(wk, ins, outs)) pcEqJs(ins, outs);
+    const one = single === true;
+    if (wk === null || !runWasm(wk, ins, outs, one)) pcEqJs(ins, outs, one);
   },
   decompose: pcEqOps,
 });
@@ -446,4 +482,15 @@ export const predictCorrectEqOp: KernelOp<Record<string, never>> = defineOp<
  */
 export function predictCorrectEq(...ins: Tensor[]): Tensor[] {
   return apply(predictCorrectEqOp, ins, {});
+}
+
+/**
+ * One Newton solve of the dual reduction with equalities, fused per item
+ * (see the file comment): [dz, dlam, ds, dnu] for the right-hand sides
+ * rx, ry, rc, rz.
+ * @example
+ * const [dz, dlam, ds, dnu] = dualSolveEq(lq, wG, G, ls, lr, v, wA, rx, ry, rc, lam, sOverLam, inactive, rz);
+ */
+export function dualSolveEq(...ins: Tensor[]): Tensor[] {
+  return apply(predictCorrectEqOp, ins, { single: true });
 }

@@ -8,7 +8,8 @@
  * ‖Gᵀlam + Aᵀnu‖∞ and −(hᵀlam + bᵀnu) (a primal infeasibility certificate
  * when the first is tiny against the second), ‖Qz‖∞, pᵀz, max(Gz, 0),
  * ‖Az‖∞ (an unboundedness certificate when all but pᵀz are tiny against
- * |pᵀz|).
+ * |pᵀz|); then, last, the regularization level of the factorization that
+ * made the iterate (solver/kkt/types.ts; 0 when none is given).
  *
  * Glossary: rx = Qz + p + Gᵀlam + Aᵀnu, rz = Gz + s − h, ry = Az − b;
  * qz = Qz, gz = Gz, u = Gᵀlam + Aᵀnu; hInv = 1/(1 + |h|), bInv likewise.
@@ -24,7 +25,7 @@ import {
   type TypedArray,
 } from '@optnet/tensor';
 
-/** Number of statistics per item. */
+/** Number of statistics per item (the level column comes after them). */
 export const NSTATS = 10;
 
 /** The blocks a batch of QPs has (absent ones are null in StatsParts). */
@@ -32,6 +33,8 @@ export interface StatsAttrs {
   readonly ineq: boolean;
   readonly eq: boolean;
   readonly u: boolean;
+  /** Whether a level [nBatch, 1] is the last input. */
+  readonly level?: boolean;
 }
 
 export interface StatsParts {
@@ -51,10 +54,12 @@ export interface StatsParts {
   /** Equality block: all present or all null. */
   readonly eq: { ry: Tensor; bInv: Tensor; b: Tensor; nu: Tensor } | null;
   readonly u: Tensor | null;
+  /** The factorization's regularization level per item, or null (0). */
+  readonly level?: Tensor | null;
 }
 
 /**
- * [nBatch, NSTATS] statistics (see the file comment).
+ * [nBatch, NSTATS + 1] statistics and level (see the file comment).
  * @example const stats = residualStats(parts); // read back once per iteration
  */
 export function residualStats(parts: StatsParts): Tensor {
@@ -62,6 +67,7 @@ export function residualStats(parts: StatsParts): Tensor {
     ineq: parts.ineq !== null,
     eq: parts.eq !== null,
     u: parts.u !== null,
+    level: (parts.level ?? null) !== null,
   };
   return apply1(statsOp, flatten(parts), attrs);
 }
@@ -72,6 +78,7 @@ function flatten(q: StatsParts): Tensor[] {
     out.push(q.ineq.s, q.ineq.lam, q.ineq.rz, q.ineq.hInv, q.ineq.h, q.ineq.gz);
   if (q.eq) out.push(q.eq.ry, q.eq.bInv, q.eq.b, q.eq.nu);
   if (q.u) out.push(q.u);
+  if (q.level) out.push(q.level);
   return out;
 }
 
@@ -81,6 +88,7 @@ function unflatten<T>(ins: readonly T[], a: StatsAttrs) {
   const [s, lam, rz, hInv, h, gz] = a.ineq ? take(6) : [];
   const [ry, bInv, b, nu] = a.eq ? take(4) : [];
   const [u] = a.u ? take(1) : [];
+  const [level] = a.level === true ? take(1) : [];
   return {
     rx: ins[0],
     qz: ins[1],
@@ -89,6 +97,7 @@ function unflatten<T>(ins: readonly T[], a: StatsAttrs) {
     ineq: a.ineq ? { s, lam, rz, hInv, h, gz } : null,
     eq: a.eq ? { ry, bInv, b, nu } : null,
     u: a.u ? u : null,
+    level: a.level === true ? level : null,
   };
 }
 
@@ -114,12 +123,9 @@ function statsOps(ins: readonly Tensor[], a: StatsAttrs): Tensor[] {
   const gzPos = q.ineq ? q.ineq.gz.maximum(0).max(-1, true) : zero;
   const az = q.eq ? norm1(q.eq.ry.add(q.eq.b)) : zero;
   const u = q.u ? norm1(q.u) : zero;
-  return [
-    concat(
-      [pres, norm1(q.rx), gap, obj, u, cert, norm1(q.qz), pz, gzPos, az],
-      -1,
-    ),
-  ];
+  const level = q.level ?? zero;
+  const cols = [pres, norm1(q.rx), gap, obj, u, cert, norm1(q.qz), pz];
+  return [concat([...cols, gzPos, az, level], -1)];
 }
 
 /** max that keeps a NaN (as the maximum primitive does). */
@@ -158,12 +164,13 @@ function statsKernel(
   const [nBatch, nz] = ins[0].shape;
   const m = a.ineq ? ins[4].shape[1] : 0;
   const k = a.eq ? ins[4 + (a.ineq ? 6 : 0)].shape[1] : 0;
+  const level = q.level;
   const Y = y.data;
   for (let b = 0; b < nBatch; b++) {
     const oz = b * nz,
       om = b * m,
       ok = b * k,
-      out = b * NSTATS;
+      out = b * (NSTATS + 1);
     let pres = 0,
       gap = 0,
       cert = 0,
@@ -196,12 +203,13 @@ function statsKernel(
     Y[out + 7] = pz;
     Y[out + 8] = gzPos;
     Y[out + 9] = az;
+    Y[out + 10] = level === null ? 0 : level[b];
   }
 }
 
 export const statsOp: KernelOp<StatsAttrs> = defineOp<StatsAttrs>({
   name: 'qpResidualStats',
-  shape: ([rx]) => [{ shape: [rx.shape[0], NSTATS], dtype: rx.dtype }],
+  shape: ([rx]) => [{ shape: [rx.shape[0], NSTATS + 1], dtype: rx.dtype }],
   cpu: statsKernel,
   decompose: statsOps,
 });

@@ -226,17 +226,36 @@ export function centering(
 
 export interface MoveAttrs {
   /**
-   * Whether the last input is an [nBatch, 1] bool mask of the items that move.
+   * Whether an [nBatch, 1] bool mask of the items that move follows the
+   * pairs.
    */
   readonly masked: boolean;
+  /**
+   * Whether an [nBatch, 1] regularization level comes last: an item whose
+   * factorization broke down (level < 0) does not move either.
+   */
+  readonly leveled?: boolean;
+}
+
+/** Where the mask and the level are among the inputs (or −1). */
+function tail(n: number, { masked, leveled }: MoveAttrs): [number, number] {
+  const level = leveled === true ? n - 1 : -1;
+  const active = masked ? (level >= 0 ? n - 2 : n - 1) : -1;
+  return [active, level];
 }
 
 /** The tensor-op form of move. */
-function moveOps(ins: readonly Tensor[], { masked }: MoveAttrs): Tensor[] {
+function moveOps(ins: readonly Tensor[], attrs: MoveAttrs): Tensor[] {
   const alpha = ins[0];
-  const active = masked ? ins[ins.length - 1] : null;
+  const [ai, li] = tail(ins.length, attrs);
+  let active = ai >= 0 ? ins[ai] : null;
+  if (li >= 0) {
+    const ok = ins[li].greaterEqual(0);
+    active = active === null ? ok : where(active, ok, active);
+  }
+  const pairs = Math.min(...[ai, li].filter((k) => k >= 0), ins.length);
   const out: Tensor[] = [];
-  for (let k = 1; k + 1 < ins.length; k += 2) {
+  for (let k = 1; k + 1 < pairs; k += 2) {
     const next = ins[k].add(ins[k + 1].mul(alpha));
     out.push(active === null ? next : where(active, next, ins[k]));
   }
@@ -245,8 +264,9 @@ function moveOps(ins: readonly Tensor[], { masked }: MoveAttrs): Tensor[] {
 
 export const moveOp: KernelOp<MoveAttrs> = defineOp<MoveAttrs>({
   name: 'qpMove',
-  shape: (ins, { masked }) => {
-    const pairs = ins.slice(1, masked ? -1 : undefined);
+  shape: (ins, attrs) => {
+    const extra = (attrs.masked ? 1 : 0) + (attrs.leveled === true ? 1 : 0);
+    const pairs = ins.slice(1, ins.length - extra);
     const out: TensorMeta[] = [];
     for (let k = 0; k + 1 < pairs.length; k += 2) {
       const [x, dx] = [pairs[k], pairs[k + 1]];
@@ -265,9 +285,11 @@ export const moveOp: KernelOp<MoveAttrs> = defineOp<MoveAttrs>({
     }
     return out;
   },
-  cpu: (ins, outs, { masked }) => {
+  cpu: (ins, outs, attrs) => {
     const alpha = ins[0].data;
-    const active = masked ? ins[ins.length - 1].data : null;
+    const [ai, li] = tail(ins.length, attrs);
+    const active = ai >= 0 ? ins[ai].data : null;
+    const level = li >= 0 ? ins[li].data : null;
     outs.forEach((o, p) => {
       const x = ins[1 + 2 * p].data;
       const dx = ins[2 + 2 * p].data;
@@ -275,7 +297,9 @@ export const moveOp: KernelOp<MoveAttrs> = defineOp<MoveAttrs>({
       const n = o.shape[1];
       for (let b = 0; b < o.shape[0]; b++) {
         const a = alpha[b];
-        const moves = active === null || active[b] !== 0;
+        const moves =
+          (active === null || active[b] !== 0) &&
+          (level === null || level[b] >= 0);
         for (let i = b * n; i < b * n + n; i++)
           y[i] = moves ? x[i] + dx[i] * a : x[i];
       }
@@ -286,17 +310,23 @@ export const moveOp: KernelOp<MoveAttrs> = defineOp<MoveAttrs>({
 
 /**
  * x + α·dx for each pair, per item (α [nBatch, 1]); items where `active` is
- * false keep x. One kernel for the whole iterate.
+ * false keep x, and so do items whose `level` (a factorization's, see
+ * solver/kkt/types.ts) is negative. One kernel for the whole iterate.
  * @example const [z1, s1] = move(alpha, [[z, dz], [s, ds]], null);
  */
 export function move(
   alpha: Tensor,
   pairs: readonly (readonly [Tensor, Tensor])[],
   active: Tensor | null,
+  level: Tensor | null = null,
 ): Tensor[] {
   const ins = [alpha, ...pairs.flat()];
   if (active !== null) ins.push(active);
-  return apply(moveOp, ins, { masked: active !== null });
+  if (level !== null) ins.push(level);
+  return apply(moveOp, ins, {
+    masked: active !== null,
+    leveled: level !== null,
+  });
 }
 
 /** The tensor-op form of slackStep. */

@@ -5,20 +5,29 @@
  *
  * Glossary: Q p G h A b; nBatch nz nIneq nEq.
  */
-import { ValueError, zeros, type Tensor } from '@optnet/tensor';
+import { regularizedCholesky, zeros, type Tensor } from '@optnet/tensor';
 import { chooseKkt } from './kkt/choose.js';
 import { preFactorKkt } from './kkt/kkt.js';
 import type { KktPre } from './kkt/types.js';
 import { registerQpWasm } from '../kernels/fused-kernels.js';
-import { pdipm, type PdipmOutcome, type Problem } from './pdipm.js';
+import {
+  pdipm,
+  type Iterate,
+  type PdipmOutcome,
+  type Problem,
+} from './pdipm.js';
+import { warmIterate } from './step.js';
+import { mv } from '../kernels/batch.js';
+import { polish, unpolished, type Solved } from './polish.js';
 import type { Scales } from './status.js';
-import type { QpOptions } from '../api/types.js';
+import type { QpOptions, QpStatus } from '../api/types.js';
 import {
   checkFinite,
   checkPsd,
   checkShapes,
   checkStructure,
   checkSymmetric,
+  checkWarmStart,
   rowNorms,
   type QpInputs,
   type QpShape,
@@ -59,14 +68,16 @@ export function* prepare(
   const qSym = exact ? x.Q : x.Q.add(x.Q.transpose(-2, -1)).mul(0.5);
   // Q's Cholesky proves Q definite (so semidefinite) and, when Q is safely
   // definite, is reused by the constraint-space reduction.
-  const lq = tryCholesky(qSym);
-  const ratio = lq === null ? 0 : pivotRatio(yield lq, q, nz);
+  const [lqAll] = regularizedCholesky(qSym, zeros([1], { dtype: x.Q.dtype }));
+  const ratio = pivotRatio(yield lqAll, q, nz);
+  const lq = ratio > 0 ? lqAll : null;
   if (lq === null && options.checkQ !== false) checkPsd(q, nz, f32);
-  const scales: Scales = {
-    pNorm: rowNorms(p, nBatch, nz, x.p.rank === 2),
-  };
   let qMax = 0;
   for (let i = 0; i < q.length; i++) qMax = Math.max(qMax, Math.abs(q[i]));
+  const scales: Scales = {
+    pNorm: rowNorms(p, nBatch, nz, x.p.rank === 2),
+    qMax,
+  };
   const expand = (v: Tensor | null, n: number): Tensor | null =>
     v === null ? null : v.rank === 1 ? v.unsqueeze(0).expand([nBatch, n]) : v;
   const hB = expand(x.h, nIneq);
@@ -106,26 +117,32 @@ export function* prepare(
   return { shape, prob, pre, scales };
 }
 
-function tryCholesky(q: Tensor): Tensor | null {
-  try {
-    return q.cholesky();
-  } catch (e) {
-    if (e instanceof ValueError && e.code === 'NOT_POSITIVE_DEFINITE')
-      return null;
-    throw e;
-  }
-}
-
-/** min over items and j of L_jj² / Q_jj: how safely Q⁻¹ can be used. */
+/**
+ * min over items and j of L_jj² / Q_jj for Q's factor L (q symmetrized
+ * or not: only its diagonal is read): how safely Q⁻¹ can be used; 0 where
+ * Q is not definite. A factor that broke down is the identity
+ * (regularizedCholesky), which is Q's own factor only when Q = I, so an
+ * identity factor of any other Q counts as a breakdown.
+ */
 function pivotRatio(
   l: ArrayLike<number>,
   q: ArrayLike<number>,
   nz: number,
 ): number {
+  const nn = nz * nz;
   let worst = Infinity;
-  for (let o = 0; o < l.length; o += nz * nz) {
+  for (let o = 0; o < l.length; o += nn) {
+    const qo = q.length === nn ? 0 : o;
+    let identity = true;
+    for (let k = 0; k < nn && identity; k++)
+      identity = l[o + k] === (k % (nz + 1) === 0 ? 1 : 0);
+    let qIsI = identity;
+    for (let i = 0; i < nz && qIsI; i++)
+      for (let j = 0; j <= i && qIsI; j++)
+        qIsI = q[qo + i * nz + j] === (i === j ? 1 : 0);
+    if (identity && !qIsI) return 0;
     for (let j = 0; j < nz; j++)
-      worst = Math.min(worst, l[o + j * nz + j] ** 2 / q[o + j * nz + j]);
+      worst = Math.min(worst, l[o + j * nz + j] ** 2 / q[qo + j * nz + j]);
   }
   return worst;
 }
@@ -159,17 +176,66 @@ export function defaultTol(dtype: string): number {
   return dtype === 'float64' ? 1e-8 : 1e-6;
 }
 
-/** Validate, then run the interior-point loop. */
+/**
+ * How far a warm start's s and lam are pushed into the interior (times
+ * each row's 1 + |h_i|, and absolute for lam): see step.ts warmIterate.
+ */
+const WARM_SHIFT = 1e-2;
+
+/**
+ * Polish at a warm start as it is (its s, or max(h − Gz, 0), and its
+ * lam, or 0): where the earlier answer's active set still holds, this is
+ * the new answer, without iterating.
+ */
+function* polishWarm(
+  prep: Prepared,
+  w: Iterate,
+  tol: number,
+): Generator<Tensor, Solved, ArrayLike<number>> {
+  const { prob } = prep;
+  const G = prob.data.G;
+  const s = w.s ?? (G === null ? null : prob.h!.sub(mv(G, w.z)).maximum(0));
+  const lam = w.lam ?? (s === null ? null : s.mul(0));
+  const n = prob.data.nBatch;
+  const out: PdipmOutcome = {
+    it: { z: w.z, s, lam, nu: w.nu ?? prob.b?.mul(0) ?? null },
+    status: new Array<QpStatus>(n).fill('max_iterations'),
+    iterations: new Array<number>(n).fill(0),
+    stats: [],
+    res: null,
+  };
+  return yield* polish(prob, prep.pre, out, prep.scales, tol);
+}
+
+/**
+ * Validate, run the interior-point loop, then polish (unless off). With a
+ * warm start, polish at it first, and iterate from it only if that did not
+ * finish every item.
+ */
 export function* solveGen(
   x: QpInputs,
   options: QpOptions,
-): Generator<Tensor, [Prepared, PdipmOutcome], ArrayLike<number>> {
+): Generator<Tensor, [Prepared, Solved], ArrayLike<number>> {
   registerQpWasm();
   const prep = yield* prepare(x, options);
-  const out = yield* pdipm(prep.prob, prep.pre, prep.scales, {
-    tol: options.tol ?? defaultTol(x.Q.dtype),
-    maxIter: options.maxIter ?? 50,
-    onIteration: options.onIteration,
-  });
-  return [prep, out];
+  const tol = options.tol ?? defaultTol(x.Q.dtype);
+  const w =
+    options.warmStart === undefined
+      ? null
+      : checkWarmStart(options.warmStart, prep.shape, x.Q.dtype);
+  if (w !== null && options.polish !== false) {
+    const first = yield* polishWarm(prep, w, tol);
+    if (first.polished.every((p) => p)) return [prep, first];
+  }
+  const start = w === null ? null : warmIterate(prep.prob, w, WARM_SHIFT);
+  const out = yield* pdipm(
+    prep.prob,
+    prep.pre,
+    prep.scales,
+    { tol, maxIter: options.maxIter ?? 50, onIteration: options.onIteration },
+    start,
+  );
+  if (options.polish === false) return [prep, unpolished(out)];
+  const solved = yield* polish(prep.prob, prep.pre, out, prep.scales, tol);
+  return [prep, solved];
 }

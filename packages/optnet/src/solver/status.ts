@@ -10,6 +10,8 @@ import type { QpStatus } from '../api/types.js';
 /** Per-item norms of the data that make the tolerances relative. */
 export interface Scales {
   readonly pNorm: Float64Array;
+  /** Largest |Q_ij| over the batch. */
+  readonly qMax: number;
 }
 
 /**
@@ -20,8 +22,10 @@ const CERT_TOL = 1e-9;
 
 /**
  * Decide the status of every open item (status null) from `stats`
- * ([nBatch, NSTATS] flat, see kernels/stats-kernel.ts); copy each open
- * item's statistics into `last`. Returns the number of items still open.
+ * ([nBatch, NSTATS + 1] flat: kernels/stats-kernel.ts's statistics, then
+ * the regularization level of the factorization that made the iterate,
+ * −1 for a breakdown); copy each open item's row into `last`. Returns the
+ * number of items still open.
  */
 export function judge(
   stats: ArrayLike<number>,
@@ -45,6 +49,37 @@ export function judge(
   return open;
 }
 
+/**
+ * How far item i's statistics `st` are from solved: the largest of its
+ * primal residual, dual residual and gap, each over its tolerance (≤ 1:
+ * solved); Infinity for a non-finite statistic. The dual residual is
+ * relative to the largest term of Qz + p + Gᵀlam + Aᵀnu, so large
+ * multipliers do not demand more digits than the sum can hold.
+ * @example if (merit(st, scales, i, tol) <= 1) status[i] = 'solved';
+ */
+export function merit(
+  st: Float64Array,
+  sc: Scales,
+  i: number,
+  tol: number,
+): number {
+  // Indexed, not destructured: this runs per item every iteration.
+  const [pres, dres, gap, obj, cu, qz] = [
+    st[0],
+    st[1],
+    st[2],
+    st[3],
+    st[4],
+    st[6],
+  ];
+  const m = Math.max(
+    pres / tol,
+    dres / (tol * (1 + Math.max(sc.pNorm[i], qz, cu))),
+    gap / (tol * (1 + Math.abs(obj))),
+  );
+  return Number.isNaN(m) ? Infinity : m;
+}
+
 function decide(
   st: Float64Array,
   sc: Scales,
@@ -52,12 +87,15 @@ function decide(
   atMax: boolean,
   tol: number,
 ): QpStatus | null {
-  const [pres, dres, gap, obj, cu, cden, qz, pz, gz, az] = st;
+  const pres = st[0];
+  const [dres, gap, obj, cu, cden] = [st[1], st[2], st[3], st[4], st[5]];
+  const [qz, pz, gz, az, level] = [st[6], st[7], st[8], st[9], st[10]];
   for (let j = 0; j < st.length; j++)
     if (!Number.isFinite(st[j])) return 'numerical_error';
+  // A factorization that broke down even at its largest regularization.
+  if (level < 0) return 'numerical_error';
+  // As in merit, without its divisions' rounding.
   const pOk = pres <= tol;
-  // Relative to the largest term of Qz + p + Gᵀlam + Aᵀnu, so large
-  // multipliers do not demand more digits than the sum can hold.
   const dOk = dres <= tol * (1 + Math.max(sc.pNorm[i], qz, cu));
   const gOk = gap <= tol * (1 + Math.abs(obj));
   if (pOk && dOk && gOk) return 'solved';

@@ -3,7 +3,7 @@
  * solve) and their composites (choleskySolve, inverse). All are batched
  * over leading dims; the batch dims of A and B broadcast.
  */
-import { apply1 } from '../apply.js';
+import { apply, apply1 } from '../apply.js';
 import { eye } from '../creation.js';
 import type { TriangularSolveAttrs } from '../ops/triangular-solve.js';
 import { squareSize } from '../ops/cholesky.js';
@@ -27,6 +27,11 @@ export interface TriangularSolveOptions {
   transpose?: boolean;
   /** Take diag(L) as ones without reading it (default false). */
   unitDiagonal?: boolean;
+  /**
+   * Throw NON_FINITE for a NaN or Inf in L or B (default true). false: no
+   * check, a NaN in B spreads only through its own batch item's X.
+   */
+  checkFinite?: boolean;
 }
 
 /**
@@ -39,6 +44,26 @@ export interface TriangularSolveOptions {
  */
 export function cholesky(a: Tensor): Tensor {
   return apply1(P.cholesky, [a], none);
+}
+
+/**
+ * A Cholesky factorization that never throws: per matrix b, the factor of
+ * A_b + unit_b·boosts[k]·I for the first k that succeeds, and `level` [..., 1]
+ * that k, or −1 where every try broke down (then that L_b is the identity).
+ * NaN or Inf in one matrix fails only that matrix. unit: [..., 1], batch
+ * dims broadcasting with A's.
+ * @example
+ * const [L, level] = regularizedCholesky(A, unit, [0, 1, 1e3]); // level[b] < 0: item b failed
+ */
+export function regularizedCholesky(
+  a: Tensor,
+  unit: Tensor,
+  boosts: readonly number[] = [0],
+): [Tensor, Tensor] {
+  const [l, level] = apply(P.regularizedCholesky, [a, unit], {
+    boosts: [...boosts],
+  });
+  return [l, level];
 }
 
 /**
@@ -57,6 +82,7 @@ export function triangularSolve(
     lower: options.lower ?? true,
     transpose: options.transpose ?? false,
     unitDiagonal: options.unitDiagonal ?? false,
+    ...(options.checkFinite === false ? { checkFinite: false } : {}),
   };
   return apply1(P.triangularSolve, [l, b], attrs);
 }

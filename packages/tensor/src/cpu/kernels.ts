@@ -1,6 +1,6 @@
 /**
  * The CPU backend's own kernels for some primitives: WebAssembly SIMD
- * versions of the batched cholesky, triangular solves and matmuls, run in
+ * versions of the batched cholesky (plain and regularized), triangular solves and matmuls, run in
  * place of the reference kernels (`op.cpuBatch`, `op.cpu`) by this backend
  * and its worker threads. Other backends never see them.
  */
@@ -8,15 +8,18 @@ import type { CpuBatch, KernelOp } from '../op.js';
 import { runAll } from '../op.js';
 import { cholesky } from '../ops/cholesky.js';
 import { matmul } from '../ops/matmul.js';
+import { regularizedCholesky } from '../ops/regularized-cholesky.js';
 import { triangularSolve } from '../ops/triangular-solve.js';
 import { choleskyFast } from './kernels/cholesky.js';
 import { matmulFast } from './kernels/matmul.js';
+import { regularizedCholeskyFast } from './kernels/regularized-cholesky.js';
 import { triangularSolveFast } from './kernels/triangular-solve.js';
 
 const fast = new Map<KernelOp<never>, CpuBatch<never>>([
   [cholesky, choleskyFast],
   [triangularSolve, triangularSolveFast],
   [matmul, matmulFast],
+  [regularizedCholesky, regularizedCholeskyFast],
 ] as [KernelOp<never>, CpuBatch<never>][]);
 
 const whole = new Map<KernelOp<never>, KernelOp<never>['cpu']>();

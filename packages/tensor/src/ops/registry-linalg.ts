@@ -3,6 +3,10 @@ import type { KernelOp } from '../op.js';
 import { addDiagonal } from './add-diagonal.js';
 import { diagonal } from './diagonal.js';
 import { cholesky } from './cholesky.js';
+import {
+  regularizedCholesky,
+  type RegularizedCholeskyAttrs,
+} from './regularized-cholesky.js';
 import { solve } from './solve.js';
 import {
   triangularSolve,
@@ -19,6 +23,11 @@ import type { NoAttrs } from './unary.js';
 export interface LinalgPrimitives {
   /** The lower Cholesky factor L of A = L Lᵀ. */
   readonly cholesky: KernelOp<NoAttrs>;
+  /**
+   * Cholesky that never throws: per matrix the first of A + unit·boosts[k]·I
+   * that factors, and its level.
+   */
+  readonly regularizedCholesky: KernelOp<RegularizedCholeskyAttrs>;
   /** Solve a triangular system. */
   readonly triangularSolve: KernelOp<TriangularSolveAttrs>;
   /** Solve A X = B by LU with partial pivoting. */
@@ -31,6 +40,7 @@ export interface LinalgPrimitives {
 
 export const linalgPrimitives: LinalgPrimitives = {
   cholesky,
+  regularizedCholesky,
   triangularSolve,
   solve,
   addDiagonal,

@@ -51,6 +51,12 @@ export interface TriangularSolveAttrs {
   readonly transpose: boolean;
   /** Take the diagonal of L as ones (it is not read). */
   readonly unitDiagonal: boolean;
+  /**
+   * Throw NON_FINITE for a NaN or Inf in L or B (absent: true). False: no
+   * check; a NaN in B spreads through its own batch item's X only (an
+   * iterative solver marks that item failed instead of stopping).
+   */
+  readonly checkFinite?: boolean;
 }
 
 /**
@@ -449,7 +455,8 @@ const triangularSolveBatch: CpuBatch<TriangularSolveAttrs> = {
   },
   run: ([a, b], [x], attrs, start, end) => {
     const { n, k, am, bm } = layoutOf(a, b, x);
-    if (am.length === 0) checkInputs(a, b);
+    const check = attrs.checkFinite !== false;
+    if (check && am.length === 0) checkInputs(a, b);
     const nn = n * n;
     // Work vectors for two columns, made once per call (not per item).
     const wx = new Float64Array(n);
@@ -472,8 +479,9 @@ const triangularSolveBatch: CpuBatch<TriangularSolveAttrs> = {
       // entry of all of L (then B), whichever item or thread saw it.
       const fresh = am[t] !== seen;
       if (
-        (fresh && !lKnown && !allFinite(a.data, lo, lo + nn)) ||
-        !allFinite(b.data, bo, bo + n * k)
+        check &&
+        ((fresh && !lKnown && !allFinite(a.data, lo, lo + nn)) ||
+          !allFinite(b.data, bo, bo + n * k))
       )
         checkInputs(a, b);
       if (l64 !== a.data && fresh) l64.set(a.data.subarray(lo, lo + nn));
@@ -493,7 +501,7 @@ const triangularSolveBatch: CpuBatch<TriangularSolveAttrs> = {
       );
     }
     // Every item of L was scanned (broadcasting reaches them all): remember.
-    if (!lKnown && start === 0 && end === am.length && end > 0)
+    if (check && !lKnown && start === 0 && end === am.length && end > 0)
       markFinite(a.data);
   },
 };

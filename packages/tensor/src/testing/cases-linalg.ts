@@ -235,6 +235,72 @@ const firstLinalgCases: OpCase[] = [
     },
   },
   {
+    name: 'regularizedCholesky: per item, the first boost that factors; level −1 and L = I where none does',
+    run: async () => {
+      // Item 0 is SPD (level 0, the plain factor); item 1 has eigenvalue
+      // −0.5 (needs 0.5 < unit·boost: 1·1 fails, 1·10 works: level 2);
+      // item 2 holds a NaN (every try fails, only there).
+      const good = spdRef(3, 2);
+      const indef = [
+        [1, 0, 0],
+        [0, -0.5, 0],
+        [0, 0, 2],
+      ];
+      const nan = [
+        [1, 0, 0],
+        [0, NaN, 0],
+        [0, 0, 1],
+      ];
+      const a = T.tensor([good, indef, nan], wide);
+      const unit = T.tensor([[1], [1], [1]], wide);
+      const [l, level] = T.regularizedCholesky(a, unit, [0, 0.25, 10, 100]);
+      await assertClose(level, [[0], [2], [-1]], { shape: [3, 1] });
+      const ls = await mats(l);
+      const want = await mats(T.cholesky(T.tensor([good], wide)));
+      await assertClose(ls[0].flat(), want[0].flat(), { rtol: 1e-14 });
+      const shifted = indef.map((r, i) =>
+        r.map((v, j) => v + (i === j ? 10 : 0)),
+      );
+      await assertClose(
+        matmulRef(ls[1], transposeRef(ls[1])).flat(),
+        shifted.flat(),
+        { rtol: 1e-12, atol: 1e-12 },
+      );
+      await assertClose(ls[2].flat(), [1, 0, 0, 0, 1, 0, 0, 0, 1]);
+    },
+  },
+  {
+    name: 'regularizedCholesky: a shared A broadcasts against a unit per item; float32; errors',
+    run: async () => {
+      const a = [
+        [1, 2],
+        [2, 1],
+      ]; // eigenvalues 3 and −1
+      const unit = T.tensor([[0.5], [2]]);
+      const [l, level] = T.regularizedCholesky(T.tensor(a), unit, [0, 1, 4]);
+      if (l.shape.join() !== '2,2,2' || l.dtype !== 'float32')
+        throw new Error(`shape ${l.shape} ${l.dtype}`);
+      // 1 + 0.5·4 = 3 > 2 (item 0: level 2); 1 + 2·1 = 3 (item 1: level 1).
+      await assertClose(level, [[2], [1]], { shape: [2, 1] });
+      const ls = await mats(l);
+      await assertClose(
+        matmulRef(ls[0], transposeRef(ls[0])).flat(),
+        [3, 2, 2, 3],
+        { rtol: 1e-6 },
+      );
+      await assertThrowsCode(
+        () => T.regularizedCholesky(T.tensor(a), T.tensor([1, 1])),
+        'SHAPE_MISMATCH',
+        /^regularizedCholesky: unit must be \[\.\.\., 1\]/,
+      );
+      await assertThrowsCode(
+        () => T.regularizedCholesky(T.tensor(a), T.tensor([1]), [-1]),
+        'BAD_ARGUMENT',
+        /^regularizedCholesky: boosts/,
+      );
+    },
+  },
+  {
     name: 'triangularSolve: op(L)·X ≈ B for lower/upper × transpose × unitDiagonal, few and many columns',
     run: async () => {
       // Odd and even column counts (the kernel solves two columns at a time).
@@ -246,6 +312,38 @@ const firstLinalgCases: OpCase[] = [
         [6, 1],
       ])
         await triangularCase(randMat(n, n, 2), randMat(n, k, 3));
+    },
+  },
+  {
+    name: 'triangularSolve with checkFinite false: a NaN in B stays in its own item (and column), no throw',
+    run: async () => {
+      const l = T.tensor(randMat(6, 6, 4), wide)
+        .matmul(T.tensor(randMat(6, 6, 4), wide), { transB: true })
+        .addDiagonal(T.full([6], 6, wide))
+        .cholesky();
+      const good = randMat(6, 2, 5);
+      const bad = randMat(6, 2, 6);
+      bad[3][1] = NaN;
+      const b = T.tensor([good, bad], wide);
+      for (const transpose of [false, true]) {
+        await assertThrowsCode(
+          () => T.triangularSolve(l, b, { transpose }).data(),
+          'NON_FINITE',
+          /^triangularSolve: B must be finite/,
+        );
+        const x = await mats(
+          T.triangularSolve(l, b, { transpose, checkFinite: false }),
+        );
+        const want = await mats(
+          T.triangularSolve(l, T.tensor([good], wide), { transpose }),
+        );
+        await assertClose(x[0].flat(), want[0].flat(), { rtol: 1e-14 });
+        // Item 1: column 0 is untouched by the NaN in column 1.
+        if (!x[1].every((r) => Number.isFinite(r[0])))
+          throw new Error(`column 0 of item 1 not finite: ${x[1]}`);
+        if (!x[1].some((r) => Number.isNaN(r[1])))
+          throw new Error(`column 1 of item 1 lost its NaN: ${x[1]}`);
+      }
     },
   },
   {

@@ -28,7 +28,7 @@
  * 1e-12 in float64) is far below the steps' own accuracy, so no
  * refinement is needed (the `refine` option still adds it).
  */
-import type { Tensor } from '@optnet/tensor';
+import { regularizedCholesky, type Tensor } from '@optnet/tensor';
 import { cholSolveVec, mtv, mv } from '../../kernels/batch.js';
 import type {
   KktFact,
@@ -62,41 +62,63 @@ export interface BoundsFact extends KktFact {
   readonly ls: Tensor | null;
 }
 
+/** S's regularization per try: its unit times 1, then 1e3 ... 1e12. */
+const S_BOOSTS = [1, 1e3, 1e6, 1e9, 1e12];
+
 function preFactorBounds({ data, scales, refine }: KktSetup): BoundsPre {
   const delta =
     (data.dtype === 'float64' ? 1e-10 : 1e-6) * Math.max(1, scales.qMax);
   const qDiag = data.Q.diagonal().add(delta);
   const gSquare = data.G === null ? null : data.G.square();
   const at = data.A === null ? null : data.A.transpose(-2, -1).mul(1);
-  return { strategy: boundsKkt, data, qDiag, gSquare, at, delta, refine };
+  // As in primal.ts: row i weighs lam_i/s_i·G_i² in h; it turns active
+  // where that reaches Q's scale.
+  const rowScale =
+    gSquare === null
+      ? null
+      : gSquare.sum(-1).div(scales.qMax > 0 ? scales.qMax : 1);
+  return {
+    strategy: boundsKkt,
+    data,
+    qDiag,
+    gSquare,
+    at,
+    delta,
+    refine,
+    level: null,
+    rowScale,
+    // Active rows weigh 1/δ on h's diagonal only: refined once.
+    polish: { delta: data.dtype === 'float64' ? 1e-9 : 1e-4, refine: 1 },
+  };
 }
 
 function factorBounds(
   pre: BoundsPre,
   s: Tensor | null,
   lam: Tensor | null,
-  boost: number,
 ): BoundsFact {
-  const { A, nBatch, nz, nEq } = pre.data;
+  const { A, nBatch, nz } = pre.data;
   const d = s === null || lam === null ? null : lam.div(s);
   let h = pre.qDiag;
   if (pre.gSquare !== null && d !== null) h = h.add(mtv(pre.gSquare, d));
-  if (boost > 0) h = h.add(pre.delta * boost);
   const hInv = h.reciprocal().expand([nBatch, nz]);
   const refine = pre.refine;
-  if (A === null) return { pre, s, lam, refine, d, hInv, ls: null };
+  if (A === null)
+    return { pre, s, lam, refine, d, hInv, ls: null, level: null };
   // S = WᵀW with W = diag(√hInv)·Aᵀ per item: the backend's Gram product
   // (aᵀa of one tensor), which computes one triangle and mirrors it, so S
   // is exactly symmetric.
   const w = hInv.sqrt().unsqueeze(-1).mul(pre.at!);
   const schur = w.matmul(w, { transA: true });
-  const reg = schur
+  // h ≥ δ > 0, so only S can break down (round-off): per item, more
+  // regularization where it does (`level`).
+  const unit = schur
     .diagonal()
     .max(-1, true)
-    .mul((pre.data.dtype === 'float64' ? 1e-12 : 1e-7) * (1 + boost))
+    .mul(pre.data.dtype === 'float64' ? 1e-12 : 1e-7)
     .add(pre.delta * 1e-3);
-  const ls = schur.addDiagonal(reg.expand([nBatch, nEq])).cholesky();
-  return { pre, s, lam, refine, d, hInv, ls };
+  const [ls, level] = regularizedCholesky(schur, unit, S_BOOSTS);
+  return { pre, s, lam, refine, d, hInv, ls, level };
 }
 
 /** Solve the Newton system for `rhs` once (kkt.ts refines). */

@@ -23,179 +23,34 @@
  * diagonal, not as lam/s inside GᵀDG: inactive rows get a large, harmless
  * diagonal and active rows keep the bounded Kgg, so the factorization stays
  * well conditioned up to tight tolerances and in float32. A tiny δ on R
- * keeps dependent rows of A factorable.
+ * keeps dependent rows of A factorable. The factorizations are in
+ * dual-factor.ts; this file solves with them.
  */
-import {
-  cpuWouldSplit,
-  diagonal,
-  primitives,
-  type Tensor,
-  ValueError,
-} from '@optnet/tensor';
+import type { Tensor } from '@optnet/tensor';
 import { cholSolveVec, mtv, mv, trsv } from '../../kernels/batch.js';
-import { dualSolve, predictCorrect } from '../../kernels/dual-solve-kernel.js';
-import { predictCorrectEq } from '../../kernels/predict-correct-eq-kernel.js';
-import { shiftedCholesky } from '../../kernels/shifted-cholesky-kernel.js';
+import {
+  dualSolveRx,
+  predictCorrect,
+} from '../../kernels/dual-solve-kernel.js';
+import {
+  dualSolveEq,
+  predictCorrectEq,
+} from '../../kernels/predict-correct-eq-kernel.js';
 import { slackStep } from '../../kernels/step-kernels.js';
+import {
+  factorDual,
+  preFactorDual,
+  type DualFact,
+  type DualPre,
+} from './dual-factor.js';
 import type {
-  KktFact,
   KktFit,
-  KktPre,
   KktProblemInfo,
   KktRhs,
-  KktSetup,
   KktStep,
   KktStepRhs,
   KktStrategy,
 } from './types.js';
-
-export interface DualPre extends KktPre {
-  /** Cholesky factor of Q (shared or per item). */
-  readonly lq: Tensor;
-  /** W_G = L_Q⁻¹Gᵀ [·, nz, nIneq] and W_A = L_Q⁻¹Aᵀ [·, nz, nEq]. */
-  readonly wG: Tensor | null;
-  readonly wA: Tensor | null;
-  /** L_R (Cholesky of A Q⁻¹ Aᵀ + δI) and V = L_R⁻¹ A Q⁻¹ Gᵀ. */
-  readonly lr: Tensor | null;
-  readonly v: Tensor | null;
-  /** Kgg − VᵀV [·, nIneq, nIneq]: S without its diagonal. */
-  readonly kg: Tensor | null;
-  /** Largest diagonal entry of kg per item (scales any boost). */
-  readonly diagMax: Tensor | null;
-  /** diag(G Q⁻¹ Gᵀ) [·, nIneq]: the scale s/lam is compared with. */
-  readonly gDiag: Tensor | null;
-}
-
-export interface DualFact extends KktFact {
-  readonly pre: DualPre;
-  /** Cholesky factor of S = kg + diag(s/lam) (null without inequalities). */
-  readonly ls: Tensor | null;
-  /** Whether the factorization needed extra regularization. */
-  readonly boosted: boolean;
-  /** s/lam, and where it exceeds diag(G Q⁻¹ Gᵀ) (an inactive-looking row). */
-  readonly sOverLam: Tensor | null;
-  readonly inactive: Tensor | null;
-}
-
-/**
- * L_R: Cholesky of Kaa + δI, δ relative to Kaa's diagonal so that
- * dependent rows of A still factor; retried with δ a thousand times
- * larger, up to four times, if round-off still breaks it.
- */
-function factorR(kaa: Tensor, f32: boolean): Tensor {
-  const scale = diagonal(kaa).max(-1, true);
-  const k = kaa.shape[kaa.rank - 1];
-  for (let rel = f32 ? 1e-7 : 1e-13; ; rel *= 1e3) {
-    const delta = scale.mul(rel);
-    try {
-      return kaa
-        .addDiagonal(delta.expand([...delta.shape.slice(0, -1), k]))
-        .cholesky();
-    } catch (e) {
-      if (
-        !(e instanceof ValueError && e.code === 'NOT_POSITIVE_DEFINITE') ||
-        rel > 1e-2
-      )
-        throw e;
-    }
-  }
-}
-
-/**
- * Everything that does not move; throws NOT_POSITIVE_DEFINITE if Q is not
- * PD. Reuses the Cholesky factor of Q that prepare.ts made, when given.
- */
-function preFactorDual({ data, refine, lq: lqGiven }: KktSetup): DualPre {
-  const { Q, G, A } = data;
-  const lq = lqGiven ?? Q.cholesky();
-  const lift = (t: Tensor): Tensor =>
-    lq.rank === 3 && t.rank === 2
-      ? t.unsqueeze(0).expand([data.nBatch, ...t.shape])
-      : t;
-  const wG = G === null ? null : lq.triangularSolve(lift(G).transpose(-2, -1));
-  const wA = A === null ? null : lq.triangularSolve(lift(A).transpose(-2, -1));
-  const kgg = wG === null ? null : wG.matmul(wG, { transA: true });
-  let lr: Tensor | null = null;
-  let v: Tensor | null = null;
-  let kg = kgg;
-  if (wA !== null) {
-    lr = factorR(wA.matmul(wA, { transA: true }), data.dtype === 'float32');
-    if (wG !== null && kgg !== null) {
-      v = lr.triangularSolve(wA.matmul(wG, { transA: true }));
-      kg = kgg.sub(v.matmul(v, { transA: true }));
-    }
-  }
-  const gDiag = kgg === null ? null : diagonal(kgg);
-  const kgDiag = kg === kgg ? gDiag : kg === null ? null : diagonal(kg);
-  return {
-    strategy: dualKkt,
-    data,
-    lq,
-    wG,
-    wA,
-    lr,
-    v,
-    kg,
-    refine,
-    diagMax: kgDiag === null ? null : kgDiag.max(-1, true),
-    gDiag,
-  };
-}
-
-/**
- * Factor S = kg + diag(s/lam) at the iterate; `boost` > 0 adds
- * boost·1e-14·max diag (degenerate problems with more active constraints
- * than variables make the active block singular).
- */
-function factorDual(
-  pre: DualPre,
-  s: Tensor | null,
-  lam: Tensor | null,
-  boost: number,
-): DualFact {
-  const none = {
-    pre,
-    s,
-    lam,
-    refine: pre.refine,
-    ls: null,
-    boosted: false,
-    sOverLam: null,
-    inactive: null,
-  } as const;
-  if (
-    pre.kg === null ||
-    s === null ||
-    lam === null ||
-    pre.gDiag === null ||
-    pre.diagMax === null
-  )
-    return none;
-  const sOverLam = s.div(lam);
-  let diag = sOverLam;
-  if (boost > 0)
-    diag = diag.add(
-      pre.diagMax.mul(boost * (pre.data.dtype === 'float64' ? 1e-14 : 1e-7)),
-    );
-  // Fused, unless threads would split the plain Cholesky (workers know only
-  // the backend's primitives); both give the same bits.
-  const meta = {
-    shape: [pre.data.nBatch, pre.data.nIneq, pre.data.nIneq],
-    dtype: pre.data.dtype,
-  };
-  const ls = cpuWouldSplit(primitives.cholesky, [meta], [meta], {})
-    ? pre.kg.addDiagonal(diag).cholesky()
-    : shiftedCholesky(pre.kg, diag);
-  return {
-    ...none,
-    // A boosted factorization's steps are inexact: refine at least twice.
-    refine: boost > 0 ? Math.max(pre.refine, 2) : pre.refine,
-    ls,
-    boosted: boost > 0,
-    sOverLam,
-    inactive: sOverLam.greater(pre.gDiag),
-  };
-}
 
 /**
  * (dlam, dnu) from the reduced right-hand sides r1, r2 (see the file comment).
@@ -254,40 +109,68 @@ function rxParts(f: DualFact, rhs: KktRhs): RxParts {
 }
 
 /**
- * Solve the Newton system for the residuals `rhs` (no refinement; see kkt.ts).
+ * With inequalities, the whole solve in one fused kernel (the single-solve
+ * mode of qpPredictCorrect, or of qpPredictCorrectEq with equalities);
+ * null where a piece is missing.
  */
-function solveDual(f: DualFact, rhs: KktRhs): KktStep {
-  const { lq, wG, wA } = f.pre;
-  const { t, zPart, r2 } = rxParts(f, rhs);
+function solveFused(f: DualFact, rhs: KktRhs): KktStep | null {
+  const { lq, wG, wA, lr, v } = f.pre;
   const { G } = f.pre.data;
+  const { rc, rz, ry } = rhs;
   if (
-    wA === null &&
-    wG !== null &&
-    G !== null &&
-    zPart !== null &&
-    rhs.rc !== null &&
-    rhs.rz !== null &&
-    f.lam !== null &&
-    f.ls !== null &&
-    f.sOverLam !== null &&
-    f.inactive !== null
-  ) {
-    // Inequalities only: the rest of the solve in one fused kernel.
-    const [dz, dlam, ds] = dualSolve(
+    wG === null ||
+    G === null ||
+    rc === null ||
+    rz === null ||
+    f.lam === null ||
+    f.ls === null ||
+    f.sOverLam === null ||
+    f.inactive === null
+  )
+    return null;
+  if (wA === null) {
+    const [dz, dlam, ds] = dualSolveRx(
       lq,
       wG,
       G,
       f.ls,
-      t,
-      zPart,
-      rhs.rc,
+      rhs.rx,
+      rc,
       f.lam,
       f.sOverLam,
       f.inactive,
-      rhs.rz,
+      rz,
     );
     return { dz, ds, dlam, dnu: null };
   }
+  if (lr === null || v === null || ry === null) return null;
+  const [dz, dlam, ds, dnu] = dualSolveEq(
+    lq,
+    wG,
+    G,
+    f.ls,
+    lr,
+    v,
+    wA,
+    rhs.rx,
+    ry,
+    rc,
+    f.lam,
+    f.sOverLam,
+    f.inactive,
+    rz,
+  );
+  return { dz, ds, dlam, dnu };
+}
+
+/**
+ * Solve the Newton system for the residuals `rhs` (no refinement; see kkt.ts).
+ */
+function solveDual(f: DualFact, rhs: KktRhs): KktStep {
+  const fused = solveFused(f, rhs);
+  if (fused !== null) return fused;
+  const { lq, wG, wA } = f.pre;
+  const { t, zPart, r2 } = rxParts(f, rhs);
   let rcOverLam: Tensor | null = null;
   let r1: Tensor | null = null;
   if (zPart !== null && rhs.rc !== null && f.lam !== null) {
@@ -327,8 +210,8 @@ function solveDual(f: DualFact, rhs: KktRhs): KktStep {
  * A whole Mehrotra direction (affine solve with rc = s∘lam, corrector
  * right-hand side, corrector solve) in one fused kernel, for the factors
  * of `f` (made at f.s, f.lam), with or without equalities; null where it
- * does not apply (no inequalities, or refinement after a boosted
- * factorization): then the caller runs the separate solves.
+ * does not apply (no inequalities, or refinement asked for): then the
+ * caller runs the separate solves.
  */
 function predictorCorrectorDual(f: DualFact, rhs: KktStepRhs): KktStep | null {
   const { lq, wG, wA, lr, v } = f.pre;
@@ -342,8 +225,7 @@ function predictorCorrectorDual(f: DualFact, rhs: KktStepRhs): KktStep | null {
     f.ls === null ||
     f.sOverLam === null ||
     f.inactive === null ||
-    f.boosted ||
-    f.pre.refine > 0
+    f.refine > 0
   )
     return null;
   if (wA === null) {
@@ -407,7 +289,7 @@ export const dualKkt: KktStrategy<DualPre, DualFact> = {
   name: 'dual',
   defaultRefine: 0,
   fit: fitDual,
-  prefactor: preFactorDual,
+  prefactor: (setup) => preFactorDual(dualKkt, setup),
   factor: factorDual,
   solve: solveDual,
   step: predictorCorrectorDual,

@@ -1,8 +1,10 @@
 /**
  * The KKT system of one interior-point step: the driver every reduction
  * (a `KktStrategy`, types.ts) runs under. It adds what they all share:
- * retries with more regularization after a breakdown, and iterative
- * refinement on the full Newton system (types.ts writes it out).
+ * iterative refinement on the full Newton system (types.ts writes it out),
+ * and the bookkeeping of per-item regularization levels. Nothing here
+ * throws on a breakdown: each strategy regularizes per item
+ * (`regularizedCholesky`) and reports the level each item needed.
  *
  * Glossary: Q [nz, nz], G [nIneq, nz], A [nEq, nz] (each shared or with a
  * leading nBatch axis); z primal, s slack, lam inequality duals, nu
@@ -21,8 +23,7 @@
  * preFactorKkt / factorKkt / solveKkt import no autograd: the backward pass
  * calls solveKkt on the forward's final factorization.
  */
-import { ValueError } from '@optnet/tensor';
-import type { Tensor } from '@optnet/tensor';
+import { where, type Tensor } from '@optnet/tensor';
 import { mtv, mv } from '../../kernels/batch.js';
 import type {
   KktFact,
@@ -48,30 +49,32 @@ export function preFactorKkt<P extends KktPre>(
 }
 
 /**
- * Factor at the iterate (s, lam); a new value, `pre` is unchanged. When a
- * Cholesky factorization breaks down (round-off on a nearly singular
- * system) it is retried with regularization a thousand times larger, up to
- * four times; the Newton step then is inexact, which the interior-point
- * iteration corrects. Throws NOT_POSITIVE_DEFINITE after the last try.
+ * Factor at the iterate (s, lam); a new value, `pre` is unchanged. An item
+ * whose factorization breaks down (round-off on a nearly singular system)
+ * is factored again, alone, with more regularization, up to a limit; the
+ * Newton step then is inexact, which the interior-point iteration
+ * corrects. `level` says per item what it needed (−1: even the limit
+ * broke down; that item's solves are meaningless).
  * @example
- * const f = factorKkt(pre, s, lam);
+ * const f = factorKkt(pre, s, lam); // f.level: [nBatch, 1] or null
  */
 export function factorKkt(
   pre: KktPre,
   s: Tensor | null,
   lam: Tensor | null,
 ): KktFact {
-  for (let boost = 0; ; boost = boost === 0 ? 1e3 : boost * 1e3) {
-    try {
-      return pre.strategy.factor(pre, s, lam, boost);
-    } catch (e) {
-      if (
-        !(e instanceof ValueError && e.code === 'NOT_POSITIVE_DEFINITE') ||
-        boost >= 1e12
-      )
-        throw e;
-    }
-  }
+  return pre.strategy.factor(pre, s, lam);
+}
+
+/**
+ * The worse of two per-item levels (−1, a breakdown, is worst; else the
+ * larger); null counts as 0 everywhere.
+ * @example
+ * const level = worseLevel(pre.level, factorLevel);
+ */
+export function worseLevel(a: Tensor | null, b: Tensor | null): Tensor | null {
+  if (a === null || b === null) return a ?? b;
+  return where(a.minimum(b).less(0), -1, a.maximum(b));
 }
 
 /**
@@ -80,7 +83,10 @@ export function factorKkt(
  * Gᵀdiag(d)G, whose entries reach 1e12 near a solution) and a correction
  * solved with the same factorization. This removes the regularization's
  * error and the round-off that d = lam/s amplifies. Steps: `f.refine`
- * (the strategy's count for this factorization).
+ * (the strategy's count for this factorization). The residual is that of
+ * the system at `f.target` when the factorization has one (polishing:
+ * a regularized system factored, the exact one refined against), else at
+ * f.s, f.lam.
  * @example
  * const { dz, ds, dlam, dnu } = solveKkt(f, { rx, rc, rz, ry });
  */
@@ -124,6 +130,8 @@ function addOrNull(a: Tensor | null, b: Tensor | null): Tensor | null {
  */
 function newtonResidual(f: KktFact, r: KktRhs, d: KktStep): KktRhs {
   const { Q, G, A } = f.pre.data;
+  const s = f.target?.s ?? f.s;
+  const lam = f.target?.lam ?? f.lam;
   let rx = r.rx.add(mv(Q, d.dz));
   if (G !== null && d.dlam !== null) rx = rx.add(mtv(G, d.dlam));
   if (A !== null && d.dnu !== null) rx = rx.add(mtv(A, d.dnu));
@@ -135,10 +143,10 @@ function newtonResidual(f: KktFact, r: KktRhs, d: KktStep): KktRhs {
     r.rz !== null &&
     d.ds !== null &&
     d.dlam !== null &&
-    f.s !== null &&
-    f.lam !== null
+    s !== null &&
+    lam !== null
   ) {
-    rc = r.rc.add(f.lam.mul(d.ds)).add(f.s.mul(d.dlam));
+    rc = r.rc.add(lam.mul(d.ds)).add(s.mul(d.dlam));
     rz = r.rz.add(mv(G, d.dz)).add(d.ds);
   }
   const ry = A !== null && r.ry !== null ? r.ry.add(mv(A, d.dz)) : null;

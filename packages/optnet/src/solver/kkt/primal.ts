@@ -17,10 +17,13 @@
  * so we factor a regularized, equivalent form: adding ρAᵀ(A dz − r2) = 0 to
  * the first row gives P = H + ρAᵀA, which is definite whenever the problem
  * is bounded, and a small δI on P and on the Schur complement
- * S = A P⁻¹ Aᵀ keeps both Cholesky factorizations alive. Iterative
+ * S = A P⁻¹ Aᵀ keeps both Cholesky factorizations alive; an item whose
+ * factorization still breaks down (round-off, float32) is factored again,
+ * alone, with up to 1e12 times more (`regularizedCholesky`). Iterative
  * refinement on the full Newton system (kkt.ts) removes δ's error.
  */
-import { full, type Tensor } from '@optnet/tensor';
+import { full, regularizedCholesky, type Tensor } from '@optnet/tensor';
+import { worseLevel } from './kkt.js';
 import { cholSolveVec, mtdm, mtv, mv, trsv } from '../../kernels/batch.js';
 import type {
   KktFact,
@@ -39,6 +42,8 @@ export interface PrimalPre extends KktPre {
   readonly qBase: Tensor;
   readonly rho: number;
   readonly delta: number;
+  /** δ per item [nBatch, 1]: the unit of P's regularization. */
+  readonly unit: Tensor;
 }
 
 /** The factorization at one iterate (d = lam / s). */
@@ -53,6 +58,13 @@ export interface PrimalFact extends KktFact {
 }
 
 /**
+ * P's and S's regularization per try: none (beyond δ), then 1e3, 1e6, 1e9,
+ * 1e12 times δ (for S: 1, 1e3, ... times its unit).
+ */
+const P_BOOSTS = [0, 1e3, 1e6, 1e9, 1e12];
+const S_BOOSTS = [1, 1e3, 1e6, 1e9, 1e12];
+
+/**
  * Everything that does not depend on the iterate: ρAᵀA and δI folded into
  * Q once. δ is relative to Q's scale; ρ makes ρAᵀA comparable to Q.
  */
@@ -65,7 +77,31 @@ function preFactorPrimal({ data, scales, refine }: KktSetup): PrimalPre {
     rho = qScale / Math.max(scales.ataMax, 1e-12);
     qBase = qBase.add(data.A.matmul(data.A, { transA: true }).mul(rho));
   }
-  return { strategy: primalKkt, data, qBase, rho, delta, refine };
+  const unit = full([data.nBatch, 1], delta, { dtype: data.dtype });
+  // ‖G_i‖² / max|Q| (/ 1 for an LP): where lam_i/s_i·‖G_i‖², row i's
+  // weight in Gᵀdiag(lam/s)G, equals Q's scale.
+  const rowScale =
+    data.G === null
+      ? null
+      : data.G.square()
+          .sum(-1)
+          .div(scales.qMax > 0 ? scales.qMax : 1);
+  return {
+    strategy: primalKkt,
+    data,
+    qBase,
+    rho,
+    delta,
+    unit,
+    refine,
+    level: null,
+    rowScale,
+    // δ sets P's condition (active rows weigh 1/δ): moderate, refined once.
+    polish: {
+      delta: data.dtype === 'float64' ? 1e-9 : 1e-4,
+      refine: 1,
+    },
+  };
 }
 
 /**
@@ -76,33 +112,26 @@ function factorPrimal(
   pre: PrimalPre,
   s: Tensor | null,
   lam: Tensor | null,
-  boost: number,
 ): PrimalFact {
-  const { G, A } = pre.data;
+  const { G, A, nBatch, dtype } = pre.data;
   const d = s === null || lam === null ? null : lam.div(s);
   let p = pre.qBase;
   if (G !== null && d !== null) p = p.add(mtdm(G, d));
-  if (boost > 0)
-    p = p.addDiagonal(
-      full([pre.data.nz], pre.delta * boost, { dtype: pre.data.dtype }),
-    );
-  if (p.rank === 2) p = p.expand([pre.data.nBatch, pre.data.nz, pre.data.nz]);
-  const l1 = p.cholesky();
-  const refine = pre.refine;
-  if (A === null) return { pre, s, lam, refine, d, l1, w: null, l2: null };
+  const [l1, level1] = regularizedCholesky(p, pre.unit, P_BOOSTS);
+  const base = { pre, s, lam, refine: pre.refine, d, l1 };
+  if (A === null) return { ...base, level: level1, w: null, l2: null };
   const at = A.rank === 2 ? A.transpose() : A.transpose(-2, -1);
   const w = l1.triangularSolve(
-    at.rank === 2 ? at.expand([pre.data.nBatch, ...at.shape]) : at,
+    at.rank === 2 ? at.expand([nBatch, ...at.shape]) : at,
   );
   const schur = w.matmul(w, { transA: true });
-  const sDiag = schur.diagonal().max(-1, true);
-  const reg = sDiag
-    .mul((pre.data.dtype === 'float64' ? 1e-12 : 1e-7) * (1 + boost))
+  const unit = schur
+    .diagonal()
+    .max(-1, true)
+    .mul(dtype === 'float64' ? 1e-12 : 1e-7)
     .add(pre.delta * 1e-3);
-  const l2 = schur
-    .addDiagonal(reg.expand([pre.data.nBatch, pre.data.nEq]))
-    .cholesky();
-  return { pre, s, lam, refine, d, l1, w, l2 };
+  const [l2, level2] = regularizedCholesky(schur, unit, S_BOOSTS);
+  return { ...base, level: worseLevel(level1, level2), w, l2 };
 }
 
 /** Solve the regularized reduced system once: (dz, dnu) for (r1, r2). */

@@ -88,11 +88,48 @@ export interface KktSetup {
   readonly lq: Tensor | null;
 }
 
+/**
+ * How a strategy wants polishing's system (solver/polish.ts) regularized:
+ * the exact active-set system is singular in the interior-point form, so
+ * active rows get s/lam = δ·rowScale and inactive ones rowScale/δ, and
+ * refinement against the exact system removes δ.
+ */
+export interface KktPolish {
+  readonly delta: number;
+  /** Refinement steps of the polish solve (the backward takes ≥ 2). */
+  readonly refine: number;
+}
+
 /** A strategy's iteration-independent state; `strategy` made it. */
 export interface KktPre {
   readonly strategy: KktStrategy;
   readonly data: KktData;
   readonly refine: number;
+  /**
+   * Per item [nBatch, 1]: the regularization level its iteration-independent
+   * factorizations needed (see `KktFact.level`), or null when none can
+   * fail.
+   */
+  readonly level: Tensor | null;
+  /**
+   * Per row [·, nIneq]: the value of s/lam at which a row's two roles in
+   * the reduced system weigh the same (the dual reduction's G Q⁻¹ Gᵀ
+   * diagonal; see each strategy). Below it a row acts as active, above it
+   * as inactive: polishing sets its regularization relative to it. Null
+   * without inequalities.
+   */
+  readonly rowScale: Tensor | null;
+  readonly polish: KktPolish;
+}
+
+/**
+ * The (s, lam) of a Newton system that refinement measures against when
+ * it differs from the one factored: polishing factors a regularized
+ * system and refines against the exact one.
+ */
+export interface KktTarget {
+  readonly s: Tensor;
+  readonly lam: Tensor;
 }
 
 /** A strategy's factorization at one iterate (s, lam). */
@@ -102,15 +139,26 @@ export interface KktFact {
   readonly lam: Tensor | null;
   /** Steps of refinement each solve with this factorization takes. */
   readonly refine: number;
+  /**
+   * Per item [nBatch, 1]: the regularization level the factorizations
+   * needed (0: none; k > 0: the k-th, larger, boost; −1: every try broke
+   * down, and the item's solves are meaningless), pre.level included; null
+   * when nothing could fail.
+   */
+  readonly level: Tensor | null;
+  /** What refinement measures against (default: s and lam above). */
+  readonly target?: KktTarget;
 }
 
 /**
  * One reduction of the KKT system: an object with these methods, chosen
  * once per solve (choose.ts) and carried by its `KktPre`, so the solver
  * (pdipm.ts) never asks which one it runs. The driver (kkt.ts) adds what
- * all share: retries with more regularization, iterative refinement on the
- * full system. A new reduction is one file exporting such an object, listed
- * in choose.ts.
+ * all share: iterative refinement on the full system. A strategy never
+ * throws on a breakdown: its factorizations are regularized per item
+ * (`regularizedCholesky`) and report the level each item needed
+ * (`KktFact.level`). A new reduction is one file exporting such an object,
+ * listed in choose.ts.
  * @example
  * const pre = preFactorKkt(primalKkt, setup); // kkt.ts
  * const step = solveKkt(factorKkt(pre, s, lam), rhs);
@@ -129,10 +177,10 @@ export interface KktStrategy<
   prefactor(setup: KktSetup): P;
   /**
    * Factor at the iterate (s, lam; null without inequalities), a new value.
-   * `boost` > 0 asks for that much more regularization (a retry after a
-   * breakdown); throws ValueError NOT_POSITIVE_DEFINITE on a breakdown.
+   * Never throws on a breakdown: an item that needs more regularization
+   * gets it, alone, and `level` says so.
    */
-  factor(pre: P, s: Tensor | null, lam: Tensor | null, boost: number): F;
+  factor(pre: P, s: Tensor | null, lam: Tensor | null): F;
   /** One Newton solve for `rhs`, unrefined. */
   solve(f: F, rhs: KktRhs): KktStep;
   /**

@@ -50,6 +50,7 @@ function wasmSolve(
   const forward = attrs.lower !== attrs.transpose ? 1 : 0;
   const unit = attrs.unitDiagonal ? 1 : 0;
   const trans = attrs.transpose ? 1 : 0;
+  const check = attrs.checkFinite !== false;
   const fn = wk.fn;
   const ok = inChunks(
     wk,
@@ -67,8 +68,9 @@ function wasmSolve(
         for (let t = s; t < e; t++)
           mem.set(B.subarray(bm[t] * nk, bm[t] * nk + nk), x0 + (t - s) * nk);
       if (
-        (!lKnown && fn.finite(lAt, lStride === 0 ? nn : (e - s) * nn) === 0) ||
-        fn.finite(at, (e - s) * nk) === 0
+        check &&
+        ((!lKnown && fn.finite(lAt, lStride === 0 ? nn : (e - s) * nn) === 0) ||
+          fn.finite(at, (e - s) * nk) === 0)
       ) {
         checkInputs(a, b);
       }
@@ -80,7 +82,7 @@ function wasmSolve(
     nn * 8,
   );
   // Every item of L was scanned (broadcasting reaches them all): remember.
-  if (ok && !lKnown && start === 0 && end === am.length && end > 0)
+  if (ok && check && !lKnown && start === 0 && end === am.length && end > 0)
     markFinite(L);
   return ok;
 }

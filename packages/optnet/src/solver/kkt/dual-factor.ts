@@ -1,0 +1,199 @@
+/**
+ * The factorizations of the constraint-space ("dual") reduction: what
+ * does not move, factored once, and the one matrix factored per
+ * iteration. dual.ts solves with them; its comment derives the system.
+ *
+ * Glossary: Q [nz, nz], G [nIneq, nz], A [nEq, nz] (each shared or with a
+ * leading nBatch axis); s slack, lam inequality duals.
+ *
+ * Every factorization is a `regularizedCholesky` (or the fused
+ * `qpShiftedCholesky`): an item that breaks down is factored again, alone,
+ * with more regularization, and its level says so; nothing throws.
+ */
+import {
+  cpuWouldSplit,
+  diagonal,
+  primitives,
+  regularizedCholesky,
+  where,
+  type Tensor,
+} from '@optnet/tensor';
+import { shiftedCholesky } from '../../kernels/shifted-cholesky-kernel.js';
+import { worseLevel } from './kkt.js';
+import type { KktFact, KktPre, KktSetup, KktStrategy } from './types.js';
+
+export interface DualPre extends KktPre {
+  /** Cholesky factor of Q (shared or per item). */
+  readonly lq: Tensor;
+  /** W_G = L_Q⁻¹Gᵀ [·, nz, nIneq] and W_A = L_Q⁻¹Aᵀ [·, nz, nEq]. */
+  readonly wG: Tensor | null;
+  readonly wA: Tensor | null;
+  /** L_R (Cholesky of A Q⁻¹ Aᵀ + δI) and V = L_R⁻¹ A Q⁻¹ Gᵀ. */
+  readonly lr: Tensor | null;
+  readonly v: Tensor | null;
+  /** Kgg − VᵀV [·, nIneq, nIneq]: S without its diagonal. */
+  readonly kg: Tensor | null;
+  /** The unit of S's regularization per item [nBatch, 1]. */
+  readonly unit: Tensor | null;
+  /** diag(G Q⁻¹ Gᵀ) [·, nIneq]: the scale s/lam is compared with. */
+  readonly gDiag: Tensor | null;
+}
+
+export interface DualFact extends KktFact {
+  readonly pre: DualPre;
+  /** Cholesky factor of S = kg + diag(s/lam) (null without inequalities). */
+  readonly ls: Tensor | null;
+  /** s/lam, and where it exceeds diag(G Q⁻¹ Gᵀ) (an inactive-looking row). */
+  readonly sOverLam: Tensor | null;
+  readonly inactive: Tensor | null;
+}
+
+/**
+ * S's regularization per try: none, then 1e3, 1e6, 1e9, 1e12 times the
+ * unit (1e-14 of S's largest diagonal entry in float64, 1e-7 in float32).
+ * Degenerate problems with more active constraints than variables make
+ * the active block singular; round-off then breaks it.
+ */
+const S_BOOSTS = [0, 1e3, 1e6, 1e9, 1e12];
+
+/** R's: 1, 1e3, ... times δ relative to Kaa's diagonal (dependent rows). */
+const R_BOOSTS = [1, 1e3, 1e6, 1e9, 1e12];
+
+/** A per-item [nBatch, 1] copy of a level that may be shared ([1]). */
+function perItem(level: Tensor, nBatch: number): Tensor {
+  return level.rank === 1 ? level.reshape([1, 1]).expand([nBatch, 1]) : level;
+}
+
+/**
+ * L_R: Cholesky of Kaa + δI, δ = 1e-13 (1e-7 in float32) of Kaa's largest
+ * diagonal entry, so that dependent rows of A still factor; per item up
+ * to 1e12 times more if round-off still breaks it.
+ */
+function factorR(kaa: Tensor, f32: boolean): [Tensor, Tensor] {
+  const unit = diagonal(kaa)
+    .max(-1, true)
+    .mul(f32 ? 1e-7 : 1e-13);
+  return regularizedCholesky(kaa, unit, R_BOOSTS);
+}
+
+/** The equality block: L_R, V and Kgg − VᵀV, and R's levels. */
+function equalityBlock(
+  wA: Tensor,
+  wG: Tensor | null,
+  kgg: Tensor | null,
+  f32: boolean,
+) {
+  const [lr, level] = factorR(wA.matmul(wA, { transA: true }), f32);
+  if (wG === null || kgg === null) return { lr, level, v: null, kg: kgg };
+  const v = lr.triangularSolve(wA.matmul(wG, { transA: true }));
+  return { lr, level, v, kg: kgg.sub(v.matmul(v, { transA: true })) };
+}
+
+/**
+ * Everything that does not move, for `strategy` (dual.ts's). Reuses the
+ * Cholesky factor of Q that prepare.ts made, when given; else factors Q
+ * (an item where that breaks down gets level −1).
+ * @example const pre = preFactorDual(dualKkt, setup);
+ */
+export function preFactorDual(
+  strategy: KktStrategy,
+  { data, refine, lq: lqGiven }: KktSetup,
+): DualPre {
+  const { Q, G, A, nBatch } = data;
+  const f32 = data.dtype === 'float32';
+  let level: Tensor | null = null;
+  let lq = lqGiven;
+  if (lq === null) {
+    const unit = Q.diagonal().max(-1, true).mul(0);
+    [lq, level] = regularizedCholesky(Q, unit, [0]);
+    level = perItem(level, nBatch);
+  }
+  const lift = (t: Tensor): Tensor =>
+    lq.rank === 3 && t.rank === 2
+      ? t.unsqueeze(0).expand([nBatch, ...t.shape])
+      : t;
+  const wG = G === null ? null : lq.triangularSolve(lift(G).transpose(-2, -1));
+  const wA = A === null ? null : lq.triangularSolve(lift(A).transpose(-2, -1));
+  const kgg = wG === null ? null : wG.matmul(wG, { transA: true });
+  let eq = { lr: null as Tensor | null, v: null as Tensor | null, kg: kgg };
+  if (wA !== null) {
+    const block = equalityBlock(wA, wG, kgg, f32);
+    level = worseLevel(level, perItem(block.level, nBatch));
+    eq = block;
+  }
+  const gDiag = kgg === null ? null : diagonal(kgg);
+  const kgDiag =
+    eq.kg === kgg ? gDiag : eq.kg === null ? null : diagonal(eq.kg);
+  let unit =
+    kgDiag === null
+      ? null
+      : perItem(kgDiag.max(-1, true), nBatch).mul(f32 ? 1e-7 : 1e-14);
+  // An item whose Q or R broke down gets a NaN unit: then every
+  // factorization of its S breaks down too, and says so in its level
+  // without another op per iteration.
+  if (unit !== null && level !== null) unit = where(level.less(0), NaN, unit);
+  return {
+    strategy,
+    data,
+    lq,
+    wG,
+    wA,
+    lr: eq.lr,
+    v: eq.v,
+    kg: eq.kg,
+    refine,
+    level,
+    unit,
+    gDiag,
+    rowScale: gDiag,
+    // δ only adds δ·gDiag to active rows of S and decouples inactive ones:
+    // tiny is exact enough without refinement.
+    polish: f32 ? { delta: 1e-6, refine: 1 } : { delta: 1e-14, refine: 0 },
+  };
+}
+
+/**
+ * Factor S = kg + diag(s/lam) at the iterate, regularized per item (see
+ * S_BOOSTS). Fused, unless threads would split the plain factorization
+ * (workers know only the backend's primitives); both give the same bits.
+ * @example const f = factorDual(pre, s, lam);
+ */
+export function factorDual(
+  pre: DualPre,
+  s: Tensor | null,
+  lam: Tensor | null,
+): DualFact {
+  const none = {
+    pre,
+    s,
+    lam,
+    refine: pre.refine,
+    level: pre.level,
+    ls: null,
+    sOverLam: null,
+    inactive: null,
+  } as const;
+  const { kg, gDiag, unit } = pre;
+  if (kg === null || s === null || lam === null || gDiag === null || !unit)
+    return none;
+  const sOverLam = s.div(lam);
+  const meta = {
+    shape: [pre.data.nBatch, pre.data.nIneq, pre.data.nIneq],
+    dtype: pre.data.dtype,
+  };
+  const [ls, level] = cpuWouldSplit(
+    primitives.regularizedCholesky,
+    [meta, { shape: [pre.data.nBatch, 1], dtype: meta.dtype }],
+    [meta, { shape: [pre.data.nBatch, 1], dtype: meta.dtype }],
+    { boosts: S_BOOSTS },
+  )
+    ? regularizedCholesky(kg.addDiagonal(sOverLam), unit, S_BOOSTS)
+    : shiftedCholesky(kg, sOverLam, unit, S_BOOSTS);
+  return {
+    ...none,
+    level,
+    ls,
+    sOverLam,
+    inactive: sOverLam.greater(gDiag),
+  };
+}

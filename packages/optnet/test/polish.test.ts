@@ -1,0 +1,205 @@
+// Polishing: the equality-constrained QP of the guessed active set,
+// solved per item and kept only when at least as good. Complementarity to
+// working precision where the interior point stops at tol; gradients that
+// match central finite differences at the default tolerance; a guess that
+// does not fit changes nothing; the option turns it off.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { apply, makeRng, rand, randn, type Tensor } from '@optnet/tensor';
+import { checkVjp } from '@optnet/autograd/testing';
+import { qp, solveQp, type QpSolveInfo } from '../src/index.js';
+import { kktQp, randomQp } from '../src/testing.js';
+import { kktResiduals, worstKkt } from './kkt-check.js';
+import {
+  polishSystemOp,
+  polishUpdateOp,
+} from '../src/kernels/polish-kernel.js';
+
+const f64 = 'float64' as const;
+const arr = (t: Tensor) => Array.from(t.dataSync());
+
+test('polished points are complementary to working precision; unpolished ones only to tol', async () => {
+  for (const kkt of ['dual', 'primal'] as const) {
+    const x = randomQp({
+      nBatch: 6,
+      nz: 8,
+      nIneq: 12,
+      nEq: 3,
+      dtype: f64,
+      seed: 3,
+    });
+    const on = await solveQp(x.Q, x.p, x.G, x.h, x.A, x.b, { kkt });
+    const off = await solveQp(x.Q, x.p, x.G, x.h, x.A, x.b, {
+      kkt,
+      polish: false,
+    });
+    assert.equal(on.polished, Array(6).fill(true), kkt);
+    assert.equal(off.polished, Array(6).fill(false), kkt);
+    assert.ok(
+      worstKkt(x, on, 6) < 1e-13,
+      `${kkt}: polished KKT ${worstKkt(x, on, 6)}`,
+    );
+    const comp = Math.max(
+      ...[0, 1, 2, 3, 4, 5].map((i) => kktResiduals(x, off, i).complementarity),
+    );
+    assert.ok(comp > 1e-13, `${kkt}: unpolished complementarity ${comp}`);
+    assert.ok(Math.max(...on.gap) < 1e-14, `gap ${on.gap}`);
+  }
+});
+
+test('an item stopped early (maxIter 3) is finished by polishing and says so', async () => {
+  const x = randomQp({
+    nBatch: 4,
+    nz: 6,
+    nIneq: 8,
+    nEq: 2,
+    dtype: f64,
+    seed: 4,
+  });
+  let info: QpSolveInfo | null = null;
+  const opts = { maxIter: 3, onResult: (i: QpSolveInfo) => void (info = i) };
+  const r = await solveQp(x.Q, x.p, x.G, x.h, x.A, x.b, opts);
+  const off = await solveQp(x.Q, x.p, x.G, x.h, x.A, x.b, {
+    maxIter: 3,
+    polish: false,
+  });
+  assert.equal(off.status, Array(4).fill('max_iterations'));
+  // Polishing needs the right active set: after 3 iterations most have it.
+  const fixed = r.status.filter((s) => s === 'solved').length;
+  assert.ok(fixed >= 2, `${fixed} finished`);
+  r.status.forEach((s, i) => {
+    assert.is(
+      s === 'solved',
+      r.polished[i],
+      `item ${i}: status follows polish`,
+    );
+  });
+  assert.equal(info!.polished, r.polished);
+  for (let i = 0; i < 4; i++) {
+    if (!r.polished[i]) continue;
+    const k = kktResiduals(x, r, i);
+    assert.ok(
+      Math.max(k.stationarity, k.primal, k.dualSign, k.complementarity) < 1e-12,
+      JSON.stringify(k),
+    );
+  }
+});
+
+test('where no active set fits, polishing changes nothing: the result is the unpolished one, bit for bit', async () => {
+  const d = kktQp({
+    nBatch: 3,
+    nz: 8,
+    nIneq: 10,
+    nEq: 2,
+    dtype: f64,
+    seed: 2,
+    duals: [1e-8, 1e-6],
+    slacks: [1e-8, 1e-6],
+  });
+  const on = await solveQp(d.Q, d.p, d.G, d.h, d.A, d.b);
+  const off = await solveQp(d.Q, d.p, d.G, d.h, d.A, d.b, { polish: false });
+  assert.equal(on.polished, [false, false, false]);
+  assert.equal(arr(on.z), arr(off.z));
+  assert.equal(arr(on.lam), arr(off.lam));
+  assert.equal(on.status, off.status);
+  assert.equal(on.primalResidual, off.primalResidual);
+});
+
+test('equality-only and unconstrained problems are polished too (one refined Newton step)', async () => {
+  const x = randomQp({
+    nBatch: 3,
+    nz: 6,
+    nIneq: 0,
+    nEq: 2,
+    dtype: f64,
+    seed: 5,
+  });
+  for (const [G, h, A, b] of [
+    [null, null, x.A, x.b],
+    [null, null, null, null],
+  ] as const) {
+    const r = await solveQp(x.Q, x.p, G, h, A, b);
+    assert.equal(r.polished, [true, true, true]);
+    assert.ok(worstKkt({ ...x, G, h, A, b }, r, 3) < 1e-13);
+  }
+});
+
+for (const kkt of ['dual', 'primal'] as const) {
+  test(`gradients of all six inputs match central finite differences at the default tol (${kkt})`, () => {
+    // kktQp's default margins: every active dual and inactive slack ≥ 0.1.
+    const d = kktQp({
+      nBatch: 3,
+      nz: 8,
+      nIneq: 8,
+      nEq: 2,
+      dtype: f64,
+      seed: 11,
+    });
+    const args = [d.Q, d.p, d.G!, d.h!, d.A!, d.b!];
+    const f = (
+      Q: Tensor,
+      p: Tensor,
+      G: Tensor,
+      h: Tensor,
+      A: Tensor,
+      b: Tensor,
+    ) => qp(Q.add(Q.transpose(-2, -1)).mul(0.5), p, G, h, A, b, { kkt });
+    const rng = makeRng(3);
+    args.forEach((_, i) => {
+      const r = checkVjp(f, args, { rng, wrt: [i], eps: 1e-6 });
+      assert.ok(
+        r.relError < 1e-6,
+        `input ${i}: ${r.analytic} vs ${r.numeric} (rel ${r.relError})`,
+      );
+    });
+  });
+}
+
+test('qpPolishSystem and qpPolishUpdate equal their tensor-op forms (shared and per-item G)', () => {
+  const rng = makeRng(21);
+  const [B, m, n] = [5, 7, 4];
+  const pos = () => rand([B, m], { rng, dtype: f64 }).mul(2).add(1e-3);
+  // Ratios spread over decades, so every rule has gaps to find.
+  const s = pos().mul(rand([B, m], { rng, dtype: f64 }).mul(20).sub(10).exp());
+  const lam = pos();
+  const z = randn([B, n], { rng, dtype: f64 });
+  for (const G of [
+    randn([m, n], { rng, dtype: f64 }),
+    randn([B, m, n], { rng, dtype: f64 }),
+  ]) {
+    const sc = G.square().sum(-1).add(0.5);
+    for (const guess of ['first', 'second'] as const) {
+      const attrs = { qMax: 0.7, pNorm: [1, 2, 3, 4, 5], delta: 1e-9, guess };
+      const fused = apply(polishSystemOp, [s, lam, z, G, sc], attrs);
+      const ops = polishSystemOp.decompose!([s, lam, z, G, sc], attrs);
+      fused.forEach((t, k) => {
+        const [a, b] = [arr(t), arr(ops[k])];
+        a.forEach((v, j) =>
+          assert.ok(
+            Math.abs(v - b[j]) <= 1e-12 * Math.max(1, Math.abs(b[j])),
+            `${guess} output ${k}[${j}]: ${v} vs ${b[j]}`,
+          ),
+        );
+      });
+    }
+  }
+  const ins = [
+    z,
+    z.mul(0.1),
+    s,
+    s.neg(),
+    lam,
+    lam.mul(-0.5),
+    s.greater(1).cast(f64),
+  ];
+  const nu = randn([B, 2], { rng, dtype: f64 });
+  for (const all of [ins, [...ins, nu, nu.mul(3)]]) {
+    const fused = apply(polishUpdateOp, all, {});
+    const ops = polishUpdateOp.decompose!(all, {});
+    fused.forEach((t, k) =>
+      assert.equal(arr(t), arr(ops[k]), `update output ${k}`),
+    );
+  }
+});
+
+test.run();
