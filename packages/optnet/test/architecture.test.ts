@@ -106,7 +106,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     'experiments/denoise',
     'experiments/classify',
   ],
-  'experiments/common': ['experiments/common'],
+  'experiments/common': ['experiments/common', 'api'],
   'experiments/sudoku': ['experiments/sudoku', 'experiments/common', 'api'],
   'experiments/denoise': ['experiments/denoise', 'experiments/common', 'api'],
   'experiments/classify': ['experiments/classify', 'experiments/common', 'api'],

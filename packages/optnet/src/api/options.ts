@@ -8,6 +8,7 @@ import { Tensor } from '@optnet/tensor';
 import { QpError } from './errors.js';
 import type { QpOptions } from './types.js';
 import { KKT_NAMES } from '../solver/kkt/choose.js';
+import { closestName } from './closest.js';
 
 interface OptionRule {
   /** What the value must be, for the message ("an integer ≥ 1"). */
@@ -77,43 +78,13 @@ function show(v: unknown): string {
   return String(v);
 }
 
-/** Edit distance (insert, delete, substitute; each costs 1). */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const sub = prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
-      row.push(Math.min(sub, prev[j] + 1, row[j - 1] + 1));
-    }
-    prev = row;
-  }
-  return prev[b.length];
-}
-
 /**
- * The known key closest to `key` (case, `_` and `-` ignored): within one
- * edit per three letters, or one a prefix of the other ('tolerance' →
- * 'tol'); else null.
+ * The known option closest to `key` (see `closestName`), or null.
  * @example
  * closestOption('maxIters'); // 'maxIter'
  */
 export function closestOption(key: string): string | null {
-  const norm = (s: string): string => s.toLowerCase().replace(/[_-]/g, '');
-  const k = norm(key);
-  let best: string | null = null;
-  let bestD = Infinity;
-  for (const known of KNOWN) {
-    const n = norm(known);
-    const prefix = k.length >= 3 && (n.startsWith(k) || k.startsWith(n));
-    const d = prefix ? Math.min(1, distance(k, n)) : distance(k, n);
-    const near = d <= Math.max(1, Math.floor(k.length / 3));
-    if ((near || prefix) && d < bestD) {
-      best = known;
-      bestD = d;
-    }
-  }
-  return best;
+  return closestName(key, KNOWN);
 }
 
 /**

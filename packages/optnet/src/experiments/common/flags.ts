@@ -4,6 +4,7 @@
  * same table. Every mistake is a UsageError naming the command, the flag and
  * the value (the CLI prints it in one line and exits with code 2).
  */
+import { closestName } from '../../api/closest.js';
 
 /** A mistake on the command line: printed without a stack, exit code 2. */
 export class UsageError extends Error {
@@ -49,30 +50,6 @@ export interface ParsedFlags<S extends Record<string, FlagSpec>> {
   /** Flags the user gave (not defaults). */
   given: ReadonlySet<keyof S & string>;
   positionals: string[];
-}
-
-function closest(name: string, known: readonly string[]): string | undefined {
-  const dist = (a: string, b: string): number => {
-    const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      let prev = d[0];
-      d[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const t = d[j];
-        d[j] = Math.min(
-          d[j] + 1,
-          d[j - 1] + 1,
-          prev + (a[i - 1] === b[j - 1] ? 0 : 1),
-        );
-        prev = t;
-      }
-    }
-    return d[b.length];
-  };
-  const best = known
-    .map((k) => [k, dist(name, k)] as const)
-    .sort((x, y) => x[1] - y[1])[0];
-  return best !== undefined && best[1] <= 2 ? best[0] : undefined;
 }
 
 function convert(cmd: string, name: string, f: FlagSpec, raw: string): unknown {
@@ -137,7 +114,7 @@ export function parseFlags<S extends Record<string, FlagSpec>>(
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const f = spec[name];
     if (f === undefined) {
-      const near = closest(name, Object.keys(spec));
+      const near = closestName(name, Object.keys(spec));
       const hint = near ? ` Did you mean --${near}?` : '';
       const known = Object.keys(spec)
         .map((k) => `--${k}`)
