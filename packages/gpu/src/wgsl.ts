@@ -119,3 +119,32 @@ export function arrayParams(
 ): Param[] {
   return values.map((v, d) => [`${prefix}${d}`, type, v] as const);
 }
+
+/** Copies of a long loop's body per iteration (see longLoop). */
+const UNROLL = 8;
+
+/**
+ * A WGSL loop `for (var v = from; v < to; v += step) { body }` (u32) with
+ * its body unrolled 8 times: llvmpipe ends every loop of an invocation,
+ * silently, once that invocation has run 65,535 loop iterations in all
+ * (Mesa's loop limiter counts them across loops and re-entries), so a
+ * fold of more elements came out short. Unrolled, one invocation folds up
+ * to ~500,000 elements. The body must not `break` or `continue`.
+ * @example longLoop('j', '0u', 'P.m', '1u', 'acc += X[j];')
+ */
+export function longLoop(
+  v: string,
+  from: string,
+  to: string,
+  step: string,
+  body: string,
+): string {
+  const copies = Array.from(
+    { length: UNROLL },
+    (_, k) => `{ let ${v}: u32 = ${v}_b + ${k}u * ${step};
+      if (${v} < ${to}) { ${body} } }`,
+  );
+  return `for (var ${v}_b: u32 = ${from}; ${v}_b < ${to}; ${v}_b += ${UNROLL}u * ${step}) {
+    ${copies.join('\n    ')}
+  }`;
+}

@@ -12,7 +12,7 @@
  */
 import type { PrimitiveAttrs } from '@optnet/tensor';
 import type { GpuKernel, GpuTensor } from '../types.js';
-import { MAIN_1D, grid1d, type Param } from '../wgsl.js';
+import { MAIN_1D, grid1d, longLoop, type Param } from '../wgsl.js';
 
 type ConvAttrs = PrimitiveAttrs<'conv2d'>;
 
@@ -140,6 +140,18 @@ export const conv2dGradInput: GpuKernel<PrimitiveAttrs<'conv2dGradInput'>> = (
   });
 };
 
+/** One term g·x of a weight gradient, at output position p = pu. */
+const WEIGHT_TERM = `let p = i32(pu);
+      let ow = p % P.Wo;
+      let oh = (p / P.Wo) % P.Ho;
+      let img = p / (P.Wo * P.Ho);
+      let ih = oh * P.sh - P.ph + ki * P.dh;
+      let iw = ow * P.sw - P.pw + kj * P.dw;
+      if (ih >= 0 && ih < P.H && iw >= 0 && iw < P.W) {
+        acc += G[((img * P.O + o) * P.Ho + oh) * P.Wo + ow] *
+          X[((img * P.C + ch) * P.H + ih) * P.W + iw];
+      }`;
+
 export const conv2dGradWeight: GpuKernel<PrimitiveAttrs<'conv2dGradWeight'>> = (
   ctx,
   [x, g],
@@ -168,18 +180,8 @@ fn main(@builtin(workgroup_id) wid: vec3u,
   let ch = (o / P.og) * P.cg + c;
   var acc = 0.0;
   if (u < P.n) {
-    let count = P.N * P.Ho * P.Wo;
-    for (var p = i32(lid.x); p < count; p += 64) {
-      let ow = p % P.Wo;
-      let oh = (p / P.Wo) % P.Ho;
-      let img = p / (P.Wo * P.Ho);
-      let ih = oh * P.sh - P.ph + ki * P.dh;
-      let iw = ow * P.sw - P.pw + kj * P.dw;
-      if (ih >= 0 && ih < P.H && iw >= 0 && iw < P.W) {
-        acc += G[((img * P.O + o) * P.Ho + oh) * P.Wo + ow] *
-          X[((img * P.C + ch) * P.H + ih) * P.W + iw];
-      }
-    }
+    let count = u32(P.N * P.Ho * P.Wo);
+    ${longLoop('pu', 'lid.x', 'count', '64u', WEIGHT_TERM)}
   }
   part[lid.x] = acc;
   workgroupBarrier();

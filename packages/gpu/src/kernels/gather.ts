@@ -10,7 +10,7 @@ import type { PrimitiveAttrs } from '@optnet/tensor';
 import { CODE, FAILURE_WGSL } from '../failures.js';
 import { contiguous } from '../layout.js';
 import type { GpuKernel, GpuTensor, KernelContext } from '../types.js';
-import { MAIN_1D, arrayParams, grid1d, storageOf } from '../wgsl.js';
+import { MAIN_1D, arrayParams, grid1d, longLoop, storageOf } from '../wgsl.js';
 import { finalize } from './finalize.js';
 
 /** WGSL: the coordinates of `i` in the index tensor's dims `P.q<d>`. */
@@ -132,12 +132,16 @@ ${MAIN_1D}
   var acc: ${T} = ${T}(0);
   if (${inRange}) {
     let base = ${offsetOf(r, a, 's')};
-    for (var k: u32 = 0u; k < P.k; k++) {
-      let pos = base + i32(k) * P.ia;
+    ${longLoop(
+      'k',
+      '0u',
+      'P.k',
+      '1u',
+      `let pos = base + i32(k) * P.ia;
       let v = IDX[pos];
       if (v == c${a}) { acc += SRC[pos]; }
-      if (c${a} == 0 && (v < 0 || v >= P.len)) { fail_key(0u, u32(pos)); }
-    }
+      if (c${a} == 0 && (v < 0 || v >= P.len)) { fail_key(0u, u32(pos)); }`,
+    )}
   }
   Y[i] = acc;
 }`,

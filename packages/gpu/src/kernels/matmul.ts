@@ -14,7 +14,7 @@
  */
 import type { PrimitiveAttrs } from '@optnet/tensor';
 import type { GpuKernel, GpuTensor, KernelContext } from '../types.js';
-import { MAIN_1D, grid1d, type Param } from '../wgsl.js';
+import { MAIN_1D, grid1d, longLoop, type Param } from '../wgsl.js';
 import { batchLayout, type BatchLayout } from './batch.js';
 
 type Attrs = PrimitiveAttrs<'matmul'>;
@@ -63,10 +63,14 @@ function simple(
   let t = i / (P.n * P.m);
   ${L.code('t')}
   var acc = 0.0;
-  for (var p: u32 = 0u; p < P.k; p++) {
-    acc += A[o_a + i32(${idxA(attrs.transA, 'r', 'p')})] *
-      B[o_b + i32(${idxB(attrs.transB, 'p', 'c')})];
-  }
+  ${longLoop(
+    'p',
+    '0u',
+    'P.k',
+    '1u',
+    `acc += A[o_a + i32(${idxA(attrs.transA, 'r', 'p')})] *
+      B[o_b + i32(${idxB(attrs.transB, 'p', 'c')})];`,
+  )}
   Y[i] = acc;
 }`,
     groups: grid1d(y.size),

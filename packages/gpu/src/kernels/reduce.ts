@@ -14,6 +14,7 @@ import {
   WG,
   arrayParams,
   grid1d,
+  longLoop,
   offsets,
   storageOf,
   type Param,
@@ -105,11 +106,15 @@ ${MAIN_1D}
   var o_k: i32 = 0;
   ${base}
   var acc: ${T} = ${init};
-  for (var j: u32 = 0u; j < P.m; j++) {
-    var o_r: i32 = 0;
-    ${at}
-    acc = combine(acc, X[o_k + o_r]);
-  }
+  ${longLoop(
+    'j',
+    '0u',
+    'P.m',
+    '1u',
+    `var o_r: i32 = 0;
+${at}
+acc = combine(acc, X[o_k + o_r]);`,
+  )}
   Y[i] = acc;
 }`;
 }
@@ -133,11 +138,15 @@ fn main(@builtin(workgroup_id) wid: vec3u,
   if (o < P.n) {
     var o_k: i32 = 0;
     ${base}
-    for (var j: u32 = lid.x; j < P.m; j += ${WG}u) {
-      var o_r: i32 = 0;
-      ${at}
-      acc = combine(acc, X[o_k + o_r]);
-    }
+    ${longLoop(
+      'j',
+      'lid.x',
+      'P.m',
+      `${WG}u`,
+      `var o_r: i32 = 0;
+${at}
+acc = combine(acc, X[o_k + o_r]);`,
+    )}
   }
   part[lid.x] = acc;
   workgroupBarrier();
@@ -175,11 +184,14 @@ function argKernel(
   let base = (i / P.inner) * P.len * P.inner + i % P.inner;
   var best = X[base];
   var bi: i32 = 0;
-  for (var j: u32 = 1u; j < P.len; j++) {
-    ${isF ? 'if (is_nan(best)) { break; }' : ''}
-    let v = X[base + j * P.inner];
-    if (${better}${isF ? ' || is_nan(v)' : ''}) { best = v; bi = i32(j); }
-  }
+  ${longLoop(
+    'j',
+    '1u',
+    'P.len',
+    '1u',
+    `let v = X[base + j * P.inner];
+    if (${better}${isF ? ' || (is_nan(v) && !is_nan(best))' : ''}) { best = v; bi = i32(j); }`,
+  )}
   Y[i] = bi;
 }`,
       groups: grid1d(y.size),

@@ -6,15 +6,19 @@
 import type { PrimitiveAttrs } from '@optnet/tensor';
 import { sizeOfShape } from '../layout.js';
 import type { GpuKernel } from '../types.js';
-import { MAIN_1D, grid1d } from '../wgsl.js';
+import { MAIN_1D, grid1d, longLoop } from '../wgsl.js';
 
 type Attrs = PrimitiveAttrs<'softmax'>;
+
+/** A loop over the row's elements j. */
+const rowLoop = (body: string): string =>
+  longLoop('j', '0u', 'P.len', '1u', body);
 
 function softmaxKernel(log: boolean): GpuKernel<Attrs> {
   const label = log ? 'logSoftmax' : 'softmax';
   const store = log
-    ? 'let ls = log(s) + mx; for (var j: u32 = 0u; j < P.len; j++) { let at = base + j * P.inner; Y[at] = X[at] - ls; }'
-    : 'for (var j: u32 = 0u; j < P.len; j++) { let at = base + j * P.inner; Y[at] = exp(X[at] - mx) / s; }';
+    ? `let ls = log(s) + mx;\n  ${rowLoop('let at = base + j * P.inner; Y[at] = X[at] - ls;')}`
+    : rowLoop('let at = base + j * P.inner; Y[at] = exp(X[at] - mx) / s;');
   return (ctx, [x], [y], { axis }) => {
     if (y.size === 0) return;
     const ax = axis < 0 ? axis + x.shape.length : axis;
@@ -36,13 +40,10 @@ function softmaxKernel(log: boolean): GpuKernel<Attrs> {
   if (i >= P.n) { return; }
   let base = (i / P.inner) * P.len * P.inner + i % P.inner;
   var mx = -inf_f32();
-  for (var j: u32 = 0u; j < P.len; j++) {
-    let v = X[base + j * P.inner];
-    if (v > mx || is_nan(v)) { mx = v; }
-  }
+  ${rowLoop('let v = X[base + j * P.inner]; if (v > mx || is_nan(v)) { mx = v; }')}
   if (mx == -inf_f32()) { mx = 0.0; }
   var s = 0.0;
-  for (var j: u32 = 0u; j < P.len; j++) { s += exp(X[base + j * P.inner] - mx); }
+  ${rowLoop('s += exp(X[base + j * P.inner] - mx);')}
   ${store}
 }`,
       groups: grid1d(rows),
