@@ -184,11 +184,12 @@ export class WebGpuBackendImpl implements Backend {
   write(buffer: unknown, data: TypedArray): void {
     this.#assertAlive();
     const b = buffer as GpuBuffer;
-    // writeBuffer runs ahead of unsubmitted commands: submit them first.
-    this.#recorder.flush();
     const words = data instanceof Uint8Array ? Uint32Array.from(data) : data;
     const bytes = words.byteLength;
-    if (bytes > 0) {
+    const view = new Uint8Array(words.buffer, words.byteOffset, bytes);
+    if (bytes > 0 && !this.#recorder.upload(b.gpu, view)) {
+      // writeBuffer runs ahead of unsubmitted commands: submit them first.
+      this.#recorder.flush();
       this.device.queue.writeBuffer(
         b.gpu,
         0,

@@ -11,6 +11,7 @@ import type { Dispatch } from './types.js';
 
 const UNIFORM = 0x40;
 const COMPUTE = 0x4; // GPUShaderStage.COMPUTE
+const COPY_SRC = 0x4;
 const COPY_DST = 0x8;
 const ARENA_BYTES = 1 << 16;
 
@@ -33,7 +34,10 @@ export class Recorder {
   readonly #view: DataView = new DataView(this.#arena);
   readonly #arenaBuffer: GPUBuffer;
   readonly #align: number;
+  readonly #uploads: Uint8Array = new Uint8Array(ARENA_BYTES);
+  readonly #uploadBuffer: GPUBuffer;
   #used = 0;
+  #uploaded = 0;
   #encoder: GPUCommandEncoder | null = null;
   #pass: GPUComputePassEncoder | null = null;
   #scheduled = false;
@@ -48,6 +52,33 @@ export class Recorder {
       size: ARENA_BYTES,
       usage: UNIFORM | COPY_DST,
     });
+    this.#uploadBuffer = device.createBuffer({
+      label: 'upload arena',
+      size: ARENA_BYTES,
+      usage: COPY_SRC | COPY_DST,
+    });
+  }
+
+  /**
+   * Record a copy of `data` (whole 4-byte words) into `dst` at offset 0,
+   * ordered with the commands recorded before and after; false when it
+   * does not fit the upload arena (write it to the queue after a flush).
+   */
+  upload(dst: GPUBuffer, data: Uint8Array): boolean {
+    const bytes = data.byteLength;
+    if (bytes > ARENA_BYTES / 4) return false;
+    if (this.#uploaded + bytes > ARENA_BYTES) this.flush();
+    const at = this.#uploaded;
+    this.#uploads.set(data, at);
+    this.#uploaded = Math.ceil((at + bytes) / 16) * 16;
+    this.plainEncoder().copyBufferToBuffer(
+      this.#uploadBuffer,
+      at,
+      dst,
+      0,
+      bytes,
+    );
+    return true;
   }
 
   /** The open encoder (created on first use, submitted at the next flush). */
@@ -110,9 +141,18 @@ export class Recorder {
     const queue = this.#device.queue;
     if (this.#used > 0)
       queue.writeBuffer(this.#arenaBuffer, 0, this.#arena, 0, this.#used);
+    if (this.#uploaded > 0)
+      queue.writeBuffer(
+        this.#uploadBuffer,
+        0,
+        this.#uploads,
+        0,
+        this.#uploaded,
+      );
     queue.submit([this.#encoder.finish()]);
     this.#encoder = null;
     this.#used = 0;
+    this.#uploaded = 0;
     this.counts.submits++;
     this.afterSubmit();
   }
