@@ -10,6 +10,10 @@
  *                               linalg kernels split by batch item)
  *   pnpm bench --js-kernels     the plain JS kernels instead of the
  *                               WebAssembly SIMD ones (prints only)
+ *   pnpm bench --backend webgpu the float32 rows on @optnet/gpu, with the
+ *                               device's dispatches, submits and readbacks
+ *                               per call; float64 rows say they need the
+ *                               CPU (prints only)
  *
  * An entry whose op has not landed in @optnet/tensor yet shows
  * "skipped: <op> not available"; any other error shows as "error: ..." and
@@ -31,6 +35,7 @@ import type { Entry } from './entry.js';
 import { Skip, T } from './ops.js';
 import { formatTable, machineInfo, writeResults, type Row } from './util.js';
 import { useCpuThreads } from '../packages/tensor/src/cpu/threads.js';
+import { onGpu, useWebGpu } from './webgpu.js';
 
 const entries: Entry[] = [
   ...(['float32', 'float64'] as const).flatMap((dtype) =>
@@ -69,15 +74,30 @@ async function runEntry(e: Entry): Promise<{ row: Row; failed: boolean }> {
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const filters = args.filter(
-    (a, i) => !a.startsWith('--') && args[i - 1] !== '--threads',
+    (a, i) =>
+      !a.startsWith('--') &&
+      args[i - 1] !== '--threads' &&
+      args[i - 1] !== '--backend',
   );
   const jsKernels = args.includes('--js-kernels');
+  const bi = args.indexOf('--backend');
+  const kind = bi >= 0 ? args[bi + 1] : 'cpu';
+  if (kind !== 'cpu' && kind !== 'webgpu') {
+    console.error(`--backend must be cpu or webgpu; got '${kind}'`);
+    return 1;
+  }
   const write =
-    filters.length === 0 && !args.includes('--no-write') && !jsKernels;
+    filters.length === 0 &&
+    !args.includes('--no-write') &&
+    !jsKernels &&
+    kind === 'cpu';
   if (jsKernels) T.setWasmKernels(false);
   const matches = (e: Entry) =>
     filters.some((f) => e.name.toLowerCase().includes(f.toLowerCase()));
-  const chosen = entries.filter((e) => filters.length === 0 || matches(e));
+  const gpu = kind === 'webgpu' ? await useWebGpu() : null;
+  const chosen = entries
+    .filter((e) => filters.length === 0 || matches(e))
+    .map((e) => (gpu ? onGpu(e, gpu.stats) : e));
   if (chosen.length === 0) {
     console.error(
       `no benchmark matches ${filters.join(', ')}; names:\n` +
@@ -95,7 +115,9 @@ async function main(): Promise<number> {
   const kernels = T.usingWasmKernels()
     ? 'WebAssembly SIMD kernels'
     : 'JS kernels';
-  const backend = `${T.getBackend().name} (${kernels}), ${threads} thread${threads === 1 ? '' : 's'}`;
+  const backend = gpu
+    ? gpu.name
+    : `${T.getBackend().name} (${kernels}), ${threads} thread${threads === 1 ? '' : 's'}`;
   console.log(`${info.cpu}, node ${info.node}, backend ${backend}\n`);
 
   const t0 = performance.now();

@@ -23,6 +23,18 @@ export interface TimeOptions {
   budgetMs?: number;
 }
 
+/** Calls of timed functions so far (warm-up included), see timedCalls. */
+let calls = 0;
+
+/**
+ * How many times timeIt has called its function so far, warm-up calls
+ * included: per-call counts of a device's work divide by the difference.
+ * @example const n0 = timedCalls(); await timeIt(fn); timedCalls() - n0;
+ */
+export function timedCalls(): number {
+  return calls;
+}
+
 export interface Timing {
   medianMs: number;
   minMs: number;
@@ -48,8 +60,10 @@ export async function timeIt(
     budgetMs = 5000,
   } = options;
   const w0 = performance.now();
-  for (let i = 0; i < warmup || performance.now() - w0 < warmupMs; i++)
+  for (let i = 0; i < warmup || performance.now() - w0 < warmupMs; i++) {
+    calls++;
     await fn();
+  }
   const times: number[] = [];
   let spent = 0;
   while (
@@ -57,6 +71,7 @@ export async function timeIt(
     (times.length < minReps || spent < budgetMs)
   ) {
     const t0 = performance.now();
+    calls++;
     await fn();
     const dt = performance.now() - t0;
     times.push(dt);

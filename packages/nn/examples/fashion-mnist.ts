@@ -15,14 +15,29 @@
  *
  * Run from the repository root:
  *   pnpm fashion-mnist --model mlp --epochs 3
+ *   pnpm fashion-mnist --model mlp --backend webgpu
  *   node --conditions=source --import ./scripts/register.mjs \
  *     packages/nn/examples/fashion-mnist.ts --model conv --limit 10000
+ *
+ * With `--backend webgpu` (@optnet/gpu) the model trains on the GPU in
+ * float32; the data stay on the CPU and each batch moves to the GPU, as a
+ * data loader does (the whole training set is larger than one GPU binding
+ * may be).
  *
  * Needs the data set in /usr/share/datasets/fashion-mnist
  * (`apt-get install dataset-fashion-mnist`) or `--data-dir`.
  */
 import { parseArgs } from 'node:util';
-import { argmax, makeRng, type Rng, type Tensor } from '@optnet/tensor';
+import {
+  argmax,
+  getBackend,
+  makeRng,
+  scope,
+  setBackend,
+  type Backend,
+  type Rng,
+  type Tensor,
+} from '@optnet/tensor';
 import { cpuThreadStats, useCpuThreads } from '@optnet/tensor/threads';
 import { noGrad } from '@optnet/autograd';
 import {
@@ -43,6 +58,7 @@ import { FASHION_MNIST_DIR, loadFashionMnist, save } from '@optnet/nn/node';
 /** The parsed command line. */
 interface Config {
   model: 'mlp' | 'conv';
+  backend: 'cpu' | 'webgpu';
   epochs: number;
   batchSize: number;
   lr: number;
@@ -63,6 +79,8 @@ interface Config {
 
 const USAGE = `Usage: fashion-mnist [options]
   --model mlp|conv      network (default mlp)
+  --backend cpu|webgpu  where the model trains (default cpu; webgpu needs
+                        @optnet/gpu and a WebGPU adapter)
   --epochs N            passes over the training set (default 3)
   --batch-size B        examples per step (default 64)
   --lr X                Adam learning rate (default 1e-3)
@@ -78,6 +96,9 @@ const USAGE = `Usage: fashion-mnist [options]
 
 /** A CLI mistake: printed with the usage, no stack. */
 class UsageError extends Error {}
+
+/** No WebGPU here: printed in one line, no stack. */
+class NoGpuError extends Error {}
 
 function intFlag(
   name: string,
@@ -106,6 +127,7 @@ function parseConfig(argv: string[]): Config | undefined {
     args: argv,
     options: {
       model: str,
+      backend: str,
       epochs: str,
       'batch-size': str,
       lr: str,
@@ -126,8 +148,12 @@ function parseConfig(argv: string[]): Config | undefined {
   const model = v.model ?? 'mlp';
   if (model !== 'mlp' && model !== 'conv')
     throw new UsageError(`--model must be mlp or conv; got '${model}'.`);
+  const backend = v.backend ?? 'cpu';
+  if (backend !== 'cpu' && backend !== 'webgpu')
+    throw new UsageError(`--backend must be cpu or webgpu; got '${backend}'.`);
   return {
     model,
+    backend,
     epochs: intFlag('epochs', v.epochs, 1) ?? 3,
     batchSize: intFlag('batch-size', v['batch-size'], 1) ?? 64,
     lr: numFlag('lr', v.lr) ?? 1e-3,
@@ -167,27 +193,30 @@ function buildModel(kind: Config['model'], rng: Rng): Sequential {
 
 /**
  * Fraction of `images` whose argmax logit is the label, in eval mode, in
- * batches.
+ * batches moved to `backend`.
  */
-function accuracy(
+async function accuracy(
   model: Sequential,
   images: Tensor,
   labels: Tensor,
+  backend: Backend,
   batchSize = 500,
-): number {
+): Promise<number> {
   model.eval();
   let correct = 0;
-  noGrad(() => {
-    for (const [xb, yb] of batches([images, labels], {
-      batchSize,
-      shuffle: false,
-    })) {
-      const predicted = argmax(model.forward(xb), 1).dataSync();
-      const truth = yb.dataSync();
-      for (let i = 0; i < truth.length; i++)
-        if (predicted[i] === truth[i]) correct++;
-    }
-  });
+  for (const [xb, yb] of batches([images, labels], {
+    batchSize,
+    shuffle: false,
+  })) {
+    const x = await xb.to(backend);
+    const predicted = await noGrad(() =>
+      scope(() => argmax(model.forward(x), 1)),
+    ).data();
+    const truth = await yb.data();
+    for (let i = 0; i < truth.length; i++)
+      if (predicted[i] === truth[i]) correct++;
+    for (const t of [x, xb, yb]) t.dispose();
+  }
   model.train();
   return correct / images.shape[0];
 }
@@ -225,17 +254,29 @@ function logProgress(
   p.lastLog = now;
 }
 
+/** One Adam step on a batch (in a scope: on a GPU nothing else frees). */
+function trainStep(model: Sequential, opt: Adam, x: Tensor, y: Tensor): Tensor {
+  return scope(() => {
+    const loss = crossEntropy(model.forward(x), y);
+    opt.zeroGrad();
+    loss.backward();
+    opt.step();
+    return loss;
+  });
+}
+
 /**
- * One pass of Adam steps over the shuffled training set; returns the mean loss.
+ * One pass of Adam steps over the shuffled training set, each batch moved
+ * to `backend`; returns the mean loss.
  */
-function trainEpoch(
+async function trainEpoch(
   model: Sequential,
   opt: Adam,
   data: Tensor[],
-  cfg: Config,
+  cfg: Omit<Config, 'backend'> & { backend: Backend },
   rng: Rng,
   epoch: number,
-): number {
+): Promise<number> {
   const total = data[0].shape[0];
   const start = performance.now();
   const p: Progress = {
@@ -246,11 +287,10 @@ function trainEpoch(
   };
   let epochLoss = 0;
   for (const [xb, yb] of batches(data, { batchSize: cfg.batchSize, rng })) {
-    const loss = crossEntropy(model.forward(xb), yb);
-    opt.zeroGrad();
-    loss.backward();
-    opt.step();
-    const value = loss.itemSync();
+    const [x, y] = await Promise.all([xb.to(cfg.backend), yb.to(cfg.backend)]);
+    const loss = trainStep(model, opt, x, y);
+    const value = await loss.item();
+    for (const t of new Set([loss, x, y, xb, yb])) t.dispose();
     if (!Number.isFinite(value))
       throw new Error(
         `the loss is ${value} at epoch ${epoch}; try a smaller --lr.`,
@@ -286,9 +326,29 @@ async function loadData(
   return { train: [tr.images, tr.labels], test: [te.images, te.labels] };
 }
 
+/** The backend of `--backend`, made the current one. */
+async function openBackend(kind: Config['backend']): Promise<Backend> {
+  if (kind === 'cpu') return getBackend();
+  // Not a dependency of @optnet/nn: the workspace root provides it.
+  const name = '@optnet/gpu';
+  let backend: Backend & { adapterInfo: string };
+  try {
+    const gpu = (await import(name)) as {
+      createWebGpuBackend(): Promise<Backend & { adapterInfo: string }>;
+    };
+    backend = await gpu.createWebGpuBackend();
+  } catch (e) {
+    throw new NoGpuError(`--backend webgpu: ${(e as Error).message}`);
+  }
+  console.log(`webgpu: ${backend.adapterInfo || 'an adapter'}`);
+  return backend;
+}
+
 async function run(cfg: Config): Promise<void> {
   const threads = await useCpuThreads(cfg.threads);
   const { train, test } = await loadData(cfg);
+  const backend = await openBackend(cfg.backend);
+  setBackend(backend);
   const rng = makeRng(cfg.seed);
   const model = buildModel(cfg.model, rng);
   const opt = new Adam(model.parameters(), { lr: cfg.lr });
@@ -298,10 +358,17 @@ async function run(cfg: Config): Promise<void> {
   );
   for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
     const t0 = performance.now();
-    const loss = trainEpoch(model, opt, train, cfg, rng, epoch);
+    const loss = await trainEpoch(
+      model,
+      opt,
+      train,
+      { ...cfg, backend },
+      rng,
+      epoch,
+    );
     const secs = (performance.now() - t0) / 1000;
     const t1 = performance.now();
-    const acc = accuracy(model, test[0], test[1]);
+    const acc = await accuracy(model, test[0], test[1], backend);
     const evalSecs = (performance.now() - t1) / 1000;
     console.log(
       `epoch ${epoch}/${cfg.epochs}: train loss ${loss.toFixed(4)}, test accuracy ${(100 * acc).toFixed(2)}%, ` +
@@ -332,7 +399,8 @@ async function main(): Promise<void> {
     const usage =
       e instanceof UsageError ||
       (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
-    if (!usage && !(e instanceof NnError)) throw e;
+    if (!usage && !(e instanceof NnError) && !(e instanceof NoGpuError))
+      throw e;
     console.error(
       `fashion-mnist: ${(e as Error).message}${usage ? `\n\n${USAGE}` : ''}`,
     );

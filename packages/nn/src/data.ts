@@ -133,8 +133,14 @@ function* batchesOf(
     const start = b * batchSize;
     const stop = Math.min(start + batchSize, n);
     if (order) {
-      const idx = tensor(order.subarray(start, stop));
-      yield tensors.map((t) => t.indexSelect(0, idx));
+      const rows = order.subarray(start, stop);
+      // The indices on each tensor's own backend, freed once used.
+      yield tensors.map((t) => {
+        const idx = tensor(rows, { backend: t.backend });
+        const batch = t.indexSelect(0, idx);
+        idx.dispose();
+        return batch;
+      });
     } else {
       yield tensors.map((t) => slice(t, [{ start, stop }]));
     }

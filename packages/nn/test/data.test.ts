@@ -2,7 +2,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as T from '@optnet/tensor';
 import { batches, numBatches, permutation } from '@optnet/nn';
-import { assertThrowsCodeSync as throwsCode } from '@optnet/tensor/testing';
+import {
+  GpuLikeBackend,
+  assertThrowsCodeSync as throwsCode,
+} from '@optnet/tensor/testing';
 
 /** x[i] = [10i, 10i + 1] and y[i] = i, so every batch row names its example. */
 function dataset(n: number): { x: T.Tensor; y: T.Tensor } {
@@ -115,6 +118,29 @@ test('batches: errors for mismatched lengths and bad options', () => {
     /seeded rng/,
   );
   throwsCode(() => batches([], { batchSize: 2, shuffle: false }), 'BAD_OPTION');
+});
+
+test('batches of tensors on another backend than the current one: indices made there', async () => {
+  const gpu = new GpuLikeBackend();
+  const { x, y } = dataset(10);
+  const [xg, yg] = await Promise.all([x.to(gpu), y.to(gpu)]);
+  const seen: number[] = [];
+  for (const [xb, yb] of batches([xg, yg], {
+    batchSize: 4,
+    rng: T.makeRng(1),
+  })) {
+    assert.is(xb.backend, gpu);
+    const ids = Array.from(await yb.data());
+    const rows = Array.from(await xb.data());
+    ids.forEach((id, r) =>
+      assert.equal(rows.slice(2 * r, 2 * r + 2), [10 * id, 10 * id + 1]),
+    );
+    seen.push(...ids);
+  }
+  assert.equal(
+    seen.sort((a, b) => a - b),
+    range(10),
+  );
 });
 
 test.run();

@@ -518,4 +518,14 @@ test('clipGradNorm: returns the total norm and scales to maxNorm; untouched belo
   throwsCode(() => clipGradNorm([a], -1), 'BAD_OPTION', /maxNorm -1/);
 });
 
+test('zeroGrad disposes the old gradients (a GPU would never free them)', () => {
+  const w = T.tensor([1, 2]).requiresGrad_();
+  const opt = new SGD([w], { lr: 0.1 });
+  w.mul(w).sum().backward();
+  const g = w.grad!;
+  opt.zeroGrad();
+  assert.is(w.grad, null);
+  assert.ok(g.isDisposed);
+});
+
 test.run();

@@ -125,9 +125,15 @@ export abstract class Optimizer<O extends object> implements StatefulOptimizer {
     this.stepCount++;
   }
 
-  /** Set every parameter's `.grad` to null (PyTorch's `set_to_none=True`). */
+  /**
+   * Set every parameter's `.grad` to null (PyTorch's `set_to_none=True`),
+   * disposing the old gradients: on a GPU nothing else would free them.
+   */
   zeroGrad(): void {
-    for (const p of this.params) p.grad = null;
+    for (const p of this.params) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
   }
 
   /** Slot `name` of parameter `i`, or undefined before its first step. */
