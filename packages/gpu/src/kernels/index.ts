@@ -21,6 +21,7 @@ import { pad } from './pad.js';
 import { permute } from './permute.js';
 import { pool2dKernels } from './pool2d.js';
 import { reduceKernels } from './reduce.js';
+import { regularizedCholesky } from './regularized-cholesky.js';
 import { reshape } from './reshape.js';
 import { slice, sliceScatter } from './slice.js';
 import { logSoftmax, softmax } from './softmax.js';
@@ -59,6 +60,7 @@ export const kernels: KernelTable = {
   logSoftmax,
   ...pool2dKernels,
   cholesky,
+  regularizedCholesky,
   triangularSolve,
   solve,
   addDiagonal,

@@ -2,7 +2,8 @@
  * triangularSolve: X with op(L)·X = B, op(L) = L or Lᵀ, batch dims
  * broadcasting; one workgroup per output item, in X:
  * 1. Scan the item's L and B for non-finite entries (the first of L, else
- *    the first of B, is the op's NON_FINITE failure) and copy B to X.
+ *    the first of B, is the op's NON_FINITE failure; no scan with
+ *    `checkFinite: false`) and copy B to X.
  * 2. Unknown by unknown, in solve order (forward when op(L) is lower):
  *    the invocations split row i's k columns, x_i = x_i / op(L)_ii; then
  *    they split the pairs (unsolved j, column c) for the axpy
@@ -27,6 +28,11 @@ function body(attrs: Attrs, batch: string): string {
   const divide = attrs.unitDiagonal
     ? ''
     : 'X[xo + i * k + c] = X[xo + i * k + c] / L[o_l + i32(i * n + i)];';
+  // checkFinite false: no scans, a NaN stays in its own item.
+  const check = attrs.checkFinite !== false;
+  const scanL = `for (var e = lx; e < n * n; e += ${WG}u) {
+    if (!is_finite(L[o_l + i32(e)])) { fail_key(0u, u32(o_l) + e); }
+  }`;
   return `${FAILURE_WGSL}
 ${SYNC}
 ${ITEM_MAIN}
@@ -35,12 +41,10 @@ ${ITEM_MAIN}
   ${batch}
   let xo = t * n * k;
   // 1. finite scans, B → X
-  for (var e = lx; e < n * n; e += ${WG}u) {
-    if (!is_finite(L[o_l + i32(e)])) { fail_key(0u, u32(o_l) + e); }
-  }
+  ${check ? scanL : ''}
   for (var e = lx; e < n * k; e += ${WG}u) {
     let v = B[o_b + i32(e)];
-    if (!is_finite(v)) { fail_key(1u, u32(o_b) + e); }
+    ${check ? 'if (!is_finite(v)) { fail_key(1u, u32(o_b) + e); }' : ''}
     X[xo + e] = v;
   }
   sync();
