@@ -8,7 +8,11 @@
  */
 import { GpuError } from './errors.js';
 
-/** What createWebGpuBackend accepts for choosing and opening a device. */
+/**
+ * What createWebGpuBackend accepts for choosing and opening a device.
+ * @example
+ * const gpu = await createWebGpuBackend({ dawnBackend: 'vulkan' });
+ */
 export interface DeviceOptions {
   /**
    * Node only: Dawn's backend ('opengles', 'vulkan', 'metal', 'd3d12').
