@@ -31,6 +31,7 @@ import type { KktFact, KktPre } from './kkt/types.js';
 import { maskOf, pick } from './best.js';
 import { merit, type Scales } from './status.js';
 import { readout, residuals, type Iterate, type Problem } from './step.js';
+import { takeIterate, type Subset } from './subset.js';
 import {
   polishSystem,
   polishUpdate,
@@ -64,6 +65,8 @@ interface Attempt {
   readonly sys: PolishSystem | null;
   readonly f: KktFact;
   readonly cand: Iterate;
+  /** For an attempt on a subset: its tensors to full-batch ones. */
+  readonly spread?: (t: Tensor) => Tensor;
 }
 
 /**
@@ -195,7 +198,9 @@ export function* polish(
   out: PdipmOutcome,
   scales: Scales,
   tol: number,
+  subsetOf?: (idx: readonly number[]) => Subset,
 ): Generator<Tensor, Solved, ArrayLike<number>> {
+  const n = out.status.length;
   const a1 = attempt(prob, pre, out, scales, 'first');
   const every = out.status.map((_, i) => i);
   const took1 = judgeAttempt(yield statsOf(prob, a1), every, out, scales, tol);
@@ -206,12 +211,40 @@ export function* polish(
     // Only now is it worth reading where the second guess differs.
     const differs = yield a1.sys.differs;
     const retry = missed.filter((i) => differs[i] > 0);
-    if (retry.length > 0) {
+    if (retry.length > 0 && subsetOf !== undefined && 2 * retry.length <= n) {
+      [a2, took2] = yield* retryOn(subsetOf(retry), retry, out, tol);
+    } else if (retry.length > 0) {
       a2 = attempt(prob, pre, out, scales, 'second');
       took2 = judgeAttempt(yield statsOf(prob, a2), retry, out, scales, tol);
     }
   }
   return finish(out, a1, took1, a2, took2);
+}
+
+/**
+ * The second guess on the items `retry` alone (a subset of the batch,
+ * refactored for them only): the attempt, spread back to the batch, and
+ * the rows it took, by their index in the batch.
+ */
+function* retryOn(
+  sub: Subset,
+  retry: readonly number[],
+  out: PdipmOutcome,
+  tol: number,
+): Generator<Tensor, [Attempt, Map<number, Float64Array>], ArrayLike<number>> {
+  const part: PdipmOutcome = {
+    it: takeIterate(sub, out.it),
+    status: retry.map((i) => out.status[i]),
+    iterations: retry.map((i) => out.iterations[i]),
+    stats: retry.map((i) => out.stats[i]),
+    res: null,
+  };
+  const a = attempt(sub.prob, sub.pre, part, sub.scales, 'second');
+  const local = retry.map((_, j) => j);
+  const rows = yield statsOf(sub.prob, a);
+  const took = judgeAttempt(rows, local, part, sub.scales, tol);
+  const mapped = new Map([...took].map(([j, row]) => [retry[j], row]));
+  return [{ ...a, spread: sub.spread }, mapped];
 }
 
 /** The returned point, statistics and system per item, from the attempts. */
@@ -237,9 +270,20 @@ function finish(
   else if (p1.some((p) => p)) it = pick(maskOf(p1), a1.cand, out.it);
   let system: ActiveSystem | null = a1.sys;
   if (a2 !== null && p2.some((p) => p)) {
-    it = pick(maskOf(p2), a2.cand, it);
-    if (a2.sys !== null && a1.sys !== null)
-      system = mergeSystems(maskOf(p2), a2.sys, a1.sys);
+    const up = a2.spread ?? ((t: Tensor) => t);
+    const upOr = (t: Tensor | null) => (t === null ? null : up(t));
+    const c = a2.cand;
+    const cand = { z: up(c.z), s: upOr(c.s), lam: upOr(c.lam), nu: upOr(c.nu) };
+    it = pick(maskOf(p2), cand, it);
+    if (a2.sys !== null && a1.sys !== null) {
+      const { active, reg, exact } = a2.sys;
+      const sys2 = {
+        active: up(active),
+        reg: { s: up(reg.s), lam: up(reg.lam) },
+        exact: { s: up(exact.s), lam: up(exact.lam) },
+      };
+      system = mergeSystems(maskOf(p2), sys2, a1.sys);
+    }
   }
   // a1's factorization serves the backward of a batch it polished whole.
   const fact = all1 ? a1.f : null;

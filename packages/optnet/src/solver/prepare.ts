@@ -8,7 +8,8 @@
 import { regularizedCholesky, zeros, type Tensor } from '@optnet/tensor';
 import { chooseKkt } from './kkt/choose.js';
 import { preFactorKkt } from './kkt/kkt.js';
-import type { KktPre } from './kkt/types.js';
+import type { KktPre, KktSetup } from './kkt/types.js';
+import { subset, type Subset } from './subset.js';
 import { registerQpWasm } from '../kernels/fused-kernels.js';
 import {
   pdipm,
@@ -37,6 +38,8 @@ export interface Prepared {
   readonly prob: Problem;
   readonly pre: KktPre;
   readonly scales: Scales;
+  /** What `pre` was made from (a subset of the batch is made alike). */
+  readonly setup: KktSetup;
 }
 
 type Reader = Generator<Tensor, ArrayLike<number> | null, ArrayLike<number>>;
@@ -106,13 +109,13 @@ export function* prepare(
     pivotRatio: ratio,
     options,
   });
-  const pre = preFactorKkt(strategy, {
+  const setup: KktSetup = {
     data: prob.data,
     scales: { qMax, ataMax: maxColumnNorm2(a, nEq, nz) },
     refine: options.refine ?? strategy.defaultRefine,
     lq,
-  });
-  return { shape, prob, pre, scales };
+  };
+  return { shape, prob, pre: preFactorKkt(strategy, setup), scales, setup };
 }
 
 /**
@@ -174,6 +177,12 @@ export function defaultTol(dtype: string): number {
   return dtype === 'float64' ? 1e-8 : 1e-6;
 }
 
+/** Makes a subset of the prepared batch (polishing's second guess). */
+function subsetFor(prep: Prepared) {
+  return (idx: readonly number[]): Subset =>
+    subset(prep.prob, prep.pre, prep.setup, prep.scales, idx);
+}
+
 /**
  * How far a warm start's s and lam are pushed into the interior (times
  * each row's 1 + |h_i|, and absolute for lam): see step.ts warmIterate.
@@ -202,7 +211,7 @@ function* polishWarm(
     stats: [],
     res: null,
   };
-  return yield* polish(prob, prep.pre, out, prep.scales, tol);
+  return yield* polish(prob, prep.pre, out, prep.scales, tol, subsetFor(prep));
 }
 
 /**
@@ -234,6 +243,13 @@ export function* solveGen(
     start,
   );
   if (options.polish === false) return [prep, unpolished(out)];
-  const solved = yield* polish(prep.prob, prep.pre, out, prep.scales, tol);
+  const solved = yield* polish(
+    prep.prob,
+    prep.pre,
+    out,
+    prep.scales,
+    tol,
+    subsetFor(prep),
+  );
   return [prep, solved];
 }
