@@ -160,6 +160,36 @@ export function qpFwdBwdEntry(s: QpSize): Entry {
   };
 }
 
+/**
+ * What polishing costs: the forward (qp under noGrad, z read back) with
+ * polishing on and with `polish: false`, timed interleaved on the same
+ * data; the row's time is the polished forward, "derived" the unpolished
+ * one and the difference as a fraction of it.
+ */
+export function qpPolishEntry(s: QpSize): Entry {
+  return {
+    name: `qp polish cost ${sizeName(s)}`,
+    async run() {
+      const { noGrad } = await loadAutograd();
+      const { qp, randomQp } = await loadQp();
+      const d = data(randomQp, s);
+      const fwd = (polish: boolean) => () =>
+        T.scope(() =>
+          noGrad(() => qp(d.Q, d.p, d.G, d.h, d.A, d.b, { polish })).dataSync(),
+        );
+      const [on, off] = interleaved(fwd(true), fwd(false), {
+        reps: s.nz >= 50 ? 9 : 31,
+        warmupMs: 1500,
+      });
+      const frac = (on.medianMs - off.medianMs) / off.medianMs;
+      return {
+        timing: on,
+        derived: `off ${off.medianMs.toFixed(1)} ms; polish ${(100 * frac).toFixed(1)}%`,
+      };
+    },
+  };
+}
+
 /** Problems of a training-like sequence: each data tensor plus noise. */
 interface Step {
   Q: Tensor;
@@ -246,13 +276,17 @@ export function qpWarmEntry(s: QpSize, eps: number): Entry {
   };
 }
 
-/** Both entries for every size, fwd first; then the warm-start entries. */
+/**
+ * Both entries for every size, fwd first; then the polishing-cost and the
+ * warm-start entries.
+ */
 export function qpEntries(): Entry[] {
   const warm = [QP_SIZES[0], QP_SIZES[1], QP_SIZES[4]].flatMap((s) =>
     [1e-3, 1e-2].map((eps) => qpWarmEntry(s, eps)),
   );
   return [
     ...QP_SIZES.flatMap((s) => [qpFwdEntry(s), qpFwdBwdEntry(s)]),
+    ...QP_SIZES.map(qpPolishEntry),
     ...warm,
   ];
 }
