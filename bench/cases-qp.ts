@@ -245,7 +245,7 @@ export function qpWarmEntry(s: QpSize, eps: number): Entry {
       const { noGrad } = await loadAutograd();
       const { qp, solveQp } = await import('@optnet/optnet');
       const steps = sequence(s, eps);
-      const starts = [];
+      const starts: Awaited<ReturnType<typeof solveQp>>[] = [];
       for (const d of steps.slice(0, -1))
         starts.push(await solveQp(d.Q, d.p, d.G, d.h, d.A, d.b));
       const iters = { cold: 0, warm: 0 };
