@@ -54,10 +54,11 @@ export interface Solved extends PdipmOutcome {
    * The polish factorization with its exact-system target when it
    * polished every item (else null: the backward factors again), and the
    * active set and synthetic iterates per item (null: polishing off, or no
-   * inequalities).
+   * inequalities), built when first asked for: only the backward needs
+   * them, so a forward without gradients never merges the two guesses'.
    */
   readonly fact: KktFact | null;
-  readonly system: ActiveSystem | null;
+  readonly system: () => ActiveSystem | null;
 }
 
 /** One polish of every item for one guess of the active sets. */
@@ -247,6 +248,16 @@ function* retryOn(
   return [{ ...a, spread: sub.spread }, mapped];
 }
 
+/** f's value, computed on the first call only. */
+function once<T>(f: () => T): () => T {
+  let done = false;
+  let v: T;
+  return () => {
+    if (!done) [v, done] = [f(), true];
+    return v;
+  };
+}
+
 /** The returned point, statistics and system per item, from the attempts. */
 function finish(
   out: PdipmOutcome,
@@ -268,22 +279,25 @@ function finish(
   let it = out.it;
   if (all1) it = a1.cand;
   else if (p1.some((p) => p)) it = pick(maskOf(p1), a1.cand, out.it);
-  let system: ActiveSystem | null = a1.sys;
+  let system = (): ActiveSystem | null => a1.sys;
   if (a2 !== null && p2.some((p) => p)) {
     const up = a2.spread ?? ((t: Tensor) => t);
     const upOr = (t: Tensor | null) => (t === null ? null : up(t));
     const c = a2.cand;
     const cand = { z: up(c.z), s: upOr(c.s), lam: upOr(c.lam), nu: upOr(c.nu) };
-    it = pick(maskOf(p2), cand, it);
-    if (a2.sys !== null && a1.sys !== null) {
-      const { active, reg, exact } = a2.sys;
-      const sys2 = {
-        active: up(active),
-        reg: { s: up(reg.s), lam: up(reg.lam) },
-        exact: { s: up(exact.s), lam: up(exact.lam) },
-      };
-      system = mergeSystems(maskOf(p2), sys2, a1.sys);
-    }
+    const mask = maskOf(p2);
+    it = pick(mask, cand, it);
+    const [s1, s2] = [a1.sys, a2.sys];
+    if (s2 !== null && s1 !== null)
+      system = once(() => {
+        const { active, reg, exact } = s2;
+        const sys2 = {
+          active: up(active),
+          reg: { s: up(reg.s), lam: up(reg.lam) },
+          exact: { s: up(exact.s), lam: up(exact.lam) },
+        };
+        return mergeSystems(mask, sys2, s1);
+      });
   }
   // a1's factorization serves the backward of a batch it polished whole.
   const fact = all1 ? a1.f : null;
@@ -296,5 +310,5 @@ function finish(
  */
 export function unpolished(out: PdipmOutcome): Solved {
   const polished = out.status.map(() => false);
-  return { ...out, polished, fact: null, system: null };
+  return { ...out, polished, fact: null, system: () => null };
 }

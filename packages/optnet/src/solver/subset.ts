@@ -22,8 +22,11 @@ export interface Subset {
   /** Rows idx of a per-item tensor [nBatch, ·]. */
   take(t: Tensor): Tensor;
   /**
-   * A full-batch tensor whose rows idx are `part`'s ([idx.length, ·]) and
-   * whose other rows are filler (pick the rows you need with a mask).
+   * A tensor that broadcasts against the batch ([nBatch, ·], or `part`
+   * itself when it has one row: where() broadcasts it, a gather would
+   * cost more than the where) whose rows idx are `part`'s ([idx.length,
+   * ·]) and whose other rows are filler (pick the rows you need with a
+   * mask).
    */
   spread(part: Tensor): Tensor;
 }
@@ -75,7 +78,7 @@ export function subset(
       qMax: scales.qMax,
     },
     take,
-    spread: (part) => indexSelect(part, 0, back),
+    spread: (part) => (idx.length === 1 ? part : indexSelect(part, 0, back)),
   };
 }
 
