@@ -9,7 +9,7 @@
  * Glossary: Q p G h A b the data (each shared or per item); nBatch the
  * batch size; idx the items kept, in order.
  */
-import { indexSelect, tensor, zeros, type Tensor } from '@optnet/tensor';
+import { indexSelect, slice, tensor, zeros, type Tensor } from '@optnet/tensor';
 import { preFactorKkt } from './kkt/kkt.js';
 import type { KktPre, KktSetup } from './kkt/types.js';
 import type { Iterate, Problem } from './step.js';
@@ -46,7 +46,12 @@ export function subset(
   const n = prob.data.nBatch;
   const at = tensor([...idx], { dtype: 'int32' });
   const isItem = (t: Tensor, base: number) => t.rank === base + 1;
-  const take = (t: Tensor): Tensor => indexSelect(t, 0, at);
+  // Consecutive items (one, most often) are a slice: cheaper than a gather.
+  const run = idx.every((i, j) => i === idx[0] + j);
+  const take = (t: Tensor): Tensor =>
+    run
+      ? slice(t, [{ start: idx[0], stop: idx[0] + idx.length }])
+      : indexSelect(t, 0, at);
   const perItem = (t: Tensor | null, base: number) =>
     t === null || !isItem(t, base) ? t : take(t);
   const d = prob.data;
