@@ -169,8 +169,11 @@ function judgeAttempt(
   return took;
 }
 
-/** where(mask, a, b) on the active sets and synthetic iterates. */
-function mergeSystems(
+/**
+ * where(mask, a, b) on the active sets and synthetic iterates.
+ * @example const sys = mergeSystems(maskOf(took), sysA, sysB);
+ */
+export function mergeSystems(
   mask: Tensor,
   a: ActiveSystem,
   b: ActiveSystem,
@@ -248,8 +251,11 @@ function* retryOn(
   return [{ ...a, spread: sub.spread }, mapped];
 }
 
-/** f's value, computed on the first call only. */
-function once<T>(f: () => T): () => T {
+/**
+ * f's value, computed on the first call only.
+ * @example const system = once(() => mergeSystems(mask, a, b));
+ */
+export function once<T>(f: () => T): () => T {
   let done = false;
   let v: T;
   return () => {
