@@ -236,7 +236,7 @@ function sequence(s: QpSize, eps: number): Step[] {
  * steps 1..5, each from step k − 1's solveQp answer (`warmStart`), timed
  * interleaved with the same forwards from scratch; the row's time is the
  * warm one, "derived" the cold one and both iteration counts (largest
- * over the batch, averaged over the steps).
+ * over the batch and mean over its items, averaged over the steps).
  */
 export function qpWarmEntry(s: QpSize, eps: number): Entry {
   return {
@@ -249,12 +249,16 @@ export function qpWarmEntry(s: QpSize, eps: number): Entry {
       for (const d of steps.slice(0, -1))
         starts.push(await solveQp(d.Q, d.p, d.G, d.h, d.A, d.b));
       const iters = { cold: 0, warm: 0 };
+      const mean = { cold: 0, warm: 0 };
       const run = (warm: boolean) => () => {
         steps.slice(1).forEach((d, k) => {
+          const key = warm ? 'warm' : 'cold';
           const options = {
             ...(warm ? { warmStart: starts[k] } : {}),
-            onResult: (r: { iterations: readonly number[] }) =>
-              void (iters[warm ? 'warm' : 'cold'] += Math.max(...r.iterations)),
+            onResult: (r: { iterations: readonly number[] }) => {
+              iters[key] += Math.max(...r.iterations);
+              mean[key] += r.iterations.reduce((a, b) => a + b) / BATCH;
+            },
           };
           T.scope(() =>
             noGrad(() => qp(d.Q, d.p, d.G, d.h, d.A, d.b, options)).dataSync(),
@@ -270,7 +274,7 @@ export function qpWarmEntry(s: QpSize, eps: number): Entry {
         (n / ((reps + 2) * (steps.length - 1))).toFixed(1);
       return {
         timing: warmT,
-        derived: `cold ${coldT.medianMs.toFixed(1)} ms; iters ${per(iters.warm)} vs ${per(iters.cold)}`,
+        derived: `cold ${coldT.medianMs.toFixed(1)} ms; iters max ${per(iters.warm)} vs ${per(iters.cold)}, mean ${per(mean.warm)} vs ${per(mean.cold)}`,
       };
     },
   };
