@@ -157,6 +157,32 @@ test('items whose active set moved iterate on their own: the others take 0 itera
   }
 });
 
+test('an item made infeasible is reported so from its own iterations; the others take 0 (float64 and float32)', async () => {
+  for (const dtype of ['float64', 'float32'] as const) {
+    const x = randomQp({ nBatch: 8, nz: 6, nIneq: 8, nEq: 0, dtype, seed: 3 });
+    const start = await solveQp(x.Q, x.p, x.G, x.h);
+    // Item 4: rows 0 and 1 become g·z ≤ −1 and −g·z ≤ −1.
+    const G = x.G!.arraySync() as number[][][];
+    const h = x.h!.arraySync() as number[][];
+    G[4][1] = G[4][0].map((v) => -v);
+    [h[4][0], h[4][1]] = [-1, -1];
+    const [Gy, hy] = [tensor(G, { dtype }), tensor(h, { dtype })];
+    const cold = await solveQp(x.Q, x.p, Gy, hy);
+    const warm = await solveQp(x.Q, x.p, Gy, hy, null, null, {
+      warmStart: start,
+    });
+    assert.equal(warm.status, cold.status, dtype);
+    assert.is(warm.status[4], 'infeasible');
+    warm.iterations.forEach((k, i) =>
+      assert.ok(i === 4 ? k > 0 : k === 0, `${dtype} item ${i}: ${k}`),
+    );
+    assert.equal(
+      warm.polished,
+      [0, 1, 2, 3, 4, 5, 6, 7].map((i) => i !== 4),
+    );
+  }
+});
+
 test('a QpResult without inequalities, unbatched starts, and NaN entries are taken as they come', async () => {
   const x = randomQp({
     nBatch: 3,
