@@ -160,6 +160,36 @@ export function qpFwdBwdEntry(s: QpSize): Entry {
   };
 }
 
+/**
+ * What polishing costs: the forward (qp under noGrad, z read back) with
+ * polishing on and with `polish: false`, timed interleaved on the same
+ * data; the row's time is the polished forward, "derived" the unpolished
+ * one and the difference as a fraction of it.
+ */
+export function qpPolishEntry(s: QpSize): Entry {
+  return {
+    name: `qp polish cost ${sizeName(s)}`,
+    async run() {
+      const { noGrad } = await loadAutograd();
+      const { qp, randomQp } = await loadQp();
+      const d = data(randomQp, s);
+      const fwd = (polish: boolean) => () =>
+        T.scope(() =>
+          noGrad(() => qp(d.Q, d.p, d.G, d.h, d.A, d.b, { polish })).dataSync(),
+        );
+      const [on, off] = interleaved(fwd(true), fwd(false), {
+        reps: s.nz >= 50 ? 9 : 31,
+        warmupMs: 1500,
+      });
+      const frac = (on.medianMs - off.medianMs) / off.medianMs;
+      return {
+        timing: on,
+        derived: `off ${off.medianMs.toFixed(1)} ms; polish ${(100 * frac).toFixed(1)}%`,
+      };
+    },
+  };
+}
+
 /** Problems of a training-like sequence: each data tensor plus noise. */
 interface Step {
   Q: Tensor;
@@ -206,7 +236,7 @@ function sequence(s: QpSize, eps: number): Step[] {
  * steps 1..5, each from step k − 1's solveQp answer (`warmStart`), timed
  * interleaved with the same forwards from scratch; the row's time is the
  * warm one, "derived" the cold one and both iteration counts (largest
- * over the batch, averaged over the steps).
+ * over the batch and mean over its items, averaged over the steps).
  */
 export function qpWarmEntry(s: QpSize, eps: number): Entry {
   return {
@@ -215,16 +245,20 @@ export function qpWarmEntry(s: QpSize, eps: number): Entry {
       const { noGrad } = await loadAutograd();
       const { qp, solveQp } = await import('@optnet/optnet');
       const steps = sequence(s, eps);
-      const starts = [];
+      const starts: Awaited<ReturnType<typeof solveQp>>[] = [];
       for (const d of steps.slice(0, -1))
         starts.push(await solveQp(d.Q, d.p, d.G, d.h, d.A, d.b));
       const iters = { cold: 0, warm: 0 };
+      const mean = { cold: 0, warm: 0 };
       const run = (warm: boolean) => () => {
         steps.slice(1).forEach((d, k) => {
+          const key = warm ? 'warm' : 'cold';
           const options = {
             ...(warm ? { warmStart: starts[k] } : {}),
-            onResult: (r: { iterations: readonly number[] }) =>
-              void (iters[warm ? 'warm' : 'cold'] += Math.max(...r.iterations)),
+            onResult: (r: { iterations: readonly number[] }) => {
+              iters[key] += Math.max(...r.iterations);
+              mean[key] += r.iterations.reduce((a, b) => a + b) / BATCH;
+            },
           };
           T.scope(() =>
             noGrad(() => qp(d.Q, d.p, d.G, d.h, d.A, d.b, options)).dataSync(),
@@ -240,19 +274,23 @@ export function qpWarmEntry(s: QpSize, eps: number): Entry {
         (n / ((reps + 2) * (steps.length - 1))).toFixed(1);
       return {
         timing: warmT,
-        derived: `cold ${coldT.medianMs.toFixed(1)} ms; iters ${per(iters.warm)} vs ${per(iters.cold)}`,
+        derived: `cold ${coldT.medianMs.toFixed(1)} ms; iters max ${per(iters.warm)} vs ${per(iters.cold)}, mean ${per(mean.warm)} vs ${per(mean.cold)}`,
       };
     },
   };
 }
 
-/** Both entries for every size, fwd first; then the warm-start entries. */
+/**
+ * Both entries for every size, fwd first; then the polishing-cost and the
+ * warm-start entries.
+ */
 export function qpEntries(): Entry[] {
   const warm = [QP_SIZES[0], QP_SIZES[1], QP_SIZES[4]].flatMap((s) =>
     [1e-3, 1e-2].map((eps) => qpWarmEntry(s, eps)),
   );
   return [
     ...QP_SIZES.flatMap((s) => [qpFwdEntry(s), qpFwdBwdEntry(s)]),
+    ...QP_SIZES.map(qpPolishEntry),
     ...warm,
   ];
 }

@@ -5,7 +5,15 @@
 // does not fit changes nothing; the option turns it off.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { apply, makeRng, rand, randn, type Tensor } from '@optnet/tensor';
+import {
+  apply,
+  indexSelect,
+  makeRng,
+  rand,
+  randn,
+  tensor,
+  type Tensor,
+} from '@optnet/tensor';
 import { checkVjp } from '@optnet/autograd/testing';
 import { qp, solveQp, type QpSolveInfo } from '../src/index.js';
 import { kktQp, randomQp } from '../src/testing.js';
@@ -154,6 +162,93 @@ for (const kkt of ['dual', 'primal'] as const) {
     });
   });
 }
+
+/** min over items of the smallest active dual and inactive slack. */
+function margin(r: { s: Tensor | null; lam: Tensor | null }, i: number) {
+  const s = (r.s!.arraySync() as number[][])[i];
+  const lam = (r.lam!.arraySync() as number[][])[i];
+  return Math.min(...s.map((v, j) => Math.max(v, lam[j])));
+}
+
+for (const kkt of ['dual', 'primal'] as const) {
+  test(`where min(slack, dual) is just 1e-4, gradients still match finite differences to 1e-6 (${kkt})`, async () => {
+    // Active duals and inactive slacks of 1e-4..1e-3: an interior point
+    // stopped at tol 1e-8 is off there by 1e-4 relative; polished, exact.
+    const d = kktQp({
+      nBatch: 3,
+      nz: 8,
+      nIneq: 10,
+      nEq: 2,
+      dtype: f64,
+      seed: 13,
+      duals: [1e-4, 1e-3],
+      slacks: [1e-4, 1e-3],
+    });
+    const r = await solveQp(d.Q, d.p, d.G, d.h, d.A, d.b, { kkt });
+    assert.equal(r.polished, [true, true, true]);
+    for (let i = 0; i < 3; i++) {
+      const m = margin(r, i);
+      assert.ok(m >= 1e-4 && m < 2e-4, `item ${i}: margin ${m}`);
+    }
+    const args = [d.Q, d.p, d.G!, d.h!, d.A!, d.b!];
+    const f = (...x: Tensor[]) =>
+      qp(
+        x[0].add(x[0].transpose(-2, -1)).mul(0.5),
+        x[1],
+        x[2],
+        x[3],
+        x[4],
+        x[5],
+        { kkt },
+      );
+    const rng = makeRng(8);
+    for (let rep = 0; rep < 2; rep++) {
+      args.forEach((_, i) => {
+        const c = checkVjp(f, args, { rng, wrt: [i], eps: 1e-6 });
+        assert.ok(
+          c.relError < 1e-6,
+          `input ${i}: ${c.analytic} vs ${c.numeric} (rel ${c.relError})`,
+        );
+      });
+    }
+  });
+}
+
+test('random QPs: every item whose min(slack, dual) ≥ 1e-4 gradchecks to 1e-6', async () => {
+  const x = randomQp({
+    nBatch: 8,
+    nz: 10,
+    nIneq: 10,
+    nEq: 3,
+    dtype: f64,
+    seed: 17,
+  });
+  const r = await solveQp(x.Q, x.p, x.G, x.h, x.A, x.b);
+  const ok = [0, 1, 2, 3, 4, 5, 6, 7].filter((i) => margin(r, i) >= 1e-4);
+  assert.ok(ok.length >= 4, `${ok.length} items with margins ≥ 1e-4`);
+  const rng = makeRng(9);
+  for (const i of ok) {
+    const at = tensor([i], { dtype: 'int32' });
+    const one = (t: Tensor | null) => indexSelect(t!, 0, at);
+    const args = [x.Q, x.p, x.G, x.h, x.A, x.b].map(one);
+    const f = (...a: Tensor[]) =>
+      qp(
+        a[0].add(a[0].transpose(-2, -1)).mul(0.5),
+        a[1],
+        a[2],
+        a[3],
+        a[4],
+        a[5],
+      );
+    args.forEach((_, k) => {
+      const c = checkVjp(f, args, { rng, wrt: [k], eps: 1e-6 });
+      assert.ok(
+        c.relError < 1e-6,
+        `item ${i} input ${k}: ${c.analytic} vs ${c.numeric} (rel ${c.relError})`,
+      );
+    });
+  }
+});
 
 test('qpPolishSystem and qpPolishUpdate equal their tensor-op forms (shared and per-item G)', () => {
   const rng = makeRng(21);

@@ -5,7 +5,7 @@
 // line naming the field.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { makeRng, randn, type Tensor } from '@optnet/tensor';
+import { makeRng, randn, tensor, type Tensor } from '@optnet/tensor';
 import { grad } from '@optnet/autograd';
 import { qp, solveQp, type QpResult } from '../src/index.js';
 import { randomQp, type RandomQp } from '../src/testing.js';
@@ -106,6 +106,81 @@ test('qp with a warm start: the same z and gradients as from scratch', async () 
   const [gp, gh] = grad(f({ warmStart: start }))(x.p, x.h!) as Tensor[];
   const [cp, ch] = grad(f({}))(x.p, x.h!) as Tensor[];
   assert.ok(maxDiff(gp, cp) < 1e-10 && maxDiff(gh, ch) < 1e-10);
+});
+
+test('items whose active set moved iterate on their own: the others take 0 iterations; z and gradients are the cold ones', async () => {
+  const x = randomQp({
+    nBatch: 8,
+    nz: 8,
+    nIneq: 10,
+    nEq: 2,
+    dtype: f64,
+    seed: 11,
+  });
+  const start = await solve(x);
+  const activeSet = (r: QpResult) =>
+    (r.lam.arraySync() as number[][]).map((l, i) =>
+      l.map((v, j) => v > (r.s.arraySync() as number[][])[i][j]).join(),
+    );
+  // Items 2 and 5 (and then 2 alone: a one-item subset) get a new p that
+  // moves their active sets.
+  for (const moved of [[2, 5], [2]]) {
+    const rows = (x.p.arraySync() as number[][]).map((r, i) =>
+      moved.includes(i) ? r.map((v) => -3 * v) : r,
+    );
+    const y = { ...x, p: tensor(rows, { dtype: f64 }) };
+    const cold = await solve(y);
+    const [a0, a1] = [activeSet(start), activeSet(cold)];
+    assert.equal(
+      a0.flatMap((a, i) => (a === a1[i] ? [] : [i])),
+      moved,
+      'the active sets that moved',
+    );
+    const warm = await solve(y, { warmStart: start });
+    const again = await solve(y, { warmStart: start });
+    assert.equal(arr(again.z), arr(warm.z), 'nothing cached: same bits');
+    assert.equal(warm.status, cold.status);
+    assert.equal(warm.polished, Array(8).fill(true));
+    warm.iterations.forEach((k, i) =>
+      assert.ok(moved.includes(i) ? k > 0 : k === 0, `item ${i}: ${k}`),
+    );
+    assert.ok(maxDiff(warm.z, cold.z) < 1e-12, `z ${maxDiff(warm.z, cold.z)}`);
+    assert.ok(maxDiff(warm.lam, cold.lam) < 1e-10);
+    const w = randn([8, 8], { rng: makeRng(12), dtype: f64 });
+    const f = (opts: object) => (p: Tensor, G: Tensor, h: Tensor) =>
+      qp(y.Q, p, G, h, y.A, y.b, opts).mul(w).sum();
+    const gw = grad(f({ warmStart: start }))(y.p, y.G!, y.h!) as Tensor[];
+    const gc = grad(f({}))(y.p, y.G!, y.h!) as Tensor[];
+    gw.forEach((g, k) =>
+      assert.ok(maxDiff(g, gc[k]) < 1e-10, `grad ${k}: ${maxDiff(g, gc[k])}`),
+    );
+  }
+});
+
+test('an item made infeasible is reported so from its own iterations; the others take 0 (float64 and float32)', async () => {
+  for (const dtype of ['float64', 'float32'] as const) {
+    const x = randomQp({ nBatch: 8, nz: 6, nIneq: 8, nEq: 0, dtype, seed: 3 });
+    const start = await solveQp(x.Q, x.p, x.G, x.h);
+    // Item 4: rows 0 and 1 become g·z ≤ −1 and −g·z ≤ −1.
+    const G = x.G!.arraySync() as number[][][];
+    const h = x.h!.arraySync() as number[][];
+    G[4][1] = G[4][0].map((v) => -v);
+    [h[4][0], h[4][1]] = [-1, -1];
+    const [Gy, hy] = [tensor(G, { dtype }), tensor(h, { dtype })];
+    const cold = await solveQp(x.Q, x.p, Gy, hy);
+    const warm = await solveQp(x.Q, x.p, Gy, hy, null, null, {
+      warmStart: start,
+    });
+    assert.equal(warm.status, cold.status, dtype);
+    assert.is(warm.status[4], 'infeasible');
+    warm.iterations.forEach((k, i) =>
+      assert.ok(i === 4 ? k > 0 : k === 0, `${dtype} item ${i}: ${k}`),
+    );
+    assert.equal(
+      warm.polished,
+      [0, 1, 2, 3, 4, 5, 6, 7].map((i) => i !== 4),
+    );
+  }
 });
 
 test('a QpResult without inequalities, unbatched starts, and NaN entries are taken as they come', async () => {

@@ -33,7 +33,7 @@ export function adjointFact(
   const { s, lam } = out.it;
   const safe = (t: Tensor | null): Tensor | null =>
     t === null || skip === null ? t : where(skip, 1, t);
-  const sys = out.system;
+  const sys = out.system();
   if (sys === null || !out.polished.some((p) => p))
     return factorKkt(pre, safe(s), safe(lam));
   const pol = maskOf(out.polished);

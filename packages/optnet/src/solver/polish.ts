@@ -31,6 +31,7 @@ import type { KktFact, KktPre } from './kkt/types.js';
 import { maskOf, pick } from './best.js';
 import { merit, type Scales } from './status.js';
 import { readout, residuals, type Iterate, type Problem } from './step.js';
+import { takeIterate, type Subset } from './subset.js';
 import {
   polishSystem,
   polishUpdate,
@@ -53,10 +54,11 @@ export interface Solved extends PdipmOutcome {
    * The polish factorization with its exact-system target when it
    * polished every item (else null: the backward factors again), and the
    * active set and synthetic iterates per item (null: polishing off, or no
-   * inequalities).
+   * inequalities), built when first asked for: only the backward needs
+   * them, so a forward without gradients never merges the two guesses'.
    */
   readonly fact: KktFact | null;
-  readonly system: ActiveSystem | null;
+  readonly system: () => ActiveSystem | null;
 }
 
 /** One polish of every item for one guess of the active sets. */
@@ -64,6 +66,8 @@ interface Attempt {
   readonly sys: PolishSystem | null;
   readonly f: KktFact;
   readonly cand: Iterate;
+  /** For an attempt on a subset: its tensors to full-batch ones. */
+  readonly spread?: (t: Tensor) => Tensor;
 }
 
 /**
@@ -165,8 +169,11 @@ function judgeAttempt(
   return took;
 }
 
-/** where(mask, a, b) on the active sets and synthetic iterates. */
-function mergeSystems(
+/**
+ * where(mask, a, b) on the active sets and synthetic iterates.
+ * @example const sys = mergeSystems(maskOf(took), sysA, sysB);
+ */
+export function mergeSystems(
   mask: Tensor,
   a: ActiveSystem,
   b: ActiveSystem,
@@ -195,7 +202,9 @@ export function* polish(
   out: PdipmOutcome,
   scales: Scales,
   tol: number,
+  subsetOf?: (idx: readonly number[]) => Subset,
 ): Generator<Tensor, Solved, ArrayLike<number>> {
+  const n = out.status.length;
   const a1 = attempt(prob, pre, out, scales, 'first');
   const every = out.status.map((_, i) => i);
   const took1 = judgeAttempt(yield statsOf(prob, a1), every, out, scales, tol);
@@ -206,12 +215,53 @@ export function* polish(
     // Only now is it worth reading where the second guess differs.
     const differs = yield a1.sys.differs;
     const retry = missed.filter((i) => differs[i] > 0);
-    if (retry.length > 0) {
+    if (retry.length > 0 && subsetOf !== undefined && 2 * retry.length <= n) {
+      [a2, took2] = yield* retryOn(subsetOf(retry), retry, out, tol);
+    } else if (retry.length > 0) {
       a2 = attempt(prob, pre, out, scales, 'second');
       took2 = judgeAttempt(yield statsOf(prob, a2), retry, out, scales, tol);
     }
   }
   return finish(out, a1, took1, a2, took2);
+}
+
+/**
+ * The second guess on the items `retry` alone (a subset of the batch,
+ * refactored for them only): the attempt, spread back to the batch, and
+ * the rows it took, by their index in the batch.
+ */
+function* retryOn(
+  sub: Subset,
+  retry: readonly number[],
+  out: PdipmOutcome,
+  tol: number,
+): Generator<Tensor, [Attempt, Map<number, Float64Array>], ArrayLike<number>> {
+  const part: PdipmOutcome = {
+    it: takeIterate(sub, out.it),
+    status: retry.map((i) => out.status[i]),
+    iterations: retry.map((i) => out.iterations[i]),
+    stats: retry.map((i) => out.stats[i]),
+    res: null,
+  };
+  const a = attempt(sub.prob, sub.pre, part, sub.scales, 'second');
+  const local = retry.map((_, j) => j);
+  const rows = yield statsOf(sub.prob, a);
+  const took = judgeAttempt(rows, local, part, sub.scales, tol);
+  const mapped = new Map([...took].map(([j, row]) => [retry[j], row]));
+  return [{ ...a, spread: sub.spread }, mapped];
+}
+
+/**
+ * f's value, computed on the first call only.
+ * @example const system = once(() => mergeSystems(mask, a, b));
+ */
+export function once<T>(f: () => T): () => T {
+  let done = false;
+  let v: T;
+  return () => {
+    if (!done) [v, done] = [f(), true];
+    return v;
+  };
 }
 
 /** The returned point, statistics and system per item, from the attempts. */
@@ -235,11 +285,25 @@ function finish(
   let it = out.it;
   if (all1) it = a1.cand;
   else if (p1.some((p) => p)) it = pick(maskOf(p1), a1.cand, out.it);
-  let system: ActiveSystem | null = a1.sys;
+  let system = (): ActiveSystem | null => a1.sys;
   if (a2 !== null && p2.some((p) => p)) {
-    it = pick(maskOf(p2), a2.cand, it);
-    if (a2.sys !== null && a1.sys !== null)
-      system = mergeSystems(maskOf(p2), a2.sys, a1.sys);
+    const up = a2.spread ?? ((t: Tensor) => t);
+    const upOr = (t: Tensor | null) => (t === null ? null : up(t));
+    const c = a2.cand;
+    const cand = { z: up(c.z), s: upOr(c.s), lam: upOr(c.lam), nu: upOr(c.nu) };
+    const mask = maskOf(p2);
+    it = pick(mask, cand, it);
+    const [s1, s2] = [a1.sys, a2.sys];
+    if (s2 !== null && s1 !== null)
+      system = once(() => {
+        const { active, reg, exact } = s2;
+        const sys2 = {
+          active: up(active),
+          reg: { s: up(reg.s), lam: up(reg.lam) },
+          exact: { s: up(exact.s), lam: up(exact.lam) },
+        };
+        return mergeSystems(mask, sys2, s1);
+      });
   }
   // a1's factorization serves the backward of a batch it polished whole.
   const fact = all1 ? a1.f : null;
@@ -252,5 +316,5 @@ function finish(
  */
 export function unpolished(out: PdipmOutcome): Solved {
   const polished = out.status.map(() => false);
-  return { ...out, polished, fact: null, system: null };
+  return { ...out, polished, fact: null, system: () => null };
 }

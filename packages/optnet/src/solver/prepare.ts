@@ -8,19 +8,15 @@
 import { regularizedCholesky, zeros, type Tensor } from '@optnet/tensor';
 import { chooseKkt } from './kkt/choose.js';
 import { preFactorKkt } from './kkt/kkt.js';
-import type { KktPre } from './kkt/types.js';
+import type { KktPre, KktSetup } from './kkt/types.js';
+import { subset, type Subset } from './subset.js';
 import { registerQpWasm } from '../kernels/fused-kernels.js';
-import {
-  pdipm,
-  type Iterate,
-  type PdipmOutcome,
-  type Problem,
-} from './pdipm.js';
+import { pdipm, type Problem } from './pdipm.js';
 import { warmIterate } from './step.js';
-import { mv } from '../kernels/batch.js';
+import { solveWarm, WARM_SHIFT } from './warm.js';
 import { polish, unpolished, type Solved } from './polish.js';
 import type { Scales } from './status.js';
-import type { QpOptions, QpStatus } from '../api/types.js';
+import type { QpOptions } from '../api/types.js';
 import {
   checkFinite,
   checkPsd,
@@ -38,6 +34,8 @@ export interface Prepared {
   readonly prob: Problem;
   readonly pre: KktPre;
   readonly scales: Scales;
+  /** What `pre` was made from (a subset of the batch is made alike). */
+  readonly setup: KktSetup;
 }
 
 type Reader = Generator<Tensor, ArrayLike<number> | null, ArrayLike<number>>;
@@ -108,13 +106,13 @@ export function* prepare(
     pivotRatio: ratio,
     options,
   });
-  const pre = preFactorKkt(strategy, {
+  const setup: KktSetup = {
     data: prob.data,
     scales: { qMax, ataMax: maxColumnNorm2(a, nEq, nz) },
     refine: options.refine ?? strategy.defaultRefine,
     lq,
-  });
-  return { shape, prob, pre, scales };
+  };
+  return { shape, prob, pre: preFactorKkt(strategy, setup), scales, setup };
 }
 
 /**
@@ -176,41 +174,16 @@ export function defaultTol(dtype: string): number {
   return dtype === 'float64' ? 1e-8 : 1e-6;
 }
 
-/**
- * How far a warm start's s and lam are pushed into the interior (times
- * each row's 1 + |h_i|, and absolute for lam): see step.ts warmIterate.
- */
-const WARM_SHIFT = 1e-2;
-
-/**
- * Polish at a warm start as it is (its s, or max(h − Gz, 0), and its
- * lam, or 0): where the earlier answer's active set still holds, this is
- * the new answer, without iterating.
- */
-function* polishWarm(
-  prep: Prepared,
-  w: Iterate,
-  tol: number,
-): Generator<Tensor, Solved, ArrayLike<number>> {
-  const { prob } = prep;
-  const G = prob.data.G;
-  const s = w.s ?? (G === null ? null : prob.h!.sub(mv(G, w.z)).maximum(0));
-  const lam = w.lam ?? (s === null ? null : s.mul(0));
-  const n = prob.data.nBatch;
-  const out: PdipmOutcome = {
-    it: { z: w.z, s, lam, nu: w.nu ?? prob.b?.mul(0) ?? null },
-    status: new Array<QpStatus>(n).fill('max_iterations'),
-    iterations: new Array<number>(n).fill(0),
-    stats: [],
-    res: null,
-  };
-  return yield* polish(prob, prep.pre, out, prep.scales, tol);
+/** Makes a subset of the prepared batch (polishing's second guess). */
+function subsetFor(prep: Prepared) {
+  return (idx: readonly number[]): Subset =>
+    subset(prep.prob, prep.pre, prep.setup, prep.scales, idx);
 }
 
 /**
  * Validate, run the interior-point loop, then polish (unless off). With a
- * warm start, polish at it first, and iterate from it only if that did not
- * finish every item.
+ * warm start and polishing on, solveWarm (warm.ts); with polishing off,
+ * iterate from the warm start.
  */
 export function* solveGen(
   x: QpInputs,
@@ -223,19 +196,23 @@ export function* solveGen(
     options.warmStart === undefined
       ? null
       : checkWarmStart(options.warmStart, prep.shape, x.Q.dtype);
-  if (w !== null && options.polish !== false) {
-    const first = yield* polishWarm(prep, w, tol);
-    if (first.polished.every((p) => p)) return [prep, first];
-  }
+  const opts = {
+    tol,
+    maxIter: options.maxIter ?? 50,
+    onIteration: options.onIteration,
+  };
+  if (w !== null && options.polish !== false)
+    return [prep, yield* solveWarm(prep, w, opts, subsetFor(prep))];
   const start = w === null ? null : warmIterate(prep.prob, w, WARM_SHIFT);
-  const out = yield* pdipm(
+  const out = yield* pdipm(prep.prob, prep.pre, prep.scales, opts, start);
+  if (options.polish === false) return [prep, unpolished(out)];
+  const solved = yield* polish(
     prep.prob,
     prep.pre,
+    out,
     prep.scales,
-    { tol, maxIter: options.maxIter ?? 50, onIteration: options.onIteration },
-    start,
+    tol,
+    subsetFor(prep),
   );
-  if (options.polish === false) return [prep, unpolished(out)];
-  const solved = yield* polish(prep.prob, prep.pre, out, prep.scales, tol);
   return [prep, solved];
 }
