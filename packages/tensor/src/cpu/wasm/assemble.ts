@@ -25,7 +25,8 @@ const VALTYPE: Record<ValType, number> = {
 };
 
 /** How an instruction's immediates are written. */
-type Imm = 'none' | 'local' | 'label' | 'i32' | 'f64' | 'mem' | 'lane' | 'func';
+type Imm =
+  'none' | 'local' | 'label' | 'i32' | 'f32' | 'f64' | 'mem' | 'lane' | 'func';
 
 interface OpInfo {
   readonly code: readonly number[];
@@ -52,12 +53,15 @@ const OPS: Record<string, OpInfo> = {
   'local.set': { code: [0x21], imm: 'local' },
   'local.tee': { code: [0x22], imm: 'local' },
   'i32.load': { code: [0x28], imm: 'mem', align: 2 },
+  'i32.load8_u': { code: [0x2d], imm: 'mem', align: 0 },
+  'i32.store8': { code: [0x3a], imm: 'mem', align: 0 },
   'f32.load': { code: [0x2a], imm: 'mem', align: 2 },
   'f64.load': { code: [0x2b], imm: 'mem', align: 3 },
   'i32.store': { code: [0x36], imm: 'mem', align: 2 },
   'f32.store': { code: [0x38], imm: 'mem', align: 2 },
   'f64.store': { code: [0x39], imm: 'mem', align: 3 },
   'i32.const': { code: [0x41], imm: 'i32' },
+  'f32.const': { code: [0x43], imm: 'f32' },
   'f64.const': { code: [0x44], imm: 'f64' },
   'i32.eqz': { code: [0x45], imm: 'none' },
   'i32.eq': { code: [0x46], imm: 'none' },
@@ -66,6 +70,12 @@ const OPS: Record<string, OpInfo> = {
   'i32.gt_s': { code: [0x4a], imm: 'none' },
   'i32.le_s': { code: [0x4c], imm: 'none' },
   'i32.ge_s': { code: [0x4e], imm: 'none' },
+  'f32.eq': { code: [0x5b], imm: 'none' },
+  'f32.ne': { code: [0x5c], imm: 'none' },
+  'f32.lt': { code: [0x5d], imm: 'none' },
+  'f32.gt': { code: [0x5e], imm: 'none' },
+  'f32.le': { code: [0x5f], imm: 'none' },
+  'f32.ge': { code: [0x60], imm: 'none' },
   'f64.eq': { code: [0x61], imm: 'none' },
   'f64.ne': { code: [0x62], imm: 'none' },
   'f64.lt': { code: [0x63], imm: 'none' },
@@ -79,6 +89,16 @@ const OPS: Record<string, OpInfo> = {
   'i32.or': { code: [0x72], imm: 'none' },
   'i32.shl': { code: [0x74], imm: 'none' },
   'i32.shr_s': { code: [0x75], imm: 'none' },
+  'i32.shr_u': { code: [0x76], imm: 'none' },
+  'f32.abs': { code: [0x8b], imm: 'none' },
+  'f32.neg': { code: [0x8c], imm: 'none' },
+  'f32.sqrt': { code: [0x91], imm: 'none' },
+  'f32.add': { code: [0x92], imm: 'none' },
+  'f32.sub': { code: [0x93], imm: 'none' },
+  'f32.mul': { code: [0x94], imm: 'none' },
+  'f32.div': { code: [0x95], imm: 'none' },
+  'f32.min': { code: [0x96], imm: 'none' },
+  'f32.max': { code: [0x97], imm: 'none' },
   'f64.abs': { code: [0x99], imm: 'none' },
   'f64.neg': { code: [0x9a], imm: 'none' },
   'f64.sqrt': { code: [0x9f], imm: 'none' },
@@ -88,11 +108,49 @@ const OPS: Record<string, OpInfo> = {
   'f64.div': { code: [0xa3], imm: 'none' },
   'f64.min': { code: [0xa4], imm: 'none' },
   'f64.max': { code: [0xa5], imm: 'none' },
+  'f32.convert_i32_s': { code: [0xb2], imm: 'none' },
   'f64.convert_i32_s': { code: [0xb7], imm: 'none' },
   'f64.promote_f32': { code: [0xbb], imm: 'none' },
   'f32.demote_f64': { code: [0xb6], imm: 'none' },
+  'i32.reinterpret_f32': { code: [0xbc], imm: 'none' },
+  'f32.reinterpret_i32': { code: [0xbe], imm: 'none' },
   'v128.load': simd(0x00, 'mem', 4),
+  'v128.load32_splat': simd(0x09, 'mem', 2),
   'v128.store': simd(0x0b, 'mem', 4),
+  'i32x4.splat': simd(0x11),
+  'f32x4.splat': simd(0x13),
+  'i32x4.extract_lane': simd(0x1b, 'lane'),
+  'f32x4.extract_lane': simd(0x1f, 'lane'),
+  'f32x4.replace_lane': simd(0x20, 'lane'),
+  'f32x4.eq': simd(0x41),
+  'f32x4.ne': simd(0x42),
+  'f32x4.lt': simd(0x43),
+  'f32x4.gt': simd(0x44),
+  'f32x4.le': simd(0x45),
+  'f32x4.ge': simd(0x46),
+  'v128.not': simd(0x4d),
+  'v128.and': simd(0x4e),
+  'v128.andnot': simd(0x4f),
+  'v128.or': simd(0x50),
+  'v128.xor': simd(0x51),
+  'v128.bitselect': simd(0x52),
+  'f32x4.floor': simd(0x68),
+  'f32x4.nearest': simd(0x6a),
+  'i32x4.shl': simd(0xab),
+  'i32x4.shr_s': simd(0xac),
+  'i32x4.add': simd(0xae),
+  'i32x4.sub': simd(0xb1),
+  'f32x4.abs': simd(0xe0),
+  'f32x4.neg': simd(0xe1),
+  'f32x4.sqrt': simd(0xe3),
+  'f32x4.add': simd(0xe4),
+  'f32x4.sub': simd(0xe5),
+  'f32x4.mul': simd(0xe6),
+  'f32x4.div': simd(0xe7),
+  'f32x4.min': simd(0xe8),
+  'f32x4.max': simd(0xe9),
+  'f32x4.pmin': simd(0xea),
+  'f32x4.pmax': simd(0xeb),
   'f64x2.splat': simd(0x14),
   'f64x2.extract_lane': simd(0x21, 'lane'),
   'f64x2.replace_lane': simd(0x22, 'lane'),
@@ -100,6 +158,8 @@ const OPS: Record<string, OpInfo> = {
   'f64x2.sub': simd(0xf1),
   'f64x2.mul': simd(0xf2),
   'f64x2.div': simd(0xf3),
+  'i32x4.trunc_sat_f32x4_s': simd(0xf8),
+  'f32x4.convert_i32x4_s': simd(0xfa),
 };
 
 function uleb(n: number): number[] {
@@ -343,6 +403,7 @@ class BodyWriter {
         out.push(...sleb(v | 0));
         return;
       }
+      case 'f32':
       case 'f64': {
         const v =
           imms[0] === 'inf'
@@ -352,7 +413,9 @@ class BodyWriter {
               : Number(imms[0]);
         if (Number.isNaN(v) && imms[0] !== 'nan')
           this.fail(`"${name}" needs a number, got ${imms[0]}`);
-        out.push(...new Uint8Array(new Float64Array([v]).buffer));
+        const bits =
+          info.imm === 'f32' ? new Float32Array([v]) : new Float64Array([v]);
+        out.push(...new Uint8Array(bits.buffer));
         return;
       }
       case 'lane': {

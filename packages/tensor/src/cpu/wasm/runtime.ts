@@ -21,6 +21,7 @@ import { assemble, type WasmFunc } from './assemble.js';
 import { choleskyWat } from './wat-cholesky.js';
 import { commonWat } from './wat-common.js';
 import { matmulWat } from './wat-matmul.js';
+import { sgemmWat } from './wat-sgemm.js';
 import { triangularSolveWat } from './wat-triangular-solve.js';
 
 /**
@@ -99,6 +100,8 @@ export interface WasmKernels {
    * any allocation).
    */
   f64(): Float64Array;
+  /** Float32 view of the whole memory (as f64(): take it after allocating). */
+  f32(): Float32Array;
   /**
    * Whether this thread keeps mirrors (false in the workers of useCpuThreads).
    */
@@ -121,6 +124,14 @@ export interface WasmKernels {
    */
   remember(a: Float64Array | Float32Array, at: number): void;
   /**
+   * Byte address of a float32 copy of all of `a` (no widening): its f32
+   * mirror if young enough, else a fresh copy that becomes it; -1 as for
+   * alloc. The float32 kernels read their operands through this.
+   */
+  resident32(a: Float32Array): number;
+  /** Record the `a.length` float32s at byte address `at` as a's f32 mirror. */
+  remember32(a: Float32Array, at: number): void;
+  /**
    * Start a call: what is allocated or handed out from here on is kept
    * from being overwritten (alloc says −1 instead) until the next begin.
    * inChunks begins every chunk.
@@ -139,13 +150,21 @@ interface Mirror {
 }
 
 let mirrors = new WeakMap<object, Mirror>();
+/** Float32 copies of Float32Arrays, for the float32 kernels. */
+let mirrors32 = new WeakMap<object, Mirror>();
 
 /**
- * Drop `a`'s mirror: its memory is about to be reused or rewritten
+ * Drop `a`'s mirrors: its memory is about to be reused or rewritten
  * (CpuBackend.free/write).
  */
 export function forgetMirror(a: object): void {
   mirrors.delete(a);
+  mirrors32.delete(a);
+}
+
+function forgetAllMirrors(): void {
+  mirrors = new WeakMap();
+  mirrors32 = new WeakMap();
 }
 
 /**
@@ -191,6 +210,7 @@ function allFuncs(): WasmFunc[] {
     ...choleskyWat,
     ...triangularSolveWat,
     ...matmulWat,
+    ...sgemmWat,
     ...extra,
   ];
 }
@@ -225,13 +245,14 @@ export function registerWasmKernels(funcs: readonly WasmFunc[]): void {
   extra.push(...fresh);
   generation++;
   cached = undefined;
-  mirrors = new WeakMap();
+  forgetAllMirrors();
 }
 
 function instantiate(wasm: WasmApi, module: object): WasmKernels {
   const inst = new wasm.Instance(module, {});
   const mem = inst.exports.mem as WasmMemory;
   let view = new Float64Array(mem.buffer);
+  let view32 = new Float32Array(mem.buffer);
   /** Ring position: total bytes handed out, all laps counted. */
   let head = 0;
   let ring = RING_MIN;
@@ -242,6 +263,10 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
   let pinned = Infinity;
   const f64 = (): Float64Array =>
     view.buffer === mem.buffer ? view : (view = new Float64Array(mem.buffer));
+  const f32 = (): Float32Array =>
+    view32.buffer === mem.buffer
+      ? view32
+      : (view32 = new Float32Array(mem.buffer));
   const alloc = (bytes: number): number => {
     const size = (bytes + 15) & ~15;
     if (size > MAX_ALLOC) return -1;
@@ -253,7 +278,7 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
       while (size > ring / RING_DIV && ring < RING_MAX) ring *= 2;
       if (pinned !== Infinity) pinned %= old; // the same memory, in the new ring's positions
       head = old;
-      mirrors = new WeakMap();
+      forgetAllMirrors();
     }
     let off = head % ring;
     let start = head;
@@ -300,6 +325,7 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
       (...args: number[]) => number
     >,
     f64,
+    f32,
     get mirrors(): boolean {
       return !scratchOnly;
     },
@@ -318,6 +344,21 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
     },
     remember(a: Float64Array | Float32Array, at: number): void {
       if (!scratchOnly) mirrors.set(a, { pos: posOf(at), at });
+    },
+    resident32(a: Float32Array): number {
+      const m = scratchOnly ? undefined : mirrors32.get(a);
+      if (m !== undefined && young(m)) {
+        pinned = Math.min(pinned, m.pos);
+        return m.at;
+      }
+      const at = alloc(a.length * 4);
+      if (at < 0) return -1;
+      f32().set(a, at >> 2);
+      if (!scratchOnly) mirrors32.set(a, { pos: posOf(at), at });
+      return at;
+    },
+    remember32(a: Float32Array, at: number): void {
+      if (!scratchOnly) mirrors32.set(a, { pos: posOf(at), at });
     },
     begin(): void {
       pinned = Infinity;
