@@ -21,6 +21,9 @@ import { assemble, type WasmFunc } from './assemble.js';
 import { choleskyWat } from './wat-cholesky.js';
 import { commonWat } from './wat-common.js';
 import { matmulWat } from './wat-matmul.js';
+import { f32CompareWat } from './wat-f32-compare.js';
+import { f32ElementwiseWat } from './wat-f32-elementwise.js';
+import { f32ReduceWat } from './wat-f32-reduce.js';
 import { sgemmWat } from './wat-sgemm.js';
 import { triangularSolveWat } from './wat-triangular-solve.js';
 
@@ -80,6 +83,8 @@ export function resetWasmScratch(): void {
   if (cached) cached.reset();
 }
 const PAGE = 65536;
+/** Bytes kept addressable past the ring (vector loads past an array's end). */
+const SLACK = 64;
 
 /**
  * The CPU backend's WebAssembly module on this thread: its functions, its
@@ -128,9 +133,9 @@ export interface WasmKernels {
    * mirror if young enough, else a fresh copy that becomes it; -1 as for
    * alloc. The float32 kernels read their operands through this.
    */
-  resident32(a: Float32Array): number;
+  resident32(a: Float32Array | Int32Array): number;
   /** Record the `a.length` float32s at byte address `at` as a's f32 mirror. */
-  remember32(a: Float32Array, at: number): void;
+  remember32(a: Float32Array | Int32Array, at: number): void;
   /**
    * Start a call: what is allocated or handed out from here on is kept
    * from being overwritten (alloc says −1 instead) until the next begin.
@@ -211,6 +216,9 @@ function allFuncs(): WasmFunc[] {
     ...triangularSolveWat,
     ...matmulWat,
     ...sgemmWat,
+    ...f32ElementwiseWat,
+    ...f32ReduceWat,
+    ...f32CompareWat,
     ...extra,
   ];
 }
@@ -290,13 +298,14 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
     // this call holds; with allocations of at most an eighth of the ring
     // and mirrors at most half a ring old, it takes 4+ allocations a call.
     if (start + size > pinned + ring) return -1;
-    const end = RING_BASE + off + size;
+    // SLACK past the end: the float32 kernels read whole vectors.
+    const end = RING_BASE + off + size + SLACK;
     const have = mem.buffer.byteLength;
     if (end > have) {
       // Grow by at least an eighth (and 1 MiB): each growth replaces the
       // buffer.
       const want = Math.min(
-        RING_BASE + ring,
+        RING_BASE + ring + SLACK,
         Math.max(end, have + (have >> 3), have + (1 << 20)),
       );
       try {
@@ -345,7 +354,7 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
     remember(a: Float64Array | Float32Array, at: number): void {
       if (!scratchOnly) mirrors.set(a, { pos: posOf(at), at });
     },
-    resident32(a: Float32Array): number {
+    resident32(a: Float32Array | Int32Array): number {
       const m = scratchOnly ? undefined : mirrors32.get(a);
       if (m !== undefined && young(m)) {
         pinned = Math.min(pinned, m.pos);
@@ -353,11 +362,13 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
       }
       const at = alloc(a.length * 4);
       if (at < 0) return -1;
-      f32().set(a, at >> 2);
+      // int32 data (comparisons) is copied as its bits
+      if (a instanceof Float32Array) f32().set(a, at >> 2);
+      else new Int32Array(mem.buffer, at, a.length).set(a);
       if (!scratchOnly) mirrors32.set(a, { pos: posOf(at), at });
       return at;
     },
-    remember32(a: Float32Array, at: number): void {
+    remember32(a: Float32Array | Int32Array, at: number): void {
       if (!scratchOnly) mirrors32.set(a, { pos: posOf(at), at });
     },
     begin(): void {
