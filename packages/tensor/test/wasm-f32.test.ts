@@ -261,4 +261,47 @@ test('float32 matmul: the packed kernel agrees with the JS kernel on ragged shap
   }
 });
 
+test('float32 conv2d and its gradients: im2col/col2im + packed matmul agree with the JS kernels (stride, padding, dilation, groups)', () => {
+  const cases = [
+    // n, c, h, w, o, k, stride, padding, dilation, groups
+    [2, 3, 9, 11, 4, 3, 1, 1, 1, 1],
+    [3, 4, 8, 8, 6, 3, 2, 0, 1, 2],
+    [1, 2, 13, 7, 2, 5, 3, 2, 2, 1],
+    [2, 16, 14, 14, 8, 3, 1, 0, 1, 1],
+  ];
+  for (const [n, c, h, w, o, k, stride, padding, dilation, groups] of cases) {
+    const x = T.randn([n, c, h, w], { rng });
+    const wt = T.randn([o, c / groups, k, k], { rng });
+    const a = T.conv2dAttrs({ stride, padding, dilation, groups });
+    const y = T.apply1(T.primitives.conv2d, [x, wt], a);
+    const g = T.randn([...y.shape], { rng });
+    const tag = `conv [${x.shape}] * [${wt.shape}] s${stride} p${padding} d${dilation} g${groups}`;
+    // each output sums c/groups·k² products
+    const tol = 1e-6 * Math.sqrt((c / groups) * k * k);
+    for (const [name, f] of [
+      ['forward', () => T.apply1(T.primitives.conv2d, [x, wt], a)],
+      [
+        'grad input',
+        () =>
+          T.apply1(T.primitives.conv2dGradInput, [g, wt], {
+            ...a,
+            inputSize: [h, w],
+          }),
+      ],
+      [
+        'grad weight',
+        () =>
+          T.apply1(T.primitives.conv2dGradWeight, [x, g], {
+            ...a,
+            kernelSize: [k, k],
+          }),
+      ],
+    ] as const) {
+      const r = both(f);
+      agreeScaled(`${tag} ${name}`, r, name === 'grad weight' ? tol * 4 : tol);
+      assert.ok(differs(r), `${tag} ${name}: the WebAssembly kernel ran`);
+    }
+  }
+});
+
 test.run();

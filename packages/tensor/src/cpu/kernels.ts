@@ -1,7 +1,8 @@
 /**
  * The CPU backend's own kernels for some primitives: WebAssembly SIMD
  * versions of the batched cholesky, triangular solves and matmuls, and of
- * the float32 elementwise ops, reductions and softmax rows, run in place
+ * the float32 elementwise ops, reductions, softmax rows and conv2d (with
+ * its gradients), run in place
  * of the reference kernels (`op.cpuBatch`, `op.cpu`) by this backend and
  * its worker threads. Each falls back to the reference kernel where it
  * does not apply. Other backends never see them.
@@ -9,6 +10,7 @@
 import type { CpuBatch, KernelOp } from '../op.js';
 import { runAll } from '../op.js';
 import { cholesky } from '../ops/cholesky.js';
+import { conv2d, conv2dGradInput, conv2dGradWeight } from '../ops/conv2d.js';
 import { matmul } from '../ops/matmul.js';
 import { triangularSolve } from '../ops/triangular-solve.js';
 import { binaryPrimitives } from '../ops/binary.js';
@@ -19,6 +21,11 @@ import { logSoftmax, softmax } from '../ops/softmax.js';
 import { unaryPrimitives, type UnaryName } from '../ops/unary.js';
 import type { BinaryName } from '../ops/binary.js';
 import { choleskyFast } from './kernels/cholesky.js';
+import {
+  conv2dFast,
+  conv2dGradInputFast,
+  conv2dGradWeightF32,
+} from './kernels/conv-f32.js';
 import {
   binaryF32,
   castF32,
@@ -36,6 +43,8 @@ const fast = new Map<KernelOp<never>, CpuBatch<never>>([
   [cholesky, choleskyFast],
   [triangularSolve, triangularSolveFast],
   [matmul, matmulFast],
+  [conv2d, conv2dFast],
+  [conv2dGradInput, conv2dGradInputFast],
 ] as [KernelOp<never>, CpuBatch<never>][]);
 
 const whole = new Map<KernelOp<never>, KernelOp<never>['cpu']>();
@@ -65,6 +74,7 @@ function wholeKernels(): Map<KernelOp<never>, KernelOp<never>['cpu']> {
   add(reducePrimitives.max, reduceF32('max', reducePrimitives.max));
   add(softmax, softmaxF32(false, softmax));
   add(logSoftmax, softmaxF32(true, logSoftmax));
+  add(conv2dGradWeight, conv2dGradWeightF32);
   return new Map(entries);
 }
 

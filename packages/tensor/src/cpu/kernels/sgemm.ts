@@ -45,8 +45,12 @@ type SgemmCall = (
   scratch: readonly number[],
 ) => void;
 
-/** Scratch of one sgemm call: packed A and B blocks and the edge tile. */
-function packScratch(wk: WasmKernels, n: number): number[] {
+/**
+ * Scratch of sgemm4 calls with n columns: packed A and B blocks and the
+ * edge tile (addresses, −1 where memory could not be had).
+ * @example const scratch = packScratch(wk, n); // then wk.fn.sgemm4(..., ...scratch)
+ */
+export function packScratch(wk: WasmKernels, n: number): number[] {
   const mcPad = Math.ceil(SGEMM_MC / SGEMM_MR) * SGEMM_MR;
   const nPad = Math.ceil(n / SGEMM_NR) * SGEMM_NR;
   const ap = wk.alloc(mcPad * SGEMM_KC * 4);

@@ -22,6 +22,7 @@ import { choleskyWat } from './wat-cholesky.js';
 import { commonWat } from './wat-common.js';
 import { matmulWat } from './wat-matmul.js';
 import { f32CompareWat } from './wat-f32-compare.js';
+import { f32ConvWat } from './wat-f32-conv.js';
 import { f32ElementwiseWat } from './wat-f32-elementwise.js';
 import { f32ReduceWat } from './wat-f32-reduce.js';
 import { sgemmWat } from './wat-sgemm.js';
@@ -219,6 +220,7 @@ function allFuncs(): WasmFunc[] {
     ...f32ElementwiseWat,
     ...f32ReduceWat,
     ...f32CompareWat,
+    ...f32ConvWat,
     ...extra,
   ];
 }
