@@ -205,7 +205,7 @@ function accuracyNote(
 function itemNote(ours: Float64Array[], theirs: Float64Array[]): string {
   const per = new Float64Array(BATCH);
   ours.forEach((o, g) => {
-    const scale = Math.max(1e-30, ...o.map(Math.abs));
+    const scale = o.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-30);
     const n = o.length / BATCH;
     for (let i = 0; i < o.length; i++) {
       const k = Math.floor(i / n);
