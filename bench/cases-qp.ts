@@ -132,8 +132,15 @@ function steps(
   const leaves = [d.Q, d.p, d.G, d.h, d.A, d.b].filter(
     (t): t is Tensor => t !== null,
   );
+  // the forward's iteration count, for the fwd row
+  const iters = { last: 0 };
+  const options = {
+    onIteration: (i: { iteration: number }) => void (iters.last = i.iteration),
+  };
   const fwd = () =>
-    T.scope(() => noGrad(() => qp(d.Q, d.p, d.G, d.h, d.A, d.b)).data());
+    T.scope(() =>
+      noGrad(() => qp(d.Q, d.p, d.G, d.h, d.A, d.b, options)).data(),
+    );
   const fwdBwd = async () => {
     for (const t of leaves) {
       t.requiresGrad = true;
@@ -148,7 +155,7 @@ function steps(
       for (const t of leaves) t.requiresGrad = false;
     }
   };
-  return { leaves, fwd, fwdBwd };
+  return { leaves, fwd, fwdBwd, iters };
 }
 
 /** max over the batch of (Gz − h)₊ and |Az − b|, and each item's ½zᵀQz + pᵀz. */
@@ -289,6 +296,7 @@ async function withQpth(
       {
         name: `qp fwd ${name}`,
         timing: summarize(ours[0]),
+        derived: `${st.iters.last} iters`,
         peers: [cell(0, zDiff, accuracyNote(d, s, z, qz))],
       },
       {
@@ -319,7 +327,12 @@ export function qpEntry(s: QpSize): Entry {
       const tf = await timeIt(st.fwd, qpReps(s.nz));
       const tb = await timeIt(st.fwdBwd, qpReps(s.nz));
       return [
-        { name: `qp fwd ${sizeName(s)}`, timing: tf, peers: missing },
+        {
+          name: `qp fwd ${sizeName(s)}`,
+          timing: tf,
+          derived: `${st.iters.last} iters`,
+          peers: missing,
+        },
         { name: `qp fwd+bwd ${sizeName(s)}`, timing: tb, peers: missing },
       ];
     },
