@@ -230,6 +230,86 @@ interface QpthOut {
   fwd_bwd_s: number[];
 }
 
+/** Per output (fwd, fwd+bwd): ours, qpth's times, and the rounds' ratios. */
+interface Rounds {
+  ours: number[][];
+  theirs: number[][];
+  ratios: number[][];
+}
+
+/**
+ * ROUNDS rounds of (qpth's reps, ours) on the inputs in `dir`; the first
+ * also has qpth write its z and gradients there.
+ */
+async function qpthRounds(
+  s: QpSize,
+  st: ReturnType<typeof steps>,
+  py: string,
+  dir: string,
+): Promise<Rounds> {
+  const reps = qpthReps(s.nz);
+  const out: Rounds = { ours: [[], []], theirs: [[], []], ratios: [[], []] };
+  for (let r = 0; r < ROUNDS; r++) {
+    const args = ['--inputs', dir, '--reps', String(reps), '--threads', '1'];
+    const q = runPeerScript<QpthOut>(
+      py,
+      'qpth_qp.py',
+      r === 0 ? [...args, '--out'] : args,
+    );
+    const warm = r === 0 ? qpReps(s.nz) : { warmup: 1 };
+    const opts = { ...warm, minReps: reps, maxReps: reps };
+    const mine = [await timeIt(st.fwd, opts), await timeIt(st.fwdBwd, opts)];
+    [q.forward_s, q.fwd_bwd_s].forEach((ts, i) => {
+      const ms = ts.map((t) => t * 1000);
+      out.theirs[i].push(...ms);
+      out.ours[i].push(mine[i].medianMs);
+      out.ratios[i].push(mine[i].medianMs / summarize(ms).medianMs);
+    });
+  }
+  return out;
+}
+
+/** The two rows: timings from `r`, qpth's answers (in `dir`) against ours. */
+async function qpthRows(
+  s: QpSize,
+  d: RandomQp,
+  st: ReturnType<typeof steps>,
+  dir: string,
+  r: Rounds,
+): Promise<Row[]> {
+  const z = Float64Array.from(await st.fwd());
+  const grads = (await st.fwdBwd()).map((g) =>
+    Float64Array.from(g as ArrayLike<number>),
+  );
+  const names = ['dQ', 'dp', 'dG', 'dh', 'dA', 'db'].slice(0, grads.length);
+  const qz = readArray(dir, 'out_z');
+  const qGrads = names.map((n) => readArray(dir, `out_${n}`));
+  const cell = (i: number, diff: number, note: string): PeerCell => ({
+    peer: 'qpth',
+    timing: summarize(r.theirs[i]),
+    ratio: summarize(r.ratios[i]).medianMs,
+    diff,
+    mismatch: i === 0 && !(diff <= 1e-3),
+    note,
+  });
+  const zCell = cell(0, maxRelDiff([z], [qz]), accuracyNote(d, s, z, qz));
+  const gCell = cell(1, maxRelDiff(grads, qGrads), itemNote(grads, qGrads));
+  const name = sizeName(s);
+  return [
+    {
+      name: `qp fwd ${name}`,
+      timing: summarize(r.ours[0]),
+      derived: `${st.iters.last} iters`,
+      peers: [zCell],
+    },
+    {
+      name: `qp fwd+bwd ${name}`,
+      timing: summarize(r.ours[1]),
+      peers: [gCell],
+    },
+  ];
+}
+
 /** The size's two rows: ours interleaved in rounds with qpth, and checked. */
 async function withQpth(
   s: QpSize,
@@ -240,71 +320,12 @@ async function withQpth(
 ): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'optnet-qpth-'));
   try {
-    const arrays: Record<string, Tensor> = {
-      Q: d.Q,
-      p: d.p,
-      G: d.G!,
-      h: d.h!,
-      c,
-    };
+    const arrays: Record<string, Tensor> = { Q: d.Q, p: d.p, c };
+    Object.assign(arrays, { G: d.G!, h: d.h! });
     if (d.A !== null && d.b !== null) Object.assign(arrays, { A: d.A, b: d.b });
     writeInputs(dir, arrays);
-    const reps = qpthReps(s.nz);
-    const ours = [[], []] as number[][];
-    const theirs = [[], []] as number[][];
-    const ratios = [[], []] as number[][];
-    for (let r = 0; r < ROUNDS; r++) {
-      const args = ['--inputs', dir, '--reps', String(reps), '--threads', '1'];
-      const q = runPeerScript<QpthOut>(
-        py,
-        'qpth_qp.py',
-        r === 0 ? [...args, '--out'] : args,
-      );
-      const warm = r === 0 ? qpReps(s.nz) : { warmup: 1 };
-      const opts = { ...warm, minReps: reps, maxReps: reps };
-      const tf = await timeIt(st.fwd, opts);
-      const tb = await timeIt(st.fwdBwd, opts);
-      [q.forward_s, q.fwd_bwd_s].forEach((ts, i) => {
-        theirs[i].push(...ts.map((t) => t * 1000));
-        const mine = [tf, tb][i];
-        ours[i].push(mine.medianMs);
-        ratios[i].push(
-          mine.medianMs / summarize(ts.map((t) => t * 1000)).medianMs,
-        );
-      });
-    }
-    const z = Float64Array.from(await st.fwd());
-    const grads = (await st.fwdBwd()).map((g) =>
-      Float64Array.from(g as ArrayLike<number>),
-    );
-    const names = ['dQ', 'dp', 'dG', 'dh', 'dA', 'db'].slice(0, grads.length);
-    const qz = readArray(dir, 'out_z');
-    const qGrads = names.map((n) => readArray(dir, `out_${n}`));
-    const zDiff = maxRelDiff([z], [qz]);
-    const gDiff = maxRelDiff(grads, qGrads);
-    const gradNote = itemNote(grads, qGrads);
-    const cell = (i: number, diff: number, note: string): PeerCell => ({
-      peer: 'qpth',
-      timing: summarize(theirs[i]),
-      ratio: summarize(ratios[i]).medianMs,
-      diff,
-      mismatch: i === 0 && !(diff <= 1e-3),
-      note,
-    });
-    const name = sizeName(s);
-    return [
-      {
-        name: `qp fwd ${name}`,
-        timing: summarize(ours[0]),
-        derived: `${st.iters.last} iters`,
-        peers: [cell(0, zDiff, accuracyNote(d, s, z, qz))],
-      },
-      {
-        name: `qp fwd+bwd ${name}`,
-        timing: summarize(ours[1]),
-        peers: [cell(1, gDiff, gradNote)],
-      },
-    ];
+    const rounds = await qpthRounds(s, st, py, dir);
+    return await qpthRows(s, d, st, dir, rounds);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
