@@ -1,13 +1,13 @@
 /**
  * Dense linear algebra: square matmul (f32 and f64) and the batched
  * Cholesky factor + solve that the QP layer's KKT solves are made of.
+ * The float32 matmuls run interleaved with TF.js-wasm and jax-js on the
+ * same matrices, the Cholesky with jax-js (TF.js has none).
  */
+import { race, type RaceOptions } from './compare.js';
 import type { Entry } from './entry.js';
 import { op, T, type Tensor } from './ops.js';
 import { gflops, timeIt, type TimeOptions } from './util.js';
-
-/** TensorFlow.js pure-JS CPU, 256x256 float32 matmul, on these machines. */
-const TFJS_MATMUL_256_MS = 38;
 
 /** Fewer reps as n grows: a 1024 f64 matmul can take seconds on the CPU. */
 function matmulReps(n: number): TimeOptions {
@@ -16,22 +16,39 @@ function matmulReps(n: number): TimeOptions {
   return { warmup: 3, minReps: 5, maxReps: 30, budgetMs: 2000 };
 }
 
+/** The interleaved rounds of a matmul comparison. */
+function matmulRace(n: number): RaceOptions {
+  const { warmup = 2, minReps = 3, maxReps = 20 } = matmulReps(n);
+  return { warmup, minReps: Math.max(minReps, 5), maxReps, budgetMs: 3000 };
+}
+
 /** C = A·B for n×n matrices; 2n³ flops. */
 export function matmulEntry(n: number, dtype: 'float32' | 'float64'): Entry {
-  const isRef = n === 256 && dtype === 'float32';
   return {
     name: `matmul ${dtype} ${n}x${n}`,
-    ...(isRef ? { referenceMs: TFJS_MATMUL_256_MS } : {}),
-    async run() {
+    async run({ peers }) {
       const matmul = op('matmul');
       const rng = T.makeRng(n);
       const a = T.randn([n, n], { dtype, rng });
       const b = T.randn([n, n], { dtype, rng });
-      const timing = await timeIt(
-        () => T.scope(() => matmul(a, b).data()),
-        matmulReps(n),
+      const step = () => T.scope(() => matmul(a, b).data());
+      const derived = (ms: number) => gflops(2 * n ** 3, ms);
+      if (peers === null || dtype !== 'float32') {
+        const timing = await timeIt(step, matmulReps(n));
+        return { timing, derived: derived(timing.medianMs) };
+      }
+      const [A, B] = [a, b].map((t) => t.dataSync() as Float32Array);
+      const c = T.scope(() => matmul(a, b).dataSync() as Float32Array);
+      // float32 sums of n products: a few ulps times √n apart
+      const { timing, cells } = await race(
+        step,
+        peers,
+        (p) => p.matmul(A, B, n),
+        [c],
+        1e-6 * Math.sqrt(n),
+        matmulRace(n),
       );
-      return { timing, derived: gflops(2 * n ** 3, timing.medianMs) };
+      return { timing, derived: derived(timing.medianMs), peers: cells };
     },
   };
 }
@@ -68,21 +85,30 @@ export function spdBatch(nBatch: number, n: number, rng: T.Rng): Tensor {
 export function choleskyEntry(nBatch: number, n: number): Entry {
   return {
     name: `cholesky + solve f64 ${nBatch}x${n}x${n}`,
-    async run() {
+    async run({ peers }) {
       const cholesky = op('cholesky');
       const choleskySolve = op('choleskySolve');
       const rng = T.makeRng(7);
       const a = spdBatch(nBatch, n, rng);
       const b = T.randn([nBatch, n, 1], { dtype: 'float64', rng });
       const step = () => T.scope(() => choleskySolve(cholesky(a), b).data());
-      const timing = await timeIt(step, {
-        warmup: 2,
-        minReps: 5,
-        maxReps: 20,
-        budgetMs: 4000,
-      });
       const flop = nBatch * (n ** 3 / 3 + 2 * n ** 2);
-      return { timing, derived: gflops(flop, timing.medianMs) };
+      const opts = { warmup: 2, minReps: 5, maxReps: 20, budgetMs: 4000 };
+      if (peers === null) {
+        const timing = await timeIt(step, opts);
+        return { timing, derived: gflops(flop, timing.medianMs) };
+      }
+      const [A, Bv] = [a, b].map((t) => t.dataSync() as Float64Array);
+      const x = T.scope(() => choleskySolve(cholesky(a), b).dataSync());
+      const { timing, cells } = await race(
+        step,
+        peers,
+        (p) => p.choleskySolve(A, Bv, nBatch, n),
+        [x as Float64Array],
+        1e-10,
+        opts,
+      );
+      return { timing, derived: gflops(flop, timing.medianMs), peers: cells };
     },
   };
 }

@@ -3,13 +3,15 @@
  * construction of the OptNet paper's qpth benchmark), at the paper's sizes
  * and the Sudoku layer's (nz 64, 64 inequalities, 40 equalities).
  *
- * Two entries per size, because a Row has one time column:
+ * Two rows per size:
  *   "qp fwd ..."      qp(...) under noGrad, z read back
  *   "qp fwd+bwd ..."  qp(...) with every input requiring grad, then
  *                     (z * c).sum().backward(), gradients read back
- * referenceMs is qpth's forward time where the paper's setup gives one
- * (PyTorch CPU), so the reference column of the fwd rows means "qpth",
- * not TensorFlow.js.
+ * and in their qpth column qpth's QPFunction on the same QPs and the same
+ * c (bench/peers/qpth_qp.py, PyTorch, one thread), where a python3 with
+ * torch runs: three rounds of (qpth's reps, ours), the ratio the median of
+ * the rounds' ours/qpth. The check compares qpth's z and gradients with
+ * ours, and reports both solvers' residuals on the same data.
  *
  * The optnet package is imported lazily, so that a broken or missing
  * solver shows as an error row instead of stopping the whole run, and
@@ -17,9 +19,27 @@
  * `@optnet/optnet/testing` (the root project lists it as a workspace
  * devDependency; `pnpm bench` runs with `--conditions=source`).
  */
-import type { Entry } from './entry.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { maxRelDiff } from './compare.js';
+import type { Entry, RunContext } from './entry.js';
 import { loadAutograd, T, type Tensor } from './ops.js';
-import { interleaved, timeIt, type TimeOptions } from './util.js';
+import {
+  NO_TORCH,
+  pythonWithTorch,
+  readArray,
+  runPeerScript,
+  writeInputs,
+} from './python.js';
+import {
+  interleaved,
+  summarize,
+  timeIt,
+  type PeerCell,
+  type Row,
+  type TimeOptions,
+} from './util.js';
 
 type QpModule = typeof import('@optnet/optnet');
 type RandomQpModule = typeof import('@optnet/optnet/testing');
@@ -31,20 +51,22 @@ interface QpSize {
   nz: number;
   nIneq: number;
   nEq: number;
-  /** qpth forward, batch 128, float64, ms. */
-  qpthFwdMs?: number;
   label?: string;
 }
 
 export const QP_SIZES: readonly QpSize[] = [
-  { nz: 10, nIneq: 10, nEq: 0, qpthFwdMs: 18 },
-  { nz: 50, nIneq: 50, nEq: 0, qpthFwdMs: 210 },
-  { nz: 100, nIneq: 100, nEq: 0, qpthFwdMs: 880 },
+  { nz: 10, nIneq: 10, nEq: 0 },
+  { nz: 50, nIneq: 50, nEq: 0 },
+  { nz: 100, nIneq: 100, nEq: 0 },
   { nz: 10, nIneq: 10, nEq: 5 },
-  { nz: 50, nIneq: 50, nEq: 25, qpthFwdMs: 330 },
+  { nz: 50, nIneq: 50, nEq: 25 },
   { nz: 100, nIneq: 100, nEq: 50 },
-  { nz: 64, nIneq: 64, nEq: 40, qpthFwdMs: 590, label: 'sudoku' },
+  { nz: 64, nIneq: 64, nEq: 40, label: 'sudoku' },
 ];
+
+/** Rounds of qpth against ours, and qpth's timed reps in each. */
+const ROUNDS = 3;
+const qpthReps = (nz: number): number => (nz >= 50 ? 3 : 10);
 
 /**
  * A solve takes ~0.01 s at nz 10 but seconds at nz 100: few reps for the
@@ -101,61 +123,240 @@ function data(randomQp: RandomQpModule['randomQp'], s: QpSize): RandomQp {
   return d;
 }
 
-/** Forward only: qp under noGrad; `derived` reports the iterations. */
-export function qpFwdEntry(s: QpSize): Entry {
+/** The solve and the fwd+bwd step of a size, on its data. */
+function steps(
+  qp: QpModule['qp'],
+  noGrad: <R>(f: () => R) => R,
+  d: RandomQp,
+  c: Tensor,
+) {
+  const leaves = [d.Q, d.p, d.G, d.h, d.A, d.b].filter(
+    (t): t is Tensor => t !== null,
+  );
+  // the forward's iteration count, for the fwd row
+  const iters = { last: 0 };
+  const options = {
+    onIteration: (i: { iteration: number }) => void (iters.last = i.iteration),
+  };
+  const fwd = () =>
+    T.scope(() =>
+      noGrad(() => qp(d.Q, d.p, d.G, d.h, d.A, d.b, options)).data(),
+    );
+  const fwdBwd = async () => {
+    for (const t of leaves) {
+      t.requiresGrad = true;
+      t.grad = null;
+    }
+    try {
+      const z = qp(d.Q, d.p, d.G, d.h, d.A, d.b);
+      z.mul(c).sum().backward();
+      return await Promise.all(leaves.map((t) => t.grad!.data()));
+    } finally {
+      // the next fwd must not record a graph
+      for (const t of leaves) t.requiresGrad = false;
+    }
+  };
+  return { leaves, fwd, fwdBwd, iters };
+}
+
+/** max over the batch of (Gz − h)₊ and |Az − b|, and each item's ½zᵀQz + pᵀz. */
+function residuals(d: RandomQp, z: Float64Array, s: QpSize) {
+  const [Q, p, G, h] = [d.Q, d.p, d.G!, d.h!].map((t) => t.dataSync());
+  const [A, b] = [d.A, d.b].map((t) => (t === null ? null : t.dataSync()));
+  const n = s.nz;
+  let ineq = 0;
+  let eq = 0;
+  const obj = new Float64Array(BATCH);
+  for (let k = 0; k < BATCH; k++) {
+    const zk = (j: number) => z[k * n + j];
+    const row = (M: ArrayLike<number>, m: number, i: number) => {
+      let v = 0;
+      for (let j = 0; j < n; j++) v += M[(k * m + i) * n + j] * zk(j);
+      return v;
+    };
+    for (let i = 0; i < s.nIneq; i++)
+      ineq = Math.max(ineq, row(G, s.nIneq, i) - h[k * s.nIneq + i]);
+    for (let i = 0; A !== null && b !== null && i < s.nEq; i++)
+      eq = Math.max(eq, Math.abs(row(A, s.nEq, i) - b[k * s.nEq + i]));
+    for (let i = 0; i < n; i++)
+      obj[k] += zk(i) * (0.5 * row(Q, n, i) + p[k * n + i]);
+  }
+  return { ineq, eq, obj };
+}
+
+/** Residuals of both solvers' z, as a cell note. */
+function accuracyNote(
+  d: RandomQp,
+  s: QpSize,
+  ours: Float64Array,
+  theirs: Float64Array,
+): string {
+  const o = residuals(d, ours, s);
+  const q = residuals(d, theirs, s);
+  let gap = -Infinity;
+  o.obj.forEach(
+    (v, k) =>
+      (gap = Math.max(gap, (v - q.obj[k]) / Math.max(1, Math.abs(q.obj[k])))),
+  );
+  const e = (x: number) => x.toExponential(0);
+  const eqs = s.nEq > 0 ? `, ‖Az−b‖∞ ${e(o.eq)} vs ${e(q.eq)}` : '';
+  return `max(Gz−h)₊ ours ${e(Math.max(0, o.ineq))} vs qpth ${e(Math.max(0, q.ineq))}${eqs}, objective ours − qpth ≤ ${e(gap)}`;
+}
+
+/**
+ * Where two solvers' gradients differ: the median and the worst batch
+ * item's largest difference (over all six, each relative to our largest
+ * entry of that gradient). Near-degenerate items (a constraint almost
+ * active at the solution) have ill-conditioned gradients and dominate
+ * the worst.
+ */
+function itemNote(ours: Float64Array[], theirs: Float64Array[]): string {
+  const per = new Float64Array(BATCH);
+  ours.forEach((o, g) => {
+    const scale = o.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-30);
+    const n = o.length / BATCH;
+    for (let i = 0; i < o.length; i++) {
+      const k = Math.floor(i / n);
+      per[k] = Math.max(per[k], Math.abs(theirs[g][i] - o[i]) / scale);
+    }
+  });
+  const sorted = [...per].sort((a, b) => a - b);
+  const worst = per.indexOf(sorted[BATCH - 1]);
+  const e = (x: number) => x.toExponential(0);
+  return `gradients: median item Δ ${e(sorted[BATCH >> 1])}, worst item (${worst}) Δ ${e(sorted[BATCH - 1])}`;
+}
+
+interface QpthOut {
+  forward_s: number[];
+  fwd_bwd_s: number[];
+}
+
+/** Per output (fwd, fwd+bwd): ours, qpth's times, and the rounds' ratios. */
+interface Rounds {
+  ours: number[][];
+  theirs: number[][];
+  ratios: number[][];
+}
+
+/**
+ * ROUNDS rounds of (qpth's reps, ours) on the inputs in `dir`; the first
+ * also has qpth write its z and gradients there.
+ */
+async function qpthRounds(
+  s: QpSize,
+  st: ReturnType<typeof steps>,
+  py: string,
+  dir: string,
+): Promise<Rounds> {
+  const reps = qpthReps(s.nz);
+  const out: Rounds = { ours: [[], []], theirs: [[], []], ratios: [[], []] };
+  for (let r = 0; r < ROUNDS; r++) {
+    const args = ['--inputs', dir, '--reps', String(reps), '--threads', '1'];
+    const q = runPeerScript<QpthOut>(
+      py,
+      'qpth_qp.py',
+      r === 0 ? [...args, '--out'] : args,
+    );
+    const warm = r === 0 ? qpReps(s.nz) : { warmup: 1 };
+    const opts = { ...warm, minReps: reps, maxReps: reps };
+    const mine = [await timeIt(st.fwd, opts), await timeIt(st.fwdBwd, opts)];
+    [q.forward_s, q.fwd_bwd_s].forEach((ts, i) => {
+      const ms = ts.map((t) => t * 1000);
+      out.theirs[i].push(...ms);
+      out.ours[i].push(mine[i].medianMs);
+      out.ratios[i].push(mine[i].medianMs / summarize(ms).medianMs);
+    });
+  }
+  return out;
+}
+
+/** The two rows: timings from `r`, qpth's answers (in `dir`) against ours. */
+async function qpthRows(
+  s: QpSize,
+  d: RandomQp,
+  st: ReturnType<typeof steps>,
+  dir: string,
+  r: Rounds,
+): Promise<Row[]> {
+  const z = Float64Array.from(await st.fwd());
+  const grads = (await st.fwdBwd()).map((g) =>
+    Float64Array.from(g as ArrayLike<number>),
+  );
+  const names = ['dQ', 'dp', 'dG', 'dh', 'dA', 'db'].slice(0, grads.length);
+  const qz = readArray(dir, 'out_z');
+  const qGrads = names.map((n) => readArray(dir, `out_${n}`));
+  const cell = (i: number, diff: number, note: string): PeerCell => ({
+    peer: 'qpth',
+    timing: summarize(r.theirs[i]),
+    ratio: summarize(r.ratios[i]).medianMs,
+    diff,
+    mismatch: i === 0 && !(diff <= 1e-3),
+    note,
+  });
+  const zCell = cell(0, maxRelDiff([z], [qz]), accuracyNote(d, s, z, qz));
+  const gCell = cell(1, maxRelDiff(grads, qGrads), itemNote(grads, qGrads));
+  const name = sizeName(s);
+  return [
+    {
+      name: `qp fwd ${name}`,
+      timing: summarize(r.ours[0]),
+      derived: `${st.iters.last} iters`,
+      peers: [zCell],
+    },
+    {
+      name: `qp fwd+bwd ${name}`,
+      timing: summarize(r.ours[1]),
+      peers: [gCell],
+    },
+  ];
+}
+
+/** The size's two rows: ours interleaved in rounds with qpth, and checked. */
+async function withQpth(
+  s: QpSize,
+  d: RandomQp,
+  c: Tensor,
+  st: ReturnType<typeof steps>,
+  py: string,
+): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'optnet-qpth-'));
+  try {
+    const arrays: Record<string, Tensor> = { Q: d.Q, p: d.p, c };
+    Object.assign(arrays, { G: d.G!, h: d.h! });
+    if (d.A !== null && d.b !== null) Object.assign(arrays, { A: d.A, b: d.b });
+    writeInputs(dir, arrays);
+    const rounds = await qpthRounds(s, st, py, dir);
+    return await qpthRows(s, d, st, dir, rounds);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A size's fwd and fwd+bwd rows (see the file's comment). */
+export function qpEntry(s: QpSize): Entry {
   return {
-    name: `qp fwd ${sizeName(s)}`,
-    ...(s.qpthFwdMs !== undefined ? { referenceMs: s.qpthFwdMs } : {}),
-    async run() {
+    name: `qp fwd, fwd+bwd ${sizeName(s)}`,
+    async run(ctx: RunContext): Promise<Row[]> {
       const { noGrad } = await loadAutograd();
       const { qp, randomQp } = await loadQp();
       const d = data(randomQp, s);
-      let iters = 0;
-      const options = {
-        onIteration: (i: { iteration: number }) =>
-          void (iters = Math.max(iters, i.iteration)),
-      };
-      const step = () =>
-        T.scope(() =>
-          noGrad(() => qp(d.Q, d.p, d.G, d.h, d.A, d.b, options)).data(),
-        );
-      const timing = await timeIt(step, qpReps(s.nz));
-      const ref = s.qpthFwdMs !== undefined ? ', ref = qpth fwd' : '';
-      return { timing, derived: `${iters} iters${ref}` };
-    },
-  };
-}
-
-/** Forward + backward of a training-style loss (z * c).sum(). */
-export function qpFwdBwdEntry(s: QpSize): Entry {
-  return {
-    name: `qp fwd+bwd ${sizeName(s)}`,
-    async run() {
-      await loadAutograd(); // enables backward()
-      const { qp, randomQp } = await loadQp();
-      const d = data(randomQp, s);
-      const leaves = [d.Q, d.p, d.G, d.h, d.A, d.b].filter(
-        (t): t is Tensor => t !== null,
-      );
       const c = T.randn([BATCH, s.nz], { rng: T.makeRng(1), dtype: 'float64' });
-      const step = async () => {
-        for (const t of leaves) {
-          t.requiresGrad = true;
-          t.grad = null;
-        }
-        const z = qp(d.Q, d.p, d.G, d.h, d.A, d.b);
-        z.mul(c).sum().backward();
-        await Promise.all(leaves.map((t) => t.grad?.data()));
-      };
-      try {
-        return { timing: await timeIt(step, qpReps(s.nz)) };
-      } finally {
-        // the fwd entry of this size must not record a graph
-        for (const t of leaves) {
-          t.requiresGrad = false;
-          t.grad = null;
-        }
-      }
+      const st = steps(qp, noGrad, d, c);
+      const py = ctx.peers === null ? null : pythonWithTorch();
+      if (py !== null) return withQpth(s, d, c, st, py);
+      const missing: PeerCell[] | undefined =
+        ctx.peers === null ? undefined : [{ peer: 'qpth', missing: NO_TORCH }];
+      const tf = await timeIt(st.fwd, qpReps(s.nz));
+      const tb = await timeIt(st.fwdBwd, qpReps(s.nz));
+      return [
+        {
+          name: `qp fwd ${sizeName(s)}`,
+          timing: tf,
+          derived: `${st.iters.last} iters`,
+          peers: missing,
+        },
+        { name: `qp fwd+bwd ${sizeName(s)}`, timing: tb, peers: missing },
+      ];
     },
   };
 }
@@ -281,16 +482,12 @@ export function qpWarmEntry(s: QpSize, eps: number): Entry {
 }
 
 /**
- * Both entries for every size, fwd first; then the polishing-cost and the
+ * One entry (two rows) per size; then the polishing-cost and the
  * warm-start entries.
  */
 export function qpEntries(): Entry[] {
   const warm = [QP_SIZES[0], QP_SIZES[1], QP_SIZES[4]].flatMap((s) =>
     [1e-3, 1e-2].map((eps) => qpWarmEntry(s, eps)),
   );
-  return [
-    ...QP_SIZES.flatMap((s) => [qpFwdEntry(s), qpFwdBwdEntry(s)]),
-    ...QP_SIZES.map(qpPolishEntry),
-    ...warm,
-  ];
+  return [...QP_SIZES.map(qpEntry), ...QP_SIZES.map(qpPolishEntry), ...warm];
 }

@@ -4,8 +4,13 @@
  * - conv 1→16 3x3, relu, conv 16→32 3x3, relu, flatten, linear →10;
  *   batch 32 of 1x28x28, stride 1, no padding (NCHW, weights OIHW)
  * - softmax cross-entropy forward + backward alone, [512, 1000]
+ * Each runs interleaved with TF.js-wasm's and jax-js's version of the same
+ * step from the same seeded inputs and parameters; the check compares the
+ * loss and every gradient at the initial parameters.
  */
-import type { Entry } from './entry.js';
+import { race, type RaceOptions } from './compare.js';
+import type { Entry, EntryResult, RunContext } from './entry.js';
+import type { Peer, PeerTask } from './peers/src/index.js';
 import {
   hasOp,
   loadAutograd,
@@ -17,8 +22,7 @@ import {
 } from './ops.js';
 import { timeIt } from './util.js';
 
-const TFJS_MLP_STEP_MS = 150;
-const TFJS_CONV_STEP_MS = 19000;
+const LR = 0.05;
 
 /** A trainable leaf: N(0, scale²), float32. */
 function param(shape: number[], scale: number, rng: T.Rng): Tensor {
@@ -74,12 +78,69 @@ async function sgdStep(
   });
 }
 
+/** One-hot rows [n, k] of integer labels, float32. */
+function oneHotData(labels: Tensor, k: number): Float32Array {
+  const l = labels.dataSync();
+  const y = new Float32Array(l.length * k);
+  l.forEach((c, i) => (y[i * k + c] = 1));
+  return y;
+}
+
+/** The loss and every gradient at `params` (fresh leaves; params kept). */
+function lossAndGrads(
+  ag: Autograd,
+  params: readonly Tensor[],
+  lossOf: (ps: Tensor[]) => Tensor,
+): Float32Array[] {
+  return T.scope(() => {
+    const leaves = ag.noGrad(() => params.map((p) => p.mul(1)));
+    for (const q of leaves) q.requiresGrad = true;
+    const loss = lossOf(leaves);
+    loss.backward();
+    const out = [loss, ...leaves.map((q) => q.grad!)];
+    return out.map((t) => Float32Array.from(t.dataSync()));
+  });
+}
+
+/**
+ * A training step's row: ours alone (every-core pass), or interleaved with
+ * each peer's step built by `make` from the same initial parameters.
+ */
+async function trainRow(
+  ctx: RunContext,
+  ag: Autograd,
+  params: Tensor[],
+  lossOf: (ps: Tensor[]) => Tensor,
+  make: (p: Peer, initial: Float32Array[]) => PeerTask,
+  opts: RaceOptions,
+  perSecond: number,
+): Promise<EntryResult> {
+  const step = () => sgdStep(ag, params, lossOf, LR);
+  const derived = (ms: number) =>
+    `${((perSecond / ms) * 1000).toFixed(0)} samples/s`;
+  if (ctx.peers === null) {
+    const timing = await timeIt(step, opts);
+    return { timing, derived: derived(timing.medianMs) };
+  }
+  const initial = params.map((p) => Float32Array.from(p.dataSync()));
+  const ours = lossAndGrads(ag, params, lossOf);
+  // float32 sums over the batch and the layers: relative 1e-4 of the largest
+  const { timing, cells } = await race(
+    step,
+    ctx.peers,
+    (p) => make(p, initial),
+    ours,
+    1e-4,
+    opts,
+  );
+  return { timing, derived: derived(timing.medianMs), peers: cells };
+}
+
 export function mlpEntry(): Entry {
   const nBatch = 128;
   return {
     name: `MLP 784-256-10 train step f32 batch ${nBatch}`,
-    referenceMs: TFJS_MLP_STEP_MS,
-    async run() {
+    async run(ctx) {
       const ag = await loadAutograd();
       const matmul = op('matmul');
       const rng = T.makeRng(1);
@@ -93,16 +154,12 @@ export function mlpEntry(): Entry {
       ];
       const lossOf = ([w1, b1, w2, b2]: Tensor[]) =>
         crossEntropy(matmul(matmul(x, w1).add(b1).relu(), w2).add(b2), labels);
-      const timing = await timeIt(() => sgdStep(ag, params, lossOf, 0.05), {
-        warmup: 3,
-        minReps: 5,
-        maxReps: 30,
-        budgetMs: 5000,
-      });
-      return {
-        timing,
-        derived: `${((nBatch / timing.medianMs) * 1000).toFixed(0)} samples/s`,
-      };
+      const X = x.dataSync() as Float32Array;
+      const y = oneHotData(labels, 10);
+      const make = (p: Peer, initial: Float32Array[]) =>
+        p.mlpStep({ batch: nBatch, x: X, y, params: initial, lr: LR });
+      const opts = { warmup: 3, minReps: 5, maxReps: 30, budgetMs: 5000 };
+      return trainRow(ctx, ag, params, lossOf, make, opts, nBatch);
     },
   };
 }
@@ -111,8 +168,7 @@ export function convEntry(): Entry {
   const nBatch = 32;
   return {
     name: `conv net train step f32 batch ${nBatch} 28x28`,
-    referenceMs: TFJS_CONV_STEP_MS,
-    async run() {
+    async run(ctx) {
       const ag = await loadAutograd();
       const conv2d = op('conv2d');
       const matmul = op('matmul');
@@ -137,16 +193,13 @@ export function convEntry(): Entry {
           labels,
         );
       };
-      const timing = await timeIt(() => sgdStep(ag, params, lossOf, 0.05), {
-        warmup: 1,
-        minReps: 3,
-        maxReps: 10,
-        budgetMs: 8000,
-      });
-      return {
-        timing,
-        derived: `${((nBatch / timing.medianMs) * 1000).toFixed(0)} samples/s`,
-      };
+      const X = x.dataSync() as Float32Array;
+      const y = oneHotData(labels, 10);
+      const make = (p: Peer, initial: Float32Array[]) =>
+        p.convStep({ batch: nBatch, x: X, y, params: initial, lr: LR });
+      // a peer's step can take seconds (jax-js): few rounds
+      const opts = { warmup: 1, minReps: 3, maxReps: 10, budgetMs: 8000 };
+      return trainRow(ctx, ag, params, lossOf, make, opts, nBatch);
     },
   };
 }
@@ -155,7 +208,7 @@ export function softmaxCrossEntropyEntry(): Entry {
   const [rows, cols] = [512, 1000];
   return {
     name: `softmax cross-entropy fwd+bwd f32 [${rows}, ${cols}]`,
-    async run() {
+    async run({ peers }) {
       await loadAutograd();
       const rng = T.makeRng(3);
       const logits = T.randn([rows, cols], { rng, requiresGrad: true });
@@ -168,14 +221,30 @@ export function softmaxCrossEntropyEntry(): Entry {
           await logits.grad!.data();
           return loss.item();
         });
-      const timing = await timeIt(step, {
-        warmup: 3,
-        minReps: 5,
-        maxReps: 30,
-        budgetMs: 3000,
+      const opts = { warmup: 3, minReps: 5, maxReps: 30, budgetMs: 3000 };
+      const derived = (ms: number) =>
+        `${((rows * cols) / ms / 1000).toFixed(1)} Melem/s`;
+      if (peers === null) {
+        const timing = await timeIt(step, opts);
+        return { timing, derived: derived(timing.medianMs) };
+      }
+      const ours = await T.scope(async () => {
+        logits.grad = null;
+        const loss = crossEntropy(logits, labels);
+        loss.backward();
+        return [loss, logits.grad!].map((t) => Float32Array.from(t.dataSync()));
       });
-      const melem = (rows * cols) / timing.medianMs / 1000;
-      return { timing, derived: `${melem.toFixed(1)} Melem/s` };
+      const L = logits.dataSync() as Float32Array;
+      const y = oneHotData(labels, cols);
+      const { timing, cells } = await race(
+        step,
+        peers,
+        (p) => p.softmaxCe(L, y, rows, cols),
+        ours,
+        1e-5,
+        opts,
+      );
+      return { timing, derived: derived(timing.medianMs), peers: cells };
     },
   };
 }

@@ -1,14 +1,22 @@
 /** What a benchmark entry is. */
+import type { PeerOrReason } from './peers/src/index.js';
 import type { Row } from './util.js';
+
+/** What a run of an entry gets. */
+export interface RunContext {
+  /**
+   * The JavaScript peers (TF.js-wasm, jax-js) to time beside ours, or
+   * null in the every-core pass (ours only; no python peer either).
+   */
+  peers: readonly PeerOrReason[] | null;
+}
+
+/** A row's result: its fields, or whole rows (an entry giving several). */
+export type EntryResult = Omit<Row, 'name'> | Row[];
 
 export interface Entry {
   /** Shown in the table; `pnpm bench <text>` picks entries by name. */
   name: string;
-  /**
-   * Reference time in ms on the same machines: TensorFlow.js pure-JS CPU, or
-   * qpth for the QP entries.
-   */
-  referenceMs?: number;
   /** Set up, time, and return the row (throw Skip when an op is missing). */
-  run(): Promise<Omit<Row, 'name' | 'referenceMs'>>;
+  run(ctx: RunContext): Promise<EntryResult>;
 }

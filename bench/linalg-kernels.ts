@@ -23,7 +23,7 @@ import {
   getCpuParallel,
   setCpuParallel,
   type CpuParallel,
-} from '../packages/tensor/src/backend.js';
+} from '../packages/tensor/src/cpu/backend.js';
 import { useCpuThreads } from '../packages/tensor/src/cpu/threads.js';
 import { spdBatch } from './cases-linalg.js';
 

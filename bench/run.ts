@@ -1,23 +1,26 @@
 /**
- * `pnpm bench`: times the entries below on the current backend (CPU unless
- * an app set another), prints a table, and writes it into BENCHMARKS.md.
+ * `pnpm bench`: times the entries below (on the CPU backend unless
+ * `--backend webgpu`) and prints a
+ * table; it never writes a tracked file unless asked:
  *
- *   pnpm bench                  all entries; updates BENCHMARKS.md
- *   pnpm bench matmul conv      entries whose name contains matmul or conv;
- *                               prints only (a partial table is not written)
- *   pnpm bench --no-write       all entries, BENCHMARKS.md left alone
- *   pnpm bench --threads 1      one thread (default: every core; the batched
- *                               linalg kernels split by batch item)
+ *   pnpm bench                  all entries, printed
+ *   pnpm bench --record         all entries; the table goes into BENCHMARKS.md
+ *   pnpm bench matmul conv      entries whose name contains matmul or conv
+ *   pnpm bench --threads 1      skip the every-core pass
+ *   pnpm bench --no-peers       ours only (no TF.js-wasm, jax-js, qpth)
  *   pnpm bench --js-kernels     the plain JS kernels instead of the
- *                               WebAssembly SIMD ones (prints only)
+ *                               WebAssembly SIMD ones
  *   pnpm bench --backend webgpu the float32 rows on @optnet/gpu, with the
  *                               device's dispatches, submits and readbacks
  *                               per call; float64 rows say they need the
- *                               CPU (prints only)
+ *                               CPU
  *
- * An entry whose op has not landed in @optnet/tensor yet shows
- * "skipped: <op> not available"; any other error shows as "error: ..." and
- * makes the run exit 1.
+ * Two passes: first every entry on one thread, interleaved with the peers
+ * that run the same task (TF.js-wasm and jax-js from bench/peers, qpth
+ * through python3; each also one thread), then ours alone on every core
+ * (`--threads N`: N). An entry whose op has not landed in @optnet/tensor
+ * shows "skipped: <op> not available"; any other error, or a peer whose
+ * numbers differ from ours, shows in its row and makes the run exit 1.
  */
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,10 +34,15 @@ import {
   mlpEntry,
   softmaxCrossEntropyEntry,
 } from './cases-train.js';
-import type { Entry } from './entry.js';
+import { availableParallelism } from 'node:os';
+import type { Entry, RunContext } from './entry.js';
+import { loadPeers } from './peers/src/index.js';
 import { Skip, T } from './ops.js';
 import { formatTable, machineInfo, writeResults, type Row } from './util.js';
-import { useCpuThreads } from '../packages/tensor/src/cpu/threads.js';
+import {
+  stopCpuThreads,
+  useCpuThreads,
+} from '../packages/tensor/src/cpu/threads.js';
 import { onGpu, useWebGpu } from './webgpu.js';
 
 const entries: Entry[] = [
@@ -52,22 +60,45 @@ const entries: Entry[] = [
   ...sudokuEntries(),
 ];
 
-async function runEntry(e: Entry): Promise<{ row: Row; failed: boolean }> {
-  const base = {
-    name: e.name,
-    ...(e.referenceMs !== undefined ? { referenceMs: e.referenceMs } : {}),
-  };
+async function runEntry(e: Entry, ctx: RunContext): Promise<Row[]> {
   try {
-    return { row: { ...base, ...(await e.run()) }, failed: false };
+    const r = await e.run(ctx);
+    return Array.isArray(r) ? r : [{ name: e.name, ...r }];
   } catch (err) {
-    if (err instanceof Skip)
-      return { row: { ...base, note: err.message }, failed: false };
+    if (err instanceof Skip) return [{ name: e.name, note: err.message }];
     const msg = err instanceof Error ? err.message : String(err);
     console.error(`${e.name}: ${err instanceof Error ? err.stack : msg}`);
-    return {
-      row: { ...base, note: `error: ${msg.split('\n')[0].slice(0, 80)}` },
-      failed: true,
-    };
+    const note = `error: ${msg.split('\n')[0].slice(0, 80)}`;
+    return [{ name: e.name, note, failed: true } as Row];
+  }
+}
+
+/** Whether a row failed: an error, or a peer that computed other numbers. */
+const failed = (r: Row): boolean =>
+  (r as { failed?: boolean }).failed === true ||
+  (r.peers ?? []).some((c) => c.mismatch);
+
+function describe(r: Row): string {
+  const ours = r.timing ? `ours ${r.timing.medianMs.toFixed(2)} ms` : r.note;
+  const peers = (r.peers ?? [])
+    .map((c) =>
+      c.timing
+        ? `${c.peer} ${c.timing.medianMs.toFixed(2)} ms`
+        : `${c.peer} ${c.mismatch ? 'MISMATCH' : 'missing'}`,
+    )
+    .join(', ');
+  return `${r.name}: ${ours}${peers ? `; ${peers}` : ''}`;
+}
+
+/** The every-core pass: ours alone, each row's time into allCores. */
+async function allCoresPass(chosen: Entry[], rows: Row[]): Promise<void> {
+  for (const e of chosen) {
+    for (const r of await runEntry(e, { peers: null })) {
+      const row = rows.find((x) => x.name === r.name);
+      if (row && r.timing) row.allCores = r.timing;
+      if (row && r.timing)
+        console.log(`${r.name}: every core ${r.timing.medianMs.toFixed(2)} ms`);
+    }
   }
 }
 
@@ -86,11 +117,13 @@ async function main(): Promise<number> {
     console.error(`--backend must be cpu or webgpu; got '${kind}'`);
     return 1;
   }
-  const write =
-    filters.length === 0 &&
-    !args.includes('--no-write') &&
-    !jsKernels &&
-    kind === 'cpu';
+  const record = args.includes('--record');
+  if (record && (filters.length > 0 || jsKernels || kind !== 'cpu')) {
+    console.error(
+      'pnpm bench --record runs every entry on the CPU with the WebAssembly kernels: drop the filters, --js-kernels and --backend',
+    );
+    return 1;
+  }
   if (jsKernels) T.setWasmKernels(false);
   const matches = (e: Entry) =>
     filters.some((f) => e.name.toLowerCase().includes(f.toLowerCase()));
@@ -106,49 +139,48 @@ async function main(): Promise<number> {
     return 1;
   }
   const info = machineInfo();
-  // Both cores by default: the batched linalg kernels split by batch item
-  // (bit-identical results). `--threads 1` measures one thread.
   const ti = args.indexOf('--threads');
-  const threads = await useCpuThreads(
-    ti >= 0 ? Number(args[ti + 1]) : undefined,
-  );
+  const want = ti >= 0 ? Number(args[ti + 1]) : availableParallelism();
   const kernels = T.usingWasmKernels()
     ? 'WebAssembly SIMD kernels'
     : 'JS kernels';
   const backend = gpu
     ? gpu.name
-    : `${T.getBackend().name} (${kernels}), ${threads} thread${threads === 1 ? '' : 's'}`;
+    : `${T.getBackend().name} (${kernels}); one thread, then ${want}`;
   console.log(`${info.cpu}, node ${info.node}, backend ${backend}\n`);
 
   const t0 = performance.now();
+  await useCpuThreads(1);
+  // On the GPU: our rows only (the peers and the every-core pass are CPU's).
+  const peers =
+    gpu !== null || args.includes('--no-peers') ? [] : await loadPeers();
   const rows: Row[] = [];
-  let failures = 0;
   for (const e of chosen) {
-    const { row, failed } = await runEntry(e);
-    failures += Number(failed);
-    rows.push(row);
-    const what = row.timing
-      ? `median ${row.timing.medianMs.toFixed(2)} ms`
-      : row.note;
-    console.log(`${e.name}: ${what}`);
+    for (const r of await runEntry(e, { peers })) {
+      rows.push(r);
+      console.log(describe(r));
+    }
   }
+  const threads = want > 1 && gpu === null ? await useCpuThreads(want) : 1;
+  if (threads > 1) await allCoresPass(chosen, rows);
+  stopCpuThreads();
   const totalSeconds = (performance.now() - t0) / 1000;
-  const table = formatTable(rows);
+  const table = formatTable(rows, threads);
   console.log(
-    `\n${table}\n\nreference: TensorFlow.js pure-JS CPU on the same machines; for the qp rows, qpth (PyTorch CPU, float64, one thread)`,
+    `\n${table}\n\nours/peer: median over interleaved rounds of our time / the peer's (below 1: ours is faster); Δ: the peer's largest difference from our numbers, relative to our largest`,
   );
 
-  if (write) {
+  if (record) {
     const root = join(dirname(fileURLToPath(import.meta.url)), '..');
     writeResults(join(root, 'BENCHMARKS.md'), table, {
       ...info,
-      command: 'pnpm bench',
+      command: 'pnpm bench --record',
       backend,
       totalSeconds,
     });
-    console.log('wrote BENCHMARKS.md');
+    console.log('recorded in BENCHMARKS.md');
   }
-  return failures === 0 ? 0 : 1;
+  return rows.some(failed) ? 1 : 0;
 }
 
 process.exitCode = await main();

@@ -4,7 +4,7 @@
  * BENCHMARKS.md between two markers, so a rerun replaces the old table.
  */
 import { cpus, totalmem } from 'node:os';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 
 export interface TimeOptions {
   /** Untimed runs first (JIT, caches, pipeline compiles). */
@@ -123,20 +123,40 @@ export function summarize(times: readonly number[]): Timing {
   return { medianMs, minMs: sorted[0], reps: sorted.length };
 }
 
+/** A peer's cell of a row: its time and ratio, or why it is missing. */
+export interface PeerCell {
+  /** The peer's column: 'TF.js-wasm', 'jax-js' or 'qpth'. */
+  peer: string;
+  timing?: Timing;
+  /** Median over the interleaved rounds of ours / peer (below 1: ours faster). */
+  ratio?: number;
+  /** Largest relative difference of the peer's numbers from ours. */
+  diff?: number;
+  /** The peer's numbers differ from ours by more than the task allows. */
+  mismatch?: boolean;
+  /** Why the peer has no number here. */
+  missing?: string;
+  /** More to say (residuals, the other timing). */
+  note?: string;
+}
+
 /** One line of the results table. */
 export interface Row {
   name: string;
+  /** Ours, one thread (interleaved with the peers where it has any). */
   timing?: Timing;
   /** E.g. "12.3 GFLOP/s". */
   derived?: string;
-  /**
-   * Reference time in ms (TensorFlow.js pure-JS CPU, or qpth for QP rows, on
-   * the same machines).
-   */
-  referenceMs?: number;
+  /** Ours with every core (the second pass). */
+  allCores?: Timing;
+  /** The peers' cells (absent: no peer runs this task). */
+  peers?: PeerCell[];
   /** Why there is no timing, e.g. "skipped: matmul not available". */
   note?: string;
 }
+
+/** The peers' columns, in order. */
+export const PEER_COLUMNS: readonly string[] = ['TF.js-wasm', 'jax-js', 'qpth'];
 
 /** 2·m·k·n / t, as a string. */
 export function gflops(flop: number, ms: number): string {
@@ -149,32 +169,46 @@ function fmtMs(ms: number): string {
   return ms.toFixed(2);
 }
 
-/** The results as a Markdown table. */
-export function formatTable(rows: readonly Row[]): string {
+/** A peer's cell as text. */
+function fmtCell(c: PeerCell | undefined): string {
+  if (c === undefined) return '';
+  if (c.missing !== undefined) return `missing because ${c.missing}`;
+  const diff = c.diff === undefined ? '' : `, Δ ${c.diff.toExponential(0)}`;
+  if (c.mismatch) return `MISMATCH${diff}`;
+  if (c.timing === undefined) return c.note ?? '';
+  const ratio =
+    c.ratio === undefined ? '' : `, ours/peer ${c.ratio.toFixed(2)}`;
+  const note = c.note === undefined ? '' : `; ${c.note}`;
+  return `${fmtMs(c.timing.medianMs)} ms${ratio}${diff}${note}`;
+}
+
+/** The results as a Markdown table (`threads`: the second pass's count). */
+export function formatTable(rows: readonly Row[], threads: number): string {
   const head = [
     'benchmark',
-    'median ms',
+    'ours 1 thread, median ms',
     'min ms',
     'reps',
     'derived',
-    'reference ms',
-    'speedup vs ref',
+    `ours ${threads} threads, ms`,
+    ...PEER_COLUMNS.map((p) => `${p} (1 thread)`),
   ];
   const lines = rows.map((r) => {
-    if (!r.timing) {
-      const ref = r.referenceMs === undefined ? '' : String(r.referenceMs);
-      return [r.name, '', '', '', r.note ?? 'skipped', ref, ''];
-    }
+    const cells = PEER_COLUMNS.map((p) =>
+      fmtCell(r.peers?.find((c) => c.peer === p)),
+    );
+    const all = r.allCores ? fmtMs(r.allCores.medianMs) : '';
+    if (!r.timing)
+      return [r.name, '', '', '', r.note ?? 'skipped', all, ...cells];
     const { medianMs, minMs, reps } = r.timing;
-    const ref = r.referenceMs;
     return [
       r.name,
       fmtMs(medianMs),
       fmtMs(minMs),
       String(reps),
       r.derived ?? '',
-      ref === undefined ? '' : String(ref),
-      ref === undefined ? '' : `${(ref / medianMs).toFixed(2)}x`,
+      all,
+      ...cells,
     ];
   });
   const all = [head, ...lines];
@@ -237,5 +271,7 @@ export function writeResults(path: string, table: string, info: RunInfo): void {
     start >= 0 && end > start
       ? old.slice(0, start) + section + old.slice(end + END_MARKER.length)
       : `${old.trimEnd()}\n\n${section}\n`;
-  writeFileSync(path, next);
+  // atomically: a run stopped mid-write leaves the old file whole
+  writeFileSync(`${path}.tmp`, next);
+  renameSync(`${path}.tmp`, path);
 }

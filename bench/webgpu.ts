@@ -44,12 +44,12 @@ function cpuOnly(err: unknown): string | null {
 export function onGpu(entry: Entry, stats: () => GpuStats): Entry {
   return {
     ...entry,
-    async run() {
+    async run(ctx) {
       const s0 = stats();
       const n0 = timedCalls();
       let row;
       try {
-        row = await entry.run();
+        row = await entry.run(ctx);
       } catch (err) {
         const why = cpuOnly(err);
         if (why !== null) throw new Skip(why);
@@ -59,10 +59,11 @@ export function onGpu(entry: Entry, stats: () => GpuStats): Entry {
       const n = Math.max(1, timedCalls() - n0);
       const per = (k: keyof GpuStats) => ((s1[k] - s0[k]) / n).toFixed(1);
       const work = `per call ${per('dispatches')} dispatches, ${per('submits')} submits, ${per('readbacks')} readbacks, ${per('uploads')} uploads`;
-      return {
-        ...row,
-        derived: [row.derived, work].filter(Boolean).join('; '),
-      };
+      const add = <R extends { derived?: string }>(r: R): R => ({
+        ...r,
+        derived: [r.derived, work].filter(Boolean).join('; '),
+      });
+      return Array.isArray(row) ? row.map(add) : add(row);
     },
   };
 }

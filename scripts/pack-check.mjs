@@ -93,7 +93,10 @@ function publishedPackages() {
 }
 
 function packAll(dest) {
-  run('pnpm -r pack', 'pnpm', ['-r', 'pack', '--pack-destination', dest], {
+  // packages/ only: bench/peers is a private workspace package of the
+  // benchmarks (TF.js, jax-js), never published
+  const args = ['-r', '--filter', './packages/*', 'pack'];
+  run('pnpm -r pack', 'pnpm', [...args, '--pack-destination', dest], {
     cwd: root,
   });
   const tarballs = readdirSync(dest).filter((f) => f.endsWith('.tgz'));

@@ -128,8 +128,9 @@ function step(node: GraphNode, cts: Map<Tensor, Tensor>): void {
     (o, i) =>
       outCts[i] ?? T.zeros(o.shape, { dtype: o.dtype, backend: o.backend }),
   );
+  const needs = node.inputs.map((x) => x.requiresGrad);
   const inCts = rule(
-    { inputs: node.inputs, outputs: node.outputs, attrs: node.attrs },
+    { inputs: node.inputs, outputs: node.outputs, attrs: node.attrs, needs },
     filled,
   );
   node.inputs.forEach((x, i) => {

@@ -2,7 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as T from '@optnet/tensor';
 import type { Tensor } from '@optnet/tensor';
-import { grad } from '@optnet/autograd';
+import { definePrimitive, grad } from '@optnet/autograd';
+import { conv2dVjp } from '../src/vjp/conv2d.js';
+import { matmulVjp } from '../src/vjp/matmul.js';
 import { checkShapes } from './gradcheck-helper.js';
 
 const f64 = { dtype: 'float64' } as const;
@@ -235,6 +237,54 @@ test('conv2d: a composite with bias gradchecks', () => {
       T.add(T.conv2d(x, w, { padding: 1 }), T.reshape(b, [1, 3, 1, 1])),
     [[2, 2, 4, 4], [3, 2, 3, 3], [3]],
     28,
+  );
+});
+
+test('matmul/conv2d: the walker says which inputs need a cotangent; the rules skip the others, the rest unchanged', () => {
+  const rng = T.makeRng(4);
+  // the walker passes needs = each input's requiresGrad
+  let seen: readonly boolean[] | undefined;
+  const spy = definePrimitive<object, null>({
+    name: 'spy',
+    forward: ([a, b]) => ({ outputs: [a.mul(b)], residuals: null }),
+    vjp: (_r, [g], ctx) => {
+      seen = ctx.needs;
+      return [g, g];
+    },
+  });
+  const data = T.randn([3], { rng, ...f64 });
+  const p = T.randn([3], { rng, ...f64, requiresGrad: true });
+  spy.bind([data, p], {})[0].sum().backward();
+  assert.equal(seen, [false, true]);
+  // matmul: with needs [false, true] no Ā, the same B̄ as without needs
+  const a = T.randn([5, 6], { rng, ...f64 });
+  const b = T.randn([6, 3], { rng, ...f64 });
+  const g = T.randn([5, 3], { rng, ...f64 });
+  for (const [transA, transB] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ]) {
+    const inputs = [transA ? a.transpose() : a, transB ? b.transpose() : b];
+    const ctx = { inputs, outputs: [], attrs: { transA, transB } };
+    const all = matmulVjp(ctx, [g]);
+    const some = matmulVjp({ ...ctx, needs: [false, true] }, [g]);
+    assert.is(some[0], null);
+    assert.equal([...some[1]!.dataSync()], [...all[1]!.dataSync()]);
+    assert.is(matmulVjp({ ...ctx, needs: [true, false] }, [g])[1], null);
+  }
+  // conv2d: no input gradient for data, the same weight gradient
+  const x = T.randn([2, 1, 5, 5], { rng, ...f64 });
+  const w = T.randn([2, 1, 3, 3], { rng, ...f64 });
+  const gy = T.randn([2, 2, 3, 3], { rng, ...f64 });
+  const attrs = T.conv2dAttrs({});
+  const ctx = { inputs: [x, w], outputs: [], attrs };
+  const some = conv2dVjp({ ...ctx, needs: [false, true] }, [gy]);
+  assert.is(some[0], null);
+  assert.equal(
+    [...some[1]!.dataSync()],
+    [...conv2dVjp(ctx, [gy])[1]!.dataSync()],
   );
 });
 

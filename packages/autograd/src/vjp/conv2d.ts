@@ -19,12 +19,17 @@ const opts = (a: Conv2dAttrs): T.Conv2dOptions => ({
 });
 const hw = (s: readonly number[]): [number, number] => [s[2], s[3]];
 
+/** The first layer's input is data: its gradient is skipped when not needed. */
 export const conv2dVjp: VjpRule<Conv2dAttrs> = (
-  { inputs: [x, w], attrs },
+  { inputs: [x, w], attrs, needs },
   [g],
 ) => [
-  T.conv2dGradInput(g, w, hw(x.shape), opts(attrs)),
-  T.conv2dGradWeight(x, g, hw(w.shape), opts(attrs)),
+  needs?.[0] === false
+    ? null
+    : T.conv2dGradInput(g, w, hw(x.shape), opts(attrs)),
+  needs?.[1] === false
+    ? null
+    : T.conv2dGradWeight(x, g, hw(w.shape), opts(attrs)),
 ];
 
 /** dx = gradInput(g, w): ḡ = conv2d(d̄x, w), w̄ = gradWeight(d̄x, g). */

@@ -14,6 +14,12 @@ export interface VjpContext<A> {
   readonly outputs: readonly Tensor[];
   /** The attributes the primitive was applied with (axes, shapes, ...). */
   readonly attrs: A;
+  /**
+   * Whether each input needs a cotangent (it requires grad); absent: all
+   * do. A rule may skip the work of the others and return null there (a
+   * matmul with a data operand computes one product, not two).
+   */
+  readonly needs?: readonly boolean[];
 }
 
 /**

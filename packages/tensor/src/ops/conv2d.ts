@@ -130,7 +130,13 @@ function convShape(op: string, x: Shape, w: Shape, a: Conv2dAttrs): number[] {
   return [x[0], w[0], ho, wo];
 }
 
-interface Geometry {
+/**
+ * A conv call's sizes: batch n, channels c, input h × w, output channels o,
+ * kernel kh × kw, output ho × wo, per group cg in and og out channels,
+ * kk = cg·kh·kw rows of cols and l = ho·wo columns.
+ * @example const { kk, l } = geometry(x.shape, w.shape, y.shape, 1);
+ */
+export interface Geometry {
   n: number;
   c: number;
   h: number;
@@ -146,7 +152,16 @@ interface Geometry {
   l: number;
 }
 
-function geometry(x: Shape, w: Shape, y: Shape, groups: number): Geometry {
+/**
+ * The Geometry of a conv with input x, weight w and output y shapes.
+ * @example geometry([1, 1, 4, 4], [2, 1, 3, 3], [1, 2, 2, 2], 1).kk; // 9
+ */
+export function geometry(
+  x: Shape,
+  w: Shape,
+  y: Shape,
+  groups: number,
+): Geometry {
   const cg = x[1] / groups;
   const og = w[0] / groups;
   return {

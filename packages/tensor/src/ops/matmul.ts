@@ -446,6 +446,19 @@ export function rowBlocked(y: TensorMeta): boolean {
   );
 }
 
+/**
+ * The rows [r0, r1) of the output that row blocks [start, end) cover.
+ * @example const [r0, r1] = rowBlockRows(y, 0, 2); // [0, 32] for m ≥ 32
+ */
+export function rowBlockRows(
+  y: TensorMeta,
+  start: number,
+  end: number,
+): [number, number] {
+  const m = y.shape[y.shape.length - 2];
+  return [start * ROW_BLOCK, Math.min(end * ROW_BLOCK, m)];
+}
+
 /** Rows [start·ROW_BLOCK, end·ROW_BLOCK) of one product op(a)·op(b). */
 function runRows(
   a: CpuTensor,

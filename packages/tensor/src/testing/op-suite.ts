@@ -5,6 +5,7 @@
  */
 import { getBackend, setBackend, type Backend } from '../backend.js';
 import { zeros } from '../creation.js';
+import { broadcastCases } from './cases-broadcast.js';
 import { coreCases } from './cases-core.js';
 import { linalgCases } from './cases-linalg.js';
 import { matmulCases } from './cases-matmul.js';
@@ -36,6 +37,7 @@ export interface OpCase {
  */
 export const allCases: readonly OpCase[] = [
   ...coreCases,
+  ...broadcastCases,
   ...movementCases,
   ...matmulCases,
   ...nnCases,

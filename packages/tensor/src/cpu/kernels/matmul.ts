@@ -12,6 +12,7 @@ import {
   type MatmulAttrs,
   type MatmulLayout,
 } from '../../ops/matmul.js';
+import { sgemmApplies, sgemmRange } from './sgemm.js';
 import {
   inChunks,
   operand,
@@ -84,8 +85,10 @@ export const matmulFast: CpuBatch<MatmulAttrs> = {
   cost: (inputs, outputs, attrs) => {
     const [y] = outputs;
     const matVec = y.shape[y.shape.length - 1] === 1;
-    // Row blocks and transA with transB run the JS kernel: no scaling.
-    const js = rowBlocked(y) || (attrs.transA && attrs.transB);
+    // Row blocks and transA with transB run the JS kernel (float64), no
+    // scaling; the float32 kernel runs them all.
+    const f32 = inputs[0].dtype === 'float32' && !matVec;
+    const js = !f32 && (rowBlocked(y) || (attrs.transA && attrs.transB));
     const scale = js ? 1 : wasmCostScale(matVec);
     return scale * reference.cost!(inputs, outputs, attrs);
   },
@@ -94,6 +97,11 @@ export const matmulFast: CpuBatch<MatmulAttrs> = {
     const [y] = outputs;
     const { transA, transB } = attrs;
     const wk = wasmKernels();
+    if (wk !== null && sgemmApplies(a, b, y, transA, transB)) {
+      const l = layout(a, b, y, transA);
+      if (sgemmRange(wk, a, b, y, l, transA, transB, start, end)) return;
+      return reference.run(inputs, outputs, attrs, start, end);
+    }
     if (
       wk !== null &&
       !rowBlocked(y) &&

@@ -11,96 +11,7 @@
  * error naming the instruction. Comments are `;; ...` to the end of a line.
  */
 
-/**
- * A WebAssembly value type.
- * @inline
- */
-type ValType = 'i32' | 'i64' | 'f32' | 'f64' | 'v128';
-const VALTYPE: Record<ValType, number> = {
-  i32: 0x7f,
-  i64: 0x7e,
-  f32: 0x7d,
-  f64: 0x7c,
-  v128: 0x7b,
-};
-
-/** How an instruction's immediates are written. */
-type Imm = 'none' | 'local' | 'label' | 'i32' | 'f64' | 'mem' | 'lane' | 'func';
-
-interface OpInfo {
-  readonly code: readonly number[];
-  readonly imm: Imm;
-  /** Natural alignment (log2 bytes) of a memory access. */
-  readonly align?: number;
-}
-
-const SIMD = 0xfd;
-function simd(n: number, imm: Imm = 'none', align?: number): OpInfo {
-  return { code: [SIMD, ...uleb(n)], imm, align };
-}
-
-const OPS: Record<string, OpInfo> = {
-  unreachable: { code: [0x00], imm: 'none' },
-  nop: { code: [0x01], imm: 'none' },
-  br: { code: [0x0c], imm: 'label' },
-  br_if: { code: [0x0d], imm: 'label' },
-  return: { code: [0x0f], imm: 'none' },
-  call: { code: [0x10], imm: 'func' },
-  drop: { code: [0x1a], imm: 'none' },
-  select: { code: [0x1b], imm: 'none' },
-  'local.get': { code: [0x20], imm: 'local' },
-  'local.set': { code: [0x21], imm: 'local' },
-  'local.tee': { code: [0x22], imm: 'local' },
-  'i32.load': { code: [0x28], imm: 'mem', align: 2 },
-  'f32.load': { code: [0x2a], imm: 'mem', align: 2 },
-  'f64.load': { code: [0x2b], imm: 'mem', align: 3 },
-  'i32.store': { code: [0x36], imm: 'mem', align: 2 },
-  'f32.store': { code: [0x38], imm: 'mem', align: 2 },
-  'f64.store': { code: [0x39], imm: 'mem', align: 3 },
-  'i32.const': { code: [0x41], imm: 'i32' },
-  'f64.const': { code: [0x44], imm: 'f64' },
-  'i32.eqz': { code: [0x45], imm: 'none' },
-  'i32.eq': { code: [0x46], imm: 'none' },
-  'i32.ne': { code: [0x47], imm: 'none' },
-  'i32.lt_s': { code: [0x48], imm: 'none' },
-  'i32.gt_s': { code: [0x4a], imm: 'none' },
-  'i32.le_s': { code: [0x4c], imm: 'none' },
-  'i32.ge_s': { code: [0x4e], imm: 'none' },
-  'f64.eq': { code: [0x61], imm: 'none' },
-  'f64.ne': { code: [0x62], imm: 'none' },
-  'f64.lt': { code: [0x63], imm: 'none' },
-  'f64.gt': { code: [0x64], imm: 'none' },
-  'f64.le': { code: [0x65], imm: 'none' },
-  'f64.ge': { code: [0x66], imm: 'none' },
-  'i32.add': { code: [0x6a], imm: 'none' },
-  'i32.sub': { code: [0x6b], imm: 'none' },
-  'i32.mul': { code: [0x6c], imm: 'none' },
-  'i32.and': { code: [0x71], imm: 'none' },
-  'i32.or': { code: [0x72], imm: 'none' },
-  'i32.shl': { code: [0x74], imm: 'none' },
-  'i32.shr_s': { code: [0x75], imm: 'none' },
-  'f64.abs': { code: [0x99], imm: 'none' },
-  'f64.neg': { code: [0x9a], imm: 'none' },
-  'f64.sqrt': { code: [0x9f], imm: 'none' },
-  'f64.add': { code: [0xa0], imm: 'none' },
-  'f64.sub': { code: [0xa1], imm: 'none' },
-  'f64.mul': { code: [0xa2], imm: 'none' },
-  'f64.div': { code: [0xa3], imm: 'none' },
-  'f64.min': { code: [0xa4], imm: 'none' },
-  'f64.max': { code: [0xa5], imm: 'none' },
-  'f64.convert_i32_s': { code: [0xb7], imm: 'none' },
-  'f64.promote_f32': { code: [0xbb], imm: 'none' },
-  'f32.demote_f64': { code: [0xb6], imm: 'none' },
-  'v128.load': simd(0x00, 'mem', 4),
-  'v128.store': simd(0x0b, 'mem', 4),
-  'f64x2.splat': simd(0x14),
-  'f64x2.extract_lane': simd(0x21, 'lane'),
-  'f64x2.replace_lane': simd(0x22, 'lane'),
-  'f64x2.add': simd(0xf0),
-  'f64x2.sub': simd(0xf1),
-  'f64x2.mul': simd(0xf2),
-  'f64x2.div': simd(0xf3),
-};
+import { OPS, VALTYPE, type OpInfo, type ValType } from './opcodes.js';
 
 function uleb(n: number): number[] {
   const out: number[] = [];
@@ -343,6 +254,7 @@ class BodyWriter {
         out.push(...sleb(v | 0));
         return;
       }
+      case 'f32':
       case 'f64': {
         const v =
           imms[0] === 'inf'
@@ -352,7 +264,9 @@ class BodyWriter {
               : Number(imms[0]);
         if (Number.isNaN(v) && imms[0] !== 'nan')
           this.fail(`"${name}" needs a number, got ${imms[0]}`);
-        out.push(...new Uint8Array(new Float64Array([v]).buffer));
+        const bits =
+          info.imm === 'f32' ? new Float32Array([v]) : new Float64Array([v]);
+        out.push(...new Uint8Array(bits.buffer));
         return;
       }
       case 'lane': {

@@ -21,6 +21,11 @@ import { assemble, type WasmFunc } from './assemble.js';
 import { choleskyWat } from './wat-cholesky.js';
 import { commonWat } from './wat-common.js';
 import { matmulWat } from './wat-matmul.js';
+import { f32CompareWat } from './wat-f32-compare.js';
+import { f32ConvWat } from './wat-f32-conv.js';
+import { f32ElementwiseWat } from './wat-f32-elementwise.js';
+import { f32ReduceWat } from './wat-f32-reduce.js';
+import { sgemmWat } from './wat-sgemm.js';
 import { triangularSolveWat } from './wat-triangular-solve.js';
 
 /**
@@ -79,6 +84,8 @@ export function resetWasmScratch(): void {
   if (cached) cached.reset();
 }
 const PAGE = 65536;
+/** Bytes kept addressable past the ring (vector loads past an array's end). */
+const SLACK = 64;
 
 /**
  * The CPU backend's WebAssembly module on this thread: its functions, its
@@ -99,6 +106,8 @@ export interface WasmKernels {
    * any allocation).
    */
   f64(): Float64Array;
+  /** Float32 view of the whole memory (as f64(): take it after allocating). */
+  f32(): Float32Array;
   /**
    * Whether this thread keeps mirrors (false in the workers of useCpuThreads).
    */
@@ -121,6 +130,14 @@ export interface WasmKernels {
    */
   remember(a: Float64Array | Float32Array, at: number): void;
   /**
+   * Byte address of a float32 copy of all of `a` (no widening): its f32
+   * mirror if young enough, else a fresh copy that becomes it; -1 as for
+   * alloc. The float32 kernels read their operands through this.
+   */
+  resident32(a: Float32Array | Int32Array): number;
+  /** Record the `a.length` float32s at byte address `at` as a's f32 mirror. */
+  remember32(a: Float32Array | Int32Array, at: number): void;
+  /**
    * Start a call: what is allocated or handed out from here on is kept
    * from being overwritten (alloc says −1 instead) until the next begin.
    * inChunks begins every chunk.
@@ -139,13 +156,21 @@ interface Mirror {
 }
 
 let mirrors = new WeakMap<object, Mirror>();
+/** Float32 copies of Float32Arrays, for the float32 kernels. */
+let mirrors32 = new WeakMap<object, Mirror>();
 
 /**
- * Drop `a`'s mirror: its memory is about to be reused or rewritten
+ * Drop `a`'s mirrors: its memory is about to be reused or rewritten
  * (CpuBackend.free/write).
  */
 export function forgetMirror(a: object): void {
   mirrors.delete(a);
+  mirrors32.delete(a);
+}
+
+function forgetAllMirrors(): void {
+  mirrors = new WeakMap();
+  mirrors32 = new WeakMap();
 }
 
 /**
@@ -191,6 +216,11 @@ function allFuncs(): WasmFunc[] {
     ...choleskyWat,
     ...triangularSolveWat,
     ...matmulWat,
+    ...sgemmWat,
+    ...f32ElementwiseWat,
+    ...f32ReduceWat,
+    ...f32CompareWat,
+    ...f32ConvWat,
     ...extra,
   ];
 }
@@ -225,13 +255,14 @@ export function registerWasmKernels(funcs: readonly WasmFunc[]): void {
   extra.push(...fresh);
   generation++;
   cached = undefined;
-  mirrors = new WeakMap();
+  forgetAllMirrors();
 }
 
 function instantiate(wasm: WasmApi, module: object): WasmKernels {
   const inst = new wasm.Instance(module, {});
   const mem = inst.exports.mem as WasmMemory;
   let view = new Float64Array(mem.buffer);
+  let view32 = new Float32Array(mem.buffer);
   /** Ring position: total bytes handed out, all laps counted. */
   let head = 0;
   let ring = RING_MIN;
@@ -242,6 +273,10 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
   let pinned = Infinity;
   const f64 = (): Float64Array =>
     view.buffer === mem.buffer ? view : (view = new Float64Array(mem.buffer));
+  const f32 = (): Float32Array =>
+    view32.buffer === mem.buffer
+      ? view32
+      : (view32 = new Float32Array(mem.buffer));
   const alloc = (bytes: number): number => {
     const size = (bytes + 15) & ~15;
     if (size > MAX_ALLOC) return -1;
@@ -253,7 +288,7 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
       while (size > ring / RING_DIV && ring < RING_MAX) ring *= 2;
       if (pinned !== Infinity) pinned %= old; // the same memory, in the new ring's positions
       head = old;
-      mirrors = new WeakMap();
+      forgetAllMirrors();
     }
     let off = head % ring;
     let start = head;
@@ -265,13 +300,14 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
     // this call holds; with allocations of at most an eighth of the ring
     // and mirrors at most half a ring old, it takes 4+ allocations a call.
     if (start + size > pinned + ring) return -1;
-    const end = RING_BASE + off + size;
+    // SLACK past the end: the float32 kernels read whole vectors.
+    const end = RING_BASE + off + size + SLACK;
     const have = mem.buffer.byteLength;
     if (end > have) {
       // Grow by at least an eighth (and 1 MiB): each growth replaces the
       // buffer.
       const want = Math.min(
-        RING_BASE + ring,
+        RING_BASE + ring + SLACK,
         Math.max(end, have + (have >> 3), have + (1 << 20)),
       );
       try {
@@ -300,6 +336,7 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
       (...args: number[]) => number
     >,
     f64,
+    f32,
     get mirrors(): boolean {
       return !scratchOnly;
     },
@@ -318,6 +355,23 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
     },
     remember(a: Float64Array | Float32Array, at: number): void {
       if (!scratchOnly) mirrors.set(a, { pos: posOf(at), at });
+    },
+    resident32(a: Float32Array | Int32Array): number {
+      const m = scratchOnly ? undefined : mirrors32.get(a);
+      if (m !== undefined && young(m)) {
+        pinned = Math.min(pinned, m.pos);
+        return m.at;
+      }
+      const at = alloc(a.length * 4);
+      if (at < 0) return -1;
+      // int32 data (comparisons) is copied as its bits
+      if (a instanceof Float32Array) f32().set(a, at >> 2);
+      else new Int32Array(mem.buffer, at, a.length).set(a);
+      if (!scratchOnly) mirrors32.set(a, { pos: posOf(at), at });
+      return at;
+    },
+    remember32(a: Float32Array | Int32Array, at: number): void {
+      if (!scratchOnly) mirrors32.set(a, { pos: posOf(at), at });
     },
     begin(): void {
       pinned = Infinity;
