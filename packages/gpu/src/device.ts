@@ -8,7 +8,12 @@
  */
 import { GpuError } from './errors.js';
 
-/** What createWebGpuBackend accepts for choosing and opening a device. */
+/**
+ * What createWebGpuBackend accepts for choosing and opening a device.
+ * @example
+ * const opts: DeviceOptions = { powerPreference: 'high-performance' };
+ * const gpu = await createWebGpuBackend(opts);
+ */
 export interface DeviceOptions {
   /**
    * Node only: Dawn's backend ('opengles', 'vulkan', 'metal', 'd3d12').
