@@ -11,8 +11,7 @@ import { GpuError } from './errors.js';
 /**
  * What createWebGpuBackend accepts for choosing and opening a device.
  * @example
- * const opts: DeviceOptions = { powerPreference: 'high-performance' };
- * const gpu = await createWebGpuBackend(opts);
+ * const gpu = await createWebGpuBackend({ dawnBackend: 'vulkan' });
  */
 export interface DeviceOptions {
   /**
