@@ -97,13 +97,16 @@ async function dawnGpu(backend: string): Promise<GPU> {
 }
 
 /** The GPU object of this environment and how to ask it for an adapter. */
-async function gpuObject(
-  options: DeviceOptions,
-): Promise<{ gpu: GPU; adapterOptions: GPURequestAdapterOptions }> {
+async function gpuObject(options: DeviceOptions): Promise<{
+  gpu: GPU;
+  adapterOptions: GPURequestAdapterOptions;
+  where: string;
+}> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   const base: GPURequestAdapterOptions = {};
   if (options.powerPreference) base.powerPreference = options.powerPreference;
-  if (nav?.gpu !== undefined) return { gpu: nav.gpu, adapterOptions: base };
+  if (nav?.gpu !== undefined)
+    return { gpu: nav.gpu, adapterOptions: base, where: 'navigator.gpu' };
   if (!isNode()) {
     throw new GpuError(
       'NO_WEBGPU',
@@ -118,18 +121,19 @@ async function gpuObject(
     backend === 'opengles'
       ? ({ ...base, featureLevel: 'compatibility' } as GPURequestAdapterOptions)
       : base;
-  return { gpu, adapterOptions };
+  return { gpu, adapterOptions, where: `Dawn's ${backend} backend` };
 }
 
 /** An adapter, or a NO_ADAPTER error naming what to install. */
 async function adapterOf(options: DeviceOptions): Promise<GPUAdapter> {
-  const { gpu, adapterOptions } = await gpuObject(options);
+  const { gpu, adapterOptions, where } = await gpuObject(options);
   const adapter = await gpu.requestAdapter(adapterOptions);
   if (adapter === null) {
     throw new GpuError(
       'NO_ADAPTER',
       `createWebGpuBackend: WebGPU found no adapter; got null from ` +
-        `requestAdapter(${JSON.stringify(adapterOptions)}). ${INSTALL_HINT}`,
+        `requestAdapter(${JSON.stringify(adapterOptions)}) on ${where}. ` +
+        INSTALL_HINT,
     );
   }
   return adapter;

@@ -4,7 +4,13 @@
  * unsubmitted commands), when the parameter arena fills, and at the end of
  * the current task (a microtask), so the device starts while JS goes on.
  * Pipelines are cached by WGSL text and labelled with the op. Every
- * dispatch's parameters go to one uniform arena, written once per submit.
+ * dispatch's parameters go to one uniform arena, and small uploads from
+ * the host to an upload arena copied in order with the commands, each
+ * arena written once per submit (a write straight to the queue would run
+ * ahead of the recorded commands, so it would have to submit them first).
+ * Bind groups are cached by their buffers (the parameters' offset in the
+ * arena is a dynamic offset): a training step allocates from the pool in
+ * the same order every step, so its bind groups repeat.
  */
 import { programText, type Binding } from './wgsl.js';
 import type { Dispatch } from './types.js';
@@ -14,6 +20,8 @@ const COMPUTE = 0x4; // GPUShaderStage.COMPUTE
 const COPY_SRC = 0x4;
 const COPY_DST = 0x8;
 const ARENA_BYTES = 1 << 16;
+/** Cached bind groups kept before the cache starts over. */
+const MAX_GROUPS = 4096;
 
 /** Counters of what was recorded, for tests and benchmarks. */
 export interface RecorderCounts {
@@ -30,6 +38,9 @@ export class Recorder {
     string,
     [GPUBindGroupLayout, GPUPipelineLayout]
   >();
+  readonly #groups = new Map<string, GPUBindGroup>();
+  readonly #bufferIds = new WeakMap<GPUBuffer, number>();
+  #nextId = 0;
   readonly #arena: ArrayBuffer = new ArrayBuffer(ARENA_BYTES);
   readonly #view: DataView = new DataView(this.#arena);
   readonly #arenaBuffer: GPUBuffer;
@@ -112,26 +123,46 @@ export class Recorder {
     const offset = this.#used;
     this.#writeParams(offset, d);
     this.#used = Math.ceil((offset + bytes) / this.#align) * this.#align;
-    const entries: GPUBindGroupEntry[] = [
-      {
-        binding: 0,
-        resource: { buffer: this.#arenaBuffer, offset, size: bytes },
-      },
-      ...d.bindings.map((b, i) => ({
-        binding: i + 1,
-        resource: { buffer: b.buffer },
-      })),
-    ];
-    const group = this.#device.createBindGroup({
-      label: d.label,
-      layout: this.#layout(d.bindings)[0],
-      entries,
-    });
+    const group = this.#bindGroup(d, bytes);
     this.#pass ??= this.encoder().beginComputePass({ label: d.label });
     this.#pass.setPipeline(pipeline);
-    this.#pass.setBindGroup(0, group);
+    this.#pass.setBindGroup(0, group, [offset]);
     this.#pass.dispatchWorkgroups(x, y, z);
     this.counts.dispatches++;
+  }
+
+  /** The bind group of `d`'s buffers (cached), the arena at offset 0. */
+  #bindGroup(d: Dispatch, bytes: number): GPUBindGroup {
+    const ids = d.bindings.map((b) => this.#idOf(b.buffer));
+    const rw = d.bindings.map((b) => (b.write ? 'w' : 'r')).join('');
+    const key = `${rw} ${bytes} ${ids.join(' ')}`;
+    let group = this.#groups.get(key);
+    if (group === undefined) {
+      if (this.#groups.size >= MAX_GROUPS) this.#groups.clear();
+      group = this.#device.createBindGroup({
+        label: d.label,
+        layout: this.#layout(d.bindings)[0],
+        entries: [
+          {
+            binding: 0,
+            resource: { buffer: this.#arenaBuffer, offset: 0, size: bytes },
+          },
+          ...d.bindings.map((b, i) => ({
+            binding: i + 1,
+            resource: { buffer: b.buffer },
+          })),
+        ],
+      });
+      this.#groups.set(key, group);
+    }
+    return group;
+  }
+
+  /** A number naming `buffer` for as long as it lives. */
+  #idOf(buffer: GPUBuffer): number {
+    let id = this.#bufferIds.get(buffer);
+    if (id === undefined) this.#bufferIds.set(buffer, (id = this.#nextId++));
+    return id;
   }
 
   /** Submit what was recorded (nothing to do when nothing was). */
@@ -176,7 +207,11 @@ export class Recorder {
     if (l === undefined) {
       const group = this.#device.createBindGroupLayout({
         entries: [
-          { binding: 0, visibility: COMPUTE, buffer: { type: 'uniform' } },
+          {
+            binding: 0,
+            visibility: COMPUTE,
+            buffer: { type: 'uniform', hasDynamicOffset: true },
+          },
           ...bindings.map((b, i) => ({
             binding: i + 1,
             visibility: COMPUTE,

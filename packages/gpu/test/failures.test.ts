@@ -2,7 +2,8 @@
 // a matrix that is not positive definite, a singular solve, a gather index
 // out of range each reject the next read once, with the code and message
 // the CPU backend throws at the op itself; a lost device rejects reads in
-// flight and every later op with DEVICE_LOST.
+// flight and every later op with DEVICE_LOST; no adapter is NO_ADAPTER,
+// naming what to install.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as T from '@optnet/tensor';
@@ -69,6 +70,18 @@ if (gpu) {
     sameFailure('gather', () =>
       T.gather(T.tensor([1, 2, 3]), T.tensor([0, 5, 1], { dtype: 'int32' }), 0),
     ));
+
+  test('no adapter: NO_ADAPTER naming the Dawn backend asked and what to install', async () => {
+    if (process.platform !== 'linux') return; // Dawn has d3d12 on Windows
+    const e = await errorOf(() =>
+      createWebGpuBackend({ dawnBackend: 'd3d12' }),
+    );
+    assert.is(e?.code, 'NO_ADAPTER');
+    assert.match(
+      e!.message,
+      /on Dawn's d3d12 backend\. .*apt-get install libegl1/,
+    );
+  });
 
   test('device loss: a read in flight and every later op reject with DEVICE_LOST', async () => {
     const lost = await createWebGpuBackend();
