@@ -7,6 +7,8 @@
  * restarts V8's optimization of it).
  */
 import { registerWasmKernels } from '@optnet/tensor/wasm';
+import { boundsFactorWat } from './bounds-factor-kernel.js';
+import { boundsStepWat } from './bounds-step-kernel.js';
 import { dualSolveWat } from './dual-solve-kernel.js';
 import { predictCorrectEqWat } from './predict-correct-eq-kernel.js';
 import { residualWat } from './residual-kernel.js';
@@ -20,5 +22,7 @@ export function registerQpWasm(): void {
     ...dualSolveWat,
     ...predictCorrectEqWat,
     ...residualWat,
+    ...boundsFactorWat,
+    ...boundsStepWat,
   ]);
 }

@@ -30,6 +30,8 @@
  */
 import { regularizedCholesky, type Tensor } from '@optnet/tensor';
 import { cholSolveVec, mtv, mv } from '../../kernels/batch.js';
+import { boundsFactor } from '../../kernels/bounds-factor-kernel.js';
+import { boundsSolve, boundsStep } from '../../kernels/bounds-step-kernel.js';
 import type {
   KktFact,
   KktFit,
@@ -38,6 +40,7 @@ import type {
   KktRhs,
   KktSetup,
   KktStep,
+  KktStepRhs,
   KktStrategy,
 } from './types.js';
 
@@ -64,6 +67,10 @@ export interface BoundsFact extends KktFact {
 
 /** S's regularization per try: its unit times 1, then 1e3 ... 1e12. */
 const S_BOOSTS = [1, 1e3, 1e6, 1e9, 1e12];
+
+/** S's unit: this much of its largest diagonal entry (float64, float32). */
+const UNIT_REL = 1e-12;
+const UNIT_REL_F32 = 1e-7;
 
 function preFactorBounds({ data, scales, refine }: KktSetup): BoundsPre {
   const delta =
@@ -97,32 +104,59 @@ function factorBounds(
   s: Tensor | null,
   lam: Tensor | null,
 ): BoundsFact {
-  const { A, nBatch, nz } = pre.data;
+  const { A, G, nBatch, nz } = pre.data;
+  const refine = pre.refine;
+  if (A !== null && G !== null && s !== null && lam !== null) {
+    // h, S = A diag(1/h) Aᵀ (the Gram product of diag(√(1/h))·Aᵀ, exactly
+    // symmetric) and its regularized Cholesky factor, per item in one
+    // fused kernel. h ≥ δ > 0, so only S can break down (round-off): an
+    // item gets more regularization where it does (`level`), relative to
+    // its largest diagonal entry.
+    const [hInv, ls, level] = boundsFactor(pre.qDiag, G, pre.at!, s, lam, {
+      boosts: S_BOOSTS,
+      rel: pre.data.dtype === 'float64' ? UNIT_REL : UNIT_REL_F32,
+      abs: pre.delta * 1e-3,
+    });
+    return { pre, s, lam, refine, d: null, hInv, ls, level };
+  }
   const d = s === null || lam === null ? null : lam.div(s);
   let h = pre.qDiag;
   if (pre.gSquare !== null && d !== null) h = h.add(mtv(pre.gSquare, d));
   const hInv = h.reciprocal().expand([nBatch, nz]);
-  const refine = pre.refine;
   if (A === null)
     return { pre, s, lam, refine, d, hInv, ls: null, level: null };
-  // S = WᵀW with W = diag(√hInv)·Aᵀ per item: the backend's Gram product
-  // (aᵀa of one tensor), which computes one triangle and mirrors it, so S
-  // is exactly symmetric.
+  // Without inequalities: the same S in tensor ops (W = diag(√hInv)·Aᵀ).
   const w = hInv.sqrt().unsqueeze(-1).mul(pre.at!);
   const schur = w.matmul(w, { transA: true });
-  // h ≥ δ > 0, so only S can break down (round-off): per item, more
-  // regularization where it does (`level`).
-  const unit = schur
+  const [ls, level] = regularizedCholesky(schur, unitOf(schur, pre), S_BOOSTS);
+  return { pre, s, lam, refine, d, hInv, ls, level };
+}
+
+/** S's regularization unit per item: relative to its largest diagonal. */
+function unitOf(schur: Tensor, pre: BoundsPre): Tensor {
+  return schur
     .diagonal()
     .max(-1, true)
-    .mul(pre.data.dtype === 'float64' ? 1e-12 : 1e-7)
+    .mul(pre.data.dtype === 'float64' ? UNIT_REL : UNIT_REL_F32)
     .add(pre.delta * 1e-3);
-  const [ls, level] = regularizedCholesky(schur, unit, S_BOOSTS);
-  return { pre, s, lam, refine, d, hInv, ls, level };
+}
+
+/** The operands of the fused solves, or null where a block is missing. */
+function fusedInputs(f: BoundsFact, rhs: KktStepRhs): Tensor[] | null {
+  const { G, A } = f.pre.data;
+  const { s, lam, ls } = f;
+  const { rx, rz, ry } = rhs;
+  if (!G || !A || !s || !lam || !ls || !rz || !ry) return null;
+  return [f.hInv, ls, A, G, rx, ry, s, lam, rz];
 }
 
 /** Solve the Newton system for `rhs` once (kkt.ts refines). */
 function solveBounds(f: BoundsFact, rhs: KktRhs): KktStep {
+  const ins = fusedInputs(f, rhs);
+  if (ins !== null && rhs.rc !== null) {
+    const [dz, ds, dlam, dnu] = boundsSolve(...ins, rhs.rc);
+    return { dz, ds, dlam, dnu };
+  }
   const { G, A } = f.pre.data;
   const { s, lam } = f;
   let r1 = rhs.rx.neg();
@@ -147,7 +181,23 @@ function solveBounds(f: BoundsFact, rhs: KktRhs): KktStep {
   if (G === null || rhs.rz === null || w === null)
     return { dz, ds: null, dlam: null, dnu };
   const gdz = mv(G, dz);
-  return { dz, ds: rhs.rz.neg().sub(gdz), dlam: gdz.mul(f.d!).add(w), dnu };
+  const d = f.d ?? lam!.div(s!);
+  return { dz, ds: rhs.rz.neg().sub(gdz), dlam: gdz.mul(d).add(w), dnu };
+}
+
+/**
+ * A whole predictor-corrector direction in one fused kernel (affine
+ * solve, centering, corrector solve), unless refinement is asked for or a
+ * block is missing (then null: pdipm.ts runs the separate solves).
+ */
+function predictorCorrectorBounds(
+  f: BoundsFact,
+  rhs: KktStepRhs,
+): KktStep | null {
+  const ins = fusedInputs(f, rhs);
+  if (ins === null || f.refine > 0) return null;
+  const [dz, ds, dlam, dnu] = boundsStep(...ins, f.s!);
+  return { dz, ds, dlam, dnu };
 }
 
 /**
@@ -181,5 +231,5 @@ export const boundsKkt: KktStrategy<BoundsPre, BoundsFact> = {
   prefactor: preFactorBounds,
   factor: factorBounds,
   solve: solveBounds,
-  step: () => null,
+  step: predictorCorrectorBounds,
 };
