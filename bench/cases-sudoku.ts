@@ -2,10 +2,12 @@
  * One training step of the OptNet paper's Sudoku model at its batch size
  * (150 puzzles): the QP layer's forward (64 variables, z ≥ 0, 40 learned
  * equalities), MSE loss, backward, Adam, as `optnet sudoku` runs it.
- * - "dense": the model as shipped: the dual reduction with its fused
- *   kernels (a 104 × 104 factorization per puzzle and iteration);
- * - "bounds": the same model declaring Q diagonal and z ≥ 0 a simple bound
- *   (`structure`), so the solver factors one 40 × 40 matrix per puzzle.
+ * - "bounds": the model as shipped, declaring Q diagonal and z ≥ 0 a
+ *   simple bound (`structure`), so the solver factors one 40 × 40 matrix
+ *   per puzzle and iteration (kernels/bounds-*-kernel.ts);
+ * - "dense": the same model on the dual reduction (`kkt: 'dual'`) with its
+ *   fused kernels (a 64 × 64 factorization per puzzle and iteration after
+ *   eliminating the 40 equalities once).
  * - "qpth": the same step on the OptNet paper's own layer (PyTorch, one
  *   thread) through bench/peers/qpth_sudoku.py, from the same puzzles and
  *   parameters, where a python3 with torch is found (Debian's
@@ -48,10 +50,7 @@ function sudokuStepEntry(kind: 'bounds' | 'dense'): Entry {
       const [x, y] = batch();
       const model = new OptNetSudoku({
         rng: T.makeRng(1),
-        qpOptions:
-          kind === 'bounds'
-            ? { structure: { Q: 'diagonal', G: 'bounds' } }
-            : {},
+        qpOptions: kind === 'bounds' ? {} : { kkt: 'dual' },
       });
       const opt = new Adam(model.parameters(), { lr: 0.1 });
       const step = (): number =>

@@ -9,7 +9,6 @@ import {
   eye,
   getBackend,
   makeRng,
-  mul,
   rand,
   randn,
   setBackend,
@@ -23,11 +22,11 @@ import {
   boundsFactor,
   boundsFactorOp,
 } from '../src/kernels/bounds-factor-kernel.js';
+import { boundsStep, boundsStepOp } from '../src/kernels/bounds-step-kernel.js';
 import {
   boundsSolve,
-  boundsStep,
-  boundsStepOp,
-} from '../src/kernels/bounds-step-kernel.js';
+  boundsSolveOp,
+} from '../src/kernels/bounds-solve-kernel.js';
 import { mtv, mv } from '../src/kernels/batch.js';
 import { solveQp } from '../src/index.js';
 
@@ -123,7 +122,7 @@ test('a G with two nonzeros in a row (no bounds) runs the JS loops, same answers
   const got = boundsFactor(ins[0], ins[1], ins[2], ins[3], ins[4], ATTRS);
   const want = boundsFactorOp.decompose!(ins, ATTRS);
   got.forEach((t, i) => close(arr(t), arr(want[i]), 1e-12, `output ${i}`));
-  const sIns = stepInputs({ ...d, G }, rng);
+  const sIns = stepInputs({ ...d, G }, rng).slice(0, 9);
   const step = boundsStep(...sIns);
   const wantStep = boundsStepOp.decompose!(sIns, {});
   step.forEach((t, i) => close(arr(t), arr(wantStep[i]), 1e-10, `step ${i}`));
@@ -164,24 +163,38 @@ function stepInputs(d: Data, rng: Rng): Tensor[] {
   return [hInv, ls, d.A, d.G, v(n), v(q), d.s, d.lam, v(m), v(m)];
 }
 
-test('qpBoundsStep and qpBoundsSolve equal their tensor-op forms: shared and per-item, f64 and f32, WebAssembly and JS', () => {
+/** qpBoundsSolve's inputs: stepInputs, a target (s, lam) near d's, q. */
+function solveInputs(d: Data, rng: Rng): Tensor[] {
+  const ins = stepInputs(d, rng);
+  const near = (t: Tensor) =>
+    t.mul(rand(t.shape, { rng, dtype: f64 }).mul(0.1).add(0.95));
+  return [...ins, near(d.s), near(d.lam), d.qd.sub(1e-10)];
+}
+
+test('qpBoundsStep and qpBoundsSolve (refined 0 and 2 times) equal their tensor-op forms: shared and per-item, f64 and f32, WebAssembly and JS', () => {
   withEachKernelSet((wasm) => {
     for (const shared of [true, false]) {
       const rng = makeRng(shared ? 5 : 6);
-      const ins64 = stepInputs(sample(rng, 5, shared), rng);
+      const ins64 = solveInputs(sample(rng, 5, shared), rng);
       for (const dtype of [f64, 'float32'] as const) {
         const ins = ins64.map((t) => t.cast(dtype));
-        for (const single of [false, true]) {
-          const got = single ? boundsSolve(...ins) : boundsStep(...ins);
-          const want = boundsStepOp.decompose!(ins, { single });
-          const what = `single ${single}, shared ${shared}, ${dtype}, wasm ${wasm}`;
+        const tol = dtype === f64 ? 1e-10 : 2e-3;
+        const cases: [string, Tensor[], Tensor[]][] = [
+          [
+            'step',
+            boundsStep(...ins.slice(0, 9)),
+            boundsStepOp.decompose!(ins.slice(0, 9), {}),
+          ],
+          ...[0, 2].map((refine): [string, Tensor[], Tensor[]] => [
+            `solve, refine ${refine}`,
+            boundsSolve(ins, refine),
+            boundsSolveOp.decompose!(ins, { refine }),
+          ]),
+        ];
+        for (const [kind, got, want] of cases) {
+          const what = `${kind}, shared ${shared}, ${dtype}, wasm ${wasm}`;
           ['dz', 'ds', 'dlam', 'dnu'].forEach((name, i) =>
-            close(
-              arr(got[i]),
-              arr(want[i]),
-              dtype === f64 ? 1e-10 : 2e-3,
-              `${name} (${what})`,
-            ),
+            close(arr(got[i]), arr(want[i]), tol, `${name} (${what})`),
           );
         }
       }
@@ -189,23 +202,31 @@ test('qpBoundsStep and qpBoundsSolve equal their tensor-op forms: shared and per
   });
 });
 
-test('qpBoundsSolve solves the Newton system (types.ts) for rc', () => {
+test('qpBoundsSolve solves the Newton system (types.ts) for rc; refined, to round-off, at its target', () => {
   const rng = makeRng(7);
   const d = sample(rng, 4, false);
-  const ins = stepInputs(d, rng);
-  const [, , A, G, rx, ry, s, lam, rz, rc] = ins;
-  const [dz, ds, dlam, dnu] = boundsSolve(...ins);
-  const qz = mul(d.qd.sub(1e-10), dz);
-  const res = [
-    qz.add(mtv(G, dlam)).add(mtv(A, dnu)).add(rx),
-    lam.mul(ds).add(s.mul(dlam)).add(rc),
-    mv(G, dz).add(ds).add(rz),
-    mv(A, dz).add(ry),
-  ];
-  // The δ = 1e-10 on h and the unit on S perturb the solve by ~1e-9.
-  res.forEach((r, i) =>
-    close(arr(r), Array(r.size).fill(0), 1e-7, `block row ${i}`),
-  );
+  const ins = solveInputs(d, rng);
+  const [, , A, G, rx, ry, s, lam, rz, rc, sT, lamT, q] = ins;
+  const residual = (refine: number, at: Tensor[]): number => {
+    const [dz, ds, dlam, dnu] = boundsSolve(
+      [...ins.slice(0, 10), ...at, q],
+      refine,
+    );
+    const res = [
+      q.mul(dz).add(mtv(G, dlam)).add(mtv(A, dnu)).add(rx),
+      at[1].mul(ds).add(at[0].mul(dlam)).add(rc),
+      mv(G, dz).add(ds).add(rz),
+      mv(A, dz).add(ry),
+    ];
+    return Math.max(...res.map((r) => r.abs().max().itemSync()));
+  };
+  // Unrefined, the δ = 1e-10 on h and the unit on S perturb it by ~1e-9.
+  const plain = residual(0, [s, lam]);
+  assert.ok(plain < 1e-7, `unrefined: ${plain}`);
+  assert.ok(residual(2, [s, lam]) < 1e-12, 'refined at the factored point');
+  // At a target 5% away, each refinement step gains about a factor 10.
+  const far = [residual(0, [sT, lamT]), residual(3, [sT, lamT])];
+  assert.ok(far[1] < far[0] * 1e-2, `refined at the target: ${far}`);
 });
 
 test('shape and dtype errors name the op', () => {
@@ -214,19 +235,23 @@ test('shape and dtype errors name the op', () => {
     () => boundsFactor(d.qd, d.G, d.A, d.s, d.lam, ATTRS),
     /qpBoundsFactor: inputs must be qDiag/,
   );
-  const ins = stepInputs(d, makeRng(9));
+  const ins = stepInputs(d, makeRng(9)).slice(0, 9);
   const bad = ins.map((t, i) => (i === 4 ? t.cast('float32') : t));
   assert.throws(() => boundsStep(...bad), /qpBoundsStep: inputs must share/);
   assert.throws(
-    () => boundsStep(...ins.slice(0, 9)),
+    () => boundsStep(...ins.slice(0, 8)),
     /qpBoundsStep: inputs must be hInv/,
   );
+  const all = solveInputs(d, makeRng(9));
+  assert.throws(() => boundsSolve(all, -1), /qpBoundsSolve: q must be/);
 });
 
 test('a backend without the bounds kernels solves the same QPs (the tensor-op forms run)', async () => {
   class Plain extends CpuBackend {
     hasKernel(op: KernelOp<unknown>): boolean {
-      return !['qpBoundsFactor', 'qpBoundsStep'].includes(op.name);
+      return !['qpBoundsFactor', 'qpBoundsStep', 'qpBoundsSolve'].includes(
+        op.name,
+      );
     }
   }
   const rng = makeRng(10);

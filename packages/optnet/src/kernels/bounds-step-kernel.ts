@@ -11,15 +11,15 @@
  *
  * done for rc = s∘lam (affine), then for qpCentering's corrector rc
  * (the same arithmetic as its kernel), while the item's A and L_S are in
- * cache. With `single` it is one solve for the rc given last: polishing's,
- * refinement's and the backward's solves. G is read as one column index
+ * cache (qpBoundsSolve, bounds-solve-kernel.ts, is one solve for a given
+ * rc, with refinement, from the same pieces). G is read as one column index
  * and value per row (compressBounds); a G with two nonzeros in a row runs
  * the JS loops. `decompose` is the tensor-op form (what bounds.ts ran
  * before).
  *
  * Glossary: n = nz, m = nIneq, q = nEq; 1/h [nBatch, n], L_S
  * [nBatch, q, q], A [·, q, n], G [·, m, n]; rx [nBatch, n], ry
- * [nBatch, q]; s, lam, rz, rc [nBatch, m].
+ * [nBatch, q]; s, lam, rz [nBatch, m].
  */
 import {
   apply,
@@ -52,14 +52,18 @@ import {
 } from './fused-common.js';
 import { centering, centeringOp } from './step-kernels.js';
 
-export interface BoundsStepAttrs {
-  /** One solve for the rc given last, instead of a direction. */
-  readonly single?: boolean;
-}
+const NAMES = ['hInv', 'ls', 'A', 'G', 'rx', 'ry', 's', 'lam', 'rz'];
 
-const NAMES = ['hInv', 'ls', 'A', 'G', 'rx', 'ry', 's', 'lam', 'rz', 'rc'];
-
-function stepShape(ins: readonly TensorMeta[]): TensorMeta[] {
+/**
+ * The outputs' shapes for qpBoundsStep's nine inputs (the first nine of
+ * qpBoundsSolve's, `extra` more [nBatch, m] vectors after them), or the
+ * op's ShapeError/DTypeError.
+ */
+export function stepShapeOf(
+  op: string,
+  ins: readonly TensorMeta[],
+  extra: number,
+): TensorMeta[] {
   const [hInv, ls, a, g, rx, ry, s] = ins;
   const [nBatch, n] = hInv.shape;
   const q = ry.shape[1];
@@ -68,7 +72,7 @@ function stepShape(ins: readonly TensorMeta[]): TensorMeta[] {
     x.shape.join() === dims.join() ||
     x.shape.join() === [nBatch, ...dims].join();
   const ok =
-    ins.length === 10 &&
+    ins.length === 9 + extra &&
     hInv.shape.length === 2 &&
     ry.shape.length === 2 &&
     s.shape.length === 2 &&
@@ -81,7 +85,7 @@ function stepShape(ins: readonly TensorMeta[]): TensorMeta[] {
   if (!ok) {
     throw new ShapeError(
       'SHAPE_MISMATCH',
-      `qpBoundsStep: inputs must be hInv [nBatch, n], ls [nBatch, q, q], A [(nBatch,) q, n], G [(nBatch,) m, n], rx [nBatch, n], ry [nBatch, q] and four [nBatch, m] vectors; got ${ins.map((x, i) => `${NAMES[i] ?? '?'}[${x.shape.join(', ')}]`).join(', ')}.`,
+      `${op}: inputs must be hInv [nBatch, n], ls [nBatch, q, q], A [(nBatch,) q, n], G [(nBatch,) m, n], rx [nBatch, n], ry [nBatch, q], s, lam, rz [nBatch, m]${extra > 0 ? ' and more' : ''}; got ${ins.map((x, i) => `${NAMES[i] ?? '?'}[${x.shape.join(', ')}]`).join(', ')}.`,
     );
   }
   const dtype = hInv.dtype;
@@ -91,7 +95,7 @@ function stepShape(ins: readonly TensorMeta[]): TensorMeta[] {
   ) {
     throw new DTypeError(
       'DTYPE_MISMATCH',
-      `qpBoundsStep: inputs must share one float dtype; got ${ins.map((x) => x.dtype).join(', ')}.`,
+      `${op}: inputs must share one float dtype; got ${ins.map((x) => x.dtype).join(', ')}.`,
     );
   }
   const vec = (len: number): TensorMeta => ({ shape: [nBatch, len], dtype });
@@ -99,18 +103,31 @@ function stepShape(ins: readonly TensorMeta[]): TensorMeta[] {
 }
 
 /** $cb ← the byte address in `v` of row i's column (i at $ib). */
-const colOf = (v: string): string =>
+export const colOf = (v: string): string =>
   `(local.set $cb (i32.add ${get(v)} (i32.shl (i32.trunc_f64_s (f64.load ${at('$gc')})) (i32.const 3))))`;
 
-/** One solve of the current item for the rc at `rc` (file comment). */
-const solveItem = (
-  rc: string,
-  dz: string,
-  ds: string,
-  dlam: string,
-  dnu: string,
-): string => `
-    ${each('$m', `(f64.store ${at('$w')} (f64.div (f64.sub (f64.mul (f64.load ${at('$lam')}) (f64.load ${at('$rz')})) (f64.load ${at(rc)})) (f64.load ${at('$s')})))`)}
+/** Where a solve reads its right-hand side and writes its direction. */
+export interface ItemVectors {
+  readonly rx: string;
+  readonly rz: string;
+  readonly ry: string;
+  readonly rc: string;
+}
+export interface ItemStep {
+  readonly dz: string;
+  readonly ds: string;
+  readonly dlam: string;
+  readonly dnu: string;
+}
+
+/**
+ * One solve of the current item (file comment) for the right-hand side at
+ * `r`, into `d`, on the locals of the kernels that splice it in: matrices
+ * $ls, $am, rows $gc, $gv; vectors $hinv, $s, $lam; scratch $tn, $r1 (n)
+ * and $w (m); $cb, $x.
+ */
+export const solveItem = (r: ItemVectors, d: ItemStep): string => `
+    ${each('$m', `(f64.store ${at('$w')} (f64.div (f64.sub (f64.mul (f64.load ${at('$lam')}) (f64.load ${at(r.rz)})) (f64.load ${at(r.rc)})) (f64.load ${at('$s')})))`)}
     ${each('$n', `(f64.store ${at('$tn')} (f64.const 0))`)}
     ${each(
       '$m',
@@ -120,34 +137,40 @@ const solveItem = (
     ${each(
       '$n',
       `
-      (f64.store ${at('$r1')} (f64.sub (f64.neg (f64.load ${at('$rx')})) (f64.load ${at('$tn')})))
+      (f64.store ${at('$r1')} (f64.sub (f64.neg (f64.load ${at(r.rx)})) (f64.load ${at('$tn')})))
       (f64.store ${at('$tn')} (f64.mul (f64.load ${at('$r1')}) (f64.load ${at('$hinv')})))`,
     )}
-    (call $gemvN ${get('$am')} ${get('$tn')} ${get(dnu)} ${get('$q')} ${get('$n')})
-    ${each('$q', `(f64.store ${at(dnu)} (f64.add (f64.load ${at(dnu)}) (f64.load ${at('$ry')})))`)}
-    (call $trsvDot ${get('$ls')} ${get(dnu)} ${get('$q')} (i32.const 1) (i32.const 0))
-    (call $trsvAxpy ${get('$ls')} ${get(dnu)} ${get('$q')} (i32.const 0) (i32.const 0))
-    (call $gemvT ${get('$am')} ${get(dnu)} ${get('$tn')} ${get('$n')} ${get('$q')})
-    ${each('$n', `(f64.store ${at(dz)} (f64.mul (f64.sub (f64.load ${at('$r1')}) (f64.load ${at('$tn')})) (f64.load ${at('$hinv')})))`)}
+    (call $gemvN ${get('$am')} ${get('$tn')} ${get(d.dnu)} ${get('$q')} ${get('$n')})
+    ${each('$q', `(f64.store ${at(d.dnu)} (f64.add (f64.load ${at(d.dnu)}) (f64.load ${at(r.ry)})))`)}
+    (call $trsvDot ${get('$ls')} ${get(d.dnu)} ${get('$q')} (i32.const 1) (i32.const 0))
+    (call $trsvAxpy ${get('$ls')} ${get(d.dnu)} ${get('$q')} (i32.const 0) (i32.const 0))
+    (call $gemvT ${get('$am')} ${get(d.dnu)} ${get('$tn')} ${get('$n')} ${get('$q')})
+    ${each('$n', `(f64.store ${at(d.dz)} (f64.mul (f64.sub (f64.load ${at('$r1')}) (f64.load ${at('$tn')})) (f64.load ${at('$hinv')})))`)}
     ${each(
       '$m',
-      `${colOf(dz)}
+      `${colOf(d.dz)}
       (local.set $x (f64.mul (f64.load ${get('$cb')}) (f64.load ${at('$gv')})))
-      (f64.store ${at(ds)} (f64.sub (f64.neg (f64.load ${at('$rz')})) ${get('$x')}))
-      (f64.store ${at(dlam)} (f64.add (f64.mul ${get('$x')} (f64.div (f64.load ${at('$lam')}) (f64.load ${at('$s')}))) (f64.load ${at('$w')})))`,
+      (f64.store ${at(d.ds)} (f64.sub (f64.neg (f64.load ${at(r.rz)})) ${get('$x')}))
+      (f64.store ${at(d.dlam)} (f64.add (f64.mul ${get('$x')} (f64.div (f64.load ${at('$lam')}) (f64.load ${at('$s')}))) (f64.load ${at('$w')})))`,
     )}`;
 
-/** The per-item steps: two solves and the centering, or one for rc. */
-const itemSteps = (single: boolean): string =>
-  single
-    ? solveItem('$rc', '$dz', '$ds', '$dlam', '$dnu')
-    : `
-    ${each('$m', `(f64.store ${at('$rca')} (f64.mul (f64.load ${at('$s')}) (f64.load ${at('$lam')})))`)}
-    ${solveItem('$rca', '$dza', '$dsa', '$dlama', '$dnua')}
-    ${centerItem}
-    ${solveItem('$rca', '$dz', '$ds', '$dlam', '$dnu')}`;
+const RHS: ItemVectors = { rx: '$rx', rz: '$rz', ry: '$ry', rc: '$rca' };
+const OUT: ItemStep = { dz: '$dz', ds: '$ds', dlam: '$dlam', dnu: '$dnu' };
+const AFFINE: ItemStep = {
+  dz: '$dza',
+  ds: '$dsa',
+  dlam: '$dlama',
+  dnu: '$dnua',
+};
 
-const step = (p: string, by: string): string =>
+/** The per-item steps: two solves and the centering. */
+const itemSteps = `
+    ${each('$m', `(f64.store ${at('$rca')} (f64.mul (f64.load ${at('$s')}) (f64.load ${at('$lam')})))`)}
+    ${solveItem(RHS, AFFINE)}
+    ${centerItem}
+    ${solveItem(RHS, OUT)}`;
+
+export const step = (p: string, by: string): string =>
   `(local.set ${p} (i32.add ${get(p)} ${get(by)}))`;
 
 /** Work (doubles): tn, r1, dza (n each); w, dsa, dlama, rca (m); dnua (q). */
@@ -155,14 +178,14 @@ const workLength = (n: number, m: number, q: number): number =>
   3 * n + 4 * m + q + 8;
 
 /** 16-byte aligned start `len` doubles after `from`. */
-const after = (to: string, from: string, len: string): string =>
+export const after = (to: string, from: string, len: string): string =>
   `(local.set ${to} (i32.add ${get(from)} (i32.shl (i32.add ${get(len)} (i32.and ${get(len)} (i32.const 1))) (i32.const 3))))`;
 
-const stepFunc = (name: string, single: boolean): WasmFunc => ({
-  name,
+const qpBoundsStep: WasmFunc = {
+  name: 'qpBoundsStep',
   params: i32(
     ...['$ls', '$lss', '$am', '$as', '$gc', '$gcs', '$gv', '$gvs'],
-    ...['$hinv', '$rx', '$ry', '$s', '$lam', '$rz', '$rc'],
+    ...['$hinv', '$rx', '$ry', '$s', '$lam', '$rz'],
     ...['$dz', '$ds', '$dlam', '$dnu', '$work', '$n', '$m', '$q', '$count'],
   ),
   locals: [
@@ -182,27 +205,20 @@ const stepFunc = (name: string, single: boolean): WasmFunc => ({
   ${after('$dnua', '$rca', '$m')}
   (block $done (loop $items
     (br_if $done (i32.ge_s ${get('$k')} ${get('$count')}))
-    ${itemSteps(single)}
+    ${itemSteps}
     ${step('$ls', '$lss')} ${step('$am', '$as')} ${step('$gc', '$gcs')} ${step('$gv', '$gvs')}
     ${step('$hinv', '$nb')} ${step('$rx', '$nb')} ${step('$dz', '$nb')}
     ${step('$ry', '$qb')} ${step('$dnu', '$qb')}
-    ${['$s', '$lam', '$rz', '$rc', '$ds', '$dlam'].map((p) => step(p, '$mb')).join(' ')}
+    ${['$s', '$lam', '$rz', '$ds', '$dlam'].map((p) => step(p, '$mb')).join(' ')}
     (local.set $k (i32.add ${get('$k')} (i32.const 1)))
     (br $items)))`,
-});
+};
 
 /** This file's WebAssembly functions (fused-kernels.ts registers them all). */
-export const boundsStepWat: readonly WasmFunc[] = [
-  stepFunc('qpBoundsStep', false),
-  stepFunc('qpBoundsSolve', true),
-];
+export const boundsStepWat: readonly WasmFunc[] = [qpBoundsStep];
 
 /** In WebAssembly (runFused); false where it cannot run. */
-function stepWasm(
-  ins: readonly CpuTensor[],
-  outs: readonly CpuTensor[],
-  single: boolean,
-): boolean {
+function stepWasm(ins: readonly CpuTensor[], outs: readonly CpuTensor[]) {
   const wk = wasmKernels();
   const packed = wk === null ? null : compressBounds(ins[3]);
   if (wk === null || packed === null) return false;
@@ -211,7 +227,7 @@ function stepWasm(
   const m = ins[6].shape[1];
   return runFused(
     wk,
-    single ? 'qpBoundsSolve' : 'qpBoundsStep',
+    'qpBoundsStep',
     nBatch,
     [
       [ins[1], q * q],
@@ -219,7 +235,7 @@ function stepWasm(
       [packed[0], m],
       [packed[1], m],
     ],
-    [n, n, q, m, m, m, m].map((len, i) => [ins[i === 0 ? 0 : i + 3], len]),
+    [n, n, q, m, m, m].map((len, i) => [ins[i === 0 ? 0 : i + 3], len]),
     [n, m, m, q].map((len, i) => [outs[i], len]),
     workLength(n, m, q),
     [n, m, q],
@@ -227,7 +243,7 @@ function stepWasm(
 }
 
 /** y = M·x (or Mᵀ·x) for the stored r×c matrix M at `mo`. */
-function gemv(
+export function gemv(
   M: Data,
   mo: number,
   r: number,
@@ -245,119 +261,126 @@ function gemv(
     }
 }
 
-/** The same in plain JS loops (no WebAssembly SIMD here), G dense. */
-function stepJs(
+/** An item's right-hand side or direction in the JS loops. */
+export interface JsVectors {
+  readonly x: Float64Array;
+  readonly z: Float64Array;
+  readonly y: Float64Array;
+  readonly c: Float64Array;
+}
+
+/**
+ * The JS loops' solve (file comment): (b, r, d) solves item b for the
+ * right-hand side r (rx, rz, ry, rc as x, z, y, c) into d (dz, ds, dnu,
+ * dlam as x, z, y, c), with the factors and iterate of `ins` (qpBoundsStep's
+ * first eight inputs).
+ */
+export function jsSolver(
   ins: readonly CpuTensor[],
-  outs: readonly CpuTensor[],
-  single: boolean,
-): void {
-  const [hInv, ls, A, G, rx, ry, s, lam, rz, rcIn] = ins;
-  const [nBatch, n] = hInv.shape;
-  const q = ry.shape[1];
-  const m = s.shape[1];
+): (b: number, r: JsVectors, d: JsVectors) => void {
+  const [hInv, ls, A, G, , ry, s, lam] = ins;
+  const [n, q, m] = [hInv.shape[1], ry.shape[1], s.shape[1]];
   const D = (x: CpuTensor) => x.data as Data;
-  const [r1, tn, dz] = [n, n, n].map((len) => new Float64Array(len));
-  const [w, gdz, ds, dlam, rc] = [m, m, m, m, m].map(
-    (len) => new Float64Array(len),
-  );
-  const dnu = new Float64Array(q);
-  const solve = (b: number): void => {
+  const [r1, tn] = [n, n].map((len) => new Float64Array(len));
+  const w = new Float64Array(m);
+  return (b, r, d) => {
     const vo = b * m;
     const [ao, go] = [A, G].map((x) => (x.shape.length === 3 ? b : 0));
     for (let i = 0; i < m; i++)
-      w[i] = (lam.data[vo + i] * rz.data[vo + i] - rc[i]) / s.data[vo + i];
+      w[i] = (lam.data[vo + i] * r.z[i] - r.c[i]) / s.data[vo + i];
     gemv(D(G), go * m * n, m, n, w, 0, tn, true);
     for (let j = 0; j < n; j++) {
-      r1[j] = -rx.data[b * n + j] - tn[j];
+      r1[j] = -r.x[j] - tn[j];
       tn[j] = r1[j] * hInv.data[b * n + j];
     }
-    gemv(D(A), ao * q * n, q, n, tn, 0, dnu, false);
-    for (let k = 0; k < q; k++) dnu[k] += ry.data[b * q + k];
-    forwardSolve(D(ls), b * q * q, q, dnu);
-    backSolveT(D(ls), b * q * q, q, dnu);
-    gemv(D(A), ao * q * n, q, n, dnu, 0, tn, true);
-    for (let j = 0; j < n; j++) dz[j] = (r1[j] - tn[j]) * hInv.data[b * n + j];
-    gemv(D(G), go * m * n, m, n, dz, 0, gdz, false);
+    gemv(D(A), ao * q * n, q, n, tn, 0, d.y, false);
+    for (let k = 0; k < q; k++) d.y[k] += r.y[k];
+    forwardSolve(D(ls), b * q * q, q, d.y);
+    backSolveT(D(ls), b * q * q, q, d.y);
+    gemv(D(A), ao * q * n, q, n, d.y, 0, tn, true);
+    for (let j = 0; j < n; j++) d.x[j] = (r1[j] - tn[j]) * hInv.data[b * n + j];
+    gemv(D(G), go * m * n, m, n, d.x, 0, d.z, false);
     for (let i = 0; i < m; i++) {
-      ds[i] = -rz.data[vo + i] - gdz[i];
-      dlam[i] = gdz[i] * (lam.data[vo + i] / s.data[vo + i]) + w[i];
+      const gdz = d.z[i];
+      d.z[i] = -r.z[i] - gdz;
+      d.c[i] = gdz * (lam.data[vo + i] / s.data[vo + i]) + w[i];
     }
   };
+}
+
+/** Item b's slice of each of `ts` ([nBatch, len] each), copied. */
+export function itemOf(ts: readonly CpuTensor[], b: number): Float64Array[] {
+  return ts.map((t) => {
+    const len = t.shape[1];
+    return Float64Array.from(t.data.subarray(b * len, (b + 1) * len));
+  });
+}
+
+/** Fresh vectors of an item's direction: n, m, q, m doubles. */
+export function jsVectors(n: number, m: number, q: number): JsVectors {
+  const v = (len: number) => new Float64Array(len);
+  return { x: v(n), z: v(m), y: v(q), c: v(m) };
+}
+
+/** The same in plain JS loops (no WebAssembly SIMD here), G dense. */
+function stepJs(ins: readonly CpuTensor[], outs: readonly CpuTensor[]): void {
+  const [hInv, , , , rx, ry, s, lam, rz] = ins;
+  const [nBatch, n] = hInv.shape;
+  const [q, m] = [ry.shape[1], s.shape[1]];
+  const solve = jsSolver(ins);
+  const [aff, d] = [jsVectors(n, m, q), jsVectors(n, m, q)];
   const row = (x: Float64Array): CpuTensor => ({
     data: x,
     shape: [1, m],
     dtype: 'float64',
   });
   for (let b = 0; b < nBatch; b++) {
-    const part = (x: CpuTensor) =>
-      row(Float64Array.from(D(x).subarray(b * m, (b + 1) * m)));
-    if (single) rc.set(D(rcIn).subarray(b * m, (b + 1) * m));
-    else {
-      for (let i = 0; i < m; i++)
-        rc[i] = s.data[b * m + i] * lam.data[b * m + i];
-      solve(b);
-      const aff = [Float64Array.from(ds), Float64Array.from(dlam)];
-      centeringOp.cpu(
-        [part(s), part(lam), row(aff[0]), row(aff[1])],
-        [row(rc)],
-        {},
-      );
-    }
-    solve(b);
-    outs[0].data.set(dz, b * n);
-    outs[1].data.set(ds, b * m);
-    outs[2].data.set(dlam, b * m);
-    outs[3].data.set(dnu, b * q);
+    const [x, y, sb, lb, z] = itemOf([rx, ry, s, lam, rz], b);
+    const rc = sb.map((v, i) => v * lb[i]);
+    solve(b, { x, z, y, c: rc }, aff);
+    centeringOp.cpu([row(sb), row(lb), row(aff.z), row(aff.c)], [row(rc)], {});
+    solve(b, { x, z, y, c: rc }, d);
+    [d.x, d.z, d.c, d.y].forEach((v, i) => outs[i].data.set(v, b * v.length));
   }
 }
 
-/** The tensor-op form: what solver/kkt/bounds.ts ran before this kernel. */
-function stepOps(
-  ins: readonly Tensor[],
-  { single }: BoundsStepAttrs,
-): Tensor[] {
-  const [hInv, ls, A, G, rx, ry, s, lam, rz, rc] = ins;
-  const solve = (r: Tensor): Tensor[] => {
-    const w = lam.mul(rz).sub(r).div(s);
-    const r1 = rx.neg().sub(mtv(G, w));
-    const dnu = cholSolveVec(ls, mv(A, r1.mul(hInv)).add(ry));
-    const dz = r1.sub(mtv(A, dnu)).mul(hInv);
-    const gdz = mv(G, dz);
-    return [dz, rz.neg().sub(gdz), gdz.mul(lam.div(s)).add(w), dnu];
-  };
-  if (single === true) return solve(rc);
-  const aff = solve(s.mul(lam));
-  return solve(centering(s, lam, aff[1], aff[2]));
+/**
+ * The tensor-op form of one solve for rc (what solver/kkt/bounds.ts ran
+ * before these kernels), with qpBoundsStep's nine inputs.
+ */
+export function solveOps(ins: readonly Tensor[], rc: Tensor): Tensor[] {
+  const [hInv, ls, A, G, rx, ry, s, lam, rz] = ins;
+  const w = lam.mul(rz).sub(rc).div(s);
+  const r1 = rx.neg().sub(mtv(G, w));
+  const dnu = cholSolveVec(ls, mv(A, r1.mul(hInv)).add(ry));
+  const dz = r1.sub(mtv(A, dnu)).mul(hInv);
+  const gdz = mv(G, dz);
+  return [dz, rz.neg().sub(gdz), gdz.mul(lam.div(s)).add(w), dnu];
 }
 
-export const boundsStepOp: KernelOp<BoundsStepAttrs> =
-  defineOp<BoundsStepAttrs>({
-    name: 'qpBoundsStep',
-    shape: stepShape,
-    cpu: (ins, outs, { single }) => {
-      registerWasmKernels(boundsStepWat);
-      const one = single === true;
-      if (!stepWasm(ins, outs, one)) stepJs(ins, outs, one);
-    },
-    decompose: stepOps,
-  });
+/** The affine solve, qpCentering's rc, the corrector solve, in tensor ops. */
+function stepOps(ins: readonly Tensor[]): Tensor[] {
+  const [s, lam] = [ins[6], ins[7]];
+  const aff = solveOps(ins, s.mul(lam));
+  return solveOps(ins, centering(s, lam, aff[1], aff[2]));
+}
+
+export const boundsStepOp: KernelOp<object> = defineOp<object>({
+  name: 'qpBoundsStep',
+  shape: (ins) => stepShapeOf('qpBoundsStep', ins, 0),
+  cpu: (ins, outs) => {
+    registerWasmKernels(boundsStepWat);
+    if (!stepWasm(ins, outs)) stepJs(ins, outs);
+  },
+  decompose: stepOps,
+});
 
 /**
  * A whole Mehrotra direction of the bounds reduction, fused per item (see
- * the file comment): [dz, ds, dlam, dnu]. rc is not read (pass s).
+ * the file comment): [dz, ds, dlam, dnu].
  * @example
- * const [dz, ds, dlam, dnu] = boundsStep(hInv, ls, A, G, rx, ry, s, lam, rz, s);
+ * const [dz, ds, dlam, dnu] = boundsStep(hInv, ls, A, G, rx, ry, s, lam, rz);
  */
 export function boundsStep(...ins: Tensor[]): Tensor[] {
   return apply(boundsStepOp, ins, {});
-}
-
-/**
- * One Newton solve of the bounds reduction for rc, fused per item:
- * [dz, ds, dlam, dnu].
- * @example
- * const [dz, ds, dlam, dnu] = boundsSolve(hInv, ls, A, G, rx, ry, s, lam, rz, rc);
- */
-export function boundsSolve(...ins: Tensor[]): Tensor[] {
-  return apply(boundsStepOp, ins, { single: true });
 }

@@ -8,6 +8,7 @@
  */
 import { registerWasmKernels } from '@optnet/tensor/wasm';
 import { boundsFactorWat } from './bounds-factor-kernel.js';
+import { boundsSolveWat } from './bounds-solve-kernel.js';
 import { boundsStepWat } from './bounds-step-kernel.js';
 import { dualSolveWat } from './dual-solve-kernel.js';
 import { predictCorrectEqWat } from './predict-correct-eq-kernel.js';
@@ -24,5 +25,6 @@ export function registerQpWasm(): void {
     ...residualWat,
     ...boundsFactorWat,
     ...boundsStepWat,
+    ...boundsSolveWat,
   ]);
 }

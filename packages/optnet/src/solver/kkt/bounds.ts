@@ -31,7 +31,8 @@
 import { regularizedCholesky, type Tensor } from '@optnet/tensor';
 import { cholSolveVec, mtv, mv } from '../../kernels/batch.js';
 import { boundsFactor } from '../../kernels/bounds-factor-kernel.js';
-import { boundsSolve, boundsStep } from '../../kernels/bounds-step-kernel.js';
+import { boundsSolve } from '../../kernels/bounds-solve-kernel.js';
+import { boundsStep } from '../../kernels/bounds-step-kernel.js';
 import type {
   KktFact,
   KktFit,
@@ -48,6 +49,8 @@ import type {
 export interface BoundsPre extends KktPre {
   /** diag(Q) + δ, [nz] or [nBatch, nz]. */
   readonly qDiag: Tensor;
+  /** diag(Q) itself: refinement measures the exact system. */
+  readonly qExact: Tensor;
   /** G∘G: (G∘G)ᵀd is the diagonal of GᵀDG. Null without inequalities. */
   readonly gSquare: Tensor | null;
   /** Aᵀ, [nz, nEq] or [nBatch, nz, nEq]; null without equalities. */
@@ -75,7 +78,8 @@ const UNIT_REL_F32 = 1e-7;
 function preFactorBounds({ data, scales, refine }: KktSetup): BoundsPre {
   const delta =
     (data.dtype === 'float64' ? 1e-10 : 1e-6) * Math.max(1, scales.qMax);
-  const qDiag = data.Q.diagonal().add(delta);
+  const qExact = data.Q.diagonal();
+  const qDiag = qExact.add(delta);
   const gSquare = data.G === null ? null : data.G.square();
   const at = data.A === null ? null : data.A.transpose(-2, -1).mul(1);
   // As in primal.ts: row i weighs lam_i/s_i·G_i² in h; it turns active
@@ -88,6 +92,7 @@ function preFactorBounds({ data, scales, refine }: KktSetup): BoundsPre {
     strategy: boundsKkt,
     data,
     qDiag,
+    qExact,
     gSquare,
     at,
     delta,
@@ -154,7 +159,9 @@ function fusedInputs(f: BoundsFact, rhs: KktStepRhs): Tensor[] | null {
 function solveBounds(f: BoundsFact, rhs: KktRhs): KktStep {
   const ins = fusedInputs(f, rhs);
   if (ins !== null && rhs.rc !== null) {
-    const [dz, ds, dlam, dnu] = boundsSolve(...ins, rhs.rc);
+    const { s, lam } = f as { s: Tensor; lam: Tensor };
+    const sys = [...ins, rhs.rc, s, lam, f.pre.qExact];
+    const [dz, ds, dlam, dnu] = boundsSolve(sys, 0);
     return { dz, ds, dlam, dnu };
   }
   const { G, A } = f.pre.data;
@@ -196,7 +203,22 @@ function predictorCorrectorBounds(
 ): KktStep | null {
   const ins = fusedInputs(f, rhs);
   if (ins === null || f.refine > 0) return null;
-  const [dz, ds, dlam, dnu] = boundsStep(...ins, f.s!);
+  const [dz, ds, dlam, dnu] = boundsStep(...ins);
+  return { dz, ds, dlam, dnu };
+}
+
+/**
+ * solveKkt's solve with its f.refine steps of refinement against f.target
+ * (polishing's exact system) or f.s, f.lam, in one fused kernel; null
+ * where a block is missing.
+ */
+function refinedSolveBounds(f: BoundsFact, rhs: KktRhs): KktStep | null {
+  const ins = fusedInputs(f, rhs);
+  if (ins === null || rhs.rc === null) return null;
+  const s = f.target?.s ?? f.s!;
+  const lam = f.target?.lam ?? f.lam!;
+  const sys = [...ins, rhs.rc, s, lam, f.pre.qExact];
+  const [dz, ds, dlam, dnu] = boundsSolve(sys, f.refine);
   return { dz, ds, dlam, dnu };
 }
 
@@ -231,5 +253,6 @@ export const boundsKkt: KktStrategy<BoundsPre, BoundsFact> = {
   prefactor: preFactorBounds,
   factor: factorBounds,
   solve: solveBounds,
+  refinedSolve: refinedSolveBounds,
   step: predictorCorrectorBounds,
 };
