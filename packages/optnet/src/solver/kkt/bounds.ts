@@ -27,6 +27,13 @@
  * Q's scale) and on S keeps both definite; their relative size (1e-10 and
  * 1e-12 in float64) is far below the steps' own accuracy, so no
  * refinement is needed (the `refine` option still adds it).
+ *
+ * With inequalities and equalities (the OptNet layer's form) each piece is
+ * one fused kernel per call (kernels/bounds-*-kernel.ts): the factorization
+ * (h, S and its regularized Cholesky per item), a whole predictor-corrector
+ * direction, and a single solve with its refinement (polishing, the
+ * backward, the starting point). Otherwise the same formulas run in tensor
+ * ops.
  */
 import { regularizedCholesky, type Tensor } from '@optnet/tensor';
 import { cholSolveVec, mtv, mv } from '../../kernels/batch.js';
