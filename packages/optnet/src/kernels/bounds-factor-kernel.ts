@@ -102,6 +102,7 @@ function factorShape(
  * G as one column index and value per row ([·, 1, m] each, as float64),
  * or null when a row has two nonzeros (then the dense JS loops run). A
  * row of zeros reads as column 0 with value 0, which adds nothing.
+ * @example const [col, val] = compressBounds(g) ?? [null, null];
  */
 export function compressBounds(g: CpuTensor): [CpuTensor, CpuTensor] | null {
   const [m, n] = g.shape.slice(-2);

@@ -58,6 +58,7 @@ const NAMES = ['hInv', 'ls', 'A', 'G', 'rx', 'ry', 's', 'lam', 'rz'];
  * The outputs' shapes for qpBoundsStep's nine inputs (the first nine of
  * qpBoundsSolve's, `extra` more [nBatch, m] vectors after them), or the
  * op's ShapeError/DTypeError.
+ * @example shape: (ins) => stepShapeOf('qpBoundsStep', ins, 0),
  */
 export function stepShapeOf(
   op: string,
@@ -242,7 +243,10 @@ function stepWasm(ins: readonly CpuTensor[], outs: readonly CpuTensor[]) {
   );
 }
 
-/** y = M·x (or Mᵀ·x) for the stored r×c matrix M at `mo`. */
+/**
+ * y = M·x (or Mᵀ·x) for the stored r×c matrix M at `mo`.
+ * @example gemv(A, 0, q, n, x, 0, y, false); // y = A·x
+ */
 export function gemv(
   M: Data,
   mo: number,
@@ -274,6 +278,9 @@ export interface JsVectors {
  * right-hand side r (rx, rz, ry, rc as x, z, y, c) into d (dz, ds, dnu,
  * dlam as x, z, y, c), with the factors and iterate of `ins` (qpBoundsStep's
  * first eight inputs).
+ * @example
+ * const solve = jsSolver(ins);
+ * solve(b, { x: rx, z: rz, y: ry, c: rc }, jsVectors(n, m, q));
  */
 export function jsSolver(
   ins: readonly CpuTensor[],
@@ -308,7 +315,10 @@ export function jsSolver(
   };
 }
 
-/** Item b's slice of each of `ts` ([nBatch, len] each), copied. */
+/**
+ * Item b's slice of each of `ts` ([nBatch, len] each), copied.
+ * @example const [x, y] = itemOf([rx, ry], b);
+ */
 export function itemOf(ts: readonly CpuTensor[], b: number): Float64Array[] {
   return ts.map((t) => {
     const len = t.shape[1];
@@ -316,7 +326,10 @@ export function itemOf(ts: readonly CpuTensor[], b: number): Float64Array[] {
   });
 }
 
-/** Fresh vectors of an item's direction: n, m, q, m doubles. */
+/**
+ * Fresh vectors of an item's direction: n, m, q, m doubles.
+ * @example const d = jsVectors(n, m, q); // d.x is dz
+ */
 export function jsVectors(n: number, m: number, q: number): JsVectors {
   const v = (len: number) => new Float64Array(len);
   return { x: v(n), z: v(m), y: v(q), c: v(m) };
@@ -347,6 +360,7 @@ function stepJs(ins: readonly CpuTensor[], outs: readonly CpuTensor[]): void {
 /**
  * The tensor-op form of one solve for rc (what solver/kkt/bounds.ts ran
  * before these kernels), with qpBoundsStep's nine inputs.
+ * @example const [dz, ds, dlam, dnu] = solveOps(ins, rc);
  */
 export function solveOps(ins: readonly Tensor[], rc: Tensor): Tensor[] {
   const [hInv, ls, A, G, rx, ry, s, lam, rz] = ins;
