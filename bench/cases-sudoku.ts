@@ -2,15 +2,17 @@
  * One training step of the OptNet paper's Sudoku model at its batch size
  * (150 puzzles): the QP layer's forward (64 variables, z ≥ 0, 40 learned
  * equalities), MSE loss, backward, Adam, as `optnet sudoku` runs it.
- * - "dense": the model as shipped: the dual reduction with its fused
- *   kernels (a 104 × 104 factorization per puzzle and iteration);
- * - "bounds": the same model declaring Q diagonal and z ≥ 0 a simple bound
- *   (`structure`), so the solver factors one 40 × 40 matrix per puzzle.
- * The dense row's qpth column: the same step on the OptNet paper's own
+ * - "bounds": the model as shipped, declaring Q diagonal and z ≥ 0 a
+ *   simple bound (`structure`), so the solver factors one 40 × 40 matrix
+ *   per puzzle and iteration (kernels/bounds-*-kernel.ts);
+ * - "dense": the same model on the dual reduction (`kkt: 'dual'`) with its
+ *   fused kernels (a 64 × 64 factorization per puzzle and iteration after
+ *   eliminating the 40 equalities once).
+ * The bounds row's qpth column: the same step on the OptNet paper's own
  * layer (PyTorch, one thread) through bench/peers/qpth_sudoku.py, from the
  * same puzzles and parameters, where a python3 with torch is found
- * (Debian's python3-torch), in three rounds of (qpth's 3 steps, ours 3);
- * its first z is compared with ours.
+ * (Debian's python3-torch), in rounds interleaved with ours; its first z
+ * is compared with ours.
  * The puzzles are the generator's (seed 1), the model starts from seed 1
  * and is trained for 20 steps before timing, past the first steps' easy
  * solves.
@@ -53,10 +55,7 @@ function sudokuStepEntry(kind: 'bounds' | 'dense'): Entry {
       const [x, y] = batch();
       const model = new OptNetSudoku({
         rng: T.makeRng(1),
-        qpOptions:
-          kind === 'bounds'
-            ? { structure: { Q: 'diagonal', G: 'bounds' } }
-            : {},
+        qpOptions: kind === 'bounds' ? {} : { kkt: 'dual' },
       });
       // the qpth peer starts from the same untrained parameters
       const inputs = {
@@ -79,7 +78,7 @@ function sudokuStepEntry(kind: 'bounds' | 'dense'): Entry {
       const derived = (t: Timing) =>
         `${(BATCH / (t.medianMs / 1000)).toFixed(0)} puzzles/s`;
       const opts = { warmup: 2, minReps: 10, maxReps: 30, budgetMs: 8000 };
-      if (ctx.peers === null || kind === 'bounds') {
+      if (ctx.peers === null || kind === 'dense') {
         const timing = await timeIt(step, opts);
         return { timing, derived: derived(timing) };
       }

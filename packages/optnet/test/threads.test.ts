@@ -4,7 +4,16 @@
 // to one thread's.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cpuWouldSplit, primitives } from '@optnet/tensor';
+import {
+  cpuWouldSplit,
+  eye,
+  makeRng,
+  matmul,
+  primitives,
+  rand,
+  randn,
+  zeros,
+} from '@optnet/tensor';
 import { cpuThreadStats, useCpuThreads } from '@optnet/tensor/threads';
 import { randomQp } from '../src/testing/random-qp.js';
 import { solveQp } from '../src/index.js';
@@ -36,6 +45,33 @@ test('a solve whose factorization splits over threads gives the bits of one thre
     const [a, b] = [one.z.dataSync(), two.z.dataSync()];
     for (let i = 0; i < a.length; i++)
       assert.ok(Object.is(a[i], b[i]), `z[${i}]: ${a[i]} vs ${b[i]}`);
+  } finally {
+    await useCpuThreads(1);
+  }
+});
+
+test('the bounds reduction with threads: its factorization splits (tensor ops, not the fused kernel), the same bits', async () => {
+  // The Sudoku layer's QP: Q = 0.1·I, z ≥ 0, 40 equalities through z0 > 0.
+  const rng = makeRng(4);
+  const f64 = { dtype: 'float64' as const };
+  const [nBatch, nz, nEq] = [64, 64, 40];
+  const Q = eye(nz, f64).mul(0.1);
+  const G = eye(nz, f64).neg();
+  const h = zeros([nz], f64);
+  const A = rand([nEq, nz], { rng, ...f64 });
+  const b = matmul(A, rand([nz], { rng, ...f64 }).add(0.1));
+  const p = randn([nBatch, nz], { rng, ...f64 });
+  const opts = { structure: { Q: 'diagonal', G: 'bounds' } } as const;
+  const one = await solveQp(Q, p, G, h, A, b, opts);
+  assert.is(await useCpuThreads(2), 2);
+  try {
+    const before = cpuThreadStats().splitCalls;
+    const two = await solveQp(Q, p, G, h, A, b, opts);
+    assert.ok(cpuThreadStats().splitCalls - before >= 10, 'split calls');
+    assert.equal(two.status, one.status);
+    const [a, c] = [one.z.dataSync(), two.z.dataSync()];
+    for (let i = 0; i < a.length; i++)
+      assert.ok(Object.is(a[i], c[i]), `z[${i}]: ${a[i]} vs ${c[i]}`);
   } finally {
     await useCpuThreads(1);
   }

@@ -252,11 +252,17 @@ export function runFused(
       const outArgs = outs.map(([, len]) => take(c * len));
       wk.fn[fn](...matArgs, ...vecArgs, ...outArgs, take(work), ...dims, c);
       outs.forEach(([t, len], i) => {
-        if (t !== null)
-          (t.data as Data).set(
-            mem.subarray(outArgs[i] >> 3, (outArgs[i] >> 3) + c * len),
-            s * len,
-          );
+        if (t === null) return;
+        const out = t.data as Data;
+        out.set(
+          mem.subarray(outArgs[i] >> 3, (outArgs[i] >> 3) + c * len),
+          s * len,
+        );
+        // A float64 output made in one chunk stays there as its mirror: the
+        // next kernel that reads it (a factor, then its solves) copies
+        // nothing.
+        if (out instanceof Float64Array && s === 0 && e === nBatch)
+          wk.remember(out, outArgs[i]);
       });
     },
     maxMat * 8,

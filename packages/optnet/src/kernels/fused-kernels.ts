@@ -7,6 +7,9 @@
  * restarts V8's optimization of it).
  */
 import { registerWasmKernels } from '@optnet/tensor/wasm';
+import { boundsFactorWat } from './bounds-factor-kernel.js';
+import { boundsSolveWat } from './bounds-solve-kernel.js';
+import { boundsStepWat } from './bounds-step-kernel.js';
 import { dualSolveWat } from './dual-solve-kernel.js';
 import { predictCorrectEqWat } from './predict-correct-eq-kernel.js';
 import { residualWat } from './residual-kernel.js';
@@ -20,5 +23,8 @@ export function registerQpWasm(): void {
     ...dualSolveWat,
     ...predictCorrectEqWat,
     ...residualWat,
+    ...boundsFactorWat,
+    ...boundsStepWat,
+    ...boundsSolveWat,
   ]);
 }

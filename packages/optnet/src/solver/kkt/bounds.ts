@@ -27,9 +27,24 @@
  * Q's scale) and on S keeps both definite; their relative size (1e-10 and
  * 1e-12 in float64) is far below the steps' own accuracy, so no
  * refinement is needed (the `refine` option still adds it).
+ *
+ * With inequalities and equalities (the OptNet layer's form) each piece is
+ * one fused kernel per call (kernels/bounds-*-kernel.ts): the factorization
+ * (h, S and its regularized Cholesky per item), a whole predictor-corrector
+ * direction, and a single solve with its refinement (polishing, the
+ * backward, the starting point). Otherwise the same formulas run in tensor
+ * ops.
  */
-import { regularizedCholesky, type Tensor } from '@optnet/tensor';
+import {
+  cpuWouldSplit,
+  primitives,
+  regularizedCholesky,
+  type Tensor,
+} from '@optnet/tensor';
 import { cholSolveVec, mtv, mv } from '../../kernels/batch.js';
+import { boundsFactor } from '../../kernels/bounds-factor-kernel.js';
+import { boundsSolve } from '../../kernels/bounds-solve-kernel.js';
+import { boundsStep } from '../../kernels/bounds-step-kernel.js';
 import type {
   KktFact,
   KktFit,
@@ -38,6 +53,7 @@ import type {
   KktRhs,
   KktSetup,
   KktStep,
+  KktStepRhs,
   KktStrategy,
 } from './types.js';
 
@@ -45,6 +61,8 @@ import type {
 export interface BoundsPre extends KktPre {
   /** diag(Q) + δ, [nz] or [nBatch, nz]. */
   readonly qDiag: Tensor;
+  /** diag(Q) itself: refinement measures the exact system. */
+  readonly qExact: Tensor;
   /** G∘G: (G∘G)ᵀd is the diagonal of GᵀDG. Null without inequalities. */
   readonly gSquare: Tensor | null;
   /** Aᵀ, [nz, nEq] or [nBatch, nz, nEq]; null without equalities. */
@@ -65,10 +83,15 @@ export interface BoundsFact extends KktFact {
 /** S's regularization per try: its unit times 1, then 1e3 ... 1e12. */
 const S_BOOSTS = [1, 1e3, 1e6, 1e9, 1e12];
 
+/** S's unit: this much of its largest diagonal entry (float64, float32). */
+const UNIT_REL = 1e-12;
+const UNIT_REL_F32 = 1e-7;
+
 function preFactorBounds({ data, scales, refine }: KktSetup): BoundsPre {
   const delta =
     (data.dtype === 'float64' ? 1e-10 : 1e-6) * Math.max(1, scales.qMax);
-  const qDiag = data.Q.diagonal().add(delta);
+  const qExact = data.Q.diagonal();
+  const qDiag = qExact.add(delta);
   const gSquare = data.G === null ? null : data.G.square();
   const at = data.A === null ? null : data.A.transpose(-2, -1).mul(1);
   // As in primal.ts: row i weighs lam_i/s_i·G_i² in h; it turns active
@@ -81,6 +104,7 @@ function preFactorBounds({ data, scales, refine }: KktSetup): BoundsPre {
     strategy: boundsKkt,
     data,
     qDiag,
+    qExact,
     gSquare,
     at,
     delta,
@@ -97,32 +121,79 @@ function factorBounds(
   s: Tensor | null,
   lam: Tensor | null,
 ): BoundsFact {
-  const { A, nBatch, nz } = pre.data;
+  const { A, G, nBatch, nz } = pre.data;
+  const refine = pre.refine;
+  if (A !== null && G !== null && s !== null && lam !== null && !splits(pre)) {
+    // h, S = A diag(1/h) Aᵀ (the Gram product of diag(√(1/h))·Aᵀ, exactly
+    // symmetric) and its regularized Cholesky factor, per item in one
+    // fused kernel. h ≥ δ > 0, so only S can break down (round-off): an
+    // item gets more regularization where it does (`level`), relative to
+    // its largest diagonal entry.
+    const [hInv, ls, level] = boundsFactor(pre.qDiag, G, pre.at!, s, lam, {
+      boosts: S_BOOSTS,
+      rel: pre.data.dtype === 'float64' ? UNIT_REL : UNIT_REL_F32,
+      abs: pre.delta * 1e-3,
+    });
+    return { pre, s, lam, refine, d: null, hInv, ls, level };
+  }
   const d = s === null || lam === null ? null : lam.div(s);
   let h = pre.qDiag;
   if (pre.gSquare !== null && d !== null) h = h.add(mtv(pre.gSquare, d));
   const hInv = h.reciprocal().expand([nBatch, nz]);
-  const refine = pre.refine;
   if (A === null)
     return { pre, s, lam, refine, d, hInv, ls: null, level: null };
-  // S = WᵀW with W = diag(√hInv)·Aᵀ per item: the backend's Gram product
-  // (aᵀa of one tensor), which computes one triangle and mirrors it, so S
-  // is exactly symmetric.
+  // The same S in tensor ops (W = diag(√hInv)·Aᵀ): without inequalities,
+  // or where threads split the Gram product and the factorization.
   const w = hInv.sqrt().unsqueeze(-1).mul(pre.at!);
   const schur = w.matmul(w, { transA: true });
-  // h ≥ δ > 0, so only S can break down (round-off): per item, more
-  // regularization where it does (`level`).
-  const unit = schur
+  const [ls, level] = regularizedCholesky(schur, unitOf(schur, pre), S_BOOSTS);
+  return { pre, s, lam, refine, d, hInv, ls, level };
+}
+
+/**
+ * Whether the CPU backend would split S's factorization over threads
+ * (workers know only the backend's primitives, not the fused kernel): then
+ * the tensor ops run, the same bits.
+ */
+function splits(pre: BoundsPre): boolean {
+  const { nBatch, nEq, dtype } = pre.data;
+  const meta = { shape: [nBatch, nEq, nEq], dtype };
+  const unit = { shape: [nBatch, 1], dtype };
+  return cpuWouldSplit(
+    primitives.regularizedCholesky,
+    [meta, unit],
+    [meta, unit],
+    { boosts: S_BOOSTS },
+  );
+}
+
+/** S's regularization unit per item: relative to its largest diagonal. */
+function unitOf(schur: Tensor, pre: BoundsPre): Tensor {
+  return schur
     .diagonal()
     .max(-1, true)
-    .mul(pre.data.dtype === 'float64' ? 1e-12 : 1e-7)
+    .mul(pre.data.dtype === 'float64' ? UNIT_REL : UNIT_REL_F32)
     .add(pre.delta * 1e-3);
-  const [ls, level] = regularizedCholesky(schur, unit, S_BOOSTS);
-  return { pre, s, lam, refine, d, hInv, ls, level };
+}
+
+/** The operands of the fused solves, or null where a block is missing. */
+function fusedInputs(f: BoundsFact, rhs: KktStepRhs): Tensor[] | null {
+  const { G, A } = f.pre.data;
+  const { s, lam, ls } = f;
+  const { rx, rz, ry } = rhs;
+  if (!G || !A || !s || !lam || !ls || !rz || !ry) return null;
+  return [f.hInv, ls, A, G, rx, ry, s, lam, rz];
 }
 
 /** Solve the Newton system for `rhs` once (kkt.ts refines). */
 function solveBounds(f: BoundsFact, rhs: KktRhs): KktStep {
+  const ins = fusedInputs(f, rhs);
+  if (ins !== null && rhs.rc !== null) {
+    const { s, lam } = f as { s: Tensor; lam: Tensor };
+    const sys = [...ins, rhs.rc, s, lam, f.pre.qExact];
+    const [dz, ds, dlam, dnu] = boundsSolve(sys, 0);
+    return { dz, ds, dlam, dnu };
+  }
   const { G, A } = f.pre.data;
   const { s, lam } = f;
   let r1 = rhs.rx.neg();
@@ -147,7 +218,38 @@ function solveBounds(f: BoundsFact, rhs: KktRhs): KktStep {
   if (G === null || rhs.rz === null || w === null)
     return { dz, ds: null, dlam: null, dnu };
   const gdz = mv(G, dz);
-  return { dz, ds: rhs.rz.neg().sub(gdz), dlam: gdz.mul(f.d!).add(w), dnu };
+  const d = f.d ?? lam!.div(s!);
+  return { dz, ds: rhs.rz.neg().sub(gdz), dlam: gdz.mul(d).add(w), dnu };
+}
+
+/**
+ * A whole predictor-corrector direction in one fused kernel (affine
+ * solve, centering, corrector solve), unless refinement is asked for or a
+ * block is missing (then null: pdipm.ts runs the separate solves).
+ */
+function predictorCorrectorBounds(
+  f: BoundsFact,
+  rhs: KktStepRhs,
+): KktStep | null {
+  const ins = fusedInputs(f, rhs);
+  if (ins === null || f.refine > 0) return null;
+  const [dz, ds, dlam, dnu] = boundsStep(...ins);
+  return { dz, ds, dlam, dnu };
+}
+
+/**
+ * solveKkt's solve with its f.refine steps of refinement against f.target
+ * (polishing's exact system) or f.s, f.lam, in one fused kernel; null
+ * where a block is missing.
+ */
+function refinedSolveBounds(f: BoundsFact, rhs: KktRhs): KktStep | null {
+  const ins = fusedInputs(f, rhs);
+  if (ins === null || rhs.rc === null) return null;
+  const s = f.target?.s ?? f.s!;
+  const lam = f.target?.lam ?? f.lam!;
+  const sys = [...ins, rhs.rc, s, lam, f.pre.qExact];
+  const [dz, ds, dlam, dnu] = boundsSolve(sys, f.refine);
+  return { dz, ds, dlam, dnu };
 }
 
 /**
@@ -181,5 +283,6 @@ export const boundsKkt: KktStrategy<BoundsPre, BoundsFact> = {
   prefactor: preFactorBounds,
   factor: factorBounds,
   solve: solveBounds,
-  step: () => null,
+  refinedSolve: refinedSolveBounds,
+  step: predictorCorrectorBounds,
 };

@@ -86,12 +86,14 @@ export function worseLevel(a: Tensor | null, b: Tensor | null): Tensor | null {
  * (the strategy's count for this factorization). The residual is that of
  * the system at `f.target` when the factorization has one (polishing:
  * a regularized system factored, the exact one refined against), else at
- * f.s, f.lam.
+ * f.s, f.lam. A strategy with a `refinedSolve` does all of it fused.
  * @example
  * const { dz, ds, dlam, dnu } = solveKkt(f, { rx, rc, rz, ry });
  */
 export function solveKkt(f: KktFact, rhs: KktRhs): KktStep {
   const strategy = f.pre.strategy;
+  const fused = strategy.refinedSolve?.(f, rhs);
+  if (fused) return fused;
   let step = strategy.solve(f, rhs);
   for (let i = 0; i < f.refine; i++) {
     const corr = strategy.solve(f, newtonResidual(f, rhs, step));

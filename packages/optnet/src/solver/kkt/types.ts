@@ -184,6 +184,12 @@ export interface KktStrategy<
   /** One Newton solve for `rhs`, unrefined. */
   solve(f: F, rhs: KktRhs): KktStep;
   /**
+   * Optional: solveKkt's whole solve, its `f.refine` steps of refinement
+   * (against `f.target`) included, fused; null where it does not apply
+   * (then kkt.ts refines with `solve`).
+   */
+  refinedSolve?(f: F, rhs: KktRhs): KktStep | null;
+  /**
    * A whole predictor-corrector direction (affine solve with rc = s∘lam,
    * centering, corrector solve) in one fused kernel, or null where the
    * strategy has none: then pdipm.ts runs the separate solves.

@@ -101,6 +101,7 @@ export const OPS: Record<string, OpInfo> = {
   'f64.min': { code: [0xa4], imm: 'none' },
   'f64.max': { code: [0xa5], imm: 'none' },
   'f32.convert_i32_s': { code: [0xb2], imm: 'none' },
+  'i32.trunc_f64_s': { code: [0xaa], imm: 'none' },
   'f64.convert_i32_s': { code: [0xb7], imm: 'none' },
   'f64.promote_f32': { code: [0xbb], imm: 'none' },
   'f32.demote_f64': { code: [0xb6], imm: 'none' },
