@@ -2,13 +2,13 @@
  * One training step of the OptNet paper's Sudoku model at its batch size
  * (150 puzzles): the QP layer's forward (64 variables, z ≥ 0, 40 learned
  * equalities), MSE loss, backward, Adam, as `optnet sudoku` runs it.
- * - "bounds": the model as shipped, declaring Q diagonal and z ≥ 0 a
- *   simple bound (`structure`), so the solver factors one 40 × 40 matrix
- *   per puzzle and iteration (kernels/bounds-*-kernel.ts);
- * - "dense": the same model on the dual reduction (`kkt: 'dual'`) with its
- *   fused kernels (a 64 × 64 factorization per puzzle and iteration after
- *   eliminating the 40 equalities once).
- * The bounds row's qpth column: the same step on the OptNet paper's own
+ * - "dense": the model as shipped, on the dual reduction (`kkt: 'dual'`,
+ *   what 'auto' picks) with its fused kernels (a 64 × 64 factorization per
+ *   puzzle and iteration after eliminating the 40 equalities once);
+ * - "bounds": the same model declaring Q diagonal and z ≥ 0 a simple
+ *   bound (`structure`), so the solver factors one 40 × 40 matrix per
+ *   puzzle and iteration (kernels/bounds-*-kernel.ts).
+ * The dense row's qpth column: the same step on the OptNet paper's own
  * layer (PyTorch, one thread) through bench/peers/qpth_sudoku.py, from the
  * same puzzles and parameters, where a python3 with torch is found
  * (Debian's python3-torch), in rounds interleaved with ours; its first z
@@ -55,7 +55,10 @@ function sudokuStepEntry(kind: 'bounds' | 'dense'): Entry {
       const [x, y] = batch();
       const model = new OptNetSudoku({
         rng: T.makeRng(1),
-        qpOptions: kind === 'bounds' ? {} : { kkt: 'dual' },
+        qpOptions:
+          kind === 'bounds'
+            ? { structure: { Q: 'diagonal', G: 'bounds' } }
+            : { kkt: 'dual' },
       });
       // the qpth peer starts from the same untrained parameters
       const inputs = {
@@ -78,7 +81,7 @@ function sudokuStepEntry(kind: 'bounds' | 'dense'): Entry {
       const derived = (t: Timing) =>
         `${(BATCH / (t.medianMs / 1000)).toFixed(0)} puzzles/s`;
       const opts = { warmup: 2, minReps: 10, maxReps: 30, budgetMs: 8000 };
-      if (ctx.peers === null || kind === 'dense') {
+      if (ctx.peers === null || kind === 'bounds') {
         const timing = await timeIt(step, opts);
         return { timing, derived: derived(timing) };
       }
