@@ -1,14 +1,20 @@
 /**
- * The page's script: runs the demo on the CPU backend and shows the
- * numbers; when the page was opened by the test (`?report=1`), also posts
- * them to the server that served it.
+ * The page's script: runs the demo on the CPU backend, or on WebGPU with
+ * `?backend=webgpu` (navigator.gpu), and shows the numbers; when the page
+ * was opened by the test (`?report=1`), also posts them to the server that
+ * served it.
  */
+import { createWebGpuBackend } from '@optnet/gpu';
+import { setBackend } from '@optnet/tensor';
 import { runDemo } from './demo.js';
 
 const out = document.getElementById('out')!;
-const report = new URLSearchParams(location.search).has('report');
+const params = new URLSearchParams(location.search);
+const report = params.has('report');
+const webgpu = params.get('backend') === 'webgpu';
 
 async function main(): Promise<void> {
+  if (webgpu) setBackend(await createWebGpuBackend());
   const t0 = performance.now();
   const r = await runDemo();
   const seconds = (performance.now() - t0) / 1000;
@@ -20,12 +26,17 @@ async function main(): Promise<void> {
       .slice(0, 10)
       .map((v) => v.toFixed(4))
       .join(', ')}`,
-    `${seconds.toFixed(2)} s; SharedArrayBuffer ${threads ? 'available' : 'not available (no cross-origin isolation)'}`,
+    `${seconds.toFixed(2)} s on ${webgpu ? 'WebGPU' : 'the CPU backend'}; SharedArrayBuffer ${threads ? 'available' : 'not available (no cross-origin isolation)'}`,
   ].join('\n');
   if (report) {
     await fetch('/result', {
       method: 'POST',
-      body: JSON.stringify({ ok: true, result: r, sharedMemory: threads }),
+      body: JSON.stringify({
+        ok: true,
+        result: r,
+        sharedMemory: threads,
+        webgpu,
+      }),
     });
   }
 }

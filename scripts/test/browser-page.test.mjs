@@ -3,7 +3,8 @@
 // of QPs in the page, which posts its numbers back; they must equal what
 // the same code computes in Node. Served twice: plainly (no cross-origin
 // isolation, so no SharedArrayBuffer: the common case for a user's page)
-// and with COOP/COEP headers (SharedArrayBuffer defined).
+// and with COOP/COEP headers (SharedArrayBuffer defined); then once more on
+// WebGPU (Chromium's SwiftShader adapter), to float32 tolerances.
 //
 // Without chromium on the machine the test says so and passes, except under
 // CI, where a missing browser fails it (CI installs Debian's chromium).
@@ -44,7 +45,7 @@ const TYPES = { '.html': 'text/html', '.js': 'text/javascript' };
  * Serve `dir` on 127.0.0.1 (with COOP/COEP when `isolated`) and open the
  * page in headless Chromium; resolves with what the page posts to /result.
  */
-async function runPage(dir, isolated) {
+async function runPage(dir, isolated, webgpu = false) {
   let settle;
   const posted = new Promise(
     (resolve, reject) => (settle = { resolve, reject }),
@@ -75,7 +76,8 @@ async function runPage(dir, isolated) {
     res.end(readFileSync(file));
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${server.address().port}/index.html?report=1`;
+  const query = webgpu ? 'report=1&backend=webgpu' : 'report=1';
+  const url = `http://127.0.0.1:${server.address().port}/index.html?${query}`;
   const profile = mkdtempSync(join(tmpdir(), 'optnet-chromium-'));
   const browser = spawn(
     CHROMIUM,
@@ -88,6 +90,8 @@ async function runPage(dir, isolated) {
       '--disable-component-update',
       '--disable-sync',
       '--disable-quic',
+      // navigator.gpu on SwiftShader (a CPU adapter), for ?backend=webgpu.
+      ...(webgpu ? ['--enable-unsafe-webgpu'] : []),
       `--user-data-dir=${profile}`,
       url,
     ],
@@ -135,7 +139,24 @@ test('the page trains and solves in Chromium, served plainly and isolated, as No
     assert.equal(got.result.losses, want.losses);
     assert.equal(got.result.z, want.z);
   }
+  // On WebGPU (SwiftShader): float32 kernels of another order of
+  // summation, so the numbers agree to float32 tolerances, not bits.
+  const gpu = await runPage(dir, false, true);
+  assert.ok(gpu.ok, gpu.error);
+  assert.ok(gpu.webgpu, 'the page ran on WebGPU');
+  assert.equal(gpu.result.status, want.status);
+  assertClose(gpu.result.losses, want.losses, 1e-3, 'losses');
+  assertClose(gpu.result.z, want.z, 2e-3, 'z');
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** |a − b| ≤ tol·(1 + |b|) entry by entry. */
+function assertClose(a, b, tol, what) {
+  assert.is(a.length, b.length, `${what}: lengths`);
+  a.forEach((v, i) => {
+    const err = Math.abs(v - b[i]) / (1 + Math.abs(b[i]));
+    assert.ok(err <= tol, `${what}[${i}]: ${v} vs ${b[i]} (${err})`);
+  });
+}
 
 test.run();
