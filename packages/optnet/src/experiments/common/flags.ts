@@ -182,3 +182,40 @@ export function flagsHelp(spec: Record<string, FlagSpec>): string {
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;
   return rows.map(([l, r]) => `${l.padEnd(width)}${r}`).join('\n');
 }
+
+/**
+ * The run-folder flags every experiment command takes: `--out DIR` and
+ * `--resume DIR`.
+ * @example const FLAGS = { epochs: {...}, ...RUN_FOLDER_FLAGS };
+ */
+export const RUN_FOLDER_FLAGS: {
+  readonly out: Extract<FlagSpec, { type: 'string' }>;
+  readonly resume: Extract<FlagSpec, { type: 'string' }>;
+} = {
+  out: {
+    type: 'string',
+    metavar: 'DIR',
+    help: 'run folder (default a new folder under runs/; never overwritten)',
+  },
+  resume: {
+    type: 'string',
+    metavar: 'DIR',
+    help: 'continue the run in DIR (with --epochs, up to that epoch)',
+  },
+};
+
+/**
+ * The flags every experiment command ends with: `--threads N`, `--help`.
+ * @example const FLAGS = { epochs: {...}, ...THREADS_AND_HELP_FLAGS };
+ */
+export const THREADS_AND_HELP_FLAGS: {
+  readonly threads: Extract<FlagSpec, { type: 'int' }>;
+  readonly help: Extract<FlagSpec, { type: 'bool' }>;
+} = {
+  threads: {
+    type: 'int',
+    min: 1,
+    help: 'CPU threads for the batched kernels (default: one per core)',
+  },
+  help: { type: 'bool', help: 'this text' },
+};

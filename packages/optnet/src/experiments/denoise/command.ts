@@ -12,6 +12,8 @@ import {
   parseFlags,
   UsageError,
   type FlagSpec,
+  RUN_FOLDER_FLAGS,
+  THREADS_AND_HELP_FLAGS,
 } from '../common/flags.js';
 import { createRunDir, readJson, writeJson } from '../common/run-dir.js';
 import {
@@ -79,22 +81,8 @@ const FLAGS = {
     default: 100,
     help: 'samples per signal (the paper: 100)',
   },
-  out: {
-    type: 'string',
-    metavar: 'DIR',
-    help: 'run folder (default a new folder under runs/; never overwritten)',
-  },
-  resume: {
-    type: 'string',
-    metavar: 'DIR',
-    help: 'continue the run in DIR (with --epochs, up to that epoch)',
-  },
-  threads: {
-    type: 'int',
-    min: 1,
-    help: 'CPU threads for the batched kernels (default: one per core)',
-  },
-  help: { type: 'bool', help: 'this text' },
+  ...RUN_FOLDER_FLAGS,
+  ...THREADS_AND_HELP_FLAGS,
 } satisfies Record<string, FlagSpec>;
 
 type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>;

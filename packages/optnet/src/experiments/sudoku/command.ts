@@ -15,6 +15,8 @@ import {
   parseFlags,
   UsageError,
   type FlagSpec,
+  RUN_FOLDER_FLAGS,
+  THREADS_AND_HELP_FLAGS,
 } from '../common/flags.js';
 import { createRunDir, readJson, writeJson } from '../common/run-dir.js';
 import {
@@ -104,16 +106,7 @@ const FLAGS = {
     min: 1,
     help: 'print this many generated puzzles (of --seed) as CSV on stdout and exit: data files of your own',
   },
-  out: {
-    type: 'string',
-    metavar: 'DIR',
-    help: 'run folder (default a new folder under runs/; never overwritten)',
-  },
-  resume: {
-    type: 'string',
-    metavar: 'DIR',
-    help: 'continue the run in DIR (with --epochs, up to that epoch)',
-  },
+  ...RUN_FOLDER_FLAGS,
   play: {
     type: 'string',
     metavar: 'PUZZLE',
@@ -124,12 +117,7 @@ const FLAGS = {
     metavar: 'DIR',
     help: 'the trained run folder --play uses',
   },
-  threads: {
-    type: 'int',
-    min: 1,
-    help: 'CPU threads for the batched kernels (default: one per core)',
-  },
-  help: { type: 'bool', help: 'this text' },
+  ...THREADS_AND_HELP_FLAGS,
 } satisfies Record<string, FlagSpec>;
 
 type Flags = ReturnType<typeof parseFlags<typeof FLAGS>>;
