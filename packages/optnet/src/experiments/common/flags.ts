@@ -219,3 +219,17 @@ export const THREADS_AND_HELP_FLAGS: {
   },
   help: { type: 'bool', help: 'this text' },
 };
+
+/**
+ * Throw a UsageError when a command that takes only flags got a word.
+ * @example refusePositionals('optnet sudoku', parsed.positionals);
+ */
+export function refusePositionals(
+  cmd: string,
+  positionals: readonly string[],
+): void {
+  if (positionals.length > 0)
+    throw new UsageError(
+      `${cmd}: takes no positional arguments; got "${positionals[0]}".`,
+    );
+}

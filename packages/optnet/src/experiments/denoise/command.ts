@@ -14,6 +14,7 @@ import {
   type FlagSpec,
   RUN_FOLDER_FLAGS,
   THREADS_AND_HELP_FLAGS,
+  refusePositionals,
 } from '../common/flags.js';
 import { createRunDir, readJson, writeJson } from '../common/run-dir.js';
 import {
@@ -203,11 +204,7 @@ export async function denoiseCommand(
     io.stdout.write(`${DENOISE_USAGE}\n`);
     return 0;
   }
-  if (f.positionals.length > 0) {
-    throw new UsageError(
-      `${CMD}: takes no positional arguments; got "${f.positionals[0]}".`,
-    );
-  }
+  refusePositionals(CMD, f.positionals);
   if (f.values.model === 'fc' && !f.given.has('resume')) {
     for (const k of ['lambda', 'sweep-size'] as const) {
       if (f.given.has(k)) {
