@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   apply,
+  concat,
   indexSelect,
   makeRng,
   rand,
@@ -18,6 +19,7 @@ import { checkVjp } from '@optnet/autograd/testing';
 import { qp, solveQp, type QpSolveInfo } from '../src/index.js';
 import { kktQp, randomQp } from '../src/testing.js';
 import { kktResiduals, worstKkt } from './kkt-check.js';
+import { looseTol } from '../src/solver/loose.js';
 import {
   polishSystemOp,
   polishUpdateOp,
@@ -25,6 +27,7 @@ import {
 
 const f64 = 'float64' as const;
 const arr = (t: Tensor) => Array.from(t.dataSync());
+const rows = (t: Tensor) => t.arraySync() as number[][];
 
 test('polished points are complementary to working precision; unpolished ones only to tol', async () => {
   for (const kkt of ['dual', 'primal'] as const) {
@@ -53,6 +56,105 @@ test('polished points are complementary to working precision; unpolished ones on
     assert.ok(comp > 1e-13, `${kkt}: unpolished complementarity ${comp}`);
     assert.ok(Math.max(...on.gap) < 1e-14, `gap ${on.gap}`);
   }
+});
+
+test('polishing ends the solve: the interior point stops at looseTol, in fewer iterations, and the answers are exact', async () => {
+  assert.is(looseTol(1e-8), 1e-7);
+  assert.is(looseTol(1e-6), 10 * 1e-6);
+  assert.is(looseTol(1e-3), 1e-2);
+  assert.is(looseTol(1e-1), Math.sqrt(1e-1));
+  const x = randomQp({
+    nBatch: 24,
+    nz: 20,
+    nIneq: 20,
+    nEq: 5,
+    dtype: f64,
+    seed: 8,
+  });
+  const on = await solveQp(x.Q, x.p, x.G, x.h, x.A, x.b);
+  const off = await solveQp(x.Q, x.p, x.G, x.h, x.A, x.b, { polish: false });
+  const loose = await solveQp(x.Q, x.p, x.G, x.h, x.A, x.b, {
+    polish: false,
+    tol: looseTol(1e-8),
+  });
+  assert.equal(on.polished, Array(24).fill(true));
+  assert.equal(on.iterations, loose.iterations);
+  const sum = (v: readonly number[]) => v.reduce((a, b) => a + b, 0);
+  assert.ok(
+    sum(on.iterations) < sum(off.iterations),
+    `${sum(on.iterations)} iterations, ${sum(off.iterations)} to tol`,
+  );
+  assert.ok(worstKkt(x, on, 24) < 1e-12, `KKT ${worstKkt(x, on, 24)}`);
+});
+
+test('an item polishing cannot finish at looseTol iterates on to tol: the same iterations and point as without polishing', async () => {
+  // Duals and slacks of 1e-8: no active set fits (see the next test), so
+  // the items not yet within tol at the loose stop go on from it, here
+  // the whole batch together (most of it needs to).
+  const d = kktQp({
+    nBatch: 3,
+    nz: 8,
+    nIneq: 10,
+    nEq: 2,
+    dtype: f64,
+    seed: 2,
+    duals: [1e-8, 1e-6],
+    slacks: [1e-8, 1e-6],
+  });
+  const seen: number[] = [];
+  const on = await solveQp(d.Q, d.p, d.G, d.h, d.A, d.b, {
+    onIteration: (i) => seen.push(i.iteration),
+  });
+  const off = await solveQp(d.Q, d.p, d.G, d.h, d.A, d.b, { polish: false });
+  const loose = await solveQp(d.Q, d.p, d.G, d.h, d.A, d.b, {
+    polish: false,
+    tol: looseTol(1e-8),
+  });
+  assert.equal(on.iterations, off.iterations);
+  assert.ok(
+    on.iterations.every((k, i) => k >= loose.iterations[i]) &&
+      on.iterations.some((k, i) => k > loose.iterations[i]),
+    `${on.iterations} against ${loose.iterations} at looseTol`,
+  );
+  // onIteration counts on from the first run: 0, 1, ... without repeats.
+  assert.equal(
+    seen,
+    seen.map((_, k) => k),
+  );
+  assert.is(seen[seen.length - 1], Math.max(...off.iterations));
+  // One such item among polished ones goes on alone (a subset of the
+  // batch): its answer and iterations are those of its own solve.
+  const x = randomQp({
+    nBatch: 3,
+    nz: 8,
+    nIneq: 10,
+    nEq: 2,
+    dtype: f64,
+    seed: 5,
+  });
+  const first = (t: Tensor) =>
+    indexSelect(t, 0, tensor([0], { dtype: 'int32' }));
+  const both = (a: Tensor | null, b: Tensor | null) =>
+    concat([a!, first(b!)], 0);
+  const y = {
+    Q: both(x.Q, d.Q),
+    p: both(x.p, d.p),
+    G: both(x.G, d.G),
+    h: both(x.h, d.h),
+    A: both(x.A, d.A),
+    b: both(x.b, d.b),
+  };
+  const r = await solveQp(y.Q, y.p, y.G, y.h, y.A, y.b);
+  assert.equal(r.polished, [true, true, true, false]);
+  assert.equal(r.status, Array(4).fill('solved'));
+  assert.is(r.iterations[3], off.iterations[0]);
+  const z = rows(r.z);
+  const zAlone = rows(off.z)[0];
+  assert.ok(
+    zAlone.every((v, j) => Math.abs(v - z[3][j]) <= 1e-9 * (1 + Math.abs(v))),
+    `${z[3]} against ${zAlone}`,
+  );
+  assert.ok(worstKkt(y, r, 3) < 1e-12, `KKT ${worstKkt(y, r, 3)}`);
 });
 
 test('an item stopped early (maxIter 3) is finished by polishing and says so', async () => {

@@ -166,7 +166,7 @@ export interface QpSolveInfo {
  * });
  */
 export interface QpIterationInfo {
-  /** The iteration just finished, from 1. */
+  /** The iteration just finished (0: the starting point). */
   iteration: number;
   /** Batch items still iterating. */
   active: number;

@@ -14,7 +14,8 @@ import { registerQpWasm } from '../kernels/fused-kernels.js';
 import { pdipm, type Problem } from './pdipm.js';
 import { warmIterate } from './step.js';
 import { solveWarm, WARM_SHIFT } from './warm.js';
-import { polish, unpolished, type Solved } from './polish.js';
+import { unpolished, type Solved } from './polish.js';
+import { solveLoose } from './loose.js';
 import type { Scales } from './status.js';
 import type { QpOptions } from '../api/types.js';
 import {
@@ -181,9 +182,9 @@ function subsetFor(prep: Prepared) {
 }
 
 /**
- * Validate, run the interior-point loop, then polish (unless off). With a
- * warm start and polishing on, solveWarm (warm.ts); with polishing off,
- * iterate from the warm start.
+ * Validate, run the interior-point loop, then polish (unless off): from
+ * scratch, solveLoose (loose.ts); with a warm start, solveWarm (warm.ts).
+ * With polishing off, iterate (from the warm start, if any) to tol.
  */
 export function* solveGen(
   x: QpInputs,
@@ -203,16 +204,9 @@ export function* solveGen(
   };
   if (w !== null && options.polish !== false)
     return [prep, yield* solveWarm(prep, w, opts, subsetFor(prep))];
+  if (options.polish !== false)
+    return [prep, yield* solveLoose(prep, opts, subsetFor(prep))];
   const start = w === null ? null : warmIterate(prep.prob, w, WARM_SHIFT);
   const out = yield* pdipm(prep.prob, prep.pre, prep.scales, opts, start);
-  if (options.polish === false) return [prep, unpolished(out)];
-  const solved = yield* polish(
-    prep.prob,
-    prep.pre,
-    out,
-    prep.scales,
-    tol,
-    subsetFor(prep),
-  );
-  return [prep, solved];
+  return [prep, unpolished(out)];
 }

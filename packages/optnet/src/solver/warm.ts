@@ -83,7 +83,7 @@ function* iterateFrom(
  * `first` (the whole batch) with the items `idx` replaced by `part` (the
  * solve of the subset `sub` of those items, in their order).
  */
-function mergeSolved(
+export function mergeSolved(
   first: Solved,
   part: Solved,
   idx: readonly number[],
