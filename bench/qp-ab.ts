@@ -1,0 +1,100 @@
+/**
+ * The QP forward of two checkouts, A/B in one process: the other tree's
+ * packages are imported from its sources beside this tree's, and each
+ * round times one solve of each (alternating which runs first), so both
+ * see the same machine load. The figure to quote is the median of the
+ * per-round ratios; separate processes on this shared host moved by
+ * 10-30% between runs, this by a few percent.
+ *
+ *   node --conditions=source --import ./scripts/register.mjs \
+ *     bench/qp-ab.ts ../old-checkout 10,0 50,0 64,40
+ *
+ * The other tree needs its dependencies installed (`pnpm install`). Each
+ * size nz,nEq (nIneq = nz) is a batch of 128 float64 randomQp problems
+ * with the bench's seed (nz + nEq), solved by qp with default options
+ * under noGrad and z read back, as the "qp fwd" bench rows do: 3 s of
+ * warm-up, then 61 rounds (15 from nz 50). One JSON line per size: the
+ * median wall ms of each tree and the median per-round ratio this/other.
+ */
+import { resolve } from 'node:path';
+
+interface Tree {
+  readonly fwd: (nz: number, nEq: number) => () => void;
+}
+
+/** A tree's qp and randomQp, imported from its package sources. */
+async function load(root: string): Promise<Tree> {
+  const src = (pkg: string, file: string) =>
+    import(resolve(root, 'packages', pkg, 'src', file));
+  const [optnet, testing, tensor, autograd] = await Promise.all([
+    src('optnet', 'index.ts'),
+    src('optnet', 'testing.ts'),
+    src('tensor', 'index.ts'),
+    src('autograd', 'index.ts'),
+  ]);
+  return {
+    fwd: (nz, nEq) => {
+      const d = testing.randomQp({
+        nBatch: 128,
+        nz,
+        nIneq: nz,
+        nEq,
+        dtype: 'float64',
+        seed: nz + nEq,
+      });
+      return () =>
+        tensor.scope(() =>
+          autograd
+            .noGrad(() => optnet.qp(d.Q, d.p, d.G, d.h, d.A, d.b))
+            .dataSync(),
+        );
+    },
+  };
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
+function timed(f: () => void): number {
+  const t0 = performance.now();
+  f();
+  return performance.now() - t0;
+}
+
+async function main(): Promise<void> {
+  const [other, ...sizes] = process.argv.slice(2);
+  if (other === undefined || sizes.length === 0) {
+    console.error('usage: bench/qp-ab.ts OTHER_TREE nz,nEq [nz,nEq ...]');
+    process.exit(2);
+  }
+  const trees = [await load(resolve('.')), await load(resolve(other))];
+  for (const size of sizes) {
+    const [nz, nEq] = size.split(',').map(Number);
+    const [mine, theirs] = trees.map((t) => t.fwd(nz, nEq));
+    const w0 = performance.now();
+    for (let i = 0; i < 3 || performance.now() - w0 < 3000; i++) {
+      mine();
+      theirs();
+    }
+    const rows: [number, number][] = [];
+    for (let r = 0; r < (nz >= 50 ? 15 : 61); r++) {
+      const a = r % 2 ? timed(mine) : 0;
+      const b = timed(theirs);
+      rows.push([r % 2 ? a : timed(mine), b]);
+    }
+    const row = {
+      nz,
+      nEq,
+      thisMs: +median(rows.map((x) => x[0])).toFixed(2),
+      otherMs: +median(rows.map((x) => x[1])).toFixed(2),
+      ratio: +median(rows.map(([a, b]) => a / b)).toFixed(3),
+      rounds: rows.length,
+    };
+    console.log(JSON.stringify(row));
+  }
+}
+
+await main();
