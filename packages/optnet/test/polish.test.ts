@@ -89,8 +89,7 @@ test('polishing ends the solve: the interior point stops at looseTol, in fewer i
 
 test('an item polishing cannot finish at looseTol iterates on to tol: the same iterations and point as without polishing', async () => {
   // Duals and slacks of 1e-8: no active set fits (see the next test), so
-  // the items not yet within tol at the loose stop go on from it, here
-  // the whole batch together (most of it needs to).
+  // the items not yet within tol at the loose stop go on from it.
   const d = kktQp({
     nBatch: 3,
     nz: 8,

@@ -6,9 +6,9 @@
  * interior point would take one or two more iterations of the whole
  * batch. An item whose polished point is not accepted (checked at the
  * caller's tolerance, as always) goes on iterating from where it stopped,
- * to that tolerance, and is polished again: on its own (a subset of the
- * batch, solver/subset.ts) when such items are at most half of the batch,
- * else with the whole batch.
+ * to that tolerance, and is polished again, on its own: the items that go
+ * on are a batch of their own (solver/subset.ts), so the others keep their
+ * answers and iteration counts exactly.
  *
  * Glossary: n the batch size; rest the items that go on iterating.
  */
@@ -60,18 +60,6 @@ export function* solveLoose(
   if (rest.length === 0) return first;
   const done = Math.max(...rest.map((i) => out.iterations[i]));
   const more = continued(opts, done);
-  if (2 * rest.length > out.status.length) {
-    const again = yield* pdipm(b.prob, b.pre, b.scales, more, out.it);
-    const solved = yield* polish(
-      b.prob,
-      b.pre,
-      again,
-      b.scales,
-      opts.tol,
-      subsetOf,
-    );
-    return addIterations(solved, out.iterations);
-  }
   const sub = subsetOf(rest);
   const start = takeIterate(sub, out.it);
   const again = yield* pdipm(sub.prob, sub.pre, sub.scales, more, start);
@@ -120,14 +108,11 @@ function continued(opts: PdipmOptions, done: number): PdipmOptions {
   };
 }
 
-/**
- * `s` with the first run's iterations added: to every item (`idx` absent:
- * the whole batch ran again) or to the items idx only.
- */
+/** `s` with the first run's iterations added to the items idx. */
 function addIterations(
   s: Solved,
   before: readonly number[],
-  idx: readonly number[] = before.map((_, i) => i),
+  idx: readonly number[],
 ): Solved {
   const iterations = s.iterations.slice();
   for (const i of idx) iterations[i] += before[i];
