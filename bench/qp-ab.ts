@@ -17,6 +17,7 @@
  * median wall ms of each tree and the median per-round ratio this/other.
  */
 import { resolve } from 'node:path';
+import { qpSize } from './util.js';
 
 interface Tree {
   readonly fwd: (nz: number, nEq: number) => () => void;
@@ -34,14 +35,7 @@ async function load(root: string): Promise<Tree> {
   ]);
   return {
     fwd: (nz, nEq) => {
-      const d = testing.randomQp({
-        nBatch: 128,
-        nz,
-        nIneq: nz,
-        nEq,
-        dtype: 'float64',
-        seed: nz + nEq,
-      });
+      const d = testing.randomQp(qpSize(nz, nEq));
       return () =>
         tensor.scope(() =>
           autograd

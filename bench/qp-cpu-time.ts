@@ -19,6 +19,7 @@ import * as T from '../packages/tensor/src/index.js';
 import { noGrad } from '../packages/autograd/src/index.js';
 import { qp } from '@optnet/optnet';
 import { randomQp } from '@optnet/optnet/testing';
+import { qpSize } from './util.js';
 
 const cpuMs = (): number => {
   const u = process.cpuUsage();
@@ -34,14 +35,7 @@ function median(xs: readonly number[]): number {
 const options = (v: string) => (v === 'default' ? {} : { polish: v === 'on' });
 
 function measure(variants: readonly string[], nz: number, nEq: number) {
-  const d = randomQp({
-    nBatch: 128,
-    nz,
-    nIneq: nz,
-    nEq,
-    dtype: 'float64',
-    seed: nz + nEq,
-  });
+  const d = randomQp(qpSize(nz, nEq));
   const fwd = (v: string) =>
     T.scope(() =>
       noGrad(() => qp(d.Q, d.p, d.G, d.h, d.A, d.b, options(v))).dataSync(),

@@ -275,3 +275,19 @@ export function writeResults(path: string, table: string, info: RunInfo): void {
   writeFileSync(`${path}.tmp`, next);
   renameSync(`${path}.tmp`, path);
 }
+
+/**
+ * randomQp's options for the QP scripts' size nz,nEq (qp-cpu-time.ts,
+ * qp-ab.ts): a batch of 128 float64 problems with nIneq = nz and the
+ * bench's seed, nz + nEq, as the "qp fwd" rows use.
+ */
+export function qpSize(nz: number, nEq: number) {
+  return {
+    nBatch: 128,
+    nz,
+    nIneq: nz,
+    nEq,
+    dtype: 'float64' as const,
+    seed: nz + nEq,
+  };
+}

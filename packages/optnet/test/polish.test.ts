@@ -28,6 +28,18 @@ import {
 const f64 = 'float64' as const;
 const arr = (t: Tensor) => Array.from(t.dataSync());
 const rows = (t: Tensor) => t.arraySync() as number[][];
+/** Active duals and inactive slacks of 1e-8: no active set fits. */
+const degenerate = () =>
+  kktQp({
+    nBatch: 3,
+    nz: 8,
+    nIneq: 10,
+    nEq: 2,
+    dtype: f64,
+    seed: 2,
+    duals: [1e-8, 1e-6],
+    slacks: [1e-8, 1e-6],
+  });
 
 test('polished points are complementary to working precision; unpolished ones only to tol', async () => {
   for (const kkt of ['dual', 'primal'] as const) {
@@ -90,16 +102,7 @@ test('polishing ends the solve: the interior point stops at looseTol, in fewer i
 test('an item polishing cannot finish at looseTol iterates on to tol: the same iterations and point as without polishing', async () => {
   // Duals and slacks of 1e-8: no active set fits (see the next test), so
   // the items not yet within tol at the loose stop go on from it.
-  const d = kktQp({
-    nBatch: 3,
-    nz: 8,
-    nIneq: 10,
-    nEq: 2,
-    dtype: f64,
-    seed: 2,
-    duals: [1e-8, 1e-6],
-    slacks: [1e-8, 1e-6],
-  });
+  const d = degenerate();
   const seen: number[] = [];
   const on = await solveQp(d.Q, d.p, d.G, d.h, d.A, d.b, {
     onIteration: (i) => seen.push(i.iteration),
@@ -195,16 +198,7 @@ test('an item stopped early (maxIter 3) is finished by polishing and says so', a
 });
 
 test('where no active set fits, polishing changes nothing: the result is the unpolished one, bit for bit', async () => {
-  const d = kktQp({
-    nBatch: 3,
-    nz: 8,
-    nIneq: 10,
-    nEq: 2,
-    dtype: f64,
-    seed: 2,
-    duals: [1e-8, 1e-6],
-    slacks: [1e-8, 1e-6],
-  });
+  const d = degenerate();
   const on = await solveQp(d.Q, d.p, d.G, d.h, d.A, d.b);
   const off = await solveQp(d.Q, d.p, d.G, d.h, d.A, d.b, { polish: false });
   assert.equal(on.polished, [false, false, false]);
