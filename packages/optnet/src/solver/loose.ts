@@ -59,7 +59,7 @@ export function* solveLoose(
   const rest = unfinished(first, out, b.scales, opts.tol);
   if (rest.length === 0) return first;
   const done = Math.max(...rest.map((i) => out.iterations[i]));
-  const more = continued(opts, done);
+  const more = continued(opts, done, Math.max(...out.iterations));
   const sub = subsetOf(rest);
   const start = takeIterate(sub, out.it);
   const again = yield* pdipm(sub.prob, sub.pre, sub.scales, more, start);
@@ -89,10 +89,14 @@ function unfinished(
 }
 
 /**
- * The options for the second run: the iterations left of maxIter, and
- * onIteration's count going on from the first run's.
+ * The options for the second run: the iterations left of maxIter after
+ * `done`, and onIteration's count going on from the first run's last.
  */
-function continued(opts: PdipmOptions, done: number): PdipmOptions {
+function continued(
+  opts: PdipmOptions,
+  done: number,
+  last: number,
+): PdipmOptions {
   const report = opts.onIteration;
   return {
     ...opts,
@@ -103,7 +107,7 @@ function continued(opts: PdipmOptions, done: number): PdipmOptions {
         : (info) => {
             // Its first call re-reads the point the first run stopped at.
             if (info.iteration > 0)
-              report({ ...info, iteration: done + info.iteration });
+              report({ ...info, iteration: last + info.iteration });
           },
   };
 }
