@@ -35,12 +35,7 @@
  * backward, the starting point). Otherwise the same formulas run in tensor
  * ops.
  */
-import {
-  cpuWouldSplit,
-  primitives,
-  regularizedCholesky,
-  type Tensor,
-} from '@optnet/tensor';
+import { regularizedCholesky, type Tensor } from '@optnet/tensor';
 import { cholSolveVec, mtv, mv } from '../../kernels/batch.js';
 import { boundsFactor } from '../../kernels/bounds-factor-kernel.js';
 import { boundsSolve } from '../../kernels/bounds-solve-kernel.js';
@@ -123,7 +118,7 @@ function factorBounds(
 ): BoundsFact {
   const { A, G, nBatch, nz } = pre.data;
   const refine = pre.refine;
-  if (A !== null && G !== null && s !== null && lam !== null && !splits(pre)) {
+  if (A !== null && G !== null && s !== null && lam !== null) {
     // h, S = A diag(1/h) Aᵀ (the Gram product of diag(√(1/h))·Aᵀ, exactly
     // symmetric) and its regularized Cholesky factor, per item in one
     // fused kernel. h ≥ δ > 0, so only S can break down (round-off): an
@@ -142,29 +137,11 @@ function factorBounds(
   const hInv = h.reciprocal().expand([nBatch, nz]);
   if (A === null)
     return { pre, s, lam, refine, d, hInv, ls: null, level: null };
-  // The same S in tensor ops (W = diag(√hInv)·Aᵀ): without inequalities,
-  // or where threads split the Gram product and the factorization.
+  // The same S in tensor ops (W = diag(√hInv)·Aᵀ), without inequalities.
   const w = hInv.sqrt().unsqueeze(-1).mul(pre.at!);
   const schur = w.matmul(w, { transA: true });
   const [ls, level] = regularizedCholesky(schur, unitOf(schur, pre), S_BOOSTS);
   return { pre, s, lam, refine, d, hInv, ls, level };
-}
-
-/**
- * Whether the CPU backend would split S's factorization over threads
- * (workers know only the backend's primitives, not the fused kernel): then
- * the tensor ops run, the same bits.
- */
-function splits(pre: BoundsPre): boolean {
-  const { nBatch, nEq, dtype } = pre.data;
-  const meta = { shape: [nBatch, nEq, nEq], dtype };
-  const unit = { shape: [nBatch, 1], dtype };
-  return cpuWouldSplit(
-    primitives.regularizedCholesky,
-    [meta, unit],
-    [meta, unit],
-    { boosts: S_BOOSTS },
-  );
 }
 
 /** S's regularization unit per item: relative to its largest diagonal. */

@@ -11,9 +11,7 @@
  * with more regularization, and its level says so; nothing throws.
  */
 import {
-  cpuWouldSplit,
   diagonal,
-  primitives,
   regularizedCholesky,
   where,
   type Tensor,
@@ -154,8 +152,11 @@ export function preFactorDual(
 
 /**
  * Factor S = kg + diag(s/lam) at the iterate, regularized per item (see
- * S_BOOSTS). Fused, unless threads would split the plain factorization
- * (workers know only the backend's primitives); both give the same bits.
+ * S_BOOSTS), in one fused kernel on one thread: splitting the plain
+ * factorization over the CPU's worker threads instead (workers know only
+ * the backend's primitives) gives the same bits but measured slower, at
+ * the paper's sizes and Sudoku's, than the fused kernel alone
+ * (BENCHMARKS.md, "Speed of a training step").
  * @example const f = factorDual(pre, s, lam);
  */
 export function factorDual(
@@ -177,18 +178,7 @@ export function factorDual(
   if (kg === null || s === null || lam === null || gDiag === null || !unit)
     return none;
   const sOverLam = s.div(lam);
-  const meta = {
-    shape: [pre.data.nBatch, pre.data.nIneq, pre.data.nIneq],
-    dtype: pre.data.dtype,
-  };
-  const [ls, level] = cpuWouldSplit(
-    primitives.regularizedCholesky,
-    [meta, { shape: [pre.data.nBatch, 1], dtype: meta.dtype }],
-    [meta, { shape: [pre.data.nBatch, 1], dtype: meta.dtype }],
-    { boosts: S_BOOSTS },
-  )
-    ? regularizedCholesky(kg.addDiagonal(sOverLam), unit, S_BOOSTS)
-    : shiftedCholesky(kg, sOverLam, unit, S_BOOSTS);
+  const [ls, level] = shiftedCholesky(kg, sOverLam, unit, S_BOOSTS);
   return {
     ...none,
     level,
