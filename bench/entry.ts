@@ -6,7 +6,8 @@ import type { Row } from './util.js';
 export interface RunContext {
   /**
    * The JavaScript peers (TF.js-wasm, jax-js) to time beside ours, or
-   * null in the every-core pass (ours only; no python peer either).
+   * null for ours only, no python peer either (`--no-peers`, and the
+   * every-core pass).
    */
   peers: readonly PeerOrReason[] | null;
 }

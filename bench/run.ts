@@ -152,8 +152,12 @@ async function main(): Promise<number> {
   const t0 = performance.now();
   await useCpuThreads(1);
   // On the GPU: our rows only (the peers and the every-core pass are CPU's).
-  const peers =
-    gpu !== null || args.includes('--no-peers') ? [] : await loadPeers();
+  // --no-peers: null, as in the every-core pass, so qpth stays out too.
+  const peers = args.includes('--no-peers')
+    ? null
+    : gpu !== null
+      ? []
+      : await loadPeers();
   const rows: Row[] = [];
   for (const e of chosen) {
     for (const r of await runEntry(e, { peers })) {
