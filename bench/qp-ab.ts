@@ -9,7 +9,10 @@
  *   node --conditions=source --import ./scripts/register.mjs \
  *     bench/qp-ab.ts ../old-checkout 10,0 50,0 64,40
  *
- * The other tree needs its dependencies installed (`pnpm install`). Each
+ * Each tree builds the problems with its own randomQp: if the generator
+ * changed between the two, they solve different problems (compare with a
+ * tree whose testing/random-qp.ts matches). The other tree needs its
+ * dependencies installed (`pnpm install`). Each
  * size nz,nEq (nIneq = nz) is a batch of 128 float64 randomQp problems
  * with the bench's seed (nz + nEq), solved by qp with default options
  * under noGrad and z read back, as the "qp fwd" bench rows do: 3 s of

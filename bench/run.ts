@@ -118,9 +118,13 @@ async function main(): Promise<number> {
     return 1;
   }
   const record = args.includes('--record');
-  if (record && (filters.length > 0 || jsKernels || kind !== 'cpu')) {
+  const noPeers = args.includes('--no-peers');
+  if (
+    record &&
+    (filters.length > 0 || jsKernels || kind !== 'cpu' || noPeers)
+  ) {
     console.error(
-      'pnpm bench --record runs every entry on the CPU with the WebAssembly kernels: drop the filters, --js-kernels and --backend',
+      'pnpm bench --record runs every entry on the CPU with the WebAssembly kernels and the peers: drop the filters, --js-kernels, --backend and --no-peers',
     );
     return 1;
   }
@@ -153,11 +157,7 @@ async function main(): Promise<number> {
   await useCpuThreads(1);
   // On the GPU: our rows only (the peers and the every-core pass are CPU's).
   // --no-peers: null, as in the every-core pass, so qpth stays out too.
-  const peers = args.includes('--no-peers')
-    ? null
-    : gpu !== null
-      ? []
-      : await loadPeers();
+  const peers = noPeers ? null : gpu !== null ? [] : await loadPeers();
   const rows: Row[] = [];
   for (const e of chosen) {
     for (const r of await runEntry(e, { peers })) {

@@ -75,6 +75,7 @@ test('polishing ends the solve: the interior point stops at looseTol, in fewer i
   assert.is(looseTol(1e-6), 10 * 1e-6);
   assert.is(looseTol(1e-3), 1e-2);
   assert.is(looseTol(1e-1), Math.sqrt(1e-1));
+  assert.is(looseTol(4), 4);
   const x = randomQp({
     nBatch: 24,
     nz: 20,
@@ -124,6 +125,21 @@ test('an item polishing cannot finish at looseTol iterates on to tol: the same i
     seen.map((_, k) => k),
   );
   assert.is(seen[seen.length - 1], Math.max(...off.iterations));
+  // Each item's iterations before the loose stop count against maxIter:
+  // polishing on fails no item that the plain solver solves within it.
+  for (const maxIter of [9, 10, 11]) {
+    const plain = await solveQp(d.Q, d.p, d.G, d.h, d.A, d.b, {
+      polish: false,
+      maxIter,
+      onNotSolved: 'return',
+    });
+    const polished = await solveQp(d.Q, d.p, d.G, d.h, d.A, d.b, {
+      maxIter,
+      onNotSolved: 'return',
+    });
+    assert.equal(polished.status, plain.status, `maxIter ${maxIter}`);
+    assert.equal(polished.iterations, plain.iterations, `maxIter ${maxIter}`);
+  }
   // One such item among polished ones goes on alone (a subset of the
   // batch): its answer and iterations are those of its own solve.
   const x = randomQp({

@@ -168,7 +168,11 @@ export interface QpSolveInfo {
 export interface QpIterationInfo {
   /** The iteration just finished (0: the starting point). */
   iteration: number;
-  /** Batch items still iterating. */
+  /**
+   * Batch items still iterating. With polishing on it can reach 0 and
+   * then rise again: the items polishing could not finish iterate on, and
+   * the count goes on from the last iteration.
+   */
   active: number;
   /** Largest scaled primal residual (see QpResult.primalResidual). */
   primalResidual: number;

@@ -32,7 +32,7 @@ interface Batch {
 
 /**
  * The interior point's tolerance when polishing follows: 10 × tol (1e-7
- * at float64's default 1e-8), at most √tol. Looser stops save more
+ * at float64's default 1e-8), at most √tol (and never below tol). Looser stops save more
  * iterations but leave more items whose active set is not yet plain,
  * which then need polishing's second guess or more iterations on their
  * own; at every size of the bench 10 × was the best trade (BENCHMARKS.md,
@@ -40,7 +40,7 @@ interface Batch {
  * @example looseTol(1e-8); // 1e-7
  */
 export function looseTol(tol: number): number {
-  return Math.min(10 * tol, Math.sqrt(tol));
+  return Math.max(tol, Math.min(10 * tol, Math.sqrt(tol)));
 }
 
 /**
@@ -58,8 +58,8 @@ export function* solveLoose(
   const first = yield* polish(b.prob, b.pre, out, b.scales, opts.tol, subsetOf);
   const rest = unfinished(first, out, b.scales, opts.tol);
   if (rest.length === 0) return first;
-  const done = Math.max(...rest.map((i) => out.iterations[i]));
-  const more = continued(opts, done, Math.max(...out.iterations));
+  const spent = rest.map((i) => out.iterations[i]);
+  const more = continued(opts, spent, largest(out.iterations));
   const sub = subsetOf(rest);
   const start = takeIterate(sub, out.it);
   const again = yield* pdipm(sub.prob, sub.pre, sub.scales, more, start);
@@ -89,18 +89,19 @@ function unfinished(
 }
 
 /**
- * The options for the second run: the iterations left of maxIter after
- * `done`, and onIteration's count going on from the first run's last.
+ * The options for the second run: each item's iterations so far (`spent`,
+ * in the subset's order) count against maxIter, and onIteration's count
+ * goes on from the first run's last.
  */
 function continued(
   opts: PdipmOptions,
-  done: number,
+  spent: readonly number[],
   last: number,
 ): PdipmOptions {
   const report = opts.onIteration;
   return {
     ...opts,
-    maxIter: Math.max(0, opts.maxIter - done),
+    spent,
     onIteration:
       report === undefined
         ? undefined
@@ -121,4 +122,11 @@ function addIterations(
   const iterations = s.iterations.slice();
   for (const i of idx) iterations[i] += before[i];
   return { ...s, iterations };
+}
+
+/** The largest entry (a loop: spreading a big batch overflows the stack). */
+function largest(xs: readonly number[]): number {
+  let m = 0;
+  for (const x of xs) m = Math.max(m, x);
+  return m;
 }

@@ -40,6 +40,11 @@ export type { Iterate, Problem } from './step.js';
 export interface PdipmOptions {
   readonly tol: number;
   readonly maxIter: number;
+  /**
+   * Iterations each item already ran in an earlier run it continues
+   * (solver/loose.ts): item i stops at maxIter − spent[i] more. Absent: 0.
+   */
+  readonly spent?: readonly number[];
   readonly onIteration?: (info: QpIterationInfo) => void;
 }
 
@@ -97,7 +102,9 @@ export function* pdipm(
     const stats = yield readT;
     readT.dispose();
     const fresh = openItems(status);
-    let open = judge(stats, scales, status, k >= opts.maxIter, opts.tol, last);
+    const spent = opts.spent;
+    const atMax = (i: number) => k + (spent?.[i] ?? 0) >= opts.maxIter;
+    let open = judge(stats, scales, status, atMax, opts.tol, last);
     best = track(best, it, fresh, last, scales, opts.tol);
     open -= closeStalled(best, status, last, opts.tol);
     const keep = held(best, status);

@@ -25,13 +25,14 @@ const CERT_TOL = 1e-9;
  * ([nBatch, NSTATS + 1] flat: kernels/stats-kernel.ts's statistics, then
  * the regularization level of the factorization that made the iterate,
  * −1 for a breakdown); copy each open item's row into `last`. Returns the
- * number of items still open.
+ * number of items still open. `atMaxIter(i)`: item i has used up its
+ * iterations.
  */
 export function judge(
   stats: ArrayLike<number>,
   scales: Scales,
   status: (QpStatus | null)[],
-  atMaxIter: boolean,
+  atMaxIter: (i: number) => boolean,
   tol: number,
   last: Float64Array[],
 ): number {
@@ -43,7 +44,7 @@ export function judge(
     if (status[i] !== null) continue;
     const st = all.subarray(i * k, (i + 1) * k);
     last[i] = st;
-    status[i] = decide(st, scales, i, atMaxIter, tol);
+    status[i] = decide(st, scales, i, atMaxIter(i), tol);
     if (status[i] === null) open++;
   }
   return open;
