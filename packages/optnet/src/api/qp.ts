@@ -43,7 +43,7 @@ import {
 import { adjointFact } from '../solver/adjoint.js';
 import type { Solved } from '../solver/polish.js';
 import { solveGen, type Prepared } from '../solver/prepare.js';
-import { dropEmpty, toInputs } from './inputs.js';
+import { dropEmpty, toInputs, type QpArgs } from './inputs.js';
 import { checkOptions } from './options.js';
 import type { QpArg, QpOptions, QpResult } from './types.js';
 import { checkShapes, type QpInputs } from './validate.js';
@@ -241,6 +241,18 @@ const qpPrimitive = definePrimitive<QpAttrs, QpResiduals>({
 });
 
 /**
+ * The entry points' common checks, in order: the options, the arguments
+ * made into tensors, their shapes (before packing drops a lone G or h).
+ * Each error names `op`.
+ */
+function checkedInputs(op: string, args: QpArgs, options: QpOptions): QpInputs {
+  checkOptions(op, options);
+  const x = toInputs(op, args);
+  checkShapes(x);
+  return x;
+}
+
+/**
  * The solution z* of a batch of QPs
  *   minimize ½ zᵀQz + pᵀz  subject to  Gz ≤ h,  Az = b,
  * differentiable in all six arguments. Each argument may carry a leading
@@ -265,9 +277,7 @@ export function qp(
   b: QpArg | null = null,
   options: QpOptions = {},
 ): Tensor {
-  checkOptions('qp', options);
-  const x = toInputs('qp', { Q, p, G, h, A, b });
-  checkShapes(x); // before packing drops a lone G or h
+  const x = checkedInputs('qp', { Q, p, G, h, A, b }, options);
   const be = x.Q.backend;
   if (!be.canReadSync) {
     throw new RuntimeError(
@@ -301,9 +311,7 @@ export async function qpAsync(
   b: QpArg | null = null,
   options: QpOptions = {},
 ): Promise<Tensor> {
-  checkOptions('qpAsync', options);
-  const x = toInputs('qpAsync', { Q, p, G, h, A, b });
-  checkShapes(x);
+  const x = checkedInputs('qpAsync', { Q, p, G, h, A, b }, options);
   const [inputs, has] = pack(x);
   const solved = await runAsync(solveGen(dropEmpty(x), options));
   return qpPrimitive.bind(inputs, { ...has, options, solved })[0];
@@ -328,9 +336,7 @@ export async function solveQp(
   b: QpArg | null = null,
   options: QpOptions = {},
 ): Promise<QpResult> {
-  checkOptions('solveQp', options);
-  const x = toInputs('solveQp', { Q, p, G, h, A, b });
-  checkShapes(x);
+  const x = checkedInputs('solveQp', { Q, p, G, h, A, b }, options);
   const [prep, out] = await runAsync(solveGen(dropEmpty(x), options));
   options.onResult?.({
     status: out.status,
