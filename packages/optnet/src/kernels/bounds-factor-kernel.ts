@@ -243,8 +243,11 @@ const qpBoundsFactor: WasmFunc = {
 /** This file's WebAssembly function (fused-kernels.ts registers them all). */
 export const boundsFactorWat: readonly WasmFunc[] = [qpBoundsFactor];
 
-/** [·, 1, len] view of a [len] or [nBatch, len] vector (a matrix operand). */
-function asRow(x: CpuTensor): CpuTensor {
+/**
+ * [·, 1, len] view of a [len] or [nBatch, len] vector (a matrix operand).
+ * @example const row = asRow(hInv); // [nBatch, 1, n]
+ */
+export function asRow(x: CpuTensor): CpuTensor {
   const shape =
     x.shape.length === 2 ? [x.shape[0], 1, x.shape[1]] : [1, x.shape[0]];
   return { ...x, shape };

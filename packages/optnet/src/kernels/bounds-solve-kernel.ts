@@ -30,14 +30,14 @@ import {
   f64,
   i32,
   registerWasmKernels,
-  wasmKernels,
   type WasmFunc,
 } from '@optnet/tensor/wasm';
 import { mtv, mv } from './batch.js';
-import { compressBounds } from './bounds-factor-kernel.js';
+import { asRow } from './bounds-factor-kernel.js';
 import {
   after,
   colOf,
+  fusedStart,
   gemv,
   itemOf,
   jsSolver,
@@ -149,24 +149,15 @@ const qpBoundsSolve: WasmFunc = {
 /** This file's WebAssembly function (fused-kernels.ts registers them all). */
 export const boundsSolveWat: readonly WasmFunc[] = [qpBoundsSolve];
 
-/** [·, 1, len] view of a [len] or [nBatch, len] vector (a matrix operand). */
-function asRow(x: CpuTensor): CpuTensor {
-  const shape =
-    x.shape.length === 2 ? [x.shape[0], 1, x.shape[1]] : [1, x.shape[0]];
-  return { ...x, shape };
-}
-
 /** In WebAssembly (runFused); false where it cannot run. */
 function solveWasm(
   ins: readonly CpuTensor[],
   outs: readonly CpuTensor[],
   refine: number,
 ): boolean {
-  const wk = wasmKernels();
-  const packed = wk === null ? null : compressBounds(ins[3]);
-  if (wk === null || packed === null) return false;
-  const [nBatch, n] = ins[0].shape;
-  const [q, m] = [ins[5].shape[1], ins[6].shape[1]];
+  const f = fusedStart(ins);
+  if (f === null) return false;
+  const { wk, nBatch, n, m, q } = f;
   const vecs: [CpuTensor, number][] = [0, 4, 5, 6, 7, 8, 9, 10, 11].map((i) => [
     ins[i],
     ins[i].shape[1],
@@ -175,13 +166,7 @@ function solveWasm(
     wk,
     'qpBoundsSolve',
     nBatch,
-    [
-      [ins[1], q * q],
-      [ins[2], q * n],
-      [packed[0], m],
-      [packed[1], m],
-      [asRow(ins[12]), n],
-    ],
+    [...f.mats, [asRow(ins[12]), n]],
     vecs,
     [n, m, m, q].map((len, i) => [outs[i], len]),
     workLength(n, m, q),

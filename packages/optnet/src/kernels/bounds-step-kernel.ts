@@ -36,6 +36,7 @@ import {
   i32,
   registerWasmKernels,
   wasmKernels,
+  type WasmKernels,
   type WasmFunc,
 } from '@optnet/tensor/wasm';
 import { cholSolveVec, mtv, mv } from './batch.js';
@@ -49,6 +50,7 @@ import {
   get,
   runFused,
   type Data,
+  type Operand,
 } from './fused-common.js';
 import { centering, centeringOp } from './step-kernels.js';
 
@@ -219,23 +221,47 @@ const qpBoundsStep: WasmFunc = {
 export const boundsStepWat: readonly WasmFunc[] = [qpBoundsStep];
 
 /** In WebAssembly (runFused); false where it cannot run. */
-function stepWasm(ins: readonly CpuTensor[], outs: readonly CpuTensor[]) {
+/** See fusedStart. */
+export interface FusedStart {
+  readonly wk: WasmKernels;
+  readonly nBatch: number;
+  readonly n: number;
+  readonly m: number;
+  readonly q: number;
+  readonly mats: Operand[];
+}
+
+/**
+ * What the fused step and solve start from (their inputs begin hInv, ls,
+ * A, G, rx, ry, s, ...): the WebAssembly kernels, the sizes, and the
+ * matrix operands ls, A and G's bound rows (compressBounds); null where
+ * they cannot run.
+ * @example const f = fusedStart(ins); if (f === null) return false;
+ */
+export function fusedStart(ins: readonly CpuTensor[]): FusedStart | null {
   const wk = wasmKernels();
   const packed = wk === null ? null : compressBounds(ins[3]);
-  if (wk === null || packed === null) return false;
+  if (wk === null || packed === null) return null;
   const [nBatch, n] = ins[0].shape;
-  const q = ins[5].shape[1];
-  const m = ins[6].shape[1];
+  const [q, m] = [ins[5].shape[1], ins[6].shape[1]];
+  const mats: Operand[] = [
+    [ins[1], q * q],
+    [ins[2], q * n],
+    [packed[0], m],
+    [packed[1], m],
+  ];
+  return { wk, nBatch, n, m, q, mats };
+}
+
+function stepWasm(ins: readonly CpuTensor[], outs: readonly CpuTensor[]) {
+  const f = fusedStart(ins);
+  if (f === null) return false;
+  const { wk, nBatch, n, m, q } = f;
   return runFused(
     wk,
     'qpBoundsStep',
     nBatch,
-    [
-      [ins[1], q * q],
-      [ins[2], q * n],
-      [packed[0], m],
-      [packed[1], m],
-    ],
+    f.mats,
     [n, n, q, m, m, m].map((len, i) => [ins[i === 0 ? 0 : i + 3], len]),
     [n, m, m, q].map((len, i) => [outs[i], len]),
     workLength(n, m, q),
