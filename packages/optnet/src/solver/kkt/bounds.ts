@@ -51,6 +51,7 @@ import type {
   KktStepRhs,
   KktStrategy,
 } from './types.js';
+import { eliminateSlacks, recoverSlacks } from './kkt.js';
 
 /** What does not change between iterations. */
 export interface BoundsPre extends KktPre {
@@ -173,18 +174,8 @@ function solveBounds(f: BoundsFact, rhs: KktRhs): KktStep {
   }
   const { G, A } = f.pre.data;
   const { s, lam } = f;
-  let r1 = rhs.rx.neg();
-  let w: Tensor | null = null;
-  if (
-    G !== null &&
-    rhs.rz !== null &&
-    rhs.rc !== null &&
-    s !== null &&
-    lam !== null
-  ) {
-    w = lam.mul(rhs.rz).sub(rhs.rc).div(s);
-    r1 = r1.sub(mtv(G, w));
-  }
+  const slack = eliminateSlacks(G, rhs, s, lam);
+  let r1 = slack.r1;
   let dnu: Tensor | null = null;
   if (A !== null && f.ls !== null && rhs.ry !== null) {
     // S dnu = A (r1/h) − r2 with r2 = −ry.
@@ -192,11 +183,7 @@ function solveBounds(f: BoundsFact, rhs: KktRhs): KktStep {
     r1 = r1.sub(mtv(A, dnu));
   }
   const dz = r1.mul(f.hInv);
-  if (G === null || rhs.rz === null || w === null)
-    return { dz, ds: null, dlam: null, dnu };
-  const gdz = mv(G, dz);
-  const d = f.d ?? lam!.div(s!);
-  return { dz, ds: rhs.rz.neg().sub(gdz), dlam: gdz.mul(d).add(w), dnu };
+  return recoverSlacks(G, rhs, slack.w, () => f.d ?? lam!.div(s!), dz, dnu);
 }
 
 /**

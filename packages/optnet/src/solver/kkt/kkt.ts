@@ -122,6 +122,45 @@ export function predictorCorrector(
   return f.pre.strategy.step(f, rhs);
 }
 
+/**
+ * The slack rows eliminated from the Newton system (the primal and bounds
+ * reductions): with ds = −rz − G dz and dlam = d∘(G dz) + w, w = (lam∘rz −
+ * rc)/s, the variable rows' right-hand side becomes r1 = −rx − Gᵀw. Without
+ * inequalities, w is null and r1 = −rx.
+ * @example const { r1, w } = eliminateSlacks(G, rhs, s, lam);
+ */
+export function eliminateSlacks(
+  G: Tensor | null,
+  rhs: KktRhs,
+  s: Tensor | null,
+  lam: Tensor | null,
+): { r1: Tensor; w: Tensor | null } {
+  const r1 = rhs.rx.neg();
+  if (G === null || rhs.rz === null || rhs.rc === null || !s || !lam)
+    return { r1, w: null };
+  const w = lam.mul(rhs.rz).sub(rhs.rc).div(s);
+  return { r1: r1.sub(mtv(G, w)), w };
+}
+
+/**
+ * The step from dz and dnu with the eliminated rows recovered (see
+ * eliminateSlacks): ds = −rz − G dz, dlam = d∘(G dz) + w, d = lam/s.
+ * @example return recoverSlacks(G, rhs, w, f.d, dz, dnu);
+ */
+export function recoverSlacks(
+  G: Tensor | null,
+  rhs: KktRhs,
+  w: Tensor | null,
+  d: () => Tensor,
+  dz: Tensor,
+  dnu: Tensor | null,
+): KktStep {
+  if (G === null || rhs.rz === null || w === null)
+    return { dz, ds: null, dlam: null, dnu };
+  const gdz = mv(G, dz);
+  return { dz, ds: rhs.rz.neg().sub(gdz), dlam: gdz.mul(d()).add(w), dnu };
+}
+
 function addOrNull(a: Tensor | null, b: Tensor | null): Tensor | null {
   return a === null || b === null ? a : a.add(b);
 }

@@ -23,7 +23,7 @@
  * refinement on the full Newton system (kkt.ts) removes δ's error.
  */
 import { full, regularizedCholesky, type Tensor } from '@optnet/tensor';
-import { worseLevel } from './kkt.js';
+import { eliminateSlacks, recoverSlacks, worseLevel } from './kkt.js';
 import { cholSolveVec, mtdm, mtv, mv, trsv } from '../../kernels/batch.js';
 import type {
   KktFact,
@@ -156,25 +156,10 @@ function solveReduced(
  */
 function solvePrimal(f: PrimalFact, rhs: KktRhs): KktStep {
   const { G } = f.pre.data;
-  const { s, lam } = f;
-  let r1 = rhs.rx.neg();
-  let w: Tensor | null = null;
-  if (
-    G !== null &&
-    rhs.rz !== null &&
-    rhs.rc !== null &&
-    s !== null &&
-    lam !== null
-  ) {
-    w = lam.mul(rhs.rz).sub(rhs.rc).div(s);
-    r1 = r1.sub(mtv(G, w));
-  }
+  const { r1, w } = eliminateSlacks(G, rhs, f.s, f.lam);
   const r2 = rhs.ry === null ? null : rhs.ry.neg();
   const [dz, dnu] = solveReduced(f, r1, r2);
-  if (G === null || rhs.rz === null || w === null)
-    return { dz, ds: null, dlam: null, dnu };
-  const gdz = mv(G, dz);
-  return { dz, ds: rhs.rz.neg().sub(gdz), dlam: gdz.mul(f.d!).add(w), dnu };
+  return recoverSlacks(G, rhs, w, () => f.d!, dz, dnu);
 }
 
 /**
