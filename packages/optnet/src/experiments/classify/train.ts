@@ -18,9 +18,9 @@ import { Adam, crossEntropy, type Module } from '@optnet/nn';
 import { writeFileAtomic } from '@optnet/nn/node';
 import type { QpSolveInfo } from '../../api/types.js';
 import { csvText } from '../common/run-dir.js';
-import type { ProgressStream } from '../common/progress.js';
+import { formatPercent } from '../common/progress.js';
 import { lineChartSvg } from '../common/svg-plot.js';
-import { runEpochs } from '../common/run-epochs.js';
+import { runEpochs, type ExperimentRunOptions } from '../common/run-epochs.js';
 import type { EpochSums, StepResult } from '../common/train-loop.js';
 import { FcClassifier } from './baselines.js';
 import type { ClassifyData, ImageSet } from './data.js';
@@ -52,16 +52,10 @@ export interface ClassifyRecord {
 }
 
 /** Options of runClassify. */
-export interface ClassifyRunOptions {
-  dir: string;
-  config: ClassifyConfig;
-  data: ClassifyData;
-  /** Continue from the checkpoint in `dir`. */
-  resume: boolean;
-  stream?: ProgressStream;
-  /** Polled after each batch (Ctrl-C). */
-  stop?: () => boolean;
-}
+export type ClassifyRunOptions = ExperimentRunOptions<
+  ClassifyConfig,
+  ClassifyData
+>;
 
 /**
  * The model a config names; `onResult` sees every QP solve (optnet).
@@ -150,7 +144,7 @@ export async function runClassify(o: ClassifyRunOptions): Promise<{
     failedBefore = failed; // the test set's solves do not count
     const trainAccuracy = 1 - sums.errors / sums.count;
     (o.stream ?? process.stderr).write(
-      `epoch ${e}: train accuracy ${pct(trainAccuracy)}, test accuracy ${pct(testAccuracy)}, ` +
+      `epoch ${e}: train accuracy ${formatPercent(trainAccuracy)}, test accuracy ${formatPercent(testAccuracy)}, ` +
         `loss ${(sums.loss / sums.count).toFixed(4)}, ${s.toFixed(1)} s` +
         `${qpNotSolved > 0 ? `, ${qpNotSolved} QPs not solved` : ''}\n`,
     );
@@ -179,8 +173,6 @@ export async function runClassify(o: ClassifyRunOptions): Promise<{
     unit: 'images',
   });
 }
-
-const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
 
 async function writeArtifacts(
   dir: string,

@@ -27,6 +27,14 @@ export interface ProgressOptions {
   now?: () => number;
 }
 
+/**
+ * A share (0 to 1) as a percentage with two decimals.
+ * @example formatPercent(0.0123); // '1.23%'
+ */
+export function formatPercent(v: number): string {
+  return `${(100 * v).toFixed(2)}%`;
+}
+
 /** Seconds as m:ss (or h:mm:ss). */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';

@@ -28,6 +28,24 @@ export interface RunConfig {
   seed: number;
 }
 
+/**
+ * What an experiment's run function takes (runSudoku, runDenoise,
+ * runClassify): its run folder, config and data, whether to resume, and
+ * where progress goes.
+ * @example
+ * const o: ExperimentRunOptions<SudokuConfig, SudokuData> = { dir, config, data, resume: false };
+ */
+export interface ExperimentRunOptions<C, D> {
+  dir: string;
+  config: C;
+  data: D;
+  /** Continue from the checkpoint in `dir`. */
+  resume: boolean;
+  stream?: ProgressStream;
+  /** Polled after each batch (Ctrl-C). */
+  stop?: () => boolean;
+}
+
 /** Options of runEpochs. */
 export interface RunEpochsOptions<C extends RunConfig, R> {
   dir: string;

@@ -12,9 +12,8 @@ import { Adam, mseLoss, type Module } from '@optnet/nn';
 import { writeFileAtomic } from '@optnet/nn/node';
 import type { QpSolveInfo } from '../../api/types.js';
 import { csvText, readJson, writeJson } from '../common/run-dir.js';
-import type { ProgressStream } from '../common/progress.js';
 import { lineChartSvg } from '../common/svg-plot.js';
-import { runEpochs } from '../common/run-epochs.js';
+import { runEpochs, type ExperimentRunOptions } from '../common/run-epochs.js';
 import {
   yieldToEvents,
   type EpochSums,
@@ -75,16 +74,10 @@ export interface DenoiseResult {
 }
 
 /** Options of runDenoise. */
-export interface DenoiseRunOptions {
-  dir: string;
-  config: DenoiseConfig;
-  data: DenoiseData;
-  /** Continue from the state in `dir`. */
-  resume: boolean;
-  stream?: ProgressStream;
-  /** Polled after each batch (Ctrl-C). */
-  stop?: () => boolean;
-}
+export type DenoiseRunOptions = ExperimentRunOptions<
+  DenoiseConfig,
+  DenoiseData
+>;
 
 /**
  * The model a config names (optnet and tv need `config.lambda`).

@@ -18,10 +18,10 @@ import { Adam, mseLoss, type Module } from '@optnet/nn';
 import { writeFileAtomic } from '@optnet/nn/node';
 import type { QpOptions, QpSolveInfo } from '../../api/types.js';
 import { csvText } from '../common/run-dir.js';
-import type { ProgressStream } from '../common/progress.js';
+import { formatPercent } from '../common/progress.js';
 import { lineChartSvg } from '../common/svg-plot.js';
 import type { EpochSums, StepResult } from '../common/train-loop.js';
-import { runEpochs } from '../common/run-epochs.js';
+import { runEpochs, type ExperimentRunOptions } from '../common/run-epochs.js';
 import { ConvSudoku, FcSudoku } from './baselines.js';
 import { boardTensor, type DataSource, type SudokuData } from './data.js';
 import { OptNetSudoku } from './optnet-model.js';
@@ -126,16 +126,7 @@ async function writeArtifacts(
 }
 
 /** Options of runSudoku. */
-export interface RunOptions {
-  dir: string;
-  config: SudokuConfig;
-  data: SudokuData;
-  /** Continue from the checkpoint in `dir`. */
-  resume: boolean;
-  stream?: ProgressStream;
-  /** Polled after each batch (Ctrl-C). */
-  stop?: () => boolean;
-}
+export type RunOptions = ExperimentRunOptions<SudokuConfig, SudokuData>;
 
 /**
  * Train (or continue training) a Sudoku model, writing the run folder.
@@ -213,7 +204,7 @@ export async function runSudoku(o: RunOptions): Promise<RunSummary> {
     };
     failedThisEpoch = 0;
     (o.stream ?? process.stderr).write(
-      `epoch ${epoch}: train error ${pct(rec.trainError)}, test error ${pct(rec.testError)}, ` +
+      `epoch ${epoch}: train error ${formatPercent(rec.trainError)}, test error ${formatPercent(rec.testError)}, ` +
         `loss ${rec.trainLoss.toExponential(3)}, ${rec.seconds.toFixed(1)} s` +
         `${rec.qpNotSolved > 0 ? `, ${rec.qpNotSolved} QPs not solved` : ''}\n`,
     );
@@ -235,5 +226,3 @@ export async function runSudoku(o: RunOptions): Promise<RunSummary> {
     unit: 'puzzles',
   });
 }
-
-const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
