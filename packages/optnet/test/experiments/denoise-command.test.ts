@@ -1,8 +1,9 @@
 /**
  * `optnet denoise` end to end on tiny configurations (signals of length 20):
  * the TV sweep finds an interior best λ and resumes after a stop; the fully
- * connected net learns; OptNet started from TV lowers the training MSE
- * below TV's; runs resume bit-identically (after an epoch and mid-epoch);
+ * connected net learns; OptNet started from TV (every matrix of the QP
+ * learned, or D alone) lowers the training MSE below TV's, and the first
+ * starts as TV; runs resume bit-identically (after an epoch and mid-epoch);
  * the run folder's CSV and SVG files are well formed; and mistakes exit 2.
  */
 import { test } from 'uvu';
@@ -12,7 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from '@optnet/nn/node';
 import { denoiseCommand } from '../../src/experiments/denoise/command.js';
-import { generatedSignals } from '../../src/experiments/denoise/signals.js';
+import { noGrad } from '@optnet/autograd';
+import type { Tensor } from '@optnet/tensor';
+import {
+  generatedSignals,
+  signalTensor,
+} from '../../src/experiments/denoise/signals.js';
 import { meanSquaredError } from '../../src/experiments/denoise/sweep.js';
 import {
   buildDenoiser,
@@ -113,31 +119,79 @@ test('fc learns: the training MSE falls well below its start', async () => {
   checkSvg(readFileSync(join(dir, 'signals.svg'), 'utf8'));
 });
 
-test('optnet from TV lowers the training MSE below TV at the same λ', async () => {
-  const dir = join(tmp, 'optnet');
-  const argv = ['--train-size', '100', '--batch', '10', '--lambda', '7.5'];
-  const r = await denoise([
-    ...TINY,
-    ...argv,
-    '--epochs',
-    '3',
-    '--lr',
-    '0.01',
-    '--out',
-    dir,
-  ]);
-  assert.is(r.code, 0, r.stderr);
-  const config = JSON.parse(
-    readFileSync(join(dir, 'config.json'), 'utf8'),
-  ) as DenoiseConfig;
+for (const [learn, lr] of [
+  ['qp', '1e-3'],
+  ['D', '0.01'],
+] as const) {
+  test(`optnet --learn ${learn} from TV lowers the training MSE below TV at the same λ`, async () => {
+    const dir = join(tmp, `optnet-${learn}`);
+    const argv = ['--train-size', '100', '--batch', '10', '--lambda', '7.5'];
+    const r = await denoise([
+      ...TINY,
+      ...argv,
+      ...(learn === 'qp' ? [] : ['--learn', learn]),
+      '--epochs',
+      '3',
+      '--lr',
+      lr,
+      '--out',
+      dir,
+    ]);
+    assert.is(r.code, 0, r.stderr);
+    const config = JSON.parse(
+      readFileSync(join(dir, 'config.json'), 'utf8'),
+    ) as DenoiseConfig;
+    assert.is(config.learn, learn);
+    const { train } = generatedSignals(config.data);
+    const tv = buildDenoiser({ ...config, model: 'tv' });
+    const learned = buildDenoiser(config);
+    await load(learned, join(dir, 'checkpoint.safetensors'));
+    const before = (await meanSquaredError(tv, train))!;
+    const after = (await meanSquaredError(learned, train))!;
+    assert.ok(after < 0.99 * before, `train MSE ${before} → ${after}`);
+    checkSvg(readFileSync(join(dir, 'mse.svg'), 'utf8'));
+  });
+}
+
+test('optnet --learn qp starts as TV: the same denoised signals before training', () => {
+  const config: DenoiseConfig = {
+    command: 'denoise',
+    model: 'optnet',
+    learn: 'qp',
+    lambda: 7.5,
+    width: 1,
+    lr: 1e-4,
+    batch: 10,
+    epochs: 1,
+    seed: 3,
+    data: {
+      kind: 'generated',
+      seed: 3,
+      train: 10,
+      test: 1,
+      sigma: 10,
+      length: 20,
+    },
+  };
   const { train } = generatedSignals(config.data);
-  const tv = buildDenoiser(config);
-  const learned = buildDenoiser(config);
-  await load(learned, join(dir, 'checkpoint.safetensors'));
-  const before = (await meanSquaredError(tv, train))!;
-  const after = (await meanSquaredError(learned, train))!;
-  assert.ok(after < 0.99 * before, `train MSE ${before} → ${after}`);
-  checkSvg(readFileSync(join(dir, 'mse.svg'), 'utf8'));
+  const y = signalTensor(train, 'noisy', 'float64');
+  const tuned = noGrad(() =>
+    (buildDenoiser(config).forward(y) as Tensor).dataSync(),
+  );
+  const tv = noGrad(() =>
+    (buildDenoiser({ ...config, model: 'tv' }).forward(y) as Tensor).dataSync(),
+  );
+  let worst = 0;
+  for (let i = 0; i < tv.length; i++)
+    worst = Math.max(worst, Math.abs(tuned[i] - tv[i]));
+  // Only ε = 1e-4 in Q separates them (heights are 10..99).
+  assert.ok(worst < 0.05, `max |tuned − tv| ${worst}`);
+  // and TV really smooths: far from the noisy input.
+  let moved = 0;
+  const yd = y.dataSync();
+  for (let i = 0; i < tv.length; i++)
+    moved = Math.max(moved, Math.abs(yd[i] - tv[i]));
+  assert.ok(moved > 1, `TV moved the signal by ${moved}`);
 });
 
 test('--resume continues bit-identically, after an epoch and mid-epoch', async () => {
@@ -198,6 +252,11 @@ test('usage mistakes exit 2 with one clear line; --help lists the flags', async 
       ['denoise', '--model', 'fc', '--lambda', '3'],
       /--lambda is TV's \(tv, optnet\); got --lambda with --model fc/,
     ],
+    [
+      ['denoise', '--model', 'tv', '--learn', 'D'],
+      /--learn is optnet's; got --learn with --model tv/,
+    ],
+    [['denoise', '--learn', 'G'], /--learn must be qp or D; got "G"/],
   ];
   for (const [argv, want] of cases) {
     const r = await cli(...argv);
@@ -212,6 +271,7 @@ test('usage mistakes exit 2 with one clear line; --help lists the flags', async 
     '--batch',
     '--lr',
     '--lambda',
+    '--learn',
     '--seed',
     '--resume',
     '--threads',

@@ -1,8 +1,9 @@
 /**
  * `optnet denoise`: the OptNet paper's signal-denoising experiment. Total
  * variation denoising written as a QP layer, its weight λ swept on the
- * training set (`--model tv`), then OptNet learning the whole difference
- * operator from TV's start (`--model optnet`), against a fully connected
+ * training set (`--model tv`), then OptNet tuned from TV's start
+ * (`--model optnet`: a general QP layer with every matrix learned, or with
+ * `--learn D` only the difference operator), against a fully connected
  * net (`--model fc`). Progress on stderr, one JSON line on stdout, and a
  * run folder as `optnet sudoku` writes one.
  */
@@ -33,7 +34,13 @@ const FLAGS = {
     type: 'choice',
     choices: ['optnet', 'tv', 'fc'],
     default: 'optnet',
-    help: 'OptNet (D learned from TV), TV with the best λ, or a fully connected net',
+    help: 'OptNet (tuned from TV), TV with the best λ, or a fully connected net',
+  },
+  learn: {
+    type: 'choice',
+    choices: ['qp', 'D'],
+    default: 'qp',
+    help: "what optnet learns: every matrix of a QP started at TV, or only TV's difference operator D",
   },
   epochs: {
     type: 'int',
@@ -45,7 +52,7 @@ const FLAGS = {
   lr: {
     type: 'number',
     positive: true,
-    help: 'Adam learning rate (default 1e-3 for optnet and fc)',
+    help: 'Adam learning rate (default 1e-4 for optnet, 1e-3 for optnet --learn D and fc)',
   },
   lambda: {
     type: 'number',
@@ -95,8 +102,9 @@ Denoises piecewise-constant signals (length 100, 1-9 pieces of heights
 10-99, Gaussian noise sigma 10; 9000 train and 1000 test from a seeded
 generator), the OptNet paper's experiment. tv sweeps the weight lambda of
 total-variation denoising (a QP) on the training set; optnet starts from
-TV's difference operator times that lambda and learns it; fc is a fully
-connected net. Progress goes to stderr; the last line on stdout is one
+TV with that lambda and learns every matrix of the QP (Q, the linear
+term's map from the signal, G and h; --learn D: only TV's difference
+operator times lambda); fc is a fully connected net. Progress goes to stderr; the last line on stdout is one
 JSON object: {"model","epochs","lambda","train_mse","test_mse","seconds"}.
 The run folder gets config.json, metrics.csv and mse.svg (per epoch),
 sweep.csv and sweep.svg (per lambda), signals.svg (test signals, noisy and
@@ -109,6 +117,7 @@ ${flagsHelp(FLAGS)}`;
 /** The flags that define a run; with --resume they must not be given. */
 const FIXED = [
   'model',
+  'learn',
   'batch',
   'lr',
   'lambda',
@@ -122,13 +131,16 @@ const FIXED = [
 ] as const;
 
 function newConfig(f: Flags['values']): DenoiseConfig {
+  const model = f.model as DenoiseConfig['model'];
+  const learn = f.learn as 'qp' | 'D';
   return {
     command: 'denoise',
-    model: f.model as DenoiseConfig['model'],
+    model,
+    ...(model === 'optnet' ? { learn } : {}),
     lambda: f.lambda ?? null,
     sweepSize: f['sweep-size'] ?? null,
     width: f.width,
-    lr: f.lr ?? 1e-3,
+    lr: f.lr ?? (model === 'optnet' && learn === 'qp' ? 1e-4 : 1e-3),
     batch: f.batch,
     epochs: f.epochs,
     seed: f.seed,
@@ -205,6 +217,15 @@ export async function denoiseCommand(
     return 0;
   }
   refusePositionals(CMD, f.positionals);
+  if (
+    f.values.model !== 'optnet' &&
+    f.given.has('learn') &&
+    !f.given.has('resume')
+  ) {
+    throw new UsageError(
+      `${CMD}: --learn is optnet's; got --learn with --model ${f.values.model}.`,
+    );
+  }
   if (f.values.model === 'fc' && !f.given.has('resume')) {
     for (const k of ['lambda', 'sweep-size'] as const) {
       if (f.given.has(k)) {

@@ -22,7 +22,9 @@
  * learning D in the dual learns the same model.
  *
  * With D = λ·D₀ fixed this is plain TV denoising (`--model tv`); OptNet
- * starts there and learns all (n−1)·n entries of D from the loss.
+ * with `--learn D` starts there and learns all (n−1)·n entries of D from
+ * the loss. (It stays at TV's error; the default `--learn qp`,
+ * tuned-model.ts, learns every matrix of a larger QP and goes below.)
  */
 import { eye, matmul, ones, tensor, concat } from '@optnet/tensor';
 import type { FloatDType, Tensor } from '@optnet/tensor';

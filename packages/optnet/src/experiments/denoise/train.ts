@@ -1,6 +1,6 @@
 /**
  * One denoising run: the TV baseline's λ sweep, or the training of OptNet
- * (D learned from TV's start) or of the fully connected net, and what the
+ * (tuned from TV's start) or of the fully connected net, and what the
  * run folder holds: config.json, metrics.csv (per epoch) or sweep.csv (per
  * λ), mse.svg (per epoch) or sweep.svg (per λ), signals.svg (test signals with their noisy and denoised
  * versions) and the checkpoint (sweep.json for a sweep).
@@ -21,6 +21,7 @@ import {
 } from '../common/train-loop.js';
 import { FcDenoise } from './baselines.js';
 import { OptNetDenoise } from './optnet-model.js';
+import { OptNetTunedDenoise } from './tuned-model.js';
 import { signalsSvg } from './plots.js';
 import {
   SIGNAL_LENGTH,
@@ -40,6 +41,12 @@ import {
 export interface DenoiseConfig {
   command: 'denoise';
   model: 'optnet' | 'tv' | 'fc';
+  /**
+   * What optnet learns: 'qp', every matrix of a general QP started at TV
+   * (the paper's "OptNet tuned from TV"), or 'D', only TV's difference
+   * operator. Absent in run folders from before it existed: 'D'.
+   */
+  learn?: 'qp' | 'D';
   /** TV's weight (optnet: D's start); null until the sweep picks it. */
   lambda: number | null;
   /** Training signals the λ sweep evaluates (the first N; null: all). */
@@ -94,6 +101,9 @@ export function buildDenoiser(
     return new FcDenoise({ n, width: c.width, rng });
   }
   const qpOptions = { onNotSolved: 'return' as const, onResult };
+  if (c.model === 'optnet' && c.learn === 'qp') {
+    return new OptNetTunedDenoise({ n, lambda: c.lambda!, qpOptions });
+  }
   return new OptNetDenoise({ n, lambda: c.lambda!, qpOptions });
 }
 
@@ -302,7 +312,9 @@ async function writeTrainArtifacts(
   ]);
   await writeFileAtomic(join(dir, 'metrics.csv'), csvText(header, rows));
   const what =
-    c.model === 'optnet' ? `from TV λ ${c.lambda}` : `width ${c.width}`;
+    c.model === 'optnet'
+      ? `${c.learn === 'qp' ? 'every matrix' : 'D'} learned from TV λ ${c.lambda}`
+      : `width ${c.width}`;
   const svg = lineChartSvg({
     title: `Denoising: ${c.model} (${what}), seed ${c.seed}`,
     xLabel: 'epoch',
