@@ -233,7 +233,7 @@ test('centering equals its tensor-op form; σ = (μ_aff/μ)³ by hand', () => {
   );
 });
 
-test('residualStats equals its tensor-op form for every block combination, NaN kept', () => {
+test('residualStats equals its tensor-op form for every block combination, WebAssembly and JS alike, NaN kept', () => {
   const rng = makeRng(7);
   const r = (n: number) => randn([5, n], { rng, dtype: f64 });
   const pos = (n: number) => rand([5, n], { rng, dtype: f64 }).add(0.1);
@@ -295,22 +295,80 @@ test('residualStats equals its tensor-op form for every block combination, NaN k
       got.filter((_, i) => i % 11 !== 10),
       want.filter((_, i) => i % 11 !== 10),
     );
+    // The WebAssembly kernel and the JS loops: the same bits, float32 too.
+    for (const dtype of [f64, 'float32'] as const) {
+      const cast = (t: Tensor | null): Tensor | null => t && t.cast(dtype);
+      const typed: StatsParts = {
+        rx: cast(parts.rx)!,
+        qz: cast(parts.qz)!,
+        z: cast(parts.z)!,
+        p: cast(parts.p)!,
+        ineq: parts.ineq && {
+          s: cast(parts.ineq.s)!,
+          lam: cast(parts.ineq.lam)!,
+          rz: cast(parts.ineq.rz)!,
+          hInv: cast(parts.ineq.hInv)!,
+          h: cast(parts.ineq.h)!,
+          gz: cast(parts.ineq.gz)!,
+        },
+        eq: parts.eq && {
+          ry: cast(parts.eq.ry)!,
+          bInv: cast(parts.eq.bInv)!,
+          b: cast(parts.eq.b)!,
+          nu: cast(parts.eq.nu)!,
+        },
+        u: cast(parts.u),
+        level: cast(level),
+      };
+      const each: number[][] = [];
+      withEachKernelSet(() => each.push(arr(residualStats(typed))));
+      assert.equal(each[0], each[1], `${dtype}: WebAssembly = JS`);
+    }
   }
   // A NaN residual shows in the statistics (the solver then stops that item).
   const bad = tensor([[NaN, 1]], { dtype: f64 });
   const one = tensor([[1, 1]], { dtype: f64 });
-  const st = arr(
-    residualStats({
-      rx: bad,
-      qz: one,
-      z: one,
-      p: one,
-      ineq: null,
-      eq: null,
-      u: null,
-    }),
-  );
-  assert.ok(Number.isNaN(st[1]), 'dual residual NaN');
+  const nanIn = (x: Tensor) => ({
+    s: one,
+    lam: one,
+    rz: x,
+    hInv: one,
+    h: one,
+    gz: x,
+  });
+  withEachKernelSet((wasm) => {
+    const st = arr(
+      residualStats({
+        rx: bad,
+        qz: one,
+        z: one,
+        p: one,
+        ineq: nanIn(bad),
+        eq: null,
+        u: null,
+      }),
+    );
+    assert.ok(Number.isNaN(st[1]), `dual residual NaN (wasm ${wasm})`);
+    assert.ok(Number.isNaN(st[0]), `primal residual NaN (wasm ${wasm})`);
+    assert.ok(Number.isNaN(st[8]), `max(Gz, 0) NaN (wasm ${wasm})`);
+    // A NaN after a larger value is kept too (not lost to the max).
+    const late = tensor([[5, NaN]], { dtype: f64 });
+    const st2 = arr(
+      residualStats({
+        rx: late,
+        qz: one,
+        z: one,
+        p: one,
+        ineq: nanIn(late),
+        eq: null,
+        u: null,
+      }),
+    );
+    assert.ok(
+      Number.isNaN(st2[1]) && Number.isNaN(st2[0]),
+      `late NaN (wasm ${wasm})`,
+    );
+  });
 });
 
 test('move and slackStep equal their tensor-op forms (masked and not)', () => {
