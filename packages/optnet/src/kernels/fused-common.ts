@@ -25,6 +25,21 @@ export const each = (len: string, body: string): string => `
       ${body}
       (local.set $ib (i32.add ${get('$ib')} (i32.const 8)))
       (br $el)))`;
+/** $nb, $mb, $kb ← the bytes of one item's n-, m- and k-vector. */
+export const vectorBytes: string = `
+  (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
+  (local.set $mb (i32.shl ${get('$m')} (i32.const 3)))
+  (local.set $kb (i32.shl ${get('$k')} (i32.const 3)))`;
+/** `body` for each item $t < $count (an i32 local from 0). */
+export const eachItem = (body: string): string => `
+  (block $done (loop $items
+    (br_if $done (i32.ge_s ${get('$t')} ${get('$count')}))
+    ${body}
+    (local.set $t (i32.add ${get('$t')} (i32.const 1)))
+    (br $items)))`;
+/** The byte-address local `p` moved on by local `by` (the next item's). */
+export const advance = (p: string, by: string): string =>
+  `(local.set ${p} (i32.add ${get(p)} ${get(by)}))`;
 /** f64 at vector `v` (a byte-address local), element $ib. */
 export const at = (v: string): string => `(i32.add ${get(v)} ${get('$ib')})`;
 

@@ -32,7 +32,17 @@ import {
   type WasmKernels,
 } from '@optnet/tensor/wasm';
 import { mtv, mv } from './batch.js';
-import { at, each, get, matVec, runFused, type Data } from './fused-common.js';
+import {
+  advance,
+  at,
+  each,
+  eachItem,
+  get,
+  matVec,
+  runFused,
+  vectorBytes,
+  type Data,
+} from './fused-common.js';
 
 export interface ResidualAttrs {
   /**
@@ -124,9 +134,6 @@ function residualShape(
   return [out(n), out(m), out(n), out(n), out(m), ...(eq ? [out(q)] : [])];
 }
 
-const step = (p: string, by: string): string =>
-  `(local.set ${p} (i32.add ${get(p)} ${get(by)}))`;
-
 /**
  * qpResiduals(q, qs, g, gs, a, as, z, p, s, lam, h, nu, b, rx, rz, ry, u,
  * qz, gz, work, n, m, k, count): the file comment's residuals for `count`
@@ -161,12 +168,8 @@ const qpResiduals: WasmFunc = {
     '$count',
   ),
   locals: i32('$t', '$ib', '$iend', '$nb', '$mb', '$kb'),
-  body: `
-  (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
-  (local.set $mb (i32.shl ${get('$m')} (i32.const 3)))
-  (local.set $kb (i32.shl ${get('$k')} (i32.const 3)))
-  (block $done (loop $items
-    (br_if $done (i32.ge_s ${get('$t')} ${get('$count')}))
+  body: `${vectorBytes}
+  ${eachItem(`
     (call $gemvN ${get('$q')} ${get('$z')} ${get('$qz')} ${get('$n')} ${get('$n')})
     (call $gemvT ${get('$g')} ${get('$lam')} ${get('$u')} ${get('$n')} ${get('$m')})
     (call $gemvN ${get('$g')} ${get('$z')} ${get('$gz')} ${get('$m')} ${get('$n')})
@@ -177,12 +180,10 @@ const qpResiduals: WasmFunc = {
       ${each('$k', `(f64.store ${at('$ry')} (f64.sub (f64.load ${at('$ry')}) (f64.load ${at('$b')})))`)}))
     ${each('$n', `(f64.store ${at('$rx')} (f64.add (f64.add (f64.load ${at('$qz')}) (f64.load ${at('$p')})) (f64.load ${at('$u')})))`)}
     ${each('$m', `(f64.store ${at('$rz')} (f64.sub (f64.add (f64.load ${at('$gz')}) (f64.load ${at('$s')})) (f64.load ${at('$h')})))`)}
-    ${step('$q', '$qs')} ${step('$g', '$gs')} ${step('$a', '$as')}
-    ${['$z', '$p', '$rx', '$u', '$qz'].map((v) => step(v, '$nb')).join(' ')}
-    ${['$s', '$lam', '$h', '$rz', '$gz'].map((v) => step(v, '$mb')).join(' ')}
-    ${['$nu', '$b', '$ry'].map((v) => step(v, '$kb')).join(' ')}
-    (local.set $t (i32.add ${get('$t')} (i32.const 1)))
-    (br $items)))`,
+    ${advance('$q', '$qs')} ${advance('$g', '$gs')} ${advance('$a', '$as')}
+    ${['$z', '$p', '$rx', '$u', '$qz'].map((v) => advance(v, '$nb')).join(' ')}
+    ${['$s', '$lam', '$h', '$rz', '$gz'].map((v) => advance(v, '$mb')).join(' ')}
+    ${['$nu', '$b', '$ry'].map((v) => advance(v, '$kb')).join(' ')}`)}`,
 };
 
 /**

@@ -40,7 +40,16 @@ import {
   type WasmFunc,
   type WasmKernels,
 } from '@optnet/tensor/wasm';
-import { at, each, get, mapsOf, type Data } from './fused-common.js';
+import {
+  advance,
+  at,
+  each,
+  eachItem,
+  get,
+  mapsOf,
+  vectorBytes,
+  type Data,
+} from './fused-common.js';
 
 /** Number of statistics per item (the level column comes after them). */
 export const NSTATS = 10;
@@ -247,9 +256,6 @@ const absMaxInto = (x: string, w: string | null, len: string): string => {
 const store = (col: number, value: string): string =>
   `(f64.store (i32.add ${get('$y')} (i32.const ${col * 8})) ${value})`;
 
-const advance = (p: string, by: string): string =>
-  `(local.set ${p} (i32.add ${get(p)} ${get(by)}))`;
-
 /** Bits of qpStats' $flags. */
 const INEQ = 1;
 const EQ = 2;
@@ -299,12 +305,8 @@ const qpStats: WasmFunc = {
     ...i32('$t', '$ib', '$iend', '$nb', '$mb', '$kb'),
     ...f64('$r', '$v', '$pres', '$gap', '$cert', '$gzPos', '$az', '$pz'),
   ],
-  body: `
-  (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
-  (local.set $mb (i32.shl ${get('$m')} (i32.const 3)))
-  (local.set $kb (i32.shl ${get('$k')} (i32.const 3)))
-  (block $done (loop $items
-    (br_if $done (i32.ge_s ${get('$t')} ${get('$count')}))
+  body: `${vectorBytes}
+  ${eachItem(`
     (local.set $pres (f64.const 0))
     (local.set $gap (f64.const 0))
     (local.set $cert (f64.const 0))
@@ -351,9 +353,7 @@ const qpStats: WasmFunc = {
     ${VECS[1].map((v) => advance(v, '$mb')).join(' ')}
     ${VECS[2].map((v) => advance(v, '$kb')).join(' ')}
     (local.set $level (i32.add ${get('$level')} (i32.const 8)))
-    (local.set $y (i32.add ${get('$y')} (i32.const ${(NSTATS + 1) * 8})))
-    (local.set $t (i32.add ${get('$t')} (i32.const 1)))
-    (br $items)))`,
+    (local.set $y (i32.add ${get('$y')} (i32.const ${(NSTATS + 1) * 8})))`)}`,
 };
 
 /**
