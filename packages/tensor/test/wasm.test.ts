@@ -422,6 +422,37 @@ test('registerWasmKernels: a package adds its own function, which can call the b
   );
 });
 
+test('ring growth in the middle of a call: what the call holds, wrapped past the old end, is never handed out again', () => {
+  // A rebuilt module starts from the smallest ring (4 MB).
+  registerWasmKernels([{ name: 'testRingFresh', params: [], body: '(nop)' }]);
+  const k = wasmKernels()!;
+  const KB = 1024;
+  const ring = 4 << 20;
+  // Fill (each a call of its own) up to 64 KB before the ring's end.
+  for (let used = 0; used < ring - 64 * KB; used += 64 * KB) {
+    k.begin();
+    assert.ok(k.alloc(64 * KB) >= 0);
+  }
+  k.begin();
+  const held = [k.alloc(64 * KB), k.alloc(64 * KB)]; // the second wraps to offset 0
+  assert.ok(held[0] >= 0 && held[1] >= 0 && held[1] < held[0], 'wrapped');
+  // Bigger than 1/32 of the ring: it grows (to 8 MB) within this call.
+  const sizes = [256 * KB];
+  const got = [k.alloc(256 * KB)];
+  for (let i = 0; i < 64 && got[got.length - 1] >= 0; i++) {
+    got.push(k.alloc(256 * KB));
+    sizes.push(256 * KB);
+  }
+  assert.is(got[got.length - 1], -1, 'refused before lapping what is held');
+  got.forEach((at, i) => {
+    if (at < 0) return;
+    for (const h of held) {
+      const apart = at + sizes[i] <= h || h + 64 * KB <= at;
+      assert.ok(apart, `allocation ${i} at ${at} overlaps a held one at ${h}`);
+    }
+  });
+});
+
 test('a browser main thread that refuses synchronous compilation gets the kernels once compiled in the background', async () => {
   const real = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
   let refused = 0;

@@ -286,7 +286,13 @@ function instantiate(wasm: WasmApi, module: object): WasmKernels {
       // before the head comes round; the old mirrors are forgotten.
       const old = ring;
       while (size > ring / RING_DIV && ring < RING_MAX) ring *= 2;
-      if (pinned !== Infinity) pinned %= old; // the same memory, in the new ring's positions
+      if (pinned !== Infinity) {
+        // The same memory in the new ring's positions; where what this
+        // call holds ran past the old ring's end it holds [0, head % old)
+        // too, and the new lap must not reach offset 0 either.
+        const from = pinned % old;
+        pinned = from + (head - pinned) > old ? 0 : from;
+      }
       head = old;
       forgetAllMirrors();
     }
