@@ -43,7 +43,10 @@ import {
   predictCorrect,
   predictCorrectOp,
 } from '../src/kernels/dual-solve-kernel.js';
-import { shiftedCholesky } from '../src/kernels/shifted-cholesky-kernel.js';
+import {
+  shiftedCholesky,
+  shiftedCholeskyOp,
+} from '../src/kernels/shifted-cholesky-kernel.js';
 import {
   dualSolveEq,
   predictCorrectEq,
@@ -715,6 +718,55 @@ test('qpShiftedCholesky never throws: an item that breaks down gets level −1 a
       'item 0',
     );
   });
+});
+
+test('qpShiftedCholesky with `active`: the active items bit for bit as without it, the others L = I and level 0; WebAssembly, JS and the decomposition', () => {
+  const rng = makeRng(13);
+  const boosts = [0, 1e3];
+  // Item 3 holds a NaN: left out, it must not send the others to the JS path.
+  const d = rand([6, 7], { rng, dtype: f64 }).add(0.01);
+  const dd = d.dataSync().slice();
+  dd[3 * 7 + 2] = NaN;
+  const dn = tensor(dd, { shape: [6, 7] });
+  const unit = full([6, 1], 1e-3, { dtype: f64 });
+  for (const pattern of [
+    [true, false, true, false, true, false],
+    [false, false, false, false, false, false],
+    [true, true, true, false, true, true],
+  ]) {
+    const active = tensor(pattern.map((a) => [a]));
+    for (const lead of [[], [6]]) {
+      const x = randn([...lead, 7, 7], { rng, dtype: f64 });
+      const k = matmul(x, x, { transB: true });
+      const what = `K${JSON.stringify(lead)} active ${pattern.map(Number).join('')}`;
+      const runs: number[][] = [];
+      withEachKernelSet((wasm) => {
+        const [l, level] = shiftedCholesky(k, dn, unit, boosts, active);
+        const [lAll, levelAll] = shiftedCholesky(k, dn, unit, boosts);
+        const ls = l.arraySync() as number[][][];
+        const all = lAll.arraySync() as number[][][];
+        const lv = arr(level);
+        pattern.forEach((on, t) => {
+          if (on) {
+            assert.equal(ls[t], all[t], `${what} wasm ${wasm}: item ${t}`);
+            assert.is(lv[t], arr(levelAll)[t]);
+          } else {
+            assert.equal(ls[t], eye(7).arraySync(), `${what}: item ${t} = I`);
+            assert.is(lv[t], 0, `${what}: item ${t} level 0`);
+          }
+        });
+        runs.push([...arr(l), ...lv]);
+        // The tensor-op form (other backends) agrees.
+        const [dl, dlevel] = shiftedCholeskyOp.decompose!(
+          [k, dn, unit, active],
+          { boosts },
+        );
+        close(arr(dl), arr(l), 1e-14, `${what}: decomposition`);
+        assert.equal(arr(dlevel), lv, `${what}: decomposition's levels`);
+      });
+      close(runs[0], runs[1], 1e-13, `${what}: WebAssembly ≈ JS`);
+    }
+  }
 });
 
 test('shape and dtype errors name the op', () => {

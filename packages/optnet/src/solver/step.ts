@@ -196,7 +196,7 @@ export function step(
   // Converged items may have extreme d = lam/s; factor them at s = lam = 1.
   const s = active === null ? it.s : where(active, it.s, 1);
   const lam = active === null ? it.lam : where(active, it.lam, 1);
-  const f: KktFact = factorKkt(pre, s, lam);
+  const f: KktFact = factorKkt(pre, s, lam, active);
   // Predictor (affine direction), centering, corrector; then the step
   // length, 0.99 of the way to the boundary and capped where the gap
   // would rise (kernels/step-kernels.ts).

@@ -156,13 +156,15 @@ export function preFactorDual(
  * factorization over the CPU's worker threads instead (workers know only
  * the backend's primitives) gives the same bits but measured slower, at
  * the paper's sizes and Sudoku's, than the fused kernel alone
- * (BENCHMARKS.md, "Speed of a training step").
+ * (BENCHMARKS.md, "Speed of a training step"). Items where `active` is
+ * false are not factored (L_S = I).
  * @example const f = factorDual(pre, s, lam);
  */
 export function factorDual(
   pre: DualPre,
   s: Tensor | null,
   lam: Tensor | null,
+  active: Tensor | null = null,
 ): DualFact {
   const none = {
     pre,
@@ -178,7 +180,7 @@ export function factorDual(
   if (kg === null || s === null || lam === null || gDiag === null || !unit)
     return none;
   const sOverLam = s.div(lam);
-  const [ls, level] = shiftedCholesky(kg, sOverLam, unit, S_BOOSTS);
+  const [ls, level] = shiftedCholesky(kg, sOverLam, unit, S_BOOSTS, active);
   return {
     ...none,
     level,

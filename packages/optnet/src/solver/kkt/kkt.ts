@@ -62,8 +62,9 @@ export function factorKkt(
   pre: KktPre,
   s: Tensor | null,
   lam: Tensor | null,
+  active: Tensor | null = null,
 ): KktFact {
-  return pre.strategy.factor(pre, s, lam);
+  return pre.strategy.factor(pre, s, lam, active);
 }
 
 /**

@@ -178,9 +178,17 @@ export interface KktStrategy<
   /**
    * Factor at the iterate (s, lam; null without inequalities), a new value.
    * Never throws on a breakdown: an item that needs more regularization
-   * gets it, alone, and `level` says so.
+   * gets it, alone, and `level` says so. Items where `active` (bool
+   * [nBatch, 1], when given) is false need no factorization: the solver
+   * ignores their solves, so a strategy may skip them (their solves must
+   * still be finite).
    */
-  factor(pre: P, s: Tensor | null, lam: Tensor | null): F;
+  factor(
+    pre: P,
+    s: Tensor | null,
+    lam: Tensor | null,
+    active?: Tensor | null,
+  ): F;
   /** One Newton solve for `rhs`, unrefined. */
   solve(f: F, rhs: KktRhs): KktStep;
   /**
