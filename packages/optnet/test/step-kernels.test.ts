@@ -18,9 +18,12 @@ import {
   setWasmKernels,
   tensor,
   triangularSolve,
+  zeros,
+  type CpuTensor,
   type KernelOp,
   type Tensor,
 } from '@optnet/tensor';
+import { wasmKernels } from '@optnet/tensor/wasm';
 import {
   centering,
   centeringOp,
@@ -47,6 +50,11 @@ import {
   shiftedCholesky,
   shiftedCholeskyOp,
 } from '../src/kernels/shifted-cholesky-kernel.js';
+import {
+  NSTATS,
+  statsWasm,
+  type StatsBlocks,
+} from '../src/kernels/stats-wasm.js';
 import {
   dualSolveEq,
   predictCorrectEq,
@@ -325,7 +333,7 @@ test('residualStats equals its tensor-op form for every block combination, WebAs
       };
       const each: number[][] = [];
       withEachKernelSet(() => each.push(arr(residualStats(typed))));
-      assert.equal(each[0], each[1], `${dtype}: WebAssembly = JS`);
+      sameBits(each[0], each[1], `${dtype}: WebAssembly = JS`);
     }
   }
   // A NaN residual shows in the statistics (the solver then stops that item).
@@ -372,6 +380,83 @@ test('residualStats equals its tensor-op form for every block combination, WebAs
       `late NaN (wasm ${wasm})`,
     );
   });
+});
+
+/** a and b equal entry by entry under Object.is (−0 ≠ 0, NaN = NaN). */
+function sameBits(a: ArrayLike<number>, b: ArrayLike<number>, what: string) {
+  assert.is(a.length, b.length, `${what}: lengths`);
+  for (let i = 0; i < a.length; i++)
+    assert.ok(Object.is(a[i], b[i]), `${what}: entry ${i}: ${a[i]} vs ${b[i]}`);
+}
+
+test("qpStats (WebAssembly) runs and gives the JS loops' bits: one item, several chunks, absent blocks", () => {
+  const wk = wasmKernels();
+  assert.ok(wk !== null, 'WebAssembly kernels here');
+  const rng = makeRng(21);
+  const cpu = (t: Tensor): CpuTensor => ({
+    shape: t.shape,
+    dtype: t.dtype,
+    data: t.dataSync(),
+  });
+  // [nBatch, n, m, k]: the last is big enough for 2 chunks of items
+  for (const [nBatch, n, m, k] of [
+    [1, 3, 4, 2],
+    [7, 5, 0, 3],
+    [7, 5, 6, 0],
+    [2000, 100, 100, 50],
+  ]) {
+    const v = (c: number) => randn([nBatch, c], { rng, dtype: f64 });
+    // a −0 and a NaN among the inputs
+    const special = (at: number, value: number) => {
+      const a = v(n).dataSync().slice();
+      a[at] = value;
+      return tensor(a, { shape: [nBatch, n] });
+    };
+    const blocks: StatsBlocks<Tensor> = {
+      rx: special(0, -0),
+      qz: v(n),
+      z: special(n - 1, NaN),
+      p: v(n),
+      ineq:
+        m === 0
+          ? null
+          : { s: v(m), lam: v(m), rz: v(m), hInv: v(m), h: v(m), gz: v(m) },
+      eq: k === 0 ? null : { ry: v(k), bInv: v(k), b: v(k), nu: v(k) },
+      u: v(n),
+      level: v(1),
+    };
+    const out = zeros([nBatch, NSTATS + 1], { dtype: f64 });
+    const asCpu = {
+      ...blocks,
+      rx: cpu(blocks.rx),
+      qz: cpu(blocks.qz),
+      z: cpu(blocks.z),
+      p: cpu(blocks.p),
+      ineq:
+        blocks.ineq &&
+        Object.fromEntries(
+          Object.entries(blocks.ineq).map(([key, t]) => [key, cpu(t)]),
+        ),
+      eq:
+        blocks.eq &&
+        Object.fromEntries(
+          Object.entries(blocks.eq).map(([key, t]) => [key, cpu(t)]),
+        ),
+      u: cpu(blocks.u!),
+      level: cpu(blocks.level!),
+    } as StatsBlocks<CpuTensor>;
+    const what = `nBatch ${nBatch} n ${n} m ${m} k ${k}`;
+    const y = cpu(out);
+    assert.ok(statsWasm(wk!, asCpu, y), `${what}: ran in WebAssembly`);
+    const was = setWasmKernels(false);
+    let js: number[];
+    try {
+      js = arr(residualStats(blocks));
+    } finally {
+      setWasmKernels(was);
+    }
+    sameBits(y.data, js, what);
+  }
 });
 
 test('move and slackStep equal their tensor-op forms (masked and not)', () => {

@@ -13,7 +13,7 @@ import { boundsStepWat } from './bounds-step-kernel.js';
 import { dualSolveWat } from './dual-solve-kernel.js';
 import { predictCorrectEqWat } from './predict-correct-eq-kernel.js';
 import { residualWat } from './residual-kernel.js';
-import { statsWat } from './stats-kernel.js';
+import { statsWat } from './stats-wasm.js';
 
 /**
  * Register all of them (idempotent: after the first call, a no-op).
