@@ -103,9 +103,10 @@ Denoises piecewise-constant signals (length 100, 1-9 pieces of heights
 generator), the OptNet paper's experiment. tv sweeps the weight lambda of
 total-variation denoising (a QP) on the training set; optnet starts from
 TV with that lambda and learns every matrix of the QP (Q, the linear
-term's map from the signal, G and h; --learn D: only TV's difference
-operator times lambda); fc is a fully connected net. Progress goes to stderr; the last line on stdout is one
-JSON object: {"model","epochs","lambda","train_mse","test_mse","seconds"}.
+term W*signal + c, G and h; --learn D: only TV's difference operator
+times lambda); fc is a fully connected net. Progress goes to stderr; the
+last line on stdout is one JSON object:
+{"model","epochs","lambda","train_mse","test_mse","seconds"}.
 The run folder gets config.json, metrics.csv and mse.svg (per epoch),
 sweep.csv and sweep.svg (per lambda), signals.svg (test signals, noisy and
 denoised) and the checkpoint; Ctrl-C saves it, and --resume DIR continues
@@ -162,6 +163,11 @@ function readConfig(dir: string): DenoiseConfig {
       `${dir}: not a denoise run folder; got config.json of "${String(c.command)}".`,
     );
   }
+  if (c.learn !== undefined && c.learn !== 'qp' && c.learn !== 'D') {
+    throw new UsageError(
+      `${dir}/config.json: "learn" must be "qp" or "D"; got ${JSON.stringify(c.learn)}. Fix the file or start a new run.`,
+    );
+  }
   return c as DenoiseConfig;
 }
 
@@ -180,8 +186,10 @@ async function train(f: Flags, io: ExperimentIo): Promise<number> {
     await writeJson(dir, 'config.json', config);
   }
   const data = generatedSignals(config.data);
+  const learn =
+    config.model === 'optnet' ? ` (learn ${config.learn ?? 'D'})` : '';
   io.stderr.write(
-    `${CMD}: ${config.model} on ${data.train.n} training and ${data.test.n} test signals; run folder ${dir}\n`,
+    `${CMD}: ${config.model}${learn} on ${data.train.n} training and ${data.test.n} test signals; run folder ${dir}\n`,
   );
   const t0 = performance.now();
   return runInterruptible(

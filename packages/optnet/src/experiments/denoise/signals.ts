@@ -43,10 +43,14 @@ export interface DenoiseData {
   source: SignalSource;
 }
 
-/** One clean signal into `out`: k pieces split at k − 1 distinct cuts. */
+/**
+ * One clean signal into `out`: k pieces split at k − 1 distinct cuts (at
+ * most one piece per sample: a signal of n < 9 samples has n − 1 places
+ * to cut).
+ */
 function fillPieces(out: Float64Array, rng: Rng): void {
   const n = out.length;
-  const pieces = 1 + Math.floor(rng() * 9);
+  const pieces = Math.min(n, 1 + Math.floor(rng() * 9));
   const cuts = new Set<number>();
   while (cuts.size < pieces - 1) cuts.add(1 + Math.floor(rng() * (n - 1)));
   const ends = [...[...cuts].sort((a, b) => a - b), n];
