@@ -158,7 +158,17 @@ for (const [learn, lr, margin, names] of [
     const before = (await meanSquaredError(tv, train))!;
     const after = (await meanSquaredError(learned, train))!;
     assert.ok(after < margin * before, `train MSE ${before} → ${after}`);
-    checkSvg(readFileSync(join(dir, 'mse.svg'), 'utf8'));
+    // start.json holds the test MSE before training: TV's at λ (up to ε).
+    const start = JSON.parse(readFileSync(join(dir, 'start.json'), 'utf8'));
+    const { test: testSet } = generatedSignals(config.data);
+    const tvTest = (await meanSquaredError(tv, testSet))!;
+    assert.ok(
+      Math.abs(start.testMse - tvTest) < 1e-3 * tvTest,
+      `start ${start.testMse} vs TV ${tvTest}`,
+    );
+    const svg = readFileSync(join(dir, 'mse.svg'), 'utf8');
+    checkSvg(svg);
+    assert.match(svg, />TV \(start\)</);
   });
 }
 

@@ -33,6 +33,11 @@ export interface LineChartOptions {
   /** Logarithmic x axis (default false; every x must be positive). */
   logX?: boolean;
   /**
+   * Without logY: the y axis spans the values only, where by default it
+   * starts at 0 (for values that move a few percent, as a denoiser's MSE).
+   */
+  fitY?: boolean;
+  /**
    * With logY: values ≤ floor are drawn at floor (a log axis has no 0), and
    * a note under the chart says so. Default: a tenth of the smallest
    * positive value.
@@ -90,7 +95,12 @@ interface YAxis {
   map: (v: number) => number; // value → [0, 1] from the bottom
 }
 
-function yAxis(values: number[], logY: boolean, floor: number): YAxis {
+function yAxis(
+  values: number[],
+  logY: boolean,
+  floor: number,
+  fit = false,
+): YAxis {
   if (logY) {
     const clamped = values.map((v) => Math.max(v, floor));
     const lo = Math.floor(Math.log10(Math.min(...clamped)));
@@ -102,7 +112,7 @@ function yAxis(values: number[], logY: boolean, floor: number): YAxis {
     return { lo: 10 ** lo, hi: 10 ** hi, ticks, map };
   }
   const ticks = linearTicks(
-    Math.min(0, ...values),
+    fit ? Math.min(...values) : Math.min(0, ...values),
     Math.max(...values),
     5,
     true,
@@ -191,7 +201,12 @@ function chartBody(o: LineChartOptions, W: number, H: number): string[] {
   const positive = finite.filter((v) => v > 0);
   const floor =
     o.floor ?? (positive.length > 0 ? Math.min(...positive) / 10 : 1e-3);
-  const y = yAxis(finite.length > 0 ? finite : [0, 1], o.logY ?? false, floor);
+  const y = yAxis(
+    finite.length > 0 ? finite : [0, 1],
+    o.logY ?? false,
+    floor,
+    o.fitY,
+  );
   const x = xAxis(o.x, o.logX ?? false);
   const px = (v: number): number => M.left + x.map(v) * pw;
   const py = (v: number): number => M.top + ph - y.map(v) * ph;

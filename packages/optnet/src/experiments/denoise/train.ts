@@ -2,8 +2,10 @@
  * One denoising run: the TV baseline's λ sweep, or the training of OptNet
  * (tuned from TV's start) or of the fully connected net, and what the
  * run folder holds: config.json, metrics.csv (per epoch) or sweep.csv (per
- * λ), mse.svg (per epoch) or sweep.svg (per λ), signals.svg (test signals with their noisy and denoised
- * versions) and the checkpoint (sweep.json for a sweep).
+ * λ), mse.svg (per epoch) or sweep.svg (per λ), signals.svg (test signals
+ * with their noisy and denoised versions), the checkpoint (sweep.json for
+ * a sweep) and, for optnet, start.json (the test MSE before training:
+ * TV's, the plot's reference line).
  */
 import { join } from 'node:path';
 import { indexSelect, makeRng, scope, tensor } from '@optnet/tensor';
@@ -270,6 +272,7 @@ async function train(o: DenoiseRunOptions): Promise<DenoiseResult> {
     );
     return { ...rec, qpNotSolved, seconds: s };
   };
+  const start = await startMse(o, model);
   const r = await runEpochs({
     dir,
     config: c,
@@ -279,7 +282,7 @@ async function train(o: DenoiseRunOptions): Promise<DenoiseResult> {
     n: data.train.n,
     step,
     record,
-    report: (h) => writeTrainArtifacts(dir, c, h, model, data),
+    report: (h) => writeTrainArtifacts(dir, c, h, model, data, start),
     stop: o.stop,
     stream: o.stream,
     unit: 'signals',
@@ -295,12 +298,46 @@ async function train(o: DenoiseRunOptions): Promise<DenoiseResult> {
   };
 }
 
-async function writeTrainArtifacts(
+/** The start's file: optnet's test MSE before training (TV's). */
+const START = 'start.json';
+
+/**
+ * optnet's test MSE at its start (TV at λ, up to ε), measured before the
+ * first step and kept in start.json for the plot's reference line; null
+ * for fc, and for a resumed run folder from before the file existed.
+ */
+async function startMse(
+  o: DenoiseRunOptions,
+  model: Module,
+): Promise<number | null> {
+  if (o.config.model !== 'optnet') return null;
+  if (o.resume) {
+    try {
+      return (readJson(o.dir, START) as { testMse: number }).testMse;
+    } catch {
+      return null;
+    }
+  }
+  const testMse = (await meanSquaredError(model, o.data.test))!;
+  (o.stream ?? process.stderr).write(
+    `start (TV at λ ${o.config.lambda}): test MSE ${testMse.toFixed(3)}\n`,
+  );
+  await writeJson(o.dir, START, { testMse });
+  return testMse;
+}
+
+/**
+ * Write a training run's metrics.csv, mse.svg and signals.svg from its
+ * history (after every epoch; also to redraw a finished run's plots).
+ * @example await writeTrainArtifacts(dir, config, history, model, data, 15.75);
+ */
+export async function writeTrainArtifacts(
   dir: string,
   c: DenoiseConfig,
   h: readonly DenoiseRecord[],
   model: Module,
   data: DenoiseData,
+  start: number | null,
 ): Promise<void> {
   const header = ['epoch', 'train_mse', 'test_mse', 'qp_not_solved', 'seconds'];
   const rows = h.map((r) => [
@@ -323,8 +360,20 @@ async function writeTrainArtifacts(
     series: [
       { name: 'train', values: h.map((r) => r.trainMse), dashed: true },
       { name: 'test', values: h.map((r) => r.testMse) },
+      ...(start === null
+        ? []
+        : [
+            {
+              name: 'TV (start)',
+              values: h.map(() => start),
+              dashed: true,
+              dots: false,
+              color: '#7f7f7f',
+            },
+          ]),
     ],
-    logY: true,
+    fitY: c.model === 'optnet',
+    logY: c.model !== 'optnet',
   });
   await writeFileAtomic(join(dir, 'mse.svg'), svg);
   await writeFileAtomic(join(dir, 'signals.svg'), signalsSvg(model, data));
