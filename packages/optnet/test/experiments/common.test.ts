@@ -111,6 +111,30 @@ test('svg: a log-scale chart with a line per series, zeros at the floor', () => 
   assert.match(svg, /drawn at 1e-4/);
 });
 
+test('svg: a linear axis starts at 0, or with fitY spans the values only', () => {
+  const chart = (fitY: boolean) =>
+    lineChartSvg({
+      title: 't',
+      xLabel: 'epoch',
+      yLabel: 'MSE',
+      x: [1, 2, 3],
+      series: [{ name: 'test', values: [15.5, 14.9, 14.2] }],
+      fitY,
+    });
+  const ticks = (svg: string) =>
+    [
+      ...svg.matchAll(/text-anchor="end" dominant-baseline="middle">([^<]+)</g),
+    ].map((m) => Number(m[1]));
+  const zero = chart(false);
+  const fit = chart(true);
+  checkSvg(zero);
+  checkSvg(fit);
+  assert.is(Math.min(...ticks(zero)), 0);
+  const t = ticks(fit);
+  assert.ok(Math.min(...t) >= 14 && Math.min(...t) <= 14.2, `${t}`);
+  assert.ok(Math.max(...t) >= 15.5 && Math.max(...t) <= 16, `${t}`);
+});
+
 test('svg: a linear chart of one point still renders', () => {
   const svg = lineChartSvg({
     title: 't',
