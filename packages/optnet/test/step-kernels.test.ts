@@ -854,6 +854,33 @@ test('qpShiftedCholesky with `active`: the active items bit for bit as without i
   }
 });
 
+test('qpShiftedCholesky writes every element of its unzeroed outputs (fillsOutputs): recycled NaN memory never shows', () => {
+  const rng = makeRng(14);
+  const B = 70; // the level output too is big enough to be recycled
+  const x = randn([B, 5, 5], { rng, dtype: f64 });
+  const k = matmul(x, x, { transB: true });
+  const dd = rand([B, 5], { rng, dtype: f64 }).add(0.01).dataSync().slice();
+  dd[2 * 5] = -1e4; // item 2 needs a boost (the JS path)
+  const dn = tensor(dd, { shape: [B, 5] });
+  const unit = full([B, 1], 1, { dtype: f64 });
+  const active = tensor(Array.from({ length: B }, (_, i) => [i % 3 !== 1]));
+  const easy = dn.abs(); // no boost anywhere: the WebAssembly path
+  withEachKernelSet((wasm) => {
+    for (const dx of [dn, easy]) {
+      for (const act of [null, active]) {
+        const clean = shiftedCholesky(k, dx, unit, [0, 1e5], act).map(arr);
+        // NaN arrays of both outputs' sizes into the pool of recycled ones
+        full([B, 5, 5], NaN, { dtype: f64 }).mul(1).dispose();
+        full([B, 1], NaN, { dtype: f64 }).mul(1).dispose();
+        const again = shiftedCholesky(k, dx, unit, [0, 1e5], act).map(arr);
+        const what = `wasm ${wasm} boost ${dx === dn} active ${act !== null}`;
+        assert.equal(again, clean, what);
+        assert.ok(again.flat().every(Number.isFinite), `${what}: finite`);
+      }
+    }
+  });
+});
+
 test('shape and dtype errors name the op', () => {
   const a = tensor([[1, 2]], { dtype: f64 });
   const b = tensor([[1, 2, 3]], { dtype: f64 });

@@ -79,9 +79,15 @@ function runKernel<A>(op: KernelOp<A>, inputs: readonly Tensor[], attrs: A) {
     };
   }
   for (const m of metas) assertHolds(op.name, be, m.dtype);
+  const zero = op.fillsOutputs !== true;
   const outs = metas.map(
     (m) =>
-      new Tensor(be, be.allocate(m.dtype, sizeOf(m.shape)), m.shape, m.dtype),
+      new Tensor(
+        be,
+        be.allocate(m.dtype, sizeOf(m.shape), zero),
+        m.shape,
+        m.dtype,
+      ),
   );
   be.run(
     op,

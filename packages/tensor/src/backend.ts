@@ -53,8 +53,12 @@ export interface Backend {
   readonly dtypes: readonly DType[];
   /** True when `readSync` works (CPU); asynchronous devices say false. */
   readonly canReadSync: boolean;
-  /** Zero-filled storage for `size` elements of `dtype`, in its own layout. */
-  allocate(dtype: DType, size: number): unknown;
+  /**
+   * Zero-filled storage for `size` elements of `dtype`, in its own layout;
+   * with `zero` false the contents may be anything (a kernel that writes
+   * every element is about to fill it; a backend may zero it anyway).
+   */
+  allocate(dtype: DType, size: number, zero?: boolean): unknown;
   /** Release a buffer now (a GPU buffer is never garbage-collected). */
   free(buffer: unknown): void;
   /** Fill a buffer from a host array of its dtype (allocArray's type). */

@@ -76,6 +76,14 @@ export interface KernelOp<A = unknown> {
    */
   readonly finiteOutputs?: boolean;
   /**
+   * Its CPU kernel writes every element of every output, on every path
+   * (fallbacks included), so the CPU backend may hand it recycled memory
+   * without zero-filling it first. Large outputs that a kernel overwrites
+   * whole (the QP solver's per-iteration factors) were zero-filled for
+   * nothing.
+   */
+  readonly fillsOutputs?: boolean;
+  /**
    * The error for a failure a kernel recorded (see KernelFailure), worded
    * as the reference kernel throws it: a device backend calls it when it
    * finds a failure in its status buffer. Ops whose kernels cannot fail on

@@ -310,4 +310,34 @@ test('broadcastShapes: NumPy rules', () => {
   assert.throws(() => T.broadcastShapes([2, 3], [3, 2]), /axis -1: 3 vs 2/);
 });
 
+test('fillsOutputs: the CPU backend skips the zero-fill of recycled memory for such an op only', () => {
+  // Probes: kernels that copy their output's incoming contents out, i.e.
+  // show what memory they were handed (a real fillsOutputs kernel writes
+  // every element).
+  const seen: number[][] = [];
+  const probe = (fillsOutputs: boolean) =>
+    T.defineOp<Record<string, never>>({
+      name: `testProbe${fillsOutputs}`,
+      shape: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
+      cpu: (_ins, [y]) => {
+        seen.push(Array.from(y.data));
+      },
+      fillsOutputs,
+    });
+  const size = 4096; // big enough for the pool of recycled arrays
+  const x = T.zeros([size], { dtype: 'float64' });
+  for (const fills of [false, true]) {
+    T.full([size], 7, { dtype: 'float64' }).mul(1).dispose(); // 7s to the pool
+    T.apply1(probe(fills), [x], {}).dispose();
+  }
+  assert.ok(
+    seen[0].every((v) => v === 0),
+    'zeroed without the flag',
+  );
+  assert.ok(
+    seen[1].every((v) => v === 7),
+    'handed over as it was with it',
+  );
+});
+
 test.run();

@@ -221,6 +221,8 @@ export const shiftedCholeskyOp: KernelOp<RegularizedCholeskyAttrs> =
         outs[1].data.fill(0);
         return;
       }
+      // Outputs come unzeroed (fillsOutputs): the fallback starts clean.
+      for (const o of outs) o.data.fill(0);
       shiftedJs(ins, outs, attrs);
     },
     decompose: ([k, d, unit, active], { boosts }) => {
@@ -232,6 +234,10 @@ export const shiftedCholeskyOp: KernelOp<RegularizedCholeskyAttrs> =
     },
     // As for regularizedCholesky: a factor or the identity, and levels.
     finiteOutputs: true,
+    // Both paths write every element (the WebAssembly one each chunk's
+    // whole factors and every level): no zero-fill of the [nBatch, m, m]
+    // output first, the largest array a solver iteration allocates.
+    fillsOutputs: true,
   });
 
 /**

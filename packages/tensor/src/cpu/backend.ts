@@ -117,9 +117,9 @@ export class CpuBackend implements Backend {
   readonly dtypes: readonly DType[] = DTYPES;
   readonly canReadSync: boolean = true;
 
-  allocate(dtype: DType, size: number): TypedArray {
+  allocate(dtype: DType, size: number, zero: boolean = true): TypedArray {
     if (parallel === null || size < SHARED_MIN_SIZE)
-      return takePlain(dtype, size);
+      return takePlain(dtype, size, zero);
     return allocShared(dtype, size);
   }
 

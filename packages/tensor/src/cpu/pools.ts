@@ -101,14 +101,22 @@ const PLAIN_MAX_PER_KEY = 256;
 const PLAIN_MAX_BYTES = 1 << 26;
 let plainBytes = 0;
 
-/** A zero-filled array: a recycled one of this dtype and size, or new. */
-export function takePlain(dtype: DType, size: number): TypedArray {
+/**
+ * A zero-filled array: a recycled one of this dtype and size, or new. With
+ * `zero` false a recycled one keeps its old contents (for a kernel that
+ * overwrites them all).
+ */
+export function takePlain(
+  dtype: DType,
+  size: number,
+  zero: boolean = true,
+): TypedArray {
   if (size < PLAIN_MIN_SIZE) return allocArray(dtype, size);
   const a = plainPool.get(`${dtype}${size}`)?.pop();
   if (a === undefined) return allocArray(dtype, size);
   inPlainPool.delete(a);
   plainBytes -= a.byteLength;
-  return a.fill(0);
+  return zero ? a.fill(0) : a;
 }
 
 /** A freed plain array goes to the pool (within its limits). */
