@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import {
   CpuBackend,
   eye,
+  full,
   getBackend,
   makeRng,
   rand,
@@ -138,6 +139,21 @@ test('qpBoundsFactor: L_S·L_Sᵀ = A diag(1/h) Aᵀ + unit·I with h = q + (G�
   const want = S.add(eye(3, { dtype: f64 }).mul(unit.unsqueeze(-1)));
   close(arr(ls.matmul(ls, { transB: true })), arr(want), 1e-12, 'L·Lᵀ');
   assert.equal(arr(level), [0, 0, 0, 0]);
+});
+
+test('qpBoundsFactor writes every element of its unzeroed outputs (fillsOutputs): recycled NaN memory never shows', () => {
+  const d = sample(makeRng(5), 70, false); // outputs big enough to be recycled
+  withEachKernelSet((wasm) => {
+    const clean = boundsFactor(d.qd, d.G, d.At, d.s, d.lam, ATTRS).map(arr);
+    const shapes = boundsFactor(d.qd, d.G, d.At, d.s, d.lam, ATTRS).map(
+      (t) => t.shape,
+    );
+    for (const shape of shapes)
+      full(shape, NaN, { dtype: f64 }).mul(1).dispose();
+    const again = boundsFactor(d.qd, d.G, d.At, d.s, d.lam, ATTRS).map(arr);
+    assert.equal(again, clean, `wasm ${wasm}`);
+    assert.ok(again.flat().every(Number.isFinite), `wasm ${wasm}: finite`);
+  });
 });
 
 test('qpBoundsFactor never throws: an item with a NaN or a negative h gets level −1 and L_S = I, alone', () => {

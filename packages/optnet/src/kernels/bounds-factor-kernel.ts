@@ -363,11 +363,16 @@ export const boundsFactorOp: KernelOp<BoundsFactorAttrs> =
     shape: factorShape,
     cpu: (ins, outs, attrs) => {
       registerWasmKernels(boundsFactorWat);
-      if (!factorWasm(ins, outs, attrs)) factorJs(ins, outs, attrs);
+      if (factorWasm(ins, outs, attrs)) return;
+      // Outputs come unzeroed (fillsOutputs): the fallback starts clean.
+      for (const o of outs) o.data.fill(0);
+      factorJs(ins, outs, attrs);
     },
     decompose: factorOps,
     // A factor or the identity, and levels, like regularizedCholesky.
     finiteOutputs: false,
+    // The WebAssembly path copies out every item's whole outputs.
+    fillsOutputs: true,
   });
 
 /**
