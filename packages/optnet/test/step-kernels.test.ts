@@ -657,6 +657,79 @@ test('qpPredictCorrectEq equals its tensor-op form: per-item and shared, f64 and
   });
 });
 
+test('qpPredictCorrect(Eq) with `active` (WebAssembly): the active items bit for bit as without it (runs of consecutive items), the others 0', () => {
+  const pattern = [true, false, false, true, true, false];
+  const active = tensor(pattern.map((a) => [a]));
+  for (const shared of [false, true]) {
+    const d = dualSample(shared ? 41 : 42, 6, 7, 9, shared);
+    const rng = makeRng(43);
+    const s = rand([6, 9], { rng, dtype: f64 }).mul(2).add(0.1);
+    const plain = [d[0], d[1], d[2], d[3], d[4], s, d[7], d[8], d[9], d[10]];
+    const lead = shared ? [] : [6];
+    const x = randn([...lead, 3, 3], { rng, dtype: f64 });
+    const lr = cholesky(
+      matmul(x, x, { transB: true }).add(eye(3, { dtype: f64 }).mul(3)),
+    );
+    const v = randn([...lead, 3, 9], { rng, dtype: f64 });
+    const wA = randn([...lead, 7, 3], { rng, dtype: f64 });
+    const ry = randn([6, 3], { rng, dtype: f64 });
+    const eqIns = [
+      ...plain.slice(0, 4),
+      lr,
+      v,
+      wA,
+      d[4],
+      ry,
+      ...plain.slice(5),
+    ];
+    const cases: [string, () => Tensor[], () => Tensor[]][] = [
+      [
+        'qpPredictCorrect',
+        () => predictCorrect(...(plain as Parameters<typeof predictCorrect>)),
+        () =>
+          predictCorrect(
+            ...([...plain, active] as unknown as Parameters<
+              typeof predictCorrect
+            >),
+          ),
+      ],
+      [
+        'qpPredictCorrectEq',
+        () => predictCorrectEq(...eqIns),
+        () => predictCorrectEq(...eqIns, active),
+      ],
+    ];
+    for (const [name, all, masked] of cases) {
+      const want = all().map((t) => t.arraySync() as number[][]);
+      const got = masked().map((t) => t.arraySync() as number[][]);
+      want.forEach((w, o) =>
+        pattern.forEach((on, i) => {
+          const what = `${name} shared ${shared} output ${o} item ${i}`;
+          if (on) sameBits(got[o][i], w[i], what);
+          else
+            assert.ok(
+              got[o][i].every((v) => v === 0),
+              `${what}: 0`,
+            );
+        }),
+      );
+    }
+  }
+  const bad = dualSample(44, 6, 7, 9, false);
+  assert.throws(
+    () =>
+      predictCorrect(
+        ...([
+          ...bad.slice(0, 5),
+          bad[6].abs(),
+          ...bad.slice(7),
+          tensor([[true], [false]]),
+        ] as unknown as Parameters<typeof predictCorrect>),
+      ),
+    /active must be bool \[nBatch, 1\] = \[6, 1\]; got bool\[2, 1\]/,
+  );
+});
+
 test('qpResiduals equals its tensor-op form (same bits for per-item float64): with and without equalities, shared and per-item, f32, WebAssembly and JS', () => {
   withEachKernelSet((wasm) => {
     for (const shared of [false, true]) {
@@ -903,7 +976,7 @@ test('shape and dtype errors name the op', () => {
     () =>
       predictCorrect(
         ...((ins.slice(0, 10) as Parameters<typeof predictCorrect>).map(
-          (t, i) => (i === 4 ? t.slice([{ start: 0, stop: 1 }]) : t),
+          (t, i) => (i === 4 ? t!.slice([{ start: 0, stop: 1 }]) : t),
         ) as Parameters<typeof predictCorrect>),
       ),
     /qpPredictCorrect: inputs must be/,

@@ -60,6 +60,7 @@ import {
   matVec,
   runFused,
   rxPartsItem,
+  splitActive,
   splitRcItem,
   type Data,
   type Operand,
@@ -290,6 +291,7 @@ function runWasm(
   fn: 'qpDualSolve' | 'qpPredictCorrect' | 'qpDualSolveRx',
   ins: readonly CpuTensor[],
   outs: readonly CpuTensor[],
+  active: ArrayLike<number> | null = null,
 ): boolean {
   const [lq, wG, G, ls] = ins;
   const [nBatch, n] = ins[4].shape;
@@ -315,6 +317,7 @@ function runWasm(
     ],
     work,
     [n, m],
+    active,
   );
 }
 
@@ -440,13 +443,14 @@ export function dualSolve(
  * Shapes of qpPredictCorrect: lq, wG, G, ls, rx [nBatch, n], then s, lam,
  * sOverLam, inactive, rz [nBatch, m].
  */
-function predictCorrectShape(ins: readonly TensorMeta[]): TensorMeta[] {
-  if (ins.length !== 10) {
+function predictCorrectShape(all: readonly TensorMeta[]): TensorMeta[] {
+  if (all.length !== 10 && all.length !== 11) {
     throw new ShapeError(
       'SHAPE_MISMATCH',
-      `qpPredictCorrect: takes 10 inputs (lq, wG, G, ls, rx, s, lam, sOverLam, inactive, rz); got ${ins.length}.`,
+      `qpPredictCorrect: takes 10 inputs (lq, wG, G, ls, rx, s, lam, sOverLam, inactive, rz) and active, optional; got ${all.length}.`,
     );
   }
+  const [ins] = splitActive('qpPredictCorrect', all, 10, all[4].shape[0]);
   // The solve's check, with rx in t's place and zPart and rc standing in for
   // rz's shape.
   return dualSolveShape('qpPredictCorrect', [
@@ -579,22 +583,25 @@ export const predictCorrectOp: KernelOp<PredictCorrectAttrs> =
   defineOp<PredictCorrectAttrs>({
     name: 'qpPredictCorrect',
     shape: predictCorrectShape,
-    cpu: (ins, outs, { single }) => {
+    cpu: (all, outs, { single }) => {
       registerWasmKernels(dualSolveWat);
       const wk = wasmKernels();
       const one = single === true;
       const fn = one ? 'qpDualSolveRx' : 'qpPredictCorrect';
-      if (wk === null || !runWasm(wk, fn, ins, outs))
+      const [ins, active] = splitActive(fn, all, 10, all[4].shape[0]);
+      // The JS loops compute every item (active is an economy, not a rule).
+      if (wk === null || !runWasm(wk, fn, ins, outs, active?.data ?? null))
         predictCorrectJs(ins, outs, one);
     },
-    decompose: predictCorrectOps,
+    decompose: (ins, attrs) => predictCorrectOps(ins.slice(0, 10), attrs),
   });
 
 /**
  * A whole Mehrotra direction of the dual reduction without equalities,
  * fused per item: t = L_Q⁻¹rx and zPart = rz − W_Gᵀt, the affine solve
  * (rc = s∘lam), qpCentering's corrector right-hand side, and the
- * corrector solve: [dz, dlam, ds].
+ * corrector solve: [dz, dlam, ds]. With `active` (bool [nBatch, 1], last)
+ * the items where it is false may be left out (their outputs 0).
  * @example
  * const [dz, dlam, ds] = predictCorrect(lq, wG, G, ls, rx, s, lam, sOverLam, inactive, rz);
  */
@@ -610,9 +617,11 @@ export function predictCorrect(
     Tensor,
     Tensor,
     Tensor,
+    (Tensor | null)?,
   ]
 ): Tensor[] {
-  return apply(predictCorrectOp, ins, {});
+  const given = ins.filter((x): x is Tensor => x !== null && x !== undefined);
+  return apply(predictCorrectOp, given, {});
 }
 
 /**

@@ -5,7 +5,7 @@
  * right-hand side, the chunked runner that feeds a kernel its operands,
  * batch maps, and the small JS loops of their fallbacks.
  */
-import type { CpuTensor } from '@optnet/tensor';
+import { ShapeError, type CpuTensor, type TensorMeta } from '@optnet/tensor';
 import {
   batchMap,
   inChunks,
@@ -210,8 +210,10 @@ export type Operand = readonly [CpuTensor | null, number];
  * work, ...dims, items): matrices (shared or per item) from their mirrors
  * or copied items, input vectors [nBatch, len] copied in, outputs
  * [nBatch, len] copied out (a null output still gets its slot), and
- * `work` doubles of scratch. False if its memory cannot be had (then the
- * caller runs its JS loops).
+ * `work` doubles of scratch. With `active` (one flag per item), fn runs
+ * on each run of consecutive active items only and the other items'
+ * outputs are 0. False if its memory cannot be had (then the caller runs
+ * its JS loops).
  */
 export function runFused(
   wk: WasmKernels,
@@ -222,6 +224,7 @@ export function runFused(
   outs: readonly Operand[],
   work: number,
   dims: readonly number[],
+  active: ArrayLike<number> | null = null,
 ): boolean {
   const [per, shared] = mapsOf(nBatch);
   const lengths = (list: readonly Operand[]) =>
@@ -265,7 +268,21 @@ export function runFused(
         return a;
       });
       const outArgs = outs.map(([, len]) => take(c * len));
-      wk.fn[fn](...matArgs, ...vecArgs, ...outArgs, take(work), ...dims, c);
+      const workAt = take(work);
+      if (active === null) {
+        wk.fn[fn](...matArgs, ...vecArgs, ...outArgs, workAt, ...dims, c);
+      } else {
+        const lens = [...vecs, ...outs].map(([, len]) => len * 8);
+        for (const [a, b] of activeRuns(active, s, e)) {
+          const at = (x: number, i: number) => x + (a - s) * lens[i];
+          const mArgs = matArgs.map((x, i) =>
+            i % 2 === 0 ? x + (a - s) * matArgs[i + 1] : x,
+          );
+          const vo = [...vecArgs, ...outArgs].map(at);
+          wk.fn[fn](...mArgs, ...vo, workAt, ...dims, b - a);
+        }
+        zeroInactive(mem, outs, outArgs, active, s, e);
+      }
       outs.forEach(([t, len], i) => {
         if (t === null) return;
         const out = t.data as Data;
@@ -282,4 +299,61 @@ export function runFused(
     },
     maxMat * 8,
   );
+}
+
+/** The maximal runs [a, b) of items in [s, e) whose flag is set. */
+function activeRuns(
+  active: ArrayLike<number>,
+  s: number,
+  e: number,
+): [number, number][] {
+  const runs: [number, number][] = [];
+  for (let t = s; t < e; t++) {
+    if (!active[t]) continue;
+    const a = t;
+    while (t < e && active[t]) t++;
+    runs.push([a, t]);
+  }
+  return runs;
+}
+
+/** Zeros in the output slots of the items whose flag is clear. */
+function zeroInactive(
+  mem: Float64Array,
+  outs: readonly Operand[],
+  outArgs: readonly number[],
+  active: ArrayLike<number>,
+  s: number,
+  e: number,
+): void {
+  for (let t = s; t < e; t++) {
+    if (active[t]) continue;
+    outs.forEach(([, len], i) => {
+      const o = (outArgs[i] >> 3) + (t - s) * len;
+      mem.fill(0, o, o + len);
+    });
+  }
+}
+
+/**
+ * A fused solve's inputs and its optional last input `active` (bool
+ * [nBatch, 1]: the items to compute; the others' outputs are 0 where the
+ * kernel honors it), split; the extra input's shape is checked.
+ * @example const [core, active] = splitActive('qpPredictCorrect', ins, 10, nBatch);
+ */
+export function splitActive<T extends TensorMeta>(
+  op: string,
+  ins: readonly T[],
+  count: number,
+  nBatch: number,
+): [T[], T | null] {
+  if (ins.length !== count + 1) return [[...ins], null];
+  const a = ins[count];
+  if (a.dtype !== 'bool' || a.shape.join() !== [nBatch, 1].join()) {
+    throw new ShapeError(
+      'SHAPE_MISMATCH',
+      `${op}: active must be bool [nBatch, 1] = [${nBatch}, 1]; got ${a.dtype}[${a.shape.join(', ')}].`,
+    );
+  }
+  return [ins.slice(0, count), a];
 }

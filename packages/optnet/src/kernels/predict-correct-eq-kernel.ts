@@ -55,6 +55,7 @@ import {
   matVec,
   runFused,
   rxPartsItem,
+  splitActive,
   splitRcItem,
   type Data,
   type Operand,
@@ -81,7 +82,13 @@ const NAMES = [
   'rz',
 ] as const;
 
-function pcEqShape(ins: readonly TensorMeta[]): TensorMeta[] {
+function pcEqShape(all: readonly TensorMeta[]): TensorMeta[] {
+  const [ins] = splitActive(
+    'qpPredictCorrectEq',
+    all,
+    14,
+    all[7]?.shape[0] ?? 0,
+  );
   const fail = (): never => {
     throw new ShapeError(
       'SHAPE_MISMATCH',
@@ -289,6 +296,7 @@ function runWasm(
   ins: readonly CpuTensor[],
   outs: readonly CpuTensor[],
   single: boolean,
+  active: ArrayLike<number> | null = null,
 ): boolean {
   const [nBatch, n] = ins[7].shape;
   const q = ins[8].shape[1];
@@ -305,6 +313,7 @@ function runWasm(
     outLens.map((len, i): Operand => [outs[i], len]),
     workLength(n, m, q),
     [n, m, q],
+    active,
   );
 }
 
@@ -465,23 +474,34 @@ export const predictCorrectEqWat: readonly WasmFunc[] = [
 export const predictCorrectEqOp: KernelOp<PcEqAttrs> = defineOp<PcEqAttrs>({
   name: 'qpPredictCorrectEq',
   shape: pcEqShape,
-  cpu: (ins, outs, { single }) => {
+  cpu: (all, outs, { single }) => {
     registerWasmKernels(predictCorrectEqWat);
     const wk = wasmKernels();
     const one = single === true;
-    if (wk === null || !runWasm(wk, ins, outs, one)) pcEqJs(ins, outs, one);
+    const [ins, act] = splitActive(
+      'qpPredictCorrectEq',
+      all,
+      14,
+      all[7].shape[0],
+    );
+    // The JS loops compute every item (active is an economy, not a rule).
+    if (wk === null || !runWasm(wk, ins, outs, one, act?.data ?? null))
+      pcEqJs(ins, outs, one);
   },
-  decompose: pcEqOps,
+  decompose: (ins, attrs) => pcEqOps(ins.slice(0, 14), attrs),
 });
 
 /**
  * A whole Mehrotra direction of the dual reduction with equalities, fused
- * per item (see the file comment): [dz, dlam, ds, dnu].
+ * per item (see the file comment): [dz, dlam, ds, dnu]. An optional last
+ * `active` (bool [nBatch, 1]) lets the items where it is false be left out
+ * (their outputs 0).
  * @example
  * const [dz, dlam, ds, dnu] = predictCorrectEq(lq, wG, G, ls, lr, v, wA, rx, ry, s, lam, sOverLam, inactive, rz);
  */
-export function predictCorrectEq(...ins: Tensor[]): Tensor[] {
-  return apply(predictCorrectEqOp, ins, {});
+export function predictCorrectEq(...ins: (Tensor | null)[]): Tensor[] {
+  const given = ins.filter((x): x is Tensor => x !== null);
+  return apply(predictCorrectEqOp, given, {});
 }
 
 /**

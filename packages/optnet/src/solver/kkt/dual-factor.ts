@@ -44,6 +44,11 @@ export interface DualFact extends KktFact {
   /** s/lam, and where it exceeds diag(G Q⁻¹ Gᵀ) (an inactive-looking row). */
   readonly sOverLam: Tensor | null;
   readonly inactive: Tensor | null;
+  /**
+   * The items factored (bool [nBatch, 1]), or null: all. The others' L_S is
+   * I, and the fused direction leaves them out too.
+   */
+  readonly active: Tensor | null;
 }
 
 /**
@@ -175,6 +180,7 @@ export function factorDual(
     ls: null,
     sOverLam: null,
     inactive: null,
+    active,
   } as const;
   const { kg, gDiag, unit } = pre;
   if (kg === null || s === null || lam === null || gDiag === null || !unit)

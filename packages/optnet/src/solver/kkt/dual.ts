@@ -240,6 +240,7 @@ function predictorCorrectorDual(f: DualFact, rhs: KktStepRhs): KktStep | null {
       f.sOverLam,
       f.inactive,
       rhs.rz,
+      f.active,
     );
     return { dz, ds, dlam, dnu: null };
   }
@@ -259,6 +260,7 @@ function predictorCorrectorDual(f: DualFact, rhs: KktStepRhs): KktStep | null {
     f.sOverLam,
     f.inactive,
     rhs.rz,
+    f.active,
   );
   return { dz, ds, dlam, dnu };
 }
