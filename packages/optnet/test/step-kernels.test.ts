@@ -927,6 +927,24 @@ test('qpShiftedCholesky with `active`: the active items bit for bit as without i
   }
 });
 
+test('qpShiftedCholesky with `active`, on its fallback path: what later kernels read of L (its mirror) is L', () => {
+  const rng = makeRng(15);
+  const x = randn([6, 5, 5], { rng, dtype: f64 });
+  const k = matmul(x, x, { transB: true });
+  const dd = rand([6, 5], { rng, dtype: f64 }).add(0.01).dataSync().slice();
+  dd[0] = -1e4; // item 0, active, needs a boost: the fallback runs
+  const d = tensor(dd, { shape: [6, 5] });
+  const unit = full([6, 1], 1, { dtype: f64 });
+  const active = tensor([[true], [false], [true], [false], [true], [true]]);
+  const [l] = shiftedCholesky(k, d, unit, [0, 1e5], active);
+  const b = randn([6, 5, 1], { rng, dtype: f64 });
+  const direct = triangularSolve(l, b); // reads l's mirror, if it has one
+  const copied = triangularSolve(l.mul(1), b); // reads a fresh copy
+  sameBits(arr(direct), arr(copied), 'through the mirror and a copy');
+  const ls = l.arraySync() as number[][][];
+  assert.equal(ls[1], eye(5).arraySync(), 'item 1: I');
+});
+
 test('qpShiftedCholesky writes every element of its unzeroed outputs (fillsOutputs): recycled NaN memory never shows', () => {
   const rng = makeRng(14);
   const B = 70; // the level output too is big enough to be recycled

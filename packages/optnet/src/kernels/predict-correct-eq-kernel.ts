@@ -499,9 +499,12 @@ export const predictCorrectEqOp: KernelOp<PcEqAttrs> = defineOp<PcEqAttrs>({
  * @example
  * const [dz, dlam, ds, dnu] = predictCorrectEq(lq, wG, G, ls, lr, v, wA, rx, ry, s, lam, sOverLam, inactive, rz);
  */
-export function predictCorrectEq(...ins: (Tensor | null)[]): Tensor[] {
-  const given = ins.filter((x): x is Tensor => x !== null);
-  return apply(predictCorrectEqOp, given, {});
+export function predictCorrectEq(
+  ...ins: [...Tensor[], Tensor | null] | Tensor[]
+): Tensor[] {
+  // A null active (the last argument) is left out.
+  const given = ins[ins.length - 1] === null ? ins.slice(0, -1) : ins;
+  return apply(predictCorrectEqOp, given as Tensor[], {});
 }
 
 /**

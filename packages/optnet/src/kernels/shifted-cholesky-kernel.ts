@@ -195,16 +195,20 @@ function shiftedJs(
     dtype: outs[0].dtype,
   };
   cpuKernelOf(primitives.addDiagonal)([k, d], [S], {});
-  cpuKernelOf(primitives.regularizedCholesky)([S, unit], outs, attrs);
-  if (active === undefined) return;
-  const [nBatch, m] = d.shape;
-  const [L, level] = [outs[0].data, outs[1].data];
-  for (let t = 0; t < nBatch; t++) {
-    if (active.data[t]) continue;
-    L.fill(0, t * m * m, (t + 1) * m * m);
-    for (let i = 0; i < m; i++) L[t * m * m + i * (m + 1)] = 1;
-    level[t] = 0;
+  let u = unit;
+  if (active !== undefined) {
+    // Items left out factor I with unit 0: exactly I at level 0, written by
+    // the factorization itself (so any mirror it keeps of L agrees).
+    const [nBatch, m] = d.shape;
+    u = { ...unit, data: unit.data.slice() };
+    for (let t = 0; t < nBatch; t++) {
+      if (active.data[t]) continue;
+      S.data.fill(0, t * m * m, (t + 1) * m * m);
+      for (let i = 0; i < m; i++) S.data[t * m * m + i * (m + 1)] = 1;
+      u.data[t] = 0;
+    }
   }
+  cpuKernelOf(primitives.regularizedCholesky)([S, u], outs, attrs);
 }
 
 export const shiftedCholeskyOp: KernelOp<RegularizedCholeskyAttrs> =
