@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeRng } from '@optnet/tensor';
@@ -335,6 +335,14 @@ test('train loop: a run stopped mid-epoch resumes with the same batches', async 
   assert.is(first.last!.nextBatch, 2);
   const rest = await record(3, first.last!);
   assert.equal([...first.seen, ...rest.seen], full.seen);
+});
+
+test('run folders go under runs/, which the repository ignores', () => {
+  const lines = readFileSync(
+    new URL('../../../../.gitignore', import.meta.url),
+    'utf8',
+  ).split('\n');
+  assert.ok(lines.includes('runs/'), '.gitignore lists runs/');
 });
 
 test.run();

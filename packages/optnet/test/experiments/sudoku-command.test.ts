@@ -170,7 +170,16 @@ test('a malformed CSV row is one line with its line number, and nothing trains',
 });
 
 test('usage mistakes exit 2 with one clear line', async () => {
+  const csv = '../../../shared/data/sudoku4_optnet_paper.csv';
   const cases: [string[], RegExp][] = [
+    [
+      ['sudoku', '--data', csv, '--train-size', '300'],
+      /--train-size sizes generated puzzles; got it with --data/,
+    ],
+    [
+      ['sudoku', '--test', csv, '--test-size', '50'],
+      /--test-size sizes generated puzzles; got it with --test/,
+    ],
     [
       ['sudoku', '--model', 'cnn'],
       /--model must be one of optnet, conv, fc; got "cnn"/,

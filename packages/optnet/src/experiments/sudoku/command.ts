@@ -203,6 +203,7 @@ async function train(f: Flags, io: SudokuIo): Promise<number> {
     if (f.given.has('epochs')) config = { ...config, epochs: f.values.epochs };
     data = reloadData(config.data);
   } else {
+    refuseSizesWithFiles(f.given);
     ({ config, data } = newRun(f.values));
     dir = createRunDir(f.values.out, `sudoku-${config.model}`);
     await writeJson(dir, 'config.json', config);
@@ -233,6 +234,25 @@ async function train(f: Flags, io: SudokuIo): Promise<number> {
     );
   }
   return code;
+}
+
+/**
+ * --train-size sizes the generated training puzzles, --test-size the
+ * generated test ones: with a CSV in their place they would be ignored.
+ */
+function refuseSizesWithFiles(given: ReadonlySet<string>): void {
+  const clash: [string, string][] = [
+    ['train-size', 'data'],
+    ['test-size', 'test'],
+    ['test-size', 'data'],
+  ];
+  for (const [size, file] of clash) {
+    if (given.has(size) && given.has(file)) {
+      throw new UsageError(
+        `${CMD}: --${size} sizes generated puzzles; got it with --${file}, whose rows are used as they are. Drop --${size}, or cut the CSV.`,
+      );
+    }
+  }
 }
 
 async function play(f: Flags, io: SudokuIo): Promise<number> {
