@@ -588,7 +588,12 @@ export const predictCorrectOp: KernelOp<PredictCorrectAttrs> =
       const wk = wasmKernels();
       const one = single === true;
       const fn = one ? 'qpDualSolveRx' : 'qpPredictCorrect';
-      const [ins, active] = splitActive(fn, all, 10, all[4].shape[0]);
+      const [ins, active] = splitActive(
+        'qpPredictCorrect',
+        all,
+        10,
+        all[4].shape[0],
+      );
       // The JS loops compute every item (active is an economy, not a rule).
       if (wk === null || !runWasm(wk, fn, ins, outs, active?.data ?? null))
         predictCorrectJs(ins, outs, one);

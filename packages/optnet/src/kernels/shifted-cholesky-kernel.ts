@@ -47,31 +47,23 @@ import {
   wasmKernels,
   type WasmKernels,
 } from '@optnet/tensor/wasm';
-import { mapsOf } from './fused-common.js';
+import { mapsOf, splitActive } from './fused-common.js';
 
 type Data = Float64Array | Float32Array;
 
-function shiftedShape([
-  k,
-  d,
-  unit,
-  active,
-]: readonly TensorMeta[]): TensorMeta[] {
+function shiftedShape(ins: readonly TensorMeta[]): TensorMeta[] {
+  const [k, d, unit] = ins;
   const [nBatch, m] = d.shape;
+  splitActive('qpShiftedCholesky', ins, 3, nBatch); // checks active's shape
   const ok =
     d.shape.length === 2 &&
     (k.shape.join() === [m, m].join() ||
       k.shape.join() === [nBatch, m, m].join()) &&
-    unit.shape.join() === [nBatch, 1].join() &&
-    (active === undefined ||
-      (active.shape.join() === [nBatch, 1].join() && active.dtype === 'bool'));
+    unit.shape.join() === [nBatch, 1].join();
   if (!ok) {
-    const act = active
-      ? `, active[${active.shape.join(', ')}] ${active.dtype}`
-      : '';
     throw new ShapeError(
       'SHAPE_MISMATCH',
-      `qpShiftedCholesky: K must be [m, m] or [nBatch, m, m], d [nBatch, m], unit [nBatch, 1] and active (if given) bool [nBatch, 1]; got K[${k.shape.join(', ')}], d[${d.shape.join(', ')}], unit[${unit.shape.join(', ')}]${act}.`,
+      `qpShiftedCholesky: K must be [m, m] or [nBatch, m, m], d [nBatch, m] and unit [nBatch, 1]; got K[${k.shape.join(', ')}], d[${d.shape.join(', ')}], unit[${unit.shape.join(', ')}].`,
     );
   }
   const float = d.dtype === 'float32' || d.dtype === 'float64';
@@ -172,12 +164,14 @@ function unpack(
       mem.copyWithin(base + slot * mm, base + j * mm, base + (j + 1) * mm);
   }
   const kept = new Set(items);
-  for (let t = s; t < e; t++) {
-    if (kept.has(t)) continue;
-    const o = base + (t - s) * mm;
-    mem.fill(0, o, o + mm);
-    for (let i = 0; i < m; i++) mem[o + i * (m + 1)] = 1;
-  }
+  for (let t = s; t < e; t++)
+    if (!kept.has(t)) identityAt(mem, base + (t - s) * mm, m);
+}
+
+/** The m × m identity written at offset `o` of `a`. */
+function identityAt(a: Data | Float64Array, o: number, m: number): void {
+  a.fill(0, o, o + m * m);
+  for (let i = 0; i < m; i++) a[o + i * (m + 1)] = 1;
 }
 
 /**
@@ -203,8 +197,7 @@ function shiftedJs(
     u = { ...unit, data: unit.data.slice() };
     for (let t = 0; t < nBatch; t++) {
       if (active.data[t]) continue;
-      S.data.fill(0, t * m * m, (t + 1) * m * m);
-      for (let i = 0; i < m; i++) S.data[t * m * m + i * (m + 1)] = 1;
+      identityAt(S.data as Data, t * m * m, m);
       u.data[t] = 0;
     }
   }

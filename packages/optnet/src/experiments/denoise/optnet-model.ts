@@ -43,9 +43,7 @@ export function differenceOperator(n: number, dtype: FloatDType): Tensor {
     d[i * n + i] = -1;
     d[i * n + i + 1] = 1;
   }
-  return tensor(dtype === 'float64' ? d : Float32Array.from(d), {
-    shape: [n - 1, n],
-  });
+  return tensor(d, { shape: [n - 1, n], dtype });
 }
 
 /** Options of OptNetDenoise. */

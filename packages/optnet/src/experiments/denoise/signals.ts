@@ -113,7 +113,5 @@ export function signalTensor(
   to: number = set.n,
 ): Tensor {
   const rows = set[which].subarray(from * set.length, to * set.length);
-  return tensor(dtype === 'float64' ? rows.slice() : Float32Array.from(rows), {
-    shape: [to - from, set.length],
-  });
+  return tensor(rows, { shape: [to - from, set.length], dtype });
 }

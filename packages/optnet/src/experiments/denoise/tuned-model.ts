@@ -78,9 +78,9 @@ export class OptNetTunedDenoise extends Module {
     const I = (k: number): Tensor => eye(k, { dtype });
     const lDiag = new Float64Array(nz).fill(1);
     lDiag.fill(T_SCALE, n);
-    this.L = diagonalMatrix(lDiag, dtype);
+    this.L = zeros([nz, nz], { dtype }).addDiagonal(tensor(lDiag, { dtype }));
     this.W = concat([I(n).neg(), zeros([m, n], { dtype })], 0);
-    this.c = fromArray(new Float64Array(nz).fill(lambda, n), [nz], dtype);
+    this.c = tensor(new Float64Array(nz).fill(lambda, n), { dtype });
     const D = differenceOperator(n, dtype);
     this.G = concat(
       [concat([D, I(m).neg()], 1), concat([D.neg(), I(m).neg()], 1)],
@@ -92,7 +92,7 @@ export class OptNetTunedDenoise extends Module {
     }
     const lower = new Float64Array(nz * nz);
     for (let i = 0; i < nz; i++) lower.fill(1, i * nz, i * nz + i + 1);
-    this.#lower = fromArray(lower, [nz, nz], dtype);
+    this.#lower = tensor(lower, { shape: [nz, nz], dtype });
     this.#epsI = I(nz).mul(eps);
     this.#n = n;
     this.#qpOptions = options.qpOptions ?? {};
@@ -105,15 +105,4 @@ export class OptNetTunedDenoise extends Module {
     const z = qp(Q, p, this.G, this.h, null, null, this.#qpOptions);
     return slice(z, [{}, { stop: this.#n }]);
   }
-}
-
-function fromArray(a: Float64Array, shape: number[], dtype: FloatDType) {
-  return tensor(dtype === 'float64' ? a : Float32Array.from(a), { shape });
-}
-
-function diagonalMatrix(d: Float64Array, dtype: FloatDType): Tensor {
-  const k = d.length;
-  const a = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) a[i * k + i] = d[i];
-  return fromArray(a, [k, k], dtype);
 }
