@@ -156,6 +156,59 @@ test('qpBoundsFactor writes every element of its unzeroed outputs (fillsOutputs)
   });
 });
 
+test('qpBoundsFactor and qpBoundsStep with `active`: the active items bit for bit as without it; in WebAssembly the others get 1/h = 1, L_S = I, level 0 and a zero step', () => {
+  const pattern = [true, false, false, true, true, false, true];
+  const active = tensor(pattern.map((a) => [a]));
+  for (const shared of [true, false]) {
+    const rng = makeRng(shared ? 12 : 13);
+    const d = sample(rng, pattern.length, shared);
+    withEachKernelSet((wasm) => {
+      const what = `shared ${shared}, wasm ${wasm}`;
+      const fa = [d.qd, d.G, d.At, d.s, d.lam] as const;
+      const all = boundsFactor(...fa, ATTRS).map((t) => t.arraySync());
+      const some = boundsFactor(...fa, ATTRS, active).map((t) => t.arraySync());
+      const ins = stepInputs(d, rng).slice(0, 9);
+      const stepAll = boundsStep(...ins).map((t) => t.arraySync());
+      const stepSome = boundsStep(...ins, active).map((t) => t.arraySync());
+      const n = d.qd.shape[d.qd.shape.length - 1];
+      // Exact: every double round-trips through JSON, −0 marked.
+      const bits = (x: unknown) =>
+        JSON.stringify(x, (_, v: unknown) => (Object.is(v, -0) ? '-0' : v));
+      pattern.forEach((on, i) => {
+        const item = (x: unknown[]) => bits(x[i]);
+        const left = [Array(n).fill(1), eye(3).arraySync(), [0]];
+        all.forEach((o, k) => {
+          const want = on || !wasm ? (o as unknown[])[i] : left[k];
+          assert.equal(
+            item(some[k] as unknown[]),
+            bits(want),
+            `factor ${k} item ${i} (${what})`,
+          );
+        });
+        stepAll.forEach((o, k) => {
+          const got = (stepSome[k] as number[][])[i];
+          if (on || !wasm)
+            assert.equal(
+              bits(got),
+              item(o as unknown[]),
+              `step ${k} item ${i} (${what})`,
+            );
+          else
+            assert.ok(
+              got.every((v) => v === 0),
+              `step ${k} item ${i}: 0 (${what})`,
+            );
+        });
+      });
+    });
+  }
+  const d = sample(makeRng(14), 3, true);
+  assert.throws(
+    () => boundsFactor(d.qd, d.G, d.At, d.s, d.lam, ATTRS, tensor([[true]])),
+    /qpBoundsFactor: active must be bool \[nBatch, 1\] = \[3, 1\]; got bool\[1, 1\]/,
+  );
+});
+
 test('qpBoundsFactor never throws: an item with a NaN or a negative h gets level −1 and L_S = I, alone', () => {
   const d = sample(makeRng(4), 3, true);
   const s = d.s.mul(tensor([[1], [NaN], [1]], { dtype: f64 }));

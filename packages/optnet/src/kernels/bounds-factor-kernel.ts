@@ -16,6 +16,10 @@
  * boost where a pivot fails, exactly as `regularizedCholesky`: the level
  * output is the boost taken, −1 (and L_S = I) where none factors. Nothing
  * throws and nothing is retried on the host. Outputs: 1/h, L_S, level.
+ * An optional sixth input `active` (bool [nBatch, 1]) leaves out the
+ * items where it is false (the solver's converged items): 1/h = 1,
+ * L_S = I and level 0 there, so their solves stay finite; the other
+ * items' bits are those without it.
  * `decompose` is the tensor-op form (what bounds.ts ran before), for
  * backends without this kernel; without WebAssembly SIMD plain JS loops
  * run it.
@@ -45,7 +49,15 @@ import {
   type WasmFunc,
 } from '@optnet/tensor/wasm';
 import { mtv } from './batch.js';
-import { at, each, get, runFused, type Data } from './fused-common.js';
+import {
+  at,
+  each,
+  get,
+  identityAt,
+  runFused,
+  splitActive,
+  type Data,
+} from './fused-common.js';
 
 export interface BoundsFactorAttrs {
   /** Multiples of the unit tried in order (at most five). */
@@ -58,10 +70,12 @@ export interface BoundsFactorAttrs {
 const MAX_BOOSTS = 5;
 
 function factorShape(
-  [qd, g, at, s, lam]: readonly TensorMeta[],
+  all: readonly TensorMeta[],
   { boosts }: BoundsFactorAttrs,
 ): TensorMeta[] {
+  const [qd, g, at, s, lam] = all;
   const [nBatch, m] = s.shape;
+  splitActive('qpBoundsFactor', all, 5, nBatch); // checks active's shape
   const n = qd.shape[qd.shape.length - 1];
   const q = at.shape[at.shape.length - 1];
   const is = (x: TensorMeta, ...dims: number[]) =>
@@ -74,7 +88,8 @@ function factorShape(
     is(at, n, q) &&
     lam.shape.join() === s.shape.join() &&
     boosts.length >= 1 &&
-    boosts.length <= MAX_BOOSTS;
+    boosts.length <= MAX_BOOSTS &&
+    (all.length === 5 || all.length === 6);
   if (!ok) {
     throw new ShapeError(
       'SHAPE_MISMATCH',
@@ -258,6 +273,7 @@ function factorWasm(
   ins: readonly CpuTensor[],
   outs: readonly CpuTensor[],
   { boosts, rel, abs }: BoundsFactorAttrs,
+  active: ArrayLike<number> | null,
 ): boolean {
   const wk = wasmKernels();
   const [qd, g, atT, s, lam] = ins;
@@ -287,6 +303,9 @@ function factorWasm(
     ],
     6 + n + 1 + q * q + n * q,
     [n, m, q, boosts.length, rel, abs, ...b],
+    active,
+    // Left-out items: 1/h = 1, L_S = I, level 0.
+    [(h) => h.fill(1), (l) => identityAt(l, 0, q), null],
   );
 }
 
@@ -361,14 +380,17 @@ export const boundsFactorOp: KernelOp<BoundsFactorAttrs> =
   defineOp<BoundsFactorAttrs>({
     name: 'qpBoundsFactor',
     shape: factorShape,
-    cpu: (ins, outs, attrs) => {
+    cpu: (all, outs, attrs) => {
       registerWasmKernels(boundsFactorWat);
-      if (factorWasm(ins, outs, attrs)) return;
+      const [nBatch] = all[3].shape;
+      const [ins, active] = splitActive('qpBoundsFactor', all, 5, nBatch);
+      if (factorWasm(ins, outs, attrs, active?.data ?? null)) return;
+      // The JS loops factor every item (active is an economy, not a rule).
       // Outputs come unzeroed (fillsOutputs): the fallback starts clean.
       for (const o of outs) o.data.fill(0);
       factorJs(ins, outs, attrs);
     },
-    decompose: factorOps,
+    decompose: (ins, attrs) => factorOps(ins.slice(0, 5), attrs),
     // A factor or the identity, and levels, like regularizedCholesky.
     finiteOutputs: false,
     // The WebAssembly path copies out every item's whole outputs.
@@ -377,7 +399,8 @@ export const boundsFactorOp: KernelOp<BoundsFactorAttrs> =
 
 /**
  * The bounds reduction's factorization at (s, lam), fused (see the file
- * comment): [1/h [nBatch, n], L_S [nBatch, q, q], level [nBatch, 1]].
+ * comment): [1/h [nBatch, n], L_S [nBatch, q, q], level [nBatch, 1]]. With
+ * `active` (bool [nBatch, 1]) the items where it is false may be left out.
  * @example
  * const [hInv, ls, level] = boundsFactor(qDiag, G, At, s, lam, { boosts: [1, 1e3], rel: 1e-12, abs: 1e-13 });
  */
@@ -388,8 +411,10 @@ export function boundsFactor(
   s: Tensor,
   lam: Tensor,
   attrs: BoundsFactorAttrs,
+  active: Tensor | null = null,
 ): Tensor[] {
-  return apply(boundsFactorOp, [qDiag, G, At, s, lam], {
+  const ins = [qDiag, G, At, s, lam];
+  return apply(boundsFactorOp, active === null ? ins : [...ins, active], {
     ...attrs,
     boosts: [...attrs.boosts],
   });

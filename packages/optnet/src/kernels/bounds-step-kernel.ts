@@ -15,7 +15,8 @@
  * rc, with refinement, from the same pieces). G is read as one column index
  * and value per row (compressBounds); a G with two nonzeros in a row runs
  * the JS loops. `decompose` is the tensor-op form (what bounds.ts ran
- * before).
+ * before). An optional tenth input `active` (bool [nBatch, 1]) leaves out
+ * the items where it is false (their outputs 0).
  *
  * Glossary: n = nz, m = nIneq, q = nEq; 1/h [nBatch, n], L_S
  * [nBatch, q, q], A [·, q, n], G [·, m, n]; rx [nBatch, n], ry
@@ -49,6 +50,7 @@ import {
   forwardSolve,
   get,
   runFused,
+  splitActive,
   type Data,
   type Operand,
 } from './fused-common.js';
@@ -253,7 +255,11 @@ export function fusedStart(ins: readonly CpuTensor[]): FusedStart | null {
   return { wk, nBatch, n, m, q, mats };
 }
 
-function stepWasm(ins: readonly CpuTensor[], outs: readonly CpuTensor[]) {
+function stepWasm(
+  ins: readonly CpuTensor[],
+  outs: readonly CpuTensor[],
+  active: ArrayLike<number> | null,
+) {
   const f = fusedStart(ins);
   if (f === null) return false;
   const { wk, nBatch, n, m, q } = f;
@@ -266,6 +272,7 @@ function stepWasm(ins: readonly CpuTensor[], outs: readonly CpuTensor[]) {
     [n, m, m, q].map((len, i) => [outs[i], len]),
     workLength(n, m, q),
     [n, m, q],
+    active,
   );
 }
 
@@ -407,17 +414,25 @@ function stepOps(ins: readonly Tensor[]): Tensor[] {
 
 export const boundsStepOp: KernelOp<object> = defineOp<object>({
   name: 'qpBoundsStep',
-  shape: (ins) => stepShapeOf('qpBoundsStep', ins, 0),
-  cpu: (ins, outs) => {
+  shape: (all) =>
+    stepShapeOf(
+      'qpBoundsStep',
+      splitActive('qpBoundsStep', all, 9, all[0].shape[0])[0],
+      0,
+    ),
+  cpu: (all, outs) => {
     registerWasmKernels(boundsStepWat);
-    if (!stepWasm(ins, outs)) stepJs(ins, outs);
+    const [ins, active] = splitActive('qpBoundsStep', all, 9, all[0].shape[0]);
+    // The JS loops compute every item (active is an economy, not a rule).
+    if (!stepWasm(ins, outs, active?.data ?? null)) stepJs(ins, outs);
   },
-  decompose: stepOps,
+  decompose: (ins) => stepOps(ins.slice(0, 9)),
 });
 
 /**
  * A whole Mehrotra direction of the bounds reduction, fused per item (see
- * the file comment): [dz, ds, dlam, dnu].
+ * the file comment): [dz, ds, dlam, dnu]. A tenth input `active` (bool
+ * [nBatch, 1]) may leave out the items where it is false (outputs 0).
  * @example
  * const [dz, ds, dlam, dnu] = boundsStep(hInv, ls, A, G, rx, ry, s, lam, rz);
  */

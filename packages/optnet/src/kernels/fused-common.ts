@@ -212,8 +212,9 @@ export type Operand = readonly [CpuTensor | null, number];
  * [nBatch, len] copied out (a null output still gets its slot), and
  * `work` doubles of scratch. With `active` (one flag per item), fn runs
  * on each run of consecutive active items only and the other items'
- * outputs are 0. False if its memory cannot be had (then the caller runs
- * its JS loops).
+ * outputs are 0, or what `fills[i]` writes into output i's zeroed slot
+ * (an identity factor, say, so their solves stay finite). False if its
+ * memory cannot be had (then the caller runs its JS loops).
  */
 export function runFused(
   wk: WasmKernels,
@@ -225,6 +226,7 @@ export function runFused(
   work: number,
   dims: readonly number[],
   active: ArrayLike<number> | null = null,
+  fills: readonly (Fill | null)[] = [],
 ): boolean {
   const [per, shared] = mapsOf(nBatch);
   const lengths = (list: readonly Operand[]) =>
@@ -281,7 +283,7 @@ export function runFused(
           const vo = [...vecArgs, ...outArgs].map(at);
           wk.fn[fn](...mArgs, ...vo, workAt, ...dims, b - a);
         }
-        zeroInactive(mem, outs, outArgs, active, s, e);
+        fillInactive(mem, outs, outArgs, active, s, e, fills);
       }
       outs.forEach(([t, len], i) => {
         if (t === null) return;
@@ -317,20 +319,37 @@ function activeRuns(
   return runs;
 }
 
-/** Zeros in the output slots of the items whose flag is clear. */
-function zeroInactive(
+/**
+ * The m × m identity written at offset `o` of `a`.
+ * @example identityAt(L, t * m * m, m); // item t's factor ← I
+ */
+export function identityAt(a: Data, o: number, m: number): void {
+  a.fill(0, o, o + m * m);
+  for (let i = 0; i < m; i++) a[o + i * (m + 1)] = 1;
+}
+
+/** What runFused writes into a left-out item's zeroed output slot. */
+export type Fill = (slot: Float64Array) => void;
+
+/**
+ * Zeros in the output slots of the items whose flag is clear, then each
+ * output's fill, if any.
+ */
+function fillInactive(
   mem: Float64Array,
   outs: readonly Operand[],
   outArgs: readonly number[],
   active: ArrayLike<number>,
   s: number,
   e: number,
+  fills: readonly (Fill | null)[],
 ): void {
   for (let t = s; t < e; t++) {
     if (active[t]) continue;
     outs.forEach(([, len], i) => {
       const o = (outArgs[i] >> 3) + (t - s) * len;
       mem.fill(0, o, o + len);
+      fills[i]?.(mem.subarray(o, o + len));
     });
   }
 }

@@ -47,7 +47,7 @@ import {
   wasmKernels,
   type WasmKernels,
 } from '@optnet/tensor/wasm';
-import { mapsOf, splitActive } from './fused-common.js';
+import { identityAt, mapsOf, splitActive } from './fused-common.js';
 
 type Data = Float64Array | Float32Array;
 
@@ -166,12 +166,6 @@ function unpack(
   const kept = new Set(items);
   for (let t = s; t < e; t++)
     if (!kept.has(t)) identityAt(mem, base + (t - s) * mm, m);
-}
-
-/** The m × m identity written at offset `o` of `a`. */
-function identityAt(a: Data | Float64Array, o: number, m: number): void {
-  a.fill(0, o, o + m * m);
-  for (let i = 0; i < m; i++) a[o + i * (m + 1)] = 1;
 }
 
 /**

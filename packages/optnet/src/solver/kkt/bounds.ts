@@ -74,6 +74,11 @@ export interface BoundsFact extends KktFact {
   readonly hInv: Tensor;
   /** Cholesky factor of S + δI [nBatch, nEq, nEq], or null without A. */
   readonly ls: Tensor | null;
+  /**
+   * The items factored (bool [nBatch, 1]), when the solver left out its
+   * converged ones; the fused direction leaves them out too.
+   */
+  readonly active: Tensor | null;
 }
 
 /** S's regularization per try: its unit times 1, then 1e3 ... 1e12. */
@@ -116,6 +121,7 @@ function factorBounds(
   pre: BoundsPre,
   s: Tensor | null,
   lam: Tensor | null,
+  active: Tensor | null = null,
 ): BoundsFact {
   const { A, G, nBatch, nz } = pre.data;
   const refine = pre.refine;
@@ -124,25 +130,45 @@ function factorBounds(
     // symmetric) and its regularized Cholesky factor, per item in one
     // fused kernel. h ≥ δ > 0, so only S can break down (round-off): an
     // item gets more regularization where it does (`level`), relative to
-    // its largest diagonal entry.
-    const [hInv, ls, level] = boundsFactor(pre.qDiag, G, pre.at!, s, lam, {
+    // its largest diagonal entry. Items not `active` may be left out (the
+    // identity in their place).
+    const attrs = {
       boosts: S_BOOSTS,
       rel: pre.data.dtype === 'float64' ? UNIT_REL : UNIT_REL_F32,
       abs: pre.delta * 1e-3,
-    });
-    return { pre, s, lam, refine, d: null, hInv, ls, level };
+    };
+    const [hInv, ls, level] = boundsFactor(
+      pre.qDiag,
+      G,
+      pre.at!,
+      s,
+      lam,
+      attrs,
+      active,
+    );
+    return { pre, s, lam, refine, d: null, hInv, ls, level, active };
   }
   const d = s === null || lam === null ? null : lam.div(s);
   let h = pre.qDiag;
   if (pre.gSquare !== null && d !== null) h = h.add(mtv(pre.gSquare, d));
   const hInv = h.reciprocal().expand([nBatch, nz]);
   if (A === null)
-    return { pre, s, lam, refine, d, hInv, ls: null, level: null };
+    return {
+      pre,
+      s,
+      lam,
+      refine,
+      d,
+      hInv,
+      ls: null,
+      level: null,
+      active: null,
+    };
   // The same S in tensor ops (W = diag(√hInv)·Aᵀ), without inequalities.
   const w = hInv.sqrt().unsqueeze(-1).mul(pre.at!);
   const schur = w.matmul(w, { transA: true });
   const [ls, level] = regularizedCholesky(schur, unitOf(schur, pre), S_BOOSTS);
-  return { pre, s, lam, refine, d, hInv, ls, level };
+  return { pre, s, lam, refine, d, hInv, ls, level, active: null };
 }
 
 /** S's regularization unit per item: relative to its largest diagonal. */
@@ -197,7 +223,9 @@ function predictorCorrectorBounds(
 ): KktStep | null {
   const ins = fusedInputs(f, rhs);
   if (ins === null || f.refine > 0) return null;
-  const [dz, ds, dlam, dnu] = boundsStep(...ins);
+  const [dz, ds, dlam, dnu] = boundsStep(
+    ...(f.active === null ? ins : [...ins, f.active]),
+  );
   return { dz, ds, dlam, dnu };
 }
 
