@@ -7,47 +7,125 @@ import type { WasmFunc } from './assemble.js';
 import { f64, hsum, i32, v128 } from './wat-common.js';
 
 /**
+ * How a kernel reads an entry of the matrix being factored, at the byte
+ * address (an expression) of its place in the factor plus a constant
+ * offset: in place, or from a source at $off bytes from it.
+ */
+type Source = (at: string, offset: number) => string;
+const inPlace: Source = (at, offset) => `(f64.load offset=${offset} ${at})`;
+const fromSource: Source = (at, offset) =>
+  `(f64.load offset=${offset} (i32.add ${at} (local.get $off)))`;
+
+/**
  * L[i,j], L[i,j+1] at address (q) from their dot products s0, s1 over
  * k < j, inline (V8 does not inline calls between wasm functions); $r00,
  * $r11 are 1/L[j,j], 1/L[j+1,j+1].
  */
-const cholFinish = (q: string, s0: string, s1: string): string => `
-      (local.set $li (f64.mul (f64.sub (f64.load ${q}) ${s0}) (local.get $r00)))
+const cholFinish = (q: string, s0: string, s1: string, src: Source): string => `
+      (local.set $li (f64.mul (f64.sub ${src(q, 0)} ${s0}) (local.get $r00)))
       (f64.store ${q} (local.get $li))
-      (f64.store offset=8 ${q} (f64.mul (f64.sub (f64.sub (f64.load offset=8 ${q}) ${s1})
+      (f64.store offset=8 ${q} (f64.mul (f64.sub (f64.sub ${src(q, 8)} ${s1})
         (f64.mul (local.get $li) (local.get $l10))) (local.get $r11)))`;
 
 /**
- * The column-pair update of rows i, i+1 (see chol): four dot products sharing
- * their loads.
+ * The column-pair update of `rows` rows from i (2 or 4): their dot products
+ * with rows j and j+1 over k < j, sharing the loads of rows j, j+1, each
+ * accumulated as two lanes (even and odd k) and summed, then the odd k,
+ * then finished (cholFinish). Every entry's arithmetic is the same
+ * whatever the number of rows in a block.
  */
-const cholRowPair = `
-      (local.set $ri (i32.add (local.get $p) (i32.mul (local.get $i) (local.get $row))))
-      (local.set $ri1 (i32.add (local.get $ri) (local.get $row)))
-      (local.set $a0 (local.get $zero)) (local.set $a1 (local.get $zero))
-      (local.set $b0 (local.get $zero)) (local.set $b1 (local.get $zero))
+const cholRows = (rows: number, src: Source): string => {
+  const r = Array.from({ length: rows }, (_, k) => k);
+  const lines = (f: (k: number) => string) => r.map(f).join('\n      ');
+  const tail = (k: number, s: string, row: string) =>
+    `(local.set ${s} (f64.add (local.get ${s}) (f64.mul (f64.load (i32.add (local.get $ri${k}) (local.get $kend))) (f64.load (i32.add (local.get ${row}) (local.get $kend))))))`;
+  return `
+      (local.set $ri0 (i32.add (local.get $p) (i32.mul (local.get $i) (local.get $row))))
+      ${r
+        .slice(1)
+        .map(
+          (k) =>
+            `(local.set $ri${k} (i32.add (local.get $ri${k - 1}) (local.get $row)))`,
+        )
+        .join(' ')}
+      ${lines((k) => `(local.set $a${k}u (local.get $zero)) (local.set $a${k}v (local.get $zero))`)}
       (local.set $k (i32.const 0))
-      (block $kd (loop $kl
-        (br_if $kd (i32.ge_s (local.get $k) (local.get $kend)))
+      (block $kd${rows} (loop $kl${rows}
+        (br_if $kd${rows} (i32.ge_s (local.get $k) (local.get $kend)))
         (local.set $u (v128.load (i32.add (local.get $rj) (local.get $k))))
         (local.set $v (v128.load (i32.add (local.get $rj1) (local.get $k))))
-        (local.set $x (v128.load (i32.add (local.get $ri) (local.get $k))))
-        (local.set $y (v128.load (i32.add (local.get $ri1) (local.get $k))))
-        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $x) (local.get $u))))
-        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $x) (local.get $v))))
-        (local.set $b0 (f64x2.add (local.get $b0) (f64x2.mul (local.get $y) (local.get $u))))
-        (local.set $b1 (f64x2.add (local.get $b1) (f64x2.mul (local.get $y) (local.get $v))))
+        ${lines((k) => `(local.set $x${k} (v128.load (i32.add (local.get $ri${k}) (local.get $k))))`)}
+        ${lines(
+          (
+            k,
+          ) => `(local.set $a${k}u (f64x2.add (local.get $a${k}u) (f64x2.mul (local.get $x${k}) (local.get $u))))
+        (local.set $a${k}v (f64x2.add (local.get $a${k}v) (f64x2.mul (local.get $x${k}) (local.get $v))))`,
+        )}
         (local.set $k (i32.add (local.get $k) (i32.const 16)))
-        (br $kl)))
-      (local.set $s0 ${hsum('$a0')}) (local.set $s1 ${hsum('$a1')})
-      (local.set $t0 ${hsum('$b0')}) (local.set $t1 ${hsum('$b1')})
+        (br $kl${rows})))
+      ${lines((k) => `(local.set $s${k}u ${hsum(`$a${k}u`)}) (local.set $s${k}v ${hsum(`$a${k}v`)})`)}
       (if (i32.and (local.get $j) (i32.const 1)) (then
-        (local.set $s0 (f64.add (local.get $s0) (f64.mul (f64.load (i32.add (local.get $ri) (local.get $kend))) (f64.load (i32.add (local.get $rj) (local.get $kend))))))
-        (local.set $s1 (f64.add (local.get $s1) (f64.mul (f64.load (i32.add (local.get $ri) (local.get $kend))) (f64.load (i32.add (local.get $rj1) (local.get $kend))))))
-        (local.set $t0 (f64.add (local.get $t0) (f64.mul (f64.load (i32.add (local.get $ri1) (local.get $kend))) (f64.load (i32.add (local.get $rj) (local.get $kend))))))
-        (local.set $t1 (f64.add (local.get $t1) (f64.mul (f64.load (i32.add (local.get $ri1) (local.get $kend))) (f64.load (i32.add (local.get $rj1) (local.get $kend))))))))
-      ${cholFinish('(i32.add (local.get $ri) (local.get $jb))', '(local.get $s0)', '(local.get $s1)')}
-      ${cholFinish('(i32.add (local.get $ri1) (local.get $jb))', '(local.get $t0)', '(local.get $t1)')}`;
+        ${lines((k) => `${tail(k, `$s${k}u`, '$rj')}\n        ${tail(k, `$s${k}v`, '$rj1')}`)}))
+      ${lines((k) => cholFinish(`(i32.add (local.get $ri${k}) (local.get $jb))`, `(local.get $s${k}u)`, `(local.get $s${k}v)`, src))}`;
+};
+
+/**
+ * The body of chol and cholShifted: `src` reads an entry of the matrix
+ * below the diagonal, `diag` a diagonal entry (each at its place in the
+ * factor).
+ */
+const cholBody = (src: Source, diag: Source): string => `
+  (local.set $row (i32.shl (local.get $n) (i32.const 3)))
+  (block $cols (loop $col
+    (br_if $cols (i32.ge_s (local.get $j) (local.get $n)))
+    (local.set $rj (i32.add (local.get $p) (i32.mul (local.get $j) (local.get $row))))
+    (local.set $jb (i32.shl (local.get $j) (i32.const 3)))
+    (local.set $d (f64.sub ${diag('(i32.add (local.get $rj) (local.get $jb))', 0)}
+      (call $dot (local.get $rj) (local.get $rj) (local.get $j))))
+    (if (i32.eqz (i32.and (f64.gt (local.get $d) (f64.const 0)) (f64.lt (local.get $d) (f64.const inf)))) (then
+      (f64.store (i32.const 0) (local.get $d))
+      (return (local.get $j))))
+    (local.set $l00 (f64.sqrt (local.get $d)))
+    (local.set $r00 (f64.div (f64.const 1) (local.get $l00)))
+    (f64.store (i32.add (local.get $rj) (local.get $jb)) (local.get $l00))
+    (if (i32.eq (i32.add (local.get $j) (i32.const 1)) (local.get $n)) (then (return (i32.const -1))))
+    (local.set $rj1 (i32.add (local.get $rj) (local.get $row)))
+    (local.set $l10 (f64.div (f64.sub ${src('(i32.add (local.get $rj1) (local.get $jb))', 0)}
+      (call $dot (local.get $rj1) (local.get $rj) (local.get $j))) (local.get $l00)))
+    (f64.store (i32.add (local.get $rj1) (local.get $jb)) (local.get $l10))
+    (local.set $d (f64.sub (f64.sub ${diag('(i32.add (local.get $rj1) (local.get $jb))', 8)}
+      (call $dot (local.get $rj1) (local.get $rj1) (local.get $j))) (f64.mul (local.get $l10) (local.get $l10))))
+    (if (i32.eqz (i32.and (f64.gt (local.get $d) (f64.const 0)) (f64.lt (local.get $d) (f64.const inf)))) (then
+      (f64.store (i32.const 0) (local.get $d))
+      (return (i32.add (local.get $j) (i32.const 1)))))
+    (local.set $l11 (f64.sqrt (local.get $d)))
+    (local.set $r11 (f64.div (f64.const 1) (local.get $l11)))
+    (f64.store offset=8 (i32.add (local.get $rj1) (local.get $jb)) (local.get $l11))
+    (local.set $kend (i32.shl (i32.and (local.get $j) (i32.const -2)) (i32.const 3)))
+    (local.set $i (i32.add (local.get $j) (i32.const 2)))
+    (block $quads (loop $quadl
+      (br_if $quads (i32.ge_s (i32.add (local.get $i) (i32.const 3)) (local.get $n)))
+      ${cholRows(4, src)}
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $quadl)))
+    (if (i32.lt_s (i32.add (local.get $i) (i32.const 1)) (local.get $n)) (then
+      ${cholRows(2, src)}
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))))
+    (if (i32.lt_s (local.get $i) (local.get $n)) (then
+      (local.set $ri0 (i32.add (local.get $p) (i32.mul (local.get $i) (local.get $row))))
+      ${cholFinish('(i32.add (local.get $ri0) (local.get $jb))', '(call $dot (local.get $ri0) (local.get $rj) (local.get $j))', '(call $dot (local.get $ri0) (local.get $rj1) (local.get $j))', src)}))
+    (local.set $j (i32.add (local.get $j) (i32.const 2)))
+    (br $col)))
+  (i32.const -1)`;
+
+const CHOL_LOCALS = [
+  ...i32('$row', '$j', '$rj', '$rj1', '$i', '$k', '$kend', '$jb'),
+  ...i32('$ri0', '$ri1', '$ri2', '$ri3'),
+  ...v128('$u', '$v', '$zero', '$x0', '$x1', '$x2', '$x3'),
+  ...v128('$a0u', '$a0v', '$a1u', '$a1v', '$a2u', '$a2v', '$a3u', '$a3v'),
+  ...f64('$d', '$l00', '$l10', '$l11', '$r00', '$r11', '$li'),
+  ...f64('$s0u', '$s0v', '$s1u', '$s1v', '$s2u', '$s2v', '$s3u', '$s3v'),
+];
 
 /**
  * chol(p, n): left-looking (Crout) Cholesky in place of the n×n matrix at
@@ -60,74 +138,27 @@ const chol: WasmFunc = {
   name: 'chol',
   params: i32('$p', '$n'),
   result: 'i32',
-  locals: [
-    ...i32(
-      '$row',
-      '$j',
-      '$rj',
-      '$rj1',
-      '$i',
-      '$ri',
-      '$ri1',
-      '$k',
-      '$kend',
-      '$jb',
-    ),
-    ...v128('$a0', '$a1', '$b0', '$b1', '$u', '$v', '$x', '$y', '$zero'),
-    ...f64(
-      '$d',
-      '$l00',
-      '$l10',
-      '$l11',
-      '$r00',
-      '$r11',
-      '$li',
-      '$s0',
-      '$s1',
-      '$t0',
-      '$t1',
-    ),
-  ],
-  body: `
-  (local.set $row (i32.shl (local.get $n) (i32.const 3)))
-  (block $cols (loop $col
-    (br_if $cols (i32.ge_s (local.get $j) (local.get $n)))
-    (local.set $rj (i32.add (local.get $p) (i32.mul (local.get $j) (local.get $row))))
-    (local.set $jb (i32.shl (local.get $j) (i32.const 3)))
-    (local.set $d (f64.sub (f64.load (i32.add (local.get $rj) (local.get $jb)))
-      (call $dot (local.get $rj) (local.get $rj) (local.get $j))))
-    (if (i32.eqz (i32.and (f64.gt (local.get $d) (f64.const 0)) (f64.lt (local.get $d) (f64.const inf)))) (then
-      (f64.store (i32.const 0) (local.get $d))
-      (return (local.get $j))))
-    (local.set $l00 (f64.sqrt (local.get $d)))
-    (local.set $r00 (f64.div (f64.const 1) (local.get $l00)))
-    (f64.store (i32.add (local.get $rj) (local.get $jb)) (local.get $l00))
-    (if (i32.eq (i32.add (local.get $j) (i32.const 1)) (local.get $n)) (then (return (i32.const -1))))
-    (local.set $rj1 (i32.add (local.get $rj) (local.get $row)))
-    (local.set $l10 (f64.div (f64.sub (f64.load (i32.add (local.get $rj1) (local.get $jb)))
-      (call $dot (local.get $rj1) (local.get $rj) (local.get $j))) (local.get $l00)))
-    (f64.store (i32.add (local.get $rj1) (local.get $jb)) (local.get $l10))
-    (local.set $d (f64.sub (f64.sub (f64.load offset=8 (i32.add (local.get $rj1) (local.get $jb)))
-      (call $dot (local.get $rj1) (local.get $rj1) (local.get $j))) (f64.mul (local.get $l10) (local.get $l10))))
-    (if (i32.eqz (i32.and (f64.gt (local.get $d) (f64.const 0)) (f64.lt (local.get $d) (f64.const inf)))) (then
-      (f64.store (i32.const 0) (local.get $d))
-      (return (i32.add (local.get $j) (i32.const 1)))))
-    (local.set $l11 (f64.sqrt (local.get $d)))
-    (local.set $r11 (f64.div (f64.const 1) (local.get $l11)))
-    (f64.store offset=8 (i32.add (local.get $rj1) (local.get $jb)) (local.get $l11))
-    (local.set $kend (i32.shl (i32.and (local.get $j) (i32.const -2)) (i32.const 3)))
-    (local.set $i (i32.add (local.get $j) (i32.const 2)))
-    (block $rows (loop $rowl
-      (br_if $rows (i32.ge_s (i32.add (local.get $i) (i32.const 1)) (local.get $n)))
-      ${cholRowPair}
-      (local.set $i (i32.add (local.get $i) (i32.const 2)))
-      (br $rowl)))
-    (if (i32.lt_s (local.get $i) (local.get $n)) (then
-      (local.set $ri (i32.add (local.get $p) (i32.mul (local.get $i) (local.get $row))))
-      ${cholFinish('(i32.add (local.get $ri) (local.get $jb))', '(call $dot (local.get $ri) (local.get $rj) (local.get $j))', '(call $dot (local.get $ri) (local.get $rj1) (local.get $j))')}))
-    (local.set $j (i32.add (local.get $j) (i32.const 2)))
-    (br $col)))
-  (i32.const -1)`,
+  locals: CHOL_LOCALS,
+  body: cholBody(inPlace, inPlace),
+};
+
+/**
+ * cholShifted(p, n, off, dv, shift): chol of S = A + diag(d) + shift·I
+ * into the n×n factor at p, where A is read at p + off (its lower
+ * triangle; A is left as it is) and d at dv: each diagonal entry is
+ * (A_jj + d_j) + shift, as addDiagonal and then the shift would make it.
+ * The same arithmetic as chol on a copy of S; returns as chol does.
+ */
+const cholShifted: WasmFunc = {
+  name: 'cholShifted',
+  params: [...i32('$p', '$n', '$off', '$dv'), ...f64('$shift')],
+  result: 'i32',
+  locals: CHOL_LOCALS,
+  body: cholBody(
+    fromSource,
+    (at, offset) =>
+      `(f64.add (f64.add ${fromSource(at, offset)} (f64.load offset=${offset} (i32.add (local.get $dv) (local.get $jb)))) (local.get $shift))`,
+  ),
 };
 
 /** zeroUpper(p, n): zeros the strict upper triangle of the n×n matrix at p. */
@@ -175,4 +206,41 @@ const cholBatch: WasmFunc = {
   (i32.const -1)`,
 };
 
-export const choleskyWat: readonly WasmFunc[] = [cholBatch, chol, zeroUpper];
+/**
+ * cholShiftedBatch(p, src, srcStride, n, dv, shifts, count): cholShifted
+ * for `count` items: item t's factor at p + t·n²·8 from A at src +
+ * t·srcStride (0: one shared A), d at dv + t·n·8 and its shift the f64 at
+ * shifts + 8t; each factor's upper triangle zeroed. Returns −1, or the
+ * first failing item, as cholBatch.
+ */
+const cholShiftedBatch: WasmFunc = {
+  name: 'cholShiftedBatch',
+  params: i32('$p', '$src', '$srcStride', '$n', '$dv', '$shifts', '$count'),
+  result: 'i32',
+  locals: i32('$t', '$j', '$size'),
+  body: `
+  (local.set $size (i32.shl (i32.mul (local.get $n) (local.get $n)) (i32.const 3)))
+  (block $done (loop $items
+    (br_if $done (i32.ge_s (local.get $t) (local.get $count)))
+    (local.set $j (call $cholShifted (local.get $p) (local.get $n)
+      (i32.sub (local.get $src) (local.get $p)) (local.get $dv) (f64.load (local.get $shifts))))
+    (if (i32.ge_s (local.get $j) (i32.const 0)) (then
+      (i32.store (i32.const 8) (local.get $j))
+      (return (local.get $t))))
+    (call $zeroUpper (local.get $p) (local.get $n))
+    (local.set $p (i32.add (local.get $p) (local.get $size)))
+    (local.set $src (i32.add (local.get $src) (local.get $srcStride)))
+    (local.set $dv (i32.add (local.get $dv) (i32.shl (local.get $n) (i32.const 3))))
+    (local.set $shifts (i32.add (local.get $shifts) (i32.const 8)))
+    (local.set $t (i32.add (local.get $t) (i32.const 1)))
+    (br $items)))
+  (i32.const -1)`,
+};
+
+export const choleskyWat: readonly WasmFunc[] = [
+  cholBatch,
+  chol,
+  zeroUpper,
+  cholShifted,
+  cholShiftedBatch,
+];
