@@ -303,12 +303,17 @@ export function runFused(
   );
 }
 
-/** The maximal runs [a, b) of items in [s, e) whose flag is set. */
-function activeRuns(
-  active: ArrayLike<number>,
+/**
+ * The maximal runs [a, b) of items in [s, e) whose flag is set (null: all
+ * set, one run).
+ * @example activeRuns(new Uint8Array([1, 1, 0, 1]), 0, 4); // [[0, 2], [3, 4]]
+ */
+export function activeRuns(
+  active: ArrayLike<number> | null,
   s: number,
   e: number,
 ): [number, number][] {
+  if (active === null) return [[s, e]];
   const runs: [number, number][] = [];
   for (let t = s; t < e; t++) {
     if (!active[t]) continue;

@@ -47,7 +47,7 @@ import {
   wasmKernels,
   type WasmKernels,
 } from '@optnet/tensor/wasm';
-import { identityAt, mapsOf, splitActive } from './fused-common.js';
+import { activeRuns, identityAt, mapsOf, splitActive } from './fused-common.js';
 
 type Data = Float64Array | Float32Array;
 
@@ -82,90 +82,60 @@ function shiftedShape(ins: readonly TensorMeta[]): TensorMeta[] {
 /**
  * Items [0, nBatch) in WebAssembly at boost 0 (the active ones; the rest
  * get the identity); false (nothing final written) if any active item
- * needs more, or holds a NaN.
+ * needs more, or holds a NaN. Each factor is made in its slot straight
+ * from K's operand (the backend's `$cholShiftedBatch`: K + diag(d) +
+ * shift, K read where it is), once per run of consecutive active items.
  */
 function shiftedWasm(
   wk: WasmKernels,
   k: CpuTensor,
   d: CpuTensor,
   out: CpuTensor,
-  shift0: ArrayLike<number>,
+  shift0: Float64Array,
   active: ArrayLike<number> | null,
 ): boolean {
   const [nBatch, m] = d.shape;
   const mm = m * m;
   const [per, shared] = mapsOf(nBatch);
   const kMap = k.shape.length === 3 ? per : shared;
-  const D = d.data as Data;
   const L = out.data as Data;
   return inChunks(
     wk,
-    mm * 8,
+    (mm + m + 1) * 8,
     0,
     nBatch,
     (s, e, at) => {
-      // The chunk's active items, packed at the front of its slots.
-      const items: number[] = [];
-      for (let t = s; t < e; t++)
-        if (active === null || active[t]) items.push(t);
+      const runs = activeRuns(active, s, e);
       const [kAt, kStride] = operand(wk, k.data as Data, kMap, s, e, mm);
       if (kAt < 0) return false;
       const mem = wk.f64();
       const base = at >> 3;
-      const kBase = kAt >> 3;
-      if (kStride !== 0 && items.length === e - s) {
-        mem.copyWithin(base, kBase, kBase + (e - s) * mm);
-      } else {
-        items.forEach((t, j) => {
-          const from = kBase + (kStride === 0 ? 0 : (t - s) * mm);
-          mem.copyWithin(base + j * mm, from, from + mm);
-        });
+      const dAt = at + (e - s) * mm * 8;
+      const shAt = dAt + (e - s) * m * 8;
+      mem.set((d.data as Data).subarray(s * m, e * m), dAt >> 3);
+      mem.set(shift0.subarray(s, e), shAt >> 3);
+      // As the JS path: a NaN or Inf anywhere in an item's S fails it.
+      const fin = (x: number, len: number) => wk.fn.finite(x, len) !== 0;
+      if (kStride === 0 && runs.length > 0 && !fin(kAt, mm)) return false;
+      for (const [a, b] of runs) {
+        const [o, c] = [a - s, b - a];
+        const kItem = kAt + o * kStride;
+        if (kStride !== 0 && !fin(kItem, c * mm)) return false;
+        if (!fin(dAt + o * m * 8, c * m) || !fin(shAt + o * 8, c)) return false;
+        const at0 = at + o * mm * 8;
+        const [dv, sh] = [dAt + o * m * 8, shAt + o * 8];
+        if (wk.fn.cholShiftedBatch(at0, kItem, kStride, m, dv, sh, c) >= 0)
+          return false;
       }
-      items.forEach((t, j) => {
-        const o = base + j * mm;
-        // (K + d) + shift, in the order of the JS path below.
-        for (let i = 0; i < m; i++) {
-          mem[o + i * (m + 1)] += D[t * m + i];
-          mem[o + i * (m + 1)] += shift0[t];
-        }
-      });
-      const n = items.length;
-      if (
-        n > 0 &&
-        (wk.fn.finite(at, n * mm) === 0 || wk.fn.cholBatch(at, m, n) >= 0)
-      )
-        return false;
-      if (n < e - s) unpack(mem, base, mm, m, s, e, items);
+      if (active !== null)
+        for (let t = s; t < e; t++)
+          if (!active[t]) identityAt(mem, base + (t - s) * mm, m);
       L.set(mem.subarray(base, base + (e - s) * mm), s * mm);
       if (L instanceof Float64Array && s === 0 && e === nBatch)
         wk.remember(L, at);
     },
     mm * 8,
   );
-}
-
-/**
- * Moves the packed factors of `items` to their own slots (from the last,
- * so none is overwritten before it moves) and writes the identity into
- * the slots of the items left out.
- */
-function unpack(
-  mem: Float64Array,
-  base: number,
-  mm: number,
-  m: number,
-  s: number,
-  e: number,
-  items: readonly number[],
-): void {
-  for (let j = items.length - 1; j >= 0; j--) {
-    const slot = items[j] - s;
-    if (slot !== j)
-      mem.copyWithin(base + slot * mm, base + j * mm, base + (j + 1) * mm);
-  }
-  const kept = new Set(items);
-  for (let t = s; t < e; t++)
-    if (!kept.has(t)) identityAt(mem, base + (t - s) * mm, m);
 }
 
 /**
@@ -206,7 +176,7 @@ export const shiftedCholeskyOp: KernelOp<RegularizedCholeskyAttrs> =
       const [k, d, unit, active] = ins;
       const wk = wasmKernels();
       const b0 = attrs.boosts[0];
-      const shift0 = Array.from(unit.data, (u) => u * b0);
+      const shift0 = Float64Array.from(unit.data, (u) => u * b0);
       const on = active === undefined ? null : (active.data as Uint8Array);
       if (wk !== null && shiftedWasm(wk, k, d, outs[0], shift0, on)) {
         outs[1].data.fill(0);
