@@ -181,6 +181,26 @@ const zeroUpper: WasmFunc = {
 };
 
 /**
+ * The item loop of cholBatch and cholShiftedBatch: `factor` (a call that
+ * returns a pivot index or −1) per item, the first failure reported,
+ * each factor's upper triangle zeroed, then `next` moves the operands on.
+ */
+const itemLoop = (factor: string, next: string): string => `
+  (local.set $size (i32.shl (i32.mul (local.get $n) (local.get $n)) (i32.const 3)))
+  (block $done (loop $items
+    (br_if $done (i32.ge_s (local.get $t) (local.get $count)))
+    (local.set $j ${factor})
+    (if (i32.ge_s (local.get $j) (i32.const 0)) (then
+      (i32.store (i32.const 8) (local.get $j))
+      (return (local.get $t))))
+    (call $zeroUpper (local.get $p) (local.get $n))
+    (local.set $p (i32.add (local.get $p) (local.get $size)))
+    ${next}
+    (local.set $t (i32.add (local.get $t) (i32.const 1)))
+    (br $items)))
+  (i32.const -1)`;
+
+/**
  * cholBatch(p, n, count): chol on `count` n×n matrices stored one after
  * another from p, each with its upper triangle zeroed. Returns −1, or the
  * first failing item, with its pivot's value at address 0 and its index
@@ -191,19 +211,7 @@ const cholBatch: WasmFunc = {
   params: i32('$p', '$n', '$count'),
   result: 'i32',
   locals: i32('$t', '$j', '$size'),
-  body: `
-  (local.set $size (i32.shl (i32.mul (local.get $n) (local.get $n)) (i32.const 3)))
-  (block $done (loop $items
-    (br_if $done (i32.ge_s (local.get $t) (local.get $count)))
-    (local.set $j (call $chol (local.get $p) (local.get $n)))
-    (if (i32.ge_s (local.get $j) (i32.const 0)) (then
-      (i32.store (i32.const 8) (local.get $j))
-      (return (local.get $t))))
-    (call $zeroUpper (local.get $p) (local.get $n))
-    (local.set $p (i32.add (local.get $p) (local.get $size)))
-    (local.set $t (i32.add (local.get $t) (i32.const 1)))
-    (br $items)))
-  (i32.const -1)`,
+  body: itemLoop('(call $chol (local.get $p) (local.get $n))', ''),
 };
 
 /**
@@ -218,23 +226,13 @@ const cholShiftedBatch: WasmFunc = {
   params: i32('$p', '$src', '$srcStride', '$n', '$dv', '$shifts', '$count'),
   result: 'i32',
   locals: i32('$t', '$j', '$size'),
-  body: `
-  (local.set $size (i32.shl (i32.mul (local.get $n) (local.get $n)) (i32.const 3)))
-  (block $done (loop $items
-    (br_if $done (i32.ge_s (local.get $t) (local.get $count)))
-    (local.set $j (call $cholShifted (local.get $p) (local.get $n)
-      (i32.sub (local.get $src) (local.get $p)) (local.get $dv) (f64.load (local.get $shifts))))
-    (if (i32.ge_s (local.get $j) (i32.const 0)) (then
-      (i32.store (i32.const 8) (local.get $j))
-      (return (local.get $t))))
-    (call $zeroUpper (local.get $p) (local.get $n))
-    (local.set $p (i32.add (local.get $p) (local.get $size)))
-    (local.set $src (i32.add (local.get $src) (local.get $srcStride)))
+  body: itemLoop(
+    `(call $cholShifted (local.get $p) (local.get $n)
+      (i32.sub (local.get $src) (local.get $p)) (local.get $dv) (f64.load (local.get $shifts)))`,
+    `(local.set $src (i32.add (local.get $src) (local.get $srcStride)))
     (local.set $dv (i32.add (local.get $dv) (i32.shl (local.get $n) (i32.const 3))))
-    (local.set $shifts (i32.add (local.get $shifts) (i32.const 8)))
-    (local.set $t (i32.add (local.get $t) (i32.const 1)))
-    (br $items)))
-  (i32.const -1)`,
+    (local.set $shifts (i32.add (local.get $shifts) (i32.const 8)))`,
+  ),
 };
 
 export const choleskyWat: readonly WasmFunc[] = [
