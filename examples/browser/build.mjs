@@ -1,5 +1,6 @@
-// Bundles the page (page.ts and the @optnet packages it imports) for the
-// browser with esbuild into OUT (default ./dist): index.html and page.js.
+// Bundles the pages (page.ts, sudoku-page.ts and the @optnet packages they
+// import) for the browser with esbuild into OUT (default ./dist):
+// index.html with page.js, sudoku.html with sudoku.js.
 //   node examples/browser/build.mjs [OUT]
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
@@ -12,8 +13,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 export async function buildPage(out = join(here, 'dist')) {
   mkdirSync(out, { recursive: true });
   await build({
-    entryPoints: [join(here, 'page.ts')],
-    outfile: join(out, 'page.js'),
+    entryPoints: {
+      page: join(here, 'page.ts'),
+      sudoku: join(here, 'sudoku-page.ts'),
+    },
+    outdir: out,
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -21,7 +25,8 @@ export async function buildPage(out = join(here, 'dist')) {
     conditions: ['source'],
     logLevel: 'warning',
   });
-  copyFileSync(join(here, 'index.html'), join(out, 'index.html'));
+  for (const html of ['index.html', 'sudoku.html'])
+    copyFileSync(join(here, html), join(out, html));
   return out;
 }
 
