@@ -333,7 +333,10 @@ export function identityAt(a: Data, o: number, m: number): void {
   for (let i = 0; i < m; i++) a[o + i * (m + 1)] = 1;
 }
 
-/** What runFused writes into a left-out item's zeroed output slot. */
+/**
+ * What runFused writes into a left-out item's zeroed output slot.
+ * @example const unitFill: Fill = (slot) => slot.fill(1);
+ */
 export type Fill = (slot: Float64Array) => void;
 
 /**

@@ -5,16 +5,19 @@
  * item the regularization level it needed (`regularizedCholesky` of
  * @optnet/tensor: the first of S + unit·boosts[k]·I that factors; −1 where
  * none does). K stays in the CPU backend's WebAssembly memory as a
- * mirror, each item of S is copied from it there, its diagonal shifted
- * and factored in place by the backend's own `$cholBatch`: the
- * `addDiagonal` this replaces was a JS pass writing a [nBatch, m, m] array
- * every iteration (~5% of a solve at nz 50).
+ * mirror; each item's factor is made in its slot there straight from it
+ * by the backend's own `$cholShiftedBatch` (K + diag(d) + shift, K read
+ * where it is, the diagonal rounded as addDiagonal rounds it in float32):
+ * no S is made, neither as a tensor (the `addDiagonal` this replaced was
+ * ~5% of a solve at nz 50) nor as a copy per item.
  *
- * Where the WebAssembly kernels are missing, or an item needs a boost (or
- * holds a NaN), the backend's addDiagonal and regularizedCholesky kernels
- * run instead, so the result is exactly
+ * Where the WebAssembly kernels are missing, or an item needs a boost (a
+ * NaN or Inf in what the factorization reads, K's lower triangle, d or
+ * unit, fails its pivots too), the backend's addDiagonal and
+ * regularizedCholesky kernels run instead, so the result is exactly
  * `regularizedCholesky(addDiagonal(K, d), unit, boosts)`, which is also
- * the `decompose`. Nothing here throws on a breakdown.
+ * the `decompose`. Neither reads K's upper triangle. Nothing here throws
+ * on a breakdown.
  *
  * An optional fourth input, `active` [nBatch, 1] (bool), skips the items
  * where it is false: their factor is the identity and their level 0 (the
@@ -99,6 +102,7 @@ function shiftedWasm(
   const [per, shared] = mapsOf(nBatch);
   const kMap = k.shape.length === 3 ? per : shared;
   const L = out.data as Data;
+  const f32 = d.dtype === 'float32' ? 1 : 0;
   return inChunks(
     wk,
     (mm + m + 1) * 8,
@@ -114,18 +118,13 @@ function shiftedWasm(
       const shAt = dAt + (e - s) * m * 8;
       mem.set((d.data as Data).subarray(s * m, e * m), dAt >> 3);
       mem.set(shift0.subarray(s, e), shAt >> 3);
-      // As the JS path: a NaN or Inf anywhere in an item's S fails it.
-      const fin = (x: number, len: number) => wk.fn.finite(x, len) !== 0;
-      if (kStride === 0 && runs.length > 0 && !fin(kAt, mm)) return false;
       for (const [a, b] of runs) {
-        const [o, c] = [a - s, b - a];
-        const kItem = kAt + o * kStride;
-        if (kStride !== 0 && !fin(kItem, c * mm)) return false;
-        if (!fin(dAt + o * m * 8, c * m) || !fin(shAt + o * 8, c)) return false;
-        const at0 = at + o * mm * 8;
+        const o = a - s;
+        const [at0, kItem] = [at + o * mm * 8, kAt + o * kStride];
         const [dv, sh] = [dAt + o * m * 8, shAt + o * 8];
-        if (wk.fn.cholShiftedBatch(at0, kItem, kStride, m, dv, sh, c) >= 0)
-          return false;
+        const args = [at0, kItem, kStride, m, dv, sh, b - a, f32];
+        // A failed pivot (NaN and Inf included): the fallback decides.
+        if (wk.fn.cholShiftedBatch(...args) >= 0) return false;
       }
       if (active !== null)
         for (let t = s; t < e; t++)

@@ -3,8 +3,9 @@
  * For each matrix b it factors A_b + unit_b·boosts[k]·I for k = 0, 1, ...
  * and keeps the first that succeeds; the second output, `level`, says
  * which k that was, or −1 when every try broke down (then L_b = I, so
- * whatever is solved with it stays finite). A NaN or Inf entry fails every
- * try of its own matrix, and only of its own.
+ * whatever is solved with it stays finite). A NaN or Inf in the lower
+ * triangle (the part it reads) fails every try of its own matrix, and only
+ * of its own.
  *
  * Why: an algorithm that factors a batch of nearly singular matrices (an
  * interior-point solver near its solution) must not stop, or retry the

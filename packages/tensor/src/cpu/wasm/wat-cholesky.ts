@@ -1,7 +1,10 @@
 /**
  * WebAssembly SIMD kernels (text format, see assemble.ts) of cholesky:
- * one matrix at a time, lower triangle, row-major float64, in place; and
- * the batched entry point ops/cholesky.ts calls once per chunk.
+ * one matrix at a time, lower triangle, row-major float64, in place
+ * (chol) or from a source with a shifted diagonal (cholShifted); and
+ * their batched entry points: cholBatch, which ops/cholesky.ts calls once
+ * per chunk, and cholShiftedBatch, which other packages' kernels call
+ * (@optnet/optnet's qpShiftedCholesky).
  */
 import type { WasmFunc } from './assemble.js';
 import { f64, hsum, i32, v128 } from './wat-common.js';
@@ -123,16 +126,18 @@ const CHOL_LOCALS = [
   ...i32('$ri0', '$ri1', '$ri2', '$ri3'),
   ...v128('$u', '$v', '$zero', '$x0', '$x1', '$x2', '$x3'),
   ...v128('$a0u', '$a0v', '$a1u', '$a1v', '$a2u', '$a2v', '$a3u', '$a3v'),
-  ...f64('$d', '$l00', '$l10', '$l11', '$r00', '$r11', '$li'),
+  ...f64('$d', '$l00', '$l10', '$l11', '$r00', '$r11', '$li', '$dd'),
   ...f64('$s0u', '$s0v', '$s1u', '$s1v', '$s2u', '$s2v', '$s3u', '$s3v'),
 ];
 
 /**
  * chol(p, n): left-looking (Crout) Cholesky in place of the n×n matrix at
- * p, lower triangle only (the upper one is neither read nor written), as
- * in ops/cholesky.ts: columns two at a time, rows two at a time below the
- * 2×2 diagonal block. Returns −1, or the first pivot j that is not in
- * (0, ∞) (NaN included), with its value stored at address 0.
+ * p, lower triangle only (the upper one is neither read nor written), with
+ * the arithmetic of ops/cholesky.ts: columns two at a time; below the 2×2
+ * diagonal block, rows four at a time, then two, then one (each entry's
+ * sum is the same whichever block it falls in). Returns −1, or the first
+ * pivot j that is not in (0, ∞) (NaN included), with its value stored at
+ * address 0.
  */
 const chol: WasmFunc = {
   name: 'chol',
@@ -143,21 +148,25 @@ const chol: WasmFunc = {
 };
 
 /**
- * cholShifted(p, n, off, dv, shift): chol of S = A + diag(d) + shift·I
- * into the n×n factor at p, where A is read at p + off (its lower
+ * cholShifted(p, n, off, dv, shift, f32): chol of S = A + diag(d) +
+ * shift·I into the n×n factor at p, where A is read at p + off (its lower
  * triangle; A is left as it is) and d at dv: each diagonal entry is
- * (A_jj + d_j) + shift, as addDiagonal and then the shift would make it.
- * The same arithmetic as chol on a copy of S; returns as chol does.
+ * (A_jj + d_j) + shift, as addDiagonal and then the shift would make it,
+ * with A_jj + d_j rounded to float32 first when f32 is 1 (addDiagonal on
+ * float32 tensors). The same arithmetic as chol on a copy of S; returns as
+ * chol does.
  */
 const cholShifted: WasmFunc = {
   name: 'cholShifted',
-  params: [...i32('$p', '$n', '$off', '$dv'), ...f64('$shift')],
+  params: [...i32('$p', '$n', '$off', '$dv'), ...f64('$shift'), ...i32('$f32')],
   result: 'i32',
   locals: CHOL_LOCALS,
   body: cholBody(
     fromSource,
     (at, offset) =>
-      `(f64.add (f64.add ${fromSource(at, offset)} (f64.load offset=${offset} (i32.add (local.get $dv) (local.get $jb)))) (local.get $shift))`,
+      `(f64.add (select
+      (f64.promote_f32 (f32.demote_f64 (local.tee $dd (f64.add ${fromSource(at, offset)} (f64.load offset=${offset} (i32.add (local.get $dv) (local.get $jb)))))))
+      (local.get $dd) (local.get $f32)) (local.get $shift))`,
   ),
 };
 
@@ -215,20 +224,30 @@ const cholBatch: WasmFunc = {
 };
 
 /**
- * cholShiftedBatch(p, src, srcStride, n, dv, shifts, count): cholShifted
- * for `count` items: item t's factor at p + t·n²·8 from A at src +
+ * cholShiftedBatch(p, src, srcStride, n, dv, shifts, count, f32):
+ * cholShifted for `count` items: item t's factor at p + t·n²·8 from A at src +
  * t·srcStride (0: one shared A), d at dv + t·n·8 and its shift the f64 at
  * shifts + 8t; each factor's upper triangle zeroed. Returns −1, or the
  * first failing item, as cholBatch.
  */
 const cholShiftedBatch: WasmFunc = {
   name: 'cholShiftedBatch',
-  params: i32('$p', '$src', '$srcStride', '$n', '$dv', '$shifts', '$count'),
+  params: i32(
+    '$p',
+    '$src',
+    '$srcStride',
+    '$n',
+    '$dv',
+    '$shifts',
+    '$count',
+    '$f32',
+  ),
   result: 'i32',
   locals: i32('$t', '$j', '$size'),
   body: itemLoop(
     `(call $cholShifted (local.get $p) (local.get $n)
-      (i32.sub (local.get $src) (local.get $p)) (local.get $dv) (f64.load (local.get $shifts)))`,
+      (i32.sub (local.get $src) (local.get $p)) (local.get $dv) (f64.load (local.get $shifts))
+      (local.get $f32))`,
     `(local.set $src (i32.add (local.get $src) (local.get $srcStride)))
     (local.set $dv (i32.add (local.get $dv) (i32.shl (local.get $n) (i32.const 3))))
     (local.set $shifts (i32.add (local.get $shifts) (i32.const 8)))`,
