@@ -19,6 +19,7 @@ import {
   stackedChartsSvg,
 } from '../../src/experiments/common/svg-plot.js';
 import { Progress } from '../../src/experiments/common/progress.js';
+import { runInterruptible } from '../../src/experiments/common/command.js';
 import { createRunDir } from '../../src/experiments/common/run-dir.js';
 import {
   startState,
@@ -66,7 +67,7 @@ test('flags: values, defaults, = form, positionals and what was given', () => {
 test('flags: every mistake names the command, the flag and the value', () => {
   assert.match(
     usage(['--epoch', '3']),
-    /cmd: unknown flag --epoch; got "--epoch". Did you mean --epochs\?/,
+    /cmd: unknown flag; got --epoch. Did you mean --epochs\?/,
   );
   assert.match(
     usage(['--epochs', '0']),
@@ -268,21 +269,63 @@ test('run folders: never reused, and a non-empty --out is refused', () => {
   const cwd = process.cwd();
   process.chdir(base);
   try {
-    const a = createRunDir(undefined, 'x');
-    const b = createRunDir(undefined, 'x');
+    const a = createRunDir('optnet x', undefined, 'x');
+    const b = createRunDir('optnet x', undefined, 'x');
     assert.is.not(a, b);
     assert.equal(readdirSync('runs').length, 2);
     writeFileSync(join(a, 'keep.txt'), 'mine');
-    try {
-      createRunDir(a, 'x');
-      assert.unreachable();
-    } catch (e) {
-      assert.instance(e, UsageError);
-      assert.match((e as Error).message, /never overwritten/);
-    }
-    assert.is(createRunDir(join(base, 'fresh'), 'x'), join(base, 'fresh'));
+    // Each mistake is one UsageError that names the command first.
+    const refused = (out: string, want: RegExp): void => {
+      try {
+        createRunDir('optnet x', out, 'x');
+        assert.unreachable();
+      } catch (e) {
+        assert.instance(e, UsageError);
+        assert.match((e as Error).message, want);
+      }
+    };
+    refused(a, /^optnet x: --out must be .*never overwritten.*with files/);
+    refused(
+      join(a, 'keep.txt'),
+      /^optnet x: --out must be .*keep\.txt", a file/,
+    );
+    refused(
+      join(a, 'keep.txt', 'sub'),
+      /^optnet x: cannot create the run folder/,
+    );
+    assert.is(
+      createRunDir('optnet x', join(base, 'fresh'), 'x'),
+      join(base, 'fresh'),
+    );
   } finally {
     process.chdir(cwd);
+  }
+});
+
+test('a stopped run says how to resume it, as the user runs the command line', async () => {
+  for (const [prog, typed] of [
+    [undefined, 'optnet denoise'],
+    ['pnpm optnet', 'pnpm optnet denoise'],
+  ] as const) {
+    let err = '';
+    let out = '';
+    const code = await runInterruptible(
+      'optnet denoise',
+      'runs/x',
+      {
+        stdout: { write: (s) => (out += s) },
+        stderr: { write: (s) => (err += s) },
+        prog,
+      },
+      async () => ({ status: 'interrupted' as const }),
+      () => ({}),
+    );
+    assert.is(code, 130);
+    assert.is(out, '');
+    assert.is(
+      err,
+      `optnet denoise: interrupted; continue with: ${typed} --resume runs/x\n`,
+    );
   }
 });
 

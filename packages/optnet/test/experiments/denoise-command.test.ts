@@ -8,7 +8,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSafetensors } from '@optnet/nn';
@@ -314,6 +314,9 @@ test('--resume continues bit-identically, after an epoch and mid-epoch', async (
 });
 
 test('usage mistakes exit 2 with one clear line; --help lists the flags', async () => {
+  const other = join(tmp, 'a-sudoku-run');
+  mkdirSync(other);
+  writeFileSync(join(other, 'config.json'), '{"command":"sudoku"}');
   const cases: [string[], RegExp][] = [
     [
       ['denoise', '--model', 'cnn'],
@@ -324,7 +327,18 @@ test('usage mistakes exit 2 with one clear line; --help lists the flags', async 
       ['denoise', '--resume', join(tmp, 'fc'), '--lambda', '3'],
       /--resume continues a run as it was configured; got --lambda/,
     ],
-    [['denoise', '--resume', join(tmp, 'nope')], /not a run folder/],
+    [
+      ['denoise', '--resume', join(tmp, 'nope')],
+      /--resume needs the folder of a denoise run; got ".*nope", which does not exist/,
+    ],
+    [
+      ['denoise', '--resume', other],
+      /--resume needs the folder of a denoise run; got ".*a-sudoku-run", a sudoku run/,
+    ],
+    [
+      ['denoise', '--out', join(tmp, 'fc')],
+      /--out must be a new or empty folder/,
+    ],
     [
       ['denoise', '--model', 'fc', '--lambda', '3'],
       /--lambda is TV's \(tv, optnet\); got --lambda with --model fc/,
@@ -339,6 +353,10 @@ test('usage mistakes exit 2 with one clear line; --help lists the flags', async 
     const r = await cli(...argv);
     assert.is(r.code, 2, argv.join(' '));
     assert.match(r.stderr, want);
+    const lines = r.stderr.trim().split('\n');
+    assert.is(lines.length, 2, r.stderr);
+    assert.ok(lines[0].startsWith('optnet denoise: '), lines[0]);
+    assert.is(lines[1], 'Run "optnet denoise --help" for the usage.');
   }
   const h = await cli('denoise', '--help');
   assert.is(h.code, 0);

@@ -6,7 +6,13 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { noGrad } from '@optnet/autograd';
@@ -171,6 +177,9 @@ test('a malformed CSV row is one line with its line number, and nothing trains',
 
 test('usage mistakes exit 2 with one clear line', async () => {
   const csv = '../../../shared/data/sudoku4_optnet_paper.csv';
+  const other = join(tmp, 'a-denoise-run');
+  mkdirSync(other);
+  writeFileSync(join(other, 'config.json'), '{"command":"denoise"}');
   const cases: [string[], RegExp][] = [
     [
       ['sudoku', '--data', csv, '--train-size', '300'],
@@ -186,7 +195,7 @@ test('usage mistakes exit 2 with one clear line', async () => {
     ],
     [
       ['sudoku', '--epoch', '3'],
-      /unknown flag --epoch.*Did you mean --epochs\?/,
+      /unknown flag; got --epoch\. Did you mean --epochs\?/,
     ],
     [
       ['sudoku', '--resume', join(tmp, 'tiny'), '--lr', '1'],
@@ -195,15 +204,41 @@ test('usage mistakes exit 2 with one clear line', async () => {
     [['sudoku', '--play', '12'], /--play needs a puzzle of 16 digits/],
     [['sudoku', '--play', '1000000000000000'], /--play needs --run DIR/],
     [['sudoku', '--run', tmp], /--run goes with --play/],
-    [['sudoku', '--resume', join(tmp, 'nope')], /not a run folder/],
-    [['sudoku', '--out', join(tmp, 'tiny')], /must be new or empty/],
-    [['sudoku', '--data', join(tmp, 'missing.csv')], /--data: cannot read/],
+    [
+      ['sudoku', '--resume', join(tmp, 'nope')],
+      /--resume needs the folder of a sudoku run; got ".*nope", which does not exist/,
+    ],
+    [
+      ['sudoku', '--resume', tmp],
+      /--resume needs the folder of a sudoku run; got ".*", with no readable config\.json/,
+    ],
+    [
+      ['sudoku', '--play', '1000000000000000', '--run', other],
+      /--run needs the folder of a sudoku run; got ".*a-denoise-run", a denoise run/,
+    ],
+    [
+      ['sudoku', '--out', join(tmp, 'tiny')],
+      /--out must be a new or empty folder.*got ".*tiny" with files in it/,
+    ],
+    [
+      ['sudoku', '--data', join(tmp, 'missing.csv')],
+      /cannot read --data ".*missing\.csv"; got ENOENT/,
+    ],
   ];
   for (const [argv, want] of cases) {
     const r = await cli(...argv);
     assert.is(r.code, 2, argv.join(' '));
     assert.match(r.stderr, want);
+    // One line that names the command, then where its help is.
+    const lines = r.stderr.trim().split('\n');
+    assert.is(lines.length, 2, r.stderr);
+    assert.ok(lines[0].startsWith('optnet sudoku: '), lines[0]);
+    assert.is(lines[1], 'Run "optnet sudoku --help" for the usage.');
   }
+  // The unknown flag is said once (its value is not the flag's name).
+  const r = await cli('sudoku', '--epoch=3');
+  assert.match(r.stderr, /^optnet sudoku: unknown flag; got --epoch\. Did/);
+  assert.not.match(r.stderr, /epoch=3/);
 });
 
 test('--generate writes the puzzles a run would train on, as CSV', async () => {

@@ -17,7 +17,7 @@ import {
   THREADS_AND_HELP_FLAGS,
   refusePositionals,
 } from '../common/flags.js';
-import { createRunDir, readJson, writeJson } from '../common/run-dir.js';
+import { createRunDir, readRunConfig, writeJson } from '../common/run-dir.js';
 import {
   refuseWithResume,
   runInterruptible,
@@ -157,18 +157,20 @@ function newConfig(f: Flags['values']): DenoiseConfig {
 }
 
 function readConfig(dir: string): DenoiseConfig {
-  const c = readJson(dir, 'config.json') as Partial<DenoiseConfig>;
-  if (c.command !== 'denoise' || c.model === undefined || !c.data) {
-    throw new UsageError(
-      `${dir}: not a denoise run folder; got config.json of "${String(c.command)}".`,
-    );
-  }
+  const required = ['model', 'data'];
+  const c = readRunConfig({
+    cmd: CMD,
+    flag: '--resume',
+    dir,
+    command: 'denoise',
+    required,
+  }) as unknown as DenoiseConfig;
   if (c.learn !== undefined && c.learn !== 'qp' && c.learn !== 'D') {
     throw new UsageError(
-      `${dir}/config.json: "learn" must be "qp" or "D"; got ${JSON.stringify(c.learn)}. Fix the file or start a new run.`,
+      `${CMD}: "learn" in ${dir}/config.json must be "qp" or "D"; got ${JSON.stringify(c.learn)}. Fix the file or start a new run.`,
     );
   }
-  return c as DenoiseConfig;
+  return c;
 }
 
 async function train(f: Flags, io: ExperimentIo): Promise<number> {
@@ -182,7 +184,7 @@ async function train(f: Flags, io: ExperimentIo): Promise<number> {
     if (f.given.has('epochs')) config = { ...config, epochs: f.values.epochs };
   } else {
     config = newConfig(f.values);
-    dir = createRunDir(f.values.out, `denoise-${config.model}`);
+    dir = createRunDir(CMD, f.values.out, `denoise-${config.model}`);
     await writeJson(dir, 'config.json', config);
   }
   const data = generatedSignals(config.data);

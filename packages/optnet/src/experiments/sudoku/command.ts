@@ -19,7 +19,7 @@ import {
   THREADS_AND_HELP_FLAGS,
   refusePositionals,
 } from '../common/flags.js';
-import { createRunDir, readJson, writeJson } from '../common/run-dir.js';
+import { createRunDir, readRunConfig, writeJson } from '../common/run-dir.js';
 import {
   refuseWithResume,
   runInterruptible,
@@ -165,15 +165,11 @@ function newRun(f: Flags['values']): {
   return { config, data };
 }
 
-/** A run's config.json, checked enough to rebuild its model. */
-function readConfig(dir: string): SudokuConfig {
-  const c = readJson(dir, 'config.json') as Partial<SudokuConfig>;
-  if (c.command !== 'sudoku' || c.model === undefined || c.data === undefined) {
-    throw new UsageError(
-      `${dir}: not a sudoku run folder; got config.json of "${String(c.command)}".`,
-    );
-  }
-  return c as SudokuConfig;
+/** A run's config.json (of the folder `flag` named), checked enough to rebuild its model. */
+function readConfig(dir: string, flag: string): SudokuConfig {
+  const required = ['model', 'data'];
+  const c = readRunConfig({ cmd: CMD, flag, dir, command: 'sudoku', required });
+  return c as unknown as SudokuConfig;
 }
 
 /** The flags that define a run; with --resume they must not be given. */
@@ -199,13 +195,13 @@ async function train(f: Flags, io: SudokuIo): Promise<number> {
   if (resume) {
     refuseWithResume(CMD, f.given, FIXED);
     dir = f.values.resume!;
-    config = readConfig(dir);
+    config = readConfig(dir, '--resume');
     if (f.given.has('epochs')) config = { ...config, epochs: f.values.epochs };
     data = reloadData(config.data);
   } else {
     refuseSizesWithFiles(f.given);
     ({ config, data } = newRun(f.values));
-    dir = createRunDir(f.values.out, `sudoku-${config.model}`);
+    dir = createRunDir(CMD, f.values.out, `sudoku-${config.model}`);
     await writeJson(dir, 'config.json', config);
   }
   io.stderr.write(
@@ -268,7 +264,7 @@ async function play(f: Flags, io: SudokuIo): Promise<number> {
     );
   }
   const dir = f.values.run;
-  const config = readConfig(dir);
+  const config = readConfig(dir, '--run');
   const model = buildModel(config, { onNotSolved: 'return' });
   await load(model, join(dir, 'checkpoint.safetensors'));
   const pair = [{ quiz, solution: '' }];
