@@ -116,6 +116,7 @@ test('fc learns: the training MSE falls well below its start', async () => {
     `train MSE ${rows[0][1]} → ${rows[2][1]}`,
   );
   assert.is(summaryOf(r).test_mse, rows[2][2]);
+  assert.not.ok('learn' in summaryOf(r), "learn is optnet's");
   checkSvg(readFileSync(join(dir, 'mse.svg'), 'utf8'));
   checkSvg(readFileSync(join(dir, 'signals.svg'), 'utf8'));
 });
@@ -143,6 +144,16 @@ for (const [learn, lr, margin, names] of [
       readFileSync(join(dir, 'config.json'), 'utf8'),
     ) as DenoiseConfig;
     assert.is(config.learn, learn);
+    assert.equal(Object.keys(summaryOf(r)), [
+      'model',
+      'learn',
+      'epochs',
+      'lambda',
+      'train_mse',
+      'test_mse',
+      'seconds',
+    ]);
+    assert.is(summaryOf(r).learn, learn);
     // The model the flag names: its parameters are the checkpoint's.
     const saved = decodeSafetensors(
       new Uint8Array(readFileSync(join(dir, 'checkpoint.safetensors'))),
@@ -193,6 +204,7 @@ test('a run folder from before --learn (no "learn" in its config) resumes as D l
   const again = await denoise(['--resume', dir, '--epochs', '2']);
   assert.is(again.code, 0, again.stderr);
   assert.is(summaryOf(again).epochs, 2);
+  assert.is(summaryOf(again).learn, 'D');
 });
 
 test('short signals (fewer samples than the 9 pieces a signal may have) are generated', async () => {
@@ -348,6 +360,14 @@ test('usage mistakes exit 2 with one clear line; --help lists the flags', async 
       /--learn is optnet's; got --learn with --model tv/,
     ],
     [['denoise', '--learn', 'G'], /--learn must be qp or D; got "G"/],
+    [
+      ['denoise', '--width', '50'],
+      /--width is fc's; got --width with --model optnet/,
+    ],
+    [
+      ['denoise', '--model', 'tv', '--width', '50'],
+      /--width is fc's; got --width with --model tv/,
+    ],
   ];
   for (const [argv, want] of cases) {
     const r = await cli(...argv);

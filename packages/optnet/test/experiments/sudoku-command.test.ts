@@ -201,6 +201,10 @@ test('usage mistakes exit 2 with one clear line', async () => {
       ['sudoku', '--resume', join(tmp, 'tiny'), '--lr', '1'],
       /--resume continues a run as it was configured; got --lr/,
     ],
+    [
+      ['sudoku', '--width', '64'],
+      /--width is conv's and fc's; got --width with --model optnet/,
+    ],
     [['sudoku', '--play', '12'], /--play needs a puzzle of 16 digits/],
     [['sudoku', '--play', '1000000000000000'], /--play needs --run DIR/],
     [['sudoku', '--run', tmp], /--run goes with --play/],

@@ -199,7 +199,7 @@ async function train(f: Flags, io: SudokuIo): Promise<number> {
     if (f.given.has('epochs')) config = { ...config, epochs: f.values.epochs };
     data = reloadData(config.data);
   } else {
-    refuseSizesWithFiles(f.given);
+    refuseIgnoredFlags(f);
     ({ config, data } = newRun(f.values));
     dir = createRunDir(CMD, f.values.out, `sudoku-${config.model}`);
     await writeJson(dir, 'config.json', config);
@@ -233,17 +233,23 @@ async function train(f: Flags, io: SudokuIo): Promise<number> {
 }
 
 /**
- * --train-size sizes the generated training puzzles, --test-size the
- * generated test ones: with a CSV in their place they would be ignored.
+ * Flags that this run would ignore are refused: --width with the optnet
+ * model (it sizes conv and fc); --train-size and --test-size, which size
+ * generated puzzles, with a CSV in their place.
  */
-function refuseSizesWithFiles(given: ReadonlySet<string>): void {
-  const clash: [string, string][] = [
+function refuseIgnoredFlags(f: Flags): void {
+  if (f.values.model === 'optnet' && f.given.has('width')) {
+    throw new UsageError(
+      `${CMD}: --width is conv's and fc's; got --width with --model optnet.`,
+    );
+  }
+  const clash: [keyof typeof FLAGS, keyof typeof FLAGS][] = [
     ['train-size', 'data'],
     ['test-size', 'test'],
     ['test-size', 'data'],
   ];
   for (const [size, file] of clash) {
-    if (given.has(size) && given.has(file)) {
+    if (f.given.has(size) && f.given.has(file)) {
       throw new UsageError(
         `${CMD}: --${size} sizes generated puzzles; got it with --${file}, whose rows are used as they are. Drop --${size}, or cut the CSV.`,
       );
