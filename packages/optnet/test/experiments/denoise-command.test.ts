@@ -92,6 +92,15 @@ test('tv sweeps λ to an interior best and resumes a stopped sweep', async () =>
     readFileSync(join(stopped, 'sweep.csv'), 'utf8'),
     readFileSync(join(dir, 'sweep.csv'), 'utf8'),
   );
+  // A finished sweep says it has nothing to sweep, and reports as before.
+  const again2 = await denoise(['--resume', stopped]);
+  assert.is(again2.code, 0, again2.stderr);
+  assert.match(
+    again2.stderr,
+    /already finished its λ sweep \(8 points\); nothing to sweep/,
+  );
+  assert.not.match(again2.stderr, /TV λ [\d.]+: train MSE/);
+  assert.equal({ ...summaryOf(again2), seconds: 0 }, { ...s, seconds: 0 });
 });
 
 test('fc learns: the training MSE falls well below its start', async () => {

@@ -103,6 +103,10 @@ test('a tiny optnet run learns and writes a well-formed run folder', async () =>
   assert.is(summary.model, 'optnet');
   assert.is(summary.epochs, 6);
   assert.match(r.stderr, /epoch 1: train error [\d.]+%, test error [\d.]+%/);
+  assert.match(
+    r.stderr,
+    /wrote .*metrics\.csv, .*errors\.svg and the checkpoint/,
+  );
   // Chance is 25% per blank cell; the untrained layer is near it.
   const before = await blankCellAccuracy(dir, false);
   const after = await blankCellAccuracy(dir);
@@ -156,6 +160,29 @@ test('--resume continues bit-identically, after an epoch and mid-epoch', async (
   assert.match(snapshot(stopped).loop, /"epoch":2,"nextBatch":3/);
   assert.is((await sudoku(['--resume', stopped])).code, 0);
   assert.equal(snapshot(stopped), want);
+
+  // A finished run has nothing to train: it says so, prints its JSON line
+  // as it did when it finished, and changes nothing.
+  const done = await sudoku(['--resume', stopped]);
+  assert.is(done.code, 0, done.stderr);
+  assert.match(
+    done.stderr,
+    /already finished its 2 epochs; nothing to train\. To train further, resume it with --epochs M \(M > 2\)/,
+  );
+  const summary = JSON.parse(done.stdout.trim().split('\n').pop()!);
+  const last = (want.history as { trainError: number; testError: number }[])[1];
+  assert.equal(
+    [summary.epochs, summary.train_error, summary.test_error],
+    [2, last.trainError, last.testError],
+  );
+  assert.equal(snapshot(stopped), want);
+  assert.not.match(done.stderr, /wrote/);
+  const fewer = await sudoku(['--resume', stopped, '--epochs', '1']);
+  assert.is(fewer.code, 0);
+  assert.match(
+    fewer.stderr,
+    /already trained 2 epochs and --epochs asks for 1/,
+  );
 });
 
 test('a malformed CSV row is one line with its line number, and nothing trains', async () => {

@@ -73,6 +73,22 @@ export interface RunEpochsOptions<C extends RunConfig, R> {
 export interface RunEpochsResult<R> {
   status: 'done' | 'interrupted';
   history: R[];
+  /** Epochs this call finished (0 when a resumed run had none left). */
+  newEpochs: number;
+}
+
+/** What a resumed run that has no epoch left to run says (one line). */
+function nothingToTrain(dir: string, c: RunConfig, state: LoopState): string {
+  const done = state.epoch - 1;
+  const epochs = `${done} epoch${done === 1 ? '' : 's'}`;
+  const had =
+    done === c.epochs
+      ? `already finished its ${epochs}`
+      : `already trained ${epochs} and --epochs asks for ${c.epochs}`;
+  return (
+    `optnet ${c.command}: ${dir} ${had}; nothing to train. ` +
+    `To train further, resume it with --epochs M (M > ${done}).`
+  );
 }
 
 /** The checkpoint file of a run folder. */
@@ -92,10 +108,16 @@ export async function runEpochs<C extends RunConfig, R>(
   const ckpt = join(o.dir, CHECKPOINT);
   let state: LoopState = startState(makeRng(`${c.command}-batches/${c.seed}`));
   let history: R[] = [];
+  let newEpochs = 0;
   if (o.resume) {
     const { metadata } = await load(o.model, ckpt, { optimizer: o.optimizer });
     state = JSON.parse(metadata.loop) as LoopState;
     history = JSON.parse(metadata.history) as R[];
+    if (state.epoch > c.epochs) {
+      (o.stream ?? process.stderr).write(
+        `${nothingToTrain(o.dir, c, state)}\n`,
+      );
+    }
   }
   const saveAt = (s: LoopState): Promise<void> =>
     save(o.model, ckpt, {
@@ -110,6 +132,7 @@ export async function runEpochs<C extends RunConfig, R>(
   ): Promise<void> => {
     const seconds = (performance.now() - epochStart) / 1000;
     history.push(await o.record(epoch, sums, seconds));
+    newEpochs += 1;
     await o.report(history);
     await writeJson(o.dir, 'config.json', {
       ...c,
@@ -131,5 +154,5 @@ export async function runEpochs<C extends RunConfig, R>(
     unit: o.unit,
     showError: o.showError,
   });
-  return { status, history };
+  return { status, history, newEpochs };
 }

@@ -147,6 +147,11 @@ async function runSweep(o: DenoiseRunOptions): Promise<DenoiseResult> {
         ? c.lambda
         : null
       : nextLambda(points);
+  if (o.resume && pending() === null) {
+    stream.write(
+      `optnet denoise: ${dir} already finished its λ sweep (${points.length} points); nothing to sweep, only the test MSE at its best λ to measure.\n`,
+    );
+  }
   for (let lambda = pending(); lambda !== null; lambda = pending()) {
     const model = buildDenoiser({ ...c, model: 'tv', lambda });
     const mse = await meanSquaredError(model, sweepSet, {
@@ -164,10 +169,19 @@ async function runSweep(o: DenoiseRunOptions): Promise<DenoiseResult> {
       return { ...nothing(), status: 'interrupted' };
     }
   }
+  return sweepResult(o, points);
+}
+
+/** The sweep's end: TV's test MSE at the best λ (tv: and signals.svg). */
+async function sweepResult(
+  o: DenoiseRunOptions,
+  points: readonly SweepPoint[],
+): Promise<DenoiseResult> {
+  const { config: c, data, dir } = o;
   const best = bestPoint(points);
   const model = buildDenoiser({ ...c, model: 'tv', lambda: best.lambda });
   const testMse = (await meanSquaredError(model, data.test))!;
-  stream.write(
+  (o.stream ?? process.stderr).write(
     `TV: best λ ${best.lambda} (train MSE ${best.mse.toFixed(3)}), test MSE ${testMse.toFixed(3)}\n`,
   );
   if (c.model === 'tv') {

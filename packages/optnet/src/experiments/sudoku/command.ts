@@ -187,33 +187,39 @@ const FIXED = [
   'out',
 ] as const;
 
-async function train(f: Flags, io: SudokuIo): Promise<number> {
-  let config: SudokuConfig;
-  let data: SudokuData;
-  let dir: string;
-  const resume = f.values.resume !== undefined;
-  if (resume) {
+/** The run to train: the one --resume names, or a new run folder. */
+async function openRun(
+  f: Flags,
+): Promise<{ config: SudokuConfig; data: SudokuData; dir: string }> {
+  if (f.values.resume !== undefined) {
     refuseWithResume(CMD, f.given, FIXED);
-    dir = f.values.resume!;
-    config = readConfig(dir, '--resume');
+    const dir = f.values.resume;
+    let config = readConfig(dir, '--resume');
     if (f.given.has('epochs')) config = { ...config, epochs: f.values.epochs };
-    data = reloadData(config.data);
-  } else {
-    refuseIgnoredFlags(f);
-    ({ config, data } = newRun(f.values));
-    dir = createRunDir(CMD, f.values.out, `sudoku-${config.model}`);
-    await writeJson(dir, 'config.json', config);
+    return { config, data: reloadData(config.data), dir };
   }
+  refuseIgnoredFlags(f);
+  const { config, data } = newRun(f.values);
+  const dir = createRunDir(CMD, f.values.out, `sudoku-${config.model}`);
+  await writeJson(dir, 'config.json', config);
+  return { config, data, dir };
+}
+
+async function train(f: Flags, io: SudokuIo): Promise<number> {
+  const resume = f.values.resume !== undefined;
+  const { config, data, dir } = await openRun(f);
   io.stderr.write(
     `${CMD}: ${config.model} on ${data.train.length} training and ${data.test.length} test puzzles; run folder ${dir}\n`,
   );
   const t0 = performance.now();
+  let wrote = false;
   const code = await runInterruptible(
     CMD,
     dir,
     io,
     (stop) => runSudoku({ dir, config, data, resume, stream: io.stderr, stop }),
-    ({ history }) => {
+    ({ history, newEpochs }) => {
+      wrote = newEpochs > 0;
       const last = history[history.length - 1];
       return {
         model: config.model,
@@ -224,7 +230,7 @@ async function train(f: Flags, io: SudokuIo): Promise<number> {
       };
     },
   );
-  if (code === 0) {
+  if (wrote) {
     io.stderr.write(
       `${CMD}: wrote ${join(dir, 'metrics.csv')}, ${join(dir, 'errors.svg')} and the checkpoint\n`,
     );

@@ -56,6 +56,8 @@ export interface EpochRecord {
 export interface RunSummary {
   status: 'done' | 'interrupted';
   history: EpochRecord[];
+  /** Epochs this call finished (0 when a resumed run had none left). */
+  newEpochs: number;
 }
 
 /** The model a config names; `qpOptions` go to the OptNet layer. */
