@@ -26,7 +26,7 @@ import {
   trainLoop,
   type LoopState,
 } from '../../src/experiments/common/train-loop.js';
-import { checkSvg } from './svg-check.js';
+import { checkSvg, yTicks } from './svg-check.js';
 
 const SPEC = {
   epochs: { type: 'int', min: 1, default: 20, help: 'passes' },
@@ -112,6 +112,31 @@ test('svg: a log-scale chart with a line per series, zeros at the floor', () => 
   assert.match(svg, /drawn at 1e-4/);
 });
 
+test('svg: a short log axis spans the decade(s) of its values, labelled at 1, 2, 5', () => {
+  const chart = (values: number[]) =>
+    lineChartSvg({
+      title: 't',
+      xLabel: 'epoch',
+      yLabel: 'error, %',
+      x: values.map((_, i) => i + 1),
+      series: [{ name: 'test', values }],
+      logY: true,
+      floor: 0.01,
+    });
+  // One epoch at 100% (a tiny run's start): 10..100, the point at the top.
+  const full = chart([100]);
+  checkSvg(full);
+  assert.equal(yTicks(full), [10, 20, 50, 100]);
+  assert.match(full, /<circle cx="[\d.]+" cy="36" /);
+  assert.equal(yTicks(chart([30, 50])), [10, 20, 50, 100]);
+  assert.equal(yTicks(chart([0.3, 9])), [0.1, 0.2, 0.5, 1, 2, 5, 10]);
+  // Zeros only: at the floor, the decade above it.
+  assert.equal(yTicks(chart([0, 0])), [0.01, 0.02, 0.05, 0.1]);
+  // Three decades and more: the powers of ten.
+  assert.equal(yTicks(chart([0.3, 40])), [0.1, 1, 10, 100]);
+  assert.equal(yTicks(chart([0, 2, 90])), [0.01, 0.1, 1, 10, 100]);
+});
+
 test('svg: a linear axis starts at 0, or with fitY spans the values only', () => {
   const chart = (fitY: boolean) =>
     lineChartSvg({
@@ -146,6 +171,13 @@ test('svg: a linear chart of one point still renders', () => {
   });
   checkSvg(svg);
   assert.ok(!svg.includes('NaN'));
+  // In the middle of the plot (x 64 to 490), with one x tick: its own.
+  assert.match(svg, /<circle cx="277" /);
+  const xTicks = [...svg.matchAll(/y="366" text-anchor="middle">([^<]+)</g)];
+  assert.equal(
+    xTicks.map((m) => m[1]),
+    ['1'],
+  );
 });
 
 test('svg: a log x axis puts its ticks at 1, 2, 5 × 10^k in order', () => {

@@ -34,7 +34,7 @@ import {
   argmaxBoards,
   solutionsOf,
 } from '../../src/experiments/sudoku/puzzles.js';
-import { checkSvg } from './svg-check.js';
+import { checkSvg, yTicks } from './svg-check.js';
 import { cli, runCaptured, snapshot, type Run } from './run-helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'optnet-sudoku-'));
@@ -124,7 +124,14 @@ test('a tiny optnet run learns and writes a well-formed run folder', async () =>
     rows[5][1] < 0.3 * rows[0][1],
     `loss ${rows[0][1]} → ${rows[5][1]}`,
   );
-  checkSvg(readFileSync(join(dir, 'errors.svg'), 'utf8'));
+  const svg = readFileSync(join(dir, 'errors.svg'), 'utf8');
+  checkSvg(svg);
+  // In percent, as the epoch lines say, on an axis that holds the values.
+  assert.match(svg, />error, % of puzzles not solved exactly</);
+  const errors = rows.flatMap((row) => [100 * row[2], 100 * row[3]]);
+  const ticks = yTicks(svg);
+  assert.ok(ticks[ticks.length - 1] <= 100, `${ticks}`);
+  assert.ok(ticks[ticks.length - 1] >= Math.max(...errors), `${ticks}`);
 });
 
 test('--play completes a puzzle with a trained run', async () => {
@@ -149,6 +156,13 @@ test('--resume continues bit-identically, after an epoch and mid-epoch', async (
     (await sudoku([...SMALL, '--epochs', '1', '--out', split])).code,
     0,
   );
+  // After one epoch: one point per series, percent, a decade around them.
+  const one = readFileSync(join(split, 'errors.svg'), 'utf8');
+  const [first] = snapshot(split).history as { testError: number }[];
+  const ticks = yTicks(one);
+  assert.ok(ticks[0] <= 100 * first.testError, `${ticks}`);
+  assert.ok(ticks[ticks.length - 1] >= 100 * first.testError, `${ticks}`);
+  assert.ok(ticks[ticks.length - 1] <= 100, `${ticks}`);
   const resumed = await sudoku(['--resume', split, '--epochs', '2']);
   assert.is(resumed.code, 0, resumed.stderr);
   assert.equal(snapshot(split), want);
