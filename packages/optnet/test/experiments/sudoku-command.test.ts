@@ -248,6 +248,15 @@ test('usage mistakes exit 2 with one clear line', async () => {
     ],
     [['sudoku', '--play', '12'], /--play needs a puzzle of 16 digits/],
     [['sudoku', '--play', '1000000000000000'], /--play needs --run DIR/],
+    [
+      ['sudoku', '--play', '1000010000000000', '--run', join(tmp, 'tiny')],
+      /--play needs a puzzle whose clues keep the rules; got "1000010000000000", with two 1s in the top-left box/,
+    ],
+    // Checked before anything else: no --run needed to hear it.
+    [
+      ['sudoku', '--play', '1200003000000000'],
+      /--play needs a puzzle with a solution; got "1200003000000000", whose clues no grid completes/,
+    ],
     [['sudoku', '--run', tmp], /--run goes with --play/],
     [
       ['sudoku', '--resume', join(tmp, 'nope')],
@@ -354,6 +363,8 @@ test('--help documents every option with its default', async () => {
     r.stdout,
     /--epochs N\s+passes over the training puzzles \(default 20\)/,
   );
+  assert.match(r.stdout, /exit code 1 when the answer breaks the rules/);
+  assert.match(r.stdout, /Exit code 0 when it does, 1 when it does not/);
 });
 
 test.run();

@@ -36,6 +36,7 @@ import {
 import { sudokuCsv } from './csv.js';
 import {
   argmaxBoards,
+  clueClash,
   formatBoard,
   isSolvedGrid,
   solutionsOf,
@@ -67,7 +68,7 @@ const FLAGS = {
     type: 'int',
     min: 1,
     default: 512,
-    help: 'conv filters per layer / fc hidden units (the paper: 512)',
+    help: 'conv filters per layer / fc hidden units (the paper: 512; conv and fc only)',
   },
   dtype: {
     type: 'choice',
@@ -111,7 +112,7 @@ const FLAGS = {
   play: {
     type: 'string',
     metavar: 'PUZZLE',
-    help: 'complete this 16-digit puzzle (0 = blank) with the model of --run',
+    help: 'complete this 16-digit puzzle (0 = blank) with the model of --run; exit code 1 when the answer breaks the rules',
   },
   run: {
     type: 'string',
@@ -134,6 +135,12 @@ goes to stderr; the last line on stdout is one JSON object:
 {"model","epochs","train_error","test_error","seconds"}. The run folder gets
 config.json, metrics.csv, errors.svg and checkpoint.safetensors; Ctrl-C saves
 the checkpoint, and --resume DIR continues bit-identically.
+
+--play prints the puzzle, the model's answer and whether the answer
+satisfies the rules (keeps the clues; each row, column and 2x2 box holds
+1-4 once). Exit code 0 when it does, 1 when it does not; a puzzle whose
+clues break the rules or that has no solution is refused first (exit
+code 2), before the model runs.
 
 Options:
 ${flagsHelp(FLAGS)}`;
@@ -263,6 +270,21 @@ function refuseIgnoredFlags(f: Flags): void {
   }
 }
 
+/** A puzzle --play cannot fairly ask for: clues that break the rules, or no solution. */
+function refuseUnsolvable(quiz: string): void {
+  const clash = clueClash(quiz);
+  if (clash !== null) {
+    throw new UsageError(
+      `${CMD}: --play needs a puzzle whose clues keep the rules; got "${quiz}", with ${clash}. Fix the clues.`,
+    );
+  }
+  if (solutionsOf(quiz, 1).length === 0) {
+    throw new UsageError(
+      `${CMD}: --play needs a puzzle with a solution; got "${quiz}", whose clues no grid completes (no row, column or box repeats a clue, but they cannot all hold). Change a clue.`,
+    );
+  }
+}
+
 async function play(f: Flags, io: SudokuIo): Promise<number> {
   const quiz = f.values.play!;
   if (!/^[0-4]{16}$/.test(quiz)) {
@@ -270,6 +292,7 @@ async function play(f: Flags, io: SudokuIo): Promise<number> {
       `${CMD}: --play needs a puzzle of 16 digits 0-4 (0 = blank), row by row; got "${quiz}".`,
     );
   }
+  refuseUnsolvable(quiz);
   if (f.values.run === undefined) {
     throw new UsageError(
       `${CMD}: --play needs --run DIR, the folder of a training run; got none.`,
@@ -297,9 +320,7 @@ async function play(f: Flags, io: SudokuIo): Promise<number> {
       ? ' (a valid grid, but it changes a clue)\n'
       : '\n',
   );
-  if (solutions.length === 0)
-    io.stdout.write('(this puzzle has no solution)\n');
-  else if (solutions.length > 1)
+  if (solutions.length > 1)
     io.stdout.write('(this puzzle has more than one solution)\n');
   return isSolvedGrid(answer) && keepsClues ? 0 : 1;
 }
