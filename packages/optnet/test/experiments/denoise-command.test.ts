@@ -189,8 +189,44 @@ for (const [learn, lr, margin, names] of [
     const svg = readFileSync(join(dir, 'mse.svg'), 'utf8');
     checkSvg(svg);
     assert.match(svg, />TV \(start\)</);
+    // The overfitting note comes exactly when the test MSE ends above it.
+    assert.is(
+      /note: the test MSE ended at/.test(r.stderr),
+      (summaryOf(r).test_mse as number) > start.testMse,
+    );
   });
 }
+
+test('a run that ends above its TV start on the test set says so in a note (overfitting), and still succeeds', async () => {
+  // 20 signals, 5 epochs: the training MSE falls, the test MSE rises.
+  const dir = join(tmp, 'overfit');
+  const r = await denoise([
+    ...TINY,
+    ...['--train-size', '20', '--batch', '5', '--lambda', '7.5'],
+    ...['--epochs', '5', '--out', dir],
+  ]);
+  assert.is(r.code, 0, r.stderr);
+  const start = JSON.parse(readFileSync(join(dir, 'start.json'), 'utf8'));
+  const { rows } = readCsv(join(dir, 'metrics.csv'));
+  assert.ok(rows[4][1] < rows[0][1], `train MSE ${rows[0][1]} → ${rows[4][1]}`);
+  const end = summaryOf(r).test_mse as number;
+  assert.ok(end > start.testMse, `test MSE ${start.testMse} → ${end}`);
+  const notes = r.stderr.split('\n').filter((l) => l.includes('note:'));
+  assert.is(notes.length, 1, r.stderr);
+  assert.match(
+    notes[0],
+    new RegExp(
+      `^optnet denoise: note: the test MSE ended at ${end.toFixed(3)}, above its TV start's ${start.testMse.toFixed(3)} \\(start\\.json\\)\\. ` +
+        'On a small training set \\(here 20 signals\\) that is usually overfitting',
+    ),
+  );
+  assert.match(
+    notes[0],
+    /more signals \(--train-size\), fewer epochs \(--epochs\)/,
+  );
+  // Not an error: the JSON line is the last line of stdout as ever.
+  assert.is(summaryOf(r).epochs, 5);
+});
 
 test('a run folder from before --learn (no "learn" in its config) resumes as D learned', async () => {
   const dir = join(tmp, 'optnet-old');
