@@ -221,7 +221,27 @@ test('usage mistakes exit 2 with one clear line', async () => {
   const other = join(tmp, 'a-denoise-run');
   mkdirSync(other);
   writeFileSync(join(other, 'config.json'), '{"command":"denoise"}');
+  // A run folder without its checkpoint, and one whose checkpoint is of
+  // another model than its config.json says.
+  const config = readFileSync(join(tmp, 'tiny', 'config.json'), 'utf8');
+  const bare = join(tmp, 'no-checkpoint');
+  mkdirSync(bare);
+  writeFileSync(join(bare, 'config.json'), config);
+  const odd = join(tmp, 'other-model');
+  mkdirSync(odd);
+  writeFileSync(join(odd, 'config.json'), config.replace('"optnet"', '"fc"'));
+  const ckpt = readFileSync(join(tmp, 'tiny', 'checkpoint.safetensors'));
+  writeFileSync(join(odd, 'checkpoint.safetensors'), ckpt);
+  const quiz = '1000000000000000';
   const cases: [string[], RegExp][] = [
+    [
+      ['sudoku', '--play', quiz, '--run', bare],
+      /--run needs the run's checkpoint; got no readable checkpoint\.safetensors in ".*no-checkpoint"/,
+    ],
+    [
+      ['sudoku', '--play', quiz, '--run', odd],
+      /--run needs the run's checkpoint; got .*checkpoint\.safetensors, which does not fit the model/,
+    ],
     [
       ['sudoku', '--data', csv, '--train-size', '300'],
       /--train-size sizes generated puzzles; got it with --data/,
@@ -289,6 +309,13 @@ test('usage mistakes exit 2 with one clear line', async () => {
     assert.ok(lines[0].startsWith('optnet sudoku: '), lines[0]);
     assert.is(lines[1], 'Run "optnet sudoku --help" for the usage.');
   }
+  // --resume says which run it opens first, then the one-line error.
+  const r0 = await cli('sudoku', '--resume', bare);
+  assert.is(r0.code, 2);
+  assert.match(
+    r0.stderr.trim().split('\n').at(-2)!,
+    /^optnet sudoku: --resume needs the run's checkpoint; got no readable/,
+  );
   // The unknown flag is said once (its value is not the flag's name).
   const r = await cli('sudoku', '--epoch=3');
   assert.match(r.stderr, /^optnet sudoku: unknown flag; got --epoch\. Did/);

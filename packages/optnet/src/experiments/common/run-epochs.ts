@@ -7,7 +7,8 @@
  */
 import { join } from 'node:path';
 import { makeRng } from '@optnet/tensor';
-import { type Module, type StatefulOptimizer } from '@optnet/nn';
+import { NnError, type Module, type StatefulOptimizer } from '@optnet/nn';
+import { UsageError } from './flags.js';
 import { load, save } from '@optnet/nn/node';
 import { writeJson } from './run-dir.js';
 import type { ProgressStream } from './progress.js';
@@ -95,6 +96,35 @@ function nothingToTrain(dir: string, c: RunConfig, state: LoopState): string {
 export const CHECKPOINT = 'checkpoint.safetensors';
 
 /**
+ * Load the checkpoint of the run folder `dir` (that `flag` named) into
+ * `model` (and `optimizer`). A missing or unreadable file, or one that
+ * does not fit the model, is a UsageError that starts with `cmd`: one
+ * line and exit code 2, not a stack trace.
+ * @example
+ * const { metadata } = await loadCheckpoint('optnet sudoku', '--run', dir, model);
+ */
+export async function loadCheckpoint(
+  cmd: string,
+  flag: string,
+  dir: string,
+  model: Module,
+  optimizer?: StatefulOptimizer,
+): Promise<{ metadata: Record<string, string> }> {
+  const path = join(dir, CHECKPOINT);
+  try {
+    return await load(model, path, { optimizer });
+  } catch (e) {
+    if (!(e instanceof NnError)) throw e;
+    const rule = `${cmd}: ${flag} needs the run's checkpoint`;
+    throw new UsageError(
+      e.code === 'FILE_ERROR'
+        ? `${rule}; got no readable ${CHECKPOINT} in "${dir}". A run stopped before its first checkpoint has nothing to continue: start it again.`
+        : `${rule}; got ${path}, which does not fit the model its config.json describes (other names or shapes). Start a new run.`,
+    );
+  }
+}
+
+/**
  * Run epochs up to `config.epochs`, checkpointing into `dir`. The batch
  * order is drawn from `makeRng('<command>-batches/<seed>')`.
  * @example
@@ -110,7 +140,19 @@ export async function runEpochs<C extends RunConfig, R>(
   let history: R[] = [];
   let newEpochs = 0;
   if (o.resume) {
-    const { metadata } = await load(o.model, ckpt, { optimizer: o.optimizer });
+    const cmd = `optnet ${c.command}`;
+    const { metadata } = await loadCheckpoint(
+      cmd,
+      '--resume',
+      o.dir,
+      o.model,
+      o.optimizer,
+    );
+    if (metadata.loop === undefined || metadata.history === undefined) {
+      throw new UsageError(
+        `${cmd}: --resume needs the checkpoint of a training run; got ${ckpt} without its position (loop, history). Start a new run.`,
+      );
+    }
     state = JSON.parse(metadata.loop) as LoopState;
     history = JSON.parse(metadata.history) as R[];
     if (state.epoch > c.epochs) {

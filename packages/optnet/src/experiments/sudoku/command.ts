@@ -7,7 +7,6 @@
  */
 import { join } from 'node:path';
 import { noGrad } from '@optnet/autograd';
-import { load } from '@optnet/nn/node';
 import { useCpuThreads } from '@optnet/tensor/threads';
 import type { FloatDType, Tensor } from '@optnet/tensor';
 import {
@@ -20,6 +19,7 @@ import {
   refusePositionals,
 } from '../common/flags.js';
 import { createRunDir, readRunConfig, writeJson } from '../common/run-dir.js';
+import { loadCheckpoint } from '../common/run-epochs.js';
 import {
   refuseWithResume,
   runInterruptible,
@@ -301,7 +301,7 @@ async function play(f: Flags, io: SudokuIo): Promise<number> {
   const dir = f.values.run;
   const config = readConfig(dir, '--run');
   const model = buildModel(config, { onNotSolved: 'return' });
-  await load(model, join(dir, 'checkpoint.safetensors'));
+  await loadCheckpoint(CMD, '--run', dir, model);
   const pair = [{ quiz, solution: '' }];
   const z = noGrad(
     () => model.forward(boardTensor(pair, 'quiz', config.dtype)) as Tensor,
