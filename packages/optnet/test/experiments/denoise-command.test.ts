@@ -8,7 +8,13 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSafetensors } from '@optnet/nn';
@@ -440,6 +446,21 @@ test('usage mistakes exit 2 with one clear line; --help lists the flags', async 
     assert.ok(h.stdout.includes(flag), flag);
   }
   assert.match(h.stdout, /--batch N\s+signals per step \(default 150\)/);
+  // The run-folder files the help lists are the ones the runs above wrote.
+  const listed = h.stdout
+    .split('\n')
+    .filter((l) => /^ {2}[a-z.]+\.(json|csv|svg|safetensors)\b/.test(l))
+    .flatMap((l) =>
+      l
+        .trim()
+        .split(/\s{2,}/)[0]
+        .split(', '),
+    );
+  const written = ['tv', 'fc', 'optnet-qp'].flatMap((d) =>
+    readdirSync(join(tmp, d)),
+  );
+  assert.equal([...new Set(listed)].sort(), [...new Set(written)].sort());
+  assert.ok(listed.includes('start.json') && listed.includes('sweep.json'));
 });
 
 test.run();
