@@ -7,4 +7,10 @@
  *
  * @module \@optnet/optnet/cli
  */
-export { main, runOptnet, version, USAGE } from './cli/cli.js';
+export {
+  main,
+  runOptnet,
+  version,
+  USAGE,
+  type MainOptions,
+} from './cli/cli.js';

@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../src/cli.js';
+import { spawnSync } from 'node:child_process';
+import { main, type MainOptions } from '../src/cli.js';
 
 const HS21 = fileURLToPath(
   new URL('../../../../shared/data/maros_meszaros/HS21.QPS', import.meta.url),
@@ -34,6 +35,11 @@ interface Run {
  * stdout.write).
  */
 async function run(...argv: string[]): Promise<Run> {
+  return runAs({}, ...argv);
+}
+
+/** run, with main's options. */
+async function runAs(options: MainOptions, ...argv: string[]): Promise<Run> {
   const saved = [process.stdout.write, process.stderr.write];
   let stdout = '';
   let stderr = '';
@@ -46,7 +52,7 @@ async function run(...argv: string[]): Promise<Run> {
     true
   )) as typeof process.stderr.write;
   try {
-    const code = await main(argv);
+    const code = await main(argv, options);
     return { code, stdout, stderr };
   } finally {
     [process.stdout.write, process.stderr.write] = saved;
@@ -177,7 +183,7 @@ test('solve usage errors: exit 2 naming the flag and value', async () => {
     [['solve', HS21, '--max-iter'], /--max-iter needs a value/],
     [
       ['solve', HS21, '--fast'],
-      /unknown flag --fast; got "--fast"\. Known flags: --json, --no-scale, --tol/,
+      /unknown flag; got --fast\. Known flags: --json, --no-scale, --tol/,
     ],
     [['solve', HS21, '--json=1'], /--json takes no value/],
   ];
@@ -185,7 +191,7 @@ test('solve usage errors: exit 2 naming the flag and value', async () => {
     const r = await run(...argv);
     assert.is(r.code, 2, argv.join(' '));
     assert.match(r.stderr, pattern);
-    assert.match(r.stderr, /optnet --help/);
+    assert.match(r.stderr, /\nRun "optnet solve --help" for the usage\.\n$/);
     assert.is(r.stdout, '', argv.join(' '));
   }
 });
@@ -295,6 +301,52 @@ test('help prints the usage (exit 0); no command or an unknown one exits 2', asy
   assert.match(
     unknown.stderr,
     /optnet: unknown command; got "frobnicate"\. The commands: sudoku, denoise, classify, solve, bench, help\./,
+  );
+});
+
+test('usage hints name the command that failed, as the user runs it', async () => {
+  const cases: [string[], string][] = [
+    [['frobnicate'], 'optnet --help'],
+    [['bench', 'qp', '--nz', '0'], 'optnet bench --help'],
+    [['denoise', '--lambda', '0'], 'optnet denoise --help'],
+    [['classify', '--nineq', 'x'], 'optnet classify --help'],
+  ];
+  for (const [argv, help] of cases) {
+    const r = await run(...argv);
+    assert.is(r.code, 2);
+    assert.ok(r.stderr.endsWith(`\nRun "${help}" for the usage.\n`), r.stderr);
+  }
+  const clone = await runAs({ prog: 'pnpm optnet' }, 'sudoku', '--epoch', '3');
+  assert.is(clone.code, 2);
+  assert.match(clone.stderr, /\nRun "pnpm optnet sudoku --help" for the usage/);
+});
+
+test("a clone's `pnpm optnet` runs scripts/optnet.ts, whose hints say pnpm optnet", () => {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const script = 'scripts/optnet.ts';
+  assert.ok(pkg.scripts.optnet.endsWith(script), pkg.scripts.optnet);
+  assert.ok(pkg.scripts.sudoku.endsWith(`${script} sudoku`));
+  const rest = ['denoise', '--lambda', '0'];
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--conditions=source',
+      '--import',
+      './scripts/register.mjs',
+      script,
+      ...rest,
+    ],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, OPTNET_THREADS: '1' },
+    },
+  );
+  assert.is(r.status, 2, r.stderr);
+  assert.ok(
+    r.stderr.endsWith('\nRun "pnpm optnet denoise --help" for the usage.\n'),
+    r.stderr,
   );
 });
 

@@ -82,8 +82,30 @@ export function version(): string {
   }
 }
 
-async function dispatch(argv: readonly string[]): Promise<number> {
+/**
+ * Options of `main` and `runOptnet`.
+ * @example
+ * const o: MainOptions = { prog: 'pnpm optnet' };
+ */
+export interface MainOptions {
+  /**
+   * How the user runs this command line, for the hints that name a command
+   * (`Run "optnet sudoku --help"`, `continue with: optnet sudoku --resume
+   * DIR`): 'optnet' by default; the workspace's scripts/optnet.ts passes
+   * 'pnpm optnet', which is how a clone runs it.
+   */
+  prog?: string;
+}
+
+/** The commands with their own --help. */
+const COMMANDS = ['sudoku', 'denoise', 'classify', 'solve', 'bench'];
+
+async function dispatch(
+  argv: readonly string[],
+  prog: string,
+): Promise<number> {
   const [command, ...rest] = argv;
+  const streams = { stdout: process.stdout, stderr: process.stderr, prog };
   switch (command) {
     case undefined:
       io.err(USAGE);
@@ -102,20 +124,11 @@ async function dispatch(argv: readonly string[]): Promise<number> {
     case 'bench':
       return benchCommand(rest, io);
     case 'sudoku':
-      return sudokuCommand(rest, {
-        stdout: process.stdout,
-        stderr: process.stderr,
-      });
+      return sudokuCommand(rest, streams);
     case 'denoise':
-      return denoiseCommand(rest, {
-        stdout: process.stdout,
-        stderr: process.stderr,
-      });
+      return denoiseCommand(rest, streams);
     case 'classify':
-      return classifyCommand(rest, {
-        stdout: process.stdout,
-        stderr: process.stderr,
-      });
+      return classifyCommand(rest, streams);
     default:
       throw new UsageError(
         `optnet: unknown command; got "${command}". The commands: sudoku, denoise, classify, solve, bench, help.`,
@@ -126,16 +139,23 @@ async function dispatch(argv: readonly string[]): Promise<number> {
 /**
  * Run the `optnet` command with these arguments (without node and the
  * script) and return the exit code. Output goes to stdout/stderr. For
- * running the command line from a script or a test.
+ * running the command line from a script or a test; `options.prog` is how
+ * the hints name the command line (default 'optnet').
  * @example
  * process.exitCode = await main(['solve', 'HS21.QPS', '--json']);
  */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  options: MainOptions = {},
+): Promise<number> {
+  const prog = options.prog ?? 'optnet';
   try {
-    return await dispatch(argv);
+    return await dispatch(argv, prog);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`${e.message}\nRun "optnet --help" for the usage.`);
+      // The help of the command the mistake was made in, as the user runs it.
+      const help = COMMANDS.includes(argv[0]) ? `${prog} ${argv[0]}` : prog;
+      io.err(`${e.message}\nRun "${help} --help" for the usage.`);
       return 2;
     }
     throw e;
@@ -148,7 +168,10 @@ export async function main(argv: readonly string[]): Promise<number> {
  * @example
  * process.exitCode = await runOptnet(process.argv.slice(2));
  */
-export async function runOptnet(argv: readonly string[]): Promise<number> {
+export async function runOptnet(
+  argv: readonly string[],
+  options: MainOptions = {},
+): Promise<number> {
   await useCpuThreads(Number(process.env.OPTNET_THREADS) || undefined);
-  return main(argv);
+  return main(argv, options);
 }

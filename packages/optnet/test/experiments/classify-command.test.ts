@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FASHION_MNIST_DIR } from '@optnet/nn/node';
 import { classifyCommand } from '../../src/experiments/classify/command.js';
-import { checkSvg } from './svg-check.js';
+import { checkSvg, yTicks } from './svg-check.js';
 import {
   cli,
   readCsv,
@@ -63,7 +63,14 @@ withData('both models learn, far above chance', async () => {
     );
     assert.is(rows.length, 2);
     assert.ok(rows[1][1] < rows[0][1], `loss ${rows[0][1]} → ${rows[1][1]}`);
-    checkSvg(readFileSync(join(dir, 'errors.svg'), 'utf8'));
+    const svg = readFileSync(join(dir, 'errors.svg'), 'utf8');
+    checkSvg(svg);
+    // The error in percent (the epoch lines print accuracy in percent).
+    assert.match(svg, />error, % \(100 − accuracy\)</);
+    const ticks = yTicks(svg);
+    const top = 100 * (1 - Math.min(...rows.map((r) => r[2])));
+    assert.ok(ticks[ticks.length - 1] >= top, `${ticks} vs ${top}`);
+    assert.ok(ticks[ticks.length - 1] <= 100, `${ticks}`);
   }
 });
 
@@ -101,7 +108,9 @@ test('a missing data set is one line with the install hint, exit code 2', async 
     r.stderr,
     /^optnet classify: Fashion-MNIST is not in ".*nowhere"; .*apt-get install dataset-fashion-mnist/,
   );
-  assert.is(r.stderr.trim().split('\n').length, 2); // the line, then "Run optnet --help"
+  assert.equal(r.stderr.trim().split('\n').slice(1), [
+    'Run "optnet classify --help" for the usage.',
+  ]);
   assert.not.ok(existsSync(out), 'no run folder');
 });
 

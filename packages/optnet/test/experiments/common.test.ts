@@ -19,13 +19,14 @@ import {
   stackedChartsSvg,
 } from '../../src/experiments/common/svg-plot.js';
 import { Progress } from '../../src/experiments/common/progress.js';
+import { runInterruptible } from '../../src/experiments/common/command.js';
 import { createRunDir } from '../../src/experiments/common/run-dir.js';
 import {
   startState,
   trainLoop,
   type LoopState,
 } from '../../src/experiments/common/train-loop.js';
-import { checkSvg } from './svg-check.js';
+import { checkSvg, yTicks } from './svg-check.js';
 
 const SPEC = {
   epochs: { type: 'int', min: 1, default: 20, help: 'passes' },
@@ -66,7 +67,7 @@ test('flags: values, defaults, = form, positionals and what was given', () => {
 test('flags: every mistake names the command, the flag and the value', () => {
   assert.match(
     usage(['--epoch', '3']),
-    /cmd: unknown flag --epoch; got "--epoch". Did you mean --epochs\?/,
+    /cmd: unknown flag; got --epoch. Did you mean --epochs\?/,
   );
   assert.match(
     usage(['--epochs', '0']),
@@ -111,6 +112,31 @@ test('svg: a log-scale chart with a line per series, zeros at the floor', () => 
   assert.match(svg, /drawn at 1e-4/);
 });
 
+test('svg: a short log axis spans the decade(s) of its values, labelled at 1, 2, 5', () => {
+  const chart = (values: number[]) =>
+    lineChartSvg({
+      title: 't',
+      xLabel: 'epoch',
+      yLabel: 'error, %',
+      x: values.map((_, i) => i + 1),
+      series: [{ name: 'test', values }],
+      logY: true,
+      floor: 0.01,
+    });
+  // One epoch at 100% (a tiny run's start): 10..100, the point at the top.
+  const full = chart([100]);
+  checkSvg(full);
+  assert.equal(yTicks(full), [10, 20, 50, 100]);
+  assert.match(full, /<circle cx="[\d.]+" cy="36" /);
+  assert.equal(yTicks(chart([30, 50])), [10, 20, 50, 100]);
+  assert.equal(yTicks(chart([0.3, 9])), [0.1, 0.2, 0.5, 1, 2, 5, 10]);
+  // Zeros only: at the floor, the decade above it.
+  assert.equal(yTicks(chart([0, 0])), [0.01, 0.02, 0.05, 0.1]);
+  // Three decades and more: the powers of ten.
+  assert.equal(yTicks(chart([0.3, 40])), [0.1, 1, 10, 100]);
+  assert.equal(yTicks(chart([0, 2, 90])), [0.01, 0.1, 1, 10, 100]);
+});
+
 test('svg: a linear axis starts at 0, or with fitY spans the values only', () => {
   const chart = (fitY: boolean) =>
     lineChartSvg({
@@ -145,6 +171,13 @@ test('svg: a linear chart of one point still renders', () => {
   });
   checkSvg(svg);
   assert.ok(!svg.includes('NaN'));
+  // In the middle of the plot (x 64 to 490), with one x tick: its own.
+  assert.match(svg, /<circle cx="277" /);
+  const xTicks = [...svg.matchAll(/y="366" text-anchor="middle">([^<]+)</g)];
+  assert.equal(
+    xTicks.map((m) => m[1]),
+    ['1'],
+  );
 });
 
 test('svg: a log x axis puts its ticks at 1, 2, 5 × 10^k in order', () => {
@@ -268,21 +301,63 @@ test('run folders: never reused, and a non-empty --out is refused', () => {
   const cwd = process.cwd();
   process.chdir(base);
   try {
-    const a = createRunDir(undefined, 'x');
-    const b = createRunDir(undefined, 'x');
+    const a = createRunDir('optnet x', undefined, 'x');
+    const b = createRunDir('optnet x', undefined, 'x');
     assert.is.not(a, b);
     assert.equal(readdirSync('runs').length, 2);
     writeFileSync(join(a, 'keep.txt'), 'mine');
-    try {
-      createRunDir(a, 'x');
-      assert.unreachable();
-    } catch (e) {
-      assert.instance(e, UsageError);
-      assert.match((e as Error).message, /never overwritten/);
-    }
-    assert.is(createRunDir(join(base, 'fresh'), 'x'), join(base, 'fresh'));
+    // Each mistake is one UsageError that names the command first.
+    const refused = (out: string, want: RegExp): void => {
+      try {
+        createRunDir('optnet x', out, 'x');
+        assert.unreachable();
+      } catch (e) {
+        assert.instance(e, UsageError);
+        assert.match((e as Error).message, want);
+      }
+    };
+    refused(a, /^optnet x: --out must be .*never overwritten.*with files/);
+    refused(
+      join(a, 'keep.txt'),
+      /^optnet x: --out must be .*keep\.txt", a file/,
+    );
+    refused(
+      join(a, 'keep.txt', 'sub'),
+      /^optnet x: cannot create the run folder/,
+    );
+    assert.is(
+      createRunDir('optnet x', join(base, 'fresh'), 'x'),
+      join(base, 'fresh'),
+    );
   } finally {
     process.chdir(cwd);
+  }
+});
+
+test('a stopped run says how to resume it, as the user runs the command line', async () => {
+  for (const [prog, typed] of [
+    [undefined, 'optnet denoise'],
+    ['pnpm optnet', 'pnpm optnet denoise'],
+  ] as const) {
+    let err = '';
+    let out = '';
+    const code = await runInterruptible(
+      'optnet denoise',
+      'runs/x',
+      {
+        stdout: { write: (s) => (out += s) },
+        stderr: { write: (s) => (err += s) },
+        prog,
+      },
+      async () => ({ status: 'interrupted' as const }),
+      () => ({}),
+    );
+    assert.is(code, 130);
+    assert.is(out, '');
+    assert.is(
+      err,
+      `optnet denoise: interrupted; continue with: ${typed} --resume runs/x\n`,
+    );
   }
 });
 

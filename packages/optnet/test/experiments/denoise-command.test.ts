@@ -8,7 +8,13 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSafetensors } from '@optnet/nn';
@@ -92,6 +98,15 @@ test('tv sweeps λ to an interior best and resumes a stopped sweep', async () =>
     readFileSync(join(stopped, 'sweep.csv'), 'utf8'),
     readFileSync(join(dir, 'sweep.csv'), 'utf8'),
   );
+  // A finished sweep says it has nothing to sweep, and reports as before.
+  const again2 = await denoise(['--resume', stopped]);
+  assert.is(again2.code, 0, again2.stderr);
+  assert.match(
+    again2.stderr,
+    /already finished its λ sweep \(8 points\); nothing to sweep/,
+  );
+  assert.not.match(again2.stderr, /TV λ [\d.]+: train MSE/);
+  assert.equal({ ...summaryOf(again2), seconds: 0 }, { ...s, seconds: 0 });
 });
 
 test('fc learns: the training MSE falls well below its start', async () => {
@@ -116,6 +131,7 @@ test('fc learns: the training MSE falls well below its start', async () => {
     `train MSE ${rows[0][1]} → ${rows[2][1]}`,
   );
   assert.is(summaryOf(r).test_mse, rows[2][2]);
+  assert.not.ok('learn' in summaryOf(r), "learn is optnet's");
   checkSvg(readFileSync(join(dir, 'mse.svg'), 'utf8'));
   checkSvg(readFileSync(join(dir, 'signals.svg'), 'utf8'));
 });
@@ -143,6 +159,16 @@ for (const [learn, lr, margin, names] of [
       readFileSync(join(dir, 'config.json'), 'utf8'),
     ) as DenoiseConfig;
     assert.is(config.learn, learn);
+    assert.equal(Object.keys(summaryOf(r)), [
+      'model',
+      'learn',
+      'epochs',
+      'lambda',
+      'train_mse',
+      'test_mse',
+      'seconds',
+    ]);
+    assert.is(summaryOf(r).learn, learn);
     // The model the flag names: its parameters are the checkpoint's.
     const saved = decodeSafetensors(
       new Uint8Array(readFileSync(join(dir, 'checkpoint.safetensors'))),
@@ -169,8 +195,44 @@ for (const [learn, lr, margin, names] of [
     const svg = readFileSync(join(dir, 'mse.svg'), 'utf8');
     checkSvg(svg);
     assert.match(svg, />TV \(start\)</);
+    // The overfitting note comes exactly when the test MSE ends above it.
+    assert.is(
+      /note: the test MSE ended at/.test(r.stderr),
+      (summaryOf(r).test_mse as number) > start.testMse,
+    );
   });
 }
+
+test('a run that ends above its TV start on the test set says so in a note (overfitting), and still succeeds', async () => {
+  // 20 signals, 5 epochs: the training MSE falls, the test MSE rises.
+  const dir = join(tmp, 'overfit');
+  const r = await denoise([
+    ...TINY,
+    ...['--train-size', '20', '--batch', '5', '--lambda', '7.5'],
+    ...['--epochs', '5', '--out', dir],
+  ]);
+  assert.is(r.code, 0, r.stderr);
+  const start = JSON.parse(readFileSync(join(dir, 'start.json'), 'utf8'));
+  const { rows } = readCsv(join(dir, 'metrics.csv'));
+  assert.ok(rows[4][1] < rows[0][1], `train MSE ${rows[0][1]} → ${rows[4][1]}`);
+  const end = summaryOf(r).test_mse as number;
+  assert.ok(end > start.testMse, `test MSE ${start.testMse} → ${end}`);
+  const notes = r.stderr.split('\n').filter((l) => l.includes('note:'));
+  assert.is(notes.length, 1, r.stderr);
+  assert.match(
+    notes[0],
+    new RegExp(
+      `^optnet denoise: note: the test MSE ended at ${end.toFixed(3)}, above its TV start's ${start.testMse.toFixed(3)} \\(start\\.json\\)\\. ` +
+        'On a small training set \\(here 20 signals\\) that is usually overfitting',
+    ),
+  );
+  assert.match(
+    notes[0],
+    /more signals \(--train-size\), fewer epochs \(--epochs\)/,
+  );
+  // Not an error: the JSON line is the last line of stdout as ever.
+  assert.is(summaryOf(r).epochs, 5);
+});
 
 test('a run folder from before --learn (no "learn" in its config) resumes as D learned', async () => {
   const dir = join(tmp, 'optnet-old');
@@ -193,6 +255,7 @@ test('a run folder from before --learn (no "learn" in its config) resumes as D l
   const again = await denoise(['--resume', dir, '--epochs', '2']);
   assert.is(again.code, 0, again.stderr);
   assert.is(summaryOf(again).epochs, 2);
+  assert.is(summaryOf(again).learn, 'D');
 });
 
 test('short signals (fewer samples than the 9 pieces a signal may have) are generated', async () => {
@@ -314,6 +377,9 @@ test('--resume continues bit-identically, after an epoch and mid-epoch', async (
 });
 
 test('usage mistakes exit 2 with one clear line; --help lists the flags', async () => {
+  const other = join(tmp, 'a-sudoku-run');
+  mkdirSync(other);
+  writeFileSync(join(other, 'config.json'), '{"command":"sudoku"}');
   const cases: [string[], RegExp][] = [
     [
       ['denoise', '--model', 'cnn'],
@@ -324,7 +390,18 @@ test('usage mistakes exit 2 with one clear line; --help lists the flags', async 
       ['denoise', '--resume', join(tmp, 'fc'), '--lambda', '3'],
       /--resume continues a run as it was configured; got --lambda/,
     ],
-    [['denoise', '--resume', join(tmp, 'nope')], /not a run folder/],
+    [
+      ['denoise', '--resume', join(tmp, 'nope')],
+      /--resume needs the folder of a denoise run; got ".*nope", which does not exist/,
+    ],
+    [
+      ['denoise', '--resume', other],
+      /--resume needs the folder of a denoise run; got ".*a-sudoku-run", a sudoku run/,
+    ],
+    [
+      ['denoise', '--out', join(tmp, 'fc')],
+      /--out must be a new or empty folder/,
+    ],
     [
       ['denoise', '--model', 'fc', '--lambda', '3'],
       /--lambda is TV's \(tv, optnet\); got --lambda with --model fc/,
@@ -334,11 +411,23 @@ test('usage mistakes exit 2 with one clear line; --help lists the flags', async 
       /--learn is optnet's; got --learn with --model tv/,
     ],
     [['denoise', '--learn', 'G'], /--learn must be qp or D; got "G"/],
+    [
+      ['denoise', '--width', '50'],
+      /--width is fc's; got --width with --model optnet/,
+    ],
+    [
+      ['denoise', '--model', 'tv', '--width', '50'],
+      /--width is fc's; got --width with --model tv/,
+    ],
   ];
   for (const [argv, want] of cases) {
     const r = await cli(...argv);
     assert.is(r.code, 2, argv.join(' '));
     assert.match(r.stderr, want);
+    const lines = r.stderr.trim().split('\n');
+    assert.is(lines.length, 2, r.stderr);
+    assert.ok(lines[0].startsWith('optnet denoise: '), lines[0]);
+    assert.is(lines[1], 'Run "optnet denoise --help" for the usage.');
   }
   const h = await cli('denoise', '--help');
   assert.is(h.code, 0);
@@ -357,6 +446,21 @@ test('usage mistakes exit 2 with one clear line; --help lists the flags', async 
     assert.ok(h.stdout.includes(flag), flag);
   }
   assert.match(h.stdout, /--batch N\s+signals per step \(default 150\)/);
+  // The run-folder files the help lists are the ones the runs above wrote.
+  const listed = h.stdout
+    .split('\n')
+    .filter((l) => /^ {2}[a-z.]+\.(json|csv|svg|safetensors)\b/.test(l))
+    .flatMap((l) =>
+      l
+        .trim()
+        .split(/\s{2,}/)[0]
+        .split(', '),
+    );
+  const written = ['tv', 'fc', 'optnet-qp'].flatMap((d) =>
+    readdirSync(join(tmp, d)),
+  );
+  assert.equal([...new Set(listed)].sort(), [...new Set(written)].sort());
+  assert.ok(listed.includes('start.json') && listed.includes('sweep.json'));
 });
 
 test.run();

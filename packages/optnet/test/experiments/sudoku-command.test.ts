@@ -6,7 +6,13 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { noGrad } from '@optnet/autograd';
@@ -28,7 +34,7 @@ import {
   argmaxBoards,
   solutionsOf,
 } from '../../src/experiments/sudoku/puzzles.js';
-import { checkSvg } from './svg-check.js';
+import { checkSvg, yTicks } from './svg-check.js';
 import { cli, runCaptured, snapshot, type Run } from './run-helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'optnet-sudoku-'));
@@ -97,6 +103,10 @@ test('a tiny optnet run learns and writes a well-formed run folder', async () =>
   assert.is(summary.model, 'optnet');
   assert.is(summary.epochs, 6);
   assert.match(r.stderr, /epoch 1: train error [\d.]+%, test error [\d.]+%/);
+  assert.match(
+    r.stderr,
+    /wrote .*metrics\.csv, .*errors\.svg and the checkpoint/,
+  );
   // Chance is 25% per blank cell; the untrained layer is near it.
   const before = await blankCellAccuracy(dir, false);
   const after = await blankCellAccuracy(dir);
@@ -114,7 +124,14 @@ test('a tiny optnet run learns and writes a well-formed run folder', async () =>
     rows[5][1] < 0.3 * rows[0][1],
     `loss ${rows[0][1]} → ${rows[5][1]}`,
   );
-  checkSvg(readFileSync(join(dir, 'errors.svg'), 'utf8'));
+  const svg = readFileSync(join(dir, 'errors.svg'), 'utf8');
+  checkSvg(svg);
+  // In percent, as the epoch lines say, on an axis that holds the values.
+  assert.match(svg, />error, % of puzzles not solved exactly</);
+  const errors = rows.flatMap((row) => [100 * row[2], 100 * row[3]]);
+  const ticks = yTicks(svg);
+  assert.ok(ticks[ticks.length - 1] <= 100, `${ticks}`);
+  assert.ok(ticks[ticks.length - 1] >= Math.max(...errors), `${ticks}`);
 });
 
 test('--play completes a puzzle with a trained run', async () => {
@@ -139,6 +156,13 @@ test('--resume continues bit-identically, after an epoch and mid-epoch', async (
     (await sudoku([...SMALL, '--epochs', '1', '--out', split])).code,
     0,
   );
+  // After one epoch: one point per series, percent, a decade around them.
+  const one = readFileSync(join(split, 'errors.svg'), 'utf8');
+  const [first] = snapshot(split).history as { testError: number }[];
+  const ticks = yTicks(one);
+  assert.ok(ticks[0] <= 100 * first.testError, `${ticks}`);
+  assert.ok(ticks[ticks.length - 1] >= 100 * first.testError, `${ticks}`);
+  assert.ok(ticks[ticks.length - 1] <= 100, `${ticks}`);
   const resumed = await sudoku(['--resume', split, '--epochs', '2']);
   assert.is(resumed.code, 0, resumed.stderr);
   assert.equal(snapshot(split), want);
@@ -150,6 +174,29 @@ test('--resume continues bit-identically, after an epoch and mid-epoch', async (
   assert.match(snapshot(stopped).loop, /"epoch":2,"nextBatch":3/);
   assert.is((await sudoku(['--resume', stopped])).code, 0);
   assert.equal(snapshot(stopped), want);
+
+  // A finished run has nothing to train: it says so, prints its JSON line
+  // as it did when it finished, and changes nothing.
+  const done = await sudoku(['--resume', stopped]);
+  assert.is(done.code, 0, done.stderr);
+  assert.match(
+    done.stderr,
+    /already finished its 2 epochs; nothing to train\. To train further, resume it with --epochs M \(M > 2\)/,
+  );
+  const summary = JSON.parse(done.stdout.trim().split('\n').pop()!);
+  const last = (want.history as { trainError: number; testError: number }[])[1];
+  assert.equal(
+    [summary.epochs, summary.train_error, summary.test_error],
+    [2, last.trainError, last.testError],
+  );
+  assert.equal(snapshot(stopped), want);
+  assert.not.match(done.stderr, /wrote/);
+  const fewer = await sudoku(['--resume', stopped, '--epochs', '1']);
+  assert.is(fewer.code, 0);
+  assert.match(
+    fewer.stderr,
+    /already trained 2 epochs and --epochs asks for 1/,
+  );
 });
 
 test('a malformed CSV row is one line with its line number, and nothing trains', async () => {
@@ -171,7 +218,30 @@ test('a malformed CSV row is one line with its line number, and nothing trains',
 
 test('usage mistakes exit 2 with one clear line', async () => {
   const csv = '../../../shared/data/sudoku4_optnet_paper.csv';
+  const other = join(tmp, 'a-denoise-run');
+  mkdirSync(other);
+  writeFileSync(join(other, 'config.json'), '{"command":"denoise"}');
+  // A run folder without its checkpoint, and one whose checkpoint is of
+  // another model than its config.json says.
+  const config = readFileSync(join(tmp, 'tiny', 'config.json'), 'utf8');
+  const bare = join(tmp, 'no-checkpoint');
+  mkdirSync(bare);
+  writeFileSync(join(bare, 'config.json'), config);
+  const odd = join(tmp, 'other-model');
+  mkdirSync(odd);
+  writeFileSync(join(odd, 'config.json'), config.replace('"optnet"', '"fc"'));
+  const ckpt = readFileSync(join(tmp, 'tiny', 'checkpoint.safetensors'));
+  writeFileSync(join(odd, 'checkpoint.safetensors'), ckpt);
+  const quiz = '1000000000000000';
   const cases: [string[], RegExp][] = [
+    [
+      ['sudoku', '--play', quiz, '--run', bare],
+      /--run needs the run's checkpoint; got no readable checkpoint\.safetensors in ".*no-checkpoint"/,
+    ],
+    [
+      ['sudoku', '--play', quiz, '--run', odd],
+      /--run needs the run's checkpoint; got .*checkpoint\.safetensors, which does not fit the model/,
+    ],
     [
       ['sudoku', '--data', csv, '--train-size', '300'],
       /--train-size sizes generated puzzles; got it with --data/,
@@ -186,24 +256,70 @@ test('usage mistakes exit 2 with one clear line', async () => {
     ],
     [
       ['sudoku', '--epoch', '3'],
-      /unknown flag --epoch.*Did you mean --epochs\?/,
+      /unknown flag; got --epoch\. Did you mean --epochs\?/,
     ],
     [
       ['sudoku', '--resume', join(tmp, 'tiny'), '--lr', '1'],
       /--resume continues a run as it was configured; got --lr/,
     ],
+    [
+      ['sudoku', '--width', '64'],
+      /--width is conv's and fc's; got --width with --model optnet/,
+    ],
     [['sudoku', '--play', '12'], /--play needs a puzzle of 16 digits/],
     [['sudoku', '--play', '1000000000000000'], /--play needs --run DIR/],
+    [
+      ['sudoku', '--play', '1000010000000000', '--run', join(tmp, 'tiny')],
+      /--play needs a puzzle whose clues keep the rules; got "1000010000000000", with two 1s in the top-left box/,
+    ],
+    // Checked before anything else: no --run needed to hear it.
+    [
+      ['sudoku', '--play', '1200003000000000'],
+      /--play needs a puzzle with a solution; got "1200003000000000", whose clues no grid completes/,
+    ],
     [['sudoku', '--run', tmp], /--run goes with --play/],
-    [['sudoku', '--resume', join(tmp, 'nope')], /not a run folder/],
-    [['sudoku', '--out', join(tmp, 'tiny')], /must be new or empty/],
-    [['sudoku', '--data', join(tmp, 'missing.csv')], /--data: cannot read/],
+    [
+      ['sudoku', '--resume', join(tmp, 'nope')],
+      /--resume needs the folder of a sudoku run; got ".*nope", which does not exist/,
+    ],
+    [
+      ['sudoku', '--resume', tmp],
+      /--resume needs the folder of a sudoku run; got ".*", with no readable config\.json/,
+    ],
+    [
+      ['sudoku', '--play', '1000000000000000', '--run', other],
+      /--run needs the folder of a sudoku run; got ".*a-denoise-run", a denoise run/,
+    ],
+    [
+      ['sudoku', '--out', join(tmp, 'tiny')],
+      /--out must be a new or empty folder.*got ".*tiny" with files in it/,
+    ],
+    [
+      ['sudoku', '--data', join(tmp, 'missing.csv')],
+      /cannot read --data ".*missing\.csv"; got ENOENT/,
+    ],
   ];
   for (const [argv, want] of cases) {
     const r = await cli(...argv);
     assert.is(r.code, 2, argv.join(' '));
     assert.match(r.stderr, want);
+    // One line that names the command, then where its help is.
+    const lines = r.stderr.trim().split('\n');
+    assert.is(lines.length, 2, r.stderr);
+    assert.ok(lines[0].startsWith('optnet sudoku: '), lines[0]);
+    assert.is(lines[1], 'Run "optnet sudoku --help" for the usage.');
   }
+  // --resume says which run it opens first, then the one-line error.
+  const r0 = await cli('sudoku', '--resume', bare);
+  assert.is(r0.code, 2);
+  assert.match(
+    r0.stderr.trim().split('\n').at(-2)!,
+    /^optnet sudoku: --resume needs the run's checkpoint; got no readable/,
+  );
+  // The unknown flag is said once (its value is not the flag's name).
+  const r = await cli('sudoku', '--epoch=3');
+  assert.match(r.stderr, /^optnet sudoku: unknown flag; got --epoch\. Did/);
+  assert.not.match(r.stderr, /epoch=3/);
 });
 
 test('--generate writes the puzzles a run would train on, as CSV', async () => {
@@ -274,6 +390,8 @@ test('--help documents every option with its default', async () => {
     r.stdout,
     /--epochs N\s+passes over the training puzzles \(default 20\)/,
   );
+  assert.match(r.stdout, /exit code 1 when the answer breaks the rules/);
+  assert.match(r.stdout, /Exit code 0 when it does, 1 when it does not/);
 });
 
 test.run();

@@ -10,6 +10,7 @@ import { makeRng, ValueError } from '@optnet/tensor';
 import {
   allGrids,
   argmaxBoards,
+  clueClash,
   formatBoard,
   generatePuzzles,
   isSolvedGrid,
@@ -32,6 +33,29 @@ test('there are 288 solved 4x4 grids, all distinct and valid', () => {
   assert.ok(g.every(isSolvedGrid));
   assert.not.ok(isSolvedGrid('1234123412341234')); // columns repeat
   assert.not.ok(isSolvedGrid('1234341221434320')); // a blank
+});
+
+test('clueClash names the first repeated clue; clues that clash have no solution', () => {
+  assert.is(clueClash('1100000000000000'), 'two 1s in row 1');
+  assert.is(clueClash('1000100000000000'), 'two 1s in column 1');
+  assert.is(clueClash('0000000000300003'), 'two 3s in the bottom-right box');
+  assert.is(clueClash('1234341221434321'), null);
+  // Random clue sets: a clash means no grid completes them; every clue set
+  // taken from a solved grid has none.
+  const rng = makeRng('clashes');
+  let clashes = 0;
+  for (let k = 0; k < 300; k++) {
+    const quiz = Array.from({ length: 16 }, () =>
+      rng() < 0.3 ? String(1 + Math.floor(rng() * 4)) : '0',
+    ).join('');
+    if (clueClash(quiz) === null) continue;
+    clashes++;
+    assert.equal(solutionsOf(quiz, 1), [], quiz);
+  }
+  assert.ok(clashes > 100, `${clashes} clashing quizzes drawn`);
+  for (const p of generatePuzzles(50, makeRng(4))) {
+    assert.is(clueClash(p.quiz), null);
+  }
 });
 
 test('generated puzzles have one solution, agree with it, and are distinct', () => {

@@ -25,3 +25,11 @@ export function checkSvg(svg: string): void {
   const all = (svg.match(/<[^>]*>/g) ?? []).join('').length;
   assert.is(consumed, all, 'every tag parses (quoted attributes)');
 }
+
+/** The y axis's tick labels of a chart, as numbers (bottom to top). */
+export function yTicks(svg: string): number[] {
+  const labels = svg.matchAll(
+    /text-anchor="end" dominant-baseline="middle">([^<]+)</g,
+  );
+  return [...labels].map((m) => Number(m[1]));
+}

@@ -10,13 +10,12 @@ import { useCpuThreads } from '@optnet/tensor/threads';
 import {
   flagsHelp,
   parseFlags,
-  UsageError,
   type FlagSpec,
   RUN_FOLDER_FLAGS,
   THREADS_AND_HELP_FLAGS,
   refusePositionals,
 } from '../common/flags.js';
-import { createRunDir, readJson, writeJson } from '../common/run-dir.js';
+import { createRunDir, readRunConfig, writeJson } from '../common/run-dir.js';
 import {
   refuseWithResume,
   runInterruptible,
@@ -113,13 +112,15 @@ const FIXED = [
 ] as const;
 
 function readConfig(dir: string): ClassifyConfig {
-  const c = readJson(dir, 'config.json') as Partial<ClassifyConfig>;
-  if (c.command !== 'classify' || c.model === undefined || !c.data) {
-    throw new UsageError(
-      `${dir}: not a classify run folder; got config.json of "${String(c.command)}".`,
-    );
-  }
-  return c as ClassifyConfig;
+  const required = ['model', 'data'];
+  const c = readRunConfig({
+    cmd: CMD,
+    flag: '--resume',
+    dir,
+    command: 'classify',
+    required,
+  });
+  return c as unknown as ClassifyConfig;
 }
 
 function newConfig(f: Flags['values']): ClassifyConfig {
@@ -153,7 +154,7 @@ async function train(f: Flags, io: ExperimentIo): Promise<number> {
   );
   const dir = resume
     ? f.values.resume!
-    : createRunDir(f.values.out, `classify-${config.model}`);
+    : createRunDir(CMD, f.values.out, `classify-${config.model}`);
   if (!resume) await writeJson(dir, 'config.json', config);
   io.stderr.write(
     `${CMD}: ${config.model} on ${data.train.n} training and ${data.test.n} test images; run folder ${dir}\n`,

@@ -60,7 +60,8 @@ export async function loadClassifyData(
           'Install it with `sudo apt-get install dataset-fashion-mnist`, or pass --data DIR.',
       );
     }
-    if (e instanceof NnError) throw new UsageError(e.message);
+    if (e instanceof NnError)
+      throw new UsageError(`optnet classify: ${e.message}`);
     throw e;
   }
 }

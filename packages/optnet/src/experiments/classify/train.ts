@@ -199,15 +199,16 @@ async function writeArtifacts(
   const svg = lineChartSvg({
     title: `Fashion-MNIST: ${c.model === 'optnet' ? 'FC-600, FC-10, OptNet-10' : 'FC-600, FC-10, FC-10'}, seed ${c.seed}`,
     xLabel: 'epoch',
-    yLabel: 'error (1 − accuracy)',
+    yLabel: 'error, % (100 − accuracy)',
     x: h.map((r) => r.epoch),
+    // In percent, as the epoch lines print the accuracy.
     series: [
       {
         name: 'train',
-        values: h.map((r) => 1 - r.trainAccuracy),
+        values: h.map((r) => 100 * (1 - r.trainAccuracy)),
         dashed: true,
       },
-      { name: 'test', values: h.map((r) => 1 - r.testAccuracy) },
+      { name: 'test', values: h.map((r) => 100 * (1 - r.testAccuracy)) },
     ],
     logY: true,
   });

@@ -10,6 +10,21 @@ export interface ExperimentIo {
   stderr: { write(s: string): unknown; isTTY?: boolean; columns?: number };
   /** Polled after each batch besides Ctrl-C. */
   stop?: () => boolean;
+  /**
+   * How the user runs the command line, for hints that name a command
+   * (default 'optnet'; 'pnpm optnet' in a clone).
+   */
+  prog?: string;
+}
+
+/**
+ * `cmd` ('optnet denoise') as the user runs it: with `io.prog` in place of
+ * 'optnet'.
+ * @example
+ * asTyped('optnet denoise', { prog: 'pnpm optnet' }); // 'pnpm optnet denoise'
+ */
+export function asTyped(cmd: string, io: { prog?: string }): string {
+  return cmd.replace(/^optnet\b/, io.prog ?? 'optnet');
 }
 
 /**
@@ -61,7 +76,7 @@ export async function runInterruptible<
     const result = await train(() => stopping || (io.stop?.() ?? false));
     if (result.status === 'interrupted') {
       io.stderr.write(
-        `${cmd}: interrupted; continue with: ${cmd} --resume ${dir}\n`,
+        `${cmd}: interrupted; continue with: ${asTyped(cmd, io)} --resume ${dir}\n`,
       );
       return 130;
     }

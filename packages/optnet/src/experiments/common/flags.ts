@@ -120,7 +120,7 @@ export function parseFlags<S extends Record<string, FlagSpec>>(
         .map((k) => `--${k}`)
         .join(', ');
       throw new UsageError(
-        `${cmd}: unknown flag --${name}; got "${arg}".${hint} Known flags: ${known}.`,
+        `${cmd}: unknown flag; got --${name}.${hint} Known flags: ${known}.`,
       );
     }
     if (given.has(name)) {

@@ -4,7 +4,13 @@
  * never overwritten (a new default folder gets a fresh name; an existing,
  * non-empty `--out` folder is refused). Every file is written atomically.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@optnet/nn/node';
 import { UsageError } from './flags.js';
@@ -21,21 +27,21 @@ function stamp(d: Date): string {
 /**
  * Create the run folder: `out` if given (it must not exist or be empty),
  * else a new folder `runs/<prefix>-<time>` (with -2, -3, ... if taken).
+ * Mistakes are UsageErrors that start with `cmd`.
  * @example
- * const dir = createRunDir(undefined, 'sudoku-optnet'); // runs/sudoku-optnet-2026-...
+ * const dir = createRunDir('optnet sudoku', undefined, 'sudoku-optnet'); // runs/sudoku-optnet-2026-...
  */
-export function createRunDir(out: string | undefined, prefix: string): string {
+export function createRunDir(
+  cmd: string,
+  out: string | undefined,
+  prefix: string,
+): string {
   if (out !== undefined) {
-    if (existsSync(out) && readdirSync(out).length > 0) {
-      throw new UsageError(
-        `--out: the folder must be new or empty (runs are never overwritten); got "${out}" with files in it. ` +
-          `Pick another folder, or continue that run with --resume ${out}.`,
-      );
-    }
-    mkdirSync(out, { recursive: true });
+    checkOut(cmd, out);
+    mkdirOrRefuse(cmd, out);
     return out;
   }
-  mkdirSync('runs', { recursive: true });
+  mkdirOrRefuse(cmd, 'runs');
   const base = join('runs', `${prefix}-${stamp(new Date())}`);
   for (let k = 1; ; k++) {
     const dir = k === 1 ? base : `${base}-${k}`;
@@ -45,6 +51,32 @@ export function createRunDir(out: string | undefined, prefix: string): string {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
+  }
+}
+
+/** `--out DIR` must be a new or empty folder. */
+function checkOut(cmd: string, out: string): void {
+  if (!existsSync(out)) return;
+  const rule = `${cmd}: --out must be a new or empty folder (runs are never overwritten)`;
+  if (!statSync(out).isDirectory()) {
+    throw new UsageError(`${rule}; got "${out}", a file. Pick a folder.`);
+  }
+  if (readdirSync(out).length > 0) {
+    throw new UsageError(
+      `${rule}; got "${out}" with files in it. ` +
+        `Pick another folder, or continue that run with --resume ${out}.`,
+    );
+  }
+}
+
+function mkdirOrRefuse(cmd: string, dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new UsageError(
+      `${cmd}: cannot create the run folder "${dir}"; got ${why}. Pick a folder you can write to with --out DIR.`,
+    );
   }
 }
 
@@ -62,10 +94,11 @@ export async function writeJson(
 }
 
 /**
- * Read `dir/name` as JSON; a UsageError naming the folder when it is missing
- * or unreadable.
+ * Read `dir/name` as JSON; a UsageError when it is missing or unreadable
+ * (for the files a run writes besides its config, whose callers fall back
+ * when they are missing).
  * @example
- * const config = readJson(dir, 'config.json');
+ * const start = readJson(dir, 'start.json');
  */
 export function readJson(dir: string, name: string): unknown {
   const path = join(dir, name);
@@ -73,9 +106,7 @@ export function readJson(dir: string, name: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    throw new UsageError(
-      `${dir}: not a run folder; got no readable ${name} in it. Pass the folder a training run wrote (its --out).`,
-    );
+    throw new UsageError(`${path}: cannot read it.`);
   }
   try {
     return JSON.parse(text);
@@ -84,6 +115,68 @@ export function readJson(dir: string, name: string): unknown {
       `${path}: not valid JSON; got ${(e as Error).message}.`,
     );
   }
+}
+
+/** Where readRunConfig reads, and what it checks. */
+export interface RunConfigRequest {
+  /** The command, for the errors ('optnet sudoku'). */
+  cmd: string;
+  /** The flag that named the folder ('--resume', '--run'). */
+  flag: string;
+  dir: string;
+  /** The `command` its config.json must hold ('sudoku'). */
+  command: string;
+  /** Keys its config.json must have. */
+  required: readonly string[];
+}
+
+/**
+ * A run folder's config.json, checked to come from `command` and to have
+ * the `required` keys. Every mistake is one UsageError that starts with
+ * `cmd` and names `flag`.
+ * @example
+ * const c = readRunConfig({ cmd: 'optnet sudoku', flag: '--resume', dir,
+ *   command: 'sudoku', required: ['model', 'data'] });
+ */
+export function readRunConfig(r: RunConfigRequest): Record<string, unknown> {
+  const path = join(r.dir, 'config.json');
+  const rule = `${r.cmd}: ${r.flag} needs the folder of a ${r.command} run`;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    const what = existsSync(r.dir)
+      ? 'with no readable config.json in it'
+      : 'which does not exist';
+    throw new UsageError(
+      `${rule}; got "${r.dir}", ${what}. Pass the folder a training run wrote (its --out).`,
+    );
+  }
+  let c: Record<string, unknown>;
+  try {
+    c = JSON.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    throw new UsageError(
+      `${r.cmd}: ${path} must be JSON; got ${(e as Error).message}. Fix the file or start a new run.`,
+    );
+  }
+  const other = typeof c?.command === 'string' ? c.command : null;
+  if (other !== r.command) {
+    const got =
+      other === null
+        ? `"${r.dir}", whose config.json names no command`
+        : `"${r.dir}", a ${other} run (its config.json says so)`;
+    const hint =
+      other === null ? '' : ` Continue it with the ${other} command.`;
+    throw new UsageError(`${rule}; got ${got}.${hint}`);
+  }
+  const missing = r.required.filter((k) => c[k] === undefined);
+  if (missing.length > 0) {
+    throw new UsageError(
+      `${r.cmd}: ${path} must have ${missing.map((k) => `"${k}"`).join(', ')}; got none. Fix the file or start a new run.`,
+    );
+  }
+  return c;
 }
 
 /**

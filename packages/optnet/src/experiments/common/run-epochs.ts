@@ -7,7 +7,8 @@
  */
 import { join } from 'node:path';
 import { makeRng } from '@optnet/tensor';
-import { type Module, type StatefulOptimizer } from '@optnet/nn';
+import { NnError, type Module, type StatefulOptimizer } from '@optnet/nn';
+import { UsageError } from './flags.js';
 import { load, save } from '@optnet/nn/node';
 import { writeJson } from './run-dir.js';
 import type { ProgressStream } from './progress.js';
@@ -73,10 +74,55 @@ export interface RunEpochsOptions<C extends RunConfig, R> {
 export interface RunEpochsResult<R> {
   status: 'done' | 'interrupted';
   history: R[];
+  /** Epochs this call finished (0 when a resumed run had none left). */
+  newEpochs: number;
+}
+
+/** What a resumed run that has no epoch left to run says (one line). */
+function nothingToTrain(dir: string, c: RunConfig, state: LoopState): string {
+  const done = state.epoch - 1;
+  const epochs = `${done} epoch${done === 1 ? '' : 's'}`;
+  const had =
+    done === c.epochs
+      ? `already finished its ${epochs}`
+      : `already trained ${epochs} and --epochs asks for ${c.epochs}`;
+  return (
+    `optnet ${c.command}: ${dir} ${had}; nothing to train. ` +
+    `To train further, resume it with --epochs M (M > ${done}).`
+  );
 }
 
 /** The checkpoint file of a run folder. */
 export const CHECKPOINT = 'checkpoint.safetensors';
+
+/**
+ * Load the checkpoint of the run folder `dir` (that `flag` named) into
+ * `model` (and `optimizer`). A missing or unreadable file, or one that
+ * does not fit the model, is a UsageError that starts with `cmd`: one
+ * line and exit code 2, not a stack trace.
+ * @example
+ * const { metadata } = await loadCheckpoint('optnet sudoku', '--run', dir, model);
+ */
+export async function loadCheckpoint(
+  cmd: string,
+  flag: string,
+  dir: string,
+  model: Module,
+  optimizer?: StatefulOptimizer,
+): Promise<{ metadata: Record<string, string> }> {
+  const path = join(dir, CHECKPOINT);
+  try {
+    return await load(model, path, { optimizer });
+  } catch (e) {
+    if (!(e instanceof NnError)) throw e;
+    const rule = `${cmd}: ${flag} needs the run's checkpoint`;
+    throw new UsageError(
+      e.code === 'FILE_ERROR'
+        ? `${rule}; got no readable ${CHECKPOINT} in "${dir}". A run stopped before its first checkpoint has nothing to continue: start it again.`
+        : `${rule}; got ${path}, which does not fit the model its config.json describes (other names or shapes). Start a new run.`,
+    );
+  }
+}
 
 /**
  * Run epochs up to `config.epochs`, checkpointing into `dir`. The batch
@@ -92,10 +138,28 @@ export async function runEpochs<C extends RunConfig, R>(
   const ckpt = join(o.dir, CHECKPOINT);
   let state: LoopState = startState(makeRng(`${c.command}-batches/${c.seed}`));
   let history: R[] = [];
+  let newEpochs = 0;
   if (o.resume) {
-    const { metadata } = await load(o.model, ckpt, { optimizer: o.optimizer });
+    const cmd = `optnet ${c.command}`;
+    const { metadata } = await loadCheckpoint(
+      cmd,
+      '--resume',
+      o.dir,
+      o.model,
+      o.optimizer,
+    );
+    if (metadata.loop === undefined || metadata.history === undefined) {
+      throw new UsageError(
+        `${cmd}: --resume needs the checkpoint of a training run; got ${ckpt} without its position (loop, history). Start a new run.`,
+      );
+    }
     state = JSON.parse(metadata.loop) as LoopState;
     history = JSON.parse(metadata.history) as R[];
+    if (state.epoch > c.epochs) {
+      (o.stream ?? process.stderr).write(
+        `${nothingToTrain(o.dir, c, state)}\n`,
+      );
+    }
   }
   const saveAt = (s: LoopState): Promise<void> =>
     save(o.model, ckpt, {
@@ -110,6 +174,7 @@ export async function runEpochs<C extends RunConfig, R>(
   ): Promise<void> => {
     const seconds = (performance.now() - epochStart) / 1000;
     history.push(await o.record(epoch, sums, seconds));
+    newEpochs += 1;
     await o.report(history);
     await writeJson(o.dir, 'config.json', {
       ...c,
@@ -131,5 +196,5 @@ export async function runEpochs<C extends RunConfig, R>(
     unit: o.unit,
     showError: o.showError,
   });
-  return { status, history };
+  return { status, history, newEpochs };
 }

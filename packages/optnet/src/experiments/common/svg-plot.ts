@@ -95,22 +95,41 @@ interface YAxis {
   map: (v: number) => number; // value → [0, 1] from the bottom
 }
 
+/**
+ * A log axis from the decade at or below the smallest value to the one at
+ * or above the largest (values below `floor` count as `floor`). Values on
+ * a single power of ten get the decade below it (an error of 100% is drawn
+ * at the top of 10..100, not at the bottom of 100..1000), or above it when
+ * they all sit at the floor. An axis of one or two decades is labelled at
+ * 1, 2 and 5 × 10^k, a longer one at the powers of ten.
+ */
+function logAxis(values: number[], floor: number): YAxis {
+  const clamped = values.map((v) => Math.max(v, floor));
+  const top = Math.max(...clamped);
+  // ± 1e-9: log10(1000) is 2.9999999999999996.
+  let lo = Math.floor(Math.log10(Math.min(...clamped)) + 1e-9);
+  let hi = Math.ceil(Math.log10(top) - 1e-9);
+  if (hi === lo) {
+    if (top <= floor) hi += 1;
+    else lo -= 1;
+  }
+  const steps = hi - lo <= 2 ? [1, 2, 5] : [1];
+  const ticks: number[] = [];
+  for (let e = lo; e <= hi; e++) {
+    for (const m of e < hi ? steps : [1]) ticks.push(m * 10 ** e);
+  }
+  const map = (v: number): number =>
+    (Math.log10(Math.max(v, floor)) - lo) / (hi - lo);
+  return { lo: 10 ** lo, hi: 10 ** hi, ticks, map };
+}
+
 function yAxis(
   values: number[],
   logY: boolean,
   floor: number,
   fit = false,
 ): YAxis {
-  if (logY) {
-    const clamped = values.map((v) => Math.max(v, floor));
-    const lo = Math.floor(Math.log10(Math.min(...clamped)));
-    const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...clamped))));
-    const ticks: number[] = [];
-    for (let e = lo; e <= hi; e++) ticks.push(10 ** e);
-    const map = (v: number): number =>
-      (Math.log10(Math.max(v, floor)) - lo) / (hi - lo);
-    return { lo: 10 ** lo, hi: 10 ** hi, ticks, map };
-  }
+  if (logY) return logAxis(values, floor);
   const ticks = linearTicks(
     fit ? Math.min(...values) : Math.min(0, ...values),
     Math.max(...values),
@@ -183,8 +202,10 @@ function xAxis(xs: readonly number[], logX: boolean): XAxis {
     }
     return { ticks, map: (v) => (Math.log10(v) - lo) / (hi - lo) };
   }
-  const x0 = Math.min(...xs);
-  const x1 = Math.max(...xs) > x0 ? Math.max(...xs) : x0 + 1;
+  // One x (a run's first epoch) sits in the middle, not on the left edge.
+  const one = Math.max(...xs) === Math.min(...xs);
+  const x0 = Math.min(...xs) - (one ? 0.5 : 0);
+  const x1 = one ? x0 + 1 : Math.max(...xs);
   const ticks = linearTicks(x0, x1, Math.min(10, xs.length)).filter(
     (t) => Number.isInteger(t) || !xs.every(Number.isInteger),
   );

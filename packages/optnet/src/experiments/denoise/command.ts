@@ -17,7 +17,7 @@ import {
   THREADS_AND_HELP_FLAGS,
   refusePositionals,
 } from '../common/flags.js';
-import { createRunDir, readJson, writeJson } from '../common/run-dir.js';
+import { createRunDir, readRunConfig, writeJson } from '../common/run-dir.js';
 import {
   refuseWithResume,
   runInterruptible,
@@ -106,11 +106,17 @@ TV with that lambda and learns every matrix of the QP (Q, the linear
 term W*signal + c, G and h; --learn D: only TV's difference operator
 times lambda); fc is a fully connected net. Progress goes to stderr; the
 last line on stdout is one JSON object:
-{"model","epochs","lambda","train_mse","test_mse","seconds"}.
-The run folder gets config.json, metrics.csv and mse.svg (per epoch),
-sweep.csv and sweep.svg (per lambda), signals.svg (test signals, noisy and
-denoised) and the checkpoint; Ctrl-C saves it, and --resume DIR continues
-bit-identically.
+{"model","learn","epochs","lambda","train_mse","test_mse","seconds"}
+("learn" for optnet only). The run folder gets
+  config.json             the run's settings (and lambda once swept)
+  sweep.json              the lambda sweep's points so far (tv, and optnet
+                          without --lambda), which --resume continues
+  sweep.csv, sweep.svg    train MSE per lambda (the same runs)
+  start.json              optnet's test MSE before training (TV's)
+  metrics.csv, mse.svg    train and test MSE per epoch (optnet, fc)
+  checkpoint.safetensors  model, optimizer and position (optnet, fc)
+  signals.svg             test signals: noisy, clean and denoised
+Ctrl-C saves the checkpoint, and --resume DIR continues bit-identically.
 
 Options:
 ${flagsHelp(FLAGS)}`;
@@ -157,18 +163,20 @@ function newConfig(f: Flags['values']): DenoiseConfig {
 }
 
 function readConfig(dir: string): DenoiseConfig {
-  const c = readJson(dir, 'config.json') as Partial<DenoiseConfig>;
-  if (c.command !== 'denoise' || c.model === undefined || !c.data) {
-    throw new UsageError(
-      `${dir}: not a denoise run folder; got config.json of "${String(c.command)}".`,
-    );
-  }
+  const required = ['model', 'data'];
+  const c = readRunConfig({
+    cmd: CMD,
+    flag: '--resume',
+    dir,
+    command: 'denoise',
+    required,
+  }) as unknown as DenoiseConfig;
   if (c.learn !== undefined && c.learn !== 'qp' && c.learn !== 'D') {
     throw new UsageError(
-      `${dir}/config.json: "learn" must be "qp" or "D"; got ${JSON.stringify(c.learn)}. Fix the file or start a new run.`,
+      `${CMD}: "learn" in ${dir}/config.json must be "qp" or "D"; got ${JSON.stringify(c.learn)}. Fix the file or start a new run.`,
     );
   }
-  return c as DenoiseConfig;
+  return c;
 }
 
 async function train(f: Flags, io: ExperimentIo): Promise<number> {
@@ -182,7 +190,7 @@ async function train(f: Flags, io: ExperimentIo): Promise<number> {
     if (f.given.has('epochs')) config = { ...config, epochs: f.values.epochs };
   } else {
     config = newConfig(f.values);
-    dir = createRunDir(f.values.out, `denoise-${config.model}`);
+    dir = createRunDir(CMD, f.values.out, `denoise-${config.model}`);
     await writeJson(dir, 'config.json', config);
   }
   const data = generatedSignals(config.data);
@@ -200,6 +208,7 @@ async function train(f: Flags, io: ExperimentIo): Promise<number> {
       runDenoise({ dir, config, data, resume, stream: io.stderr, stop }),
     (r) => ({
       model: config.model,
+      ...(config.model === 'optnet' ? { learn: config.learn ?? 'D' } : {}),
       epochs: r.epochs,
       lambda: r.lambda,
       train_mse: r.trainMse,
@@ -207,6 +216,34 @@ async function train(f: Flags, io: ExperimentIo): Promise<number> {
       seconds: secondsSince(t0),
     }),
   );
+}
+
+/**
+ * Flags of one model given with another: refused, not ignored. With
+ * --resume the run's config names the model (refuseWithResume refuses
+ * these flags there).
+ */
+function refuseOtherModelsFlags(f: Flags): void {
+  const resume = f.given.has('resume');
+  if (f.values.model !== 'optnet' && f.given.has('learn') && !resume) {
+    throw new UsageError(
+      `${CMD}: --learn is optnet's; got --learn with --model ${f.values.model}.`,
+    );
+  }
+  if (f.values.model !== 'fc' && f.given.has('width') && !resume) {
+    throw new UsageError(
+      `${CMD}: --width is fc's; got --width with --model ${f.values.model}.`,
+    );
+  }
+  if (f.values.model === 'fc' && !resume) {
+    for (const k of ['lambda', 'sweep-size'] as const) {
+      if (f.given.has(k)) {
+        throw new UsageError(
+          `${CMD}: --${k} is TV's (tv, optnet); got --${k} with --model fc.`,
+        );
+      }
+    }
+  }
 }
 
 /**
@@ -225,24 +262,7 @@ export async function denoiseCommand(
     return 0;
   }
   refusePositionals(CMD, f.positionals);
-  if (
-    f.values.model !== 'optnet' &&
-    f.given.has('learn') &&
-    !f.given.has('resume')
-  ) {
-    throw new UsageError(
-      `${CMD}: --learn is optnet's; got --learn with --model ${f.values.model}.`,
-    );
-  }
-  if (f.values.model === 'fc' && !f.given.has('resume')) {
-    for (const k of ['lambda', 'sweep-size'] as const) {
-      if (f.given.has(k)) {
-        throw new UsageError(
-          `${CMD}: --${k} is TV's (tv, optnet); got --${k} with --model fc.`,
-        );
-      }
-    }
-  }
+  refuseOtherModelsFlags(f);
   if (f.values.threads !== undefined) await useCpuThreads(f.values.threads);
   return train(f, io);
 }

@@ -13,9 +13,8 @@ import type { Tensor } from '@optnet/tensor';
 import { Adam, mseLoss, type Module } from '@optnet/nn';
 import { writeFileAtomic } from '@optnet/nn/node';
 import type { QpSolveInfo } from '../../api/types.js';
-import { csvText, readJson, writeJson } from '../common/run-dir.js';
-import { lineChartSvg } from '../common/svg-plot.js';
-import { runEpochs, type ExperimentRunOptions } from '../common/run-epochs.js';
+import { readJson, writeJson } from '../common/run-dir.js';
+import { runEpochs, type RunEpochsResult } from '../common/run-epochs.js';
 import {
   yieldToEvents,
   type EpochSums,
@@ -25,68 +24,32 @@ import { FcDenoise } from './baselines.js';
 import { OptNetDenoise } from './optnet-model.js';
 import { OptNetTunedDenoise } from './tuned-model.js';
 import { signalsSvg } from './plots.js';
-import {
-  SIGNAL_LENGTH,
-  signalTensor,
-  type DenoiseData,
-  type SignalSet,
-  type SignalSource,
-} from './signals.js';
+import { SIGNAL_LENGTH, signalTensor, type SignalSet } from './signals.js';
 import {
   bestPoint,
   meanSquaredError,
   nextLambda,
   type SweepPoint,
 } from './sweep.js';
-
-/** Everything that defines a run (saved as config.json). */
-export interface DenoiseConfig {
-  command: 'denoise';
-  model: 'optnet' | 'tv' | 'fc';
-  /**
-   * What optnet learns: 'qp', every matrix of a general QP started at TV
-   * (the paper's "OptNet tuned from TV"), or 'D', only TV's difference
-   * operator. Absent in run folders from before it existed: 'D'.
-   */
-  learn?: 'qp' | 'D';
-  /** TV's weight (optnet: D's start); null until the sweep picks it. */
-  lambda: number | null;
-  /** Training signals the λ sweep evaluates (the first N; null: all). */
-  sweepSize?: number | null;
-  /** Hidden units of fc. */
-  width: number;
-  lr: number;
-  batch: number;
-  epochs: number;
-  seed: number;
-  data: SignalSource;
-}
-
-/** One epoch's line of metrics.csv. */
-export interface DenoiseRecord {
-  epoch: number;
-  /** Mean loss over the epoch's batches. */
-  trainMse: number;
-  testMse: number;
-  /** Training QPs that did not solve this epoch (optnet only). */
-  qpNotSolved: number;
-  seconds: number;
-}
-
-/** How a run ended and its final MSEs. */
-export interface DenoiseResult {
-  status: 'done' | 'interrupted';
-  epochs: number;
-  lambda: number | null;
-  trainMse: number | null;
-  testMse: number | null;
-}
-
-/** Options of runDenoise. */
-export type DenoiseRunOptions = ExperimentRunOptions<
+import {
+  aboveStartNote,
+  startMse,
+  writeSweepArtifacts,
+  writeTrainArtifacts,
+} from './run-files.js';
+import type {
   DenoiseConfig,
-  DenoiseData
->;
+  DenoiseRecord,
+  DenoiseResult,
+  DenoiseRunOptions,
+} from './types.js';
+
+export type {
+  DenoiseConfig,
+  DenoiseRecord,
+  DenoiseResult,
+  DenoiseRunOptions,
+} from './types.js';
 
 /**
  * The model a config names (optnet and tv need `config.lambda`).
@@ -147,6 +110,11 @@ async function runSweep(o: DenoiseRunOptions): Promise<DenoiseResult> {
         ? c.lambda
         : null
       : nextLambda(points);
+  if (o.resume && pending() === null) {
+    stream.write(
+      `optnet denoise: ${dir} already finished its λ sweep (${points.length} points); nothing to sweep, only the test MSE at its best λ to measure.\n`,
+    );
+  }
   for (let lambda = pending(); lambda !== null; lambda = pending()) {
     const model = buildDenoiser({ ...c, model: 'tv', lambda });
     const mse = await meanSquaredError(model, sweepSet, {
@@ -164,10 +132,19 @@ async function runSweep(o: DenoiseRunOptions): Promise<DenoiseResult> {
       return { ...nothing(), status: 'interrupted' };
     }
   }
+  return sweepResult(o, points);
+}
+
+/** The sweep's end: TV's test MSE at the best λ (tv: and signals.svg). */
+async function sweepResult(
+  o: DenoiseRunOptions,
+  points: readonly SweepPoint[],
+): Promise<DenoiseResult> {
+  const { config: c, data, dir } = o;
   const best = bestPoint(points);
   const model = buildDenoiser({ ...c, model: 'tv', lambda: best.lambda });
   const testMse = (await meanSquaredError(model, data.test))!;
-  stream.write(
+  (o.stream ?? process.stderr).write(
     `TV: best λ ${best.lambda} (train MSE ${best.mse.toFixed(3)}), test MSE ${testMse.toFixed(3)}\n`,
   );
   if (c.model === 'tv') {
@@ -208,27 +185,6 @@ const nothing = (): Omit<DenoiseResult, 'status'> => ({
   trainMse: null,
   testMse: null,
 });
-
-async function writeSweepArtifacts(
-  dir: string,
-  points: readonly SweepPoint[],
-): Promise<void> {
-  const sorted = [...points].sort((a, b) => a.lambda - b.lambda);
-  const rows = sorted.map((p) => [p.lambda, p.mse]);
-  await writeFileAtomic(
-    join(dir, 'sweep.csv'),
-    csvText(['lambda', 'train_mse'], rows),
-  );
-  const svg = lineChartSvg({
-    title: 'TV denoising: training MSE against λ',
-    xLabel: 'λ',
-    yLabel: 'train MSE',
-    x: sorted.map((p) => p.lambda),
-    series: [{ name: 'TV', values: sorted.map((p) => p.mse) }],
-    logX: true,
-  });
-  await writeFileAtomic(join(dir, 'sweep.svg'), svg);
-}
 
 /** Train optnet or fc for the config's epochs (resumable). */
 async function train(o: DenoiseRunOptions): Promise<DenoiseResult> {
@@ -288,93 +244,30 @@ async function train(o: DenoiseRunOptions): Promise<DenoiseResult> {
     unit: 'signals',
     showError: false,
   });
-  const last = r.history[r.history.length - 1];
+  return trainResult(o, r, start);
+}
+
+/**
+ * A training run's result; a note on stderr when it ended above its start
+ * on the test set.
+ */
+function trainResult(
+  o: DenoiseRunOptions,
+  r: RunEpochsResult<DenoiseRecord>,
+  start: number | null,
+): DenoiseResult {
+  const last = r.history.at(-1);
+  const above = start !== null && last !== undefined && last.testMse > start;
+  if (r.status === 'done' && above) {
+    (o.stream ?? process.stderr).write(
+      `${aboveStartNote(last.testMse, start, o.data.train.n)}\n`,
+    );
+  }
   return {
     status: r.status,
     epochs: last?.epoch ?? 0,
-    lambda: c.lambda,
+    lambda: o.config.lambda,
     trainMse: last?.trainMse ?? null,
     testMse: last?.testMse ?? null,
   };
-}
-
-/** The start's file: optnet's test MSE before training (TV's). */
-const START = 'start.json';
-
-/**
- * optnet's test MSE at its start (TV at λ, up to ε), measured before the
- * first step and kept in start.json for the plot's reference line; null
- * for fc, and for a resumed run folder from before the file existed.
- */
-async function startMse(
-  o: DenoiseRunOptions,
-  model: Module,
-): Promise<number | null> {
-  if (o.config.model !== 'optnet') return null;
-  if (o.resume) {
-    try {
-      return (readJson(o.dir, START) as { testMse: number }).testMse;
-    } catch {
-      return null;
-    }
-  }
-  const testMse = (await meanSquaredError(model, o.data.test))!;
-  (o.stream ?? process.stderr).write(
-    `start (TV at λ ${o.config.lambda}): test MSE ${testMse.toFixed(3)}\n`,
-  );
-  await writeJson(o.dir, START, { testMse });
-  return testMse;
-}
-
-/**
- * Write a training run's metrics.csv, mse.svg and signals.svg from its
- * history (after every epoch; also to redraw a finished run's plots).
- * @example await writeTrainArtifacts(dir, config, history, model, data, 15.75);
- */
-export async function writeTrainArtifacts(
-  dir: string,
-  c: DenoiseConfig,
-  h: readonly DenoiseRecord[],
-  model: Module,
-  data: DenoiseData,
-  start: number | null,
-): Promise<void> {
-  const header = ['epoch', 'train_mse', 'test_mse', 'qp_not_solved', 'seconds'];
-  const rows = h.map((r) => [
-    r.epoch,
-    r.trainMse,
-    r.testMse,
-    r.qpNotSolved,
-    r.seconds.toFixed(2),
-  ]);
-  await writeFileAtomic(join(dir, 'metrics.csv'), csvText(header, rows));
-  const what =
-    c.model === 'optnet'
-      ? `${c.learn === 'qp' ? 'every matrix' : 'D'} learned from TV λ ${c.lambda}`
-      : `width ${c.width}`;
-  const svg = lineChartSvg({
-    title: `Denoising: ${c.model} (${what}), seed ${c.seed}`,
-    xLabel: 'epoch',
-    yLabel: 'MSE',
-    x: h.map((r) => r.epoch),
-    series: [
-      { name: 'train', values: h.map((r) => r.trainMse), dashed: true },
-      { name: 'test', values: h.map((r) => r.testMse) },
-      ...(start === null
-        ? []
-        : [
-            {
-              name: 'TV (start)',
-              values: h.map(() => start),
-              dashed: true,
-              dots: false,
-              color: '#7f7f7f',
-            },
-          ]),
-    ],
-    fitY: c.model === 'optnet',
-    logY: c.model !== 'optnet',
-  });
-  await writeFileAtomic(join(dir, 'mse.svg'), svg);
-  await writeFileAtomic(join(dir, 'signals.svg'), signalsSvg(model, data));
 }

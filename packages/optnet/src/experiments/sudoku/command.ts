@@ -7,7 +7,6 @@
  */
 import { join } from 'node:path';
 import { noGrad } from '@optnet/autograd';
-import { load } from '@optnet/nn/node';
 import { useCpuThreads } from '@optnet/tensor/threads';
 import type { FloatDType, Tensor } from '@optnet/tensor';
 import {
@@ -19,7 +18,8 @@ import {
   THREADS_AND_HELP_FLAGS,
   refusePositionals,
 } from '../common/flags.js';
-import { createRunDir, readJson, writeJson } from '../common/run-dir.js';
+import { createRunDir, readRunConfig, writeJson } from '../common/run-dir.js';
+import { loadCheckpoint } from '../common/run-epochs.js';
 import {
   refuseWithResume,
   runInterruptible,
@@ -36,6 +36,7 @@ import {
 import { sudokuCsv } from './csv.js';
 import {
   argmaxBoards,
+  clueClash,
   formatBoard,
   isSolvedGrid,
   solutionsOf,
@@ -67,7 +68,7 @@ const FLAGS = {
     type: 'int',
     min: 1,
     default: 512,
-    help: 'conv filters per layer / fc hidden units (the paper: 512)',
+    help: 'conv filters per layer / fc hidden units (the paper: 512; conv and fc only)',
   },
   dtype: {
     type: 'choice',
@@ -111,7 +112,7 @@ const FLAGS = {
   play: {
     type: 'string',
     metavar: 'PUZZLE',
-    help: 'complete this 16-digit puzzle (0 = blank) with the model of --run',
+    help: 'complete this 16-digit puzzle (0 = blank) with the model of --run; exit code 1 when the answer breaks the rules',
   },
   run: {
     type: 'string',
@@ -134,6 +135,12 @@ goes to stderr; the last line on stdout is one JSON object:
 {"model","epochs","train_error","test_error","seconds"}. The run folder gets
 config.json, metrics.csv, errors.svg and checkpoint.safetensors; Ctrl-C saves
 the checkpoint, and --resume DIR continues bit-identically.
+
+--play prints the puzzle, the model's answer and whether the answer
+satisfies the rules (keeps the clues; each row, column and 2x2 box holds
+1-4 once). Exit code 0 when it does, 1 when it does not; a puzzle whose
+clues break the rules or that has no solution is refused first (exit
+code 2), before the model runs.
 
 Options:
 ${flagsHelp(FLAGS)}`;
@@ -165,15 +172,11 @@ function newRun(f: Flags['values']): {
   return { config, data };
 }
 
-/** A run's config.json, checked enough to rebuild its model. */
-function readConfig(dir: string): SudokuConfig {
-  const c = readJson(dir, 'config.json') as Partial<SudokuConfig>;
-  if (c.command !== 'sudoku' || c.model === undefined || c.data === undefined) {
-    throw new UsageError(
-      `${dir}: not a sudoku run folder; got config.json of "${String(c.command)}".`,
-    );
-  }
-  return c as SudokuConfig;
+/** A run's config.json (of the folder `flag` named), checked enough to rebuild its model. */
+function readConfig(dir: string, flag: string): SudokuConfig {
+  const required = ['model', 'data'];
+  const c = readRunConfig({ cmd: CMD, flag, dir, command: 'sudoku', required });
+  return c as unknown as SudokuConfig;
 }
 
 /** The flags that define a run; with --resume they must not be given. */
@@ -191,33 +194,39 @@ const FIXED = [
   'out',
 ] as const;
 
-async function train(f: Flags, io: SudokuIo): Promise<number> {
-  let config: SudokuConfig;
-  let data: SudokuData;
-  let dir: string;
-  const resume = f.values.resume !== undefined;
-  if (resume) {
+/** The run to train: the one --resume names, or a new run folder. */
+async function openRun(
+  f: Flags,
+): Promise<{ config: SudokuConfig; data: SudokuData; dir: string }> {
+  if (f.values.resume !== undefined) {
     refuseWithResume(CMD, f.given, FIXED);
-    dir = f.values.resume!;
-    config = readConfig(dir);
+    const dir = f.values.resume;
+    let config = readConfig(dir, '--resume');
     if (f.given.has('epochs')) config = { ...config, epochs: f.values.epochs };
-    data = reloadData(config.data);
-  } else {
-    refuseSizesWithFiles(f.given);
-    ({ config, data } = newRun(f.values));
-    dir = createRunDir(f.values.out, `sudoku-${config.model}`);
-    await writeJson(dir, 'config.json', config);
+    return { config, data: reloadData(config.data), dir };
   }
+  refuseIgnoredFlags(f);
+  const { config, data } = newRun(f.values);
+  const dir = createRunDir(CMD, f.values.out, `sudoku-${config.model}`);
+  await writeJson(dir, 'config.json', config);
+  return { config, data, dir };
+}
+
+async function train(f: Flags, io: SudokuIo): Promise<number> {
+  const resume = f.values.resume !== undefined;
+  const { config, data, dir } = await openRun(f);
   io.stderr.write(
     `${CMD}: ${config.model} on ${data.train.length} training and ${data.test.length} test puzzles; run folder ${dir}\n`,
   );
   const t0 = performance.now();
+  let wrote = false;
   const code = await runInterruptible(
     CMD,
     dir,
     io,
     (stop) => runSudoku({ dir, config, data, resume, stream: io.stderr, stop }),
-    ({ history }) => {
+    ({ history, newEpochs }) => {
+      wrote = newEpochs > 0;
       const last = history[history.length - 1];
       return {
         model: config.model,
@@ -228,7 +237,7 @@ async function train(f: Flags, io: SudokuIo): Promise<number> {
       };
     },
   );
-  if (code === 0) {
+  if (wrote) {
     io.stderr.write(
       `${CMD}: wrote ${join(dir, 'metrics.csv')}, ${join(dir, 'errors.svg')} and the checkpoint\n`,
     );
@@ -237,21 +246,42 @@ async function train(f: Flags, io: SudokuIo): Promise<number> {
 }
 
 /**
- * --train-size sizes the generated training puzzles, --test-size the
- * generated test ones: with a CSV in their place they would be ignored.
+ * Flags that this run would ignore are refused: --width with the optnet
+ * model (it sizes conv and fc); --train-size and --test-size, which size
+ * generated puzzles, with a CSV in their place.
  */
-function refuseSizesWithFiles(given: ReadonlySet<string>): void {
-  const clash: [string, string][] = [
+function refuseIgnoredFlags(f: Flags): void {
+  if (f.values.model === 'optnet' && f.given.has('width')) {
+    throw new UsageError(
+      `${CMD}: --width is conv's and fc's; got --width with --model optnet.`,
+    );
+  }
+  const clash: [keyof typeof FLAGS, keyof typeof FLAGS][] = [
     ['train-size', 'data'],
     ['test-size', 'test'],
     ['test-size', 'data'],
   ];
   for (const [size, file] of clash) {
-    if (given.has(size) && given.has(file)) {
+    if (f.given.has(size) && f.given.has(file)) {
       throw new UsageError(
         `${CMD}: --${size} sizes generated puzzles; got it with --${file}, whose rows are used as they are. Drop --${size}, or cut the CSV.`,
       );
     }
+  }
+}
+
+/** A puzzle --play cannot fairly ask for: clues that break the rules, or no solution. */
+function refuseUnsolvable(quiz: string): void {
+  const clash = clueClash(quiz);
+  if (clash !== null) {
+    throw new UsageError(
+      `${CMD}: --play needs a puzzle whose clues keep the rules; got "${quiz}", with ${clash}. Fix the clues.`,
+    );
+  }
+  if (solutionsOf(quiz, 1).length === 0) {
+    throw new UsageError(
+      `${CMD}: --play needs a puzzle with a solution; got "${quiz}", whose clues no grid completes (no row, column or box repeats a clue, but they cannot all hold). Change a clue.`,
+    );
   }
 }
 
@@ -262,15 +292,16 @@ async function play(f: Flags, io: SudokuIo): Promise<number> {
       `${CMD}: --play needs a puzzle of 16 digits 0-4 (0 = blank), row by row; got "${quiz}".`,
     );
   }
+  refuseUnsolvable(quiz);
   if (f.values.run === undefined) {
     throw new UsageError(
       `${CMD}: --play needs --run DIR, the folder of a training run; got none.`,
     );
   }
   const dir = f.values.run;
-  const config = readConfig(dir);
+  const config = readConfig(dir, '--run');
   const model = buildModel(config, { onNotSolved: 'return' });
-  await load(model, join(dir, 'checkpoint.safetensors'));
+  await loadCheckpoint(CMD, '--run', dir, model);
   const pair = [{ quiz, solution: '' }];
   const z = noGrad(
     () => model.forward(boardTensor(pair, 'quiz', config.dtype)) as Tensor,
@@ -289,9 +320,7 @@ async function play(f: Flags, io: SudokuIo): Promise<number> {
       ? ' (a valid grid, but it changes a clue)\n'
       : '\n',
   );
-  if (solutions.length === 0)
-    io.stdout.write('(this puzzle has no solution)\n');
-  else if (solutions.length > 1)
+  if (solutions.length > 1)
     io.stdout.write('(this puzzle has more than one solution)\n');
   return isSolvedGrid(answer) && keepsClues ? 0 : 1;
 }

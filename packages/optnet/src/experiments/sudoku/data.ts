@@ -40,13 +40,16 @@ export interface SudokuData {
   source: DataSource;
 }
 
+/** The command whose data this is, for the errors. */
+const CMD = 'optnet sudoku';
+
 function readText(path: string, flag: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new UsageError(
-      `${flag}: cannot read "${path}"; got ${why}. Check the path.`,
+      `${CMD}: cannot read ${flag} "${path}"; got ${why}. Check the path.`,
     );
   }
 }
@@ -56,7 +59,7 @@ function parseCsv(text: string, name: string): SudokuPair[] {
   try {
     return parseSudokuCsv(text, name);
   } catch (e) {
-    if (e instanceof ValueError) throw new UsageError(e.message);
+    if (e instanceof ValueError) throw new UsageError(`${CMD}: ${e.message}`);
     throw e;
   }
 }
@@ -100,7 +103,7 @@ export function loadData(source: Omit<DataSource, 'sha256'>): SudokuData {
   if (tests === null) {
     if (train.length < 2) {
       throw new UsageError(
-        `--data: needs at least 2 puzzles to hold some out for testing; got ${train.length} in "${data}". Add rows or pass --test.`,
+        `${CMD}: --data needs at least 2 puzzles to hold some out for testing; got ${train.length} in "${data}". Add rows or pass --test.`,
       );
     }
     const held = Math.max(1, Math.round(train.length / 10));
@@ -116,7 +119,7 @@ export function reloadData(source: DataSource): SudokuData {
   const d = loadData(source);
   if (d.source.sha256 !== source.sha256) {
     throw new UsageError(
-      `--resume: the data files changed since the run started; got a new sha256 for "${source.data ?? source.test}". ` +
+      `${CMD}: the data files changed since the run started; got a new sha256 for "${source.data ?? source.test}". ` +
         'Restore the files, or start a new run.',
     );
   }

@@ -24,6 +24,32 @@ const GROUPS: readonly (readonly number[])[] = (() => {
   return g;
 })();
 
+/** The groups' names, in GROUPS' order. */
+const GROUP_NAMES: readonly string[] = [0, 1, 2, 3].flatMap((i) => [
+  `row ${i + 1}`,
+  `column ${i + 1}`,
+  `the ${['top-left', 'top-right', 'bottom-left', 'bottom-right'][i]} box`,
+]);
+
+/**
+ * The first rule the clues of `quiz` break, in words ('two 1s in row 1'),
+ * or null when no row, column or box repeats a clue.
+ * @example
+ * clueClash('1100000000000000'); // 'two 1s in row 1'
+ */
+export function clueClash(quiz: string): string | null {
+  for (let k = 0; k < GROUPS.length; k++) {
+    const seen = new Set<string>();
+    for (const i of GROUPS[k]) {
+      const d = quiz[i];
+      if (d === '0') continue;
+      if (seen.has(d)) return `two ${d}s in ${GROUP_NAMES[k]}`;
+      seen.add(d);
+    }
+  }
+  return null;
+}
+
 /**
  * A puzzle and its solution, 16 digits each (0 = blank in the quiz).
  * @example

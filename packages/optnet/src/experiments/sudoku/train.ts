@@ -56,6 +56,8 @@ export interface EpochRecord {
 export interface RunSummary {
   status: 'done' | 'interrupted';
   history: EpochRecord[];
+  /** Epochs this call finished (0 when a resumed run had none left). */
+  newEpochs: number;
 }
 
 /** The model a config names; `qpOptions` go to the OptNet layer. */
@@ -113,14 +115,19 @@ async function writeArtifacts(
   const svg = lineChartSvg({
     title: `4x4 Sudoku: ${c.model}${c.model === 'optnet' ? '' : ` (width ${c.width})`}, seed ${c.seed}`,
     xLabel: 'epoch',
-    yLabel: 'error (puzzles not solved exactly)',
+    yLabel: 'error, % of puzzles not solved exactly',
     x: h.map((r) => r.epoch),
+    // In percent, as the epoch lines print them.
     series: [
-      { name: 'train', values: h.map((r) => r.trainError), dashed: true },
-      { name: 'test', values: h.map((r) => r.testError) },
+      {
+        name: 'train',
+        values: h.map((r) => 100 * r.trainError),
+        dashed: true,
+      },
+      { name: 'test', values: h.map((r) => 100 * r.testError) },
     ],
     logY: true,
-    floor: 1e-4,
+    floor: 0.01,
   });
   await writeFileAtomic(join(dir, 'errors.svg'), svg);
 }
