@@ -6,7 +6,7 @@
  * `?play=PUZZLE` completes PUZZLE once trained; `?report=1` posts the
  * numbers and the drawn boards to the server that served it.
  */
-import { isSolvedGrid, solutionsOf } from '@optnet/optnet/sudoku';
+import { clueClash, isSolvedGrid, solutionsOf } from '@optnet/optnet/sudoku';
 import {
   complete,
   EXAMPLE_QUIZ,
@@ -61,8 +61,10 @@ function addEpoch(e: SudokuEpoch, seconds: number): void {
 function badQuiz(quiz: string): string | null {
   if (!/^[0-4]{16}$/.test(quiz))
     return `a puzzle is 16 digits from 0 to 4 (0 for a blank); got "${quiz}" (${quiz.length} characters).`;
+  const clash = clueClash(quiz);
+  if (clash !== null) return `these clues break the rules: ${clash}.`;
   if (solutionsOf(quiz, 1).length === 0)
-    return 'no 4x4 grid completes these clues (a digit repeats in a row, column or box, or they leave no way out).';
+    return 'no 4x4 grid completes these clues.';
   return null;
 }
 

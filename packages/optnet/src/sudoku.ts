@@ -18,6 +18,7 @@ export {
 export {
   allGrids,
   argmaxBoards,
+  clueClash,
   formatBoard,
   generatePuzzles,
   isSolvedGrid,
