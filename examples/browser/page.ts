@@ -7,10 +7,10 @@
 import { createWebGpuBackend } from '@optnet/gpu';
 import { setBackend } from '@optnet/tensor';
 import { runDemo } from './demo.js';
+import { report, reportFailure } from './report.js';
 
 const out = document.getElementById('out')!;
 const params = new URLSearchParams(location.search);
-const report = params.has('report');
 const webgpu = params.get('backend') === 'webgpu';
 
 async function main(): Promise<void> {
@@ -28,28 +28,7 @@ async function main(): Promise<void> {
       .join(', ')}`,
     `${seconds.toFixed(2)} s on ${webgpu ? 'WebGPU' : 'the CPU backend'}; SharedArrayBuffer ${threads ? 'available' : 'not available (no cross-origin isolation)'}`,
   ].join('\n');
-  if (report) {
-    await fetch('/result', {
-      method: 'POST',
-      body: JSON.stringify({
-        ok: true,
-        result: r,
-        sharedMemory: threads,
-        webgpu,
-      }),
-    });
-  }
+  await report({ result: r, sharedMemory: threads, webgpu });
 }
 
-main().catch(async (e: unknown) => {
-  out.textContent = `error: ${String(e)}`;
-  if (report) {
-    await fetch('/result', {
-      method: 'POST',
-      body: JSON.stringify({
-        ok: false,
-        error: String((e as Error).stack ?? e),
-      }),
-    });
-  }
-});
+main().catch((e: unknown) => reportFailure(e, out));

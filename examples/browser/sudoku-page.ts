@@ -15,11 +15,11 @@ import {
   SMALL,
   type SudokuEpoch,
 } from './sudoku-demo.js';
+import { report, reportFailure } from './report.js';
 
 const $ = <T extends HTMLElement>(id: string) =>
   document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
-const report = params.has('report');
 const config = params.has('small') ? SMALL : FULL;
 
 /**
@@ -115,28 +115,11 @@ async function main(): Promise<void> {
     $<HTMLInputElement>('quiz').value = play;
     form.requestSubmit();
   }
-  if (report) {
-    await fetch('/result', {
-      method: 'POST',
-      body: JSON.stringify({
-        ok: true,
-        result: { losses: r.losses, epochs: r.epochs },
-        cells: trainedBoard,
-        played: { cells: cells(), verdict: $('verdict').textContent },
-      }),
-    });
-  }
+  await report({
+    result: { losses: r.losses, epochs: r.epochs },
+    cells: trainedBoard,
+    played: { cells: cells(), verdict: $('verdict').textContent },
+  });
 }
 
-main().catch(async (e: unknown) => {
-  $('status').textContent = `error: ${String(e)}`;
-  if (report) {
-    await fetch('/result', {
-      method: 'POST',
-      body: JSON.stringify({
-        ok: false,
-        error: String((e as Error).stack ?? e),
-      }),
-    });
-  }
-});
+main().catch((e: unknown) => reportFailure(e, $('status')));

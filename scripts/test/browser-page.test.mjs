@@ -121,15 +121,24 @@ async function runPage(dir, isolated, webgpu = false, page = 'index.html?') {
   }
 }
 
-test('the page trains and solves in Chromium, served plainly and isolated, as Node does', async () => {
+/**
+ * The pages built into a fresh folder, or null where there is no chromium
+ * (said, and a failure under CI, where CI installs Debian's chromium).
+ */
+async function builtPages() {
   if (CHROMIUM === undefined) {
     if (process.env.CI)
       assert.unreachable('CI needs chromium (apt-get install chromium)');
     console.log('browser-page: no chromium here; skipped (CI runs it)');
-    return;
+    return null;
   }
   const { buildPage } = await import('../../examples/browser/build.mjs');
-  const dir = await buildPage(mkdtempSync(join(tmpdir(), 'optnet-page-')));
+  return buildPage(mkdtempSync(join(tmpdir(), 'optnet-page-')));
+}
+
+test('the page trains and solves in Chromium, served plainly and isolated, as Node does', async () => {
+  const dir = await builtPages();
+  if (dir === null) return;
   const want = nodeResult();
   for (const isolated of [false, true]) {
     const got = await runPage(dir, isolated);
@@ -152,14 +161,8 @@ test('the page trains and solves in Chromium, served plainly and isolated, as No
 });
 
 test('the Sudoku page trains the OptNet model in Chromium as Node does, and draws its answer', async () => {
-  if (CHROMIUM === undefined) {
-    if (process.env.CI)
-      assert.unreachable('CI needs chromium (apt-get install chromium)');
-    console.log('browser-page: no chromium here; skipped (CI runs it)');
-    return;
-  }
-  const { buildPage } = await import('../../examples/browser/build.mjs');
-  const dir = await buildPage(mkdtempSync(join(tmpdir(), 'optnet-page-')));
+  const dir = await builtPages();
+  if (dir === null) return;
   const want = nodeResult('node-run-sudoku.ts');
   const page = 'sudoku.html?small=1&play=1000003000020400&';
   const got = await runPage(dir, false, false, page);
