@@ -1,7 +1,7 @@
 // qpShiftedCholesky's WebAssembly path against its definition,
 // regularizedCholesky(addDiagonal(K, d), unit, boosts), bit for bit: over
-// several chunks of items, with runs of active items across their border,
-// and in float32 (the diagonal rounded as addDiagonal rounds it).
+// several chunks of items, with runs of active items across their border;
+// in float32 to float32 rounding (the diagonal sum is kept in float64).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
@@ -64,7 +64,7 @@ test('qpShiftedCholesky over several WebAssembly chunks (K shared, and per item 
   }
 });
 
-test('qpShiftedCholesky in float32: the bits of its definition, and an item that needs a boost changes no other item', () => {
+test('qpShiftedCholesky in float32: its definition to float32 rounding, and a diagonal sum past the float32 range still factors (kept in float64, as an item diverging towards an infeasibility certificate needs)', () => {
   const rng = makeRng(17);
   const f32 = 'float32' as const;
   const [B, m] = [6, 9];
@@ -77,23 +77,40 @@ test('qpShiftedCholesky in float32: the bits of its definition, and an item that
   const unit = full([B, 1], 1e-4, { dtype: f32 });
   const active = tensor([[true], [false], [true], [true], [false], [true]]);
   for (const kk of [k, spd([])]) {
-    for (const act of [null, active])
-      sameAsDefinition(
-        kk,
-        d,
-        unit,
-        act,
-        `float32 K[${kk.shape}] ${act !== null}`,
+    for (const act of [null, active]) {
+      const what = `float32 K[${kk.shape}] ${act !== null}`;
+      const [l, level] = shiftedCholesky(kk, d, unit, [0, 1e3], act);
+      let [wl, wlevel] = regularizedCholesky(kk.addDiagonal(d), unit, [0, 1e3]);
+      if (act !== null) {
+        wl = where(act.unsqueeze(-1), wl, eye(m, { dtype: f32 }));
+        wlevel = where(act, wlevel, 0);
+      }
+      const [g, w] = [arr(l), arr(wl)];
+      g.forEach((v, i) =>
+        assert.ok(Math.abs(v - w[i]) <= 1e-5 * (1 + Math.abs(w[i])), what),
       );
+      assert.equal(arr(level), arr(wlevel), `${what}: levels`);
+    }
   }
-  // Item 3 indefinite: the whole call takes the fallback; item 0's factor
-  // must not change with it.
-  const bad = d.mul(tensor([[1], [1], [1], [-100], [1], [1]], { dtype: f32 }));
-  const [l1] = shiftedCholesky(k, d, unit, [0, 1e3]);
-  const [l2, level] = shiftedCholesky(k, bad, unit, [0, 1e3]);
-  assert.is(arr(level)[3] !== 0, true, 'item 3 needed a boost');
-  const item0 = (l: Tensor) => arr(l).slice(0, m * m);
-  assert.equal(item0(l2), item0(l1));
+  // Item 2: K ~ 1e32 and d at float32's largest value; their sum
+  // overflows float32 (addDiagonal's Inf fails every try of the
+  // definition) but not float64.
+  const big = k.mul(
+    tensor([1, 1, 1e32, 1, 1, 1], { dtype: f32 }).reshape([B, 1, 1]),
+  );
+  const huge = d
+    .mul(0)
+    .add(
+      tensor([[0], [0], [3.4028234663852886e38], [0], [0], [0]], {
+        dtype: f32,
+      }),
+    )
+    .add(d);
+  const [, wlevel] = regularizedCholesky(big.addDiagonal(huge), unit, [0, 1e3]);
+  assert.is(arr(wlevel)[2], -1, 'the definition fails item 2');
+  const [l, level] = shiftedCholesky(big, huge, unit, [0, 1e3]);
+  assert.is(arr(level)[2], 0, 'it factors here');
+  assert.ok(arr(l).every(Number.isFinite), 'finite');
 });
 
 test.run();

@@ -7,17 +7,16 @@
  * none does). K stays in the CPU backend's WebAssembly memory as a
  * mirror; each item's factor is made in its slot there straight from it
  * by the backend's own `$cholShiftedBatch` (K + diag(d) + shift, K read
- * where it is, the diagonal rounded as addDiagonal rounds it in float32):
- * no S is made, neither as a tensor (the `addDiagonal` this replaced was
- * ~5% of a solve at nz 50) nor as a copy per item.
+ * where it is): no S is made, neither as a tensor (the `addDiagonal` this
+ * replaced was ~5% of a solve at nz 50) nor as a copy per item.
  *
  * Where the WebAssembly kernels are missing, or an item needs a boost (a
  * NaN or Inf in what the factorization reads, K's lower triangle, d or
  * unit, fails its pivots too), the backend's addDiagonal and
  * regularizedCholesky kernels run instead, so the result is exactly
  * `regularizedCholesky(addDiagonal(K, d), unit, boosts)`, which is also
- * the `decompose`. Neither reads K's upper triangle. Nothing here throws
- * on a breakdown.
+ * the `decompose` (in float64; for float32 see shiftedWasm). Neither
+ * reads K's upper triangle. Nothing here throws on a breakdown.
  *
  * An optional fourth input, `active` [nBatch, 1] (bool), skips the items
  * where it is false: their factor is the identity and their level 0 (the
@@ -102,7 +101,14 @@ function shiftedWasm(
   const [per, shared] = mapsOf(nBatch);
   const kMap = k.shape.length === 3 ? per : shared;
   const L = out.data as Data;
-  const f32 = d.dtype === 'float32' ? 1 : 0;
+  // In float32 the diagonal sum K_ii + d_i stays in float64 (the kernel's
+  // f32 flag off): addDiagonal would round it to float32, where the s/lam
+  // of an item diverging towards an infeasibility certificate overflows to
+  // Inf and fails every try (numerical_error instead of infeasible: the
+  // warm-start test's float32 item). So float32 results agree with the
+  // definition to float32 rounding, not to the bit, and an item's bits can
+  // depend on whether another item sends the call to the fallback.
+  const f32 = 0;
   return inChunks(
     wk,
     (mm + m + 1) * 8,
