@@ -20,17 +20,15 @@ interface Case {
   a: Float64Array;
   d: Float64Array;
   shifts: Float64Array;
-  f32: 0 | 1;
 }
 
 /**
  * cholShiftedBatch on `c` (A's upper triangle NaN: it must not be read)
- * and cholBatch on copies of A + diag(d) + shift (the diagonal sum rounded
- * to float32 first when f32): their results and, on a failure, the item,
+ * and cholBatch on copies of A + diag(d) + shift: their results and, on a failure, the item,
  * pivot and value they report; then whether A was left as it was.
  */
 function both(k: WasmKernels, c: Case, what: string): void {
-  const { n, count, a, d, shifts, f32 } = c;
+  const { n, count, a, d, shifts } = c;
   const nn = n * n;
   const shared = a.length === nn;
   const src = a.map((v, i) => (i % n > Math.floor(i / n) % n ? NaN : v));
@@ -47,12 +45,12 @@ function both(k: WasmKernels, c: Case, what: string): void {
     const o = (want >> 3) + t * nn;
     mem.set(src.subarray(shared ? 0 : t * nn, (shared ? 1 : t + 1) * nn), o);
     for (let i = 0; i < n; i++) {
-      const sum = mem[o + i * (n + 1)] + d[t * n + i];
-      mem[o + i * (n + 1)] = (f32 ? Math.fround(sum) : sum) + shifts[t];
+      mem[o + i * (n + 1)] += d[t * n + i];
+      mem[o + i * (n + 1)] += shifts[t];
     }
   }
   const stride = shared ? 0 : nn * 8;
-  const args = [got, aAt, stride, n, dAt, shAt, count, f32];
+  const args = [got, aAt, stride, n, dAt, shAt, count];
   const r = k.fn.cholShiftedBatch(...args);
   mem = k.f64();
   const reported = () => [mem[0], new Int32Array(mem.buffer, 8, 1)[0]];
@@ -80,7 +78,7 @@ function both(k: WasmKernels, c: Case, what: string): void {
   );
 }
 
-test('cholShiftedBatch: the factor of A + diag(d) + shift·I from A where it is (shared or per item, its upper triangle never read), bit for bit as cholBatch on a copy, float32 rounding of the diagonal on request; failures (A, d or the shift) reported as cholBatch reports them', () => {
+test('cholShiftedBatch: the factor of A + diag(d) + shift·I from A where it is (shared or per item, its upper triangle never read), bit for bit as cholBatch on a copy; failures (A, d or the shift) reported as cholBatch reports them', () => {
   const k = wasmKernels();
   assert.ok(k !== null, 'the WebAssembly kernels load here');
   const rng = T.makeRng(21);
@@ -88,17 +86,14 @@ test('cholShiftedBatch: the factor of A + diag(d) + shift·I from A where it is 
   // n from 1 to 13: every remainder of the four-row and two-row blocks.
   for (let n = 1; n <= 13; n++) {
     for (const shared of [true, false]) {
-      for (const f32 of [0, 1] as const) {
-        const c: Case = {
-          n,
-          count,
-          a: spdItems(rng, n, shared ? 1 : count),
-          d: Float64Array.from({ length: count * n }, () => rng() * 2),
-          shifts: Float64Array.from({ length: count }, () => rng() * 1e-3),
-          f32,
-        };
-        both(k, c, `n ${n} shared ${shared} f32 ${f32}`);
-      }
+      const c: Case = {
+        n,
+        count,
+        a: spdItems(rng, n, shared ? 1 : count),
+        d: Float64Array.from({ length: count * n }, () => rng() * 2),
+        shifts: Float64Array.from({ length: count }, () => rng() * 1e-3),
+      };
+      both(k, c, `n ${n} shared ${shared}`);
     }
   }
   const n = 6;
@@ -108,7 +103,6 @@ test('cholShiftedBatch: the factor of A + diag(d) + shift·I from A where it is 
     a: spdItems(rng, n, 4),
     d: new Float64Array(4 * n),
     shifts: new Float64Array(4),
-    f32: 0,
   });
   const indefinite = base();
   indefinite.a[2 * n * n + 3 * (n + 1)] = -50;

@@ -101,14 +101,13 @@ function shiftedWasm(
   const [per, shared] = mapsOf(nBatch);
   const kMap = k.shape.length === 3 ? per : shared;
   const L = out.data as Data;
-  // In float32 the diagonal sum K_ii + d_i stays in float64 (the kernel's
-  // f32 flag off): addDiagonal would round it to float32, where the s/lam
-  // of an item diverging towards an infeasibility certificate overflows to
-  // Inf and fails every try (numerical_error instead of infeasible: the
+  // In float32 the diagonal sum K_ii + d_i is made in float64 by the
+  // kernel: addDiagonal would round it to float32, where the s/lam of an
+  // item diverging towards an infeasibility certificate overflows to Inf
+  // and fails every try (numerical_error instead of infeasible: the
   // warm-start test's float32 item). So float32 results agree with the
   // definition to float32 rounding, not to the bit, and an item's bits can
   // depend on whether another item sends the call to the fallback.
-  const f32 = 0;
   return inChunks(
     wk,
     (mm + m + 1) * 8,
@@ -128,7 +127,7 @@ function shiftedWasm(
         const o = a - s;
         const [at0, kItem] = [at + o * mm * 8, kAt + o * kStride];
         const [dv, sh] = [dAt + o * m * 8, shAt + o * 8];
-        const args = [at0, kItem, kStride, m, dv, sh, b - a, f32];
+        const args = [at0, kItem, kStride, m, dv, sh, b - a];
         // A failed pivot (NaN and Inf included): the fallback decides.
         if (wk.fn.cholShiftedBatch(...args) >= 0) return false;
       }

@@ -126,7 +126,7 @@ const CHOL_LOCALS = [
   ...i32('$ri0', '$ri1', '$ri2', '$ri3'),
   ...v128('$u', '$v', '$zero', '$x0', '$x1', '$x2', '$x3'),
   ...v128('$a0u', '$a0v', '$a1u', '$a1v', '$a2u', '$a2v', '$a3u', '$a3v'),
-  ...f64('$d', '$l00', '$l10', '$l11', '$r00', '$r11', '$li', '$dd'),
+  ...f64('$d', '$l00', '$l10', '$l11', '$r00', '$r11', '$li'),
   ...f64('$s0u', '$s0v', '$s1u', '$s1v', '$s2u', '$s2v', '$s3u', '$s3v'),
 ];
 
@@ -148,25 +148,22 @@ const chol: WasmFunc = {
 };
 
 /**
- * cholShifted(p, n, off, dv, shift, f32): chol of S = A + diag(d) +
- * shift·I into the n×n factor at p, where A is read at p + off (its lower
+ * cholShifted(p, n, off, dv, shift): chol of S = A + diag(d) + shift·I
+ * into the n×n factor at p, where A is read at p + off (its lower
  * triangle; A is left as it is) and d at dv: each diagonal entry is
- * (A_jj + d_j) + shift, as addDiagonal and then the shift would make it,
- * with A_jj + d_j rounded to float32 first when f32 is 1 (addDiagonal on
- * float32 tensors). The same arithmetic as chol on a copy of S; returns as
- * chol does.
+ * (A_jj + d_j) + shift, as addDiagonal and then the shift would make it
+ * in float64. The same arithmetic as chol on a copy of S; returns as chol
+ * does.
  */
 const cholShifted: WasmFunc = {
   name: 'cholShifted',
-  params: [...i32('$p', '$n', '$off', '$dv'), ...f64('$shift'), ...i32('$f32')],
+  params: [...i32('$p', '$n', '$off', '$dv'), ...f64('$shift')],
   result: 'i32',
   locals: CHOL_LOCALS,
   body: cholBody(
     fromSource,
     (at, offset) =>
-      `(f64.add (select
-      (f64.promote_f32 (f32.demote_f64 (local.tee $dd (f64.add ${fromSource(at, offset)} (f64.load offset=${offset} (i32.add (local.get $dv) (local.get $jb)))))))
-      (local.get $dd) (local.get $f32)) (local.get $shift))`,
+      `(f64.add (f64.add ${fromSource(at, offset)} (f64.load offset=${offset} (i32.add (local.get $dv) (local.get $jb)))) (local.get $shift))`,
   ),
 };
 
@@ -224,30 +221,20 @@ const cholBatch: WasmFunc = {
 };
 
 /**
- * cholShiftedBatch(p, src, srcStride, n, dv, shifts, count, f32):
- * cholShifted for `count` items: item t's factor at p + t·n²·8 from A at src +
+ * cholShiftedBatch(p, src, srcStride, n, dv, shifts, count): cholShifted
+ * for `count` items: item t's factor at p + t·n²·8 from A at src +
  * t·srcStride (0: one shared A), d at dv + t·n·8 and its shift the f64 at
  * shifts + 8t; each factor's upper triangle zeroed. Returns −1, or the
  * first failing item, as cholBatch.
  */
 const cholShiftedBatch: WasmFunc = {
   name: 'cholShiftedBatch',
-  params: i32(
-    '$p',
-    '$src',
-    '$srcStride',
-    '$n',
-    '$dv',
-    '$shifts',
-    '$count',
-    '$f32',
-  ),
+  params: i32('$p', '$src', '$srcStride', '$n', '$dv', '$shifts', '$count'),
   result: 'i32',
   locals: i32('$t', '$j', '$size'),
   body: itemLoop(
     `(call $cholShifted (local.get $p) (local.get $n)
-      (i32.sub (local.get $src) (local.get $p)) (local.get $dv) (f64.load (local.get $shifts))
-      (local.get $f32))`,
+      (i32.sub (local.get $src) (local.get $p)) (local.get $dv) (f64.load (local.get $shifts)))`,
     `(local.set $src (i32.add (local.get $src) (local.get $srcStride)))
     (local.set $dv (i32.add (local.get $dv) (i32.shl (local.get $n) (i32.const 3))))
     (local.set $shifts (i32.add (local.get $shifts) (i32.const 8)))`,
