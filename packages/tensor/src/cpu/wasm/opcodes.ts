@@ -109,6 +109,7 @@ export const OPS: Record<string, OpInfo> = {
   'f32.reinterpret_i32': { code: [0xbe], imm: 'none' },
   'v128.load': simd(0x00, 'mem', 4),
   'v128.load32_splat': simd(0x09, 'mem', 2),
+  'v128.load64_splat': simd(0x0a, 'mem', 3),
   'v128.load32_zero': simd(0x5c, 'mem', 2),
   'v128.load64_zero': simd(0x5d, 'mem', 3),
   'i32x4.eq': simd(0x37),

@@ -19,6 +19,7 @@
  */
 import { assemble, type WasmFunc } from './assemble.js';
 import { choleskyWat } from './wat-cholesky.js';
+import { dgemmWat } from './wat-dgemm.js';
 import { commonWat } from './wat-common.js';
 import { matmulWat } from './wat-matmul.js';
 import { f32CompareWat } from './wat-f32-compare.js';
@@ -216,6 +217,7 @@ function allFuncs(): WasmFunc[] {
     ...choleskyWat,
     ...triangularSolveWat,
     ...matmulWat,
+    ...dgemmWat,
     ...sgemmWat,
     ...f32ElementwiseWat,
     ...f32ReduceWat,
