@@ -129,6 +129,25 @@ test('a G with two nonzeros in a row (no bounds) runs the JS loops, same answers
   step.forEach((t, i) => close(arr(t), arr(wantStep[i]), 1e-10, `step ${i}`));
 });
 
+test('qpBoundsFactor with a shared Aᵀ: the pairs matrix made for one Aᵀ is never used for another, even in recycled memory', () => {
+  const d = sample(makeRng(15), 6, true);
+  const first = d.At.mul(1);
+  const want = (At: Tensor) =>
+    boundsFactorOp.decompose!([d.qd, d.G, At, d.s, d.lam], ATTRS);
+  const check = (At: Tensor, what: string) => {
+    const got = boundsFactor(d.qd, d.G, At, d.s, d.lam, ATTRS);
+    close(arr(got[1]), arr(want(At)[1]), 1e-12, `L_S (${what})`);
+  };
+  check(first, 'first');
+  first.dispose();
+  // Same shape, new values: the pool may hand back first's memory.
+  const second = d.At.mul(1.5);
+  check(second, 'second');
+  const third = d.At.mul(1.5).add(tensor([[0, 0, 1e-3]], { dtype: f64 }));
+  check(third, 'one column changed');
+  check(second, 'the second again');
+});
+
 test('qpBoundsFactor: L_S·L_Sᵀ = A diag(1/h) Aᵀ + unit·I with h = q + (G∘G)ᵀ(lam/s)', () => {
   const d = sample(makeRng(3), 4, true);
   const [hInv, ls, level] = boundsFactor(d.qd, d.G, d.At, d.s, d.lam, ATTRS);

@@ -8,14 +8,18 @@
  *   unit = max(diag S)·rel + abs
  *   L_S  = Cholesky of S + unit·boosts[k]·I for the first k that factors
  *
- * one item at a time in one WebAssembly call: G is read as one column
- * index and value per row (its declared structure; a G with two nonzeros
- * in a row runs the JS loops instead), S comes from the backend's own
- * `$syrkBatch` (one triangle, mirrored, as the Gram product of the tensor
- * ops) and is factored by its `$chol`, retried per item with the next
- * boost where a pivot fails, exactly as `regularizedCholesky`: the level
- * output is the boost taken, −1 (and L_S = I) where none factors. Nothing
- * throws and nothing is retried on the host. Outputs: 1/h, L_S, level.
+ * in one WebAssembly call: G is read as one column index and value per
+ * row (its declared structure; a G with two nonzeros in a row runs the JS
+ * loops instead). Where the batch shares Aᵀ (the Sudoku model's learned
+ * A), every item's S comes from one register-blocked product of the
+ * batch's 1/h rows with the pairs matrix P of `gramPairs` (the backend's
+ * `$dgemm`); with Aᵀ per item, from the backend's `$syrkBatch` on W (one
+ * triangle, mirrored, as the Gram product of the tensor ops). S is
+ * factored by the backend's `$chol`, retried per item with the next boost
+ * where a pivot fails, exactly as `regularizedCholesky`: the level output
+ * is the boost taken, −1 (and L_S = I) where none factors or where a 1/h
+ * is negative or not finite. Nothing throws and nothing is retried on the
+ * host. Outputs: 1/h, L_S, level.
  * An optional sixth input `active` (bool [nBatch, 1]) leaves out the
  * items where it is false (the solver's converged items): 1/h = 1,
  * L_S = I and level 0 there, so their solves stay finite; the other
@@ -42,17 +46,13 @@ import {
 } from '@optnet/tensor';
 import {
   cpuKernelOf,
-  f64,
-  i32,
+  DGEMM_PANEL,
   registerWasmKernels,
   wasmKernels,
-  type WasmFunc,
 } from '@optnet/tensor/wasm';
 import { mtv } from './batch.js';
+import { boundsFactorWat, MAX_BOOSTS } from './bounds-factor-wat.js';
 import {
-  at,
-  each,
-  get,
   identityAt,
   runFused,
   splitActive,
@@ -66,8 +66,6 @@ export interface BoundsFactorAttrs {
   readonly rel: number;
   readonly abs: number;
 }
-
-const MAX_BOOSTS = 5;
 
 function factorShape(
   all: readonly TensorMeta[],
@@ -143,121 +141,6 @@ export function compressBounds(g: CpuTensor): [CpuTensor, CpuTensor] | null {
   ];
 }
 
-const step = (p: string, by: string): string =>
-  `(local.set ${p} (i32.add ${get(p)} ${get(by)}))`;
-
-/** hinv ← 1/(qd + (G∘G)ᵀ(lam/s)), the column sums scattered into $t. */
-const hItem = `
-    ${each('$n', `(f64.store ${at('$t')} (f64.const 0))`)}
-    ${each(
-      '$m',
-      `
-      (local.set $cb (i32.add ${get('$t')} (i32.shl (i32.trunc_f64_s (f64.load ${at('$gc')})) (i32.const 3))))
-      (local.set $x (f64.load ${at('$gv')}))
-      (f64.store ${get('$cb')} (f64.add (f64.load ${get('$cb')})
-        (f64.mul (f64.mul ${get('$x')} ${get('$x')}) (f64.div (f64.load ${at('$lam')}) (f64.load ${at('$s')})))))`,
-    )}
-    ${each('$n', `(f64.store ${at('$hinv')} (f64.div (f64.const 1) (f64.add (f64.load ${at('$qd')}) (f64.load ${at('$t')}))))`)}`;
-
-/** W ← diag(√hinv)·Aᵀ row by row, then S ← WᵀW. */
-const schurItem = `
-    (local.set $pa ${get('$at')})
-    (local.set $pw ${get('$w')})
-    (local.set $p (i32.const 0))
-    (block $wd (loop $wl
-      (br_if $wd (i32.ge_s ${get('$p')} ${get('$n')}))
-      (local.set $x (f64.sqrt (f64.load (i32.add ${get('$hinv')} (i32.shl ${get('$p')} (i32.const 3))))))
-      ${each('$q', `(f64.store ${at('$pw')} (f64.mul ${get('$x')} (f64.load ${at('$pa')})))`)}
-      ${step('$pa', '$qb')} ${step('$pw', '$qb')}
-      (local.set $p (i32.add ${get('$p')} (i32.const 1)))
-      (br $wl)))
-    (call $syrkBatch ${get('$w')} (i32.const 0) ${get('$S')} ${get('$q')} ${get('$n')} (i32.const 1))`;
-
-/** $ls ← the regularized factor of S (the first boost that factors), $lv. */
-const cholItem = `
-    (local.set $mx (f64.const -inf))
-    (local.set $p (i32.const 0))
-    (block $md (loop $ml
-      (br_if $md (i32.ge_s ${get('$p')} ${get('$q')}))
-      (local.set $mx (f64.max ${get('$mx')} (f64.load (i32.add ${get('$S')} (i32.mul ${get('$p')} ${get('$dg')})))))
-      (local.set $p (i32.add ${get('$p')} (i32.const 1)))
-      (br $ml)))
-    (local.set $unit (f64.add (f64.mul ${get('$mx')} ${get('$rel')}) ${get('$abs')}))
-    (local.set $lv (i32.const -1))
-    (local.set $try (i32.const 0))
-    (block $td (loop $tl
-      (br_if $td (i32.ge_s ${get('$try')} ${get('$nbo')}))
-      ${each('$qq', `(f64.store ${at('$ls')} (f64.load ${at('$S')}))`)}
-      (local.set $x (f64.mul ${get('$unit')} (f64.load (i32.add ${get('$bw')} (i32.shl ${get('$try')} (i32.const 3))))))
-      ${diagonal(`(f64.add (f64.load ${get('$cb')}) ${get('$x')})`)}
-      (if (i32.lt_s (call $chol ${get('$ls')} ${get('$q')}) (i32.const 0)) (then
-        (call $zeroUpper ${get('$ls')} ${get('$q')})
-        (local.set $lv ${get('$try')})
-        (br $td)))
-      (local.set $try (i32.add ${get('$try')} (i32.const 1)))
-      (br $tl)))
-    (if (i32.lt_s ${get('$lv')} (i32.const 0)) (then
-      ${each('$qq', `(f64.store ${at('$ls')} (f64.const 0))`)}
-      ${diagonal('(f64.const 1)')}))
-    (f64.store ${get('$lev')} (f64.convert_i32_s ${get('$lv')}))`;
-
-/** Store `value` (which may read the entry at $cb) on $ls's diagonal. */
-function diagonal(value: string): string {
-  return `
-      (local.set $p (i32.const 0))
-      (block $dd (loop $dl
-        (br_if $dd (i32.ge_s ${get('$p')} ${get('$q')}))
-        (local.set $cb (i32.add ${get('$ls')} (i32.mul ${get('$p')} ${get('$dg')})))
-        (f64.store ${get('$cb')} ${value})
-        (local.set $p (i32.add ${get('$p')} (i32.const 1)))
-        (br $dl)))`;
-}
-
-const BOOSTS = ['$b0', '$b1', '$b2', '$b3', '$b4'];
-
-const qpBoundsFactor: WasmFunc = {
-  name: 'qpBoundsFactor',
-  params: [
-    ...i32('$qd', '$qds', '$at', '$ats', '$gc', '$gcs', '$gv', '$gvs'),
-    ...i32('$s', '$lam', '$hinv', '$ls', '$lev', '$work', '$n', '$m', '$q'),
-    ...i32('$nbo'),
-    ...f64('$rel', '$abs', ...BOOSTS),
-    ...i32('$count'),
-  ],
-  locals: [
-    ...i32('$k', '$ib', '$iend', '$t', '$w', '$S', '$bw', '$p', '$cb'),
-    ...i32('$pa', '$pw', '$lv', '$try', '$qq', '$qb', '$nb', '$mb', '$dg'),
-    ...i32('$lsb'),
-    ...f64('$x', '$mx', '$unit'),
-  ],
-  body: `
-  (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
-  (local.set $mb (i32.shl ${get('$m')} (i32.const 3)))
-  (local.set $qb (i32.shl ${get('$q')} (i32.const 3)))
-  (local.set $qq (i32.mul ${get('$q')} ${get('$q')}))
-  (local.set $lsb (i32.shl ${get('$qq')} (i32.const 3)))
-  (local.set $dg (i32.add ${get('$qb')} (i32.const 8)))
-  ;; work: boosts (6 doubles, keeping 16-byte alignment), t (n), S, W
-  (local.set $bw ${get('$work')})
-  ${BOOSTS.map((b, i) => `(f64.store (i32.add ${get('$bw')} (i32.const ${8 * i})) ${get(b)})`).join(' ')}
-  (local.set $t (i32.add ${get('$bw')} (i32.const 48)))
-  (local.set $S (i32.add ${get('$t')} (i32.shl (i32.add ${get('$n')} (i32.and ${get('$n')} (i32.const 1))) (i32.const 3))))
-  (local.set $w (i32.add ${get('$S')} ${get('$lsb')}))
-  (block $done (loop $items
-    (br_if $done (i32.ge_s ${get('$k')} ${get('$count')}))
-    ${hItem}
-    ${schurItem}
-    ${cholItem}
-    ${step('$qd', '$qds')} ${step('$at', '$ats')} ${step('$gc', '$gcs')} ${step('$gv', '$gvs')}
-    ${step('$s', '$mb')} ${step('$lam', '$mb')} ${step('$hinv', '$nb')} ${step('$ls', '$lsb')}
-    (local.set $lev (i32.add ${get('$lev')} (i32.const 8)))
-    (local.set $k (i32.add ${get('$k')} (i32.const 1)))
-    (br $items)))`,
-};
-
-/** This file's WebAssembly function (fused-kernels.ts registers them all). */
-export const boundsFactorWat: readonly WasmFunc[] = [qpBoundsFactor];
-
 /**
  * [·, 1, len] view of a [len] or [nBatch, len] vector (a matrix operand).
  * @example const row = asRow(hInv); // [nBatch, 1, n]
@@ -266,6 +149,55 @@ export function asRow(x: CpuTensor): CpuTensor {
   const shape =
     x.shape.length === 2 ? [x.shape[0], 1, x.shape[1]] : [1, x.shape[0]];
   return { ...x, shape };
+}
+
+/**
+ * P [n, q(q+1)/2] with P[l, (j, k)] = Aᵀ[l, j]·Aᵀ[l, k] for j ≤ k (pairs
+ * row by row): S = A diag(1/h) Aᵀ's upper triangle, packed, is the row
+ * vector 1/h times P, so a batch sharing A forms all its S as one matrix
+ * product [items, n]·[n, q(q+1)/2] (the backend's register-blocked
+ * `$dgemm`, about twice the multiply-adds per second of the per-item
+ * `$syrkBatch` at the Sudoku size).
+ * @example const P = gramPairs(atData, 64, 40); // 64 × 820
+ */
+export function gramPairs(at: Data, n: number, q: number): Float64Array {
+  const np = (q * (q + 1)) / 2;
+  const P = new Float64Array(n * np);
+  for (let l = 0; l < n; l++) {
+    let o = l * np;
+    const r = l * q;
+    for (let j = 0; j < q; j++) {
+      const a = at[r + j];
+      for (let k = j; k < q; k++) P[o++] = a * at[r + k];
+    }
+  }
+  return P;
+}
+
+/**
+ * The last P made (this thread's), with a copy of the Aᵀ it came from:
+ * one solve factors with the same Aᵀ every iteration, so P is made once
+ * a solve and, being the same array, stays mirrored in the kernel memory.
+ * Keyed on the values, not the array: a tensor's memory may be recycled
+ * for other values.
+ */
+let lastPairs: { at: Float64Array; P: CpuTensor } | null = null;
+
+function pairsOf(at: Data, n: number, q: number): CpuTensor {
+  const hit =
+    lastPairs !== null &&
+    lastPairs.at.length === at.length &&
+    lastPairs.P.shape[0] === n &&
+    lastPairs.at.every((v, i) => Object.is(v, at[i]));
+  if (!hit) {
+    const P = gramPairs(at, n, q);
+    const np = P.length / n;
+    lastPairs = {
+      at: Float64Array.from(at),
+      P: { data: P, shape: [n, np], dtype: 'float64' },
+    };
+  }
+  return (lastPairs as { P: CpuTensor }).P;
 }
 
 /** In WebAssembly (runFused); false where it cannot run. */
@@ -282,6 +214,9 @@ function factorWasm(
   const [nBatch, m] = s.shape;
   const [n, q] = atT.shape.slice(-2);
   const b = Array.from({ length: MAX_BOOSTS }, (_, i) => boosts[i] ?? 0);
+  // A shared by the batch: every S from one product with P (gramPairs).
+  const np = atT.shape.length === 2 ? (q * (q + 1)) / 2 : 0;
+  const pairs = np === 0 ? null : pairsOf(atT.data as Data, n, q);
   return runFused(
     wk,
     'qpBoundsFactor',
@@ -291,6 +226,7 @@ function factorWasm(
       [atT, n * q],
       [packed[0], m],
       [packed[1], m],
+      [pairs, n * np],
     ],
     [
       [s, m],
@@ -300,9 +236,10 @@ function factorWasm(
       [outs[0], n],
       [outs[1], q * q],
       [outs[2], 1],
+      [null, np], // the packed S of each item
     ],
-    6 + n + 1 + q * q + n * q,
-    [n, m, q, boosts.length, rel, abs, ...b],
+    6 + n + 1 + q * q + n * q + n * DGEMM_PANEL,
+    [n, m, q, boosts.length, np, rel, abs, ...b],
     active,
     // Left-out items: 1/h = 1, L_S = I, level 0.
     [(h) => h.fill(1), (l) => identityAt(l, 0, q), null],

@@ -7,7 +7,7 @@
  * restarts V8's optimization of it).
  */
 import { registerWasmKernels } from '@optnet/tensor/wasm';
-import { boundsFactorWat } from './bounds-factor-kernel.js';
+import { boundsFactorWat } from './bounds-factor-wat.js';
 import { boundsSolveWat } from './bounds-solve-kernel.js';
 import { boundsStepWat } from './bounds-step-kernel.js';
 import { dualSolveWat } from './dual-solve-kernel.js';
