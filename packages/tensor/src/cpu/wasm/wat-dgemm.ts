@@ -32,7 +32,9 @@ import { f64, i32, v128 } from './wat-common.js';
 
 /**
  * Columns of C per panel: its B panel, copied to k × 32 contiguous
- * doubles, stays in L1.
+ * doubles, stays in L1. The scratch `pk` of a call holds k of them.
+ * @example
+ * const pk = kernels.alloc(k * DGEMM_PANEL * 8); // dgemm's last argument
  */
 export const DGEMM_PANEL = 32;
 const PANEL = DGEMM_PANEL;
