@@ -104,7 +104,9 @@ function indexFailure(
 
 /**
  * Calls visit(i, off) for each row-major position i of idxShape, off = offset
- * into `target` without the axis term.
+ * into `target` of that position with index idx[i] on axis `a`. When the
+ * last axis is not `a`, its positions are stepped in an inner loop (one
+ * add per element instead of a pass over every axis).
  */
 function walk(
   op: string,
@@ -116,15 +118,22 @@ function walk(
 ): void {
   const r = idxShape.length;
   const ts = stridesOf(target);
-  const pos = new Array<number>(r).fill(0);
   const n = target[a];
-  for (let i = 0; i < idx.length; i++) {
-    let off = 0;
-    for (let d = 0; d < r; d++) if (d !== a) off += pos[d] * ts[d];
-    const k = idx[i];
-    if (!(k >= 0 && k < n)) throw outOfRange(op, idxShape, i, k, a, n);
-    visit(i, off + k * ts[a]);
-    for (let d = r - 1; d >= 0; d--) {
+  // the inner run: the last axis, unless it is the one indexed
+  const last = r - 1;
+  const inner = last >= 0 && last !== a ? idxShape[last] : 1;
+  const innerStride = inner > 1 ? ts[last] : 0;
+  const outer = r - (inner > 1 ? 1 : 0);
+  const pos = new Array<number>(outer).fill(0);
+  for (let i = 0; i < idx.length;) {
+    let base = 0;
+    for (let d = 0; d < outer; d++) if (d !== a) base += pos[d] * ts[d];
+    for (let j = 0; j < inner; j++, i++) {
+      const k = idx[i];
+      if (!(k >= 0 && k < n)) throw outOfRange(op, idxShape, i, k, a, n);
+      visit(i, base + j * innerStride + k * ts[a]);
+    }
+    for (let d = outer - 1; d >= 0; d--) {
       if (++pos[d] < idxShape[d]) break;
       pos[d] = 0;
     }
