@@ -337,9 +337,12 @@ test('shape and dtype errors name the op', () => {
 test('a backend without the bounds kernels solves the same QPs (the tensor-op forms run)', async () => {
   class Plain extends CpuBackend {
     hasKernel(op: KernelOp<unknown>): boolean {
-      return !['qpBoundsFactor', 'qpBoundsStep', 'qpBoundsSolve'].includes(
-        op.name,
-      );
+      return ![
+        'qpBoundsFactor',
+        'qpBoundsStep',
+        'qpBoundsSolve',
+        'qpBoundsResiduals',
+      ].includes(op.name);
     }
   }
   const rng = makeRng(10);

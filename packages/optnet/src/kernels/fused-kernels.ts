@@ -8,6 +8,7 @@
  */
 import { registerWasmKernels } from '@optnet/tensor/wasm';
 import { boundsFactorWat } from './bounds-factor-wat.js';
+import { boundsResidualWat } from './bounds-residual-kernel.js';
 import { boundsSolveWat } from './bounds-solve-kernel.js';
 import { boundsStepWat } from './bounds-step-kernel.js';
 import { dualSolveWat } from './dual-solve-kernel.js';
@@ -28,5 +29,6 @@ export function registerQpWasm(): void {
     ...boundsFactorWat,
     ...boundsStepWat,
     ...boundsSolveWat,
+    ...boundsResidualWat,
   ]);
 }

@@ -91,6 +91,8 @@ export function* prepare(
       nIneq,
       nEq,
       dtype: x.Q.dtype,
+      qDiag: options.structure?.Q === 'diagonal' ? qSym.diagonal() : null,
+      gBounds: options.structure?.G === 'bounds' && x.G !== null,
     },
     p: expand(x.p, nz)!,
     h: hB,

@@ -14,6 +14,7 @@ import { mtv, mv } from '../kernels/batch.js';
 import { centering, move, stepLength } from '../kernels/step-kernels.js';
 import { residualStats, type StatsParts } from '../kernels/stats-kernel.js';
 import { fusedResiduals } from '../kernels/residual-kernel.js';
+import { boundsResiduals } from '../kernels/bounds-residual-kernel.js';
 
 /** A batch of QPs, vectors expanded to [nBatch, ·]. */
 export interface Problem {
@@ -64,8 +65,10 @@ export function residuals(prob: Problem, it: Iterate): FullResiduals {
     h !== null &&
     (A === null || (nu !== null && b !== null))
   ) {
-    const [rx, rz, u, qz, gz, ry] = fusedResiduals(
-      Q,
+    // Q diagonal and G bounds, declared: their products in O(n + m).
+    const bounds = prob.data.qDiag !== null && prob.data.gBounds;
+    const [rx, rz, u, qz, gz, ry] = (bounds ? boundsResiduals : fusedResiduals)(
+      bounds ? prob.data.qDiag! : Q,
       G,
       A,
       it.z,

@@ -60,6 +60,7 @@ export function subset(
     Q: perItem(d.Q, 2)!,
     G: perItem(d.G, 2),
     A: perItem(d.A, 2),
+    qDiag: perItem(d.qDiag, 1),
     nBatch: idx.length,
   };
   const vec = (t: Tensor | null) => (t === null ? null : take(t));

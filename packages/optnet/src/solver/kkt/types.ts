@@ -27,6 +27,13 @@ export interface KktData {
   readonly nIneq: number;
   readonly nEq: number;
   readonly dtype: DType;
+  /**
+   * diag(Q), [nz] or [nBatch, nz], when the caller declared Q diagonal
+   * (`structure`), else null.
+   */
+  readonly qDiag: Tensor | null;
+  /** Whether the caller declared G simple bounds (one nonzero a row). */
+  readonly gBounds: boolean;
 }
 
 /** Residuals of the Newton system (null for an absent block). */
