@@ -3,11 +3,12 @@
  * (150 puzzles): the QP layer's forward (64 variables, z ≥ 0, 40 learned
  * equalities), MSE loss, backward, Adam, as `optnet sudoku` runs it.
  * - "dense": the model as shipped, on the dual reduction (`kkt: 'dual'`,
- *   what 'auto' picks) with its fused kernels (a 64 × 64 factorization per
- *   puzzle and iteration after eliminating the 40 equalities once);
- * - "bounds": the same model declaring Q diagonal and z ≥ 0 a simple
- *   bound (`structure`), so the solver factors one 40 × 40 matrix per
- *   puzzle and iteration (kernels/bounds-*-kernel.ts).
+ *   the model's default) with its fused kernels (a 64 × 64 factorization
+ *   per puzzle and iteration after eliminating the 40 equalities once);
+ * - "bounds": the same model on the bounds reduction (`kkt: 'bounds'`,
+ *   which the model's declared diagonal Q and simple bounds allow), so the
+ *   solver factors one 40 × 40 matrix per puzzle and iteration
+ *   (kernels/bounds-*-kernel.ts).
  * The dense row's qpth column: the same step on the OptNet paper's own
  * layer (PyTorch, one thread) through bench/peers/qpth_sudoku.py, from the
  * same puzzles and parameters, where a python3 with torch is found
@@ -55,10 +56,7 @@ function sudokuStepEntry(kind: 'bounds' | 'dense'): Entry {
       const [x, y] = batch();
       const model = new OptNetSudoku({
         rng: T.makeRng(1),
-        qpOptions:
-          kind === 'bounds'
-            ? { structure: { Q: 'diagonal', G: 'bounds' } }
-            : { kkt: 'dual' },
+        qpOptions: kind === 'bounds' ? { kkt: 'bounds' } : { kkt: 'dual' },
       });
       // the qpth peer starts from the same untrained parameters
       const inputs = {

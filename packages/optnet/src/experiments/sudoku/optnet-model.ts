@@ -16,14 +16,16 @@
  * QP is feasible whatever A is. The loss is the mean squared error between
  * z and the one-hot solution, and a board is read off z by argmax per cell.
  *
- * Q is diagonal and z ≥ 0 is a simple bound (G = −I, h = 0). Passing
- * `qpOptions: { structure: { Q: 'diagonal', G: 'bounds' } }` says so, and
- * the solver then factors one 40 × 40 matrix per puzzle and iteration
- * instead of a 64 × 64 one, with a step about 0.7 of the dense one's
- * (BENCHMARKS.md). It is not the default yet: over 20 epochs on the
- * paper's puzzles its test error left 1% at one epoch after the tenth
- * (1.3% at epoch 19), where the default (dense) reduction stays at 0 to
- * 0.2%.
+ * Q is diagonal and z ≥ 0 is a simple bound (G = −I, h = 0), and the
+ * model declares both (`structure`), so each iteration's residuals skip
+ * the dense products with Q and G. The KKT reduction stays the dual one
+ * unless `qpOptions` picks another: `{ kkt: 'bounds' }` factors one
+ * 40 × 40 matrix per puzzle and iteration instead of a 64 × 64 one, with
+ * a step about 0.7 of the dual one's (BENCHMARKS.md). It is not the
+ * default yet: over 20 epochs on the paper's puzzles its test error left
+ * 1% at one epoch after the tenth (1.3% at epoch 19), where the dual
+ * reduction stays at 0 to 0.2%. (`qpOptions` with a `structure` of their
+ * own are passed as they are.)
  */
 import { eye, makeRng, matmul, rand, zeros, type Rng } from '@optnet/tensor';
 import type { DType, FloatDType, Tensor } from '@optnet/tensor';
@@ -45,7 +47,10 @@ export interface OptNetSudokuOptions {
   dtype?: FloatDType;
   /** Draws the initial A (uniform in [0, 1), as in the paper). */
   rng?: Rng;
-  /** Passed to qp() on every forward. */
+  /**
+   * Passed to qp() on every forward, with `kkt: 'dual'` unless they set
+   * it and the model's `structure` unless they declare one (see above).
+   */
   qpOptions?: QpOptions;
 }
 
@@ -76,7 +81,11 @@ export class OptNetSudoku extends Module {
     this.#Q = eye(nz, { dtype }).mul(qPenalty);
     this.#G = eye(nz, { dtype }).neg(); // −z ≤ 0
     this.#h = zeros([nz], { dtype });
-    this.#qpOptions = options.qpOptions ?? {};
+    const user = options.qpOptions ?? {};
+    this.#qpOptions =
+      user.structure === undefined
+        ? { kkt: 'dual', ...user, structure: { Q: 'diagonal', G: 'bounds' } }
+        : user;
   }
 
   forward(boards: Tensor): Tensor {
