@@ -236,7 +236,6 @@ function factorWasm(
       [outs[0], n],
       [outs[1], q * q],
       [outs[2], 1],
-      [null, np], // the packed S of each item
     ],
     6 + n + 1 + q * q + n * q + n * DGEMM_PANEL,
     [n, m, q, boosts.length, np, rel, abs, ...b],

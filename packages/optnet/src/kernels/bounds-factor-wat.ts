@@ -5,7 +5,7 @@
  * item), then the regularized Cholesky of S. Called as
  *
  *   qpBoundsFactor(qd, qds, at, ats, gc, gcs, gv, gvs, pp, pps,
- *                  s, lam, hinv, ls, lev, sp, work, n, m, q, nbo, np,
+ *                  s, lam, hinv, ls, lev, work, n, m, q, nbo, np,
  *                  rel, abs, b0..b4, count)
  *
  * (matrix address and stride pairs, vectors, outputs, work, dims, as
@@ -64,7 +64,7 @@ const schurItem = `
  * row, see `gramPairs`), unpacked into both triangles.
  */
 const unpackItem = `
-    (local.set $pw ${get('$sp')})
+    (local.set $pw ${get('$ls')})
     (local.set $p (i32.const 0))
     (block $ud (loop $ul
       (br_if $ud (i32.ge_s ${get('$p')} ${get('$q')}))
@@ -124,6 +124,11 @@ function diagonal(value: string): string {
 }
 
 const BOOSTS = ['$b0', '$b1', '$b2', '$b3', '$b4'];
+/**
+ * Items whose S one $dgemm call makes (their L_S slots, 16 × 12.5 KB at
+ * the Sudoku size, stay in L2 until factored).
+ */
+const BLOCK = 16; // a power of two (the block test is k & (BLOCK − 1))
 /** Boosts the function takes at most. */
 export const MAX_BOOSTS: number = BOOSTS.length;
 
@@ -131,7 +136,7 @@ const qpBoundsFactor: WasmFunc = {
   name: 'qpBoundsFactor',
   params: [
     ...i32('$qd', '$qds', '$at', '$ats', '$gc', '$gcs', '$gv', '$gvs'),
-    ...i32('$pp', '$pps', '$s', '$lam', '$hinv', '$ls', '$lev', '$sp'),
+    ...i32('$pp', '$pps', '$s', '$lam', '$hinv', '$ls', '$lev'),
     ...i32('$work', '$n', '$m', '$q', '$nbo', '$np'),
     ...f64('$rel', '$abs', ...BOOSTS),
     ...i32('$count'),
@@ -139,14 +144,13 @@ const qpBoundsFactor: WasmFunc = {
   locals: [
     ...i32('$k', '$ib', '$iend', '$t', '$w', '$S', '$bw', '$p', '$cb'),
     ...i32('$pa', '$pw', '$lv', '$try', '$qq', '$qb', '$nb', '$mb', '$dg'),
-    ...i32('$lsb', '$h0', '$j', '$jj', '$npb'),
+    ...i32('$lsb', '$h0', '$j', '$jj', '$rows'),
     ...f64('$x', '$mx', '$unit'),
   ],
   body: `
   (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
   (local.set $mb (i32.shl ${get('$m')} (i32.const 3)))
   (local.set $qb (i32.shl ${get('$q')} (i32.const 3)))
-  (local.set $npb (i32.shl ${get('$np')} (i32.const 3)))
   (local.set $qq (i32.mul ${get('$q')} ${get('$q')}))
   (local.set $lsb (i32.shl ${get('$qq')} (i32.const 3)))
   (local.set $dg (i32.add ${get('$qb')} (i32.const 8)))
@@ -168,15 +172,19 @@ const qpBoundsFactor: WasmFunc = {
     (local.set $k (i32.add ${get('$k')} (i32.const 1)))
     (br $hl)))
   (local.set $hinv ${get('$h0')})
-  (if ${get('$pp')} (then
-    (call $dgemm ${get('$hinv')} ${get('$n')} ${get('$pp')} ${get('$np')} ${get('$sp')} ${get('$np')} ${get('$count')} ${get('$n')} ${get('$np')}
-      (i32.add ${get('$w')} (i32.mul ${get('$nb')} ${get('$q')})))))
   (local.set $k (i32.const 0))
   (block $done (loop $items
     (br_if $done (i32.ge_s ${get('$k')} ${get('$count')}))
+    ;; with P: the packed S of the next BLOCK items, each at the start of
+    ;; its L_S slot, unpacked and factored while they are in cache
+    (if (i32.and (i32.ne ${get('$pp')} (i32.const 0)) (i32.eqz (i32.and ${get('$k')} (i32.const ${BLOCK - 1})))) (then
+      (local.set $rows (i32.sub ${get('$count')} ${get('$k')}))
+      (if (i32.gt_s ${get('$rows')} (i32.const ${BLOCK})) (then (local.set $rows (i32.const ${BLOCK}))))
+      (call $dgemm ${get('$hinv')} ${get('$n')} ${get('$pp')} ${get('$np')} ${get('$ls')} ${get('$qq')} ${get('$rows')} ${get('$n')} ${get('$np')}
+        (i32.add ${get('$w')} (i32.mul ${get('$nb')} ${get('$q')})))))
     (if ${get('$pp')} (then ${unpackItem}) (else ${schurItem}))
     ${cholItem}
-    ${step('$at', '$ats')} ${step('$hinv', '$nb')} ${step('$ls', '$lsb')} ${step('$sp', '$npb')}
+    ${step('$at', '$ats')} ${step('$hinv', '$nb')} ${step('$ls', '$lsb')}
     (local.set $lev (i32.add ${get('$lev')} (i32.const 8)))
     (local.set $k (i32.add ${get('$k')} (i32.const 1)))
     (br $items)))`,
