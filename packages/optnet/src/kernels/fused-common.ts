@@ -233,7 +233,12 @@ export function runFused(
     list.reduce((sum, [, len]) => sum + len, 0);
   // work is counted per item (used once per chunk) so any chunk has room for it
   const perItem = lengths(vecs) + lengths(outs) + work;
-  const maxMat = Math.max(1, ...mats.map(([, size]) => size));
+  // Per-item matrices are copied for each item of a chunk, so they bound
+  // its length; a shared one is copied once, whatever the chunk.
+  const maxMat = Math.max(
+    1,
+    ...mats.map(([t, size]) => (t !== null && t.shape.length === 3 ? size : 1)),
+  );
   return inChunks(
     wk,
     perItem * 8,
