@@ -1,11 +1,12 @@
-// $dgemm, the register-blocked float64 product other packages call from
-// their own WebAssembly functions: the bits of the plain loop
+// $dgemm and $dgemmPanels (B packed by packDgemmPanels), the
+// register-blocked float64 products other packages call from their own
+// WebAssembly functions: the bits of the plain loop
 // s += A[i,p]·B[p,j] (p in order, from 0) at every tile shape it has,
 // strided operands included, and nothing written outside C.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as T from '@optnet/tensor';
-import { DGEMM_PANEL, wasmKernels } from '@optnet/tensor/wasm';
+import { DGEMM_PANEL, packDgemmPanels, wasmKernels } from '@optnet/tensor/wasm';
 
 interface Shape {
   m: number;
@@ -17,8 +18,15 @@ interface Shape {
   ldc: number;
 }
 
-/** Runs $dgemm on random data; the count of entries that differ from the loop. */
-function mismatches(s: Shape, rng: T.Rng): { bad: number; outside: number } {
+/**
+ * Runs $dgemm (or $dgemmPanels on packDgemmPanels' B) on random data; the
+ * count of entries that differ from the loop, and of writes past column n.
+ */
+function mismatches(
+  s: Shape,
+  rng: T.Rng,
+  panels = false,
+): { bad: number; outside: number } {
   const k = wasmKernels();
   assert.ok(k !== null, 'WebAssembly kernels present');
   const { m, n, lda, ldb, ldc } = s;
@@ -26,15 +34,17 @@ function mismatches(s: Shape, rng: T.Rng): { bad: number; outside: number } {
   const A = Float64Array.from({ length: m * lda }, () => rng() - 0.5);
   const B = Float64Array.from({ length: kk * ldb }, () => rng() * 3 - 1);
   k.begin();
-  const [a, b, c] = [A.length, B.length, m * ldc].map((len) =>
+  const Bin = panels ? packDgemmPanels(B, kk, n, ldb) : B;
+  const [a, b, c] = [A.length, Bin.length, m * ldc].map((len) =>
     k.alloc(len * 8),
   );
   const pk = k.alloc(Math.max(1, kk) * DGEMM_PANEL * 8);
   let mem = k.f64();
   mem.set(A, a >> 3);
-  mem.set(B, b >> 3);
+  mem.set(Bin, b >> 3);
   mem.fill(NaN, c >> 3, (c >> 3) + m * ldc);
-  k.fn.dgemm(a, lda, b, ldb, c, ldc, m, kk, n, pk);
+  if (panels) k.fn.dgemmPanels(a, lda, b, 0, c, ldc, m, kk, n, 0);
+  else k.fn.dgemm(a, lda, b, ldb, c, ldc, m, kk, n, pk);
   mem = k.f64();
   let bad = 0;
   let outside = 0;
@@ -53,7 +63,7 @@ function mismatches(s: Shape, rng: T.Rng): { bad: number; outside: number } {
   return { bad, outside };
 }
 
-test('dgemm: the plain loop’s bits at every tile shape (4 × 4, 4 × 2, 4 × 1, single rows; several panels), strided operands', () => {
+test('dgemm and dgemmPanels: the plain loop’s bits at every tile shape (4 × 4, 4 × 2, 4 × 1, single rows; several panels), strided operands', () => {
   const rng = T.makeRng(21);
   const shapes: Shape[] = [];
   for (const m of [1, 3, 4, 5, 9])
@@ -63,10 +73,12 @@ test('dgemm: the plain loop’s bits at every tile shape (4 × 4, 4 × 2, 4 × 1
   shapes.push({ m: 6, k: 5, n: 10, lda: 9, ldb: 13, ldc: 11 });
   shapes.push({ m: 150, k: 64, n: 820, lda: 64, ldb: 820, ldc: 820 });
   for (const s of shapes) {
-    const { bad, outside } = mismatches(s, rng);
-    const what = JSON.stringify(s);
-    assert.is(bad, 0, `${what}: entries off the loop's bits`);
-    assert.is(outside, 0, `${what}: writes past column n`);
+    for (const panels of [false, true]) {
+      const { bad, outside } = mismatches(s, rng, panels);
+      const what = `${JSON.stringify(s)}${panels ? ', B in panels' : ''}`;
+      assert.is(bad, 0, `${what}: entries off the loop's bits`);
+      assert.is(outside, 0, `${what}: writes past column n`);
+    }
   }
 });
 

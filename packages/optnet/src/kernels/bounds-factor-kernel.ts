@@ -13,7 +13,7 @@
  * loops instead). Where the batch shares Aᵀ (the Sudoku model's learned
  * A), every item's S comes from one register-blocked product of the
  * batch's 1/h rows with the pairs matrix P of `gramPairs` (the backend's
- * `$dgemm`); with Aᵀ per item, from the backend's `$syrkBatch` on W (one
+ * `$dgemmPanels`, P packed once a solve); with Aᵀ per item, from the backend's `$syrkBatch` on W (one
  * triangle, mirrored, as the Gram product of the tensor ops). S is
  * factored by the backend's `$chol`, retried per item with the next boost
  * where a pivot fails, exactly as `regularizedCholesky`: the level output
@@ -46,7 +46,7 @@ import {
 } from '@optnet/tensor';
 import {
   cpuKernelOf,
-  DGEMM_PANEL,
+  packDgemmPanels,
   registerWasmKernels,
   wasmKernels,
 } from '@optnet/tensor/wasm';
@@ -190,11 +190,11 @@ function pairsOf(at: Data, n: number, q: number): CpuTensor {
     lastPairs.P.shape[0] === n &&
     lastPairs.at.every((v, i) => Object.is(v, at[i]));
   if (!hit) {
-    const P = gramPairs(at, n, q);
-    const np = P.length / n;
+    const np = (q * (q + 1)) / 2;
+    const P = packDgemmPanels(gramPairs(at, n, q), n, np, np);
     lastPairs = {
       at: Float64Array.from(at),
-      P: { data: P, shape: [n, np], dtype: 'float64' },
+      P: { data: P, shape: [1, P.length], dtype: 'float64' },
     };
   }
   return (lastPairs as { P: CpuTensor }).P;
@@ -226,7 +226,7 @@ function factorWasm(
       [atT, n * q],
       [packed[0], m],
       [packed[1], m],
-      [pairs, n * np],
+      [pairs, pairs === null ? 0 : pairs.data.length],
     ],
     [
       [s, m],
@@ -237,7 +237,7 @@ function factorWasm(
       [outs[1], q * q],
       [outs[2], 1],
     ],
-    6 + n + 1 + q * q + n * q + n * DGEMM_PANEL,
+    6 + n + 1 + q * q + n * q,
     [n, m, q, boosts.length, np, rel, abs, ...b],
     active,
     // Left-out items: 1/h = 1, L_S = I, level 0.

@@ -154,8 +154,7 @@ const qpBoundsFactor: WasmFunc = {
   (local.set $qq (i32.mul ${get('$q')} ${get('$q')}))
   (local.set $lsb (i32.shl ${get('$qq')} (i32.const 3)))
   (local.set $dg (i32.add ${get('$qb')} (i32.const 8)))
-  ;; work: boosts (6 doubles, keeping 16-byte alignment), t (n), S, W,
-  ;; then dgemm's panel
+  ;; work: boosts (6 doubles, keeping 16-byte alignment), t (n), S, W
   (local.set $bw ${get('$work')})
   ${BOOSTS.map((b, i) => `(f64.store (i32.add ${get('$bw')} (i32.const ${8 * i})) ${get(b)})`).join(' ')}
   (local.set $t (i32.add ${get('$bw')} (i32.const 48)))
@@ -180,8 +179,7 @@ const qpBoundsFactor: WasmFunc = {
     (if (i32.and (i32.ne ${get('$pp')} (i32.const 0)) (i32.eqz (i32.and ${get('$k')} (i32.const ${BLOCK - 1})))) (then
       (local.set $rows (i32.sub ${get('$count')} ${get('$k')}))
       (if (i32.gt_s ${get('$rows')} (i32.const ${BLOCK})) (then (local.set $rows (i32.const ${BLOCK}))))
-      (call $dgemm ${get('$hinv')} ${get('$n')} ${get('$pp')} ${get('$np')} ${get('$ls')} ${get('$qq')} ${get('$rows')} ${get('$n')} ${get('$np')}
-        (i32.add ${get('$w')} (i32.mul ${get('$nb')} ${get('$q')})))))
+      (call $dgemmPanels ${get('$hinv')} ${get('$n')} ${get('$pp')} (i32.const 0) ${get('$ls')} ${get('$qq')} ${get('$rows')} ${get('$n')} ${get('$np')} (i32.const 0))))
     (if ${get('$pp')} (then ${unpackItem}) (else ${schurItem}))
     ${cholItem}
     ${step('$at', '$ats')} ${step('$hinv', '$nb')} ${step('$ls', '$lsb')}

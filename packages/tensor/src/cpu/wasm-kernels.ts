@@ -27,7 +27,7 @@
  */
 export { assemble, type WasmFunc } from './wasm/assemble.js';
 export { cpuKernelOf } from './kernels.js';
-export { DGEMM_PANEL } from './wasm/wat-dgemm.js';
+export { DGEMM_PANEL, packDgemmPanels } from './wasm/wat-dgemm.js';
 export { batchMap } from '../ops/triangular-solve.js';
 export {
   copyItems,

@@ -22,9 +22,13 @@
  * per term (WebAssembly SIMD has no fused multiply-add), from 0: the bits
  * of the plain loop `s += a[i][p] * b[p][j]`, whatever the tile.
  *
- * Other packages call it as `$dgemm` from their own functions
- * (registerWasmKernels): the bounds reduction forms its Schur complements
- * A·diag(d)·Aᵀ of a batch as one such product (optnet's
+ * dgemmPanels(a, lda, panels, 0, c, ldc, m, k, n, 0) is the same product
+ * with B already in its panels (packDgemmPanels), for a B many calls
+ * share: no copies at all.
+ *
+ * Other packages call them as `$dgemm` and `$dgemmPanels` from their own
+ * functions (registerWasmKernels): the bounds reduction forms its Schur
+ * complements A·diag(d)·Aᵀ of a batch as such products (optnet's
  * kernels/bounds-factor-kernel.ts).
  */
 import type { WasmFunc } from './assemble.js';
@@ -132,47 +136,8 @@ function rowBlock(mr: number): string {
     (local.set $i (i32.add ${get('$i')} (i32.const ${mr})))`;
 }
 
-const dgemm: WasmFunc = {
-  name: 'dgemm',
-  params: i32(
-    '$a',
-    '$lda',
-    '$b',
-    '$ldb',
-    '$c',
-    '$ldc',
-    '$m',
-    '$k',
-    '$n',
-    '$pk',
-  ),
-  locals: [
-    ...i32(
-      '$i',
-      '$j',
-      '$p',
-      '$ai',
-      '$ci',
-      '$cj',
-      '$bp',
-      '$j0',
-      '$jend',
-      '$src',
-    ),
-    ...i32('$lda8', '$ldb8', '$ldc8', '$a0', '$a1', '$a2', '$a3'),
-    ...v128('$av', '$b0', '$b1', '$c00', '$c01', '$c10', '$c11'),
-    ...v128('$c20', '$c21', '$c30', '$c31'),
-    ...f64('$s0', '$s1', '$s2', '$s3'),
-  ],
-  body: `
-  (local.set $lda8 (i32.shl ${get('$lda')} (i32.const 3)))
-  (local.set $ldb8 (i32.shl ${get('$ldb')} (i32.const 3)))
-  (local.set $ldc8 (i32.shl ${get('$ldc')} (i32.const 3)))
-  (block $pd0 (loop $pl0
-    (br_if $pd0 (i32.ge_s ${get('$j0')} ${get('$n')}))
-    (local.set $jend (i32.add ${get('$j0')} (i32.const ${PANEL})))
-    (if (i32.gt_s ${get('$jend')} ${get('$n')}) (then (local.set $jend ${get('$n')})))
-    ;; the panel B[:, j0:jend] into pk, row p at pk + 8·PANEL·p
+/** The panel B[:, j0:jend] copied into pk, row p at pk + 8·PANEL·p. */
+const packPanel = `
     (local.set $p (i32.const 0))
     (block $kd (loop $kl
       (br_if $kd (i32.ge_s ${get('$p')} ${get('$k')}))
@@ -187,7 +152,48 @@ const dgemm: WasmFunc = {
         (local.set $j (i32.add ${get('$j')} (i32.const 1)))
         (br $cl)))
       (local.set $p (i32.add ${get('$p')} (i32.const 1)))
-      (br $kl)))
+      (br $kl)))`;
+
+/**
+ * dgemm (B row-major, each panel copied into pk) or dgemmPanels (B given
+ * as packDgemmPanels made it: panel t at b + t·k·PANEL doubles, read in
+ * place; ldb and pk unused).
+ */
+function driver(name: string, packed: boolean): WasmFunc {
+  const panel = packed
+    ? `
+    (local.set $pk ${add(get('$b'), `(i32.mul (i32.mul ${get('$j0')} ${get('$k')}) (i32.const 8))`)})`
+    : packPanel;
+  return {
+    name,
+    params: i32(
+      '$a',
+      '$lda',
+      '$b',
+      '$ldb',
+      '$c',
+      '$ldc',
+      '$m',
+      '$k',
+      '$n',
+      '$pk',
+    ),
+    locals: [
+      ...i32('$i', '$j', '$p', '$ai', '$ci', '$cj', '$bp', '$j0', '$jend'),
+      ...i32('$src', '$lda8', '$ldb8', '$ldc8', '$a0', '$a1', '$a2', '$a3'),
+      ...v128('$av', '$b0', '$b1', '$c00', '$c01', '$c10', '$c11'),
+      ...v128('$c20', '$c21', '$c30', '$c31'),
+      ...f64('$s0', '$s1', '$s2', '$s3'),
+    ],
+    body: `
+  (local.set $lda8 (i32.shl ${get('$lda')} (i32.const 3)))
+  (local.set $ldb8 (i32.shl ${get('$ldb')} (i32.const 3)))
+  (local.set $ldc8 (i32.shl ${get('$ldc')} (i32.const 3)))
+  (block $pd0 (loop $pl0
+    (br_if $pd0 (i32.ge_s ${get('$j0')} ${get('$n')}))
+    (local.set $jend (i32.add ${get('$j0')} (i32.const ${PANEL})))
+    (if (i32.gt_s ${get('$jend')} ${get('$n')}) (then (local.set $jend ${get('$n')})))
+    ${panel}
     (local.set $i (i32.const 0))
     (block $md4 (loop $ml4
       (br_if $md4 (i32.gt_s (i32.add ${get('$i')} (i32.const 4)) ${get('$m')}))
@@ -199,6 +205,38 @@ const dgemm: WasmFunc = {
       (br $ml1)))
     (local.set $j0 ${get('$jend')})
     (br $pl0)))`,
-};
+  };
+}
 
-export const dgemmWat: readonly WasmFunc[] = [dgemm];
+/**
+ * B [k, n] (row-major, row stride ldb) as dgemmPanels reads it: panels of
+ * DGEMM_PANEL columns one after another, each k rows of DGEMM_PANEL
+ * doubles (the last one's columns past n zero). For a B used by many
+ * calls (a matrix shared by a batch): packed once, it spares each call
+ * its copies.
+ * @example
+ * const panels = packDgemmPanels(b, k, n, n); // then $dgemmPanels(a, lda, panels, 0, c, ldc, m, k, n, 0)
+ */
+export function packDgemmPanels(
+  b: ArrayLike<number>,
+  k: number,
+  n: number,
+  ldb: number,
+): Float64Array {
+  const panels = Math.ceil(n / PANEL);
+  const out = new Float64Array(panels * k * PANEL);
+  for (let t = 0; t < panels; t++) {
+    const j0 = t * PANEL;
+    const w = Math.min(PANEL, n - j0);
+    for (let p = 0; p < k; p++) {
+      const o = (t * k + p) * PANEL;
+      for (let j = 0; j < w; j++) out[o + j] = b[p * ldb + j0 + j];
+    }
+  }
+  return out;
+}
+
+export const dgemmWat: readonly WasmFunc[] = [
+  driver('dgemm', false),
+  driver('dgemmPanels', true),
+];
