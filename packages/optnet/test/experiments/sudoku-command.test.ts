@@ -134,6 +134,26 @@ test('a tiny optnet run learns and writes a well-formed run folder', async () =>
   assert.ok(ticks[ticks.length - 1] >= Math.max(...errors), `${ticks}`);
 });
 
+test('--kkt bounds trains with the bounds reduction: it learns, config.json records it, and the model it rebuilds uses it', async () => {
+  const dir = join(tmp, 'tiny-bounds');
+  const r = await sudoku([...TINY, '--kkt', 'bounds', '--out', dir]);
+  assert.is(r.code, 0, r.stderr);
+  const config = JSON.parse(
+    readFileSync(join(dir, 'config.json'), 'utf8'),
+  ) as SudokuConfig;
+  assert.is(config.kkt, 'bounds');
+  const after = await blankCellAccuracy(dir);
+  assert.ok(after > 0.5, `trained blank-cell accuracy ${after}`);
+  // The dual run of the same configuration learned too, along another path.
+  const dual = readFileSync(join(tmp, 'tiny', 'metrics.csv'), 'utf8');
+  const bounds = readFileSync(join(dir, 'metrics.csv'), 'utf8');
+  assert.is.not(bounds.split('\n')[1], dual.split('\n')[1]);
+  assert.is(
+    JSON.parse(readFileSync(join(tmp, 'tiny', 'config.json'), 'utf8')).kkt,
+    'dual',
+  );
+});
+
 test('--play completes a puzzle with a trained run', async () => {
   const dir = join(tmp, 'tiny');
   const r = await sudoku(['--play', '1000000000000000', '--run', dir]);
@@ -265,6 +285,18 @@ test('usage mistakes exit 2 with one clear line', async () => {
     [
       ['sudoku', '--width', '64'],
       /--width is conv's and fc's; got --width with --model optnet/,
+    ],
+    [
+      ['sudoku', '--model', 'conv', '--kkt', 'bounds'],
+      /--kkt is the QP layer's; got --kkt with --model conv/,
+    ],
+    [
+      ['sudoku', '--kkt', 'primal'],
+      /--kkt must be dual or bounds; got "primal"/,
+    ],
+    [
+      ['sudoku', '--resume', join(tmp, 'tiny'), '--kkt', 'bounds'],
+      /--resume continues a run as it was configured; got --kkt/,
     ],
     [['sudoku', '--play', '12'], /--play needs a puzzle of 16 digits/],
     [['sudoku', '--play', '1000000000000000'], /--play needs --run DIR/],

@@ -75,6 +75,12 @@ const FLAGS = {
     choices: ['float64', 'float32'],
     help: 'dtype of the model and its QP solves (default float64 for optnet, float32 for conv and fc)',
   },
+  kkt: {
+    type: 'choice',
+    choices: ['dual', 'bounds'],
+    default: 'dual',
+    help: "the QP layer's KKT reduction (optnet only): dual factors a 64 x 64 matrix per puzzle and iteration, bounds a 40 x 40 one (faster; see BENCHMARKS.md)",
+  },
   seed: {
     type: 'int',
     min: 0,
@@ -168,6 +174,7 @@ function newRun(f: Flags['values']): {
     epochs: f.epochs,
     seed: f.seed,
     data: data.source,
+    ...(model === 'optnet' ? { kkt: f.kkt as 'dual' | 'bounds' } : {}),
   };
   return { config, data };
 }
@@ -186,6 +193,7 @@ const FIXED = [
   'lr',
   'width',
   'dtype',
+  'kkt',
   'seed',
   'data',
   'test',
@@ -254,6 +262,11 @@ function refuseIgnoredFlags(f: Flags): void {
   if (f.values.model === 'optnet' && f.given.has('width')) {
     throw new UsageError(
       `${CMD}: --width is conv's and fc's; got --width with --model optnet.`,
+    );
+  }
+  if (f.values.model !== 'optnet' && f.given.has('kkt')) {
+    throw new UsageError(
+      `${CMD}: --kkt is the QP layer's; got --kkt with --model ${f.values.model}.`,
     );
   }
   const clash: [keyof typeof FLAGS, keyof typeof FLAGS][] = [

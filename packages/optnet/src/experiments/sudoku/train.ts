@@ -39,6 +39,11 @@ export interface SudokuConfig {
   epochs: number;
   seed: number;
   data: DataSource;
+  /**
+   * The QP layer's KKT reduction (optnet only; a run saved before the
+   * option existed has none: 'dual').
+   */
+  kkt?: 'dual' | 'bounds';
 }
 
 /** One epoch's line of metrics.csv. */
@@ -64,7 +69,12 @@ export interface RunSummary {
 export function buildModel(c: SudokuConfig, qpOptions: QpOptions = {}): Module {
   const rng = makeRng(`sudoku-init/${c.seed}`);
   if (c.model === 'optnet') {
-    return new OptNetSudoku({ dtype: c.dtype, rng, qpOptions });
+    const kkt = c.kkt ?? 'dual';
+    return new OptNetSudoku({
+      dtype: c.dtype,
+      rng,
+      qpOptions: { ...qpOptions, kkt },
+    });
   }
   const o = { width: c.width, dtype: c.dtype, rng };
   return c.model === 'conv' ? new ConvSudoku(o) : new FcSudoku(o);
