@@ -134,23 +134,24 @@ test('a tiny optnet run learns and writes a well-formed run folder', async () =>
   assert.ok(ticks[ticks.length - 1] >= Math.max(...errors), `${ticks}`);
 });
 
-test('--kkt bounds trains with the bounds reduction: it learns, config.json records it, and the model it rebuilds uses it', async () => {
-  const dir = join(tmp, 'tiny-bounds');
-  const r = await sudoku([...TINY, '--kkt', 'bounds', '--out', dir]);
+test('--kkt dual trains with the dual reduction: it learns, config.json records it, and the model it rebuilds uses it', async () => {
+  const dir = join(tmp, 'tiny-dual');
+  const r = await sudoku([...TINY, '--kkt', 'dual', '--out', dir]);
   assert.is(r.code, 0, r.stderr);
   const config = JSON.parse(
     readFileSync(join(dir, 'config.json'), 'utf8'),
   ) as SudokuConfig;
-  assert.is(config.kkt, 'bounds');
+  assert.is(config.kkt, 'dual');
   const after = await blankCellAccuracy(dir);
   assert.ok(after > 0.5, `trained blank-cell accuracy ${after}`);
-  // The dual run of the same configuration learned too, along another path.
-  const dual = readFileSync(join(tmp, 'tiny', 'metrics.csv'), 'utf8');
-  const bounds = readFileSync(join(dir, 'metrics.csv'), 'utf8');
-  assert.is.not(bounds.split('\n')[1], dual.split('\n')[1]);
+  // The default (bounds) run of the same configuration learned too, along
+  // another path.
+  const bounds = readFileSync(join(tmp, 'tiny', 'metrics.csv'), 'utf8');
+  const dual = readFileSync(join(dir, 'metrics.csv'), 'utf8');
+  assert.is.not(dual.split('\n')[1], bounds.split('\n')[1]);
   assert.is(
     JSON.parse(readFileSync(join(tmp, 'tiny', 'config.json'), 'utf8')).kkt,
-    'dual',
+    'bounds',
   );
 });
 
@@ -287,15 +288,15 @@ test('usage mistakes exit 2 with one clear line', async () => {
       /--width is conv's and fc's; got --width with --model optnet/,
     ],
     [
-      ['sudoku', '--model', 'conv', '--kkt', 'bounds'],
+      ['sudoku', '--model', 'conv', '--kkt', 'dual'],
       /--kkt is the QP layer's; got --kkt with --model conv/,
     ],
     [
       ['sudoku', '--kkt', 'primal'],
-      /--kkt must be dual or bounds; got "primal"/,
+      /--kkt must be bounds or dual; got "primal"/,
     ],
     [
-      ['sudoku', '--resume', join(tmp, 'tiny'), '--kkt', 'bounds'],
+      ['sudoku', '--resume', join(tmp, 'tiny'), '--kkt', 'dual'],
       /--resume continues a run as it was configured; got --kkt/,
     ],
     [['sudoku', '--play', '12'], /--play needs a puzzle of 16 digits/],

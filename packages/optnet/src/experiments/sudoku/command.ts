@@ -77,9 +77,9 @@ const FLAGS = {
   },
   kkt: {
     type: 'choice',
-    choices: ['dual', 'bounds'],
-    default: 'dual',
-    help: "the QP layer's KKT reduction (optnet only): dual factors a 64 x 64 matrix per puzzle and iteration, bounds a 40 x 40 one (faster; see BENCHMARKS.md)",
+    choices: ['bounds', 'dual'],
+    default: 'bounds',
+    help: "the QP layer's KKT reduction (optnet only): bounds factors a 40 x 40 matrix per puzzle and iteration, dual a 64 x 64 one (slower; see BENCHMARKS.md)",
   },
   seed: {
     type: 'int',

@@ -17,15 +17,13 @@
  * z and the one-hot solution, and a board is read off z by argmax per cell.
  *
  * Q is diagonal and z ≥ 0 is a simple bound (G = −I, h = 0), and the
- * model declares both (`structure`), so each iteration's residuals skip
- * the dense products with Q and G. The KKT reduction stays the dual one
- * unless `qpOptions` picks another: `{ kkt: 'bounds' }` factors one
- * 40 × 40 matrix per puzzle and iteration instead of a 64 × 64 one, with
- * a step about 0.7 of the dual one's (BENCHMARKS.md). It is not the
- * default yet: over 20 epochs on the paper's puzzles its test error left
- * 1% at one epoch after the tenth (1.3% at epoch 19), where the dual
- * reduction stays at 0 to 0.2%. (`qpOptions` with a `structure` of their
- * own are passed as they are.)
+ * model declares both (`structure`): the solver then takes the bounds KKT
+ * reduction (`kkt: 'bounds'`), which factors one 40 × 40 matrix per puzzle
+ * and iteration, and its residuals skip the dense products with Q and G.
+ * `qpOptions: { kkt: 'dual' }` takes the dual reduction instead (a
+ * 64 × 64 factorization, 1.2 to 1.5 times the step's time; both reach the
+ * paper's result, BENCHMARKS.md). `qpOptions` with a `structure` of their
+ * own are passed as they are.
  */
 import { eye, makeRng, matmul, rand, zeros, type Rng } from '@optnet/tensor';
 import type { DType, FloatDType, Tensor } from '@optnet/tensor';
@@ -48,8 +46,9 @@ export interface OptNetSudokuOptions {
   /** Draws the initial A (uniform in [0, 1), as in the paper). */
   rng?: Rng;
   /**
-   * Passed to qp() on every forward, with `kkt: 'dual'` unless they set
-   * it and the model's `structure` unless they declare one (see above).
+   * Passed to qp() on every forward, with `kkt: 'bounds'` unless they
+   * set it and the model's `structure` unless they declare one (see
+   * above).
    */
   qpOptions?: QpOptions;
 }
@@ -84,7 +83,7 @@ export class OptNetSudoku extends Module {
     const user = options.qpOptions ?? {};
     this.#qpOptions =
       user.structure === undefined
-        ? { kkt: 'dual', ...user, structure: { Q: 'diagonal', G: 'bounds' } }
+        ? { kkt: 'bounds', ...user, structure: { Q: 'diagonal', G: 'bounds' } }
         : user;
   }
 
