@@ -22,6 +22,7 @@ import {
 import {
   boundsFactor,
   boundsFactorOp,
+  pairsOf,
 } from '../src/kernels/bounds-factor-kernel.js';
 import { boundsStep, boundsStepOp } from '../src/kernels/bounds-step-kernel.js';
 import {
@@ -146,6 +147,22 @@ test('qpBoundsFactor with a shared Aᵀ: the pairs matrix made for one Aᵀ is n
   const third = d.At.mul(1.5).add(tensor([[0, 0, 1e-3]], { dtype: f64 }));
   check(third, 'one column changed');
   check(second, 'the second again');
+});
+
+test('the pairs matrix is made once for the values of one Aᵀ: the same object for equal values (a copy included), a new one when a value or the shape changes', () => {
+  const at = Float64Array.from({ length: 12 }, (_, i) => i / 7 - 0.5);
+  const first = pairsOf(at, 4, 3);
+  assert.ok(pairsOf(at, 4, 3) === first, 'the same Aᵀ');
+  assert.ok(pairsOf(Float64Array.from(at), 4, 3) === first, 'a copy');
+  assert.ok(pairsOf(at, 3, 4) !== first, 'another shape');
+  const moved = Float64Array.from(at);
+  moved[5] += 1e-12;
+  const other = pairsOf(moved, 4, 3);
+  assert.ok(other !== first, 'one value moved');
+  // P[l, (j, k)] = Aᵀ[l, j]·Aᵀ[l, k], packed in panels of 32 columns.
+  const P = other.data;
+  assert.is(P[1 * 32 + 2], moved[3] * moved[5], 'row 1, pair (0, 2)');
+  assert.is(P[2 * 32 + 4], moved[7] * moved[8], 'row 2, pair (1, 2)');
 });
 
 test('qpBoundsFactor: L_S·L_Sᵀ = A diag(1/h) Aᵀ + unit·I with h = q + (G∘G)ᵀ(lam/s)', () => {

@@ -156,7 +156,7 @@ export function asRow(x: CpuTensor): CpuTensor {
  * row by row): S = A diag(1/h) Aᵀ's upper triangle, packed, is the row
  * vector 1/h times P, so a batch sharing A forms all its S as one matrix
  * product [items, n]·[n, q(q+1)/2] (the backend's register-blocked
- * `$dgemm`, about twice the multiply-adds per second of the per-item
+ * `$dgemmPanels`, about twice the multiply-adds per second of the per-item
  * `$syrkBatch` at the Sudoku size).
  * @example const P = gramPairs(atData, 64, 40); // 64 × 820
  */
@@ -181,23 +181,37 @@ export function gramPairs(at: Data, n: number, q: number): Float64Array {
  * Keyed on the values, not the array: a tensor's memory may be recycled
  * for other values.
  */
-let lastPairs: { at: Float64Array; P: CpuTensor } | null = null;
+let lastPairs: {
+  at: Float64Array;
+  n: number;
+  q: number;
+  P: CpuTensor;
+} | null = null;
 
-function pairsOf(at: Data, n: number, q: number): CpuTensor {
+/**
+ * P for Aᵀ [n, q] (`at`), packed in $dgemmPanels' panels, as a shared
+ * operand: the same object as the last call's when Aᵀ holds the same
+ * values (exported for its test).
+ * @example const P = pairsOf(atData, 64, 40); // [1, 26 · 64 · 32]
+ */
+export function pairsOf(at: Data, n: number, q: number): CpuTensor {
   const hit =
     lastPairs !== null &&
+    lastPairs.n === n &&
+    lastPairs.q === q &&
     lastPairs.at.length === at.length &&
-    lastPairs.P.shape[0] === n &&
     lastPairs.at.every((v, i) => Object.is(v, at[i]));
-  if (!hit) {
-    const np = (q * (q + 1)) / 2;
-    const P = packDgemmPanels(gramPairs(at, n, q), n, np, np);
-    lastPairs = {
-      at: Float64Array.from(at),
-      P: { data: P, shape: [1, P.length], dtype: 'float64' },
-    };
-  }
-  return (lastPairs as { P: CpuTensor }).P;
+  if (hit) return lastPairs!.P;
+  const np = (q * (q + 1)) / 2;
+  const P = packDgemmPanels(gramPairs(at, n, q), n, np, np);
+  const made = {
+    at: Float64Array.from(at),
+    n,
+    q,
+    P: { data: P, shape: [1, P.length], dtype: 'float64' } as CpuTensor,
+  };
+  lastPairs = made;
+  return made.P;
 }
 
 /** In WebAssembly (runFused); false where it cannot run. */

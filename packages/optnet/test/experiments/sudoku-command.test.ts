@@ -7,6 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -152,6 +153,33 @@ test('--kkt dual trains with the dual reduction: it learns, config.json records 
   assert.is(
     JSON.parse(readFileSync(join(tmp, 'tiny', 'config.json'), 'utf8')).kkt,
     'bounds',
+  );
+});
+
+test('a run folder saved before --kkt existed (no kkt in config.json) resumes with the dual reduction it trained with', async () => {
+  const dual = join(tmp, 'tiny-dual');
+  const old = join(tmp, 'tiny-old');
+  cpSync(dual, old, { recursive: true });
+  const path = join(old, 'config.json');
+  const config = JSON.parse(readFileSync(path, 'utf8')) as SudokuConfig;
+  delete config.kkt;
+  writeFileSync(path, JSON.stringify(config));
+  const more = ['--epochs', '7'];
+  assert.is((await sudoku(['--resume', old, ...more])).code, 0);
+  assert.is((await sudoku(['--resume', dual, ...more])).code, 0);
+  const last = (dir: string) =>
+    readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n')[7];
+  // The same epoch 7 (its seconds aside) as the run that says dual.
+  assert.is(
+    last(old).split(',').slice(0, 5).join(),
+    last(dual).split(',').slice(0, 5).join(),
+  );
+  writeFileSync(path, JSON.stringify({ ...config, kkt: 'primal' }));
+  const bad = await cli('sudoku', '--resume', old, '--epochs', '8');
+  assert.is(bad.code, 2);
+  assert.match(
+    bad.stderr,
+    /config\.json has kkt "bounds" or "dual" \(or none\); got "primal"/,
   );
 });
 

@@ -183,6 +183,12 @@ function newRun(f: Flags['values']): {
 function readConfig(dir: string, flag: string): SudokuConfig {
   const required = ['model', 'data'];
   const c = readRunConfig({ cmd: CMD, flag, dir, command: 'sudoku', required });
+  // Absent in runs saved before --kkt existed: they trained with 'dual'.
+  if (c.kkt !== undefined && c.kkt !== 'bounds' && c.kkt !== 'dual') {
+    throw new UsageError(
+      `${CMD}: ${flag} needs a run whose config.json has kkt "bounds" or "dual" (or none); got ${JSON.stringify(c.kkt)} in "${dir}". Fix the file or start a new run.`,
+    );
+  }
   return c as unknown as SudokuConfig;
 }
 

@@ -21,9 +21,9 @@
  * reduction (`kkt: 'bounds'`), which factors one 40 × 40 matrix per puzzle
  * and iteration, and its residuals skip the dense products with Q and G.
  * `qpOptions: { kkt: 'dual' }` takes the dual reduction instead (a
- * 64 × 64 factorization, 1.2 to 1.5 times the step's time; both reach the
- * paper's result, BENCHMARKS.md). `qpOptions` with a `structure` of their
- * own are passed as they are.
+ * 64 × 64 factorization and a slower step; both reach the paper's result,
+ * BENCHMARKS.md). `qpOptions` with a `structure` of their own are passed
+ * as they are: no structure and no `kkt` are added then.
  */
 import { eye, makeRng, matmul, rand, zeros, type Rng } from '@optnet/tensor';
 import type { DType, FloatDType, Tensor } from '@optnet/tensor';
@@ -46,9 +46,9 @@ export interface OptNetSudokuOptions {
   /** Draws the initial A (uniform in [0, 1), as in the paper). */
   rng?: Rng;
   /**
-   * Passed to qp() on every forward, with `kkt: 'bounds'` unless they
-   * set it and the model's `structure` unless they declare one (see
-   * above).
+   * Passed to qp() on every forward. Without a `structure` of their own,
+   * the model adds its structure, and `kkt: 'bounds'` unless they set
+   * `kkt`; with one, they are passed as they are (see above).
    */
   qpOptions?: QpOptions;
 }

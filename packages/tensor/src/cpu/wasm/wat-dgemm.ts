@@ -9,9 +9,10 @@
  * over the whole sum, one splat of A per row and two loads of B per
  * p, so B's rows are loaded once per four rows of C instead of once per
  * row (the row-at-a-time `gemm` loads and stores C at every p). Tiles at
- * the edges are 4 × 2 and 4 × 1, then single rows. No packing: it is made
- * for small k (tens). C is done in panels of 32 columns, all rows of one
- * before the next, the panel of B first copied to contiguous scratch, so
+ * the edges are 4 × 2 and 4 × 1, then single rows. A is read in place; it
+ * is made for small k (tens). C is done in panels of 32 columns, all rows
+ * of one before the next, the panel of B first copied to contiguous
+ * scratch (pk), so
  * it stays in L1 (and in a few pages) while A's rows stream through it.
  * Row by row over all of a wide B, such as the 64 × 820 of the bounds
  * reduction, B would be reread from L2 for every four rows of C, and its
