@@ -13,7 +13,6 @@ import {
   rand,
   randn,
   setBackend,
-  setWasmKernels,
   tensor,
   type KernelOp,
   type Rng,
@@ -31,6 +30,7 @@ import {
 } from '../src/kernels/bounds-solve-kernel.js';
 import { mtv, mv } from '../src/kernels/batch.js';
 import { solveQp } from '../src/index.js';
+import { boundsG, withEachKernelSet } from './kernel-sets.js';
 
 const f64 = 'float64' as const;
 const ATTRS = { boosts: [1, 1e3, 1e6, 1e9, 1e12], rel: 1e-12, abs: 1e-13 };
@@ -44,34 +44,6 @@ function close(got: number[], want: number[], rtol: number, what: string) {
       Object.is(g, w) || Math.abs(g - w) <= rtol * Math.max(1, Math.abs(w));
     assert.ok(ok, `${what}[${i}]: ${g} vs ${w}`);
   });
-}
-
-function withEachKernelSet(fn: (wasm: boolean) => void): void {
-  for (const wasm of [true, false]) {
-    const was = setWasmKernels(wasm);
-    try {
-      fn(wasm);
-    } finally {
-      setWasmKernels(was);
-    }
-  }
-}
-
-/**
- * G with a lower and an upper bound on each of the first nz − 1 variables,
- * none on the last, and a row of zeros: [2(nz − 1) + 1, nz].
- */
-function boundsG(nz: number): number[][] {
-  const rows: number[][] = [];
-  for (let j = 0; j < nz - 1; j++) {
-    const e = Array.from({ length: nz }, (_, k) => (k === j ? 1 : 0));
-    rows.push(
-      e.map((v) => -2 * v),
-      e,
-    );
-  }
-  rows.push(Array(nz).fill(0));
-  return rows;
 }
 
 interface Data {

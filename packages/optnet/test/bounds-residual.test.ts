@@ -12,7 +12,6 @@ import {
   makeRng,
   rand,
   randn,
-  setWasmKernels,
   tensor,
   type Rng,
   type Tensor,
@@ -23,23 +22,10 @@ import {
 } from '../src/kernels/bounds-residual-kernel.js';
 import { fusedResiduals } from '../src/kernels/residual-kernel.js';
 import { solveQp } from '../src/index.js';
+import { boundsG, withEachKernelSet } from './kernel-sets.js';
 
 const f64 = 'float64' as const;
 const arr = (t: Tensor): number[] => Array.from(t.dataSync());
-
-/** G with lower and upper bounds (values −2 and 1), a free variable, a zero row. */
-function boundsG(n: number): Tensor {
-  const rows: number[][] = [];
-  for (let j = 0; j < n - 1; j++) {
-    const e = Array.from({ length: n }, (_, k) => (k === j ? 1 : 0));
-    rows.push(
-      e.map((v) => -2 * v),
-      e,
-    );
-  }
-  rows.push(Array(n).fill(0));
-  return tensor(rows, { dtype: f64 });
-}
 
 interface Case {
   qd: Tensor;
@@ -51,7 +37,7 @@ interface Case {
 function sample(rng: Rng, nBatch: number, shared: boolean, eq: boolean): Case {
   const n = 5;
   const lead = shared ? [] : [nBatch];
-  const g = boundsG(n);
+  const g = tensor(boundsG(n), { dtype: f64 });
   const m = g.shape[0];
   const G = shared ? g : g.unsqueeze(0).expand([nBatch, m, n]).mul(1);
   const qd = rand([...lead, n], { rng, dtype: f64 });
@@ -59,17 +45,6 @@ function sample(rng: Rng, nBatch: number, shared: boolean, eq: boolean): Case {
   const v = (len: number) => randn([nBatch, len], { rng, dtype: f64 });
   const vecs = [v(n), v(n), v(m), v(m), v(m), ...(eq ? [v(2), v(2)] : [])];
   return { qd, G, A, vecs };
-}
-
-function withEachKernelSet(fn: (wasm: boolean) => void): void {
-  for (const wasm of [true, false]) {
-    const was = setWasmKernels(wasm);
-    try {
-      fn(wasm);
-    } finally {
-      setWasmKernels(was);
-    }
-  }
 }
 
 function run(c: Case, dtype: 'float64' | 'float32', dense: boolean) {

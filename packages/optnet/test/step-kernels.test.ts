@@ -63,6 +63,7 @@ import {
 import { fusedResiduals, residualOp } from '../src/kernels/residual-kernel.js';
 import { randomQp } from '../src/testing/random-qp.js';
 import { solveQp } from '../src/index.js';
+import { withEachKernelSet } from './kernel-sets.js';
 
 const f64 = 'float64' as const;
 const arr = (t: Tensor): number[] => Array.from(t.dataSync() as Float64Array);
@@ -100,21 +101,6 @@ function sample(
     randn([nBatch, m], { rng, dtype }),
     randn([nBatch, m], { rng, dtype }),
   ];
-}
-
-/**
- * Runs fn with the WebAssembly kernels on, then off (the fused kernels' JS
- * loops).
- */
-function withEachKernelSet(fn: (wasm: boolean) => void): void {
-  for (const wasm of [true, false]) {
-    const was = setWasmKernels(wasm);
-    try {
-      fn(wasm);
-    } finally {
-      setWasmKernels(was);
-    }
-  }
 }
 
 const decomposed = (

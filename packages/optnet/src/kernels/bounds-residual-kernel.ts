@@ -31,7 +31,6 @@ import {
   wasmKernels,
   type WasmFunc,
 } from '@optnet/tensor/wasm';
-import { mtv, mv } from './batch.js';
 import { asRow, compressBounds } from './bounds-factor-kernel.js';
 import {
   advance,
@@ -43,7 +42,12 @@ import {
   vectorBytes,
   type Data,
 } from './fused-common.js';
-import { residualOp } from './residual-kernel.js';
+import {
+  residualFinish,
+  residualOp,
+  residualsFrom,
+  residualVectors,
+} from './residual-kernel.js';
 
 /**
  * qpBoundsResiduals(qd, qds, gc, gcs, gv, gvs, a, as, z, p, s, lam, h, nu,
@@ -72,17 +76,8 @@ const qpBoundsResiduals: WasmFunc = {
         (f64.mul (f64.load ${at('$gv')}) (f64.load ${at('$lam')}))))
       (f64.store ${at('$gz')} (f64.mul (f64.load ${at('$gv')}) (f64.load (i32.add ${get('$z')} ${get('$cb')}))))`,
     )}
-    (if (i32.gt_s ${get('$k')} (i32.const 0)) (then
-      (call $gemvT ${get('$a')} ${get('$nu')} ${get('$work')} ${get('$n')} ${get('$k')})
-      ${each('$n', `(f64.store ${at('$u')} (f64.add (f64.load ${at('$u')}) (f64.load ${at('$work')})))`)}
-      (call $gemvN ${get('$a')} ${get('$z')} ${get('$ry')} ${get('$k')} ${get('$n')})
-      ${each('$k', `(f64.store ${at('$ry')} (f64.sub (f64.load ${at('$ry')}) (f64.load ${at('$b')})))`)}))
-    ${each('$n', `(f64.store ${at('$rx')} (f64.add (f64.add (f64.load ${at('$qz')}) (f64.load ${at('$p')})) (f64.load ${at('$u')})))`)}
-    ${each('$m', `(f64.store ${at('$rz')} (f64.sub (f64.add (f64.load ${at('$gz')}) (f64.load ${at('$s')})) (f64.load ${at('$h')})))`)}
-    ${advance('$qd', '$qds')} ${advance('$gc', '$gcs')} ${advance('$gv', '$gvs')} ${advance('$a', '$as')}
-    ${['$z', '$p', '$rx', '$u', '$qz'].map((v) => advance(v, '$nb')).join(' ')}
-    ${['$s', '$lam', '$h', '$rz', '$gz'].map((v) => advance(v, '$mb')).join(' ')}
-    ${['$nu', '$b', '$ry'].map((v) => advance(v, '$kb')).join(' ')}`)}`,
+    ${residualFinish}
+    ${advance('$qd', '$qds')} ${advance('$gc', '$gcs')} ${advance('$gv', '$gvs')}`)}`,
 };
 
 /** This file's WebAssembly function (fused-kernels.ts registers them all). */
@@ -105,7 +100,8 @@ function runWasm(
   eq: boolean,
 ): boolean {
   const wk = wasmKernels();
-  const [qd, G, A, z, p, s, lam, h, nu, b] = spread(ins, eq);
+  const x = spread(ins, eq);
+  const [qd, G, A, z, s, nu] = [x[0], x[1], x[2], x[3], x[5], x[8]];
   const packed = wk === null ? null : compressBounds(G!);
   if (wk === null || packed === null) return false;
   const [nBatch, n] = z!.shape;
@@ -121,23 +117,7 @@ function runWasm(
       [packed[1], m],
       [A, k * n],
     ],
-    [
-      [z, n],
-      [p, n],
-      [s, m],
-      [lam, m],
-      [h, m],
-      [nu, k],
-      [b, k],
-    ],
-    [
-      [outs[0], n],
-      [outs[1], m],
-      [eq ? outs[5] : null, k],
-      [outs[2], n],
-      [outs[3], n],
-      [outs[4], m],
-    ],
+    ...residualVectors(x, outs, eq),
     n,
     [n, m, k],
   );
@@ -158,14 +138,8 @@ function denseInputs(ins: readonly CpuTensor[]): CpuTensor[] {
 
 /** The tensor-op form. */
 function residualOps(ins: readonly Tensor[], { eq }: BoundsResidualAttrs) {
-  const [qd, G, A, z, p, s, lam, h, nu, b] = spread(ins, eq);
-  const qz = qd!.mul(z!);
-  let u = mtv(G!, lam!);
-  if (eq) u = u.add(mtv(A!, nu!));
-  const rx = qz.add(p!).add(u);
-  const gz = mv(G!, z!);
-  const rz = gz.add(s!).sub(h!);
-  return [rx, rz, u, qz, gz, ...(eq ? [mv(A!, z!).sub(b!)] : [])];
+  const x = spread(ins, eq);
+  return residualsFrom(x[0]!.mul(x[3]!), x, eq);
 }
 
 export interface BoundsResidualAttrs {

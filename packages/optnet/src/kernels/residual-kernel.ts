@@ -42,6 +42,7 @@ import {
   runFused,
   vectorBytes,
   type Data,
+  type Operand,
 } from './fused-common.js';
 
 export interface ResidualAttrs {
@@ -135,6 +136,25 @@ function residualShape(
 }
 
 /**
+ * The end of an item's residuals, once qz, gz and u = Gᵀlam are made: with
+ * equalities (k > 0) u += Aᵀnu and ry = A z − b; then rx = qz + p + u and
+ * rz = gz + s − h, and A's and the vectors' addresses moved to the next
+ * item (locals as in qpResiduals; work is n doubles).
+ */
+export const residualFinish: string = `
+    (if (i32.gt_s ${get('$k')} (i32.const 0)) (then
+      (call $gemvT ${get('$a')} ${get('$nu')} ${get('$work')} ${get('$n')} ${get('$k')})
+      ${each('$n', `(f64.store ${at('$u')} (f64.add (f64.load ${at('$u')}) (f64.load ${at('$work')})))`)}
+      (call $gemvN ${get('$a')} ${get('$z')} ${get('$ry')} ${get('$k')} ${get('$n')})
+      ${each('$k', `(f64.store ${at('$ry')} (f64.sub (f64.load ${at('$ry')}) (f64.load ${at('$b')})))`)}))
+    ${each('$n', `(f64.store ${at('$rx')} (f64.add (f64.add (f64.load ${at('$qz')}) (f64.load ${at('$p')})) (f64.load ${at('$u')})))`)}
+    ${each('$m', `(f64.store ${at('$rz')} (f64.sub (f64.add (f64.load ${at('$gz')}) (f64.load ${at('$s')})) (f64.load ${at('$h')})))`)}
+    ${advance('$a', '$as')}
+    ${['$z', '$p', '$rx', '$u', '$qz'].map((v) => advance(v, '$nb')).join(' ')}
+    ${['$s', '$lam', '$h', '$rz', '$gz'].map((v) => advance(v, '$mb')).join(' ')}
+    ${['$nu', '$b', '$ry'].map((v) => advance(v, '$kb')).join(' ')}`;
+
+/**
  * qpResiduals(q, qs, g, gs, a, as, z, p, s, lam, h, nu, b, rx, rz, ry, u,
  * qz, gz, work, n, m, k, count): the file comment's residuals for `count`
  * items (k = 0: no equalities; a, nu, b, ry unused); work is n doubles.
@@ -173,17 +193,8 @@ const qpResiduals: WasmFunc = {
     (call $gemvN ${get('$q')} ${get('$z')} ${get('$qz')} ${get('$n')} ${get('$n')})
     (call $gemvT ${get('$g')} ${get('$lam')} ${get('$u')} ${get('$n')} ${get('$m')})
     (call $gemvN ${get('$g')} ${get('$z')} ${get('$gz')} ${get('$m')} ${get('$n')})
-    (if (i32.gt_s ${get('$k')} (i32.const 0)) (then
-      (call $gemvT ${get('$a')} ${get('$nu')} ${get('$work')} ${get('$n')} ${get('$k')})
-      ${each('$n', `(f64.store ${at('$u')} (f64.add (f64.load ${at('$u')}) (f64.load ${at('$work')})))`)}
-      (call $gemvN ${get('$a')} ${get('$z')} ${get('$ry')} ${get('$k')} ${get('$n')})
-      ${each('$k', `(f64.store ${at('$ry')} (f64.sub (f64.load ${at('$ry')}) (f64.load ${at('$b')})))`)}))
-    ${each('$n', `(f64.store ${at('$rx')} (f64.add (f64.add (f64.load ${at('$qz')}) (f64.load ${at('$p')})) (f64.load ${at('$u')})))`)}
-    ${each('$m', `(f64.store ${at('$rz')} (f64.sub (f64.add (f64.load ${at('$gz')}) (f64.load ${at('$s')})) (f64.load ${at('$h')})))`)}
-    ${advance('$q', '$qs')} ${advance('$g', '$gs')} ${advance('$a', '$as')}
-    ${['$z', '$p', '$rx', '$u', '$qz'].map((v) => advance(v, '$nb')).join(' ')}
-    ${['$s', '$lam', '$h', '$rz', '$gz'].map((v) => advance(v, '$mb')).join(' ')}
-    ${['$nu', '$b', '$ry'].map((v) => advance(v, '$kb')).join(' ')}`)}`,
+    ${residualFinish}
+    ${advance('$q', '$qs')} ${advance('$g', '$gs')}`)}`,
 };
 
 /**
@@ -196,7 +207,8 @@ function runWasm(
   outs: readonly CpuTensor[],
   eq: boolean,
 ): boolean {
-  const [Q, G, A, z, p, s, lam, h, nu, b] = spread(ins, eq);
+  const x = spread(ins, eq);
+  const [Q, G, A, z, s, nu] = [x[0], x[1], x[2], x[3], x[5], x[8]];
   const [nBatch, n] = z!.shape;
   const m = s!.shape[1];
   const k = nu === null ? 0 : nu.shape[1];
@@ -209,6 +221,28 @@ function runWasm(
       [G, m * n],
       [A, k * n],
     ],
+    ...residualVectors(x, outs, eq),
+    n,
+    [n, m, k],
+  );
+}
+
+/**
+ * The vector inputs and the outputs of qpResiduals' layout (the
+ * equality layout `x` of spread; the op's outputs rx, rz, u, qz, gz (+ ry)
+ * in the function's order rx, rz, ry, u, qz, gz), as runFused takes them.
+ * @example runFused(wk, fn, nBatch, mats, ...residualVectors(x, outs, eq), n, [n, m, k]);
+ */
+export function residualVectors(
+  x: readonly (CpuTensor | null)[],
+  outs: readonly CpuTensor[],
+  eq: boolean,
+): [Operand[], Operand[]] {
+  const [, , , z, p, s, lam, h, nu, b] = x;
+  const n = z!.shape[1];
+  const m = s!.shape[1];
+  const k = nu === null ? 0 : nu.shape[1];
+  return [
     [
       [z, n],
       [p, n],
@@ -226,9 +260,7 @@ function runWasm(
       [outs[3], n],
       [outs[4], m],
     ],
-    n,
-    [n, m, k],
-  );
+  ];
 }
 
 /** The same in plain JS loops (no WebAssembly SIMD here). */
@@ -282,8 +314,22 @@ function residualJs(
 
 /** The tensor-op form (pdipm.ts residuals before this kernel). */
 function residualOps(ins: readonly Tensor[], { eq }: ResidualAttrs): Tensor[] {
-  const [Q, G, A, z, p, s, lam, h, nu, b] = spread(ins, eq);
-  const qz = mv(Q!, z!);
+  const x = spread(ins, eq);
+  return residualsFrom(mv(x[0]!, x[3]!), x, eq);
+}
+
+/**
+ * The tensor-op residuals from qz = Q z and the equality layout `x`
+ * ([Q, G, A, z, p, s, lam, h, nu, b], null where absent; Q unread):
+ * [rx, rz, u, qz, gz] (+ ry).
+ * @example const outs = residualsFrom(qd.mul(z), x, eq); // a diagonal Q
+ */
+export function residualsFrom(
+  qz: Tensor,
+  x: readonly (Tensor | null)[],
+  eq: boolean,
+): Tensor[] {
+  const [, G, A, z, p, s, lam, h, nu, b] = x;
   let u = mtv(G!, lam!);
   if (eq) u = u.add(mtv(A!, nu!));
   const rx = qz.add(p!).add(u);
