@@ -65,11 +65,12 @@ export interface QpOptions {
    */
   checkQ?: boolean;
   /**
-   * How the KKT system is reduced (default 'auto'): 'dual' factors an
-   * (nIneq + nEq) matrix per iteration and needs Q positive definite;
-   * 'primal' factors an nz matrix and accepts any convex Q; 'bounds'
-   * factors an nEq matrix and needs the declared `structure` below.
-   * 'auto' takes the cheapest that applies.
+   * How the KKT system is reduced (default 'auto'): 'dual' eliminates the
+   * equalities once and factors an nIneq × nIneq matrix per iteration,
+   * and needs Q positive definite; 'primal' factors an nz × nz matrix and
+   * accepts any convex Q; 'bounds' factors an nEq × nEq matrix and needs
+   * the declared `structure` below. 'auto' takes the cheapest that
+   * applies.
    */
   kkt?: 'auto' | 'dual' | 'primal' | 'bounds';
   /**
@@ -78,7 +79,8 @@ export interface QpOptions {
    * `G: 'bounds'` when each row of G has one nonzero (a bound on one
    * variable, e.g. z ≥ 0 as G = −I, h = 0). With both, the 'bounds' KKT
    * reduction factors only an nEq × nEq matrix per item (the Sudoku QP:
-   * 40 × 40 instead of 104 × 104).
+   * 40 × 40 instead of the dual reduction's 64 × 64), and every reduction's
+   * residuals skip the dense products with Q and G.
    */
   structure?: QpStructure;
   /**

@@ -328,6 +328,14 @@ test('usage mistakes exit 2 with one clear line', async () => {
       /--resume continues a run as it was configured; got --kkt/,
     ],
     [['sudoku', '--play', '12'], /--play needs a puzzle of 16 digits/],
+    [
+      ['sudoku', '--play', quiz, '--run', join(tmp, 'tiny'), '--kkt', 'dual'],
+      /--play uses only --play, --run, --threads; got --kkt as well, which it would ignore/,
+    ],
+    [
+      ['sudoku', '--generate', '2', '--model', 'conv', '--epochs', '3'],
+      /--generate uses only --generate, --seed, --threads; got --model, --epochs as well/,
+    ],
     [['sudoku', '--play', '1000000000000000'], /--play needs --run DIR/],
     [
       ['sudoku', '--play', '1000010000000000', '--run', join(tmp, 'tiny')],

@@ -230,7 +230,7 @@ async function train(f: Flags, io: SudokuIo): Promise<number> {
   const resume = f.values.resume !== undefined;
   const { config, data, dir } = await openRun(f);
   io.stderr.write(
-    `${CMD}: ${config.model} on ${data.train.length} training and ${data.test.length} test puzzles; run folder ${dir}\n`,
+    `${CMD}: ${config.model}${config.model === 'optnet' ? ` (kkt ${config.kkt ?? 'dual'})` : ''} on ${data.train.length} training and ${data.test.length} test puzzles; run folder ${dir}\n`,
   );
   const t0 = performance.now();
   let wrote = false;
@@ -287,6 +287,18 @@ function refuseIgnoredFlags(f: Flags): void {
       );
     }
   }
+}
+
+/**
+ * Refuse the flags `mode` would ignore (a training flag with --play, which
+ * runs the model its run folder holds, say): one line naming them.
+ */
+function refuseIgnored(f: Flags, mode: string, uses: readonly string[]): void {
+  const ignored = [...f.given].filter((k) => !uses.includes(k));
+  if (ignored.length === 0) return;
+  throw new UsageError(
+    `${CMD}: ${mode} uses only --${uses.join(', --')}; got --${ignored.join(', --')} as well, which it would ignore. Leave them out.`,
+  );
 }
 
 /** A puzzle --play cannot fairly ask for: clues that break the rules, or no solution. */
@@ -365,8 +377,12 @@ export async function sudokuCommand(
   }
   refusePositionals(CMD, f.positionals);
   if (f.values.threads !== undefined) await useCpuThreads(f.values.threads);
-  if (f.values.play !== undefined) return play(f, io);
+  if (f.values.play !== undefined) {
+    refuseIgnored(f, '--play', ['play', 'run', 'threads']);
+    return play(f, io);
+  }
   if (f.values.generate !== undefined) {
+    refuseIgnored(f, '--generate', ['generate', 'seed', 'threads']);
     io.stdout.write(
       sudokuCsv(generatedPuzzles(f.values.generate, f.values.seed)),
     );

@@ -16,10 +16,10 @@
  * QP is feasible whatever A is. The loss is the mean squared error between
  * z and the one-hot solution, and a board is read off z by argmax per cell.
  *
- * Q is diagonal and z ≥ 0 is a simple bound (G = −I, h = 0), and the
- * model declares both (`structure`): the solver then takes the bounds KKT
- * reduction (`kkt: 'bounds'`), which factors one 40 × 40 matrix per puzzle
- * and iteration, and its residuals skip the dense products with Q and G.
+ * Q is diagonal and z ≥ 0 is a simple bound (G = −I, h = 0): the model
+ * declares both (`structure`), so the residuals skip the dense products
+ * with Q and G, and asks for the bounds KKT reduction (`kkt: 'bounds'`),
+ * which factors one nEq × nEq matrix (40 × 40) per puzzle and iteration.
  * `qpOptions: { kkt: 'dual' }` takes the dual reduction instead (a
  * 64 × 64 factorization and a slower step; both reach the paper's result,
  * BENCHMARKS.md). `qpOptions` with a `structure` of their own are passed
