@@ -13,8 +13,9 @@
  * loops instead). Where the batch shares Aᵀ (the Sudoku model's learned
  * A), every item's S comes from one register-blocked product of the
  * batch's 1/h rows with the pairs matrix P of `gramPairs` (the backend's
- * `$dgemmPanels`, P packed once a solve); with Aᵀ per item, from the backend's `$syrkBatch` on W (one
- * triangle, mirrored, as the Gram product of the tensor ops). S is
+ * `$dgemmPanels`, P packed once a solve); with Aᵀ per item, from the
+ * backend's `$syrkBatch` on W (one triangle, mirrored, as the Gram product
+ * of the tensor ops). S is
  * factored by the backend's `$chol`, retried per item with the next boost
  * where a pivot fails, exactly as `regularizedCholesky`: the level output
  * is the boost taken, −1 (and L_S = I) where none factors or where a 1/h

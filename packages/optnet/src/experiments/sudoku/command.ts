@@ -41,7 +41,12 @@ import {
   isSolvedGrid,
   solutionsOf,
 } from './puzzles.js';
-import { buildModel, runSudoku, type SudokuConfig } from './train.js';
+import {
+  buildModel,
+  reductionOf,
+  runSudoku,
+  type SudokuConfig,
+} from './train.js';
 
 const CMD = 'optnet sudoku';
 
@@ -183,7 +188,7 @@ function newRun(f: Flags['values']): {
 function readConfig(dir: string, flag: string): SudokuConfig {
   const required = ['model', 'data'];
   const c = readRunConfig({ cmd: CMD, flag, dir, command: 'sudoku', required });
-  // Absent in runs saved before --kkt existed: they trained with 'dual'.
+  // Absent in runs saved before --kkt existed (reductionOf).
   if (c.kkt !== undefined && c.kkt !== 'bounds' && c.kkt !== 'dual') {
     throw new UsageError(
       `${CMD}: ${flag} needs a run whose config.json has kkt "bounds" or "dual" (or none); got ${JSON.stringify(c.kkt)} in "${dir}". Fix the file or start a new run.`,
@@ -230,7 +235,7 @@ async function train(f: Flags, io: SudokuIo): Promise<number> {
   const resume = f.values.resume !== undefined;
   const { config, data, dir } = await openRun(f);
   io.stderr.write(
-    `${CMD}: ${config.model}${config.model === 'optnet' ? ` (kkt ${config.kkt ?? 'dual'})` : ''} on ${data.train.length} training and ${data.test.length} test puzzles; run folder ${dir}\n`,
+    `${CMD}: ${config.model}${config.model === 'optnet' ? ` (kkt ${reductionOf(config)})` : ''} on ${data.train.length} training and ${data.test.length} test puzzles; run folder ${dir}\n`,
   );
   const t0 = performance.now();
   let wrote = false;
@@ -293,7 +298,7 @@ function refuseIgnoredFlags(f: Flags): void {
  * Refuse the flags `mode` would ignore (a training flag with --play, which
  * runs the model its run folder holds, say): one line naming them.
  */
-function refuseIgnored(f: Flags, mode: string, uses: readonly string[]): void {
+function refuseBesides(f: Flags, mode: string, uses: readonly string[]): void {
   const ignored = [...f.given].filter((k) => !uses.includes(k));
   if (ignored.length === 0) return;
   throw new UsageError(
@@ -378,11 +383,11 @@ export async function sudokuCommand(
   refusePositionals(CMD, f.positionals);
   if (f.values.threads !== undefined) await useCpuThreads(f.values.threads);
   if (f.values.play !== undefined) {
-    refuseIgnored(f, '--play', ['play', 'run', 'threads']);
+    refuseBesides(f, '--play', ['play', 'run', 'threads']);
     return play(f, io);
   }
   if (f.values.generate !== undefined) {
-    refuseIgnored(f, '--generate', ['generate', 'seed', 'threads']);
+    refuseBesides(f, '--generate', ['generate', 'seed', 'threads']);
     io.stdout.write(
       sudokuCsv(generatedPuzzles(f.values.generate, f.values.seed)),
     );

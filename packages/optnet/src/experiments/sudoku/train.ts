@@ -41,9 +41,18 @@ export interface SudokuConfig {
   data: DataSource;
   /**
    * The QP layer's KKT reduction (optnet only; a run saved before the
-   * option existed has none: 'dual').
+   * option existed has none: see `reductionOf`).
    */
   kkt?: 'dual' | 'bounds';
+}
+
+/**
+ * The reduction a run's optnet model uses: its config's, or 'dual' for a
+ * run saved before `kkt` existed (what it trained with).
+ * @example reductionOf({ ...config, kkt: undefined }); // 'dual'
+ */
+export function reductionOf(c: SudokuConfig): 'dual' | 'bounds' {
+  return c.kkt ?? 'dual';
 }
 
 /** One epoch's line of metrics.csv. */
@@ -69,11 +78,10 @@ export interface RunSummary {
 export function buildModel(c: SudokuConfig, qpOptions: QpOptions = {}): Module {
   const rng = makeRng(`sudoku-init/${c.seed}`);
   if (c.model === 'optnet') {
-    const kkt = c.kkt ?? 'dual';
     return new OptNetSudoku({
       dtype: c.dtype,
       rng,
-      qpOptions: { ...qpOptions, kkt },
+      qpOptions: { ...qpOptions, kkt: reductionOf(c) },
     });
   }
   const o = { width: c.width, dtype: c.dtype, rng };

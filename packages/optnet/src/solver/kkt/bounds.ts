@@ -91,7 +91,9 @@ const UNIT_REL_F32 = 1e-7;
 function preFactorBounds({ data, scales, refine }: KktSetup): BoundsPre {
   const delta =
     (data.dtype === 'float64' ? 1e-10 : 1e-6) * Math.max(1, scales.qMax);
-  const qExact = data.Q.diagonal();
+  // prepare.ts took diag(Q) already where Q is declared diagonal, as it
+  // must be here (`fit`).
+  const qExact = data.qDiag ?? data.Q.diagonal();
   const qDiag = qExact.add(delta);
   const gSquare = data.G === null ? null : data.G.square();
   const at = data.A === null ? null : data.A.transpose(-2, -1).mul(1);
