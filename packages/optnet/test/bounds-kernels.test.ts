@@ -131,10 +131,25 @@ test('the pairs matrix is made once for the values of one Aᵀ: the same object 
   moved[5] += 1e-12;
   const other = pairsOf(moved, 4, 3);
   assert.ok(other !== first, 'one value moved');
-  // P[l, (j, k)] = Aᵀ[l, j]·Aᵀ[l, k], packed in panels of 32 columns.
+  // P[l, (k, j)] = Aᵀ[l, j]·Aᵀ[l, k] for j ≤ k, the lower triangle row by
+  // row ((0,0), (1,0), (1,1), (2,0), ...), packed in panels of 32 columns.
   const P = other.data;
-  assert.is(P[1 * 32 + 2], moved[3] * moved[5], 'row 1, pair (0, 2)');
-  assert.is(P[2 * 32 + 4], moved[7] * moved[8], 'row 2, pair (1, 2)');
+  assert.is(P[1 * 32 + 3], moved[3] * moved[5], 'row 1, pair (2, 0)');
+  assert.is(P[2 * 32 + 4], moved[7] * moved[8], 'row 2, pair (2, 1)');
+  assert.is(P[2 * 32 + 1], moved[6] * moved[7], 'row 2, pair (1, 0)');
+});
+
+test('qpBoundsFactor with a shared Aᵀ retries a failed pivot with the next boost: a zero row of A makes S singular, and every item factors at level 1 as regularizedCholesky does', () => {
+  const d = sample(makeRng(16), 20, true); // over one block of 16 items
+  const At = d.At.mul(tensor([1, 0, 1], { dtype: f64 })); // A's row 1 = 0
+  const attrs = { ...ATTRS, boosts: [0, 1, 1e3] };
+  withEachKernelSet((wasm) => {
+    const got = boundsFactor(d.qd, d.G, At, d.s, d.lam, attrs);
+    const want = boundsFactorOp.decompose!([d.qd, d.G, At, d.s, d.lam], attrs);
+    close(arr(got[1]), arr(want[1]), 1e-12, `L_S (wasm ${wasm})`);
+    assert.equal(arr(got[2]), Array(20).fill(1), `levels (wasm ${wasm})`);
+    assert.equal(arr(want[2]), Array(20).fill(1), 'levels (tensor ops)');
+  });
 });
 
 test('qpBoundsFactor: L_S·L_Sᵀ = A diag(1/h) Aᵀ + unit·I with h = q + (G∘G)ᵀ(lam/s)', () => {

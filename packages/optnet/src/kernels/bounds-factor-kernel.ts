@@ -153,9 +153,11 @@ export function asRow(x: CpuTensor): CpuTensor {
 }
 
 /**
- * P [n, q(q+1)/2] with P[l, (j, k)] = Aᵀ[l, j]·Aᵀ[l, k] for j ≤ k (pairs
- * row by row): S = A diag(1/h) Aᵀ's upper triangle, packed, is the row
- * vector 1/h times P, so a batch sharing A forms all its S as one matrix
+ * P [n, q(q+1)/2] with P[l, (k, j)] = Aᵀ[l, j]·Aᵀ[l, k] for j ≤ k (the
+ * lower triangle's pairs row by row, row k at k(k+1)/2): S = A diag(1/h)
+ * Aᵀ's lower triangle, packed, is the row vector 1/h times P (the kernel
+ * spreads it into its rows in place), so a batch sharing A forms all its S
+ * as one matrix
  * product [items, n]·[n, q(q+1)/2] (the backend's register-blocked
  * `$dgemmPanels`, about twice the multiply-adds per second of the per-item
  * `$syrkBatch` at the Sudoku size).
@@ -167,9 +169,9 @@ export function gramPairs(at: Data, n: number, q: number): Float64Array {
   for (let l = 0; l < n; l++) {
     let o = l * np;
     const r = l * q;
-    for (let j = 0; j < q; j++) {
-      const a = at[r + j];
-      for (let k = j; k < q; k++) P[o++] = a * at[r + k];
+    for (let k = 0; k < q; k++) {
+      const b = at[r + k];
+      for (let j = 0; j <= k; j++) P[o++] = at[r + j] * b;
     }
   }
   return P;

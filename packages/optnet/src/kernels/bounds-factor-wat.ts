@@ -60,34 +60,42 @@ const schurItem = `
     (call $syrkBatch ${get('$w')} (i32.const 0) ${get('$S')} ${get('$q')} ${get('$n')} (i32.const 1))`;
 
 /**
- * S ← the item's row of the product 1/h·P (upper triangle packed row by
- * row, see `gramPairs`), unpacked into both triangles.
+ * The item's row of the product 1/h·P (S's lower triangle packed row by
+ * row at the start of its L_S slot, see `gramPairs`) spread into the
+ * slot's rows, in place: row k moves from k(k+1)/2 to k·q, last row
+ * first and each row from its end, so nothing is overwritten before it
+ * is read (k·q ≥ k(k+1)/2). The upper triangle is left as it was
+ * ($chol reads only the lower one; zeroUpper clears it).
  */
-const unpackItem = `
-    (local.set $pw ${get('$ls')})
-    (local.set $p (i32.const 0))
+const expandItem = `
+    (local.set $p ${get('$q')})
     (block $ud (loop $ul
-      (br_if $ud (i32.ge_s ${get('$p')} ${get('$q')}))
-      (local.set $j ${get('$p')})
+      (br_if $ud (i32.le_s ${get('$p')} (i32.const 0)))
+      (local.set $p (i32.sub ${get('$p')} (i32.const 1)))
+      ;; row p: p + 1 doubles, from $pw (packed) to $jj (full), backwards
+      (local.set $pw (i32.add ${get('$ls')} (i32.shl (i32.shr_u (i32.mul ${get('$p')} (i32.add ${get('$p')} (i32.const 3))) (i32.const 1)) (i32.const 3))))
+      (local.set $jj (i32.add ${get('$ls')} (i32.shl (i32.add (i32.mul ${get('$p')} ${get('$q')}) ${get('$p')}) (i32.const 3))))
+      (local.set $j (i32.const 0))
       (block $vd (loop $vl
-        (br_if $vd (i32.ge_s ${get('$j')} ${get('$q')}))
-        (local.set $x (f64.load ${get('$pw')}))
-        (local.set $jj (i32.add ${get('$S')} (i32.shl (i32.add (i32.mul ${get('$p')} ${get('$q')}) ${get('$j')}) (i32.const 3))))
-        (f64.store ${get('$jj')} ${get('$x')})
-        (f64.store (i32.add ${get('$S')} (i32.shl (i32.add (i32.mul ${get('$j')} ${get('$q')}) ${get('$p')}) (i32.const 3))) ${get('$x')})
-        (local.set $pw (i32.add ${get('$pw')} (i32.const 8)))
+        (br_if $vd (i32.gt_s ${get('$j')} ${get('$p')}))
+        (f64.store ${get('$jj')} (f64.load ${get('$pw')}))
+        (local.set $pw (i32.sub ${get('$pw')} (i32.const 8)))
+        (local.set $jj (i32.sub ${get('$jj')} (i32.const 8)))
         (local.set $j (i32.add ${get('$j')} (i32.const 1)))
         (br $vl)))
-      (local.set $p (i32.add ${get('$p')} (i32.const 1)))
       (br $ul)))`;
 
-/** $ls ← the regularized factor of S (the first boost that factors), $lv. */
-const cholItem = `
+/**
+ * $ls ← the regularized factor of S (the first boost that factors), $lv,
+ * S's diagonal read at `diag` (its rows $q apart) and each try's S put in
+ * $ls by `refill` (which may test $try).
+ */
+const cholItem = (diag: string, refill: string): string => `
     (local.set $mx (f64.const -inf))
     (local.set $p (i32.const 0))
     (block $md (loop $ml
       (br_if $md (i32.ge_s ${get('$p')} ${get('$q')}))
-      (local.set $mx (f64.max ${get('$mx')} (f64.load (i32.add ${get('$S')} (i32.mul ${get('$p')} ${get('$dg')})))))
+      (local.set $mx (f64.max ${get('$mx')} (f64.load (i32.add ${get(diag)} (i32.mul ${get('$p')} ${get('$dg')})))))
       (local.set $p (i32.add ${get('$p')} (i32.const 1)))
       (br $ml)))
     (local.set $unit (f64.add (f64.mul ${get('$mx')} ${get('$rel')}) ${get('$abs')}))
@@ -97,7 +105,7 @@ const cholItem = `
     (if (f64.eq (f64.load ${get('$lev')}) (f64.const 0)) (then (local.set $try ${get('$nbo')})))
     (block $td (loop $tl
       (br_if $td (i32.ge_s ${get('$try')} ${get('$nbo')}))
-      ${each('$qq', `(f64.store ${at('$ls')} (f64.load ${at('$S')}))`)}
+      ${refill}
       (local.set $x (f64.mul ${get('$unit')} (f64.load (i32.add ${get('$bw')} (i32.shl ${get('$try')} (i32.const 3))))))
       ${diagonal(`(f64.add (f64.load ${get('$cb')}) ${get('$x')})`)}
       (if (i32.lt_s (call $chol ${get('$ls')} ${get('$q')}) (i32.const 0)) (then
@@ -122,6 +130,18 @@ function diagonal(value: string): string {
         (local.set $p (i32.add ${get('$p')} (i32.const 1)))
         (br $dl)))`;
 }
+
+/** A try's S from the per-item path's copy at $S. */
+const copyS = each('$qq', `(f64.store ${at('$ls')} (f64.load ${at('$S')}))`);
+
+/**
+ * A try's S in the P path: the first finds it spread in $ls; a retry (a
+ * pivot failed, overwriting it) makes the item's row of 1/h·P again.
+ */
+const retryPacked = `
+      (if (i32.gt_s ${get('$try')} (i32.const 0)) (then
+        (call $dgemmPanels ${get('$hinv')} ${get('$n')} ${get('$pp')} (i32.const 0) ${get('$ls')} ${get('$qq')} (i32.const 1) ${get('$n')} ${get('$np')} (i32.const 0))
+        ${expandItem}))`;
 
 const BOOSTS = ['$b0', '$b1', '$b2', '$b3', '$b4'];
 /**
@@ -180,8 +200,9 @@ const qpBoundsFactor: WasmFunc = {
       (local.set $rows (i32.sub ${get('$count')} ${get('$k')}))
       (if (i32.gt_s ${get('$rows')} (i32.const ${BLOCK})) (then (local.set $rows (i32.const ${BLOCK}))))
       (call $dgemmPanels ${get('$hinv')} ${get('$n')} ${get('$pp')} (i32.const 0) ${get('$ls')} ${get('$qq')} ${get('$rows')} ${get('$n')} ${get('$np')} (i32.const 0))))
-    (if ${get('$pp')} (then ${unpackItem}) (else ${schurItem}))
-    ${cholItem}
+    (if ${get('$pp')}
+      (then ${expandItem} ${cholItem('$ls', retryPacked)})
+      (else ${schurItem} ${cholItem('$S', copyS)}))
     ${step('$at', '$ats')} ${step('$hinv', '$nb')} ${step('$ls', '$lsb')}
     (local.set $lev (i32.add ${get('$lev')} (i32.const 8)))
     (local.set $k (i32.add ${get('$k')} (i32.const 1)))
