@@ -1,5 +1,5 @@
 /** where(cond, a, b): a where cond is true, else b; all three broadcast. */
-import { assertSameDType } from '../dtype.js';
+import { assertSameDType, type TypedArray } from '../dtype.js';
 import { DTypeError } from '../errors.js';
 import { defineOp, type KernelOp } from '../op.js';
 import { broadcastNamed } from '../shape.js';
@@ -41,8 +41,34 @@ export const where: KernelOp<NoAttrs> = defineOp<NoAttrs>({
     const [lc, la, lb] = strides.map((s) => (r === 0 ? 0 : s[r - 1]));
     const m = r === 0 ? 1 : y.shape[r - 1];
     forEachRow(y.shape, strides, (o, [ic, ia, ib]) => {
+      // One flag a row (a batch item's mask, [nBatch, 1]): the row is a
+      // copy of a's or b's.
+      if (lc === 0) {
+        if (cd[ic]) copyRow(out, o, ad, ia, la, m);
+        else copyRow(out, o, bd, ib, lb, m);
+        return;
+      }
       for (let j = 0; j < m; j++)
         out[o + j] = cd[ic + j * lc] ? ad[ia + j * la] : bd[ib + j * lb];
     });
   },
 });
+
+/** out[o + j] = src[from + j·step] for j < m (one typed-array copy for long contiguous rows). */
+function copyRow(
+  out: TypedArray,
+  o: number,
+  src: TypedArray,
+  from: number,
+  step: number,
+  m: number,
+): void {
+  if (step === 1 && m >= 16) {
+    (out as Float64Array).set(
+      (src as Float64Array).subarray(from, from + m),
+      o,
+    );
+    return;
+  }
+  for (let j = 0; j < m; j++) out[o + j] = src[from + j * step];
+}

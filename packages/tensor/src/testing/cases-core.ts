@@ -165,6 +165,18 @@ export const coreCases: OpCase[] = [
         [1, 2, 3],
         [20, 20, 20],
       ]);
+      // Rows of 20 (long enough to be copied whole), one flag a row, b a
+      // broadcast row.
+      const wideX = T.reshape(T.arange(0, 60, 1, wide), [3, 20]);
+      const row = T.reshape(T.arange(100, 120, 1, wide), [1, 20]);
+      const flags = T.tensor([[false], [true], [false]]);
+      const from = (start: number) =>
+        Array.from({ length: 20 }, (_, j) => start + j);
+      await assertClose(T.where(flags, wideX, row), [
+        from(100),
+        from(20),
+        from(100),
+      ]);
     },
   },
   {
