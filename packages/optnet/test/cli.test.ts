@@ -160,8 +160,19 @@ test('solve input errors: unreadable file and parse error give exit 2 and a mess
     ),
   );
   assert.is(bad.code, 2);
-  assert.match(bad.stderr, /bad\.qps: qps: .+line 5/);
+  assert.match(bad.stderr, /^optnet solve: .*bad\.qps: qps: .+line 5/);
   assert.not.match(bad.stderr, /\n\s+at /);
+});
+
+test('solve a file whose Q is not convex: exit 2, one line naming the command and the problem, no stack', async () => {
+  const r = await run(
+    'solve',
+    file('concave.qps', SMALL.replace('y  y  2.0', 'y  y  -2.0')),
+  );
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /^optnet solve: concave: .*semidefinite/);
+  assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.is(r.stdout, '');
 });
 
 test('solve usage errors: exit 2 naming the flag and value', async () => {

@@ -103,7 +103,7 @@ function loadQps(file: string, io: CommandIo): DenseQp | null {
     return qp.name ? qp : { ...qp, name: basename(file, extname(file)) };
   } catch (e) {
     if (e instanceof QpError) {
-      io.err(`${file}: ${e.message}`);
+      io.err(`optnet solve: ${file}: ${e.message}`);
       return null;
     }
     throw e;
@@ -183,7 +183,7 @@ export async function solveCommand(
   } catch (e) {
     // Q not symmetric / not PSD: the file is not a convex QP we can solve.
     if (e instanceof OptnetError) {
-      io.err(`${qp.name}: ${e.message}`);
+      io.err(`optnet solve: ${qp.name}: ${e.message}`);
       return 2;
     }
     throw e;
