@@ -91,7 +91,8 @@ paper's network: FC-600, FC-10, a QP layer with 10 variables and only
 inequality constraints, softmax; --model fc puts a fully connected 10 -> 10
 layer in the QP layer's place. Progress goes to stderr; the last line on
 stdout is one JSON object:
-{"model","epochs","train_accuracy","test_accuracy","seconds"}. The run
+{"model","epochs","train_accuracy","test_accuracy","seconds"} (seconds:
+this invocation's wall time; metrics.csv has every epoch's). The run
 folder gets config.json, metrics.csv, errors.svg and
 checkpoint.safetensors; Ctrl-C saves the checkpoint, and --resume DIR
 continues bit-identically.

@@ -107,7 +107,7 @@ term W*signal + c, G and h; --learn D: only TV's difference operator
 times lambda); fc is a fully connected net. Progress goes to stderr; the
 last line on stdout is one JSON object:
 {"model","learn","epochs","lambda","train_mse","test_mse","seconds"}
-("learn" for optnet only). The run folder gets
+("learn" for optnet only; seconds: this invocation's wall time). The run folder gets
   config.json             the run's settings (and lambda once swept)
   sweep.json              the lambda sweep's points so far (tv, and optnet
                           without --lambda), which --resume continues

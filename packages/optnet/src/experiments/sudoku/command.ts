@@ -143,9 +143,11 @@ Trains a model to complete 4x4 Sudoku puzzles from examples alone (the OptNet
 paper's experiment). Without --data it trains on 9000 and tests on 1000
 puzzles from a seeded generator (each with exactly one solution). Progress
 goes to stderr; the last line on stdout is one JSON object:
-{"model","epochs","train_error","test_error","seconds"}. The run folder gets
-config.json, metrics.csv, errors.svg and checkpoint.safetensors; Ctrl-C saves
-the checkpoint, and --resume DIR continues bit-identically.
+{"model","epochs","train_error","test_error","seconds"} (seconds: this
+invocation's wall time; metrics.csv has every epoch's, earlier invocations
+included). The run folder gets config.json, metrics.csv, errors.svg and
+checkpoint.safetensors; Ctrl-C saves the checkpoint, and --resume DIR
+continues bit-identically.
 
 --play prints the puzzle, the model's answer and whether the answer
 satisfies the rules (keeps the clues; each row, column and 2x2 box holds
