@@ -139,17 +139,26 @@ test('the pairs matrix is made once for the values of one Aᵀ: the same object 
   assert.is(P[2 * 32 + 1], moved[6] * moved[7], 'row 2, pair (1, 0)');
 });
 
-test('qpBoundsFactor with a shared Aᵀ retries a failed pivot with the next boost: a zero row of A makes S singular, and every item factors at level 1 as regularizedCholesky does', () => {
+test('qpBoundsFactor with a shared Aᵀ retries a failed pivot with the next boost: a zero row of A makes S singular, and every item factors at the level regularizedCholesky finds (1, or 2 after two failed tries)', () => {
   const d = sample(makeRng(16), 20, true); // over one block of 16 items
   const At = d.At.mul(tensor([1, 0, 1], { dtype: f64 })); // A's row 1 = 0
-  const attrs = { ...ATTRS, boosts: [0, 1, 1e3] };
-  withEachKernelSet((wasm) => {
-    const got = boundsFactor(d.qd, d.G, At, d.s, d.lam, attrs);
-    const want = boundsFactorOp.decompose!([d.qd, d.G, At, d.s, d.lam], attrs);
-    close(arr(got[1]), arr(want[1]), 1e-12, `L_S (wasm ${wasm})`);
-    assert.equal(arr(got[2]), Array(20).fill(1), `levels (wasm ${wasm})`);
-    assert.equal(arr(want[2]), Array(20).fill(1), 'levels (tensor ops)');
-  });
+  // [0, 1, 1e3] factors at the second try, [0, 0, 1] at the third (two
+  // retries of the same item).
+  for (const [boosts, level] of [
+    [[0, 1, 1e3], 1],
+    [[0, 0, 1], 2],
+  ] as const) {
+    const attrs = { ...ATTRS, boosts: [...boosts] };
+    withEachKernelSet((wasm) => {
+      const what = `boosts ${boosts.join(', ')}, wasm ${wasm}`;
+      const ins = [d.qd, d.G, At, d.s, d.lam];
+      const got = boundsFactor(d.qd, d.G, At, d.s, d.lam, attrs);
+      const want = boundsFactorOp.decompose!(ins, attrs);
+      close(arr(got[1]), arr(want[1]), 1e-12, `L_S (${what})`);
+      assert.equal(arr(got[2]), Array(20).fill(level), `levels (${what})`);
+      assert.equal(arr(want[2]), Array(20).fill(level), `levels (ops)`);
+    });
+  }
 });
 
 test('qpBoundsFactor: L_S·L_Sᵀ = A diag(1/h) Aᵀ + unit·I with h = q + (G∘G)ᵀ(lam/s)', () => {
