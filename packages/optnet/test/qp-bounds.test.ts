@@ -203,7 +203,15 @@ test('the declaration is checked: wrong data and a missing declaration are error
   );
   [c, m] = code(() => qp(x.Q, x.p, g2, x.h, x.A, x.b, BOUNDS));
   assert.is(c, 'BAD_STRUCTURE');
-  assert.match(m, /row 3 .* columns 0 and 1/);
+  assert.match(m, /got G\[3\] with nonzeros in columns 0 and 1/);
+  // A batched G names the item and its row.
+  const g3 = g2
+    .unsqueeze(0)
+    .expand([2, ...g2.shape])
+    .mul(1);
+  [c, m] = code(() => qp(x.Q, x.p, g3, x.h, x.A, x.b, BOUNDS));
+  assert.is(c, 'BAD_STRUCTURE');
+  assert.match(m, /got G\[0\]\[3\] with nonzeros in columns 0 and 1/);
   [c, m] = code(() => qp(x.Q, x.p, x.G, x.h, x.A, x.b, { kkt: 'bounds' }));
   assert.is(c, 'BAD_OPTION');
   assert.match(m, /kkt 'bounds' needs the structure the caller declares/);

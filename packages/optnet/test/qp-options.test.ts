@@ -4,7 +4,7 @@
 // reports the iterations the solver really ran.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { eye, makeRng, randn, tensor } from '@optnet/tensor';
+import { eye, makeRng, tensor } from '@optnet/tensor';
 import { OptNetLayer, qp, solveQp, type QpOptions } from '../src/index.js';
 import { closestOption } from '../src/api/options.js';
 
@@ -138,17 +138,60 @@ test('closestOption: typos, case, separators and prefixes; nothing for unrelated
   assert.is(closestOption('seed'), null);
 });
 
-test('OptNetLayer passes its qpOptions through the same check', () => {
-  const layer = new OptNetLayer({
-    nz: 3,
-    nIneq: 2,
-    rng: makeRng(1),
-    qpOptions: bad({ maxIters: 5 }),
-  });
-  const x = randn([2, 3], { rng: makeRng(2) }); // the layer's float32
-  const e = caught(() => layer.forward(x));
+test('structure: a typo in a key or a value is named, with the closest known one', () => {
+  const cases: [object, string[]][] = [
+    [
+      { Q: 'diag' },
+      [
+        "Q must be 'dense' | 'diagonal'",
+        "got Q: 'diag'",
+        "Did you mean 'diagonal'?",
+      ],
+    ],
+    [
+      { q: 'diagonal' },
+      ["unknown key 'q' (it takes Q and G)", "Did you mean 'Q'?"],
+    ],
+    [
+      { G: 'bound' },
+      ["G must be 'dense' | 'bounds'", "Did you mean 'bounds'?"],
+    ],
+    [{ G: 3 }, ['got G: 3']],
+    ['diagonal' as never, ["must be an object; got 'diagonal'"]],
+  ];
+  for (const [structure, parts] of cases) {
+    const e = caught(() => qp(Q, p, G, h, null, null, bad({ structure })));
+    assert.is(e.code, 'BAD_OPTION', e.message);
+    hasAll(e.message, ['qp: option structure ', ...parts, 'Declare {']);
+  }
+});
+
+test('OptNetLayer checks its qpOptions when it is made, naming itself', () => {
+  const e = caught(
+    () =>
+      new OptNetLayer({
+        nz: 3,
+        nIneq: 2,
+        rng: makeRng(1),
+        qpOptions: bad({ maxIters: 5 }),
+      }),
+  );
   assert.is(e.code, 'BAD_OPTION');
-  hasAll(e.message, ["'maxIters'", "'maxIter'"]);
+  hasAll(e.message, ['OptNetLayer (qpOptions)', "'maxIters'", "'maxIter'"]);
+});
+
+test('OptNetLayer refuses an unknown option, naming the closest known one', () => {
+  const e = caught(
+    () => new OptNetLayer({ nz: 5, nIneq: 5, nEqs: 2 } as never),
+  );
+  assert.is(e.code, 'BAD_ARGUMENT', e.message);
+  hasAll(e.message, [
+    "OptNetLayer: unknown option 'nEqs'",
+    "Did you mean 'nEq'?",
+    'Known options: nz',
+  ]);
+  // Options set to undefined count as unset, as qp's do.
+  new OptNetLayer({ nz: 2, nIneq: 1, eps: undefined });
 });
 
 test('QP_NOT_SOLVED reports the iterations run, not maxIter', async () => {

@@ -30,6 +30,8 @@ import {
 import { Module } from '@optnet/nn';
 import { qp, qpAsync } from './qp.js';
 import type { QpOptions } from './types.js';
+import { closestName } from './closest.js';
+import { checkOptions } from './options.js';
 
 /**
  * Options of OptNetLayer: the problem's sizes, and how it is built and
@@ -242,6 +244,42 @@ function checkDtype(name: string, dtype: unknown): void {
   }
 }
 
+/** The keys OptNetLayerOptions takes (a key added there fails tsc here). */
+const LAYER_KEYS: { readonly [K in keyof Required<OptNetLayerOptions>]: 1 } = {
+  nz: 1,
+  nIneq: 1,
+  nEq: 1,
+  eps: 1,
+  dtype: 1,
+  solveDtype: 1,
+  rng: 1,
+  qpOptions: 1,
+};
+
+/**
+ * An unknown key (a typo such as nEqs, which would otherwise leave nEq at
+ * 0 without a word) throws ValueError BAD_ARGUMENT naming the closest known
+ * one; qpOptions get qp's own checks now rather than at the first forward.
+ */
+function checkLayerOptions(options: OptNetLayerOptions): void {
+  const known = Object.keys(LAYER_KEYS);
+  if (typeof options !== 'object' || options === null) {
+    throw new ValueError(
+      'BAD_ARGUMENT',
+      `OptNetLayer: options must be an object; got ${String(options)}. Pass { nz, nIneq } at least.`,
+    );
+  }
+  for (const [key, value] of Object.entries(options)) {
+    if (Object.hasOwn(LAYER_KEYS, key) || value === undefined) continue;
+    const near = closestName(key, known);
+    throw new ValueError(
+      'BAD_ARGUMENT',
+      `OptNetLayer: unknown option '${key}'; got ${key}: ${String(value)}.${near === null ? '' : ` Did you mean '${near}'?`} Known options: ${known.join(', ')}.`,
+    );
+  }
+  checkOptions('OptNetLayer (qpOptions)', options.qpOptions);
+}
+
 function checkConfig(
   nz: number,
   nIneq: number,
@@ -310,6 +348,7 @@ export class OptNetLayer extends Module {
   A: Tensor | null;
 
   constructor(options: OptNetLayerOptions) {
+    checkLayerOptions(options);
     const {
       nz,
       nIneq,

@@ -44,17 +44,38 @@ const RULES: { readonly [K in keyof Required<QpOptions>]: OptionRule } = {
   onResult: { want: 'a function', ok: (v) => typeof v === 'function' },
   structure: {
     want: "{ Q?: 'dense' | 'diagonal', G?: 'dense' | 'bounds' }",
-    ok: (v) => {
-      if (typeof v !== 'object' || v === null) return false;
-      const s = v as Record<string, unknown>;
-      return (
-        Object.keys(s).every((k) => k === 'Q' || k === 'G') &&
-        [undefined, 'dense', 'diagonal'].includes(s.Q as string) &&
-        [undefined, 'dense', 'bounds'].includes(s.G as string)
-      );
-    },
+    ok: (v) => structureProblem(v) === null,
   },
 };
+
+/** The values each key of `structure` takes. */
+const STRUCTURE: Readonly<Record<'Q' | 'G', readonly string[]>> = {
+  Q: ['dense', 'diagonal'],
+  G: ['dense', 'bounds'],
+};
+
+/**
+ * What is wrong with a `structure` option, in words, with the closest
+ * known key or value for a typo; null when nothing is.
+ * e.g. for { Q: 'diag' }: "Q must be 'dense' | 'diagonal'; got Q: 'diag'. Did you mean 'diagonal'?"
+ */
+function structureProblem(v: unknown): string | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    return `must be an object; got ${show(v)}`;
+  for (const [key, value] of Object.entries(v)) {
+    if (key !== 'Q' && key !== 'G') {
+      const near = closestName(key, ['Q', 'G']);
+      return `has an unknown key '${key}' (it takes Q and G)${near === null ? '' : `. Did you mean '${near}'?`}`;
+    }
+    const allowed = STRUCTURE[key];
+    if (value !== undefined && !allowed.includes(value as string)) {
+      const near =
+        typeof value === 'string' ? closestName(value, allowed) : null;
+      return `${key} must be ${allowed.map((a) => `'${a}'`).join(' | ')}; got ${key}: ${show(value)}${near === null ? '' : `. Did you mean '${near}'?`}`;
+    }
+  }
+  return null;
+}
 
 const KNOWN = Object.keys(RULES) as (keyof QpOptions)[];
 
@@ -111,6 +132,15 @@ export function checkOptions(op: string, options: unknown): void {
       );
     }
     const rule = RULES[key as keyof QpOptions];
+    const problem =
+      key === 'structure' && value !== undefined
+        ? structureProblem(value)
+        : null;
+    if (problem !== null)
+      throw new QpError(
+        'BAD_OPTION',
+        `${op}: option structure ${problem}${problem.endsWith('?') ? '' : '.'} Declare ${rule.want}, e.g. structure: { Q: 'diagonal', G: 'bounds' }.`,
+      );
     if (value !== undefined && !rule.ok(value))
       throw new QpError(
         'BAD_OPTION',

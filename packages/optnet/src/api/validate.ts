@@ -99,11 +99,14 @@ function pairCheck(
     );
   }
   if (m !== null && m.rank !== 2 && m.rank !== 3) {
+    const none = rows === 'nIneq' ? 'inequalities' : 'equalities';
     shapeError(
       mName,
       `[${rows}, nz] or [nBatch, ${rows}, nz]`,
       m,
-      `Pass a matrix with one row per constraint.`,
+      m.size === 0
+        ? `For no ${none} pass null for both ${mName} and ${vName} (where qpth takes an empty tensor).`
+        : `Pass a matrix with one row per constraint.`,
     );
   }
 }
@@ -227,6 +230,7 @@ export function checkStructure(
   q: ArrayLike<number>,
   g: ArrayLike<number> | null,
   nz: number,
+  nIneq: number,
 ): void {
   if (structure?.Q === 'diagonal') {
     for (let o = 0, b = 0; o < q.length; o += nz * nz, b++) {
@@ -235,7 +239,7 @@ export function checkStructure(
         if (i !== j && q[o + k] !== 0) {
           throw new QpError(
             'BAD_STRUCTURE',
-            `qp: structure.Q 'diagonal' declares a diagonal Q; got Q[${b}][${i}][${j}] = ${q[o + k]}. Pass a diagonal Q, or drop the declaration.`,
+            `qp: structure.Q 'diagonal' declares a diagonal Q; got ${q.length > nz * nz ? `Q[${b}]` : 'Q'}[${i}][${j}] = ${q[o + k]}. Pass a diagonal Q, or drop the declaration. To learn a diagonal Q, learn its diagonal q and pass eye(nz).mul(q): a full matrix learned as a leaf gets a dense gradient, which an optimizer step spreads off the diagonal.`,
           );
         }
       }
@@ -249,7 +253,7 @@ export function checkStructure(
         if (first >= 0) {
           throw new QpError(
             'BAD_STRUCTURE',
-            `qp: structure.G 'bounds' declares one nonzero per row of G (a bound on one variable); got row ${r} (of the flattened batch) with nonzeros in columns ${first} and ${j}. Pass such a G, or drop the declaration.`,
+            `qp: structure.G 'bounds' declares one nonzero per row of G (a bound on one variable); got ${g.length > nIneq * nz ? `G[${Math.floor(r / nIneq)}][${r % nIneq}]` : `G[${r}]`} with nonzeros in columns ${first} and ${j}. Pass such a G, or drop the declaration (a G learned as a full matrix gets a dense gradient: build it from the bounds' signs instead).`,
           );
         }
         first = j;

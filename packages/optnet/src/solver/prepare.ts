@@ -61,7 +61,7 @@ export function* prepare(
   yield* read('h', x.h);
   const a = yield* read('A', x.A);
   yield* read('b', x.b);
-  checkStructure(options.structure, q, g, nz);
+  checkStructure(options.structure, q, g, nz, nIneq);
   const f32 = x.Q.dtype === 'float32';
   const exact = checkSymmetric(q, nz, f32, options.checkQ !== false);
   const qSym = exact ? x.Q : x.Q.add(x.Q.transpose(-2, -1)).mul(0.5);
