@@ -39,7 +39,7 @@ export const SOLVER_FLAGS: {
     type: 'number',
     positive: true,
     example: '1e-8',
-    help: "stopping tolerance (default: solve 1e-10 in float64, bench the solver's)",
+    help: "stopping tolerance (default the solver's: 1e-8 in float64, 1e-6 in float32)",
   },
   'max-iter': {
     type: 'int',
@@ -72,6 +72,10 @@ const FLAGS = {
   },
   'no-scale': { type: 'bool', help: 'skip the Ruiz equilibration' },
   ...SOLVER_FLAGS,
+  tol: {
+    ...SOLVER_FLAGS.tol,
+    help: 'stopping tolerance (default 1e-10 in float64, 1e-6 in float32)',
+  },
   help: { type: 'bool', help: 'this text' },
 } satisfies Record<string, FlagSpec>;
 
