@@ -58,13 +58,21 @@ test('shapes: the argument, its expected batched shape and the sizes are named',
   );
   throwsCode(() => qp(zeros([3, 2], f64), p), 'SHAPE_MISMATCH', 'Q');
   throwsCode(() => qp(Q, p, G, null), 'BAD_ARGUMENT', 'G and h come together');
-  // qpth's empty tensors for "no equalities": the message says to pass null.
-  const none = tensor([], f64);
+  // A rank-1 A that is not empty (size 0 means none, as qpth's): the
+  // message says what a matrix looks like.
   throwsCode(
-    () => qp(Q, p, G, tensor([1, 1], f64), none, none),
+    () =>
+      qp(
+        Q,
+        p,
+        G,
+        tensor([1, 1], f64),
+        tensor([1, 0, 0], f64),
+        tensor([1], f64),
+      ),
     'SHAPE_MISMATCH',
-    'A[0]',
-    'For no equalities pass null for both A and b',
+    'A[3]',
+    'one row per constraint',
   );
   const Qb = Q.unsqueeze(0).expand([2, 3, 3]).mul(1);
   const pb = p.unsqueeze(0).expand([4, 3]).mul(1);

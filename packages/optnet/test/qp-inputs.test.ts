@@ -82,6 +82,25 @@ test('empty batched A [nBatch, 0, nz], b [nBatch, 0] next to real inequalities, 
   assert.equal(ze, zu);
 });
 
+test("qpth's empty tensors (rank 1, size 0) for A and b mean no equalities: z and gradients of null; A gets an empty gradient of its own shape", () => {
+  const [z0, g0] = solveWithGrads([Q, p, G, h, null, null]);
+  const [z1, g1, leaves] = solveWithGrads([
+    Q,
+    p,
+    G,
+    h,
+    zeros([0], f64),
+    zeros([0], f64),
+  ]);
+  assert.equal(z1, z0);
+  for (const i of [0, 1, 2, 3]) assert.equal(g1[i], g0[i]);
+  assert.equal(leaves[4].grad!.shape, [0]);
+  // And for G and h, with no equalities either.
+  const [zu] = solveWithGrads([Q, p, null, null, null, null]);
+  const [ze] = solveWithGrads([Q, p, zeros([0], f64), zeros([0], f64)]);
+  assert.equal(ze, zu);
+});
+
 test('solveQp with empty pairs: same solution, status and iterations as null; duals of shape [nBatch, 0]', async () => {
   const r0 = await solveQp(Q, p, G, h);
   const r1 = await solveQp(Q, p, G, h, zeros([0, nz], f64), zeros([0], f64));

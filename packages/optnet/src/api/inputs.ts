@@ -3,8 +3,8 @@
  * solver's tensors: plain nested arrays of numbers are converted (with the
  * dtype and backend of the first tensor argument; see toInputs);
  * anything else is refused with a line naming the argument. Constraint
- * pairs with no rows (qpth's empty G [0, nz] or [nBatch, 0, nz], h [0])
- * mean "no constraints of that kind".
+ * pairs with no rows (qpth's empty G [0, nz] or [nBatch, 0, nz], h [0],
+ * or empty tensors for both) mean "no constraints of that kind".
  *
  * Glossary: Q p G h A b the data; nz nIneq nEq the sizes.
  */
@@ -56,7 +56,8 @@ function describe(v: unknown): string {
 
 /**
  * One argument as a tensor; null stays null where allowed. A matrix given
- * as `[]` has no rows: [0, nz].
+ * as `[]`, or as an empty tensor of rank 1 (qpth's `torch.Tensor()`), has
+ * no rows: [0, nz].
  */
 function toTensor(
   op: string,
@@ -65,7 +66,10 @@ function toTensor(
   { dtype, backend }: { dtype: DType; backend: Backend },
   nz: number | null,
 ): Tensor | null {
-  if (isTensor(v)) return v;
+  if (isTensor(v))
+    return nz !== null && v.rank === 1 && v.size === 0
+      ? v.reshape([0, nz])
+      : v;
   if ((v === null || v === undefined) && name !== 'Q' && name !== 'p')
     return null;
   if (!isArrayData(v)) {

@@ -99,14 +99,11 @@ function pairCheck(
     );
   }
   if (m !== null && m.rank !== 2 && m.rank !== 3) {
-    const none = rows === 'nIneq' ? 'inequalities' : 'equalities';
     shapeError(
       mName,
       `[${rows}, nz] or [nBatch, ${rows}, nz]`,
       m,
-      m.size === 0
-        ? `For no ${none} pass null for both ${mName} and ${vName} (where qpth takes an empty tensor).`
-        : `Pass a matrix with one row per constraint.`,
+      `Pass a matrix with one row per constraint.`,
     );
   }
 }
