@@ -30,7 +30,7 @@ import {
 import { Module } from '@optnet/nn';
 import { qp, qpAsync } from './qp.js';
 import type { QpOptions } from './types.js';
-import { closestName } from './closest.js';
+import { refuseUnknownKeys } from './closest.js';
 import { checkOptions } from './options.js';
 
 /**
@@ -262,21 +262,13 @@ const LAYER_KEYS: { readonly [K in keyof Required<OptNetLayerOptions>]: 1 } = {
  * one; qpOptions get qp's own checks now rather than at the first forward.
  */
 function checkLayerOptions(options: OptNetLayerOptions): void {
-  const known = Object.keys(LAYER_KEYS);
   if (typeof options !== 'object' || options === null) {
     throw new ValueError(
       'BAD_ARGUMENT',
       `OptNetLayer: options must be an object; got ${String(options)}. Pass { nz, nIneq } at least.`,
     );
   }
-  for (const [key, value] of Object.entries(options)) {
-    if (Object.hasOwn(LAYER_KEYS, key) || value === undefined) continue;
-    const near = closestName(key, known);
-    throw new ValueError(
-      'BAD_ARGUMENT',
-      `OptNetLayer: unknown option '${key}'; got ${key}: ${String(value)}.${near === null ? '' : ` Did you mean '${near}'?`} Known options: ${known.join(', ')}.`,
-    );
-  }
+  refuseUnknownKeys('OptNetLayer', options, Object.keys(LAYER_KEYS));
   checkOptions('OptNetLayer (qpOptions)', options.qpOptions);
 }
 

@@ -18,6 +18,7 @@ import {
   solutionsOf,
 } from '../../src/experiments/sudoku/puzzles.js';
 import { parseSudokuCsv, sudokuCsv } from '../../src/experiments/sudoku/csv.js';
+import { OptNetSudoku } from '../../src/experiments/sudoku/optnet-model.js';
 
 const PAPER = fileURLToPath(
   new URL(
@@ -141,3 +142,16 @@ test('a malformed row is one clear error with its line number', () => {
 });
 
 test.run();
+
+test('OptNetSudoku refuses an unknown option, naming the closest known one (a misspelt nEq would train with 40 rows without a word)', () => {
+  assert.throws(
+    () => new OptNetSudoku({ neqs: 20 } as never),
+    (e: unknown) =>
+      e instanceof ValueError &&
+      e.code === 'BAD_ARGUMENT' &&
+      /OptNetSudoku: unknown option 'neqs'.*Did you mean 'nEq'\?/.test(
+        e.message,
+      ),
+  );
+  assert.is(new OptNetSudoku({ nEq: 8, rng: makeRng(1) }).A.shape[0], 8);
+});

@@ -29,6 +29,7 @@ import { eye, makeRng, matmul, rand, zeros, type Rng } from '@optnet/tensor';
 import type { DType, FloatDType, Tensor } from '@optnet/tensor';
 import { Module } from '@optnet/nn';
 import { qp } from '../../api/qp.js';
+import { refuseUnknownKeys } from '../../api/closest.js';
 import type { QpOptions } from '../../api/types.js';
 
 /**
@@ -53,6 +54,10 @@ export interface OptNetSudokuOptions {
   qpOptions?: QpOptions;
 }
 
+/** The keys OptNetSudokuOptions takes (a key added there fails tsc here). */
+const SUDOKU_KEYS: { readonly [K in keyof Required<OptNetSudokuOptions>]: 1 } =
+  { nEq: 1, qPenalty: 1, dtype: 1, rng: 1, qpOptions: 1 };
+
 /**
  * OptNet for 4x4 Sudoku: [n, 4, 4, 4] one-hot boards in, [n, 4, 4, 4]
  * scores out (z of the QP above).
@@ -72,6 +77,7 @@ export class OptNetSudoku extends Module {
 
   constructor(options: OptNetSudokuOptions = {}) {
     super();
+    refuseUnknownKeys('OptNetSudoku', options, Object.keys(SUDOKU_KEYS));
     const { nEq = 40, qPenalty = 0.1, dtype = 'float64' } = options;
     const nz = 64;
     const rng = options.rng ?? makeRng(0);
