@@ -114,6 +114,24 @@ function loadQps(file: string, io: CommandIo): DenseQp | null {
   }
 }
 
+/**
+ * The solver's error in the file's terms: a Q that is not positive
+ * semidefinite is a nonconvex objective, named by the variable whose pivot
+ * failed (the layer's advice, to parametrize Q = L·Lᵀ, does not apply to a
+ * file).
+ */
+function fileMessage(qp: DenseQp, e: OptnetError): string {
+  if (!(e instanceof QpError) || e.code !== 'Q_NOT_PSD') return e.message;
+  const pivot = /at pivot (\d+)/.exec(e.message);
+  const name = pivot === null ? undefined : qp.varNames[Number(pivot[1])];
+  const where = name === undefined ? '' : ` (its Cholesky fails at ${name})`;
+  const sense =
+    qp.objSense === 'max'
+      ? ' The file maximizes (OBJSENSE MAX), so its objective was negated: a maximized quadratic must be concave.'
+      : '';
+  return `the objective is not convex: its quadratic part is not positive semidefinite${where}. optnet solve takes convex QPs only.${sense}`;
+}
+
 const fmtNum = (v: number): string =>
   Number.isFinite(v) ? v.toPrecision(10) : String(v);
 const fmtRes = (v: number): string =>
@@ -187,7 +205,7 @@ export async function solveCommand(
   } catch (e) {
     // Q not symmetric / not PSD: the file is not a convex QP we can solve.
     if (e instanceof OptnetError) {
-      io.err(`optnet solve: ${qp.name}: ${e.message}`);
+      io.err(`optnet solve: ${qp.name}: ${fileMessage(qp, e)}`);
       return 2;
     }
     throw e;
