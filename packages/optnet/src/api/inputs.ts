@@ -67,9 +67,7 @@ function toTensor(
   nz: number | null,
 ): Tensor | null {
   if (isTensor(v))
-    return nz !== null && v.rank === 1 && v.size === 0
-      ? v.reshape([0, nz])
-      : v;
+    return nz !== null && v.rank === 1 && v.size === 0 ? v.reshape([0, nz]) : v;
   if ((v === null || v === undefined) && name !== 'Q' && name !== 'p')
     return null;
   if (!isArrayData(v)) {
