@@ -19,6 +19,7 @@ import {
   type Reduction,
   type ReductionOptions,
 } from './losses.js';
+import { checkOptionKeys } from './option-keys.js';
 
 /**
  * Mean squared error as a module (PyTorch's nn.MSELoss): mseLoss with its
@@ -104,6 +105,12 @@ export class CrossEntropyLoss extends Module {
 
   constructor(options: CrossEntropyOptions = {}) {
     super();
+    checkOptionKeys('CrossEntropyLoss', options, {
+      reduction: 1,
+      weight: 1,
+      ignoreIndex: 1,
+      labelSmoothing: 1,
+    });
     const {
       reduction = 'mean',
       weight = null,

@@ -16,6 +16,7 @@ import {
   type Tensor,
 } from '@optnet/tensor';
 import { NnError } from './errors.js';
+import { checkOptionKeys, type OptionKeys } from './option-keys.js';
 
 /**
  * How a loss reduces its per-element values: PyTorch's `reduction`.
@@ -87,6 +88,16 @@ export interface BceWithLogitsOptions extends ReductionOptions {
 
 const REDUCTIONS: readonly string[] = ['mean', 'sum', 'none'];
 
+const NLL_KEYS: OptionKeys<NllLossOptions> = {
+  reduction: 1,
+  weight: 1,
+  ignoreIndex: 1,
+};
+const CE_KEYS: OptionKeys<CrossEntropyOptions> = {
+  ...NLL_KEYS,
+  labelSmoothing: 1,
+};
+
 /** Throws BAD_OPTION unless `reduction` is one of PyTorch's three. */
 export function checkReduction(
   op: string,
@@ -148,8 +159,10 @@ function checkSameShape(op: string, input: Tensor, target: Tensor): void {
 export function mseLoss(
   input: Tensor,
   target: Tensor,
-  { reduction = 'mean' }: ReductionOptions = {},
+  options: ReductionOptions = {},
 ): Tensor {
+  checkOptionKeys('mseLoss', options, { reduction: 1 });
+  const { reduction = 'mean' } = options;
   checkReduction('mseLoss', reduction);
   checkFloat('mseLoss', 'input', input);
   checkSameDType('mseLoss', 'target', target, input);
@@ -312,6 +325,7 @@ export function nllLoss(
   targets: Tensor,
   options: NllLossOptions = {},
 ): Tensor {
+  checkOptionKeys('nllLoss', options, NLL_KEYS);
   return classLossEntry('nllLoss', logProbs, targets, {
     ...options,
     labelSmoothing: 0,
@@ -332,6 +346,7 @@ export function crossEntropy(
   targets: Tensor,
   options: CrossEntropyOptions = {},
 ): Tensor {
+  checkOptionKeys('crossEntropy', options, CE_KEYS);
   checkFloat('crossEntropy', 'input', logits);
   const axis = logits.rank === 1 ? 0 : 1;
   return classLossEntry(
@@ -359,6 +374,7 @@ export function binaryCrossEntropyWithLogits(
   options: BceWithLogitsOptions = {},
 ): Tensor {
   const op = 'binaryCrossEntropyWithLogits';
+  checkOptionKeys(op, options, { reduction: 1, weight: 1, posWeight: 1 });
   const { reduction = 'mean', weight = null, posWeight = null } = options;
   checkReduction(op, reduction);
   checkFloat(op, 'input', logits);

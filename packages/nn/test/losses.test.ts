@@ -405,3 +405,43 @@ test('loss modules: same values as the functions; weights are buffers, not param
 });
 
 test.run();
+
+test('an unknown loss option is refused, naming the closest known one (label_smoothing would otherwise be ignored)', () => {
+  const logits = T.tensor([[2, 0, 0]], f64);
+  const t = T.tensor([0], i32);
+  const cases: [() => unknown, RegExp][] = [
+    [
+      () => crossEntropy(logits, t, { label_smoothing: 0.1 } as never),
+      /^crossEntropy: unknown option 'label_smoothing'.*Did you mean 'labelSmoothing'\?/,
+    ],
+    [
+      () => nllLoss(logits, t, { ignore_index: 0 } as never),
+      /^nllLoss: unknown option 'ignore_index'.*Did you mean 'ignoreIndex'\?/,
+    ],
+    [
+      () => mseLoss(logits, logits, { reducton: 'sum' } as never),
+      /^mseLoss: unknown option 'reducton'.*Did you mean 'reduction'\?/,
+    ],
+    [
+      () =>
+        binaryCrossEntropyWithLogits(logits, logits, {
+          pos_weight: logits,
+        } as never),
+      /^binaryCrossEntropyWithLogits: unknown option 'pos_weight'.*Did you mean 'posWeight'\?/,
+    ],
+    [
+      () => new CrossEntropyLoss({ labelsmoothing: 0.1 } as never),
+      /^CrossEntropyLoss: unknown option 'labelsmoothing'.*Did you mean 'labelSmoothing'\?/,
+    ],
+  ];
+  for (const [call, message] of cases) {
+    try {
+      call();
+      assert.unreachable('expected BAD_OPTION');
+    } catch (e) {
+      const err = e as { code?: string; message: string };
+      assert.is(err.code, 'BAD_OPTION', err.message);
+      assert.match(err.message, message);
+    }
+  }
+});

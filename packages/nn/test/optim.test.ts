@@ -529,3 +529,33 @@ test('zeroGrad disposes the old gradients (a GPU would never free them)', () => 
 });
 
 test.run();
+
+test('an unknown option is refused, naming the closest known one (PyTorch spellings such as weight_decay included)', () => {
+  const p = T.zeros([2], { requiresGrad: true });
+  const cases: [() => unknown, RegExp][] = [
+    [
+      () => new Adam([p], { weight_decay: 0.1 } as AdamOptions),
+      /^Adam: unknown option 'weight_decay'; got weight_decay: 0\.1\. Did you mean 'weightDecay'\? Known options: lr, betas/,
+    ],
+    [
+      () => new AdamW([p], { lR: 0.1 } as AdamOptions),
+      /^AdamW: unknown option 'lR'.*Did you mean 'lr'\?/,
+    ],
+    [
+      () => new SGD([p], { nestrov: true } as SgdOptions),
+      /^SGD: unknown option 'nestrov'.*Did you mean 'nesterov'\?/,
+    ],
+  ];
+  for (const [make, message] of cases) {
+    try {
+      make();
+      assert.unreachable('expected BAD_OPTION');
+    } catch (e) {
+      const err = e as { code?: string; message: string };
+      assert.is(err.code, 'BAD_OPTION', err.message);
+      assert.match(err.message, message);
+    }
+  }
+  // undefined counts as unset, as for every option
+  new SGD([p], { lr: 0.1, momentum: undefined });
+});

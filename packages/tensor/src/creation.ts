@@ -7,7 +7,7 @@ import {
   type DType,
   type TypedArray,
 } from './dtype.js';
-import { DTypeError, ShapeError } from './errors.js';
+import { DTypeError, ShapeError, ValueError } from './errors.js';
 import { fillNormal, getRng, type Rng } from './random.js';
 import { checkShape, fmtShape, sizeOf, type Shape } from './shape.js';
 import { Tensor, type NestedArray } from './tensor.js';
@@ -182,6 +182,7 @@ export function tensor(
   }
   const data = allocArray(dtype, flat.length);
   for (let i = 0; i < flat.length; i++) data[i] = Number(flat[i]);
+  if (dtype === 'int32') checkInt32('tensor', flat, data);
   if (options.requiresGrad) assertGradDType('tensor', dtype);
   return make('tensor', data, shape, options);
 }
@@ -455,4 +456,25 @@ export function scalar(
   const data = allocArray(dtype, 1);
   data[0] = Number(value);
   return fromTypedArray(data, [], false, backend);
+}
+
+/**
+ * Throw ValueError BAD_ARGUMENT where an int32 tensor would not hold a
+ * value as given (a fraction cut off, a number past ±2³¹ wrapped), naming
+ * `op` and the first such value.
+ */
+function checkInt32(
+  op: string,
+  given: ArrayLike<number | boolean>,
+  stored: TypedArray,
+): void {
+  for (let i = 0; i < given.length; i++) {
+    const v = Number(given[i]);
+    if (stored[i] !== v) {
+      throw new ValueError(
+        'BAD_ARGUMENT',
+        `${op}: int32 holds integers from −2³¹ to 2³¹ − 1; got ${v} at index ${i}. Round the values first, or make a float32 or float64 tensor.`,
+      );
+    }
+  }
 }

@@ -17,6 +17,7 @@ import './methods/matmul.js';
 import './methods/copy.js';
 import './methods/format.js';
 
+export { closestName } from './closest.js';
 export { Tensor, memoryStats, toNested, type NestedArray } from './tensor.js';
 export {
   type DType,

@@ -114,7 +114,9 @@ test('toString: values, shape, dtype, backend and grad flag, PyTorch style', () 
 });
 
 test('long rows wrap at 80 columns; the metadata moves to its own line', () => {
-  const lines = String(T.arange(0, 30, 1).mul(1.5)).split('\n');
+  const lines = String(T.arange(0, 30, 1, { dtype: 'float32' }).mul(1.5)).split(
+    '\n',
+  );
   assert.ok(lines.length > 2, lines.join('\n'));
   assert.ok(
     lines.every((l) => l.length <= 80),

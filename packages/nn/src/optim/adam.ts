@@ -15,6 +15,7 @@
  */
 import { maximum, zeros, type Tensor } from '@optnet/tensor';
 import { checkOption, Optimizer } from './optimizer.js';
+import { checkOptionKeys, type OptionKeys } from '../option-keys.js';
 
 /**
  * Options of Adam and AdamW; PyTorch's defaults.
@@ -36,6 +37,15 @@ export interface AdamOptions {
   /** Ascend instead of descend (default false). */
   maximize?: boolean;
 }
+
+const ADAM_KEYS: OptionKeys<AdamOptions> = {
+  lr: 1,
+  betas: 1,
+  eps: 1,
+  weightDecay: 1,
+  amsgrad: 1,
+  maximize: 1,
+};
 
 function resolve(o: AdamOptions, weightDecay: number): Required<AdamOptions> {
   return {
@@ -60,7 +70,7 @@ function resolve(o: AdamOptions, weightDecay: number): Required<AdamOptions> {
  */
 export class Adam extends Optimizer<Required<AdamOptions>> {
   constructor(params: readonly Tensor[], options: AdamOptions = {}) {
-    super(params, resolve(options, 0));
+    super(params, resolve(checkOptionKeys('Adam', options, ADAM_KEYS), 0));
   }
 
   get type(): string {
@@ -145,6 +155,7 @@ export class Adam extends Optimizer<Required<AdamOptions>> {
  */
 export class AdamW extends Adam {
   constructor(params: readonly Tensor[], options: AdamOptions = {}) {
+    checkOptionKeys('AdamW', options, ADAM_KEYS);
     super(params, { ...options, weightDecay: options.weightDecay ?? 1e-2 });
   }
 

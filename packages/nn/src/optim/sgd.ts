@@ -10,6 +10,7 @@
  */
 import type { Tensor } from '@optnet/tensor';
 import { checkOption, Optimizer } from './optimizer.js';
+import { checkOptionKeys, type OptionKeys } from '../option-keys.js';
 
 /**
  * Options of SGD; torch.optim.SGD's defaults.
@@ -32,6 +33,15 @@ export interface SgdOptions {
   maximize?: boolean;
 }
 
+const SGD_KEYS: OptionKeys<SgdOptions> = {
+  lr: 1,
+  momentum: 1,
+  dampening: 1,
+  weightDecay: 1,
+  nesterov: 1,
+  maximize: 1,
+};
+
 /**
  * Stochastic gradient descent (torch.optim.SGD), with optional momentum:
  * simple, and with a tuned learning rate often as good as Adam.
@@ -44,6 +54,7 @@ export interface SgdOptions {
  */
 export class SGD extends Optimizer<Required<SgdOptions>> {
   constructor(params: readonly Tensor[], options: SgdOptions = {}) {
+    checkOptionKeys('SGD', options, SGD_KEYS);
     super(params, {
       lr: options.lr ?? 1e-3,
       momentum: options.momentum ?? 0,

@@ -6,7 +6,7 @@
 import { apply1 } from '../apply.js';
 import { scalar } from '../creation.js';
 import { isFloat, type DType } from '../dtype.js';
-import { ShapeError } from '../errors.js';
+import { DTypeError, ShapeError } from '../errors.js';
 import { primitives as P } from '../primitives.js';
 import { normalizeAxes, normalizeAxis, fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -36,9 +36,23 @@ export function asTensor(v: TensorLike, like: Tensor): Tensor {
   return scalar(v, like.dtype, like.backend);
 }
 
+/**
+ * asTensor for binary op `op`, refusing a number an int32 operand would
+ * round (`i.less(2.5)` would compare with 2).
+ */
+function operand(v: TensorLike, like: Tensor, op: string): Tensor {
+  if (like.dtype === 'int32' && typeof v === 'number' && (v | 0) !== v) {
+    throw new DTypeError(
+      'DTYPE_MISMATCH',
+      `${op}: a number takes the int32 tensor's dtype, so it must be an integer from −2³¹ to 2³¹ − 1; got ${v}. Cast the tensor to a float dtype first, e.g. x.cast('float32').${op}(${v}).`,
+    );
+  }
+  return asTensor(v, like);
+}
+
 function pair(a: TensorLike, b: TensorLike, op: string): [Tensor, Tensor] {
-  if (a instanceof Tensor) return [a, asTensor(b, a)];
-  if (b instanceof Tensor) return [asTensor(a, b), b];
+  if (a instanceof Tensor) return [a, operand(b, a, op)];
+  if (b instanceof Tensor) return [operand(a, b, op), b];
   throw new ShapeError(
     'BAD_ARGUMENT',
     `${op}: at least one argument must be a Tensor; got ${typeof a} and ${typeof b}. Wrap one with tensor(...).`,

@@ -185,6 +185,24 @@ export const coreCases: OpCase[] = [
       const y = T.add(T.tensor([1, 2], { dtype: 'int32' }), 3);
       if (y.dtype !== 'int32') throw new Error(`dtype ${y.dtype}`);
       await assertClose(y, [4, 5]);
+      // A number an int32 operand would round is refused, not rounded:
+      // i.less(2.5) would compare with 2.
+      const i = T.tensor([1, 2, 3], { dtype: 'int32' });
+      await assertThrowsCode(
+        () => T.less(i, 2.5),
+        'DTYPE_MISMATCH',
+        /^less: a number takes the int32 tensor's dtype.*got 2\.5\. Cast/,
+      );
+      await assertThrowsCode(
+        () => T.mul(0.5, i),
+        'DTYPE_MISMATCH',
+        /^mul: .*got 0\.5/,
+      );
+      await assertThrowsCode(
+        () => T.tensor([1, 3e9], { dtype: 'int32' }),
+        'BAD_ARGUMENT',
+        /^tensor: int32 holds integers .*got 3000000000 at index 1/,
+      );
       await assertThrowsCode(
         () => T.add(T.tensor([1]), T.tensor([1], { dtype: unlike('float32') })),
         'DTYPE_MISMATCH',
