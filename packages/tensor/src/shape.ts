@@ -132,6 +132,12 @@ export function normalizeAxes(
   rank: number,
 ): number[] {
   if (axes === undefined || axes === null) return [...Array(rank).keys()];
+  if (typeof axes !== 'number' && !Array.isArray(axes)) {
+    throw new ShapeError(
+      'BAD_ARGUMENT',
+      `${op}: axes must be a number or an array of numbers; got ${typeof axes === 'object' ? 'an object' : String(axes)}. Axes and keepdims are positional: x.${op}(1, true) for PyTorch's dim=1, keepdim=True.`,
+    );
+  }
   const list = typeof axes === 'number' ? [axes] : [...axes];
   const out = list.map((a) => normalizeAxis(op, a, rank));
   const uniq = [...new Set(out)].sort((a, b) => a - b);

@@ -426,8 +426,8 @@ export function argmin(x: Tensor, axis?: number, keepdims = false): Tensor {
 export function mean(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const ax = normalizeAxes('mean', axes, x.rank);
   if (!isFloat(x.dtype))
-    throw new ShapeError(
-      'BAD_ARGUMENT',
+    throw new DTypeError(
+      'DTYPE_MISMATCH',
       `mean: x must be float; got ${x.dtype}. Cast first: x.cast('float32').`,
     );
   const count = ax.reduce((n, a) => n * x.shape[a], 1);
@@ -442,6 +442,12 @@ export function mean(x: Tensor, axes?: Axes, keepdims = false): Tensor {
  * reshape(arange(6), [2, -1]); // [[0, 1, 2], [3, 4, 5]]
  */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  if (!Array.isArray(shape)) {
+    throw new ShapeError(
+      'BAD_ARGUMENT',
+      `reshape: shape must be an array of sizes; got ${String(shape)}. Write x.reshape([${String(shape)}]).`,
+    );
+  }
   return apply1(P.reshape, [x], { shape: [...shape] });
 }
 /**

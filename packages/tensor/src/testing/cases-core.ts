@@ -216,6 +216,27 @@ export const coreCases: OpCase[] = [
     },
   },
   {
+    name: "PyTorch-style arguments get the op's own error: keyword axes, a bare reshape size, mean of int32",
+    run: async () => {
+      const x = T.ones([2, 3], wide);
+      await assertThrowsCode(
+        () => T.sum(x, { dim: 1, keepdim: true } as never),
+        'BAD_ARGUMENT',
+        /^sum: axes must be a number or an array.*x\.sum\(1, true\)/,
+      );
+      await assertThrowsCode(
+        () => T.reshape(x, 6 as never),
+        'BAD_ARGUMENT',
+        /^reshape: shape must be an array of sizes; got 6\. Write x\.reshape\(\[6\]\)/,
+      );
+      await assertThrowsCode(
+        () => T.mean(T.tensor([1, 2], { dtype: 'int32' })),
+        'DTYPE_MISMATCH',
+        /^mean: x must be float; got int32/,
+      );
+    },
+  },
+  {
     name: 'maximum/max: NaN propagates',
     run: async () => {
       const x = T.tensor([1, NaN, 3], wide);
