@@ -96,21 +96,37 @@ export abstract class Module {
     this.#buffers.set(property, stateName);
   }
 
-  /** Direct submodules as [name, module], in assignment order. */
+  /**
+   * Direct submodules as [name, module], in assignment order. A property
+   * holding an array registers each module in it as `key.i` (what
+   * PyTorch's ModuleList does), so `this.layers = [new Linear(2, 3), ...]`
+   * is trained, saved and switched to eval with the rest.
+   */
   namedChildren(): [string, Module][] {
     const out: [string, Module][] = [];
     for (const [key, value] of Object.entries(this)) {
       if (value instanceof Module) out.push([key, value]);
+      else if (Array.isArray(value))
+        value.forEach((v: unknown, i) => {
+          if (v instanceof Module) out.push([`${key}.${i}`, v]);
+        });
     }
     return out;
   }
 
-  /** This module's own parameters (not its children's), as [name, tensor]. */
+  /**
+   * This module's own parameters (not its children's), as [name, tensor];
+   * an array of tensors gives each as `key.i` (PyTorch's ParameterList).
+   */
   ownParameters(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [key, value] of Object.entries(this)) {
-      if (value instanceof Tensor && !this.#buffers.has(key))
-        out.push([key, value]);
+      if (this.#buffers.has(key)) continue;
+      if (value instanceof Tensor) out.push([key, value]);
+      else if (Array.isArray(value))
+        value.forEach((v: unknown, i) => {
+          if (v instanceof Tensor) out.push([`${key}.${i}`, v]);
+        });
     }
     return out;
   }

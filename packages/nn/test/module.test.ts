@@ -12,6 +12,7 @@ import {
   NnError,
   ReLU,
   Sequential,
+  SGD,
 } from '@optnet/nn';
 
 const f64 = { dtype: 'float64' } as const;
@@ -214,3 +215,61 @@ test('loadStateDict errors: missing/unexpected names, shape or dtype mismatch; s
 });
 
 test.run();
+
+test('an array of submodules (ModuleList) or of tensors (ParameterList) is registered: dotted names, training, eval, state round trip', () => {
+  class Stack extends Module {
+    layers: Module[];
+    scales: Tensor[];
+    constructor() {
+      super();
+      const rng = T.makeRng(4);
+      this.layers = [
+        new Linear(2, 3, { rng }),
+        new Dropout(0.5),
+        new Linear(3, 1, { rng }),
+      ];
+      this.scales = [
+        T.ones([1], { requiresGrad: true }),
+        T.ones([1], { requiresGrad: true }),
+      ];
+    }
+    forward(x: Tensor): Tensor {
+      let y = x;
+      for (const m of this.layers) y = m.forward(y);
+      return y.mul(this.scales[0]).mul(this.scales[1]);
+    }
+  }
+  const m = new Stack();
+  assert.equal(
+    m.namedParameters().map(([n]) => n),
+    [
+      'scales.0',
+      'scales.1',
+      'layers.0.weight',
+      'layers.0.bias',
+      'layers.2.weight',
+      'layers.2.bias',
+    ],
+  );
+  assert.equal(
+    m.namedChildren().map(([n]) => n),
+    ['layers.0', 'layers.1', 'layers.2'],
+  );
+  // eval reaches the Dropout inside the array
+  m.eval();
+  assert.is((m.layers[1] as Module).training, false);
+  // an optimizer step moves the array's parameters
+  const before = Array.from(m.layers[0].parameters()[0].dataSync());
+  const opt = new SGD(m.parameters(), { lr: 0.1 });
+  m.forward(T.ones([4, 2]))
+    .sum()
+    .backward();
+  opt.step();
+  assert.not.equal(Array.from(m.layers[0].parameters()[0].dataSync()), before);
+  // a state dict round trip into a fresh model gives the same outputs
+  const other = new Stack();
+  other.loadStateDict(m.stateDict());
+  other.eval();
+  const x = T.randn([3, 2], { rng: T.makeRng(5) });
+  assert.equal(other.forward(x).arraySync(), m.forward(x).arraySync());
+});
