@@ -122,6 +122,7 @@ export function runBackward(
 function step(node: GraphNode, cts: Map<Tensor, Tensor>): void {
   const outCts = node.outputs.map((o) => cts.get(o) ?? null);
   if (outCts.every((c) => c === null)) return;
+  checkVersions(node);
   const rule = ruleFor(node.op);
   if (rule === null) return;
   const filled = node.outputs.map(
@@ -137,6 +138,28 @@ function step(node: GraphNode, cts: Map<Tensor, Tensor>): void {
     const g = inCts[i];
     if (!x.requiresGrad || g === null || g === undefined) return;
     accumulate(cts, x, unbroadcast(node.op.name, g, x, i));
+  });
+}
+
+/**
+ * Throws MODIFIED_IN_PLACE when an input or output of `node` was changed
+ * by `assign` after the node was recorded: its rule would read the new
+ * values and give a gradient of another function (PyTorch raises too).
+ */
+function checkVersions(node: GraphNode): void {
+  const seen = node.versions;
+  if (seen === undefined) return;
+  const all = [...node.inputs, ...node.outputs];
+  all.forEach((t, i) => {
+    if (t.version === seen[i]) return;
+    const which =
+      i < node.inputs.length
+        ? `input ${i}`
+        : `output ${i - node.inputs.length}`;
+    throw new RuntimeError(
+      'MODIFIED_IN_PLACE',
+      `backward: ${which} of ${node.op.name} (${t.dtype}${T.fmtShape(t.shape)}) was changed in place (assign) after the forward used it; got version ${t.version}, recorded ${seen[i]}. Its gradient would use the new values: run the forward again after changing it, or change a copy (t.clone()).`,
+    );
   });
 }
 

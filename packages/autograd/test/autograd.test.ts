@@ -182,3 +182,27 @@ test('scope: backward inside a scope keeps leaf grads and frees intermediates', 
 });
 
 test.run();
+
+test('backward refuses a graph whose tensors were changed in place after the forward (assign), naming the op; an optimizer-style update between steps is fine', () => {
+  const f64 = { dtype: 'float64' as const };
+  const x = T.tensor([1, 2, 3], { ...f64, requiresGrad: true });
+  const y = x.mul(x).sum();
+  x.assign(T.tensor([10, 10, 10], f64));
+  try {
+    y.backward();
+    assert.unreachable('expected MODIFIED_IN_PLACE');
+  } catch (e) {
+    const err = e as { code?: string; message: string };
+    assert.is(err.code, 'MODIFIED_IN_PLACE', err.message);
+    assert.match(err.message, /^backward: input 0 of mul .*changed in place/);
+  }
+  assert.is(x.grad, null, 'nothing accumulated');
+  // forward, backward, update, forward again: each backward sees its graph
+  const w = T.tensor([1, 2], { ...f64, requiresGrad: true });
+  for (let k = 0; k < 2; k++) {
+    w.grad = null;
+    w.mul(w).sum().backward();
+    assert.equal(w.grad!.arraySync(), w.mul(2).arraySync());
+    w.assign(noGrad(() => w.sub(w.grad!.mul(0.1))));
+  }
+});

@@ -126,7 +126,8 @@ function record<A>(
   residuals: unknown,
 ) {
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return;
-  const node = { op, inputs: [...inputs], attrs, outputs, residuals };
+  const versions = [...inputs, ...outputs].map((t) => t.version);
+  const node = { op, inputs: [...inputs], attrs, outputs, residuals, versions };
   for (const o of outputs) {
     if (o.dtype === 'float32' || o.dtype === 'float64') {
       o.requiresGrad = true;

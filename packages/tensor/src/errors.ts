@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'SYNC_READ_UNSUPPORTED'
   | 'NO_KERNEL'
   | 'NOT_DIFFERENTIABLE'
+  | 'MODIFIED_IN_PLACE'
   | 'NO_AUTOGRAD';
 
 /**

@@ -28,6 +28,11 @@ export interface GraphNode {
   readonly outputs: readonly Tensor[];
   /** What a custom primitive's forward saved for its backward. */
   readonly residuals?: unknown;
+  /**
+   * The `version` of each input, then each output, when the node was
+   * recorded: backward checks that none was changed in place since.
+   */
+  readonly versions?: readonly number[];
 }
 
 let gradEnabled = true;

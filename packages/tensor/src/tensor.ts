@@ -72,6 +72,16 @@ export class Tensor {
   node: GraphNode | null = null;
   #buffer: unknown;
   #disposed = false;
+  #version = 0;
+
+  /**
+   * How many times `assign` changed this tensor in place: the autograd
+   * graph records it, and `backward` refuses a node whose inputs or
+   * outputs changed since (its gradient would use the new values).
+   */
+  get version(): number {
+    return this.#version;
+  }
 
   /** Low level: wrap a backend buffer. Use `tensor(...)` instead. */
   constructor(
@@ -190,6 +200,7 @@ export class Tensor {
     src.#disposed = true;
     liveTensors--;
     this.#buffer = buffer;
+    this.#version++;
     this.backend.free(old);
     return this;
   }
