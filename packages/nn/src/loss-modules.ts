@@ -31,8 +31,10 @@ export class MSELoss extends Module {
   /** How the per-element losses are reduced. */
   readonly reduction: Reduction;
 
-  constructor({ reduction = 'mean' }: ReductionOptions = {}) {
+  constructor(options: ReductionOptions = {}) {
     super();
+    checkOptionKeys('MSELoss', options, { reduction: 1 });
+    const { reduction = 'mean' } = options;
     checkReduction('MSELoss', reduction);
     this.reduction = reduction;
   }
@@ -62,12 +64,14 @@ export class NLLLoss extends Module {
   /** Targets equal to this count nothing. */
   readonly ignoreIndex: number;
 
-  constructor({
-    reduction = 'mean',
-    weight = null,
-    ignoreIndex = -100,
-  }: NllLossOptions = {}) {
+  constructor(options: NllLossOptions = {}) {
     super();
+    checkOptionKeys('NLLLoss', options, {
+      reduction: 1,
+      weight: 1,
+      ignoreIndex: 1,
+    });
+    const { reduction = 'mean', weight = null, ignoreIndex = -100 } = options;
     checkReduction('NLLLoss', reduction);
     this.weight = weight;
     this.registerBuffer('weight');
@@ -163,12 +167,14 @@ export class BCEWithLogitsLoss extends Module {
   /** How the per-element losses are reduced. */
   readonly reduction: Reduction;
 
-  constructor({
-    reduction = 'mean',
-    weight = null,
-    posWeight = null,
-  }: BceWithLogitsOptions = {}) {
+  constructor(options: BceWithLogitsOptions = {}) {
     super();
+    checkOptionKeys('BCEWithLogitsLoss', options, {
+      reduction: 1,
+      weight: 1,
+      posWeight: 1,
+    });
+    const { reduction = 'mean', weight = null, posWeight = null } = options;
     checkReduction('BCEWithLogitsLoss', reduction);
     this.weight = weight;
     this.posWeight = posWeight;

@@ -162,7 +162,13 @@ export abstract class Module {
    *   console.log(name, w.shape);
    */
   namedParameters(): [string, Tensor][] {
-    return this.#collect((m) => m.ownParameters());
+    // A tensor reachable by two names (a submodule held twice, say) is
+    // listed once, under its first name, as PyTorch's named_parameters
+    // does: an optimizer must not update it twice.
+    const seen = new Set<Tensor>();
+    return this.#collect((m) => m.ownParameters()).filter(([, t]) =>
+      seen.has(t) ? false : (seen.add(t), true),
+    );
   }
 
   /** The parameters, in `namedParameters` order (what optimizers take). */

@@ -430,6 +430,18 @@ test('an unknown loss option is refused, naming the closest known one (label_smo
       /^binaryCrossEntropyWithLogits: unknown option 'pos_weight'.*Did you mean 'posWeight'\?/,
     ],
     [
+      () => new NLLLoss({ ignore_index: 0 } as never),
+      /^NLLLoss: unknown option 'ignore_index'.*Did you mean 'ignoreIndex'\?/,
+    ],
+    [
+      () => new MSELoss({ reduce: 'sum' } as never),
+      /^MSELoss: unknown option 'reduce'/,
+    ],
+    [
+      () => new BCEWithLogitsLoss({ pos_weight: 2 } as never),
+      /^BCEWithLogitsLoss: unknown option 'pos_weight'.*Did you mean 'posWeight'\?/,
+    ],
+    [
       () => new CrossEntropyLoss({ labelsmoothing: 0.1 } as never),
       /^CrossEntropyLoss: unknown option 'labelsmoothing'.*Did you mean 'labelSmoothing'\?/,
     ],

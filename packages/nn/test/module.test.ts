@@ -266,6 +266,11 @@ test('an array of submodules (ModuleList) or of tensors (ParameterList) is regis
     .backward();
   opt.step();
   assert.not.equal(Array.from(m.layers[0].parameters()[0].dataSync()), before);
+  // a module held twice (in the array and as a property) is listed once
+  const twice = new Stack() as Stack & { head?: Module };
+  twice.head = twice.layers[2];
+  assert.is(twice.parameters().length, 6);
+  new SGD(twice.parameters(), { lr: 0.1 }); // no repeated tensor
   // a state dict round trip into a fresh model gives the same outputs
   const other = new Stack();
   other.loadStateDict(m.stateDict());

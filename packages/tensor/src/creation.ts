@@ -111,6 +111,8 @@ export function fullLike(
   if (options.requiresGrad) assertGradDType('fullLike', dtype);
   const data = allocArray(dtype, like.size);
   if (value !== 0) data.fill(Number(value));
+  if (dtype === 'int32' && data.length > 0)
+    checkInt32('fullLike', [value], data);
   return onBackend(
     like.backend,
     data,
@@ -262,6 +264,7 @@ function filled(
   const dtype = options.dtype ?? 'float32';
   const data = allocArray(dtype, sizeOf(s));
   if (value !== 0) data.fill(value);
+  if (dtype === 'int32' && data.length > 0) checkInt32(op, [value], data);
   if (options.requiresGrad) assertGradDType(op, dtype);
   return make(op, data, s, options);
 }
@@ -455,6 +458,7 @@ export function scalar(
 ): Tensor {
   const data = allocArray(dtype, 1);
   data[0] = Number(value);
+  if (dtype === 'int32') checkInt32('scalar', [value], data);
   return fromTypedArray(data, [], false, backend);
 }
 

@@ -199,6 +199,11 @@ export const coreCases: OpCase[] = [
         /^mul: .*got 0\.5/,
       );
       await assertThrowsCode(
+        () => T.full([2], 2.5, { dtype: 'int32' }),
+        'BAD_ARGUMENT',
+        /^full: int32 holds integers .*got 2\.5/,
+      );
+      await assertThrowsCode(
         () => T.tensor([1, 3e9], { dtype: 'int32' }),
         'BAD_ARGUMENT',
         /^tensor: int32 holds integers .*got 3000000000 at index 1/,
