@@ -104,6 +104,89 @@ test("qp with onNotSolved 'return': a broken item gets a zero gradient and does 
   assert.ok(rows.flat().every(Number.isFinite));
 });
 
+test("qp with onNotSolved 'return': an infeasible or unbounded item gets a zero gradient too, and the shared gradients are those of the solvable items alone", () => {
+  const Q = tensor(
+    [
+      [2, 0.5],
+      [0.5, 1],
+    ],
+    { dtype: f64 },
+  );
+  const G = tensor(
+    [
+      [1, 0],
+      [-1, 0],
+      [0, 1],
+    ],
+    { dtype: f64 },
+  );
+  const p = tensor(
+    [
+      [-1, -1],
+      [-1, -1],
+    ],
+    { dtype: f64 },
+  );
+  // Item 1 asks z₀ ≤ 1 and z₀ ≥ 2: infeasible.
+  const h = tensor(
+    [
+      [1, 1, 0.3],
+      [1, -2, 0.3],
+    ],
+    { dtype: f64 },
+  );
+  const statuses: string[] = [];
+  const opts = {
+    onNotSolved: 'return' as const,
+    onResult: (i: { status: readonly string[] }) => statuses.push(...i.status),
+  };
+  const shared = (hh: Tensor, pp: Tensor) =>
+    grad((q: Tensor, g: Tensor) => qp(q, pp, g, hh, null, null, opts).sum())(
+      Q,
+      G,
+    ) as Tensor[];
+  const [gQ, gG] = shared(h, p);
+  assert.equal(statuses, ['solved', 'infeasible']);
+  const [rQ, rG] = shared(h.slice([{ stop: 1 }]), p.slice([{ stop: 1 }]));
+  const gap = (a: Tensor, b: Tensor) =>
+    noGrad(() => a.sub(b).abs().max().itemSync());
+  assert.ok(gap(gQ, rQ) < 1e-12, `dQ differs by ${gap(gQ, rQ)}`);
+  assert.ok(gap(gG, rG) < 1e-12, `dG differs by ${gap(gG, rG)}`);
+  // An unbounded item (Q = 0 along z₁, nothing bounds it) in the batch.
+  const Q0 = tensor(
+    [
+      [1, 0],
+      [0, 0],
+    ],
+    { dtype: f64 },
+  );
+  const gp = grad((pp: Tensor) =>
+    qp(
+      Q0,
+      pp,
+      tensor([[1, 0]], { dtype: f64 }),
+      tensor([1], { dtype: f64 }),
+      null,
+      null,
+      {
+        ...opts,
+        onResult: undefined,
+      },
+    ).sum(),
+  )(
+    tensor(
+      [
+        [-1, 0],
+        [-1, -1],
+      ],
+      { dtype: f64 },
+    ),
+  ) as Tensor;
+  const rows = gp.arraySync() as number[][];
+  assert.equal(rows[1], [0, 0], 'the unbounded item: zero gradient');
+  assert.ok(rows.flat().every(Number.isFinite));
+});
+
 /** The OptNetLayer batch of the known float32 failures (issue 11). */
 function layerBatch(seed: number) {
   const layer = new OptNetLayer({

@@ -65,14 +65,18 @@ interface QpResiduals {
 
 /**
  * The iterate and factorization the backward solves with. An item that
- * ended 'numerical_error' has no meaningful KKT system: it is skipped
- * (zero iterate, s = lam = 1, zero gradient).
+ * ended 'numerical_error', 'infeasible' or 'unbounded' has no meaningful
+ * KKT system (an infeasible one's duals grow without bound): it is
+ * skipped (zero iterate, s = lam = 1, zero gradient), so it cannot poison
+ * a gradient summed over the batch.
  */
 function adjointOf(
   prep: Prepared,
   out: Solved,
 ): NonNullable<QpResiduals['adjoint']> {
-  const bad = out.status.map((s) => s === 'numerical_error');
+  const bad = out.status.map(
+    (s) => s === 'numerical_error' || s === 'infeasible' || s === 'unbounded',
+  );
   if (!bad.some((b) => b))
     return { it: out.it, fact: adjointFact(prep.pre, out, null), skip: null };
   const skip = maskOf(bad);
