@@ -18,6 +18,10 @@ import {
   type NllLossOptions,
   type Reduction,
   type ReductionOptions,
+  BCE_KEYS,
+  CE_KEYS,
+  NLL_KEYS,
+  REDUCTION_KEYS,
 } from './losses.js';
 import { checkOptionKeys } from './option-keys.js';
 
@@ -33,7 +37,7 @@ export class MSELoss extends Module {
 
   constructor(options: ReductionOptions = {}) {
     super();
-    checkOptionKeys('MSELoss', options, { reduction: 1 });
+    checkOptionKeys('MSELoss', options, REDUCTION_KEYS);
     const { reduction = 'mean' } = options;
     checkReduction('MSELoss', reduction);
     this.reduction = reduction;
@@ -66,11 +70,7 @@ export class NLLLoss extends Module {
 
   constructor(options: NllLossOptions = {}) {
     super();
-    checkOptionKeys('NLLLoss', options, {
-      reduction: 1,
-      weight: 1,
-      ignoreIndex: 1,
-    });
+    checkOptionKeys('NLLLoss', options, NLL_KEYS);
     const { reduction = 'mean', weight = null, ignoreIndex = -100 } = options;
     checkReduction('NLLLoss', reduction);
     this.weight = weight;
@@ -109,12 +109,7 @@ export class CrossEntropyLoss extends Module {
 
   constructor(options: CrossEntropyOptions = {}) {
     super();
-    checkOptionKeys('CrossEntropyLoss', options, {
-      reduction: 1,
-      weight: 1,
-      ignoreIndex: 1,
-      labelSmoothing: 1,
-    });
+    checkOptionKeys('CrossEntropyLoss', options, CE_KEYS);
     const {
       reduction = 'mean',
       weight = null,
@@ -169,11 +164,7 @@ export class BCEWithLogitsLoss extends Module {
 
   constructor(options: BceWithLogitsOptions = {}) {
     super();
-    checkOptionKeys('BCEWithLogitsLoss', options, {
-      reduction: 1,
-      weight: 1,
-      posWeight: 1,
-    });
+    checkOptionKeys('BCEWithLogitsLoss', options, BCE_KEYS);
     const { reduction = 'mean', weight = null, posWeight = null } = options;
     checkReduction('BCEWithLogitsLoss', reduction);
     this.weight = weight;

@@ -13,10 +13,11 @@ import {
   fmtShape,
   isFloat,
   logSoftmax,
+  type OptionKeys,
   type Tensor,
 } from '@optnet/tensor';
 import { NnError } from './errors.js';
-import { checkOptionKeys, type OptionKeys } from './option-keys.js';
+import { checkOptionKeys } from './option-keys.js';
 
 /**
  * How a loss reduces its per-element values: PyTorch's `reduction`.
@@ -88,14 +89,21 @@ export interface BceWithLogitsOptions extends ReductionOptions {
 
 const REDUCTIONS: readonly string[] = ['mean', 'sum', 'none'];
 
-const NLL_KEYS: OptionKeys<NllLossOptions> = {
-  reduction: 1,
+/** The option keys of each loss (the loss modules take the same). */
+export const REDUCTION_KEYS: OptionKeys<ReductionOptions> = { reduction: 1 };
+export const NLL_KEYS: OptionKeys<NllLossOptions> = {
+  ...REDUCTION_KEYS,
   weight: 1,
   ignoreIndex: 1,
 };
-const CE_KEYS: OptionKeys<CrossEntropyOptions> = {
+export const CE_KEYS: OptionKeys<CrossEntropyOptions> = {
   ...NLL_KEYS,
   labelSmoothing: 1,
+};
+export const BCE_KEYS: OptionKeys<BceWithLogitsOptions> = {
+  ...REDUCTION_KEYS,
+  weight: 1,
+  posWeight: 1,
 };
 
 /** Throws BAD_OPTION unless `reduction` is one of PyTorch's three. */
@@ -161,7 +169,7 @@ export function mseLoss(
   target: Tensor,
   options: ReductionOptions = {},
 ): Tensor {
-  checkOptionKeys('mseLoss', options, { reduction: 1 });
+  checkOptionKeys('mseLoss', options, REDUCTION_KEYS);
   const { reduction = 'mean' } = options;
   checkReduction('mseLoss', reduction);
   checkFloat('mseLoss', 'input', input);
@@ -374,7 +382,7 @@ export function binaryCrossEntropyWithLogits(
   options: BceWithLogitsOptions = {},
 ): Tensor {
   const op = 'binaryCrossEntropyWithLogits';
-  checkOptionKeys(op, options, { reduction: 1, weight: 1, posWeight: 1 });
+  checkOptionKeys(op, options, BCE_KEYS);
   const { reduction = 'mean', weight = null, posWeight = null } = options;
   checkReduction(op, reduction);
   checkFloat(op, 'input', logits);

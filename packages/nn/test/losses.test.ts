@@ -446,14 +446,5 @@ test('an unknown loss option is refused, naming the closest known one (label_smo
       /^CrossEntropyLoss: unknown option 'labelsmoothing'.*Did you mean 'labelSmoothing'\?/,
     ],
   ];
-  for (const [call, message] of cases) {
-    try {
-      call();
-      assert.unreachable('expected BAD_OPTION');
-    } catch (e) {
-      const err = e as { code?: string; message: string };
-      assert.is(err.code, 'BAD_OPTION', err.message);
-      assert.match(err.message, message);
-    }
-  }
+  for (const [call, message] of cases) throwsCode(call, 'BAD_OPTION', message);
 });

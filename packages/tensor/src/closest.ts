@@ -2,6 +2,7 @@
  * The nearest known name to a misspelt one, for "did you mean" hints in
  * option and flag errors (every package's).
  */
+import { Tensor } from './tensor.js';
 
 /** Edit distance (insert, delete, substitute; each costs 1). */
 function distance(a: string, b: string): number {
@@ -43,4 +44,46 @@ export function closestName(
     }
   }
   return best;
+}
+
+/**
+ * One entry per key an options type takes: a key added to the type
+ * without one here fails to compile, so the list of known options cannot
+ * fall behind the type.
+ * @example
+ * const KEYS: OptionKeys<{ lr?: number; eps?: number }> = { lr: 1, eps: 1 };
+ */
+export type OptionKeys<T> = { readonly [K in keyof Required<T>]: 1 };
+
+/**
+ * The message for the first key of `options` that is not in `known` (one
+ * set to undefined counts as unset), naming `op`, the key and its value,
+ * the closest known key (`closestName`: a snake_case spelling finds its
+ * camelCase twin) and all of them; null when every key is known. Each
+ * package throws it as its own error (`NnError`, `ValueError`).
+ * @example
+ * unknownOptionMessage('Adam', { weight_decay: 0.1 }, ['lr', 'weightDecay']);
+ * // "Adam: unknown option 'weight_decay'; got weight_decay: 0.1. Did you mean 'weightDecay'? ..."
+ */
+export function unknownOptionMessage(
+  op: string,
+  options: object,
+  known: readonly string[],
+): string | null {
+  for (const [key, value] of Object.entries(options)) {
+    if (known.includes(key) || value === undefined) continue;
+    const near = closestName(key, known);
+    return `${op}: unknown option '${key}'; got ${key}: ${show(value)}.${near === null ? '' : ` Did you mean '${near}'?`} Known options: ${known.join(', ')}.`;
+  }
+  return null;
+}
+
+/** A value as a message shows it: short, on one line. */
+function show(v: unknown): string {
+  if (typeof v === 'string') return `'${v}'`;
+  if (v instanceof Tensor) return `a tensor [${v.shape.join(', ')}]`;
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (typeof v === 'function') return 'a function';
+  if (typeof v === 'object' && v !== null) return 'an object';
+  return String(v);
 }

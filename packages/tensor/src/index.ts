@@ -17,7 +17,11 @@ import './methods/matmul.js';
 import './methods/copy.js';
 import './methods/format.js';
 
-export { closestName } from './closest.js';
+export {
+  closestName,
+  unknownOptionMessage,
+  type OptionKeys,
+} from './closest.js';
 export { Tensor, memoryStats, toNested, type NestedArray } from './tensor.js';
 export {
   type DType,

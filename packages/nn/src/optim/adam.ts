@@ -13,9 +13,9 @@
  * step m/(1 − β1) = g and v/(1 − β2) = g², so the first update is
  * ≈ η·sign(g).
  */
-import { maximum, zeros, type Tensor } from '@optnet/tensor';
+import { maximum, zeros, type OptionKeys, type Tensor } from '@optnet/tensor';
 import { checkOption, Optimizer } from './optimizer.js';
-import { checkOptionKeys, type OptionKeys } from '../option-keys.js';
+import { checkOptionKeys } from '../option-keys.js';
 
 /**
  * Options of Adam and AdamW; PyTorch's defaults.

@@ -8,9 +8,9 @@
  *   g ← g + μ·b (nesterov), else g ← b             (μ ≠ 0)
  *   θ ← θ − η·g
  */
-import type { Tensor } from '@optnet/tensor';
+import type { OptionKeys, Tensor } from '@optnet/tensor';
 import { checkOption, Optimizer } from './optimizer.js';
-import { checkOptionKeys, type OptionKeys } from '../option-keys.js';
+import { checkOptionKeys } from '../option-keys.js';
 
 /**
  * Options of SGD; torch.optim.SGD's defaults.

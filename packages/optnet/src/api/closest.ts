@@ -2,7 +2,7 @@
  * "Did you mean" hints in option and flag errors: @optnet/tensor's
  * closestName, and refuseUnknownKeys for an options object.
  */
-import { closestName, ValueError } from '@optnet/tensor';
+import { closestName, unknownOptionMessage, ValueError } from '@optnet/tensor';
 
 export { closestName };
 
@@ -19,12 +19,6 @@ export function refuseUnknownKeys(
   options: object,
   known: readonly string[],
 ): void {
-  for (const [key, value] of Object.entries(options)) {
-    if (known.includes(key) || value === undefined) continue;
-    const near = closestName(key, known);
-    throw new ValueError(
-      'BAD_ARGUMENT',
-      `${op}: unknown option '${key}'; got ${key}: ${String(value)}.${near === null ? '' : ` Did you mean '${near}'?`} Known options: ${known.join(', ')}.`,
-    );
-  }
+  const message = unknownOptionMessage(op, options, known);
+  if (message !== null) throw new ValueError('BAD_ARGUMENT', message);
 }

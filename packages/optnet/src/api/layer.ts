@@ -24,6 +24,7 @@ import {
   ShapeError,
   ValueError,
   type FloatDType,
+  type OptionKeys,
   type Rng,
   type Tensor,
 } from '@optnet/tensor';
@@ -245,7 +246,7 @@ function checkDtype(name: string, dtype: unknown): void {
 }
 
 /** The keys OptNetLayerOptions takes (a key added there fails tsc here). */
-const LAYER_KEYS: { readonly [K in keyof Required<OptNetLayerOptions>]: 1 } = {
+const LAYER_KEYS: OptionKeys<OptNetLayerOptions> = {
   nz: 1,
   nIneq: 1,
   nEq: 1,

@@ -25,7 +25,15 @@
  * BENCHMARKS.md). `qpOptions` with a `structure` of their own are passed
  * as they are: no structure and no `kkt` are added then.
  */
-import { eye, makeRng, matmul, rand, zeros, type Rng } from '@optnet/tensor';
+import {
+  eye,
+  makeRng,
+  matmul,
+  rand,
+  zeros,
+  type OptionKeys,
+  type Rng,
+} from '@optnet/tensor';
 import type { DType, FloatDType, Tensor } from '@optnet/tensor';
 import { Module } from '@optnet/nn';
 import { qp } from '../../api/qp.js';
@@ -55,8 +63,13 @@ export interface OptNetSudokuOptions {
 }
 
 /** The keys OptNetSudokuOptions takes (a key added there fails tsc here). */
-const SUDOKU_KEYS: { readonly [K in keyof Required<OptNetSudokuOptions>]: 1 } =
-  { nEq: 1, qPenalty: 1, dtype: 1, rng: 1, qpOptions: 1 };
+const SUDOKU_KEYS: OptionKeys<OptNetSudokuOptions> = {
+  nEq: 1,
+  qPenalty: 1,
+  dtype: 1,
+  rng: 1,
+  qpOptions: 1,
+};
 
 /**
  * OptNet for 4x4 Sudoku: [n, 4, 4, 4] one-hot boards in, [n, 4, 4, 4]
