@@ -185,8 +185,6 @@ test('scope: backward inside a scope keeps leaf grads and frees intermediates', 
   loss.dispose();
 });
 
-test.run();
-
 test('backward refuses a graph whose tensors were changed in place after the forward (assign), naming the op; an optimizer-style update between steps is fine', () => {
   const f64 = { dtype: 'float64' as const };
   const x = T.tensor([1, 2, 3], { ...f64, requiresGrad: true });
@@ -207,3 +205,5 @@ test('backward refuses a graph whose tensors were changed in place after the for
     w.assign(noGrad(() => w.sub(w.grad!.mul(0.1))));
   }
 });
+
+test.run();

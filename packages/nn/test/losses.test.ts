@@ -404,8 +404,6 @@ test('loss modules: same values as the functions; weights are buffers, not param
   );
 });
 
-test.run();
-
 test('an unknown loss option is refused, naming the closest known one (label_smoothing would otherwise be ignored)', () => {
   const logits = T.tensor([[2, 0, 0]], f64);
   const t = T.tensor([0], i32);
@@ -448,3 +446,5 @@ test('an unknown loss option is refused, naming the closest known one (label_smo
   ];
   for (const [call, message] of cases) throwsCode(call, 'BAD_OPTION', message);
 });
+
+test.run();

@@ -214,8 +214,6 @@ test('loadStateDict errors: missing/unexpected names, shape or dtype mismatch; s
   throwsState(() => net.loadStateDict(bad), /got float32\[4, 3\]/);
 });
 
-test.run();
-
 test('an array of submodules (ModuleList) or of tensors (ParameterList) is registered: dotted names, training, eval, state round trip', () => {
   class Stack extends Module {
     layers: Module[];
@@ -278,3 +276,5 @@ test('an array of submodules (ModuleList) or of tensors (ParameterList) is regis
   const x = T.randn([3, 2], { rng: T.makeRng(5) });
   assert.equal(other.forward(x).arraySync(), m.forward(x).arraySync());
 });
+
+test.run();

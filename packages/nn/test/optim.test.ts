@@ -528,8 +528,6 @@ test('zeroGrad disposes the old gradients (a GPU would never free them)', () => 
   assert.ok(g.isDisposed);
 });
 
-test.run();
-
 test('an unknown option is refused, naming the closest known one (PyTorch spellings such as weight_decay included)', () => {
   const p = T.zeros([2], { requiresGrad: true });
   const cases: [() => unknown, RegExp][] = [
@@ -550,3 +548,5 @@ test('an unknown option is refused, naming the closest known one (PyTorch spelli
   // undefined counts as unset, as for every option
   new SGD([p], { lr: 0.1, momentum: undefined });
 });
+
+test.run();
