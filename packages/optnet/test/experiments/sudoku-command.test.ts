@@ -183,6 +183,48 @@ test('a run folder saved before --kkt existed (no kkt in config.json) resumes wi
   );
 });
 
+test('--polish trains with polished QP answers: config.json records it, it learns, and a run saved before --polish existed (no polish in config.json) resumes polished, as it trained', async () => {
+  const dir = join(tmp, 'tiny-polish');
+  const r = await sudoku([...TINY, '--polish', '--out', dir]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /optnet \(kkt bounds, polished\)/);
+  const path = join(dir, 'config.json');
+  const config = JSON.parse(readFileSync(path, 'utf8')) as SudokuConfig;
+  assert.is(config.polish, true);
+  assert.is(
+    JSON.parse(readFileSync(join(tmp, 'tiny', 'config.json'), 'utf8')).polish,
+    false,
+  );
+  const after = await blankCellAccuracy(dir);
+  assert.ok(after > 0.5, `trained blank-cell accuracy ${after}`);
+  // Polishing moves the answers in their last digits, so the runs part.
+  const plain = readFileSync(join(tmp, 'tiny', 'metrics.csv'), 'utf8');
+  const polished = readFileSync(join(dir, 'metrics.csv'), 'utf8');
+  assert.is.not(polished.split('\n')[1], plain.split('\n')[1]);
+
+  const old = join(tmp, 'tiny-polish-old');
+  cpSync(dir, old, { recursive: true });
+  const oldPath = join(old, 'config.json');
+  delete config.polish;
+  writeFileSync(oldPath, JSON.stringify(config));
+  const more = ['--epochs', '7'];
+  assert.is((await sudoku(['--resume', old, ...more])).code, 0);
+  assert.is((await sudoku(['--resume', dir, ...more])).code, 0);
+  const last = (d: string) =>
+    readFileSync(join(d, 'metrics.csv'), 'utf8').trim().split('\n')[7];
+  assert.is(
+    last(old).split(',').slice(0, 5).join(),
+    last(dir).split(',').slice(0, 5).join(),
+  );
+  writeFileSync(oldPath, JSON.stringify({ ...config, polish: 'yes' }));
+  const bad = await cli('sudoku', '--resume', old, '--epochs', '8');
+  assert.is(bad.code, 2);
+  assert.match(
+    bad.stderr,
+    /config\.json has polish true or false \(or none\); got "yes"/,
+  );
+});
+
 test('--play completes a puzzle with a trained run', async () => {
   const dir = join(tmp, 'tiny');
   const r = await sudoku(['--play', '1000000000000000', '--run', dir]);
@@ -318,6 +360,10 @@ test('usage mistakes exit 2 with one clear line', async () => {
     [
       ['sudoku', '--model', 'conv', '--kkt', 'dual'],
       /--kkt is the QP layer's; got --kkt with --model conv/,
+    ],
+    [
+      ['sudoku', '--model', 'fc', '--polish'],
+      /--polish is the QP layer's; got --polish with --model fc/,
     ],
     [
       ['sudoku', '--kkt', 'primal'],

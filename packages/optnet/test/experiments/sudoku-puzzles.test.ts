@@ -19,6 +19,12 @@ import {
 } from '../../src/experiments/sudoku/puzzles.js';
 import { parseSudokuCsv, sudokuCsv } from '../../src/experiments/sudoku/csv.js';
 import { OptNetSudoku } from '../../src/experiments/sudoku/optnet-model.js';
+import {
+  boardTensor,
+  generatedPuzzles,
+} from '../../src/experiments/sudoku/data.js';
+import type { QpOptions } from '../../src/api/types.js';
+import { noGrad } from '@optnet/autograd';
 
 const PAPER = fileURLToPath(
   new URL(
@@ -141,8 +147,6 @@ test('a malformed row is one clear error with its line number', () => {
   assert.match(csvError('quizzes,solutions\n'), /at least one puzzle/);
 });
 
-test.run();
-
 test('OptNetSudoku refuses an unknown option, naming the closest known one (a misspelt nEq would train with 40 rows without a word)', () => {
   assert.throws(
     () => new OptNetSudoku({ neqs: 20 } as never),
@@ -155,3 +159,29 @@ test('OptNetSudoku refuses an unknown option, naming the closest known one (a mi
   );
   assert.is(new OptNetSudoku({ nEq: 8, rng: makeRng(1) }).A.shape[0], 8);
 });
+
+test('OptNetSudoku does not polish unless asked: every answer is the interior point, and qpOptions { polish: true } polishes', () => {
+  const boards = boardTensor(generatedPuzzles(12, 3), 'quiz', 'float64');
+  const polishedOf = (qpOptions: QpOptions): boolean[] => {
+    let seen: readonly boolean[] = [];
+    const model = new OptNetSudoku({
+      rng: makeRng(1),
+      qpOptions: { ...qpOptions, onResult: (i) => void (seen = i.polished) },
+    });
+    noGrad(() => model.forward(boards));
+    return [...seen];
+  };
+  const plain = polishedOf({});
+  assert.is(plain.length, 12);
+  assert.ok(
+    plain.every((p) => !p),
+    `${plain}`,
+  );
+  const polished = polishedOf({ polish: true });
+  assert.ok(
+    polished.some((p) => p),
+    `${polished}`,
+  );
+});
+
+test.run();

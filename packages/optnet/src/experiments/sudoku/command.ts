@@ -43,6 +43,7 @@ import {
 } from './puzzles.js';
 import {
   buildModel,
+  polishOf,
   reductionOf,
   runSudoku,
   type SudokuConfig,
@@ -85,6 +86,10 @@ const FLAGS = {
     choices: ['bounds', 'dual'],
     default: 'bounds',
     help: "the QP layer's KKT reduction (optnet only): bounds factors a 40 x 40 matrix per puzzle and iteration, dual a 64 x 64 one (slower; see BENCHMARKS.md)",
+  },
+  polish: {
+    type: 'bool',
+    help: "polish each QP answer to its active set's exact vertex (optnet only; off by default: training needs the gradient, not the vertex, and polishing costs ~15% of a step)",
   },
   seed: {
     type: 'int',
@@ -181,7 +186,9 @@ function newRun(f: Flags['values']): {
     epochs: f.epochs,
     seed: f.seed,
     data: data.source,
-    ...(model === 'optnet' ? { kkt: f.kkt as 'dual' | 'bounds' } : {}),
+    ...(model === 'optnet'
+      ? { kkt: f.kkt as 'dual' | 'bounds', polish: f.polish }
+      : {}),
   };
   return { config, data };
 }
@@ -196,6 +203,11 @@ function readConfig(dir: string, flag: string): SudokuConfig {
       `${CMD}: ${flag} needs a run whose config.json has kkt "bounds" or "dual" (or none); got ${JSON.stringify(c.kkt)} in "${dir}". Fix the file or start a new run.`,
     );
   }
+  if (c.polish !== undefined && typeof c.polish !== 'boolean') {
+    throw new UsageError(
+      `${CMD}: ${flag} needs a run whose config.json has polish true or false (or none); got ${JSON.stringify(c.polish)} in "${dir}". Fix the file or start a new run.`,
+    );
+  }
   return c as unknown as SudokuConfig;
 }
 
@@ -207,6 +219,7 @@ const FIXED = [
   'width',
   'dtype',
   'kkt',
+  'polish',
   'seed',
   'data',
   'test',
@@ -237,7 +250,7 @@ async function train(f: Flags, io: SudokuIo): Promise<number> {
   const resume = f.values.resume !== undefined;
   const { config, data, dir } = await openRun(f);
   io.stderr.write(
-    `${CMD}: ${config.model}${config.model === 'optnet' ? ` (kkt ${reductionOf(config)})` : ''} on ${data.train.length} training and ${data.test.length} test puzzles; run folder ${dir}\n`,
+    `${CMD}: ${config.model}${config.model === 'optnet' ? ` (kkt ${reductionOf(config)}${polishOf(config) ? ', polished' : ''})` : ''} on ${data.train.length} training and ${data.test.length} test puzzles; run folder ${dir}\n`,
   );
   const t0 = performance.now();
   let wrote = false;
@@ -277,10 +290,12 @@ function refuseIgnoredFlags(f: Flags): void {
       `${CMD}: --width is conv's and fc's; got --width with --model optnet.`,
     );
   }
-  if (f.values.model !== 'optnet' && f.given.has('kkt')) {
-    throw new UsageError(
-      `${CMD}: --kkt is the QP layer's; got --kkt with --model ${f.values.model}.`,
-    );
+  for (const flag of ['kkt', 'polish'] as const) {
+    if (f.values.model !== 'optnet' && f.given.has(flag)) {
+      throw new UsageError(
+        `${CMD}: --${flag} is the QP layer's; got --${flag} with --model ${f.values.model}.`,
+      );
+    }
   }
   const clash: [keyof typeof FLAGS, keyof typeof FLAGS][] = [
     ['train-size', 'data'],

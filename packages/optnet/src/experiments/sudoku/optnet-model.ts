@@ -23,7 +23,13 @@
  * `qpOptions: { kkt: 'dual' }` takes the dual reduction instead (a
  * 64 × 64 factorization and a slower step; both reach the paper's result,
  * BENCHMARKS.md). `qpOptions` with a `structure` of their own are passed
- * as they are: no structure and no `kkt` are added then.
+ * as they are: no structure, no `kkt` and no `polish` are added then.
+ *
+ * Polishing is off (`polish: false`): training needs z and its gradient,
+ * which the interior point gives to the solver's tolerance, and not the
+ * active set's exact vertex that polishing adds (about 15% of a training
+ * step here). `qpOptions: { polish: true }` turns it back on; both reach
+ * the paper's result (BENCHMARKS.md).
  */
 import {
   eye,
@@ -56,8 +62,9 @@ export interface OptNetSudokuOptions {
   rng?: Rng;
   /**
    * Passed to qp() on every forward. Without a `structure` of their own,
-   * the model adds its structure, and `kkt: 'bounds'` unless they set
-   * `kkt`; with one, they are passed as they are (see above).
+   * the model adds its structure, and `kkt: 'bounds'` and `polish: false`
+   * unless they set them; with one, they are passed as they are (see
+   * above).
    */
   qpOptions?: QpOptions;
 }
@@ -102,7 +109,12 @@ export class OptNetSudoku extends Module {
     const user = options.qpOptions ?? {};
     this.#qpOptions =
       user.structure === undefined
-        ? { kkt: 'bounds', ...user, structure: { Q: 'diagonal', G: 'bounds' } }
+        ? {
+            kkt: 'bounds',
+            polish: false,
+            ...user,
+            structure: { Q: 'diagonal', G: 'bounds' },
+          }
         : user;
   }
 

@@ -44,6 +44,11 @@ export interface SudokuConfig {
    * option existed has none: see `reductionOf`).
    */
   kkt?: 'dual' | 'bounds';
+  /**
+   * Whether the optnet model polishes its QP answers (a run saved before
+   * the option existed has none: see `polishOf`).
+   */
+  polish?: boolean;
 }
 
 /**
@@ -53,6 +58,15 @@ export interface SudokuConfig {
  */
 export function reductionOf(c: SudokuConfig): 'dual' | 'bounds' {
   return c.kkt ?? 'dual';
+}
+
+/**
+ * Whether a run's optnet model polishes: its config's, or true for a run
+ * saved before `polish` existed (what it trained with).
+ * @example polishOf({ ...config, polish: undefined }); // true
+ */
+export function polishOf(c: SudokuConfig): boolean {
+  return c.polish ?? true;
 }
 
 /** One epoch's line of metrics.csv. */
@@ -81,7 +95,7 @@ export function buildModel(c: SudokuConfig, qpOptions: QpOptions = {}): Module {
     return new OptNetSudoku({
       dtype: c.dtype,
       rng,
-      qpOptions: { ...qpOptions, kkt: reductionOf(c) },
+      qpOptions: { ...qpOptions, kkt: reductionOf(c), polish: polishOf(c) },
     });
   }
   const o = { width: c.width, dtype: c.dtype, rng };
