@@ -192,10 +192,38 @@ const softmaxApply: WasmFunc = {
   ),
 };
 
+/**
+ * f32SoftmaxScale(x, y, st, rows, m): y = e^(x − st[3r]) · st[3r + 2],
+ * row by row: softmax scaled per row (st[3r + 2] = g_r / Σ, softmax
+ * cross-entropy's gradient before its label entries). Whole vectors, so
+ * the last one spills up to 3 floats past the row into scratch.
+ */
+const softmaxScale: WasmFunc = {
+  name: 'f32SoftmaxScale',
+  params: i32('$x', '$y', '$st', '$rows', '$m'),
+  locals: [...ROW_LOCALS, ...i32('$py'), ...v128('$va', '$vb'), ...EXP_LOCALS],
+  body: overRows(
+    `
+    (local.set $q (i32.add ${get('$st')} (i32.mul ${get('$r')} (i32.const 24))))
+    (local.set $py (i32.add ${get('$y')} (i32.mul ${get('$r')} ${get('$end')})))
+    (local.set $va (f32x4.splat (f32.demote_f64 (f64.load ${get('$q')}))))
+    (local.set $vb (f32x4.splat (f32.demote_f64 (f64.load offset=16 ${get('$q')}))))
+    (local.set $j (i32.const 0))
+    (block $jd (loop $jl
+      (br_if $jd (i32.ge_s ${get('$j')} ${get('$end')}))
+      ${expInline(`(f32x4.sub (v128.load ${at('$p', '$j')}) ${get('$va')})`, '$v')}
+      (v128.store ${at('$py', '$j')} (f32x4.mul ${get('$v')} ${get('$vb')}))
+      (local.set $j (i32.add ${get('$j')} (i32.const 16)))
+      (br $jl)))`,
+    true,
+  ),
+};
+
 export const f32ReduceWat: readonly WasmFunc[] = [
   sumRows,
   maxRows,
   sumCols,
   softmaxStats,
   softmaxApply,
+  softmaxScale,
 ];
