@@ -6,14 +6,15 @@
  * 1. f32SoftmaxStats: per row, its max m and s = Σ e^(x − m) (float64).
  * 2. Forward: ℓ_r = (m − x[r, t_r]) + ln s, here in float64 (N logs and
  *    N reads of x: the row statistics were the whole pass).
- * 3. Gradient: st[3r + 2] = g_r / s, then f32SoftmaxScale writes
- *    e^(x − m)·g_r/s for every entry, and each row's label entry is
- *    rewritten here as g_r·(p − 1) from p in float64, so a confident row's
- *    small gradient is not lost to p·g − g in float32.
+ * 3. Gradient: f32SoftmaxCeGrad does steps 1 and e^(x − m)·g_r/s for
+ *    every entry, row by row in cache (the exp once: stored, summed, then
+ *    scaled), and each row's label entry is rewritten here as g_r·(p − 1)
+ *    from p in float64, so a confident row's small gradient is not lost
+ *    to p·g − g in float32.
  *
- * So the forward reads x once (its mirror, when an op made it) and writes
- * N floats; the gradient reads x twice (in cache per row) and copies its
- * [N, C] result out once. Labels are checked first, in JS, as the
+ * So each reads x from memory once (its mirror, when an op made it): the
+ * forward writes N floats, the gradient copies its [N, C] result out
+ * once. Labels are checked first, in JS, as the
  * reference kernels check them. Small inputs, other dtypes and a module
  * that cannot allocate run the reference kernel.
  */
@@ -68,17 +69,15 @@ export function softmaxCeGradF32(op: KernelOp<NoAttrs>): Kernel {
       checkLabels(op.name, labels, c);
       wk.begin();
       const xAt = wk.resident32(x.data as Float32Array);
+      const gAt = wk.resident32(g.data as Float32Array);
       const st = wk.alloc(rows * 24);
       const yAt = outAlloc(wk, n);
-      if (xAt >= 0 && st >= 0 && yAt >= 0) {
-        wk.fn.f32SoftmaxStats(xAt, st, rows, c);
+      if (xAt >= 0 && gAt >= 0 && st >= 0 && yAt >= 0) {
+        wk.fn.f32SoftmaxCeGrad(xAt, gAt, yAt, st, rows, c);
         const s = wk.f64();
-        const G = g.data;
-        for (let r = 0, q = st >> 3; r < rows; r++, q += 3)
-          s[q + 2] = G[r] / s[q + 1];
-        wk.fn.f32SoftmaxScale(xAt, yAt, st, rows, c);
         const Y = wk.f32();
         const X = x.data;
+        const G = g.data;
         for (let r = 0, q = st >> 3; r < rows; r++, q += 3) {
           const at = r * c + labels[r];
           const p = Math.exp(X[at] - s[q]) / s[q + 1];
