@@ -31,8 +31,13 @@ function param(shape: number[], scale: number, rng: T.Rng): Tensor {
   return p;
 }
 
-/** Mean over the batch of -log softmax(logits)[label]. */
+/**
+ * Mean over the batch of -log softmax(logits)[label]: the fused primitive
+ * where the tree has it, else logSoftmax and a pick of each label.
+ */
 function crossEntropy(logits: Tensor, labels: Tensor): Tensor {
+  if (hasOp('softmaxCrossEntropy'))
+    return op('softmaxCrossEntropy')(logits, labels).mean();
   const [nBatch, nClass] = logits.shape;
   const logp = op('logSoftmax')(logits, -1);
   let picked: Tensor;

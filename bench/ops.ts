@@ -15,6 +15,7 @@ export type { Tensor };
 export interface PlannedOps {
   matmul(a: Tensor, b: Tensor): Tensor;
   logSoftmax(x: Tensor, axis?: number): Tensor;
+  softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor;
   oneHot(indices: Tensor, depth: number): Tensor;
   gather(x: Tensor, indices: Tensor, axis: number): Tensor;
   conv2d(

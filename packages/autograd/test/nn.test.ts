@@ -166,4 +166,42 @@ test('avgPool2dGrad: gradcheck in g (second derivatives of avgPool2d)', () => {
   check((gg) => T.avgPool2dGrad(x, gg, attrs), [g]);
 });
 
+test('softmaxCrossEntropy: gradcheck (ragged C, large logits, C = 1); its gradient equals the logSoftmax + gather path', async () => {
+  for (const [n, c, scale] of [
+    [4, 7, 2],
+    [3, 1, 1],
+    [1, 5, 1],
+    [5, 9, 300],
+  ]) {
+    const t = T.randint(0, c, [n], { rng });
+    const x = randn([n, c], scale);
+    check((a) => T.softmaxCrossEntropy(a, t), [x]);
+    const a = x.detach().requiresGrad_();
+    const b = x.detach().requiresGrad_();
+    const w = randn([n]); // a weighted sum: each row's cotangent differs
+    T.softmaxCrossEntropy(a, t).mul(w).sum().backward();
+    const picked = T.gather(T.logSoftmax(b, -1), t.reshape([n, 1]), 1);
+    picked.reshape([n]).neg().mul(w).sum().backward();
+    await assertClose(a.grad!, b.grad!, { rtol: 1e-12, atol: 1e-15 });
+  }
+});
+
+test('softmaxCrossEntropyGrad: gradcheck in logits and g (second derivatives of the loss); its x-gradient is a Hessian-vector product', async () => {
+  const [n, c] = [3, 6];
+  const t = T.randint(0, c, [n], { rng });
+  const x = randn([n, c], 2);
+  const g = randn([n]);
+  check((a, gg) => T.softmaxCrossEntropyGrad(a, t, gg), [x, g]);
+  check((a) => T.softmaxCrossEntropyGrad(a, t, g), [x]);
+  check((gg) => T.softmaxCrossEntropyGrad(x, t, gg), [g]);
+  // ⟨v, dx⟩ differentiated in x is H·v summed with g: per row
+  // g_i·(diag(p) − p·pᵀ)·v_i, from the softmax's Jacobian directly
+  const v = randn([n, c]);
+  const xa = x.detach().requiresGrad_();
+  T.softmaxCrossEntropyGrad(xa, t, g).mul(v).sum().backward();
+  const p = T.softmax(x, -1);
+  const hv = p.mul(v.sub(p.mul(v).sum(-1, true))).mul(g.reshape([n, 1]));
+  await assertClose(xa.grad!, hv, { rtol: 1e-12, atol: 1e-15 });
+});
+
 test.run();

@@ -1,9 +1,9 @@
 // What a kernel cannot throw reaches the next read: a Cholesky factor of
 // a matrix that is not positive definite, a singular solve, a gather index
-// out of range each reject the next read once, with the code and message
-// the CPU backend throws at the op itself; a lost device rejects reads in
-// flight and every later op with DEVICE_LOST; no adapter is NO_ADAPTER,
-// naming what to install.
+// or a softmaxCrossEntropy label out of range each reject the next read
+// once, with the code and message the CPU backend throws at the op itself;
+// a lost device rejects reads in flight and every later op with
+// DEVICE_LOST; no adapter is NO_ADAPTER, naming what to install.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as T from '@optnet/tensor';
@@ -70,6 +70,16 @@ if (gpu) {
     sameFailure('gather', () =>
       T.gather(T.tensor([1, 2, 3]), T.tensor([0, 5, 1], { dtype: 'int32' }), 0),
     ));
+
+  test('softmaxCrossEntropy and its gradient with a label out of range', async () => {
+    const labels = () => T.tensor([1, 0, 3, -1], { dtype: 'int32' });
+    await sameFailure('softmaxCrossEntropy', () =>
+      T.softmaxCrossEntropy(T.zeros([4, 3]), labels()),
+    );
+    await sameFailure('softmaxCrossEntropyGrad', () =>
+      T.softmaxCrossEntropyGrad(T.zeros([4, 3]), labels(), T.ones([4])),
+    );
+  });
 
   test('no adapter: NO_ADAPTER naming the Dawn backend asked and what to install', async () => {
     if (process.platform !== 'linux') return; // Dawn has d3d12 on Windows

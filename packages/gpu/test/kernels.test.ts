@@ -79,6 +79,22 @@ if (gpu) {
       return [T.softmax(x, 1).mul(40000), T.logSoftmax(x, 1)];
     }));
 
+  test('softmaxCrossEntropy and its gradient: 40,000-element rows and a [512, 1000] batch', () =>
+    same('softmaxCrossEntropy', () => {
+      const rng = T.makeRng(9);
+      const long = T.randn([2, 40000], { rng }).mul(3);
+      const tl = T.tensor([7, 39999], { dtype: 'int32' });
+      const x = T.randn([512, 1000], { rng }).mul(3);
+      const t = T.randint(0, 1000, [512], { rng });
+      const g = T.randn([512], { rng });
+      return [
+        T.softmaxCrossEntropy(long, tl),
+        T.softmaxCrossEntropyGrad(long, tl, T.ones([2])).mul(40000),
+        T.softmaxCrossEntropy(x, t),
+        T.softmaxCrossEntropyGrad(x, t, g),
+      ];
+    }));
+
   test('concat of 12 inputs along a middle axis; pad, flip, slice with steps', () =>
     same('movement', () => {
       const rng = T.makeRng(4);

@@ -13,6 +13,7 @@ import {
   fmtShape,
   isFloat,
   logSoftmax,
+  softmaxCrossEntropy,
   type OptionKeys,
   type Tensor,
 } from '@optnet/tensor';
@@ -277,11 +278,38 @@ function classLoss(
   return loss.sum().div(wt.sum());
 }
 
+/**
+ * crossEntropy of logits [N, C] with no class weights and no smoothing,
+ * through the fused primitive: ℓ_i = logsumexp(x_i) − x_i[t_i] for the
+ * kept elements, 0 for the ignored ones (which read class 0, in range, and
+ * are selected out, so even an infinite loss there adds nothing); 'mean'
+ * divides by the count of kept elements, as classLoss does.
+ */
+function fusedClassLoss(
+  logits: Tensor,
+  targets: Tensor,
+  ignoreIndex: number,
+  reduction: Reduction,
+): Tensor {
+  const kept = targets.notEqual(ignoreIndex);
+  const safe = kept.where(targets, 0);
+  const loss = kept.where(softmaxCrossEntropy(logits, safe), 0);
+  if (reduction === 'none') return loss;
+  if (reduction === 'sum') return loss.sum();
+  return loss.sum().div(kept.cast(logits.dtype).sum());
+}
+
+/**
+ * The checks and reductions of nllLoss (`scores` are log-probabilities)
+ * and crossEntropy (`scores` are logits: log-softmaxed here, or the fused
+ * primitive where it applies).
+ */
 function classLossEntry(
   op: string,
-  logp: Tensor,
+  scores: Tensor,
   targets: Tensor,
   opts: CrossEntropyOptions,
+  logits: boolean,
 ): Tensor {
   const {
     reduction = 'mean',
@@ -296,19 +324,22 @@ function classLossEntry(
       `${op}: labelSmoothing must be in [0, 1]; got ${labelSmoothing}.`,
     );
   }
-  if (logp.rank === 1 && targets.rank === 0) {
+  if (scores.rank === 1 && targets.rank === 0) {
     // Unbatched: input [C], target [] is a batch of one.
     const out = classLossEntry(
       op,
-      logp.reshape([1, logp.shape[0]]),
+      scores.reshape([1, scores.shape[0]]),
       targets.reshape([1]),
       opts,
+      logits,
     );
     return reduction === 'none' ? out.reshape([]) : out;
   }
-  checkClassInputs(op, logp, targets, weight, ignoreIndex);
+  checkClassInputs(op, scores, targets, weight, ignoreIndex);
+  if (logits && scores.rank === 2 && !weight && labelSmoothing === 0)
+    return fusedClassLoss(scores, targets, ignoreIndex, reduction);
   return classLoss(
-    logp,
+    logits ? logSoftmax(scores, 1) : scores,
     targets,
     weight,
     ignoreIndex,
@@ -334,16 +365,22 @@ export function nllLoss(
   options: NllLossOptions = {},
 ): Tensor {
   checkOptionKeys('nllLoss', options, NLL_KEYS);
-  return classLossEntry('nllLoss', logProbs, targets, {
-    ...options,
-    labelSmoothing: 0,
-  });
+  return classLossEntry(
+    'nllLoss',
+    logProbs,
+    targets,
+    { ...options, labelSmoothing: 0 },
+    false,
+  );
 }
 
 /**
  * Cross-entropy of class indices under logits: nllLoss(logSoftmax(x, 1), t),
- * through the fused, max-subtracted logSoftmax, so logits of ±1e4 stay
- * finite. logits [N, C, d…] (or [C]), targets int32 [N, d…] (or []).
+ * max-subtracted, so logits of ±1e4 stay finite. logits [N, C, d…] (or
+ * [C]), targets int32 [N, d…] (or []). Logits [N, C] (or [C]) without
+ * `weight` or `labelSmoothing` take the fused softmaxCrossEntropy
+ * primitive (one kernel forward, one backward; ignoreIndex masked after
+ * it); the other cases the fused logSoftmax and a pick of each target.
  * The loss for classification.
  * @example
  * const logits = tensor([[2, 0, 0], [0, 0, 2]]);
@@ -356,13 +393,7 @@ export function crossEntropy(
 ): Tensor {
   checkOptionKeys('crossEntropy', options, CE_KEYS);
   checkFloat('crossEntropy', 'input', logits);
-  const axis = logits.rank === 1 ? 0 : 1;
-  return classLossEntry(
-    'crossEntropy',
-    logSoftmax(logits, axis),
-    targets,
-    options,
-  );
+  return classLossEntry('crossEntropy', logits, targets, options, true);
 }
 
 /**

@@ -193,6 +193,8 @@ export { type RegularizedCholeskyAttrs } from './ops/regularized-cholesky.js';
 export {
   softmax,
   logSoftmax,
+  softmaxCrossEntropy,
+  softmaxCrossEntropyGrad,
   logsumexp,
   variance,
   maxPool2d,

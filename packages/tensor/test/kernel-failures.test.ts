@@ -133,6 +133,30 @@ const cases: Failing[] = [
     message:
       /^scatterAdd: index -1 at position \[0, 1\] is out of range for axis 0 of size 2/,
   },
+  {
+    what: 'softmaxCrossEntropy: label out of range',
+    op: P.softmaxCrossEntropy,
+    attrs: none,
+    inputs: () => [T.zeros([3, 4]), T.tensor([0, 3, 4], { dtype: 'int32' })],
+    record: rec('BAD_ARGUMENT', 1, 2, 0, 4),
+    code: 'BAD_ARGUMENT',
+    message:
+      /^softmaxCrossEntropy: labels must lie in \[0, 4\) .*; got 4 at row 2\./,
+  },
+  {
+    what: 'softmaxCrossEntropyGrad: negative label',
+    op: P.softmaxCrossEntropyGrad,
+    attrs: none,
+    inputs: () => [
+      T.zeros([2, 4]),
+      T.tensor([-2, 0], { dtype: 'int32' }),
+      T.ones([2]),
+    ],
+    record: rec('BAD_ARGUMENT', 1, 0, 0, -2),
+    code: 'BAD_ARGUMENT',
+    message:
+      /^softmaxCrossEntropyGrad: labels must lie in \[0, 4\) .*; got -2 at row 0\./,
+  },
 ];
 
 function errorOf(fn: () => unknown): T.OptnetError {

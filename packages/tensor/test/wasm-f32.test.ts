@@ -1,5 +1,5 @@
 // The float32 WebAssembly kernels (packed matmul, elementwise ops,
-// comparisons, reductions, softmax rows) against the JS kernels, on sizes
+// comparisons, reductions, softmax rows, softmax cross-entropy) against the JS kernels, on sizes
 // above the kernels' minimum, with NaN, ±Inf and odd lengths mixed in.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -240,6 +240,46 @@ test('float32 reductions and softmax rows: WebAssembly and JS agree', () => {
       'specials in softmax rows',
     );
   }
+});
+
+test('float32 softmax cross-entropy and its gradient: WebAssembly and JS agree (odd rows, ±1e4, −∞, NaN)', () => {
+  for (const [n, c] of [
+    [1, 300],
+    [16, 33],
+    [40, 257],
+    [512, 1000],
+  ]) {
+    const x = T.randn([n, c], { rng }).mul(4);
+    const t = T.randint(0, c, [n], { rng });
+    const g = T.randn([n], { rng });
+    const tag = `[${n}, ${c}]`;
+    const loss = both(() => T.softmaxCrossEntropy(x, t));
+    agree32(`loss ${tag}`, loss, 3e-6, 1e-6);
+    const grad = both(() => T.softmaxCrossEntropyGrad(x, t, g));
+    agreeScaled(`grad ${tag}`, grad, 3e-7);
+    assert.ok(differs(grad), `grad ${tag}: the WebAssembly kernel ran`);
+  }
+  // rows of ±1e4, a −∞ label (+∞ loss), an all −∞ row and a NaN row
+  const c = 300;
+  const x = T.randn([6, c], { rng }).dataSync() as Float32Array;
+  for (let j = 0; j < c; j++) x[j] = (j % 3) * 1e4 - 1e4;
+  x[c + 7] = -Infinity;
+  x.fill(-Infinity, 2 * c, 3 * c);
+  x[3 * c + 5] = NaN;
+  x[4 * c + 1] = -Infinity;
+  const xs = T.tensor(x, { shape: [6, c] });
+  const t = T.tensor([4, 7, 0, 9, 2, 299], { dtype: 'int32' });
+  const g = T.tensor([1, -1, 2, 0.5, 3, 0.25]);
+  const [w, j] = both(() => T.softmaxCrossEntropy(xs, t));
+  agree32('loss specials', [w, j], 3e-6, 1e-6);
+  assert.is(w[1], Infinity, 'a −∞ label costs +∞');
+  assert.ok(Number.isNaN(w[2]) && Number.isNaN(w[3]), 'NaN rows');
+  agree32(
+    'grad specials',
+    both(() => T.softmaxCrossEntropyGrad(xs, t, g)),
+    3e-6,
+    1e-7,
+  );
 });
 
 test('float32 matmul: the packed kernel agrees with the JS kernel on ragged shapes, every trans, and thread-sized row blocks', () => {

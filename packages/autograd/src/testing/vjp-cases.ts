@@ -187,6 +187,16 @@ const nn = {
   }),
   softmax: unary((x) => T.softmax(x, -1)),
   logSoftmax: unary((x) => T.logSoftmax(x, 0)),
+  // C = 5 (not a multiple of 4); labels get no gradient
+  softmaxCrossEntropy: (d: Draw): VjpCase => ({
+    f: (x, t) => T.softmaxCrossEntropy(x, t),
+    args: [d.randn([4, 5]).mul(2), d.indices([4], 5)],
+  }),
+  // the gradient primitive, in x and g: second derivatives of the loss
+  softmaxCrossEntropyGrad: (d: Draw): VjpCase => ({
+    f: (x, t, g) => T.softmaxCrossEntropyGrad(x, t, g),
+    args: [d.randn([3, 5]), d.indices([3], 5), d.randn([3])],
+  }),
   maxPool2d: (d: Draw): VjpCase => ({
     f: (x) => T.maxPool2d(x, { kernel: 2 }),
     args: [d.distinct([1, 2, 4, 4])],

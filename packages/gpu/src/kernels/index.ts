@@ -25,6 +25,10 @@ import { regularizedCholesky } from './regularized-cholesky.js';
 import { reshape } from './reshape.js';
 import { slice, sliceScatter } from './slice.js';
 import { logSoftmax, softmax } from './softmax.js';
+import {
+  softmaxCrossEntropy,
+  softmaxCrossEntropyGrad,
+} from './softmax-cross-entropy.js';
 import { solve } from './solve.js';
 import { triangularSolve } from './triangular-solve.js';
 import { unaryKernels } from './unary.js';
@@ -58,6 +62,8 @@ export const kernels: KernelTable = {
   conv2dGradWeight,
   softmax,
   logSoftmax,
+  softmaxCrossEntropy,
+  softmaxCrossEntropyGrad,
   ...pool2dKernels,
   cholesky,
   regularizedCholesky,

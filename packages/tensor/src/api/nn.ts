@@ -1,6 +1,6 @@
 /**
- * Public functions for the nn primitives (softmax, logSoftmax, 2-d pooling)
- * and the composites built on the core ones (logsumexp, variance).
+ * Public functions for the nn primitives (softmax, logSoftmax, softmax
+ * cross-entropy, 2-d pooling) and the composites built on the core ones (logsumexp, variance).
  */
 import { apply1 } from '../apply.js';
 import { isFloat } from '../dtype.js';
@@ -48,6 +48,38 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   return apply1(P.logSoftmax, [x], {
     axis: normalizeAxis('logSoftmax', axis, x.rank),
   });
+}
+
+/**
+ * Per-row softmax cross-entropy of logits [N, C] against int32 class
+ * labels [N]: ℓ_i = logsumexp(x_i) − x_i[t_i] = −logSoftmax(x)[i, t_i],
+ * fused and max-subtracted (one kernel forward, one backward), same dtype
+ * as the logits. A label outside [0, C) is a ShapeError BAD_ARGUMENT
+ * naming the row. nn's crossEntropy reduces it (mean, ignoreIndex).
+ * @example
+ * const logits = tensor([[2, 0, 0], [0, 0, 2]]);
+ * softmaxCrossEntropy(logits, tensor([0, 1], { dtype: 'int32' }));
+ * // [0.2395, 2.2395]
+ */
+export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
+  return apply1(P.softmaxCrossEntropy, [logits, labels], {});
+}
+
+/**
+ * Backward of softmaxCrossEntropy: g_i·(softmax(x_i) − onehot(t_i)), [N, C],
+ * for the loss cotangent g [N] (its VJP; call it for a loss VJP of your
+ * own).
+ * @example
+ * const logits = tensor([[0, 0]]);
+ * softmaxCrossEntropyGrad(logits, tensor([1], { dtype: 'int32' }), ones([1]));
+ * // [[0.5, -0.5]]
+ */
+export function softmaxCrossEntropyGrad(
+  logits: Tensor,
+  labels: Tensor,
+  g: Tensor,
+): Tensor {
+  return apply1(P.softmaxCrossEntropyGrad, [logits, labels, g], {});
 }
 
 /**

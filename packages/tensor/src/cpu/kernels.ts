@@ -1,7 +1,8 @@
 /**
  * The CPU backend's own kernels for some primitives: WebAssembly SIMD
  * versions of the batched cholesky (plain and regularized), triangular solves and matmuls, and of
- * the float32 elementwise ops, reductions, softmax rows and conv2d (with
+ * the float32 elementwise ops, reductions, softmax rows, softmax
+ * cross-entropy (and its gradient) and conv2d (with
  * its gradients), run in place
  * of the reference kernels (`op.cpuBatch`, `op.cpu`) by this backend and
  * its worker threads. Each falls back to the reference kernel where it
@@ -19,6 +20,10 @@ import { cast } from '../ops/cast.js';
 import { comparePrimitives, type CompareName } from '../ops/compare.js';
 import { reducePrimitives } from '../ops/reduce.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
+import {
+  softmaxCrossEntropy,
+  softmaxCrossEntropyGrad,
+} from '../ops/softmax-cross-entropy.js';
 import { unaryPrimitives, type UnaryName } from '../ops/unary.js';
 import type { BinaryName } from '../ops/binary.js';
 import { choleskyFast } from './kernels/cholesky.js';
@@ -35,6 +40,10 @@ import {
   softmaxF32,
   unaryF32,
 } from './kernels/elementwise-f32.js';
+import {
+  softmaxCeF32,
+  softmaxCeGradF32,
+} from './kernels/softmax-cross-entropy-f32.js';
 import { COMPARE_KERNELS } from './wasm/wat-f32-compare.js';
 import { F32_BINARY, F32_UNARY } from './wasm/wat-f32-elementwise.js';
 import { matmulFast } from './kernels/matmul.js';
@@ -77,6 +86,8 @@ function wholeKernels(): Map<KernelOp<never>, KernelOp<never>['cpu']> {
   add(reducePrimitives.max, reduceF32('max', reducePrimitives.max));
   add(softmax, softmaxF32(false, softmax));
   add(logSoftmax, softmaxF32(true, logSoftmax));
+  add(softmaxCrossEntropy, softmaxCeF32(softmaxCrossEntropy));
+  add(softmaxCrossEntropyGrad, softmaxCeGradF32(softmaxCrossEntropyGrad));
   add(conv2dGradWeight, conv2dGradWeightF32);
   return new Map(entries);
 }

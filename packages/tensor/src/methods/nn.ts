@@ -17,6 +17,8 @@ declare module '../tensor.js' {
     softmax(axis?: number): Tensor;
     /** log(softmax(x)) along `axis`, computed stably. */
     logSoftmax(axis?: number): Tensor;
+    /** Per-row softmax cross-entropy of logits [N, C] against labels [N]. */
+    softmaxCrossEntropy(labels: Tensor): Tensor;
     /** log Σ exp(x) over `axes` (default all), computed stably. */
     logsumexp(axes?: Axes, keepdims?: boolean): Tensor;
     /** Mean squared deviation over `axes` (default all). */
@@ -31,6 +33,7 @@ declare module '../tensor.js' {
 const names = [
   'softmax',
   'logSoftmax',
+  'softmaxCrossEntropy',
   'logsumexp',
   'variance',
   'maxPool2d',

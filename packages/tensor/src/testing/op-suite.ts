@@ -11,6 +11,7 @@ import { linalgCases } from './cases-linalg.js';
 import { matmulCases } from './cases-matmul.js';
 import { movementCases } from './cases-movement.js';
 import { nnCases } from './cases-nn.js';
+import { softmaxCrossEntropyCases } from './cases-softmax-cross-entropy.js';
 
 /**
  * One forward test; `name` starts with the primitive's name.
@@ -41,6 +42,7 @@ export const allCases: readonly OpCase[] = [
   ...movementCases,
   ...matmulCases,
   ...nnCases,
+  ...softmaxCrossEntropyCases,
   ...linalgCases,
 ];
 

@@ -33,8 +33,11 @@ export function setF32KernelMinSize(n: number): number {
 
 type Kernel<A> = KernelOp<A>['cpu'];
 
-/** Float32 data of at least MIN_SIZE elements, and the kernels on. */
-function kernelsFor(x: CpuTensor, n: number): WasmKernels | null {
+/**
+ * Float32 data of at least MIN_SIZE elements, and the kernels on.
+ * @example const wk = kernelsFor(x, x.data.length); // null: run op.cpu
+ */
+export function kernelsFor(x: CpuTensor, n: number): WasmKernels | null {
   if (!(x.data instanceof Float32Array) || n < MIN_SIZE) return null;
   return wasmKernels();
 }
@@ -45,13 +48,24 @@ function kernels32(x: CpuTensor, n: number): WasmKernels | null {
   return ok && n >= MIN_SIZE ? wasmKernels() : null;
 }
 
-/** Output scratch with room for the kernels' last-vector spill. */
-function outAlloc(wk: WasmKernels, n: number): number {
+/**
+ * Output scratch with room for the kernels' last-vector spill.
+ * @example const yAt = outAlloc(wk, n); // -1: no memory
+ */
+export function outAlloc(wk: WasmKernels, n: number): number {
   return wk.alloc(n * 4 + 16);
 }
 
-/** y ← the n floats at `at`, which become y's mirror. */
-function finish(wk: WasmKernels, y: CpuTensor, at: number, n: number): void {
+/**
+ * y ← the n floats at `at`, which become y's mirror.
+ * @example return finish(wk, outputs[0], yAt, n);
+ */
+export function finish(
+  wk: WasmKernels,
+  y: CpuTensor,
+  at: number,
+  n: number,
+): void {
   const Y = y.data as Float32Array;
   Y.set(wk.f32().subarray(at >> 2, (at >> 2) + n));
   wk.remember32(Y, at);

@@ -142,6 +142,7 @@ export const OPS: Record<string, OpInfo> = {
   'v128.or': simd(0x50),
   'v128.xor': simd(0x51),
   'v128.bitselect': simd(0x52),
+  'v128.any_true': simd(0x53),
   'f32x4.floor': simd(0x68),
   'f32x4.nearest': simd(0x6a),
   'i32x4.shl': simd(0xab),
