@@ -161,6 +161,37 @@ test('crossEntropy: an ignored row adds nothing, even where its class-0 logit is
   );
 });
 
+test('crossEntropy: an ignored row whose logits are −∞ or NaN (padding) gives a finite loss and a zero gradient row, float32 and float64', async () => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const pad of [-Infinity, NaN]) {
+      const x = T.tensor(
+        [
+          [pad, pad, pad],
+          [0.5, -1, 3],
+          [1, pad, 0],
+        ],
+        { dtype, requiresGrad: true },
+      );
+      const t = T.tensor([-100, 2, -100], i32);
+      const loss = crossEntropy(x, t, { reduction: 'sum' });
+      const row = [0.5, -1, 3];
+      const lse = 3 + Math.log(row.reduce((s, v) => s + Math.exp(v - 3), 0));
+      await assertClose(loss, lse - 3, { rtol: 1e-6 });
+      loss.backward();
+      const p = row.map((v) => Math.exp(v - lse));
+      await assertClose(
+        x.grad!,
+        [
+          [0, 0, 0],
+          [p[0], p[1], p[2] - 1],
+          [0, 0, 0],
+        ],
+        { rtol: 1e-6, atol: 1e-7 },
+      );
+    }
+  }
+});
+
 test('crossEntropy f32 [512, 1000] (the benchmark): fused and composed agree to float32 rounding', async () => {
   const rng = T.makeRng(3);
   const x = T.randn([512, 1000], { rng });

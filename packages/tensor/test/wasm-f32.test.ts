@@ -282,6 +282,31 @@ test('float32 softmax cross-entropy and its gradient: WebAssembly and JS agree (
   );
 });
 
+test('float32 softmax cross-entropy gradient: a confident row keeps its small label gradient, and a row with g = 0 is 0 whatever its logits (NaN, ±∞)', () => {
+  const c = 300;
+  const x = new Float32Array(4 * c);
+  // row 0: p = e^25 / (e^25 + 299) = 1 − 4.2e-9 rounds to 1 in float32
+  x[0] = 25;
+  // rows 1-3 are ignored-style rows (g = 0): NaN, all −∞, +∞
+  x[c + 3] = NaN;
+  x.fill(-Infinity, 2 * c, 3 * c);
+  x[3 * c] = Infinity;
+  const xs = T.tensor(x, { shape: [4, c] });
+  const t = T.tensor([0, 3, 0, 1], { dtype: 'int32' });
+  const g = T.tensor([1, 0, 0, -0]);
+  const want = -299 / (Math.exp(25) + 299);
+  for (const [name, d] of ['WebAssembly', 'JS'].map(
+    (n, k) => [n, both(() => T.softmaxCrossEntropyGrad(xs, t, g))[k]] as const,
+  )) {
+    assert.ok(
+      Math.abs(d[0] - want) <= 1e-4 * Math.abs(want),
+      `${name}: label entry ${d[0]}, want ${want}`,
+    );
+    for (let i = c; i < 4 * c; i++)
+      assert.is(d[i], 0, `${name}: entry ${i} of a row with g = 0`);
+  }
+});
+
 test('float32 matmul: the packed kernel agrees with the JS kernel on ragged shapes, every trans, and thread-sized row blocks', () => {
   for (const [m, k, n] of [
     [5, 3, 2],

@@ -5,7 +5,7 @@
  * invocation fills one element of the float output with NaN, so a failed
  * op's outputs hold NaN until the next read raises its error.
  */
-import { FAILURE_WGSL } from '../failures.js';
+import { CODE, FAILURE_WGSL } from '../failures.js';
 import type { FailureSlot, GpuTensor, KernelContext } from '../types.js';
 import { MAIN_1D, grid1d, type Binding, type Param } from '../wgsl.js';
 
@@ -48,5 +48,27 @@ ${MAIN_1D}
   if (i < P.ny) { Y[i] = 0x7fc00000u; }
 }`,
     groups: grid1d(n),
+  });
+}
+
+/**
+ * The finalize of an op whose failure is a bad index (gather's, a label's):
+ * the record names the failing position and the int32 index there.
+ * @example finalizeIndex(ctx, 'gather', idx, y, slot);
+ */
+export function finalizeIndex(
+  ctx: KernelContext,
+  label: string,
+  index: GpuTensor,
+  out: GpuTensor,
+  slot: FailureSlot,
+): void {
+  finalize(ctx, {
+    label,
+    slot,
+    out,
+    reads: [{ name: 'IDX', type: 'i32', buffer: index.buffer }],
+    record: `let p = failed_key(0u);
+    write_failure(${CODE.BAD_ARGUMENT}u, 1u, p, 0u, f32(IDX[p]));`,
   });
 }

@@ -7,11 +7,11 @@
  * position (see ../failures.ts); gather stores 0 there meanwhile.
  */
 import type { PrimitiveAttrs } from '@optnet/tensor';
-import { CODE, FAILURE_WGSL } from '../failures.js';
+import { FAILURE_WGSL } from '../failures.js';
 import { contiguous } from '../layout.js';
-import type { GpuKernel, GpuTensor, KernelContext } from '../types.js';
+import type { GpuKernel } from '../types.js';
 import { MAIN_1D, arrayParams, grid1d, longLoop, storageOf } from '../wgsl.js';
-import { finalize } from './finalize.js';
+import { finalizeIndex } from './finalize.js';
 
 /** WGSL: the coordinates of `i` in the index tensor's dims `P.q<d>`. */
 function coordsOf(rank: number): string {
@@ -27,24 +27,6 @@ function offsetOf(rank: number, axis: number, prefix: string): string {
   for (let d = 0; d < rank; d++)
     if (d !== axis) terms.push(`c${d} * P.${prefix}${d}`);
   return terms.join(' + ');
-}
-
-/** The record of an index failure: the position and the index there. */
-function indexFinalize(
-  ctx: KernelContext,
-  label: string,
-  idx: GpuTensor,
-  y: GpuTensor,
-  slot: ReturnType<KernelContext['failureSlot']>,
-): void {
-  finalize(ctx, {
-    label,
-    slot,
-    out: y,
-    reads: [{ name: 'IDX', type: 'i32', buffer: idx.buffer }],
-    record: `let p = failed_key(0u);
-    write_failure(${CODE.BAD_ARGUMENT}u, 1u, p, 0u, f32(IDX[p]));`,
-  });
 }
 
 export const gather: GpuKernel<PrimitiveAttrs<'gather'>> = (
@@ -88,7 +70,7 @@ ${MAIN_1D}
 }`,
     groups: grid1d(y.size),
   });
-  indexFinalize(ctx, 'gather', idx, y, slot);
+  finalizeIndex(ctx, 'gather', idx, y, slot);
 };
 
 export const scatterAdd: GpuKernel<PrimitiveAttrs<'scatterAdd'>> = (
@@ -147,5 +129,5 @@ ${MAIN_1D}
 }`,
     groups: grid1d(y.size),
   });
-  indexFinalize(ctx, 'scatterAdd', idx, y, slot);
+  finalizeIndex(ctx, 'scatterAdd', idx, y, slot);
 };

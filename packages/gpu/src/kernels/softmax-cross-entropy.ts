@@ -10,13 +10,14 @@
  * 2. The row's max m (0 when it is −∞, so a row of −∞ gives 0/0 = NaN)
  *    and s = Σ e^(x − m).
  * 3. Forward: ℓ = (m − x[t]) + log s. Gradient: e^(x − m)·g/s for every
- *    entry, then g·(e^(x[t] − m)/s − 1) at the label.
+ *    entry, then g·(e^(x[t] − m)/s − 1) at the label; a row with g = 0
+ *    is 0 whatever its logits.
  */
 import type { PrimitiveAttrs } from '@optnet/tensor';
-import { CODE, FAILURE_WGSL } from '../failures.js';
+import { FAILURE_WGSL } from '../failures.js';
 import type { GpuKernel, GpuTensor, KernelContext } from '../types.js';
 import { MAIN_1D, grid1d, longLoop, type Binding } from '../wgsl.js';
-import { finalize } from './finalize.js';
+import { finalizeIndex } from './finalize.js';
 
 type Attrs = PrimitiveAttrs<'softmaxCrossEntropy'>;
 
@@ -73,14 +74,7 @@ ${MAIN_1D}
 }`,
     groups: grid1d(rows),
   });
-  finalize(ctx, {
-    label,
-    slot,
-    out: y,
-    reads: [{ name: 'LBL', type: 'i32', buffer: t.buffer }],
-    record: `let p = failed_key(0u);
-    write_failure(${CODE.BAD_ARGUMENT}u, 1u, p, 0u, f32(LBL[p]));`,
-  });
+  finalizeIndex(ctx, label, t, y, slot);
 }
 
 export const softmaxCrossEntropy: GpuKernel<Attrs> = (ctx, inputs, [y]) =>
@@ -101,6 +95,10 @@ export const softmaxCrossEntropyGrad: GpuKernel<Attrs> = (ctx, inputs, [y]) =>
     y,
     [{ name: 'G', type: 'f32', buffer: inputs[2].buffer }],
     `let g = G[i];
+  if (g == 0.0) {
+    ${rowLoop('Y[base + j] = 0.0;')}
+    return;
+  }
   let scale = g / s;
   ${rowLoop('Y[base + j] = exp(X[base + j] - mx) * scale;')}
   Y[at] = g * (exp(X[at] - mx) / s - 1.0);`,

@@ -15,6 +15,9 @@
  * the small gradient of a confident, correct row). Edge cases follow
  * logSoftmax: an all −∞ row gives NaN (0/0), a +∞ or NaN logit makes the
  * row NaN, and a label whose logit is −∞ (the rest finite) costs +∞.
+ * A row whose g_i is 0 gets a zero gradient whatever its logits (not
+ * 0·NaN): an ignored row of padding (−∞ or NaN) must not leak NaN into
+ * the layers below it.
  *
  * A label outside [0, C) is a ShapeError BAD_ARGUMENT naming the row,
  * thrown by the CPU kernel (or, on a device, recorded and raised at the
@@ -143,8 +146,14 @@ function gradInto(
   const out = y.data;
   for (let i = 0; i < labels.length; i++) {
     const base = i * c;
-    const [m, s] = rowStats(a, base, c);
     const gi = g.data[i];
+    if (gi === 0) {
+      // No gradient flows in: none flows out, whatever the row holds (an
+      // ignored row's NaN or ±∞ logits must not leak upstream).
+      out.fill(0, base, base + c);
+      continue;
+    }
+    const [m, s] = rowStats(a, base, c);
     const scale = gi / s;
     for (let j = 0; j < c; j++)
       out[base + j] = Math.exp(a[base + j] - m) * scale;

@@ -140,6 +140,27 @@ export const softmaxCrossEntropyCases: OpCase[] = [
         composedGrad(inf, ti, g),
         { rtol: 1e-12, atol: 1e-12 },
       );
+      // g = 0 (an ignored row): a zero gradient row even where the row is
+      // NaN (all −∞) or holds NaN; the other rows as before
+      const nanRow = T.tensor(
+        [
+          [0, 1, NaN, 2, 3],
+          [0, -Infinity, 1, 2, 3],
+          [-Infinity, -Infinity, -Infinity, -Infinity, -Infinity],
+        ],
+        wide,
+      );
+      const g0 = T.tensor([0, 1, 0], wide);
+      const row1 = Array.from(await composedGrad(nanRow, ti, g0).data()).slice(
+        5,
+        10,
+      );
+      const zero = [0, 0, 0, 0, 0];
+      await assertClose(
+        T.softmaxCrossEntropyGrad(nanRow, ti, g0),
+        [zero, row1, zero],
+        { rtol: 1e-12, atol: 1e-12 },
+      );
     },
   },
   {

@@ -79,6 +79,11 @@ export function softmaxCeGradF32(op: KernelOp<NoAttrs>): Kernel {
         const X = x.data;
         const G = g.data;
         for (let r = 0, q = st >> 3; r < rows; r++, q += 3) {
+          if (G[r] === 0) {
+            // g = 0: a zero row, whatever the logits (see gradInto)
+            Y.fill(0, (yAt >> 2) + r * c, (yAt >> 2) + (r + 1) * c);
+            continue;
+          }
           const at = r * c + labels[r];
           const p = Math.exp(X[at] - s[q]) / s[q + 1];
           Y[(yAt >> 2) + at] = G[r] * (p - 1);
