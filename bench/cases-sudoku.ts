@@ -7,8 +7,8 @@
  *   simple bounds allow): one 40 × 40 factorization per puzzle and
  *   iteration (kernels/bounds-*-kernel.ts);
  * - "bounds, polished": the same with each QP answer polished to its
- *   active set's vertex (`polish: true`; the model does not polish by
- *   default), which shows what polishing would cost;
+ *   active set's vertex (`polish: true`, `optnet sudoku --polish on`; the
+ *   model does not polish by default), which shows what polishing costs;
  * - "dense": the same model on the dual reduction (`kkt: 'dual'`) with
  *   its fused kernels (a 64 × 64 factorization per puzzle and iteration
  *   after eliminating the 40 equalities once).

@@ -169,15 +169,26 @@ test('the Sudoku page trains the OptNet model in Chromium as Node does, and draw
   assert.ok(got.ok, got.error);
   // The same JS and WebAssembly in another V8, but float64 and Math.exp
   // and ** (in the model and Adam) differ in their last bit between Node
-  // 20's V8 and Debian's Chromium: close, not the same bits.
-  assertClose(got.result.losses, want.losses, 1e-9, 'Sudoku losses');
+  // 20's V8 and Debian's Chromium: close, not the same bits. The model's
+  // QP answers are not polished (its default): each is the interior
+  // point's at the solver's tolerance, z within ~1e-4 of the exact one,
+  // and a last-bit difference can end an item's solve an iteration
+  // earlier, so training grows the difference about tenfold every three
+  // steps (1e-16 at step 2, 1e-10 at step 12, 1e-3 at step 28 in one
+  // run). The first ten steps agree to 1e-9; the run to 1e-2.
+  assertClose(
+    got.result.losses.slice(0, 10),
+    want.losses.slice(0, 10),
+    1e-9,
+    'Sudoku losses, first 10 steps',
+  );
+  assertClose(got.result.losses, want.losses, 1e-2, 'Sudoku losses');
   got.result.epochs.forEach((e, i) => {
     const w = want.epochs[i];
-    assert.is(e.shown.answer, w.shown.answer, `epoch ${i + 1} answer`);
     assertClose(
       [e.testError, e.blankAccuracy],
       [w.testError, w.blankAccuracy],
-      0,
+      0.02,
       `epoch ${i + 1}`,
     );
   });
@@ -189,9 +200,16 @@ test('the Sudoku page trains the OptNet model in Chromium as Node does, and draw
   assert.ok(last.blankAccuracy > 0.4, `blank cells ${last.blankAccuracy}`);
   // The board drawn is the model's answer to the first test puzzle.
   assert.equal(got.cells.join(''), last.shown.answer);
-  // ?play: the model's answer to the user's puzzle on the board, as Node's
-  // model gives it, and a verdict.
-  assert.is(got.played.cells.join(''), want.played);
+  // ?play: the page's model's answer to the user's puzzle on the board
+  // (digits 1-4, the clues kept; Node's model, a little apart by now, may
+  // answer otherwise), and a verdict.
+  const quiz = '1000003000020400';
+  const played = got.played.cells.join('');
+  assert.match(played, /^[1-4]{16}$/);
+  assert.ok(
+    [...quiz].every((d, k) => d === '0' || played[k] === d),
+    `the clues of ${quiz} kept in ${played}`,
+  );
   assert.match(got.played.verdict, /follows the rules|breaks the rules/);
   rmSync(dir, { recursive: true, force: true });
 });

@@ -183,9 +183,9 @@ test('a run folder saved before --kkt existed (no kkt in config.json) resumes wi
   );
 });
 
-test('--polish trains with polished QP answers: config.json records it, it learns, and a run saved before --polish existed (no polish in config.json) resumes polished, as it trained', async () => {
+test('--polish on trains with polished QP answers: config.json records it (the default run, off, too), it learns; a run saved before --polish existed (no polish in config.json) resumes polished, as it trained', async () => {
   const dir = join(tmp, 'tiny-polish');
-  const r = await sudoku([...TINY, '--polish', '--out', dir]);
+  const r = await sudoku([...TINY, '--polish', 'on', '--out', dir]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stderr, /optnet \(kkt bounds, polished\)/);
   const path = join(dir, 'config.json');
@@ -197,7 +197,7 @@ test('--polish trains with polished QP answers: config.json records it, it learn
   );
   const after = await blankCellAccuracy(dir);
   assert.ok(after > 0.5, `trained blank-cell accuracy ${after}`);
-  // Polishing moves the answers in their last digits, so the runs part.
+  // Polishing moves the answers, so the runs part.
   const plain = readFileSync(join(tmp, 'tiny', 'metrics.csv'), 'utf8');
   const polished = readFileSync(join(dir, 'metrics.csv'), 'utf8');
   assert.is.not(polished.split('\n')[1], plain.split('\n')[1]);
@@ -362,9 +362,10 @@ test('usage mistakes exit 2 with one clear line', async () => {
       /--kkt is the QP layer's; got --kkt with --model conv/,
     ],
     [
-      ['sudoku', '--model', 'fc', '--polish'],
+      ['sudoku', '--model', 'fc', '--polish', 'on'],
       /--polish is the QP layer's; got --polish with --model fc/,
     ],
+    [['sudoku', '--polish', 'no'], /--polish must be on or off; got "no"/],
     [
       ['sudoku', '--kkt', 'primal'],
       /--kkt must be bounds or dual; got "primal"/,

@@ -26,10 +26,13 @@
  * as they are: no structure, no `kkt` and no `polish` are added then.
  *
  * Polishing is off (`polish: false`): training needs z and its gradient,
- * which the interior point gives to the solver's tolerance, and not the
- * active set's exact vertex that polishing adds (about 15% of a training
- * step here). `qpOptions: { polish: true }` turns it back on; both reach
- * the paper's result (BENCHMARKS.md).
+ * which the interior point gives to the solver's tolerance, and polishing
+ * each answer to its active set's exact vertex costs about 15% of a
+ * training step. The price: z within ~1e-4 of the exact answer (Q = 0.1·I
+ * makes the objective flat along A's null space), gradients within ~1%,
+ * and runs that part sooner between JavaScript engines (a last-bit
+ * difference can end a solve an iteration earlier). Both reach the
+ * paper's result (BENCHMARKS.md); `qpOptions: { polish: true }` polishes.
  */
 import {
   eye,
