@@ -8,6 +8,7 @@
  *   pnpm bench matmul conv      entries whose name contains matmul or conv
  *   pnpm bench --threads 1      skip the every-core pass
  *   pnpm bench --no-peers       ours only (no TF.js-wasm, jax-js, qpth)
+ *   pnpm bench --in-process     every entry in this process (see below)
  *   pnpm bench --js-kernels     the plain JS kernels instead of the
  *                               WebAssembly SIMD ones
  *   pnpm bench --backend webgpu the float32 rows on @optnet/gpu, with the
@@ -15,13 +16,20 @@
  *                               per call; float64 rows say they need the
  *                               CPU
  *
- * Two passes: first every entry on one thread, interleaved with the peers
- * that run the same task (TF.js-wasm and jax-js from bench/peers, qpth
- * through python3; each also one thread), then ours alone on every core
- * (`--threads N`: N). An entry whose op has not landed in @optnet/tensor
- * shows "skipped: <op> not available"; any other error, or a peer whose
- * numbers differ from ours, shows in its row and makes the run exit 1.
+ * Each entry runs in a process of its own (on the CPU; `--in-process`
+ * runs them all in this one, as `--backend webgpu` does): what one entry
+ * leaves behind (the JIT's feedback from other shapes and ops, a grown
+ * WebAssembly memory, garbage) would otherwise time the next; the Sudoku
+ * step took 62-66 ms after the other entries against 42-43 alone. In its
+ * process an entry makes two passes: on one thread, interleaved with the
+ * peers that run the same task (TF.js-wasm and jax-js from bench/peers,
+ * qpth through python3; each also one thread), then ours alone on every
+ * core (`--threads N`: N). An entry whose op has not landed in
+ * @optnet/tensor shows "skipped: <op> not available"; any other error, or
+ * a peer whose numbers differ from ours, shows in its row and makes the
+ * run exit 1.
  */
+import { spawnSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelEntries } from './cases-kernels.js';
@@ -90,6 +98,42 @@ function describe(r: Row): string {
   return `${r.name}: ${ours}${peers ? `; ${peers}` : ''}`;
 }
 
+/** The line on which an entry's process prints its rows (JSON). */
+const ROWS_MARK = 'bench-rows ';
+
+/**
+ * Runs entry `name` in a fresh process (this file with `--entry`, the
+ * flags in `pass`): its rows, its output passed through.
+ */
+function runIsolated(name: string, pass: readonly string[]): Row[] {
+  const r = spawnSync(
+    process.execPath,
+    [
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      '--entry',
+      name,
+      ...pass,
+    ],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 64 << 20,
+    },
+  );
+  let rows: Row[] | null = null;
+  for (const line of (r.stdout ?? '').split('\n')) {
+    if (line.startsWith(ROWS_MARK))
+      rows = JSON.parse(line.slice(ROWS_MARK.length));
+    else if (line !== '') console.log(line);
+  }
+  if (rows !== null) return rows;
+  const why = r.error?.message ?? `exit ${r.status ?? r.signal}`;
+  return [
+    { name, note: `error: its process ended (${why})`, failed: true } as Row,
+  ];
+}
+
 /** The every-core pass: ours alone, each row's time into allCores. */
 async function allCoresPass(chosen: Entry[], rows: Row[]): Promise<void> {
   for (const e of chosen) {
@@ -108,8 +152,12 @@ async function main(): Promise<number> {
     (a, i) =>
       !a.startsWith('--') &&
       args[i - 1] !== '--threads' &&
-      args[i - 1] !== '--backend',
+      args[i - 1] !== '--backend' &&
+      args[i - 1] !== '--entry',
   );
+  // An entry's own process (runIsolated): that entry only, rows as JSON.
+  const ei = args.indexOf('--entry');
+  const only = ei >= 0 ? args[ei + 1] : null;
   const jsKernels = args.includes('--js-kernels');
   const bi = args.indexOf('--backend');
   const kind = bi >= 0 ? args[bi + 1] : 'cpu';
@@ -133,7 +181,9 @@ async function main(): Promise<number> {
     filters.some((f) => e.name.toLowerCase().includes(f.toLowerCase()));
   const gpu = kind === 'webgpu' ? await useWebGpu() : null;
   const chosen = entries
-    .filter((e) => filters.length === 0 || matches(e))
+    .filter((e) =>
+      only === null ? filters.length === 0 || matches(e) : e.name === only,
+    )
     .map((e) => (gpu ? onGpu(e, gpu.stats) : e));
   if (chosen.length === 0) {
     console.error(
@@ -148,26 +198,42 @@ async function main(): Promise<number> {
   const kernels = T.usingWasmKernels()
     ? 'WebAssembly SIMD kernels'
     : 'JS kernels';
+  const isolated =
+    only === null && gpu === null && !args.includes('--in-process');
   const backend = gpu
     ? gpu.name
-    : `${T.getBackend().name} (${kernels}); one thread, then ${want}`;
-  console.log(`${info.cpu}, node ${info.node}, backend ${backend}\n`);
+    : `${T.getBackend().name} (${kernels}); one thread, then ${want}${isolated ? '; each entry in a process of its own' : ''}`;
+  if (only === null)
+    console.log(`${info.cpu}, node ${info.node}, backend ${backend}\n`);
 
   const t0 = performance.now();
-  await useCpuThreads(1);
-  // On the GPU: our rows only (the peers and the every-core pass are CPU's).
-  // --no-peers: null, as in the every-core pass, so qpth stays out too.
-  const peers = noPeers ? null : gpu !== null ? [] : await loadPeers();
   const rows: Row[] = [];
-  for (const e of chosen) {
-    for (const r of await runEntry(e, { peers })) {
-      rows.push(r);
-      console.log(describe(r));
+  let threads = want > 1 && gpu === null ? want : 1;
+  if (isolated) {
+    const pass = ['--threads', String(want)];
+    if (jsKernels) pass.push('--js-kernels');
+    if (noPeers) pass.push('--no-peers');
+    for (const e of chosen) rows.push(...runIsolated(e.name, pass));
+  } else {
+    await useCpuThreads(1);
+    // On the GPU: our rows only (the peers and the every-core pass are
+    // CPU's). --no-peers: null, as in the every-core pass, so qpth stays
+    // out too.
+    const peers = noPeers ? null : gpu !== null ? [] : await loadPeers();
+    for (const e of chosen) {
+      for (const r of await runEntry(e, { peers })) {
+        rows.push(r);
+        console.log(describe(r));
+      }
     }
+    if (threads > 1) threads = await useCpuThreads(threads);
+    if (threads > 1) await allCoresPass(chosen, rows);
+    stopCpuThreads();
   }
-  const threads = want > 1 && gpu === null ? await useCpuThreads(want) : 1;
-  if (threads > 1) await allCoresPass(chosen, rows);
-  stopCpuThreads();
+  if (only !== null) {
+    console.log(ROWS_MARK + JSON.stringify(rows));
+    return rows.some(failed) ? 1 : 0;
+  }
   const totalSeconds = (performance.now() - t0) / 1000;
   const table = formatTable(rows, threads);
   console.log(
