@@ -3,6 +3,8 @@ import * as assert from 'uvu/assert';
 import * as T from '@optnet/tensor';
 import type { Tensor } from '@optnet/tensor';
 import { assertClose } from '@optnet/tensor/testing';
+// Loads autograd (backward), as a program's import does.
+import '@optnet/autograd';
 import { checkVjp } from '@optnet/autograd/testing';
 
 const rng = T.makeRng(42);
