@@ -10,8 +10,10 @@
  * 2. The row's max m (0 when it is −∞, so a row of −∞ gives 0/0 = NaN)
  *    and s = Σ e^(x − m).
  * 3. Forward: ℓ = (m − x[t]) + log s. Gradient: e^(x − m)·g/s for every
- *    entry, then g·(e^(x[t] − m)/s − 1) at the label; a row with g = 0
- *    is 0 whatever its logits.
+ *    entry, then −g·r/s at the label, with r = Σ over the other entries
+ *    of e^(x − m) (= g·(p − 1) without the cancellation of p − 1 in
+ *    float32, which rounds a confident row's 1 − p = 1e-9 to 0); a row
+ *    with g = 0 is 0 whatever its logits.
  */
 import type { PrimitiveAttrs } from '@optnet/tensor';
 import { FAILURE_WGSL } from '../failures.js';
@@ -100,6 +102,7 @@ export const softmaxCrossEntropyGrad: GpuKernel<Attrs> = (ctx, inputs, [y]) =>
     return;
   }
   let scale = g / s;
-  ${rowLoop('Y[base + j] = exp(X[base + j] - mx) * scale;')}
-  Y[at] = g * (exp(X[at] - mx) / s - 1.0);`,
+  var rest = 0.0;
+  ${rowLoop('let e = exp(X[base + j] - mx); Y[base + j] = e * scale; if (j != u32(t)) { rest += e; }')}
+  Y[at] = -g * (rest / s);`,
   );

@@ -155,6 +155,18 @@ export const softmaxCrossEntropyCases: OpCase[] = [
         5,
         10,
       );
+      // a confident row: 1 − p = 299·e^−25/(1 + 299·e^−25) ≈ 4.2e-9, which
+      // p − 1 in float32 would round to 0
+      const sure = new Array(300).fill(0);
+      sure[0] = 25;
+      const gs = await T.softmaxCrossEntropyGrad(
+        T.tensor([sure], wide),
+        T.tensor([0], i32),
+        T.tensor([1], wide),
+      ).data();
+      const want0 = -299 / (Math.exp(25) + 299);
+      if (!(Math.abs(gs[0] - want0) <= 1e-3 * Math.abs(want0)))
+        throw new Error(`confident row: label entry ${gs[0]}, want ${want0}`);
       const zero = [0, 0, 0, 0, 0];
       await assertClose(
         T.softmaxCrossEntropyGrad(nanRow, ti, g0),
