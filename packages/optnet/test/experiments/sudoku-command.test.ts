@@ -156,29 +156,44 @@ test('--kkt dual trains with the dual reduction: it learns, config.json records 
   );
 });
 
-test('a run folder saved before --kkt existed (no kkt in config.json) resumes with the dual reduction it trained with', async () => {
-  const dual = join(tmp, 'tiny-dual');
-  const old = join(tmp, 'tiny-old');
-  cpSync(dual, old, { recursive: true });
+/**
+ * A copy of `run` whose config.json lacks `key` (a run saved before the
+ * option existed) resumes to epoch 7 as the run itself does (epoch 7 the
+ * same, its seconds aside); with `key` set to `bad` it is refused with
+ * `message` and exit code 2.
+ */
+async function resumesWithout(
+  run: string,
+  key: 'kkt' | 'polish',
+  bad: string,
+  message: RegExp,
+): Promise<void> {
+  const old = `${run}-old`;
+  cpSync(run, old, { recursive: true });
   const path = join(old, 'config.json');
   const config = JSON.parse(readFileSync(path, 'utf8')) as SudokuConfig;
-  delete config.kkt;
+  delete config[key];
   writeFileSync(path, JSON.stringify(config));
   const more = ['--epochs', '7'];
   assert.is((await sudoku(['--resume', old, ...more])).code, 0);
-  assert.is((await sudoku(['--resume', dual, ...more])).code, 0);
+  assert.is((await sudoku(['--resume', run, ...more])).code, 0);
   const last = (dir: string) =>
     readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n')[7];
-  // The same epoch 7 (its seconds aside) as the run that says dual.
   assert.is(
     last(old).split(',').slice(0, 5).join(),
-    last(dual).split(',').slice(0, 5).join(),
+    last(run).split(',').slice(0, 5).join(),
   );
-  writeFileSync(path, JSON.stringify({ ...config, kkt: 'primal' }));
-  const bad = await cli('sudoku', '--resume', old, '--epochs', '8');
-  assert.is(bad.code, 2);
-  assert.match(
-    bad.stderr,
+  writeFileSync(path, JSON.stringify({ ...config, [key]: bad }));
+  const refused = await cli('sudoku', '--resume', old, '--epochs', '8');
+  assert.is(refused.code, 2);
+  assert.match(refused.stderr, message);
+}
+
+test('a run folder saved before --kkt existed (no kkt in config.json) resumes with the dual reduction it trained with', async () => {
+  await resumesWithout(
+    join(tmp, 'tiny-dual'),
+    'kkt',
+    'primal',
     /config\.json has kkt "bounds" or "dual" \(or none\); got "primal"/,
   );
 });
@@ -202,25 +217,10 @@ test('--polish on trains with polished QP answers: config.json records it (the d
   const polished = readFileSync(join(dir, 'metrics.csv'), 'utf8');
   assert.is.not(polished.split('\n')[1], plain.split('\n')[1]);
 
-  const old = join(tmp, 'tiny-polish-old');
-  cpSync(dir, old, { recursive: true });
-  const oldPath = join(old, 'config.json');
-  delete config.polish;
-  writeFileSync(oldPath, JSON.stringify(config));
-  const more = ['--epochs', '7'];
-  assert.is((await sudoku(['--resume', old, ...more])).code, 0);
-  assert.is((await sudoku(['--resume', dir, ...more])).code, 0);
-  const last = (d: string) =>
-    readFileSync(join(d, 'metrics.csv'), 'utf8').trim().split('\n')[7];
-  assert.is(
-    last(old).split(',').slice(0, 5).join(),
-    last(dir).split(',').slice(0, 5).join(),
-  );
-  writeFileSync(oldPath, JSON.stringify({ ...config, polish: 'yes' }));
-  const bad = await cli('sudoku', '--resume', old, '--epochs', '8');
-  assert.is(bad.code, 2);
-  assert.match(
-    bad.stderr,
+  await resumesWithout(
+    dir,
+    'polish',
+    'yes',
     /config\.json has polish true or false \(or none\); got "yes"/,
   );
 });
