@@ -171,7 +171,7 @@ test('the Sudoku page trains the OptNet model in Chromium as Node does, and draw
   // and ** (in the model and Adam) differ in their last bit between Node
   // 20's V8 and Debian's Chromium: close, not the same bits. The model's
   // QP answers are not polished (its default): each is the interior
-  // point's at the solver's tolerance, z within ~1e-4 of the exact one,
+  // point's at the solver's tolerance, z within ~2e-4 of the exact one,
   // and a last-bit difference can end an item's solve an iteration
   // earlier, so training grows the difference about tenfold every three
   // steps (1e-16 at step 2, 1e-10 at step 12, 1e-3 at step 28 in one

@@ -93,6 +93,39 @@ export function unbroadcast(
 }
 
 /**
+ * A `vjp` (or `grad`) whose function is running: whether that function
+ * took a gradient itself (runBackward marks every trace open around it).
+ */
+export interface Trace {
+  tookGrad: boolean;
+}
+
+/** The traces now running their function, innermost last. */
+const traces: Trace[] = [];
+
+/**
+ * Open a trace around a function about to be differentiated; close it
+ * with endTrace when the function returns.
+ * @example
+ * const t = beginTrace();
+ * try { out = f(x); } finally { endTrace(t); }
+ */
+export function beginTrace(): Trace {
+  const t = { tookGrad: false };
+  traces.push(t);
+  return t;
+}
+
+/**
+ * Close a trace opened by beginTrace.
+ * @example endTrace(t);
+ */
+export function endTrace(t: Trace): void {
+  const i = traces.lastIndexOf(t);
+  if (i >= 0) traces.splice(i, 1);
+}
+
+/**
  * Cotangents of every tensor on the paths from `roots` back, given the
  * roots' cotangents `seeds`. Runs without recording (no higher-order
  * graph). `vjp` and `backward` are built on it; call it for the cotangents
@@ -107,6 +140,9 @@ export function runBackward(
   roots: readonly Tensor[],
   seeds: readonly Tensor[],
 ): Map<Tensor, Tensor> {
+  // A gradient taken inside a function being differentiated is not
+  // recorded: the enclosing vjp must not return a derivative through it.
+  for (const t of traces) t.tookGrad = true;
   const cts = new Map<Tensor, Tensor>();
   roots.forEach((r, i) => accumulate(cts, r, seeds[i]));
   const prev = T.setGradEnabled(false);

@@ -1,7 +1,7 @@
 /** The functional forms: vjp, grad, valueAndGrad, and noGrad. */
 import * as T from '@optnet/tensor';
 import { RuntimeError, type Tensor } from '@optnet/tensor';
-import { runBackward } from './backward.js';
+import { beginTrace, endTrace, runBackward } from './backward.js';
 
 /**
  * Run `fn` without recording the graph: for parameter updates and
@@ -60,14 +60,24 @@ export function vjp(
 ): [Tensor | Tensor[], Pullback] {
   const leaves = leavesOf(primals);
   const prev = T.setGradEnabled(true);
+  const trace = beginTrace();
   let out: Tensor | Tensor[];
   try {
     out = f(...leaves);
   } finally {
+    endTrace(trace);
     T.setGradEnabled(prev);
   }
   const outs = Array.isArray(out) ? out : [out];
   const pullback: Pullback = (cotangents) => {
+    if (trace.tookGrad) {
+      // The inner gradient was computed without recording: differentiating
+      // through it would give 0 for its part, silently (grad(grad(f))).
+      throw new RuntimeError(
+        'NOT_DIFFERENTIABLE',
+        'vjp (grad, valueAndGrad): the function took a gradient itself (grad, vjp or backward inside it), and gradients are not recorded, so its derivative would leave that part out (grad(grad(f)) would be 0); autograd gives first derivatives only. For a second derivative, differentiate a gradient written in ops (e.g. softmaxCrossEntropyGrad, or your own formula), or use finite differences; to use the inner gradient as a constant, compute it before calling grad.',
+      );
+    }
     const cts = Array.isArray(cotangents) ? cotangents : [cotangents as Tensor];
     if (
       cts.length !== outs.length ||

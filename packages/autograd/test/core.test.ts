@@ -293,4 +293,30 @@ test('errors: pullback shape, non-scalar grad, forward errors under grad, int in
   await assertClose(gf, [2, 3]);
 });
 
+test('a gradient taken inside a function being differentiated is refused (grad(grad(f)) would silently be 0); taken outside, or in sequence, it works', async () => {
+  const x = T.tensor([0.5, -1, 2], { dtype: 'float64' });
+  const inner = grad((u: Tensor) => u.exp().sum());
+  await assertThrowsCode(
+    async () => grad((v: Tensor) => (inner(v) as Tensor).square().sum())(x),
+    'NOT_DIFFERENTIABLE',
+    /took a gradient itself.*first derivatives only/,
+  );
+  // the same through vjp, and with tape backward inside
+  await assertThrowsCode(
+    async () =>
+      vjp((v: Tensor) => {
+        const w = T.tensor([1, 2, 3], { dtype: 'float64', requiresGrad: true });
+        w.square().sum().backward();
+        return v.mul(2);
+      }, x)[1](T.ones([3], { dtype: 'float64' })),
+    'NOT_DIFFERENTIABLE',
+  );
+  // the inner gradient as a constant, computed before: fine
+  const g = inner(x) as Tensor;
+  const outer = grad((v: Tensor) => v.mul(g).sum())(x) as Tensor;
+  await assertClose(outer, await g.data());
+  // grads in sequence are independent
+  await assertClose(inner(x) as Tensor, await x.exp().data());
+});
+
 test.run();

@@ -265,12 +265,14 @@ function classLoss(
         .reshape(safe.shape)
         .mul(mask)
     : mask;
-  let loss = picked.mul(wt).neg();
+  // Ignored elements are selected out, not multiplied by 0: an infinite or
+  // NaN score there (padding) adds nothing, to the loss or the gradient.
+  let loss = kept.where(picked.mul(wt), 0).neg();
   if (eps > 0) {
     const wc = weight
       ? weight.reshape([1, C, ...logp.shape.slice(2).map(() => 1)])
       : null;
-    const smooth = (wc ? logp.mul(wc) : logp).sum(1).neg().mul(mask);
+    const smooth = kept.where((wc ? logp.mul(wc) : logp).sum(1).neg(), 0);
     loss = loss.mul(1 - eps).add(smooth.mul(eps / C));
   }
   if (reduction === 'none') return loss;
@@ -338,8 +340,11 @@ function classLossEntry(
   checkClassInputs(op, scores, targets, weight, ignoreIndex);
   if (logits && scores.rank === 2 && !weight && labelSmoothing === 0)
     return fusedClassLoss(scores, targets, ignoreIndex, reduction);
+  // Ignored elements' logits are read as 0, so that padding (−∞ or NaN)
+  // gives neither the log-softmax nor its gradient a NaN.
+  const kept = targets.notEqual(ignoreIndex).unsqueeze(1);
   return classLoss(
-    logits ? logSoftmax(scores, 1) : scores,
+    logits ? logSoftmax(kept.where(scores, 0), 1) : scores,
     targets,
     weight,
     ignoreIndex,

@@ -164,6 +164,89 @@ test('crossEntropy: an ignored row adds nothing and gets a zero gradient, even w
   }
 });
 
+test('crossEntropy with class weights, label smoothing or dense [N, C, d] inputs (the composed path): ignored −∞/NaN padding gives what finite padding gives, and no gradient', async () => {
+  const rows = (pad: number) => [
+    [pad, pad, pad],
+    [0.5, -1, 3],
+    [1, pad, 0],
+    [2, 0.5, -1],
+  ];
+  const cases: [
+    number[][] | number[][][],
+    number[] | number[][],
+    CrossEntropyOptions,
+  ][] = [
+    [
+      rows(0),
+      [-100, 2, -100, 0],
+      { weight: T.tensor([1, 2, 0.5], { dtype: 'float64' }) },
+    ],
+    [rows(0), [-100, 2, -100, 0], { labelSmoothing: 0.1 }],
+    [rows(0), [1, 2, 1, 0], { ignoreIndex: 1, reduction: 'sum' }],
+  ];
+  for (const pad of [-Infinity, NaN]) {
+    const padded = (x: number[][]) =>
+      x.map((r, i) =>
+        i === 0 || i === 2
+          ? r.map((v, j) => (i === 0 || j === 1 ? pad : v))
+          : r,
+      );
+    // dense: [2, 3, 2] with position (0, ·, 1) ignored
+    const dense = (p: number) => [
+      [
+        [0.5, p],
+        [-1, p],
+        [3, p],
+      ],
+      [
+        [1, 2],
+        [0, 0.5],
+        [-2, 1],
+      ],
+    ];
+    const all: typeof cases = [
+      ...cases.map(
+        ([x, t, o]) =>
+          [padded(x as number[][]), t, o] as (typeof cases)[number],
+      ),
+      [
+        dense(pad),
+        [
+          [2, -100],
+          [0, 1],
+        ],
+        {},
+      ],
+    ];
+    const finite: typeof cases = [
+      ...cases,
+      [
+        dense(0),
+        [
+          [2, -100],
+          [0, 1],
+        ],
+        {},
+      ],
+    ];
+    for (let k = 0; k < all.length; k++) {
+      const run = ([x, t, o]: (typeof cases)[number]) => {
+        const xs = T.tensor(x, { dtype: 'float64', requiresGrad: true });
+        const loss = crossEntropy(xs, T.tensor(t, i32), o);
+        loss.backward();
+        return [loss, xs.grad!] as const;
+      };
+      const [lp, gp] = run(all[k]);
+      const [lf, gf] = run(finite[k]);
+      const what = `case ${k}, padding ${pad}`;
+      await assertClose(lp, await lf.data(), { rtol: 1e-12 });
+      const g = Array.from(await gp.data());
+      assert.ok(g.every(Number.isFinite), `${what}: gradient ${g}`);
+      await assertClose(gp, await gf.data(), { rtol: 1e-12, atol: 1e-15 });
+    }
+  }
+});
+
 test('crossEntropy f32 [512, 1000] (the benchmark): fused and composed agree to float32 rounding', async () => {
   const rng = T.makeRng(3);
   const x = T.randn([512, 1000], { rng });

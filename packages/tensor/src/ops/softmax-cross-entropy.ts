@@ -123,13 +123,37 @@ function rowStats(a: CpuTensor['data'], base: number, c: number) {
   return [m, s] as const;
 }
 
+/**
+ * Σ e^(x − m) over the row's entries other than the label's: 1 − p at the
+ * label times s, without the cancellation of 1 − p (a confident row's
+ * 1 − p = 1e-9 keeps its digits).
+ */
+function restOf(
+  a: CpuTensor['data'],
+  base: number,
+  c: number,
+  label: number,
+  m: number,
+): number {
+  let r = 0;
+  for (let j = 0; j < c; j++) if (j !== label) r += Math.exp(a[base + j] - m);
+  return r;
+}
+
 function lossInto(x: CpuTensor, t: CpuTensor, y: CpuTensor): void {
   const c = x.shape[1];
   const labels = t.data as Int32Array;
   checkLabels(FWD, labels, c);
+  const a = x.data;
   for (let i = 0; i < labels.length; i++) {
-    const [m, s] = rowStats(x.data, i * c, c);
-    y.data[i] = m - x.data[i * c + labels[i]] + Math.log(s);
+    const base = i * c;
+    const [m, s] = rowStats(a, base, c);
+    const xt = a[base + labels[i]];
+    // the label's logit is the max: ℓ = log(1 + rest), kept exact as log1p
+    y.data[i] =
+      xt === m && Number.isFinite(m)
+        ? Math.log1p(restOf(a, base, c, labels[i], m))
+        : m - xt + Math.log(s);
   }
 }
 
@@ -157,8 +181,8 @@ function gradInto(
     const scale = gi / s;
     for (let j = 0; j < c; j++)
       out[base + j] = Math.exp(a[base + j] - m) * scale;
-    const at = base + labels[i];
-    out[at] = gi * (Math.exp(a[at] - m) / s - 1);
+    // g·(p − 1) = −g·rest/s, without the cancellation of p − 1
+    out[base + labels[i]] = -gi * (restOf(a, base, c, labels[i], m) / s);
   }
 }
 

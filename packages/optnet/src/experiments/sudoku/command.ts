@@ -91,7 +91,7 @@ const FLAGS = {
     type: 'choice',
     choices: ['on', 'off'],
     default: 'off',
-    help: "polish each QP answer to its active set's exact vertex (optnet only): on is ~15% slower a step; off trains on the interior point's answers, z within ~1e-4 of the exact one",
+    help: "polish each QP answer to its active set's exact vertex (optnet only): on is ~15% slower a step; off trains on the interior point's answers, z within ~2e-4 of the exact one",
   },
   seed: {
     type: 'int',
@@ -252,7 +252,7 @@ async function train(f: Flags, io: SudokuIo): Promise<number> {
   const resume = f.values.resume !== undefined;
   const { config, data, dir } = await openRun(f);
   io.stderr.write(
-    `${CMD}: ${config.model}${config.model === 'optnet' ? ` (kkt ${reductionOf(config)}${polishOf(config) ? ', polished' : ''})` : ''} on ${data.train.length} training and ${data.test.length} test puzzles; run folder ${dir}\n`,
+    `${CMD}: ${config.model}${config.model === 'optnet' ? ` (kkt ${reductionOf(config)}${polishOf(config) ? ', polished' : ', not polished'})` : ''} on ${data.train.length} training and ${data.test.length} test puzzles; run folder ${dir}\n`,
   );
   const t0 = performance.now();
   let wrote = false;

@@ -28,7 +28,7 @@
  * Polishing is off (`polish: false`): training needs z and its gradient,
  * which the interior point gives to the solver's tolerance, and polishing
  * each answer to its active set's exact vertex costs about 15% of a
- * training step. The price: z within ~1e-4 of the exact answer (Q = 0.1·I
+ * training step. The price: z within ~2e-4 of the exact answer (Q = 0.1·I
  * makes the objective flat along A's null space), gradients within ~1%,
  * and runs that part sooner between JavaScript engines (a last-bit
  * difference can end a solve an iteration earlier). Both reach the
