@@ -323,6 +323,11 @@ test('usage mistakes exit 2 with one clear line', async () => {
   writeFileSync(join(odd, 'config.json'), config.replace('"optnet"', '"fc"'));
   const ckpt = readFileSync(join(tmp, 'tiny', 'checkpoint.safetensors'));
   writeFileSync(join(odd, 'checkpoint.safetensors'), ckpt);
+  // a checkpoint cut short (a disk that filled up, a copy interrupted)
+  const cut = join(tmp, 'cut-checkpoint');
+  mkdirSync(cut);
+  writeFileSync(join(cut, 'config.json'), config);
+  writeFileSync(join(cut, 'checkpoint.safetensors'), ckpt.subarray(0, 100));
   const quiz = '1000000000000000';
   const cases: [string[], RegExp][] = [
     [
@@ -332,6 +337,10 @@ test('usage mistakes exit 2 with one clear line', async () => {
     [
       ['sudoku', '--play', quiz, '--run', odd],
       /--run needs the run's checkpoint; got .*checkpoint\.safetensors, which does not fit the model/,
+    ],
+    [
+      ['sudoku', '--play', quiz, '--run', cut],
+      /--run needs the run's checkpoint; got a damaged one: .*checkpoint\.safetensors' is not a valid checkpoint\..*truncated.*Start a new run\./,
     ],
     [
       ['sudoku', '--data', csv, '--train-size', '300'],

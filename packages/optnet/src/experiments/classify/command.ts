@@ -94,8 +94,8 @@ stdout is one JSON object:
 {"model","epochs","train_accuracy","test_accuracy","seconds"} (seconds:
 this invocation's wall time; metrics.csv has every epoch's). The run
 folder gets config.json, metrics.csv, errors.svg and
-checkpoint.safetensors; Ctrl-C saves the checkpoint, and --resume DIR
-continues bit-identically.
+checkpoint.safetensors; Ctrl-C saves the checkpoint after the current batch
+(exit code 130, no JSON line), and --resume DIR continues bit-identically.
 
 Options:
 ${flagsHelp(FLAGS)}`;

@@ -119,7 +119,9 @@ export async function loadCheckpoint(
     throw new UsageError(
       e.code === 'FILE_ERROR'
         ? `${rule}; got no readable ${CHECKPOINT} in "${dir}". A run stopped before its first checkpoint has nothing to continue: start it again.`
-        : `${rule}; got ${path}, which does not fit the model its config.json describes (other names or shapes). Start a new run.`,
+        : e.code === 'SAFETENSORS_PARSE'
+          ? `${rule}; got a damaged one: ${e.message} Start a new run.`
+          : `${rule}; got ${path}, which does not fit the model its config.json describes (other names or shapes). Start a new run.`,
     );
   }
 }

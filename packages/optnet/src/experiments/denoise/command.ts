@@ -116,7 +116,8 @@ last line on stdout is one JSON object:
   metrics.csv, mse.svg    train and test MSE per epoch (optnet, fc)
   checkpoint.safetensors  model, optimizer and position (optnet, fc)
   signals.svg             test signals: noisy, clean and denoised
-Ctrl-C saves the checkpoint, and --resume DIR continues bit-identically.
+Ctrl-C saves the checkpoint after the current batch (exit code 130, no
+JSON line), and --resume DIR continues bit-identically.
 
 Options:
 ${flagsHelp(FLAGS)}`;

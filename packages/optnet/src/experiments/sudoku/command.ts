@@ -153,8 +153,8 @@ goes to stderr; the last line on stdout is one JSON object:
 {"model","epochs","train_error","test_error","seconds"} (seconds: this
 invocation's wall time; metrics.csv has every epoch's, earlier invocations
 included). The run folder gets config.json, metrics.csv, errors.svg and
-checkpoint.safetensors; Ctrl-C saves the checkpoint, and --resume DIR
-continues bit-identically.
+checkpoint.safetensors; Ctrl-C saves the checkpoint after the current batch
+(exit code 130, no JSON line), and --resume DIR continues bit-identically.
 
 --play prints the puzzle, the model's answer and whether the answer
 satisfies the rules (keeps the clues; each row, column and 2x2 box holds
