@@ -29,7 +29,9 @@
  * a peer whose numbers differ from ours, shows in its row and makes the
  * run exit 1.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelEntries } from './cases-kernels.js';
@@ -46,7 +48,14 @@ import { availableParallelism } from 'node:os';
 import type { Entry, RunContext } from './entry.js';
 import { loadPeers } from './peers/src/index.js';
 import { Skip, T } from './ops.js';
-import { formatTable, machineInfo, writeResults, type Row } from './util.js';
+import {
+  formatTable,
+  machineInfo,
+  rowsFromJson,
+  rowsToJson,
+  writeResults,
+  type Row,
+} from './util.js';
 import {
   stopCpuThreads,
   useCpuThreads,
@@ -103,35 +112,45 @@ const ROWS_MARK = 'bench-rows ';
 
 /**
  * Runs entry `name` in a fresh process (this file with `--entry`, the
- * flags in `pass`): its rows, its output passed through.
+ * flags in `pass`): its rows, its output passed through as it comes.
  */
-function runIsolated(name: string, pass: readonly string[]): Row[] {
-  const r = spawnSync(
+async function runIsolated(
+  name: string,
+  pass: readonly string[],
+): Promise<Row[]> {
+  // a debugger flag would make every child wait for its own debugger
+  const node = process.execArgv.filter((a) => !a.startsWith('--inspect'));
+  const child = spawn(
     process.execPath,
-    [
-      ...process.execArgv,
-      fileURLToPath(import.meta.url),
-      '--entry',
-      name,
-      ...pass,
-    ],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 64 << 20,
-    },
+    [...node, fileURLToPath(import.meta.url), '--entry', name, ...pass],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  const closed = once(child, 'close') as Promise<
+    [number | null, string | null]
+  >;
+  // awaited after the output is read; a spawn error must not go unhandled
+  closed.catch(() => undefined);
   let rows: Row[] | null = null;
-  for (const line of (r.stdout ?? '').split('\n')) {
-    if (line.startsWith(ROWS_MARK))
-      rows = JSON.parse(line.slice(ROWS_MARK.length));
-    else if (line !== '') console.log(line);
+  try {
+    for await (const line of createInterface({ input: child.stdout })) {
+      if (line.startsWith(ROWS_MARK))
+        rows = rowsFromJson(line.slice(ROWS_MARK.length));
+      else if (line !== '') console.log(line);
+    }
+    const [code, signal] = await closed;
+    if (rows !== null) return rows;
+    return [failedRow(name, `exit ${code ?? signal}`)];
+  } catch (err) {
+    return [failedRow(name, err instanceof Error ? err.message : String(err))];
   }
-  if (rows !== null) return rows;
-  const why = r.error?.message ?? `exit ${r.status ?? r.signal}`;
-  return [
-    { name, note: `error: its process ended (${why})`, failed: true } as Row,
-  ];
+}
+
+function failedRow(name: string, why: string): Row {
+  return {
+    name,
+    note: `error: its process ended (${why})`,
+    failed: true,
+  } as Row;
 }
 
 /** The every-core pass: ours alone, each row's time into allCores. */
@@ -213,7 +232,7 @@ async function main(): Promise<number> {
     const pass = ['--threads', String(want)];
     if (jsKernels) pass.push('--js-kernels');
     if (noPeers) pass.push('--no-peers');
-    for (const e of chosen) rows.push(...runIsolated(e.name, pass));
+    for (const e of chosen) rows.push(...(await runIsolated(e.name, pass)));
   } else {
     await useCpuThreads(1);
     // On the GPU: our rows only (the peers and the every-core pass are
@@ -231,7 +250,7 @@ async function main(): Promise<number> {
     stopCpuThreads();
   }
   if (only !== null) {
-    console.log(ROWS_MARK + JSON.stringify(rows));
+    console.log(ROWS_MARK + rowsToJson(rows));
     return rows.some(failed) ? 1 : 0;
   }
   const totalSeconds = (performance.now() - t0) / 1000;

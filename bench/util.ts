@@ -291,3 +291,22 @@ export function qpSize(nz: number, nEq: number) {
     seed: nz + nEq,
   };
 }
+
+/**
+ * Rows as JSON with their non-finite numbers kept (a peer's Δ is Infinity
+ * where its numbers are NaN: JSON alone would make it null), and back.
+ * @example rowsFromJson(rowsToJson(rows)); // rows, Infinity and NaN kept
+ */
+export const rowsToJson = (rows: readonly Row[]): string =>
+  JSON.stringify(rows, (_k, v: unknown) =>
+    typeof v === 'number' && !Number.isFinite(v) ? { nonFinite: String(v) } : v,
+  );
+export const rowsFromJson = (text: string): Row[] =>
+  JSON.parse(text, (_k, v: unknown) =>
+    v !== null &&
+    typeof v === 'object' &&
+    Object.keys(v).length === 1 &&
+    typeof (v as { nonFinite?: unknown }).nonFinite === 'string'
+      ? Number((v as { nonFinite: string }).nonFinite)
+      : v,
+  ) as Row[];

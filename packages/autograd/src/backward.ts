@@ -126,6 +126,21 @@ export function endTrace(t: Trace): void {
 }
 
 /**
+ * Run `fn` with no trace open: gradients taken inside it are not the
+ * enclosing vjp's business (a custom primitive's forward, whose backward
+ * is its own rule; noGrad, an explicit stop-gradient).
+ * @example const out = outsideTraces(() => spec.forward(inputs, attrs));
+ */
+export function outsideTraces<R>(fn: () => R): R {
+  const saved = traces.splice(0, traces.length);
+  try {
+    return fn();
+  } finally {
+    traces.push(...saved);
+  }
+}
+
+/**
  * Cotangents of every tensor on the paths from `roots` back, given the
  * roots' cotangents `seeds`. Runs without recording (no higher-order
  * graph). `vjp` and `backward` are built on it; call it for the cotangents

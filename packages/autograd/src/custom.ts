@@ -6,6 +6,7 @@
  */
 import * as T from '@optnet/tensor';
 import { RuntimeError, type CustomOp, type Tensor } from '@optnet/tensor';
+import { outsideTraces } from './backward.js';
 import type { VjpContext, VjpRule } from './vjp/types.js';
 
 /**
@@ -80,7 +81,11 @@ export function definePrimitive<A, R>(
     kind: 'custom',
     name: spec.name,
     forward(inputs, attrs) {
-      const { outputs, residuals } = spec.forward(inputs, attrs);
+      // Its backward is spec.vjp: a gradient taken inside the forward (an
+      // inner solver's) does not make an enclosing grad wrong.
+      const { outputs, residuals } = outsideTraces(() =>
+        spec.forward(inputs, attrs),
+      );
       for (const o of outputs) {
         if (inputs.includes(o)) {
           throw new RuntimeError(

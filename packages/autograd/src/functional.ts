@@ -1,7 +1,12 @@
 /** The functional forms: vjp, grad, valueAndGrad, and noGrad. */
 import * as T from '@optnet/tensor';
 import { RuntimeError, type Tensor } from '@optnet/tensor';
-import { beginTrace, endTrace, runBackward } from './backward.js';
+import {
+  beginTrace,
+  endTrace,
+  outsideTraces,
+  runBackward,
+} from './backward.js';
 
 /**
  * Run `fn` without recording the graph: for parameter updates and
@@ -14,7 +19,9 @@ import { beginTrace, endTrace, runBackward } from './backward.js';
 export function noGrad<R>(fn: () => R): R {
   const prev = T.setGradEnabled(false);
   try {
-    return fn();
+    // What fn computes is a constant to any enclosing grad, even a
+    // gradient taken inside it.
+    return outsideTraces(fn);
   } finally {
     T.setGradEnabled(prev);
   }

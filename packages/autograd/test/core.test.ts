@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import * as T from '@optnet/tensor';
 import type { Tensor } from '@optnet/tensor';
 import { assertClose, assertThrowsCode } from '@optnet/tensor/testing';
-import { grad, vjp } from '@optnet/autograd';
+import { definePrimitive, grad, noGrad, vjp } from '@optnet/autograd';
 import { checkVjp } from '@optnet/autograd/testing';
 
 const f64 = { dtype: 'float64' } as const;
@@ -317,6 +317,27 @@ test('a gradient taken inside a function being differentiated is refused (grad(g
   await assertClose(outer, await g.data());
   // grads in sequence are independent
   await assertClose(inner(x) as Tensor, await x.exp().data());
+  // an explicit stop-gradient: the inner gradient under noGrad is a
+  // constant, as intended
+  const stopped = grad((v: Tensor) =>
+    v.mul(noGrad(() => inner(v) as Tensor)).sum(),
+  )(x) as Tensor;
+  await assertClose(stopped, await x.exp().data());
+  // a custom primitive whose forward takes a gradient (an inner solver) has
+  // its own backward: grad through it is its rule's
+  const halve = definePrimitive<Record<string, never>, null>({
+    name: 'halveByGradientStep',
+    forward: ([v]) => {
+      // one gradient step on ½‖u‖²/2 from v: v − ½·v = v/2
+      const g = grad((u: Tensor) => u.square().sum().mul(0.25))(v) as Tensor;
+      return { outputs: [v.sub(g)], residuals: null };
+    },
+    vjp: (_res, [c]) => [c.mul(0.5)],
+  });
+  const viaPrim = grad((v: Tensor) => halve.bind([v], {})[0].sum())(
+    x,
+  ) as Tensor;
+  await assertClose(viaPrim, [0.5, 0.5, 0.5]);
 });
 
 test.run();
