@@ -179,10 +179,15 @@ function gradInto(
     }
     const [m, s] = rowStats(a, base, c);
     const scale = gi / s;
-    for (let j = 0; j < c; j++)
-      out[base + j] = Math.exp(a[base + j] - m) * scale;
+    const t = labels[i];
+    let rest = 0;
+    for (let j = 0; j < c; j++) {
+      const e = Math.exp(a[base + j] - m);
+      out[base + j] = e * scale;
+      if (j !== t) rest += e;
+    }
     // g·(p − 1) = −g·rest/s, without the cancellation of p − 1
-    out[base + labels[i]] = -gi * (restOf(a, base, c, labels[i], m) / s);
+    out[base + t] = -gi * (rest / s);
   }
 }
 
