@@ -246,15 +246,19 @@ function checkClassRange(
  * weighted mean; with no weight, the count of kept elements).
  */
 function classLoss(
-  logp: Tensor,
+  scores: Tensor,
   targets: Tensor,
   weight: Tensor | null,
   ignoreIndex: number,
   eps: number,
   reduction: Reduction,
 ): Tensor {
-  const C = logp.shape[1];
+  const C = scores.shape[1];
   const kept = targets.notEqual(ignoreIndex);
+  // Ignored elements are selected out, not multiplied by 0: their scores
+  // read as 0, so an infinite or NaN one there (padding) adds nothing to
+  // the loss, nor to the gradient of the scores or of the weights.
+  const logp = kept.unsqueeze(1).where(scores, 0);
   // Ignored entries read class 0 (in range) and are then masked out.
   const safe = kept.where(targets, 0);
   const picked = logp.gather(safe.unsqueeze(1), 1).squeeze(1);
@@ -265,14 +269,12 @@ function classLoss(
         .reshape(safe.shape)
         .mul(mask)
     : mask;
-  // Ignored elements are selected out, not multiplied by 0: an infinite or
-  // NaN score there (padding) adds nothing, to the loss or the gradient.
-  let loss = kept.where(picked.mul(wt), 0).neg();
+  let loss = picked.mul(wt).neg();
   if (eps > 0) {
     const wc = weight
       ? weight.reshape([1, C, ...logp.shape.slice(2).map(() => 1)])
       : null;
-    const smooth = kept.where((wc ? logp.mul(wc) : logp).sum(1).neg(), 0);
+    const smooth = (wc ? logp.mul(wc) : logp).sum(1).neg().mul(mask);
     loss = loss.mul(1 - eps).add(smooth.mul(eps / C));
   }
   if (reduction === 'none') return loss;

@@ -247,6 +247,36 @@ test('crossEntropy with class weights, label smoothing or dense [N, C, d] inputs
   }
 });
 
+test('nllLoss and crossEntropy with a learned class weight: an ignored row of −∞ log-probabilities gives the weight (and the scores) a finite gradient, as finite padding does', async () => {
+  for (const [name, loss, smoothing] of [
+    ['nllLoss', nllLoss, {}],
+    ['crossEntropy', crossEntropy, { labelSmoothing: 0.1 }],
+  ] as const) {
+    const run = (pad: number) => {
+      const w = T.tensor([1, 2, 0.5], { dtype: 'float64', requiresGrad: true });
+      const x = T.tensor(
+        [
+          [pad, pad, pad],
+          [-1.2, -0.7, -1.5],
+          [-0.3, -2, -1.9],
+        ],
+        { dtype: 'float64', requiresGrad: true },
+      );
+      const t = T.tensor([-100, 2, 0], i32);
+      const l = loss(x, t, { weight: w, ...smoothing });
+      l.backward();
+      return [l, w.grad!, x.grad!] as const;
+    };
+    const [lp, wp, xp] = run(-Infinity);
+    const [lf, wf, xf] = run(0);
+    await assertClose(lp, await lf.data(), { rtol: 1e-12 });
+    const g = Array.from(await wp.data());
+    assert.ok(g.every(Number.isFinite), `${name}: weight gradient ${g}`);
+    await assertClose(wp, await wf.data(), { rtol: 1e-12, atol: 1e-15 });
+    await assertClose(xp, await xf.data(), { rtol: 1e-12, atol: 1e-15 });
+  }
+});
+
 test('crossEntropy f32 [512, 1000] (the benchmark): fused and composed agree to float32 rounding', async () => {
   const rng = T.makeRng(3);
   const x = T.randn([512, 1000], { rng });
