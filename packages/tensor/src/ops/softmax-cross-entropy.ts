@@ -10,9 +10,10 @@
  *                             p_ij = e^(x_ij − m_i) / Σ_k e^(x_ik − m_k)
  *
  * with m_i = max_j x_ij, so large logits do not overflow; both terms of ℓ
- * are ≥ 0, so nothing cancels. The gradient's label entry is
- * g_i·(p − 1) computed from p in float64 (p·g − g in float32 would lose
- * the small gradient of a confident, correct row). Edge cases follow
+ * are ≥ 0, so nothing cancels. The gradient's label entry g_i·(p − 1)
+ * is −g_i·r_i/s_i, with r_i the row's sum without the label's term (p − 1
+ * would lose the small gradient of a confident, correct row), and the
+ * loss of a row whose label holds the max is log1p(r_i). Edge cases follow
  * logSoftmax: an all −∞ row gives NaN (0/0), a +∞ or NaN logit makes the
  * row NaN, and a label whose logit is −∞ (the rest finite) costs +∞.
  * A row whose g_i is 0 gets a zero gradient whatever its logits (not
@@ -108,10 +109,18 @@ function failureOf(op: string, f: KernelFailure, x: TensorMeta): OptnetError {
 }
 
 /**
- * [m, s] of the row at `base` of `c` entries: its max (0 when it is −∞,
- * so an all −∞ row gives 0/0 = NaN) and Σ e^(x − m).
+ * [m, s, rest] of the row at `base` of `c` entries: its max m (0 when it
+ * is −∞, so an all −∞ row gives 0/0 = NaN), s = Σ e^(x − m), and rest the
+ * same sum without the label's entry, which is (1 − p)·s at the label
+ * without the cancellation of 1 − p (a confident row's 1 − p = 1e-9 keeps
+ * its digits).
  */
-function rowStats(a: CpuTensor['data'], base: number, c: number) {
+function rowStats(
+  a: CpuTensor['data'],
+  base: number,
+  c: number,
+  label: number,
+) {
   let m = -Infinity;
   for (let j = 0; j < c; j++) {
     const v = a[base + j];
@@ -119,25 +128,13 @@ function rowStats(a: CpuTensor['data'], base: number, c: number) {
   }
   if (m === -Infinity) m = 0;
   let s = 0;
-  for (let j = 0; j < c; j++) s += Math.exp(a[base + j] - m);
-  return [m, s] as const;
-}
-
-/**
- * Σ e^(x − m) over the row's entries other than the label's: 1 − p at the
- * label times s, without the cancellation of 1 − p (a confident row's
- * 1 − p = 1e-9 keeps its digits).
- */
-function restOf(
-  a: CpuTensor['data'],
-  base: number,
-  c: number,
-  label: number,
-  m: number,
-): number {
-  let r = 0;
-  for (let j = 0; j < c; j++) if (j !== label) r += Math.exp(a[base + j] - m);
-  return r;
+  let rest = 0;
+  for (let j = 0; j < c; j++) {
+    const e = Math.exp(a[base + j] - m);
+    s += e;
+    if (j !== label) rest += e;
+  }
+  return [m, s, rest] as const;
 }
 
 function lossInto(x: CpuTensor, t: CpuTensor, y: CpuTensor): void {
@@ -147,13 +144,11 @@ function lossInto(x: CpuTensor, t: CpuTensor, y: CpuTensor): void {
   const a = x.data;
   for (let i = 0; i < labels.length; i++) {
     const base = i * c;
-    const [m, s] = rowStats(a, base, c);
+    const [m, s, rest] = rowStats(a, base, c, labels[i]);
     const xt = a[base + labels[i]];
     // the label's logit is the max: ℓ = log(1 + rest), kept exact as log1p
     y.data[i] =
-      xt === m && Number.isFinite(m)
-        ? Math.log1p(restOf(a, base, c, labels[i], m))
-        : m - xt + Math.log(s);
+      xt === m && Number.isFinite(m) ? Math.log1p(rest) : m - xt + Math.log(s);
   }
 }
 
@@ -177,17 +172,12 @@ function gradInto(
       out.fill(0, base, base + c);
       continue;
     }
-    const [m, s] = rowStats(a, base, c);
+    const [m, s, rest] = rowStats(a, base, c, labels[i]);
     const scale = gi / s;
-    const t = labels[i];
-    let rest = 0;
-    for (let j = 0; j < c; j++) {
-      const e = Math.exp(a[base + j] - m);
-      out[base + j] = e * scale;
-      if (j !== t) rest += e;
-    }
+    for (let j = 0; j < c; j++)
+      out[base + j] = Math.exp(a[base + j] - m) * scale;
     // g·(p − 1) = −g·rest/s, without the cancellation of p − 1
-    out[base + t] = -gi * (rest / s);
+    out[base + labels[i]] = -gi * (rest / s);
   }
 }
 
