@@ -239,26 +239,22 @@ function checkClassRange(
 
 /**
  * The shared body of nllLoss and crossEntropy on log-probabilities
- * logp [N, C, d…]. Per element i (not ignored):
+ * logp [N, C, d…] whose ignored elements (`kept` false) already read as 0
+ * (classLossEntry). Per element i (not ignored):
  *   ℓ_i = −w[t_i]·logp[i, t_i]                    (ε = 0)
  *   ℓ_i = (1 − ε)·(−w[t_i]·logp[i, t_i]) + ε/C·Σ_c −w_c·logp[i, c]
  * 'mean' divides Σ ℓ_i by Σ w[t_i] over the kept elements (PyTorch's
  * weighted mean; with no weight, the count of kept elements).
  */
 function classLoss(
-  scores: Tensor,
+  logp: Tensor,
   targets: Tensor,
+  kept: Tensor,
   weight: Tensor | null,
-  ignoreIndex: number,
   eps: number,
   reduction: Reduction,
 ): Tensor {
-  const C = scores.shape[1];
-  const kept = targets.notEqual(ignoreIndex);
-  // Ignored elements are selected out, not multiplied by 0: their scores
-  // read as 0, so an infinite or NaN one there (padding) adds nothing to
-  // the loss, nor to the gradient of the scores or of the weights.
-  const logp = kept.unsqueeze(1).where(scores, 0);
+  const C = logp.shape[1];
   // Ignored entries read class 0 (in range) and are then masked out.
   const safe = kept.where(targets, 0);
   const picked = logp.gather(safe.unsqueeze(1), 1).squeeze(1);
@@ -292,10 +288,9 @@ function classLoss(
 function fusedClassLoss(
   logits: Tensor,
   targets: Tensor,
-  ignoreIndex: number,
+  kept: Tensor,
   reduction: Reduction,
 ): Tensor {
-  const kept = targets.notEqual(ignoreIndex);
   const safe = kept.where(targets, 0);
   const loss = kept.where(softmaxCrossEntropy(logits, safe), 0);
   if (reduction === 'none') return loss;
@@ -340,16 +335,19 @@ function classLossEntry(
     return reduction === 'none' ? out.reshape([]) : out;
   }
   checkClassInputs(op, scores, targets, weight, ignoreIndex);
+  const kept = targets.notEqual(ignoreIndex);
   if (logits && scores.rank === 2 && !weight && labelSmoothing === 0)
-    return fusedClassLoss(scores, targets, ignoreIndex, reduction);
-  // Ignored elements' logits are read as 0, so that padding (−∞ or NaN)
-  // gives neither the log-softmax nor its gradient a NaN.
-  const kept = targets.notEqual(ignoreIndex).unsqueeze(1);
+    return fusedClassLoss(scores, targets, kept, reduction);
+  // Ignored elements are selected out, not multiplied by 0: their scores
+  // (logits or log-probabilities) read as 0, so an infinite or NaN one
+  // there (padding) adds nothing to the loss, nor to the gradient of the
+  // scores (through the log-softmax too) or of the weights.
+  const masked = kept.unsqueeze(1).where(scores, 0);
   return classLoss(
-    logits ? logSoftmax(kept.where(scores, 0), 1) : scores,
+    logits ? logSoftmax(masked, 1) : masked,
     targets,
+    kept,
     weight,
-    ignoreIndex,
     labelSmoothing,
     reduction,
   );
