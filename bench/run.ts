@@ -77,6 +77,11 @@ const entries: Entry[] = [
   ...sudokuEntries(),
 ];
 
+/** The row of an entry that failed: `error: <why>`, counted as failed. */
+function failedRow(name: string, why: string): Row {
+  return { name, note: `error: ${why}`, failed: true } as Row;
+}
+
 async function runEntry(e: Entry, ctx: RunContext): Promise<Row[]> {
   try {
     const r = await e.run(ctx);
@@ -85,8 +90,7 @@ async function runEntry(e: Entry, ctx: RunContext): Promise<Row[]> {
     if (err instanceof Skip) return [{ name: e.name, note: err.message }];
     const msg = err instanceof Error ? err.message : String(err);
     console.error(`${e.name}: ${err instanceof Error ? err.stack : msg}`);
-    const note = `error: ${msg.split('\n')[0].slice(0, 80)}`;
-    return [{ name: e.name, note, failed: true } as Row];
+    return [failedRow(e.name, msg.split('\n')[0].slice(0, 80))];
   }
 }
 
@@ -139,18 +143,11 @@ async function runIsolated(
     }
     const [code, signal] = await closed;
     if (rows !== null) return rows;
-    return [failedRow(name, `exit ${code ?? signal}`)];
+    return [failedRow(name, `its process ended (exit ${code ?? signal})`)];
   } catch (err) {
-    return [failedRow(name, err instanceof Error ? err.message : String(err))];
+    const why = err instanceof Error ? err.message : String(err);
+    return [failedRow(name, `its process ended (${why})`)];
   }
-}
-
-function failedRow(name: string, why: string): Row {
-  return {
-    name,
-    note: `error: its process ended (${why})`,
-    failed: true,
-  } as Row;
 }
 
 /** The every-core pass: ours alone, each row's time into allCores. */
