@@ -73,13 +73,19 @@ export function unknownOptionMessage(
   for (const [key, value] of Object.entries(options)) {
     if (known.includes(key) || value === undefined) continue;
     const near = closestName(key, known);
-    return `${op}: unknown option '${key}'; got ${key}: ${show(value)}.${near === null ? '' : ` Did you mean '${near}'?`} Known options: ${known.join(', ')}.`;
+    return `${op}: unknown option '${key}'; got ${key}: ${showValue(value)}.${near === null ? '' : ` Did you mean '${near}'?`} Known options: ${known.join(', ')}.`;
   }
   return null;
 }
 
-/** A value as a message shows it: short, on one line. */
-function show(v: unknown): string {
+/**
+ * A value as an option error shows it: short, on one line (a string
+ * quoted, a tensor by its shape, an array by its length).
+ * @example
+ * showValue('diag'); // "'diag'"
+ * showValue(zeros([2, 3])); // 'a tensor [2, 3]'
+ */
+export function showValue(v: unknown): string {
   if (typeof v === 'string') return `'${v}'`;
   if (v instanceof Tensor) return `a tensor [${v.shape.join(', ')}]`;
   if (Array.isArray(v)) return `an array of length ${v.length}`;

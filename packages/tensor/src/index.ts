@@ -19,6 +19,7 @@ import './methods/format.js';
 
 export {
   closestName,
+  showValue,
   unknownOptionMessage,
   type OptionKeys,
 } from './closest.js';

@@ -4,7 +4,7 @@
  * in its range, before any work is done. An option set to undefined counts
  * as not set.
  */
-import { Tensor } from '@optnet/tensor';
+import { showValue, Tensor } from '@optnet/tensor';
 import { QpError } from './errors.js';
 import type { QpOptions } from './types.js';
 import { KKT_NAMES } from '../solver/kkt/choose.js';
@@ -61,7 +61,7 @@ const STRUCTURE: Readonly<Record<'Q' | 'G', readonly string[]>> = {
  */
 function structureProblem(v: unknown): string | null {
   if (typeof v !== 'object' || v === null || Array.isArray(v))
-    return `must be an object; got ${show(v)}`;
+    return `must be an object; got ${showValue(v)}`;
   for (const [key, value] of Object.entries(v)) {
     if (key !== 'Q' && key !== 'G') {
       const near = closestName(key, ['Q', 'G']);
@@ -71,7 +71,7 @@ function structureProblem(v: unknown): string | null {
     if (value !== undefined && !allowed.includes(value as string)) {
       const near =
         typeof value === 'string' ? closestName(value, allowed) : null;
-      return `${key} must be ${allowed.map((a) => `'${a}'`).join(' | ')}; got ${key}: ${show(value)}${near === null ? '' : `. Did you mean '${near}'?`}`;
+      return `${key} must be ${allowed.map((a) => `'${a}'`).join(' | ')}; got ${key}: ${showValue(value)}${near === null ? '' : `. Did you mean '${near}'?`}`;
     }
   }
   return null;
@@ -89,15 +89,6 @@ function isWarmStart(v: unknown): boolean {
 
 const knownList = (): string =>
   KNOWN.map((k) => `${k} (${RULES[k].want})`).join(', ');
-
-/** A value as the caller wrote it, short. */
-function show(v: unknown): string {
-  if (typeof v === 'string') return `'${v}'`;
-  if (typeof v === 'function') return 'a function';
-  if (Array.isArray(v)) return `an array of length ${v.length}`;
-  if (typeof v === 'object' && v !== null) return 'an object';
-  return String(v);
-}
 
 /**
  * The known option closest to `key` (see `closestName`), or null.
@@ -120,7 +111,7 @@ export function checkOptions(op: string, options: unknown): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw new QpError(
       'BAD_OPTION',
-      `${op}: options must be an object; got ${show(options)}. Pass {} or leave them out. Known options: ${knownList()}.`,
+      `${op}: options must be an object; got ${showValue(options)}. Pass {} or leave them out. Known options: ${knownList()}.`,
     );
   for (const [key, value] of Object.entries(options)) {
     if (!Object.hasOwn(RULES, key)) {
@@ -128,7 +119,7 @@ export function checkOptions(op: string, options: unknown): void {
       const hint = near === null ? '' : ` Did you mean '${near}'?`;
       throw new QpError(
         'BAD_OPTION',
-        `${op}: unknown option '${key}'; got ${key}: ${show(value)}.${hint} Known options: ${knownList()}.`,
+        `${op}: unknown option '${key}'; got ${key}: ${showValue(value)}.${hint} Known options: ${knownList()}.`,
       );
     }
     const rule = RULES[key as keyof QpOptions];
@@ -144,7 +135,7 @@ export function checkOptions(op: string, options: unknown): void {
     if (value !== undefined && !rule.ok(value))
       throw new QpError(
         'BAD_OPTION',
-        `${op}: option ${key} must be ${rule.want}; got ${key}: ${show(value)}. Known options: ${knownList()}.`,
+        `${op}: option ${key} must be ${rule.want}; got ${key}: ${showValue(value)}. Known options: ${knownList()}.`,
       );
   }
 }
