@@ -11,6 +11,8 @@
  *   pnpm bench --in-process     every entry in this process (see below)
  *   pnpm bench --js-kernels     the plain JS kernels instead of the
  *                               WebAssembly SIMD ones
+ *   pnpm bench --no-fma         the float32 matmul without relaxed SIMD's
+ *                               fused multiply-add (setWasmFma(false))
  *   pnpm bench --backend webgpu the float32 rows on @optnet/gpu, with the
  *                               device's dispatches, submits and readbacks
  *                               per call; float64 rows say they need the
@@ -28,6 +30,12 @@
  * @optnet/tensor shows "skipped: <op> not available"; any other error, or
  * a peer whose numbers differ from ours, shows in its row and makes the
  * run exit 1.
+ *
+ * `pnpm bench` loads scripts/relaxed-simd.mjs first: on Node 20 and 21 it
+ * turns on WebAssembly relaxed SIMD (on by default from Node 22 and in
+ * Chromium), so the float32 matmul runs with fused multiply-add as it
+ * does for users of a current Node or browser; the peers run in the same
+ * processes. The header line says whether it did.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -175,6 +183,7 @@ async function main(): Promise<number> {
   const ei = args.indexOf('--entry');
   const only = ei >= 0 ? args[ei + 1] : null;
   const jsKernels = args.includes('--js-kernels');
+  const noFma = args.includes('--no-fma');
   const bi = args.indexOf('--backend');
   const kind = bi >= 0 ? args[bi + 1] : 'cpu';
   if (kind !== 'cpu' && kind !== 'webgpu') {
@@ -185,14 +194,15 @@ async function main(): Promise<number> {
   const noPeers = args.includes('--no-peers');
   if (
     record &&
-    (filters.length > 0 || jsKernels || kind !== 'cpu' || noPeers)
+    (filters.length > 0 || jsKernels || noFma || kind !== 'cpu' || noPeers)
   ) {
     console.error(
-      'pnpm bench --record runs every entry on the CPU with the WebAssembly kernels and the peers: drop the filters, --js-kernels, --backend and --no-peers',
+      'pnpm bench --record runs every entry on the CPU with the WebAssembly kernels and the peers: drop the filters, --js-kernels, --no-fma, --backend and --no-peers',
     );
     return 1;
   }
   if (jsKernels) T.setWasmKernels(false);
+  if (noFma) T.setWasmFma(false);
   const matches = (e: Entry) =>
     filters.some((f) => e.name.toLowerCase().includes(f.toLowerCase()));
   const gpu = kind === 'webgpu' ? await useWebGpu() : null;
@@ -211,9 +221,11 @@ async function main(): Promise<number> {
   const info = machineInfo();
   const ti = args.indexOf('--threads');
   const want = ti >= 0 ? Number(args[ti + 1]) : availableParallelism();
-  const kernels = T.usingWasmKernels()
-    ? 'WebAssembly SIMD kernels'
-    : 'JS kernels';
+  const kernels = !T.usingWasmKernels()
+    ? 'JS kernels'
+    : T.usingWasmFma()
+      ? 'WebAssembly SIMD kernels, float32 matmul with relaxed SIMD fused multiply-add'
+      : 'WebAssembly SIMD kernels, no fused multiply-add';
   const isolated =
     only === null && gpu === null && !args.includes('--in-process');
   const backend = gpu
@@ -228,6 +240,7 @@ async function main(): Promise<number> {
   if (isolated) {
     const pass = ['--threads', String(want)];
     if (jsKernels) pass.push('--js-kernels');
+    if (noFma) pass.push('--no-fma');
     if (noPeers) pass.push('--no-peers');
     for (const e of chosen) rows.push(...(await runIsolated(e.name, pass)));
   } else {

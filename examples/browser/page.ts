@@ -5,7 +5,7 @@
  * served it.
  */
 import { createWebGpuBackend } from '@optnet/gpu';
-import { setBackend } from '@optnet/tensor';
+import { setBackend, usingWasmFma } from '@optnet/tensor';
 import { runDemo } from './demo.js';
 import { report, reportFailure } from './report.js';
 
@@ -28,7 +28,10 @@ async function main(): Promise<void> {
       .join(', ')}`,
     `${seconds.toFixed(2)} s on ${webgpu ? 'WebGPU' : 'the CPU backend'}; SharedArrayBuffer ${threads ? 'available' : 'not available (no cross-origin isolation)'}`,
   ].join('\n');
-  await report({ result: r, sharedMemory: threads, webgpu });
+  // Whether the float32 kernels ran with fused multiply-add (relaxed
+  // SIMD): the test's Node reference runs the same way.
+  const fma = usingWasmFma();
+  await report({ result: r, sharedMemory: threads, webgpu, fma });
 }
 
 main().catch((e: unknown) => reportFailure(e, out));

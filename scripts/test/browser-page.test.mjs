@@ -23,14 +23,22 @@ const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) =>
 );
 const TIMEOUT_MS = 180_000;
 
-/** A page's result in Node, from the TypeScript sources. */
-function nodeResult(file = 'node-run.ts') {
+/**
+ * A page's result in Node, from the TypeScript sources; with `fma`, with
+ * relaxed SIMD on (scripts/relaxed-simd.mjs), as Chromium has it, so the
+ * float32 matmul fuses its multiply-adds as the page's did.
+ */
+function nodeResult(file = 'node-run.ts', fma = false) {
+  const relaxed = fma
+    ? ['--import', join(root, 'scripts', 'relaxed-simd.mjs')]
+    : [];
   const r = spawnSync(
     process.execPath,
     [
       '--conditions=source',
       '--import',
       join(root, 'scripts', 'register.mjs'),
+      ...relaxed,
       join(root, 'examples', 'browser', file),
     ],
     { encoding: 'utf8', cwd: root },
@@ -139,11 +147,18 @@ async function builtPages() {
 test('the page trains and solves in Chromium, served plainly and isolated, as Node does', async () => {
   const dir = await builtPages();
   if (dir === null) return;
-  const want = nodeResult();
+  const pages = [];
   for (const isolated of [false, true]) {
     const got = await runPage(dir, isolated);
     assert.ok(got.ok, got.error);
     assert.is(got.sharedMemory, isolated);
+    pages.push(got);
+  }
+  // Chromium has relaxed SIMD: the float32 matmul fuses its multiply-adds.
+  const fma = pages[0].fma;
+  assert.is(pages[1].fma, fma);
+  const want = nodeResult('node-run.ts', fma);
+  for (const got of pages) {
     assert.equal(got.result.status, want.status);
     // The same JS and WebAssembly in another V8: the same bits.
     assert.equal(got.result.losses, want.losses);

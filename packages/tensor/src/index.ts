@@ -57,7 +57,12 @@ export {
   setBackend,
 } from './backend.js';
 export { CpuBackend, cpuWouldSplit } from './cpu/backend.js';
-export { setWasmKernels, usingWasmKernels } from './cpu/wasm/runtime.js';
+export {
+  setWasmFma,
+  setWasmKernels,
+  usingWasmFma,
+  usingWasmKernels,
+} from './cpu/wasm/runtime.js';
 export { allFinite } from './ops/cholesky.js';
 export {
   defineOp,

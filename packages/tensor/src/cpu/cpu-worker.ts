@@ -19,6 +19,7 @@ import {
 import { cpuBatchOf } from './kernels.js';
 import {
   resetWasmScratch,
+  setWasmFma,
   setWasmKernels,
   useWasmScratchOnly,
 } from './wasm/runtime.js';
@@ -40,6 +41,7 @@ function runTask(task: CpuTask): void {
   if (batch === undefined)
     throw new Error(`cpu worker: no splittable kernel named ${task.op}.`);
   setWasmKernels(task.wasm);
+  setWasmFma(task.fma);
   resetWasmScratch();
   batch.run(
     viewTensors(task.inputs),

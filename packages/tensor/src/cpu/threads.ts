@@ -46,7 +46,7 @@ import {
 import type { CpuTensor, KernelOp } from '../op.js';
 import { primitives } from '../primitives.js';
 import type { Shape } from '../shape.js';
-import { usingWasmKernels } from './wasm/runtime.js';
+import { usingWasmFma, usingWasmKernels } from './wasm/runtime.js';
 
 /**
  * Calls cheaper than this (in `cpuBatch.cost` units, ≈ flops) stay on one
@@ -104,6 +104,8 @@ export interface CpuTask {
    * for the same bits).
    */
   readonly wasm: boolean;
+  /** Whether it runs them with fused multiply-add (the worker follows). */
+  readonly fma: boolean;
 }
 
 /**
@@ -344,6 +346,7 @@ function runSplit<A>(
     inputs: describe(ins),
     outputs: describe(outs),
     wasm: usingWasmKernels(),
+    fma: usingWasmFma(),
   };
   for (let w = 1; w < parts; w++) {
     Atomics.store(sync, w - 1, RUNNING);

@@ -2,7 +2,7 @@
  * The CPU backend's float32 conv2d and its two gradients through
  * WebAssembly: each image's group is unfolded (im2colF32) or folded back
  * (col2imF32, cpu/wasm/wat-f32-conv.ts) in scratch, and multiplied with
- * the packed float32 matmul (sgemm4, cpu/wasm/wat-sgemm.ts), image by
+ * the packed float32 matmul (sgemmOf, cpu/wasm/wat-sgemm.ts), image by
  * image so scratch stays one image's size. Other dtypes, calls whose
  * scratch does not fit and `setWasmKernels(false)` run the reference
  * kernels of ops/conv2d.ts (float64 sums: results differ in float32's last
@@ -20,7 +20,7 @@ import {
   type Geometry,
 } from '../../ops/conv2d.js';
 import { wasmKernels, type WasmKernels } from '../wasm/runtime.js';
-import { packScratch } from './sgemm.js';
+import { packScratch, sgemmOf } from './sgemm.js';
 
 /** Byte address of a float offset from `at`. */
 const f = (at: number, floats: number): number => at + floats * 4;
@@ -77,7 +77,7 @@ function forwardRange(
     for (let gi = 0; gi < attrs.groups; gi++) {
       wk.fn.im2colF32(f(xAt, gi * G.cg * G.h * G.w), cols, gp);
       // y[img, g] [Og, L] = W_g [Og, K] · cols [K, L]
-      wk.fn.sgemm4(
+      sgemmOf(wk)(
         f(wAt, gi * G.og * G.kk),
         G.kk,
         0,
@@ -125,7 +125,7 @@ function gradInputRange(
     mem.fill(0, xAt >> 2, (xAt >> 2) + xi);
     for (let gi = 0; gi < attrs.groups; gi++) {
       // cols [K, L] = W_gᵀ [K, Og] · g[img, g] [Og, L]
-      wk.fn.sgemm4(
+      sgemmOf(wk)(
         f(wAt, gi * G.og * G.kk),
         G.kk,
         1,
@@ -180,7 +180,7 @@ function gradWeightAll(
     for (let gi = 0; gi < attrs.groups; gi++) {
       wk.fn.im2colF32(f(xAt, gi * G.cg * G.h * G.w), cols, gp);
       // tmp_g [Og, K] = g[img, g] [Og, L] · colsᵀ [L, K]
-      wk.fn.sgemm4(
+      sgemmOf(wk)(
         f(gAt, gi * G.og * G.l),
         G.l,
         0,

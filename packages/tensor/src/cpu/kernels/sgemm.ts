@@ -13,7 +13,13 @@ import {
   rowBlocked,
   type MatmulLayout,
 } from '../../ops/matmul.js';
-import { SGEMM_KC, SGEMM_MC, SGEMM_MR, SGEMM_NR } from '../wasm/wat-sgemm.js';
+import {
+  SGEMM_KC,
+  SGEMM_MR_FMA,
+  SGEMM_MR_PLAIN,
+  SGEMM_NR,
+  sgemmMc,
+} from '../wasm/wat-sgemm.js';
 import { MAX_ALLOC, type WasmKernels } from '../wasm/runtime.js';
 
 /**
@@ -46,16 +52,33 @@ type SgemmCall = (
 ) => void;
 
 /**
- * Scratch of sgemm4 calls with n columns: packed A and B blocks and the
- * edge tile (addresses, −1 where memory could not be had).
- * @example const scratch = packScratch(wk, n); // then wk.fn.sgemm4(..., ...scratch)
+ * The micro-tile rows of `wk`'s module (wat-sgemm.ts: 6 with fused
+ * multiply-add, else 4).
+ */
+function tileRows(wk: WasmKernels): number {
+  return wk.fma ? SGEMM_MR_FMA : SGEMM_MR_PLAIN;
+}
+
+/**
+ * `wk`'s packed float32 matmul (wat-sgemm.ts sgemm{MR}, the micro-tile
+ * its module runs best), called with packScratch's scratch last.
+ * @example sgemmOf(wk)(aAt, k, 0, bAt, n, 0, cAt, n, m, k, n, ...packScratch(wk, n));
+ */
+export function sgemmOf(wk: WasmKernels): (...args: number[]) => number {
+  return wk.fn[`sgemm${tileRows(wk)}`];
+}
+
+/**
+ * Scratch of sgemmOf(wk) calls with n columns: packed A and B blocks and
+ * the edge tile (addresses, −1 where memory could not be had).
+ * @example const scratch = packScratch(wk, n); // then sgemmOf(wk)(..., ...scratch)
  */
 export function packScratch(wk: WasmKernels, n: number): number[] {
-  const mcPad = Math.ceil(SGEMM_MC / SGEMM_MR) * SGEMM_MR;
+  const mr = tileRows(wk);
   const nPad = Math.ceil(n / SGEMM_NR) * SGEMM_NR;
-  const ap = wk.alloc(mcPad * SGEMM_KC * 4);
+  const ap = wk.alloc(sgemmMc(mr) * SGEMM_KC * 4);
   const bp = wk.alloc(nPad * SGEMM_KC * 4);
-  const tmp = wk.alloc(SGEMM_MR * SGEMM_NR * 4);
+  const tmp = wk.alloc(mr * SGEMM_NR * 4);
   return [ap, bp, tmp];
 }
 
@@ -82,8 +105,9 @@ export function sgemmRange(
   const Y = y.data as Float32Array;
   const lda = transA ? m : k;
   const ldb = transB ? k : n;
+  const sgemm = sgemmOf(wk);
   const call: SgemmCall = (aAt, bAt, cAt, rows, scratch) => {
-    wk.fn.sgemm4(
+    sgemm(
       aAt,
       lda,
       transA ? 1 : 0,

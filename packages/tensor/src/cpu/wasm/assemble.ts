@@ -9,6 +9,12 @@
  * $b))`) form, with `block`, `loop`, `if`/`then`/`else` and named labels.
  * Only the instructions the kernels use are known; anything else is an
  * error naming the instruction. Comments are `;; ...` to the end of a line.
+ *
+ * One pseudo-instruction: `(f32x4.madd a b c)`, a·b + c, is written as
+ * relaxed SIMD's `f32x4.relaxed_madd` (fused where the CPU has FMA) when
+ * the module is assembled with `{ fma: true }`, else as
+ * `(f32x4.add (f32x4.mul a b) c)`, the same bits as a separate multiply
+ * and add. Its operands are evaluated in order a, b, c either way.
  */
 
 import { OPS, VALTYPE, type OpInfo, type ValType } from './opcodes.js';
@@ -106,6 +112,7 @@ class BodyWriter {
     private readonly fn: string,
     private readonly locals: ReadonlyMap<string, number>,
     private readonly funcs: ReadonlyMap<string, number>,
+    private readonly fma: boolean,
   ) {}
 
   fail(msg: string): never {
@@ -207,6 +214,18 @@ class BodyWriter {
       this.out.push(0x0b);
       return;
     }
+    if (head === 'f32x4.madd') {
+      const ops = list.slice(1);
+      if (ops.length !== 3 || !ops.every(Array.isArray))
+        this.fail('"f32x4.madd" takes three folded operands: a b c');
+      if (this.fma) {
+        this.folded(['f32x4.relaxed_madd', ...ops]);
+        return;
+      }
+      const [a, b, c] = ops as SExpr[][];
+      this.folded(['f32x4.add', ['f32x4.mul', a, b], c]);
+      return;
+    }
     const info = OPS[head] ?? this.fail(`unknown instruction "${head}"`);
     const imms = list
       .slice(1)
@@ -292,6 +311,15 @@ class BodyWriter {
   }
 }
 
+/** How `assemble` writes its pseudo-instructions. */
+export interface AssembleOptions {
+  /**
+   * `f32x4.madd` as relaxed SIMD's fused multiply-add (the engine must
+   * validate relaxed SIMD) rather than a multiply and an add. Default false.
+   */
+  readonly fma?: boolean;
+}
+
 /**
  * A binary module: one exported memory "mem" of `pages` 64 KiB pages, and the
  * functions (all exported). For a module of your own, outside the CPU
@@ -307,7 +335,9 @@ class BodyWriter {
 export function assemble(
   funcs: readonly WasmFunc[],
   pages: number,
+  opts: AssembleOptions = {},
 ): Uint8Array<ArrayBuffer> {
+  const fma = opts.fma ?? false;
   const funcIdx = new Map(funcs.map((f, i) => [`$${f.name}`, i]));
   const types = funcs.map((f) => [
     0x60,
@@ -323,7 +353,7 @@ export function assemble(
         );
       names.set(n, names.size);
     }
-    const w = new BodyWriter(f.name, names, funcIdx);
+    const w = new BodyWriter(f.name, names, funcIdx, fma);
     w.seq(parse(f.body));
     const locals = vec((f.locals ?? []).map(([, t]) => [1, VALTYPE[t]]));
     const code = [...locals, ...w.out, 0x0b];

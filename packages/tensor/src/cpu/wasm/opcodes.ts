@@ -127,6 +127,8 @@ export const OPS: Record<string, OpInfo> = {
   'v128.store': simd(0x0b, 'mem', 4),
   'i32x4.splat': simd(0x11),
   'f32x4.splat': simd(0x13),
+  // relaxed SIMD (WebAssembly 3.0): a·b + c, fused where the CPU has FMA
+  'f32x4.relaxed_madd': simd(0x105),
   'i32x4.extract_lane': simd(0x1b, 'lane'),
   'f32x4.extract_lane': simd(0x1f, 'lane'),
   'f32x4.replace_lane': simd(0x20, 'lane'),
