@@ -25,7 +25,11 @@
  *
  * @module \@optnet/tensor/wasm
  */
-export { assemble, type WasmFunc } from './wasm/assemble.js';
+export {
+  assemble,
+  type AssembleOptions,
+  type WasmFunc,
+} from './wasm/assemble.js';
 export { cpuKernelOf } from './kernels.js';
 export { DGEMM_PANEL, packDgemmPanels } from './wasm/wat-dgemm.js';
 export { batchMap } from '../ops/triangular-solve.js';
