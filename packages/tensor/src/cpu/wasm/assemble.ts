@@ -311,7 +311,17 @@ class BodyWriter {
   }
 }
 
-/** How `assemble` writes its pseudo-instructions. */
+/**
+ * How `assemble` writes its pseudo-instructions.
+ * @example
+ * const f: WasmFunc = {
+ *   name: 'madd', params: [['$a', 'v128'], ['$b', 'v128'], ['$c', 'v128']],
+ *   result: 'v128',
+ *   body: '(f32x4.madd (local.get $a) (local.get $b) (local.get $c))',
+ * };
+ * const fused = assemble([f], 1, { fma: true }); // needs relaxed SIMD
+ * const plain = assemble([f], 1); // f32x4.mul, then f32x4.add
+ */
 export interface AssembleOptions {
   /**
    * `f32x4.madd` as relaxed SIMD's fused multiply-add (the engine must
