@@ -150,8 +150,14 @@ export function preFactorDual(
     gDiag,
     rowScale: gDiag,
     // δ only adds δ·gDiag to active rows of S and decouples inactive ones:
-    // tiny is exact enough without refinement.
-    polish: f32 ? { delta: 1e-6, refine: 1 } : { delta: 1e-14, refine: 0 },
+    // tiny is exact enough without refinement. The equality block's own
+    // δ (factorR: 1e-13 of Kaa's largest diagonal entry) is not: unrefined
+    // it left ‖Az − b‖∞ at 1e-13-6e-13 on the bench's QPs with 25-50
+    // equalities, 10-20x qpth's; one refinement step takes it to qpth's
+    // level or below (1e-14-3e-14).
+    polish: f32
+      ? { delta: 1e-6, refine: 1 }
+      : { delta: 1e-14, refine: wA === null ? 0 : 1 },
   };
 }
 
