@@ -77,7 +77,7 @@ function forwardRange(
     for (let gi = 0; gi < attrs.groups; gi++) {
       wk.fn.im2colF32(f(xAt, gi * G.cg * G.h * G.w), cols, gp);
       // y[img, g] [Og, L] = W_g [Og, K] · cols [K, L]
-      sgemmOf(wk)(
+      sgemmOf(wk, G.og)(
         f(wAt, gi * G.og * G.kk),
         G.kk,
         0,
@@ -125,7 +125,7 @@ function gradInputRange(
     mem.fill(0, xAt >> 2, (xAt >> 2) + xi);
     for (let gi = 0; gi < attrs.groups; gi++) {
       // cols [K, L] = W_gᵀ [K, Og] · g[img, g] [Og, L]
-      sgemmOf(wk)(
+      sgemmOf(wk, G.kk)(
         f(wAt, gi * G.og * G.kk),
         G.kk,
         1,
@@ -180,7 +180,7 @@ function gradWeightAll(
     for (let gi = 0; gi < attrs.groups; gi++) {
       wk.fn.im2colF32(f(xAt, gi * G.cg * G.h * G.w), cols, gp);
       // tmp_g [Og, K] = g[img, g] [Og, L] · colsᵀ [L, K]
-      sgemmOf(wk)(
+      sgemmOf(wk, G.og)(
         f(gAt, gi * G.og * G.l),
         G.l,
         0,

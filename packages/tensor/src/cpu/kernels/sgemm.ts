@@ -52,33 +52,46 @@ type SgemmCall = (
 ) => void;
 
 /**
- * The micro-tile rows of `wk`'s module (wat-sgemm.ts: 6 with fused
- * multiply-add, else 4).
+ * The micro-tile rows for a product of m rows (wat-sgemm.ts): 4 in a
+ * module without fused multiply-add; with it 6, unless padding m to whole
+ * 6-row panels costs more than the 6-row tile saves (~10% a row): the
+ * conv layers' m = 8 and 16 output channels run faster as 4-row panels.
+ * Either tile gives the same bits.
  */
-function tileRows(wk: WasmKernels): number {
-  return wk.fma ? SGEMM_MR_FMA : SGEMM_MR_PLAIN;
+function tileRows(wk: WasmKernels, m: number): number {
+  if (!wk.fma) return SGEMM_MR_PLAIN;
+  const padded = (mr: number) => Math.ceil(m / mr) * mr;
+  return 0.9 * padded(SGEMM_MR_FMA) < padded(SGEMM_MR_PLAIN)
+    ? SGEMM_MR_FMA
+    : SGEMM_MR_PLAIN;
 }
 
 /**
- * `wk`'s packed float32 matmul (wat-sgemm.ts sgemm{MR}, the micro-tile
- * its module runs best), called with packScratch's scratch last.
- * @example sgemmOf(wk)(aAt, k, 0, bAt, n, 0, cAt, n, m, k, n, ...packScratch(wk, n));
+ * `wk`'s packed float32 matmul for a product of m rows (wat-sgemm.ts
+ * sgemm{MR}, the micro-tile that runs it best), called with packScratch's
+ * scratch last.
+ * @example sgemmOf(wk, m)(aAt, k, 0, bAt, n, 0, cAt, n, m, k, n, ...packScratch(wk, n));
  */
-export function sgemmOf(wk: WasmKernels): (...args: number[]) => number {
-  return wk.fn[`sgemm${tileRows(wk)}`];
+export function sgemmOf(
+  wk: WasmKernels,
+  m: number,
+): (...args: number[]) => number {
+  return wk.fn[`sgemm${tileRows(wk, m)}`];
 }
 
 /**
- * Scratch of sgemmOf(wk) calls with n columns: packed A and B blocks and
- * the edge tile (addresses, −1 where memory could not be had).
- * @example const scratch = packScratch(wk, n); // then sgemmOf(wk)(..., ...scratch)
+ * Scratch of sgemmOf(wk, ·) calls with n columns, for either tile: packed
+ * A and B blocks and the edge tile (addresses, −1 where memory could not
+ * be had).
+ * @example const scratch = packScratch(wk, n); // then sgemmOf(wk, m)(..., ...scratch)
  */
 export function packScratch(wk: WasmKernels, n: number): number[] {
-  const mr = tileRows(wk);
+  const tiles = [SGEMM_MR_PLAIN, SGEMM_MR_FMA];
+  const mc = Math.max(...tiles.map(sgemmMc));
   const nPad = Math.ceil(n / SGEMM_NR) * SGEMM_NR;
-  const ap = wk.alloc(sgemmMc(mr) * SGEMM_KC * 4);
+  const ap = wk.alloc(mc * SGEMM_KC * 4);
   const bp = wk.alloc(nPad * SGEMM_KC * 4);
-  const tmp = wk.alloc(mr * SGEMM_NR * 4);
+  const tmp = wk.alloc(Math.max(...tiles) * SGEMM_NR * 4);
   return [ap, bp, tmp];
 }
 
@@ -105,9 +118,8 @@ export function sgemmRange(
   const Y = y.data as Float32Array;
   const lda = transA ? m : k;
   const ldb = transB ? k : n;
-  const sgemm = sgemmOf(wk);
   const call: SgemmCall = (aAt, bAt, cAt, rows, scratch) => {
-    sgemm(
+    sgemmOf(wk, rows)(
       aAt,
       lda,
       transA ? 1 : 0,
