@@ -12,8 +12,9 @@ export interface Case {
 
 /**
  * Edge tiles in both directions (rows not a multiple of 4 or 6, columns
- * not of 8), two depth blocks (k > 256), two row blocks (m > 126), and
- * each transpose.
+ * not of 8), two depth blocks (k > 256), two row blocks (m > 126), each
+ * transpose, and both micro-tiles (with fused multiply-add, m = 7 runs
+ * 4-row panels and the others 6-row ones: sgemm.ts tileRows).
  */
 export const CASES: readonly Case[] = [
   { m: 7, k: 5, n: 3, seed: 1 },
