@@ -9,7 +9,7 @@ import { where, type Tensor } from '@optnet/tensor';
 import { factorKkt } from './kkt/kkt.js';
 import type { KktFact, KktPre } from './kkt/types.js';
 import { maskOf } from './best.js';
-import { ADJOINT_REFINE, type Solved } from './polish.js';
+import type { Solved } from './polish.js';
 
 /**
  * The factorization the backward pass solves with: per item the polish
@@ -24,11 +24,12 @@ export function adjointFact(
   out: Solved,
   skip: Tensor | null,
 ): KktFact {
+  const refine = pre.polish.adjointRefine;
   const all = out.polished.every((p) => p);
   if (all && out.fact !== null)
     return {
       ...out.fact,
-      refine: Math.max(out.fact.refine, ADJOINT_REFINE),
+      refine: Math.max(out.fact.refine, refine),
     };
   const { s, lam } = out.it;
   const safe = (t: Tensor | null): Tensor | null =>
@@ -44,5 +45,5 @@ export function adjointFact(
     s: where(pol, sys.exact.s, sB),
     lam: where(pol, sys.exact.lam, lamB),
   };
-  return { ...f, refine: Math.max(f.refine, ADJOINT_REFINE), target };
+  return { ...f, refine: Math.max(f.refine, refine), target };
 }

@@ -40,9 +40,6 @@ import {
 import type { QpStatus } from '../api/types.js';
 import type { PdipmOutcome } from './pdipm.js';
 
-/** Refinement steps of the backward's solves at a polished point. */
-export const ADJOINT_REFINE = 2;
-
 /** The synthetic iterates: the regularized one factored, the exact one. */
 export type ActiveSystem = Omit<PolishSystem, 'rc' | 'differs'>;
 

@@ -114,8 +114,13 @@ function preFactorBounds({ data, scales, refine }: KktSetup): BoundsPre {
     refine,
     level: null,
     rowScale,
-    // Active rows weigh 1/δ on h's diagonal only: refined once.
-    polish: { delta: data.dtype === 'float64' ? 1e-9 : 1e-4, refine: 1 },
+    // Active rows weigh 1/δ on h's diagonal only: refined once (twice in
+    // the backward).
+    polish: {
+      delta: data.dtype === 'float64' ? 1e-9 : 1e-4,
+      refine: 1,
+      adjointRefine: 2,
+    },
   };
 }
 

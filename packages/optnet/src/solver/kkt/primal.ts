@@ -96,10 +96,13 @@ function preFactorPrimal({ data, scales, refine }: KktSetup): PrimalPre {
     refine,
     level: null,
     rowScale,
-    // δ sets P's condition (active rows weigh 1/δ): moderate, refined once.
+    // δ sets P's condition (active rows weigh 1/δ): moderate, refined
+    // once, and twice in the backward (one step left a gradient of
+    // hard-qp.test.ts's objective × 1e4 family 1.5e-10 off).
     polish: {
       delta: data.dtype === 'float64' ? 1e-9 : 1e-4,
       refine: 1,
+      adjointRefine: 2,
     },
   };
 }

@@ -103,8 +103,14 @@ export interface KktSetup {
  */
 export interface KktPolish {
   readonly delta: number;
-  /** Refinement steps of the polish solve (the backward takes ≥ 2). */
+  /** Refinement steps of the polish solve. */
   readonly refine: number;
+  /**
+   * Refinement steps of the backward's solves (solver/adjoint.ts), at the
+   * polished system or the interior point's last: what this strategy's
+   * regularization needs for gradients to round-off.
+   */
+  readonly adjointRefine: number;
 }
 
 /** A strategy's iteration-independent state; `strategy` made it. */
