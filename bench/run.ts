@@ -31,8 +31,8 @@
  * a peer whose numbers differ from ours, shows in its row and makes the
  * run exit 1.
  *
- * `pnpm bench` loads scripts/relaxed-simd.mjs first: on Node 20 and 21 it
- * turns on WebAssembly relaxed SIMD (on by default from Node 22 and in
+ * `pnpm bench` loads scripts/relaxed-simd.mjs first: on Node 20 it
+ * turns on WebAssembly relaxed SIMD (on by default from Node 21 and in
  * Chromium), so the float32 matmul runs with fused multiply-add as it
  * does for users of a current Node or browser; the peers run in the same
  * processes. The header line says whether it did.

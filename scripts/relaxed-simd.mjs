@@ -1,5 +1,5 @@
 // Turns on WebAssembly relaxed SIMD where this Node has it behind a flag
-// (Node 20 and 21; Node 22+ and Chromium have it on), so the CPU backend's
+// (Node 20; V8 11.4 turned it on: Chrome 114+, Node 21+), so the CPU backend's
 // float32 matmul runs with fused multiply-add, as it does for users of a
 // current Node or browser. Load it first:
 //   node --import ./scripts/relaxed-simd.mjs ...

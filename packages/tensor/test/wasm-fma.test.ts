@@ -1,25 +1,28 @@
 // Relaxed SIMD's fused multiply-add in the float32 matmul (runtime.ts,
 // wat-sgemm.ts): the assembler's `f32x4.madd` both ways, the module's
-// choice, and, in a child Node with relaxed SIMD on, the fused kernel's
-// products against float64 and against the plain kernel, a split product
-// with the same bits as one thread, and the float32 op suite.
+// choice (engine and CPU), the setting workers get, and, in a child Node
+// with relaxed SIMD on, the fused kernel's products against float64 and
+// against the plain kernel, both micro-tiles' bits, split products with
+// the same bits as one thread, setWasmFma(false) giving the plain bits,
+// and the float32 op suite.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as T from '@optnet/tensor';
 import { opSuite } from '@optnet/tensor/testing';
 import { assemble, type WasmFunc } from '@optnet/tensor/wasm';
 import {
+  fusesMultiplyAdd,
   loadKernels,
-  takesRelaxedSimd,
+  wasmFmaAllowed,
   type WasmApi,
 } from '../src/cpu/wasm/runtime.js';
 import {
   CASES,
   Float32Cpu,
-  fusedProbe,
   inputsOf,
   type Case,
 } from './fma/cases.js';
@@ -71,44 +74,76 @@ test('f32x4.madd assembles to relaxed_madd with fma, else to the multiply and ad
   );
 });
 
-test('the module uses fused multiply-add only where the engine validates relaxed SIMD', () => {
+test('the module fuses only where the engine validates relaxed SIMD and the CPU fuses it', () => {
+  const RELAXED = [0xfd, 0x85, 0x02];
   const validated: boolean[] = [];
   const noRelaxed = {
     Module: WebAssembly.Module,
     Instance: WebAssembly.Instance,
     compile: WebAssembly.compile,
     validate(bytes: Uint8Array): boolean {
-      const relaxed = contains(bytes, [0xfd, 0x85, 0x02]);
+      const relaxed = contains(bytes, RELAXED);
       validated.push(relaxed);
       return !relaxed && WebAssembly.validate(bytes);
     },
   };
-  assert.is(takesRelaxedSimd(noRelaxed), false);
+  assert.is(fusesMultiplyAdd(noRelaxed), false);
   const k = loadKernels(noRelaxed, () => {});
   assert.ok(k !== null, 'the plain module loads');
   assert.is(k.fma, false);
   // The probe was refused, and the module it then assembled was plain.
   assert.equal(validated.slice(-2), [true, false]);
+  // An engine that takes relaxed SIMD on a CPU without FMA: relaxed_madd
+  // rounds the product first, so the probe gives 0 (faked here: the
+  // probe module's function answers 0).
+  const unfused = {
+    ...noRelaxed,
+    validate: () => true,
+    Instance: class {
+      readonly exports: Record<string, unknown>;
+      constructor(m: object, i: object) {
+        const real = new WebAssembly.Instance(m, i).exports;
+        this.exports = 'probe' in real ? { probe: () => 0 } : real;
+      }
+    },
+  };
+  assert.is(fusesMultiplyAdd(unfused), false);
+  assert.is(loadKernels(unfused, () => {})!.fma, false);
 });
 
-test('setWasmFma(false) keeps the plain module; true gives the engine its choice back', () => {
+test('setWasmFma(false) keeps the plain module; true gives the engine its choice back; workers get the setting, not the kernels in use', () => {
   const was = T.setWasmFma(false);
   try {
     assert.is(T.usingWasmFma(), false);
     assert.is(T.usingWasmKernels(), true);
+    assert.is(wasmFmaAllowed(), false);
   } finally {
     T.setWasmFma(was);
   }
-  assert.is(T.usingWasmFma(), takesRelaxedSimd(WebAssembly));
+  assert.is(T.usingWasmFma(), fusesMultiplyAdd(WebAssembly));
+  // With the WebAssembly kernels off (the bench's kernel rows alternate)
+  // split ops still tell their workers the setting: a worker whose module
+  // fuses keeps it, instead of rebuilding it at every switch.
+  const kernelsWas = T.setWasmKernels(false);
+  try {
+    assert.is(T.usingWasmFma(), false);
+    assert.is(wasmFmaAllowed(), true);
+  } finally {
+    T.setWasmKernels(kernelsWas);
+  }
 });
 
 /** The child's report (fma/child.ts), run with relaxed SIMD on. */
-function childReport(): {
+interface Run {
   fma: boolean;
   products: number[][];
   probe: number[];
-  splitCalls: number;
-  splitSame: boolean;
+  split: { calls: number; same: boolean };
+}
+function childReport(): {
+  engineFuses: boolean;
+  fused: Run & { tiles: [number[], number[]][] };
+  plain: Run;
   suite: { ran: number; failures: string[] };
 } {
   const r = spawnSync(
@@ -135,26 +170,38 @@ function reference(c: Case): [Float64Array, Float64Array] {
   return [prod, scale];
 }
 
-test('with relaxed SIMD: fused products within float32 bounds, not the plain bits, the same bits split, the op suite passing', () => {
+/** Whether this CPU says it has FMA3 (Linux); null where it cannot tell. */
+function cpuHasFma(): boolean | null {
+  try {
+    return /^flags\s*:.*\bfma\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>): boolean =>
+  a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
+
+test('with relaxed SIMD: fused products within float32 bounds and not the plain bits, both tiles the same bits, split or not, setWasmFma(false) plain, the op suite passing', () => {
   const got = childReport();
-  assert.ok(got.fma, 'the child ran the fused kernels');
+  // The engine fuses exactly where the CPU has FMA (FMA3 on this CI's x64).
+  const hasFma = cpuHasFma();
+  if (hasFma !== null) assert.is(got.engineFuses, hasFma, 'engine fuses');
+  assert.is(got.fused.fma, got.engineFuses, 'the module fuses where it can');
+  const f = got.engineFuses;
+  // The probe through matmul: 2⁻²⁴ where the product is fused into the
+  // sum, 0 where it is rounded first.
+  assert.equal(got.fused.probe, Array(4).fill(f ? 2 ** -24 : 0), 'probe');
+  assert.is(got.plain.fma, false, 'setWasmFma(false)');
+  assert.equal(got.plain.probe, [0, 0, 0, 0], 'plain probe');
   const plainWas = T.setWasmFma(false);
   try {
-    // The probe: 2⁻²⁴ where the CPU fuses (FMA3 here), 0 where it does not.
-    const [pa, pb] = fusedProbe();
-    const plainProbe = Array.from(T.matmul(pa, pb).dataSync());
-    assert.equal(plainProbe, [0, 0, 0, 0]);
-    const fused = got.probe[0] === 2 ** -24;
-    assert.ok(
-      got.probe.every((v) => v === (fused ? 2 ** -24 : 0)),
-      `probe ${got.probe}`,
-    );
     let differ = 0;
     CASES.forEach((c, i) => {
       const [want, scale] = reference(c);
       const [a, b] = inputsOf(c);
       const plain = T.matmul(a, b, c).dataSync();
-      const out = got.products[i];
+      const out = got.fused.products[i];
       assert.is(out.length, want.length);
       // |fl(AB) − AB| ≤ γ_k·(|A||B|), γ_k ≈ k·2⁻²⁴, both kernels.
       const g = (c.k + 2) * 2 ** -24;
@@ -164,14 +211,21 @@ test('with relaxed SIMD: fused products within float32 bounds, not the plain bit
         assert.ok(Math.abs(plain[j] - want[j]) <= bound, `plain ${j}`);
         if (!Object.is(out[j], plain[j])) differ++;
       }
+      // Both micro-tiles, called directly, give matmul's bits.
+      const [by4, by6] = got.fused.tiles[i];
+      assert.ok(sameBits(by4, out), `case ${i}: the 4-row tile`);
+      assert.ok(sameBits(by6, out), `case ${i}: the 6-row tile`);
+      // setWasmFma(false) in the child: this process's plain bits.
+      assert.ok(sameBits(got.plain.products[i], plain), `case ${i}: plain`);
     });
-    if (fused)
-      assert.ok(differ > 0, 'fused products differ from the plain ones');
+    if (f) assert.ok(differ > 0, 'fused products differ from the plain ones');
   } finally {
     T.setWasmFma(plainWas);
   }
-  assert.ok(got.splitCalls > 0, 'the product was split over threads');
-  assert.ok(got.splitSame, 'split over two threads: the same bits as one');
+  for (const run of [got.fused, got.plain]) {
+    assert.ok(run.split.calls > 0, 'the product was split over threads');
+    assert.ok(run.split.same, 'split over two threads: the same bits as one');
+  }
   let cases = 0;
   opSuite(new Float32Cpu(), () => cases++);
   assert.is(got.suite.ran, cases, 'every op suite case ran');

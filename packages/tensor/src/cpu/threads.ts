@@ -46,7 +46,7 @@ import {
 import type { CpuTensor, KernelOp } from '../op.js';
 import { primitives } from '../primitives.js';
 import type { Shape } from '../shape.js';
-import { usingWasmFma, usingWasmKernels } from './wasm/runtime.js';
+import { usingWasmKernels, wasmFmaAllowed } from './wasm/runtime.js';
 
 /**
  * Calls cheaper than this (in `cpuBatch.cost` units, ≈ flops) stay on one
@@ -104,7 +104,10 @@ export interface CpuTask {
    * for the same bits).
    */
   readonly wasm: boolean;
-  /** Whether it runs them with fused multiply-add (the worker follows). */
+  /**
+   * The main thread's setWasmFma setting (the worker follows; its module
+   * then fuses exactly where the main thread's does).
+   */
   readonly fma: boolean;
 }
 
@@ -346,7 +349,7 @@ function runSplit<A>(
     inputs: describe(ins),
     outputs: describe(outs),
     wasm: usingWasmKernels(),
-    fma: usingWasmFma(),
+    fma: wasmFmaAllowed(),
   };
   for (let w = 1; w < parts; w++) {
     Atomics.store(sync, w - 1, RUNNING);

@@ -106,9 +106,10 @@ export interface KktPolish {
   /** Refinement steps of the polish solve. */
   readonly refine: number;
   /**
-   * Refinement steps of the backward's solves (solver/adjoint.ts), at the
-   * polished system or the interior point's last: what this strategy's
-   * regularization needs for gradients to round-off.
+   * Refinement steps of the backward's solves (solver/adjoint.ts) when
+   * some item was polished (its system factored regularized): what this
+   * strategy's regularization needs for gradients to round-off. A batch
+   * with nothing polished solves with its factorization's own `refine`.
    */
   readonly adjointRefine: number;
 }

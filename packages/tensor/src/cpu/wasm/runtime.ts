@@ -18,11 +18,12 @@
  * them off on this thread (tests compare both).
  *
  * Where the engine takes relaxed SIMD (WebAssembly 3.0: Chrome 114+,
- * Node 22+, or Node 20 with --experimental-wasm-relaxed-simd), the float32
- * matmul's multiply-adds are relaxed SIMD's `f32x4.relaxed_madd`, a fused
- * multiply-add on CPUs that have one: ~20% faster at 256-1024 on these
- * machines, and each product rounded once instead of twice, so float32
- * results then differ from the plain module's in the last bits.
+ * Node 21+, or Node 20 with --experimental-wasm-relaxed-simd) and the CPU
+ * fuses its multiply-add (FMA), the float32 matmul's multiply-adds are
+ * relaxed SIMD's `f32x4.relaxed_madd`: about 1.3x the plain kernel at
+ * 256-1024 on these machines (with a 6-row tile, wat-sgemm.ts), and each
+ * product rounded once instead of twice, so float32 results then differ
+ * from the plain module's in the last bits.
  * `setWasmFma(false)` keeps the plain module (the same bits on every
  * engine).
  */
@@ -409,17 +410,36 @@ function instantiate(wasm: WasmApi, module: object, fma: boolean): WasmKernels {
 }
 
 /**
- * Whether the engine validates relaxed SIMD (a one-instruction module).
- * Exported for tests.
+ * Whether relaxed SIMD's multiply-add is fused here: the engine validates
+ * it and, run on (1 + 2⁻¹²)·(1 + 2⁻¹²) − (1 + 2⁻¹¹), it gives the exact
+ * 2⁻²⁴ (a multiply rounded first gives 0: the square's last bit is a tie).
+ * False where the engine lacks relaxed SIMD or the CPU has no FMA (there
+ * `relaxed_madd` is a multiply and an add, and the plain module is as
+ * good). A module of one small function, compiled synchronously (a
+ * browser's main thread allows that under 4 KB). Exported for tests.
  */
-export function takesRelaxedSimd(wasm: WasmApi): boolean {
+export function fusesMultiplyAdd(wasm: WasmApi): boolean {
   const probe: WasmFunc = {
     name: 'probe',
-    params: [['$a', 'v128']],
-    result: 'v128',
-    body: '(f32x4.madd (local.get $a) (local.get $a) (local.get $a))',
+    params: [
+      ['$x', 'f32'],
+      ['$c', 'f32'],
+    ],
+    result: 'f32',
+    body: `(f32x4.extract_lane 0 (f32x4.madd (f32x4.splat (local.get $x))
+      (f32x4.splat (local.get $x)) (f32x4.splat (local.get $c))))`,
   };
-  return wasm.validate(assemble([probe], 1, { fma: true }));
+  const bytes = assemble([probe], 1, { fma: true });
+  if (!wasm.validate(bytes)) return false;
+  try {
+    const run = new wasm.Instance(new wasm.Module(bytes), {}).exports.probe as (
+      x: number,
+      c: number,
+    ) => number;
+    return run(1 + 2 ** -12, -(1 + 2 ** -11)) === 2 ** -24;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -434,8 +454,12 @@ export function loadKernels(
   onReady: (k: WasmKernels | null) => void,
 ): WasmKernels | null {
   if (wasm === undefined) return null;
-  const fma = fmaAllowed && takesRelaxedSimd(wasm);
-  const bytes = assemble(allFuncs(), 16, { fma });
+  let fma = fmaAllowed && fusesMultiplyAdd(wasm);
+  let bytes = assemble(allFuncs(), 16, { fma });
+  if (fma && !wasm.validate(bytes)) {
+    fma = false;
+    bytes = assemble(allFuncs(), 16);
+  }
   if (!wasm.validate(bytes)) return null;
   try {
     return instantiate(wasm, new wasm.Module(bytes), fma);
@@ -520,9 +544,19 @@ export function setWasmFma(on: boolean): boolean {
 }
 
 /**
+ * The `setWasmFma` setting (not whether the module fuses): what split ops
+ * tell their workers, so that turning the WebAssembly kernels off and on
+ * around a call does not make each worker rebuild its module.
+ */
+export function wasmFmaAllowed(): boolean {
+  return fmaAllowed;
+}
+
+/**
  * Whether the float32 WebAssembly kernels on this thread use relaxed
- * SIMD's fused multiply-add right now (false without relaxed SIMD, with
- * the WebAssembly kernels off, or after `setWasmFma(false)`).
+ * SIMD's fused multiply-add right now (false without relaxed SIMD or on a
+ * CPU without FMA, with the WebAssembly kernels off, or after
+ * `setWasmFma(false)`).
  * @example
  * console.log(`float32 matmul: ${usingWasmFma() ? 'fused' : 'plain'} multiply-add`);
  */
