@@ -6,44 +6,21 @@
 // It must run before @optnet/tensor compiles its WebAssembly module.
 import { setFlagsFromString } from 'node:v8';
 
-// A module whose one function is f32x4.relaxed_madd of its parameter.
-const probe = new Uint8Array([
-  0x00,
-  0x61,
-  0x73,
-  0x6d,
-  0x01,
-  0x00,
-  0x00,
-  0x00, // header
-  0x01,
-  0x06,
-  0x01,
-  0x60,
-  0x01,
-  0x7b,
-  0x01,
-  0x7b, // type (v128) -> v128
-  0x03,
-  0x02,
-  0x01,
-  0x00, // one function of type 0
-  0x0a,
-  0x0d,
-  0x01,
-  0x0b,
-  0x00, // code: one body of 11 bytes, no locals
-  0x20,
-  0x00,
-  0x20,
-  0x00,
-  0x20,
-  0x00, // local.get 0, three times
-  0xfd,
-  0x85,
-  0x02, // f32x4.relaxed_madd
-  0x0b, // end
-]);
+// A module whose one function is f32x4.relaxed_madd of its parameter, in
+// hex: the header, a type (v128) -> v128, one function of it, and its
+// body (no locals; local.get 0 three times; 0xfd 0x85 0x02; end).
+const probe = Uint8Array.from(
+  Buffer.from(
+    '0061736d01000000' +
+      '01060160017b017b' +
+      '03020100' +
+      '0a0d010b00' +
+      '200020002000' +
+      'fd8502' +
+      '0b',
+    'hex',
+  ),
+);
 
 if (!WebAssembly.validate(probe)) {
   setFlagsFromString('--experimental-wasm-relaxed-simd');

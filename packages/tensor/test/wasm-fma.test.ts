@@ -20,12 +20,7 @@ import {
   wasmFmaAllowed,
   type WasmApi,
 } from '../src/cpu/wasm/runtime.js';
-import {
-  CASES,
-  Float32Cpu,
-  inputsOf,
-  type Case,
-} from './fma/cases.js';
+import { CASES, Float32Cpu, inputsOf, type Case } from './fma/cases.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // (the test tsconfig has Node's types, which leave WebAssembly to lib.dom)
