@@ -128,6 +128,30 @@ test('setWasmFma(false) keeps the plain module; true gives the engine its choice
   }
 });
 
+test('setWasmFma and setWasmKernels take a boolean: anything else is BAD_ARGUMENT, and nothing changes', () => {
+  const [fma, kernels] = [wasmFmaAllowed(), T.usingWasmKernels()];
+  for (const bad of ['no', 'false', 0, 1, undefined, null]) {
+    for (const [name, set] of [
+      ['setWasmFma', T.setWasmFma],
+      ['setWasmKernels', T.setWasmKernels],
+    ] as const) {
+      const e = (() => {
+        try {
+          set(bad as unknown as boolean);
+        } catch (err) {
+          return err as T.ValueError;
+        }
+        return null;
+      })();
+      assert.ok(e instanceof T.ValueError, `${name}(${String(bad)})`);
+      assert.is(e.code, 'BAD_ARGUMENT');
+      assert.match(e.message, new RegExp(`^${name}: on must be true or false`));
+    }
+  }
+  assert.is(wasmFmaAllowed(), fma);
+  assert.is(T.usingWasmKernels(), kernels);
+});
+
 /** The child's report (fma/child.ts), run with relaxed SIMD on. */
 interface Run {
   fma: boolean;

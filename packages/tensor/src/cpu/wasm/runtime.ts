@@ -27,6 +27,7 @@
  * `setWasmFma(false)` keeps the plain module (the same bits on every
  * engine).
  */
+import { ValueError } from '../../errors.js';
 import { assemble, type WasmFunc } from './assemble.js';
 import { choleskyWat } from './wat-cholesky.js';
 import { dgemmWat } from './wat-dgemm.js';
@@ -512,27 +513,34 @@ export function wasmKernels(): WasmKernels | null {
  * }
  */
 export function setWasmKernels(on: boolean): boolean {
+  checkSwitch('setWasmKernels', on);
   const was = enabled;
   enabled = on;
   return was;
 }
 
+/** A switch's argument must be a boolean (a string such as 'no' is truthy). */
+function checkSwitch(op: string, on: unknown): void {
+  if (typeof on !== 'boolean')
+    throw new ValueError(
+      'BAD_ARGUMENT',
+      `${op}: on must be true or false; got ${typeof on === 'string' ? `'${on}'` : String(on)}. Pass a boolean, e.g. ${op}(false).`,
+    );
+}
+
 /**
  * Let the float32 WebAssembly kernels use relaxed SIMD's fused
- * multiply-add where the engine takes it (true, the default), or keep
- * them to a separate multiply and add (false: the same bits on every
- * engine, as before relaxed SIMD). A change rebuilds this thread's module
- * at its next use; split ops tell their workers. Returns the previous
- * setting.
+ * multiply-add where the engine and CPU have it (true, the default), or
+ * keep them to a separate multiply and add (false: the same bits on every
+ * engine, as before relaxed SIMD). A setting for the program, made once at
+ * its start: a change rebuilds this thread's module at its next use (~10
+ * ms) and drops the copies of arrays it kept there; split ops tell their
+ * workers. Returns the previous setting.
  * @example
- * const was = setWasmFma(false);
- * try {
- *   matmul(a, b); // float32: the same bits on every engine
- * } finally {
- *   setWasmFma(was);
- * }
+ * setWasmFma(false); // at startup: float32 results with the same bits everywhere
  */
 export function setWasmFma(on: boolean): boolean {
+  checkSwitch('setWasmFma', on);
   const was = fmaAllowed;
   if (on !== was) {
     fmaAllowed = on;
