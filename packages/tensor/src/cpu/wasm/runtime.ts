@@ -22,10 +22,10 @@
  * fuses its multiply-add (FMA), the float32 matmul's multiply-adds are
  * relaxed SIMD's `f32x4.relaxed_madd`: about 1.3x the plain kernel at
  * 256-1024 on these machines (with a 6-row tile, wat-sgemm.ts), and each
- * product rounded once instead of twice, so float32 results then differ
- * from the plain module's in the last bits.
- * `setWasmFma(false)` keeps the plain module (the same bits on every
- * engine).
+ * multiply-add rounded once instead of twice, so float32 results then
+ * differ from the plain module's in the last bits (the same bits wherever
+ * usingWasmFma() agrees). `setWasmFma(false)` keeps the plain module (the
+ * same bits on every engine).
  */
 import { ValueError } from '../../errors.js';
 import { assemble, type WasmFunc } from './assemble.js';
