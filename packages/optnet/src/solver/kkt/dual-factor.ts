@@ -158,7 +158,7 @@ export function preFactorDual(
     // The backward: in float64 one step took the bench's gradients
     // (nz 10-100, with and without equalities) to 2e-15 of four steps',
     // where none left 1e-12 (1e-8 with equalities); a second changed
-    // nothing and cost a solve and a residual (~8 ms at nz 100).
+    // nothing and cost a solve and a residual.
     polish: f32
       ? { delta: 1e-6, refine: 1, adjointRefine: 2 }
       : { delta: 1e-14, refine: wA === null ? 0 : 1, adjointRefine: 1 },
