@@ -142,20 +142,29 @@ function steps(
     T.scope(() =>
       noGrad(() => qp(d.Q, d.p, d.G, d.h, d.A, d.b, options)).data(),
     );
-  const fwdBwd = async () => {
-    for (const t of leaves) {
-      t.requiresGrad = true;
-      t.grad = null;
-    }
-    try {
-      const z = qp(d.Q, d.p, d.G, d.h, d.A, d.b);
-      z.mul(c).sum().backward();
-      return await Promise.all(leaves.map((t) => t.grad!.data()));
-    } finally {
-      // the next fwd must not record a graph
-      for (const t of leaves) t.requiresGrad = false;
-    }
-  };
+  // In a scope, as a training step would be (and as fwd is): without one,
+  // every call's tensors were left to the garbage collector, and with
+  // threads on those are fresh SharedArrayBuffers each call, which fault
+  // in page by page: the every-core fwd+bwd ran 1.2-1.6x the one-thread
+  // time (BENCHMARKS.md).
+  const fwdBwd = () =>
+    T.scope(async () => {
+      for (const t of leaves) {
+        t.requiresGrad = true;
+        t.grad = null;
+      }
+      try {
+        const z = qp(d.Q, d.p, d.G, d.h, d.A, d.b);
+        z.mul(c).sum().backward();
+        return await Promise.all(leaves.map((t) => t.grad!.data()));
+      } finally {
+        // the next fwd must not record a graph
+        for (const t of leaves) {
+          t.requiresGrad = false;
+          t.grad = null;
+        }
+      }
+    });
   return { leaves, fwd, fwdBwd, iters };
 }
 
