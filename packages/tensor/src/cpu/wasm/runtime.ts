@@ -27,6 +27,7 @@
  * usingWasmFma() agrees). `setWasmFma(false)` keeps the plain module (the
  * same bits on every engine).
  */
+import { showValue } from '../../closest.js';
 import { ValueError } from '../../errors.js';
 import { assemble, type WasmFunc } from './assemble.js';
 import { choleskyWat } from './wat-cholesky.js';
@@ -524,7 +525,7 @@ function checkSwitch(op: string, on: unknown): void {
   if (typeof on !== 'boolean')
     throw new ValueError(
       'BAD_ARGUMENT',
-      `${op}: on must be true or false; got ${typeof on === 'string' ? `'${on}'` : String(on)}. Pass a boolean, e.g. ${op}(false).`,
+      `${op}: on must be true or false; got ${showValue(on)}. Pass a boolean, e.g. ${op}(false).`,
     );
 }
 
