@@ -458,11 +458,13 @@ export function loadKernels(
   if (wasm === undefined) return null;
   let fma = fmaAllowed && fusesMultiplyAdd(wasm);
   let bytes = assemble(allFuncs(), 16, { fma });
-  if (fma && !wasm.validate(bytes)) {
+  if (!wasm.validate(bytes)) {
+    // a fused module the engine refuses: the plain one, if that validates
+    if (!fma) return null;
     fma = false;
     bytes = assemble(allFuncs(), 16);
+    if (!wasm.validate(bytes)) return null;
   }
-  if (!wasm.validate(bytes)) return null;
   try {
     return instantiate(wasm, new wasm.Module(bytes), fma);
   } catch {
