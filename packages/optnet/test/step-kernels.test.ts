@@ -1005,6 +1005,7 @@ test('a backend without the fused kernels solves the same QPs (the tensor-op for
         'qpDualSolve',
         'qpShiftedCholesky',
         'qpPredictCorrect',
+        'qpFactorStep',
         'qpPredictCorrectEq',
         'qpResiduals',
         'qpPolishSystem',

@@ -199,16 +199,24 @@ export function step(
   // Converged items may have extreme d = lam/s; factor them at s = lam = 1.
   const s = active === null ? it.s : where(active, it.s, 1);
   const lam = active === null ? it.lam : where(active, it.lam, 1);
-  const f: KktFact = factorKkt(pre, s, lam, active);
   // Predictor (affine direction), centering, corrector; then the step
   // length, 0.99 of the way to the boundary and capped where the gap
-  // would rise (kernels/step-kernels.ts).
-  const d = predictorCorrector(f, { rx, rz, ry }) ?? corrected(f, s, lam, res);
+  // would rise (kernels/step-kernels.ts). The strategy may fuse the
+  // factorization with the direction (no factor is kept: nothing after
+  // the direction needs it).
+  const rhs = { rx, rz, ry };
+  let fused = pre.strategy.factorStep?.(pre, s, lam, active, rhs) ?? null;
+  if (fused === null) {
+    const f: KktFact = factorKkt(pre, s, lam, active);
+    const d = predictorCorrector(f, rhs) ?? corrected(f, s, lam, res);
+    fused = { d, level: f.level };
+  }
+  const { d, level } = fused;
   const alpha = stepLength(s, lam, d.ds!, d.dlam!, {
     scale: 0.99,
     capGap: true,
   });
-  return { it: update(it, d, alpha, active, f.level), level: f.level };
+  return { it: update(it, d, alpha, active, level), level };
 }
 
 /**

@@ -17,8 +17,16 @@ import {
   type Tensor,
 } from '@optnet/tensor';
 import { shiftedCholesky } from '../../kernels/shifted-cholesky-kernel.js';
+import { factorStep } from '../../kernels/factor-step-kernel.js';
 import { worseLevel } from './kkt.js';
-import type { KktFact, KktPre, KktSetup, KktStrategy } from './types.js';
+import type {
+  KktFact,
+  KktPre,
+  KktSetup,
+  KktStep,
+  KktStepRhs,
+  KktStrategy,
+} from './types.js';
 
 export interface DualPre extends KktPre {
   /** Cholesky factor of Q (shared or per item). */
@@ -204,4 +212,53 @@ export function factorDual(
     sOverLam,
     inactive: sOverLam.greater(gDiag),
   };
+}
+
+/**
+ * factorDual and then the fused Mehrotra direction (dual.ts's step), in
+ * one op that keeps L_S in WebAssembly memory, window by window of items
+ * (kernels/factor-step-kernel.ts): the same results, without the
+ * [nBatch, m, m] factor written out and read back. Null where dual.ts's
+ * step would not run its fused direction without equalities: no
+ * inequalities, equalities present, or refinement asked for.
+ * @example const fused = factorStepDual(pre, s, lam, null, { rx, rz, ry });
+ */
+export function factorStepDual(
+  pre: DualPre,
+  s: Tensor,
+  lam: Tensor,
+  active: Tensor | null,
+  rhs: KktStepRhs,
+): { d: KktStep; level: Tensor } | null {
+  const { kg, gDiag, unit, lq, wG, wA } = pre;
+  const G = pre.data.G;
+  if (
+    kg === null ||
+    gDiag === null ||
+    unit === null ||
+    wG === null ||
+    G === null ||
+    wA !== null ||
+    rhs.rz === null ||
+    pre.refine > 0
+  )
+    return null;
+  const sOverLam = s.div(lam);
+  const inactive = sOverLam.greater(gDiag);
+  const [dz, dlam, ds, level] = factorStep(
+    kg,
+    sOverLam,
+    unit,
+    lq,
+    wG,
+    G,
+    rhs.rx,
+    s,
+    lam,
+    inactive,
+    rhs.rz,
+    S_BOOSTS,
+    active,
+  );
+  return { d: { dz, ds, dlam, dnu: null }, level };
 }

@@ -39,6 +39,7 @@ import {
 import { slackStep } from '../../kernels/step-kernels.js';
 import {
   factorDual,
+  factorStepDual,
   preFactorDual,
   type DualFact,
   type DualPre,
@@ -295,4 +296,5 @@ export const dualKkt: KktStrategy<DualPre, DualFact> = {
   factor: factorDual,
   solve: solveDual,
   step: predictorCorrectorDual,
+  factorStep: factorStepDual,
 };

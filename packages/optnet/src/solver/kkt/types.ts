@@ -217,4 +217,17 @@ export interface KktStrategy<
    * strategy has none: then pdipm.ts runs the separate solves.
    */
   step(f: F, rhs: KktStepRhs): KktStep | null;
+  /**
+   * Optional: `factor` and then `step` in one fused kernel that keeps no
+   * factorization (an iteration needs none after its direction), with the
+   * factorization's per-item `level`; null where it does not apply (then
+   * the solver factors and steps apart). Its results are those of the two.
+   */
+  factorStep?(
+    pre: P,
+    s: Tensor,
+    lam: Tensor,
+    active: Tensor | null,
+    rhs: KktStepRhs,
+  ): { readonly d: KktStep; readonly level: Tensor | null } | null;
 }
