@@ -23,6 +23,7 @@ import {
 } from '@optnet/tensor';
 import { factorStep } from '../src/kernels/factor-step-kernel.js';
 import { predictCorrect } from '../src/kernels/dual-solve-kernel.js';
+import { predictCorrectEq } from '../src/kernels/predict-correct-eq-kernel.js';
 import { shiftedCholesky } from '../src/kernels/shifted-cholesky-kernel.js';
 import { randomQp } from '../src/testing/random-qp.js';
 import { qp } from '../src/index.js';
@@ -37,11 +38,14 @@ interface Sample {
   readonly unit: Tensor;
   /** lq, wG, G, rx, s, lam, inactive, rz */
   readonly rest: Tensor[];
+  /** L_R, V, W_A, ry (with equalities), or null. */
+  readonly eq: [Tensor, Tensor, Tensor, Tensor] | null;
 }
 
 /**
  * K = XXᵀ + m·I (shared or per item), L_Q, W_G = L_Q⁻¹Gᵀ and G (shared or
- * per item), s, lam in (0.1, 2.1), d = s/lam, `inactive` where d > 1.
+ * per item), s, lam in (0.1, 2.1), d = s/lam, `inactive` where d > 1; with
+ * q equalities an L_R, V, W_A (shared like Q) and ry.
  */
 function sample(
   seed: number,
@@ -51,6 +55,7 @@ function sample(
   sharedK: boolean,
   sharedQ: boolean,
   dtype: 'float32' | 'float64' = f64,
+  q = 0,
 ): Sample {
   const rng = makeRng(seed);
   const spd = (lead: number[], k: number) => {
@@ -69,24 +74,36 @@ function sample(
   const rx = randn([nBatch, n], { rng, dtype: f64 });
   const rz = randn([nBatch, m], { rng, dtype: f64 });
   const cast = (t: Tensor) => t.cast(dtype);
+  const eq =
+    q === 0
+      ? null
+      : ([
+          cholesky(spd(qLead, q)),
+          randn([...qLead, q, m], { rng, dtype: f64 }),
+          randn([...qLead, n, q], { rng, dtype: f64 }),
+          randn([nBatch, q], { rng, dtype: f64 }),
+        ].map(cast) as [Tensor, Tensor, Tensor, Tensor]);
   return {
     k: cast(k),
     d: cast(d),
     unit: cast(unit),
     rest: [lq, wG, G, rx, s, lam].map(cast).concat([d.greater(1), cast(rz)]),
+    eq,
   };
 }
 
-/** The fused op's outputs and the two ops' (dz, dlam, ds, level). */
+/**
+ * The fused op's outputs and the two ops' (dz, dlam, ds, level; dnu before
+ * level with equalities).
+ */
 function both(x: Sample, active: Tensor | null): [Tensor[], Tensor[]] {
   const [lq, wG, G, rx, s, lam, inactive, rz] = x.rest;
   const got = factorStep(
     x.k,
     x.d,
     x.unit,
-    lq,
-    wG,
-    G,
+    [lq, wG, G],
+    x.eq,
     rx,
     s,
     lam,
@@ -96,6 +113,14 @@ function both(x: Sample, active: Tensor | null): [Tensor[], Tensor[]] {
     active,
   );
   const [l, level] = shiftedCholesky(x.k, x.d, x.unit, BOOSTS, active);
+  if (x.eq !== null) {
+    const [lr, v, wA, ry] = x.eq;
+    const want = predictCorrectEq(
+      ...[lq, wG, G, l, lr, v, wA, rx, ry, s, lam, x.d, inactive, rz],
+      active,
+    );
+    return [got, [...want, level]];
+  }
   const want = predictCorrect(
     lq,
     wG,
@@ -113,7 +138,12 @@ function both(x: Sample, active: Tensor | null): [Tensor[], Tensor[]] {
 }
 
 function sameBits(got: Tensor[], want: Tensor[], what: string): void {
-  ['dz', 'dlam', 'ds', 'level'].forEach((name, i) => {
+  const names =
+    got.length === 5
+      ? ['dz', 'dlam', 'ds', 'dnu', 'level']
+      : ['dz', 'dlam', 'ds', 'level'];
+  assert.is(got.length, want.length, `${what}: outputs`);
+  names.forEach((name, i) => {
     const g = Array.from(got[i].dataSync());
     const w = Array.from(want[i].dataSync());
     assert.is(g.length, w.length, `${what} ${name}: length`);
@@ -122,72 +152,78 @@ function sameBits(got: Tensor[], want: Tensor[], what: string): void {
   });
 }
 
-test('qpFactorStep gives the bits of qpShiftedCholesky then qpPredictCorrect: shared and per-item K and Q, f64 and f32, WebAssembly and JS, with and without `active`', () => {
+test('qpFactorStep gives the bits of qpShiftedCholesky then qpPredictCorrect(Eq): with and without equalities, shared and per-item K and Q, f64 and f32, WebAssembly and JS, with and without `active`', () => {
   // Item 1 alone, items 3-4 and 6 active: runs of one and of two.
   const mask = tensor([[0], [1], [0], [1], [1], [0], [1]], { dtype: 'bool' });
   withEachKernelSet((wasm) => {
     let seed = 40;
-    for (const dtype of [f64, 'float32'] as const)
-      for (const sharedK of [false, true])
-        for (const sharedQ of [false, true])
-          for (const active of [null, mask]) {
-            const x = sample(seed++, 7, 6, 9, sharedK, sharedQ, dtype);
-            const [got, want] = both(x, active);
-            const what = `${dtype} K shared ${sharedK}, Q shared ${sharedQ}, active ${active !== null}, wasm ${wasm}`;
-            sameBits(got, want, what);
-            // A real direction, not zeros everywhere (the left-out items'
-            // are, in WebAssembly; the JS loops compute every item).
-            const dz = got[0].arraySync() as number[][];
-            dz.forEach((row, i) => {
-              const left = wasm && active !== null && [0, 2, 5].includes(i);
-              assert.is(
-                row.every((v) => v === 0),
-                left,
-                `${what}: item ${i}'s dz is ${left ? '' : 'not '}zero`,
-              );
-            });
-          }
+    for (const q of [0, 3])
+      for (const dtype of [f64, 'float32'] as const)
+        for (const sharedK of [false, true])
+          for (const sharedQ of [false, true])
+            for (const active of [null, mask]) {
+              const x = sample(seed++, 7, 6, 9, sharedK, sharedQ, dtype, q);
+              const [got, want] = both(x, active);
+              const what = `nEq ${q}, ${dtype} K shared ${sharedK}, Q shared ${sharedQ}, active ${active !== null}, wasm ${wasm}`;
+              sameBits(got, want, what);
+              // A real direction, not zeros everywhere (the left-out items'
+              // are, in WebAssembly; the JS loops compute every item).
+              const dz = got[0].arraySync() as number[][];
+              dz.forEach((row, i) => {
+                const left = wasm && active !== null && [0, 2, 5].includes(i);
+                assert.is(
+                  row.every((v) => v === 0),
+                  left,
+                  `${what}: item ${i}'s dz is ${left ? '' : 'not '}zero`,
+                );
+              });
+            }
   });
 });
 
 test('qpFactorStep where an item needs a boost or breaks down: the fallback gives the two ops’ bits and levels, the others unchanged', () => {
   withEachKernelSet((wasm) => {
-    const x = sample(50, 5, 4, 6, false, false);
-    // Item 2's S is indefinite (needs the 1e3 boost: unit 1e3·m·1e-14 is
-    // not enough, so raise the unit); item 4 holds a NaN (level −1).
-    const dRows = x.d.arraySync() as number[][];
-    dRows[2] = dRows[2].map((v) => v - 30);
-    dRows[4][1] = NaN;
-    const d = tensor(dRows, { dtype: f64 });
-    const unit = full([5, 1], 0.1, { dtype: f64 });
-    const y = { ...x, d, unit };
-    const [got, want] = both(y, null);
-    sameBits(got, want, `wasm ${wasm}`);
-    assert.equal(
-      Array.from(got[3].dataSync()),
-      [0, 0, 1, 0, -1],
-      `levels (wasm ${wasm})`,
-    );
-    // Items 0, 1 and 3 take the path of a batch that needs no boost.
-    const clean = both(x, null)[0];
-    for (const i of [0, 1, 3])
+    for (const q of [0, 2]) {
+      const x = sample(50, 5, 4, 6, false, false, f64, q);
+      // Item 2's S is indefinite (needs the 1e3 boost: unit 1e3·m·1e-14 is
+      // not enough, so raise the unit); item 4 holds a NaN (level −1).
+      const dRows = x.d.arraySync() as number[][];
+      dRows[2] = dRows[2].map((v) => v - 30);
+      dRows[4][1] = NaN;
+      const d = tensor(dRows, { dtype: f64 });
+      const unit = full([5, 1], 0.1, { dtype: f64 });
+      const y = { ...x, d, unit };
+      const [got, want] = both(y, null);
+      const what = `nEq ${q}, wasm ${wasm}`;
+      sameBits(got, want, what);
       assert.equal(
-        (got[0].arraySync() as number[][])[i],
-        (clean[0].arraySync() as number[][])[i],
-        `item ${i} (wasm ${wasm})`,
+        Array.from(got[got.length - 1].dataSync()),
+        [0, 0, 1, 0, -1],
+        `levels (${what})`,
       );
+      // Items 0, 1 and 3 take the path of a batch that needs no boost.
+      const clean = both(x, null)[0];
+      for (const i of [0, 1, 3])
+        assert.equal(
+          (got[0].arraySync() as number[][])[i],
+          (clean[0].arraySync() as number[][])[i],
+          `item ${i} (${what})`,
+        );
+    }
   });
 });
 
 test('qpFactorStep over several WebAssembly chunks (m 128, 120 items: more than one allocation holds) gives the two ops’ bits', () => {
-  const x = sample(60, 120, 16, 128, false, true);
   const mask = tensor(
     Array.from({ length: 120 }, (_, i) => [i % 7 !== 3]),
     { dtype: 'bool' },
   );
-  for (const active of [null, mask]) {
-    const [got, want] = both(x, active);
-    sameBits(got, want, `active ${active !== null}`);
+  for (const q of [0, 5]) {
+    const x = sample(60 + q, 120, 16, 128, false, true, f64, q);
+    for (const active of [null, mask]) {
+      const [got, want] = both(x, active);
+      sameBits(got, want, `nEq ${q}, active ${active !== null}`);
+    }
   }
 });
 
@@ -197,26 +233,31 @@ test('a solve with qpFactorStep and one without it (a backend lacking the kernel
       return op.name !== 'qpFactorStep';
     }
   }
-  const d = randomQp({
-    nBatch: 6,
-    nz: 12,
-    nIneq: 15,
-    nEq: 0,
-    dtype: f64,
-    seed: 7,
-  });
-  const ins = [d.Q, d.p, d.G, d.h] as const;
-  const fused = Array.from(qp(...ins).dataSync());
-  const prev = getBackend();
-  setBackend(new Unfused());
-  try {
-    const moved = ins.map((t) =>
-      tensor(Array.from(t!.dataSync()), { dtype: f64 }).reshape(t!.shape),
-    );
-    const apart = Array.from(qp(moved[0], moved[1], moved[2], moved[3]).dataSync());
-    assert.equal(fused, apart);
-  } finally {
-    setBackend(prev);
+  for (const nEq of [0, 4]) {
+    const d = randomQp({
+      nBatch: 6,
+      nz: 12,
+      nIneq: 15,
+      nEq,
+      dtype: f64,
+      seed: 7,
+    });
+    const ins = [d.Q, d.p, d.G, d.h, d.A, d.b];
+    const fused = Array.from(qp(d.Q, d.p, d.G, d.h, d.A, d.b).dataSync());
+    const prev = getBackend();
+    setBackend(new Unfused());
+    try {
+      const moved = ins.map((t) =>
+        t === null
+          ? null
+          : tensor(Array.from(t.dataSync()), { dtype: f64 }).reshape(t.shape),
+      );
+      const [Q, p, G, h, A, b] = moved;
+      const apart = Array.from(qp(Q!, p!, G, h, A, b).dataSync());
+      assert.equal(fused, apart, `nEq ${nEq}`);
+    } finally {
+      setBackend(prev);
+    }
   }
 });
 

@@ -1,7 +1,7 @@
 /**
- * A dual-reduction iteration without equalities in one fused op: the
- * factorization of S = K + diag(d) (qpShiftedCholesky) and the Mehrotra
- * direction with it (qpPredictCorrect), so that L_S never leaves the
+ * A dual-reduction iteration in one fused op: the factorization of
+ * S = K + diag(d) (qpShiftedCholesky) and the Mehrotra direction with it
+ * (qpPredictCorrect, or qpPredictCorrectEq with equalities), so that L_S never leaves the
  * WebAssembly memory: the factors are made in their slots and the
  * direction reads them there. Apart, the factorization copied L_S out to
  * a new tensor (a [nBatch, m, m] array, 10 MB at the bench's nz 100,
@@ -22,9 +22,10 @@
  * as by the two ops: in WebAssembly their direction is 0 (the JS loops
  * compute it, with L_S = I) and their level is 0.
  *
- * Glossary: n = nz, m = nIneq; K [·, m, m] (Kgg − VᵀV), d = s/lam,
- * unit [nBatch, 1] (see shifted-cholesky-kernel.ts); L_Q, W_G, G, rx, s,
- * lam, inactive, rz as in dual-solve-kernel.ts.
+ * Glossary: n = nz, m = nIneq, q = nEq; K [·, m, m] (Kgg − VᵀV),
+ * d = s/lam, unit [nBatch, 1] (see shifted-cholesky-kernel.ts); L_Q, W_G,
+ * G, rx, s, lam, inactive, rz as in dual-solve-kernel.ts; L_R, V, W_A, ry
+ * as in predict-correct-eq-kernel.ts.
  */
 import {
   allocArray,
@@ -44,11 +45,12 @@ import {
   type WasmKernels,
 } from '@optnet/tensor/wasm';
 import { activeRuns, mapsOf, splitActive, type Data } from './fused-common.js';
+import { dualSolveWat, predictCorrectOp } from './dual-solve-kernel.js';
 import {
-  dualSolveWat,
-  predictCorrect,
-  predictCorrectOp,
-} from './dual-solve-kernel.js';
+  predictCorrectEqOp,
+  predictCorrectEqWat,
+  workLength,
+} from './predict-correct-eq-kernel.js';
 import {
   shiftedCholesky,
   shiftedCholeskyOp,
@@ -57,6 +59,8 @@ import {
 export interface FactorStepAttrs {
   /** S's regularization per try (shifted-cholesky-kernel.ts). */
   readonly boosts: readonly number[];
+  /** With equalities: qpPredictCorrectEq's inputs and outputs. */
+  readonly eq: boolean;
 }
 
 const NAMES = [
@@ -72,33 +76,64 @@ const NAMES = [
   'inactive',
   'rz',
 ] as const;
+const NAMES_EQ = [
+  ...NAMES.slice(0, 6),
+  'lr',
+  'v',
+  'wA',
+  'rx',
+  'ry',
+  ...NAMES.slice(7),
+] as const;
 
-function factorStepShape(all: readonly TensorMeta[]): TensorMeta[] {
-  if (all.length !== 11 && all.length !== 12) {
+const countOf = (eq: boolean): number => (eq ? 15 : 11);
+
+/**
+ * The direction op's inputs from this op's: L_S after G, and d (s/lam) in
+ * sOverLam's place, before inactive and rz.
+ */
+function directionIns<T>(ins: readonly T[], l: T, eq: boolean): T[] {
+  const d = ins[1];
+  const mats = ins.slice(3, eq ? 9 : 6);
+  const vecs = ins.slice(eq ? 9 : 6);
+  return [
+    ...mats.slice(0, 3),
+    l,
+    ...mats.slice(3),
+    ...vecs.slice(0, -2),
+    d,
+    ...vecs.slice(-2),
+  ];
+}
+
+function factorStepShape(
+  all: readonly TensorMeta[],
+  { eq }: FactorStepAttrs,
+): TensorMeta[] {
+  const count = countOf(eq);
+  if (all.length !== count && all.length !== count + 1) {
     throw new ShapeError(
       'SHAPE_MISMATCH',
-      `qpFactorStep: takes 11 inputs (${NAMES.join(', ')}) and active, optional; got ${all.length}.`,
+      `qpFactorStep: takes ${count} inputs (${(eq ? NAMES_EQ : NAMES).join(', ')}) and active, optional; got ${all.length}.`,
     );
   }
   const nBatch = all[1].shape[0];
-  const [ins, active] = splitActive('qpFactorStep', all, 11, nBatch);
-  const [k, d, unit, lq, wG, G, rx, s, lam, inactive, rz] = ins;
+  const [ins, active] = splitActive('qpFactorStep', all, count, nBatch);
   const tail = active === null ? [] : [active];
-  const [l] = shiftedCholeskyOp.shape([k, d, unit, ...tail], {
+  const [l] = shiftedCholeskyOp.shape([...ins.slice(0, 3), ...tail], {
     boosts: [0],
   });
-  const pc = predictCorrectOp.shape(
-    [lq, wG, G, l, rx, s, lam, d, inactive, rz, ...tail],
-    {},
-  );
-  return [...pc, { shape: [nBatch, 1], dtype: d.dtype }];
+  const dir = [...directionIns(ins, l, eq), ...tail];
+  const outs = eq
+    ? predictCorrectEqOp.shape(dir, {})
+    : predictCorrectOp.shape(dir, {});
+  return [...outs, { shape: [nBatch, 1], dtype: ins[1].dtype }];
 }
 
 /**
  * Both in WebAssembly, chunk by chunk of items (one chunk at the paper's
- * sizes); false
- * (outputs not final) where an active item's factorization fails at boost
- * 0 or memory cannot be had.
+ * sizes); false (outputs not final) where an active item's factorization
+ * fails at boost 0 or memory cannot be had.
  */
 function fusedWasm(
   wk: WasmKernels,
@@ -106,44 +141,44 @@ function fusedWasm(
   outs: readonly CpuTensor[],
   unit0: Float64Array,
   active: ArrayLike<number> | null,
+  eq: boolean,
 ): boolean {
-  const [k, d, , lq, wG, G, rx, s, lam, inactive, rz] = ins;
+  const [k, d] = ins;
   const [nBatch, m] = d.shape;
+  const rx = ins[eq ? 9 : 6];
   const n = rx.shape[1];
+  const q = eq ? ins[10].shape[1] : 0;
   const mm = m * m;
   const [per, shared] = mapsOf(nBatch);
   const mapOf = (t: CpuTensor) => (t.shape.length === 3 ? per : shared);
-  const mats: [CpuTensor, number][] = [
-    [lq, n * n],
-    [wG, n * m],
-    [G, m * n],
-  ];
-  // Per item: its factor, d and shift (the factorization's), then what
-  // runFused feeds qpPredictCorrect: rx (n) and s, lam, s/lam, inactive,
-  // rz (m); out dz (n), dlam, ds (m); work 2n + 5m.
-  const vecs: [CpuTensor, number][] = [
-    [rx, n],
-    [s, m],
-    [lam, m],
-    [d, m],
-    [inactive, m],
-    [rz, m],
-  ];
-  const outLens = [n, m, m];
-  const itemDoubles = mm + m + 1 + (n + 5 * m) + (n + 2 * m) + (2 * n + 5 * m);
-  const maxMat = Math.max(
-    mm,
-    ...mats.map(([t, len]) => (t.shape.length === 3 ? len : 1)),
-  );
+  // The direction's matrices (L_S's place, after G, is the factor's slot)
+  // and vectors, with their sizes per item; its outputs' lengths.
+  const matSizes = eq
+    ? [n * n, n * m, m * n, q * q, q * m, n * q]
+    : [n * n, n * m, m * n];
+  const mats = ins.slice(3, 3 + matSizes.length);
+  const vecs = directionIns(ins, ins[0], eq).slice(1 + matSizes.length);
+  const vecLens = vecs.map((t) => t.shape[1]);
+  const outLens = eq ? [n, m, m, q] : [n, m, m];
+  const work = eq ? workLength(n, m, q) : 2 * n + 5 * m;
+  const dims = eq ? [n, m, q] : [n, m];
+  const fn = eq ? 'qpPredictCorrectEq' : 'qpPredictCorrect';
+  const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+  // Per item: its factor, d and shift, the vectors, the outputs, and the
+  // work (counted per item so that any chunk has room for it).
+  const itemDoubles = mm + m + 1 + sum(vecLens) + sum(outLens) + work;
+  const perMat = mats.map((t, i) => (t.shape.length === 3 ? matSizes[i] : 1));
+  const maxMat = Math.max(mm, ...perMat);
   const body = (s0: number, e0: number, at: number): boolean => {
     const c = e0 - s0;
     const kArg = operand(wk, k.data as Data, mapOf(k), s0, e0, mm);
     if (kArg[0] < 0) return false;
     const matArgs: number[] = [];
-    for (const [t, len] of mats) {
-      const [a, stride] = operand(wk, t.data as Data, mapOf(t), s0, e0, len);
-      if (a < 0) return false;
-      matArgs.push(a, stride);
+    for (let i = 0; i < mats.length; i++) {
+      const t = mats[i];
+      const arg = operand(wk, t.data as Data, mapOf(t), s0, e0, matSizes[i]);
+      if (arg[0] < 0) return false;
+      matArgs.push(...arg);
     }
     const mem = wk.f64();
     let p = at >> 3;
@@ -153,7 +188,8 @@ function fusedWasm(
     const shAt = take(c);
     mem.set((d.data as Data).subarray(s0 * m, e0 * m), dAt >> 3);
     mem.set(unit0.subarray(s0, e0), shAt >> 3);
-    const vecArgs = vecs.map(([t, len]) => {
+    const vecArgs = vecs.map((t, i) => {
+      const len = vecLens[i];
       const a = take(c * len);
       mem.set(
         (t.data as Data | Uint8Array).subarray(s0 * len, e0 * len),
@@ -162,33 +198,42 @@ function fusedWasm(
       return a;
     });
     const outArgs = outLens.map((len) => take(c * len));
-    const workAt = take(2 * n + 5 * m);
+    const workAt = take(work);
+    const lens = [...vecLens, ...outLens];
     for (const [a, b] of activeRuns(active, s0, e0)) {
       const o = a - s0;
-      const cnt = b - a;
       const lItem = lAt + o * mm * 8;
+      const kItem = kArg[0] + o * kArg[1];
+      const dItem = dAt + o * m * 8;
       const fail = wk.fn.cholShiftedBatch(
         lItem,
-        kArg[0] + o * kArg[1],
+        kItem,
         kArg[1],
         m,
-        dAt + o * m * 8,
+        dItem,
         shAt + o * 8,
-        cnt,
+        b - a,
       );
       if (fail >= 0) return false;
       const mArgs = matArgs.map((x, i) =>
         i % 2 === 0 ? x + o * matArgs[i + 1] : x,
       );
-      const vo = [...vecs.map(([, len]) => len), ...outLens].map(
-        (len, i) => [...vecArgs, ...outArgs][i] + o * len * 8,
+      const vo = [...vecArgs, ...outArgs].map((x, i) => x + o * lens[i] * 8);
+      const ls = [lItem, mm * 8];
+      wk.fn[fn](
+        ...mArgs.slice(0, 6),
+        ...ls,
+        ...mArgs.slice(6),
+        ...vo,
+        workAt,
+        ...dims,
+        b - a,
       );
-      wk.fn.qpPredictCorrect(...mArgs, lItem, mm * 8, ...vo, workAt, n, m, cnt);
     }
     outLens.forEach((len, i) => {
       const out = outs[i].data as Data;
-      const src = mem.subarray(outArgs[i] >> 3, (outArgs[i] >> 3) + c * len);
-      out.set(src, s0 * len);
+      const o = outArgs[i] >> 3;
+      out.set(mem.subarray(o, o + c * len), s0 * len);
       if (active !== null)
         for (let t = s0; t < e0; t++)
           if (!active[t]) out.fill(0, t * len, (t + 1) * len);
@@ -203,24 +248,27 @@ export const factorStepOp: KernelOp<FactorStepAttrs> =
     name: 'qpFactorStep',
     shape: factorStepShape,
     cpu: (all, outs, attrs) => {
-      registerWasmKernels(dualSolveWat);
+      const { eq } = attrs;
+      registerWasmKernels(eq ? predictCorrectEqWat : dualSolveWat);
+      const count = countOf(eq);
       const [ins, active] = splitActive(
         'qpFactorStep',
         all,
-        11,
+        count,
         all[1].shape[0],
       );
-      const [k, d, unit, lq, wG, G, rx, s, lam, inactive, rz] = ins;
+      const [k, d, unit] = ins;
       const wk = wasmKernels();
       const b0 = attrs.boosts[0];
       const unit0 = Float64Array.from(unit.data, (u) => u * b0);
       const on = active === null ? null : (active.data as Uint8Array);
+      const level = outs[outs.length - 1];
       if (
         wk !== null &&
         d.dtype === 'float64' &&
-        fusedWasm(wk, ins, outs, unit0, on)
+        fusedWasm(wk, ins, outs, unit0, on, eq)
       ) {
-        outs[3].data.fill(0);
+        level.data.fill(0);
         return;
       }
       // The two ops, as apart: the factor into a scratch array.
@@ -231,53 +279,40 @@ export const factorStepOp: KernelOp<FactorStepAttrs> =
         dtype: d.dtype,
       };
       const tail = active === null ? [] : [active];
-      shiftedCholeskyOp.cpu!([k, d, unit, ...tail], [l, outs[3]], attrs);
-      predictCorrectOp.cpu!(
-        [lq, wG, G, l, rx, s, lam, d, inactive, rz, ...tail],
-        outs.slice(0, 3),
-        {},
-      );
+      shiftedCholeskyOp.cpu([k, d, unit, ...tail], [l, level], attrs);
+      const dir = [...directionIns(ins, l, eq), ...tail];
+      const dirOuts = outs.slice(0, -1);
+      if (eq) predictCorrectEqOp.cpu(dir, dirOuts, {});
+      else predictCorrectOp.cpu(dir, dirOuts, {});
     },
-    decompose: (all, attrs) => {
-      const [k, d, unit, lq, wG, G, rx, s, lam, inactive, rz, active] = all;
-      const [l, level] = shiftedCholesky(
-        k,
-        d,
-        unit,
-        attrs.boosts,
-        active ?? null,
-      );
-      const [dz, dlam, ds] = predictCorrect(
-        lq,
-        wG,
-        G,
-        l,
-        rx,
-        s,
-        lam,
-        d,
-        inactive,
-        rz,
-        active ?? null,
-      );
-      return [dz, dlam, ds, level];
+    decompose: (all, { boosts, eq }) => {
+      const count = countOf(eq);
+      const ins = all.slice(0, count);
+      const active = all[count] ?? null;
+      const [k, d, unit] = ins;
+      const [l, level] = shiftedCholesky(k, d, unit, boosts, active);
+      const dir = directionIns(ins, l, eq);
+      const given = active === null ? dir : [...dir, active];
+      const outs = apply(eq ? predictCorrectEqOp : predictCorrectOp, given, {});
+      return [...outs, level];
     },
   });
 
 /**
- * qpShiftedCholesky(K, d, unit, boosts, active) and then
- * qpPredictCorrect with its factor, in one op that keeps the factor in
- * WebAssembly memory (the file comment): [dz, dlam, ds, level].
+ * qpShiftedCholesky(K, d, unit, boosts, active) and then qpPredictCorrect
+ * (or, given L_R, V, W_A and ry, qpPredictCorrectEq) with its factor, in
+ * one op that keeps the factor in WebAssembly memory (the file comment):
+ * [dz, dlam, ds, level], or [dz, dlam, ds, dnu, level] with equalities.
+ * `eqBlock` is [L_R, V, W_A, ry], or null without equalities.
  * @example
- * const [dz, dlam, ds, level] = factorStep(kg, sOverLam, unit, lq, wG, G, rx, s, lam, inactive, rz, [0, 1e3]);
+ * const [dz, dlam, ds, level] = factorStep(kg, sOverLam, unit, [lq, wG, G], null, rx, s, lam, inactive, rz, [0, 1e3]);
  */
 export function factorStep(
   k: Tensor,
   d: Tensor,
   unit: Tensor,
-  lq: Tensor,
-  wG: Tensor,
-  G: Tensor,
+  [lq, wG, G]: readonly [Tensor, Tensor, Tensor],
+  eqBlock: readonly [Tensor, Tensor, Tensor, Tensor] | null,
   rx: Tensor,
   s: Tensor,
   lam: Tensor,
@@ -286,7 +321,27 @@ export function factorStep(
   boosts: readonly number[],
   active: Tensor | null = null,
 ): Tensor[] {
-  const ins = [k, d, unit, lq, wG, G, rx, s, lam, inactive, rz];
+  const ins =
+    eqBlock === null
+      ? [k, d, unit, lq, wG, G, rx, s, lam, inactive, rz]
+      : [
+          k,
+          d,
+          unit,
+          lq,
+          wG,
+          G,
+          ...eqBlock.slice(0, 3),
+          rx,
+          eqBlock[3],
+          s,
+          lam,
+          inactive,
+          rz,
+        ];
   if (active !== null) ins.push(active);
-  return apply(factorStepOp, ins, { boosts: [...boosts] });
+  return apply(factorStepOp, ins, {
+    boosts: [...boosts],
+    eq: eqBlock !== null,
+  });
 }

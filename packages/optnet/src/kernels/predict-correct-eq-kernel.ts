@@ -170,7 +170,7 @@ const step = (p: string, by: string): string =>
  * Work (doubles): t, dza, tn (n each); zp, rca, dlama, dsa, vtu, gw (m each);
  * r2/u, dnua, wv (q each).
  */
-const workLength = (n: number, m: number, q: number): number =>
+export const workLength = (n: number, m: number, q: number): number =>
   3 * n + 6 * m + 3 * q;
 
 /** The body's per-item steps after rxParts: two solves, or one for rc. */

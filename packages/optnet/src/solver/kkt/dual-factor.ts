@@ -216,11 +216,11 @@ export function factorDual(
 
 /**
  * factorDual and then the fused Mehrotra direction (dual.ts's step), in
- * one op that keeps L_S in WebAssembly memory, window by window of items
+ * one op that keeps L_S in WebAssembly memory
  * (kernels/factor-step-kernel.ts): the same results, without the
  * [nBatch, m, m] factor written out and read back. Null where dual.ts's
- * step would not run its fused direction without equalities: no
- * inequalities, equalities present, or refinement asked for.
+ * step would not run a fused direction: no inequalities, or refinement
+ * asked for.
  * @example const fused = factorStepDual(pre, s, lam, null, { rx, rz, ry });
  */
 export function factorStepDual(
@@ -230,7 +230,7 @@ export function factorStepDual(
   active: Tensor | null,
   rhs: KktStepRhs,
 ): { d: KktStep; level: Tensor } | null {
-  const { kg, gDiag, unit, lq, wG, wA } = pre;
+  const { kg, gDiag, unit, lq, wG, wA, lr, v } = pre;
   const G = pre.data.G;
   if (
     kg === null ||
@@ -238,20 +238,23 @@ export function factorStepDual(
     unit === null ||
     wG === null ||
     G === null ||
-    wA !== null ||
     rhs.rz === null ||
     pre.refine > 0
   )
     return null;
+  let eqBlock: [Tensor, Tensor, Tensor, Tensor] | null = null;
+  if (wA !== null) {
+    if (lr === null || v === null || rhs.ry === null) return null;
+    eqBlock = [lr, v, wA, rhs.ry];
+  }
   const sOverLam = s.div(lam);
   const inactive = sOverLam.greater(gDiag);
-  const [dz, dlam, ds, level] = factorStep(
+  const outs = factorStep(
     kg,
     sOverLam,
     unit,
-    lq,
-    wG,
-    G,
+    [lq, wG, G],
+    eqBlock,
     rhs.rx,
     s,
     lam,
@@ -260,5 +263,7 @@ export function factorStepDual(
     S_BOOSTS,
     active,
   );
-  return { d: { dz, ds, dlam, dnu: null }, level };
+  const [dz, dlam, ds] = outs;
+  const dnu = eqBlock === null ? null : outs[3];
+  return { d: { dz, ds, dlam, dnu }, level: outs[outs.length - 1] };
 }
