@@ -9,6 +9,11 @@
  *   node --conditions=source --import ./scripts/register.mjs \
  *     bench/qp-ab.ts ../old-checkout 10,0 50,0 64,40
  *
+ * With `--bwd` (anywhere in the arguments) each round times the forward
+ * and backward instead, as the "qp fwd+bwd" rows do: every input requires
+ * a gradient, z·c summed (c seeded) is differentiated, and each gradient
+ * is read back.
+ *
  * Each tree builds the problems with its own randomQp: if the generator
  * changed between the two, they solve different problems (compare with a
  * tree whose testing/random-qp.ts matches). The other tree needs its
@@ -23,7 +28,7 @@ import { resolve } from 'node:path';
 import { qpSize } from './util.js';
 
 interface Tree {
-  readonly fwd: (nz: number, nEq: number) => () => void;
+  readonly fwd: (nz: number, nEq: number, bwd: boolean) => () => void;
 }
 
 /** A tree's qp and randomQp, imported from its package sources. */
@@ -37,14 +42,33 @@ async function load(root: string): Promise<Tree> {
     src('autograd', 'index.ts'),
   ]);
   return {
-    fwd: (nz, nEq) => {
+    fwd: (nz, nEq, bwd) => {
       const d = testing.randomQp(qpSize(nz, nEq));
+      if (!bwd)
+        return () =>
+          tensor.scope(() =>
+            autograd
+              .noGrad(() => optnet.qp(d.Q, d.p, d.G, d.h, d.A, d.b))
+              .dataSync(),
+          );
+      const leaves = [d.Q, d.p, d.G, d.h, d.A, d.b].filter((t) => t !== null);
+      const c = tensor.randn([d.p.shape[0], nz], {
+        rng: tensor.makeRng(1),
+        dtype: 'float64',
+      });
       return () =>
-        tensor.scope(() =>
-          autograd
-            .noGrad(() => optnet.qp(d.Q, d.p, d.G, d.h, d.A, d.b))
-            .dataSync(),
-        );
+        tensor.scope(() => {
+          for (const t of leaves) {
+            t.requiresGrad = true;
+            t.grad = null;
+          }
+          const z = optnet.qp(d.Q, d.p, d.G, d.h, d.A, d.b);
+          z.mul(c).sum().backward();
+          for (const t of leaves) {
+            t.grad.dataSync();
+            t.requiresGrad = false;
+          }
+        });
     },
   };
 }
@@ -62,7 +86,9 @@ function timed(f: () => void): number {
 }
 
 async function main(): Promise<void> {
-  const [other, ...sizes] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const bwd = args.includes('--bwd');
+  const [other, ...sizes] = args.filter((a) => a !== '--bwd');
   if (other === undefined || sizes.length === 0) {
     console.error('usage: bench/qp-ab.ts OTHER_TREE nz,nEq [nz,nEq ...]');
     process.exit(2);
@@ -70,7 +96,7 @@ async function main(): Promise<void> {
   const trees = [await load(resolve('.')), await load(resolve(other))];
   for (const size of sizes) {
     const [nz, nEq] = size.split(',').map(Number);
-    const [mine, theirs] = trees.map((t) => t.fwd(nz, nEq));
+    const [mine, theirs] = trees.map((t) => t.fwd(nz, nEq, bwd));
     const w0 = performance.now();
     for (let i = 0; i < 3 || performance.now() - w0 < 3000; i++) {
       mine();
@@ -85,6 +111,7 @@ async function main(): Promise<void> {
     const row = {
       nz,
       nEq,
+      timed: bwd ? 'fwd+bwd' : 'fwd',
       thisMs: +median(rows.map((x) => x[0])).toFixed(2),
       otherMs: +median(rows.map((x) => x[1])).toFixed(2),
       ratio: +median(rows.map(([a, b]) => a / b)).toFixed(3),
