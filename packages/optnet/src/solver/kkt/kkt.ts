@@ -25,6 +25,8 @@
  */
 import { where, type Tensor } from '@optnet/tensor';
 import { mtv, mv } from '../../kernels/batch.js';
+import { fusedResiduals } from '../../kernels/residual-kernel.js';
+import { boundsResiduals } from '../../kernels/bounds-residual-kernel.js';
 import type {
   KktFact,
   KktPre,
@@ -168,29 +170,47 @@ function addOrNull(a: Tensor | null, b: Tensor | null): Tensor | null {
 
 /**
  * The right-hand side whose solution corrects `d`: the Newton system is
- * J·d = −r, so J·(d + e) = −r needs J·e = −(r + J·d).
+ * J·d = −r, so J·(d + e) = −r needs J·e = −(r + J·d). Its rx, rz and ry
+ * rows have the form of the interior-point residuals (step.ts) at
+ * z = dz, s = ds, lam = dlam, nu = dnu with p = rx, h = −rz and b = −ry,
+ * so a batch takes them from the same fused kernel: Q and G read once,
+ * instead of five products and their sums as tensor ops (a single
+ * problem keeps the tensor ops, as the residuals do).
  */
 function newtonResidual(f: KktFact, r: KktRhs, d: KktStep): KktRhs {
-  const { Q, G, A } = f.pre.data;
+  const { Q, G, A, nBatch, qDiag, gBounds } = f.pre.data;
   const s = f.target?.s ?? f.s;
   const lam = f.target?.lam ?? f.lam;
-  let rx = r.rx.add(mv(Q, d.dz));
-  if (G !== null && d.dlam !== null) rx = rx.add(mtv(G, d.dlam));
-  if (A !== null && d.dnu !== null) rx = rx.add(mtv(A, d.dnu));
-  let rc: Tensor | null = null;
-  let rz: Tensor | null = null;
-  if (
+  const comp =
     G !== null &&
     r.rc !== null &&
     r.rz !== null &&
     d.ds !== null &&
     d.dlam !== null &&
     s !== null &&
-    lam !== null
-  ) {
-    rc = r.rc.add(lam.mul(d.ds)).add(s.mul(d.dlam));
-    rz = r.rz.add(mv(G, d.dz)).add(d.ds);
+    lam !== null;
+  const rc = comp ? r.rc!.add(lam!.mul(d.ds!)).add(s!.mul(d.dlam!)) : null;
+  const eq = A !== null && r.ry !== null && d.dnu !== null;
+  if (nBatch > 1 && comp && (A === null || eq)) {
+    const bounds = qDiag !== null && gBounds;
+    const [rx, rz, , , , ry] = (bounds ? boundsResiduals : fusedResiduals)(
+      bounds ? qDiag : Q,
+      G!,
+      eq ? A : null,
+      d.dz,
+      r.rx,
+      d.ds!,
+      d.dlam!,
+      r.rz!.neg(),
+      eq ? d.dnu : null,
+      eq ? r.ry!.neg() : null,
+    );
+    return { rx, rc, rz, ry: ry ?? null };
   }
+  let rx = r.rx.add(mv(Q, d.dz));
+  if (G !== null && d.dlam !== null) rx = rx.add(mtv(G, d.dlam));
+  if (A !== null && d.dnu !== null) rx = rx.add(mtv(A, d.dnu));
+  const rz = comp ? r.rz!.add(mv(G!, d.dz)).add(d.ds!) : null;
   const ry = A !== null && r.ry !== null ? r.ry.add(mv(A, d.dz)) : null;
   return { rx, rc, rz, ry };
 }
