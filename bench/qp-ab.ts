@@ -12,7 +12,11 @@
  * With `--bwd` (anywhere in the arguments) each round times the forward
  * and backward instead, as the "qp fwd+bwd" rows do: every input requires
  * a gradient, z·c summed (c seeded) is differentiated, and each gradient
- * is read back.
+ * is read back. Caution: in this mode the first tree (this one) measured
+ * 11-13% slower than the second at nz 50, whichever tree came first
+ * (2026-12-04: 1.134 one way, 1/1.116 the other, for two trees that
+ * separate processes timed within 1%); run it both ways and take the
+ * geometric mean of the ratios, or time separate processes.
  *
  * Each tree builds the problems with its own randomQp: if the generator
  * changed between the two, they solve different problems (compare with a

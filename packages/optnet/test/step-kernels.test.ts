@@ -931,6 +931,63 @@ test('qpShiftedCholesky with `active`, on its fallback path: what later kernels 
   assert.equal(ls[1], eye(5).arraySync(), 'item 1: I');
 });
 
+test('qpShiftedCholesky with `active` and a kept factor: the active items bit for bit as without it, the others the kept L and level; WebAssembly, JS (its fallback too, mirror included) and the decomposition', () => {
+  const rng = makeRng(16);
+  const x = randn([6, 5, 5], { rng, dtype: f64 });
+  const k = matmul(x, x, { transB: true });
+  const keepL = cholesky(
+    matmul(x, x, { transA: true }).add(eye(5, { dtype: f64 })),
+  );
+  const keepLevel = tensor([[2], [1], [0], [3], [0], [1]], { dtype: f64 });
+  const active = tensor([[true], [false], [true], [false], [true], [true]]);
+  const pattern = arr(active.reshape([6])).map((v) => v !== 0);
+  const unit = full([6, 1], 1, { dtype: f64 });
+  const base = rand([6, 5], { rng, dtype: f64 }).add(0.01).dataSync();
+  // As is (WebAssembly runs), and with active item 0 needing a boost (the
+  // JS fallback runs, whose factorization may keep a mirror of L).
+  for (const boosted of [false, true]) {
+    const dd = base.slice();
+    if (boosted) dd[0] = -1e4;
+    const d = tensor(dd, { shape: [6, 5] });
+    const what = `boosted ${boosted}`;
+    withEachKernelSet((wasm) => {
+      const keep = [keepL, keepLevel] as const;
+      const [l, level] = shiftedCholesky(k, d, unit, [0, 1e5], active, keep);
+      const [lAll, levelAll] = shiftedCholesky(k, d, unit, [0, 1e5]);
+      const [ls, all, kl] = [l, lAll, keepL].map(
+        (t) => t.arraySync() as number[][][],
+      );
+      const [lv, lvAll, klv] = [level, levelAll, keepLevel].map(arr);
+      pattern.forEach((on, t) => {
+        const w = `${what}, wasm ${wasm}: item ${t}`;
+        assert.equal(ls[t], on ? all[t] : kl[t], w);
+        assert.is(lv[t], on ? lvAll[t] : klv[t], `${w} level`);
+      });
+      if (boosted) assert.is(lv[0], 1, `${what}: item 0 boosted`);
+      const b = randn([6, 5, 1], { rng, dtype: f64 });
+      sameBits(
+        arr(triangularSolve(l, b)),
+        arr(triangularSolve(l.mul(1), b)),
+        `${what}, wasm ${wasm}: through the mirror and a copy`,
+      );
+      const [dl, dlevel] = shiftedCholeskyOp.decompose!(
+        [k, d, unit, active, keepL, keepLevel],
+        { boosts: [0, 1e5] },
+      );
+      close(arr(dl), arr(l), 1e-14, `${what}: decomposition`);
+      assert.equal(arr(dlevel), lv, `${what}: decomposition's levels`);
+    });
+  }
+  assert.throws(
+    () =>
+      shiftedCholesky(k, full([6, 5], 1, { dtype: f64 }), unit, [0], active, [
+        keepL.reshape([6, 25]),
+        keepLevel,
+      ]),
+    /qpShiftedCholesky: the kept factor must be \[nBatch, m, m\]/,
+  );
+});
+
 test('qpShiftedCholesky writes every element of its unzeroed outputs (fillsOutputs): recycled NaN memory never shows', () => {
   const rng = makeRng(14);
   const B = 70; // the level output too is big enough to be recycled

@@ -22,7 +22,9 @@
  * where it is false: their factor is the identity and their level 0 (the
  * solver's converged items, which do not move: on average a quarter of a
  * solve's item-iterations at the bench's sizes). The other items' bits
- * are those without it.
+ * are those without it. Two more inputs after it, a factor [nBatch, m, m]
+ * and levels [nBatch, 1], give the skipped items those instead (the
+ * backward keeps polishing's factors for the items polishing took).
  *
  * Glossary: K [m, m] or [nBatch, m, m]; d [nBatch, m]; unit [nBatch, 1].
  */
@@ -53,10 +55,44 @@ import { activeRuns, identityAt, mapsOf, splitActive } from './fused-common.js';
 
 type Data = Float64Array | Float32Array;
 
+/**
+ * The inputs past K, d and unit: `active`, and the factor and levels its
+ * skipped items keep (each null when absent; shapes checked).
+ */
+function extras<T extends TensorMeta>(
+  ins: readonly T[],
+): [T | null, T | null, T | null] {
+  const [, d] = ins;
+  const [nBatch, m] = d.shape;
+  if (ins.length !== 6) {
+    const [, active] = splitActive('qpShiftedCholesky', ins, 3, nBatch);
+    return [active, null, null];
+  }
+  const [, active] = splitActive(
+    'qpShiftedCholesky',
+    ins.slice(0, 4),
+    3,
+    nBatch,
+  );
+  const [, , , , l, level] = ins;
+  if (
+    l.shape.join() !== [nBatch, m, m].join() ||
+    level.shape.join() !== [nBatch, 1].join() ||
+    l.dtype !== d.dtype ||
+    level.dtype !== d.dtype
+  ) {
+    throw new ShapeError(
+      'SHAPE_MISMATCH',
+      `qpShiftedCholesky: the kept factor must be [nBatch, m, m] = [${nBatch}, ${m}, ${m}] and its levels [${nBatch}, 1], both ${d.dtype}; got ${l.dtype}[${l.shape.join(', ')}] and ${level.dtype}[${level.shape.join(', ')}].`,
+    );
+  }
+  return [active, l, level];
+}
+
 function shiftedShape(ins: readonly TensorMeta[]): TensorMeta[] {
   const [k, d, unit] = ins;
   const [nBatch, m] = d.shape;
-  splitActive('qpShiftedCholesky', ins, 3, nBatch); // checks active's shape
+  extras(ins); // checks active's and the kept factor's shapes
   const ok =
     d.shape.length === 2 &&
     (k.shape.join() === [m, m].join() ||
@@ -95,6 +131,7 @@ function shiftedWasm(
   out: CpuTensor,
   shift0: Float64Array,
   active: ArrayLike<number> | null,
+  keep: Data | null,
 ): boolean {
   const [nBatch, m] = d.shape;
   const mm = m * m;
@@ -132,8 +169,12 @@ function shiftedWasm(
         if (wk.fn.cholShiftedBatch(...args) >= 0) return false;
       }
       if (active !== null)
-        for (let t = s; t < e; t++)
-          if (!active[t]) identityAt(mem, base + (t - s) * mm, m);
+        for (let t = s; t < e; t++) {
+          if (active[t]) continue;
+          const o = base + (t - s) * mm;
+          if (keep === null) identityAt(mem, o, m);
+          else mem.set(keep.subarray(t * mm, (t + 1) * mm), o);
+        }
       L.set(mem.subarray(base, base + (e - s) * mm), s * mm);
       if (L instanceof Float64Array && s === 0 && e === nBatch)
         wk.remember(L, at);
@@ -147,7 +188,7 @@ function shiftedWasm(
  * after the other.
  */
 function shiftedJs(
-  [k, d, unit, active]: readonly CpuTensor[],
+  [k, d, unit, active, keepL, keepLevel]: readonly CpuTensor[],
   outs: readonly CpuTensor[],
   attrs: RegularizedCholeskyAttrs,
 ): void {
@@ -169,7 +210,23 @@ function shiftedJs(
       u.data[t] = 0;
     }
   }
-  cpuKernelOf(primitives.regularizedCholesky)([S, u], outs, attrs);
+  if (keepL === undefined) {
+    cpuKernelOf(primitives.regularizedCholesky)([S, u], outs, attrs);
+    return;
+  }
+  // Factored into scratch, then copied with the kept items in place: the
+  // factorization may keep a mirror of its output, which must not differ
+  // from what later kernels read.
+  const L = { ...S, data: allocArray(S.dtype, S.data.length) };
+  cpuKernelOf(primitives.regularizedCholesky)([S, u], [L, outs[1]], attrs);
+  outs[0].data.set(L.data);
+  const [nBatch, m] = d.shape;
+  const mm = m * m;
+  for (let t = 0; t < nBatch; t++) {
+    if (active.data[t]) continue;
+    outs[0].data.set(keepL.data.subarray(t * mm, (t + 1) * mm), t * mm);
+    outs[1].data[t] = keepLevel.data[t];
+  }
 }
 
 export const shiftedCholeskyOp: KernelOp<RegularizedCholeskyAttrs> =
@@ -177,25 +234,33 @@ export const shiftedCholeskyOp: KernelOp<RegularizedCholeskyAttrs> =
     name: 'qpShiftedCholesky',
     shape: shiftedShape,
     cpu: (ins, outs, attrs) => {
-      const [k, d, unit, active] = ins;
+      const [k, d, unit, active, keepL, keepLevel] = ins;
       const wk = wasmKernels();
       const b0 = attrs.boosts[0];
       const shift0 = Float64Array.from(unit.data, (u) => u * b0);
       const on = active === undefined ? null : (active.data as Uint8Array);
-      if (wk !== null && shiftedWasm(wk, k, d, outs[0], shift0, on)) {
-        outs[1].data.fill(0);
+      const keep = keepL === undefined ? null : (keepL.data as Data);
+      if (wk !== null && shiftedWasm(wk, k, d, outs[0], shift0, on, keep)) {
+        const level = outs[1].data;
+        level.fill(0);
+        if (keepLevel !== undefined)
+          for (let t = 0; t < level.length; t++)
+            if (!on![t]) level[t] = keepLevel.data[t];
         return;
       }
       // Outputs come unzeroed (fillsOutputs): the fallback starts clean.
       for (const o of outs) o.data.fill(0);
       shiftedJs(ins, outs, attrs);
     },
-    decompose: ([k, d, unit, active], { boosts }) => {
+    decompose: ([k, d, unit, active, keepL, keepLevel], { boosts }) => {
       const [l, level] = regularizedCholesky(k.addDiagonal(d), unit, boosts);
       if (active === undefined) return [l, level];
       const m = d.shape[1];
-      const I = eye(m, { dtype: l.dtype });
-      return [where(active.unsqueeze(-1), l, I), where(active, level, 0)];
+      const other = keepL ?? eye(m, { dtype: l.dtype });
+      return [
+        where(active.unsqueeze(-1), l, other),
+        where(active, level, keepLevel ?? 0),
+      ];
     },
     // As for regularizedCholesky: a factor or the identity, and levels.
     finiteOutputs: true,
@@ -208,7 +273,9 @@ export const shiftedCholeskyOp: KernelOp<RegularizedCholeskyAttrs> =
 /**
  * regularizedCholesky(K + diag(d), unit, boosts) for a fixed K and
  * per-item shifts d, fused (see the file comment): [L, level]; items
- * where `active` (bool [nBatch, 1]) is false get L = I and level 0.
+ * where `active` (bool [nBatch, 1]) is false get L = I and level 0, or,
+ * given `keep` ([L, level] of another factorization), its factor and
+ * level.
  * @example const [ls, level] = shiftedCholesky(kg, sOverLam, unit, [0, 1e3]);
  */
 export function shiftedCholesky(
@@ -217,8 +284,10 @@ export function shiftedCholesky(
   unit: Tensor,
   boosts: readonly number[],
   active: Tensor | null = null,
+  keep: readonly [Tensor, Tensor] | null = null,
 ): [Tensor, Tensor] {
   const ins = active === null ? [k, d, unit] : [k, d, unit, active];
+  if (active !== null && keep !== null) ins.push(...keep);
   const [l, level] = apply(shiftedCholeskyOp, ins, { boosts: [...boosts] });
   return [l, level];
 }

@@ -9,14 +9,16 @@ import { where, type Tensor } from '@optnet/tensor';
 import { factorKkt } from './kkt/kkt.js';
 import type { KktFact, KktPre } from './kkt/types.js';
 import { maskOf } from './best.js';
-import type { Solved } from './polish.js';
+import type { FirstPolish, Solved } from './polish.js';
 
 /**
  * The factorization the backward pass solves with: per item the polish
  * system (the exact active set, refined against) where the polished point
  * was taken, else the interior-point system at the returned iterate. An
  * item in `skip` (its gradient will be zero: qp's backward) is factored at
- * s = lam = 1, harmless whatever its iterate.
+ * s = lam = 1, harmless whatever its iterate. The items the first polish
+ * attempt polished keep its factorization: only the others are factored
+ * again (where the strategy can merge factorizations; else all are).
  * @example const f = adjointFact(pre, solved, skipMask);
  */
 export function adjointFact(
@@ -25,11 +27,11 @@ export function adjointFact(
   skip: Tensor | null,
 ): KktFact {
   const refine = pre.polish.adjointRefine;
-  const all = out.polished.every((p) => p);
-  if (all && out.fact !== null)
+  const first = out.first;
+  if (first !== null && first.polished.every((p) => p))
     return {
-      ...out.fact,
-      refine: Math.max(out.fact.refine, refine),
+      ...first.f,
+      refine: Math.max(first.f.refine, refine),
     };
   const { s, lam } = out.it;
   const safe = (t: Tensor | null): Tensor | null =>
@@ -40,10 +42,26 @@ export function adjointFact(
   const pol = maskOf(out.polished);
   const sB = where(pol, sys.reg.s, safe(s)!);
   const lamB = where(pol, sys.reg.lam, safe(lam)!);
-  const f = factorKkt(pre, sB, lamB);
+  const f = factorAround(pre, sB, lamB, first);
   const target = {
     s: where(pol, sys.exact.s, sB),
     lam: where(pol, sys.exact.lam, lamB),
   };
   return { ...f, refine: Math.max(f.refine, refine), target };
+}
+
+/**
+ * factorKkt(pre, s, lam), taking the items `first` polished from its
+ * factorization (made at the same s, lam on them) where the strategy can:
+ * the same factors, for the cost of the other items.
+ */
+function factorAround(
+  pre: KktPre,
+  s: Tensor,
+  lam: Tensor,
+  first: FirstPolish | null,
+): KktFact {
+  const refactor = pre.strategy.refactor;
+  if (first === null || refactor === undefined) return factorKkt(pre, s, lam);
+  return refactor(pre, s, lam, first.polished, first.f);
 }

@@ -48,14 +48,24 @@ export interface Solved extends PdipmOutcome {
   /** Per item: whether the returned point is the polished one. */
   readonly polished: boolean[];
   /**
-   * The polish factorization with its exact-system target when it
-   * polished every item (else null: the backward factors again), and the
-   * active set and synthetic iterates per item (null: polishing off, or no
-   * inequalities), built when first asked for: only the backward needs
-   * them, so a forward without gradients never merges the two guesses'.
+   * The first polish attempt's factorization, with its exact-system
+   * target, and the items it polished (null: none, or polishing off): the
+   * backward solves with it for those items (solver/adjoint.ts).
    */
-  readonly fact: KktFact | null;
+  readonly first: FirstPolish | null;
+  /**
+   * The active set and synthetic iterates per item (null: polishing off,
+   * or no inequalities), built when first asked for: only the backward
+   * needs them, so a forward without gradients never merges the two
+   * guesses'.
+   */
   readonly system: () => ActiveSystem | null;
+}
+
+/** A polish attempt's factorization and the items it polished. */
+export interface FirstPolish {
+  readonly f: KktFact;
+  readonly polished: readonly boolean[];
 }
 
 /** One polish of every item for one guess of the active sets. */
@@ -302,9 +312,9 @@ function finish(
         return mergeSystems(mask, sys2, s1);
       });
   }
-  // a1's factorization serves the backward of a batch it polished whole.
-  const fact = all1 ? a1.f : null;
-  return { ...out, it, status, stats, polished, fact, system };
+  // a1's factorization serves the backward of the items it polished.
+  const first = p1.some((p) => p) ? { f: a1.f, polished: p1 } : null;
+  return { ...out, it, status, stats, polished, first, system };
 }
 
 /**
@@ -313,5 +323,5 @@ function finish(
  */
 export function unpolished(out: PdipmOutcome): Solved {
   const polished = out.status.map(() => false);
-  return { ...out, polished, fact: null, system: () => null };
+  return { ...out, polished, first: null, system: () => null };
 }

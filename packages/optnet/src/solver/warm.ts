@@ -118,7 +118,13 @@ export function mergeSolved(
     return mergeSystems(mask, spreadSys, a);
   });
   const base = { it, status, iterations, stats, res: null };
-  return { ...base, polished, fact: null, system };
+  // The items of idx come from part; the others keep first's polish.
+  const f = first.first;
+  const keep =
+    f === null
+      ? null
+      : { f: f.f, polished: f.polished.map((p, i) => p && !flags[i]) };
+  return { ...base, polished, first: keep, system };
 }
 
 /**

@@ -13,6 +13,7 @@
 import {
   diagonal,
   regularizedCholesky,
+  tensor,
   where,
   type Tensor,
 } from '@optnet/tensor';
@@ -188,6 +189,7 @@ export function factorDual(
   s: Tensor | null,
   lam: Tensor | null,
   active: Tensor | null = null,
+  keep: readonly [Tensor, Tensor] | null = null,
 ): DualFact {
   const none = {
     pre,
@@ -204,7 +206,14 @@ export function factorDual(
   if (kg === null || s === null || lam === null || gDiag === null || !unit)
     return none;
   const sOverLam = s.div(lam);
-  const [ls, level] = shiftedCholesky(kg, sOverLam, unit, S_BOOSTS, active);
+  const [ls, level] = shiftedCholesky(
+    kg,
+    sOverLam,
+    unit,
+    S_BOOSTS,
+    active,
+    keep,
+  );
   return {
     ...none,
     level,
@@ -266,4 +275,26 @@ export function factorStepDual(
   const [dz, dlam, ds] = outs;
   const dnu = eqBlock === null ? null : outs[3];
   return { d: { dz, ds, dlam, dnu }, level: outs[outs.length - 1] };
+}
+
+/**
+ * factorDual at (s, lam) for the items where `keep` is false, the others
+ * keeping `from`'s factor and level (the strategy's `refactor`): one
+ * fused factorization that copies the kept factors into place.
+ * @example const f = refactorDual(pre, s, lam, polishedMask, polishFact);
+ */
+export function refactorDual(
+  pre: DualPre,
+  s: Tensor,
+  lam: Tensor,
+  keep: readonly boolean[],
+  from: DualFact,
+): DualFact {
+  if (from.ls === null || from.level === null) return factorDual(pre, s, lam);
+  const others = tensor(
+    keep.map((k) => !k),
+    { dtype: 'bool' },
+  ).unsqueeze(-1);
+  const f = factorDual(pre, s, lam, others, [from.ls, from.level]);
+  return { ...f, active: null };
 }

@@ -40,6 +40,7 @@ import { slackStep } from '../../kernels/step-kernels.js';
 import {
   factorDual,
   factorStepDual,
+  refactorDual,
   preFactorDual,
   type DualFact,
   type DualPre,
@@ -297,4 +298,5 @@ export const dualKkt: KktStrategy<DualPre, DualFact> = {
   solve: solveDual,
   step: predictorCorrectorDual,
   factorStep: factorStepDual,
+  refactor: refactorDual,
 };

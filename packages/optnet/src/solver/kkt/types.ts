@@ -230,4 +230,19 @@ export interface KktStrategy<
     active: Tensor | null,
     rhs: KktStepRhs,
   ): { readonly d: KktStep; readonly level: Tensor | null } | null;
+  /**
+   * Optional: `factor` at (s, lam) for the items where `keep` (one flag
+   * per item) is false, the others taking `from`'s factorization, which
+   * was made at the same (s, lam) on them: what factoring every item
+   * would give, for the cost of the others (the backward reuses
+   * polishing's factorization so, solver/adjoint.ts). Without it the
+   * caller factors every item.
+   */
+  refactor?(
+    pre: P,
+    s: Tensor,
+    lam: Tensor,
+    keep: readonly boolean[],
+    from: F,
+  ): F;
 }
