@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { eye, tensor, zeros, type Tensor } from '@optnet/tensor';
 import { qp, solveQp, QpError } from '../src/index.js';
+import { checkSymmetric } from '../src/api/validate.js';
 
 const f64 = { dtype: 'float64' as const };
 
@@ -108,6 +109,23 @@ test('non-finite entries are refused, naming the argument and the index', () => 
     'flat index 1',
   );
   throwsCode(() => qp(Q, tensor([NaN, 0, 0], f64)), 'NON_FINITE', 'p', 'NaN');
+});
+
+test('checkSymmetric: exactly symmetric items pass at once, a round-off asymmetry is accepted (not exact), a real one is named', () => {
+  const sym = [2, 0.5, 0.5, 1];
+  const off = (e: number) => [2, 0.5, 0.5 + e, 1];
+  assert.is(checkSymmetric([...sym, ...sym], 2, false, true), true);
+  assert.is(checkSymmetric([...sym, ...off(1e-12)], 2, false, true), false);
+  assert.throws(
+    () => checkSymmetric([...sym, ...sym, ...off(1e-3)], 2, false, true),
+    (e: unknown) =>
+      e instanceof QpError &&
+      e.code === 'Q_NOT_SYMMETRIC' &&
+      e.message.includes('Q[2][1][0]'),
+  );
+  // Not enforced (checkQ: false): only whether it is exact.
+  assert.is(checkSymmetric([...sym, ...off(1e-3)], 2, false, false), false);
+  assert.is(checkSymmetric([...sym, ...off(-0)], 2, false, true), true);
 });
 
 test('Q must be symmetric and positive semidefinite, naming the batch item', () => {

@@ -199,6 +199,16 @@ export function checkSymmetric(
   const symTol = float32 ? 1e-4 : 1e-8;
   let exact = true;
   for (let b = 0, o = 0; o < q.length; b++, o += nn) {
+    // An exactly symmetric item (the common case) needs no scale: one
+    // pass over its pairs. (NaN is not 0: such an item goes on.)
+    let same = true;
+    for (let i = 1; i < nz && same; i++)
+      for (let j = 0; j < i; j++)
+        if (q[o + i * nz + j] !== q[o + j * nz + i]) {
+          same = false;
+          break;
+        }
+    if (same) continue;
     let qMax = 0;
     for (let i = 0; i < nn; i++) qMax = Math.max(qMax, Math.abs(q[o + i]));
     for (let i = 0; i < nz; i++) {
