@@ -61,6 +61,7 @@ import {
   predictCorrectEqOp,
 } from '../src/kernels/predict-correct-eq-kernel.js';
 import { fusedResiduals, residualOp } from '../src/kernels/residual-kernel.js';
+import { outerPair, outerPairOp } from '../src/kernels/outer-pair-kernel.js';
 import { randomQp } from '../src/testing/random-qp.js';
 import { solveQp } from '../src/index.js';
 import { withEachKernelSet } from './kernel-sets.js';
@@ -1015,6 +1016,34 @@ test('qpShiftedCholesky writes every element of its unzeroed outputs (fillsOutpu
   });
 });
 
+test('qpOuterPair equals its matmul form, k·(x1 ⊗ y1 + x2 ⊗ y2) per item, float64 (same bits) and float32, and names itself in shape errors', () => {
+  const rng = makeRng(17);
+  for (const dtype of [f64, 'float32'] as const) {
+    const [x1, x2] = [0, 1].map(() => randn([3, 4], { rng, dtype }));
+    const [y1, y2] = [0, 1].map(() => randn([3, 5], { rng, dtype }));
+    const got = outerPair(x1, y1, x2, y2, -0.5);
+    assert.equal(got.shape, [3, 4, 5]);
+    const want = outerPairOp.decompose!([x1, y1, x2, y2], { k: -0.5 })[0];
+    if (dtype === f64) sameBits(arr(got), arr(want), 'float64');
+    else close(arr(got), arr(want), 1e-6, 'float32');
+    // By hand: item 1, entry (2, 3).
+    const [a, b, c, d] = [x1, y1, x2, y2].map(
+      (t) => t.arraySync() as number[][],
+    );
+    const e = (got.arraySync() as number[][][])[1][2][3];
+    const byHand = -0.5 * (a[1][2] * b[1][3] + c[1][2] * d[1][3]);
+    assert.ok(
+      Math.abs(e - byHand) <= 1e-6 * Math.abs(byHand),
+      `${dtype}: by hand`,
+    );
+  }
+  const v = (r: number, c: number) => zeros([r, c], { dtype: f64 });
+  assert.throws(
+    () => outerPair(v(3, 4), v(3, 5), v(3, 2), v(3, 5), 1),
+    /qpOuterPair: x1, x2 must be \[nBatch, r\]/,
+  );
+});
+
 test('shape and dtype errors name the op', () => {
   const a = tensor([[1, 2]], { dtype: f64 });
   const b = tensor([[1, 2, 3]], { dtype: f64 });
@@ -1063,6 +1092,7 @@ test('a backend without the fused kernels solves the same QPs (the tensor-op for
         'qpShiftedCholesky',
         'qpPredictCorrect',
         'qpFactorStep',
+        'qpOuterPair',
         'qpPredictCorrectEq',
         'qpResiduals',
         'qpPolishSystem',

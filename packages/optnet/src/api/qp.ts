@@ -21,15 +21,7 @@
  * summed (autograd's rule for broadcasting), never averaged.
  */
 import { definePrimitive } from '@optnet/autograd';
-import {
-  concat,
-  matmul,
-  RuntimeError,
-  stack,
-  where,
-  zeros,
-  type Tensor,
-} from '@optnet/tensor';
+import { RuntimeError, where, zeros, type Tensor } from '@optnet/tensor';
 import { QpError } from './errors.js';
 import { solveKkt } from '../solver/kkt/kkt.js';
 import type { KktFact } from '../solver/kkt/types.js';
@@ -40,7 +32,7 @@ import {
   type Iterate,
   type PdipmOutcome,
 } from '../solver/pdipm.js';
-import { adjointFact } from '../solver/adjoint.js';
+import { adjointFact, outer2 } from '../solver/adjoint.js';
 import type { Solved } from '../solver/polish.js';
 import { solveGen, type Prepared } from '../solver/prepare.js';
 import { dropEmpty, toInputs, type QpArgs } from './inputs.js';
@@ -140,27 +132,6 @@ export function raiseIfNotSolved(out: PdipmOutcome): void {
 
 const fmt = (v: number | undefined): string =>
   v === undefined ? '?' : v.toExponential(1);
-
-/**
- * k·(x1 ⊗ y1 + x2 ⊗ y2) per item, or summed over the batch for a shared
- * argument: one matmul with inner size 2 (or 2·nBatch) instead of two
- * outer products, an add and a scale, each a pass over the [nBatch, r, c]
- * result (the backward's largest cost at nz 100).
- */
-function outer2(
-  x1: Tensor,
-  y1: Tensor,
-  x2: Tensor,
-  y2: Tensor,
-  k: number,
-  shared: boolean,
-): Tensor {
-  if (shared)
-    return matmul(concat([x1, x2], 0).mul(k), concat([y1, y2], 0), {
-      transA: true,
-    });
-  return matmul(stack([x1, x2], -1).mul(k), stack([y1, y2], -2));
-}
 
 function vecGrad(v: Tensor, shared: boolean): Tensor {
   return shared ? v.sum(0) : v;

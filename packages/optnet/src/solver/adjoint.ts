@@ -5,7 +5,8 @@
  *
  * Glossary: s slack, lam inequality duals; nBatch items.
  */
-import { where, type Tensor } from '@optnet/tensor';
+import { concat, matmul, where, type Tensor } from '@optnet/tensor';
+import { outerPair } from '../kernels/outer-pair-kernel.js';
 import { factorKkt } from './kkt/kkt.js';
 import type { KktFact, KktPre } from './kkt/types.js';
 import { maskOf } from './best.js';
@@ -64,4 +65,26 @@ function factorAround(
   const refactor = pre.strategy.refactor;
   if (first === null || refactor === undefined) return factorKkt(pre, s, lam);
   return refactor(pre, s, lam, first.polished, first.f);
+}
+
+/**
+ * k·(x1 ⊗ y1 + x2 ⊗ y2) per item (one pass over the [nBatch, r, c]
+ * result: qpOuterPair), or summed over the batch for a shared argument
+ * (one matmul with inner size 2·nBatch): the backward's matrix
+ * gradients (api/qp.ts).
+ * @example const dQ = outer2(a, z, z, a, -0.5, false);
+ */
+export function outer2(
+  x1: Tensor,
+  y1: Tensor,
+  x2: Tensor,
+  y2: Tensor,
+  k: number,
+  shared: boolean,
+): Tensor {
+  if (shared)
+    return matmul(concat([x1, x2], 0).mul(k), concat([y1, y2], 0), {
+      transA: true,
+    });
+  return outerPair(x1, y1, x2, y2, k);
 }
