@@ -138,11 +138,11 @@ test('cholesky: WebAssembly and JS kernels agree (n = 1..9, 16, 31, 50; f64 and 
   }
 });
 
-test('triangularSolve: WebAssembly and JS kernels agree (lower/upper × transpose × unit, k = 1, 2, 3, 7, shared and broadcast L)', () => {
+test('triangularSolve: WebAssembly and JS kernels agree (lower/upper × transpose × unit, k = 1, 2, 3, 7, 16, 35: chunks of 16, 2 and 1 columns; shared and broadcast L)', () => {
   for (const n of [1, 2, 3, 5, 8, 13, 33]) {
     const l = T.cholesky(spd([4], n));
     const u = l.transpose(-2, -1).add(0); // an upper factor (copied)
-    for (const k of [1, 2, 3, 7]) {
+    for (const k of [1, 2, 3, 7, 16, 35]) {
       const b = T.randn([4, n, k], { rng, dtype: 'float64' });
       for (const [name, m] of [
         ['lower', l],

@@ -184,72 +184,127 @@ const trsvAxpy: WasmFunc = {
     (br $step)))`,
 };
 
+/** The byte offsets of a chunk's `regs` f64x2 accumulators. */
+const offsets = (regs: number): number[] =>
+  Array.from({ length: regs }, (_, q) => q * 16);
+
+/**
+ * Row i of the solve at step $s: i itself, its solved rows [$jlo, $jhi),
+ * the address $coef of its coefficient 0 (then j·$cstep on) and $xi of
+ * its row of X.
+ */
+const rowSetup = `
+      (local.set $i ${g('$s')})
+      (local.set $jlo (i32.const 0))
+      (local.set $jhi ${g('$i')})
+      (if (i32.eqz ${g('$forward')}) (then
+        (local.set $i (i32.sub (i32.sub ${g('$n')} (i32.const 1)) ${g('$s')}))
+        (local.set $jlo (i32.add ${g('$i')} (i32.const 1)))
+        (local.set $jhi ${g('$n')})))
+      (local.set $coef (i32.add ${g('$l')} (i32.shl (i32.mul ${g('$i')} ${g('$n')}) (i32.const 3))))
+      (if ${g('$trans')} (then (local.set $coef (i32.add ${g('$l')} (i32.shl ${g('$i')} (i32.const 3))))))
+      (local.set $xi (i32.add ${g('$x')} (i32.mul ${g('$i')} ${g('$rowx')})))
+      (local.set $pj (i32.add (i32.add ${g('$x')} (i32.mul ${g('$jlo')} ${g('$rowx')})) ${g('$c')}))
+      (local.set $pl (i32.add ${g('$coef')} (i32.mul ${g('$jlo')} ${g('$cstep')})))
+      (local.set $pi (i32.add ${g('$xi')} ${g('$c')}))
+      (local.set $j ${g('$jlo')})`;
+
+/** The pivot op(L)[i, i] (for `unit`, not read). */
+const pivotAt = `(f64.load (i32.add ${g('$coef')} (i32.mul ${g('$i')} ${g('$cstep')})))`;
+
+/**
+ * The solve of X's column chunks of 2·regs doubles from byte $c while
+ * they fit, one chunk at a time (its column block of X stays in cache):
+ * row by row in solve order, the row's chunk is held in `regs` registers
+ * while every solved row subtracts its coefficient times its own chunk,
+ * then divided by the pivot and stored once.
+ */
+const chunkPass = (regs: number, name: string): string => {
+  const acc = offsets(regs);
+  const bytes = regs * 16;
+  return `
+  (block $${name}d (loop $${name}l
+    (br_if $${name}d (i32.gt_s (i32.add ${g('$c')} (i32.const ${bytes})) ${g('$kb')}))
+    (local.set $s (i32.const 0))
+    (block $${name}sd (loop $${name}sl
+      (br_if $${name}sd (i32.ge_s ${g('$s')} ${g('$n')}))
+      ${rowSetup}
+      ${acc.map((o, q) => `(local.set $a${q} (v128.load offset=${o} ${g('$pi')}))`).join(' ')}
+      (block $${name}jd (loop $${name}jl
+        (br_if $${name}jd (i32.ge_s ${g('$j')} ${g('$jhi')}))
+        (local.set $w (f64x2.splat (f64.load ${g('$pl')})))
+        ${acc.map((o, q) => `(local.set $a${q} (f64x2.sub ${g(`$a${q}`)} (f64x2.mul ${g('$w')} (v128.load offset=${o} ${g('$pj')}))))`).join('\n        ')}
+        (local.set $pj (i32.add ${g('$pj')} ${g('$rowx')}))
+        (local.set $pl (i32.add ${g('$pl')} ${g('$cstep')}))
+        (local.set $j (i32.add ${g('$j')} (i32.const 1)))
+        (br $${name}jl)))
+      (if (i32.eqz ${g('$unit')}) (then
+        (local.set $w (f64x2.splat ${pivotAt}))
+        ${acc.map((_, q) => `(local.set $a${q} (f64x2.div ${g(`$a${q}`)} ${g('$w')}))`).join(' ')}))
+      ${acc.map((o, q) => `(v128.store offset=${o} ${g('$pi')} ${g(`$a${q}`)})`).join(' ')}
+      (local.set $s (i32.add ${g('$s')} (i32.const 1)))
+      (br $${name}sl)))
+    (local.set $c (i32.add ${g('$c')} (i32.const ${bytes})))
+    (br $${name}l)))`;
+};
+
 /**
  * trsm(l, x, n, k, forward, unit, trans): op(L)·X = X in place for X
- * row-major [n, k], k ≥ 2, by rows of X (SIMD across the k columns).
- * Without transpose, row i takes X[i,:] −= L[i,j]·X[j,:] for each solved
- * j, then divides; with transpose, row i divides first and then updates
- * every unsolved row j with L[i,j] (row i of L read contiguously).
+ * row-major [n, k], k ≥ 2, by rows of X (SIMD across the k columns): row
+ * i takes X[i,:] −= op(L)[i,j]·X[j,:] for each solved j (op(L)[i,j] is
+ * L[i,j], a row of L, or with transpose L[j,i], a column), then divides
+ * by the pivot. Column chunks of 16, then 2, then 1 go one after the
+ * other (chunkPass).
  */
 const trsm: WasmFunc = {
   name: 'trsm',
   params: i32('$l', '$x', '$n', '$k', '$forward', '$unit', '$trans'),
-  locals: i32(
-    '$s',
-    '$i',
-    '$j',
-    '$jlo',
-    '$jhi',
-    '$ri',
-    '$xi',
-    '$rowx',
-    '$xj',
-    '$lj',
-  ),
+  locals: [
+    ...i32(
+      '$s',
+      '$i',
+      '$j',
+      '$jlo',
+      '$jhi',
+      '$xi',
+      '$rowx',
+      '$kb',
+      '$c',
+      '$pi',
+      '$pj',
+      '$pl',
+      '$coef',
+      '$cstep',
+    ),
+    ...f64('$v'),
+    ...v128('$w', ...offsets(8).map((_, q) => `$a${q}`)),
+  ],
   body: `
-  (local.set $rowx (i32.shl (local.get $k) (i32.const 3)))
-  (block $done (loop $step
-    (br_if $done (i32.ge_s (local.get $s) (local.get $n)))
-    (local.set $i (local.get $s))
-    (if (i32.eqz (local.get $forward)) (then (local.set $i (i32.sub (i32.sub (local.get $n) (i32.const 1)) (local.get $s)))))
-    (local.set $ri (i32.add (local.get $l) (i32.shl (i32.mul (local.get $i) (local.get $n)) (i32.const 3))))
-    (local.set $xi (i32.add (local.get $x) (i32.mul (local.get $i) (local.get $rowx))))
-    ;; j range: solved rows without transpose, unsolved rows with it
-    (if (i32.eq (local.get $forward) (local.get $trans))
-      (then (local.set $jlo (i32.add (local.get $i) (i32.const 1))) (local.set $jhi (local.get $n)))
-      (else (local.set $jlo (i32.const 0)) (local.set $jhi (local.get $i))))
-    (if (i32.eqz (local.get $trans)) (then
-      (local.set $j (local.get $jlo))
-      ;; four solved rows a pass (axpy4), then one at a time
-      (block $qd (loop $ql
-        (br_if $qd (i32.ge_s (i32.add (local.get $j) (i32.const 3)) (local.get $jhi)))
-        (local.set $xj (i32.add (local.get $x) (i32.mul (local.get $j) (local.get $rowx))))
-        (local.set $lj (i32.add (local.get $ri) (i32.shl (local.get $j) (i32.const 3))))
-        (call $axpy4 (local.get $xi) (local.get $xj) (i32.add (local.get $xj) (local.get $rowx))
-          (i32.add (local.get $xj) (i32.shl (local.get $rowx) (i32.const 1)))
-          (i32.add (local.get $xj) (i32.mul (local.get $rowx) (i32.const 3)))
-          (f64.load (local.get $lj)) (f64.load offset=8 (local.get $lj))
-          (f64.load offset=16 (local.get $lj)) (f64.load offset=24 (local.get $lj)) (local.get $k))
-        (local.set $j (i32.add (local.get $j) (i32.const 4)))
-        (br $ql)))
-      (block $jd (loop $jl
-        (br_if $jd (i32.ge_s (local.get $j) (local.get $jhi)))
-        (call $axpy (local.get $xi) (i32.add (local.get $x) (i32.mul (local.get $j) (local.get $rowx)))
-          (f64.load (i32.add (local.get $ri) (i32.shl (local.get $j) (i32.const 3)))) (local.get $k))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $jl)))))
-    (if (i32.eqz (local.get $unit)) (then
-      (call $divide (local.get $xi) (f64.load (i32.add (local.get $ri) (i32.shl (local.get $i) (i32.const 3)))) (local.get $k))))
-    (if (local.get $trans) (then
-      (local.set $j (local.get $jlo))
-      (block $jd2 (loop $jl2
-        (br_if $jd2 (i32.ge_s (local.get $j) (local.get $jhi)))
-        (call $axpy (i32.add (local.get $x) (i32.mul (local.get $j) (local.get $rowx))) (local.get $xi)
-          (f64.load (i32.add (local.get $ri) (i32.shl (local.get $j) (i32.const 3)))) (local.get $k))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $jl2)))))
-    (local.set $s (i32.add (local.get $s) (i32.const 1)))
-    (br $step)))`,
+  (local.set $rowx (i32.shl ${g('$k')} (i32.const 3)))
+  (local.set $kb ${g('$rowx')})
+  ;; coefficient j of row i at $coef + j·$cstep: L[i, j] or L[j, i]
+  (local.set $cstep (i32.const 8))
+  (if ${g('$trans')} (then (local.set $cstep (i32.shl ${g('$n')} (i32.const 3)))))
+  ${chunkPass(8, 'c16')}
+  ${chunkPass(1, 'c2')}
+  ;; an odd last column
+  (if (i32.lt_s ${g('$c')} ${g('$kb')}) (then
+    (local.set $s (i32.const 0))
+    (block $c1sd (loop $c1sl
+      (br_if $c1sd (i32.ge_s ${g('$s')} ${g('$n')}))
+      ${rowSetup}
+      (local.set $v (f64.load ${g('$pi')}))
+      (block $c1jd (loop $c1jl
+        (br_if $c1jd (i32.ge_s ${g('$j')} ${g('$jhi')}))
+        (local.set $v (f64.sub ${g('$v')} (f64.mul (f64.load ${g('$pl')}) (f64.load ${g('$pj')}))))
+        (local.set $pj (i32.add ${g('$pj')} ${g('$rowx')}))
+        (local.set $pl (i32.add ${g('$pl')} ${g('$cstep')}))
+        (local.set $j (i32.add ${g('$j')} (i32.const 1)))
+        (br $c1jl)))
+      (if (i32.eqz ${g('$unit')}) (then (local.set $v (f64.div ${g('$v')} ${pivotAt}))))
+      (f64.store ${g('$pi')} ${g('$v')})
+      (local.set $s (i32.add ${g('$s')} (i32.const 1)))
+      (br $c1sl)))))`,
 };
 
 /**
