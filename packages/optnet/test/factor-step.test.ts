@@ -22,9 +22,15 @@ import {
   type Tensor,
 } from '@optnet/tensor';
 import { factorStep } from '../src/kernels/factor-step-kernel.js';
-import { predictCorrect } from '../src/kernels/dual-solve-kernel.js';
+import {
+  predictCorrect,
+  predictCorrectOp,
+} from '../src/kernels/dual-solve-kernel.js';
 import { predictCorrectEq } from '../src/kernels/predict-correct-eq-kernel.js';
-import { shiftedCholesky } from '../src/kernels/shifted-cholesky-kernel.js';
+import {
+  shiftedCholesky,
+  shiftedCholeskyOp,
+} from '../src/kernels/shifted-cholesky-kernel.js';
 import { randomQp } from '../src/testing/random-qp.js';
 import { qp } from '../src/index.js';
 import { withEachKernelSet } from './kernel-sets.js';
@@ -92,25 +98,52 @@ function sample(
   };
 }
 
+/** How many calls the fused op's fallback made to the two ops' kernels. */
+let fallbackCalls = 0;
+
+/**
+ * `f` with the two ops' CPU kernels counted (qpFactorStep's fallback calls
+ * them; its fused path does not).
+ */
+function counting<T>(f: () => T): T {
+  const ops = [shiftedCholeskyOp, predictCorrectOp] as { cpu: unknown }[];
+  const saved = ops.map((op) => op.cpu);
+  ops.forEach((op, i) => {
+    const cpu = saved[i] as (...a: unknown[]) => void;
+    op.cpu = (...a: unknown[]) => {
+      fallbackCalls++;
+      cpu(...a);
+    };
+  });
+  try {
+    return f();
+  } finally {
+    ops.forEach((op, i) => (op.cpu = saved[i]));
+  }
+}
+
 /**
  * The fused op's outputs and the two ops' (dz, dlam, ds, level; dnu before
- * level with equalities).
+ * level with equalities); `fallbackCalls` counts the fused op's fallback.
  */
 function both(x: Sample, active: Tensor | null): [Tensor[], Tensor[]] {
   const [lq, wG, G, rx, s, lam, inactive, rz] = x.rest;
-  const got = factorStep(
-    x.k,
-    x.d,
-    x.unit,
-    [lq, wG, G],
-    x.eq,
-    rx,
-    s,
-    lam,
-    inactive,
-    rz,
-    BOOSTS,
-    active,
+  fallbackCalls = 0;
+  const got = counting(() =>
+    factorStep(
+      x.k,
+      x.d,
+      x.unit,
+      [lq, wG, G],
+      x.eq,
+      rx,
+      s,
+      lam,
+      inactive,
+      rz,
+      BOOSTS,
+      active,
+    ),
   );
   const [l, level] = shiftedCholesky(x.k, x.d, x.unit, BOOSTS, active);
   if (x.eq !== null) {
@@ -166,6 +199,9 @@ test('qpFactorStep gives the bits of qpShiftedCholesky then qpPredictCorrect(Eq)
               const [got, want] = both(x, active);
               const what = `nEq ${q}, ${dtype} K shared ${sharedK}, Q shared ${sharedQ}, active ${active !== null}, wasm ${wasm}`;
               sameBits(got, want, what);
+              // float64 with WebAssembly runs fused; else the two ops run.
+              const fused = wasm && dtype === f64;
+              assert.is(fallbackCalls === 0, fused, `${what}: fused path`);
               // A real direction, not zeros everywhere (the left-out items'
               // are, in WebAssembly; the JS loops compute every item).
               const dz = got[0].arraySync() as number[][];
@@ -196,6 +232,7 @@ test('qpFactorStep where an item needs a boost or breaks down: the fallback give
       const [got, want] = both(y, null);
       const what = `nEq ${q}, wasm ${wasm}`;
       sameBits(got, want, what);
+      assert.ok(fallbackCalls > 0, `${what}: the fallback ran`);
       assert.equal(
         Array.from(got[got.length - 1].dataSync()),
         [0, 0, 1, 0, -1],
@@ -223,6 +260,7 @@ test('qpFactorStep over several WebAssembly chunks (m 128, 120 items: more than 
     for (const active of [null, mask]) {
       const [got, want] = both(x, active);
       sameBits(got, want, `nEq ${q}, active ${active !== null}`);
+      assert.is(fallbackCalls, 0, `nEq ${q}: fused path`);
     }
   }
 });

@@ -143,6 +143,61 @@ test("the backward keeps the first polish attempt's factorization for the items 
   );
 });
 
+test("after a warm start that re-solves some items, the backward still keeps the first polish's factors for the others: the gradients of factoring every item again, bit for bit", async () => {
+  const x = randomQp({
+    nBatch: 8,
+    nz: 8,
+    nIneq: 10,
+    nEq: 2,
+    dtype: f64,
+    seed: 11,
+  });
+  const start = await solveQp(x.Q, x.p, x.G, x.h, x.A, x.b);
+  // Items 2 and 5 get a p that moves their active sets: they iterate on
+  // their own, the others keep the warm start's polish (warm-start.test.ts).
+  const rows = (x.p.arraySync() as number[][]).map((r, i) =>
+    [2, 5].includes(i) ? r.map((v) => -3 * v) : r,
+  );
+  const p = tensor(rows, { dtype: f64 });
+  const w = randn([8, 8], { rng: makeRng(12), dtype: f64 });
+  const leaves = [x.Q, p, x.G!, x.h!];
+  const grads = (): number[][] => {
+    for (const t of leaves) {
+      t.requiresGrad = true;
+      t.grad = null;
+    }
+    qp(x.Q, p, x.G, x.h, x.A, x.b, { warmStart: start })
+      .mul(w)
+      .sum()
+      .backward();
+    const out = leaves.map((t) => arr(t.grad!));
+    for (const t of leaves) t.requiresGrad = false;
+    return out;
+  };
+  const strategy = dualKkt as {
+    -readonly [K in keyof KktStrategy]: KktStrategy[K];
+  };
+  const refactor = strategy.refactor!;
+  let kept = 0;
+  strategy.refactor = (pre, s, lam, keep, from) => {
+    kept += keep.filter((k) => k).length;
+    return refactor(pre, s, lam, keep, from);
+  };
+  let viaKeep: number[][];
+  let refactored: number[][];
+  try {
+    viaKeep = grads();
+    strategy.refactor = undefined;
+    refactored = grads();
+  } finally {
+    strategy.refactor = refactor;
+  }
+  assert.ok(kept > 0 && kept < 8, `items kept: ${kept}`);
+  ['Q', 'p', 'G', 'h'].forEach((name, i) =>
+    assert.equal(viaKeep[i], refactored[i], `∂${name}`),
+  );
+});
+
 test('polishing ends the solve: the interior point stops at looseTol, in fewer iterations, and the answers are exact', async () => {
   assert.is(looseTol(1e-8), 1e-7);
   assert.is(looseTol(1e-6), 10 * 1e-6);

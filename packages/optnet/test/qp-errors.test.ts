@@ -125,7 +125,8 @@ test('checkSymmetric: exactly symmetric items pass at once, a round-off asymmetr
   );
   // Not enforced (checkQ: false): only whether it is exact.
   assert.is(checkSymmetric([...sym, ...off(1e-3)], 2, false, false), false);
-  assert.is(checkSymmetric([...sym, ...off(-0)], 2, false, true), true);
+  // A signed-zero pair is exactly symmetric.
+  assert.is(checkSymmetric([...sym, 2, 0, -0, 1], 2, false, true), true);
 });
 
 test('Q must be symmetric and positive semidefinite, naming the batch item', () => {

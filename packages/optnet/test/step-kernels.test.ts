@@ -4,6 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
+  apply,
   cholesky,
   CpuBackend,
   eye,
@@ -986,6 +987,24 @@ test('qpShiftedCholesky with `active` and a kept factor: the active items bit fo
         keepLevel,
       ]),
     /qpShiftedCholesky: the kept factor must be \[nBatch, m, m\]/,
+  );
+  // A kept factor without `active`, or without its levels, is an error.
+  assert.throws(
+    () =>
+      shiftedCholesky(k, full([6, 5], 1, { dtype: f64 }), unit, [0], null, [
+        keepL,
+        keepLevel,
+      ]),
+    /qpShiftedCholesky: a kept factor is for the items `active` leaves out/,
+  );
+  assert.throws(
+    () =>
+      apply(
+        shiftedCholeskyOp,
+        [k, full([6, 5], 1, { dtype: f64 }), unit, active, keepL],
+        { boosts: [0] },
+      ),
+    /qpShiftedCholesky: takes K, d and unit.*\(3, 4 or 6 inputs\); got 5/,
   );
 });
 

@@ -182,7 +182,13 @@ const qpPrimitive = definePrimitive<QpAttrs, QpResiduals>({
     const z = prep.shape.batched ? out.it.z : out.it.z.reshape([prep.shape.nz]);
     return {
       outputs: [z.reshape(z.shape)],
-      residuals: { prep, out, adjoint },
+      // Once the adjoint's factorization is made, polishing's (which it
+      // may have reused in part) is not kept alive for the backward too.
+      residuals: {
+        prep,
+        out: adjoint === null ? out : { ...out, first: null },
+        adjoint,
+      },
     };
   },
   vjp(res, [gz], ctx) {

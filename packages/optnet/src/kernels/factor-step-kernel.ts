@@ -114,7 +114,7 @@ function factorStepShape(
   if (all.length !== count && all.length !== count + 1) {
     throw new ShapeError(
       'SHAPE_MISMATCH',
-      `qpFactorStep: takes ${count} inputs (${(eq ? NAMES_EQ : NAMES).join(', ')}) and active, optional; got ${all.length}.`,
+      `qpFactorStep: takes ${count} inputs (${(eq ? NAMES_EQ : NAMES).join(', ')}) and active, optional; got ${all.length}. Call it through factorStep(), which orders them.`,
     );
   }
   const nBatch = all[1].shape[0];

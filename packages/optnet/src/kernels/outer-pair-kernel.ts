@@ -5,7 +5,9 @@
  * size 2 it took two stacks, a scale and a matmul whose packing is built
  * for deep products (3.5 against 2.5 ms at [128, 100, 100], 1.05 against
  * 0.63 at [128, 50, 50]); the result, written once, is the cost. The
- * decomposition is that product, for backends without this kernel.
+ * decomposition is that product, for backends without this kernel: the
+ * same float64 bits, but for the sign of a zero (−0 here where a product
+ * of zeros gives +0 there).
  *
  * Glossary: x1, x2 [nBatch, r]; y1, y2 [nBatch, c].
  */
@@ -35,7 +37,7 @@ function outerPairShape(ins: readonly TensorMeta[]): TensorMeta[] {
   if (!ok) {
     throw new ShapeError(
       'SHAPE_MISMATCH',
-      `qpOuterPair: x1, x2 must be [nBatch, r] and y1, y2 [nBatch, c]; got ${ins.map((t) => `[${t.shape.join(', ')}]`).join(', ')}.`,
+      `qpOuterPair: x1, x2 must be [nBatch, r] and y1, y2 [nBatch, c]; got ${ins.map((t) => `[${t.shape.join(', ')}]`).join(', ')}. Pass one row per batch item, the two x of one length and the two y of another.`,
     );
   }
   const dtype = x1.dtype;
@@ -45,7 +47,7 @@ function outerPairShape(ins: readonly TensorMeta[]): TensorMeta[] {
   ) {
     throw new DTypeError(
       'DTYPE_MISMATCH',
-      `qpOuterPair: inputs must share a float dtype; got ${ins.map((t) => t.dtype).join(', ')}.`,
+      `qpOuterPair: inputs must share a float dtype; got ${ins.map((t) => t.dtype).join(', ')}. Cast them to one of float32 or float64.`,
     );
   }
   return [{ shape: [x1.shape[0], x1.shape[1], y1.shape[1]], dtype }];

@@ -64,6 +64,12 @@ function extras<T extends TensorMeta>(
 ): [T | null, T | null, T | null] {
   const [, d] = ins;
   const [nBatch, m] = d.shape;
+  if (ins.length !== 3 && ins.length !== 4 && ins.length !== 6) {
+    throw new ShapeError(
+      'SHAPE_MISMATCH',
+      `qpShiftedCholesky: takes K, d and unit, then optionally active, then optionally a kept factor and its levels (3, 4 or 6 inputs); got ${ins.length}. Pass the kept factor [nBatch, m, m] and levels [nBatch, 1] together, after active.`,
+    );
+  }
   if (ins.length !== 6) {
     const [, active] = splitActive('qpShiftedCholesky', ins, 3, nBatch);
     return [active, null, null];
@@ -83,7 +89,7 @@ function extras<T extends TensorMeta>(
   ) {
     throw new ShapeError(
       'SHAPE_MISMATCH',
-      `qpShiftedCholesky: the kept factor must be [nBatch, m, m] = [${nBatch}, ${m}, ${m}] and its levels [${nBatch}, 1], both ${d.dtype}; got ${l.dtype}[${l.shape.join(', ')}] and ${level.dtype}[${level.shape.join(', ')}].`,
+      `qpShiftedCholesky: the kept factor must be [nBatch, m, m] = [${nBatch}, ${m}, ${m}] and its levels [${nBatch}, 1], both ${d.dtype}; got ${l.dtype}[${l.shape.join(', ')}] and ${level.dtype}[${level.shape.join(', ')}]. Pass another factorization's L and level of this batch (cast to ${d.dtype}).`,
     );
   }
   return [active, l, level];
@@ -286,8 +292,14 @@ export function shiftedCholesky(
   active: Tensor | null = null,
   keep: readonly [Tensor, Tensor] | null = null,
 ): [Tensor, Tensor] {
+  if (keep !== null && active === null) {
+    throw new ShapeError(
+      'SHAPE_MISMATCH',
+      'qpShiftedCholesky: a kept factor is for the items `active` leaves out, and active is null. Pass active (bool [nBatch, 1]) with it, or drop it.',
+    );
+  }
   const ins = active === null ? [k, d, unit] : [k, d, unit, active];
-  if (active !== null && keep !== null) ins.push(...keep);
+  if (keep !== null) ins.push(...keep);
   const [l, level] = apply(shiftedCholeskyOp, ins, { boosts: [...boosts] });
   return [l, level];
 }

@@ -120,10 +120,9 @@ export function mergeSolved(
   const base = { it, status, iterations, stats, res: null };
   // The items of idx come from part; the others keep first's polish.
   const f = first.first;
+  const kept = f === null ? [] : f.polished.map((p, i) => p && !flags[i]);
   const keep =
-    f === null
-      ? null
-      : { f: f.f, polished: f.polished.map((p, i) => p && !flags[i]) };
+    f === null || !kept.some((p) => p) ? null : { f: f.f, polished: kept };
   return { ...base, polished, first: keep, system };
 }
 

@@ -234,9 +234,10 @@ export interface KktStrategy<
    * Optional: `factor` at (s, lam) for the items where `keep` (one flag
    * per item) is false, the others taking `from`'s factorization, which
    * was made at the same (s, lam) on them: what factoring every item
-   * would give, for the cost of the others (the backward reuses
-   * polishing's factorization so, solver/adjoint.ts). Without it the
-   * caller factors every item.
+   * would give (in float64 to the bit; in float32 to rounding, where a
+   * batch's factorization path depends on its other items), for the cost
+   * of the others (the backward reuses polishing's factorization so,
+   * solver/adjoint.ts). Without it the caller factors every item.
    */
   refactor?(
     pre: P,

@@ -253,8 +253,8 @@ const chunkPass = (regs: number, name: string): string => {
  * row-major [n, k], k ≥ 2, by rows of X (SIMD across the k columns): row
  * i takes X[i,:] −= op(L)[i,j]·X[j,:] for each solved j (op(L)[i,j] is
  * L[i,j], a row of L, or with transpose L[j,i], a column), then divides
- * by the pivot. Column chunks of 16, then 2, then 1 go one after the
- * other (chunkPass).
+ * by the pivot. Column chunks of 16, then 8, 4, 2 and 1 go one after
+ * the other (chunkPass).
  */
 const trsm: WasmFunc = {
   name: 'trsm',
@@ -286,6 +286,8 @@ const trsm: WasmFunc = {
   (local.set $cstep (i32.const 8))
   (if ${g('$trans')} (then (local.set $cstep (i32.shl ${g('$n')} (i32.const 3)))))
   ${chunkPass(8, 'c16')}
+  ${chunkPass(4, 'c8')}
+  ${chunkPass(2, 'c4')}
   ${chunkPass(1, 'c2')}
   ;; an odd last column
   (if (i32.lt_s ${g('$c')} ${g('$kb')}) (then
