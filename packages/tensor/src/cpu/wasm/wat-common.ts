@@ -151,35 +151,6 @@ const dot: WasmFunc = {
 };
 
 /**
- * y[k] −= alpha·x[k], k < len (y, x byte addresses): axpyInline as a function.
- */
-const axpy: WasmFunc = {
-  name: 'axpy',
-  params: [...i32('$y', '$x'), ...f64('$alpha'), ...i32('$len')],
-  locals: AXPY_LOCALS,
-  body: axpyInline('$y', '$x', '$alpha', '$len'),
-};
-
-/** y[k] /= d, k < len. */
-const divide: WasmFunc = {
-  name: 'divide',
-  params: [...i32('$y'), ...f64('$d'), ...i32('$len')],
-  locals: [...i32('$k', '$end2', '$py'), ...v128('$dv')],
-  body: `
-  (local.set $dv (f64x2.splat (local.get $d)))
-  (local.set $end2 (i32.shl (i32.and (local.get $len) (i32.const -2)) (i32.const 3)))
-  (block $done (loop $l
-    (br_if $done (i32.ge_s (local.get $k) (local.get $end2)))
-    (local.set $py (i32.add (local.get $y) (local.get $k)))
-    (v128.store (local.get $py) (f64x2.div (v128.load (local.get $py)) (local.get $dv)))
-    (local.set $k (i32.add (local.get $k) (i32.const 16)))
-    (br $l)))
-  (if (i32.and (local.get $len) (i32.const 1)) (then
-    (local.set $py (i32.add (local.get $y) (local.get $end2)))
-    (f64.store (local.get $py) (f64.div (f64.load (local.get $py)) (local.get $d)))))`,
-};
-
-/**
  * finite(p, len): 1 if the len float64s at p are all finite, else 0 (x·0 is 0
  * exactly for finite x).
  */
@@ -211,46 +182,4 @@ const finite: WasmFunc = {
   (f64.eq (local.get $s) (f64.const 0))`,
 };
 
-/**
- * y[k] −= a0·x0[k] + a1·x1[k] + a2·x2[k] + a3·x3[k], k < len: four axpys
- * with one load and store of y (a row of X in trsm against four solved
- * rows).
- */
-const axpy4: WasmFunc = {
-  name: 'axpy4',
-  params: [
-    ...i32('$y', '$x0', '$x1', '$x2', '$x3'),
-    ...f64('$a0', '$a1', '$a2', '$a3'),
-    ...i32('$len'),
-  ],
-  locals: [...i32('$k', '$end2', '$py'), ...v128('$w0', '$w1', '$w2', '$w3')],
-  body: `
-  (local.set $w0 (f64x2.splat (local.get $a0))) (local.set $w1 (f64x2.splat (local.get $a1)))
-  (local.set $w2 (f64x2.splat (local.get $a2))) (local.set $w3 (f64x2.splat (local.get $a3)))
-  (local.set $end2 (i32.shl (i32.and (local.get $len) (i32.const -2)) (i32.const 3)))
-  (block $done (loop $l
-    (br_if $done (i32.ge_s (local.get $k) (local.get $end2)))
-    (local.set $py (i32.add (local.get $y) (local.get $k)))
-    (v128.store (local.get $py) (f64x2.sub (v128.load (local.get $py)) (f64x2.add
-      (f64x2.add (f64x2.mul (local.get $w0) (v128.load (i32.add (local.get $x0) (local.get $k))))
-                 (f64x2.mul (local.get $w1) (v128.load (i32.add (local.get $x1) (local.get $k)))))
-      (f64x2.add (f64x2.mul (local.get $w2) (v128.load (i32.add (local.get $x2) (local.get $k))))
-                 (f64x2.mul (local.get $w3) (v128.load (i32.add (local.get $x3) (local.get $k))))))))
-    (local.set $k (i32.add (local.get $k) (i32.const 16)))
-    (br $l)))
-  (if (i32.and (local.get $len) (i32.const 1)) (then
-    (local.set $py (i32.add (local.get $y) (local.get $end2)))
-    (f64.store (local.get $py) (f64.sub (f64.load (local.get $py)) (f64.add
-      (f64.add (f64.mul (local.get $a0) (f64.load (i32.add (local.get $x0) (local.get $end2))))
-               (f64.mul (local.get $a1) (f64.load (i32.add (local.get $x1) (local.get $end2)))))
-      (f64.add (f64.mul (local.get $a2) (f64.load (i32.add (local.get $x2) (local.get $end2))))
-               (f64.mul (local.get $a3) (f64.load (i32.add (local.get $x3) (local.get $end2))))))))))`,
-};
-
-export const commonWat: readonly WasmFunc[] = [
-  finite,
-  dot,
-  axpy,
-  axpy4,
-  divide,
-];
+export const commonWat: readonly WasmFunc[] = [finite, dot];
