@@ -96,6 +96,44 @@ test('polished points meet their equalities to round-off: ‖Az − b‖∞ with
   assert.ok(worst <= 2, `worst equality row off by ${worst} ulps of its scale`);
 });
 
+/**
+ * The gradients of `loss()` with respect to `leaves`, first with the dual
+ * strategy's `refactor` (counting the items it kept from polishing's
+ * factorization) and then without it (every item factored again), and the
+ * count.
+ */
+function withAndWithoutRefactor(
+  leaves: readonly Tensor[],
+  loss: () => Tensor,
+): { kept: number; reused: number[][]; refactored: number[][] } {
+  const grads = (): number[][] => {
+    for (const t of leaves) {
+      t.requiresGrad = true;
+      t.grad = null;
+    }
+    loss().backward();
+    const out = leaves.map((t) => arr(t.grad!));
+    for (const t of leaves) t.requiresGrad = false;
+    return out;
+  };
+  const strategy = dualKkt as {
+    -readonly [K in keyof KktStrategy]: KktStrategy[K];
+  };
+  const refactor = strategy.refactor!;
+  let kept = 0;
+  strategy.refactor = (pre, s, lam, keep, from) => {
+    kept += keep.filter((k) => k).length;
+    return refactor(pre, s, lam, keep, from);
+  };
+  try {
+    const reused = grads();
+    strategy.refactor = undefined;
+    return { kept, reused, refactored: grads() };
+  } finally {
+    strategy.refactor = refactor;
+  }
+}
+
 test("the backward keeps the first polish attempt's factorization for the items it polished, factoring only the others: the gradients of factoring every item again, bit for bit", () => {
   // nz 50, seed 50: the first guess misses a few of the 128 items and the
   // second polishes some of them.
@@ -108,38 +146,13 @@ test("the backward keeps the first polish attempt's factorization for the items 
     seed: 50,
   });
   const c = randn([128, 50], { rng: makeRng(3), dtype: f64 });
-  const leaves = [x.Q, x.p, x.G!, x.h!];
-  const grads = (): number[][] => {
-    for (const t of leaves) {
-      t.requiresGrad = true;
-      t.grad = null;
-    }
-    qp(x.Q, x.p, x.G, x.h).mul(c).sum().backward();
-    const out = leaves.map((t) => arr(t.grad!));
-    for (const t of leaves) t.requiresGrad = false;
-    return out;
-  };
-  const strategy = dualKkt as {
-    -readonly [K in keyof KktStrategy]: KktStrategy[K];
-  };
-  const refactor = strategy.refactor!;
-  let merged = 0;
-  strategy.refactor = (pre, s, lam, keep, from) => {
-    merged += keep.filter((k) => !k).length;
-    return refactor(pre, s, lam, keep, from);
-  };
-  let viaMerge: number[][];
-  let refactored: number[][];
-  try {
-    viaMerge = grads();
-    strategy.refactor = undefined;
-    refactored = grads();
-  } finally {
-    strategy.refactor = refactor;
-  }
-  assert.ok(merged > 0 && merged < 128, `items factored again: ${merged}`);
+  const { kept, reused, refactored } = withAndWithoutRefactor(
+    [x.Q, x.p, x.G!, x.h!],
+    () => qp(x.Q, x.p, x.G, x.h).mul(c).sum(),
+  );
+  assert.ok(kept > 0 && kept < 128, `items kept: ${kept}`);
   ['Q', 'p', 'G', 'h'].forEach((name, i) =>
-    assert.equal(viaMerge[i], refactored[i], `∂${name}`),
+    assert.equal(reused[i], refactored[i], `∂${name}`),
   );
 });
 
@@ -160,41 +173,14 @@ test("after a warm start that re-solves some items, the backward still keeps the
   );
   const p = tensor(rows, { dtype: f64 });
   const w = randn([8, 8], { rng: makeRng(12), dtype: f64 });
-  const leaves = [x.Q, p, x.G!, x.h!];
-  const grads = (): number[][] => {
-    for (const t of leaves) {
-      t.requiresGrad = true;
-      t.grad = null;
-    }
-    qp(x.Q, p, x.G, x.h, x.A, x.b, { warmStart: start })
-      .mul(w)
-      .sum()
-      .backward();
-    const out = leaves.map((t) => arr(t.grad!));
-    for (const t of leaves) t.requiresGrad = false;
-    return out;
-  };
-  const strategy = dualKkt as {
-    -readonly [K in keyof KktStrategy]: KktStrategy[K];
-  };
-  const refactor = strategy.refactor!;
-  let kept = 0;
-  strategy.refactor = (pre, s, lam, keep, from) => {
-    kept += keep.filter((k) => k).length;
-    return refactor(pre, s, lam, keep, from);
-  };
-  let viaKeep: number[][];
-  let refactored: number[][];
-  try {
-    viaKeep = grads();
-    strategy.refactor = undefined;
-    refactored = grads();
-  } finally {
-    strategy.refactor = refactor;
-  }
+  const opts = { warmStart: start };
+  const { kept, reused, refactored } = withAndWithoutRefactor(
+    [x.Q, p, x.G!, x.h!],
+    () => qp(x.Q, p, x.G, x.h, x.A, x.b, opts).mul(w).sum(),
+  );
   assert.ok(kept > 0 && kept < 8, `items kept: ${kept}`);
   ['Q', 'p', 'G', 'h'].forEach((name, i) =>
-    assert.equal(viaKeep[i], refactored[i], `∂${name}`),
+    assert.equal(reused[i], refactored[i], `∂${name}`),
   );
 });
 
