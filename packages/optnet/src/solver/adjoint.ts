@@ -1,7 +1,8 @@
 /**
  * What the backward pass of qp solves with: per item the system at the
  * exact active set where the polished point was taken (polish.ts), else
- * the interior-point system at the returned iterate.
+ * the interior-point system at the returned iterate; and the outer
+ * products its matrix gradients are made of (api/qp.ts).
  *
  * Glossary: s slack, lam inequality duals; nBatch items.
  */
