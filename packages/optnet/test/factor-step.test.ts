@@ -40,9 +40,10 @@ const BOOSTS = [0, 1e3, 1e6];
 
 interface Sample {
   readonly k: Tensor;
-  readonly d: Tensor;
+  /** The rows with s/lam above it are inactive ([m] or [nBatch, m]). */
+  readonly gDiag: Tensor;
   readonly unit: Tensor;
-  /** lq, wG, G, rx, s, lam, inactive, rz */
+  /** lq, wG, G, rx, s, lam, rz */
   readonly rest: Tensor[];
   /** L_R, V, W_A, ry (with equalities), or null. */
   readonly eq: [Tensor, Tensor, Tensor, Tensor] | null;
@@ -50,8 +51,9 @@ interface Sample {
 
 /**
  * K = XXᵀ + m·I (shared or per item), L_Q, W_G = L_Q⁻¹Gᵀ and G (shared or
- * per item), s, lam in (0.1, 2.1), d = s/lam, `inactive` where d > 1; with
- * q equalities an L_R, V, W_A (shared like Q) and ry.
+ * per item), s, lam in (0.1, 2.1), gDiag 1 (shared with K) or in
+ * (0.5, 1.5) per item; with q equalities an L_R, V, W_A (shared like Q)
+ * and ry.
  */
 function sample(
   seed: number,
@@ -75,7 +77,9 @@ function sample(
   const k = spd(sharedK ? [] : [nBatch], m);
   const pos = () => rand([nBatch, m], { rng, dtype: f64 }).mul(2).add(0.1);
   const [s, lam] = [pos(), pos()];
-  const d = s.div(lam);
+  const gDiag = sharedK
+    ? full([m], 1, { dtype: f64 })
+    : rand([nBatch, m], { rng, dtype: f64 }).add(0.5);
   const unit = full([nBatch, 1], 1e-14 * m, { dtype: f64 });
   const rx = randn([nBatch, n], { rng, dtype: f64 });
   const rz = randn([nBatch, m], { rng, dtype: f64 });
@@ -91,9 +95,9 @@ function sample(
         ].map(cast) as [Tensor, Tensor, Tensor, Tensor]);
   return {
     k: cast(k),
-    d: cast(d),
+    gDiag: cast(gDiag),
     unit: cast(unit),
-    rest: [lq, wG, G, rx, s, lam].map(cast).concat([d.greater(1), cast(rz)]),
+    rest: [lq, wG, G, rx, s, lam, rz].map(cast),
     eq,
   };
 }
@@ -127,29 +131,31 @@ function counting<T>(f: () => T): T {
  * level with equalities); `fallbackCalls` counts the fused op's fallback.
  */
 function both(x: Sample, active: Tensor | null): [Tensor[], Tensor[]] {
-  const [lq, wG, G, rx, s, lam, inactive, rz] = x.rest;
+  const [lq, wG, G, rx, s, lam, rz] = x.rest;
   fallbackCalls = 0;
   const got = counting(() =>
     factorStep(
       x.k,
-      x.d,
+      x.gDiag,
       x.unit,
       [lq, wG, G],
       x.eq,
       rx,
       s,
       lam,
-      inactive,
       rz,
       BOOSTS,
       active,
     ),
   );
-  const [l, level] = shiftedCholesky(x.k, x.d, x.unit, BOOSTS, active);
+  // The reference: d = s/lam and the inactive rows as tensor ops.
+  const d = s.div(lam);
+  const inactive = d.greater(x.gDiag);
+  const [l, level] = shiftedCholesky(x.k, d, x.unit, BOOSTS, active);
   if (x.eq !== null) {
     const [lr, v, wA, ry] = x.eq;
     const want = predictCorrectEq(
-      ...[lq, wG, G, l, lr, v, wA, rx, ry, s, lam, x.d, inactive, rz],
+      ...[lq, wG, G, l, lr, v, wA, rx, ry, s, lam, d, inactive, rz],
       active,
     );
     return [got, [...want, level]];
@@ -162,7 +168,7 @@ function both(x: Sample, active: Tensor | null): [Tensor[], Tensor[]] {
     rx,
     s,
     lam,
-    x.d,
+    d,
     inactive,
     rz,
     active,
@@ -221,14 +227,17 @@ test('qpFactorStep where an item needs a boost or breaks down: the fallback give
   withEachKernelSet((wasm) => {
     for (const q of [0, 2]) {
       const x = sample(50, 5, 4, 6, false, false, f64, q);
-      // Item 2's S is indefinite (needs the 1e3 boost: unit 1e3·m·1e-14 is
-      // not enough, so raise the unit); item 4 holds a NaN (level −1).
-      const dRows = x.d.arraySync() as number[][];
-      dRows[2] = dRows[2].map((v) => v - 30);
-      dRows[4][1] = NaN;
-      const d = tensor(dRows, { dtype: f64 });
+      // Item 2's S is indefinite (s/lam lowered by 30: needs the 1e3
+      // boost, with the unit raised to 0.1); item 4 holds a NaN (level −1).
+      const [lq, wG, G, rx, s, lam, rz] = x.rest;
+      const sRows = s.arraySync() as number[][];
+      const lamRows = lam.arraySync() as number[][];
+      sRows[2] = sRows[2].map((v, i) => v / lamRows[2][i] - 30);
+      lamRows[2] = lamRows[2].map(() => 1);
+      sRows[4][1] = NaN;
+      const [s2, lam2] = [sRows, lamRows].map((r) => tensor(r, { dtype: f64 }));
       const unit = full([5, 1], 0.1, { dtype: f64 });
-      const y = { ...x, d, unit };
+      const y = { ...x, unit, rest: [lq, wG, G, rx, s2, lam2, rz] };
       const [got, want] = both(y, null);
       const what = `nEq ${q}, wasm ${wasm}`;
       sameBits(got, want, what);

@@ -22,10 +22,15 @@
  * as by the two ops: in WebAssembly their direction is 0 (the JS loops
  * compute it, with L_S = I) and their level is 0.
  *
+ * The op also makes the ratios d = s/lam and the inactive rows
+ * (d > gDiag, the diagonal of G Q⁻¹ Gᵀ) that both take, in the loop that
+ * copies them into WebAssembly memory, where a solver iteration made them
+ * with two tensor ops (the same values).
+ *
  * Glossary: n = nz, m = nIneq, q = nEq; K [·, m, m] (Kgg − VᵀV),
- * d = s/lam, unit [nBatch, 1] (see shifted-cholesky-kernel.ts); L_Q, W_G,
- * G, rx, s, lam, inactive, rz as in dual-solve-kernel.ts; L_R, V, W_A, ry
- * as in predict-correct-eq-kernel.ts.
+ * gDiag [·, m], unit [nBatch, 1] (see shifted-cholesky-kernel.ts); L_Q,
+ * W_G, G, rx, s, lam, rz as in dual-solve-kernel.ts; L_R, V, W_A, ry as in
+ * predict-correct-eq-kernel.ts.
  */
 import {
   allocArray,
@@ -63,9 +68,10 @@ export interface FactorStepAttrs {
   readonly eq: boolean;
 }
 
+/** The op's inputs (without equalities). */
 const NAMES = [
   'K',
-  'd',
+  'gDiag',
   'unit',
   'lq',
   'wG',
@@ -73,7 +79,6 @@ const NAMES = [
   'rx',
   's',
   'lam',
-  'inactive',
   'rz',
 ] as const;
 const NAMES_EQ = [
@@ -86,7 +91,20 @@ const NAMES_EQ = [
   ...NAMES.slice(7),
 ] as const;
 
-const countOf = (eq: boolean): number => (eq ? 15 : 11);
+/** How many inputs the op takes, before `active`. */
+const countOf = (eq: boolean): number => (eq ? 14 : 10);
+
+/**
+ * The inputs as the kernels take them: d = s/lam in gDiag's place and
+ * inactive (d > gDiag) before rz.
+ */
+function internal<T>(ins: readonly T[], eq: boolean, d: T, inactive: T): T[] {
+  const sAt = eq ? 11 : 7;
+  return [ins[0], d, ...ins.slice(2, sAt + 2), inactive, ins[sAt + 2]];
+}
+
+/** The positions of s and lam among the op's inputs. */
+const slamAt = (eq: boolean): [number, number] => (eq ? [11, 12] : [7, 8]);
 
 /**
  * The direction op's inputs from this op's: L_S after G, and d (s/lam) in
@@ -117,8 +135,24 @@ function factorStepShape(
       `qpFactorStep: takes ${count} inputs (${(eq ? NAMES_EQ : NAMES).join(', ')}) and active, optional; got ${all.length}. Call it through factorStep(), which orders them.`,
     );
   }
-  const nBatch = all[1].shape[0];
-  const [ins, active] = splitActive('qpFactorStep', all, count, nBatch);
+  const [sAt] = slamAt(eq);
+  const s = all[sAt];
+  const [nBatch, m] = s.shape;
+  const gDiag = all[1];
+  const shared = gDiag.shape.join() === [m].join();
+  if (
+    (!shared && gDiag.shape.join() !== [nBatch, m].join()) ||
+    gDiag.dtype !== s.dtype
+  ) {
+    throw new ShapeError(
+      'SHAPE_MISMATCH',
+      `qpFactorStep: gDiag must be [m] or [nBatch, m] = [${nBatch}, ${m}] of s's dtype ${s.dtype}; got ${gDiag.dtype}[${gDiag.shape.join(', ')}]. Pass the diagonal of G Q⁻¹ Gᵀ.`,
+    );
+  }
+  const [core, active] = splitActive('qpFactorStep', all, count, nBatch);
+  const d = { shape: s.shape, dtype: s.dtype };
+  const inactive = { shape: s.shape, dtype: 'bool' as const };
+  const ins = internal(core, eq, d, inactive);
   const tail = active === null ? [] : [active];
   const [l] = shiftedCholeskyOp.shape([...ins.slice(0, 3), ...tail], {
     boosts: [0],
@@ -127,7 +161,35 @@ function factorStepShape(
   const outs = eq
     ? predictCorrectEqOp.shape(dir, {})
     : predictCorrectOp.shape(dir, {});
-  return [...outs, { shape: [nBatch, 1], dtype: ins[1].dtype }];
+  return [...outs, { shape: [nBatch, 1], dtype: s.dtype }];
+}
+
+/**
+ * d = s/lam and inactive = d > gDiag (gDiag per item or shared), as the
+ * tensor ops div and greater make them.
+ */
+function slackRatio(
+  s: CpuTensor,
+  lam: CpuTensor,
+  gDiag: CpuTensor,
+): [CpuTensor, CpuTensor] {
+  const [nBatch, m] = s.shape;
+  const S = s.data;
+  const L = lam.data;
+  const g = gDiag.data;
+  const step = gDiag.shape.length === 2 ? m : 0;
+  const d = allocArray(s.dtype, nBatch * m);
+  const ina = new Uint8Array(nBatch * m);
+  for (let b = 0; b < nBatch; b++)
+    for (let i = 0; i < m; i++) {
+      const k = b * m + i;
+      d[k] = S[k] / L[k];
+      ina[k] = d[k] > g[b * step + i] ? 1 : 0;
+    }
+  return [
+    { data: d, shape: s.shape, dtype: s.dtype },
+    { data: ina, shape: s.shape, dtype: 'bool' },
+  ];
 }
 
 /**
@@ -251,13 +313,16 @@ export const factorStepOp: KernelOp<FactorStepAttrs> =
       const { eq } = attrs;
       registerWasmKernels(eq ? predictCorrectEqWat : dualSolveWat);
       const count = countOf(eq);
-      const [ins, active] = splitActive(
+      const [sAt, lamAt] = slamAt(eq);
+      const [given, active] = splitActive(
         'qpFactorStep',
         all,
         count,
-        all[1].shape[0],
+        all[sAt].shape[0],
       );
-      const [k, d, unit] = ins;
+      const [d, inactive] = slackRatio(given[sAt], given[lamAt], given[1]);
+      const ins = internal(given, eq, d, inactive);
+      const [k, , unit] = ins;
       const wk = wasmKernels();
       const b0 = attrs.boosts[0];
       const unit0 = Float64Array.from(unit.data, (u) => u * b0);
@@ -287,46 +352,53 @@ export const factorStepOp: KernelOp<FactorStepAttrs> =
     },
     decompose: (all, { boosts, eq }) => {
       const count = countOf(eq);
-      const ins = all.slice(0, count);
+      const given = all.slice(0, count);
       const active = all[count] ?? null;
-      const [k, d, unit] = ins;
+      const [sAt, lamAt] = slamAt(eq);
+      const d = given[sAt].div(given[lamAt]);
+      const ins = internal(given, eq, d, d.greater(given[1]));
+      const [k, , unit] = ins;
       const [l, level] = shiftedCholesky(k, d, unit, boosts, active);
       const dir = directionIns(ins, l, eq);
-      const given = active === null ? dir : [...dir, active];
-      const outs = apply(eq ? predictCorrectEqOp : predictCorrectOp, given, {});
+      const dirGiven = active === null ? dir : [...dir, active];
+      const outs = apply(
+        eq ? predictCorrectEqOp : predictCorrectOp,
+        dirGiven,
+        {},
+      );
       return [...outs, level];
     },
   });
 
 /**
- * qpShiftedCholesky(K, d, unit, boosts, active) and then qpPredictCorrect
- * (or, given L_R, V, W_A and ry, qpPredictCorrectEq) with its factor, in
- * one op that keeps the factor in WebAssembly memory (the file comment):
+ * qpShiftedCholesky(K, s/lam, unit, boosts, active) and then
+ * qpPredictCorrect (or, given L_R, V, W_A and ry, qpPredictCorrectEq) with
+ * its factor and the rows where s/lam > gDiag taken as inactive, in one
+ * op that keeps the factor in WebAssembly memory (the file comment):
  * [dz, dlam, ds, level], or [dz, dlam, ds, dnu, level] with equalities.
  * `eqBlock` is [L_R, V, W_A, ry], or null without equalities.
  * @example
- * const [dz, dlam, ds, level] = factorStep(kg, sOverLam, unit, [lq, wG, G], null, rx, s, lam, inactive, rz, [0, 1e3]);
+ * const [dz, dlam, ds, level] = factorStep(kg, gDiag, unit, [lq, wG, G], null, rx, s, lam, rz, [0, 1e3]);
  */
 export function factorStep(
   k: Tensor,
-  d: Tensor,
+  gDiag: Tensor,
   unit: Tensor,
   [lq, wG, G]: readonly [Tensor, Tensor, Tensor],
   eqBlock: readonly [Tensor, Tensor, Tensor, Tensor] | null,
   rx: Tensor,
   s: Tensor,
   lam: Tensor,
-  inactive: Tensor,
   rz: Tensor,
   boosts: readonly number[],
   active: Tensor | null = null,
 ): Tensor[] {
   const ins =
     eqBlock === null
-      ? [k, d, unit, lq, wG, G, rx, s, lam, inactive, rz]
+      ? [k, gDiag, unit, lq, wG, G, rx, s, lam, rz]
       : [
           k,
-          d,
+          gDiag,
           unit,
           lq,
           wG,
@@ -336,7 +408,6 @@ export function factorStep(
           eqBlock[3],
           s,
           lam,
-          inactive,
           rz,
         ];
   if (active !== null) ins.push(active);

@@ -256,18 +256,15 @@ export function factorStepDual(
     if (lr === null || v === null || rhs.ry === null) return null;
     eqBlock = [lr, v, wA, rhs.ry];
   }
-  const sOverLam = s.div(lam);
-  const inactive = sOverLam.greater(gDiag);
   const outs = factorStep(
     kg,
-    sOverLam,
+    gDiag,
     unit,
     [lq, wG, G],
     eqBlock,
     rhs.rx,
     s,
     lam,
-    inactive,
     rhs.rz,
     S_BOOSTS,
     active,
