@@ -8,13 +8,16 @@
  * ry = Az − b; nBatch nz nIneq nEq the sizes.
  */
 import { where, type Tensor } from '@optnet/tensor';
-import { factorKkt, predictorCorrector, solveKkt } from './kkt/kkt.js';
+import {
+  factorKkt,
+  fusedResidualsOf,
+  predictorCorrector,
+  solveKkt,
+} from './kkt/kkt.js';
 import type { KktData, KktFact, KktPre, KktStep } from './kkt/types.js';
 import { mtv, mv } from '../kernels/batch.js';
 import { centering, move, stepLength } from '../kernels/step-kernels.js';
 import { residualStats, type StatsParts } from '../kernels/stats-kernel.js';
-import { fusedResiduals } from '../kernels/residual-kernel.js';
-import { boundsResiduals } from '../kernels/bounds-residual-kernel.js';
 
 /** A batch of QPs, vectors expanded to [nBatch, ·]. */
 export interface Problem {
@@ -55,30 +58,13 @@ export function residuals(prob: Problem, it: Iterate): FullResiduals {
   const { Q, G, A } = prob.data;
   const { s, lam, nu } = it;
   const { h, b } = prob;
-  // A batch (a single problem keeps the tensor ops, whose summation
-  // order the Maros–Meszaros suite was tuned on) with inequalities: fused.
-  if (
-    prob.data.nBatch > 1 &&
-    G !== null &&
-    s !== null &&
-    lam !== null &&
-    h !== null &&
-    (A === null || (nu !== null && b !== null))
-  ) {
-    // Q diagonal and G bounds, declared: their products in O(n + m).
-    const bounds = prob.data.qDiag !== null && prob.data.gBounds;
-    const [rx, rz, u, qz, gz, ry] = (bounds ? boundsResiduals : fusedResiduals)(
-      bounds ? prob.data.qDiag! : Q,
-      G,
-      A,
-      it.z,
-      prob.p,
-      s,
-      lam,
-      h,
-      A === null ? null : nu,
-      A === null ? null : b,
-    );
+  // A batch with inequalities: fused (fusedResidualsOf says when).
+  const fused =
+    s !== null && lam !== null && h !== null
+      ? fusedResidualsOf(prob.data, it.z, prob.p, s, lam, h, nu, b)
+      : null;
+  if (fused !== null) {
+    const [rx, rz, u, qz, gz, ry] = fused;
     return { rx, rz, ry: ry ?? null, u, qz, gz };
   }
   const qz = mv(Q, it.z);

@@ -28,6 +28,7 @@ import { mtv, mv } from '../../kernels/batch.js';
 import { fusedResiduals } from '../../kernels/residual-kernel.js';
 import { boundsResiduals } from '../../kernels/bounds-residual-kernel.js';
 import type {
+  KktData,
   KktFact,
   KktPre,
   KktRhs,
@@ -169,6 +170,45 @@ function addOrNull(a: Tensor | null, b: Tensor | null): Tensor | null {
 }
 
 /**
+ * The interior-point residuals of `data` at (z, s, lam, nu) for p, h and
+ * b, from the fused kernels: [rx, rz, u, qz, gz] and, with equalities, ry
+ * (kernels/residual-kernel.ts; its bounds form where Q's diagonal and G's
+ * bounds are declared, the products then O(n + m)). Null for a single
+ * problem, which keeps the tensor ops whose summation order the
+ * Maros–Meszaros suite was tuned on, without inequalities, or with
+ * equalities but no nu or b.
+ * @example const r = fusedResidualsOf(data, z, p, s, lam, h, nu, b);
+ */
+export function fusedResidualsOf(
+  data: KktData,
+  z: Tensor,
+  p: Tensor,
+  s: Tensor,
+  lam: Tensor,
+  h: Tensor,
+  nu: Tensor | null,
+  b: Tensor | null,
+): Tensor[] | null {
+  const { Q, G, A, qDiag, gBounds, nBatch } = data;
+  if (nBatch <= 1 || G === null || (A !== null && (nu === null || b === null)))
+    return null;
+  const bounds = qDiag !== null && gBounds;
+  const eq = A !== null;
+  return (bounds ? boundsResiduals : fusedResiduals)(
+    bounds ? qDiag : Q,
+    G,
+    A,
+    z,
+    p,
+    s,
+    lam,
+    h,
+    eq ? nu : null,
+    eq ? b : null,
+  );
+}
+
+/**
  * The right-hand side whose solution corrects `d`: the Newton system is
  * J·d = −r, so J·(d + e) = −r needs J·e = −(r + J·d). Its rx, rz and ry
  * rows have the form of the interior-point residuals (step.ts) at
@@ -178,7 +218,7 @@ function addOrNull(a: Tensor | null, b: Tensor | null): Tensor | null {
  * problem keeps the tensor ops, as the residuals do).
  */
 function newtonResidual(f: KktFact, r: KktRhs, d: KktStep): KktRhs {
-  const { Q, G, A, nBatch, qDiag, gBounds } = f.pre.data;
+  const { Q, G, A } = f.pre.data;
   const s = f.target?.s ?? f.s;
   const lam = f.target?.lam ?? f.lam;
   const comp =
@@ -190,21 +230,20 @@ function newtonResidual(f: KktFact, r: KktRhs, d: KktStep): KktRhs {
     s !== null &&
     lam !== null;
   const rc = comp ? r.rc!.add(lam!.mul(d.ds!)).add(s!.mul(d.dlam!)) : null;
-  const eq = A !== null && r.ry !== null && d.dnu !== null;
-  if (nBatch > 1 && comp && (A === null || eq)) {
-    const bounds = qDiag !== null && gBounds;
-    const [rx, rz, , , , ry] = (bounds ? boundsResiduals : fusedResiduals)(
-      bounds ? qDiag : Q,
-      G!,
-      eq ? A : null,
-      d.dz,
-      r.rx,
-      d.ds!,
-      d.dlam!,
-      r.rz!.neg(),
-      eq ? d.dnu : null,
-      eq ? r.ry!.neg() : null,
-    );
+  const fused = comp
+    ? fusedResidualsOf(
+        f.pre.data,
+        d.dz,
+        r.rx,
+        d.ds!,
+        d.dlam!,
+        r.rz!.neg(),
+        d.dnu,
+        r.ry === null ? null : r.ry.neg(),
+      )
+    : null;
+  if (fused !== null) {
+    const [rx, rz, , , , ry] = fused;
     return { rx, rc, rz, ry: ry ?? null };
   }
   let rx = r.rx.add(mv(Q, d.dz));
