@@ -423,6 +423,114 @@ test('mirrors: a long run that laps the ring many times (and grows it once) stay
   }
 });
 
+/**
+ * `steps` rounds of one call each: `arrays` read through their mirrors (the
+ * mirror's values checked), then `scratch` bytes allocated in 64 KB
+ * pieces, as a solver iteration reads its constant matrices and takes
+ * scratch. Returns how
+ * many of the arrays were copied in again (a new address) each round.
+ */
+function rounds(
+  k: WasmKernels,
+  arrays: readonly Float64Array[],
+  scratch: number,
+  steps: number,
+): number[] {
+  const last = arrays.map(() => -1);
+  const copies: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    k.begin();
+    let copied = 0;
+    arrays.forEach((a, i) => {
+      const at = k.resident(a);
+      assert.ok(at >= 0, `round ${s}: array ${i} has a place`);
+      const v = k.f64().subarray(at >> 3, (at >> 3) + a.length);
+      assert.ok(
+        v[0] === a[0] && v[a.length - 1] === a[a.length - 1],
+        `round ${s}: array ${i}'s mirror holds its values`,
+      );
+      if (at !== last[i]) copied++;
+      last[i] = at;
+    });
+    // in 64 KB pieces: below 1/32 of the ring, so no growth by size
+    for (let b = 0; b < scratch; b += 65536)
+      assert.ok(k.alloc(65536) >= 0, `round ${s}: scratch`);
+    copies.push(copied);
+  }
+  return copies;
+}
+
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+const MB = 1 << 20;
+
+test('ring growth by reuse: mirrors in use that keep aging out grow the ring until they stay; new arrays alone never grow it; memory that cannot grow keeps the ring as it is', () => {
+  const real = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  // Memory that refuses to grow past 6 MB, so the ring stays at 4 MB.
+  const capped: WasmApi = {
+    validate: (b) => real.validate(b),
+    compile: (b) => real.compile(b),
+    Module: real.Module,
+    Instance: class {
+      readonly exports: Record<string, unknown>;
+      constructor(module: object, imports: object) {
+        const inst = new real.Instance(module, imports);
+        const mem = inst.exports.mem as {
+          buffer: ArrayBuffer;
+          grow(pages: number): number;
+        };
+        this.exports = {
+          ...inst.exports,
+          mem: {
+            get buffer() {
+              return mem.buffer;
+            },
+            grow(pages: number) {
+              if (mem.buffer.byteLength + pages * 65536 > 6 * MB)
+                throw new RangeError('Maximum memory size exceeded');
+              return mem.grow(pages);
+            },
+          },
+        };
+      }
+    } as unknown as WasmApi['Instance'],
+  };
+  // Own modules (own rings, from 4 MB), and arrays no other test reads:
+  // 16 × 128 KB read every round (each 1/32 of the ring, so no growth by
+  // size), with 1 MB of scratch a round.
+  const working = () =>
+    Array.from({ length: 16 }, (_, i) =>
+      Float64Array.from({ length: 16384 }, (_, j) => i * 1e6 + j + 0.5),
+    );
+  const k = loadKernels(real, () => assert.unreachable())!;
+  const fixed = loadKernels(capped, () => assert.unreachable())!;
+  const grows = rounds(k, working(), MB, 300).slice(200);
+  const stays = rounds(fixed, working(), MB, 300).slice(200);
+  // In the 4 MB ring the 2 MB of mirrors age out (half a ring) round
+  // after round; the grown ring copies them again an eighth as often.
+  assert.ok(
+    sum(stays) >= 800,
+    `a 4 MB ring copies again and again: ${sum(stays)}`,
+  );
+  assert.ok(
+    sum(grows) * 8 <= sum(stays),
+    `then they stay: ${sum(grows)} against ${sum(stays)}`,
+  );
+  assert.ok(fixed.f64().buffer.byteLength <= 6 * MB);
+  const grown = k.f64().buffer.byteLength;
+  assert.ok(grown > 8 * MB && grown <= 64 * MB + MB, `ring ${grown}`);
+  rounds(k, working().slice(0, 8), MB, 200);
+  assert.is(
+    k.f64().buffer.byteLength,
+    grown,
+    'a smaller working set: no more growth',
+  );
+
+  // A stream of new arrays (nothing read twice): the ring stays at 4 MB.
+  const k2 = loadKernels(real, () => assert.unreachable())!;
+  for (let s = 0; s < 100; s++) rounds(k2, working(), MB, 1);
+  assert.ok(k2.f64().buffer.byteLength <= 4 * MB + MB);
+});
+
 test('registerWasmKernels: a package adds its own function, which can call the built-in ones; idempotent by name', () => {
   const before = wasmKernels();
   assert.ok(before !== null);

@@ -54,19 +54,32 @@ const RING_BASE = 64;
  * matrix used every iteration) skips its copy.
  *
  * The ring starts at RING_MIN and doubles (forgetting every mirror) while
- * an allocation exceeds 1/RING_DIV of it, up to RING_MAX: small problems
- * cycle through a few MB that stay in cache, large ones keep their
- * mirrors across solver iterations.
+ * an allocation exceeds 1/RING_DIV of it, up to RING_SIZED_MAX: small
+ * problems cycle through a few MB that stay in cache, large ones keep
+ * their mirrors across solver iterations. Past that it doubles, up to
+ * RING_MAX, when the mirrors it loses are the ones being used: see
+ * RING_LATE_DIV.
  */
 const RING_MIN = 4 << 20;
-const RING_MAX = 128 << 20;
+const RING_SIZED_MAX = 128 << 20;
+const RING_MAX = 512 << 20;
 /**
  * The ring is kept at least this many times the largest allocation (up to
- * RING_MAX), so a solver iteration's constant matrices stay mirrored for
- * several iterations (at nz 50, 8 times let 29 of 150 mirrored reads of a
- * solve be copies again, 32 times 9; the solve got ~10% faster).
+ * RING_SIZED_MAX), so a solver iteration's constant matrices stay mirrored
+ * for several iterations (at nz 50, 8 times let 29 of 150 mirrored reads
+ * of a solve be copies again, 32 times 9; the solve got ~10% faster).
  */
 const RING_DIV = 32;
+/**
+ * The ring also doubles (up to RING_MAX) when, within one lap, the arrays
+ * copied in again because their mirror had just aged out (older than half
+ * a ring, younger than a ring: a ring twice the size would have kept it)
+ * add up to more than 1/RING_LATE_DIV of it. The QP solver at nz 100
+ * (batch 128) holds five 10 MB matrices for the whole solve and takes
+ * 10 MB of scratch an iteration: in a 128 MB ring they were copied in
+ * again 27 times a solve (278 MB); in 512 MB, about once.
+ */
+const RING_LATE_DIV = 8;
 /**
  * One allocation takes at most this much (the same on every thread, so
  * whether a call runs here or in JS depends on shapes only, and results
@@ -77,7 +90,7 @@ const RING_DIV = 32;
  * @example
  * const fits = (n: number): boolean => n * n * 8 <= MAX_ALLOC; // one n×n
  */
-export const MAX_ALLOC: number = RING_MAX / 8;
+export const MAX_ALLOC: number = RING_SIZED_MAX / 8;
 
 /**
  * A worker of useCpuThreads gets fresh views of its inputs every task, so
@@ -292,6 +305,12 @@ function instantiate(wasm: WasmApi, module: object, fma: boolean): WasmKernels {
    * never overwritten before the next begin.
    */
   let pinned = Infinity;
+  /** Ring position where the current lap's count of late copies began. */
+  let lapStart = 0;
+  /** Bytes copied in again this lap that a ring twice the size had kept. */
+  let late = 0;
+  /** Whether memory could not grow to a doubled ring: stop asking. */
+  let capped = false;
   const f64 = (): Float64Array =>
     view.buffer === mem.buffer ? view : (view = new Float64Array(mem.buffer));
   const f32 = (): Float32Array =>
@@ -301,12 +320,20 @@ function instantiate(wasm: WasmApi, module: object, fma: boolean): WasmKernels {
   const alloc = (bytes: number): number => {
     const size = (bytes + 15) & ~15;
     if (size > MAX_ALLOC) return -1;
-    if (size > ring / RING_DIV && ring < RING_MAX) {
+    if (head - lapStart > ring) {
+      lapStart = head;
+      late = 0;
+    }
+    let target = ring;
+    while (size > target / RING_DIV && target < RING_SIZED_MAX) target *= 2;
+    if (target === ring && late > ring / RING_LATE_DIV && ring < RING_MAX)
+      target = reserve(ring * 2);
+    if (target > ring) {
       // A bigger ring: positions start over past the old ring's end, so
       // what this call already holds (all below it) is not overwritten
       // before the head comes round; the old mirrors are forgotten.
       const old = ring;
-      while (size > ring / RING_DIV && ring < RING_MAX) ring *= 2;
+      ring = target;
       if (pinned !== Infinity) {
         // The same memory in the new ring's positions; where what this
         // call holds ran past the old ring's end it holds [0, head % old)
@@ -315,6 +342,8 @@ function instantiate(wasm: WasmApi, module: object, fma: boolean): WasmKernels {
         pinned = from + (head - pinned) > old ? 0 : from;
       }
       head = old;
+      lapStart = head;
+      late = 0;
       forgetAllMirrors();
     }
     let off = head % ring;
@@ -347,7 +376,28 @@ function instantiate(wasm: WasmApi, module: object, fma: boolean): WasmKernels {
     pinned = Math.min(pinned, start);
     return RING_BASE + off;
   };
+  /**
+   * `bigger` if memory can grow to hold a ring that size now (growth by
+   * reuse is only worth having whole), else the ring as it is, and no
+   * more asking.
+   */
+  const reserve = (bigger: number): number => {
+    if (capped) return ring;
+    const want = RING_BASE + bigger + SLACK;
+    const have = mem.buffer.byteLength;
+    try {
+      if (want > have) mem.grow(Math.ceil((want - have) / PAGE));
+      return bigger;
+    } catch {
+      capped = true;
+      return ring;
+    }
+  };
   const young = (m: Mirror): boolean => head - m.pos <= ring / 2;
+  /** Count a copy that a mirror made within the last lap would have saved. */
+  const recopied = (m: Mirror | undefined, bytes: number): void => {
+    if (m !== undefined && head - m.pos <= ring) late += bytes;
+  };
   /**
    * Ring position of the allocation at byte address `at` (made at most a lap
    * ago).
@@ -374,6 +424,7 @@ function instantiate(wasm: WasmApi, module: object, fma: boolean): WasmKernels {
         pinned = Math.min(pinned, m.pos);
         return m.at;
       }
+      recopied(m, a.length * 8);
       const at = alloc(a.length * 8);
       if (at < 0) return -1;
       f64().set(a, at >> 3);
@@ -389,6 +440,7 @@ function instantiate(wasm: WasmApi, module: object, fma: boolean): WasmKernels {
         pinned = Math.min(pinned, m.pos);
         return m.at;
       }
+      recopied(m, a.length * 4);
       const at = alloc(a.length * 4);
       if (at < 0) return -1;
       // int32 data (comparisons) is copied as its bits
