@@ -223,6 +223,22 @@ test('qpFactorStep gives the bits of qpShiftedCholesky then qpPredictCorrect(Eq)
   });
 });
 
+test('qpFactorStep in windows of items (m = 64: three items of factors a window, one slot): the two ops’ bits, with runs of `active` that cross windows', () => {
+  // Items 1, 3-6 and 8 active: the run 3-6 spans two windows.
+  const mask = tensor([[0], [1], [0], [1], [1], [1], [1], [0], [1]], {
+    dtype: 'bool',
+  });
+  let seed = 70;
+  for (const q of [0, 4])
+    for (const active of [null, mask]) {
+      const x = sample(seed++, 9, 12, 64, false, false, f64, q);
+      const [got, want] = both(x, active);
+      const what = `nEq ${q}, active ${active !== null}`;
+      sameBits(got, want, what);
+      assert.is(fallbackCalls, 0, `${what}: fused path`);
+    }
+});
+
 test('qpFactorStep where an item needs a boost or breaks down: the fallback gives the two ops’ bits and levels, the others unchanged', () => {
   withEachKernelSet((wasm) => {
     for (const q of [0, 2]) {

@@ -7,9 +7,11 @@
  * a new tensor (a [nBatch, m, m] array, 10 MB at the bench's nz 100,
  * which nothing else reads: an iteration needs no factor after its
  * direction); at nz 100, where the iteration is bound by memory traffic,
- * that was about 5% of the forward. (Windows of a few items, to keep
- * their factors in cache for the direction, measured slower than one
- * chunk of all.)
+ * that was about 5% of the forward. The items go in windows of WINDOW
+ * bytes of factors, each window factored and then its directions taken,
+ * all in one slot: the factors are read back while in cache and never
+ * written out to memory (qpFactorStep at nz 50 −15-25%, at nz 100
+ * −5-10%; an earlier try, with a slot per item, had measured slower).
  *
  * The same WebAssembly functions run on the same operands in the same
  * order, so the results are those of the two ops, to the bit. Where the
@@ -90,6 +92,14 @@ const NAMES_EQ = [
   'ry',
   ...NAMES.slice(7),
 ] as const;
+
+/**
+ * Bytes of factors per window (see the file comment): one item at nz 100
+ * (80 KB), four at nz 50, the whole batch at nz 10. Measured at nz 50
+ * (qpFactorStep's ten calls, ms): one item 14.8, four 12.5, thirteen 13.2,
+ * 32 14.1, all 128 16.8.
+ */
+const WINDOW = 96 << 10;
 
 /** How many inputs the op takes, before `active`. */
 const countOf = (eq: boolean): number => (eq ? 14 : 10);
@@ -226,9 +236,11 @@ function fusedWasm(
   const dims = eq ? [n, m, q] : [n, m];
   const fn = eq ? 'qpPredictCorrectEq' : 'qpPredictCorrect';
   const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
-  // Per item: its factor, d and shift, the vectors, the outputs, and the
-  // work (counted per item so that any chunk has room for it).
-  const itemDoubles = mm + m + 1 + sum(vecLens) + sum(outLens) + work;
+  // Per item: d and shift, the vectors, the outputs, and the work
+  // (counted per item so that any chunk has room for it); the window's
+  // factors have a slot of their own.
+  const itemDoubles = m + 1 + sum(vecLens) + sum(outLens) + work;
+  const window = Math.max(1, Math.floor(WINDOW / (mm * 8)));
   const perMat = mats.map((t, i) => (t.shape.length === 3 ? matSizes[i] : 1));
   const maxMat = Math.max(mm, ...perMat);
   const body = (s0: number, e0: number, at: number): boolean => {
@@ -242,10 +254,11 @@ function fusedWasm(
       if (arg[0] < 0) return false;
       matArgs.push(...arg);
     }
+    const lAt = wk.alloc(Math.min(window, c) * mm * 8);
+    if (lAt < 0) return false;
     const mem = wk.f64();
     let p = at >> 3;
     const take = (len: number): number => ((p += len), (p - len) * 8);
-    const lAt = take(c * mm);
     const dAt = take(c * m);
     const shAt = take(c);
     mem.set((d.data as Data).subarray(s0 * m, e0 * m), dAt >> 3);
@@ -262,13 +275,16 @@ function fusedWasm(
     const outArgs = outLens.map((len) => take(c * len));
     const workAt = take(work);
     const lens = [...vecLens, ...outLens];
-    for (const [a, b] of activeRuns(active, s0, e0)) {
+    const windows: [number, number][] = [];
+    for (const [a0, b0] of activeRuns(active, s0, e0))
+      for (let a = a0; a < b0; a += window)
+        windows.push([a, Math.min(b0, a + window)]);
+    for (const [a, b] of windows) {
       const o = a - s0;
-      const lItem = lAt + o * mm * 8;
       const kItem = kArg[0] + o * kArg[1];
       const dItem = dAt + o * m * 8;
       const fail = wk.fn.cholShiftedBatch(
-        lItem,
+        lAt,
         kItem,
         kArg[1],
         m,
@@ -281,7 +297,7 @@ function fusedWasm(
         i % 2 === 0 ? x + o * matArgs[i + 1] : x,
       );
       const vo = [...vecArgs, ...outArgs].map((x, i) => x + o * lens[i] * 8);
-      const ls = [lItem, mm * 8];
+      const ls = [lAt, mm * 8];
       wk.fn[fn](
         ...mArgs.slice(0, 6),
         ...ls,
