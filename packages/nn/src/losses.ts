@@ -427,6 +427,8 @@ export function binaryCrossEntropyWithLogits(
   if (weight) checkSameDType(op, 'weight', weight, logits);
   if (posWeight) checkSameDType(op, 'posWeight', posWeight, logits);
   const tail = logits.abs().neg().exp().log1p();
+  // max(·, 0) as `maximum`, not relu: at x = 0 maximum splits the gradient
+  // (½), which with |x|'s 0 there gives σ(0) − y exactly; relu's 0 would not.
   let loss: Tensor;
   if (posWeight) {
     const logWeight = posWeight.sub(1).mul(targets).add(1);
@@ -434,9 +436,9 @@ export function binaryCrossEntropyWithLogits(
       .neg()
       .add(1)
       .mul(logits)
-      .add(logWeight.mul(logits.neg().relu().add(tail)));
+      .add(logWeight.mul(logits.neg().maximum(0).add(tail)));
   } else {
-    loss = logits.relu().sub(logits.mul(targets)).add(tail);
+    loss = logits.maximum(0).sub(logits.mul(targets)).add(tail);
   }
   if (weight) loss = loss.mul(weight);
   return reduce(loss, reduction);

@@ -73,7 +73,14 @@ test('float32 unary kernels: WebAssembly and JS agree within float32 rounding, s
   for (const n of [256, 257, 259, 1001]) {
     const x = specials32([n]);
     const pos = x.abs().add(1e-3);
-    for (const name of ['neg', 'abs', 'square', 'exp', 'sigmoid'] as const)
+    for (const name of [
+      'neg',
+      'abs',
+      'square',
+      'exp',
+      'sigmoid',
+      'relu',
+    ] as const)
       agree32(
         `${name} n=${n}`,
         both(() => T[name](x)),

@@ -93,6 +93,7 @@ const elementwise = {
   tanh: unary(T.tanh),
   sigmoid: unary(T.sigmoid),
   softplus: unary(T.softplus),
+  relu: unary(T.relu, 'away'),
   add: binary(T.add),
   sub: binary(T.sub),
   mul: binary(T.mul),

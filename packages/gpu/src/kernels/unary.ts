@@ -46,6 +46,8 @@ const rows: Record<UnaryName, UnaryRow> = {
   },
   // max(x, 0) + log1p(e^−|x|), stable both ways.
   softplus: { f32: 'select(0.0, x, x > 0.0) + log1p_(exp(-abs(x)))' },
+  // max(x, 0) with NaN kept and −0 → 0, as the reference kernel.
+  relu: { f32: 'select(0.0, x, x > 0.0 || is_nan(x))', i32: 'max(x, 0)' },
 };
 
 const TANH = `

@@ -182,12 +182,14 @@ export function softplus(x: Tensor): Tensor {
   return apply1(P.softplus, [x], none);
 }
 /**
- * max(x, 0), a composite of `maximum`: the usual activation.
+ * max(x, 0), the usual activation (NaN stays NaN). Its gradient is 1
+ * where x > 0 and 0 elsewhere, 0 at x = 0 too, as in PyTorch (`maximum`
+ * splits a tie between its arguments).
  * @example
  * relu(tensor([-1, 2])); // [0, 2]
  */
 export function relu(x: Tensor): Tensor {
-  return maximum(x, 0);
+  return apply1(P.relu, [x], none);
 }
 
 // Binary, broadcasting.

@@ -46,7 +46,8 @@ export type UnaryName =
   | 'cos'
   | 'tanh'
   | 'sigmoid'
-  | 'softplus';
+  | 'softplus'
+  | 'relu';
 
 const rows: Record<UnaryName, UnaryRow> = {
   neg: {
@@ -147,6 +148,16 @@ const rows: Record<UnaryName, UnaryRow> = {
       }
     },
     domain: 'float',
+  },
+  // max(x, 0), NaN kept, −0 → 0 (as PyTorch).
+  relu: {
+    cpu: (a, out) => {
+      for (let i = 0; i < a.length; i++) {
+        const x = a[i];
+        out[i] = x <= 0 ? 0 : x;
+      }
+    },
+    domain: 'numeric',
   },
 };
 export const UNARY_NAMES: readonly UnaryName[] = Object.keys(

@@ -16,6 +16,14 @@ const x23 = (): T.Tensor =>
     wide,
   );
 
+/** Same value, NaN equal to NaN and +0 unlike −0. */
+function assertObjectIs(got: number, want: number, what: string): void {
+  if (!Object.is(got, want))
+    throw new Error(
+      `${what}: got ${Object.is(got, -0) ? '-0' : got}, want ${want}`,
+    );
+}
+
 function unaryCase(name: keyof typeof refs): OpCase {
   return {
     name: `${name}: matches Math on float64`,
@@ -55,6 +63,21 @@ const refs = {
 
 export const coreCases: OpCase[] = [
   ...(Object.keys(refs) as (keyof typeof refs)[]).map(unaryCase),
+  {
+    name: 'relu: NaN stays NaN, −0 and negatives give +0 (float32, float64, int32)',
+    run: async () => {
+      const vals = [-2, -0, 0, 3, NaN, -Infinity, Infinity, -1e-30];
+      for (const opts of [{ dtype: 'float32' as const }, wide]) {
+        const y = await T.relu(T.tensor(vals, opts)).data();
+        const want = [0, 0, 0, 3, NaN, 0, Infinity, 0];
+        want.forEach((w, i) =>
+          assertObjectIs(y[i], w, `relu(${vals[i]}) ${opts.dtype}`),
+        );
+      }
+      const i = await T.relu(T.tensor([-5, 0, 7], { dtype: 'int32' })).data();
+      [0, 0, 7].forEach((w, k) => assertObjectIs(i[k], w, `relu int32 [${k}]`));
+    },
+  },
   {
     name: 'sigmoid/softplus: stable at ±800 in float32',
     run: async () => {

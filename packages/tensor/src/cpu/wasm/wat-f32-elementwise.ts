@@ -27,6 +27,8 @@ const one = '(f32x4.splat (f32.const 1))';
 const UNARY: Record<string, string> = {
   neg: `(local.set $r (f32x4.neg ${get('$v')}))`,
   abs: `(local.set $r (f32x4.abs ${get('$v')}))`,
+  // f32x4.max: NaN if either is, and max(−0, 0) = 0
+  relu: `(local.set $r (f32x4.max ${get('$v')} (f32x4.splat (f32.const 0))))`,
   square: `(local.set $r (f32x4.mul ${get('$v')} ${get('$v')}))`,
   sqrt: `(local.set $r (f32x4.sqrt ${get('$v')}))`,
   rsqrt: `(local.set $r (f32x4.div ${one} (f32x4.sqrt ${get('$v')})))`,
