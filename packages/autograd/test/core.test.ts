@@ -113,14 +113,13 @@ test('maximum/minimum: ties split the gradient equally', async () => {
   await assertClose(gb, [0.5, 1]);
 });
 
-test('relu: gradient 1 above 0 and 0 at and below it (PyTorch), float64 and float32', async () => {
+test('relu: gradient 1 above 0 and 0 at and below it, selected as PyTorch does (an infinite or NaN incoming gradient where x ≤ 0 gives 0; x = NaN passes it), float64 and float32', async () => {
   for (const dtype of ['float64', 'float32'] as const) {
-    const g = grad((x) =>
-      T.relu(x)
-        .mul(T.tensor([1, 2, 3, 4, 5], { dtype }))
-        .sum(),
-    )(T.tensor([-1, -0, 0, 1e-30, 2], { dtype })) as Tensor;
-    assert.equal(Array.from(await g.data()), [0, 0, 0, 4, 5], dtype);
+    const x = T.tensor([-1, -0, 0, 1e-30, 2, NaN], { dtype });
+    const [, pullback] = vjp((v) => T.relu(v), x);
+    const seed = T.tensor([Infinity, NaN, -Infinity, 4, 5, 6], { dtype });
+    const [g] = pullback(seed);
+    assert.equal(Array.from(await g.data()), [0, 0, 0, 4, 5, 6], dtype);
   }
 });
 

@@ -33,6 +33,8 @@ export const unaryVjps: Record<T.UnaryName, VjpRule<NoAttrs>> = {
   sigmoid: rule((_x, y, g) => T.mul(g, T.mul(y, T.sub(1, y)))),
   // d softplus = σ(x) dx
   softplus: rule((x, _y, g) => T.mul(g, T.sigmoid(x))),
-  // d relu = 1 where x > 0, else 0 (0 at 0 too, as PyTorch)
-  relu: rule((x, _y, g) => T.mul(g, T.cast(T.greater(x, 0), g.dtype))),
+  // d relu = 0 where x ≤ 0 (at 0 too), else 1, selected as PyTorch's
+  // threshold_backward does: an infinite or NaN g where x ≤ 0 gives 0, and
+  // x = NaN passes g
+  relu: rule((x, _y, g) => T.where(T.lessEqual(x, 0), 0, g)),
 };

