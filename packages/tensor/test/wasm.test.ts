@@ -463,10 +463,13 @@ function rounds(
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 const MB = 1 << 20;
 
-test('ring growth by reuse: mirrors in use that keep aging out grow the ring until they stay; new arrays alone never grow it; memory that cannot grow keeps the ring as it is', () => {
+/**
+ * The engine's WebAssembly API with memory that refuses to grow past
+ * `limit` bytes (a browser tab short of memory).
+ */
+function cappedWasm(limit: number): WasmApi {
   const real = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-  // Memory that refuses to grow past 6 MB, so the ring stays at 4 MB.
-  const capped: WasmApi = {
+  return {
     validate: (b) => real.validate(b),
     compile: (b) => real.compile(b),
     Module: real.Module,
@@ -485,7 +488,7 @@ test('ring growth by reuse: mirrors in use that keep aging out grow the ring unt
               return mem.buffer;
             },
             grow(pages: number) {
-              if (mem.buffer.byteLength + pages * 65536 > 6 * MB)
+              if (mem.buffer.byteLength + pages * 65536 > limit)
                 throw new RangeError('Maximum memory size exceeded');
               return mem.grow(pages);
             },
@@ -494,6 +497,12 @@ test('ring growth by reuse: mirrors in use that keep aging out grow the ring unt
       }
     } as unknown as WasmApi['Instance'],
   };
+}
+
+test('ring growth by reuse: mirrors in use that keep aging out grow the ring until they stay; new arrays alone never grow it; memory that cannot grow keeps the ring as it is', () => {
+  const real = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  // Memory that refuses to grow past 6 MB, so the ring stays at 4 MB.
+  const capped = cappedWasm(6 * MB);
   // Own modules (own rings, from 4 MB), and arrays no other test reads:
   // 16 × 128 KB read every round (each 1/32 of the ring, so no growth by
   // size), with 1 MB of scratch a round.
@@ -525,10 +534,86 @@ test('ring growth by reuse: mirrors in use that keep aging out grow the ring unt
     'a smaller working set: no more growth',
   );
 
+  // Allocations that would grow the ring by size (256 KB > 4 MB / 32)
+  // where memory cannot grow: served from the ring as it is, never refused
+  // (the ring used to grow before the memory did, which then failed and
+  // left every later allocation refused).
+  for (let call = 0; call < 100; call++) {
+    fixed.begin();
+    for (let k = 0; k < 3; k++)
+      assert.ok(fixed.alloc(256 << 10) >= 0, `call ${call}: allocation ${k}`);
+  }
+  assert.ok(fixed.f64().buffer.byteLength <= 6 * MB);
+
   // A stream of new arrays (nothing read twice): the ring stays at 4 MB.
   const k2 = loadKernels(real, () => assert.unreachable())!;
   for (let s = 0; s < 100; s++) rounds(k2, working(), MB, 1);
   assert.ok(k2.f64().buffer.byteLength <= 4 * MB + MB);
+});
+
+/** A place a call holds in WebAssembly memory and what it must hold. */
+interface Held {
+  readonly at: number;
+  readonly want: Float64Array;
+}
+
+test('ring, randomized: whatever a call holds (scratch and mirrors) keeps its contents until the call ends, and every mirror handed out holds its array; growth by size and by reuse, with memory free and capped', () => {
+  const real = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  const draw = T.makeRng(11);
+  const pick = (n: number) => Math.floor(draw() * n);
+  // Arrays of 1 KB to 640 KB, some read often (a working set), the rest
+  // now and then.
+  const arrays = Array.from({ length: 40 }, (_, i) =>
+    Float64Array.from({ length: 128 * (1 + pick(640)) }, (_, j) => i + j / 1e6),
+  );
+  for (const [api, limit] of [
+    [real, Infinity],
+    [cappedWasm(24 * MB), 24 * MB],
+    [cappedWasm(8 * MB), 8 * MB],
+  ] as const) {
+    const k = loadKernels(api, () => assert.unreachable())!;
+    let asked = 0;
+    let refused = 0;
+    for (let call = 0; call < 300; call++) {
+      k.begin();
+      const held: Held[] = [];
+      for (let step = 0; step < 1 + pick(6); step++) {
+        if (draw() < 0.6) {
+          const a = arrays[draw() < 0.7 ? pick(8) : pick(arrays.length)];
+          const at = k.resident(a);
+          asked++;
+          if (at < 0 && ++refused) continue; // the caller would run JS
+          const v = k.f64().subarray(at >> 3, (at >> 3) + a.length);
+          assert.ok(
+            v.every((x, j) => x === a[j]),
+            `limit ${limit} call ${call}: a mirror that does not hold its array`,
+          );
+          held.push({ at, want: a });
+        } else {
+          const n = 128 * (1 + pick(2048)); // up to 2 MB
+          const at = k.alloc(n * 8);
+          asked++;
+          if (at < 0 && ++refused) continue;
+          const want = new Float64Array(n).fill(call * 100 + step);
+          k.f64().set(want, at >> 3);
+          held.push({ at, want });
+        }
+      }
+      // Everything this call holds is intact at its end.
+      const mem = k.f64();
+      for (const { at, want } of held) {
+        const v = mem.subarray(at >> 3, (at >> 3) + want.length);
+        assert.ok(
+          v.every((x, j) => x === want[j]),
+          `call ${call}: what the call holds was overwritten within it`,
+        );
+      }
+    }
+    // Refused only where a call holds more than a ring can (capped).
+    if (limit === Infinity) assert.is(refused, 0, 'refusals with free memory');
+    else assert.ok(refused * 4 < asked, `${refused} of ${asked} refused`);
+    assert.ok(k.f64().buffer.byteLength <= limit);
+  }
 });
 
 test('registerWasmKernels: a package adds its own function, which can call the built-in ones; idempotent by name', () => {

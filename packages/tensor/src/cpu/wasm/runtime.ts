@@ -184,6 +184,11 @@ interface Mirror {
    */
   readonly pos: number;
   readonly at: number;
+  /**
+   * The memory it is in: another instance's mirror (a module loaded beside
+   * this thread's, as tests do) is no mirror here.
+   */
+  readonly mem: object;
 }
 
 let mirrors = new WeakMap<object, Mirror>();
@@ -327,7 +332,10 @@ function instantiate(wasm: WasmApi, module: object, fma: boolean): WasmKernels {
     let target = ring;
     while (size > target / RING_DIV && target < RING_SIZED_MAX) target *= 2;
     if (target === ring && late > ring / RING_LATE_DIV && ring < RING_MAX)
-      target = reserve(ring * 2);
+      target = ring * 2;
+    // Only a ring that memory can hold whole: else this one stays and
+    // serves the allocation (a smaller ring only keeps mirrors shorter).
+    if (target > ring) target = reserve(target);
     if (target > ring) {
       // A bigger ring: positions start over past the old ring's end, so
       // what this call already holds (all below it) is not overwritten
@@ -377,9 +385,10 @@ function instantiate(wasm: WasmApi, module: object, fma: boolean): WasmKernels {
     return RING_BASE + off;
   };
   /**
-   * `bigger` if memory can grow to hold a ring that size now (growth by
-   * reuse is only worth having whole), else the ring as it is, and no
-   * more asking.
+   * `bigger` if memory can grow to hold a ring that size now, else the
+   * ring as it is, and no more asking. (Growing the ring first and the
+   * memory later, as the head came to it, left a head past the end of
+   * memory where growth then failed: every later allocation was refused.)
    */
   const reserve = (bigger: number): number => {
     if (capped) return ring;
@@ -394,6 +403,9 @@ function instantiate(wasm: WasmApi, module: object, fma: boolean): WasmKernels {
     }
   };
   const young = (m: Mirror): boolean => head - m.pos <= ring / 2;
+  /** m if it is in this instance's memory. */
+  const own = (m: Mirror | undefined): Mirror | undefined =>
+    m?.mem === mem ? m : undefined;
   /** Count a copy that a mirror made within the last lap would have saved. */
   const recopied = (m: Mirror | undefined, bytes: number): void => {
     if (m !== undefined && head - m.pos <= ring) late += bytes;
@@ -419,7 +431,7 @@ function instantiate(wasm: WasmApi, module: object, fma: boolean): WasmKernels {
     },
     alloc,
     resident(a: Float64Array | Float32Array): number {
-      const m = scratchOnly ? undefined : mirrors.get(a);
+      const m = scratchOnly ? undefined : own(mirrors.get(a));
       if (m !== undefined && young(m)) {
         pinned = Math.min(pinned, m.pos);
         return m.at;
@@ -428,14 +440,14 @@ function instantiate(wasm: WasmApi, module: object, fma: boolean): WasmKernels {
       const at = alloc(a.length * 8);
       if (at < 0) return -1;
       f64().set(a, at >> 3);
-      if (!scratchOnly) mirrors.set(a, { pos: posOf(at), at });
+      if (!scratchOnly) mirrors.set(a, { pos: posOf(at), at, mem });
       return at;
     },
     remember(a: Float64Array | Float32Array, at: number): void {
-      if (!scratchOnly) mirrors.set(a, { pos: posOf(at), at });
+      if (!scratchOnly) mirrors.set(a, { pos: posOf(at), at, mem });
     },
     resident32(a: Float32Array | Int32Array): number {
-      const m = scratchOnly ? undefined : mirrors32.get(a);
+      const m = scratchOnly ? undefined : own(mirrors32.get(a));
       if (m !== undefined && young(m)) {
         pinned = Math.min(pinned, m.pos);
         return m.at;
@@ -446,11 +458,11 @@ function instantiate(wasm: WasmApi, module: object, fma: boolean): WasmKernels {
       // int32 data (comparisons) is copied as its bits
       if (a instanceof Float32Array) f32().set(a, at >> 2);
       else new Int32Array(mem.buffer, at, a.length).set(a);
-      if (!scratchOnly) mirrors32.set(a, { pos: posOf(at), at });
+      if (!scratchOnly) mirrors32.set(a, { pos: posOf(at), at, mem });
       return at;
     },
     remember32(a: Float32Array | Int32Array, at: number): void {
-      if (!scratchOnly) mirrors32.set(a, { pos: posOf(at), at });
+      if (!scratchOnly) mirrors32.set(a, { pos: posOf(at), at, mem });
     },
     begin(): void {
       pinned = Infinity;
@@ -458,6 +470,8 @@ function instantiate(wasm: WasmApi, module: object, fma: boolean): WasmKernels {
     reset(): void {
       head = 0;
       pinned = Infinity;
+      lapStart = 0;
+      late = 0;
     },
     fma,
   };
