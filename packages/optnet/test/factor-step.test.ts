@@ -21,6 +21,7 @@ import {
   type KernelOp,
   type Tensor,
 } from '@optnet/tensor';
+import { wasmKernels } from '@optnet/tensor/wasm';
 import { factorStep } from '../src/kernels/factor-step-kernel.js';
 import {
   predictCorrect,
@@ -230,13 +231,35 @@ test('qpFactorStep in windows of items (m = 64: three items of factors a window,
   });
   let seed = 70;
   for (const q of [0, 4])
-    for (const active of [null, mask]) {
-      const x = sample(seed++, 9, 12, 64, false, false, f64, q);
-      const [got, want] = both(x, active);
-      const what = `nEq ${q}, active ${active !== null}`;
-      sameBits(got, want, what);
-      assert.is(fallbackCalls, 0, `${what}: fused path`);
-    }
+    for (const shared of [false, true])
+      for (const active of [null, mask]) {
+        const x = sample(seed++, 9, 12, 64, shared, shared, f64, q);
+        const [got, want] = both(x, active);
+        const what = `nEq ${q}, K and Q shared ${shared}, active ${active !== null}`;
+        sameBits(got, want, what);
+        assert.is(fallbackCalls, 0, `${what}: fused path`);
+      }
+  // Item 7 (the third window) needs a boost: the fallback, the same bits.
+  for (const q of [0, 4]) {
+    const x = sample(80 + q, 9, 12, 64, false, false, f64, q);
+    const [lq, wG, G, rx, s, lam, rz] = x.rest;
+    const sRows = s.arraySync() as number[][];
+    const lamRows = lam.arraySync() as number[][];
+    sRows[7] = sRows[7].map((v, i) => v / lamRows[7][i] - 200);
+    lamRows[7] = lamRows[7].map(() => 1);
+    const [s2, lam2] = [sRows, lamRows].map((r) => tensor(r, { dtype: f64 }));
+    const unit = full([9, 1], 0.1, { dtype: f64 });
+    const y = { ...x, unit, rest: [lq, wG, G, rx, s2, lam2, rz] };
+    const [got, want] = both(y, null);
+    sameBits(got, want, `nEq ${q}, item 7 boosted`);
+    assert.ok(fallbackCalls > 0, `nEq ${q}: the fallback ran`);
+    const levels = (got[got.length - 1].arraySync() as number[][]).flat();
+    assert.equal(
+      levels.map((v) => v > 0),
+      levels.map((_, i) => i === 7),
+      `nEq ${q}: only item 7 boosted (${levels})`,
+    );
+  }
 });
 
 test('qpFactorStep where an item needs a boost or breaks down: the fallback gives the two ops’ bits and levels, the others unchanged', () => {
@@ -275,15 +298,30 @@ test('qpFactorStep where an item needs a boost or breaks down: the fallback give
   });
 });
 
-test('qpFactorStep over several WebAssembly chunks (m 128, 120 items: more than one allocation holds) gives the two ops’ bits', () => {
+test('qpFactorStep over several WebAssembly chunks (m 200, 120 items: three chunks, windows of one item) gives the two ops’ bits', () => {
   const mask = tensor(
     Array.from({ length: 120 }, (_, i) => [i % 7 !== 3]),
     { dtype: 'bool' },
   );
+  const wk = wasmKernels()!;
   for (const q of [0, 5]) {
-    const x = sample(60 + q, 120, 16, 128, false, true, f64, q);
+    const x = sample(60 + q, 120, 16, 200, false, true, f64, q);
     for (const active of [null, mask]) {
-      const [got, want] = both(x, active);
+      const begin = wk.begin;
+      let chunks = 0;
+      (wk as { begin: () => void }).begin = () => {
+        chunks++;
+        begin();
+      };
+      let got: Tensor[];
+      let want: Tensor[];
+      try {
+        [got, want] = both(x, active);
+      } finally {
+        (wk as { begin: () => void }).begin = begin;
+      }
+      // the fused op's three chunks, then the two ops' own calls
+      assert.ok(chunks >= 3, `nEq ${q}: ${chunks} chunks`);
       sameBits(got, want, `nEq ${q}, active ${active !== null}`);
       assert.is(fallbackCalls, 0, `nEq ${q}: fused path`);
     }

@@ -2,8 +2,8 @@
  * A dual-reduction iteration in one fused op: the factorization of
  * S = K + diag(d) (qpShiftedCholesky) and the Mehrotra direction with it
  * (qpPredictCorrect, or qpPredictCorrectEq with equalities), so that L_S never leaves the
- * WebAssembly memory: the factors are made in their slots and the
- * direction reads them there. Apart, the factorization copied L_S out to
+ * WebAssembly memory: a window of factors is made in one slot and the
+ * directions read them there. Apart, the factorization copied L_S out to
  * a new tensor (a [nBatch, m, m] array, 10 MB at the bench's nz 100,
  * which nothing else reads: an iteration needs no factor after its
  * direction); at nz 100, where the iteration is bound by memory traffic,
@@ -95,11 +95,11 @@ const NAMES_EQ = [
 
 /**
  * Bytes of factors per window (see the file comment): one item at nz 100
- * (80 KB), four at nz 50, the whole batch at nz 10. Measured at nz 50
- * (qpFactorStep's ten calls, ms): one item 14.8, four 12.5, thirteen 13.2,
- * 32 14.1, all 128 16.8.
+ * (80 KB), five at nz 50, the whole batch of 128 at nz 10. Measured at
+ * nz 50 (qpFactorStep's ten calls, ms): one item a window 14.8, four
+ * 12.5, thirteen 13.2, 32 14.1, all 128 16.8.
  */
-const WINDOW = 96 << 10;
+const WINDOW = 100 << 10;
 
 /** How many inputs the op takes, before `active`. */
 const countOf = (eq: boolean): number => (eq ? 14 : 10);
