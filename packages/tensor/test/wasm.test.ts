@@ -544,6 +544,12 @@ test('ring growth by reuse: mirrors in use that keep aging out grow the ring unt
       assert.ok(fixed.alloc(256 << 10) >= 0, `call ${call}: allocation ${k}`);
   }
   assert.ok(fixed.f64().buffer.byteLength <= 6 * MB);
+  // Bigger than the ring it has (4 MB): refused, never handed out past
+  // the end of memory.
+  fixed.begin();
+  assert.is(fixed.alloc(5 * MB), -1);
+  assert.is(fixed.resident(new Float64Array((5 * MB) / 8)), -1);
+  assert.ok(fixed.alloc(64 << 10) >= 0, 'and the next small one is served');
 
   // A stream of new arrays (nothing read twice): the ring stays at 4 MB.
   const k2 = loadKernels(real, () => assert.unreachable())!;

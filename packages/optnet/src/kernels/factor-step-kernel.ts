@@ -97,7 +97,8 @@ const NAMES_EQ = [
  * Bytes of factors per window (see the file comment): one item at nz 100
  * (80 KB), five at nz 50, the whole batch of 128 at nz 10. Measured at
  * nz 50 (qpFactorStep's ten calls, ms): one item a window 14.8, four
- * 12.5, thirteen 13.2, 32 14.1, all 128 16.8.
+ * 12.5, thirteen 13.2, 32 14.1, all 128 16.8; later, alternating, five
+ * 12.1 and 12.5 against four 11.8 and 12.6.
  */
 const WINDOW = 100 << 10;
 

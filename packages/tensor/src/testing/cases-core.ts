@@ -341,6 +341,20 @@ export const coreCases: OpCase[] = [
           }
         }
       }
+      // A flag byte other than 1 (fromTypedArray does not check) is true.
+      const odd = T.fromTypedArray(new Uint8Array([2, 255, 1, 0]), [4]);
+      const picked = await T.where(
+        odd,
+        T.scalar(1.5, 'float32'),
+        T.tensor([0.1, 0.1, 0.1, 0.1], { dtype: 'float32' }),
+      ).data();
+      const wantPicked = [1.5, 1.5, 1.5, Math.fround(0.1)];
+      wantPicked.forEach((w, i) => {
+        if (picked[i] !== w)
+          throw new Error(
+            `where with flag byte ${[2, 255, 1, 0][i]}: got ${picked[i]}`,
+          );
+      });
       const bools = T.where(cond, T.tensor([true]), T.tensor([false]));
       const bv = Array.from(await bools.data());
       if (bv.some((v, i) => v !== flags[i]))

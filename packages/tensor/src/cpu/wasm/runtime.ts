@@ -333,9 +333,11 @@ function instantiate(wasm: WasmApi, module: object, fma: boolean): WasmKernels {
     while (size > target / RING_DIV && target < RING_SIZED_MAX) target *= 2;
     if (target === ring && late > ring / RING_LATE_DIV && ring < RING_MAX)
       target = ring * 2;
-    // Only a ring that memory can hold whole: else this one stays and
-    // serves the allocation (a smaller ring only keeps mirrors shorter).
-    if (target > ring) target = reserve(target);
+    // Only a ring that memory can hold whole: else a smaller one, or this
+    // one stays and serves the allocation (a smaller ring only keeps
+    // mirrors shorter). A scratch-only worker grows as its head comes (its
+    // memory stays the size of its largest task; reset() starts it over).
+    if (target > ring && !scratchOnly) target = reserve(target);
     if (target > ring) {
       // A bigger ring: positions start over past the old ring's end, so
       // what this call already holds (all below it) is not overwritten
@@ -354,6 +356,7 @@ function instantiate(wasm: WasmApi, module: object, fma: boolean): WasmKernels {
       late = 0;
       forgetAllMirrors();
     }
+    if (size > ring) return -1; // a ring memory could not grow to
     let off = head % ring;
     let start = head;
     if (off + size > ring) {
@@ -385,22 +388,26 @@ function instantiate(wasm: WasmApi, module: object, fma: boolean): WasmKernels {
     return RING_BASE + off;
   };
   /**
-   * `bigger` if memory can grow to hold a ring that size now, else the
-   * ring as it is, and no more asking. (Growing the ring first and the
-   * memory later, as the head came to it, left a head past the end of
-   * memory where growth then failed: every later allocation was refused.)
+   * The largest of `bigger`, bigger / 2, ... above the ring that memory can
+   * grow to hold whole now; the ring as it is when none can (and then no
+   * more asking). (Growing the ring first and the memory later, as the
+   * head came to it, left a head past the end of memory where growth then
+   * failed: every later allocation was refused.)
    */
   const reserve = (bigger: number): number => {
     if (capped) return ring;
-    const want = RING_BASE + bigger + SLACK;
-    const have = mem.buffer.byteLength;
-    try {
-      if (want > have) mem.grow(Math.ceil((want - have) / PAGE));
-      return bigger;
-    } catch {
-      capped = true;
-      return ring;
+    for (let t = bigger; t > ring; t /= 2) {
+      const want = RING_BASE + t + SLACK;
+      const have = mem.buffer.byteLength;
+      try {
+        if (want > have) mem.grow(Math.ceil((want - have) / PAGE));
+        return t;
+      } catch {
+        // try half
+      }
     }
+    capped = true;
+    return ring;
   };
   const young = (m: Mirror): boolean => head - m.pos <= ring / 2;
   /** m if it is in this instance's memory. */
