@@ -127,6 +127,25 @@ function counting<T>(f: () => T): T {
   }
 }
 
+/** The fused op on a sample. */
+function fused(x: Sample, active: Tensor | null): Tensor[] {
+  const [lq, wG, G, rx, s, lam, rz] = x.rest;
+  const eq = x.eq;
+  return factorStep(
+    x.k,
+    x.gDiag,
+    x.unit,
+    [lq, wG, G],
+    eq,
+    rx,
+    s,
+    lam,
+    rz,
+    BOOSTS,
+    active,
+  );
+}
+
 /**
  * The fused op's outputs and the two ops' (dz, dlam, ds, level; dnu before
  * level with equalities); `fallbackCalls` counts the fused op's fallback.
@@ -134,21 +153,7 @@ function counting<T>(f: () => T): T {
 function both(x: Sample, active: Tensor | null): [Tensor[], Tensor[]] {
   const [lq, wG, G, rx, s, lam, rz] = x.rest;
   fallbackCalls = 0;
-  const got = counting(() =>
-    factorStep(
-      x.k,
-      x.gDiag,
-      x.unit,
-      [lq, wG, G],
-      x.eq,
-      rx,
-      s,
-      lam,
-      rz,
-      BOOSTS,
-      active,
-    ),
-  );
+  const got = counting(() => fused(x, active));
   // The reference: d = s/lam and the inactive rows as tensor ops.
   const d = s.div(lam);
   const inactive = d.greater(x.gDiag);
@@ -319,20 +324,7 @@ test('qpFactorStep over several WebAssembly chunks (m 200, 120 items: three chun
         begin();
       };
       try {
-        const [lq, wG, G, rx, s, lam, rz] = x.rest;
-        factorStep(
-          x.k,
-          x.gDiag,
-          x.unit,
-          [lq, wG, G],
-          x.eq,
-          rx,
-          s,
-          lam,
-          rz,
-          BOOSTS,
-          active,
-        );
+        fused(x, active);
       } finally {
         (wk as { begin: () => void }).begin = begin;
       }
