@@ -71,6 +71,12 @@ export interface Backend {
   /** `read`, synchronously: only where `canReadSync` is true. */
   readSync?(buffer: unknown, dtype: DType, size: number): TypedArray;
   /**
+   * Optional: the buffer's own host storage as an array of `dtype`, no
+   * copy (`data({ copy: false })`). Only a backend that keeps tensors in
+   * host memory offers it; the caller must never write to the array.
+   */
+  view?(buffer: unknown, dtype: DType, size: number): TypedArray;
+  /**
    * Optional: the same buffer, for a second tensor to hold (a reshape). A
    * backend that offers it must keep the memory alive until every holder
    * has freed it, and must never recycle it while one holds it.

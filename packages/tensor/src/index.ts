@@ -23,7 +23,13 @@ export {
   unknownOptionMessage,
   type OptionKeys,
 } from './closest.js';
-export { Tensor, memoryStats, toNested, type NestedArray } from './tensor.js';
+export {
+  Tensor,
+  memoryStats,
+  toNested,
+  type NestedArray,
+  type ReadOptions,
+} from './tensor.js';
 export {
   type DType,
   type FloatDType,

@@ -40,6 +40,16 @@ export function memoryStats(): {
 export type NestedArray = number | boolean | NestedArray[];
 
 /**
+ * Options of `data` and `dataSync`. `copy` (default true): false lets a
+ * host-memory backend (the CPU) return the tensor's own storage.
+ * @example
+ * const view = t.dataSync({ copy: false }); // read only
+ */
+export interface ReadOptions {
+  readonly copy?: boolean;
+}
+
+/**
  * An n-dimensional array with a shape, a dtype and a buffer on a backend:
  * the value every op takes and returns. Ops return new tensors (a tensor's
  * values change only through `assign`); reads are asynchronous (`await
@@ -205,9 +215,22 @@ export class Tensor {
     return this;
   }
 
-  /** A copy of the data as a typed array. */
-  async data(): Promise<TypedArray> {
-    return this.backend.read(this.buffer, this.dtype, this.size);
+  /**
+   * The data as a typed array: a copy, the caller's to keep and change.
+   * With `{ copy: false }` (NumPy's `asarray`, PyTorch's `.numpy()`), a
+   * backend that keeps tensors in host memory (the CPU) hands back the
+   * tensor's own storage instead, saving the copy: read it, never write to
+   * it (kernels keep cached copies of it), and let it go before the tensor
+   * is disposed or assigned to, after which the memory holds other data.
+   * Other backends return a copy anyway.
+   * @example
+   * const sum = (await t.data({ copy: false })).reduce((a, b) => a + b, 0);
+   */
+  async data(options?: ReadOptions): Promise<TypedArray> {
+    const be = this.backend;
+    if (options?.copy === false && be.view !== undefined)
+      return be.view(this.buffer, this.dtype, this.size);
+    return be.read(this.buffer, this.dtype, this.size);
   }
 
   /** The data as nested arrays (a number or boolean for a scalar). */
@@ -221,8 +244,11 @@ export class Tensor {
     return (await this.data())[0];
   }
 
-  /** Synchronous read: works on the CPU backend only. */
-  dataSync(): TypedArray {
+  /**
+   * Synchronous read (`data`): works on the CPU backend only.
+   * `{ copy: false }` returns the tensor's own storage, as for `data`.
+   */
+  dataSync(options?: ReadOptions): TypedArray {
     const be = this.backend;
     if (!be.canReadSync || be.readSync === undefined) {
       throw new RuntimeError(
@@ -231,6 +257,8 @@ export class Tensor {
           `got a sync read. Use await t.data() or await t.toArray().`,
       );
     }
+    if (options?.copy === false && be.view !== undefined)
+      return be.view(this.buffer, this.dtype, this.size);
     return be.readSync(this.buffer, this.dtype, this.size);
   }
 

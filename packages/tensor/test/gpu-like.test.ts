@@ -21,6 +21,11 @@ test('GpuLikeBackend: asynchronous reads only; float32, int32 and bool', async (
   const reads = gpu.reads;
   assert.equal(Array.from(await x.mul(1).data()), [Math.fround(1.1), 2]);
   assert.is(gpu.reads, reads + 1, 'one readback counted');
+  // no host storage to hand back: { copy: false } reads a copy all the same
+  const a = await x.data({ copy: false });
+  assert.equal(Array.from(a), [Math.fround(1.1), 2]);
+  assert.is.not(await x.data({ copy: false }), a);
+  assert.is(gpu.reads, reads + 3);
   await assertThrowsCode(
     () => T.tensor([1], { dtype: 'float64' }).to(gpu),
     'DTYPE_UNSUPPORTED',

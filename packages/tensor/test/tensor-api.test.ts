@@ -50,6 +50,22 @@ test('detach: same values, out of the graph, sharing the CPU buffer', () => {
   assert.equal(Array.from(w.dataSync()), [5, 6]);
 });
 
+test('data and dataSync copy; { copy: false } hands back the CPU storage itself', async () => {
+  const t = T.tensor([1, 2, 3], { dtype: 'float64' });
+  const copy = t.dataSync();
+  copy[0] = 99; // the caller's to change
+  assert.equal(Array.from(t.dataSync()), [1, 2, 3]);
+  assert.is.not(t.dataSync(), t.dataSync(), 'each default read is a new array');
+  const view = t.dataSync({ copy: false });
+  assert.ok(view instanceof Float64Array);
+  assert.equal(Array.from(view), [1, 2, 3]);
+  assert.is(t.dataSync({ copy: false }), view, 'no copy: the same storage');
+  assert.is(await t.data({ copy: false }), view);
+  assert.is.not(await t.data(), view);
+  // the storage of a reshape is its source's (the CPU shares the buffer)
+  assert.is(t.reshape([3, 1]).dataSync({ copy: false }), view);
+});
+
 test('clone: a new buffer with the same values, dtype and shape, in the graph', () => {
   for (const dtype of ['float32', 'float64', 'int32', 'bool'] as const) {
     const x = T.tensor(

@@ -203,10 +203,37 @@ function stepNoGrad<T>(
   }
 }
 
+/** The yielded tensors the drivers may read without a copy (`borrow`). */
+const borrowed = new WeakSet<Tensor>();
+
+/**
+ * Mark a tensor for a solver generator to yield when it reads the data
+ * only while the tensor lives (and never writes to it): the drivers then
+ * read the tensor's own storage where the backend keeps it in host memory
+ * (the CPU), without a copy. For the inputs and Q's factor, which prepare
+ * reads once (megabytes at nz 100). A tensor disposed right after its read
+ * (the per-iteration statistics) must not be borrowed: its memory is
+ * recycled while the generator still holds the data.
+ * @example const q = yield borrow(x.Q);
+ */
+export function borrow(t: Tensor): Tensor {
+  borrowed.add(t);
+  return t;
+}
+
+const NO_COPY = { copy: false } as const;
+
+function readOptions(t: Tensor) {
+  return borrowed.has(t) ? NO_COPY : undefined;
+}
+
 /** Drive a solver generator, reading tensors synchronously. */
 export function runSync<T>(gen: Generator<Tensor, T, ArrayLike<number>>): T {
   let r = stepNoGrad(gen, new Float64Array(0));
-  while (!r.done) r = stepNoGrad(gen, r.value.dataSync() as ArrayLike<number>);
+  while (!r.done) {
+    const data = r.value.dataSync(readOptions(r.value));
+    r = stepNoGrad(gen, data as ArrayLike<number>);
+  }
   return r.value;
 }
 
@@ -215,7 +242,9 @@ export async function runAsync<T>(
   gen: Generator<Tensor, T, ArrayLike<number>>,
 ): Promise<T> {
   let r = stepNoGrad(gen, new Float64Array(0));
-  while (!r.done)
-    r = stepNoGrad(gen, (await r.value.data()) as ArrayLike<number>);
+  while (!r.done) {
+    const data = await r.value.data(readOptions(r.value));
+    r = stepNoGrad(gen, data as ArrayLike<number>);
+  }
   return r.value;
 }

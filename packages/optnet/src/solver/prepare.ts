@@ -11,7 +11,7 @@ import { preFactorKkt } from './kkt/kkt.js';
 import type { KktPre, KktSetup } from './kkt/types.js';
 import { subset, type Subset } from './subset.js';
 import { registerQpWasm } from '../kernels/fused-kernels.js';
-import { pdipm, type Problem } from './pdipm.js';
+import { borrow, pdipm, type Problem } from './pdipm.js';
 import { warmIterate } from './step.js';
 import { solveWarm, WARM_SHIFT } from './warm.js';
 import { unpolished, type Solved } from './polish.js';
@@ -43,7 +43,7 @@ type Reader = Generator<Tensor, ArrayLike<number> | null, ArrayLike<number>>;
 
 function* read(name: string, t: Tensor | null): Reader {
   if (t === null) return null;
-  const data = yield t;
+  const data = yield borrow(t);
   checkFinite(name, t, data);
   return data;
 }
@@ -68,7 +68,7 @@ export function* prepare(
   // Q's Cholesky proves Q definite (so semidefinite) and, when Q is safely
   // definite, is reused by the constraint-space reduction.
   const [lqAll] = regularizedCholesky(qSym, zeros([1], { dtype: x.Q.dtype }));
-  const ratio = pivotRatio(yield lqAll, q, nz);
+  const ratio = pivotRatio(yield borrow(lqAll), q, nz);
   const lq = ratio > 0 ? lqAll : null;
   if (lq === null && options.checkQ !== false) checkPsd(q, nz, f32);
   let qMax = 0;

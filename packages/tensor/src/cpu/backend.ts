@@ -159,6 +159,10 @@ export class CpuBackend implements Backend {
     return (buffer as TypedArray).slice();
   }
 
+  view(buffer: unknown, _dtype: DType, _size: number): TypedArray {
+    return buffer as TypedArray;
+  }
+
   run<A>(
     op: KernelOp<A>,
     inputs: readonly BackendTensor[],
