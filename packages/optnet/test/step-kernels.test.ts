@@ -1037,14 +1037,21 @@ test('qpShiftedCholesky writes every element of its unzeroed outputs (fillsOutpu
 
 test('qpOuterPair equals its matmul form, k·(x1 ⊗ y1 + x2 ⊗ y2) per item, float64 (same bits) and float32, and names itself in shape errors', () => {
   const rng = makeRng(17);
+  // r = 2 only the one-row tail, 7 a block of four rows and a tail of three
+  for (const r of [2, 7])
+    for (const dtype of [f64, 'float32'] as const) {
+      const [x1, x2] = [0, 1].map(() => randn([3, r], { rng, dtype }));
+      const [y1, y2] = [0, 1].map(() => randn([3, 5], { rng, dtype }));
+      const got = outerPair(x1, y1, x2, y2, -0.5);
+      assert.equal(got.shape, [3, r, 5]);
+      const want = outerPairOp.decompose!([x1, y1, x2, y2], { k: -0.5 })[0];
+      if (dtype === f64) sameBits(arr(got), arr(want), `float64 r ${r}`);
+      else close(arr(got), arr(want), 1e-6, `float32 r ${r}`);
+    }
   for (const dtype of [f64, 'float32'] as const) {
     const [x1, x2] = [0, 1].map(() => randn([3, 4], { rng, dtype }));
     const [y1, y2] = [0, 1].map(() => randn([3, 5], { rng, dtype }));
     const got = outerPair(x1, y1, x2, y2, -0.5);
-    assert.equal(got.shape, [3, 4, 5]);
-    const want = outerPairOp.decompose!([x1, y1, x2, y2], { k: -0.5 })[0];
-    if (dtype === f64) sameBits(arr(got), arr(want), 'float64');
-    else close(arr(got), arr(want), 1e-6, 'float32');
     // By hand: item 1, entry (2, 3).
     const [a, b, c, d] = [x1, y1, x2, y2].map(
       (t) => t.arraySync() as number[][],
