@@ -450,6 +450,19 @@ export const coreCases: OpCase[] = [
         ],
         { shape: [3, 2] },
       );
+      // the last two axes of a batch, 7 rows: a block of four and a tail
+      for (const [r, c] of [
+        [7, 5],
+        [4, 3],
+      ]) {
+        const t = T.arange(2 * r * c, undefined, 1, wide).reshape([2, r, c]);
+        const want = [0, 1].map((b) =>
+          Array.from({ length: c }, (_, j) =>
+            Array.from({ length: r }, (_, i) => b * r * c + i * c + j),
+          ),
+        );
+        await assertClose(t.transpose(-2, -1), want, { shape: [2, c, r] });
+      }
       const p = T.arange(24, undefined, 1, wide)
         .reshape([2, 3, 4])
         .permute([2, 0, 1]);
