@@ -158,9 +158,13 @@ function steps(
         z.mul(c).sum().backward();
         return await Promise.all(leaves.map((t) => t.grad!.data()));
       } finally {
-        // the next fwd must not record a graph
+        // The next fwd must not record a graph. The gradients are disposed
+        // as an optimizer's zeroGrad does (their memory is recycled):
+        // dropped, each call's 2.5 MB gradients at nz 50 were fresh
+        // memory, faulted in page by page.
         for (const t of leaves) {
           t.requiresGrad = false;
+          t.grad?.dispose();
           t.grad = null;
         }
       }

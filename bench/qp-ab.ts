@@ -70,6 +70,9 @@ async function load(root: string): Promise<Tree> {
           z.mul(c).sum().backward();
           for (const t of leaves) {
             t.grad.dataSync();
+            // as an optimizer's zeroGrad: the memory is recycled
+            t.grad.dispose();
+            t.grad = null;
             t.requiresGrad = false;
           }
         });
