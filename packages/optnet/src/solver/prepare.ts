@@ -25,6 +25,7 @@ import {
   checkStructure,
   checkSymmetric,
   checkWarmStart,
+  finiteAbsMax,
   rowNorms,
   type QpInputs,
   type QpShape,
@@ -48,6 +49,16 @@ function* read(name: string, t: Tensor | null): Reader {
   return data;
 }
 
+/** Q's data and max |Q_ij|, Q checked finite in the same pass. */
+function* readQ(
+  Q: Tensor,
+): Generator<Tensor, [ArrayLike<number>, number], ArrayLike<number>> {
+  const q = yield borrow(Q);
+  const qMax = finiteAbsMax(q);
+  if (Number.isNaN(qMax)) checkFinite('Q', Q, q); // throws, naming the entry
+  return [q, qMax];
+}
+
 /** Validate and set up; yields each input once to have it read back. */
 export function* prepare(
   x: QpInputs,
@@ -55,7 +66,7 @@ export function* prepare(
 ): Generator<Tensor, Prepared, ArrayLike<number>> {
   const shape = checkShapes(x);
   const { nBatch, nz, nIneq, nEq } = shape;
-  const q = (yield* read('Q', x.Q))!;
+  const [q, qMax] = yield* readQ(x.Q);
   const p = (yield* read('p', x.p))!;
   const g = yield* read('G', x.G);
   yield* read('h', x.h);
@@ -71,8 +82,6 @@ export function* prepare(
   const ratio = pivotRatio(yield borrow(lqAll), q, nz);
   const lq = ratio > 0 ? lqAll : null;
   if (lq === null && options.checkQ !== false) checkPsd(q, nz, f32);
-  let qMax = 0;
-  for (let i = 0; i < q.length; i++) qMax = Math.max(qMax, Math.abs(q[i]));
   const scales: Scales = {
     pNorm: rowNorms(p, nBatch, nz, x.p.rank === 2),
     qMax,
