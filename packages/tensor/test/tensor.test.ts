@@ -340,4 +340,34 @@ test('fillsOutputs: the CPU backend skips the zero-fill of recycled memory for s
   );
 });
 
+test('permute and triangularSolve (fillsOutputs) write every element of recycled memory', () => {
+  const f64 = { dtype: 'float64' as const };
+  const rng = T.makeRng(5);
+  // [3, 7, 5] and [3, 7, 7]: batched, with a four-row block and a tail
+  const x = T.randn([3, 7, 5], { rng, ...f64 });
+  const b = T.randn([3, 7, 7], { rng, ...f64 });
+  const l = T.cholesky(b.matmul(b, { transB: true }).add(T.eye(7, f64)));
+  const cases: [string, () => T.Tensor][] = [
+    ['transpose', () => x.transpose(-2, -1)],
+    ['permute', () => x.permute([1, 0, 2])],
+    ['triangularSolve', () => l.triangularSolve(x)],
+    ['triangularSolve, Lᵀ', () => l.triangularSolve(x, { transpose: true })],
+  ];
+  for (const wasm of [true, false]) {
+    T.setWasmKernels(wasm);
+    try {
+      for (const [name, run] of cases) {
+        const want = Array.from(run().dataSync());
+        // NaN-filled arrays of the output's size to the pool, then the op
+        for (let i = 0; i < 4; i++)
+          T.full([want.length], NaN, f64).mul(1).dispose();
+        const got = Array.from(run().dataSync());
+        assert.equal(got, want, `${name}, wasm ${wasm}`);
+      }
+    } finally {
+      T.setWasmKernels(true);
+    }
+  }
+});
+
 test.run();

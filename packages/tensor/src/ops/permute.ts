@@ -70,6 +70,8 @@ export const permute: KernelOp<PermuteAttrs> = defineOp<PermuteAttrs>({
     const src = p.map((a) => xs[a]) as number[];
     copyStrided(y.data, y.shape, x.data, src);
   },
+  // Both paths write every element.
+  fillsOutputs: true,
 });
 
 /**

@@ -522,6 +522,8 @@ export const triangularSolve: KernelOp<TriangularSolveAttrs> =
     },
     cpuBatch: triangularSolveBatch,
     cpu: runAll(triangularSolveBatch),
+    // Every column of every item is written (JS and WebAssembly paths).
+    fillsOutputs: true,
     failure: (f, inputs) =>
       nonFiniteFailure('triangularSolve', ['L', 'B'], f, inputs) ??
       unknownFailure('triangularSolve', f),
