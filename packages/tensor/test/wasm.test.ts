@@ -276,6 +276,46 @@ test('matmul: WebAssembly and JS kernels agree (mat-vecs, products, transA/trans
   );
 });
 
+test('gemvNT: Ax and Aᵀw in one pass, the same bits as gemvN then gemvT (every m mod 4, odd and even k)', () => {
+  const k = wasmKernels()!;
+  const r = T.makeRng(3);
+  const sizes = [1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((m) =>
+    [1, 2, 3, 8, 9].map((n) => [m, n]),
+  );
+  for (const [m, n] of [...sizes, [50, 50], [13, 7]]) {
+    k.begin();
+    const draw = (len: number) =>
+      Array.from(T.randn([len], { rng: r, ...f64 }).dataSync());
+    const [A, x, w] = [draw(m * n), draw(n), draw(m)];
+    // a few exact zeros and a −0, whose sums keep their sign rules
+    A[0] = 0;
+    w[0] = -0;
+    const at = (len: number) => k.alloc(8 * len);
+    const [a, xa, wa, y1, u1, y2, u2] = [m * n, n, m, m, n, m, n].map(at);
+    const mem = k.f64();
+    mem.set(A, a >> 3);
+    mem.set(x, xa >> 3);
+    mem.set(w, wa >> 3);
+    mem.fill(NaN, u2 >> 3, (u2 >> 3) + n); // the kernel zeroes u first
+    k.fn.gemvN(a, xa, y1, m, n);
+    k.fn.gemvT(a, wa, u1, n, m);
+    k.fn.gemvNT(a, xa, y2, wa, u2, m, n);
+    const got = k.f64();
+    const same = (p: number, q: number, len: number, what: string) => {
+      for (let i = 0; i < len; i++)
+        assert.ok(
+          Object.is(got[(p >> 3) + i], got[(q >> 3) + i]),
+          `${what} [${m}, ${n}] entry ${i}`,
+        );
+    };
+    same(y1, y2, m, 'Ax');
+    same(u1, u2, n, 'Aᵀw');
+    // and it is the product: one entry by hand
+    const y0 = A.slice(0, n).reduce((acc, v, j) => acc + v * x[j], 0);
+    assert.ok(Math.abs(got[y2 >> 3] - y0) <= 1e-12 * (1 + Math.abs(y0)));
+  }
+});
+
 test('operands bigger than one allocation (24 MB) run in chunks of items and agree with the JS kernels', () => {
   const a = spd([300], 100); // 300 × 100 × 100 float64: 24 MB
   const l = T.cholesky(a);

@@ -4,11 +4,11 @@
  *   qz = Q z,  u = Gᵀlam (+ Aᵀnu),  rx = qz + p + u
  *   gz = G z,  rz = gz + s − h,     ry = A z − b
  *
- * in one WebAssembly call, G read once for both of its products while the
- * item's row block is in cache, instead of ~9 tensor primitives an
- * iteration. The same $gemvN / $gemvT and the same order of additions as
- * the tensor ops, so per-item data gives the same bits; `decompose` is the
- * tensor-op form.
+ * in one WebAssembly call instead of ~9 tensor primitives an iteration,
+ * both of G's products in one pass over it ($gemvNT: each block of four
+ * rows loaded once). The same bits as $gemvN / $gemvT and the same order
+ * of additions as the tensor ops, so per-item data gives the same bits;
+ * `decompose` is the tensor-op form.
  *
  * Glossary: n = nz, m = nIneq, q = nEq; Q [·, n, n], G [·, m, n],
  * A [·, q, n] (each shared or per item); z, p [nBatch, n]; s, lam, h
@@ -143,9 +143,8 @@ function residualShape(
  */
 export const residualFinish: string = `
     (if (i32.gt_s ${get('$k')} (i32.const 0)) (then
-      (call $gemvT ${get('$a')} ${get('$nu')} ${get('$work')} ${get('$n')} ${get('$k')})
+      (call $gemvNT ${get('$a')} ${get('$z')} ${get('$ry')} ${get('$nu')} ${get('$work')} ${get('$k')} ${get('$n')})
       ${each('$n', `(f64.store ${at('$u')} (f64.add (f64.load ${at('$u')}) (f64.load ${at('$work')})))`)}
-      (call $gemvN ${get('$a')} ${get('$z')} ${get('$ry')} ${get('$k')} ${get('$n')})
       ${each('$k', `(f64.store ${at('$ry')} (f64.sub (f64.load ${at('$ry')}) (f64.load ${at('$b')})))`)}))
     ${each('$n', `(f64.store ${at('$rx')} (f64.add (f64.add (f64.load ${at('$qz')}) (f64.load ${at('$p')})) (f64.load ${at('$u')})))`)}
     ${each('$m', `(f64.store ${at('$rz')} (f64.sub (f64.add (f64.load ${at('$gz')}) (f64.load ${at('$s')})) (f64.load ${at('$h')})))`)}
@@ -191,8 +190,7 @@ const qpResiduals: WasmFunc = {
   body: `${vectorBytes}
   ${eachItem(`
     (call $gemvN ${get('$q')} ${get('$z')} ${get('$qz')} ${get('$n')} ${get('$n')})
-    (call $gemvT ${get('$g')} ${get('$lam')} ${get('$u')} ${get('$n')} ${get('$m')})
-    (call $gemvN ${get('$g')} ${get('$z')} ${get('$gz')} ${get('$m')} ${get('$n')})
+    (call $gemvNT ${get('$g')} ${get('$z')} ${get('$gz')} ${get('$lam')} ${get('$u')} ${get('$m')} ${get('$n')})
     ${residualFinish}
     ${advance('$q', '$qs')} ${advance('$g', '$gs')}`)}`,
 };

@@ -244,6 +244,109 @@ const gemvT: WasmFunc = {
 };
 
 /**
+ * gemvNT(a, x, y, w, u, m, k): y = A·x and u = Aᵀ·w for A [m, k] in one
+ * pass over A (a QP's Gz and Gᵀlam): each block of four rows serves both
+ * the four dot products and the update of u, so A is loaded once instead
+ * of twice. The same bits as gemvN(a, x, y, m, k) then gemvT(a, w, u, k, m):
+ * the dots accumulate as gemvN's, and u takes the rows in gemvT's pairs,
+ * (u + (w₀A₀ + w₁A₁)) + (w₂A₂ + w₃A₃). u must not overlap A, x or w.
+ */
+const gemvNT: WasmFunc = {
+  name: 'gemvNT',
+  params: i32('$a', '$x', '$y', '$w', '$u', '$m', '$k'),
+  locals: [
+    ...i32('$i', '$row', '$r0', '$r1', '$r2', '$r3', '$p', '$pend', '$yi'),
+    ...i32('$j', '$jend2', '$ci', '$cp', '$bp', '$bq', '$n'),
+    ...v128('$z', '$v0', '$v1', '$v2', '$v3', '$c0', '$c1', '$c2', '$c3'),
+    ...v128('$a0', '$a1', '$a2', '$a3'),
+    ...f64('$s0', '$s1', '$s2', '$s3', '$xl'),
+    ...DOT_LOCALS,
+    ...ZERO_LOCALS,
+  ],
+  body: `
+  (local.set $n ${get('$k')})
+  (local.set $ci ${get('$u')})
+  (local.set $row (i32.shl ${get('$k')} (i32.const 3)))
+  (local.set $pend (i32.shl (i32.and ${get('$k')} (i32.const -2)) (i32.const 3)))
+  (local.set $jend2 ${get('$pend')})
+  ${zeroInline('$u', '$k')}
+  (block $quads (loop $quad
+    (br_if $quads (i32.ge_s (i32.add ${get('$i')} (i32.const 3)) ${get('$m')}))
+    (local.set $r0 ${add(get('$a'), `(i32.mul ${get('$i')} ${get('$row')})`)})
+    (local.set $r1 ${add(get('$r0'), get('$row'))})
+    (local.set $r2 ${add(get('$r1'), get('$row'))})
+    (local.set $r3 ${add(get('$r2'), get('$row'))})
+    (local.set $yi ${add(get('$w'), `(i32.shl ${get('$i')} (i32.const 3))`)})
+    (local.set $a0 (f64x2.splat (f64.load ${get('$yi')})))
+    (local.set $a1 (f64x2.splat (f64.load offset=8 ${get('$yi')})))
+    (local.set $a2 (f64x2.splat (f64.load offset=16 ${get('$yi')})))
+    (local.set $a3 (f64x2.splat (f64.load offset=24 ${get('$yi')})))
+    (local.set $c0 ${get('$dzero')}) (local.set $c1 ${get('$dzero')}) (local.set $c2 ${get('$dzero')}) (local.set $c3 ${get('$dzero')})
+    (local.set $p (i32.const 0))
+    (block $pd (loop $pl
+      (br_if $pd (i32.ge_s ${get('$p')} ${get('$pend')}))
+      (local.set $z (v128.load ${add(get('$x'), get('$p'))}))
+      (local.set $v0 (v128.load ${add(get('$r0'), get('$p'))}))
+      (local.set $v1 (v128.load ${add(get('$r1'), get('$p'))}))
+      (local.set $v2 (v128.load ${add(get('$r2'), get('$p'))}))
+      (local.set $v3 (v128.load ${add(get('$r3'), get('$p'))}))
+      (local.set $c0 (f64x2.add ${get('$c0')} (f64x2.mul ${get('$v0')} ${get('$z')})))
+      (local.set $c1 (f64x2.add ${get('$c1')} (f64x2.mul ${get('$v1')} ${get('$z')})))
+      (local.set $c2 (f64x2.add ${get('$c2')} (f64x2.mul ${get('$v2')} ${get('$z')})))
+      (local.set $c3 (f64x2.add ${get('$c3')} (f64x2.mul ${get('$v3')} ${get('$z')})))
+      (local.set $cp ${add(get('$u'), get('$p'))})
+      (v128.store ${get('$cp')} (f64x2.add
+        (f64x2.add (v128.load ${get('$cp')})
+          (f64x2.add (f64x2.mul ${get('$a0')} ${get('$v0')}) (f64x2.mul ${get('$a1')} ${get('$v1')})))
+        (f64x2.add (f64x2.mul ${get('$a2')} ${get('$v2')}) (f64x2.mul ${get('$a3')} ${get('$v3')}))))
+      (local.set $p (i32.add ${get('$p')} (i32.const 16)))
+      (br $pl)))
+    (local.set $s0 ${hsum('$c0')}) (local.set $s1 ${hsum('$c1')}) (local.set $s2 ${hsum('$c2')}) (local.set $s3 ${hsum('$c3')})
+    (if (i32.and ${get('$k')} (i32.const 1)) (then
+      (local.set $xl (f64.load ${add(get('$x'), get('$pend'))}))
+      (local.set $s0 (f64.add ${get('$s0')} (f64.mul (f64.load ${add(get('$r0'), get('$pend'))}) ${get('$xl')})))
+      (local.set $s1 (f64.add ${get('$s1')} (f64.mul (f64.load ${add(get('$r1'), get('$pend'))}) ${get('$xl')})))
+      (local.set $s2 (f64.add ${get('$s2')} (f64.mul (f64.load ${add(get('$r2'), get('$pend'))}) ${get('$xl')})))
+      (local.set $s3 (f64.add ${get('$s3')} (f64.mul (f64.load ${add(get('$r3'), get('$pend'))}) ${get('$xl')})))
+      (local.set $cp ${add(get('$u'), get('$pend'))})
+      (f64.store ${get('$cp')} (f64.add
+        (f64.add (f64.load ${get('$cp')})
+          (f64.add
+            (f64.mul (f64x2.extract_lane 0 ${get('$a0')}) (f64.load ${add(get('$r0'), get('$pend'))}))
+            (f64.mul (f64x2.extract_lane 0 ${get('$a1')}) (f64.load ${add(get('$r1'), get('$pend'))}))))
+        (f64.add
+          (f64.mul (f64x2.extract_lane 0 ${get('$a2')}) (f64.load ${add(get('$r2'), get('$pend'))}))
+          (f64.mul (f64x2.extract_lane 0 ${get('$a3')}) (f64.load ${add(get('$r3'), get('$pend'))})))))))
+    (local.set $yi ${add(get('$y'), `(i32.shl ${get('$i')} (i32.const 3))`)})
+    (f64.store ${get('$yi')} ${get('$s0')})
+    (f64.store offset=8 ${get('$yi')} ${get('$s1')})
+    (f64.store offset=16 ${get('$yi')} ${get('$s2')})
+    (f64.store offset=24 ${get('$yi')} ${get('$s3')})
+    (local.set $i (i32.add ${get('$i')} (i32.const 4)))
+    (br $quad)))
+  ;; the last m mod 4 rows: u as gemvT (a pair, then a single row), y as gemvN
+  (local.set $p ${get('$i')})
+  (if (i32.lt_s (i32.add ${get('$p')} (i32.const 1)) ${get('$m')}) (then
+    (local.set $a0 (f64x2.splat (f64.load ${add(get('$w'), `(i32.shl ${get('$p')} (i32.const 3))`)})))
+    (local.set $a1 (f64x2.splat (f64.load offset=8 ${add(get('$w'), `(i32.shl ${get('$p')} (i32.const 3))`)})))
+    (local.set $bp ${add(get('$a'), `(i32.mul ${get('$p')} ${get('$row')})`)})
+    (local.set $bq ${add(get('$bp'), get('$row'))})
+    ${rowUpdate2}
+    (local.set $p (i32.add ${get('$p')} (i32.const 2)))))
+  (if (i32.lt_s ${get('$p')} ${get('$m')}) (then
+    (local.set $a0 (f64x2.splat (f64.load ${add(get('$w'), `(i32.shl ${get('$p')} (i32.const 3))`)})))
+    (local.set $bp ${add(get('$a'), `(i32.mul ${get('$p')} ${get('$row')})`)})
+    ${rowUpdate1}))
+  (block $ones (loop $one
+    (br_if $ones (i32.ge_s ${get('$i')} ${get('$m')}))
+    (local.set $r0 ${add(get('$a'), `(i32.mul ${get('$i')} ${get('$row')})`)})
+    ${dotInline('$r0', '$x', '$k', '$s0')}
+    (f64.store ${add(get('$y'), `(i32.shl ${get('$i')} (i32.const 3))`)} ${get('$s0')})
+    (local.set $i (i32.add ${get('$i')} (i32.const 1)))
+    (br $one)))`,
+};
+
+/**
  * mmBatch(a, astride, b, bstride, c, m, k, n, count, transA, transB): the
  * product of one item (gemvN, gemvT, gemm or gemmDot, as ops/matmul.ts
  * picks them) for `count` items: item t's A at a + t·astride, B at
@@ -383,6 +486,7 @@ export const matmulWat: readonly WasmFunc[] = [
   mmBatch,
   gemvN,
   gemvT,
+  gemvNT,
   gemm,
   gemmDot,
 ];
