@@ -24,10 +24,14 @@ import {
 import { wasmKernels } from '@optnet/tensor/wasm';
 import { factorStep } from '../src/kernels/factor-step-kernel.js';
 import {
+  dualSolveRx,
   predictCorrect,
   predictCorrectOp,
 } from '../src/kernels/dual-solve-kernel.js';
-import { predictCorrectEq } from '../src/kernels/predict-correct-eq-kernel.js';
+import {
+  dualSolveEq,
+  predictCorrectEq,
+} from '../src/kernels/predict-correct-eq-kernel.js';
 import {
   shiftedCholesky,
   shiftedCholeskyOp,
@@ -127,8 +131,12 @@ function counting<T>(f: () => T): T {
   }
 }
 
-/** The fused op on a sample. */
-function fused(x: Sample, active: Tensor | null): Tensor[] {
+/** The fused op on a sample (given rc: its single-solve mode). */
+function fused(
+  x: Sample,
+  active: Tensor | null,
+  rc: Tensor | null = null,
+): Tensor[] {
   const [lq, wG, G, rx, s, lam, rz] = x.rest;
   const eq = x.eq;
   return factorStep(
@@ -143,6 +151,7 @@ function fused(x: Sample, active: Tensor | null): Tensor[] {
     rz,
     BOOSTS,
     active,
+    rc,
   );
 }
 
@@ -150,14 +159,29 @@ function fused(x: Sample, active: Tensor | null): Tensor[] {
  * The fused op's outputs and the two ops' (dz, dlam, ds, level; dnu before
  * level with equalities); `fallbackCalls` counts the fused op's fallback.
  */
-function both(x: Sample, active: Tensor | null): [Tensor[], Tensor[]] {
+function both(
+  x: Sample,
+  active: Tensor | null,
+  rc: Tensor | null = null,
+): [Tensor[], Tensor[]] {
   const [lq, wG, G, rx, s, lam, rz] = x.rest;
   fallbackCalls = 0;
-  const got = counting(() => fused(x, active));
+  const got = counting(() => fused(x, active, rc));
   // The reference: d = s/lam and the inactive rows as tensor ops.
   const d = s.div(lam);
   const inactive = d.greater(x.gDiag);
   const [l, level] = shiftedCholesky(x.k, d, x.unit, BOOSTS, active);
+  if (rc !== null) {
+    // one solve, rc in s's place
+    const tail = [lam, d, inactive, rz];
+    if (x.eq === null) {
+      const want = dualSolveRx(lq, wG, G, l, rx, rc, ...tail);
+      return [got, [...want, level]];
+    }
+    const [lr, v, wA, ry] = x.eq;
+    const want = dualSolveEq(lq, wG, G, l, lr, v, wA, rx, ry, rc, ...tail);
+    return [got, [...want, level]];
+  }
   if (x.eq !== null) {
     const [lr, v, wA, ry] = x.eq;
     const want = predictCorrectEq(
@@ -227,6 +251,35 @@ test('qpFactorStep gives the bits of qpShiftedCholesky then qpPredictCorrect(Eq)
               });
             }
   });
+});
+
+test('qpFactorStep with rc (single mode) gives the bits of qpShiftedCholesky then one solve (qpDualSolveRx, qpDualSolveEq): with and without equalities, shared and per-item K and Q, f64 and f32, WebAssembly and JS', () => {
+  withEachKernelSet((wasm) => {
+    let seed = 90;
+    for (const q of [0, 3])
+      for (const dtype of [f64, 'float32'] as const)
+        for (const shared of [false, true]) {
+          const x = sample(seed++, 7, 6, 9, shared, !shared, dtype, q);
+          const rc = randn([7, 9], { rng: makeRng(seed), dtype });
+          const [got, want] = both(x, null, rc);
+          const what = `single, nEq ${q}, ${dtype}, K shared ${shared}, wasm ${wasm}`;
+          sameBits(got, want, what);
+          assert.is(fallbackCalls === 0, wasm && dtype === f64, what);
+          // not the direction: rc changes the answer
+          const [dir] = fused(x, null);
+          assert.not.equal(
+            Array.from(got[0].dataSync()),
+            Array.from(dir.dataSync()),
+            `${what}: differs from the direction`,
+          );
+        }
+  });
+  // rc must be shaped as s
+  const x = sample(1, 7, 6, 9, true, true);
+  assert.throws(
+    () => fused(x, null, randn([7, 8], { rng: makeRng(2), dtype: f64 })),
+    /qpFactorStep: rc must be shaped and typed as s/,
+  );
 });
 
 test('qpFactorStep in windows of items (m = 64: three items of factors a window, one slot): the two ops’ bits, with runs of `active` that cross windows', () => {

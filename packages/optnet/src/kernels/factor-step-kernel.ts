@@ -20,6 +20,10 @@
  * ops' CPU kernels run one after the other instead (their fallbacks
  * included), which is also the `decompose`.
  *
+ * With `single` (an rc input after rz) it takes one Newton solve for that
+ * rc instead of the direction (the direction ops' single mode): the
+ * solver's starting point, whose factor nothing keeps either.
+ *
  * Items where the optional last input `active` is false may be left out,
  * as by the two ops: in WebAssembly their direction is 0 (the JS loops
  * compute it, with L_S = I) and their level is 0.
@@ -68,6 +72,12 @@ export interface FactorStepAttrs {
   readonly boosts: readonly number[];
   /** With equalities: qpPredictCorrectEq's inputs and outputs. */
   readonly eq: boolean;
+  /**
+   * One Newton solve for a given rc (an input after rz) instead of a
+   * Mehrotra direction: the direction ops' single mode (the solver's
+   * starting point, whose factor nothing else needs either).
+   */
+  readonly single?: boolean;
 }
 
 /** The op's inputs (without equalities). */
@@ -102,8 +112,23 @@ const NAMES_EQ = [
  */
 const WINDOW = 100 << 10;
 
-/** How many inputs the op takes, before `active`. */
+/** How many inputs the op takes, before `active` (and rc, when single). */
 const countOf = (eq: boolean): number => (eq ? 14 : 10);
+
+/** How many inputs a call with these attributes takes, before `active`. */
+const inputCount = ({ eq, single }: FactorStepAttrs): number =>
+  countOf(eq) + (single === true ? 1 : 0);
+
+/**
+ * The given inputs with rc (single mode: the last of them) in s's place,
+ * where the direction op's single mode takes it; others as they are.
+ */
+function withRc<T>(given: readonly T[], attrs: FactorStepAttrs): T[] {
+  if (attrs.single !== true) return [...given];
+  const base = given.slice(0, countOf(attrs.eq));
+  base[slamAt(attrs.eq)[0]] = given[given.length - 1];
+  return base;
+}
 
 /**
  * The inputs as the kernels take them: d = s/lam in gDiag's place and
@@ -137,13 +162,18 @@ function directionIns<T>(ins: readonly T[], l: T, eq: boolean): T[] {
 
 function factorStepShape(
   all: readonly TensorMeta[],
-  { eq }: FactorStepAttrs,
+  attrs: FactorStepAttrs,
 ): TensorMeta[] {
-  const count = countOf(eq);
+  const { eq } = attrs;
+  const count = inputCount(attrs);
   if (all.length !== count && all.length !== count + 1) {
+    const names = [
+      ...(eq ? NAMES_EQ : NAMES),
+      ...(count > countOf(eq) ? ['rc'] : []),
+    ];
     throw new ShapeError(
       'SHAPE_MISMATCH',
-      `qpFactorStep: takes ${count} inputs (${(eq ? NAMES_EQ : NAMES).join(', ')}) and active, optional; got ${all.length}. Call it through factorStep(), which orders them.`,
+      `qpFactorStep: takes ${count} inputs (${names.join(', ')}) and active, optional; got ${all.length}. Call it through factorStep(), which orders them.`,
     );
   }
   const [sAt] = slamAt(eq);
@@ -161,17 +191,28 @@ function factorStepShape(
     );
   }
   const [core, active] = splitActive('qpFactorStep', all, count, nBatch);
+  const rc = core[count - 1];
+  if (
+    attrs.single === true &&
+    (rc.shape.join() !== s.shape.join() || rc.dtype !== s.dtype)
+  ) {
+    throw new ShapeError(
+      'SHAPE_MISMATCH',
+      `qpFactorStep: rc must be shaped and typed as s, ${s.dtype}[${s.shape.join(', ')}]; got ${rc.dtype}[${rc.shape.join(', ')}].`,
+    );
+  }
   const d = { shape: s.shape, dtype: s.dtype };
   const inactive = { shape: s.shape, dtype: 'bool' as const };
-  const ins = internal(core, eq, d, inactive);
+  const ins = internal(withRc(core, attrs), eq, d, inactive);
   const tail = active === null ? [] : [active];
   const [l] = shiftedCholeskyOp.shape([...ins.slice(0, 3), ...tail], {
     boosts: [0],
   });
   const dir = [...directionIns(ins, l, eq), ...tail];
+  const single = { single: attrs.single };
   const outs = eq
-    ? predictCorrectEqOp.shape(dir, {})
-    : predictCorrectOp.shape(dir, {});
+    ? predictCorrectEqOp.shape(dir, single)
+    : predictCorrectOp.shape(dir, single);
   return [...outs, { shape: [nBatch, 1], dtype: s.dtype }];
 }
 
@@ -215,6 +256,7 @@ function fusedWasm(
   unit0: Float64Array,
   active: ArrayLike<number> | null,
   eq: boolean,
+  single: boolean,
 ): boolean {
   const [k, d] = ins;
   const [nBatch, m] = d.shape;
@@ -235,7 +277,13 @@ function fusedWasm(
   const outLens = eq ? [n, m, m, q] : [n, m, m];
   const work = eq ? workLength(n, m, q) : 2 * n + 5 * m;
   const dims = eq ? [n, m, q] : [n, m];
-  const fn = eq ? 'qpPredictCorrectEq' : 'qpPredictCorrect';
+  const fn = single
+    ? eq
+      ? 'qpDualSolveEq'
+      : 'qpDualSolveRx'
+    : eq
+      ? 'qpPredictCorrectEq'
+      : 'qpPredictCorrect';
   const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
   // Per item: d and shift, the vectors, the outputs, and the work
   // (counted per item so that any chunk has room for it); the window's
@@ -328,8 +376,9 @@ export const factorStepOp: KernelOp<FactorStepAttrs> =
     shape: factorStepShape,
     cpu: (all, outs, attrs) => {
       const { eq } = attrs;
+      const single = attrs.single === true;
       registerWasmKernels(eq ? predictCorrectEqWat : dualSolveWat);
-      const count = countOf(eq);
+      const count = inputCount(attrs);
       const [sAt, lamAt] = slamAt(eq);
       const [given, active] = splitActive(
         'qpFactorStep',
@@ -338,7 +387,7 @@ export const factorStepOp: KernelOp<FactorStepAttrs> =
         all[sAt].shape[0],
       );
       const [d, inactive] = slackRatio(given[sAt], given[lamAt], given[1]);
-      const ins = internal(given, eq, d, inactive);
+      const ins = internal(withRc(given, attrs), eq, d, inactive);
       const [k, , unit] = ins;
       const wk = wasmKernels();
       const b0 = attrs.boosts[0];
@@ -348,7 +397,7 @@ export const factorStepOp: KernelOp<FactorStepAttrs> =
       if (
         wk !== null &&
         d.dtype === 'float64' &&
-        fusedWasm(wk, ins, outs, unit0, on, eq)
+        fusedWasm(wk, ins, outs, unit0, on, eq, single)
       ) {
         level.data.fill(0);
         return;
@@ -364,25 +413,24 @@ export const factorStepOp: KernelOp<FactorStepAttrs> =
       shiftedCholeskyOp.cpu([k, d, unit, ...tail], [l, level], attrs);
       const dir = [...directionIns(ins, l, eq), ...tail];
       const dirOuts = outs.slice(0, -1);
-      if (eq) predictCorrectEqOp.cpu(dir, dirOuts, {});
-      else predictCorrectOp.cpu(dir, dirOuts, {});
+      if (eq) predictCorrectEqOp.cpu(dir, dirOuts, { single });
+      else predictCorrectOp.cpu(dir, dirOuts, { single });
     },
-    decompose: (all, { boosts, eq }) => {
-      const count = countOf(eq);
+    decompose: (all, attrs) => {
+      const { boosts, eq } = attrs;
+      const count = inputCount(attrs);
       const given = all.slice(0, count);
       const active = all[count] ?? null;
       const [sAt, lamAt] = slamAt(eq);
       const d = given[sAt].div(given[lamAt]);
-      const ins = internal(given, eq, d, d.greater(given[1]));
+      const ins = internal(withRc(given, attrs), eq, d, d.greater(given[1]));
       const [k, , unit] = ins;
       const [l, level] = shiftedCholesky(k, d, unit, boosts, active);
       const dir = directionIns(ins, l, eq);
       const dirGiven = active === null ? dir : [...dir, active];
-      const outs = apply(
-        eq ? predictCorrectEqOp : predictCorrectOp,
-        dirGiven,
-        {},
-      );
+      const outs = apply(eq ? predictCorrectEqOp : predictCorrectOp, dirGiven, {
+        single: attrs.single,
+      });
       return [...outs, level];
     },
   });
@@ -393,7 +441,9 @@ export const factorStepOp: KernelOp<FactorStepAttrs> =
  * its factor and the rows where s/lam > gDiag taken as inactive, in one
  * op that keeps the factor in WebAssembly memory (the file comment):
  * [dz, dlam, ds, level], or [dz, dlam, ds, dnu, level] with equalities.
- * `eqBlock` is [L_R, V, W_A, ry], or null without equalities.
+ * `eqBlock` is [L_R, V, W_A, ry], or null without equalities. Given `rc`,
+ * one Newton solve for it instead of the direction (qpDualSolveRx, or
+ * qpDualSolveEq with equalities).
  * @example
  * const [dz, dlam, ds, level] = factorStep(kg, gDiag, unit, [lq, wG, G], null, rx, s, lam, rz, [0, 1e3]);
  */
@@ -409,6 +459,7 @@ export function factorStep(
   rz: Tensor,
   boosts: readonly number[],
   active: Tensor | null = null,
+  rc: Tensor | null = null,
 ): Tensor[] {
   const ins =
     eqBlock === null
@@ -427,9 +478,11 @@ export function factorStep(
           lam,
           rz,
         ];
+  if (rc !== null) ins.push(rc);
   if (active !== null) ins.push(active);
   return apply(factorStepOp, ins, {
     boosts: [...boosts],
     eq: eqBlock !== null,
+    ...(rc === null ? {} : { single: true }),
   });
 }

@@ -124,13 +124,26 @@ export interface Stepped {
 export function initialIterate(prob: Problem, pre: KktPre): Stepped {
   const { G } = prob.data;
   const ones = G === null ? null : prob.h!.mul(0).add(1);
-  const f = factorKkt(pre, ones, ones);
   const rz = prob.h === null ? null : prob.h.neg();
   const rc = ones === null ? null : ones.mul(0);
   const ry = prob.b === null ? null : prob.b.neg();
-  const st = solveKkt(f, { rx: prob.p, rc, rz, ry });
+  const rhs = { rx: prob.p, rz, ry };
+  // The strategy may factor and solve in one op (the factor is not kept).
+  const fused =
+    ones === null
+      ? null
+      : (pre.strategy.factorStep?.(pre, ones, ones, null, rhs, rc) ?? null);
+  let st: KktStep;
+  let level: Tensor | null;
+  if (fused !== null) {
+    st = fused.d;
+    level = fused.level;
+  } else {
+    const f = factorKkt(pre, ones, ones);
+    st = solveKkt(f, { ...rhs, rc });
+    level = f.level;
+  }
   const nu = st.dnu;
-  const level = f.level;
   if (st.ds === null || st.dlam === null)
     return { it: { z: st.dz, s: null, lam: null, nu }, level };
   const s = shiftPositive(st.ds);

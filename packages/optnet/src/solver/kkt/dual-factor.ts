@@ -229,7 +229,8 @@ export function factorDual(
  * (kernels/factor-step-kernel.ts): the same results, without the
  * [nBatch, m, m] factor written out and read back. Null where dual.ts's
  * step would not run a fused direction: no inequalities, or refinement
- * asked for.
+ * asked for. Given `rc`, one solve for it instead of a direction (what
+ * factorDual and dual.ts's solve give; the starting point's).
  * @example const fused = factorStepDual(pre, s, lam, null, { rx, rz, ry });
  */
 export function factorStepDual(
@@ -238,6 +239,7 @@ export function factorStepDual(
   lam: Tensor,
   active: Tensor | null,
   rhs: KktStepRhs,
+  rc: Tensor | null = null,
 ): { d: KktStep; level: Tensor } | null {
   const { kg, gDiag, unit, lq, wG, wA, lr, v } = pre;
   const G = pre.data.G;
@@ -268,6 +270,7 @@ export function factorStepDual(
     rhs.rz,
     S_BOOSTS,
     active,
+    rc,
   );
   const [dz, dlam, ds] = outs;
   const dnu = eqBlock === null ? null : outs[3];

@@ -222,6 +222,8 @@ export interface KktStrategy<
    * factorization (an iteration needs none after its direction), with the
    * factorization's per-item `level`; null where it does not apply (then
    * the solver factors and steps apart). Its results are those of the two.
+   * Given `rc`, `factor` and then one `solve` for { ...rhs, rc } instead
+   * (the starting point's solve).
    */
   factorStep?(
     pre: P,
@@ -229,6 +231,7 @@ export interface KktStrategy<
     lam: Tensor,
     active: Tensor | null,
     rhs: KktStepRhs,
+    rc?: Tensor | null,
   ): { readonly d: KktStep; readonly level: Tensor | null } | null;
   /**
    * Optional: `factor` at (s, lam) for the items where `keep` (one flag
