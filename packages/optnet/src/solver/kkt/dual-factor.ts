@@ -19,6 +19,7 @@ import {
 } from '@optnet/tensor';
 import { shiftedCholesky } from '../../kernels/shifted-cholesky-kernel.js';
 import { factorStep } from '../../kernels/factor-step-kernel.js';
+import { dualPrefactor } from '../../kernels/prefactor-kernel.js';
 import { worseLevel } from './kkt.js';
 import type {
   KktFact,
@@ -124,9 +125,9 @@ export function preFactorDual(
     lq.rank === 3 && t.rank === 2
       ? t.unsqueeze(0).expand([nBatch, ...t.shape])
       : t;
-  const wG = G === null ? null : lq.triangularSolve(lift(G).transpose(-2, -1));
+  // W_G = L_Q⁻¹Gᵀ and Kgg = W_GᵀW_G in one op (kernels/prefactor-kernel.ts)
+  const [wG, kgg] = G === null ? [null, null] : dualPrefactor(lq, G);
   const wA = A === null ? null : lq.triangularSolve(lift(A).transpose(-2, -1));
-  const kgg = wG === null ? null : wG.matmul(wG, { transA: true });
   let eq = { lr: null as Tensor | null, v: null as Tensor | null, kg: kgg };
   if (wA !== null) {
     const block = equalityBlock(wA, wG, kgg, f32);
