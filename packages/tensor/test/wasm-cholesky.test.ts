@@ -1,6 +1,7 @@
 // The WebAssembly Cholesky functions other packages call through
 // wasmKernels(): cholShiftedBatch against cholBatch on a copy of the
-// shifted matrix, bit for bit, failures included.
+// shifted matrix, bit for bit, failures included; and regularizedCholesky's
+// WebAssembly path (whole items copied in, the upper triangle never read).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as T from '@optnet/tensor';
@@ -116,6 +117,67 @@ test('cholShiftedBatch: the factor of A + diag(d) + shift·I from A where it is 
   const lower = base();
   lower.a[0 * n * n + 5 * n + 2] = Infinity;
   both(k, lower, 'an Inf below the diagonal of item 0');
+});
+
+test('regularizedCholesky through WebAssembly: the upper triangle never read (NaN there changes nothing), per-item, consecutive and shared A, boosted and broken items; levels as the JS kernel gives them', () => {
+  const rng = T.makeRng(21);
+  const n = 7;
+  const f64 = { dtype: 'float64' as const };
+  const items = spdItems(rng, n, 6);
+  // item 2 indefinite (a boost makes it factor), item 4 NaN below the
+  // diagonal (every try fails: level −1, the identity)
+  for (let i = 0; i < n; i++) items[2 * n * n + i * n + i] -= 40;
+  items[4 * n * n + 3 * n + 1] = NaN;
+  const upperNaN = items.map((v, i) =>
+    i % n > Math.floor(i / n) % n ? NaN : v,
+  );
+  const lowerOnly = items.map((v, i) =>
+    i % n > Math.floor(i / n) % n ? 0 : v,
+  );
+  const unit = T.tensor([1, 2, 3, 1, 2, 3], f64).reshape([6, 1]);
+  const boosts = [1e-3, 10, 100]; // the first try shifted too
+  const run = (a: Float64Array, shape: number[], wasm: boolean) => {
+    const was = T.setWasmKernels(wasm);
+    try {
+      const [l, level] = T.regularizedCholesky(
+        T.tensor(a, f64).reshape(shape),
+        unit,
+        boosts,
+      );
+      return [Array.from(l.dataSync()), Array.from(level.dataSync())];
+    } finally {
+      T.setWasmKernels(was);
+    }
+  };
+  for (const [what, a, shape] of [
+    ['per item', upperNaN, [6, n, n]],
+    ['shared', upperNaN.subarray(0, n * n), [n, n]],
+  ] as const) {
+    const clean = shape.length === 3 ? lowerOnly : lowerOnly.subarray(0, n * n);
+    const [l, level] = run(a, [...shape], true);
+    const [l0, level0] = run(clean, [...shape], true);
+    assert.equal(l, l0, `${what}: the upper triangle is not read`);
+    assert.equal(level, level0, `${what}: levels`);
+    const [lJs, levelJs] = run(clean, [...shape], false);
+    assert.equal(level, levelJs, `${what}: levels as the JS kernel's`);
+    if (shape.length === 3) {
+      assert.ok(level[2] > 0, 'item 2 boosted');
+      assert.is(level[4], -1, 'item 4 broken');
+      assert.equal(
+        [0, 1, 3, 5].map((i) => level[i]),
+        [0, 0, 0, 0],
+      );
+    }
+    for (let i = 0; i < l.length; i++)
+      assert.ok(
+        Math.abs(l[i] - lJs[i]) <= 1e-12 * (1 + Math.abs(lJs[i])),
+        `${what}: entry ${i}`,
+      );
+    // every factor lower triangular
+    for (let i = 0; i < l.length; i++)
+      if (i % n > Math.floor(i / n) % n)
+        assert.is(l[i], 0, `${what}: upper ${i}`);
+  }
 });
 
 test.run();

@@ -15,6 +15,7 @@ import {
 } from '../../ops/regularized-cholesky.js';
 import {
   inChunks,
+  mapStride,
   wasmCostScale,
   wasmKernels,
   type WasmKernels,
@@ -45,15 +46,24 @@ function runWasm(
   return inChunks(wk, nn * 8, start, end, (s, e, at) => {
     const mem = wk.f64();
     const base = at >> 3;
-    for (let t = s; t < e; t++)
-      load(
-        a.data,
-        maps.a[t],
-        mem,
-        base + (t - s) * nn,
-        n,
-        unit.data[maps.u[t]] * boosts[0],
-      );
+    // The items whole (cholBatch reads the lower triangles only and zeroes
+    // the upper ones of its factors), one copy where they are consecutive,
+    // then each diagonal shifted: load's values, 2-3x faster than its
+    // element loop.
+    const A = a.data;
+    if (mapStride(maps.a, s, e, 1) === 1)
+      mem.set(A.subarray(maps.a[s] * nn, (maps.a[s] + e - s) * nn), base);
+    else
+      for (let t = s; t < e; t++)
+        mem.set(
+          A.subarray(maps.a[t] * nn, (maps.a[t] + 1) * nn),
+          base + (t - s) * nn,
+        );
+    for (let t = s; t < e; t++) {
+      const shift = unit.data[maps.u[t]] * boosts[0];
+      const o = base + (t - s) * nn;
+      for (let i = 0; i < n; i++) mem[o + i * n + i] += shift;
+    }
     let t = s;
     while (t < e) {
       const bad = wk.fn.cholBatch(at + (t - s) * nn * 8, n, e - t);
