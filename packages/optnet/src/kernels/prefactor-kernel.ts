@@ -12,7 +12,8 @@
  * which is also the `decompose`.
  *
  * Neither input is checked finite (G is checked by qp's validation, L_Q
- * is a Cholesky factor).
+ * is a Cholesky factor). The op runs on one thread: where threads are on
+ * and would split the solve, `dualPrefactor` runs the tensor ops instead.
  *
  * Glossary: n = nz, m = nIneq; L_Q [(nBatch,) n, n] lower, G
  * [(nBatch,) m, n]; W_G [(nBatch,) n, m], K [(nBatch,) m, m].
@@ -20,6 +21,7 @@
 import {
   allocArray,
   apply,
+  cpuWouldSplit,
   defineOp,
   DTypeError,
   primitives,
@@ -238,6 +240,15 @@ export const prefactorOp: KernelOp<Record<string, never>> = defineOp<
  * @example const [wG, kgg] = dualPrefactor(lq, G);
  */
 export function dualPrefactor(lq: Tensor, g: Tensor): [Tensor, Tensor] {
-  const [w, k] = apply(prefactorOp, [lq, g], {});
-  return [w, k];
+  // Where threads would split the solve (and the Gram product), the
+  // tensor ops run: the op itself runs on one thread.
+  const [batch, n, m] = dims([lq, g]);
+  const w = { shape: [...batch, n, m], dtype: lq.dtype };
+  const attrs = { lower: true, transpose: false, unitDiagonal: false };
+  if (cpuWouldSplit(primitives.triangularSolve, [lq, w], [w], attrs)) {
+    const [wG, k] = prefactorOp.decompose!([lq, g], {});
+    return [wG, k];
+  }
+  const [wG, k] = apply(prefactorOp, [lq, g], {});
+  return [wG, k];
 }
