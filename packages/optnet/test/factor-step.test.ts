@@ -22,7 +22,11 @@ import {
   type Tensor,
 } from '@optnet/tensor';
 import { wasmKernels } from '@optnet/tensor/wasm';
-import { factorStep } from '../src/kernels/factor-step-kernel.js';
+import {
+  factorStep,
+  type StepFrom,
+} from '../src/kernels/factor-step-kernel.js';
+import { move, stepLength } from '../src/kernels/step-kernels.js';
 import {
   dualSolveRx,
   predictCorrect,
@@ -131,11 +135,12 @@ function counting<T>(f: () => T): T {
   }
 }
 
-/** The fused op on a sample (given rc: its single-solve mode). */
+/** The fused op on a sample (given rc: its single-solve mode; given step, its move mode). */
 function fused(
   x: Sample,
   active: Tensor | null,
   rc: Tensor | null = null,
+  step: StepFrom | null = null,
 ): Tensor[] {
   const [lq, wG, G, rx, s, lam, rz] = x.rest;
   const eq = x.eq;
@@ -152,6 +157,7 @@ function fused(
     BOOSTS,
     active,
     rc,
+    step,
   );
 }
 
@@ -279,6 +285,79 @@ test('qpFactorStep with rc (single mode) gives the bits of qpShiftedCholesky the
   assert.throws(
     () => fused(x, null, randn([7, 8], { rng: makeRng(2), dtype: f64 })),
     /qpFactorStep: rc must be shaped and typed as s/,
+  );
+});
+
+test('qpFactorStep with a step (move mode) gives the bits of the two ops, qpStepLength (capGap) and qpMove: with and without equalities, shared and per-item K and Q, f64 and f32, WebAssembly and JS, with and without `active`', () => {
+  const mask = tensor([[0], [1], [0], [1], [1], [0], [1]], { dtype: 'bool' });
+  withEachKernelSet((wasm) => {
+    let seed = 140;
+    for (const q of [0, 3])
+      for (const dtype of [f64, 'float32'] as const)
+        for (const shared of [false, true])
+          for (const active of [null, mask]) {
+            const x = sample(seed++, 7, 6, 9, shared, !shared, dtype, q);
+            const rng = makeRng(seed);
+            // the iterate the step starts from: its own s and lam (the
+            // factored ones are x's)
+            const pos = () => rand([7, 9], { rng, dtype }).add(0.5);
+            const step: StepFrom = {
+              z: randn([7, 6], { rng, dtype }),
+              s: pos(),
+              lam: pos(),
+              nu: q === 0 ? null : randn([7, q], { rng, dtype }),
+              scale: 0.99,
+            };
+            const [, want0] = both(x, active);
+            fallbackCalls = 0;
+            const got = counting(() => fused(x, active, null, step));
+            const what = `move, nEq ${q}, ${dtype}, shared ${shared}, active ${active !== null}, wasm ${wasm}`;
+            assert.is(fallbackCalls === 0, wasm && dtype === f64, what);
+            // the reference: the direction, then the two step ops
+            const [sF, lamF] = [x.rest[4], x.rest[5]]; // the factored s, lam
+            const [dz, dlam, ds] = want0;
+            const alpha = stepLength(sF, lamF, ds, dlam, {
+              scale: 0.99,
+              capGap: true,
+            });
+            const level = want0[want0.length - 1];
+            const pairs: [Tensor, Tensor][] = [
+              [step.z, dz],
+              [step.s, ds],
+              [step.lam, dlam],
+            ];
+            if (step.nu !== null) pairs.push([step.nu, want0[3]]);
+            const want = [...move(alpha, pairs, active, level), level];
+            const names = ['z', 's', 'lam', ...(q > 0 ? ['nu'] : []), 'level'];
+            names.forEach((name, i) => {
+              const g = Array.from(got[i].dataSync());
+              const w = Array.from(want[i].dataSync());
+              const bad = g.findIndex((v, j) => !Object.is(v, w[j]));
+              assert.is(
+                bad,
+                -1,
+                `${what} ${name}[${bad}]: ${g[bad]} vs ${w[bad]}`,
+              );
+            });
+            // it moved: the direction is not zero on a moving item
+            assert.not.equal(
+              Array.from(got[0].dataSync()).slice(6, 12),
+              Array.from(step.z.dataSync()).slice(6, 12),
+              `${what}: item 1 moved`,
+            );
+          }
+  });
+  const x = sample(1, 7, 6, 9, true, true);
+  const z = randn([7, 6], { rng: makeRng(3), dtype: f64 });
+  const s9 = rand([7, 9], { rng: makeRng(4), dtype: f64 });
+  assert.throws(
+    () => fused(x, null, s9, { z, s: s9, lam: s9, nu: null, scale: 0.99 }),
+    /qpFactorStep: single \(one solve\) and move/,
+  );
+  assert.throws(
+    () =>
+      fused(x, null, null, { z: s9, s: s9, lam: s9, nu: null, scale: 0.99 }),
+    /qpFactorStep: the iterate \(z, s, lam\) must be \[7, 6\], \[7, 9\], \[7, 9\]/,
   );
 });
 

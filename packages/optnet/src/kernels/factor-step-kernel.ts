@@ -56,6 +56,8 @@ import {
   type WasmKernels,
 } from '@optnet/tensor/wasm';
 import { activeRuns, mapsOf, splitActive, type Data } from './fused-common.js';
+import { move, moveOp, stepLength, stepLengthOp } from './step-kernels.js';
+import { stepMoveWat } from './step-move-wat.js';
 import { dualSolveWat, predictCorrectOp } from './dual-solve-kernel.js';
 import {
   predictCorrectEqOp,
@@ -78,6 +80,14 @@ export interface FactorStepAttrs {
    * starting point, whose factor nothing else needs either).
    */
   readonly single?: boolean;
+  /**
+   * Take the step too (not with `single`): with the iterate's z, s, lam
+   * (and nu with equalities) as inputs after rz, the op also runs
+   * qpStepLength (this `move` as its scale, capGap on; from the s, lam it
+   * factors) and qpMove (items left out or broken down stay), and returns
+   * the next z, s, lam (nu), level instead of the direction.
+   */
+  readonly move?: number;
 }
 
 /** The op's inputs (without equalities). */
@@ -115,19 +125,30 @@ const WINDOW = 100 << 10;
 /** How many inputs the op takes, before `active` (and rc, when single). */
 const countOf = (eq: boolean): number => (eq ? 14 : 10);
 
+/** The iterate's inputs with `move`: z, s, lam (and nu). */
+const moveCount = (eq: boolean): number => (eq ? 4 : 3);
+
 /** How many inputs a call with these attributes takes, before `active`. */
-const inputCount = ({ eq, single }: FactorStepAttrs): number =>
-  countOf(eq) + (single === true ? 1 : 0);
+const inputCount = ({ eq, single, move }: FactorStepAttrs): number =>
+  countOf(eq) +
+  (single === true ? 1 : 0) +
+  (move !== undefined ? moveCount(eq) : 0);
 
 /**
- * The given inputs with rc (single mode: the last of them) in s's place,
- * where the direction op's single mode takes it; others as they are.
+ * The direction's part of the given inputs: with rc (single mode: the
+ * input after them) in s's place, where the direction op's single mode
+ * takes it.
  */
 function withRc<T>(given: readonly T[], attrs: FactorStepAttrs): T[] {
-  if (attrs.single !== true) return [...given];
   const base = given.slice(0, countOf(attrs.eq));
-  base[slamAt(attrs.eq)[0]] = given[given.length - 1];
+  if (attrs.single === true) base[slamAt(attrs.eq)[0]] = given[base.length];
   return base;
+}
+
+/** With `move`: the iterate's z, s, lam and nu (null without equalities). */
+function iterateOf<T>(given: readonly T[], eq: boolean): [T, T, T, T | null] {
+  const [z, s, lam, nu] = given.slice(countOf(eq), countOf(eq) + 4);
+  return [z, s, lam, eq ? nu : null];
 }
 
 /**
@@ -191,7 +212,13 @@ function factorStepShape(
     );
   }
   const [core, active] = splitActive('qpFactorStep', all, count, nBatch);
-  const rc = core[count - 1];
+  const rc = core[countOf(eq)];
+  if (attrs.single === true && attrs.move !== undefined) {
+    throw new ShapeError(
+      'BAD_ARGUMENT',
+      `qpFactorStep: single (one solve) and move (a step along the direction) exclude each other; got both. Take the step with the direction only.`,
+    );
+  }
   if (
     attrs.single === true &&
     (rc.shape.join() !== s.shape.join() || rc.dtype !== s.dtype)
@@ -213,6 +240,23 @@ function factorStepShape(
   const outs = eq
     ? predictCorrectEqOp.shape(dir, single)
     : predictCorrectOp.shape(dir, single);
+  if (attrs.move !== undefined) {
+    // the iterate, shaped as the direction (z as dz, s and lam as ds, nu
+    // as dnu)
+    const [z, s0, lam0, nu] = iterateOf(core, eq);
+    const like = eq
+      ? [outs[0], outs[2], outs[2], outs[3]]
+      : [outs[0], outs[2], outs[2]];
+    const got = nu === null ? [z, s0, lam0] : [z, s0, lam0, nu];
+    got.forEach((t, i) => {
+      if (t.shape.join() !== like[i].shape.join() || t.dtype !== s.dtype) {
+        throw new ShapeError(
+          'SHAPE_MISMATCH',
+          `qpFactorStep: the iterate (z, s, lam${eq ? ', nu' : ''}) must be ${like.map((o) => `[${o.shape.join(', ')}]`).join(', ')} of ${s.dtype}; got ${got.map((o) => `${o.dtype}[${o.shape.join(', ')}]`).join(', ')}.`,
+        );
+      }
+    });
+  }
   return [...outs, { shape: [nBatch, 1], dtype: s.dtype }];
 }
 
@@ -244,6 +288,76 @@ function slackRatio(
   ];
 }
 
+/** With `move`: the iterate the step starts from, and the step's scale. */
+interface StepIns {
+  readonly z: CpuTensor;
+  readonly s: CpuTensor;
+  readonly lam: CpuTensor;
+  readonly nu: CpuTensor | null;
+  readonly scale: number;
+}
+
+/** The iterate in the outputs' order (z, s, lam, nu). */
+function stepGiven(step: StepIns, eq: boolean): CpuTensor[] {
+  return eq ? [step.z, step.s, step.lam, step.nu!] : [step.z, step.s, step.lam];
+}
+
+/** Addresses of a chunk's vectors in WebAssembly memory (fusedWasm). */
+interface ChunkArgs {
+  /** The direction's inputs (rx, [ry,] s, lam, d, inactive, rz). */
+  readonly vecArgs: readonly number[];
+  /** The direction (dz, dlam, ds[, dnu]). */
+  readonly outArgs: readonly number[];
+  /** The iterate (z, s, lam[, nu]). */
+  readonly stepArgs: readonly number[];
+  /** The next iterate (z, s, lam[, nu]). */
+  readonly nextArgs: readonly number[];
+}
+
+/**
+ * qpStepMove (step-move-wat.ts) on `count` items from the chunk's item
+ * `o`, whose directions were just made.
+ */
+function stepWindow(
+  wk: WasmKernels,
+  step: StepIns,
+  eq: boolean,
+  [n, m, q]: readonly number[],
+  o: number,
+  count: number,
+  a: ChunkArgs,
+): void {
+  const sAt = eq ? 2 : 1;
+  const [nb, mb, qb] = [n * 8 * o, m * 8 * o, q * 8 * o];
+  const [dz, dlam, ds] = a.outArgs;
+  const [z, s0, lam0] = a.stepArgs;
+  const [zo, so, lamo] = a.nextArgs;
+  const nu = eq
+    ? [a.stepArgs[3] + qb, a.outArgs[3] + qb, a.nextArgs[3] + qb]
+    : [0, 0, 0];
+  wk.fn.qpStepMove(
+    a.vecArgs[sAt] + mb,
+    a.vecArgs[sAt + 1] + mb,
+    ds + mb,
+    dlam + mb,
+    z + nb,
+    dz + nb,
+    s0 + mb,
+    lam0 + mb,
+    nu[0],
+    nu[1],
+    zo + nb,
+    so + mb,
+    lamo + mb,
+    nu[2],
+    n,
+    m,
+    eq ? q : 0,
+    count,
+    step.scale,
+  );
+}
+
 /**
  * Both in WebAssembly, chunk by chunk of items (one chunk at the paper's
  * sizes); false (outputs not final) where an active item's factorization
@@ -257,6 +371,7 @@ function fusedWasm(
   active: ArrayLike<number> | null,
   eq: boolean,
   single: boolean,
+  step: StepIns | null,
 ): boolean {
   const [k, d] = ins;
   const [nBatch, m] = d.shape;
@@ -288,7 +403,13 @@ function fusedWasm(
   // Per item: d and shift, the vectors, the outputs, and the work
   // (counted per item so that any chunk has room for it); the window's
   // factors have a slot of their own.
-  const itemDoubles = m + 1 + sum(vecLens) + sum(outLens) + work;
+  // With `step`: the iterate copied in (s and lam only where they differ
+  // from the factored ones) and the next one's room.
+  const stepVecs = step === null ? [] : stepGiven(step, eq);
+  const stepLens = stepVecs.map((t) => t.shape[1]);
+  const nextLens = step === null ? [] : outLens;
+  const itemDoubles =
+    m + 1 + sum(vecLens) + sum(outLens) + work + sum(stepLens) + sum(nextLens);
   const window = Math.max(1, Math.floor(WINDOW / (mm * 8)));
   const perMat = mats.map((t, i) => (t.shape.length === 3 ? matSizes[i] : 1));
   const maxMat = Math.max(mm, ...perMat);
@@ -323,6 +444,13 @@ function fusedWasm(
     });
     const outArgs = outLens.map((len) => take(c * len));
     const workAt = take(work);
+    const stepArgs = stepVecs.map((t, i) => {
+      const len = stepLens[i];
+      const a = take(c * len);
+      mem.set((t.data as Data).subarray(s0 * len, e0 * len), a >> 3);
+      return a;
+    });
+    const nextArgs = nextLens.map((len) => take(c * len));
     const lens = [...vecLens, ...outLens];
     const windows: [number, number][] = [];
     for (const [a0, b0] of activeRuns(active, s0, e0))
@@ -356,6 +484,30 @@ function fusedWasm(
         ...dims,
         b - a,
       );
+      if (step !== null)
+        stepWindow(wk, step, eq, [n, m, q], o, b - a, {
+          vecArgs,
+          outArgs,
+          stepArgs,
+          nextArgs,
+        });
+    }
+    if (step !== null) {
+      // the next iterate; a left-out item keeps its own
+      const given = stepGiven(step, eq);
+      outLens.forEach((len, i) => {
+        const out = outs[i].data as Data;
+        const o = nextArgs[i] >> 3;
+        out.set(mem.subarray(o, o + c * len), s0 * len);
+        if (active !== null)
+          for (let t = s0; t < e0; t++)
+            if (!active[t])
+              out.set(
+                (given[i].data as Data).subarray(t * len, (t + 1) * len),
+                t * len,
+              );
+      });
+      return true;
     }
     outLens.forEach((len, i) => {
       const out = outs[i].data as Data;
@@ -378,6 +530,7 @@ export const factorStepOp: KernelOp<FactorStepAttrs> =
       const { eq } = attrs;
       const single = attrs.single === true;
       registerWasmKernels(eq ? predictCorrectEqWat : dualSolveWat);
+      if (attrs.move !== undefined) registerWasmKernels(stepMoveWat);
       const count = inputCount(attrs);
       const [sAt, lamAt] = slamAt(eq);
       const [given, active] = splitActive(
@@ -394,15 +547,21 @@ export const factorStepOp: KernelOp<FactorStepAttrs> =
       const unit0 = Float64Array.from(unit.data, (u) => u * b0);
       const on = active === null ? null : (active.data as Uint8Array);
       const level = outs[outs.length - 1];
+      let step: StepIns | null = null;
+      if (attrs.move !== undefined) {
+        const [z, s0, lam0, nu] = iterateOf(given, eq);
+        step = { z, s: s0, lam: lam0, nu, scale: attrs.move };
+      }
       if (
         wk !== null &&
         d.dtype === 'float64' &&
-        fusedWasm(wk, ins, outs, unit0, on, eq, single)
+        fusedWasm(wk, ins, outs, unit0, on, eq, single, step)
       ) {
         level.data.fill(0);
         return;
       }
-      // The two ops, as apart: the factor into a scratch array.
+      // The ops, as apart: the factor into a scratch array (and with
+      // `move` the direction too).
       const [nBatch, m] = d.shape;
       const l: CpuTensor = {
         data: allocArray(d.dtype, nBatch * m * m),
@@ -412,9 +571,32 @@ export const factorStepOp: KernelOp<FactorStepAttrs> =
       const tail = active === null ? [] : [active];
       shiftedCholeskyOp.cpu([k, d, unit, ...tail], [l, level], attrs);
       const dir = [...directionIns(ins, l, eq), ...tail];
-      const dirOuts = outs.slice(0, -1);
+      const dirOuts =
+        step === null
+          ? outs.slice(0, -1)
+          : outs.slice(0, -1).map((o) => ({
+              ...o,
+              data: allocArray(o.dtype, o.data.length),
+            }));
       if (eq) predictCorrectEqOp.cpu(dir, dirOuts, { single });
       else predictCorrectOp.cpu(dir, dirOuts, { single });
+      if (step === null) return;
+      const [dz, dlam, ds] = dirOuts;
+      const alpha: CpuTensor = {
+        data: allocArray(d.dtype, nBatch),
+        shape: [nBatch, 1],
+        dtype: d.dtype,
+      };
+      stepLengthOp.cpu([given[sAt], given[lamAt], ds, dlam], [alpha], {
+        scale: step.scale,
+        capGap: true,
+      });
+      const pairs = [step.z, dz, step.s, ds, step.lam, dlam];
+      if (step.nu !== null) pairs.push(step.nu, dirOuts[3]);
+      moveOp.cpu([alpha, ...pairs, ...tail, level], outs.slice(0, -1), {
+        masked: active !== null,
+        leveled: true,
+      });
     },
     decompose: (all, attrs) => {
       const { boosts, eq } = attrs;
@@ -431,9 +613,34 @@ export const factorStepOp: KernelOp<FactorStepAttrs> =
       const outs = apply(eq ? predictCorrectEqOp : predictCorrectOp, dirGiven, {
         single: attrs.single,
       });
-      return [...outs, level];
+      if (attrs.move === undefined) return [...outs, level];
+      const [dz, dlam, ds] = outs;
+      const alpha = stepLength(given[sAt], given[lamAt], ds, dlam, {
+        scale: attrs.move,
+        capGap: true,
+      });
+      const [z, s0, lam0, nu] = iterateOf(given, eq);
+      const pairs: [Tensor, Tensor][] = [
+        [z, dz],
+        [s0, ds],
+        [lam0, dlam],
+      ];
+      if (nu !== null) pairs.push([nu, outs[3]]);
+      return [...move(alpha, pairs, active, level), level];
     },
   });
+
+/**
+ * The iterate a step starts from and its scale (factorStep's `step`): nu
+ * with equalities, else null.
+ */
+export interface StepFrom {
+  readonly z: Tensor;
+  readonly s: Tensor;
+  readonly lam: Tensor;
+  readonly nu: Tensor | null;
+  readonly scale: number;
+}
 
 /**
  * qpShiftedCholesky(K, s/lam, unit, boosts, active) and then
@@ -443,7 +650,9 @@ export const factorStepOp: KernelOp<FactorStepAttrs> =
  * [dz, dlam, ds, level], or [dz, dlam, ds, dnu, level] with equalities.
  * `eqBlock` is [L_R, V, W_A, ry], or null without equalities. Given `rc`,
  * one Newton solve for it instead of the direction (qpDualSolveRx, or
- * qpDualSolveEq with equalities).
+ * qpDualSolveEq with equalities). Given `step`, the step along the
+ * direction too (qpStepLength with capGap at its scale, then qpMove):
+ * [z, s, lam, level], or [z, s, lam, nu, level].
  * @example
  * const [dz, dlam, ds, level] = factorStep(kg, gDiag, unit, [lq, wG, G], null, rx, s, lam, rz, [0, 1e3]);
  */
@@ -460,6 +669,7 @@ export function factorStep(
   boosts: readonly number[],
   active: Tensor | null = null,
   rc: Tensor | null = null,
+  step: StepFrom | null = null,
 ): Tensor[] {
   const ins =
     eqBlock === null
@@ -479,10 +689,15 @@ export function factorStep(
           rz,
         ];
   if (rc !== null) ins.push(rc);
+  if (step !== null) {
+    ins.push(step.z, step.s, step.lam);
+    if (eqBlock !== null) ins.push(step.nu!);
+  }
   if (active !== null) ins.push(active);
   return apply(factorStepOp, ins, {
     boosts: [...boosts],
     eq: eqBlock !== null,
     ...(rc === null ? {} : { single: true }),
+    ...(step === null ? {} : { move: step.scale }),
   });
 }

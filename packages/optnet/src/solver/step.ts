@@ -176,6 +176,9 @@ function shiftPositive(x: Tensor): Tensor {
   return x.add(where(a.greaterEqual(0), a.add(1), 0));
 }
 
+/** The fraction of the step to the boundary taken (the iterate stays interior). */
+const STEP_SCALE = 0.99;
+
 /**
  * One predictor-corrector step; items where `active` is false stay put
  * (`active` null: all move), and so do items whose factorization broke
@@ -204,6 +207,12 @@ export function step(
   // factorization with the direction (no factor is kept: nothing after
   // the direction needs it).
   const rhs = { rx, rz, ry };
+  // The strategy may take the whole step in one op (factorization,
+  // direction, step length and move; no factor or direction is kept).
+  const moved =
+    pre.strategy.factorStepMove?.(pre, s, lam, active, rhs, it, STEP_SCALE) ??
+    null;
+  if (moved !== null) return { it: moved.it, level: moved.level };
   let fused = pre.strategy.factorStep?.(pre, s, lam, active, rhs) ?? null;
   if (fused === null) {
     const f: KktFact = factorKkt(pre, s, lam, active);
@@ -212,7 +221,7 @@ export function step(
   }
   const { d, level } = fused;
   const alpha = stepLength(s, lam, d.ds!, d.dlam!, {
-    scale: 0.99,
+    scale: STEP_SCALE,
     capGap: true,
   });
   return { it: update(it, d, alpha, active, level), level };

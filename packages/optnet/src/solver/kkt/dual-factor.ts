@@ -18,11 +18,12 @@ import {
   type Tensor,
 } from '@optnet/tensor';
 import { shiftedCholesky } from '../../kernels/shifted-cholesky-kernel.js';
-import { factorStep } from '../../kernels/factor-step-kernel.js';
+import { factorStep, type StepFrom } from '../../kernels/factor-step-kernel.js';
 import { dualPrefactor } from '../../kernels/prefactor-kernel.js';
 import { worseLevel } from './kkt.js';
 import type {
   KktFact,
+  KktIterate,
   KktPre,
   KktSetup,
   KktStep,
@@ -242,6 +243,48 @@ export function factorStepDual(
   rhs: KktStepRhs,
   rc: Tensor | null = null,
 ): { d: KktStep; level: Tensor } | null {
+  const outs = fusedOuts(pre, s, lam, active, rhs, rc, null);
+  if (outs === null) return null;
+  const [dz, dlam, ds] = outs;
+  const dnu = pre.wA === null ? null : outs[3];
+  return { d: { dz, ds, dlam, dnu }, level: outs[outs.length - 1] };
+}
+
+/**
+ * factorStepDual and then the step along the direction (qpStepLength at
+ * `scale` with capGap, qpMove), in the same op: the next iterate and the
+ * level (the strategy's `factorStepMove`). Null where factorStepDual is.
+ * @example const next = factorStepMoveDual(pre, s, lam, null, rhs, it, 0.99);
+ */
+export function factorStepMoveDual(
+  pre: DualPre,
+  s: Tensor,
+  lam: Tensor,
+  active: Tensor | null,
+  rhs: KktStepRhs,
+  it: KktIterate,
+  scale: number,
+): { it: KktIterate; level: Tensor } | null {
+  if (it.s === null || it.lam === null) return null;
+  if ((pre.wA === null) !== (it.nu === null)) return null;
+  const step = { z: it.z, s: it.s, lam: it.lam, nu: it.nu, scale };
+  const outs = fusedOuts(pre, s, lam, active, rhs, null, step);
+  if (outs === null) return null;
+  const [z, sN, lamN] = outs;
+  const nu = pre.wA === null ? null : outs[3];
+  return { it: { z, s: sN, lam: lamN, nu }, level: outs[outs.length - 1] };
+}
+
+/** factorStep's outputs for the dual reduction, or null (factorStepDual). */
+function fusedOuts(
+  pre: DualPre,
+  s: Tensor,
+  lam: Tensor,
+  active: Tensor | null,
+  rhs: KktStepRhs,
+  rc: Tensor | null,
+  step: StepFrom | null,
+): Tensor[] | null {
   const { kg, gDiag, unit, lq, wG, wA, lr, v } = pre;
   const G = pre.data.G;
   if (
@@ -259,7 +302,7 @@ export function factorStepDual(
     if (lr === null || v === null || rhs.ry === null) return null;
     eqBlock = [lr, v, wA, rhs.ry];
   }
-  const outs = factorStep(
+  return factorStep(
     kg,
     gDiag,
     unit,
@@ -272,10 +315,8 @@ export function factorStepDual(
     S_BOOSTS,
     active,
     rc,
+    step,
   );
-  const [dz, dlam, ds] = outs;
-  const dnu = eqBlock === null ? null : outs[3];
-  return { d: { dz, ds, dlam, dnu }, level: outs[outs.length - 1] };
 }
 
 /**

@@ -40,6 +40,7 @@ import { slackStep } from '../../kernels/step-kernels.js';
 import {
   factorDual,
   factorStepDual,
+  factorStepMoveDual,
   refactorDual,
   preFactorDual,
   type DualFact,
@@ -298,5 +299,6 @@ export const dualKkt: KktStrategy<DualPre, DualFact> = {
   solve: solveDual,
   step: predictorCorrectorDual,
   factorStep: factorStepDual,
+  factorStepMove: factorStepMoveDual,
   refactor: refactorDual,
 };

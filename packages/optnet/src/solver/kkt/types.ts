@@ -44,6 +44,14 @@ export interface KktRhs {
   readonly ry: Tensor | null;
 }
 
+/** An iterate (solver/step.ts's Iterate): nu null without equalities. */
+export interface KktIterate {
+  readonly z: Tensor;
+  readonly s: Tensor | null;
+  readonly lam: Tensor | null;
+  readonly nu: Tensor | null;
+}
+
 /** The right-hand side of a predictor-corrector step: rc is made inside. */
 export type KktStepRhs = Omit<KktRhs, 'rc'>;
 
@@ -233,6 +241,22 @@ export interface KktStrategy<
     rhs: KktStepRhs,
     rc?: Tensor | null,
   ): { readonly d: KktStep; readonly level: Tensor | null } | null;
+  /**
+   * Optional: `factorStep` and then the step along its direction from
+   * `it` (qpStepLength at `scale` with capGap, from the factored s and
+   * lam; then qpMove, items left out by `active` or broken down staying):
+   * the next iterate and the level, as those ops give them; null where it
+   * does not apply.
+   */
+  factorStepMove?(
+    pre: P,
+    s: Tensor,
+    lam: Tensor,
+    active: Tensor | null,
+    rhs: KktStepRhs,
+    it: KktIterate,
+    scale: number,
+  ): { readonly it: KktIterate; readonly level: Tensor | null } | null;
   /**
    * Optional: `factor` at (s, lam) for the items where `keep` (one flag
    * per item) is false, the others taking `from`'s factorization, which
