@@ -120,6 +120,24 @@ test('qpDualPrefactor over several WebAssembly chunks (m 200, 60 items: 23 MB of
   );
 });
 
+test('qpDualPrefactor on recycled memory: every path writes its whole outputs (the Sudoku layer’s shared [64, 64] L_Q and G, called again after its outputs were disposed; per-item too), WebAssembly and JS', () => {
+  withEachKernelSet((wasm) => {
+    for (const perItem of [false, true]) {
+      const [lq, G] = sample(11, 4, 64, 64, perItem, perItem);
+      const want = reference(lq, G).map((t) => Array.from(t.dataSync()));
+      for (let i = 0; i < 3; i++) {
+        const out = dualPrefactor(lq, G);
+        const got = out.map((t) => Array.from(t.dataSync()));
+        const what = `per item ${perItem}, wasm ${wasm}, call ${i}`;
+        assert.equal(got[0], want[0], `${what}: W_G`);
+        assert.equal(got[1], want[1], `${what}: K`);
+        // as a solver's scope does: the next call may get these arrays
+        out.forEach((t) => t.dispose());
+      }
+    }
+  });
+});
+
 test('qpDualPrefactor names itself and the shapes it takes', () => {
   const l = full([3, 3], 1, { dtype: f64 });
   assert.throws(

@@ -192,6 +192,10 @@ function prefactorJs(
     dtype,
   };
   const perm = r === 3 ? [0, 2, 1] : [1, 0];
+  // The op's outputs may be recycled memory (fillsOutputs), and the JS
+  // matmul accumulates into its output: zeroed first, as apart.
+  w.data.fill(0);
+  k.data.fill(0);
   cpuKernelOf(primitives.permute)([g], [gt], { perm });
   cpuKernelOf(primitives.triangularSolve)([lq, gt], [w], {
     lower: true,
@@ -228,8 +232,8 @@ export const prefactorOp: KernelOp<Record<string, never>> = defineOp<
     const w = lq.triangularSolve(gb.transpose(-2, -1));
     return [w, w.matmul(w, { transA: true })];
   },
-  // The WebAssembly path copies out every item; the kernels of the
-  // fallback write every element.
+  // The WebAssembly path copies out every item; the fallback zeroes its
+  // outputs before the tensor ops' kernels (the JS matmul accumulates).
   fillsOutputs: true,
 });
 
