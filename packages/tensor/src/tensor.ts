@@ -46,6 +46,10 @@ export type NestedArray = number | boolean | NestedArray[];
  * const view = t.dataSync({ copy: false }); // read only
  */
 export interface ReadOptions {
+  /**
+   * Default true: a copy. false: the tensor's own storage where the
+   * backend keeps it in host memory (read it only, while the tensor lives).
+   */
   readonly copy?: boolean;
 }
 
