@@ -31,6 +31,37 @@ test('tensor: ragged data and wrong shapes are clear errors', async () => {
     'SHAPE_MISMATCH',
     /^tensor: nested arrays must be rectangular; got length 1 at \[1\]/,
   );
+  // the index named is the one where the shape breaks, however deep
+  await assertThrowsCode(
+    () =>
+      T.tensor([
+        [[1], [2]],
+        [[3], [4, 5]],
+      ]),
+    'SHAPE_MISMATCH',
+    /got length 2 at \[1\]\[1\] where 1 was expected/,
+  );
+  await assertThrowsCode(
+    () => T.tensor([1, [2]] as unknown as number[]),
+    'SHAPE_MISMATCH',
+    /number or boolean leaves; got an array at \[1\]/,
+  );
+  // three levels, read in order
+  assert.equal(
+    Array.from(
+      T.tensor([
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [
+          [5, 6],
+          [7, 8],
+        ],
+      ]).dataSync(),
+    ),
+    [1, 2, 3, 4, 5, 6, 7, 8],
+  );
   await assertThrowsCode(
     () => T.tensor([1, 2, 3], { shape: [2, 2] }),
     'SHAPE_MISMATCH',
