@@ -13,12 +13,13 @@
  * see `runSync`/`runAsync`), and items that have converged, or proved
  * infeasible or unbounded, stop moving.
  */
-import { scope, setGradEnabled, tensor, type Tensor } from '@optnet/tensor';
+import { scope, setGradEnabled, type Tensor } from '@optnet/tensor';
 import type { KktPre } from './kkt/types.js';
 import {
   closeStalled,
   finalIterate,
   held,
+  maskOf,
   noBest,
   track,
   type Best,
@@ -147,10 +148,7 @@ function openItems(status: readonly (QpStatus | null)[]): number[] {
 }
 
 function activeMask(status: readonly (QpStatus | null)[]): Tensor {
-  return tensor(
-    status.map((st) => st === null),
-    { dtype: 'bool' },
-  ).unsqueeze(-1);
+  return maskOf(status.map((st) => st === null));
 }
 
 function disposeAll(ts: readonly (Tensor | null)[]): void {
