@@ -55,7 +55,13 @@ import {
   wasmKernels,
   type WasmKernels,
 } from '@optnet/tensor/wasm';
-import { activeRuns, mapsOf, splitActive, type Data } from './fused-common.js';
+import {
+  activeRuns,
+  mapsOf,
+  scaledCopy,
+  splitActive,
+  type Data,
+} from './fused-common.js';
 import { move, moveOp, stepLength, stepLengthOp } from './step-kernels.js';
 import { stepMoveWat } from './step-move-wat.js';
 import { dualSolveWat, predictCorrectOp } from './dual-solve-kernel.js';
@@ -288,6 +294,19 @@ function slackRatio(
   ];
 }
 
+/**
+ * fusedWasm's d = s/lam and inactive made in WebAssembly (qpSlackRatio):
+ * `lazy` the two placeholders standing for them among the inputs (no
+ * data), s and lam the inputs they come from (among the direction's
+ * vectors), gDiag the rows' threshold.
+ */
+interface Slack {
+  readonly lazy: readonly [CpuTensor, CpuTensor];
+  readonly s: CpuTensor;
+  readonly lam: CpuTensor;
+  readonly gDiag: CpuTensor;
+}
+
 /** With `move`: the iterate the step starts from, and the step's scale. */
 interface StepIns {
   readonly z: CpuTensor;
@@ -372,6 +391,7 @@ function fusedWasm(
   eq: boolean,
   single: boolean,
   step: StepIns | null,
+  slack: Slack | null,
 ): boolean {
   const [k, d] = ins;
   const [nBatch, m] = d.shape;
@@ -408,8 +428,15 @@ function fusedWasm(
   const stepVecs = step === null ? [] : stepGiven(step, eq);
   const stepLens = stepVecs.map((t) => t.shape[1]);
   const nextLens = step === null ? [] : outLens;
+  // (and gDiag's room, with `slack`)
   const itemDoubles =
-    m + 1 + sum(vecLens) + sum(outLens) + work + sum(stepLens) + sum(nextLens);
+    2 * m +
+    1 +
+    sum(vecLens) +
+    sum(outLens) +
+    work +
+    sum(stepLens) +
+    sum(nextLens);
   const window = Math.max(1, Math.floor(WINDOW / (mm * 8)));
   const perMat = mats.map((t, i) => (t.shape.length === 3 ? matSizes[i] : 1));
   const maxMat = Math.max(mm, ...perMat);
@@ -429,19 +456,41 @@ function fusedWasm(
     const mem = wk.f64();
     let p = at >> 3;
     const take = (len: number): number => ((p += len), (p - len) * 8);
-    const dAt = take(c * m);
+    let dAt = take(c * m);
     const shAt = take(c);
-    mem.set((d.data as Data).subarray(s0 * m, e0 * m), dAt >> 3);
     mem.set(unit0.subarray(s0, e0), shAt >> 3);
     const vecArgs = vecs.map((t, i) => {
       const len = vecLens[i];
       const a = take(c * len);
-      mem.set(
-        (t.data as Data | Uint8Array).subarray(s0 * len, e0 * len),
-        a >> 3,
-      );
+      if (slack === null || !slack.lazy.includes(t))
+        mem.set(
+          (t.data as Data | Uint8Array).subarray(s0 * len, e0 * len),
+          a >> 3,
+        );
       return a;
     });
+    if (slack === null) {
+      mem.set((d.data as Data).subarray(s0 * m, e0 * m), dAt >> 3);
+    } else {
+      // d and inactive made here from the s and lam just copied in; the
+      // factorization reads this d too
+      const at = (t: CpuTensor) => vecArgs[vecs.indexOf(t)];
+      const g = slack.gDiag.data as Data;
+      const shared = slack.gDiag.shape.length === 1;
+      const gAt = take(shared ? m : c * m);
+      mem.set(shared ? g : g.subarray(s0 * m, e0 * m), gAt >> 3);
+      dAt = at(slack.lazy[0]);
+      wk.fn.qpSlackRatio(
+        at(slack.s),
+        at(slack.lam),
+        gAt,
+        shared ? 0 : m * 8,
+        dAt,
+        at(slack.lazy[1]),
+        m,
+        c,
+      );
+    }
     const outArgs = outLens.map((len) => take(c * len));
     const workAt = take(work);
     const stepArgs = stepVecs.map((t, i) => {
@@ -530,7 +579,7 @@ export const factorStepOp: KernelOp<FactorStepAttrs> =
       const { eq } = attrs;
       const single = attrs.single === true;
       registerWasmKernels(eq ? predictCorrectEqWat : dualSolveWat);
-      if (attrs.move !== undefined) registerWasmKernels(stepMoveWat);
+      registerWasmKernels(stepMoveWat);
       const count = inputCount(attrs);
       const [sAt, lamAt] = slamAt(eq);
       const [given, active] = splitActive(
@@ -539,12 +588,10 @@ export const factorStepOp: KernelOp<FactorStepAttrs> =
         count,
         all[sAt].shape[0],
       );
-      const [d, inactive] = slackRatio(given[sAt], given[lamAt], given[1]);
-      const ins = internal(withRc(given, attrs), eq, d, inactive);
-      const [k, , unit] = ins;
+      const [s, lam] = [given[sAt], given[lamAt]];
       const wk = wasmKernels();
       const b0 = attrs.boosts[0];
-      const unit0 = Float64Array.from(unit.data, (u) => u * b0);
+      const unit0 = scaledCopy(given[2].data, b0);
       const on = active === null ? null : (active.data as Uint8Array);
       const level = outs[outs.length - 1];
       let step: StepIns | null = null;
@@ -552,14 +599,24 @@ export const factorStepOp: KernelOp<FactorStepAttrs> =
         const [z, s0, lam0, nu] = iterateOf(given, eq);
         step = { z, s: s0, lam: lam0, nu, scale: attrs.move };
       }
-      if (
-        wk !== null &&
-        d.dtype === 'float64' &&
-        fusedWasm(wk, ins, outs, unit0, on, eq, single, step)
-      ) {
-        level.data.fill(0);
-        return;
+      if (wk !== null && s.dtype === 'float64') {
+        // d and inactive made in WebAssembly from the s, lam copied in
+        // (in single mode s is not among them: made here)
+        const lazy: [CpuTensor, CpuTensor] = [
+          { data: new Float64Array(0), shape: s.shape, dtype: s.dtype },
+          { data: new Uint8Array(0), shape: s.shape, dtype: 'bool' },
+        ];
+        const slack = single ? null : { lazy, s, lam, gDiag: given[1] };
+        const made = single ? slackRatio(s, lam, given[1]) : lazy;
+        const fast = internal(withRc(given, attrs), eq, made[0], made[1]);
+        if (fusedWasm(wk, fast, outs, unit0, on, eq, single, step, slack)) {
+          level.data.fill(0);
+          return;
+        }
       }
+      const [d, inactive] = slackRatio(s, lam, given[1]);
+      const ins = internal(withRc(given, attrs), eq, d, inactive);
+      const [k, , unit] = ins;
       // The ops, as apart: the factor into a scratch array (and with
       // `move` the direction too).
       const [nBatch, m] = d.shape;

@@ -51,7 +51,13 @@ import {
   wasmKernels,
   type WasmKernels,
 } from '@optnet/tensor/wasm';
-import { activeRuns, identityAt, mapsOf, splitActive } from './fused-common.js';
+import {
+  activeRuns,
+  identityAt,
+  mapsOf,
+  scaledCopy,
+  splitActive,
+} from './fused-common.js';
 
 type Data = Float64Array | Float32Array;
 
@@ -243,7 +249,7 @@ export const shiftedCholeskyOp: KernelOp<RegularizedCholeskyAttrs> =
       const [k, d, unit, active, keepL, keepLevel] = ins;
       const wk = wasmKernels();
       const b0 = attrs.boosts[0];
-      const shift0 = Float64Array.from(unit.data, (u) => u * b0);
+      const shift0 = scaledCopy(unit.data, b0);
       const on = active === undefined ? null : (active.data as Uint8Array);
       const keep = keepL === undefined ? null : (keepL.data as Data);
       if (wk !== null && shiftedWasm(wk, k, d, outs[0], shift0, on, keep)) {

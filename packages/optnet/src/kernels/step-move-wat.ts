@@ -12,7 +12,8 @@
  * dlam_i/lam_i) (NaN if a ratio is NaN), shortened to −c1/(2·c2) where the
  * gap would rise; then zo = z + α·dz, so = s0 + α·ds, lamo = lam0 + α·dlam,
  * nuo = nu + α·dnu (q = 0: no nu). s, lam are the factored iterate's (1 on
- * left-out items), s0, lam0 the iterate's own.
+ * left-out items), s0, lam0 the iterate's own. Also qpSlackRatio, the
+ * op's d = s/lam and inactive rows (below).
  */
 import { f64, i32, type WasmFunc } from '@optnet/tensor/wasm';
 import { at, each, get } from './fused-common.js';
@@ -113,4 +114,31 @@ const qpStepMove: WasmFunc = {
     (br $items)))`,
 };
 
-export const stepMoveWat: readonly WasmFunc[] = [qpStepMove];
+/**
+ * qpSlackRatio(s, lam, g, gstride, d, ina, m, count): per item d = s/lam
+ * and ina = 1 where d > g, else 0 (as doubles), g advancing by gstride
+ * bytes an item (0: shared): qpFactorStep's ratios, as its JS loop makes
+ * them (the same divisions and comparisons).
+ */
+const qpSlackRatio: WasmFunc = {
+  name: 'qpSlackRatio',
+  params: i32('$s', '$lam', '$g', '$gstride', '$d', '$ina', '$m', '$count'),
+  locals: [...i32('$k', '$ib', '$iend', '$mb'), ...f64('$v')],
+  body: `
+  (local.set $mb (i32.shl ${get('$m')} (i32.const 3)))
+  (block $done (loop $items
+    (br_if $done (i32.ge_s ${get('$k')} ${get('$count')}))
+    ${each(
+      '$m',
+      `
+      (local.set $v (f64.div (f64.load ${at('$s')}) (f64.load ${at('$lam')})))
+      (f64.store ${at('$d')} ${get('$v')})
+      (f64.store ${at('$ina')} (f64.convert_i32_s (f64.gt ${get('$v')} (f64.load ${at('$g')}))))`,
+    )}
+    ${['$s', '$lam', '$d', '$ina'].map((v) => `(local.set ${v} (i32.add ${get(v)} ${get('$mb')}))`).join(' ')}
+    (local.set $g (i32.add ${get('$g')} ${get('$gstride')}))
+    (local.set $k (i32.add ${get('$k')} (i32.const 1)))
+    (br $items)))`,
+};
+
+export const stepMoveWat: readonly WasmFunc[] = [qpStepMove, qpSlackRatio];
