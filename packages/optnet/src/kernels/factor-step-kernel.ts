@@ -423,8 +423,7 @@ function fusedWasm(
   // Per item: d and shift, the vectors, the outputs, and the work
   // (counted per item so that any chunk has room for it); the window's
   // factors have a slot of their own.
-  // With `step`: the iterate copied in (s and lam only where they differ
-  // from the factored ones) and the next one's room.
+  // With `step`: the iterate copied in and the next one's room.
   const stepVecs = step === null ? [] : stepGiven(step, eq);
   const stepLens = stepVecs.map((t) => t.shape[1]);
   const nextLens = step === null ? [] : outLens;
