@@ -25,6 +25,7 @@ import {
   polishUpdateOp,
 } from '../src/kernels/polish-kernel.js';
 import { dualKkt } from '../src/solver/kkt/dual.js';
+import { finiteRowNorms2 } from '../src/api/validate.js';
 import type { KktStrategy } from '../src/solver/kkt/types.js';
 
 const f64 = 'float64' as const;
@@ -475,6 +476,21 @@ test('random QPs: every item whose min(slack, dual) ≥ 1e-4 gradchecks to 1e-6'
   }
 });
 
+test('finiteRowNorms2: each row’s Σx² in order, null for a NaN or ±Inf anywhere; huge finite entries give an infinite norm, not null', () => {
+  assert.equal(
+    Array.from(finiteRowNorms2(new Float64Array([3, 4, 1, 0, 0, 2]), 2)!),
+    [25, 1, 4],
+  );
+  for (const bad of [NaN, Infinity, -Infinity])
+    for (let i = 0; i < 6; i++) {
+      const d = new Float64Array([3, 4, 1, 0, 0, 2]);
+      d[i] = bad;
+      assert.is(finiteRowNorms2(d, 2), null, `${bad} at ${i}`);
+    }
+  assert.equal(Array.from(finiteRowNorms2([1e200, 0], 2)!), [Infinity]);
+  assert.equal(Array.from(finiteRowNorms2([], 3)!), []);
+});
+
 test('qpPolishSystem and qpPolishUpdate equal their tensor-op forms (shared and per-item G)', () => {
   const rng = makeRng(21);
   const [B, m, n] = [5, 7, 4];
@@ -498,6 +514,24 @@ test('qpPolishSystem and qpPolishUpdate equal their tensor-op forms (shared and 
           assert.ok(
             Math.abs(v - b[j]) <= 1e-12 * Math.max(1, Math.abs(b[j])),
             `${guess} output ${k}[${j}]: ${v} vs ${b[j]}`,
+          ),
+        );
+      });
+      // with ‖G_i‖² given (qp's validation makes them, the kernel's loop):
+      // the same bits as the kernel summing them itself
+      const rows = finiteRowNorms2(G.dataSync(), n)!;
+      const g2 = tensor(rows, { dtype: f64, shape: G.shape.slice(0, -1) });
+      const given = apply(polishSystemOp, [s, lam, z, G, sc, g2], attrs);
+      given.forEach((t, k) =>
+        assert.equal(arr(t), arr(fused[k]), `${guess} given g2, output ${k}`),
+      );
+      const opsGiven = polishSystemOp.decompose!([s, lam, z, G, sc, g2], attrs);
+      opsGiven.forEach((t, k) => {
+        const [a, b] = [arr(t), arr(ops[k])];
+        a.forEach((v, j) =>
+          assert.ok(
+            Math.abs(v - b[j]) <= 1e-12 * Math.max(1, Math.abs(b[j])),
+            `${guess} decompose given g2, output ${k}[${j}]`,
           ),
         );
       });

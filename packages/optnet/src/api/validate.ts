@@ -198,6 +198,31 @@ export function finiteAbsMax(data: ArrayLike<number>): number {
   return zero === 0 ? Math.max(m0, m1, m2, m3) : NaN;
 }
 
+/**
+ * The squared norms of the rows of `cols` entries of `data`, summed in
+ * order in float64 (polishing's ‖G_i‖²), when every entry is finite, else
+ * null: G's finite check and its row norms in one pass.
+ * @example finiteRowNorms2(new Float64Array([3, 4, 1, 0]), 2); // [25, 1]
+ */
+export function finiteRowNorms2(
+  data: ArrayLike<number>,
+  cols: number,
+): Float64Array | null {
+  const rows = cols === 0 ? 0 : data.length / cols;
+  const out = new Float64Array(rows);
+  let zero = 0;
+  for (let i = 0; i < rows; i++) {
+    let t = 0;
+    for (let j = i * cols; j < (i + 1) * cols; j++) {
+      const x = data[j];
+      t += x * x;
+      zero += x * 0;
+    }
+    out[i] = t;
+  }
+  return zero === 0 ? out : null;
+}
+
 /** Throw NON_FINITE naming the argument and the first bad entry. */
 export function checkFinite(
   name: string,

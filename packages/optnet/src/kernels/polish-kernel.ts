@@ -26,7 +26,10 @@
  * (active) or s = sc/δ, λ = 0 (inactive); rc = λ_ex∘s + s_ex∘lam.
  *
  * Glossary: s slack, lam inequality duals, z primal; G [m, nz] or
- * [nBatch, m, nz]; m = nIneq; rowScale [nBatch, m] or a shared [m].
+ * [nBatch, m, nz]; m = nIneq; rowScale [nBatch, m] or a shared [m];
+ * gRows2 the ‖G_i‖² when the caller has them (qp's validation makes them
+ * in the pass that checks G finite; else the kernel sums them, the same
+ * loop).
  */
 import {
   apply,
@@ -61,10 +64,12 @@ function systemShape(
   ins: readonly TensorMeta[],
   { pNorm }: PolishSystemAttrs,
 ): TensorMeta[] {
-  const [s, lam, z, G, sc] = ins;
+  const [s, lam, z, G, sc, g2] = ins;
   const [nBatch, m] = s.shape;
   const nz = z.shape[1];
   const ok =
+    (ins.length === 5 ||
+      (ins.length === 6 && g2.shape.join() === G.shape.slice(0, -1).join())) &&
     s.shape.length === 2 &&
     lam.shape.join() === s.shape.join() &&
     z.shape.length === 2 &&
@@ -76,7 +81,7 @@ function systemShape(
   if (!ok) {
     throw new ShapeError(
       'SHAPE_MISMATCH',
-      `qpPolishSystem: s, lam must be [nBatch, m], z [nBatch, nz], G [m, nz] or [nBatch, m, nz], rowScale [nBatch, m] or [m], one pNorm per item; got ${ins.map((t) => `[${t.shape.join(', ')}]`).join(', ')} and ${pNorm.length} pNorm.`,
+      `qpPolishSystem: s, lam must be [nBatch, m], z [nBatch, nz], G [m, nz] or [nBatch, m, nz], rowScale [nBatch, m] or [m], then optionally G's squared row norms (G's shape without its last axis), one pNorm per item; got ${ins.map((t) => `[${t.shape.join(', ')}]`).join(', ')} and ${pNorm.length} pNorm.`,
     );
   }
   const float = s.dtype === 'float32' || s.dtype === 'float64';
@@ -170,7 +175,7 @@ function systemKernel(
   outs: readonly CpuTensor[],
   { qMax, pNorm, delta, guess }: PolishSystemAttrs,
 ): void {
-  const [s, lam, z, G, sc] = ins;
+  const [s, lam, z, G, sc, given] = ins;
   const [sReg, lamReg, sEx, lamEx, rc, act, differs] = outs.map((t) => t.data);
   const [S, L, SC] = [s.data, lam.data, sc.data];
   const [nBatch, m] = s.shape;
@@ -183,7 +188,10 @@ function systemKernel(
   for (let b = 0; b < nBatch; b++) {
     const o = b * m;
     const kappa = kappaOf(z, pNorm[b], b, qMax);
-    if (b === 0 || G.shape.length === 3) rowNorms2(G, b, g2);
+    if (given !== undefined) {
+      const o2 = given.shape.length === 2 ? b * m : 0;
+      for (let i = 0; i < m; i++) g2[i] = given.data[o2 + i];
+    } else if (b === 0 || G.shape.length === 3) rowNorms2(G, b, g2);
     let scMax = 0;
     for (let i = 0; i < m; i++) {
       x[i] = clampLog((S[o + i] / L[o + i]) * (kappa / g2[i]));
@@ -214,10 +222,10 @@ function systemKernel(
  * comparison of each point with the next larger one, instead of a sort.
  */
 function systemOps(
-  [s, lam, z, G, sc]: readonly Tensor[],
+  [s, lam, z, G, sc, given]: readonly Tensor[],
   { qMax, pNorm, delta, guess }: PolishSystemAttrs,
 ): Tensor[] {
-  const g2 = G.square().sum(-1);
+  const g2 = given ?? G.square().sum(-1);
   const kappa = tensor([...pNorm], { dtype: s.dtype })
     .reshape([pNorm.length, 1])
     .div(z.abs().max(-1, true).add(1))
@@ -289,10 +297,13 @@ export function polishSystem(
   G: Tensor,
   rowScale: Tensor,
   attrs: PolishSystemAttrs,
+  gRows2: Tensor | null = null,
 ): PolishSystem {
+  const ins = [s, lam, z, G, rowScale];
+  if (gRows2 !== null) ins.push(gRows2);
   const [sReg, lamReg, sEx, lamEx, rc, active, differs] = apply(
     polishSystemOp,
-    [s, lam, z, G, rowScale],
+    ins,
     attrs,
   );
   return {

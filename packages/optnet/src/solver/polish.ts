@@ -107,7 +107,15 @@ function attempt(
     delta: pre.polish.delta,
     guess,
   };
-  const sys = polishSystem(s, lam, z, G, pre.rowScale, attrs);
+  const sys = polishSystem(
+    s,
+    lam,
+    z,
+    G,
+    pre.rowScale,
+    attrs,
+    prob.data.gRows2 ?? null,
+  );
   const base = factorKkt(pre, sys.reg.s, sys.reg.lam);
   const f: KktFact = {
     ...base,

@@ -5,7 +5,12 @@
  *
  * Glossary: Q p G h A b; nBatch nz nIneq nEq.
  */
-import { regularizedCholesky, zeros, type Tensor } from '@optnet/tensor';
+import {
+  regularizedCholesky,
+  tensor,
+  zeros,
+  type Tensor,
+} from '@optnet/tensor';
 import { chooseKkt } from './kkt/choose.js';
 import { preFactorKkt } from './kkt/kkt.js';
 import type { KktPre, KktSetup } from './kkt/types.js';
@@ -26,6 +31,7 @@ import {
   checkSymmetric,
   checkWarmStart,
   finiteAbsMax,
+  finiteRowNorms2,
   rowNorms,
   type QpInputs,
   type QpShape,
@@ -49,6 +55,29 @@ function* read(name: string, t: Tensor | null): Reader {
   return data;
 }
 
+/**
+ * G's data and, in float64, ‖G_i‖² as a tensor of G's shape without its
+ * last axis (polishing's scales), G checked finite in the same pass.
+ */
+function* readG(
+  G: Tensor | null,
+  nz: number,
+): Generator<
+  Tensor,
+  [ArrayLike<number> | null, Tensor | null],
+  ArrayLike<number>
+> {
+  if (G === null) return [null, null];
+  const g = yield borrow(G);
+  const rows = G.dtype === 'float64' ? finiteRowNorms2(g, nz) : null;
+  if (rows === null) checkFinite('G', G, g); // throws on a non-finite entry
+  const norms =
+    rows === null
+      ? null
+      : tensor(rows, { dtype: 'float64', shape: G.shape.slice(0, -1) });
+  return [g, norms];
+}
+
 /** Q's data and max |Q_ij|, Q checked finite in the same pass. */
 function* readQ(
   Q: Tensor,
@@ -68,7 +97,7 @@ export function* prepare(
   const { nBatch, nz, nIneq, nEq } = shape;
   const [q, qMax] = yield* readQ(x.Q);
   const p = (yield* read('p', x.p))!;
-  const g = yield* read('G', x.G);
+  const [g, gRows2] = yield* readG(x.G, nz);
   yield* read('h', x.h);
   const a = yield* read('A', x.A);
   yield* read('b', x.b);
@@ -101,6 +130,7 @@ export function* prepare(
       nEq,
       dtype: x.Q.dtype,
       qDiag: options.structure?.Q === 'diagonal' ? qSym.diagonal() : null,
+      gRows2,
       gBounds: options.structure?.G === 'bounds' && x.G !== null,
     },
     p: expand(x.p, nz)!,

@@ -61,6 +61,7 @@ export function subset(
     G: perItem(d.G, 2),
     A: perItem(d.A, 2),
     qDiag: perItem(d.qDiag, 1),
+    gRows2: perItem(d.gRows2 ?? null, 1),
     nBatch: idx.length,
   };
   const vec = (t: Tensor | null) => (t === null ? null : take(t));

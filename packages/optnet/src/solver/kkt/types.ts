@@ -34,6 +34,11 @@ export interface KktData {
   readonly qDiag: Tensor | null;
   /** Whether the caller declared G simple bounds (one nonzero a row). */
   readonly gBounds: boolean;
+  /**
+   * ‖G_i‖², G's shape without its last axis, where validation made them
+   * (float64; polishing's scales), else absent.
+   */
+  readonly gRows2?: Tensor | null;
 }
 
 /** Residuals of the Newton system (null for an absent block). */
