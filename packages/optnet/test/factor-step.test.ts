@@ -21,7 +21,6 @@ import {
   type KernelOp,
   type Tensor,
 } from '@optnet/tensor';
-import { wasmKernels } from '@optnet/tensor/wasm';
 import {
   factorStep,
   type StepFrom,
@@ -42,7 +41,7 @@ import {
 } from '../src/kernels/shifted-cholesky-kernel.js';
 import { randomQp } from '../src/testing/random-qp.js';
 import { qp } from '../src/index.js';
-import { withEachKernelSet } from './kernel-sets.js';
+import { countingChunks, withEachKernelSet } from './kernel-sets.js';
 
 const f64 = 'float64' as const;
 const BOOSTS = [0, 1e3, 1e6];
@@ -448,18 +447,7 @@ test('qpFactorStep over several WebAssembly chunks (m 200, 120 items: three chun
       assert.is(fallbackCalls, 0, `nEq ${q}: fused path`);
       // The fused op alone, its chunks counted (after `both`, so that its
       // kernels are registered and wasmKernels() is the module it runs).
-      const wk = wasmKernels()!;
-      const begin = wk.begin;
-      let chunks = 0;
-      (wk as { begin: () => void }).begin = () => {
-        chunks++;
-        begin();
-      };
-      try {
-        fused(x, active);
-      } finally {
-        (wk as { begin: () => void }).begin = begin;
-      }
+      const [, chunks] = countingChunks(() => fused(x, active));
       assert.is(chunks, 3, `nEq ${q}, active ${active !== null}: chunks`);
     }
   }

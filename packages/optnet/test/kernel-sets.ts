@@ -1,6 +1,27 @@
 // Helpers the fused-kernel tests share: running a check with the
 // WebAssembly kernels on and off, and a G of simple bounds.
 import { setWasmKernels } from '@optnet/tensor';
+import { wasmKernels } from '@optnet/tensor/wasm';
+
+/**
+ * fn's result and the number of chunks its kernels ran (inChunks begins
+ * each). Call fn's op once before, so that its WebAssembly functions are
+ * registered and wasmKernels() is the module it runs.
+ */
+export function countingChunks<T>(fn: () => T): [T, number] {
+  const wk = wasmKernels()!;
+  const begin = wk.begin;
+  let chunks = 0;
+  (wk as { begin: () => void }).begin = () => {
+    chunks++;
+    begin();
+  };
+  try {
+    return [fn(), chunks];
+  } finally {
+    (wk as { begin: () => void }).begin = begin;
+  }
+}
 
 /**
  * Runs fn with the WebAssembly kernels on, then off (the fused kernels' JS

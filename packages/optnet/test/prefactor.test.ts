@@ -13,9 +13,8 @@ import {
   randn,
   type Tensor,
 } from '@optnet/tensor';
-import { wasmKernels } from '@optnet/tensor/wasm';
 import { dualPrefactor, prefactorOp } from '../src/kernels/prefactor-kernel.js';
-import { withEachKernelSet } from './kernel-sets.js';
+import { countingChunks, withEachKernelSet } from './kernel-sets.js';
 
 const f64 = 'float64' as const;
 
@@ -93,20 +92,8 @@ test('qpDualPrefactor gives the bits of the triangular solve and Gram product: p
 test('qpDualPrefactor over several WebAssembly chunks (m 200, 60 items: 23 MB of outputs) and in float32 (the tensor ops’ kernels) matches the tensor ops', () => {
   const [lq, G] = sample(7, 60, 40, 200, true, true);
   const want = reference(lq, G);
-  // each chunk begins a call on the kernels (inChunks)
-  const wk = wasmKernels()!;
-  const begin = wk.begin;
-  let chunks = 0;
-  (wk as { begin: () => void }).begin = () => {
-    chunks++;
-    begin();
-  };
-  let got: Tensor[];
-  try {
-    got = dualPrefactor(lq, G);
-  } finally {
-    (wk as { begin: () => void }).begin = begin;
-  }
+  dualPrefactor(lq, G); // its WebAssembly function registered
+  const [got, chunks] = countingChunks(() => dualPrefactor(lq, G));
   sameBits(got, want, 'chunks');
   assert.ok(chunks >= 2, `${chunks} chunks`);
   const [l32, g32] = sample(8, 4, 6, 9, true, false, 'float32');
