@@ -9,6 +9,40 @@ import { dotInline, DOT_LOCALS, f64, hsum, i32, v128 } from './wat-common.js';
 const get = (x: string): string => `(local.get ${x})`;
 const add = (a: string, b: string): string => `(i32.add ${a} ${b})`;
 
+/*
+ * The pieces gemvN and gemvNT share (locals $i, $row, $r0..$r3, $c0..$c3,
+ * $s0..$s3, $p, $pend, $yi, $xl and DOT_LOCALS): rows i..i+3's addresses
+ * and zeroed accumulators; their dots' sums, the odd column last, stored
+ * to y; the last m mod 4 rows one dot each.
+ */
+const quadRows = `
+    (local.set $r0 ${add(get('$a'), `(i32.mul ${get('$i')} ${get('$row')})`)})
+    (local.set $r1 ${add(get('$r0'), get('$row'))})
+    (local.set $r2 ${add(get('$r1'), get('$row'))})
+    (local.set $r3 ${add(get('$r2'), get('$row'))})
+    (local.set $c0 ${get('$dzero')}) (local.set $c1 ${get('$dzero')}) (local.set $c2 ${get('$dzero')}) (local.set $c3 ${get('$dzero')})`;
+const quadSums = `
+    (local.set $s0 ${hsum('$c0')}) (local.set $s1 ${hsum('$c1')}) (local.set $s2 ${hsum('$c2')}) (local.set $s3 ${hsum('$c3')})
+    (if (i32.and ${get('$k')} (i32.const 1)) (then
+      (local.set $xl (f64.load ${add(get('$x'), get('$pend'))}))
+      (local.set $s0 (f64.add ${get('$s0')} (f64.mul (f64.load ${add(get('$r0'), get('$pend'))}) ${get('$xl')})))
+      (local.set $s1 (f64.add ${get('$s1')} (f64.mul (f64.load ${add(get('$r1'), get('$pend'))}) ${get('$xl')})))
+      (local.set $s2 (f64.add ${get('$s2')} (f64.mul (f64.load ${add(get('$r2'), get('$pend'))}) ${get('$xl')})))
+      (local.set $s3 (f64.add ${get('$s3')} (f64.mul (f64.load ${add(get('$r3'), get('$pend'))}) ${get('$xl')})))))
+    (local.set $yi ${add(get('$y'), `(i32.shl ${get('$i')} (i32.const 3))`)})
+    (f64.store ${get('$yi')} ${get('$s0')})
+    (f64.store offset=8 ${get('$yi')} ${get('$s1')})
+    (f64.store offset=16 ${get('$yi')} ${get('$s2')})
+    (f64.store offset=24 ${get('$yi')} ${get('$s3')})`;
+const restRows = `
+  (block $ones (loop $one
+    (br_if $ones (i32.ge_s ${get('$i')} ${get('$m')}))
+    (local.set $r0 ${add(get('$a'), `(i32.mul ${get('$i')} ${get('$row')})`)})
+    ${dotInline('$r0', '$x', '$k', '$s0')}
+    (f64.store ${add(get('$y'), `(i32.shl ${get('$i')} (i32.const 3))`)} ${get('$s0')})
+    (local.set $i (i32.add ${get('$i')} (i32.const 1)))
+    (br $one)))`;
+
 /**
  * gemvN(a, x, y, m, k): y = A·x for A [m, k]: four rows a pass, each load
  * of x serving four dot products (four f64x2 accumulators); the rows left
@@ -28,11 +62,7 @@ const gemvN: WasmFunc = {
   (local.set $pend (i32.shl (i32.and ${get('$k')} (i32.const -2)) (i32.const 3)))
   (block $quads (loop $quad
     (br_if $quads (i32.ge_s (i32.add ${get('$i')} (i32.const 3)) ${get('$m')}))
-    (local.set $r0 ${add(get('$a'), `(i32.mul ${get('$i')} ${get('$row')})`)})
-    (local.set $r1 ${add(get('$r0'), get('$row'))})
-    (local.set $r2 ${add(get('$r1'), get('$row'))})
-    (local.set $r3 ${add(get('$r2'), get('$row'))})
-    (local.set $c0 ${get('$dzero')}) (local.set $c1 ${get('$dzero')}) (local.set $c2 ${get('$dzero')}) (local.set $c3 ${get('$dzero')})
+    ${quadRows}
     (local.set $p (i32.const 0))
     (block $pd (loop $pl
       (br_if $pd (i32.ge_s ${get('$p')} ${get('$pend')}))
@@ -43,27 +73,10 @@ const gemvN: WasmFunc = {
       (local.set $c3 (f64x2.add ${get('$c3')} (f64x2.mul (v128.load ${add(get('$r3'), get('$p'))}) ${get('$u')})))
       (local.set $p (i32.add ${get('$p')} (i32.const 16)))
       (br $pl)))
-    (local.set $s0 ${hsum('$c0')}) (local.set $s1 ${hsum('$c1')}) (local.set $s2 ${hsum('$c2')}) (local.set $s3 ${hsum('$c3')})
-    (if (i32.and ${get('$k')} (i32.const 1)) (then
-      (local.set $xl (f64.load ${add(get('$x'), get('$pend'))}))
-      (local.set $s0 (f64.add ${get('$s0')} (f64.mul (f64.load ${add(get('$r0'), get('$pend'))}) ${get('$xl')})))
-      (local.set $s1 (f64.add ${get('$s1')} (f64.mul (f64.load ${add(get('$r1'), get('$pend'))}) ${get('$xl')})))
-      (local.set $s2 (f64.add ${get('$s2')} (f64.mul (f64.load ${add(get('$r2'), get('$pend'))}) ${get('$xl')})))
-      (local.set $s3 (f64.add ${get('$s3')} (f64.mul (f64.load ${add(get('$r3'), get('$pend'))}) ${get('$xl')})))))
-    (local.set $yi ${add(get('$y'), `(i32.shl ${get('$i')} (i32.const 3))`)})
-    (f64.store ${get('$yi')} ${get('$s0')})
-    (f64.store offset=8 ${get('$yi')} ${get('$s1')})
-    (f64.store offset=16 ${get('$yi')} ${get('$s2')})
-    (f64.store offset=24 ${get('$yi')} ${get('$s3')})
+    ${quadSums}
     (local.set $i (i32.add ${get('$i')} (i32.const 4)))
     (br $quad)))
-  (block $ones (loop $one
-    (br_if $ones (i32.ge_s ${get('$i')} ${get('$m')}))
-    (local.set $r0 ${add(get('$a'), `(i32.mul ${get('$i')} ${get('$row')})`)})
-    ${dotInline('$r0', '$x', '$k', '$s0')}
-    (f64.store ${add(get('$y'), `(i32.shl ${get('$i')} (i32.const 3))`)} ${get('$s0')})
-    (local.set $i (i32.add ${get('$i')} (i32.const 1)))
-    (br $one)))`,
+${restRows}`,
 };
 
 /**
@@ -272,16 +285,12 @@ const gemvNT: WasmFunc = {
   ${zeroInline('$u', '$k')}
   (block $quads (loop $quad
     (br_if $quads (i32.ge_s (i32.add ${get('$i')} (i32.const 3)) ${get('$m')}))
-    (local.set $r0 ${add(get('$a'), `(i32.mul ${get('$i')} ${get('$row')})`)})
-    (local.set $r1 ${add(get('$r0'), get('$row'))})
-    (local.set $r2 ${add(get('$r1'), get('$row'))})
-    (local.set $r3 ${add(get('$r2'), get('$row'))})
+    ${quadRows}
     (local.set $yi ${add(get('$w'), `(i32.shl ${get('$i')} (i32.const 3))`)})
     (local.set $a0 (f64x2.splat (f64.load ${get('$yi')})))
     (local.set $a1 (f64x2.splat (f64.load offset=8 ${get('$yi')})))
     (local.set $a2 (f64x2.splat (f64.load offset=16 ${get('$yi')})))
     (local.set $a3 (f64x2.splat (f64.load offset=24 ${get('$yi')})))
-    (local.set $c0 ${get('$dzero')}) (local.set $c1 ${get('$dzero')}) (local.set $c2 ${get('$dzero')}) (local.set $c3 ${get('$dzero')})
     (local.set $p (i32.const 0))
     (block $pd (loop $pl
       (br_if $pd (i32.ge_s ${get('$p')} ${get('$pend')}))
@@ -301,13 +310,8 @@ const gemvNT: WasmFunc = {
         (f64x2.add (f64x2.mul ${get('$a2')} ${get('$v2')}) (f64x2.mul ${get('$a3')} ${get('$v3')}))))
       (local.set $p (i32.add ${get('$p')} (i32.const 16)))
       (br $pl)))
-    (local.set $s0 ${hsum('$c0')}) (local.set $s1 ${hsum('$c1')}) (local.set $s2 ${hsum('$c2')}) (local.set $s3 ${hsum('$c3')})
+    ${quadSums}
     (if (i32.and ${get('$k')} (i32.const 1)) (then
-      (local.set $xl (f64.load ${add(get('$x'), get('$pend'))}))
-      (local.set $s0 (f64.add ${get('$s0')} (f64.mul (f64.load ${add(get('$r0'), get('$pend'))}) ${get('$xl')})))
-      (local.set $s1 (f64.add ${get('$s1')} (f64.mul (f64.load ${add(get('$r1'), get('$pend'))}) ${get('$xl')})))
-      (local.set $s2 (f64.add ${get('$s2')} (f64.mul (f64.load ${add(get('$r2'), get('$pend'))}) ${get('$xl')})))
-      (local.set $s3 (f64.add ${get('$s3')} (f64.mul (f64.load ${add(get('$r3'), get('$pend'))}) ${get('$xl')})))
       (local.set $cp ${add(get('$u'), get('$pend'))})
       (f64.store ${get('$cp')} (f64.add
         (f64.add (f64.load ${get('$cp')})
@@ -317,11 +321,6 @@ const gemvNT: WasmFunc = {
         (f64.add
           (f64.mul (f64x2.extract_lane 0 ${get('$a2')}) (f64.load ${add(get('$r2'), get('$pend'))}))
           (f64.mul (f64x2.extract_lane 0 ${get('$a3')}) (f64.load ${add(get('$r3'), get('$pend'))})))))))
-    (local.set $yi ${add(get('$y'), `(i32.shl ${get('$i')} (i32.const 3))`)})
-    (f64.store ${get('$yi')} ${get('$s0')})
-    (f64.store offset=8 ${get('$yi')} ${get('$s1')})
-    (f64.store offset=16 ${get('$yi')} ${get('$s2')})
-    (f64.store offset=24 ${get('$yi')} ${get('$s3')})
     (local.set $i (i32.add ${get('$i')} (i32.const 4)))
     (br $quad)))
   ;; the last m mod 4 rows: u as gemvT (a pair, then a single row), y as gemvN
@@ -337,13 +336,7 @@ const gemvNT: WasmFunc = {
     (local.set $a0 (f64x2.splat (f64.load ${add(get('$w'), `(i32.shl ${get('$p')} (i32.const 3))`)})))
     (local.set $bp ${add(get('$a'), `(i32.mul ${get('$p')} ${get('$row')})`)})
     ${rowUpdate1}))
-  (block $ones (loop $one
-    (br_if $ones (i32.ge_s ${get('$i')} ${get('$m')}))
-    (local.set $r0 ${add(get('$a'), `(i32.mul ${get('$i')} ${get('$row')})`)})
-    ${dotInline('$r0', '$x', '$k', '$s0')}
-    (f64.store ${add(get('$y'), `(i32.shl ${get('$i')} (i32.const 3))`)} ${get('$s0')})
-    (local.set $i (i32.add ${get('$i')} (i32.const 1)))
-    (br $one)))`,
+${restRows}`,
 };
 
 /**
