@@ -478,17 +478,19 @@ test('random QPs: every item whose min(slack, dual) ≥ 1e-4 gradchecks to 1e-6'
 
 test('finiteRowNorms2: each row’s Σx² in order, null for a NaN or ±Inf anywhere; huge finite entries give an infinite norm, not null', () => {
   assert.equal(
-    Array.from(finiteRowNorms2(new Float64Array([3, 4, 1, 0, 0, 2]), 2)!),
+    Array.from(finiteRowNorms2(new Float64Array([3, 4, 1, 0, 0, 2]), 3, 2)!),
     [25, 1, 4],
   );
   for (const bad of [NaN, Infinity, -Infinity])
     for (let i = 0; i < 6; i++) {
       const d = new Float64Array([3, 4, 1, 0, 0, 2]);
       d[i] = bad;
-      assert.is(finiteRowNorms2(d, 2), null, `${bad} at ${i}`);
+      assert.is(finiteRowNorms2(d, 3, 2), null, `${bad} at ${i}`);
     }
-  assert.equal(Array.from(finiteRowNorms2([1e200, 0], 2)!), [Infinity]);
-  assert.equal(Array.from(finiteRowNorms2([], 3)!), []);
+  assert.equal(Array.from(finiteRowNorms2([1e200, 0], 1, 2)!), [Infinity]);
+  assert.equal(Array.from(finiteRowNorms2([], 0, 3)!), []);
+  // rows of no columns: norms 0 (G [m, 0] when nz = 0)
+  assert.equal(Array.from(finiteRowNorms2([], 2, 0)!), [0, 0]);
 });
 
 test('qpPolishSystem and qpPolishUpdate equal their tensor-op forms (shared and per-item G)', () => {
@@ -519,7 +521,7 @@ test('qpPolishSystem and qpPolishUpdate equal their tensor-op forms (shared and 
       });
       // with ‖G_i‖² given (qp's validation makes them, the kernel's loop):
       // the same bits as the kernel summing them itself
-      const rows = finiteRowNorms2(G.dataSync(), n)!;
+      const rows = finiteRowNorms2(G.dataSync(), G.size / n, n)!;
       const g2 = tensor(rows, { dtype: f64, shape: G.shape.slice(0, -1) });
       const given = apply(polishSystemOp, [s, lam, z, G, sc, g2], attrs);
       given.forEach((t, k) =>

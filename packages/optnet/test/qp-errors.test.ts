@@ -130,6 +130,11 @@ test('finiteAbsMax: max |x| while every entry is finite, NaN for any NaN or ±In
   assert.is(finiteAbsMax(new Float64Array(xs)), 7);
   assert.is(finiteAbsMax(new Float32Array([-2, 1])), 2);
   assert.is(finiteAbsMax(new Float64Array(0)), 0);
+  // huge but finite: no overflow in the finiteness check
+  assert.is(
+    finiteAbsMax(new Float64Array([1e308, 0, 0, 1e308, -1e308])),
+    1e308,
+  );
   // in the four-wide part (index < 4) and in the tail (index ≥ 4)
   for (let i = 0; i < xs.length; i++)
     for (const bad of [NaN, Infinity, -Infinity]) {

@@ -208,4 +208,30 @@ test('anything else is refused with a line naming the argument', async () => {
   }
 });
 
+test('no variables (nz = 0) with inequalities 0 ≤ h: solved, for a shared and a per-item G, float64 and float32', async () => {
+  for (const dtype of ['float64', 'float32'] as const) {
+    const o = { dtype };
+    const shared = await solveQp(
+      zeros([0, 0], o),
+      zeros([0], o),
+      zeros([2, 0], o),
+      tensor([1, 2], o),
+      null,
+      null,
+    );
+    assert.equal(shared.status, ['solved'], `${dtype} shared G`);
+    assert.is(shared.z.size, 0);
+    const perItem = await solveQp(
+      zeros([3, 0, 0], o),
+      zeros([3, 0], o),
+      zeros([3, 2, 0], o),
+      tensor([1, 2, 3, 4, 5, 6], o).reshape([3, 2]),
+      null,
+      null,
+    );
+    assert.equal(perItem.status, ['solved', 'solved', 'solved'], dtype);
+    assert.equal(perItem.z.shape, [3, 0]);
+  }
+});
+
 test.run();

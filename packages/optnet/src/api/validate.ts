@@ -184,7 +184,8 @@ export function finiteAbsMax(data: ArrayLike<number>): number {
     const a1 = Math.abs(data[i + 1]);
     const a2 = Math.abs(data[i + 2]);
     const a3 = Math.abs(data[i + 3]);
-    zero += (a0 + a1 + a2 + a3) * 0;
+    // each term alone: a sum of four huge finite values overflows
+    zero += a0 * 0 + a1 * 0 + a2 * 0 + a3 * 0;
     m0 = a0 > m0 ? a0 : m0;
     m1 = a1 > m1 ? a1 : m1;
     m2 = a2 > m2 ? a2 : m2;
@@ -199,16 +200,17 @@ export function finiteAbsMax(data: ArrayLike<number>): number {
 }
 
 /**
- * The squared norms of the rows of `cols` entries of `data`, summed in
- * order in float64 (polishing's ‖G_i‖²), when every entry is finite, else
- * null: G's finite check and its row norms in one pass.
- * @example finiteRowNorms2(new Float64Array([3, 4, 1, 0]), 2); // [25, 1]
+ * The squared norms of the `rows` rows of `cols` entries of `data`, summed
+ * in order in float64 (polishing's ‖G_i‖²), when every entry is finite,
+ * else null: G's finite check and its row norms in one pass. (The row
+ * count is given: with no columns every row's norm is 0.)
+ * @example finiteRowNorms2(new Float64Array([3, 4, 1, 0]), 2, 2); // [25, 1]
  */
 export function finiteRowNorms2(
   data: ArrayLike<number>,
+  rows: number,
   cols: number,
 ): Float64Array | null {
-  const rows = cols === 0 ? 0 : data.length / cols;
   const out = new Float64Array(rows);
   let zero = 0;
   for (let i = 0; i < rows; i++) {

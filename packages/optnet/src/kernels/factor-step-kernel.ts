@@ -196,7 +196,10 @@ function factorStepShape(
   if (all.length !== count && all.length !== count + 1) {
     const names = [
       ...(eq ? NAMES_EQ : NAMES),
-      ...(count > countOf(eq) ? ['rc'] : []),
+      ...(attrs.single === true ? ['rc'] : []),
+      ...(attrs.move !== undefined
+        ? ['z', 's', 'lam', ...(eq ? ['nu'] : [])]
+        : []),
     ];
     throw new ShapeError(
       'SHAPE_MISMATCH',

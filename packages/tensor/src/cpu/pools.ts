@@ -89,8 +89,9 @@ const extraHolders = new WeakMap<TypedArray, number>();
  * array costs ~2 µs at 10 KB (backing-store allocation, external-memory
  * accounting, later GC) against ~0.15 µs to zero a recycled one; solvers
  * that scope their iterations allocate thousands of such arrays per call.
- * Only disposed arrays come here (a tensor's buffer is never handed out:
- * reads copy), so reuse cannot alias live data.
+ * Only disposed arrays come here, so reuse cannot alias live data (reads
+ * copy; `data({ copy: false })` hands out a tensor's own storage only for
+ * as long as the tensor lives, which its contract says).
  */
 const plainPool = new Map<string, TypedArray[]>();
 /** What is in plainPool, so a second free of one array cannot pool it twice. */
