@@ -29,9 +29,12 @@
  * compute it, with L_S = I) and their level is 0.
  *
  * The op also makes the ratios d = s/lam and the inactive rows
- * (d > gDiag, the diagonal of G Q⁻¹ Gᵀ) that both take, in one JS loop
- * before they are copied into WebAssembly memory, where a solver
- * iteration made them with two tensor ops (the same values).
+ * (d > gDiag, the diagonal of G Q⁻¹ Gᵀ) that both take, where a solver
+ * iteration made them with two tensor ops (the same values): in
+ * WebAssembly from the s and lam it copies in (qpSlackRatio,
+ * step-move-wat.ts), or in one JS loop for single mode and the fallback.
+ * With `move` it takes the step too (qpStepMove): the step length and
+ * the next iterate, as qpStepLength and qpMove make them.
  *
  * Glossary: n = nz, m = nIneq, q = nEq; K [·, m, m] (Kgg − VᵀV),
  * gDiag [·, m], unit [nBatch, 1] (see shifted-cholesky-kernel.ts); L_Q,
