@@ -102,25 +102,34 @@ export const finishItem = (
     )}`;
 
 /**
+ * $alpha ← the longest step to the boundary of the current item along
+ * (ds, dlam), as step-kernels.ts's boundaryStep: 1/max(−r, 1) with
+ * r = min_i min(ds_i/s_i, dlam_i/lam_i), NaN if a ratio is NaN (locals
+ * $r, $a, $b, $nan).
+ */
+export const boundaryStepItem = (ds: string, dlam: string): string => `
+    (local.set $r (f64.const inf))
+    (local.set $nan (i32.const 0))
+    ${each(
+      '$m',
+      `
+      (local.set $a (f64.div (f64.load ${at(ds)}) (f64.load ${at('$s')})))
+      (local.set $b (f64.div (f64.load ${at(dlam)}) (f64.load ${at('$lam')})))
+      (if (i32.or (f64.ne ${get('$a')} ${get('$a')}) (f64.ne ${get('$b')} ${get('$b')})) (then (local.set $nan (i32.const 1))))
+      (if (f64.lt ${get('$a')} ${get('$r')}) (then (local.set $r ${get('$a')})))
+      (if (f64.lt ${get('$b')} ${get('$r')}) (then (local.set $r ${get('$b')})))`,
+    )}
+    (local.set $alpha (f64.div (f64.const 1) (f64.max (f64.neg ${get('$r')}) (f64.const 1))))
+    (if ${get('$nan')} (then (local.set $alpha (f64.const nan))))`;
+
+/**
  * Mehrotra's corrector right-hand side for the current item into `rc`
  * from the affine direction (dsa, dlama): the same arithmetic, in the
  * same order, as qpCentering's kernel (step-kernels.ts), so the fused
  * step gives the same bits as the separate kernels.
  */
 export const centerItem: string = `
-    (local.set $r (f64.const inf))
-    (local.set $nan (i32.const 0))
-    ${each(
-      '$m',
-      `
-      (local.set $a (f64.div (f64.load ${at('$dsa')}) (f64.load ${at('$s')})))
-      (local.set $b (f64.div (f64.load ${at('$dlama')}) (f64.load ${at('$lam')})))
-      (if (i32.or (f64.ne ${get('$a')} ${get('$a')}) (f64.ne ${get('$b')} ${get('$b')})) (then (local.set $nan (i32.const 1))))
-      (if (f64.lt ${get('$a')} ${get('$r')}) (then (local.set $r ${get('$a')})))
-      (if (f64.lt ${get('$b')} ${get('$r')}) (then (local.set $r ${get('$b')})))`,
-    )}
-    (local.set $alpha (f64.div (f64.const 1) (f64.max (f64.neg ${get('$r')}) (f64.const 1))))
-    (if ${get('$nan')} (then (local.set $alpha (f64.const nan))))
+    ${boundaryStepItem('$dsa', '$dlama')}
     (local.set $sl (f64.const 0))
     (local.set $sla (f64.const 0))
     ${each(

@@ -16,7 +16,7 @@
  * op's d = s/lam and inactive rows (below).
  */
 import { f64, i32, type WasmFunc } from '@optnet/tensor/wasm';
-import { at, each, get } from './fused-common.js';
+import { at, boundaryStepItem, each, get } from './fused-common.js';
 
 const VECTORS = [
   '$s',
@@ -74,19 +74,7 @@ const qpStepMove: WasmFunc = {
   (block $done (loop $items
     (br_if $done (i32.ge_s ${get('$k')} ${get('$count')}))
     ;; qpStepLength: the longest step to the boundary
-    (local.set $r (f64.const inf))
-    (local.set $nan (i32.const 0))
-    ${each(
-      '$m',
-      `
-      (local.set $a (f64.div (f64.load ${at('$ds')}) (f64.load ${at('$s')})))
-      (local.set $b (f64.div (f64.load ${at('$dlam')}) (f64.load ${at('$lam')})))
-      (if (i32.or (f64.ne ${get('$a')} ${get('$a')}) (f64.ne ${get('$b')} ${get('$b')})) (then (local.set $nan (i32.const 1))))
-      (if (f64.lt ${get('$a')} ${get('$r')}) (then (local.set $r ${get('$a')})))
-      (if (f64.lt ${get('$b')} ${get('$r')}) (then (local.set $r ${get('$b')})))`,
-    )}
-    (local.set $alpha (f64.div (f64.const 1) (f64.max (f64.neg ${get('$r')}) (f64.const 1))))
-    (if ${get('$nan')} (then (local.set $alpha (f64.const nan))))
+    ${boundaryStepItem('$ds', '$dlam')}
     (local.set $alpha (f64.mul ${get('$alpha')} ${get('$scale')}))
     ;; capGap: no longer than the minimizer of the gap along the step
     (local.set $c1 (f64.const 0))
