@@ -426,22 +426,15 @@ function fusedWasm(
       ? 'qpPredictCorrectEq'
       : 'qpPredictCorrect';
   const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
-  // Per item: d and shift, the vectors, the outputs, and the work
-  // (counted per item so that any chunk has room for it); the window's
-  // factors have a slot of their own.
-  // With `step`: the iterate copied in and the next one's room.
+  // Per item: d (with `slack`, gDiag in its place) and shift, the
+  // vectors, the outputs, and the work (counted per item so that any
+  // chunk has room for it); with `step`, the iterate copied in and the
+  // next one's room. The window's factors have a slot of their own.
   const stepVecs = step === null ? [] : stepGiven(step, eq);
   const stepLens = stepVecs.map((t) => t.shape[1]);
   const nextLens = step === null ? [] : outLens;
-  // (and gDiag's room, with `slack`)
   const itemDoubles =
-    2 * m +
-    1 +
-    sum(vecLens) +
-    sum(outLens) +
-    work +
-    sum(stepLens) +
-    sum(nextLens);
+    m + 1 + sum(vecLens) + sum(outLens) + work + sum(stepLens) + sum(nextLens);
   const window = Math.max(1, Math.floor(WINDOW / (mm * 8)));
   const perMat = mats.map((t, i) => (t.shape.length === 3 ? matSizes[i] : 1));
   const maxMat = Math.max(mm, ...perMat);
@@ -461,7 +454,8 @@ function fusedWasm(
     const mem = wk.f64();
     let p = at >> 3;
     const take = (len: number): number => ((p += len), (p - len) * 8);
-    let dAt = take(c * m);
+    // d's place (with `slack`, d is made among the vectors instead)
+    let dAt = slack === null ? take(c * m) : -1;
     const shAt = take(c);
     mem.set(unit0.subarray(s0, e0), shAt >> 3);
     const vecArgs = vecs.map((t, i) => {
@@ -546,30 +540,24 @@ function fusedWasm(
           nextArgs,
         });
     }
-    if (step !== null) {
-      // the next iterate; a left-out item keeps its own
-      const given = stepGiven(step, eq);
-      outLens.forEach((len, i) => {
-        const out = outs[i].data as Data;
-        const o = nextArgs[i] >> 3;
-        out.set(mem.subarray(o, o + c * len), s0 * len);
-        if (active !== null)
-          for (let t = s0; t < e0; t++)
-            if (!active[t])
-              out.set(
-                (given[i].data as Data).subarray(t * len, (t + 1) * len),
-                t * len,
-              );
-      });
-      return true;
-    }
+    // The direction, or with `step` the next iterate; a left-out item's
+    // direction is 0, its next iterate its own.
+    const from = step === null ? outArgs : nextArgs;
+    const given = step === null ? null : stepGiven(step, eq);
     outLens.forEach((len, i) => {
       const out = outs[i].data as Data;
-      const o = outArgs[i] >> 3;
+      const o = from[i] >> 3;
       out.set(mem.subarray(o, o + c * len), s0 * len);
       if (active !== null)
-        for (let t = s0; t < e0; t++)
-          if (!active[t]) out.fill(0, t * len, (t + 1) * len);
+        for (let t = s0; t < e0; t++) {
+          if (active[t]) continue;
+          if (given === null) out.fill(0, t * len, (t + 1) * len);
+          else
+            out.set(
+              (given[i].data as Data).subarray(t * len, (t + 1) * len),
+              t * len,
+            );
+        }
     });
     return true;
   };

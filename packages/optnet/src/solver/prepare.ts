@@ -7,6 +7,7 @@
  */
 import {
   regularizedCholesky,
+  sizeOf,
   tensor,
   zeros,
   type Tensor,
@@ -69,7 +70,7 @@ function* readG(
 > {
   if (G === null) return [null, null];
   const g = yield borrow(G);
-  const count = G.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  const count = sizeOf(G.shape.slice(0, -1));
   const rows = G.dtype === 'float64' ? finiteRowNorms2(g, count, nz) : null;
   if (rows === null) checkFinite('G', G, g); // throws on a non-finite entry
   const norms =
