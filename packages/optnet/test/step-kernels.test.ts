@@ -594,6 +594,45 @@ test('qpPredictCorrect equals its tensor-op form (rxParts, affine solve, qpCente
   });
 });
 
+test('qpPredictCorrect and its single solve (WebAssembly) take items in pairs: each item of an odd batch gets the bits it gets alone, at n = m (the paired solves) and n ≠ m', () => {
+  for (const [n, m] of [
+    [10, 10],
+    [7, 9],
+    [4, 5],
+  ]) {
+    for (const shared of [false, true]) {
+      const nBatch = 7;
+      const d = dualSample(n * m + (shared ? 1 : 0), nBatch, n, m, shared);
+      const s = rand([nBatch, m], { rng: makeRng(n + m), dtype: f64 })
+        .mul(2)
+        .add(0.1);
+      const ins = [d[0], d[1], d[2], d[3], d[4], s, d[7], d[8], d[9], d[10]];
+      // item i alone: every per-item input's row i (shared matrices as they are)
+      const alone = (i: number) =>
+        ins.map((t, k) =>
+          k < 3 && shared ? t : t.slice([{ start: i, stop: i + 1 }]),
+        );
+      for (const single of [false, true]) {
+        const run = (xs: Tensor[]) =>
+          single
+            ? dualSolveRx(...(xs as Parameters<typeof dualSolveRx>))
+            : predictCorrect(...(xs as Parameters<typeof predictCorrect>));
+        const all = run(ins).map((t) => t.arraySync() as number[][]);
+        for (let i = 0; i < nBatch; i++) {
+          const one = run(alone(i)).map((t) => t.arraySync() as number[][]);
+          one.forEach((o, k) =>
+            sameBits(
+              all[k][i],
+              o[0],
+              `n ${n} m ${m} shared ${shared} single ${single} output ${k} item ${i}`,
+            ),
+          );
+        }
+      }
+    }
+  }
+});
+
 test('qpPredictCorrectEq equals its tensor-op form: per-item and shared, f64 and f32, WebAssembly and JS', () => {
   withEachKernelSet((wasm) => {
     for (const shared of [false, true]) {

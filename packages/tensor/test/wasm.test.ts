@@ -316,6 +316,69 @@ test('gemvNT: Ax and Aᵀw in one pass, the same bits as gemvN then gemvT (every
   }
 });
 
+test('trsvDot2 and trsvAxpy2: two systems side by side, each with the bits trsvDot and trsvAxpy give it alone (every n mod 4, both orders, unit or not)', () => {
+  const k = wasmKernels()!;
+  const r = T.makeRng(11);
+  const draw = (len: number) =>
+    Array.from(T.randn([len], { rng: r, ...f64 }).dataSync());
+  for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 50])
+    for (const fn of ['trsvDot', 'trsvAxpy'] as const)
+      for (const forward of [0, 1])
+        for (const unit of [0, 1]) {
+          k.begin();
+          // well-conditioned triangles (a diagonal away from 0), full
+          // matrices: each solve reads only its own triangle
+          const L = [0, 1].map(() =>
+            draw(n * n).map((v, i) =>
+              i % (n + 1) === 0 ? 2 + Math.abs(v) : 0.3 * v,
+            ),
+          );
+          const X = [0, 1].map(() => draw(n));
+          const at = (len: number) => k.alloc(8 * len);
+          const [la, lb] = L.map(() => at(n * n));
+          const [xa, xb, ya, yb] = [0, 1, 2, 3].map(() => at(n));
+          const mem = k.f64();
+          mem.set(L[0], la >> 3);
+          mem.set(L[1], lb >> 3);
+          [xa, ya].forEach((p) => mem.set(X[0], p >> 3));
+          [xb, yb].forEach((p) => mem.set(X[1], p >> 3));
+          k.fn[fn](la, xa, n, forward, unit);
+          k.fn[fn](lb, xb, n, forward, unit);
+          k.fn[`${fn}2`](la, ya, lb, yb, n, forward, unit);
+          const got = k.f64();
+          const name = `${fn}2 n ${n} forward ${forward} unit ${unit}`;
+          for (let i = 0; i < n; i++) {
+            assert.ok(
+              Object.is(got[(xa >> 3) + i], got[(ya >> 3) + i]),
+              `${name} a[${i}]`,
+            );
+            assert.ok(
+              Object.is(got[(xb >> 3) + i], got[(yb >> 3) + i]),
+              `${name} b[${i}]`,
+            );
+          }
+          // and the first system is solved: op(L)·y = x, one row by hand
+          // (row 0 of L·y for a forward dot, the last of Lᵀ·y backward)
+          const y = Array.from(got.subarray(ya >> 3, (ya >> 3) + n));
+          const diag = (i: number) => (unit ? 1 : L[0][i * n + i]);
+          if (fn === 'trsvDot' && forward === 1)
+            assert.ok(
+              Math.abs(diag(0) * y[0] - X[0][0]) <=
+                1e-12 * (1 + Math.abs(X[0][0])),
+              name,
+            );
+          if (fn === 'trsvAxpy' && forward === 0) {
+            // Lᵀy = x (the lower triangle read): row 0 of Lᵀ is L's column 0
+            let s = diag(0) * y[0];
+            for (let j = 1; j < n; j++) s += L[0][j * n] * y[j];
+            assert.ok(
+              Math.abs(s - X[0][0]) <= 1e-10 * (1 + Math.abs(X[0][0])),
+              name,
+            );
+          }
+        }
+});
+
 test('operands bigger than one allocation (24 MB) run in chunks of items and agree with the JS kernels', () => {
   const a = spd([300], 100); // 300 × 100 × 100 float64: 24 MB
   const l = T.cholesky(a);

@@ -58,6 +58,7 @@ import {
   forwardSolve,
   get,
   matVec,
+  pairItems,
   runFused,
   rxPartsItem,
   splitActive,
@@ -196,8 +197,8 @@ const qpDualSolve: WasmFunc = {
  * zPart = rz − W_Gᵀt, as solver/kkt/dual.ts rxParts), the affine solve with
  * rc = s∘lam, the corrector right-hand side (centerItem) and the corrector
  * solve, while the item's matrices are in cache (the corrector's reads
- * then cost no memory traffic). work is 2n + 5m doubles: t, zPart, rc,
- * the affine dz, dlam, ds, and m of scratch.
+ * then cost no memory traffic). work is pcWork(n, m) doubles: t, zPart, rc,
+ * the affine dz, dlam, ds, and m of scratch, for each item of a pair.
  */
 /** The per-item steps after rxParts: two solves, or one for a given rc. */
 const pcSteps = (single: boolean): string =>
@@ -211,72 +212,124 @@ const pcSteps = (single: boolean): string =>
     ${centerItem}
     ${solveItem('$rca', '$dz', '$dlam', '$ds', '$gw')}`;
 
-const pcFunc = (name: string, single: boolean): WasmFunc => ({
-  name,
-  params: i32(
-    ...MATRICES,
-    '$rx',
-    '$s',
-    '$lam',
-    '$sol',
-    '$ina',
-    '$rz',
-    '$dz',
-    '$dlam',
-    '$ds',
-    '$work',
-    '$n',
-    '$m',
-    '$count',
-  ),
-  locals: [
-    ...i32(
-      '$k',
-      '$ib',
-      '$iend',
-      '$nb',
-      '$mb',
-      '$t',
-      '$zp',
-      '$rca',
-      '$dza',
-      '$dlama',
-      '$dsa',
-      '$gw',
-      '$nan',
-    ),
-    ...f64(
-      '$r',
-      '$a',
-      '$b',
-      '$alpha',
-      '$sl',
-      '$sla',
-      '$si',
-      '$li',
-      '$mf',
-      '$mu',
-      '$sig',
-    ),
-  ],
-  body: `
-  (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
-  (local.set $mb (i32.shl ${get('$m')} (i32.const 3)))
-  (local.set $t ${get('$work')})
-  (local.set $zp (i32.add ${get('$t')} ${get('$nb')}))
-  (local.set $rca (i32.add ${get('$zp')} ${get('$mb')}))
-  (local.set $dza (i32.add ${get('$rca')} ${get('$mb')}))
-  (local.set $dlama (i32.add ${get('$dza')} ${get('$nb')}))
-  (local.set $dsa (i32.add ${get('$dlama')} ${get('$mb')}))
-  (local.set $gw (i32.add ${get('$dsa')} ${get('$mb')}))
-  (block $done (loop $items
-    (br_if $done (i32.ge_s ${get('$k')} ${get('$count')}))
+/** pcFunc's vector parameters: the n-vectors, then the m-vectors. */
+const PC_VEC_N = ['$rx', '$dz'];
+const PC_VEC_M = ['$s', '$lam', '$sol', '$ina', '$rz', '$dlam', '$ds'];
+/** pcFunc's per-item locals: the work vectors, then the scalars. */
+const PC_WORK = ['$t', '$zp', '$rca', '$dza', '$dlama', '$dsa', '$gw', '$nan'];
+const PC_SCALARS = [
+  '$r',
+  '$a',
+  '$b',
+  '$alpha',
+  '$sl',
+  '$sla',
+  '$si',
+  '$li',
+  '$mf',
+  '$mu',
+  '$sig',
+];
+/** What one item of pcFunc reads and writes (the pair's second has a B copy). */
+const PC_ITEM = [
+  '$lq',
+  '$wg',
+  '$g',
+  '$ls',
+  ...PC_VEC_N,
+  ...PC_VEC_M,
+  ...PC_WORK,
+  ...PC_SCALARS,
+];
+
+/**
+ * The doubles of work qpPredictCorrect and qpDualSolveRx take: t, zPart,
+ * rc, the affine dz, dlam, ds and m of scratch (2n + 5m) for each item of
+ * a pair.
+ * @example const work = pcWork(n, m);
+ */
+export const pcWork = (n: number, m: number): number => 2 * (2 * n + 5 * m);
+
+/** The work vectors of an item from `base` (PC_WORK's order, but $nan). */
+const workFrom = (base: string, sfx: string): string => `
+  (local.set $t${sfx} ${base})
+  (local.set $zp${sfx} (i32.add ${get(`$t${sfx}`)} ${get('$nb')}))
+  (local.set $rca${sfx} (i32.add ${get(`$zp${sfx}`)} ${get('$mb')}))
+  (local.set $dza${sfx} (i32.add ${get(`$rca${sfx}`)} ${get('$mb')}))
+  (local.set $dlama${sfx} (i32.add ${get(`$dza${sfx}`)} ${get('$nb')}))
+  (local.set $dsa${sfx} (i32.add ${get(`$dlama${sfx}`)} ${get('$mb')}))
+  (local.set $gw${sfx} (i32.add ${get(`$dsa${sfx}`)} ${get('$mb')}))`;
+
+/**
+ * Items two at a time (pairItems: the triangular solves of the two run
+ * side by side, each item's bits as alone), then a last odd item alone.
+ */
+const pcFunc = (name: string, single: boolean): WasmFunc => {
+  const item = `
     ;; t = L_Q⁻¹rx, zPart = rz − W_Gᵀt
     ${rxPartsItem('$rx')}
-    ${pcSteps(single)}
-    ${nextItem(['$rx', '$dz'], ['$s', '$lam', '$sol', '$ina', '$rz', '$dlam', '$ds'])}
+    ${pcSteps(single)}`;
+  const next = nextItem(PC_VEC_N, PC_VEC_M);
+  const mats = [
+    ['$lq', '$lqs'],
+    ['$wg', '$wgs'],
+    ['$g', '$gs'],
+    ['$ls', '$lss'],
+  ];
+  const second = [
+    ...mats.map(
+      ([p, st]) => `(local.set ${p}B (i32.add ${get(p)} ${get(st)}))`,
+    ),
+    ...PC_VEC_N.map(
+      (v) => `(local.set ${v}B (i32.add ${get(v)} ${get('$nb')}))`,
+    ),
+    ...PC_VEC_M.map(
+      (v) => `(local.set ${v}B (i32.add ${get(v)} ${get('$mb')}))`,
+    ),
+  ].join('\n    ');
+  return {
+    name,
+    params: i32(
+      ...MATRICES,
+      ...PC_VEC_N.slice(0, 1),
+      ...PC_VEC_M.slice(0, 5),
+      ...PC_VEC_N.slice(1),
+      ...PC_VEC_M.slice(5),
+      '$work',
+      '$n',
+      '$m',
+      '$count',
+    ),
+    locals: [
+      ...i32('$k', '$ib', '$iend', '$nb', '$mb', ...PC_WORK),
+      ...f64(...PC_SCALARS),
+      ...i32(
+        ...['$lq', '$wg', '$g', '$ls', ...PC_VEC_N, ...PC_VEC_M].map(
+          (v) => `${v}B`,
+        ),
+        ...PC_WORK.map((v) => `${v}B`),
+      ),
+      ...f64(...PC_SCALARS.map((v) => `${v}B`)),
+    ],
+    body: `
+  (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
+  (local.set $mb (i32.shl ${get('$m')} (i32.const 3)))
+  ${workFrom(get('$work'), '')}
+  ${workFrom(`(i32.add ${get('$gw')} ${get('$mb')})`, 'B')}
+  (block $pairs (loop $pair
+    (br_if $pairs (i32.ge_s (i32.add ${get('$k')} (i32.const 1)) ${get('$count')}))
+    ${second}
+    ${pairItems(item, PC_ITEM)}
+    ${next}
+    ${next}
+    (br $pair)))
+  (block $done (loop $items
+    (br_if $done (i32.ge_s ${get('$k')} ${get('$count')}))
+    ${item}
+    ${next}
     (br $items)))`,
-});
+  };
+};
 
 const qpPredictCorrect = pcFunc('qpPredictCorrect', false);
 /** One solve from rx for the rc given in s's place (predictCorrect single). */
@@ -298,7 +351,7 @@ function runWasm(
   const m = ins[ins.length - 1].shape[1];
   // inputs: t or rx (n), then m-vectors; outputs dz (n), dlam, ds (m)
   const vecs = ins.slice(4).map((x, i): Operand => [x, i === 0 ? n : m]);
-  const work = fn === 'qpDualSolve' ? m : 2 * n + 5 * m;
+  const work = fn === 'qpDualSolve' ? m : pcWork(n, m);
   return runFused(
     wk,
     fn,

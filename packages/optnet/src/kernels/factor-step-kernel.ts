@@ -67,7 +67,7 @@ import {
 } from './fused-common.js';
 import { move, moveOp, stepLength, stepLengthOp } from './step-kernels.js';
 import { stepMoveWat } from './step-move-wat.js';
-import { dualSolveWat, predictCorrectOp } from './dual-solve-kernel.js';
+import { dualSolveWat, pcWork, predictCorrectOp } from './dual-solve-kernel.js';
 import {
   predictCorrectEqOp,
   predictCorrectEqWat,
@@ -416,7 +416,7 @@ function fusedWasm(
   const vecs = directionIns(ins, ins[0], eq).slice(1 + matSizes.length);
   const vecLens = vecs.map((t) => t.shape[1]);
   const outLens = eq ? [n, m, m, q] : [n, m, m];
-  const work = eq ? workLength(n, m, q) : 2 * n + 5 * m;
+  const work = eq ? workLength(n, m, q) : pcWork(n, m);
   const dims = eq ? [n, m, q] : [n, m];
   const fn = single
     ? eq

@@ -10,6 +10,7 @@ import {
   batchMap,
   inChunks,
   operand,
+  withSuffix,
   type WasmKernels,
 } from '@optnet/tensor/wasm';
 
@@ -42,6 +43,41 @@ export const advance = (p: string, by: string): string =>
   `(local.set ${p} (i32.add ${get(p)} ${get(by)}))`;
 /** f64 at vector `v` (a byte-address local), element $ib. */
 export const at = (v: string): string => `(i32.add ${get(v)} ${get('$ib')})`;
+
+/** A call of $trsvDot or $trsvAxpy (five plain arguments). */
+const SOLVE_CALL = /\(call \$(trsvDot|trsvAxpy) ((?:\([^()]*\)\s*){5})\)/g;
+
+/**
+ * The item-loop body `text` for two items at once: the second item's copy
+ * runs on its own locals (`names`, each with a B suffix), the two copies
+ * alternate between the triangular solves, and each pair of solves (one
+ * per item, the same size) is one $trsvDot2 or $trsvAxpy2 call, so the
+ * two latency-bound solves run side by side. Every item gets the same
+ * instructions, and so the same bits, as in `text`; the locals not in
+ * `names` (sizes, loop counters) are shared, which holds because each
+ * copy sets them before use between two solves.
+ * @example const body = pairItems(itemText, ['$t', '$lq', ...]);
+ */
+export function pairItems(text: string, names: readonly string[]): string {
+  const calls = (t: string) => [...t.matchAll(SOLVE_CALL)];
+  const a = calls(text);
+  const b = calls(withSuffix(text, names, 'B'));
+  const rest = (t: string) => t.split(SOLVE_CALL).filter((_, i) => i % 3 === 0);
+  const [ra, rb] = [rest(text), rest(withSuffix(text, names, 'B'))];
+  const args = (m: RegExpMatchArray) =>
+    (m[2].match(/\([^()]*\)/g) ?? []).map((x) => x.trim());
+  let out = ra[0] + rb[0];
+  a.forEach((ma, i) => {
+    const [x, y] = [args(ma), args(b[i])];
+    if (x.slice(2).join() !== y.slice(2).join())
+      throw new Error(
+        `pairItems: the two items' ${ma[1]} calls differ in size or order (${x.slice(2).join(' ')} against ${y.slice(2).join(' ')}); share those locals.`,
+      );
+    out += `(call $${ma[1]}2 ${x[0]} ${x[1]} ${y[0]} ${y[1]} ${x.slice(2).join(' ')})`;
+    out += ra[i + 1] + rb[i + 1];
+  });
+  return out;
+}
 
 /*
  * The steps of one item's Newton solve in the dual reduction (see

@@ -10,7 +10,8 @@
  * items (its mirror when it has one; batchMap() says which item of the
  * input each output item reads), inChunks() scratch for a range of
  * batch items, and the inline helpers (dotInline, axpyInline, ...) common
- * loops to splice into a body. cpuKernelOf(op) is the kernel the CPU
+ * loops to splice into a body (withSuffix copies one for a second item
+ * on its own locals, to pair with $trsvDot2/$trsvAxpy2). cpuKernelOf(op) is the kernel the CPU
  * backend runs for a primitive (its WebAssembly one where it has one, else
  * `op.cpu`), for a fused kernel's fallback path.
  *
@@ -50,6 +51,8 @@ export {
   f64,
   hsum,
   i32,
+  suffixed,
   v128,
+  withSuffix,
   type Local,
 } from './wasm/wat-common.js';

@@ -40,6 +40,35 @@ export const v128 = (...names: string[]): Local[] =>
   names.map((n) => [n, 'v128'] as const);
 
 /**
+ * `text` with each local (or param) in `names` renamed to itself plus
+ * `suffix`: the same instructions on a second set of locals, so a kernel
+ * can run one snippet for two independent items side by side (their
+ * dependency chains then overlap in the CPU).
+ * @example
+ * withSuffix('(local.get $x)', ['$x'], 'B'); // '(local.get $xB)'
+ */
+export const withSuffix = (
+  text: string,
+  names: readonly string[],
+  suffix: string,
+): string => {
+  if (names.length === 0) return text;
+  const alt = names.map((n) => n.slice(1)).join('|');
+  return text.replace(
+    new RegExp(`\\$(${alt})(?![\\w.$])`, 'g'),
+    (_, n: string) => `$${n}${suffix}`,
+  );
+};
+
+/**
+ * The same locals with each name suffixed (for withSuffix).
+ * @example
+ * suffixed(i32('$x'), 'B'); // [['$xB', 'i32']]
+ */
+export const suffixed = (locals: readonly Local[], suffix: string): Local[] =>
+  locals.map(([n, t]) => [n + suffix, t] as const);
+
+/**
  * Sum of the two lanes of an f64x2 local (text to splice into a body).
  * @example
  * const body = `(local.set $s ${hsum('$acc')})`;

@@ -12,8 +12,49 @@ import {
   dotInline,
   f64,
   i32,
+  suffixed,
   v128,
+  withSuffix,
+  type Local,
 } from './wat-common.js';
+
+/**
+ * Row i of trsvDot for the system at $l, $x: x[i] = (x[i] − L[i, solved]·
+ * x[solved]) / L[i,i], the solved stretch [$from, $from + $len) (shared
+ * by a pair of systems; the rest is per system, DOT_ITEM).
+ */
+const dotRow = `
+    (local.set $ri (i32.add (local.get $l) (i32.shl (i32.mul (local.get $i) (local.get $n)) (i32.const 3))))
+    (local.set $xi (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 3))))
+    (local.set $pa (i32.add (local.get $ri) (i32.shl (local.get $from) (i32.const 3))))
+    (local.set $pb (i32.add (local.get $x) (i32.shl (local.get $from) (i32.const 3))))
+    ${dotInline('$pa', '$pb', '$len', '$d')}
+    (local.set $v (f64.sub (f64.load (local.get $xi)) (local.get $d)))
+    (if (i32.eqz (local.get $unit)) (then
+      (local.set $v (f64.div (local.get $v) (f64.load (i32.add (local.get $ri) (i32.shl (local.get $i) (i32.const 3))))))))
+    (f64.store (local.get $xi) (local.get $v))`;
+
+/** dotRow's per-system locals (the rest, and $dzero, are shared). */
+const DOT_ITEM: Local[] = [
+  ...i32('$ri', '$xi', '$pa', '$pb'),
+  ...f64('$v', '$d'),
+  ...DOT_LOCALS.filter(([n]) => n !== '$dzero'),
+];
+const DOT_NAMES = ['$l', '$x', ...DOT_ITEM.map(([n]) => n)];
+
+/** trsvDot's loop over the rows in solve order, `row` the work of row $i. */
+const dotRows = (row: string): string => `
+  (block $done (loop $step
+    (br_if $done (i32.ge_s (local.get $s) (local.get $n)))
+    (if (local.get $forward)
+      (then (local.set $i (local.get $s)) (local.set $from (i32.const 0)))
+      (else
+        (local.set $i (i32.sub (i32.sub (local.get $n) (i32.const 1)) (local.get $s)))
+        (local.set $from (i32.add (local.get $i) (i32.const 1)))))
+    (local.set $len (local.get $s))
+    ${row}
+    (local.set $s (i32.add (local.get $s) (i32.const 1)))
+    (br $step)))`;
 
 /**
  * trsvDot(l, x, n, forward, unit): op(L)·x = x in place for a row-oriented
@@ -24,31 +65,26 @@ import {
 const trsvDot: WasmFunc = {
   name: 'trsvDot',
   params: i32('$l', '$x', '$n', '$forward', '$unit'),
+  locals: [...i32('$s', '$i', '$from', '$len'), ...DOT_ITEM, ...v128('$dzero')],
+  body: dotRows(dotRow),
+};
+
+/**
+ * trsvDot2(la, xa, lb, xb, n, forward, unit): trsvDot on two independent
+ * systems of one size, row by row in turn (each row's dot waits on the
+ * row before it; two systems' rows overlap). Each system gets the
+ * instructions, and so the bits, trsvDot gives it.
+ */
+const trsvDot2: WasmFunc = {
+  name: 'trsvDot2',
+  params: i32('$l', '$x', '$lB', '$xB', '$n', '$forward', '$unit'),
   locals: [
-    ...i32('$s', '$i', '$ri', '$from', '$len', '$xi', '$pa', '$pb'),
-    ...f64('$v', '$d'),
-    ...DOT_LOCALS,
+    ...i32('$s', '$i', '$from', '$len'),
+    ...DOT_ITEM,
+    ...suffixed(DOT_ITEM, 'B'),
+    ...v128('$dzero'),
   ],
-  body: `
-  (block $done (loop $step
-    (br_if $done (i32.ge_s (local.get $s) (local.get $n)))
-    (if (local.get $forward)
-      (then (local.set $i (local.get $s)) (local.set $from (i32.const 0)))
-      (else
-        (local.set $i (i32.sub (i32.sub (local.get $n) (i32.const 1)) (local.get $s)))
-        (local.set $from (i32.add (local.get $i) (i32.const 1)))))
-    (local.set $len (local.get $s))
-    (local.set $ri (i32.add (local.get $l) (i32.shl (i32.mul (local.get $i) (local.get $n)) (i32.const 3))))
-    (local.set $xi (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 3))))
-    (local.set $pa (i32.add (local.get $ri) (i32.shl (local.get $from) (i32.const 3))))
-    (local.set $pb (i32.add (local.get $x) (i32.shl (local.get $from) (i32.const 3))))
-    ${dotInline('$pa', '$pb', '$len', '$d')}
-    (local.set $v (f64.sub (f64.load (local.get $xi)) (local.get $d)))
-    (if (i32.eqz (local.get $unit)) (then
-      (local.set $v (f64.div (local.get $v) (f64.load (i32.add (local.get $ri) (i32.shl (local.get $i) (i32.const 3))))))))
-    (f64.store (local.get $xi) (local.get $v))
-    (local.set $s (i32.add (local.get $s) (i32.const 1)))
-    (br $step)))`,
+  body: dotRows(dotRow + withSuffix(dotRow, DOT_NAMES, 'B')),
 };
 
 const g = (x: string): string => `(local.get ${x})`;
@@ -64,14 +100,22 @@ const pivot = (v: string, r: string, i: string): string =>
  * trsvAxpy: each solved from the ones before it, then one sweep
  * x[j] −= L[i0,j]·y0 + … + L[i3,j]·y3 over the unsolved j, so each load and
  * store of x serves four multiply-adds (one unknown a pass was 3x slower
- * at n = 100).
+ * at n = 100). quadIndex finds the unknowns and the unsolved stretch
+ * [$from, $from + $len) (shared by a pair of systems), quadItem does the
+ * rest for the system at $l, $x.
  */
-const axpyPass4 = `
+const quadIndex = `
     (local.set $i0 ${g('$s')})
     (if (i32.eqz ${g('$forward')}) (then (local.set $i0 (i32.sub (i32.sub ${g('$n')} (i32.const 1)) ${g('$s')}))))
     (local.set $i1 (i32.add ${g('$i0')} ${g('$d')}))
     (local.set $i2 (i32.add ${g('$i1')} ${g('$d')}))
     (local.set $i3 (i32.add ${g('$i2')} ${g('$d')}))
+    ;; the unsolved stretch: (i0 + 4, n) forward, [0, i3) backward
+    (if ${g('$forward')}
+      (then (local.set $from (i32.add ${g('$s')} (i32.const 4))) (local.set $len (i32.sub ${g('$n')} ${g('$from')})))
+      (else (local.set $from (i32.const 0)) (local.set $len ${g('$i3')})))`;
+
+const quadItem = `
     (local.set $r0 (i32.add ${g('$l')} (i32.shl (i32.mul ${g('$i0')} ${g('$n')}) (i32.const 3))))
     (local.set $r1 (i32.add ${g('$l')} (i32.shl (i32.mul ${g('$i1')} ${g('$n')}) (i32.const 3))))
     (local.set $r2 (i32.add ${g('$l')} (i32.shl (i32.mul ${g('$i2')} ${g('$n')}) (i32.const 3))))
@@ -90,10 +134,6 @@ const axpyPass4 = `
     (f64.store (i32.add ${g('$x')} (i32.shl ${g('$i1')} (i32.const 3))) ${g('$y1')})
     (f64.store (i32.add ${g('$x')} (i32.shl ${g('$i2')} (i32.const 3))) ${g('$y2')})
     (f64.store (i32.add ${g('$x')} (i32.shl ${g('$i3')} (i32.const 3))) ${g('$y3')})
-    ;; the unsolved stretch: (i0 + 4, n) forward, [0, i3) backward
-    (if ${g('$forward')}
-      (then (local.set $from (i32.add ${g('$s')} (i32.const 4))) (local.set $len (i32.sub ${g('$n')} ${g('$from')})))
-      (else (local.set $from (i32.const 0)) (local.set $len ${g('$i3')})))
     (local.set $w0 (f64x2.splat ${g('$y0')})) (local.set $w1 (f64x2.splat ${g('$y1')}))
     (local.set $w2 (f64x2.splat ${g('$y2')})) (local.set $w3 (f64x2.splat ${g('$y3')}))
     (local.set $k (i32.shl ${g('$from')} (i32.const 3)))
@@ -117,60 +157,11 @@ const axpyPass4 = `
                  (f64.mul (f64.load (i32.add ${g('$r3')} ${g('$kend')})) ${g('$y3')})))))))`;
 
 /**
- * trsvAxpy(l, x, n, forward, unit): op(L)·x = x in place for a
- * column-oriented solve (Lᵀ with L lower: backward; with L upper:
- * forward): once x[i] is known, x[j] −= L[i,j]·x[i] over the unsolved j,
- * a contiguous stretch of row i. Four unknowns a pass (axpyPass4), the
- * last n mod 4 one at a time.
+ * One unknown of trsvAxpy's last n mod 4 for the system at $l, $x: x[i]
+ * divided by its pivot, then x[j] −= L[i,j]·x[i] over the unsolved
+ * stretch [$from, $from + $len) (found by axpyStep, shared by a pair).
  */
-const trsvAxpy: WasmFunc = {
-  name: 'trsvAxpy',
-  params: i32('$l', '$x', '$n', '$forward', '$unit'),
-  locals: [
-    ...i32(
-      '$s',
-      '$i',
-      '$ri',
-      '$from',
-      '$len',
-      '$xi',
-      '$pa',
-      '$pb',
-      '$d',
-      '$i0',
-      '$i1',
-      '$i2',
-      '$i3',
-      '$r0',
-      '$r1',
-      '$r2',
-      '$r3',
-      '$k',
-      '$kend',
-    ),
-    ...f64('$v', '$y0', '$y1', '$y2', '$y3'),
-    ...v128('$w0', '$w1', '$w2', '$w3'),
-    ...AXPY_LOCALS,
-  ],
-  body: `
-  (local.set $d (i32.const -1))
-  (if (local.get $forward) (then (local.set $d (i32.const 1))))
-  (block $quads (loop $quad
-    (br_if $quads (i32.ge_s (i32.add (local.get $s) (i32.const 3)) (local.get $n)))
-    ${axpyPass4}
-    (local.set $s (i32.add (local.get $s) (i32.const 4)))
-    (br $quad)))
-  (block $done (loop $step
-    (br_if $done (i32.ge_s (local.get $s) (local.get $n)))
-    (if (local.get $forward)
-      (then
-        (local.set $i (local.get $s))
-        (local.set $from (i32.add (local.get $s) (i32.const 1)))
-        (local.set $len (i32.sub (i32.sub (local.get $n) (local.get $s)) (i32.const 1))))
-      (else
-        (local.set $i (i32.sub (i32.sub (local.get $n) (i32.const 1)) (local.get $s)))
-        (local.set $from (i32.const 0))
-        (local.set $len (local.get $i))))
+const axpyOne = `
     (local.set $ri (i32.add (local.get $l) (i32.shl (i32.mul (local.get $i) (local.get $n)) (i32.const 3))))
     (local.set $xi (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 3))))
     (local.set $v (f64.load (local.get $xi)))
@@ -179,9 +170,84 @@ const trsvAxpy: WasmFunc = {
       (f64.store (local.get $xi) (local.get $v))))
     (local.set $pa (i32.add (local.get $x) (i32.shl (local.get $from) (i32.const 3))))
     (local.set $pb (i32.add (local.get $ri) (i32.shl (local.get $from) (i32.const 3))))
-    ${axpyInline('$pa', '$pb', '$v', '$len')}
+    ${axpyInline('$pa', '$pb', '$v', '$len')}`;
+
+/** The unknown $i of step $s after the quads, and its unsolved stretch. */
+const axpyStep = `
+    (if (local.get $forward)
+      (then
+        (local.set $i (local.get $s))
+        (local.set $from (i32.add (local.get $s) (i32.const 1)))
+        (local.set $len (i32.sub (i32.sub (local.get $n) (local.get $s)) (i32.const 1))))
+      (else
+        (local.set $i (i32.sub (i32.sub (local.get $n) (i32.const 1)) (local.get $s)))
+        (local.set $from (i32.const 0))
+        (local.set $len (local.get $i))))`;
+
+/** The locals of one system in trsvAxpy (the rest are shared by a pair). */
+const AXPY_ITEM: Local[] = [
+  ...i32('$ri', '$xi', '$pa', '$pb', '$r0', '$r1', '$r2', '$r3', '$k', '$kend'),
+  ...f64('$v', '$y0', '$y1', '$y2', '$y3'),
+  ...v128('$w0', '$w1', '$w2', '$w3'),
+  ...AXPY_LOCALS,
+];
+const AXPY_NAMES = ['$l', '$x', ...AXPY_ITEM.map(([n]) => n)];
+const AXPY_SHARED: Local[] = i32(
+  '$s',
+  '$i',
+  '$from',
+  '$len',
+  '$d',
+  '$i0',
+  '$i1',
+  '$i2',
+  '$i3',
+);
+
+/** trsvAxpy's passes: quads of unknowns, then one at a time. */
+const axpyBody = (quad: string, one: string): string => `
+  (local.set $d (i32.const -1))
+  (if (local.get $forward) (then (local.set $d (i32.const 1))))
+  (block $quads (loop $quad
+    (br_if $quads (i32.ge_s (i32.add (local.get $s) (i32.const 3)) (local.get $n)))
+    ${quadIndex}
+    ${quad}
+    (local.set $s (i32.add (local.get $s) (i32.const 4)))
+    (br $quad)))
+  (block $done (loop $step
+    (br_if $done (i32.ge_s (local.get $s) (local.get $n)))
+    ${axpyStep}
+    ${one}
     (local.set $s (i32.add (local.get $s) (i32.const 1)))
-    (br $step)))`,
+    (br $step)))`;
+
+/**
+ * trsvAxpy(l, x, n, forward, unit): op(L)·x = x in place for a
+ * column-oriented solve (Lᵀ with L lower: backward; with L upper:
+ * forward): once x[i] is known, x[j] −= L[i,j]·x[i] over the unsolved j,
+ * a contiguous stretch of row i. Four unknowns a pass (quadItem), the
+ * last n mod 4 one at a time.
+ */
+const trsvAxpy: WasmFunc = {
+  name: 'trsvAxpy',
+  params: i32('$l', '$x', '$n', '$forward', '$unit'),
+  locals: [...AXPY_SHARED, ...AXPY_ITEM],
+  body: axpyBody(quadItem, axpyOne),
+};
+
+/**
+ * trsvAxpy2(la, xa, lb, xb, n, forward, unit): trsvAxpy on two
+ * independent systems of one size, pass by pass in turn (as trsvDot2):
+ * each system gets the instructions, and so the bits, trsvAxpy gives it.
+ */
+const trsvAxpy2: WasmFunc = {
+  name: 'trsvAxpy2',
+  params: i32('$l', '$x', '$lB', '$xB', '$n', '$forward', '$unit'),
+  locals: [...AXPY_SHARED, ...AXPY_ITEM, ...suffixed(AXPY_ITEM, 'B')],
+  body: axpyBody(
+    quadItem + withSuffix(quadItem, AXPY_NAMES, 'B'),
+    axpyOne + withSuffix(axpyOne, AXPY_NAMES, 'B'),
+  ),
 };
 
 /** The byte offsets of a chunk's `regs` f64x2 accumulators. */
@@ -347,6 +413,8 @@ const trsBatch: WasmFunc = {
 export const triangularSolveWat: readonly WasmFunc[] = [
   trsBatch,
   trsvDot,
+  trsvDot2,
   trsvAxpy,
+  trsvAxpy2,
   trsm,
 ];
