@@ -633,6 +633,56 @@ test('qpPredictCorrect and its single solve (WebAssembly) take items in pairs: e
   }
 });
 
+test('qpPredictCorrectEq (WebAssembly) takes items in pairs: each item of an odd batch gets the bits it gets alone', () => {
+  for (const shared of [false, true]) {
+    const [nBatch, n, m, q] = [5, 7, 9, 3];
+    const d = dualSample(shared ? 51 : 52, nBatch, n, m, shared);
+    const rng = makeRng(53);
+    const s = rand([nBatch, m], { rng, dtype: f64 }).mul(2).add(0.1);
+    const lead = shared ? [] : [nBatch];
+    const x = randn([...lead, q, q], { rng, dtype: f64 });
+    const lr = cholesky(
+      matmul(x, x, { transB: true }).add(eye(q, { dtype: f64 }).mul(q)),
+    );
+    const v = randn([...lead, q, m], { rng, dtype: f64 });
+    const wA = randn([...lead, n, q], { rng, dtype: f64 });
+    const ry = randn([nBatch, q], { rng, dtype: f64 });
+    const ins = [
+      d[0],
+      d[1],
+      d[2],
+      d[3],
+      lr,
+      v,
+      wA,
+      d[4],
+      ry,
+      s,
+      d[7],
+      d[8],
+      d[9],
+      d[10],
+    ];
+    // the matrices but L_S (index 3) are shared when `shared`
+    const perItem = (k: number) => !shared || k === 3 || k > 6;
+    const alone = (i: number) =>
+      ins.map((t, k) =>
+        perItem(k) ? t.slice([{ start: i, stop: i + 1 }]) : t,
+      );
+    const all = predictCorrectEq(...ins).map(
+      (t) => t.arraySync() as number[][],
+    );
+    for (let i = 0; i < nBatch; i++)
+      predictCorrectEq(...alone(i)).forEach((t, k) =>
+        sameBits(
+          all[k][i],
+          (t.arraySync() as number[][])[0],
+          `shared ${shared} output ${k} item ${i}`,
+        ),
+      );
+  }
+});
+
 test('qpPredictCorrectEq equals its tensor-op form: per-item and shared, f64 and f32, WebAssembly and JS', () => {
   withEachKernelSet((wasm) => {
     for (const shared of [false, true]) {

@@ -58,9 +58,10 @@ import {
   forwardSolve,
   get,
   matVec,
-  pairItems,
+  pairedItemLoop,
   runFused,
   rxPartsItem,
+  secondItem,
   splitActive,
   splitRcItem,
   type Data,
@@ -270,23 +271,17 @@ const pcFunc = (name: string, single: boolean): WasmFunc => {
     ${rxPartsItem('$rx')}
     ${pcSteps(single)}`;
   const next = nextItem(PC_VEC_N, PC_VEC_M);
-  const mats = [
+  const mats: [string, string][] = [
     ['$lq', '$lqs'],
     ['$wg', '$wgs'],
     ['$g', '$gs'],
     ['$ls', '$lss'],
   ];
-  const second = [
-    ...mats.map(
-      ([p, st]) => `(local.set ${p}B (i32.add ${get(p)} ${get(st)}))`,
-    ),
-    ...PC_VEC_N.map(
-      (v) => `(local.set ${v}B (i32.add ${get(v)} ${get('$nb')}))`,
-    ),
-    ...PC_VEC_M.map(
-      (v) => `(local.set ${v}B (i32.add ${get(v)} ${get('$mb')}))`,
-    ),
-  ].join('\n    ');
+  const second = secondItem([
+    ...mats,
+    ...PC_VEC_N.map((v) => [v, '$nb'] as const),
+    ...PC_VEC_M.map((v) => [v, '$mb'] as const),
+  ]);
   return {
     name,
     params: i32(
@@ -316,18 +311,7 @@ const pcFunc = (name: string, single: boolean): WasmFunc => {
   (local.set $mb (i32.shl ${get('$m')} (i32.const 3)))
   ${workFrom(get('$work'), '')}
   ${workFrom(`(i32.add ${get('$gw')} ${get('$mb')})`, 'B')}
-  (block $pairs (loop $pair
-    (br_if $pairs (i32.ge_s (i32.add ${get('$k')} (i32.const 1)) ${get('$count')}))
-    ${second}
-    ${pairItems(item, PC_ITEM)}
-    ${next}
-    ${next}
-    (br $pair)))
-  (block $done (loop $items
-    (br_if $done (i32.ge_s ${get('$k')} ${get('$count')}))
-    ${item}
-    ${next}
-    (br $items)))`,
+  ${pairedItemLoop(item, next, second, PC_ITEM)}`,
   };
 };
 

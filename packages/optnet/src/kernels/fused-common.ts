@@ -79,6 +79,45 @@ export function pairItems(text: string, names: readonly string[]): string {
   return out;
 }
 
+/**
+ * An item loop over $k < $count that takes items two at a time
+ * (pairItems: `item` for both, their triangular solves side by side),
+ * then a last odd item alone. `next` moves every per-item pointer on by
+ * one item and $k by one; `second` sets the second item's pointers (the
+ * `names` with a B suffix) from the first's.
+ * @example const body = pairedItemLoop(item, next, second, PER_ITEM);
+ */
+export const pairedItemLoop = (
+  item: string,
+  next: string,
+  second: string,
+  names: readonly string[],
+): string => `
+  (block $pairs (loop $pair
+    (br_if $pairs (i32.ge_s (i32.add ${get('$k')} (i32.const 1)) ${get('$count')}))
+    ${second}
+    ${pairItems(item, names)}
+    ${next}
+    ${next}
+    (br $pair)))
+  (block $done (loop $items
+    (br_if $done (i32.ge_s ${get('$k')} ${get('$count')}))
+    ${item}
+    ${next}
+    (br $items)))`;
+
+/**
+ * The B item's pointers from the first's: [pointer, by] pairs, `by` the
+ * local holding a matrix's stride or a vector's bytes per item.
+ * @example const second = secondItem([['$lq', '$lqs']], [['$rx', '$nb']]);
+ */
+export const secondItem = (
+  strided: readonly (readonly [string, string])[],
+): string =>
+  strided
+    .map(([p, by]) => `(local.set ${p}B (i32.add ${get(p)} ${get(by)}))`)
+    .join('\n    ');
+
 /*
  * The steps of one item's Newton solve in the dual reduction (see
  * dual-solve-kernel.ts), on the locals of the kernels that splice them

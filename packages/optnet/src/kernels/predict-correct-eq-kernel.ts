@@ -53,8 +53,10 @@ import {
   forwardSolve,
   get,
   matVec,
+  pairedItemLoop,
   runFused,
   rxPartsItem,
+  secondItem,
   splitActive,
   splitRcItem,
   type Data,
@@ -167,11 +169,92 @@ const step = (p: string, by: string): string =>
   `(local.set ${p} (i32.add ${get(p)} ${get(by)}))`;
 
 /**
- * Work (doubles): t, dza, tn (n each); zp, rca, dlama, dsa, vtu, gw (m each);
- * r2/u, dnua, wv (q each).
+ * Work (doubles) per item: t, dza, tn (n each); zp, rca, dlama, dsa, vtu,
+ * gw (m each); r2/u, dnua, wv (q each); twice, for a pair of items.
  */
 export const workLength = (n: number, m: number, q: number): number =>
-  3 * n + 6 * m + 3 * q;
+  2 * (3 * n + 6 * m + 3 * q);
+
+/** The work vectors of an item from `base` (workLength's order). */
+const workFrom = (base: string, sfx: string): string => {
+  const order: [string, string][] = [
+    ['$dza', '$nb'],
+    ['$tn', '$nb'],
+    ['$zp', '$nb'],
+    ['$rca', '$mb'],
+    ['$dlama', '$mb'],
+    ['$dsa', '$mb'],
+    ['$vtu', '$mb'],
+    ['$gw', '$mb'],
+    ['$u', '$mb'],
+    ['$dnua', '$qb'],
+    ['$wv', '$qb'],
+  ];
+  let prev = `$t${sfx}`;
+  return `(local.set $t${sfx} ${base})
+  ${order
+    .map(([v, by]) => {
+      const line = `(local.set ${v}${sfx} (i32.add ${get(prev)} ${get(by)}))`;
+      prev = `${v}${sfx}`;
+      return line;
+    })
+    .join('\n  ')}`;
+};
+
+/** The matrices' pointers, each with its stride local. */
+const EQ_MATS: [string, string][] = [
+  ['$lq', '$lqs'],
+  ['$wg', '$wgs'],
+  ['$g', '$gs'],
+  ['$ls', '$lss'],
+  ['$lr', '$lrs'],
+  ['$v', '$vs'],
+  ['$wa', '$was'],
+];
+/** The vectors' pointers, each with its bytes-per-item local. */
+const EQ_VECS: [string, string][] = [
+  ['$rx', '$nb'],
+  ['$dz', '$nb'],
+  ['$ry', '$qb'],
+  ['$dnu', '$qb'],
+  ...['$s', '$lam', '$sol', '$ina', '$rz', '$dlam', '$ds'].map(
+    (p): [string, string] => [p, '$mb'],
+  ),
+];
+const EQ_WORK = [
+  '$t',
+  '$dza',
+  '$tn',
+  '$zp',
+  '$rca',
+  '$dlama',
+  '$dsa',
+  '$vtu',
+  '$gw',
+  '$u',
+  '$dnua',
+  '$wv',
+  '$nan',
+];
+const EQ_SCALARS = [
+  '$r',
+  '$a',
+  '$b',
+  '$alpha',
+  '$sl',
+  '$sla',
+  '$si',
+  '$li',
+  '$mf',
+  '$mu',
+  '$sig',
+];
+/** What one item reads and writes (the pair's second has a B copy). */
+const EQ_ITEM = [
+  ...[...EQ_MATS, ...EQ_VECS].map(([p]) => p),
+  ...EQ_WORK,
+  ...EQ_SCALARS,
+];
 
 /** The body's per-item steps after rxParts: two solves, or one for rc. */
 const itemSteps = (single: boolean): string =>
@@ -220,71 +303,33 @@ const pcEqFunc = (name: string, single: boolean): WasmFunc => ({
     '$count',
   ),
   locals: [
+    ...i32('$k', '$ib', '$iend', '$nb', '$mb', '$qb', ...EQ_WORK),
+    ...f64(...EQ_SCALARS),
     ...i32(
-      '$k',
-      '$ib',
-      '$iend',
-      '$nb',
-      '$mb',
-      '$qb',
-      '$t',
-      '$dza',
-      '$tn',
-      '$zp',
-      '$rca',
-      '$dlama',
-      '$dsa',
-      '$vtu',
-      '$gw',
-      '$u',
-      '$dnua',
-      '$wv',
-      '$nan',
+      ...[...EQ_MATS, ...EQ_VECS].map(([p]) => `${p}B`),
+      ...EQ_WORK.map((p) => `${p}B`),
     ),
-    ...f64(
-      '$r',
-      '$a',
-      '$b',
-      '$alpha',
-      '$sl',
-      '$sla',
-      '$si',
-      '$li',
-      '$mf',
-      '$mu',
-      '$sig',
-    ),
+    ...f64(...EQ_SCALARS.map((p) => `${p}B`)),
   ],
   body: `
   (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
   (local.set $mb (i32.shl ${get('$m')} (i32.const 3)))
   (local.set $qb (i32.shl ${get('$q')} (i32.const 3)))
-  (local.set $t ${get('$work')})
-  (local.set $dza (i32.add ${get('$t')} ${get('$nb')}))
-  (local.set $tn (i32.add ${get('$dza')} ${get('$nb')}))
-  (local.set $zp (i32.add ${get('$tn')} ${get('$nb')}))
-  (local.set $rca (i32.add ${get('$zp')} ${get('$mb')}))
-  (local.set $dlama (i32.add ${get('$rca')} ${get('$mb')}))
-  (local.set $dsa (i32.add ${get('$dlama')} ${get('$mb')}))
-  (local.set $vtu (i32.add ${get('$dsa')} ${get('$mb')}))
-  (local.set $gw (i32.add ${get('$vtu')} ${get('$mb')}))
-  (local.set $u (i32.add ${get('$gw')} ${get('$mb')}))
-  (local.set $dnua (i32.add ${get('$u')} ${get('$qb')}))
-  (local.set $wv (i32.add ${get('$dnua')} ${get('$qb')}))
-  (block $done (loop $items
-    (br_if $done (i32.ge_s ${get('$k')} ${get('$count')}))
+  ${workFrom(get('$work'), '')}
+  ${workFrom(`(i32.add ${get('$wv')} ${get('$qb')})`, 'B')}
+  ${pairedItemLoop(
+    `
     ;; t = L_Q⁻¹rx, zPart = rz − W_Gᵀt, u = L_R⁻¹(ry − W_Aᵀt)
     ${rxPartsItem('$rx')}
     (call $gemvT ${get('$wa')} ${get('$t')} ${get('$u')} ${get('$q')} ${get('$n')})
     ${each('$q', `(f64.store ${at('$u')} (f64.sub (f64.load ${at('$ry')}) (f64.load ${at('$u')})))`)}
     (call $trsvDot ${get('$lr')} ${get('$u')} ${get('$q')} (i32.const 1) (i32.const 0))
-    ${itemSteps(single)}
-    ${step('$lq', '$lqs')} ${step('$wg', '$wgs')} ${step('$g', '$gs')} ${step('$ls', '$lss')}
-    ${step('$lr', '$lrs')} ${step('$v', '$vs')} ${step('$wa', '$was')}
-    ${step('$rx', '$nb')} ${step('$dz', '$nb')} ${step('$ry', '$qb')} ${step('$dnu', '$qb')}
-    ${['$s', '$lam', '$sol', '$ina', '$rz', '$dlam', '$ds'].map((p) => step(p, '$mb')).join(' ')}
-    (local.set $k (i32.add ${get('$k')} (i32.const 1)))
-    (br $items)))`,
+    ${itemSteps(single)}`,
+    `${[...EQ_MATS, ...EQ_VECS].map(([p, by]) => step(p, by)).join(' ')}
+    (local.set $k (i32.add ${get('$k')} (i32.const 1)))`,
+    secondItem([...EQ_MATS, ...EQ_VECS]),
+    EQ_ITEM,
+  )}`,
 });
 
 const qpPredictCorrectEq = pcEqFunc('qpPredictCorrectEq', false);
