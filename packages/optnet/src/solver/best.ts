@@ -83,9 +83,9 @@ export function track(
   tol: number,
 ): Best {
   const from = best.from.slice();
-  const meritNext = Float64Array.from(best.merit);
+  const meritNext = best.merit.slice();
   const stats = best.stats.slice();
-  const stale = Int32Array.from(best.stale);
+  const stale = best.stale.slice();
   for (const i of fresh) {
     const m = merit(last[i], scales, i, tol);
     if (!(m < best.merit[i])) {
@@ -110,10 +110,17 @@ export function held(
   status: readonly (QpStatus | null)[],
 ): Set<Iterate> {
   const out = new Set<Iterate>();
-  best.from.forEach((f, i) => {
-    if (f !== null && (status[i] === null || returnsBest(status[i])))
+  const { from } = best;
+  let prev: Iterate | null = null;
+  for (let i = 0; i < from.length; i++) {
+    const f = from[i];
+    // Most items share one iterate: add each run of them once.
+    if (f === null || f === prev) continue;
+    if (status[i] === null || returnsBest(status[i])) {
       out.add(f);
-  });
+      prev = f;
+    }
+  }
   return out;
 }
 

@@ -156,9 +156,14 @@ function disposeAll(ts: readonly (Tensor | null)[]): void {
 }
 
 /** Dispose the tensors of `old` that none of `keep` holds. */
-function release(old: Iterate, keep: readonly Iterate[]): void {
-  const held = new Set(keep.flatMap((k) => Object.values(k)));
-  disposeAll(Object.values(old).filter((t) => !held.has(t)));
+function release(old: Iterate, keep: Iterable<Iterate>): void {
+  for (const t of [old.z, old.s, old.lam, old.nu]) {
+    if (t === null) continue;
+    let held = false;
+    for (const k of keep)
+      if (k.z === t || k.s === t || k.lam === t || k.nu === t) held = true;
+    if (!held) t.dispose();
+  }
 }
 
 function progress(

@@ -39,7 +39,9 @@ export function judge(
   const n = status.length;
   const k = stats.length / n;
   let open = 0;
-  const all = Float64Array.from(stats);
+  // The drivers read a copy (a Float64Array of its own): rows of it are
+  // kept in `last` as they are.
+  const all = stats instanceof Float64Array ? stats : Float64Array.from(stats);
   for (let i = 0; i < n; i++) {
     if (status[i] !== null) continue;
     const st = all.subarray(i * k, (i + 1) * k);
@@ -64,15 +66,13 @@ export function merit(
   i: number,
   tol: number,
 ): number {
-  // Indexed, not destructured: this runs per item every iteration.
-  const [pres, dres, gap, obj, cu, qz] = [
-    st[0],
-    st[1],
-    st[2],
-    st[3],
-    st[4],
-    st[6],
-  ];
+  // One read a name, no destructuring: this runs per item every iteration.
+  const pres = st[0];
+  const dres = st[1];
+  const gap = st[2];
+  const obj = st[3];
+  const cu = st[4];
+  const qz = st[6];
   const m = Math.max(
     pres / tol,
     dres / (tol * (1 + Math.max(sc.pNorm[i], qz, cu))),
@@ -88,11 +88,22 @@ function decide(
   atMax: boolean,
   tol: number,
 ): QpStatus | null {
+  // Finite unless a NaN or ±Infinity is among them (x − x is 0 exactly for
+  // finite x, NaN otherwise): one test, not one a statistic.
+  let sum = 0;
+  for (let j = 0; j < st.length; j++) sum += st[j] - st[j];
+  if (sum !== 0) return 'numerical_error';
   const pres = st[0];
-  const [dres, gap, obj, cu, cden] = [st[1], st[2], st[3], st[4], st[5]];
-  const [qz, pz, gz, az, level] = [st[6], st[7], st[8], st[9], st[10]];
-  for (let j = 0; j < st.length; j++)
-    if (!Number.isFinite(st[j])) return 'numerical_error';
+  const dres = st[1];
+  const gap = st[2];
+  const obj = st[3];
+  const cu = st[4];
+  const cden = st[5];
+  const qz = st[6];
+  const pz = st[7];
+  const gz = st[8];
+  const az = st[9];
+  const level = st[10];
   // A factorization that broke down even at its largest regularization.
   if (level < 0) return 'numerical_error';
   // As in merit, without its divisions' rounding.
