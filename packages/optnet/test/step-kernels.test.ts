@@ -62,6 +62,10 @@ import {
   predictCorrectEqOp,
 } from '../src/kernels/predict-correct-eq-kernel.js';
 import { fusedResiduals, residualOp } from '../src/kernels/residual-kernel.js';
+import {
+  residualStatsOp,
+  residualsWithStats,
+} from '../src/kernels/residual-stats-kernel.js';
 import { outerPair, outerPairOp } from '../src/kernels/outer-pair-kernel.js';
 import { randomQp } from '../src/testing/random-qp.js';
 import { solveQp } from '../src/index.js';
@@ -848,6 +852,140 @@ test('qpResiduals equals its tensor-op form (same bits for per-item float64): wi
       }
     }
   });
+});
+
+test('qpResidualStats2 (residuals and statistics in one op) gives the bits of qpResiduals then qpResidualStats: with and without equalities and level, shared and per-item, f32, WebAssembly and JS; its tensor-op form agrees', () => {
+  withEachKernelSet((wasm) => {
+    for (const shared of [false, true])
+      for (const eq of [false, true])
+        for (const withLevel of [false, true])
+          for (const dtype of [f64, 'float32'] as const) {
+            const rng = makeRng(eq ? 61 : 62);
+            // 7 items over several chunks' worth of rows: odd, and a NaN
+            // in one item's z (its statistics keep it)
+            const [B, n, m, q] = [7, 6, 8, 3];
+            const lead = shared ? [] : [B];
+            const r = (shape: number[]) => randn(shape, { rng, dtype });
+            const [Q, G] = [r([...lead, n, n]), r([...lead, m, n])];
+            const A = eq ? r([...lead, q, n]) : null;
+            const zData = Array.from(r([B, n]).dataSync());
+            zData[2 * n + 1] = NaN;
+            const z = tensor(zData, { shape: [B, n], dtype });
+            const [p, s, lam, h] = [r([B, n]), r([B, m]), r([B, m]), r([B, m])];
+            const [nu, b] = eq ? [r([B, q]), r([B, q])] : [null, null];
+            const hInv = h.abs().add(1).reciprocal();
+            const bInv = b === null ? null : b.abs().add(1).reciprocal();
+            const level = withLevel ? r([B, 1]).abs() : null;
+            const got = residualsWithStats(
+              Q,
+              G,
+              A,
+              z,
+              p,
+              s,
+              lam,
+              h,
+              nu,
+              b,
+              hInv,
+              bInv,
+              level,
+            );
+            const [rx, rz, u, qz, gz, ry] = fusedResiduals(
+              Q,
+              G,
+              A,
+              z,
+              p,
+              s,
+              lam,
+              h,
+              nu,
+              b,
+            );
+            const stats = residualStats({
+              rx,
+              qz,
+              z,
+              p,
+              ineq: { s, lam, rz, hInv, h, gz },
+              eq: eq ? { ry, bInv: bInv!, b: b!, nu: nu! } : null,
+              u,
+              level,
+            });
+            const want = [rx, rz, ...(eq ? [ry] : []), stats];
+            const what = `shared ${shared} eq ${eq} level ${withLevel} ${dtype} wasm ${wasm}`;
+            assert.is(got.length, want.length, what);
+            got.forEach((g, i) =>
+              sameBits(g.dataSync(), want[i].dataSync(), `${what} output ${i}`),
+            );
+            // the tensor-op form
+            const ins = eq
+              ? [Q, G, A!, z, p, s, lam, h, nu!, b!, hInv, bInv!]
+              : [Q, G, z, p, s, lam, h, hInv];
+            if (level) ins.push(level);
+            const ops = residualStatsOp.decompose!(ins, {
+              eq,
+              level: withLevel,
+            });
+            const tol = dtype === f64 ? 1e-12 : 1e-4;
+            ops.forEach((o, i) =>
+              close(
+                Array.from(o.dataSync()),
+                Array.from(got[i].dataSync()),
+                tol,
+                `${what} decompose ${i}`,
+              ),
+            );
+          }
+  });
+  // its inputs are checked
+  const [Q, G] = [randn([4, 4], { dtype: f64 }), randn([5, 4], { dtype: f64 })];
+  const [z, p, s, lam, h] = [
+    randn([2, 4], { dtype: f64 }),
+    randn([2, 4], { dtype: f64 }),
+    randn([2, 5], { dtype: f64 }),
+    randn([2, 5], { dtype: f64 }),
+    randn([2, 5], { dtype: f64 }),
+  ];
+  assert.throws(
+    () =>
+      residualsWithStats(
+        Q,
+        G,
+        null,
+        z,
+        p,
+        s,
+        lam,
+        h,
+        null,
+        null,
+        randn([2, 4], { dtype: f64 }),
+        null,
+        null,
+      ),
+    /qpResidualStats2: hInv must be shaped and typed as h; got float64\[2, 4\]/,
+  );
+  assert.throws(
+    () =>
+      residualsWithStats(
+        Q,
+        G,
+        null,
+        z,
+        p,
+        s,
+        lam,
+        h,
+        null,
+        null,
+        h,
+        null,
+        randn([3, 1], { dtype: f64 }),
+      ),
+    /level \[2, 1\] of float64/,
+  );
 });
 
 test('qpDualSolve solves the reduced Newton system: S·dlam = r1, L_Qᵀ(−dz) = t + W_G·dlam, and ds by row', () => {

@@ -13,8 +13,7 @@ import { boundsSolveWat } from './bounds-solve-kernel.js';
 import { boundsStepWat } from './bounds-step-kernel.js';
 import { dualSolveWat } from './dual-solve-kernel.js';
 import { predictCorrectEqWat } from './predict-correct-eq-kernel.js';
-import { residualWat } from './residual-kernel.js';
-import { statsWat } from './stats-wasm.js';
+import { residualStatsWat } from './residual-stats-kernel.js';
 
 /**
  * Register all of them (idempotent: after the first call, a no-op).
@@ -24,8 +23,7 @@ export function registerQpWasm(): void {
   registerWasmKernels([
     ...dualSolveWat,
     ...predictCorrectEqWat,
-    ...residualWat,
-    ...statsWat,
+    ...residualStatsWat,
     ...boundsFactorWat,
     ...boundsStepWat,
     ...boundsSolveWat,

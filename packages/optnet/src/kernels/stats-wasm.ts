@@ -78,6 +78,21 @@ const EQ = 2;
 const U = 4;
 const LEVEL = 8;
 
+/**
+ * qpStats' flags for the blocks present.
+ * @example statsFlags({ ineq: true, eq: false, u: true, level: true });
+ */
+export const statsFlags = (a: {
+  readonly ineq: boolean;
+  readonly eq: boolean;
+  readonly u: boolean;
+  readonly level?: boolean;
+}): number =>
+  (a.ineq ? INEQ : 0) |
+  (a.eq ? EQ : 0) |
+  (a.u ? U : 0) |
+  (a.level === true ? LEVEL : 0);
+
 const VECS = [
   ['$rx', '$qz', '$z', '$p', '$u'],
   ['$s', '$lam', '$rz', '$hInv', '$h', '$gz'],
@@ -224,11 +239,12 @@ export function statsWasm(
   const [nBatch, n] = q.rx.shape;
   const m = q.ineq ? q.ineq.s.shape[1] : 0;
   const k = q.eq ? q.eq.ry.shape[1] : 0;
-  const flags =
-    (q.ineq ? INEQ : 0) |
-    (q.eq ? EQ : 0) |
-    (q.u ? U : 0) |
-    (q.level !== null ? LEVEL : 0);
+  const flags = statsFlags({
+    ineq: q.ineq !== null,
+    eq: q.eq !== null,
+    u: q.u !== null,
+    level: q.level !== null,
+  });
   const vecs = operandsOf(q, n, m, k);
   const [per] = mapsOf(nBatch);
   const width = NSTATS + 1;

@@ -27,12 +27,11 @@ import {
 import { judge, type Scales } from './status.js';
 import {
   initialIterate,
-  readout,
-  residuals,
+  residualsAndReadout,
   step,
-  type FullResiduals,
   type Iterate,
   type Problem,
+  type Residuals,
 } from './step.js';
 import type { QpIterationInfo, QpStatus } from '../api/types.js';
 
@@ -59,7 +58,7 @@ export interface PdipmOutcome {
    */
   readonly stats: Float64Array[];
   /** The residuals at `it` when the loop computed them last, else null. */
-  readonly res: FullResiduals | null;
+  readonly res: Residuals | null;
 }
 
 /**
@@ -94,12 +93,9 @@ export function* pdipm(
   const status: (QpStatus | null)[] = new Array(nBatch).fill(null);
   const iterations = new Array<number>(nBatch).fill(0);
   const last: Float64Array[] = [];
-  let lastRes: FullResiduals | undefined;
+  let lastRes: Residuals | undefined;
   for (let k = 0; ; k++) {
-    const [res, readT] = scope(() => {
-      const r = residuals(prob, it);
-      return [r, readout(prob, it, r, cur.level)] as const;
-    });
+    const [res, readT] = scope(() => residualsAndReadout(prob, it, cur.level));
     const stats = yield readT;
     readT.dispose();
     const fresh = openItems(status);

@@ -30,7 +30,12 @@ import { factorKkt, solveKkt } from './kkt/kkt.js';
 import type { KktFact, KktPre } from './kkt/types.js';
 import { maskOf, pick } from './best.js';
 import { merit, type Scales } from './status.js';
-import { readout, residuals, type Iterate, type Problem } from './step.js';
+import {
+  residuals,
+  residualsAndReadout,
+  type Iterate,
+  type Problem,
+} from './step.js';
 import { takeIterate, type Subset } from './subset.js';
 import {
   polishSystem,
@@ -161,7 +166,9 @@ function accept(
 
 /** The statistics of an attempt's points, to be read back. */
 function statsOf(prob: Problem, a: Attempt): Tensor {
-  return readout(prob, a.cand, residuals(prob, a.cand), a.f.level);
+  const [r, stats] = residualsAndReadout(prob, a.cand, a.f.level);
+  for (const t of [r.rx, r.rz, r.ry]) t?.dispose();
+  return stats;
 }
 
 /** Per item of `rows` ([nBatch, k] flat) in `which`: accepted? */

@@ -10,6 +10,7 @@
 import { where, type Tensor } from '@optnet/tensor';
 import {
   factorKkt,
+  fusedResidualStatsOf,
   fusedResidualsOf,
   predictorCorrector,
   solveKkt,
@@ -108,6 +109,46 @@ export function readout(
     level,
   };
   return residualStats(parts);
+}
+
+/**
+ * The residuals at `it` and its readout (the statistics, then `level`),
+ * in one op where the batch allows it (kkt.ts fusedResidualStatsOf: u, Qz
+ * and Gz, which only the statistics read, are then never made as
+ * tensors), else as residuals() and readout(). The same numbers either
+ * way.
+ * @example const [res, read] = residualsAndReadout(prob, it, level);
+ */
+export function residualsAndReadout(
+  prob: Problem,
+  it: Iterate,
+  level: Tensor | null,
+): [Residuals, Tensor] {
+  const { s, lam, nu } = it;
+  const { h, hInv, b, bInv } = prob;
+  const fused =
+    s !== null && lam !== null && h !== null && hInv !== null
+      ? fusedResidualStatsOf(
+          prob.data,
+          it.z,
+          prob.p,
+          s,
+          lam,
+          h,
+          nu,
+          b,
+          hInv,
+          bInv,
+          level,
+        )
+      : null;
+  if (fused !== null) {
+    const eq = fused.length === 4;
+    const stats = fused[fused.length - 1];
+    return [{ rx: fused[0], rz: fused[1], ry: eq ? fused[2] : null }, stats];
+  }
+  const r = residuals(prob, it);
+  return [r, readout(prob, it, r, level)];
 }
 
 /** An iterate and the regularization level of the factorization it took. */

@@ -27,6 +27,7 @@ import { where, type Tensor } from '@optnet/tensor';
 import { mtv, mv } from '../../kernels/batch.js';
 import { fusedResiduals } from '../../kernels/residual-kernel.js';
 import { boundsResiduals } from '../../kernels/bounds-residual-kernel.js';
+import { residualsWithStats } from '../../kernels/residual-stats-kernel.js';
 import type {
   KktData,
   KktFact,
@@ -205,6 +206,47 @@ export function fusedResidualsOf(
     h,
     eq ? nu : null,
     eq ? b : null,
+  );
+}
+
+/**
+ * The residuals and the statistics the solver reads back
+ * (kernels/residual-stats-kernel.ts) in one op: [rx, rz, (ry,) stats].
+ * Null where fusedResidualsOf would be, and for declared bounds (their
+ * residual kernel is another): then the caller runs the two.
+ * @example const r = fusedResidualStatsOf(data, z, p, s, lam, h, nu, b, hInv, bInv, level);
+ */
+export function fusedResidualStatsOf(
+  data: KktData,
+  z: Tensor,
+  p: Tensor,
+  s: Tensor,
+  lam: Tensor,
+  h: Tensor,
+  nu: Tensor | null,
+  b: Tensor | null,
+  hInv: Tensor,
+  bInv: Tensor | null,
+  level: Tensor | null,
+): Tensor[] | null {
+  const { Q, G, A, qDiag, gBounds, nBatch } = data;
+  if (nBatch <= 1 || G === null || (qDiag !== null && gBounds)) return null;
+  if (A !== null && (nu === null || b === null || bInv === null)) return null;
+  const eq = A !== null;
+  return residualsWithStats(
+    Q,
+    G,
+    A,
+    z,
+    p,
+    s,
+    lam,
+    h,
+    eq ? nu : null,
+    eq ? b : null,
+    hInv,
+    eq ? bInv : null,
+    level,
   );
 }
 
