@@ -39,6 +39,20 @@ export const where: KernelOp<NoAttrs> = defineOp<NoAttrs>({
       return;
     }
     const r = y.shape.length;
+    // One flag a row of a matrix (a batch's mask [nBatch, 1]) over whole
+    // rows or single values: rows copied, without the general loop's
+    // per-row callback.
+    const rows = r === 2 ? y.shape[0] : -1;
+    if (
+      rows > 0 &&
+      cd.length === rows &&
+      c.shape.length === 2 &&
+      plain(ad.length) &&
+      plain(bd.length)
+    ) {
+      selectRows(out, cd as Uint8Array, ad, bd, rows, n / rows);
+      return;
+    }
     const strides = [c, a, b].map((t) => broadcastStrides(t.shape, y.shape));
     const [lc, la, lb] = strides.map((s) => (r === 0 ? 0 : s[r - 1]));
     const m = r === 0 ? 1 : y.shape[r - 1];
@@ -118,6 +132,26 @@ function selectWords2(
     const k = 2 * i;
     o[k] = (a[i * sa] & m) | (b[i * sb] & ~m);
     o[k + 1] = (a[i * sa + 1] & m) | (b[i * sb + 1] & ~m);
+  }
+}
+
+/**
+ * Row i of the [rows, m] output is a's row i where c[i], else b's (a or b
+ * of length 1: that value in every entry). Bits are copied exactly.
+ */
+function selectRows(
+  out: TypedArray,
+  c: Uint8Array,
+  a: TypedArray,
+  b: TypedArray,
+  rows: number,
+  m: number,
+): void {
+  for (let i = 0; i < rows; i++) {
+    const src = c[i] ? a : b;
+    const o = i * m;
+    if (src.length === 1) out.fill(src[0], o, o + m);
+    else for (let j = 0; j < m; j++) out[o + j] = src[o + j];
   }
 }
 

@@ -188,6 +188,22 @@ export const coreCases: OpCase[] = [
         [1, 2, 3],
         [20, 20, 20],
       ]);
+      // One flag a row over whole rows and a single value, either side
+      // (the rows path); special values kept bit for bit.
+      await assertClose(T.where(cond, x, 7), [
+        [1, 2, 3],
+        [7, 7, 7],
+      ]);
+      await assertClose(T.where(cond, -1, x), [
+        [-1, -1, -1],
+        [4, 5, 6],
+      ]);
+      const odd = T.tensor([NaN, -0, Infinity, 1, 2, 3], wide).reshape([2, 3]);
+      const kept = await T.where(T.tensor([[true], [false]]), odd, -0).data();
+      [NaN, -0, Infinity, -0, -0, -0].forEach((w, i) => {
+        if (!Object.is(kept[i], w))
+          throw new Error(`where rows [${i}]: got ${kept[i]}, want ${w}`);
+      });
       // Rows of 20 (long enough to be copied whole), one flag a row, b a
       // broadcast row.
       const wideX = T.reshape(T.arange(0, 60, 1, wide), [3, 20]);
