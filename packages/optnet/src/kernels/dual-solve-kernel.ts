@@ -57,6 +57,7 @@ import {
   finishItem,
   forwardSolve,
   get,
+  lanes,
   matVec,
   pairedItemLoop,
   runFused,
@@ -205,10 +206,10 @@ const qpDualSolve: WasmFunc = {
 const pcSteps = (single: boolean): string =>
   single
     ? `
-    ${each('$m', `(f64.store ${at('$rca')} (f64.load ${at('$s')}))`)}
+    ${lanes('$m', (o) => o.store('$rca', o.load('$s')))}
     ${solveItem('$rca', '$dz', '$dlam', '$ds', '$gw')}`
     : `
-    ${each('$m', `(f64.store ${at('$rca')} (f64.mul (f64.load ${at('$s')}) (f64.load ${at('$lam')})))`)}
+    ${lanes('$m', (o) => o.store('$rca', o.mul(o.load('$s'), o.load('$lam'))))}
     ${solveItem('$rca', '$dza', '$dlama', '$dsa', '$gw')}
     ${centerItem}
     ${solveItem('$rca', '$dz', '$dlam', '$ds', '$gw')}`;

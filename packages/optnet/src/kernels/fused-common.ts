@@ -26,6 +26,68 @@ export const each = (len: string, body: string): string => `
       ${body}
       (local.set $ib (i32.add ${get('$ib')} (i32.const 8)))
       (br $el)))`;
+/**
+ * Elementwise operations on the element at $ib of each vector (F64) or on
+ * it and the next (F64X2): `lanes` writes a loop body once for both.
+ */
+export interface LaneOps {
+  load(v: string): string;
+  store(v: string, x: string): string;
+  /** A scalar local, as a value of this width. */
+  scalar(x: string): string;
+  add(a: string, b: string): string;
+  sub(a: string, b: string): string;
+  mul(a: string, b: string): string;
+  div(a: string, b: string): string;
+  neg(a: string): string;
+  /** a where the flag at vector `flag` is nonzero, else b (bits exact). */
+  pick(flag: string, a: string, b: string): string;
+}
+
+const F64: LaneOps = {
+  load: (v) => `(f64.load ${at(v)})`,
+  store: (v, x) => `(f64.store ${at(v)} ${x})`,
+  scalar: (x) => get(x),
+  add: (a, b) => `(f64.add ${a} ${b})`,
+  sub: (a, b) => `(f64.sub ${a} ${b})`,
+  mul: (a, b) => `(f64.mul ${a} ${b})`,
+  div: (a, b) => `(f64.div ${a} ${b})`,
+  neg: (a) => `(f64.neg ${a})`,
+  pick: (flag, a, b) =>
+    `(select ${a} ${b} (f64.ne (f64.load ${at(flag)}) (f64.const 0)))`,
+};
+
+const F64X2: LaneOps = {
+  load: (v) => `(v128.load ${at(v)})`,
+  store: (v, x) => `(v128.store ${at(v)} ${x})`,
+  scalar: (x) => `(f64x2.splat ${get(x)})`,
+  add: (a, b) => `(f64x2.add ${a} ${b})`,
+  sub: (a, b) => `(f64x2.sub ${a} ${b})`,
+  mul: (a, b) => `(f64x2.mul ${a} ${b})`,
+  div: (a, b) => `(f64x2.div ${a} ${b})`,
+  neg: (a) => `(f64x2.neg ${a})`,
+  pick: (flag, a, b) =>
+    `(v128.bitselect ${a} ${b} (f64x2.ne (v128.load ${at(flag)}) (f64x2.splat (f64.const 0))))`,
+};
+
+/**
+ * \`body\` for each element i < \`len\` (an i32 local) of the vectors it
+ * names: two at a time in f64x2 lanes, then an odd last one alone. Every
+ * element gets the arithmetic a scalar loop gives it (the lanes are
+ * independent IEEE operations), so the same bits; and no branch on the
+ * data (a pick is a bitselect).
+ * @example lanes('$m', (o) => o.store('$d', o.sub(o.load('$a'), o.load('$b'))));
+ */
+export const lanes = (len: string, body: (o: LaneOps) => string): string => `
+    (local.set $ib (i32.const 0))
+    (local.set $iend (i32.shl (i32.and ${get(len)} (i32.const -2)) (i32.const 3)))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_s ${get('$ib')} ${get('$iend')}))
+      ${body(F64X2)}
+      (local.set $ib (i32.add ${get('$ib')} (i32.const 16)))
+      (br $vl)))
+    (if (i32.and ${get(len)} (i32.const 1)) (then ${body(F64)}))`;
+
 /** $nb, $mb, $kb ← the bytes of one item's n-, m- and k-vector. */
 export const vectorBytes: string = `
   (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
@@ -129,18 +191,18 @@ export const secondItem = (
  * vector at `rx`.
  */
 export const rxPartsItem = (rx: string): string => `
-    ${each('$n', `(f64.store ${at('$t')} (f64.load ${at(rx)}))`)}
+    ${lanes('$n', (o) => o.store('$t', o.load(rx)))}
     (call $trsvDot ${get('$lq')} ${get('$t')} ${get('$n')} (i32.const 1) (i32.const 0))
     (call $gemvT ${get('$wg')} ${get('$t')} ${get('$zp')} ${get('$m')} ${get('$n')})
-    ${each('$m', `(f64.store ${at('$zp')} (f64.sub (f64.load ${at('$rz')}) (f64.load ${at('$zp')})))`)}`;
+    ${lanes('$m', (o) => o.store('$zp', o.sub(o.load('$rz'), o.load('$zp'))))}`;
 
 /** ds ← rc/lam (kept until finishItem) and dlam ← zPart − rc/lam. */
 export const splitRcItem = (rc: string, dlam: string, ds: string): string =>
-  each(
+  lanes(
     '$m',
-    `
-      (f64.store ${at(ds)} (f64.div (f64.load ${at(rc)}) (f64.load ${at('$lam')})))
-      (f64.store ${at(dlam)} (f64.sub (f64.load ${at('$zp')}) (f64.load ${at(ds)})))`,
+    (o) => `
+      ${o.store(ds, o.div(o.load(rc), o.load('$lam')))}
+      ${o.store(dlam, o.sub(o.load('$zp'), o.load(ds)))}`,
   );
 
 /** dlam ← S⁻¹dlam with S = L_S·L_Sᵀ. */
@@ -151,7 +213,7 @@ export const cholSolveItem = (dlam: string): string => `
 /** dz ← t + W_G·dlam. */
 export const backItem = (dlam: string, dz: string): string => `
     (call $gemvN ${get('$wg')} ${get(dlam)} ${get(dz)} ${get('$n')} ${get('$m')})
-    ${each('$n', `(f64.store ${at(dz)} (f64.add (f64.load ${at('$t')}) (f64.load ${at(dz)})))`)}`;
+    ${lanes('$n', (o) => o.store(dz, o.add(o.load('$t'), o.load(dz))))}`;
 
 /**
  * dz ← −L_Q⁻ᵀdz, and ds by row: −(rz + G·dz) where inactive, else
@@ -165,16 +227,26 @@ export const finishItem = (
   gw: string,
 ): string => `
     (call $trsvAxpy ${get('$lq')} ${get(dz)} ${get('$n')} (i32.const 0) (i32.const 0))
-    ${each('$n', `(f64.store ${at(dz)} (f64.neg (f64.load ${at(dz)})))`)}
+    ${lanes('$n', (o) => o.store(dz, o.neg(o.load(dz))))}
     (call $gemvN ${get('$g')} ${get(dz)} ${get(gw)} ${get('$m')} ${get('$n')})
-    ${each(
-      '$m',
-      `
-      (if (f64.ne (f64.load ${at('$ina')}) (f64.const 0))
-        (then (f64.store ${at(ds)} (f64.neg (f64.add (f64.load ${at('$rz')}) (f64.load ${at(gw)})))))
-        (else (f64.store ${at(ds)} (f64.neg (f64.add (f64.load ${at(ds)})
-          (f64.mul (f64.load ${at('$sol')}) (f64.load ${at(dlam)})))))))`,
+    ${lanes('$m', (o) =>
+      o.store(
+        ds,
+        o.pick(
+          '$ina',
+          o.neg(o.add(o.load('$rz'), o.load(gw))),
+          o.neg(o.add(o.load(ds), o.mul(o.load('$sol'), o.load(dlam)))),
+        ),
+      ),
     )}`;
+
+/**
+ * r ← x < r ? x : r (a NaN x leaves r), as f64x2.pmin computes it: one
+ * minpd, where V8 compiles f64.lt-and-branch (or f64.min) to a branch on
+ * the comparison, which mispredicts on ratios of mixed signs.
+ */
+const pminInto = (r: string, x: string): string =>
+  `(local.set ${r} (f64x2.extract_lane 0 (f64x2.pmin (f64x2.splat ${get(r)}) (f64x2.splat ${get(x)}))))`;
 
 /**
  * $alpha ← the longest step to the boundary of the current item along
@@ -190,9 +262,9 @@ export const boundaryStepItem = (ds: string, dlam: string): string => `
       `
       (local.set $a (f64.div (f64.load ${at(ds)}) (f64.load ${at('$s')})))
       (local.set $b (f64.div (f64.load ${at(dlam)}) (f64.load ${at('$lam')})))
-      (if (i32.or (f64.ne ${get('$a')} ${get('$a')}) (f64.ne ${get('$b')} ${get('$b')})) (then (local.set $nan (i32.const 1))))
-      (if (f64.lt ${get('$a')} ${get('$r')}) (then (local.set $r ${get('$a')})))
-      (if (f64.lt ${get('$b')} ${get('$r')}) (then (local.set $r ${get('$b')})))`,
+      (local.set $nan (i32.or ${get('$nan')} (i32.or (f64.ne ${get('$a')} ${get('$a')}) (f64.ne ${get('$b')} ${get('$b')}))))
+      ${pminInto('$r', '$a')}
+      ${pminInto('$r', '$b')}`,
     )}
     (local.set $alpha (f64.div (f64.const 1) (f64.max (f64.neg ${get('$r')}) (f64.const 1))))
     (if ${get('$nan')} (then (local.set $alpha (f64.const nan))))`;
@@ -221,11 +293,17 @@ export const centerItem: string = `
     (local.set $mu (f64.div ${get('$sl')} ${get('$mf')}))
     (local.set $sig (f64.max (f64.min (f64.div (f64.div ${get('$sla')} ${get('$mf')}) ${get('$mu')}) (f64.const 1)) (f64.const 0)))
     (local.set $sig (f64.mul (f64.mul (f64.mul ${get('$sig')} ${get('$sig')}) ${get('$sig')}) ${get('$mu')}))
-    ${each(
-      '$m',
-      `
-      (f64.store ${at('$rca')} (f64.sub (f64.add (f64.mul (f64.load ${at('$s')}) (f64.load ${at('$lam')}))
-        (f64.mul (f64.load ${at('$dsa')}) (f64.load ${at('$dlama')}))) ${get('$sig')}))`,
+    ${lanes('$m', (o) =>
+      o.store(
+        '$rca',
+        o.sub(
+          o.add(
+            o.mul(o.load('$s'), o.load('$lam')),
+            o.mul(o.load('$dsa'), o.load('$dlama')),
+          ),
+          o.scalar('$sig'),
+        ),
+      ),
     )}`;
 
 /**
