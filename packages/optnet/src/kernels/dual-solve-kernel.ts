@@ -48,12 +48,10 @@ import {
 import { cholSolveVec, mtv, mv, trsv } from './batch.js';
 import { centering, centeringOp } from './step-kernels.js';
 import {
-  at,
   backItem,
   backSolveT,
   centerItem,
   cholSolveItem,
-  each,
   finishItem,
   forwardSolve,
   get,
