@@ -79,7 +79,7 @@ function both(k: WasmKernels, c: Case, what: string): void {
   );
 }
 
-test('cholShiftedBatch: the factor of A + diag(d) + shift·I from A where it is (shared or per item, its upper triangle never read), bit for bit as cholBatch on a copy; failures (A, d or the shift) reported as cholBatch reports them', () => {
+test('cholShiftedBatch: the factor of A + diag(d) + shift·I from A where it is (shared or per item, its upper triangle never read), bit for bit as cholBatch on a copy; failures (A, d or the shift; in a pair of items or the odd last one) reported as cholBatch reports them', () => {
   const k = wasmKernels();
   assert.ok(k !== null, 'the WebAssembly kernels load here');
   const rng = T.makeRng(21);
@@ -117,6 +117,17 @@ test('cholShiftedBatch: the factor of A + diag(d) + shift·I from A where it is 
   const lower = base();
   lower.a[0 * n * n + 5 * n + 2] = Infinity;
   both(k, lower, 'an Inf below the diagonal of item 0');
+  // Items go in pairs, then an odd last one alone: a failure in the last,
+  // and in both items of a pair (the first is reported).
+  const odd = { ...base(), count: 5, a: spdItems(rng, n, 5) };
+  odd.d = new Float64Array(5 * n);
+  odd.shifts = new Float64Array(5);
+  odd.a[4 * n * n + 2 * (n + 1)] = -50;
+  both(k, odd, 'item 4 (alone) indefinite');
+  const pair = base();
+  pair.a[2 * n * n + 4 * (n + 1)] = -50;
+  pair.a[3 * n * n + 1 * (n + 1)] = -50;
+  both(k, pair, 'items 2 and 3 (one pair) indefinite');
 });
 
 test('regularizedCholesky through WebAssembly: the upper triangle never read (NaN there changes nothing), per-item, consecutive and shared A, boosted and broken items; levels as the JS kernel gives them', () => {

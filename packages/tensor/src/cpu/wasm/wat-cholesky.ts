@@ -7,7 +7,7 @@
  * (@optnet/optnet's qpShiftedCholesky).
  */
 import type { WasmFunc } from './assemble.js';
-import { f64, hsum, i32, v128 } from './wat-common.js';
+import { f64, hsum, i32, suffixed, v128, withSuffix } from './wat-common.js';
 
 /**
  * How a kernel reads an entry of the matrix being factored, at the byte
@@ -73,25 +73,30 @@ const cholRows = (rows: number, src: Source): string => {
 };
 
 /**
- * The body of chol and cholShifted: `src` reads an entry of the matrix
- * below the diagonal, `diag` a diagonal entry (each at its place in the
- * factor).
+ * The steps of one column pair j, j + 1 of chol and cholShifted (`src`
+ * reads an entry of the matrix below the diagonal, `diag` a diagonal
+ * entry, each at its place in the factor), split where a pair of
+ * factorizations (cholShifted2) takes turns: `fail(k)` is what a pivot k
+ * (an i32 expression) that is not in (0, ∞) returns, after its value is
+ * stored at address 0.
  */
-const cholBody = (src: Source, diag: Source): string => `
-  (local.set $row (i32.shl (local.get $n) (i32.const 3)))
-  (block $cols (loop $col
-    (br_if $cols (i32.ge_s (local.get $j) (local.get $n)))
+const colHead = (diag: Source, fail: (k: string) => string): string => `
     (local.set $rj (i32.add (local.get $p) (i32.mul (local.get $j) (local.get $row))))
-    (local.set $jb (i32.shl (local.get $j) (i32.const 3)))
     (local.set $d (f64.sub ${diag('(i32.add (local.get $rj) (local.get $jb))', 0)}
       (call $dot (local.get $rj) (local.get $rj) (local.get $j))))
     (if (i32.eqz (i32.and (f64.gt (local.get $d) (f64.const 0)) (f64.lt (local.get $d) (f64.const inf)))) (then
       (f64.store (i32.const 0) (local.get $d))
-      (return (local.get $j))))
+      ${fail('(local.get $j)')}))
     (local.set $l00 (f64.sqrt (local.get $d)))
     (local.set $r00 (f64.div (f64.const 1) (local.get $l00)))
-    (f64.store (i32.add (local.get $rj) (local.get $jb)) (local.get $l00))
-    (if (i32.eq (i32.add (local.get $j) (i32.const 1)) (local.get $n)) (then (return (i32.const -1))))
+    (f64.store (i32.add (local.get $rj) (local.get $jb)) (local.get $l00))`;
+
+/** The second column of the pair (after colHead; j + 1 < n). */
+const colHead2 = (
+  src: Source,
+  diag: Source,
+  fail: (k: string) => string,
+): string => `
     (local.set $rj1 (i32.add (local.get $rj) (local.get $row)))
     (local.set $l10 (f64.div (f64.sub ${src('(i32.add (local.get $rj1) (local.get $jb))', 0)}
       (call $dot (local.get $rj1) (local.get $rj) (local.get $j))) (local.get $l00)))
@@ -100,35 +105,78 @@ const cholBody = (src: Source, diag: Source): string => `
       (call $dot (local.get $rj1) (local.get $rj1) (local.get $j))) (f64.mul (local.get $l10) (local.get $l10))))
     (if (i32.eqz (i32.and (f64.gt (local.get $d) (f64.const 0)) (f64.lt (local.get $d) (f64.const inf)))) (then
       (f64.store (i32.const 0) (local.get $d))
-      (return (i32.add (local.get $j) (i32.const 1)))))
+      ${fail('(i32.add (local.get $j) (i32.const 1))')}))
     (local.set $l11 (f64.sqrt (local.get $d)))
     (local.set $r11 (f64.div (f64.const 1) (local.get $l11)))
-    (f64.store offset=8 (i32.add (local.get $rj1) (local.get $jb)) (local.get $l11))
+    (f64.store offset=8 (i32.add (local.get $rj1) (local.get $jb)) (local.get $l11))`;
+
+/** The last row below the pair when n − j − 2 is odd (row $i). */
+const lastRow = (src: Source): string => `
+      (local.set $ri0 (i32.add (local.get $p) (i32.mul (local.get $i) (local.get $row))))
+      ${cholFinish('(i32.add (local.get $ri0) (local.get $jb))', '(call $dot (local.get $ri0) (local.get $rj) (local.get $j))', '(call $dot (local.get $ri0) (local.get $rj1) (local.get $j))', src)}`;
+
+/**
+ * The column loop of chol and cholShifted, each step's text per item from
+ * `item` (the identity for one factorization; for a pair, the first
+ * item's copy, then the second's).
+ */
+const cholColumns = (
+  src: Source,
+  diag: Source,
+  fail: (k: string) => string,
+  item: (text: string) => string,
+): string => `
+  (local.set $row (i32.shl (local.get $n) (i32.const 3)))
+  (block $cols (loop $col
+    (br_if $cols (i32.ge_s (local.get $j) (local.get $n)))
+    (local.set $jb (i32.shl (local.get $j) (i32.const 3)))
+    ${item(colHead(diag, fail))}
+    (if (i32.eq (i32.add (local.get $j) (i32.const 1)) (local.get $n)) (then (return (i32.const -1))))
+    ${item(colHead2(src, diag, fail))}
     (local.set $kend (i32.shl (i32.and (local.get $j) (i32.const -2)) (i32.const 3)))
     (local.set $i (i32.add (local.get $j) (i32.const 2)))
     (block $quads (loop $quadl
       (br_if $quads (i32.ge_s (i32.add (local.get $i) (i32.const 3)) (local.get $n)))
-      ${cholRows(4, src)}
+      ${item(cholRows(4, src))}
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $quadl)))
     (if (i32.lt_s (i32.add (local.get $i) (i32.const 1)) (local.get $n)) (then
-      ${cholRows(2, src)}
+      ${item(cholRows(2, src))}
       (local.set $i (i32.add (local.get $i) (i32.const 2)))))
     (if (i32.lt_s (local.get $i) (local.get $n)) (then
-      (local.set $ri0 (i32.add (local.get $p) (i32.mul (local.get $i) (local.get $row))))
-      ${cholFinish('(i32.add (local.get $ri0) (local.get $jb))', '(call $dot (local.get $ri0) (local.get $rj) (local.get $j))', '(call $dot (local.get $ri0) (local.get $rj1) (local.get $j))', src)}))
+      ${item(lastRow(src))}))
     (local.set $j (i32.add (local.get $j) (i32.const 2)))
     (br $col)))
   (i32.const -1)`;
 
-const CHOL_LOCALS = [
-  ...i32('$row', '$j', '$rj', '$rj1', '$i', '$k', '$kend', '$jb'),
+/**
+ * The body of chol and cholShifted: `src` reads an entry of the matrix
+ * below the diagonal, `diag` a diagonal entry (each at its place in the
+ * factor); a pivot that is not in (0, ∞) returns its index.
+ */
+const cholBody = (src: Source, diag: Source): string =>
+  cholColumns(
+    src,
+    diag,
+    (k) => `(return ${k})`,
+    (t) => t,
+  );
+
+/** The loop structure's locals (shared by the two items of a pair). */
+const CHOL_SHARED = [
+  ...i32('$row', '$j', '$i', '$kend', '$jb'),
+  ...v128('$zero'),
+];
+/** One factorization's own locals (the second of a pair has B copies). */
+const CHOL_ITEM = [
+  ...i32('$rj', '$rj1', '$k'),
   ...i32('$ri0', '$ri1', '$ri2', '$ri3'),
-  ...v128('$u', '$v', '$zero', '$x0', '$x1', '$x2', '$x3'),
+  ...v128('$u', '$v', '$x0', '$x1', '$x2', '$x3'),
   ...v128('$a0u', '$a0v', '$a1u', '$a1v', '$a2u', '$a2v', '$a3u', '$a3v'),
   ...f64('$d', '$l00', '$l10', '$l11', '$r00', '$r11', '$li'),
   ...f64('$s0u', '$s0v', '$s1u', '$s1v', '$s2u', '$s2v', '$s3u', '$s3v'),
 ];
+const CHOL_LOCALS = [...CHOL_SHARED, ...CHOL_ITEM];
 
 /**
  * chol(p, n): left-looking (Crout) Cholesky in place of the n×n matrix at
@@ -155,15 +203,50 @@ const chol: WasmFunc = {
  * in float64. The same arithmetic as chol on a copy of S; returns as chol
  * does.
  */
+const shiftedDiag: Source = (at, offset) =>
+  `(f64.add (f64.add ${fromSource(at, offset)} (f64.load offset=${offset} (i32.add (local.get $dv) (local.get $jb)))) (local.get $shift))`;
+
 const cholShifted: WasmFunc = {
   name: 'cholShifted',
   params: [...i32('$p', '$n', '$off', '$dv'), ...f64('$shift')],
   result: 'i32',
   locals: CHOL_LOCALS,
-  body: cholBody(
+  body: cholBody(fromSource, shiftedDiag),
+};
+
+/** cholShifted's per-factorization names (params and CHOL_ITEM). */
+const SHIFTED_ITEM = [
+  '$p',
+  '$off',
+  '$dv',
+  '$shift',
+  ...CHOL_ITEM.map(([n]) => n),
+];
+
+/**
+ * cholShifted2(p, off, dv, shift, pB, offB, dvB, shiftB, n): cholShifted
+ * on two items of one size, column pair by column pair in turn (the
+ * pivots' square roots and divisions wait on each other within an item;
+ * two items' overlap). Each item gets cholShifted's instructions, and so
+ * its bits. Returns −1, or −2 where either item has a pivot not in
+ * (0, ∞): then the caller factors the two one at a time, for the report.
+ */
+const cholShifted2: WasmFunc = {
+  name: 'cholShifted2',
+  params: [
+    ...i32('$p', '$off', '$dv'),
+    ...f64('$shift'),
+    ...i32('$pB', '$offB', '$dvB'),
+    ...f64('$shiftB'),
+    ...i32('$n'),
+  ],
+  result: 'i32',
+  locals: [...CHOL_LOCALS, ...suffixed(CHOL_ITEM, 'B')],
+  body: cholColumns(
     fromSource,
-    (at, offset) =>
-      `(f64.add (f64.add ${fromSource(at, offset)} (f64.load offset=${offset} (i32.add (local.get $dv) (local.get $jb)))) (local.get $shift))`,
+    shiftedDiag,
+    () => '(return (i32.const -2))',
+    (t) => t + withSuffix(t, SHIFTED_ITEM, 'B'),
   ),
 };
 
@@ -231,14 +314,47 @@ const cholShiftedBatch: WasmFunc = {
   name: 'cholShiftedBatch',
   params: i32('$p', '$src', '$srcStride', '$n', '$dv', '$shifts', '$count'),
   result: 'i32',
-  locals: i32('$t', '$j', '$size'),
-  body: itemLoop(
+  locals: i32('$t', '$j', '$size', '$nb', '$pB', '$srcB', '$dvB'),
+  body: `
+  (local.set $size (i32.shl (i32.mul (local.get $n) (local.get $n)) (i32.const 3)))
+  (local.set $nb (i32.shl (local.get $n) (i32.const 3)))
+  ;; two items at a time (cholShifted2); where either fails, the two again
+  ;; one at a time, so the first failure is the one reported
+  (block $pairs (loop $pair
+    (br_if $pairs (i32.ge_s (i32.add (local.get $t) (i32.const 1)) (local.get $count)))
+    (local.set $pB (i32.add (local.get $p) (local.get $size)))
+    (local.set $srcB (i32.add (local.get $src) (local.get $srcStride)))
+    (local.set $dvB (i32.add (local.get $dv) (local.get $nb)))
+    (local.set $j (call $cholShifted2
+      (local.get $p) (i32.sub (local.get $src) (local.get $p)) (local.get $dv) (f64.load (local.get $shifts))
+      (local.get $pB) (i32.sub (local.get $srcB) (local.get $pB)) (local.get $dvB) (f64.load offset=8 (local.get $shifts))
+      (local.get $n)))
+    (if (i32.eq (local.get $j) (i32.const -2)) (then
+      (local.set $j (call $cholShifted (local.get $p) (local.get $n)
+        (i32.sub (local.get $src) (local.get $p)) (local.get $dv) (f64.load (local.get $shifts))))
+      (if (i32.ge_s (local.get $j) (i32.const 0)) (then
+        (i32.store (i32.const 8) (local.get $j))
+        (return (local.get $t))))
+      (local.set $j (call $cholShifted (local.get $pB) (local.get $n)
+        (i32.sub (local.get $srcB) (local.get $pB)) (local.get $dvB) (f64.load offset=8 (local.get $shifts))))
+      (if (i32.ge_s (local.get $j) (i32.const 0)) (then
+        (i32.store (i32.const 8) (local.get $j))
+        (return (i32.add (local.get $t) (i32.const 1)))))))
+    (call $zeroUpper (local.get $p) (local.get $n))
+    (call $zeroUpper (local.get $pB) (local.get $n))
+    (local.set $p (i32.add (local.get $pB) (local.get $size)))
+    (local.set $src (i32.add (local.get $srcB) (local.get $srcStride)))
+    (local.set $dv (i32.add (local.get $dvB) (local.get $nb)))
+    (local.set $shifts (i32.add (local.get $shifts) (i32.const 16)))
+    (local.set $t (i32.add (local.get $t) (i32.const 2)))
+    (br $pair)))
+  ${itemLoop(
     `(call $cholShifted (local.get $p) (local.get $n)
       (i32.sub (local.get $src) (local.get $p)) (local.get $dv) (f64.load (local.get $shifts)))`,
     `(local.set $src (i32.add (local.get $src) (local.get $srcStride)))
-    (local.set $dv (i32.add (local.get $dv) (i32.shl (local.get $n) (i32.const 3))))
+    (local.set $dv (i32.add (local.get $dv) (local.get $nb)))
     (local.set $shifts (i32.add (local.get $shifts) (i32.const 8)))`,
-  ),
+  )}`,
 };
 
 export const choleskyWat: readonly WasmFunc[] = [
@@ -246,5 +362,6 @@ export const choleskyWat: readonly WasmFunc[] = [
   chol,
   zeroUpper,
   cholShifted,
+  cholShifted2,
   cholShiftedBatch,
 ];
