@@ -52,7 +52,9 @@ export function fmtShape(shape: Shape): string {
  * shapesEqual([2, 3], [3, 2]); // false
  */
 export function shapesEqual(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**

@@ -40,6 +40,7 @@ import {
   primitives,
   regularizedCholesky,
   ShapeError,
+  shapesEqual,
   type CpuTensor,
   type KernelOp,
   type Tensor,
@@ -78,14 +79,13 @@ function factorShape(
   const n = qd.shape[qd.shape.length - 1];
   const q = at.shape[at.shape.length - 1];
   const is = (x: TensorMeta, ...dims: number[]) =>
-    x.shape.join() === dims.join() ||
-    x.shape.join() === [nBatch, ...dims].join();
+    x.shape.join() === dims.join() || shapesEqual(x.shape, [nBatch, ...dims]);
   const ok =
     s.shape.length === 2 &&
     is(qd, n) &&
     is(g, m, n) &&
     is(at, n, q) &&
-    lam.shape.join() === s.shape.join() &&
+    shapesEqual(lam.shape, s.shape) &&
     boosts.length >= 1 &&
     boosts.length <= MAX_BOOSTS &&
     (all.length === 5 || all.length === 6);

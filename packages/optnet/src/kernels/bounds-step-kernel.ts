@@ -27,6 +27,7 @@ import {
   defineOp,
   DTypeError,
   ShapeError,
+  shapesEqual,
   type CpuTensor,
   type KernelOp,
   type Tensor,
@@ -74,19 +75,18 @@ export function stepShapeOf(
   const q = ry.shape[1];
   const m = s.shape[1];
   const is = (x: TensorMeta, ...dims: number[]) =>
-    x.shape.join() === dims.join() ||
-    x.shape.join() === [nBatch, ...dims].join();
+    x.shape.join() === dims.join() || shapesEqual(x.shape, [nBatch, ...dims]);
   const ok =
     ins.length === 9 + extra &&
     hInv.shape.length === 2 &&
     ry.shape.length === 2 &&
     s.shape.length === 2 &&
-    ls.shape.join() === [nBatch, q, q].join() &&
+    shapesEqual(ls.shape, [nBatch, q, q]) &&
     is(a, q, n) &&
     is(g, m, n) &&
-    rx.shape.join() === [nBatch, n].join() &&
+    shapesEqual(rx.shape, [nBatch, n]) &&
     ry.shape[0] === nBatch &&
-    ins.slice(6).every((x) => x.shape.join() === [nBatch, m].join());
+    ins.slice(6).every((x) => shapesEqual(x.shape, [nBatch, m]));
   if (!ok) {
     throw new ShapeError(
       'SHAPE_MISMATCH',

@@ -31,6 +31,7 @@ import {
   defineOp,
   DTypeError,
   ShapeError,
+  shapesEqual,
   where,
   type CpuTensor,
   type KernelOp,
@@ -87,8 +88,7 @@ function dualSolveShape(op: string, ins: readonly TensorMeta[]): TensorMeta[] {
   const [nBatch, n] = t.shape;
   const m = zPart.shape[1];
   const mat = (x: TensorMeta, r: number, c: number) =>
-    x.shape.join() === [r, c].join() ||
-    x.shape.join() === [nBatch, r, c].join();
+    shapesEqual(x.shape, [r, c]) || shapesEqual(x.shape, [nBatch, r, c]);
   const ok =
     ins.length === 11 &&
     t.shape.length === 2 &&
@@ -97,8 +97,8 @@ function dualSolveShape(op: string, ins: readonly TensorMeta[]): TensorMeta[] {
     mat(lq, n, n) &&
     mat(wG, n, m) &&
     mat(G, m, n) &&
-    ls.shape.join() === [nBatch, m, m].join() &&
-    ins.slice(6).every((x) => x.shape.join() === zPart.shape.join());
+    shapesEqual(ls.shape, [nBatch, m, m]) &&
+    ins.slice(6).every((x) => shapesEqual(x.shape, zPart.shape));
   if (!ok) {
     throw new ShapeError(
       'SHAPE_MISMATCH',

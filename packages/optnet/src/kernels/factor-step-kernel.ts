@@ -46,6 +46,7 @@ import {
   apply,
   defineOp,
   ShapeError,
+  shapesEqual,
   type CpuTensor,
   type KernelOp,
   type Tensor,
@@ -213,9 +214,9 @@ function factorStepShape(
   const s = all[sAt];
   const [nBatch, m] = s.shape;
   const gDiag = all[1];
-  const shared = gDiag.shape.join() === [m].join();
+  const shared = shapesEqual(gDiag.shape, [m]);
   if (
-    (!shared && gDiag.shape.join() !== [nBatch, m].join()) ||
+    (!shared && !shapesEqual(gDiag.shape, [nBatch, m])) ||
     gDiag.dtype !== s.dtype
   ) {
     throw new ShapeError(
@@ -233,7 +234,7 @@ function factorStepShape(
   }
   if (
     attrs.single === true &&
-    (rc.shape.join() !== s.shape.join() || rc.dtype !== s.dtype)
+    (!shapesEqual(rc.shape, s.shape) || rc.dtype !== s.dtype)
   ) {
     throw new ShapeError(
       'SHAPE_MISMATCH',
@@ -261,7 +262,7 @@ function factorStepShape(
       : [outs[0], outs[2], outs[2]];
     const got = nu === null ? [z, s0, lam0] : [z, s0, lam0, nu];
     got.forEach((t, i) => {
-      if (t.shape.join() !== like[i].shape.join() || t.dtype !== s.dtype) {
+      if (!shapesEqual(t.shape, like[i].shape) || t.dtype !== s.dtype) {
         throw new ShapeError(
           'SHAPE_MISMATCH',
           `qpFactorStep: the iterate (z, s, lam${eq ? ', nu' : ''}) must be ${like.map((o) => `[${o.shape.join(', ')}]`).join(', ')} of ${s.dtype}; got ${got.map((o) => `${o.dtype}[${o.shape.join(', ')}]`).join(', ')}.`,

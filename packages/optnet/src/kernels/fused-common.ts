@@ -5,7 +5,12 @@
  * right-hand side, the chunked runner that feeds a kernel its operands,
  * batch maps, and the small JS loops of their fallbacks.
  */
-import { ShapeError, type CpuTensor, type TensorMeta } from '@optnet/tensor';
+import {
+  ShapeError,
+  shapesEqual,
+  type CpuTensor,
+  type TensorMeta,
+} from '@optnet/tensor';
 import {
   batchMap,
   inChunks,
@@ -554,7 +559,7 @@ export function splitActive<T extends TensorMeta>(
 ): [T[], T | null] {
   if (ins.length !== count + 1) return [[...ins], null];
   const a = ins[count];
-  if (a.dtype !== 'bool' || a.shape.join() !== [nBatch, 1].join()) {
+  if (a.dtype !== 'bool' || !shapesEqual(a.shape, [nBatch, 1])) {
     throw new ShapeError(
       'SHAPE_MISMATCH',
       `${op}: active must be bool [nBatch, 1] = [${nBatch}, 1]; got ${a.dtype}[${a.shape.join(', ')}].`,

@@ -35,9 +35,10 @@ import {
   apply,
   concat,
   defineOp,
-  tensor,
   DTypeError,
   ShapeError,
+  shapesEqual,
+  tensor,
   where,
   zeros,
   type CpuTensor,
@@ -71,13 +72,13 @@ function systemShape(
     (ins.length === 5 ||
       (ins.length === 6 && g2.shape.join() === G.shape.slice(0, -1).join())) &&
     s.shape.length === 2 &&
-    lam.shape.join() === s.shape.join() &&
+    shapesEqual(lam.shape, s.shape) &&
     z.shape.length === 2 &&
     z.shape[0] === nBatch &&
     pNorm.length === nBatch &&
     (G.shape.join() === `${m},${nz}` ||
       G.shape.join() === `${nBatch},${m},${nz}`) &&
-    (sc.shape.join() === s.shape.join() || sc.shape.join() === `${m}`);
+    (shapesEqual(sc.shape, s.shape) || sc.shape.join() === `${m}`);
   if (!ok) {
     throw new ShapeError(
       'SHAPE_MISMATCH',
@@ -320,8 +321,8 @@ function updateShape(ins: readonly TensorMeta[]): TensorMeta[] {
   const bad =
     (ins.length !== 7 && ins.length !== 9) ||
     ins.some((t) => t.dtype !== ins[0].dtype) ||
-    ins[6].shape.join() !== ins[2].shape.join() ||
-    pairs.some((k) => ins[k + 1].shape.join() !== ins[k].shape.join());
+    !shapesEqual(ins[6].shape, ins[2].shape) ||
+    pairs.some((k) => !shapesEqual(ins[k + 1].shape, ins[k].shape));
   if (bad) {
     throw new ShapeError(
       'SHAPE_MISMATCH',

@@ -27,6 +27,7 @@ import {
   defineOp,
   DTypeError,
   ShapeError,
+  shapesEqual,
   where,
   type CpuTensor,
   type KernelOp,
@@ -110,18 +111,17 @@ function pcEqShape(all: readonly TensorMeta[]): TensorMeta[] {
   const q = ins[8].shape[1];
   const m = ins[9].shape[1];
   const mat = (x: TensorMeta, r: number, c: number) =>
-    x.shape.join() === [r, c].join() ||
-    x.shape.join() === [nBatch, r, c].join();
+    shapesEqual(x.shape, [r, c]) || shapesEqual(x.shape, [nBatch, r, c]);
   const ok =
     mat(ins[0], n, n) &&
     mat(ins[1], n, m) &&
     mat(ins[2], m, n) &&
-    ins[3].shape.join() === [nBatch, m, m].join() &&
+    shapesEqual(ins[3].shape, [nBatch, m, m]) &&
     mat(ins[4], q, q) &&
     mat(ins[5], q, m) &&
     mat(ins[6], n, q) &&
     ins[8].shape[0] === nBatch &&
-    ins.slice(9).every((x) => x.shape.join() === [nBatch, m].join());
+    ins.slice(9).every((x) => shapesEqual(x.shape, [nBatch, m]));
   if (!ok) fail();
   const dtype = ins[7].dtype;
   if (

@@ -19,6 +19,7 @@ import {
   defineOp,
   DTypeError,
   ShapeError,
+  shapesEqual,
   type CpuTensor,
   type KernelOp,
   type Tensor,
@@ -107,10 +108,9 @@ function residualShape(
   const q = nu === null ? 0 : nu.shape[1];
   const mat = (t: TensorMeta | null, r: number, c: number) =>
     t !== null &&
-    (t.shape.join() === [r, c].join() ||
-      t.shape.join() === [nBatch, r, c].join());
+    (shapesEqual(t.shape, [r, c]) || shapesEqual(t.shape, [nBatch, r, c]));
   const vec = (t: TensorMeta | null, len: number) =>
-    t !== null && t.shape.join() === [nBatch, len].join();
+    t !== null && shapesEqual(t.shape, [nBatch, len]);
   const ok =
     mat(Q, n, n) &&
     mat(G, m, n) &&

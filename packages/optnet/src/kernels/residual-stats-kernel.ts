@@ -17,6 +17,7 @@ import {
   apply,
   defineOp,
   ShapeError,
+  shapesEqual,
   type CpuTensor,
   type KernelOp,
   type Tensor,
@@ -70,12 +71,12 @@ function shape(
   const hInv = ins[count];
   const nBatch = res[0].shape[0];
   const like = (t: TensorMeta, want: TensorMeta) =>
-    t.shape.join() === want.shape.join() && t.dtype === want.dtype;
+    shapesEqual(t.shape, want.shape) && t.dtype === want.dtype;
   const bad =
     !like(hInv, h) ||
     (eq && !like(ins[count + 1], ins[9])) ||
     (level &&
-      (ins[ins.length - 1].shape.join() !== [nBatch, 1].join() ||
+      (!shapesEqual(ins[ins.length - 1].shape, [nBatch, 1]) ||
         ins[ins.length - 1].dtype !== res[0].dtype));
   if (bad) {
     throw new ShapeError(

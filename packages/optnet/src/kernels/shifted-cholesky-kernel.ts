@@ -34,10 +34,11 @@ import {
   defineOp,
   DTypeError,
   eye,
-  where,
   primitives,
   regularizedCholesky,
   ShapeError,
+  shapesEqual,
+  where,
   type CpuTensor,
   type KernelOp,
   type RegularizedCholeskyAttrs,
@@ -88,8 +89,8 @@ function extras<T extends TensorMeta>(
   );
   const [, , , , l, level] = ins;
   if (
-    l.shape.join() !== [nBatch, m, m].join() ||
-    level.shape.join() !== [nBatch, 1].join() ||
+    !shapesEqual(l.shape, [nBatch, m, m]) ||
+    !shapesEqual(level.shape, [nBatch, 1]) ||
     l.dtype !== d.dtype ||
     level.dtype !== d.dtype
   ) {
@@ -107,9 +108,8 @@ function shiftedShape(ins: readonly TensorMeta[]): TensorMeta[] {
   extras(ins); // checks active's and the kept factor's shapes
   const ok =
     d.shape.length === 2 &&
-    (k.shape.join() === [m, m].join() ||
-      k.shape.join() === [nBatch, m, m].join()) &&
-    unit.shape.join() === [nBatch, 1].join();
+    (shapesEqual(k.shape, [m, m]) || shapesEqual(k.shape, [nBatch, m, m])) &&
+    shapesEqual(unit.shape, [nBatch, 1]);
   if (!ok) {
     throw new ShapeError(
       'SHAPE_MISMATCH',

@@ -16,6 +16,7 @@ import {
   defineOp,
   DTypeError,
   ShapeError,
+  shapesEqual,
   where,
   type CpuTensor,
   type KernelOp,
@@ -37,10 +38,7 @@ function stepShape(
   width: number | null,
 ): TensorMeta[] {
   const [s] = ins;
-  if (
-    s.shape.length !== 2 ||
-    ins.some((t) => t.shape.join() !== s.shape.join())
-  ) {
+  if (s.shape.length !== 2 || ins.some((t) => !shapesEqual(t.shape, s.shape))) {
     throw new ShapeError(
       'SHAPE_MISMATCH',
       `${op}: s, lam, ds, dlam must share one [nBatch, m] shape; got ${ins.map((t) => `[${t.shape.join(', ')}]`).join(', ')}.`,
@@ -272,7 +270,7 @@ export const moveOp: KernelOp<MoveAttrs> = defineOp<MoveAttrs>({
       const [x, dx] = [pairs[k], pairs[k + 1]];
       if (
         x.shape.length !== 2 ||
-        x.shape.join() !== dx.shape.join() ||
+        !shapesEqual(x.shape, dx.shape) ||
         x.shape[0] !== ins[0].shape[0] ||
         x.dtype !== dx.dtype
       ) {
@@ -350,7 +348,7 @@ export const slackStepOp: KernelOp<Record<string, never>> = defineOp<
   shape: (ins) => {
     const [x] = ins;
     if (
-      ins.some((t) => t.shape.join() !== x.shape.join()) ||
+      ins.some((t) => !shapesEqual(t.shape, x.shape)) ||
       ins[5].dtype !== 'bool'
     ) {
       throw new ShapeError(
