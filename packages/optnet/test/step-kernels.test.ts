@@ -34,6 +34,8 @@ import {
   slackStepOp,
   stepLength,
   stepLengthOp,
+  shiftPositive,
+  shiftPositiveOp,
 } from '../src/kernels/step-kernels.js';
 import {
   residualStats,
@@ -985,6 +987,31 @@ test('qpResidualStats2 (residuals and statistics in one op) gives the bits of qp
         randn([3, 1], { dtype: f64 }),
       ),
     /level \[2, 1\] of float64/,
+  );
+});
+
+test('qpShiftPositive gives its tensor-op form bit for bit: rows shifted and not, a NaN row, −0, float32 and float64', () => {
+  for (const dtype of [f64, 'float32'] as const) {
+    const rows = [
+      [0.5, -2, 3.25], // shifted by 3
+      [1, 2, 0.1], // not: min > 0 (a < 0), + 0
+      [-0, 4, 5], // a = 0: shifted by 1
+      [-0, 0.3, 7], // −0 + 1
+      [NaN, 1, 2], // NaN kept
+      [1e-9, -1e-9, 1e20], // rounding of a + 1 and of the sums
+    ];
+    const x = tensor(rows, { dtype });
+    const got = shiftPositive(x).dataSync();
+    const want = shiftPositiveOp.decompose!([x], {})[0].dataSync();
+    sameBits(got, want, `qpShiftPositive ${dtype}`);
+    // rows shifted reach 1 at their minimum; a positive row stays
+    assert.is(got[1], 1, `${dtype}: −2 + 3`);
+    assert.is(got[9], 1, `${dtype}: −0 + 1`);
+    assert.is(got[5], dtype === f64 ? 0.1 : Math.fround(0.1), `${dtype}: kept`);
+  }
+  assert.throws(
+    () => shiftPositive(tensor([1, 2], { dtype: f64 })),
+    /qpShiftPositive: x must be float \[nBatch, m\]/,
   );
 });
 

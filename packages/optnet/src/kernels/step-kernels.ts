@@ -394,3 +394,59 @@ export function slackStep(
     {},
   );
 }
+
+/** The tensor-op form of shiftPositive (step.ts before this kernel). */
+function shiftPositiveOps([x]: readonly Tensor[]): Tensor[] {
+  const a = x.min(-1, true).neg();
+  return [x.add(where(a.greaterEqual(0), a.add(1), 0))];
+}
+
+export const shiftPositiveOp: KernelOp<Record<string, never>> = defineOp<
+  Record<string, never>
+>({
+  name: 'qpShiftPositive',
+  shape: ([x]) => {
+    if (
+      x.shape.length !== 2 ||
+      x.shape[1] === 0 ||
+      (x.dtype !== 'float32' && x.dtype !== 'float64')
+    ) {
+      throw new ShapeError(
+        'SHAPE_MISMATCH',
+        `qpShiftPositive: x must be float [nBatch, m] with m ≥ 1; got ${x.dtype}[${x.shape.join(', ')}].`,
+      );
+    }
+    return [{ shape: x.shape, dtype: x.dtype }];
+  },
+  cpu: ([x], [y]) => {
+    const [nBatch, m] = x.shape;
+    const X = x.data;
+    const Y = y.data;
+    // The tensor ops' arithmetic in x's dtype: min (NaN kept), −, +1 and
+    // the sum, each rounded to float32 there; x + 0 where no shift (−0
+    // becomes +0, as the add gives it).
+    const round = x.dtype === 'float32' ? Math.fround : (v: number) => v;
+    for (let b = 0; b < nBatch; b++) {
+      const o = b * m;
+      let min = Infinity;
+      for (let i = o; i < o + m; i++) {
+        const v = X[i];
+        if (v < min || v !== v) min = v;
+      }
+      const a = -min;
+      const add = a >= 0 ? round(a + 1) : 0;
+      for (let i = o; i < o + m; i++) Y[i] = X[i] + add;
+    }
+  },
+  decompose: shiftPositiveOps,
+});
+
+/**
+ * x + (1 + a) per item where a = −min(x) ≥ 0, else x (+ 0): the starting
+ * point's shift of s and lam into the positive orthant, one op instead of
+ * six small ones.
+ * @example const s = shiftPositive(ds); // every row's entries ≥ 1
+ */
+export function shiftPositive(x: Tensor): Tensor {
+  return apply1(shiftPositiveOp, [x], {});
+}

@@ -17,7 +17,12 @@ import {
 } from './kkt/kkt.js';
 import type { KktData, KktFact, KktPre, KktStep } from './kkt/types.js';
 import { mtv, mv } from '../kernels/batch.js';
-import { centering, move, stepLength } from '../kernels/step-kernels.js';
+import {
+  centering,
+  move,
+  shiftPositive,
+  stepLength,
+} from '../kernels/step-kernels.js';
 import { residualStats, type StatsParts } from '../kernels/stats-kernel.js';
 
 /** A batch of QPs, vectors expanded to [nBatch, ·]. */
@@ -209,12 +214,6 @@ export function warmIterate(prob: Problem, w: Iterate, shift: number): Iterate {
   const lam0 = w.lam === null ? s0.mul(0) : clean(w.lam);
   const floor = prob.h.abs().add(1).mul(shift);
   return { z, s: s0.maximum(floor), lam: lam0.maximum(shift), nu };
-}
-
-/** x + (1 + a)·1 when a = −min(x) ≥ 0, else x. */
-function shiftPositive(x: Tensor): Tensor {
-  const a = x.min(-1, true).neg();
-  return x.add(where(a.greaterEqual(0), a.add(1), 0));
 }
 
 /** The fraction of the step to the boundary taken (the iterate stays interior). */
