@@ -542,23 +542,24 @@ function fusedWasm(
         });
     }
     // The direction, or with `step` the next iterate; a left-out item's
-    // direction is 0, its next iterate its own.
+    // direction is 0, its next iterate its own: with items left out, those
+    // for the whole chunk first, then each run of computed items over them
+    // (a copy a run, not one a left-out item).
     const from = step === null ? outArgs : nextArgs;
     const given = step === null ? null : stepGiven(step, eq);
+    const runs = active === null ? null : activeRuns(active, s0, e0);
     outLens.forEach((len, i) => {
       const out = outs[i].data as Data;
       const o = from[i] >> 3;
-      out.set(mem.subarray(o, o + c * len), s0 * len);
-      if (active !== null)
-        for (let t = s0; t < e0; t++) {
-          if (active[t]) continue;
-          if (given === null) out.fill(0, t * len, (t + 1) * len);
-          else
-            out.set(
-              (given[i].data as Data).subarray(t * len, (t + 1) * len),
-              t * len,
-            );
-        }
+      if (runs === null) {
+        out.set(mem.subarray(o, o + c * len), s0 * len);
+        return;
+      }
+      if (given === null) out.fill(0, s0 * len, e0 * len);
+      else
+        out.set((given[i].data as Data).subarray(s0 * len, e0 * len), s0 * len);
+      for (const [a, b] of runs)
+        out.set(mem.subarray(o + (a - s0) * len, o + (b - s0) * len), a * len);
     });
     return true;
   };
