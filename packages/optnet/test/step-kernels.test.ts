@@ -1015,6 +1015,58 @@ test('qpShiftPositive gives its tensor-op form bit for bit: rows shifted and not
   );
 });
 
+test("the solver's ops declared fillsOutputs write every element: a solve whose ops get NaN-filled output memory gives the bits of a solve with zeroed memory (with and without equalities, WebAssembly and JS)", async () => {
+  // The CPU backend hands an op that declares fillsOutputs recycled memory
+  // as it is: here NaN in every element, whatever the pool holds.
+  const proto = CpuBackend.prototype as unknown as {
+    allocate: (dtype: string, size: number, zero?: boolean) => Float64Array;
+  };
+  const allocate = proto.allocate;
+  for (const nEq of [0, 4])
+    for (const wasm of [true, false]) {
+      const was = setWasmKernels(wasm);
+      try {
+        const d = randomQp({
+          nBatch: 16,
+          nz: 8,
+          nIneq: 8,
+          nEq,
+          dtype: f64,
+          seed: 70 + nEq,
+        });
+        const run = async () => {
+          const r = await solveQp(d.Q, d.p, d.G, d.h, d.A, d.b);
+          return [r.z, r.lam, r.s, r.nu].map((t) => Array.from(t.dataSync()));
+        };
+        const want = await run();
+        let poisoned = 0;
+        proto.allocate = function (dtype, size, zero = true) {
+          const a = allocate.call(this, dtype, size, zero);
+          if (!zero && a instanceof Float64Array) {
+            a.fill(NaN);
+            poisoned++;
+          }
+          return a;
+        };
+        let got: number[][];
+        try {
+          got = await run();
+        } finally {
+          proto.allocate = allocate;
+        }
+        assert.ok(
+          poisoned > 50,
+          `nEq ${nEq} wasm ${wasm}: ${poisoned} outputs poisoned`,
+        );
+        got.forEach((g, i) =>
+          sameBits(g, want[i], `nEq ${nEq} wasm ${wasm} output ${i}`),
+        );
+      } finally {
+        setWasmKernels(was);
+      }
+    }
+});
+
 test('qpDualSolve solves the reduced Newton system: S·dlam = r1, L_Qᵀ(−dz) = t + W_G·dlam, and ds by row', () => {
   const [lq, wG, G, ls, t, zPart, rc, lam, sOverLam, inactive, rz] = dualSample(
     8,

@@ -449,6 +449,8 @@ export const dualSolveOp: KernelOp<Record<string, never>> = defineOp<
       dualSolveJs(ins, outs);
   },
   decompose: dualSolveOps,
+  // Every element of every output is written, on every path.
+  fillsOutputs: true,
 });
 
 /**
@@ -635,6 +637,8 @@ export const predictCorrectOp: KernelOp<PredictCorrectAttrs> =
         predictCorrectJs(ins, outs, one);
     },
     decompose: (ins, attrs) => predictCorrectOps(ins.slice(0, 10), attrs),
+    // Every element of every output is written, on every path.
+    fillsOutputs: true,
   });
 
 /**

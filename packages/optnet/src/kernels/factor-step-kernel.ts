@@ -650,6 +650,8 @@ export const factorStepOp: KernelOp<FactorStepAttrs> =
         leveled: true,
       });
     },
+    // Every element of every output is written, on every path.
+    fillsOutputs: true,
     decompose: (all, attrs) => {
       const { boosts, eq } = attrs;
       const count = inputCount(attrs);

@@ -534,6 +534,8 @@ export const predictCorrectEqOp: KernelOp<PcEqAttrs> = defineOp<PcEqAttrs>({
       pcEqJs(ins, outs, one);
   },
   decompose: (ins, attrs) => pcEqOps(ins.slice(0, 14), attrs),
+  // Every element of every output is written, on every path.
+  fillsOutputs: true,
 });
 
 /**

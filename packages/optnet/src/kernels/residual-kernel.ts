@@ -351,6 +351,8 @@ export const residualOp: KernelOp<ResidualAttrs> = defineOp<ResidualAttrs>({
     if (wk === null || !runWasm(wk, ins, outs, eq)) residualJs(ins, outs, eq);
   },
   decompose: residualOps,
+  // Every element of every output is written, on every path.
+  fillsOutputs: true,
 });
 
 /**

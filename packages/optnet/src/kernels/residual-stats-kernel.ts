@@ -263,6 +263,8 @@ export const residualStatsOp: KernelOp<ResidualStatsAttrs> =
         runJs(ins, outs, a);
     },
     decompose: ops,
+    // Every element of every output is written, on every path.
+    fillsOutputs: true,
   });
 
 /**

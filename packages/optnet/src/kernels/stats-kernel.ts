@@ -221,4 +221,6 @@ export const statsOp: KernelOp<StatsAttrs> = defineOp<StatsAttrs>({
       statsKernel(ins, outs, a);
   },
   decompose: statsOps,
+  // Every element of every output is written, on every path.
+  fillsOutputs: true,
 });

@@ -142,6 +142,8 @@ export const stepLengthOp: KernelOp<StepLengthAttrs> =
       }
     },
     decompose: stepLengthOps,
+    // Every element of every output is written, on every path.
+    fillsOutputs: true,
   });
 
 /**
@@ -205,6 +207,8 @@ export const centeringOp: KernelOp<Record<string, never>> = defineOp<
     }
   },
   decompose: centeringOps,
+  // Every element of every output is written, on every path.
+  fillsOutputs: true,
 });
 
 /**
@@ -304,6 +308,8 @@ export const moveOp: KernelOp<MoveAttrs> = defineOp<MoveAttrs>({
     });
   },
   decompose: moveOps,
+  // Every element of every output is written, on every path.
+  fillsOutputs: true,
 });
 
 /**
@@ -372,6 +378,8 @@ export const slackStepOp: KernelOp<Record<string, never>> = defineOp<
       Y[i] = I[i] !== 0 ? -(R[i] + G[i]) : -(A[i] + B[i] * C[i]);
   },
   decompose: slackStepOps,
+  // Every element of every output is written, on every path.
+  fillsOutputs: true,
 });
 
 /**
@@ -439,6 +447,8 @@ export const shiftPositiveOp: KernelOp<Record<string, never>> = defineOp<
     }
   },
   decompose: shiftPositiveOps,
+  // Every element of every output is written, on every path.
+  fillsOutputs: true,
 });
 
 /**
