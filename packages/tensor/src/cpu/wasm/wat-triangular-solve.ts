@@ -32,12 +32,19 @@ const dotRow = `
     (local.set $v (f64.sub (f64.load (local.get $xi)) (local.get $d)))
     (if (i32.eqz (local.get $unit)) (then
       (local.set $v (f64.div (local.get $v) (f64.load (i32.add (local.get $ri) (i32.shl (local.get $i) (i32.const 3))))))))
-    (f64.store (local.get $xi) (local.get $v))`;
+    (f64.store (local.get $xi) (local.get $v))
+    ;; forward, after an odd row: its pair stored again whole, so that the
+    ;; later rows' two-lane loads of it forward from one store (a 16-byte
+    ;; load across two 8-byte stores stalls); the same values
+    (if (i32.and (local.get $forward) (i32.and (local.get $i) (i32.const 1))) (then
+      (v128.store (i32.sub (local.get $xi) (i32.const 8))
+        (f64x2.replace_lane 1 (f64x2.splat (local.get $vp)) (local.get $v)))))
+    (local.set $vp (local.get $v))`;
 
 /** dotRow's per-system locals (the rest, and $dzero, are shared). */
 const DOT_ITEM: Local[] = [
   ...i32('$ri', '$xi', '$pa', '$pb'),
-  ...f64('$v', '$d'),
+  ...f64('$v', '$d', '$vp'),
   ...DOT_LOCALS.filter(([n]) => n !== '$dzero'),
 ];
 const DOT_NAMES = ['$l', '$x', ...DOT_ITEM.map(([n]) => n)];
