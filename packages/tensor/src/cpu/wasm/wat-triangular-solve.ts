@@ -122,6 +122,10 @@ const quadIndex = `
       (then (local.set $from (i32.add ${g('$s')} (i32.const 4))) (local.set $len (i32.sub ${g('$n')} ${g('$from')})))
       (else (local.set $from (i32.const 0)) (local.set $len ${g('$i3')})))`;
 
+/** The f64x2 (lo, hi) of two f64 locals. */
+const pair = (lo: string, hi: string): string =>
+  `(f64x2.replace_lane 1 (f64x2.splat ${g(lo)}) ${g(hi)})`;
+
 const quadItem = `
     (local.set $r0 (i32.add ${g('$l')} (i32.shl (i32.mul ${g('$i0')} ${g('$n')}) (i32.const 3))))
     (local.set $r1 (i32.add ${g('$l')} (i32.shl (i32.mul ${g('$i1')} ${g('$n')}) (i32.const 3))))
@@ -141,6 +145,15 @@ const quadItem = `
     (f64.store (i32.add ${g('$x')} (i32.shl ${g('$i1')} (i32.const 3))) ${g('$y1')})
     (f64.store (i32.add ${g('$x')} (i32.shl ${g('$i2')} (i32.const 3))) ${g('$y2')})
     (f64.store (i32.add ${g('$x')} (i32.shl ${g('$i3')} (i32.const 3))) ${g('$y3')})
+    ;; and again as two pairs at even indices, as later two-lane loads read
+    ;; them (a 16-byte load across two 8-byte stores stalls); the same values
+    (if ${g('$forward')}
+      (then
+        (v128.store (i32.add ${g('$x')} (i32.shl ${g('$i0')} (i32.const 3))) ${pair('$y0', '$y1')})
+        (v128.store (i32.add ${g('$x')} (i32.shl ${g('$i2')} (i32.const 3))) ${pair('$y2', '$y3')}))
+      (else (if (i32.eqz (i32.and ${g('$i3')} (i32.const 1))) (then
+        (v128.store (i32.add ${g('$x')} (i32.shl ${g('$i3')} (i32.const 3))) ${pair('$y3', '$y2')})
+        (v128.store (i32.add ${g('$x')} (i32.shl ${g('$i1')} (i32.const 3))) ${pair('$y1', '$y0')})))))
     (local.set $w0 (f64x2.splat ${g('$y0')})) (local.set $w1 (f64x2.splat ${g('$y1')}))
     (local.set $w2 (f64x2.splat ${g('$y2')})) (local.set $w3 (f64x2.splat ${g('$y3')}))
     (local.set $k (i32.shl ${g('$from')} (i32.const 3)))
