@@ -14,7 +14,7 @@ import type { QpStatus } from '../api/types.js';
 
 export interface Best {
   /** Per item: the iterate its best statistics were read at (or null). */
-  readonly from: readonly (Iterate | null)[];
+  readonly from: (Iterate | null)[];
   /** Per item: the merit of its best iterate (Infinity: none yet). */
   readonly merit: Float64Array;
   /** Per item: the statistics read at its best iterate. */
@@ -69,9 +69,9 @@ const returnsBest = (s: QpStatus | null): boolean =>
 
 /**
  * The best iterates after reading `it`'s statistics (`last`) for the
- * items in `fresh` (those open before this read). Bookkeeping only: no
- * tensor is copied (an item's best is a reference to the iterate it was
- * read at; see `held`).
+ * items in `fresh` (those open before this read), updated in `best`
+ * (which it returns). Bookkeeping only: no tensor is copied (an item's
+ * best is a reference to the iterate it was read at; see `held`).
  * @example best = track(best, it, fresh, last, scales, tol);
  */
 export function track(
@@ -82,22 +82,19 @@ export function track(
   scales: Scales,
   tol: number,
 ): Best {
-  const from = best.from.slice();
-  const meritNext = best.merit.slice();
-  const stats = best.stats.slice();
-  const stale = best.stale.slice();
+  const { from, merit: meritOf, stats, stale } = best;
   for (const i of fresh) {
     const m = merit(last[i], scales, i, tol);
-    if (!(m < best.merit[i])) {
+    if (!(m < meritOf[i])) {
       stale[i]++;
       continue;
     }
     from[i] = it;
-    meritNext[i] = m;
+    meritOf[i] = m;
     stats[i] = last[i];
     stale[i] = 0;
   }
-  return { from, merit: meritNext, stats, stale };
+  return best;
 }
 
 /**
@@ -142,14 +139,14 @@ export function closeStalled(
   tol: number,
 ): number {
   let closed = 0;
-  status.forEach((s, i) => {
+  for (let i = 0; i < status.length; i++) {
+    if (status[i] !== null || best.stale[i] < STALL) continue;
     const gap = last[i][2];
     const obj = last[i][3];
-    if (s !== null || best.stale[i] < STALL) return;
-    if (!(gap <= tol * (1 + Math.abs(obj)))) return;
+    if (!(gap <= tol * (1 + Math.abs(obj)))) continue;
     status[i] = 'numerical_error';
     closed++;
-  });
+  }
   return closed;
 }
 

@@ -44,9 +44,8 @@ export function judge(
   const all = stats instanceof Float64Array ? stats : Float64Array.from(stats);
   for (let i = 0; i < n; i++) {
     if (status[i] !== null) continue;
-    const st = all.subarray(i * k, (i + 1) * k);
-    last[i] = st;
-    status[i] = decide(st, scales, i, atMaxIter(i), tol);
+    last[i] = all.subarray(i * k, (i + 1) * k);
+    status[i] = decide(all, i * k, k, scales, i, atMaxIter(i), tol);
     if (status[i] === null) open++;
   }
   return open;
@@ -81,8 +80,14 @@ export function merit(
   return Number.isNaN(m) ? Infinity : m;
 }
 
+/**
+ * Item i's status from its statistics, the k numbers at `o` of `all`
+ * (read from the flat buffer, not from a view of each row).
+ */
 function decide(
-  st: Float64Array,
+  all: Float64Array,
+  o: number,
+  k: number,
   sc: Scales,
   i: number,
   atMax: boolean,
@@ -91,19 +96,19 @@ function decide(
   // Finite unless a NaN or ±Infinity is among them (x − x is 0 exactly for
   // finite x, NaN otherwise): one test, not one a statistic.
   let sum = 0;
-  for (let j = 0; j < st.length; j++) sum += st[j] - st[j];
+  for (let j = o; j < o + k; j++) sum += all[j] - all[j];
   if (sum !== 0) return 'numerical_error';
-  const pres = st[0];
-  const dres = st[1];
-  const gap = st[2];
-  const obj = st[3];
-  const cu = st[4];
-  const cden = st[5];
-  const qz = st[6];
-  const pz = st[7];
-  const gz = st[8];
-  const az = st[9];
-  const level = st[10];
+  const pres = all[o];
+  const dres = all[o + 1];
+  const gap = all[o + 2];
+  const obj = all[o + 3];
+  const cu = all[o + 4];
+  const cden = all[o + 5];
+  const qz = all[o + 6];
+  const pz = all[o + 7];
+  const gz = all[o + 8];
+  const az = all[o + 9];
+  const level = all[o + 10];
   // A factorization that broke down even at its largest regularization.
   if (level < 0) return 'numerical_error';
   // As in merit, without its divisions' rounding.
