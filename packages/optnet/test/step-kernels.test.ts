@@ -1341,19 +1341,34 @@ test('qpShiftedCholesky writes every element of its unzeroed outputs (fillsOutpu
   });
 });
 
-test('qpOuterPair equals its matmul form, k·(x1 ⊗ y1 + x2 ⊗ y2) per item, float64 (same bits) and float32, and names itself in shape errors', () => {
+test('qpOuterPair equals its matmul form, k·(x1 ⊗ y1 + x2 ⊗ y2) per item, float64 (same bits, WebAssembly and JS, small and large) and float32, and names itself in shape errors', () => {
   const rng = makeRng(17);
-  // r = 2 only the one-row tail, 7 a block of four rows and a tail of three
-  for (const r of [2, 7])
-    for (const dtype of [f64, 'float32'] as const) {
-      const [x1, x2] = [0, 1].map(() => randn([3, r], { rng, dtype }));
-      const [y1, y2] = [0, 1].map(() => randn([3, 5], { rng, dtype }));
-      const got = outerPair(x1, y1, x2, y2, -0.5);
-      assert.equal(got.shape, [3, r, 5]);
-      const want = outerPairOp.decompose!([x1, y1, x2, y2], { k: -0.5 })[0];
-      if (dtype === f64) sameBits(arr(got), arr(want), `float64 r ${r}`);
-      else close(arr(got), arr(want), 1e-6, `float32 r ${r}`);
-    }
+  // r = 2 only the one-row tail, 7 a block of four rows and a tail of
+  // three; c odd and even (the two-lane loop's last column)
+  withEachKernelSet((wasm) => {
+    for (const r of [2, 7])
+      for (const c of [5, 6])
+        for (const dtype of [f64, 'float32'] as const) {
+          const [x1, x2] = [0, 1].map(() => randn([3, r], { rng, dtype }));
+          const [y1, y2] = [0, 1].map(() => randn([3, c], { rng, dtype }));
+          const got = outerPair(x1, y1, x2, y2, -0.5);
+          assert.equal(got.shape, [3, r, c]);
+          const want = outerPairOp.decompose!([x1, y1, x2, y2], {
+            k: -0.5,
+          })[0];
+          const what = `${dtype} r ${r} c ${c} wasm ${wasm}`;
+          if (dtype === f64) sameBits(arr(got), arr(want), what);
+          else close(arr(got), arr(want), 1e-6, what);
+        }
+  });
+  // [3, 150, 150] float64 (540 KB): the JS loop whatever the kernels
+  const [x1, x2] = [0, 1].map(() => randn([3, 150], { rng, dtype: f64 }));
+  const [y1, y2] = [0, 1].map(() => randn([3, 150], { rng, dtype: f64 }));
+  sameBits(
+    arr(outerPair(x1, y1, x2, y2, 2)),
+    arr(outerPairOp.decompose!([x1, y1, x2, y2], { k: 2 })[0]),
+    'large',
+  );
   for (const dtype of [f64, 'float32'] as const) {
     const [x1, x2] = [0, 1].map(() => randn([3, 4], { rng, dtype }));
     const [y1, y2] = [0, 1].map(() => randn([3, 5], { rng, dtype }));

@@ -13,6 +13,7 @@ import { boundsSolveWat } from './bounds-solve-kernel.js';
 import { boundsStepWat } from './bounds-step-kernel.js';
 import { dualSolveWat } from './dual-solve-kernel.js';
 import { predictCorrectEqWat } from './predict-correct-eq-kernel.js';
+import { outerPairWat } from './outer-pair-kernel.js';
 import { residualStatsWat } from './residual-stats-kernel.js';
 
 /**
@@ -24,6 +25,7 @@ export function registerQpWasm(): void {
     ...dualSolveWat,
     ...predictCorrectEqWat,
     ...residualStatsWat,
+    ...outerPairWat,
     ...boundsFactorWat,
     ...boundsStepWat,
     ...boundsSolveWat,

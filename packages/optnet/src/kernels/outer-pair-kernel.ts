@@ -20,10 +20,20 @@ import {
   matmul,
   ShapeError,
   stack,
+  type CpuTensor,
   type KernelOp,
   type Tensor,
   type TensorMeta,
 } from '@optnet/tensor';
+import {
+  f64,
+  i32,
+  registerWasmKernels,
+  v128,
+  wasmKernels,
+  type WasmFunc,
+} from '@optnet/tensor/wasm';
+import { runFused } from './fused-common.js';
 
 export interface OuterPairAttrs {
   readonly k: number;
@@ -55,10 +65,110 @@ function outerPairShape(ins: readonly TensorMeta[]): TensorMeta[] {
   return [{ shape: [x1.shape[0], x1.shape[1], y1.shape[1]], dtype }];
 }
 
+/**
+ * qpOuterPair(x1, y1, x2, y2, out, work, r, c, k, count): per item, row i
+ * of out = k·x1[i]·y1 + k·x2[i]·y2, two columns a lane (the JS loop's
+ * arithmetic: (k·x1[i])·u + (k·x2[i])·v per element), an odd last column
+ * alone; work is unused.
+ */
+const qpOuterPair: WasmFunc = {
+  name: 'qpOuterPair',
+  params: [
+    ...i32('$x1', '$y1', '$x2', '$y2', '$out', '$work', '$r', '$c'),
+    ...f64('$k'),
+    ...i32('$count'),
+  ],
+  locals: [
+    ...i32('$t', '$i', '$j', '$cb', '$rb', '$jend', '$o'),
+    ...f64('$a1', '$a2'),
+    ...v128('$w1', '$w2'),
+  ],
+  body: `
+  (local.set $cb (i32.shl (local.get $c) (i32.const 3)))
+  (local.set $rb (i32.shl (local.get $r) (i32.const 3)))
+  (local.set $jend (i32.shl (i32.and (local.get $c) (i32.const -2)) (i32.const 3)))
+  (block $done (loop $items
+    (br_if $done (i32.ge_s (local.get $t) (local.get $count)))
+    (local.set $i (i32.const 0))
+    (block $rd (loop $rows
+      (br_if $rd (i32.ge_s (local.get $i) (local.get $rb)))
+      (local.set $a1 (f64.mul (f64.load (i32.add (local.get $x1) (local.get $i))) (local.get $k)))
+      (local.set $a2 (f64.mul (f64.load (i32.add (local.get $x2) (local.get $i))) (local.get $k)))
+      (local.set $w1 (f64x2.splat (local.get $a1)))
+      (local.set $w2 (f64x2.splat (local.get $a2)))
+      (local.set $j (i32.const 0))
+      (block $cd (loop $cols
+        (br_if $cd (i32.ge_s (local.get $j) (local.get $jend)))
+        (v128.store (i32.add (local.get $out) (local.get $j))
+          (f64x2.add
+            (f64x2.mul (local.get $w1) (v128.load (i32.add (local.get $y1) (local.get $j))))
+            (f64x2.mul (local.get $w2) (v128.load (i32.add (local.get $y2) (local.get $j))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $cols)))
+      (if (i32.and (local.get $c) (i32.const 1)) (then
+        (f64.store (i32.add (local.get $out) (local.get $jend))
+          (f64.add
+            (f64.mul (local.get $a1) (f64.load (i32.add (local.get $y1) (local.get $jend))))
+            (f64.mul (local.get $a2) (f64.load (i32.add (local.get $y2) (local.get $jend))))))))
+      (local.set $out (i32.add (local.get $out) (local.get $cb)))
+      (local.set $i (i32.add (local.get $i) (i32.const 8)))
+      (br $rows)))
+    (local.set $x1 (i32.add (local.get $x1) (local.get $rb)))
+    (local.set $x2 (i32.add (local.get $x2) (local.get $rb)))
+    (local.set $y1 (i32.add (local.get $y1) (local.get $cb)))
+    (local.set $y2 (i32.add (local.get $y2) (local.get $cb)))
+    (local.set $t (i32.add (local.get $t) (i32.const 1)))
+    (br $items)))`,
+};
+
+/** This file's WebAssembly function (fused-kernels.ts registers it too). */
+export const outerPairWat: readonly WasmFunc[] = [qpOuterPair];
+
+/**
+ * Outputs up to this many bytes a call are made in WebAssembly and copied
+ * out (at nz 10, [128, 10, 10]: 27 → ~9 µs a call); bigger ones in the JS
+ * loop, which writes the result once where WebAssembly would write it
+ * twice (memory-bound from nz 50).
+ */
+const WASM_MAX_BYTES = 1 << 19;
+
+/** In WebAssembly (runFused); false where it does not run. */
+function runWasm(
+  ins: readonly CpuTensor[],
+  out: CpuTensor,
+  k: number,
+): boolean {
+  if (out.dtype !== 'float64' || out.data.length * 8 > WASM_MAX_BYTES)
+    return false;
+  registerWasmKernels(outerPairWat);
+  const wk = wasmKernels();
+  if (wk === null) return false;
+  const [x1, y1, x2, y2] = ins;
+  const [nBatch, r] = x1.shape;
+  const c = y1.shape[1];
+  return runFused(
+    wk,
+    'qpOuterPair',
+    nBatch,
+    [],
+    [
+      [x1, r],
+      [y1, c],
+      [x2, r],
+      [y2, c],
+    ],
+    [[out, r * c]],
+    0,
+    [r, c, k],
+  );
+}
+
 export const outerPairOp: KernelOp<OuterPairAttrs> = defineOp<OuterPairAttrs>({
   name: 'qpOuterPair',
   shape: outerPairShape,
-  cpu: ([x1, y1, x2, y2], [out], { k }) => {
+  cpu: (ins, [out], { k }) => {
+    if (runWasm(ins, out, k)) return;
+    const [x1, y1, x2, y2] = ins;
     const [nBatch, r] = x1.shape;
     const c = y1.shape[1];
     const [X1, Y1, X2, Y2, O] = [x1, y1, x2, y2, out].map((t) => t.data);
