@@ -68,6 +68,10 @@ import {
   residualStatsOp,
   residualsWithStats,
 } from '../src/kernels/residual-stats-kernel.js';
+import {
+  refinedSolveOp,
+  refinedSolveRx,
+} from '../src/kernels/refined-solve-kernel.js';
 import { outerPair, outerPairOp } from '../src/kernels/outer-pair-kernel.js';
 import { randomQp } from '../src/testing/random-qp.js';
 import { solveQp } from '../src/index.js';
@@ -1065,6 +1069,70 @@ test("the solver's ops declared fillsOutputs write every element: a solve whose 
         setWasmKernels(was);
       }
     }
+});
+
+test("qpRefinedSolveRx (a solve, its Newton residual against (s_t, lam_t), the correction) gives its ops' bits: per-item and shared matrices, odd and even batches, WebAssembly and JS; float64 only", () => {
+  withEachKernelSet((wasm) => {
+    for (const shared of [false, true])
+      for (const nBatch of [5, 6]) {
+        const [n, m] = [7, 9];
+        const d = dualSample(shared ? 81 : 82, nBatch, n, m, shared);
+        const rng = makeRng(83);
+        const lead = shared ? [] : [nBatch];
+        const x = randn([...lead, n, n], { rng, dtype: f64 });
+        const Q = matmul(x, x, { transB: true }).add(eye(n, { dtype: f64 }));
+        const pos = () => rand([nBatch, m], { rng, dtype: f64 }).add(0.1);
+        // [lq, wG, G, ls, t→rx, zPart→rc, rc→(unused), lam, sOverLam, inactive, rz]
+        const ins = [
+          d[0],
+          d[1],
+          d[2],
+          d[3],
+          Q,
+          d[4],
+          d[5],
+          d[7],
+          d[8],
+          d[9],
+          d[10],
+          pos(),
+          pos(),
+        ];
+        const got = refinedSolveRx(...ins).map(arr);
+        const want = refinedSolveOp.decompose!(ins, {}).map(arr);
+        got.forEach((g, i) =>
+          sameBits(
+            g,
+            want[i],
+            `shared ${shared} nBatch ${nBatch} wasm ${wasm} output ${i}`,
+          ),
+        );
+      }
+  });
+  const d = dualSample(84, 3, 4, 5, false);
+  const Q = eye(4, { dtype: f64 });
+  const ins = [
+    d[0],
+    d[1],
+    d[2],
+    d[3],
+    Q,
+    d[4],
+    d[5],
+    d[7],
+    d[8],
+    d[9],
+    d[10],
+    d[7],
+    d[7],
+  ];
+  assert.throws(
+    () =>
+      refinedSolveRx(
+        ...ins.map((t, i) => (i === 11 ? t.slice([{ start: 0, stop: 2 }]) : t)),
+      ),
+    /qpRefinedSolveRx: takes lq, wG, G, ls, Q, rx, rc, lam, sOverLam, inactive, rz, sT, lamT/,
+  );
 });
 
 test('qpDualSolve solves the reduced Newton system: S·dlam = r1, L_Qᵀ(−dz) = t + W_G·dlam, and ds by row', () => {

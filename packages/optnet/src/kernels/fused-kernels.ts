@@ -14,6 +14,7 @@ import { boundsStepWat } from './bounds-step-kernel.js';
 import { dualSolveWat } from './dual-solve-kernel.js';
 import { predictCorrectEqWat } from './predict-correct-eq-kernel.js';
 import { outerPairWat } from './outer-pair-kernel.js';
+import { refinedSolveWat } from './refined-solve-kernel.js';
 import { residualStatsWat } from './residual-stats-kernel.js';
 
 /**
@@ -26,6 +27,7 @@ export function registerQpWasm(): void {
     ...predictCorrectEqWat,
     ...residualStatsWat,
     ...outerPairWat,
+    ...refinedSolveWat,
     ...boundsFactorWat,
     ...boundsStepWat,
     ...boundsSolveWat,

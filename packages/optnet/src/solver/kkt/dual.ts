@@ -36,6 +36,7 @@ import {
   dualSolveEq,
   predictCorrectEq,
 } from '../../kernels/predict-correct-eq-kernel.js';
+import { refinedSolveRx } from '../../kernels/refined-solve-kernel.js';
 import { slackStep } from '../../kernels/step-kernels.js';
 import {
   factorDual,
@@ -109,6 +110,56 @@ function rxParts(f: DualFact, rhs: KktRhs): RxParts {
   const parts = { rx: rhs.rx, rz: rhs.rz, ry: rhs.ry, t, zPart, r2 };
   rxCache.set(f, parts);
   return parts;
+}
+
+/**
+ * solveKkt's solve with one step of refinement (against f.target, or
+ * f.s, f.lam) in one fused kernel (kernels/refined-solve-kernel.ts: the
+ * same bits as the solve, residual and solve it replaces); null where
+ * solveKkt would take another path: not exactly one refinement step,
+ * equalities, a missing block, one problem or float32 (whose ops round
+ * between them).
+ */
+function refinedSolveDual(f: DualFact, rhs: KktRhs): KktStep | null {
+  const { lq, wG, wA } = f.pre;
+  const { Q, G, nBatch, qDiag, gBounds } = f.pre.data;
+  const s = f.target?.s ?? f.s;
+  const lam = f.target?.lam ?? f.lam;
+  const { rc, rz } = rhs;
+  if (
+    f.refine !== 1 ||
+    wA !== null ||
+    wG === null ||
+    G === null ||
+    rc === null ||
+    rz === null ||
+    s === null ||
+    lam === null ||
+    f.lam === null ||
+    f.ls === null ||
+    f.sOverLam === null ||
+    f.inactive === null ||
+    nBatch <= 1 ||
+    (qDiag !== null && gBounds) ||
+    rhs.rx.dtype !== 'float64'
+  )
+    return null;
+  const [dz, dlam, ds] = refinedSolveRx(
+    lq,
+    wG,
+    G,
+    f.ls,
+    Q,
+    rhs.rx,
+    rc,
+    f.lam,
+    f.sOverLam,
+    f.inactive,
+    rz,
+    s,
+    lam,
+  );
+  return { dz, ds, dlam, dnu: null };
 }
 
 /**
@@ -297,6 +348,7 @@ export const dualKkt: KktStrategy<DualPre, DualFact> = {
   prefactor: (setup) => preFactorDual(dualKkt, setup),
   factor: factorDual,
   solve: solveDual,
+  refinedSolve: refinedSolveDual,
   step: predictorCorrectorDual,
   factorStep: factorStepDual,
   factorStepMove: factorStepMoveDual,
