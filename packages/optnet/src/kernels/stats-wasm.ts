@@ -13,6 +13,7 @@ import {
   i32,
   inChunks,
   operand,
+  withSuffix,
   type WasmFunc,
   type WasmKernels,
 } from '@optnet/tensor/wasm';
@@ -20,9 +21,9 @@ import {
   advance,
   at,
   each,
-  eachItem,
   get,
   mapsOf,
+  secondItem,
   vectorBytes,
   type Data,
 } from './fused-common.js';
@@ -59,20 +60,32 @@ export interface StatsBlocks<T> {
 const nanMaxInto = (acc: string, v: string): string =>
   `(local.set ${acc} (f64.max ${get(acc)} ${v}))`;
 
+/**
+ * Text for one item, or for two (`both`: the text and its copy on the
+ * second item's locals; loops are not doubled, their bodies are, so the
+ * two items' chains run side by side, each in its own order).
+ */
+type Both = (text: string) => string;
+
 /** $r ← Σ x·y over `len` (i32 local) elements, in order. */
-const dotInto = (x: string, y: string, len: string): string => `
-    (local.set $r (f64.const 0))
-    ${each(len, `(local.set $r (f64.add ${get('$r')} (f64.mul (f64.load ${at(x)}) (f64.load ${at(y)}))))`)}`;
+const dotInto = (x: string, y: string, len: string, both: Both): string => `
+    ${both('(local.set $r (f64.const 0))')}
+    ${each(len, both(`(local.set $r (f64.add ${get('$r')} (f64.mul (f64.load ${at(x)}) (f64.load ${at(y)}))))`))}`;
 
 /** $r ← max |x|(·w) over `len` elements, from 0, NaN kept. */
-const absMaxInto = (x: string, w: string | null, len: string): string => {
+const absMaxInto = (
+  x: string,
+  w: string | null,
+  len: string,
+  both: Both,
+): string => {
   const v =
     w === null
       ? `(f64.abs (f64.load ${at(x)}))`
       : `(f64.mul (f64.abs (f64.load ${at(x)})) (f64.load ${at(w)}))`;
   return `
-    (local.set $r (f64.const 0))
-    ${each(len, `(local.set $v ${v}) ${nanMaxInto('$r', get('$v'))}`)}`;
+    ${both('(local.set $r (f64.const 0))')}
+    ${each(len, both(`(local.set $v ${v}) ${nanMaxInto('$r', get('$v'))}`))}`;
 };
 
 const store = (col: number, value: string): string =>
@@ -104,6 +117,73 @@ const VECS = [
   ['$s', '$lam', '$rz', '$hInv', '$h', '$gz'],
   ['$ry', '$bInv', '$b', '$nu'],
 ] as const;
+
+/** The per-item scalars of qpStats. */
+const SCALARS = ['$r', '$v', '$pres', '$gap', '$cert', '$gzPos', '$az', '$pz'];
+/** The per-item pointers, each with the bytes local it moves on by. */
+const BYTES: Record<string, string> = {
+  ...Object.fromEntries(VECS[0].map((v) => [v, '$nb'])),
+  ...Object.fromEntries(VECS[1].map((v) => [v, '$mb'])),
+  ...Object.fromEntries(VECS[2].map((v) => [v, '$kb'])),
+  $level: '$eight',
+  $y: '$row',
+};
+const ITEM_PTRS = Object.keys(BYTES);
+const PER_ITEM = [...ITEM_PTRS, ...SCALARS];
+
+/** Every pointer on to the next item, and $t. */
+const nextItem = `
+    ${VECS[0].map((v) => advance(v, '$nb')).join(' ')}
+    ${VECS[1].map((v) => advance(v, '$mb')).join(' ')}
+    ${VECS[2].map((v) => advance(v, '$kb')).join(' ')}
+    (local.set $level (i32.add ${get('$level')} (i32.const 8)))
+    (local.set $y (i32.add ${get('$y')} (i32.const ${(NSTATS + 1) * 8})))
+    (local.set $t (i32.add ${get('$t')} (i32.const 1)))`;
+
+/** An item's statistics (or, through `both`, two items' side by side). */
+const statsItem = (both: Both): string => `
+    ${both(`(local.set $pres (f64.const 0))
+    (local.set $gap (f64.const 0))
+    (local.set $cert (f64.const 0))
+    (local.set $gzPos (f64.const 0))
+    (local.set $az (f64.const 0))`)}
+    (if (i32.and ${get('$flags')} (i32.const ${INEQ})) (then
+      ${absMaxInto('$rz', '$hInv', '$m', both)}
+      ${both(`(local.set $pres ${get('$r')})`)}
+      ${dotInto('$s', '$lam', '$m', both)}
+      ${both(`(local.set $gap ${get('$r')})`)}
+      ${dotInto('$h', '$lam', '$m', both)}
+      ${both(`(local.set $cert (f64.sub ${get('$cert')} ${get('$r')}))`)}
+      ${each('$m', both(`(local.set $v (f64.load ${at('$gz')})) ${nanMaxInto('$gzPos', get('$v'))}`))}))
+    (if (i32.and ${get('$flags')} (i32.const ${EQ})) (then
+      ${absMaxInto('$ry', '$bInv', '$k', both)}
+      (if (i32.and ${get('$flags')} (i32.const ${INEQ}))
+        (then ${both(nanMaxInto('$pres', get('$r')))})
+        (else ${both(`(local.set $pres ${get('$r')})`)}))
+      ${dotInto('$b', '$nu', '$k', both)}
+      ${both(`(local.set $cert (f64.sub ${get('$cert')} ${get('$r')}))`)}
+      ${each('$k', both(`(local.set $v (f64.abs (f64.add (f64.load ${at('$ry')}) (f64.load ${at('$b')})))) ${nanMaxInto('$az', get('$v'))}`))}))
+    ${dotInto('$p', '$z', '$n', both)}
+    ${both(`(local.set $pz ${get('$r')})
+    ${store(0, get('$pres'))}`)}
+    ${absMaxInto('$rx', null, '$n', both)}
+    ${both(`${store(1, get('$r'))}
+    ${store(2, get('$gap'))}`)}
+    ${dotInto('$qz', '$z', '$n', both)}
+    ${both(`${store(3, `(f64.add (f64.mul ${get('$r')} (f64.const 0.5)) ${get('$pz')})`)}
+    (local.set $r (f64.const 0))`)}
+    (if (i32.and ${get('$flags')} (i32.const ${U})) (then ${absMaxInto('$u', null, '$n', both)}))
+    ${both(`${store(4, get('$r'))}
+    ${store(5, get('$cert'))}`)}
+    ${absMaxInto('$qz', null, '$n', both)}
+    ${both(`${store(6, get('$r'))}
+    ${store(7, get('$pz'))}
+    ${store(8, get('$gzPos'))}
+    ${store(9, get('$az'))}
+    ${store(
+      10,
+      `(select (f64.load ${get('$level')}) (f64.const 0) (i32.and ${get('$flags')} (i32.const ${LEVEL})))`,
+    )}`)}`;
 
 /**
  * qpStats(rx, qz, z, p, s, lam, rz, hInv, h, gz, ry, bInv, b, nu, u,
@@ -139,58 +219,26 @@ const qpStats: WasmFunc = {
     '$count',
   ),
   locals: [
-    ...i32('$t', '$ib', '$iend', '$nb', '$mb', '$kb'),
-    ...f64('$r', '$v', '$pres', '$gap', '$cert', '$gzPos', '$az', '$pz'),
+    ...i32('$t', '$ib', '$iend', '$nb', '$mb', '$kb', '$eight', '$row'),
+    ...f64(...SCALARS),
+    ...i32(...ITEM_PTRS.map((p) => `${p}B`)),
+    ...f64(...SCALARS.map((p) => `${p}B`)),
   ],
   body: `${vectorBytes}
-  ${eachItem(`
-    (local.set $pres (f64.const 0))
-    (local.set $gap (f64.const 0))
-    (local.set $cert (f64.const 0))
-    (local.set $gzPos (f64.const 0))
-    (local.set $az (f64.const 0))
-    (if (i32.and ${get('$flags')} (i32.const ${INEQ})) (then
-      ${absMaxInto('$rz', '$hInv', '$m')}
-      (local.set $pres ${get('$r')})
-      ${dotInto('$s', '$lam', '$m')}
-      (local.set $gap ${get('$r')})
-      ${dotInto('$h', '$lam', '$m')}
-      (local.set $cert (f64.sub ${get('$cert')} ${get('$r')}))
-      ${each('$m', `(local.set $v (f64.load ${at('$gz')})) ${nanMaxInto('$gzPos', get('$v'))}`)}))
-    (if (i32.and ${get('$flags')} (i32.const ${EQ})) (then
-      ${absMaxInto('$ry', '$bInv', '$k')}
-      (if (i32.and ${get('$flags')} (i32.const ${INEQ}))
-        (then ${nanMaxInto('$pres', get('$r'))})
-        (else (local.set $pres ${get('$r')})))
-      ${dotInto('$b', '$nu', '$k')}
-      (local.set $cert (f64.sub ${get('$cert')} ${get('$r')}))
-      ${each('$k', `(local.set $v (f64.abs (f64.add (f64.load ${at('$ry')}) (f64.load ${at('$b')})))) ${nanMaxInto('$az', get('$v'))}`)}))
-    ${dotInto('$p', '$z', '$n')}
-    (local.set $pz ${get('$r')})
-    ${store(0, get('$pres'))}
-    ${absMaxInto('$rx', null, '$n')}
-    ${store(1, get('$r'))}
-    ${store(2, get('$gap'))}
-    ${dotInto('$qz', '$z', '$n')}
-    ${store(3, `(f64.add (f64.mul ${get('$r')} (f64.const 0.5)) ${get('$pz')})`)}
-    (local.set $r (f64.const 0))
-    (if (i32.and ${get('$flags')} (i32.const ${U})) (then ${absMaxInto('$u', null, '$n')}))
-    ${store(4, get('$r'))}
-    ${store(5, get('$cert'))}
-    ${absMaxInto('$qz', null, '$n')}
-    ${store(6, get('$r'))}
-    ${store(7, get('$pz'))}
-    ${store(8, get('$gzPos'))}
-    ${store(9, get('$az'))}
-    ${store(
-      10,
-      `(select (f64.load ${get('$level')}) (f64.const 0) (i32.and ${get('$flags')} (i32.const ${LEVEL})))`,
-    )}
-    ${VECS[0].map((v) => advance(v, '$nb')).join(' ')}
-    ${VECS[1].map((v) => advance(v, '$mb')).join(' ')}
-    ${VECS[2].map((v) => advance(v, '$kb')).join(' ')}
-    (local.set $level (i32.add ${get('$level')} (i32.const 8)))
-    (local.set $y (i32.add ${get('$y')} (i32.const ${(NSTATS + 1) * 8})))`)}`,
+  (local.set $eight (i32.const 8))
+  (local.set $row (i32.const ${(NSTATS + 1) * 8}))
+  (block $pairs (loop $pair
+    (br_if $pairs (i32.ge_s (i32.add ${get('$t')} (i32.const 1)) ${get('$count')}))
+    ${secondItem(ITEM_PTRS.map((p) => [p, BYTES[p]] as const))}
+    ${statsItem((t) => t + withSuffix(t, PER_ITEM, 'B'))}
+    ${nextItem}
+    ${nextItem}
+    (br $pair)))
+  (block $done (loop $items
+    (br_if $done (i32.ge_s ${get('$t')} ${get('$count')}))
+    ${statsItem((t) => t)}
+    ${nextItem}
+    (br $items)))`,
 };
 
 /**
