@@ -9,8 +9,8 @@
  *                     (z * c).sum().backward(), gradients read back
  * and in their qpth column qpth's QPFunction on the same QPs and the same
  * c (bench/peers/qpth_qp.py, PyTorch, one thread), where a python3 with
- * torch runs: three rounds of (qpth's reps, ours), the ratio the median of
- * the rounds' ours/qpth. The check compares qpth's z and gradients with
+ * torch runs: rounds of (qpth's reps, ours), five below nz 50 and three
+ * above, the ratio the median of the rounds' ours/qpth. The check compares qpth's z and gradients with
  * ours, and reports both solvers' residuals on the same data.
  *
  * The optnet package is imported lazily, so that a broken or missing
@@ -64,8 +64,13 @@ export const QP_SIZES: readonly QpSize[] = [
   { nz: 64, nIneq: 64, nEq: 40, label: 'sudoku' },
 ];
 
-/** Rounds of qpth against ours, and qpth's timed reps in each. */
-const ROUNDS = 3;
+/**
+ * Rounds of qpth against ours, and qpth's timed reps in each. A round at
+ * nz 10 is ~0.2 s of timing behind ~1.5 s of starting Python: five there
+ * (a three-round median moved by ±0.01 from run to run at a ratio of
+ * 0.20), three where a round takes seconds.
+ */
+const rounds = (nz: number): number => (nz >= 50 ? 3 : 5);
 const qpthReps = (nz: number): number => (nz >= 50 ? 3 : 10);
 
 /**
@@ -252,7 +257,7 @@ interface Rounds {
 }
 
 /**
- * ROUNDS rounds of (qpth's reps, ours) on the inputs in `dir`; the first
+ * rounds(nz) rounds of (qpth's reps, ours) on the inputs in `dir`; the first
  * also has qpth write its z and gradients there.
  */
 async function qpthRounds(
@@ -263,7 +268,7 @@ async function qpthRounds(
 ): Promise<Rounds> {
   const reps = qpthReps(s.nz);
   const out: Rounds = { ours: [[], []], theirs: [[], []], ratios: [[], []] };
-  for (let r = 0; r < ROUNDS; r++) {
+  for (let r = 0; r < rounds(s.nz); r++) {
     const args = ['--inputs', dir, '--reps', String(reps), '--threads', '1'];
     const q = runPeerScript<QpthOut>(
       py,
