@@ -17,6 +17,12 @@ import { summarize, type PeerCell, type Timing } from './util.js';
 /** How long to compare: rounds (at least / at most) and a time budget. */
 export interface RaceOptions {
   warmup: number;
+  /**
+   * Warm-up rounds go on until this much time has passed too (0: none), so
+   * that a fast step is timed with its JavaScript optimized: 0.1 ms steps
+   * reach the optimizing compiler only after thousands of calls.
+   */
+  warmupMs?: number;
   minReps: number;
   maxReps: number;
   budgetMs: number;
@@ -95,7 +101,13 @@ export async function race(
   for (const p of peers) ready.push(await prepare(p, make, oursCheck, tol));
   const live = ready.filter((r) => r.task !== undefined && !r.cell.mismatch);
   const steps = [ours, ...live.map((r) => () => r.task!.step())];
-  for (let i = 0; i < opts.warmup; i++) for (const s of steps) await s();
+  const w0 = performance.now();
+  for (
+    let i = 0;
+    i < opts.warmup || performance.now() - w0 < (opts.warmupMs ?? 0);
+    i++
+  )
+    for (const s of steps) await s();
   const times: number[][] = steps.map(() => []);
   const t0 = performance.now();
   while (
