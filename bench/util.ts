@@ -176,8 +176,9 @@ function fmtCell(c: PeerCell | undefined): string {
   const diff = c.diff === undefined ? '' : `, Δ ${c.diff.toExponential(0)}`;
   if (c.mismatch) return `MISMATCH${diff}`;
   if (c.timing === undefined) return c.note ?? '';
+  // three decimals: a goal such as 0.2x qpth's is judged on them
   const ratio =
-    c.ratio === undefined ? '' : `, ours/peer ${c.ratio.toFixed(2)}`;
+    c.ratio === undefined ? '' : `, ours/peer ${c.ratio.toFixed(3)}`;
   const note = c.note === undefined ? '' : `; ${c.note}`;
   return `${fmtMs(c.timing.medianMs)} ms${ratio}${diff}${note}`;
 }
