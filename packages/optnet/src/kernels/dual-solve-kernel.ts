@@ -49,6 +49,7 @@ import {
 import { cholSolveVec, mtv, mv, trsv } from './batch.js';
 import { centering, centeringOp } from './step-kernels.js';
 import {
+  CENTER_SCALARS,
   backItem,
   backSolveT,
   centerItem,
@@ -217,19 +218,7 @@ const PC_VEC_N = ['$rx', '$dz'];
 const PC_VEC_M = ['$s', '$lam', '$sol', '$ina', '$rz', '$dlam', '$ds'];
 /** pcFunc's per-item locals: the work vectors, then the scalars. */
 const PC_WORK = ['$t', '$zp', '$rca', '$dza', '$dlama', '$dsa', '$gw', '$nan'];
-const PC_SCALARS = [
-  '$r',
-  '$a',
-  '$b',
-  '$alpha',
-  '$sl',
-  '$sla',
-  '$si',
-  '$li',
-  '$mf',
-  '$mu',
-  '$sig',
-];
+const PC_SCALARS = CENTER_SCALARS;
 /** What one item of pcFunc reads and writes (the pair's second has a B copy). */
 const PC_ITEM = [
   '$lq',

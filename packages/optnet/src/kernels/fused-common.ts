@@ -275,6 +275,24 @@ export const boundaryStepItem = (ds: string, dlam: string): string => `
     (if ${get('$nan')} (then (local.set $alpha (f64.const nan))))`;
 
 /**
+ * The f64 locals boundaryStepItem and centerItem use (a kernel that
+ * splices them in declares these; a pair's second item, B copies).
+ */
+export const CENTER_SCALARS: readonly string[] = [
+  '$r',
+  '$a',
+  '$b',
+  '$alpha',
+  '$sl',
+  '$sla',
+  '$si',
+  '$li',
+  '$mf',
+  '$mu',
+  '$sig',
+];
+
+/**
  * Mehrotra's corrector right-hand side for the current item into `rc`
  * from the affine direction (dsa, dlama): the same arithmetic, in the
  * same order, as qpCentering's kernel (step-kernels.ts), so the fused

@@ -44,6 +44,7 @@ import {
 } from '@optnet/tensor/wasm';
 import { cholSolveVec, mtv, mv, trsv } from './batch.js';
 import {
+  CENTER_SCALARS,
   at,
   backItem,
   backSolveT,
@@ -236,19 +237,7 @@ const EQ_WORK = [
   '$wv',
   '$nan',
 ];
-const EQ_SCALARS = [
-  '$r',
-  '$a',
-  '$b',
-  '$alpha',
-  '$sl',
-  '$sla',
-  '$si',
-  '$li',
-  '$mf',
-  '$mu',
-  '$sig',
-];
+const EQ_SCALARS = CENTER_SCALARS;
 /** What one item reads and writes (the pair's second has a B copy). */
 const EQ_ITEM = [
   ...[...EQ_MATS, ...EQ_VECS].map(([p]) => p),
