@@ -23,6 +23,7 @@ import {
   apply,
   defineOp,
   DTypeError,
+  ShapeError,
   type CpuTensor,
   type KernelOp,
   type Tensor,
@@ -89,19 +90,23 @@ function shape(ins: readonly TensorMeta[]): TensorMeta[] {
       t.shape[2] === n);
   const vec = (t: TensorMeta) =>
     t.shape.length === 2 && t.shape[0] === nBatch && t.shape[1] === m;
+  const what = () =>
+    ins
+      .map((t, i) => `${NAMES[i] ?? '?'} ${t.dtype}[${t.shape.join(', ')}]`)
+      .join(', ');
+  if (ins.length !== NAMES.length || !sq(Q) || !vec(ins[11]) || !vec(ins[12]))
+    throw new ShapeError(
+      'SHAPE_MISMATCH',
+      `qpRefinedSolveRx: takes ${NAMES.join(', ')}: Q [(nBatch,) n, n], sT and lamT [nBatch, m]; got ${what()}.`,
+    );
   if (
-    ins.length !== NAMES.length ||
     ins[5].dtype !== 'float64' ||
-    !sq(Q) ||
-    !vec(ins[11]) ||
-    !vec(ins[12]) ||
-    [Q, ins[11], ins[12]].some((t) => t.dtype !== ins[5].dtype)
-  ) {
+    [Q, ins[11], ins[12]].some((t) => t.dtype !== 'float64')
+  )
     throw new DTypeError(
       'DTYPE_MISMATCH',
-      `qpRefinedSolveRx: takes ${NAMES.join(', ')}: Q [(nBatch,) n, n], sT and lamT [nBatch, m], all float64; got ${ins.map((t, i) => `${NAMES[i] ?? '?'} ${t.dtype}[${t.shape.join(', ')}]`).join(', ')}.`,
+      `qpRefinedSolveRx: float64 only (solveKkt runs the separate ops otherwise); got ${what()}.`,
     );
-  }
   return outs;
 }
 

@@ -319,7 +319,8 @@ const cholShiftedBatch: WasmFunc = {
   (local.set $size (i32.shl (i32.mul (local.get $n) (local.get $n)) (i32.const 3)))
   (local.set $nb (i32.shl (local.get $n) (i32.const 3)))
   ;; two items at a time (cholShifted2); where either fails, the two again
-  ;; one at a time, so the first failure is the one reported
+  ;; one at a time, so the first failure is the one reported (A is read at
+  ;; src, never factored in place, so the second try reads it whole)
   (block $pairs (loop $pair
     (br_if $pairs (i32.ge_s (i32.add (local.get $t) (i32.const 1)) (local.get $count)))
     (local.set $pB (i32.add (local.get $p) (local.get $size)))
