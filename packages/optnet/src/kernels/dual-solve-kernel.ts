@@ -50,21 +50,19 @@ import { cholSolveVec, mtv, mv, trsv } from './batch.js';
 import { centering, centeringOp } from './step-kernels.js';
 import {
   CENTER_SCALARS,
-  backItem,
   backSolveT,
   centerItem,
-  cholSolveItem,
-  finishItem,
+  dualSolveItem,
   forwardSolve,
   get,
   lanes,
   matVec,
+  pairWork,
   pairedItemLoop,
   runFused,
   rxPartsItem,
   secondItem,
   splitActive,
-  splitRcItem,
   type Data,
   type Operand,
 } from './fused-common.js';
@@ -125,23 +123,6 @@ function dualSolveShape(op: string, ins: readonly TensorMeta[]): TensorMeta[] {
 }
 
 /**
- * The solve of the current item (the file comment) for the rc vector at
- * `rc`, into dz, dlam, ds (ds holds rc/lam until the last step); `gw` is m
- * doubles of work.
- */
-const solveItem = (
-  rc: string,
-  dz: string,
-  dlam: string,
-  ds: string,
-  gw: string,
-): string =>
-  splitRcItem(rc, dlam, ds) +
-  cholSolveItem(dlam) +
-  backItem(dlam, dz) +
-  finishItem(dz, dlam, ds, gw);
-
-/**
  * Every pointer on to the next item: matrices by their stride, vectors by n or
  * m doubles.
  */
@@ -186,7 +167,7 @@ const qpDualSolve: WasmFunc = {
   (local.set $mb (i32.shl ${get('$m')} (i32.const 3)))
   (block $done (loop $items
     (br_if $done (i32.ge_s ${get('$k')} ${get('$count')}))
-    ${solveItem('$rc', '$dz', '$dlam', '$ds', '$work')}
+    ${dualSolveItem('$rc', '$dz', '$dlam', '$ds', '$work')}
     ${nextItem(['$t', '$dz'], ['$zp', '$rc', '$lam', '$sol', '$ina', '$rz', '$dlam', '$ds'])}
     (br $items)))`,
 };
@@ -206,19 +187,28 @@ const pcSteps = (single: boolean): string =>
   single
     ? `
     ${lanes('$m', (o) => o.store('$rca', o.load('$s')))}
-    ${solveItem('$rca', '$dz', '$dlam', '$ds', '$gw')}`
+    ${dualSolveItem('$rca', '$dz', '$dlam', '$ds', '$gw')}`
     : `
     ${lanes('$m', (o) => o.store('$rca', o.mul(o.load('$s'), o.load('$lam'))))}
-    ${solveItem('$rca', '$dza', '$dlama', '$dsa', '$gw')}
+    ${dualSolveItem('$rca', '$dza', '$dlama', '$dsa', '$gw')}
     ${centerItem}
-    ${solveItem('$rca', '$dz', '$dlam', '$ds', '$gw')}`;
+    ${dualSolveItem('$rca', '$dz', '$dlam', '$ds', '$gw')}`;
 
 /** pcFunc's vector parameters: the n-vectors, then the m-vectors. */
 const PC_VEC_N = ['$rx', '$dz'];
 const PC_VEC_M = ['$s', '$lam', '$sol', '$ina', '$rz', '$dlam', '$ds'];
-/** pcFunc's per-item locals: the work vectors, then the scalars. */
-const PC_WORK = ['$t', '$zp', '$rca', '$dza', '$dlama', '$dsa', '$gw', '$nan'];
-const PC_SCALARS = CENTER_SCALARS;
+/** pcFunc's work vectors of an item, each with its bytes local. */
+const PC_LAYOUT: [string, string][] = [
+  ['$t', '$nb'],
+  ['$zp', '$mb'],
+  ['$rca', '$mb'],
+  ['$dza', '$nb'],
+  ['$dlama', '$mb'],
+  ['$dsa', '$mb'],
+  ['$gw', '$mb'],
+];
+/** pcFunc's per-item i32 locals: the work vectors and $nan. */
+const PC_WORK = [...PC_LAYOUT.map(([p]) => p), '$nan'];
 /** What one item of pcFunc reads and writes (the pair's second has a B copy). */
 const PC_ITEM = [
   '$lq',
@@ -228,7 +218,7 @@ const PC_ITEM = [
   ...PC_VEC_N,
   ...PC_VEC_M,
   ...PC_WORK,
-  ...PC_SCALARS,
+  ...CENTER_SCALARS,
 ];
 
 /**
@@ -238,16 +228,6 @@ const PC_ITEM = [
  * @example const work = pcWork(n, m);
  */
 export const pcWork = (n: number, m: number): number => 2 * (2 * n + 5 * m);
-
-/** The work vectors of an item from `base` (PC_WORK's order, but $nan). */
-const workFrom = (base: string, sfx: string): string => `
-  (local.set $t${sfx} ${base})
-  (local.set $zp${sfx} (i32.add ${get(`$t${sfx}`)} ${get('$nb')}))
-  (local.set $rca${sfx} (i32.add ${get(`$zp${sfx}`)} ${get('$mb')}))
-  (local.set $dza${sfx} (i32.add ${get(`$rca${sfx}`)} ${get('$mb')}))
-  (local.set $dlama${sfx} (i32.add ${get(`$dza${sfx}`)} ${get('$nb')}))
-  (local.set $dsa${sfx} (i32.add ${get(`$dlama${sfx}`)} ${get('$mb')}))
-  (local.set $gw${sfx} (i32.add ${get(`$dsa${sfx}`)} ${get('$mb')}))`;
 
 /**
  * Items two at a time (pairItems: the triangular solves of the two run
@@ -285,20 +265,19 @@ const pcFunc = (name: string, single: boolean): WasmFunc => {
     ),
     locals: [
       ...i32('$k', '$ib', '$iend', '$nb', '$mb', ...PC_WORK),
-      ...f64(...PC_SCALARS),
+      ...f64(...CENTER_SCALARS),
       ...i32(
         ...['$lq', '$wg', '$g', '$ls', ...PC_VEC_N, ...PC_VEC_M].map(
           (v) => `${v}B`,
         ),
         ...PC_WORK.map((v) => `${v}B`),
       ),
-      ...f64(...PC_SCALARS.map((v) => `${v}B`)),
+      ...f64(...CENTER_SCALARS.map((v) => `${v}B`)),
     ],
     body: `
   (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
   (local.set $mb (i32.shl ${get('$m')} (i32.const 3)))
-  ${workFrom(get('$work'), '')}
-  ${workFrom(`(i32.add ${get('$gw')} ${get('$mb')})`, 'B')}
+  ${pairWork(PC_LAYOUT)}
   ${pairedItemLoop(item, next, second, PC_ITEM)}`,
   };
 };

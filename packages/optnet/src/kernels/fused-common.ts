@@ -126,11 +126,11 @@ const SOLVE_CALL = /\(call \$(trsvDot|trsvAxpy) ((?:\([^()]*\)\s*){5})\)/g;
  * @example const body = pairItems(itemText, ['$t', '$lq', ...]);
  */
 export function pairItems(text: string, names: readonly string[]): string {
+  const second = withSuffix(text, names, 'B');
   const calls = (t: string) => [...t.matchAll(SOLVE_CALL)];
-  const a = calls(text);
-  const b = calls(withSuffix(text, names, 'B'));
+  const [a, b] = [calls(text), calls(second)];
   const rest = (t: string) => t.split(SOLVE_CALL).filter((_, i) => i % 3 === 0);
-  const [ra, rb] = [rest(text), rest(withSuffix(text, names, 'B'))];
+  const [ra, rb] = [rest(text), rest(second)];
   const args = (m: RegExpMatchArray) =>
     (m[2].match(/\([^()]*\)/g) ?? []).map((x) => x.trim());
   let out = ra[0] + rb[0];
@@ -176,7 +176,7 @@ export const pairedItemLoop = (
 /**
  * The B item's pointers from the first's: [pointer, by] pairs, `by` the
  * local holding a matrix's stride or a vector's bytes per item.
- * @example const second = secondItem([['$lq', '$lqs']], [['$rx', '$nb']]);
+ * @example const second = secondItem([['$lq', '$lqs'], ['$rx', '$nb']]);
  */
 export const secondItem = (
   strided: readonly (readonly [string, string])[],
@@ -184,6 +184,30 @@ export const secondItem = (
   strided
     .map(([p, by]) => `(local.set ${p}B (i32.add ${get(p)} ${get(by)}))`)
     .join('\n    ');
+
+/**
+ * The work vectors of a pair of items: `layout` lists each vector's local
+ * and the local holding its bytes, in order; the first item's start at
+ * $work, the second item's (B locals) right after the first's last.
+ * @example const setup = pairWork([['$t', '$nb'], ['$zp', '$mb']]);
+ */
+export const pairWork = (
+  layout: readonly (readonly [string, string])[],
+): string => {
+  const chain = (start: string, sfx: string): string[] =>
+    layout.map(([v], i) => {
+      const at =
+        i === 0
+          ? start
+          : `(i32.add ${get(layout[i - 1][0] + sfx)} ${get(layout[i - 1][1])})`;
+      return `(local.set ${v}${sfx} ${at})`;
+    });
+  const [last, bytes] = layout[layout.length - 1];
+  return [
+    ...chain(get('$work'), ''),
+    ...chain(`(i32.add ${get(last)} ${get(bytes)})`, 'B'),
+  ].join('\n  ');
+};
 
 /*
  * The steps of one item's Newton solve in the dual reduction (see
@@ -244,6 +268,23 @@ export const finishItem = (
         ),
       ),
     )}`;
+
+/**
+ * The whole solve of the current item for the rc vector at `rc` (see
+ * dual-solve-kernel.ts), into dz, dlam, ds (ds holds rc/lam until the
+ * last step); `gw` is m doubles of work.
+ */
+export const dualSolveItem = (
+  rc: string,
+  dz: string,
+  dlam: string,
+  ds: string,
+  gw: string,
+): string =>
+  splitRcItem(rc, dlam, ds) +
+  cholSolveItem(dlam) +
+  backItem(dlam, dz) +
+  finishItem(dz, dlam, ds, gw);
 
 /**
  * r ← x < r ? x : r (a NaN x leaves r), as f64x2.pmin computes it: one

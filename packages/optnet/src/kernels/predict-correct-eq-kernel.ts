@@ -55,6 +55,7 @@ import {
   forwardSolve,
   get,
   matVec,
+  pairWork,
   pairedItemLoop,
   runFused,
   rxPartsItem,
@@ -176,31 +177,21 @@ const step = (p: string, by: string): string =>
 export const workLength = (n: number, m: number, q: number): number =>
   2 * (3 * n + 6 * m + 3 * q);
 
-/** The work vectors of an item from `base` (workLength's order). */
-const workFrom = (base: string, sfx: string): string => {
-  const order: [string, string][] = [
-    ['$dza', '$nb'],
-    ['$tn', '$nb'],
-    ['$zp', '$nb'],
-    ['$rca', '$mb'],
-    ['$dlama', '$mb'],
-    ['$dsa', '$mb'],
-    ['$vtu', '$mb'],
-    ['$gw', '$mb'],
-    ['$u', '$mb'],
-    ['$dnua', '$qb'],
-    ['$wv', '$qb'],
-  ];
-  let prev = `$t${sfx}`;
-  return `(local.set $t${sfx} ${base})
-  ${order
-    .map(([v, by]) => {
-      const line = `(local.set ${v}${sfx} (i32.add ${get(prev)} ${get(by)}))`;
-      prev = `${v}${sfx}`;
-      return line;
-    })
-    .join('\n  ')}`;
-};
+/** The work vectors of an item in workLength's order, each with its bytes local. */
+const EQ_LAYOUT: [string, string][] = [
+  ['$t', '$nb'],
+  ['$dza', '$nb'],
+  ['$tn', '$nb'],
+  ['$zp', '$mb'],
+  ['$rca', '$mb'],
+  ['$dlama', '$mb'],
+  ['$dsa', '$mb'],
+  ['$vtu', '$mb'],
+  ['$gw', '$mb'],
+  ['$u', '$qb'],
+  ['$dnua', '$qb'],
+  ['$wv', '$qb'],
+];
 
 /** The matrices' pointers, each with its stride local. */
 const EQ_MATS: [string, string][] = [
@@ -222,27 +213,12 @@ const EQ_VECS: [string, string][] = [
     (p): [string, string] => [p, '$mb'],
   ),
 ];
-const EQ_WORK = [
-  '$t',
-  '$dza',
-  '$tn',
-  '$zp',
-  '$rca',
-  '$dlama',
-  '$dsa',
-  '$vtu',
-  '$gw',
-  '$u',
-  '$dnua',
-  '$wv',
-  '$nan',
-];
-const EQ_SCALARS = CENTER_SCALARS;
+const EQ_WORK = [...EQ_LAYOUT.map(([p]) => p), '$nan'];
 /** What one item reads and writes (the pair's second has a B copy). */
 const EQ_ITEM = [
   ...[...EQ_MATS, ...EQ_VECS].map(([p]) => p),
   ...EQ_WORK,
-  ...EQ_SCALARS,
+  ...CENTER_SCALARS,
 ];
 
 /** The body's per-item steps after rxParts: two solves, or one for rc. */
@@ -293,19 +269,18 @@ const pcEqFunc = (name: string, single: boolean): WasmFunc => ({
   ),
   locals: [
     ...i32('$k', '$ib', '$iend', '$nb', '$mb', '$qb', ...EQ_WORK),
-    ...f64(...EQ_SCALARS),
+    ...f64(...CENTER_SCALARS),
     ...i32(
       ...[...EQ_MATS, ...EQ_VECS].map(([p]) => `${p}B`),
       ...EQ_WORK.map((p) => `${p}B`),
     ),
-    ...f64(...EQ_SCALARS.map((p) => `${p}B`)),
+    ...f64(...CENTER_SCALARS.map((p) => `${p}B`)),
   ],
   body: `
   (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
   (local.set $mb (i32.shl ${get('$m')} (i32.const 3)))
   (local.set $qb (i32.shl ${get('$q')} (i32.const 3)))
-  ${workFrom(get('$work'), '')}
-  ${workFrom(`(i32.add ${get('$wv')} ${get('$qb')})`, 'B')}
+  ${pairWork(EQ_LAYOUT)}
   ${pairedItemLoop(
     `
     ;; t = L_Q⁻¹rx, zPart = rz − W_Gᵀt, u = L_R⁻¹(ry − W_Aᵀt)

@@ -43,16 +43,14 @@ import {
   predictCorrectOp,
 } from './dual-solve-kernel.js';
 import {
-  backItem,
-  cholSolveItem,
-  finishItem,
+  dualSolveItem,
   get,
   lanes,
+  pairWork,
   pairedItemLoop,
   runFused,
   rxPartsItem,
   secondItem,
-  splitRcItem,
 } from './fused-common.js';
 import { fusedResiduals, residualOp } from './residual-kernel.js';
 
@@ -156,30 +154,11 @@ const ITEM = [
 export const refinedWork = (n: number, m: number): number =>
   2 * (5 * n + 7 * m);
 
-/** The work vectors of an item from `base`, in WORK's order. */
-const workFrom = (base: string, sfx: string): string => {
-  let prev = '';
-  let prevLen = '';
-  return WORK.map(([v, len]) => {
-    const at = prev === '' ? base : `(i32.add ${get(prev)} ${get(prevLen)})`;
-    prev = v + sfx;
-    prevLen = len;
-    return `(local.set ${v}${sfx} ${at})`;
-  }).join('\n  ');
-};
-
-/** A solve for the rc at `rc` into (dz, dlam, ds), as qpDualSolveRx's. */
-const solve = (rc: string, dz: string, dlam: string, ds: string): string =>
-  `${lanes('$m', (o) => o.store('$rca', o.load(rc)))}
-    ${splitRcItem('$rca', dlam, ds)}
-    ${cholSolveItem(dlam)}
-    ${backItem(dlam, dz)}
-    ${finishItem(dz, dlam, ds, '$gw')}`;
-
 /** An item: the solve, the Newton residual, the correction, the sum. */
 const item = `
     ${rxPartsItem('$rx')}
-    ${solve('$rc', '$dz', '$dlam', '$ds')}
+    ${lanes('$m', (o) => o.store('$rca', o.load('$rc')))}
+    ${dualSolveItem('$rca', '$dz', '$dlam', '$ds', '$gw')}
     ;; the Newton residual (qpResiduals at z = dz, p = rx, s = ds,
     ;; lam = dlam, h = −rz; the tensor ops' rc + lam_t∘ds + s_t∘dlam)
     (call $gemvN ${get('$q')} ${get('$dz')} ${get('$qz')} ${get('$n')} ${get('$n')})
@@ -199,10 +178,7 @@ const item = `
     (local.set $rz0 ${get('$rz')})
     (local.set $rz ${get('$rz2')})
     ${rxPartsItem('$rx2')}
-    ${splitRcItem('$rca', '$dlama', '$dsa')}
-    ${cholSolveItem('$dlama')}
-    ${backItem('$dlama', '$dza')}
-    ${finishItem('$dza', '$dlama', '$dsa', '$gw')}
+    ${dualSolveItem('$rca', '$dza', '$dlama', '$dsa', '$gw')}
     (local.set $rz ${get('$rz0')})
     ${lanes('$n', (o) => o.store('$dz', o.add(o.load('$dz'), o.load('$dza'))))}
     ${lanes('$m', (o) => o.store('$dlam', o.add(o.load('$dlam'), o.load('$dlama'))))}
@@ -249,8 +225,7 @@ const qpRefinedSolveRx: WasmFunc = {
   body: `
   (local.set $nb (i32.shl ${get('$n')} (i32.const 3)))
   (local.set $mb (i32.shl ${get('$m')} (i32.const 3)))
-  ${workFrom(get('$work'), '')}
-  ${workFrom(`(i32.add ${get('$rz2')} ${get('$mb')})`, 'B')}
+  ${pairWork(WORK)}
   ${pairedItemLoop(
     item,
     next,
