@@ -38,6 +38,7 @@ import {
 } from '../../kernels/predict-correct-eq-kernel.js';
 import { refinedSolveRx } from '../../kernels/refined-solve-kernel.js';
 import { slackStep } from '../../kernels/step-kernels.js';
+import { residualKernelOf } from './kkt.js';
 import {
   factorDual,
   factorStepDual,
@@ -122,7 +123,7 @@ function rxParts(f: DualFact, rhs: KktRhs): RxParts {
  */
 function refinedSolveDual(f: DualFact, rhs: KktRhs): KktStep | null {
   const { lq, wG, wA } = f.pre;
-  const { Q, G, nBatch, qDiag, gBounds } = f.pre.data;
+  const { Q, G } = f.pre.data;
   const s = f.target?.s ?? f.s;
   const lam = f.target?.lam ?? f.lam;
   const { rc, rz } = rhs;
@@ -139,8 +140,8 @@ function refinedSolveDual(f: DualFact, rhs: KktRhs): KktStep | null {
     f.ls === null ||
     f.sOverLam === null ||
     f.inactive === null ||
-    nBatch <= 1 ||
-    (qDiag !== null && gBounds) ||
+    // the Newton residual it replaces came from the dense fused kernel
+    residualKernelOf(f.pre.data, null, null) !== 'dense' ||
     rhs.rx.dtype !== 'float64'
   )
     return null;

@@ -171,6 +171,26 @@ function addOrNull(a: Tensor | null, b: Tensor | null): Tensor | null {
 }
 
 /**
+ * Which fused residual kernel a batch's residuals come from: the bounds
+ * form where Q's diagonal and G's bounds are declared, else the dense one;
+ * null (the tensor ops) for a single problem, without inequalities, or
+ * with equalities but no nu or b. Whatever fuses residuals with more (the
+ * statistics, the refined solve) does so only where this says 'dense',
+ * so that it gives the bits of the residuals it replaces.
+ * @example if (residualKernelOf(data, nu, b) === 'dense') fuseMore();
+ */
+export function residualKernelOf(
+  data: KktData,
+  nu: Tensor | null,
+  b: Tensor | null,
+): 'dense' | 'bounds' | null {
+  const { G, A, qDiag, gBounds, nBatch } = data;
+  if (nBatch <= 1 || G === null || (A !== null && (nu === null || b === null)))
+    return null;
+  return qDiag !== null && gBounds ? 'bounds' : 'dense';
+}
+
+/**
  * The interior-point residuals of `data` at (z, s, lam, nu) for p, h and
  * b, from the fused kernels: [rx, rz, u, qz, gz] and, with equalities, ry
  * (kernels/residual-kernel.ts; its bounds form where Q's diagonal and G's
@@ -190,14 +210,14 @@ export function fusedResidualsOf(
   nu: Tensor | null,
   b: Tensor | null,
 ): Tensor[] | null {
-  const { Q, G, A, qDiag, gBounds, nBatch } = data;
-  if (nBatch <= 1 || G === null || (A !== null && (nu === null || b === null)))
-    return null;
-  const bounds = qDiag !== null && gBounds;
+  const { Q, G, A, qDiag } = data;
+  const kernel = residualKernelOf(data, nu, b);
+  if (kernel === null) return null;
+  const bounds = kernel === 'bounds';
   const eq = A !== null;
   return (bounds ? boundsResiduals : fusedResiduals)(
-    bounds ? qDiag : Q,
-    G,
+    bounds ? qDiag! : Q,
+    G!,
     A,
     z,
     p,
@@ -229,13 +249,13 @@ export function fusedResidualStatsOf(
   bInv: Tensor | null,
   level: Tensor | null,
 ): Tensor[] | null {
-  const { Q, G, A, qDiag, gBounds, nBatch } = data;
-  if (nBatch <= 1 || G === null || (qDiag !== null && gBounds)) return null;
-  if (A !== null && (nu === null || b === null || bInv === null)) return null;
+  const { Q, G, A } = data;
+  if (residualKernelOf(data, nu, b) !== 'dense') return null;
+  if (A !== null && bInv === null) return null;
   const eq = A !== null;
   return residualsWithStats(
     Q,
-    G,
+    G!,
     A,
     z,
     p,
