@@ -59,8 +59,11 @@ export interface ResidualAttrs {
  */
 const NAMES = ['Q', 'G', 'A', 'z', 'p', 's', 'lam', 'h', 'nu', 'b'] as const;
 
-/** The inputs spread into the equality layout (null where absent). */
-function spread<T>(ins: readonly T[], eq: boolean): (T | null)[] {
+/**
+ * The inputs spread into the equality layout (null where absent).
+ * @example const [Q, G, A, z, p, s, lam, h, nu, b] = spread(ins, eq);
+ */
+export function spread<T>(ins: readonly T[], eq: boolean): (T | null)[] {
   return eq
     ? [...ins]
     : [

@@ -31,7 +31,7 @@ import {
   type WasmKernels,
 } from '@optnet/tensor/wasm';
 import { runFused } from './fused-common.js';
-import { residualOp, residualWat } from './residual-kernel.js';
+import { residualOp, residualWat, spread } from './residual-kernel.js';
 import { statsOp, type StatsAttrs } from './stats-kernel.js';
 import { NSTATS, statsFlags, statsWat } from './stats-wasm.js';
 
@@ -129,15 +129,15 @@ export const residualStatsWat: readonly WasmFunc[] = [
   qpResidualStats2,
 ];
 
-/** The residual op's outputs and the statistics' inputs, by name. */
-interface Parts {
-  readonly res: readonly CpuTensor[];
-  readonly hInv: CpuTensor;
-  readonly bInv: CpuTensor | null;
-  readonly level: CpuTensor | null;
+/** The residual op's inputs and the statistics' own, by name. */
+interface Parts<T> {
+  readonly res: readonly T[];
+  readonly hInv: T;
+  readonly bInv: T | null;
+  readonly level: T | null;
 }
 
-function partsOf(ins: readonly CpuTensor[], a: ResidualStatsAttrs): Parts {
+function partsOf<T>(ins: readonly T[], a: ResidualStatsAttrs): Parts<T> {
   const count = residualCount(a.eq);
   return {
     res: ins.slice(0, count),
@@ -155,9 +155,7 @@ function runWasm(
   a: ResidualStatsAttrs,
 ): boolean {
   const { res, hInv, bInv, level } = partsOf(ins, a);
-  const x = a.eq
-    ? [...res]
-    : [res[0], res[1], null, res[2], res[3], res[4], res[5], res[6]];
+  const x = spread(res, a.eq);
   const [Q, G, A, z, s] = [x[0], x[1], x[2], x[3], x[5]];
   const [nBatch, n] = z!.shape;
   const m = s!.shape[1];
@@ -179,8 +177,8 @@ function runWasm(
       [s, m],
       [lam, m],
       [h, m],
-      [nu ?? null, k],
-      [b ?? null, k],
+      [nu, k],
+      [b, k],
       [hInv, m],
       [bInv, k],
       [level, 1],
@@ -202,6 +200,25 @@ function runWasm(
 }
 
 /**
+ * The statistics op's inputs (stats-kernel.ts's order) from the residual
+ * op's, in the equality layout `x` (spread), and what it made.
+ */
+function statsInputs<T>(
+  x: readonly (T | null)[],
+  [rx, rz, u, qz, gz, ry]: readonly (T | undefined)[],
+  hInv: T,
+  bInv: T | null,
+  level: T | null,
+): T[] {
+  const [, , , z, p, s, lam, h, nu, b] = x;
+  const flat = [rx!, qz!, z!, p!, s!, lam!, rz!, hInv, h!, gz!];
+  if (ry !== undefined) flat.push(ry, bInv!, b!, nu!);
+  flat.push(u!);
+  if (level !== null) flat.push(level);
+  return flat;
+}
+
+/**
  * The two ops' CPU kernels (each its WebAssembly or JS form), u, qz and
  * gz in arrays of their own.
  */
@@ -211,40 +228,28 @@ function runJs(
   a: ResidualStatsAttrs,
 ): void {
   const { res, hInv, bInv, level } = partsOf(ins, a);
-  const [rx, rz] = outs;
-  const ry = a.eq ? outs[2] : null;
-  const z = res[a.eq ? 3 : 2];
-  const s = res[a.eq ? 5 : 4];
-  const [nBatch, n] = z.shape;
-  const m = s.shape[1];
+  const x = spread(res, a.eq);
+  const [nBatch, n] = x[3]!.shape;
+  const m = x[5]!.shape[1];
   const vec = (len: number): CpuTensor => ({
     shape: [nBatch, len],
-    dtype: z.dtype,
-    data: allocArray(z.dtype, nBatch * len),
+    dtype: x[3]!.dtype,
+    data: allocArray(x[3]!.dtype, nBatch * len),
   });
-  const [u, qz, gz] = [vec(n), vec(n), vec(m)];
-  residualOp.cpu(res, [rx, rz, u, qz, gz, ...(ry ? [ry] : [])], { eq: a.eq });
-  const x = a.eq ? res : [...res.slice(0, 2), null, ...res.slice(2)];
-  const [, , , zz, p, , lam, h, nu, b] = x;
-  const flat = [rx, qz, zz!, p!, s, lam!, rz, hInv, h!, gz];
-  if (ry) flat.push(ry, bInv!, b!, nu!);
-  flat.push(u);
-  if (level) flat.push(level);
+  const [rx, rz] = outs;
+  const made = [rx, rz, vec(n), vec(n), vec(m), ...(a.eq ? [outs[2]] : [])];
+  residualOp.cpu(res, made, { eq: a.eq });
+  const flat = statsInputs(x, made, hInv, bInv, level);
   statsOp.cpu(flat, [outs[outs.length - 1]], statsAttrs(a));
 }
 
 /** The tensor-op form: the two ops' decompositions. */
 function ops(ins: readonly Tensor[], a: ResidualStatsAttrs): Tensor[] {
-  const count = residualCount(a.eq);
-  const res = ins.slice(0, count);
-  const [rx, rz, u, qz, gz, ry] = residualOp.decompose!(res, { eq: a.eq });
-  const x = a.eq ? res : [...res.slice(0, 2), null, ...res.slice(2)];
-  const [, , , z, p, s, lam, h, nu, b] = x;
-  const flat = [rx, qz, z!, p!, s!, lam!, rz, ins[count], h!, gz];
-  if (a.eq) flat.push(ry, ins[count + 1], b!, nu!);
-  flat.push(u);
-  if (a.level) flat.push(ins[ins.length - 1]);
+  const { res, hInv, bInv, level } = partsOf(ins, a);
+  const made = residualOp.decompose!(res, { eq: a.eq });
+  const flat = statsInputs(spread(res, a.eq), made, hInv, bInv, level);
   const [stats] = statsOp.decompose!(flat, statsAttrs(a));
+  const [rx, rz, , , , ry] = made;
   return [rx, rz, ...(a.eq ? [ry] : []), stats];
 }
 
